@@ -1,0 +1,42 @@
+"""Shared fixtures: an isolated data/cache/log home and a database per test, tiny media per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.media import make_cut_video
+
+# Scene lengths (frames at 25 fps) of the standard test video: cuts at 0, 30, 55, 95, 120.
+SCENES = [30, 25, 40, 25, 30]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_home(tmp_path_factory) -> Path:
+    """Keep every test away from the real user folders (platformdirs reads the XDG variables)."""
+    home = tmp_path_factory.mktemp("home")
+    for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state")):
+        os.environ[var] = str(home / sub)
+    os.environ["TEXTUAL_ANIMATIONS"] = "none"
+    return home
+
+
+@pytest.fixture(autouse=True)
+def db_path(tmp_path, monkeypatch) -> Path:
+    """A fresh database file for every test (VAT_DB), so tests never share state."""
+    path = tmp_path / "state.db"
+    monkeypatch.setenv("VAT_DB", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def cut_video(media_dir) -> Path:
+    """160x96, 25 fps, 150 frames, five scenes (SCENES), H.264 with B-frames, AAC audio."""
+    return make_cut_video(media_dir / "cuts.mp4", SCENES)
