@@ -28,3 +28,24 @@ class DetectProgress:
         if not self.total_frames:
             return None
         return min(1.0, self.frame / self.total_frames)
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """Something happened to the plan or to one operation of it.
+
+    kind: plan (total, skipped), start, progress (fraction, fps), done, skipped, failed (error),
+    finished (status). `key` names the operation (None for plan-wide events).
+    """
+
+    kind: str
+    key: str | None = None
+    fraction: float | None = None
+    fps: float | None = None
+    eta: float | None = None
+    error: str | None = None
+    output: str | None = None
+    total: int | None = None
+    done: int | None = None
+    failed: int | None = None
+    status: str | None = None

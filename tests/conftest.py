@@ -40,3 +40,19 @@ def media_dir(tmp_path_factory) -> Path:
 def cut_video(media_dir) -> Path:
     """160x96, 25 fps, 150 frames, five scenes (SCENES), H.264 with B-frames, AAC audio."""
     return make_cut_video(media_dir / "cuts.mp4", SCENES)
+
+
+# Snapshots live in the top-level snapshots/<test file stem>/ (DESIGN.md), not beside the tests.
+# This relies on pytest-textual-snapshot's SVGImageExtension, hence the pinned plugin version.
+import pytest_textual_snapshot  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class TopLevelSVGImageExtension(pytest_textual_snapshot.SVGImageExtension):
+    @classmethod
+    def dirname(cls, *, test_location) -> str:
+        return str(ROOT / "snapshots" / Path(test_location.filepath).stem)
+
+
+pytest_textual_snapshot.SVGImageExtension = TopLevelSVGImageExtension

@@ -1,0 +1,133 @@
+"""Scene-detection speed: vat's detect_scenes against plain ffmpeg decoding and PySceneDetect's CLI.
+
+    python bench/detect.py [--seconds 60] [--runs 1]
+
+Makes (once, cached in the user cache folder) a 1920x1080 25 fps H.264 video of hard-cut shots from
+lavfi sources. Film grain (the `noise` filter) is added so the bit rate and decoding cost are those
+of real footage (~10-20 Mbit/s) rather than of a flat synthetic picture that decodes for nothing.
+Then, in one run, it times:
+  - `ffmpeg -i FILE -map 0:v -f null -` (the floor: decoding only),
+  - vat's detect_scenes with the adaptive and the content detectors,
+  - PySceneDetect's own CLI, `scenedetect -i FILE detect-adaptive`,
+and prints each wall time with its ratio to plain ffmpeg (the target for vat is <= 1.15).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from core import dirs, ffmpeg  # noqa: E402
+from core.scenes import detect_scenes  # noqa: E402
+
+SIZE = "1920x1080"
+RATE = 25
+GRAIN = "noise=alls=6:allf=t"  # temporal grain: every frame differs, as from a camera
+# One lavfi source per shot kind; consecutive shots look nothing alike, so each join is a hard cut.
+SOURCES = [
+    f"testsrc2=s={SIZE}:r={RATE}",
+    f"gradients=s={SIZE}:r={RATE}:speed=0.03",
+    f"color=c=0x6b4a2e:s={SIZE}:r={RATE},drawbox=x='mod(t*300,1600)':y=300:w=320:h=320:c=0xd8e0f0:t=fill",
+    f"life=s=480x270:r={RATE}:mold=10:ratio=0.4:death_color=0x203040:life_color=0xe0d050,scale={SIZE}:flags=neighbor",
+    f"smptehdbars=s={SIZE}:r={RATE},hue=H=t",
+    f"cellauto=s=480x270:r={RATE}:rule=110,scale={SIZE}:flags=neighbor,negate",
+]
+SHOT_SECONDS = [4, 7, 3, 9, 5, 6, 2, 8]
+
+
+def shots(seconds: int) -> list[tuple[str, int]]:
+    out, total, i = [], 0, 0
+    while total < seconds:
+        length = min(SHOT_SECONDS[i % len(SHOT_SECONDS)], seconds - total)
+        out.append((SOURCES[i % len(SOURCES)], length))
+        total += length
+        i += 1
+    return out
+
+
+def bench_video(seconds: int) -> Path:
+    path = dirs.cache_dir() / "bench" / f"detect_{seconds}s_1080p.mp4"
+    if path.exists() and path.stat().st_size > 0:
+        return path
+    dirs.ensure(path.parent)
+    parts, labels = [], ""
+    plan = shots(seconds)
+    for i, (source, length) in enumerate(plan):
+        parts.append(f"{source},trim=duration={length},setpts=PTS-STARTPTS,format=yuv420p,{GRAIN}[v{i}]")
+        labels += f"[v{i}]"
+    graph = ";".join(parts) + f";{labels}concat=n={len(plan)}:v=1:a=0[v]"
+    partial = path.with_suffix(".part.mp4")
+    print(f"making {path} ({len(plan)} shots, {seconds} s of {SIZE}) ...", flush=True)
+    ffmpeg.run(
+        ["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast",
+         "-crf", "22", "-g", "50", "-pix_fmt", "yuv420p", ffmpeg.file_arg(partial)],
+        duration=seconds,
+    )
+    os.replace(partial, path)
+    return path
+
+
+def timed(label: str, fn) -> float:
+    start = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - start
+    extra = f"  ({len(result.scenes)} scenes)" if hasattr(result, "scenes") else ""
+    print(f"  {label:<34} {elapsed:7.2f} s{extra}", flush=True)
+    return elapsed
+
+
+def plain_ffmpeg(path: Path) -> None:
+    subprocess.run(
+        [ffmpeg.find_ffmpeg().path, "-nostdin", "-hide_banner", "-loglevel", "error",
+         "-i", ffmpeg.file_arg(path), "-map", "0:v", "-f", "null", "-"],
+        check=True,
+    )
+
+
+def scenedetect_cli(path: Path) -> None:
+    exe = Path(sys.executable).with_name("scenedetect")
+    subprocess.run(
+        [str(exe), "-q", "-i", str(path), "detect-adaptive"],
+        check=True, stdout=subprocess.DEVNULL, cwd=path.parent,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=60, help="length of the 1080p test video")
+    parser.add_argument("--runs", type=int, default=1, help="repeat each measure, keep the best")
+    parser.add_argument("--no-cli", action="store_true", help="skip PySceneDetect's CLI (slow)")
+    args = parser.parse_args(argv)
+
+    path = bench_video(args.seconds)
+    size_mb = path.stat().st_size / 1e6
+    print(f"video: {path} ({size_mb:.1f} MB, {size_mb * 8 / args.seconds:.1f} Mbit/s), "
+          f"{os.cpu_count()} CPU cores, ffmpeg {ffmpeg.version()}")
+    measures = {
+        "plain ffmpeg (-f null)": lambda: plain_ffmpeg(path),
+        "vat detect_scenes adaptive": lambda: detect_scenes(path, "adaptive"),
+        "vat detect_scenes content": lambda: detect_scenes(path, "content"),
+    }
+    if not args.no_cli:
+        measures["scenedetect CLI detect-adaptive"] = lambda: scenedetect_cli(path)
+    best: dict[str, float] = {}
+    for run in range(args.runs):
+        print(f"run {run + 1}/{args.runs}")
+        for label, fn in measures.items():
+            elapsed = timed(label, fn)
+            best[label] = min(elapsed, best.get(label, elapsed))
+    floor = best["plain ffmpeg (-f null)"]
+    print("\nbest wall time, ratio to plain ffmpeg decoding:")
+    for label, elapsed in best.items():
+        print(f"  {label:<34} {elapsed:7.2f} s  x{elapsed / floor:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""What the ffmpeg in use can encode, and whether NVENC really works on this machine."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+
+from core import ffmpeg
+
+CHECKED_ENCODERS = ["libx264", "libx265", "libsvtav1", "libwebp", "h264_nvenc"]
+
+
+@functools.lru_cache(maxsize=None)
+def _listing(kind: str, path: str) -> frozenset[str]:
+    out = ffmpeg.run_quiet([f"-{kind}"]).stdout.decode("utf-8", "replace")
+    names = set()
+    for line in out.splitlines():
+        parts = line.split()
+        # listing rows look like " V....D libx264   description"; the header ends at "------"
+        if len(parts) >= 2 and len(parts[0]) == 6 and parts[0][0] in "VAS.T":
+            names.add(parts[1])
+    return frozenset(names)
+
+
+def available_encoders() -> frozenset[str]:
+    return _listing("encoders", ffmpeg.find_ffmpeg().path)
+
+
+def available_filters() -> frozenset[str]:
+    return _listing("filters", ffmpeg.find_ffmpeg().path)
+
+
+@functools.lru_cache(maxsize=None)
+def _nvenc_test_encode(path: str) -> tuple[bool, str]:
+    args = ["-f", "lavfi", "-i", "color=c=black:s=256x144:r=25:d=0.2", "-c:v", "h264_nvenc", "-f", "null", "-"]
+    try:
+        done = ffmpeg.run_quiet(["-loglevel", "error", *args], timeout=30)
+    except subprocess.TimeoutExpired:
+        return False, "test encode timed out"
+    if done.returncode == 0:
+        return True, "test encode succeeded"
+    lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    return False, lines[-1] if lines else f"test encode failed (exit {done.returncode})"
+
+
+def nvenc_status() -> tuple[bool, str]:
+    """(works, why): a tiny real encode, since the encoder being listed says nothing about a GPU."""
+    if "h264_nvenc" not in available_encoders():
+        return False, "h264_nvenc not in this ffmpeg"
+    return _nvenc_test_encode(ffmpeg.find_ffmpeg().path)

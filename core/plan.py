@@ -1,0 +1,181 @@
+"""From a session to an ordered list of operations, each with a stable key, an output path and a
+hash of everything that shapes its output (DESIGN.md: Processing model)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.layout import Layout
+from core.naming import safe_component
+from core.presets import Preset, fit_width
+from core.rd import RdFile
+
+FINAL_KINDS = ("process_log", "manifest")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What verification checks an output against."""
+
+    width: int | None = None
+    height: int | None = None
+    frames: int | None = None
+    duration: float | None = None
+    frames_exact: bool = True
+
+
+@dataclass
+class Operation:
+    key: str  # stable across runs: "still_hq:s003", "clip:g01", "rd_image:sketches/a.png:web"
+    kind: str  # master, still_hq, still_web, clip, thumbnail, rd_image, rd_video, process_log, manifest
+    output: Path
+    source: Path | None
+    params: dict[str, Any]
+    expected: Expected = field(default_factory=Expected)
+    scene: int | None = None
+    group: str | None = None
+
+    @property
+    def params_hash(self) -> str:
+        text = json.dumps(self.params, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def category(self) -> str:
+        return {"master": "masters", "still_hq": "stills", "still_web": "stills", "clip": "clips",
+                "thumbnail": "thumbnails", "rd_image": "rd", "rd_video": "rd"}.get(self.kind, "project")
+
+    @property
+    def final(self) -> bool:
+        return self.kind in FINAL_KINDS
+
+
+@dataclass
+class PlanInput:
+    """Everything a plan is built from: the session's choices and what was learnt of the master."""
+
+    artwork: str
+    slug: str
+    project_date: str
+    out_root: Path
+    master: Path
+    media: Any  # core.probe.MediaInfo
+    scenes: list  # core.scenes.Scene
+    frame_times: list[float]
+    selected: list[int]
+    groups: list[tuple[int, int]]
+    preset: Preset
+    encoder: str
+    copyright: str
+    rd_files: list[RdFile] = field(default_factory=list)
+    thumbnails: bool = True
+    midpoint_stills: bool = True
+    process_log: bool = True
+
+
+def display_size(media) -> tuple[int, int]:
+    """Width and height as shown (ffmpeg and our frame grabber apply the rotation)."""
+    if media.rotation % 180 == 90:
+        return media.height, media.width
+    return media.width, media.height
+
+
+def _seek_seconds(frame_times: list[float], index: int, container_start: float) -> float:
+    """Input seek time that keeps frame `index` and drops the one before (half the gap as margin)."""
+    t = frame_times[index]
+    gap = t - frame_times[index - 1] if index > 0 else 1.0
+    return max(0.0, t - container_start - min(0.0005, gap / 2))
+
+
+def _end_seconds(frame_times: list[float], last: int, fallback_duration: float) -> float:
+    if last + 1 < len(frame_times):
+        return frame_times[last + 1]
+    step = (frame_times[-1] - frame_times[-2]) if len(frame_times) > 1 else 1 / 25
+    return frame_times[last] + step if frame_times else fallback_duration
+
+
+def clip_operation(p: PlanInput, layout: Layout, key_tag: str, first: int, last: int, src_w: int,
+                   src_h: int, scene: int | None, group: str | None) -> Operation:
+    video = p.preset.video
+    width, height = fit_width(src_w, src_h, video.get("max_width"), even=True)
+    count = last - first + 1
+    start = p.frame_times[first]
+    duration = _end_seconds(p.frame_times, last, p.media.duration) - start
+    params = {
+        "first_frame": first, "last_frame": last, "frames": count,
+        "seek": round(_seek_seconds(p.frame_times, first, p.media.start_time), 6),
+        "duration": round(duration, 6), "size": [width, height], "video": video,
+        "advanced": {k: v for k, v in p.preset.advanced.items() if k != "builtin"},
+        "encoder": p.encoder, "audio": bool(video.get("audio") and p.media.audio_codec),
+        "fps": p.media.fps, "copyright": p.copyright, "title": p.artwork,
+    }
+    return Operation(f"clip:{key_tag}", "clip", layout.clip(key_tag), p.master, params,
+                     Expected(width, height, count, duration), scene=scene, group=group)
+
+
+def build_plan(p: PlanInput) -> list[Operation]:
+    layout = Layout(p.out_root, p.project_date, p.artwork, p.slug, len(p.scenes))
+    src_w, src_h = display_size(p.media)
+    meta = {"copyright": p.copyright, "title": p.artwork}
+    ops: list[Operation] = [
+        Operation("master", "master", layout.master(p.master.suffix or ".mp4"), p.master,
+                  {"copy": "streams", **meta},
+                  Expected(p.media.width, p.media.height, len(p.frame_times) or None, p.media.duration)),
+    ]
+    by_index = {s.index: s for s in p.scenes}
+    grouped = {n for a, b in p.groups for n in range(a, b + 1)}
+    hq, web, thumb = p.preset.stills_hq, p.preset.stills_web, p.preset.thumbnail
+    for number in p.selected:
+        scene = by_index[number]
+        frame = scene.midpoint_frame if p.midpoint_stills else scene.start_frame
+        tag = layout.scene_tag(number)
+        at = {"frame": frame, "pts": p.frame_times[frame], "rotation": p.media.rotation}
+        w, h = fit_width(src_w, src_h, hq.get("max_width"), even=False)
+        ops.append(Operation(f"still_hq:{tag}", "still_hq", layout.still_hq(number, hq["format"]), p.master,
+                             {**at, **hq, **meta, "size": [w, h]}, Expected(w, h), scene=number))
+        w, h = fit_width(src_w, src_h, web.get("max_width"), even=False)
+        ops.append(Operation(f"still_web:{tag}", "still_web", layout.still_web(number, web["format"]), p.master,
+                             {**at, **web, **meta, "size": [w, h]}, Expected(w, h), scene=number))
+        if number not in grouped:
+            ops.append(clip_operation(p, layout, tag, scene.start_frame, scene.end_frame, src_w, src_h,
+                                      number, None))
+        if p.thumbnails:
+            w, h = fit_width(src_w, src_h, thumb["width"], even=False)
+            ops.append(Operation(f"thumbnail:{tag}", "thumbnail", layout.thumbnail(number, thumb["format"]),
+                                 p.master, {**at, **thumb, **meta, "size": [w, h]}, Expected(w, h), scene=number))
+    for i, (a, b) in enumerate(p.groups, start=1):
+        tag = layout.group_tag(i)
+        ops.append(clip_operation(p, layout, tag, by_index[a].start_frame, by_index[b].end_frame, src_w, src_h,
+                                  None, f"{a}-{b}"))
+    ops += rd_operations(p, layout, meta)
+    if p.process_log:
+        ops.append(Operation("process_log", "process_log", layout.process_log, None, {}))
+    ops.append(Operation("manifest", "manifest", layout.manifest, None, {}))
+    return ops
+
+
+def rd_operations(p: PlanInput, layout: Layout, meta: dict) -> list[Operation]:
+    ops = []
+    hq, web, video = p.preset.stills_hq, p.preset.stills_web, p.preset.video
+    for rd in p.rd_files:
+        safe_rel = Path(*[safe_component(part, what="R&D file name") for part in rd.relative.parts])
+        source_id = {"source_size": rd.size, "source_mtime": rd.mtime_ns}
+        if rd.kind == "image":
+            for variant, settings in (("hq", hq), ("web", web)):
+                w, h = fit_width(rd.width, rd.height, settings.get("max_width"), even=False)
+                ops.append(Operation(f"rd_image:{rd.relative.as_posix()}:{variant}", "rd_image",
+                                     layout.rd_image(safe_rel, variant, settings["format"]), rd.path,
+                                     {**settings, **meta, **source_id, "variant": variant, "size": [w, h]},
+                                     Expected(w, h)))
+        else:
+            w, h = fit_width(rd.width, rd.height, video.get("max_width"), even=True)
+            ops.append(Operation(f"rd_video:{rd.relative.as_posix()}", "rd_video", layout.rd_video(safe_rel),
+                                 rd.path, {"video": video, "encoder": p.encoder, **meta, **source_id,
+                                           "size": [w, h], "audio": bool(video.get("audio") and rd.has_audio),
+                                           "fps": rd.fps},
+                                 Expected(w, h, rd.frames, rd.duration, frames_exact=False)))
+    return ops

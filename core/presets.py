@@ -1,0 +1,152 @@
+"""Compression presets: the built-in ones, and validation of any preset's five JSON settings.
+
+A preset's sizes are upper bounds: outputs are never upscaled. Stored as user_presets rows
+(built-ins marked in advanced_settings["builtin"] and never deletable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.errors import BadInput
+
+STILL_HQ_FORMATS = ("png", "tiff", "jpg")
+STILL_WEB_FORMATS = ("jpg", "webp")
+THUMB_FORMATS = ("jpg", "webp", "png")
+VIDEO_CODECS = ("h264",)
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+NVENC_PRESETS = tuple(f"p{i}" for i in range(1, 8))
+
+
+@dataclass
+class Preset:
+    preset_id: str
+    preset_name: str
+    description: str
+    stills_hq: dict[str, Any]
+    stills_web: dict[str, Any]
+    video: dict[str, Any]
+    thumbnail: dict[str, Any]
+    advanced: dict[str, Any] = field(default_factory=dict)
+    base_preset: str | None = None
+
+    @property
+    def builtin(self) -> bool:
+        return bool(self.advanced.get("builtin"))
+
+
+BUILTIN_PRESETS: list[Preset] = [
+    Preset(
+        "webflow_standard", "Webflow standard",
+        "Silent H.264 loops for web pages (max 1920 wide, capped CRF), JPEG web stills, PNG HQ stills.",
+        stills_hq={"format": "png", "max_width": None},
+        stills_web={"format": "jpg", "max_width": 1920, "quality": 85},
+        video={"codec": "h264", "crf": 23, "max_width": 1920, "maxrate": "6M", "bufsize": "12M",
+               "x264_preset": "medium", "nvenc_preset": "p5", "audio": False, "audio_bitrate": "160k"},
+        thumbnail={"format": "jpg", "width": 320, "quality": 80},
+        advanced={"builtin": True, "faststart": True, "gop_seconds": 2.0, "tune": None},
+    ),
+    Preset(
+        "archive_hq", "Archive HQ",
+        "Near-lossless H.264 clips with audio at full size, TIFF HQ stills, large JPEG web stills.",
+        stills_hq={"format": "tiff", "max_width": None},
+        stills_web={"format": "jpg", "max_width": 2560, "quality": 92},
+        video={"codec": "h264", "crf": 12, "max_width": None, "maxrate": None, "bufsize": None,
+               "x264_preset": "slow", "nvenc_preset": "p7", "audio": True, "audio_bitrate": "320k"},
+        thumbnail={"format": "jpg", "width": 480, "quality": 85},
+        advanced={"builtin": True, "faststart": True, "gop_seconds": 1.0, "tune": None},
+    ),
+    Preset(
+        "social_1080", "Social 1080",
+        "H.264 with audio at most 1920 wide for social platforms, JPEG stills at 1080 wide.",
+        stills_hq={"format": "png", "max_width": 1920},
+        stills_web={"format": "jpg", "max_width": 1080, "quality": 85},
+        video={"codec": "h264", "crf": 20, "max_width": 1920, "maxrate": "10M", "bufsize": "20M",
+               "x264_preset": "medium", "nvenc_preset": "p5", "audio": True, "audio_bitrate": "192k"},
+        thumbnail={"format": "jpg", "width": 320, "quality": 80},
+        advanced={"builtin": True, "faststart": True, "gop_seconds": 2.0, "tune": None},
+    ),
+    Preset(
+        "preview_fast", "Preview (fast)",
+        "Quick small previews: 960-wide silent clips, WebP web stills, JPEG HQ stills.",
+        stills_hq={"format": "jpg", "max_width": 1280, "quality": 90},
+        stills_web={"format": "webp", "max_width": 960, "quality": 75},
+        video={"codec": "h264", "crf": 28, "max_width": 960, "maxrate": "2M", "bufsize": "4M",
+               "x264_preset": "veryfast", "nvenc_preset": "p2", "audio": False, "audio_bitrate": "96k"},
+        thumbnail={"format": "jpg", "width": 240, "quality": 75},
+        advanced={"builtin": True, "faststart": True, "gop_seconds": 2.0, "tune": None},
+    ),
+]
+DEFAULT_PRESET_ID = "webflow_standard"
+
+
+def _int(errors, where, value, lo, hi, optional=False):
+    if value is None and optional:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        errors.append(f"{where}: expected a whole number from {lo} to {hi}{' or empty' if optional else ''}")
+
+
+def _choice(errors, where, value, choices):
+    if value not in choices:
+        errors.append(f"{where}: expected one of {', '.join(choices)}")
+
+
+def _rate(errors, where, value):
+    if value is None:
+        return
+    text = str(value)
+    if not (text[:-1].replace(".", "", 1).isdigit() and text[-1] in "kKmM") and not text.isdigit():
+        errors.append(f"{where}: expected a bit rate like 6M or 800k")
+
+
+def validate(preset: Preset) -> list[str]:
+    """Every problem with a preset's settings, one line each (empty when it is usable)."""
+    errors: list[str] = []
+    hq, web, video, thumb = preset.stills_hq, preset.stills_web, preset.video, preset.thumbnail
+    _choice(errors, "stills HQ format", hq.get("format"), STILL_HQ_FORMATS)
+    _int(errors, "stills HQ max width", hq.get("max_width"), 16, 16384, optional=True)
+    if hq.get("format") == "jpg":
+        _int(errors, "stills HQ quality", hq.get("quality", 95), 1, 100)
+    _choice(errors, "stills web format", web.get("format"), STILL_WEB_FORMATS)
+    _int(errors, "stills web max width", web.get("max_width"), 16, 16384, optional=True)
+    _int(errors, "stills web quality", web.get("quality"), 1, 100)
+    _choice(errors, "video codec", video.get("codec"), VIDEO_CODECS)
+    _int(errors, "video CRF", video.get("crf"), 0, 51)
+    _int(errors, "video max width", video.get("max_width"), 16, 16384, optional=True)
+    _rate(errors, "video max rate", video.get("maxrate"))
+    _rate(errors, "video buffer size", video.get("bufsize"))
+    _rate(errors, "audio bit rate", video.get("audio_bitrate"))
+    if video.get("maxrate") and not video.get("bufsize"):
+        errors.append("video buffer size: needed when a max rate is set")
+    _choice(errors, "x264 preset", video.get("x264_preset"), X264_PRESETS)
+    _choice(errors, "NVENC preset", video.get("nvenc_preset"), NVENC_PRESETS)
+    if not isinstance(video.get("audio"), bool):
+        errors.append("video audio: expected true or false")
+    _choice(errors, "thumbnail format", thumb.get("format"), THUMB_FORMATS)
+    _int(errors, "thumbnail width", thumb.get("width"), 16, 4096)
+    if thumb.get("format") != "png":
+        _int(errors, "thumbnail quality", thumb.get("quality"), 1, 100)
+    gop = preset.advanced.get("gop_seconds", 2.0)
+    if not isinstance(gop, (int, float)) or isinstance(gop, bool) or not 0.1 <= gop <= 60:
+        errors.append("GOP length: expected seconds from 0.1 to 60")
+    if not preset.preset_id or not preset.preset_id.replace("_", "").replace("-", "").isalnum():
+        errors.append("preset id: letters, digits, _ and - only")
+    return errors
+
+
+def check(preset: Preset) -> Preset:
+    problems = validate(preset)
+    if problems:
+        raise BadInput(f"preset {preset.preset_id}: " + "; ".join(problems))
+    return preset
+
+
+def fit_width(src_w: int, src_h: int, max_width: int | None, even: bool) -> tuple[int, int]:
+    """Size that fits max_width keeping the aspect ratio, never larger than the source."""
+    w = src_w if not max_width else min(src_w, max_width)
+    h = src_h if w == src_w else max(1, round(src_h * w / src_w))
+    if even:  # 4:2:0 video needs even dimensions
+        w, h = w - w % 2, h - h % 2
+    return w, h

@@ -1,0 +1,380 @@
+"""What a media file holds, read with PyAV (no ffprobe needed), and the times of its video frames.
+
+`probe(path)` returns a MediaInfo or raises MediaError with one line that names the file and the
+problem: missing, a directory, empty, not media, truncated/corrupt, or (with require_video) no
+video stream. `frame_times(path)` lists the presentation time of every video frame by demuxing
+packets only (no decoding), so clips can be cut frame-exactly from VFR sources and from sources
+whose first timestamp is not 0.
+
+Rotation follows FFmpeg's display-matrix convention (what `-display_rotation` sets and ffprobe
+prints): degrees counter-clockwise, normalised to 0, 90, 180 or 270. The legacy `rotate` tag
+(clockwise) is converted to it.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from core.errors import MediaError
+
+# Demuxers that "open" plain text (ANSI art, by extension): a text file is never a master.
+TEXT_FORMATS = {"tty"}
+# Packets read from the start to judge frame-rate regularity and find the first picture.
+HEAD_PACKETS = 120
+# Packets read after seeking near the end to check that the data reaches the stated duration.
+TAIL_PACKETS = 3000
+TAIL_WINDOW_S = 3.0
+# Container signatures: a file that starts like media but cannot be opened is corrupt, not "not media".
+SIGNATURES = [
+    (4, b"ftyp", "MP4/MOV"), (4, b"moov", "MP4/MOV"), (4, b"mdat", "MP4/MOV"), (4, b"wide", "MP4/MOV"),
+    (0, b"\x1a\x45\xdf\xa3", "Matroska/WebM"), (0, b"RIFF", "RIFF/AVI"), (0, b"OggS", "Ogg"),
+    (0, b"\x00\x00\x01\xba", "MPEG-PS"), (0, b"FLV", "FLV"), (0, b"\x06\x0e\x2b\x34", "MXF"),
+]
+MP4_CONTAINER_ATOMS = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"moof",
+                       b"mfra", b"styp", b"sidx", b"pdin", b"prft", b"emsg"}
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: Path
+    container: str  # PyAV/FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+    duration: float | None  # seconds, of the whole container
+    start_time: float  # seconds: the container's first timestamp (not always 0: TS, edited MP4)
+    has_video: bool
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None  # average frame rate (avg_frame_rate), or the guessed one
+    vfr: bool = False
+    frame_count: int | None = None
+    frame_count_exact: bool = False  # True: from the container's index; False: duration x fps
+    rotation: int = 0  # degrees counter-clockwise (display matrix), 0/90/180/270
+    pixel_format: str | None = None
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    bit_rate: int | None = None
+    chapters: list[tuple[float, float, str]] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def display_size(self) -> tuple[int, int] | None:
+        """(width, height) as shown, after the rotation."""
+        if self.width is None or self.height is None:
+            return None
+        if self.rotation in (90, 270):
+            return self.height, self.width
+        return self.width, self.height
+
+
+def _fail(path: Path, problem: str) -> MediaError:
+    return MediaError(f"{path}: {problem}")
+
+
+def _check_file(path: Path) -> int:
+    """The file's size; MediaError for what is not a readable, non-empty regular file."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise _fail(path, "no such file") from None
+    except OSError as exc:
+        raise _fail(path, f"cannot read ({exc.strerror or exc})") from None
+    if path.is_dir():
+        raise _fail(path, "is a directory, not a media file")
+    if not path.is_file():
+        raise _fail(path, "not a regular file")
+    if st.st_size == 0:
+        raise _fail(path, "empty file (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise _fail(path, "cannot read (permission denied)")
+    return st.st_size
+
+
+def _signature(path: Path) -> str | None:
+    """The container family the file's first bytes announce, if any."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    for offset, magic, name in SIGNATURES:
+        if head[offset:offset + len(magic)] == magic:
+            return name
+    if head[:1] == b"\x47" and len(head) >= 1:
+        with open(path, "rb") as fh:
+            fh.seek(188)
+            if fh.read(1) == b"\x47":  # a second TS sync byte one packet on
+                return "MPEG-TS"
+    return None
+
+
+def mp4_layout_problem(path: Path, size: int) -> str | None:
+    """Walk the top-level MP4/MOV atoms: say what is wrong (an atom runs past the end, no moov).
+
+    This is the cheap, certain test for the two ways an MP4 gets cut short: moov at the end (the
+    index is gone) and moov at the front (+faststart: the index promises data that is not there).
+    """
+    seen: set[bytes] = set()
+    offset = 0
+    with open(path, "rb") as fh:
+        while offset + 8 <= size:
+            fh.seek(offset)
+            header = fh.read(16)
+            atom_size, kind = struct.unpack(">I4s", header[:8])
+            if atom_size == 1 and len(header) >= 16:
+                atom_size = struct.unpack(">Q", header[8:16])[0]
+            elif atom_size == 0:
+                atom_size = size - offset  # "extends to the end of the file"
+            if atom_size < 8 or kind not in MP4_CONTAINER_ATOMS and not kind.isalnum():
+                return None  # not a plain atom sequence: leave the judgement to the demuxer
+            seen.add(kind)
+            if offset + atom_size > size:
+                missing = offset + atom_size - size
+                what = "media data" if kind == b"mdat" else f"'{kind.decode('latin-1')}' atom"
+                return f"truncated: the {what} ends {missing} bytes past the end of the file"
+            offset += atom_size
+    if b"moov" not in seen and b"moof" not in seen:
+        return "truncated or corrupt: the MP4 index (moov atom) is missing"
+    return None
+
+
+def _open(path: Path, size: int) -> av.container.InputContainer:
+    try:
+        # the file: protocol, so that a name like "concat:x" or "http:x" is only ever a file name
+        return av.open("file:" + str(path.absolute()), metadata_errors="replace")
+    except FileNotFoundError:
+        raise _fail(path, "no such file") from None
+    except IsADirectoryError:
+        raise _fail(path, "is a directory, not a media file") from None
+    except PermissionError:
+        raise _fail(path, "cannot read (permission denied)") from None
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        family = _signature(path)
+        if family is None:
+            raise _fail(path, "not a media file") from None
+        if family == "MP4/MOV":
+            problem = mp4_layout_problem(path, size)
+            if problem:
+                raise _fail(path, problem) from None
+        raise _fail(path, f"corrupt {family} file ({_short(exc)})") from None
+
+
+def _short(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[0].strip() or type(exc).__name__
+
+
+def _video_stream(container) -> av.video.stream.VideoStream | None:
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:  # cover art is not video
+            return stream
+    return None
+
+
+def _seconds(value, time_base) -> float | None:
+    if value is None or time_base is None:
+        return None
+    return float(value * time_base)
+
+
+def _codec_name(stream) -> str | None:
+    """The codec's canonical name ("mp3", not the decoder's "mp3float"); None without a codec."""
+    ctx = stream.codec_context if stream is not None else None
+    if ctx is None:
+        return None
+    return ctx.codec.canonical_name or ctx.name
+
+
+def _tag_seconds(stream) -> float | None:
+    """A stream's DURATION tag (Matroska writes one per stream as HH:MM:SS.nnnnnnnnn)."""
+    tag = stream.metadata.get("DURATION") or stream.metadata.get("duration")
+    if not tag:
+        return None
+    try:
+        hours, minutes, seconds = tag.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return None
+
+
+def _rate(stream) -> Fraction | None:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate:
+            return Fraction(rate.numerator, rate.denominator)
+    return None
+
+
+def _rates_differ(a, b) -> bool:
+    if not a or not b:
+        return False
+    return abs(float(a) - float(b)) > 0.001 * float(b)
+
+
+def _irregular(pts: list[int]) -> bool:
+    """Whether frame durations vary (beyond one tick of rounding) among these presentation times."""
+    pts = sorted(pts)[:-8] if len(pts) > 24 else sorted(pts)  # the last few may still be reordering
+    deltas = [b - a for a, b in zip(pts, pts[1:]) if b > a]
+    if len(deltas) < 4:
+        return False
+    deltas.sort()
+    median = deltas[len(deltas) // 2]
+    return deltas[-1] - deltas[0] > 1 + 0.02 * median
+
+
+def _head(container, stream) -> tuple[list[int], object | None]:
+    """Presentation times of the first packets and the first decoded picture (for its rotation)."""
+    pts: list[int] = []
+    first = None
+    stream.thread_type = "SLICE"  # one picture: frame threading would only add latency
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is not None and not packet.is_discard:
+                pts.append(packet.pts)
+            if first is None:
+                try:
+                    frames = packet.decode()
+                except av.error.InvalidDataError:
+                    frames = []
+                if frames:
+                    first = frames[0]
+            if len(pts) >= HEAD_PACKETS and first is not None:
+                break
+    except av.error.FFmpegError:
+        pass  # judged by the caller: no picture at all is an error, a short head is not
+    return pts, first
+
+
+def _rotation(stream, first_frame) -> int:
+    tag = stream.metadata.get("rotate")
+    if tag:
+        try:
+            return round(-float(tag)) % 360  # legacy tag: clockwise
+        except ValueError:
+            pass
+    if first_frame is not None:
+        try:
+            return round(first_frame.rotation) % 360
+        except (AttributeError, TypeError, ValueError):
+            return 0
+    return 0
+
+
+def _tail_end(container, stated_end: float) -> float | None:
+    """The latest packet end time found after seeking near the stated end; None if inconclusive."""
+    try:
+        container.seek(max(0, int((stated_end - TAIL_WINDOW_S) * 1_000_000)), backward=True)
+    except av.error.FFmpegError:
+        return None
+    latest = None
+    count = 0
+    try:
+        for packet in container.demux():
+            count += 1
+            if count > TAIL_PACKETS:
+                return None  # the seek did not land near the end: cannot tell cheaply
+            if packet.pts is None or packet.time_base is None:
+                continue
+            end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+            latest = end if latest is None else max(latest, end)
+    except av.error.FFmpegError:
+        pass  # data that stops in the middle of a packet: what was read so far counts
+    return latest
+
+
+def probe(path: Path | str, *, require_video: bool = False) -> MediaInfo:
+    """Read the container and stream facts of `path`; MediaError (one line) for unusable input."""
+    path = Path(path)
+    size = _check_file(path)
+    container = _open(path, size)
+    try:
+        return _probe_open(path, size, container, require_video)
+    except av.error.FFmpegError as exc:
+        raise _fail(path, f"corrupt or unreadable media ({_short(exc)})") from None
+    finally:
+        container.close()
+
+
+def _probe_open(path: Path, size: int, container, require_video: bool) -> MediaInfo:
+    fmt = container.format.name
+    if fmt in TEXT_FORMATS or not container.streams:
+        raise _fail(path, "not a media file")
+    if "mp4" in fmt or "mov" in fmt:
+        problem = mp4_layout_problem(path, size)
+        if problem:
+            raise _fail(path, problem)
+    duration = container.duration / 1_000_000 if container.duration else None
+    start = container.start_time / 1_000_000 if container.start_time is not None else 0.0
+    audio = next(iter(container.streams.audio), None)
+    chapters = [
+        (float(ch["start"] * ch["time_base"]), float(ch["end"] * ch["time_base"]),
+         str(ch["metadata"].get("title", "")))
+        for ch in container.chapters()
+    ]
+    common = dict(
+        path=path, container=fmt, duration=duration, start_time=start,
+        audio_codec=_codec_name(audio),
+        bit_rate=container.bit_rate or None, chapters=chapters, metadata=dict(container.metadata),
+    )
+    video = _video_stream(container)
+    if video is None:
+        if require_video:
+            what = "audio only" if container.streams.audio else "no audio either"
+            raise _fail(path, f"no video stream ({what})")
+        return MediaInfo(has_video=False, **common)
+
+    ctx = video.codec_context  # never None for a video stream (data streams have none)
+    rate = _rate(video)
+    head_pts, first = _head(container, video)
+    if first is None:
+        raise _fail(path, "corrupt: no video frame can be decoded")
+    vfr = _rates_differ(video.average_rate, video.base_rate) or _irregular(head_pts)
+
+    video_duration = _seconds(video.duration, video.time_base) or _tag_seconds(video) or duration
+    stated = video.frames or 0
+    estimate = round(video_duration * float(rate)) if video_duration and rate else None
+    exact = stated > 0 and (estimate is None or abs(stated - estimate) <= max(2, 0.01 * stated))
+    if duration:
+        stated_end = start + duration
+        tail = _tail_end(container, stated_end)
+        if tail is not None and tail < stated_end - max(1.0, 0.02 * duration):
+            raise _fail(path, f"truncated: the data ends at {tail - start:.1f} s of {duration:.1f} s")
+    return MediaInfo(
+        has_video=True,
+        width=ctx.width or None,
+        height=ctx.height or None,
+        fps=float(rate) if rate else None,
+        vfr=vfr,
+        frame_count=stated if exact else estimate,
+        frame_count_exact=exact,
+        rotation=_rotation(video, first),
+        pixel_format=ctx.pix_fmt,
+        video_codec=_codec_name(video),
+        **common,
+    )
+
+
+def frame_times(path: Path | str) -> list[float]:
+    """Presentation time (seconds, as in the stream) of every video frame, sorted; demux only."""
+    path = Path(path)
+    size = _check_file(path)
+    container = _open(path, size)
+    try:
+        stream = _video_stream(container)
+        if stream is None:
+            raise _fail(path, "no video stream")
+        tb = stream.time_base
+        pts: list[int] = []
+        try:
+            for packet in container.demux(stream):
+                if packet.size == 0 or packet.is_discard:
+                    continue  # the end-of-stream marker; samples an edit list leaves out
+                if packet.pts is None:
+                    raise _fail(path, "video packets carry no timestamps (raw stream): remux it first")
+                pts.append(packet.pts)
+        except av.error.FFmpegError:
+            pass  # data that stops early: the frames read so far are the frames there are
+        pts.sort()
+        return [float(p * tb) for p in pts]
+    finally:
+        container.close()

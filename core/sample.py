@@ -1,0 +1,70 @@
+"""The demo's sample video: about 30 s of 1280x720 with seven visually distinct shots and audio.
+
+Made once with the ffmpeg in use (lavfi sources only) and kept in the user cache folder.
+`python -m core.sample` prints its path; `--run` then runs vat's main job on it (make demo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from core import dirs, ffmpeg
+
+SIZE = "1280x720"
+RATE = 25
+# (lavfi source, seconds): each shot looks nothing like its neighbours, so every join is a hard cut
+SHOTS = [
+    (f"testsrc2=s={SIZE}:r={RATE}", 5),
+    (f"smptehdbars=s={SIZE}:r={RATE}", 4),
+    (f"mandelbrot=s={SIZE}:r={RATE}", 5),
+    (f"color=c=0xe4dccb:s={SIZE}:r={RATE},drawbox=x='mod(t*200,1000)':y=260:w=200:h=200:c=0x183a6b:t=fill", 4),
+    (f"life=s=320x180:r={RATE}:mold=10:ratio=0.5:death_color=0x202020:life_color=0xe0e050,scale={SIZE}:flags=neighbor", 4),
+    (f"rgbtestsrc=s={SIZE}:r={RATE}", 4),
+    (f"gradients=s={SIZE}:r={RATE}:speed=0.02", 4),
+]
+
+
+def sample_path() -> Path:
+    return dirs.cache_dir() / "sample" / "vat_sample_30s_720p.mp4"
+
+
+def make_sample(path: Path | None = None) -> Path:
+    path = path or sample_path()
+    if path.exists() and path.stat().st_size > 0:
+        return path
+    dirs.ensure(path.parent)
+    parts, labels = [], ""
+    for i, (source, seconds) in enumerate(SHOTS):
+        parts.append(f"{source},trim=duration={seconds},setpts=PTS-STARTPTS,format=yuv420p,setsar=1[v{i}]")
+        labels += f"[v{i}]"
+    graph = ";".join(parts) + f";{labels}concat=n={len(SHOTS)}:v=1:a=0[v]"
+    total = sum(seconds for _, seconds in SHOTS)
+    partial = path.with_name(path.name + ".part")
+    ffmpeg.run(
+        ["-filter_complex", graph, "-f", "lavfi", "-t", str(total), "-i", "sine=frequency=330:sample_rate=48000",
+         "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-g", "50",
+         "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", ffmpeg.file_arg(partial)],
+        duration=total,
+    )
+    os.replace(partial, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.sample", description=__doc__)
+    parser.add_argument("--run", action="store_true", help="run vat's main job on the sample")
+    args = parser.parse_args(argv)
+    path = make_sample()
+    print(f"sample video: {path}", flush=True)
+    if not args.run:
+        return 0
+    vat = Path(sys.executable).with_name("vat")
+    return subprocess.call([str(vat), "detect", str(path)])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

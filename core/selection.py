@@ -1,0 +1,66 @@
+"""Which scenes a session exports, and which adjacent scenes are exported together as one clip."""
+
+from __future__ import annotations
+
+from core.errors import BadInput
+
+
+def _range(part: str, count: int, what: str) -> tuple[int, int]:
+    lo, sep, hi = part.partition("-")
+    try:
+        a, b = int(lo), int(hi) if sep else int(lo)
+    except ValueError:
+        raise BadInput(f"{what} {part!r}: expected scene numbers like 3 or 5-8") from None
+    if not (1 <= a <= b <= count):
+        raise BadInput(f"{what} {part!r}: scenes are numbered 1 to {count}")
+    return a, b
+
+
+def parse_scenes(spec: str | None, count: int) -> list[int]:
+    """'all' (or nothing) -> every scene; '1,3,5-8' -> those 1-based scene numbers."""
+    if spec is None or spec.strip().lower() in ("", "all"):
+        return list(range(1, count + 1))
+    chosen: set[int] = set()
+    for part in spec.replace(" ", "").split(","):
+        if part:
+            a, b = _range(part, count, "--scenes")
+            chosen.update(range(a, b + 1))
+    return sorted(chosen)
+
+
+def parse_groups(specs: list[str] | None, count: int) -> list[tuple[int, int]]:
+    """Each 'A-B' is a run of adjacent scenes exported as one clip; runs may not overlap."""
+    groups = []
+    for spec in specs or []:
+        a, b = _range(spec.strip(), count, "--group")
+        if a == b:
+            raise BadInput(f"--group {spec!r}: a group needs at least two adjacent scenes")
+        groups.append((a, b))
+    groups.sort()
+    for (a1, b1), (a2, b2) in zip(groups, groups[1:]):
+        if a2 <= b1:
+            raise BadInput(f"--group {a1}-{b1} and {a2}-{b2} overlap")
+    return groups
+
+
+def with_groups_selected(selected: list[int], groups: list[tuple[int, int]]) -> list[int]:
+    """All scenes of a group are selected."""
+    chosen = set(selected)
+    for a, b in groups:
+        chosen.update(range(a, b + 1))
+    return sorted(chosen)
+
+
+def format_numbers(numbers: list[int]) -> str:
+    """[1,2,3,5] -> '1-3,5' (for messages and the log)."""
+    parts, run = [], []
+    for n in sorted(numbers):
+        if run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+        run = [n]
+    if run:
+        parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ",".join(parts)

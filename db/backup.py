@@ -1,0 +1,88 @@
+"""Timestamped copies of the database in backups/ beside it, keeping the last few (seed §8).
+
+SQLite's online backup API is used rather than a file copy: it takes a consistent snapshot that
+includes what is still in the WAL file, even while other connections write.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from core.errors import EnvironmentProblem
+
+KEEP_BACKUPS = 10
+
+
+def backups_dir(db_path: Path) -> Path:
+    return Path(db_path).parent / "backups"
+
+
+def _name_pattern(db_path: Path) -> re.Pattern:
+    return re.compile(rf"^{re.escape(Path(db_path).stem)}_backup_(\d{{8}}_\d{{6}})(?:_(\d+))?\.db$")
+
+
+def list_backups(db_path: Path) -> list[Path]:
+    """This database's backups, oldest first (by the timestamp and counter in their names)."""
+    folder = backups_dir(db_path)
+    if not folder.is_dir():
+        return []
+    pattern = _name_pattern(db_path)
+    found = []
+    for entry in folder.iterdir():
+        match = pattern.match(entry.name)
+        if match:
+            found.append(((match[1], int(match[2] or 1)), entry))
+    return [entry for _, entry in sorted(found)]
+
+
+def _reserve_name(db_path: Path) -> Path:
+    """Create an empty, not yet used `<stem>_backup_YYYYmmdd_HHMMSS[_n].db` (UTC, so names sort in time)."""
+    folder = backups_dir(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = f"{datetime.now(timezone.utc):%Y%m%d_%H%M%S}"
+    stem = f"{Path(db_path).stem}_backup_{stamp}"
+    # Count on from the highest number used this second, never refill a gap left by pruning:
+    # a refilled name would sort as older than the backups it follows.
+    pattern = _name_pattern(db_path)
+    used = [int(m[2] or 1) for m in map(pattern.match, (p.name for p in folder.iterdir())) if m and m[1] == stamp]
+    n = max(used, default=0) + 1
+    while True:
+        candidate = folder / (f"{stem}.db" if n == 1 else f"{stem}_{n}.db")
+        try:
+            candidate.open("x").close()  # exclusive create: two backups in one second never collide
+            return candidate
+        except FileExistsError:
+            n += 1
+
+
+def backup_database(source: sqlite3.Connection, db_path: Path, keep: int = KEEP_BACKUPS) -> Path:
+    """Copy the database open on `source` into backups/, then delete all but the newest `keep`."""
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    try:
+        target = _reserve_name(db_path)
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot write a backup of {db_path} in {backups_dir(db_path)}: {exc.strerror}") from exc
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    except BaseException:
+        target.unlink(missing_ok=True)  # never leave a half-written file that looks like a backup
+        raise
+    prune_backups(db_path, keep)
+    return target
+
+
+def prune_backups(db_path: Path, keep: int = KEEP_BACKUPS) -> list[Path]:
+    """Delete all but the newest `keep` backups; returns the deleted paths."""
+    backups = list_backups(db_path)
+    removed = backups[: max(len(backups) - keep, 0)]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed

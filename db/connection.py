@@ -1,0 +1,71 @@
+"""The one SQLite database vat uses: where it lives, how it is opened, its pragmas.
+
+`database` is created uninitialised so the models can bind to it at import time; open_database()
+points it at a file. Peewee keeps one connection per thread, so the runner's worker threads each
+get their own (with the same pragmas) just by querying.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import peewee
+
+from core import dirs
+from core.errors import EnvironmentProblem
+from db.migrations import migrate
+
+BUSY_TIMEOUT_MS = 10_000  # several workers write at once; wait rather than fail with "locked"
+
+PRAGMAS = {
+    "journal_mode": "wal",  # readers never block the writer (TUI reads while workers write)
+    "foreign_keys": 1,
+    "busy_timeout": BUSY_TIMEOUT_MS,
+    "synchronous": "normal",  # safe with WAL; a power cut may lose the last commit, never corrupt
+}
+
+database = peewee.SqliteDatabase(None)
+
+
+def db_file() -> Path:
+    """The database file: $VAT_DB if set, else state.db in the user data folder."""
+    override = os.environ.get("VAT_DB")
+    if override:
+        return Path(override).expanduser()
+    return dirs.data_dir() / "state.db"
+
+
+def database_path() -> Path | None:
+    """The file `database` is opened on, or None before open_database()."""
+    return None if database.deferred else Path(database.database)
+
+
+def open_database(path: Path | str | None = None) -> peewee.SqliteDatabase:
+    """Open (creating if needed) the database and migrate it to the latest schema.
+
+    Safe to call again with another path: this thread's connection is closed first (connections
+    that other threads still hold keep pointing at the old file until those threads end).
+    """
+    path = Path(path) if path is not None else db_file()
+    close_database()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot create the folder for the database {path}: {exc.strerror}") from exc
+
+    database.init(str(path), pragmas=PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        database.connect(reuse_if_open=True)
+        migrate(database, path)
+    except (peewee.DatabaseError, sqlite3.Error, OSError) as exc:
+        close_database()
+        raise EnvironmentProblem(f"cannot use the database {path}: {exc}") from exc
+    return database
+
+
+def close_database() -> None:
+    """Close this thread's connection, if any."""
+    if not database.deferred and not database.is_closed():
+        database.close()

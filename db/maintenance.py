@@ -1,0 +1,112 @@
+"""Housekeeping of seed §6 (cleanup, archive, optimise, statistics reset) and on-demand backups.
+
+Each function returns what it did (counts, sizes, a path) for `vat db ...` to print.
+Age cut-offs are computed once, in Python, so that every statement of one operation uses the same
+instant (datetime('now') could move on between two statements).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import BadInput, EnvironmentProblem
+from db.backup import KEEP_BACKUPS, backup_database
+from db.connection import database, database_path
+from db.fields import utc_days_ago, utc_now
+from db.models import (COMPLETED, FileRegistry, OperationLog, ProcessingState, ProjectHistory,
+                       ProjectHistoryArchive, UserPreset)
+
+
+@dataclass(frozen=True)
+class CleanupResult:
+    sessions: int
+    operations: int
+    files: int
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    bytes_before: int
+    bytes_after: int
+
+
+def _cutoff(days: float) -> str:
+    if days < 0:
+        raise BadInput(f"days: expected 0 or more, got {days}")
+    return utc_days_ago(days)
+
+
+def _open_path() -> Path:
+    path = database_path()
+    if path is None:
+        raise EnvironmentProblem("the database is not open (call db.open_database() first)")
+    return path
+
+
+def cleanup_sessions(days: float = 30) -> CleanupResult:
+    """Delete sessions not completed and not updated for `days`, with their log and file rows.
+
+    A session with a project_history row (or an archived one) is kept: the history refers to it.
+    """
+    cutoff = _cutoff(days)
+    with database.atomic("IMMEDIATE"):
+        stale = (
+            ProcessingState.select(ProcessingState.session_id)
+            .where((ProcessingState.status != COMPLETED)
+                   & (ProcessingState.updated_at < cutoff)
+                   & ProcessingState.session_id.not_in(ProjectHistory.select(ProjectHistory.session))
+                   & ProcessingState.session_id.not_in(ProjectHistoryArchive.select(ProjectHistoryArchive.session)))
+        )
+        session_ids = [row.session_id for row in stale]
+        if not session_ids:
+            return CleanupResult(0, 0, 0)
+        # Children first: foreign keys are enforced.
+        operations = OperationLog.delete().where(OperationLog.session.in_(session_ids)).execute()
+        files = FileRegistry.delete().where(FileRegistry.session.in_(session_ids)).execute()
+        sessions = ProcessingState.delete().where(ProcessingState.session_id.in_(session_ids)).execute()
+    return CleanupResult(sessions, operations, files)
+
+
+def archive_history(days: float = 90) -> int:
+    """Move project_history rows completed more than `days` ago into project_history_archive."""
+    cutoff = _cutoff(days)
+    columns = [field.column_name for field in ProjectHistory._meta.sorted_fields]
+    column_list = ", ".join(columns)
+    with database.atomic("IMMEDIATE"):
+        moved = database.execute_sql(
+            f"INSERT INTO project_history_archive ({column_list}, archived_at) "
+            f"SELECT {column_list}, ? FROM project_history WHERE completed_at < ?",
+            (utc_now(), cutoff),
+        ).rowcount
+        ProjectHistory.delete().where(ProjectHistory.completed_at < cutoff).execute()
+    return moved
+
+
+def _size_on_disk(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def optimize() -> OptimizeResult:
+    """VACUUM, ANALYZE and REINDEX (seed §6.2); returns the file size before and after."""
+    path = _open_path()
+    before = _size_on_disk(path)
+    for statement in ("VACUUM", "ANALYZE", "REINDEX", "PRAGMA wal_checkpoint(TRUNCATE)"):
+        database.execute_sql(statement)
+    return OptimizeResult(before, _size_on_disk(path))
+
+
+def backup(keep: int = KEEP_BACKUPS) -> Path:
+    """Copy the open database into backups/ beside it; keeps the newest `keep`. Returns the copy."""
+    return backup_database(database.connection(), _open_path(), keep)
+
+
+def reset_statistics() -> int:
+    """Zero every preset's usage counter (seed §6.3); returns the number of presets."""
+    return UserPreset.update(usage_count=0, last_used_at=None).execute()
+
+
+def clear_old_logs(days: float = 30) -> int:
+    """Delete operation_log rows older than `days` (seed §6.3); returns how many."""
+    cutoff = _cutoff(days)
+    return OperationLog.delete().where(OperationLog.timestamp < cutoff).execute()

@@ -1,0 +1,147 @@
+"""Versioned schema changes. The version lives in app_settings 'db_version'.
+
+Each migration is plain SQL, frozen at the time it was written (never built from the current
+models), runs in its own transaction and bumps db_version in that same transaction, so a crash
+leaves the database at the previous version, whole. An existing database is backed up first.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import peewee
+
+from core.errors import EnvironmentProblem
+from db.backup import backup_database
+
+SCHEMA_V1 = Path(__file__).with_name("schema_v1.sql")
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a SQL script into statements (trigger bodies included), for execution in a transaction.
+
+    sqlite3's executescript() would commit first and run outside our transaction.
+    """
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return statements  # what is left is comments only: complete_statement() is False without ';'
+
+
+def _create_v1_schema(db: peewee.SqliteDatabase) -> None:
+    """The seed's schema: six tables, their indexes, default settings, two views, three triggers."""
+    for statement in split_statements(SCHEMA_V1.read_text(encoding="utf-8")):
+        db.execute_sql(statement)
+
+
+def _add_history_archive(db: peewee.SqliteDatabase) -> None:
+    """project_history_archive for seed §6.1: project_history's columns plus archived_at.
+
+    id keeps the project_history id (no AUTOINCREMENT); session_id is not UNIQUE here so that a
+    session archived twice (history re-created after an archive) never blocks archiving.
+    """
+    db.execute_sql("""
+        CREATE TABLE project_history_archive (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            artwork_name TEXT NOT NULL,
+            project_date TEXT NOT NULL,
+            output_path TEXT NOT NULL,
+            master_filename TEXT NOT NULL,
+            master_duration REAL,
+            master_resolution TEXT,
+            master_fps REAL,
+            master_codec TEXT,
+            master_size_mb REAL,
+            scenes_detected INTEGER,
+            scenes_exported INTEGER,
+            stills_created INTEGER,
+            clips_created INTEGER,
+            rd_files_processed INTEGER,
+            total_files_created INTEGER,
+            total_output_size_mb REAL,
+            compression_ratio REAL,
+            total_processing_time_seconds REAL,
+            gpu_accelerated BOOLEAN,
+            average_fps_processed REAL,
+            preset_used TEXT,
+            encoder_used TEXT,
+            completed_successfully BOOLEAN,
+            completion_notes TEXT,
+            started_at TIMESTAMP,
+            completed_at TIMESTAMP,
+            metadata TEXT,
+            archived_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+            FOREIGN KEY (session_id) REFERENCES processing_state(session_id)
+        )""")
+    db.execute_sql("CREATE INDEX idx_history_archive_session ON project_history_archive(session_id)")
+    db.execute_sql("CREATE INDEX idx_history_archive_artwork ON project_history_archive(artwork_name)")
+    db.execute_sql("CREATE INDEX idx_history_archive_date ON project_history_archive(completed_at)")
+
+
+Migration = Callable[[peewee.SqliteDatabase], None]
+
+# Target version -> the function that brings the previous version to it. Append only.
+MIGRATIONS: dict[int, Migration] = {
+    1: _create_v1_schema,
+    2: _add_history_archive,
+}
+LATEST_VERSION = max(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    from_version: int
+    to_version: int
+    backup: Path | None  # None for a fresh database or when nothing had to change
+
+
+def current_version(db: peewee.SqliteDatabase | None = None) -> int:
+    """The schema version of `db` (default: the open database); 0 for an empty file, 1 for a
+    seed-era database that has no db_version row."""
+    if db is None:
+        from db.connection import database as db  # late: db.connection imports this module
+    if not db.table_exists("app_settings"):
+        return 0
+    row = db.execute_sql("SELECT value FROM app_settings WHERE key = 'db_version'").fetchone()
+    if row is None:
+        return 1
+    return int(float(row[0]))  # the seed's own example writes '1.0'
+
+
+def _set_version(db: peewee.SqliteDatabase, version: int) -> None:
+    db.execute_sql(
+        "INSERT INTO app_settings (key, value, value_type, category, description) "
+        "VALUES ('db_version', ?, 'integer', 'system', 'Database schema version (set by migrations)') "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value, modified_at = CURRENT_TIMESTAMP",
+        (str(version),),
+    )
+
+
+def migrate(db: peewee.SqliteDatabase, db_path: Path, migrations: dict[int, Migration] | None = None) -> MigrationResult:
+    """Bring the open database at `db_path` to the latest version of `migrations`."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    latest = max(migrations)
+    start = current_version(db)
+    if start > latest:
+        raise EnvironmentProblem(
+            f"the database {db_path} is at version {start}, newer than this vat knows ({latest}): update vat"
+        )
+    if start == latest:
+        return MigrationResult(start, start, None)
+
+    backup = backup_database(db.connection(), db_path) if start > 0 else None
+    for target in sorted(v for v in migrations if v > start):
+        # IMMEDIATE: a second vat opening the same file waits here, then sees the work done.
+        with db.atomic("IMMEDIATE"):
+            if current_version(db) >= target:
+                continue
+            migrations[target](db)
+            _set_version(db, target)
+    return MigrationResult(start, latest, backup)

@@ -1,0 +1,216 @@
+"""Peewee models of the seed's tables (shared/seeds/001_*.txt §2), names exactly as written there.
+
+The tables themselves are created by db/migrations.py from SQL; these models describe the same
+columns (types, NULL-ability, defaults, foreign keys), which tests/test_db_schema.py checks.
+JSON columns read back as Python values; TIMESTAMP columns as aware UTC datetimes.
+Column defaults hold both in Python (model inserts) and in the DDL (raw SQL inserts, triggers).
+"""
+
+from __future__ import annotations
+
+from peewee import AutoField, FloatField, ForeignKeyField, IntegerField, Model, TextField
+
+from db.connection import database
+from db.fields import BooleanField, JsonField, TimestampField, default_now, sql_default, utc_now
+
+# Values of processing_state.status (seed §2.1).
+INITIALIZED, PROCESSING, PAUSED, COMPLETED, FAILED = "initialized", "processing", "paused", "completed", "failed"
+ACTIVE_STATUSES = (INITIALIZED, PROCESSING, PAUSED)
+RESUMABLE_STATUSES = (PROCESSING, PAUSED)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class ProcessingState(BaseModel):
+    """One session: what is processed, how, and how far it got (seed §2.1)."""
+
+    id = AutoField()  # AUTOINCREMENT in the schema
+    session_id = TextField(unique=True)
+    artwork_name = TextField()
+    project_date = TextField()  # YY-MM-DD
+    master_path = TextField()
+    rd_folder_path = TextField(null=True)
+    output_path = TextField()
+    preset_id = TextField()
+    custom_settings = JsonField(null=True)
+    encoder_type = TextField(null=True, **sql_default("x264"))
+    scene_threshold = FloatField(null=True, **sql_default(30.0))
+    min_scene_length = IntegerField(null=True, **sql_default(15))
+    total_operations = IntegerField()
+    completed_operations = IntegerField(null=True, **sql_default(0))
+    current_operation = TextField(null=True)
+    operation_details = JsonField(null=True)
+    scenes_data = JsonField(null=True)
+    selected_scenes = JsonField(null=True)
+    grouped_scenes = JsonField(null=True)
+    status = TextField(null=True, **sql_default(INITIALIZED))
+    error_message = TextField(null=True)
+    created_at = TimestampField(null=True, **default_now())
+    updated_at = TimestampField(null=True, **default_now())  # trigger: set on every UPDATE
+    completed_at = TimestampField(null=True)  # trigger: set when status becomes 'completed'
+    process_metadata = JsonField(null=True)
+
+    class Meta:
+        table_name = "processing_state"
+
+
+class OperationLog(BaseModel):
+    """One operation of a session, as it ran (seed §2.2)."""
+
+    id = AutoField()
+    session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
+                              backref="operations", index=False)
+    operation_type = TextField()
+    operation_name = TextField()
+    sequence_number = IntegerField()
+    status = TextField()  # pending, processing, completed, failed, skipped
+    progress = FloatField(null=True, **sql_default(0.0))
+    start_time = TimestampField(null=True)
+    end_time = TimestampField(null=True)
+    duration_seconds = FloatField(null=True)
+    input_file = TextField(null=True)
+    output_files = JsonField(null=True)
+    file_sizes = JsonField(null=True)
+    settings_used = JsonField(null=True)
+    error_details = TextField(null=True)
+    warning_messages = JsonField(null=True)
+    cpu_usage = FloatField(null=True)
+    gpu_usage = FloatField(null=True)
+    memory_usage = IntegerField(null=True)  # MB
+    timestamp = TimestampField(null=True, **default_now())
+
+    class Meta:
+        table_name = "operation_log"
+
+
+class UserPreset(BaseModel):
+    """A compression preset the user saved (seed §2.3)."""
+
+    id = AutoField()
+    preset_id = TextField(unique=True)
+    preset_name = TextField()
+    base_preset = TextField(null=True)
+    is_default = BooleanField(null=True, **sql_default(False))
+    stills_hq_settings = JsonField()
+    stills_web_settings = JsonField()
+    video_settings = JsonField()
+    thumbnail_settings = JsonField(null=True)
+    advanced_settings = JsonField(null=True)
+    description = TextField(null=True)
+    created_at = TimestampField(null=True, **default_now())
+    modified_at = TimestampField(null=True, **default_now())
+    last_used_at = TimestampField(null=True)  # trigger: set when a session uses the preset
+    usage_count = IntegerField(null=True, **sql_default(0))
+
+    class Meta:
+        table_name = "user_presets"
+
+
+class _HistoryColumns(BaseModel):
+    """The columns project_history and its archive share (each adds its own session_id key)."""
+
+    artwork_name = TextField()
+    project_date = TextField()
+    output_path = TextField()
+    master_filename = TextField()
+    master_duration = FloatField(null=True)
+    master_resolution = TextField(null=True)
+    master_fps = FloatField(null=True)
+    master_codec = TextField(null=True)
+    master_size_mb = FloatField(null=True)
+    scenes_detected = IntegerField(null=True)
+    scenes_exported = IntegerField(null=True)
+    stills_created = IntegerField(null=True)
+    clips_created = IntegerField(null=True)
+    rd_files_processed = IntegerField(null=True)
+    total_files_created = IntegerField(null=True)
+    total_output_size_mb = FloatField(null=True)
+    compression_ratio = FloatField(null=True)
+    total_processing_time_seconds = FloatField(null=True)
+    gpu_accelerated = BooleanField(null=True)
+    average_fps_processed = FloatField(null=True)
+    preset_used = TextField(null=True)
+    encoder_used = TextField(null=True)
+    completed_successfully = BooleanField(null=True)
+    completion_notes = TextField(null=True)
+    started_at = TimestampField(null=True)
+    completed_at = TimestampField(null=True)
+    metadata = JsonField(null=True)
+
+
+class ProjectHistory(_HistoryColumns):
+    """Summary of a finished project (seed §2.4)."""
+
+    id = AutoField()
+    session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
+                              backref="history", unique=True)
+
+    class Meta:
+        table_name = "project_history"
+
+
+class ProjectHistoryArchive(_HistoryColumns):
+    """project_history rows moved out after 90 days (seed §6.1; created by migration 2)."""
+
+    id = IntegerField(primary_key=True)  # the project_history id, kept
+    session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
+                              backref="archived_history")
+    archived_at = TimestampField(null=True, **default_now())
+
+    class Meta:
+        table_name = "project_history_archive"
+
+
+class FileRegistry(BaseModel):
+    """A file a session created (seed §2.5): resume skips operations whose file is registered."""
+
+    id = AutoField()
+    session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
+                              backref="files", index=False)
+    file_path = TextField()
+    file_type = TextField()  # master, still_hq, still_web, clip, rd_image, rd_video
+    file_category = TextField()  # masters, stills, clips, rd
+    file_size_bytes = IntegerField(null=True)
+    file_format = TextField(null=True)
+    resolution = TextField(null=True)
+    aspect_ratio = TextField(null=True)
+    duration_seconds = FloatField(null=True)
+    frame_number = IntegerField(null=True)
+    source_file = TextField(null=True)
+    compression_settings = JsonField(null=True)
+    processing_time_ms = IntegerField(null=True)
+    has_metadata = BooleanField(null=True, **sql_default(True))
+    metadata_embedded = JsonField(null=True)
+    file_exists = BooleanField(null=True, **sql_default(True))
+    verified = BooleanField(null=True, **sql_default(False))
+    created_at = TimestampField(null=True, **default_now())
+
+    class Meta:
+        table_name = "file_registry"
+
+
+class AppSetting(BaseModel):
+    """One setting, stored as text and typed by value_type (seed §2.6; see db/settings.py)."""
+
+    key = TextField(primary_key=True)
+    value = TextField()
+    value_type = TextField(null=True, **sql_default("string"))  # string, integer, real, boolean, json
+    category = TextField(null=True, **sql_default("general"))
+    description = TextField(null=True)
+    modified_at = TimestampField(null=True, **default_now())
+
+    class Meta:
+        table_name = "app_settings"
+
+
+ALL_MODELS = (ProcessingState, OperationLog, UserPreset, ProjectHistory, ProjectHistoryArchive, FileRegistry, AppSetting)
+
+__all__ = [
+    "ACTIVE_STATUSES", "ALL_MODELS", "AppSetting", "COMPLETED", "FAILED", "FileRegistry", "INITIALIZED",
+    "OperationLog", "PAUSED", "PROCESSING", "ProcessingState", "ProjectHistory", "ProjectHistoryArchive",
+    "RESUMABLE_STATUSES", "UserPreset", "utc_now",
+]

@@ -1,0 +1,115 @@
+"""Housekeeping removes only what is old and unfinished, archives only old history, backs up safely."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from contextlib import closing
+
+from db import maintenance
+from db.backup import list_backups
+from db.fields import utc_days_ago
+from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory, ProjectHistoryArchive, UserPreset
+from db.queries import save_state
+from tests.test_db_support import assert_recent, db, make_history, make_session, raw, sqlite_file_ok  # noqa: F401
+
+
+def add_log_and_file(session_id: str, *, days_ago: float = 0) -> None:
+    OperationLog.create(session=session_id, operation_type="clip_export", operation_name="clip:s001",
+                        sequence_number=1, status="completed", timestamp=utc_days_ago(days_ago))
+    FileRegistry.create(session=session_id, file_path=f"/out/{session_id}.mp4", file_type="clip",
+                        file_category="clips")
+
+
+def session_ids() -> set[str]:
+    return {s.session_id for s in ProcessingState.select()}
+
+
+def test_cleanup_removes_only_old_unfinished_sessions_with_their_rows(db):
+    make_session("old-paused", days_ago=40, status="paused")
+    make_session("old-done", days_ago=40, status="completed")
+    make_session("recent-paused", days_ago=5, status="paused")
+    make_session("old-failed-with-history", days_ago=40, status="failed")
+    make_history("old-failed-with-history", days_ago=40, completed_successfully=False)
+    for sid in session_ids():
+        add_log_and_file(sid)
+
+    result = maintenance.cleanup_sessions()
+
+    assert result == maintenance.CleanupResult(sessions=1, operations=1, files=1)
+    assert session_ids() == {"old-done", "recent-paused", "old-failed-with-history"}
+    assert {log.session_id for log in OperationLog.select()} == session_ids()
+    assert {f.session_id for f in FileRegistry.select()} == session_ids()
+    assert maintenance.cleanup_sessions() == maintenance.CleanupResult(0, 0, 0)
+
+
+def test_archive_moves_only_old_history_rows(db):
+    for sid in ("old", "recent"):
+        make_session(sid, status="completed")
+    make_history("old", days_ago=100, total_files_created=12, metadata={"note": "first show"})
+    make_history("recent", days_ago=10)
+    (original,) = raw(db, "SELECT * FROM project_history WHERE session_id = 'old'")
+
+    assert maintenance.archive_history() == 1
+
+    assert [h.session_id for h in ProjectHistory.select()] == ["recent"]
+    (archived,) = raw(db, "SELECT * FROM project_history_archive")
+    assert archived[:-1] == original  # every column kept, archived_at added last
+    assert_recent(archived[-1])
+    assert ProjectHistoryArchive.get().metadata == {"note": "first show"}
+    assert maintenance.archive_history() == 0
+
+
+def test_archived_sessions_are_not_cleaned_up(db):
+    make_session("s1", days_ago=200, status="failed")
+    make_history("s1", days_ago=200)
+    maintenance.archive_history()
+    assert maintenance.cleanup_sessions().sessions == 0
+    assert session_ids() == {"s1"}
+
+
+def test_backup_is_a_usable_copy_in_backups(db, db_path):
+    make_session("s1", status="processing")
+    save_state("s1", "clip:s001", 1, {}, "clip_export", "clip:s001")  # may still sit in the WAL file
+
+    path = maintenance.backup()
+
+    assert path.parent == db_path.parent / "backups"
+    assert re.fullmatch(r"state_backup_\d{8}_\d{6}(_\d+)?\.db", path.name)
+    assert sqlite_file_ok(path)
+    with closing(sqlite3.connect(path)) as copy:
+        assert copy.execute("SELECT session_id FROM processing_state").fetchall() == [("s1",)]
+        assert copy.execute("SELECT COUNT(*) FROM operation_log").fetchone() == (1,)
+
+
+def test_backups_keep_only_the_last_ten(db, db_path):
+    made = [maintenance.backup() for _ in range(12)]
+    kept = list_backups(db_path)
+    assert kept == made[2:]
+    assert not made[0].exists() and not made[1].exists()
+
+
+def test_optimize_keeps_the_data(db, db_path):
+    make_session("s1")
+    result = maintenance.optimize()
+    assert result.bytes_after > 0
+    assert session_ids() == {"s1"}
+    assert sqlite_file_ok(db_path)
+
+
+def test_reset_statistics_zeroes_preset_usage(db):
+    UserPreset.create(preset_id="mine", preset_name="Mine", stills_hq_settings={}, stills_web_settings={},
+                      video_settings={})
+    make_session("s1", preset_id="mine")
+    assert maintenance.reset_statistics() == 1
+    assert raw(db, "SELECT usage_count, last_used_at FROM user_presets") == [(0, None)]
+
+
+def test_clear_old_logs_keeps_recent_ones(db):
+    make_session("s1")
+    OperationLog.create(session="s1", operation_type="t", operation_name="old", sequence_number=1,
+                        status="completed", timestamp=utc_days_ago(45))
+    OperationLog.create(session="s1", operation_type="t", operation_name="new", sequence_number=2,
+                        status="completed")
+    assert maintenance.clear_old_logs() == 1
+    assert [log.operation_name for log in OperationLog.select()] == ["new"]

@@ -1,0 +1,143 @@
+"""Upgrading an existing database keeps every row, and keeps a backup of it first."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+import pytest
+
+from core.errors import EnvironmentProblem
+from db.backup import list_backups
+from db.connection import close_database, database, open_database
+from db.migrations import LATEST_VERSION, MIGRATIONS, SCHEMA_V1, migrate, split_statements
+from db.settings import get_setting
+from tests.test_db_support import sqlite_file_ok, table_rows
+
+SEED_TABLES = ("processing_state", "operation_log", "user_presets", "project_history", "file_registry", "app_settings")
+
+V1_ROWS = """
+INSERT INTO user_presets (preset_id, preset_name, stills_hq_settings, stills_web_settings, video_settings, usage_count)
+    VALUES ('gallery', 'Gallery', '{"format": "png"}', '{"format": "webp"}', '{"crf": 20}', 3);
+INSERT INTO processing_state (session_id, artwork_name, project_date, master_path, output_path, preset_id,
+        total_operations, completed_operations, status, scenes_data, created_at, updated_at)
+    VALUES ('s-old', 'Été — Ünïcode', '24-06-01', '/m/ete.mov', '/out', 'gallery', 12, 5, 'paused',
+            '[{"start": 0, "end": 30}]', '2024-06-01 10:00:00', '2024-06-01 11:00:00');
+INSERT INTO processing_state (session_id, artwork_name, project_date, master_path, output_path, preset_id,
+        total_operations, completed_operations, status, completed_at)
+    VALUES ('s-done', 'Done', '24-06-02', '/m/done.mov', '/out', 'webflow_standard', 3, 3, 'completed',
+            '2024-06-02 12:00:00');
+INSERT INTO operation_log (session_id, operation_type, operation_name, sequence_number, status, progress,
+        output_files, timestamp)
+    VALUES ('s-old', 'still_extraction', 'still_hq:s001', 1, 'completed', 1.0, '["a.png"]', '2024-06-01 10:30:00');
+INSERT INTO project_history (session_id, artwork_name, project_date, output_path, master_filename,
+        completed_successfully, total_files_created, completed_at)
+    VALUES ('s-done', 'Done', '24-06-02', '/out', 'done.mov', 1, 7, '2024-06-02 12:00:00');
+INSERT INTO file_registry (session_id, file_path, file_type, file_category, file_size_bytes, verified)
+    VALUES ('s-old', '/out/stills/hq/ete_s001_hq.png', 'still_hq', 'stills', 12345, 1);
+UPDATE app_settings SET value = '8' WHERE key = 'parallel_workers';
+"""
+
+
+def build_v1_database(path, *, with_version_row=True):
+    """A database as version 1 left it, with rows in every table; returns its rows per table."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        for statement in split_statements(SCHEMA_V1.read_text(encoding="utf-8")):
+            conn.execute(statement)
+        conn.executescript(V1_ROWS)
+        if not with_version_row:  # as the seed's original tool wrote it
+            conn.execute("DELETE FROM app_settings WHERE key = 'db_version'")
+        conn.commit()
+        return {table: table_rows(conn, table) for table in SEED_TABLES}
+
+
+def without_version(rows):
+    return [row for row in rows if row[0] != "db_version"]
+
+
+@pytest.fixture(autouse=True)
+def closed_after():
+    yield
+    close_database()
+
+
+def test_upgrade_keeps_every_row_and_backs_up_first(db_path):
+    before = build_v1_database(db_path)
+    assert all(before[table] for table in SEED_TABLES)
+
+    open_database(db_path)
+
+    assert get_setting("db_version") == LATEST_VERSION
+    conn = database.connection()
+    for table in SEED_TABLES:
+        after = table_rows(conn, table)
+        if table == "app_settings":  # only db_version's value and modified_at move
+            before[table], after = without_version(before[table]), without_version(after)
+        assert after == before[table], table
+    assert database.table_exists("project_history_archive")
+
+    (backup,) = list_backups(db_path)
+    assert backup.parent == db_path.parent / "backups"
+    assert sqlite_file_ok(backup)
+    with closing(sqlite3.connect(backup)) as saved:
+        assert saved.execute("SELECT value FROM app_settings WHERE key = 'db_version'").fetchone() == ("1",)
+        assert saved.execute("SELECT name FROM sqlite_master WHERE name = 'project_history_archive'").fetchone() is None
+
+
+def test_backup_holds_the_original_rows(db_path):
+    before = build_v1_database(db_path)
+    open_database(db_path)
+    (backup,) = list_backups(db_path)
+    with closing(sqlite3.connect(backup)) as saved:
+        assert {table: table_rows(saved, table) for table in SEED_TABLES} == before
+
+
+def test_a_seed_era_database_without_db_version_is_upgraded(db_path):
+    before = build_v1_database(db_path, with_version_row=False)
+    open_database(db_path)
+    assert get_setting("db_version") == LATEST_VERSION
+    assert table_rows(database.connection(), "processing_state") == before["processing_state"]
+
+
+def test_upgrades_keep_only_the_last_ten_backups(db_path):
+    build_v1_database(db_path)
+    folder = db_path.parent / "backups"
+    folder.mkdir()
+    old = [folder / f"state_backup_2020010{day}_120000.db" for day in range(1, 10)]
+    old += [folder / "state_backup_20200109_120000_2.db"]
+    for path in old:
+        path.write_bytes(b"")
+    (folder / "notes.txt").write_text("not a backup: left alone")
+
+    open_database(db_path)
+
+    kept = list_backups(db_path)
+    assert len(kept) == 10
+    assert old[0] not in kept and old[1:] == kept[:9]
+    assert sqlite_file_ok(kept[-1])  # the new one, newest by name
+    assert (folder / "notes.txt").exists()
+
+
+def test_a_database_from_a_newer_vat_is_refused_untouched(db_path):
+    open_database(db_path)
+    database.execute_sql("UPDATE app_settings SET value = '99' WHERE key = 'db_version'")
+    close_database()
+    with pytest.raises(EnvironmentProblem, match="newer"):
+        open_database(db_path)
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("SELECT value FROM app_settings WHERE key = 'db_version'").fetchone() == ("99",)
+
+
+def test_a_failing_migration_leaves_the_previous_version_whole(db_path):
+    open_database(db_path)
+
+    def broken(db):
+        db.execute_sql("CREATE TABLE half_done (x INTEGER)")
+        raise RuntimeError("migration bug")
+
+    with pytest.raises(RuntimeError):
+        migrate(database, db_path, {**MIGRATIONS, LATEST_VERSION + 1: broken})
+    assert not database.table_exists("half_done")
+    assert get_setting("db_version") == LATEST_VERSION
+    assert len(list_backups(db_path)) == 1  # taken before the attempt

@@ -1,0 +1,52 @@
+"""Settings read back with their type, and a wrong value is refused with a one-line message."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import BadInput
+from db.settings import all_settings, get_setting, set_setting
+from tests.test_db_support import assert_recent, db, raw  # noqa: F401  (db: fixture)
+
+
+def test_values_come_back_typed(db):
+    assert get_setting("parallel_workers") == 4
+    assert get_setting("scene_threshold_default") == 30.0
+    assert get_setting("gpu_enabled") is True
+    assert get_setting("window_geometry") is None  # json, stored empty by the seed
+    assert get_setting("copyright_text") == "© Yambo Studio"
+
+
+def test_a_bad_integer_is_refused_and_nothing_changes(db):
+    with pytest.raises(BadInput) as error:
+        set_setting("parallel_workers", "abc")
+    assert str(error.value) == 'parallel_workers: expected an integer, got "abc"'
+    assert get_setting("parallel_workers") == 4
+
+
+@pytest.mark.parametrize("key, value", [
+    ("scene_threshold_default", "high"), ("gpu_enabled", "maybe"), ("window_geometry", "{not json"),
+    ("copyright_text", 42), ("parallel_workers", 2.5), ("no_such_setting", "x"), ("db_version", 9),
+])
+def test_other_bad_values_are_refused(db, key, value):
+    with pytest.raises(BadInput, match=key):
+        set_setting(key, value)
+
+
+def test_good_values_are_stored_and_stamped(db):
+    raw(db, "UPDATE app_settings SET modified_at = '2000-01-01 00:00:00' WHERE key = 'gpu_enabled'")
+    assert set_setting("gpu_enabled", "false") is False
+    assert set_setting("parallel_workers", "6") == 6
+    assert set_setting("scene_threshold_default", 27.5) == 27.5
+    assert set_setting("window_geometry", {"w": 120, "h": 40}) == {"w": 120, "h": 40}
+    assert raw(db, "SELECT value FROM app_settings WHERE key = 'gpu_enabled'") == [("0",)]
+    assert_recent(raw(db, "SELECT modified_at FROM app_settings WHERE key = 'gpu_enabled'")[0][0])
+
+
+def test_all_settings_are_grouped_by_category(db):
+    groups = all_settings()
+    assert {"system", "paths", "processing", "performance", "behavior", "interface"} <= set(groups)
+    performance = {info.key: info for info in groups["performance"]}
+    assert performance["parallel_workers"].value == 4
+    assert performance["parallel_workers"].description == "Number of parallel processing workers"
+    assert sum(len(infos) for infos in groups.values()) == 20

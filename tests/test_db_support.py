@@ -1,0 +1,62 @@
+"""Builders shared by the tests/test_db_*.py modules (no tests here)."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from db.connection import close_database, open_database
+from db.fields import TIMESTAMP_FORMAT, utc_days_ago
+from db.models import ProcessingState, ProjectHistory
+
+
+@pytest.fixture
+def db(db_path):
+    """The database at $VAT_DB (conftest gives each test its own file), opened and migrated."""
+    database = open_database()
+    yield database
+    close_database()
+
+
+def make_session(session_id: str, *, days_ago: float = 0, **fields) -> ProcessingState:
+    """A processing_state row last updated `days_ago` days ago (an INSERT fires no update trigger)."""
+    stamp = utc_days_ago(days_ago)
+    values = dict(
+        session_id=session_id, artwork_name=f"Artwork {session_id}", project_date="24-12-01",
+        master_path=f"/masters/{session_id}.mov", output_path="/out", preset_id="webflow_standard",
+        total_operations=10, created_at=stamp, updated_at=stamp,
+    )
+    values.update(fields)
+    return ProcessingState.create(**values)
+
+
+def make_history(session_id: str, *, days_ago: float, **fields) -> ProjectHistory:
+    values = dict(
+        session=session_id, artwork_name=f"Artwork {session_id}", project_date="24-12-01", output_path="/out",
+        master_filename=f"{session_id}.mov", completed_at=utc_days_ago(days_ago), completed_successfully=True,
+    )
+    values.update(fields)
+    return ProjectHistory.create(**values)
+
+
+def raw(db, sql: str, params=()) -> list[tuple]:
+    return db.execute_sql(sql, params).fetchall()
+
+
+def table_rows(conn: sqlite3.Connection, table: str) -> list[tuple]:
+    return conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+
+
+def assert_recent(stamp: str, seconds: float = 10) -> None:
+    """`stamp` is UTC in CURRENT_TIMESTAMP's format and within `seconds` of now."""
+    parsed = datetime.strptime(stamp, TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
+    assert abs((datetime.now(timezone.utc) - parsed).total_seconds()) < seconds, stamp
+
+
+def sqlite_file_ok(path: Path) -> bool:
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

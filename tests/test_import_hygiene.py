@@ -1,0 +1,25 @@
+"""core/ and db/ never import Textual: checked in a fresh interpreter, module by module."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_core_and_db_never_import_textual():
+    modules = sorted(
+        ".".join(p.relative_to(ROOT).with_suffix("").parts)
+        for pkg in ("core", "db")
+        for p in (ROOT / pkg).rglob("*.py")
+    )
+    modules = [m.removesuffix(".__init__") for m in modules]
+    assert "core.ffmpeg" in modules and "db" in modules
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "", f"textual imported by core/db: {done.stdout}"

@@ -1,0 +1,48 @@
+"""Names typed by users can never place a file outside the project folder."""
+
+import pytest
+
+from core.errors import BadInput
+from core.naming import artwork_slug, parse_project_date, project_folder_name, safe_component
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("Blue Hour", "Blue_Hour"),
+        ("../../x", "x"),
+        ("a/b", "a_b"),
+        ("Été à Paris", "Été_à_Paris"),
+        ("name\x00with\ncontrol", "namewithcontrol"),
+        ("  ..hidden  ", "hidden"),
+        ("CON", "_CON"),
+        ("x" * 200, "x" * 80),
+    ],
+)
+def test_artwork_names_become_one_safe_component(typed, expected):
+    slug = artwork_slug(typed)
+    assert slug == expected
+    assert "/" not in slug and ".." not in slug and "\\" not in slug
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "../..", "///", "..."])
+def test_names_with_nothing_usable_are_refused(typed):
+    with pytest.raises(BadInput):
+        artwork_slug(typed)
+
+
+def test_project_folder_is_date_then_slug():
+    assert project_folder_name("26-11-23", "../../Night Walk") == "26-11-23_Night_Walk"
+
+
+def test_project_date_is_checked():
+    assert parse_project_date("26-02-28") == "26-02-28"
+    with pytest.raises(BadInput, match="YY-MM-DD"):
+        parse_project_date("2026-02-28")
+    with pytest.raises(BadInput):
+        parse_project_date("26-02-30")
+    assert len(parse_project_date(None)) == 8
+
+
+def test_components_of_rd_paths_are_safe():
+    assert safe_component("sketch (final).PNG") == "sketch_final.PNG"

@@ -1,0 +1,50 @@
+"""Built-in presets are valid, bad settings are named, sizes are upper bounds."""
+
+import copy
+
+import pytest
+
+from core.presets import BUILTIN_PRESETS, DEFAULT_PRESET_ID, check, fit_width, validate
+
+
+def test_builtins_are_valid_and_include_the_default():
+    ids = {p.preset_id for p in BUILTIN_PRESETS}
+    assert {"webflow_standard", "archive_hq", "social_1080", "preview_fast"} <= ids
+    assert DEFAULT_PRESET_ID in ids
+    for preset in BUILTIN_PRESETS:
+        assert validate(preset) == [], preset.preset_id
+        assert preset.builtin
+
+
+def test_webflow_standard_is_silent_capped_and_web_sized():
+    web = next(p for p in BUILTIN_PRESETS if p.preset_id == "webflow_standard")
+    assert web.video["audio"] is False and web.video["maxrate"] and web.video["max_width"] == 1920
+    assert web.stills_web == {"format": "jpg", "max_width": 1920, "quality": 85}
+    assert web.stills_hq["format"] == "png"
+
+
+def test_bad_values_are_each_named():
+    bad = copy.deepcopy(BUILTIN_PRESETS[0])
+    bad.video["crf"] = 99
+    bad.stills_web["format"] = "gif"
+    bad.video["maxrate"] = "fast"
+    problems = validate(bad)
+    assert any("CRF" in p for p in problems)
+    assert any("stills web format" in p for p in problems)
+    assert any("max rate" in p for p in problems)
+    with pytest.raises(Exception, match="CRF"):
+        check(bad)
+
+
+@pytest.mark.parametrize(
+    "src, max_width, even, expected",
+    [
+        ((3840, 2160), 1920, True, (1920, 1080)),
+        ((1280, 720), 1920, True, (1280, 720)),  # never upscaled
+        ((161, 97), None, True, (160, 96)),
+        ((1000, 1000), 333, False, (333, 333)),
+        ((1920, 817), 1280, True, (1280, 544)),
+    ],
+)
+def test_fit_width(src, max_width, even, expected):
+    assert fit_width(*src, max_width, even) == expected

@@ -1,0 +1,30 @@
+import pytest
+
+from core.errors import BadInput
+from core.selection import format_numbers, parse_groups, parse_scenes, with_groups_selected
+
+
+def test_scene_specs():
+    assert parse_scenes("all", 4) == [1, 2, 3, 4]
+    assert parse_scenes(None, 3) == [1, 2, 3]
+    assert parse_scenes("1,3,5-8", 9) == [1, 3, 5, 6, 7, 8]
+    assert parse_scenes("2, 2,1", 3) == [1, 2]
+
+
+@pytest.mark.parametrize("spec", ["0", "10", "3-1", "x", "1-", "4-12"])
+def test_bad_scene_specs_name_the_option(spec):
+    with pytest.raises(BadInput, match="--scenes"):
+        parse_scenes(spec, 9)
+
+
+def test_groups_are_adjacent_runs_that_do_not_overlap():
+    assert parse_groups(["4-5", "1-2"], 6) == [(1, 2), (4, 5)]
+    with pytest.raises(BadInput, match="overlap"):
+        parse_groups(["1-3", "3-4"], 6)
+    with pytest.raises(BadInput, match="two"):
+        parse_groups(["2-2"], 6)
+    assert with_groups_selected([1], [(3, 4)]) == [1, 3, 4]
+
+
+def test_format_numbers():
+    assert format_numbers([5, 1, 2, 3, 9]) == "1-3,5,9"

@@ -1,0 +1,1 @@
+"""vat's faces: the Textual app and the command line."""

@@ -1,0 +1,104 @@
+"""The headless commands: what `vat detect`, `vat doctor`, `vat db ...` do and print."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from core.errors import EXIT_ENVIRONMENT, EXIT_OK
+from tui.progress_view import detection_progress
+
+
+def timecode(seconds: float) -> str:
+    millis = int(round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def _open_db():
+    from db.connection import open_database
+
+    return open_database()
+
+
+def detection_settings(args: argparse.Namespace) -> tuple[str, float, int]:
+    """Detector, threshold and minimum scene length: the options, else the app settings."""
+    from core.session import detection_parameters
+
+    return detection_parameters(args.detector, args.threshold, args.min_scene_len)
+
+
+def detect(args: argparse.Namespace) -> int:
+    from core.scenes import detect_scenes
+
+    _open_db()
+    detector, threshold, min_len = detection_settings(args)
+    with detection_progress(json_lines=False) as on_progress:
+        found = detect_scenes(args.master, detector=detector, threshold=threshold, min_scene_len=min_len,
+                              on_progress=on_progress)
+    if args.format == "json":
+        print(json.dumps(found.to_dict()))
+    elif args.format == "csv":
+        out = csv.writer(sys.stdout)
+        out.writerow(["scene", "start_timecode", "end_timecode", "start_frame", "end_frame", "duration"])
+        for s in found.scenes:
+            out.writerow([s.index, timecode(s.start), timecode(s.end), s.start_frame, s.end_frame, f"{s.duration:.3f}"])
+    else:
+        table = Table(title=f"{len(found.scenes)} scenes · {found.frames} frames at {found.fps:g} fps")
+        for column in ("#", "start", "end", "first frame", "last frame", "duration"):
+            table.add_column(column, justify="right")
+        for s in found.scenes:
+            table.add_row(str(s.index), timecode(s.start), timecode(s.end), str(s.start_frame), str(s.end_frame),
+                          f"{s.duration:.2f}s")
+        Console().print(table)
+    return EXIT_OK
+
+
+def doctor(args: argparse.Namespace) -> int:
+    from core.doctor import can_work, run_checks
+
+    checks = run_checks()
+    console = Console()
+    for check in checks:
+        mark = "[green]ok[/]" if check.ok else ("[red]FAIL[/]" if check.required else "[yellow]no[/]")
+        console.print(f"{mark:>14}  {check.name}: {check.detail}", highlight=False)
+    if can_work(checks):
+        console.print("vat can work here.")
+        return EXIT_OK
+    console.print("vat cannot work here: fix the FAIL lines above.")
+    return EXIT_ENVIRONMENT
+
+
+def db(args: argparse.Namespace) -> int:
+    from db import maintenance
+
+    _open_db()
+    if args.action == "backup":
+        print(f"backup written: {maintenance.backup()}")
+    elif args.action == "vacuum":
+        maintenance.optimize()
+        print("database vacuumed, analysed and reindexed")
+    else:
+        removed = maintenance.cleanup_sessions()
+        archived = maintenance.archive_history()
+        print(f"removed {removed} stale incomplete sessions; archived {archived} old history rows")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui import run_command
+
+    return run_command.run(args)
+
+
+def resume(args: argparse.Namespace) -> int:
+    from tui import run_command
+
+    return run_command.resume(args)

@@ -1,0 +1,110 @@
+"""`vat run` and `vat --resume`: a whole session headless, stoppable by Ctrl-C, SIGTERM or SIGHUP."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import threading
+from pathlib import Path
+
+from core import session as sessions
+from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
+from core.runner import RunSummary
+from tui.run_view import RunView
+
+
+@contextlib.contextmanager
+def stop_on_signals(cancel: threading.Event):
+    """Ctrl-C, SIGTERM and SIGHUP (the SSH connection dropping) ask the work to stop cleanly."""
+    def handler(signum, frame):
+        cancel.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _finish(view: RunView, summary: RunSummary, session_id: str, root: str) -> int:
+    if summary.status == "paused":
+        view.say(f"paused: {summary.done + summary.skipped}/{summary.total} done. "
+                 f"Resume with: vat --resume {session_id}")
+        return EXIT_INTERRUPTED
+    if summary.status == "failed":
+        view.say(f"[red]{len(summary.failed)} operation(s) failed[/]: " + ", ".join(summary.failed))
+        view.say(f"archive (incomplete): {root}")
+        return EXIT_FAILED
+    view.say(f"done: {summary.done} made, {summary.skipped} already there, in {summary.elapsed:.1f}s")
+    view.say(f"archive: {root}")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui.headless import _open_db, detection_settings
+
+    _open_db()
+    options = sessions.SessionOptions(
+        master=Path(args.master), artwork=args.artwork, project_date=args.date,
+        rd_folder=Path(args.rd) if args.rd else None, preset_id=args.preset, out=Path(args.out) if args.out else None,
+        encoder=args.encoder, detector=args.detector, threshold=args.threshold, min_scene_len=args.min_scene_len,
+        scenes=args.scenes, groups=args.group or [])
+    checked = sessions.check_options(options)
+    detector, threshold, min_len = detection_settings(args)
+    cancel = threading.Event()
+    with stop_on_signals(cancel), RunView(args.json) as view:
+        session = sessions.create_session(checked)
+        view.say(f"session {session.session_id}: {checked.master.name} -> {session.output_path}")
+        try:
+            found = sessions.detect(session, detector, threshold, min_len, on_progress=view.detection, cancel=cancel)
+        except Cancelled:
+            sessions.mark_paused(session.session_id)
+            view.say(f"stopped during scene detection. Resume with: vat --resume {session.session_id}")
+            return EXIT_INTERRUPTED
+        view.say(f"{len(found.scenes)} scenes detected")
+        try:
+            sessions.select(session, args.scenes, args.group)
+        except BadInput:
+            sessions.mark_failed(session.session_id, "bad scene selection")
+            raise
+        summary = sessions.process(session, workers=args.workers, cancel=cancel, on_event=view.run_event,
+                                   media=checked.media, times=found.frame_times)
+        return _finish(view, summary, session.session_id, session.output_path)
+
+
+def resume(args: argparse.Namespace) -> int:
+    from db.queries import get_resumable_session, get_session
+    from tui.headless import _open_db
+
+    _open_db()
+    if args.resume:
+        session = get_session(args.resume)
+        if session is None:
+            raise BadInput(f"no session {args.resume!r} (see: vat sessions)")
+    else:
+        session = get_resumable_session()
+        if session is None:
+            print("nothing to resume")
+            return EXIT_OK
+    if session.status == "completed":
+        print(f"session {session.session_id} is already completed: {session.output_path}")
+        return EXIT_OK
+    cancel = threading.Event()
+    with stop_on_signals(cancel), RunView(args.json) as view:
+        if not session.scenes_data:  # stopped during detection: detect again
+            detector = (session.process_metadata or {}).get("detector", "adaptive")
+            params = sessions.detection_parameters(detector, session.scene_threshold, session.min_scene_length)
+            try:
+                sessions.detect(session, *params, on_progress=view.detection, cancel=cancel)
+            except Cancelled:
+                sessions.mark_paused(session.session_id)
+                view.say(f"stopped during scene detection. Resume with: vat --resume {session.session_id}")
+                return EXIT_INTERRUPTED
+        if session.selected_scenes is None:
+            sessions.select(session, None, None)
+        view.say(f"resuming {session.session_id} ({session.artwork_name})")
+        summary = sessions.process(session, workers=getattr(args, "workers", None), cancel=cancel,
+                                   on_event=view.run_event)
+        return _finish(view, summary, session.session_id, session.output_path)

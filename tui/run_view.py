@@ -1,0 +1,98 @@
+"""Headless display of a running session: Rich progress bars (overall + one per running operation)
+on a terminal, JSON Lines with --json, plain lines otherwise. A vanished terminal (SSH drop) must
+never stop the work, so every write tolerates a dead output."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from rich.console import Console
+from rich.progress import (BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+
+from core.events import DetectProgress, RunEvent
+
+
+class RunView:
+    def __init__(self, json_lines: bool):
+        self.json_lines = json_lines
+        self.console = Console(stderr=True)
+        self.dead = False
+        self.progress: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
+        self.overall: TaskID | None = None
+        self.total = 0
+        self.finished = 0
+
+    def __enter__(self) -> "RunView":
+        if not self.json_lines and self.console.is_terminal:
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                     TextColumn("{task.fields[fps]}"), TimeRemainingColumn(), TimeElapsedColumn(),
+                                     console=self.console, transient=False)
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self._safe(self.progress.stop)
+
+    def _safe(self, fn, *args, **kwargs) -> None:
+        if self.dead:
+            return
+        try:
+            fn(*args, **kwargs)
+        except (OSError, ValueError):
+            self.dead = True  # the terminal went away: keep working silently
+
+    def emit(self, event: str, **fields) -> None:
+        line = json.dumps({"event": event, "time": round(time.time(), 3), **fields})
+        self._safe(lambda: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
+
+    def say(self, text: str) -> None:
+        if self.json_lines:
+            self.emit("message", text=text)
+        else:
+            self._safe(self.console.print, text, highlight=False)
+
+    def detection(self, event: DetectProgress) -> None:
+        if self.json_lines:
+            self.emit("detect", frame=event.frame, total_frames=event.total_frames, fraction=event.fraction)
+        elif self.progress is not None:
+            if "detect" not in self.tasks:
+                self.tasks["detect"] = self.progress.add_task("detecting scenes", total=event.total_frames, fps="")
+            self._safe(self.progress.update, self.tasks["detect"], completed=event.frame, total=event.total_frames)
+
+    def run_event(self, event: RunEvent) -> None:
+        if self.json_lines:
+            fields = {k: v for k, v in vars(event).items() if v is not None and k != "kind"}
+            self.emit(event.kind, **fields)
+            return
+        if event.kind == "plan":
+            self.total, self.finished = event.total or 0, event.done or 0
+            if self.progress is not None:
+                if "detect" in self.tasks:
+                    self._safe(self.progress.remove_task, self.tasks.pop("detect"))
+                self.overall = self.progress.add_task("[bold]all operations", total=self.total,
+                                                      completed=self.finished, fps="")
+            else:
+                self.say(f"{self.total} operations, {self.finished} already done")
+            return
+        if event.kind in ("done", "skipped", "failed"):
+            self.finished += 1
+            if event.kind == "failed":
+                self.say(f"[red]failed[/] {event.key}: {event.error}")
+            elif event.kind == "done" and self.progress is None:
+                self.say(f"done {event.key}")
+        if self.progress is None:
+            return
+        if event.kind == "start":
+            self.tasks[event.key] = self.progress.add_task(event.key, total=1.0, fps="")
+        elif event.kind == "progress" and event.key in self.tasks:
+            fps = f"{event.fps:.0f} fps" if event.fps else ""
+            self._safe(self.progress.update, self.tasks[event.key], completed=event.fraction or 0, fps=fps)
+        elif event.kind in ("done", "failed") and event.key in self.tasks:
+            self._safe(self.progress.remove_task, self.tasks.pop(event.key))
+        if self.overall is not None:
+            self._safe(self.progress.update, self.overall, completed=self.finished)
