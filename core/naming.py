@@ -35,6 +35,9 @@ def safe_component(text: str, *, what: str = "name") -> str:
 def artwork_slug(artwork: str) -> str:
     if not artwork or not artwork.strip():
         raise BadInput("artwork name is empty")
+    if any(part.strip() == ".." for part in re.split(r"[/\\]", artwork)):
+        # a title may contain a slash ("Day/Night"), but a climb out of the folder is no title
+        raise BadInput(f"artwork name {artwork!r}: must not contain '..' path parts")
     return safe_component(artwork, what="artwork name")
 
 

@@ -102,3 +102,55 @@ def resume(args: argparse.Namespace) -> int:
     from tui import run_command
 
     return run_command.resume(args)
+
+
+def sessions(args: argparse.Namespace) -> int:
+    from core.lock import holder_pid
+    from db.models import ProcessingState
+
+    _open_db()
+    table = Table(title="sessions")
+    for column in ("session", "artwork", "status", "progress", "current operation", "updated (UTC)"):
+        table.add_column(column)
+    for row in ProcessingState.select().order_by(ProcessingState.updated_at.desc()).limit(50):
+        total = row.total_operations or 0
+        progress = f"{100 * (row.completed_operations or 0) / total:.0f}%" if total else "-"
+        status = row.status + (" (running)" if holder_pid(row.session_id) else "")
+        table.add_row(row.session_id, row.artwork_name, status, progress, row.current_operation or "",
+                      f"{row.updated_at:%Y-%m-%d %H:%M}" if row.updated_at else "")
+    Console().print(table)
+    return EXIT_OK
+
+
+def history(args: argparse.Namespace) -> int:
+    from db.models import ProjectHistory
+
+    _open_db()
+    table = Table(title="completed projects")
+    for column in ("date", "artwork", "scenes", "files", "size MB", "time s", "ok", "output"):
+        table.add_column(column)
+    for row in ProjectHistory.select().order_by(ProjectHistory.completed_at.desc()).limit(100):
+        table.add_row(row.project_date, row.artwork_name, f"{row.scenes_exported}/{row.scenes_detected}",
+                      str(row.total_files_created), f"{row.total_output_size_mb or 0:.1f}",
+                      f"{row.total_processing_time_seconds or 0:.0f}", "yes" if row.completed_successfully else "no",
+                      row.output_path)
+    Console().print(table)
+    return EXIT_OK
+
+
+def presets(args: argparse.Namespace) -> int:
+    from core.preset_store import ensure_builtin_presets
+    from db.queries import get_user_presets
+
+    _open_db()
+    ensure_builtin_presets()
+    table = Table(title="presets")
+    for column in ("id", "name", "default", "built-in", "used", "last used", "description"):
+        table.add_column(column)
+    for row in get_user_presets():
+        builtin = bool((row.advanced_settings or {}).get("builtin"))
+        table.add_row(row.preset_id, row.preset_name, "*" if row.is_default else "", "yes" if builtin else "",
+                      str(row.usage_count or 0), f"{row.last_used_at:%Y-%m-%d}" if row.last_used_at else "",
+                      row.description or "")
+    Console().print(table)
+    return EXIT_OK

@@ -35,10 +35,10 @@ def _finish(view: RunView, summary: RunSummary, session_id: str, root: str) -> i
         return EXIT_INTERRUPTED
     if summary.status == "failed":
         view.say(f"[red]{len(summary.failed)} operation(s) failed[/]: " + ", ".join(summary.failed))
-        view.say(f"archive (incomplete): {root}")
+        view.result(f"archive (incomplete): {root}", path=root, status=summary.status)
         return EXIT_FAILED
     view.say(f"done: {summary.done} made, {summary.skipped} already there, in {summary.elapsed:.1f}s")
-    view.say(f"archive: {root}")
+    view.result(f"archive: {root}", path=root, status=summary.status)
     return EXIT_OK
 
 

@@ -54,7 +54,14 @@ class RunView:
         if self.json_lines:
             self.emit("message", text=text)
         else:
-            self._safe(self.console.print, text, highlight=False)
+            self._safe(self.console.print, text, highlight=False, soft_wrap=True)
+
+    def result(self, text: str, **fields) -> None:
+        """The one line a script wants (where the archive is): stdout, or a JSON event."""
+        if self.json_lines:
+            self.emit("result", text=text, **fields)
+        else:
+            self._safe(lambda: (print(text), sys.stdout.flush()))
 
     def detection(self, event: DetectProgress) -> None:
         if self.json_lines:

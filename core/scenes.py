@@ -1,0 +1,235 @@
+"""Scene detection: PySceneDetect's detectors fed with small frames straight from the decoder.
+
+PySceneDetect's SceneManager decodes full-size BGR frames, then shrinks them: on 1080p that costs
+about as much again as decoding. Here frames arrive already shrunk (core.framesource), so decoding
+is the only real cost, and each detector's `process_frame` is called directly, numbered by decode
+order in presentation order. Cut positions are therefore exact frame indices even for VFR sources,
+and every time comes from the frame's own timestamp.
+
+Thresholds. The app stores one setting, `scene_threshold_default` (30), on the content detector's
+scale; `default_threshold(detector, setting)` maps it onto each detector's own scale, in proportion
+to vat's default, so that the default setting gives each detector PySceneDetect's own default and a
+higher setting always means "fewer cuts":
+
+    detector   | its threshold means                              | setting 30 | setting s
+    -----------|--------------------------------------------------|------------|-------------------
+    content    | mean HSV change between frames (0-255)           | 30         | s
+    adaptive   | ratio of a frame's change to its neighbours'     | 3.0        | 3.0 * s / 30
+    hash       | perceptual-hash distance (0-1)                   | 0.35       | 0.35 * s / 30
+    histogram  | 1 - luma histogram correlation (0-1)             | 0.20       | 0.20 * s / 30
+    threshold  | mean brightness (0-255) below which it is a fade | 12         | 12 (a black level,
+               |                                                  |            |  not a sensitivity)
+
+`min_scene_len` is in frames for every detector (app setting min_scene_length_default = 15).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from scenedetect import (
+    AdaptiveDetector,
+    ContentDetector,
+    FrameTimecode,
+    HashDetector,
+    HistogramDetector,
+    SceneDetector,
+    ThresholdDetector,
+)
+
+from core import framesource
+from core.errors import BadInput, Cancelled, MediaError
+from core.events import DetectProgress
+from core.probe import probe
+
+DETECTORS = ("adaptive", "content", "threshold", "hash", "histogram")
+DEFAULT_DETECTOR = "adaptive"
+CONTENT_SETTING_DEFAULT = 30.0  # app setting scene_threshold_default
+# (value at the default setting, upper bound of the detector's scale); None: independent of it
+_SCALES: dict[str, tuple[float, float] | None] = {
+    "content": (CONTENT_SETTING_DEFAULT, 255.0),
+    "adaptive": (3.0, 255.0),
+    "hash": (0.35, 1.0),
+    "histogram": (0.20, 1.0),
+    "threshold": None,
+}
+THRESHOLD_BLACK_LEVEL = 12.0
+PROGRESS_INTERVAL_S = 0.1  # at most ~10 progress events a second
+
+
+def default_threshold(detector: str, content_setting: float = CONTENT_SETTING_DEFAULT) -> float:
+    """The app's content-scale threshold setting, mapped onto `detector`'s scale (module table)."""
+    _check_detector(detector)
+    scale = _SCALES[detector]
+    if scale is None:
+        return THRESHOLD_BLACK_LEVEL
+    at_default, top = scale
+    return max(0.0, min(top, at_default * float(content_setting) / CONTENT_SETTING_DEFAULT))
+
+
+def _check_detector(detector: str) -> None:
+    if detector not in DETECTORS:
+        raise BadInput(f"unknown scene detector {detector!r} (choose from {', '.join(DETECTORS)})")
+
+
+def make_detector(detector: str, threshold: float, min_scene_len: int) -> SceneDetector:
+    """A fresh PySceneDetect detector; `min_scene_len` in frames."""
+    _check_detector(detector)
+    if detector == "adaptive":
+        return AdaptiveDetector(adaptive_threshold=threshold, min_scene_len=min_scene_len)
+    if detector == "content":
+        return ContentDetector(threshold=threshold, min_scene_len=min_scene_len)
+    if detector == "threshold":
+        # as PySceneDetect's CLI: a video that ends faded out gets that black tail as its own scene
+        return ThresholdDetector(threshold=threshold, min_scene_len=min_scene_len, add_final_scene=True)
+    if detector == "hash":
+        return HashDetector(threshold=threshold, min_scene_len=min_scene_len)
+    return HistogramDetector(threshold=threshold, min_scene_len=min_scene_len)
+
+
+@dataclass(frozen=True)
+class Scene:
+    index: int  # 1-based
+    start_frame: int  # 0-based
+    end_frame: int  # inclusive: the scene's last frame
+    start: float  # seconds from the first frame
+    end: float  # seconds: start of the frame after end_frame, or the end of the video
+
+    @property
+    def frame_count(self) -> int:
+        return self.end_frame - self.start_frame + 1
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    @property
+    def midpoint_frame(self) -> int:
+        return (self.start_frame + self.end_frame) // 2
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "start_frame": self.start_frame,
+            "end_frame": self.end_frame,
+            "start": round(self.start, 6),
+            "end": round(self.end, 6),
+        }
+
+
+@dataclass(frozen=True)
+class Detection:
+    fps: float  # the stream's average frame rate
+    frames: int  # frames decoded
+    duration: float  # seconds from the first frame to the end of the last
+    start_time: float  # presentation time of the first frame (seconds, as in the stream)
+    frame_times: list[float] = field(repr=False)  # presentation time of every frame, absolute
+    scenes: list[Scene]
+    detector: str = DEFAULT_DETECTOR
+    threshold: float = 0.0
+    min_scene_len: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "fps": round(self.fps, 6),
+            "frames": self.frames,
+            "duration": round(self.duration, 6),
+            "scenes": [scene.to_dict() for scene in self.scenes],
+        }
+
+
+def scenes_from_cuts(cuts: list[int], frame_times: list[float], end_time: float) -> list[Scene]:
+    """Scenes between cut frames (each cut is a scene's first frame); times relative to frame 0."""
+    n = len(frame_times)
+    starts = [0] + sorted({c for c in cuts if 0 < c < n})
+    origin = frame_times[0]
+    scenes = []
+    for i, first in enumerate(starts):
+        last = starts[i + 1] - 1 if i + 1 < len(starts) else n - 1
+        end = frame_times[last + 1] - origin if last + 1 < n else end_time
+        scenes.append(Scene(i + 1, first, last, frame_times[first] - origin, end))
+    return scenes
+
+
+def _video_end(frame_times: list[float], last_duration: float | None, fps: float | None) -> float:
+    """Seconds from the first frame to the end of the last one."""
+    if last_duration:
+        step = last_duration
+    elif len(frame_times) > 1:
+        step = frame_times[-1] - frame_times[-2]
+    else:
+        step = 1 / fps if fps else 0.0
+    return frame_times[-1] + step - frame_times[0]
+
+
+def detect_scenes(
+    path: Path | str,
+    detector: str = DEFAULT_DETECTOR,
+    threshold: float | None = None,
+    min_scene_len: int = 15,
+    on_progress: Callable[[DetectProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Detection:
+    """Find the scenes of `path`. `threshold` None: default_threshold(detector). Setting `cancel`
+    stops within a frame and raises Cancelled; bad input raises MediaError."""
+    _check_detector(detector)
+    if threshold is None:
+        threshold = default_threshold(detector)
+    if threshold < 0:
+        raise BadInput(f"scene threshold must not be negative (got {threshold})")
+    if min_scene_len < 0:
+        raise BadInput(f"minimum scene length must not be negative (got {min_scene_len})")
+    path = Path(path)
+    info = probe(path, require_video=True)
+    fps = info.fps or 25.0
+    # Detectors see frame numbers (exact, in decode order), not times: a VFR-proof min_scene_len.
+    rate = Fraction(fps).limit_denominator(100000)
+    scene_detector = make_detector(detector, threshold, int(min_scene_len))
+
+    frame_times: list[float] = []
+    cuts: list[int] = []
+    last_duration = None
+    started = time.monotonic()
+    last_report = float("-inf")
+    reported = 0
+    timecode = None
+    with closing(framesource.frames(path)) as source:
+        for frame in source:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(f"{path}: scene detection cancelled")
+            timecode = FrameTimecode(frame.index, rate)
+            cuts += [c.frame_num for c in scene_detector.process_frame(timecode, frame.image)]
+            frame_times.append(frame.time)
+            last_duration = frame.duration
+            if on_progress is not None:
+                now = time.monotonic()
+                if now - last_report >= PROGRESS_INTERVAL_S:
+                    last_report = now
+                    reported = frame.index + 1
+                    on_progress(DetectProgress(reported, info.frame_count, reported / max(now - started, 1e-6)))
+    if not frame_times:
+        raise MediaError(f"{path}: no video frame could be decoded")
+    if cancel is not None and cancel.is_set():
+        raise Cancelled(f"{path}: scene detection cancelled")
+    cuts += [c.frame_num for c in scene_detector.post_process(timecode)]
+    total = len(frame_times)
+    if on_progress is not None and reported < total:
+        on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
+    end = _video_end(frame_times, last_duration, info.fps)
+    return Detection(
+        fps=fps,
+        frames=total,
+        duration=end,
+        start_time=frame_times[0],
+        frame_times=frame_times,
+        scenes=scenes_from_cuts(cuts, frame_times, end),
+        detector=detector,
+        threshold=threshold,
+        min_scene_len=int(min_scene_len),
+    )

@@ -1,0 +1,123 @@
+"""The whole headless job on a generated video with known cuts: outputs, frames, metadata, records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.image_meta import read_copyright
+from tests.conftest import SCENES
+from tests.helpers import decode_rgb, nearest_frame, vat
+from tests.media import cut_starts
+
+COPYRIGHT = "© Yambo Studio"
+
+
+@pytest.fixture(scope="module")
+def source_frames(cut_video):
+    return decode_rgb(cut_video)
+
+
+@pytest.fixture
+def archived(cut_video, tmp_path):
+    out = tmp_path / "out"
+    done = vat("run", cut_video, "--artwork", "Test Work", "--date", "26-11-23", "--out", out,
+               "--group", "4-5", "--workers", "2", "--encoder", "x264")
+    assert done.returncode == 0, done.stderr
+    return out / "26-11-23_Test_Work", done
+
+
+def scene_bounds(number: int) -> tuple[int, int]:
+    start = cut_starts(SCENES)[number - 1]
+    return start, start + SCENES[number - 1] - 1
+
+
+def test_every_output_is_there_with_the_right_names(archived):
+    root, done = archived
+    assert str(root) in done.stdout + done.stderr  # the summary says where the archive is
+    names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    scenes = [f"s{n:03d}" for n in range(1, 6)]
+    expected = (
+        ["Test_Work_process_log.txt", "manifest.json", "masters/Test_Work_master.mp4"]
+        + [f"clips/Test_Work_{s}.mp4" for s in scenes[:3]] + ["clips/Test_Work_g01.mp4"]
+        + [f"stills/hq/Test_Work_{s}_hq.png" for s in scenes]
+        + [f"stills/web/Test_Work_{s}_web.jpg" for s in scenes]
+        + [f"thumbnails/Test_Work_{s}_thumb.jpg" for s in scenes]
+    )
+    assert names == sorted(expected)
+
+
+def test_clips_are_frame_exact(archived, source_frames):
+    root, _ = archived
+    for tag, (first, last) in [("s001", scene_bounds(1)), ("s002", scene_bounds(2)), ("s003", scene_bounds(3)),
+                               ("g01", (scene_bounds(4)[0], scene_bounds(5)[1]))]:
+        clip = decode_rgb(root / "clips" / f"Test_Work_{tag}.mp4")
+        assert len(clip) == last - first + 1, tag
+        assert nearest_frame(clip[0], source_frames) == first, tag
+        assert nearest_frame(clip[-1], source_frames) == last, tag
+
+
+def test_stills_are_the_midpoint_frames_with_copyright(archived, source_frames):
+    root, _ = archived
+    for n in range(1, 6):
+        first, last = scene_bounds(n)
+        middle = (first + last) // 2
+        hq = root / "stills" / "hq" / f"Test_Work_s{n:03d}_hq.png"
+        web = root / "stills" / "web" / f"Test_Work_s{n:03d}_web.jpg"
+        for still in (hq, web):
+            image = np.asarray(Image.open(still).convert("RGB")).astype(np.int16)
+            assert image.shape == source_frames[0].shape
+            assert nearest_frame(image, source_frames) == middle, still.name
+            assert read_copyright(still) == COPYRIGHT
+
+
+def test_master_copy_is_untouched_streams_with_metadata(archived, cut_video):
+    root, _ = archived
+    master = root / "masters" / "Test_Work_master.mp4"
+    with av.open(str(master)) as copy, av.open(str(cut_video)) as original:
+        assert copy.metadata.get("copyright") == COPYRIGHT
+        assert copy.metadata.get("title") == "Test Work"
+        copied = [bytes(p) for p in copy.demux(video=0) if p.size]
+        source = [bytes(p) for p in original.demux(video=0) if p.size]
+    assert copied == source
+
+
+def test_clip_metadata_and_manifest(archived):
+    root, _ = archived
+    with av.open(str(root / "clips" / "Test_Work_s001.mp4")) as clip:
+        assert clip.metadata.get("copyright") == COPYRIGHT
+        assert not clip.streams.audio  # webflow_standard clips are silent loops
+    manifest = json.loads((root / "manifest.json").read_text())
+    paths = {o["path"]: o for o in manifest["outputs"]}
+    assert "clips/Test_Work_g01.mp4" in paths and "manifest.json" not in paths
+    g01 = paths["clips/Test_Work_g01.mp4"]
+    assert g01["frames"] == SCENES[3] + SCENES[4] and g01["group"] == "4-5"
+    assert g01["size"] == (root / "clips" / "Test_Work_g01.mp4").stat().st_size
+    import hashlib
+
+    assert g01["sha256"] == hashlib.sha256((root / g01["path"]).read_bytes()).hexdigest()
+
+
+def test_database_records_the_session(archived):
+    from db.connection import open_database
+    from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
+
+    root, _ = archived
+    open_database()
+    session = ProcessingState.get()
+    assert session.status == "completed" and session.completed_at is not None
+    assert len(session.scenes_data) == 5 and session.selected_scenes == [1, 2, 3, 4, 5]
+    assert session.grouped_scenes == [[4, 5]]
+    names = [r.operation_name for r in OperationLog.select()]
+    assert len(names) == len(set(names))
+    files = [r.file_path for r in FileRegistry.select()]
+    assert len(files) == len(set(files)) == sum(1 for p in root.rglob("*") if p.is_file())
+    history = ProjectHistory.get()
+    assert (history.scenes_detected, history.scenes_exported, history.clips_created, history.stills_created) == (
+        5, 5, 4, 10)
+    assert history.completed_successfully and history.preset_used == "webflow_standard"
