@@ -1,7 +1,8 @@
 """The demo's sample video: about 30 s of 1280x720 with seven visually distinct shots and audio.
 
 Made once with the ffmpeg in use (lavfi sources only) and kept in the user cache folder.
-`python -m core.sample` prints its path; `--run` then runs vat's main job on it (make demo).
+`python -m core.sample` prints its path; `--run` then prints its scenes and runs vat's main job on
+it into the cache folder (make demo).
 """
 
 from __future__ import annotations
@@ -63,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.run:
         return 0
     vat = Path(sys.executable).with_name("vat")
-    return subprocess.call([str(vat), "detect", str(path)])
+    out = dirs.cache_dir() / "demo-archive"
+    print(f"archiving it into {out} (the scenes, then every operation):", flush=True)
+    if subprocess.call([str(vat), "detect", str(path)]) != 0:
+        return 1
+    return subprocess.call([str(vat), "run", str(path), "--artwork", "vat sample", "--out", str(out)])
 
 
 if __name__ == "__main__":

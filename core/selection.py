@@ -64,3 +64,10 @@ def format_numbers(numbers: list[int]) -> str:
     if run:
         parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
     return ",".join(parts)
+
+
+def check_syntax(scenes_spec: str | None, group_specs: list[str] | None) -> None:
+    """Malformed specs are refused before any work; numbers are checked once scenes are known."""
+    unbounded = 10**9
+    parse_scenes(scenes_spec, unbounded)
+    parse_groups(group_specs, unbounded)

@@ -58,3 +58,96 @@ def cut_starts(scene_frames: list[int]) -> list[int]:
         starts.append(at)
         at += n
     return starts
+
+
+def _cut_graph(scene_frames: list[int], fps: int, size: tuple[int, int]) -> str:
+    """The scenes of make_cut_video, concatenated to the label [cat]."""
+    parts = [scene_filter(i, n, fps, size) for i, n in enumerate(scene_frames)]
+    labels = "".join(f"[v{i}]" for i in range(len(scene_frames)))
+    return ";".join(parts) + f";{labels}concat=n={len(scene_frames)}:v=1:a=0,format=yuv420p[cat]"
+
+
+def vfr_times(frames: int, slow: tuple[int, int], fps: int = 25) -> list[float]:
+    """Frame times of make_vfr_video: frames slow[0]..slow[1]-1 last two frame periods, not one."""
+    first, stop = slow
+    return [(n + min(max(n - first, 0), stop - first)) / fps for n in range(frames)]
+
+
+def make_vfr_video(
+    path: Path, scene_frames: list[int], slow: tuple[int, int], *, fps: int = 25,
+    size: tuple[int, int] = (160, 96),
+) -> Path:
+    """make_cut_video's scenes (no audio) with variable frame rate: see vfr_times."""
+    first, stop = slow
+    graph = _cut_graph(scene_frames, fps, size) + (
+        f";[cat]setpts='(N+clip(N-{first},0,{stop - first}))/({fps}*TB)'[v]"
+    )
+    ffmpeg.run([
+        "-filter_complex", graph, "-map", "[v]", "-fps_mode", "passthrough",
+        "-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-threads", "2", ffmpeg.file_arg(path),
+    ])
+    return path
+
+
+def make_black_gap_video(
+    path: Path, scene_frames: list[int], black_frames: int, *, fps: int = 25,
+    size: tuple[int, int] = (160, 96),
+) -> Path:
+    """make_cut_video's scenes (no audio) with `black_frames` of pure black between them."""
+    w, h = size
+    parts, labels = [], ""
+    for i, n in enumerate(scene_frames):
+        parts.append(scene_filter(i, n, fps, size))
+        labels += f"[v{i}]"
+        if i < len(scene_frames) - 1:
+            parts.append(f"color=c=black:s={w}x{h}:r={fps},trim=end_frame={black_frames},setpts=PTS-STARTPTS[b{i}]")
+            labels += f"[b{i}]"
+    count = len(scene_frames) * 2 - 1
+    graph = ";".join(parts) + f";{labels}concat=n={count}:v=1:a=0,format=yuv420p[v]"
+    ffmpeg.run([
+        "-filter_complex", graph, "-map", "[v]",
+        "-c:v", "libx264", "-preset", "veryfast", "-threads", "2", ffmpeg.file_arg(path),
+    ])
+    return path
+
+
+def black_gap_cuts(scene_frames: list[int], black_frames: int) -> list[int]:
+    """Where the threshold detector cuts make_black_gap_video: the middle of each black gap."""
+    starts, at = [0], 0
+    for n in scene_frames[:-1]:
+        at += n
+        starts.append(at + round(black_frames / 2))  # fade_bias 0: halfway through the black
+        at += black_frames
+    return starts
+
+
+def remux(src: Path, dst: Path, *, before_input: list[str] | None = None, extra: list[str] | None = None) -> Path:
+    """A stream copy of `src` with options before its input (-display_rotation) or after (-f mpegts)."""
+    ffmpeg.run([*(before_input or []), "-i", ffmpeg.file_arg(src), "-map", "0", "-c", "copy",
+                *(extra or []), ffmpeg.file_arg(dst)])
+    return dst
+
+
+def make_chaptered(src: Path, dst: Path, chapters: list[tuple[float, float, str]], title: str) -> Path:
+    """`src` remuxed with chapters from an ffmetadata file (MP4 stores them as a text track)."""
+    meta = dst.with_suffix(".ffmeta")
+    lines = [";FFMETADATA1", f"title={title}"]
+    for start, end, name in chapters:
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(start * 1000)}", f"END={round(end * 1000)}",
+                  f"title={name}"]
+    meta.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ffmpeg.run(["-i", ffmpeg.file_arg(src), "-f", "ffmetadata", "-i", ffmpeg.file_arg(meta), "-map", "0",
+                "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", ffmpeg.file_arg(dst)])
+    return dst
+
+
+def make_audio_only(path: Path, seconds: float = 1.0) -> Path:
+    ffmpeg.run(["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", ffmpeg.file_arg(path)])
+    return path
+
+
+def truncate_copy(src: Path, dst: Path, fraction: float = 0.5) -> Path:
+    """The first `fraction` of `src`'s bytes, as a download or copy cut short leaves it."""
+    data = src.read_bytes()
+    dst.write_bytes(data[: int(len(data) * fraction)])
+    return dst

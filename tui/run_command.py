@@ -8,6 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
+from core import selection
 from core import session as sessions
 from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
 from core.runner import RunSummary
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         encoder=args.encoder, detector=args.detector, threshold=args.threshold, min_scene_len=args.min_scene_len,
         scenes=args.scenes, groups=args.group or [])
     checked = sessions.check_options(options)
+    selection.check_syntax(args.scenes, args.group)
     detector, threshold, min_len = detection_settings(args)
     cancel = threading.Event()
     with stop_on_signals(cancel), RunView(args.json) as view:

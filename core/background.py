@@ -1,0 +1,76 @@
+"""Processing detached from the terminal: the TUI starts `vat --resume SESSION` in its own process
+session, so closing the TUI or losing the SSH connection (SIGHUP) does not stop the work; the TUI
+then only watches the database. Cancelling sends SIGTERM, which pauses the session cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from core import dirs
+from core.lock import holder_pid
+
+
+def worker_log_path(session_id: str):
+    return dirs.ensure(dirs.log_dir() / "workers") / f"{session_id}.log"
+
+
+def start_detached(session_id: str, workers: int | None = None) -> int:
+    """Start the headless resume of a session in the background; returns its pid."""
+    command = [sys.executable, "-m", "tui.cli", "--resume", session_id, "--json"]
+    if workers:
+        command += ["--workers", str(workers)]
+    with open(worker_log_path(session_id), "ab") as log:
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                start_new_session=True, close_fds=True, env=os.environ.copy())
+    return proc.pid
+
+
+def running_pid(session_id: str) -> int | None:
+    """The pid of the live process working on the session, if any."""
+    return holder_pid(session_id)
+
+
+def request_stop(session_id: str) -> bool:
+    """Ask the process working on the session to pause it. False when none is running."""
+    pid = running_pid(session_id)
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A session's progress as the database holds it (what the processing screen shows)."""
+
+    status: str
+    total: int
+    done: int
+    failed: dict
+    running: dict
+    fraction: float
+    eta_seconds: float | None
+    current: str | None
+    alive: bool
+
+
+def snapshot(session_id: str) -> Snapshot | None:
+    from db.models import ProcessingState
+
+    row = ProcessingState.get_or_none(ProcessingState.session_id == session_id)
+    if row is None:
+        return None
+    details = row.operation_details or {}
+    total = row.total_operations or details.get("total") or 0
+    return Snapshot(status=row.status, total=total, done=row.completed_operations or 0,
+                    failed=details.get("failed") or {}, running=details.get("running") or {},
+                    fraction=details.get("fraction") or (1.0 if row.status == "completed" else 0.0),
+                    eta_seconds=details.get("eta_seconds"), current=row.current_operation,
+                    alive=running_pid(session_id) is not None)

@@ -1,0 +1,126 @@
+"""Bad input: one line naming the file and the problem, exit 2 (3 for the environment), nothing written."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from core import ffmpeg
+from tests.helpers import vat
+
+
+@pytest.fixture(scope="module")
+def bad_files(media_dir, cut_video) -> dict[str, Path]:
+    folder = media_dir / "bad"
+    folder.mkdir(exist_ok=True)
+    files = {"missing": folder / "missing.mp4", "empty": folder / "empty.mp4", "text": folder / "notes.mp4"}
+    files["empty"].write_bytes(b"")
+    files["text"].write_text("this is not a video\n" * 20)
+    data = cut_video.read_bytes()
+    files["truncated"] = folder / "truncated.mp4"
+    files["truncated"].write_bytes(data[: len(data) // 2])
+    files["audio"] = folder / "audio_only.m4a"
+    ffmpeg.run(["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", ffmpeg.file_arg(files["audio"])])
+    return files
+
+
+def assert_nothing_written(out: Path):
+    assert not out.exists() or not any(out.iterdir()), "outputs were written for bad input"
+    from db.connection import open_database
+    from db.models import ProcessingState
+
+    open_database()
+    assert ProcessingState.select().count() == 0, "a session was recorded for bad input"
+
+
+def one_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "text", "truncated", "audio"])
+def test_bad_master_files(kind, bad_files, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    done = vat("run", bad_files[kind], "--artwork", "X", "--out", out)
+    assert done.returncode == 2
+    line = one_line(done.stderr)
+    assert str(bad_files[kind]) in line
+    assert_nothing_written(out)
+
+
+def test_traversing_artwork_name_is_refused(cut_video, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    done = vat("run", cut_video, "--artwork", "../../x", "--out", out)
+    assert done.returncode == 2
+    assert "../../x" in one_line(done.stderr)
+    assert_nothing_written(out)
+    assert not (tmp_path.parent / "x").exists()
+
+
+def test_unwritable_output_folder_is_an_environment_error(cut_video, tmp_path):
+    if os.geteuid() == 0:  # root writes through permissions: /proc refuses new files even to root
+        out = Path("/proc/vat-unwritable")
+    else:
+        out = tmp_path / "locked"
+        out.mkdir()
+        out.chmod(0o500)
+    try:
+        done = vat("run", cut_video, "--artwork", "X", "--out", out / "sub")
+    finally:
+        if out.is_relative_to(tmp_path):
+            out.chmod(0o700)
+    assert done.returncode == 3
+    assert str(out / "sub") in one_line(done.stderr)
+    assert not (out / "sub").exists()
+
+
+def test_output_location_that_is_a_file(cut_video, tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    done = vat("run", cut_video, "--artwork", "X", "--out", blocker / "sub")
+    assert done.returncode == 2
+    assert str(blocker) in one_line(done.stderr)
+
+
+def test_nvenc_asked_where_it_does_not_work(cut_video, tmp_path):
+    from core.encoders import nvenc_status
+
+    if nvenc_status()[0]:
+        pytest.skip("NVENC works on this machine")
+    done = vat("run", cut_video, "--artwork", "X", "--out", tmp_path / "out", "--encoder", "nvenc")
+    assert done.returncode == 3
+    assert "NVENC" in one_line(done.stderr)
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_malformed_scene_selection_is_refused_before_anything(cut_video, tmp_path):
+    done = vat("run", cut_video, "--artwork", "X", "--out", tmp_path / "out", "--scenes", "1,x")
+    assert done.returncode == 2
+    assert "--scenes" in one_line(done.stderr)
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_scene_numbers_beyond_the_detected_ones_export_nothing(cut_video, tmp_path):
+    """The count is known only after detection: the session ends failed, with no output."""
+    done = vat("run", cut_video, "--artwork", "X", "--out", tmp_path / "out", "--scenes", "1,9")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == "vat: error: --scenes '9': scenes are numbered 1 to 5"
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+
+
+def test_unknown_preset(cut_video, tmp_path):
+    done = vat("run", cut_video, "--artwork", "X", "--out", tmp_path / "out", "--preset", "nope")
+    assert done.returncode == 2
+    assert "nope" in one_line(done.stderr)
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_usage_errors_exit_2():
+    done = vat("run")
+    assert done.returncode == 2 and "Traceback" not in done.stderr

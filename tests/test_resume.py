@@ -1,0 +1,127 @@
+"""Interruptions: SIGKILL at several points then resume, SIGTERM pauses cleanly, one process per session."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import start_vat, vat
+
+ARGS = ["--artwork", "Kill Test", "--date", "26-11-23", "--workers", "1", "--json"]
+
+
+def read_until(proc, stop) -> list[dict]:
+    """Read the JSON events of a running vat until `stop(events)` says so (or the process ends)."""
+    events = []
+    for line in proc.stdout:
+        if line.startswith("{"):
+            events.append(json.loads(line))
+            if stop(events):
+                break
+    return events
+
+
+def count(kind):
+    return lambda events: sum(e["event"] == kind for e in events)
+
+
+def kill_after(proc, stop, sig=signal.SIGKILL) -> list[dict]:
+    events = read_until(proc, stop)
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    return events
+
+
+def temporaries(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if ".vat-part" in p.name]
+
+
+def session_rows():
+    from db.connection import open_database
+    from db.models import FileRegistry, OperationLog, ProcessingState
+
+    open_database()
+    return ProcessingState, OperationLog, FileRegistry
+
+
+def test_sigkill_at_several_points_then_resume_completes(cut_video, tmp_path):
+    out = tmp_path / "out"
+    root = out / "26-11-23_Kill_Test"
+    proc = start_vat("run", cut_video, "--out", out, *ARGS)
+    kill_after(proc, lambda ev: count("done")(ev) >= 2)  # after the master and a still or two
+    ProcessingState, OperationLog, FileRegistry = session_rows()
+    session = ProcessingState.get()
+    assert session.status == "processing"  # a dead process could not say otherwise
+    first_outputs = [Path(r.file_path) for r in FileRegistry.select()]
+    assert first_outputs
+
+    # killed while an ffmpeg clip encode runs: its temporary file is left behind by the dead process
+    proc = start_vat("--resume", *ARGS[-3:])
+    events = kill_after(proc, lambda ev: any(e["event"] == "start" and e["key"].startswith("clip:") for e in ev))
+    assert any(e["event"] == "skipped" for e in events)
+
+    # an output made before the kills is deleted by the user: it must be made again
+    first_outputs[-1].unlink()
+
+    proc = start_vat("--resume", *ARGS[-3:])
+    kill_after(proc, lambda ev: count("done")(ev) >= 3)
+
+    done = vat("--resume", "--json")
+    assert done.returncode == 0, done.stderr
+    final_events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert any(e["event"] == "skipped" for e in final_events)
+    assert first_outputs[-1].exists()
+    assert temporaries(root) == []
+
+    session = ProcessingState.get()
+    assert session.status == "completed"
+    names = [r.operation_name for r in OperationLog.select()]
+    assert len(names) == len(set(names)), "operation_log has duplicates"
+    paths = [r.file_path for r in FileRegistry.select()]
+    assert len(paths) == len(set(paths)), "file_registry has duplicates"
+    on_disk = sorted(str(p) for p in root.rglob("*") if p.is_file())
+    assert sorted(paths) == on_disk
+    assert all(r.verified for r in FileRegistry.select())
+    assert all(r.status == "completed" for r in OperationLog.select())
+
+    again = vat("--resume", session.session_id)
+    assert again.returncode == 0 and "already completed" in again.stdout
+
+
+def test_sigterm_pauses_cleanly_and_exits_130(cut_video, tmp_path):
+    out = tmp_path / "out"
+    proc = start_vat("run", cut_video, "--out", out, *ARGS)
+    read_until(proc, lambda ev: any(e["event"] == "start" and e["key"].startswith("clip:") for e in ev))
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 130
+    ProcessingState, OperationLog, _ = session_rows()
+    assert ProcessingState.get().status == "paused"
+    assert temporaries(out) == []
+    assert not [r for r in OperationLog.select() if r.status == "processing"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT])
+def test_hangup_and_ctrl_c_pause_too(cut_video, tmp_path, sig):
+    proc = start_vat("run", cut_video, "--out", tmp_path, *ARGS)
+    read_until(proc, count("start"))
+    proc.send_signal(sig)
+    assert proc.wait(timeout=60) == 130
+    ProcessingState, _, _ = session_rows()
+    assert ProcessingState.get().status == "paused"
+
+
+def test_a_session_being_processed_is_refused(cut_video, tmp_path):
+    proc = start_vat("run", cut_video, "--out", tmp_path, *ARGS)
+    try:
+        read_until(proc, count("start"))
+        ProcessingState, _, _ = session_rows()
+        session_id = ProcessingState.get().session_id
+        second = vat("--resume", session_id)
+        assert second.returncode == 2
+        assert "being processed by process" in second.stderr and session_id in second.stderr
+    finally:
+        proc.kill()
+        proc.wait()
