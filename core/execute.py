@@ -46,11 +46,12 @@ def make_master(op: Operation, tmp: Path, ctx: Context) -> None:
 def make_clip(op: Operation, tmp: Path, ctx: Context) -> None:
     p = op.params
     width, height = p["size"]
-    args = ["-ss", f"{p['seek']:.6f}", "-i", ffmpeg.file_arg(op.source), "-map", "0:v:0"]
+    seek_in, skip = p["seek"]
+    args = ["-ss", f"{seek_in:.6f}", "-i", ffmpeg.file_arg(op.source), "-ss", f"{skip:.6f}", "-map", "0:v:0"]
     if p["audio"]:
-        args += ["-map", "0:a:0"]
-    args += ["-frames:v", str(p["frames"]), "-t", f"{p['duration']:.6f}", "-fps_mode", "passthrough",
-             "-vf", scale_filter(width, height),
+        # -t would also cut the video where its timeline does not start at zero: trim the audio alone
+        args += ["-map", "0:a:0", "-af", f"atrim=duration={p['duration']:.6f}"]
+    args += ["-frames:v", str(p["frames"]), "-fps_mode", "passthrough", "-vf", scale_filter(width, height),
              *video_codec_args(p["video"], p["advanced"], p["encoder"], p["fps"], ctx.threads),
              *audio_args(p["video"], p["audio"]), "-map_metadata", "-1", "-map_chapters", "-1",
              *_metadata_args(p), *container_args(p["advanced"]), "-f", "mp4", ffmpeg.file_arg(tmp)]
@@ -73,7 +74,7 @@ def make_rd_video(op: Operation, tmp: Path, ctx: Context) -> None:
 
 def make_still(op: Operation, tmp: Path, ctx: Context) -> None:
     p = op.params
-    image = rotate_for_display(frame_at(op.source, p["pts"]), p["rotation"])
+    image = rotate_for_display(frame_at(op.source, p["pts"], p.get("keyframe")), p["rotation"])
     _save_resized(image, tmp, p)
 
 

@@ -17,6 +17,7 @@ from PIL import Image
 from core.errors import MediaError
 
 SEEK_MARGIN_SECONDS = 1.0  # start before the wanted frame so open-GOP leading frames decode cleanly
+RETRY_STEPS = (0.0, 2.0, 8.0, 30.0, float("inf"))  # seconds further back on each retry
 CACHE_SIZE = 6
 
 _cache: OrderedDict[tuple[str, float], Image.Image] = OrderedDict()
@@ -24,7 +25,7 @@ _cache_lock = threading.Lock()
 _key_locks: dict[tuple[str, float], threading.Lock] = {}
 
 
-def _decode_at(path: Path, pts_seconds: float) -> Image.Image:
+def _decode_at(path: Path, pts_seconds: float, keyframe: float | None) -> Image.Image:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as exc:
@@ -34,24 +35,28 @@ def _decode_at(path: Path, pts_seconds: float) -> Image.Image:
         stream.thread_type = "AUTO"
         base = stream.time_base
         tolerance = 0.25 / float(stream.guessed_rate or stream.average_rate or 25)
-        target = max(0.0, pts_seconds - SEEK_MARGIN_SECONDS)
-        container.seek(int(target / base), stream=stream, backward=True, any_frame=False)
-        best = None
-        for frame in container.decode(stream):
-            if frame.pts is None:
-                continue
-            t = float(frame.pts * base)
-            if t >= pts_seconds - tolerance:
-                best = frame
-                break
-        if best is None:
-            raise MediaError(f"{path}: no frame at {pts_seconds:.3f} s")
-        # to_image applies the display rotation nowhere: callers that care rotate with the probe's value
-        return best.to_image()
+        start = keyframe if keyframe is not None else pts_seconds - SEEK_MARGIN_SECONDS
+        # a seek in a container without an index (MPEG-TS) can land past the wanted frame or between
+        # keyframes: step further back until the frame decodes
+        for back in RETRY_STEPS:
+            offset = 0 if back == float("inf") else max(0, int((start - back) / base))
+            container.seek(offset, stream=stream, backward=True, any_frame=False)
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                t = float(frame.pts * base)
+                if t > pts_seconds + tolerance:
+                    break  # landed past it
+                if t >= pts_seconds - tolerance:
+                    # to_image applies no display rotation: callers rotate with the probed value
+                    return frame.to_image()
+        raise MediaError(f"{path}: no frame at {pts_seconds:.3f} s")
 
 
-def frame_at(path: Path | str, pts_seconds: float) -> Image.Image:
-    """The decoded frame whose presentation time is `pts_seconds` (absolute stream time), as RGB."""
+def frame_at(path: Path | str, pts_seconds: float, keyframe: float | None = None) -> Image.Image:
+    """The decoded frame whose presentation time is `pts_seconds` (absolute stream time), as RGB.
+
+    `keyframe`: the time of a keyframe at or before it, where decoding can start cleanly."""
     key = (str(path), round(pts_seconds, 6))
     with _cache_lock:
         if key in _cache:
@@ -62,7 +67,7 @@ def frame_at(path: Path | str, pts_seconds: float) -> Image.Image:
         with _cache_lock:
             if key in _cache:
                 return _cache[key].copy()
-        image = _decode_at(Path(path), pts_seconds)
+        image = _decode_at(Path(path), pts_seconds, keyframe)
         with _cache_lock:
             _cache[key] = image
             while len(_cache) > CACHE_SIZE:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.keyframes import keyframe_before
 from core.layout import Layout
 from core.naming import safe_component
 from core.presets import Preset, fit_width
@@ -66,6 +67,7 @@ class PlanInput:
     media: Any  # core.probe.MediaInfo
     scenes: list  # core.scenes.Scene
     frame_times: list[float]
+    keyframes: list[float]
     selected: list[int]
     groups: list[tuple[int, int]]
     preset: Preset
@@ -84,11 +86,23 @@ def display_size(media) -> tuple[int, int]:
     return media.width, media.height
 
 
-def _seek_seconds(frame_times: list[float], index: int, container_start: float) -> float:
-    """Input seek time that keeps frame `index` and drops the one before (half the gap as margin)."""
+def _margin(frame_times: list[float], index: int) -> float:
+    """A hair less than the gap to the previous frame, so rounding keeps `index` and drops the one before."""
+    gap = frame_times[index] - frame_times[index - 1] if index > 0 else 1.0
+    return min(0.0005, gap / 2)
+
+
+def clip_seek(frame_times: list[float], keyframes: list[float], index: int, container_start: float
+              ) -> tuple[float, float]:
+    """(input seek, output skip) in seconds: decode from the keyframe before the clip's first frame,
+    then drop every frame before that first frame. ffmpeg's input -ss counts from the container's
+    start time; its output -ss counts from where the input seek put zero."""
     t = frame_times[index]
-    gap = t - frame_times[index - 1] if index > 0 else 1.0
-    return max(0.0, t - container_start - min(0.0005, gap / 2))
+    k = keyframe_before(keyframes, t)
+    if k is None:
+        k = frame_times[0]
+    seek_in = max(0.0, k - container_start - 0.0005)
+    return seek_in, max(0.0, t - container_start - seek_in - _margin(frame_times, index))
 
 
 def _end_seconds(frame_times: list[float], last: int, fallback_duration: float) -> float:
@@ -107,7 +121,7 @@ def clip_operation(p: PlanInput, layout: Layout, key_tag: str, first: int, last:
     duration = _end_seconds(p.frame_times, last, p.media.duration) - start
     params = {
         "first_frame": first, "last_frame": last, "frames": count,
-        "seek": round(_seek_seconds(p.frame_times, first, p.media.start_time), 6),
+        "seek": [round(x, 6) for x in clip_seek(p.frame_times, p.keyframes, first, p.media.start_time)],
         "duration": round(duration, 6), "size": [width, height], "video": video,
         "advanced": {k: v for k, v in p.preset.advanced.items() if k != "builtin"},
         "encoder": p.encoder, "audio": bool(video.get("audio") and p.media.audio_codec),
@@ -117,12 +131,22 @@ def clip_operation(p: PlanInput, layout: Layout, key_tag: str, first: int, last:
                      Expected(width, height, count, duration), scene=scene, group=group)
 
 
+# containers that carry copyright and title tags; a master in any other (MPEG-TS, MXF...) is copied
+# stream for stream into Matroska, which carries them and every codec
+TAGGED_CONTAINERS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
+
+
+def master_suffix(master: Path) -> str:
+    suffix = master.suffix.lower()
+    return suffix if suffix in TAGGED_CONTAINERS else ".mkv"
+
+
 def build_plan(p: PlanInput) -> list[Operation]:
     layout = Layout(p.out_root, p.project_date, p.artwork, p.slug, len(p.scenes))
     src_w, src_h = display_size(p.media)
     meta = {"copyright": p.copyright, "title": p.artwork}
     ops: list[Operation] = [
-        Operation("master", "master", layout.master(p.master.suffix or ".mp4"), p.master,
+        Operation("master", "master", layout.master(master_suffix(p.master)), p.master,
                   {"copy": "streams", **meta},
                   Expected(p.media.width, p.media.height, len(p.frame_times) or None, p.media.duration)),
     ]
@@ -133,7 +157,8 @@ def build_plan(p: PlanInput) -> list[Operation]:
         scene = by_index[number]
         frame = scene.midpoint_frame if p.midpoint_stills else scene.start_frame
         tag = layout.scene_tag(number)
-        at = {"frame": frame, "pts": p.frame_times[frame], "rotation": p.media.rotation}
+        at = {"frame": frame, "pts": p.frame_times[frame], "rotation": p.media.rotation,
+              "keyframe": keyframe_before(p.keyframes, p.frame_times[frame])}
         w, h = fit_width(src_w, src_h, hq.get("max_width"), even=False)
         ops.append(Operation(f"still_hq:{tag}", "still_hq", layout.still_hq(number, hq["format"]), p.master,
                              {**at, **hq, **meta, "size": [w, h]}, Expected(w, h), scene=number))

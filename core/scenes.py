@@ -153,7 +153,8 @@ def scenes_from_cuts(cuts: list[int], frame_times: list[float], end_time: float)
     for i, first in enumerate(starts):
         last = starts[i + 1] - 1 if i + 1 < len(starts) else n - 1
         end = frame_times[last + 1] - origin if last + 1 < n else end_time
-        scenes.append(Scene(i + 1, first, last, frame_times[first] - origin, end))
+        # rounded to the nanosecond: 1.2, not the 1.2000000000000002 that float subtraction leaves
+        scenes.append(Scene(i + 1, first, last, round(frame_times[first] - origin, 9), round(end, 9)))
     return scenes
 
 
@@ -165,7 +166,7 @@ def _video_end(frame_times: list[float], last_duration: float | None, fps: float
         step = frame_times[-1] - frame_times[-2]
     else:
         step = 1 / fps if fps else 0.0
-    return frame_times[-1] + step - frame_times[0]
+    return round(frame_times[-1] + step - frame_times[0], 9)
 
 
 def detect_scenes(

@@ -69,5 +69,8 @@ def format_numbers(numbers: list[int]) -> str:
 def check_syntax(scenes_spec: str | None, group_specs: list[str] | None) -> None:
     """Malformed specs are refused before any work; numbers are checked once scenes are known."""
     unbounded = 10**9
-    parse_scenes(scenes_spec, unbounded)
+    if scenes_spec is not None and scenes_spec.strip().lower() not in ("", "all"):
+        for part in scenes_spec.replace(" ", "").split(","):
+            if part:
+                _range(part, unbounded, "--scenes")
     parse_groups(group_specs, unbounded)

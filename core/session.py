@@ -17,6 +17,7 @@ from core import encoders, naming, rd, selection
 from core.errors import BadInput, EnvironmentProblem
 from core.events import DetectProgress, RunEvent
 from core.layout import Layout
+from core.keyframes import keyframe_times
 from core.lock import SessionLock
 from core.plan import PlanInput, build_plan
 from core.preset_store import load_preset
@@ -212,7 +213,7 @@ def plan_for(session: ProcessingState, media=None, times: list[float] | None = N
     plan = build_plan(PlanInput(
         artwork=session.artwork_name, slug=slug, project_date=session.project_date,
         out_root=Path(meta.get("out_root") or Path(session.output_path).parent), master=master, media=media,
-        scenes=scenes_of(session), frame_times=times, selected=list(session.selected_scenes or []),
+        scenes=scenes_of(session), frame_times=times, keyframes=keyframe_times(master), selected=list(session.selected_scenes or []),
         groups=[tuple(g) for g in session.grouped_scenes or []], preset=preset, encoder=session.encoder_type,
         copyright=get_setting("copyright_text"), rd_files=rd_files,
         thumbnails=True, midpoint_stills=bool(get_setting("extract_midpoint_stills")),

@@ -28,3 +28,15 @@ def test_groups_are_adjacent_runs_that_do_not_overlap():
 
 def test_format_numbers():
     assert format_numbers([5, 1, 2, 3, 9]) == "1-3,5,9"
+
+
+def test_syntax_check_before_detection_is_cheap_and_strict():
+    from core.selection import check_syntax
+
+    check_syntax(None, None)
+    check_syntax("all", ["2-3"])
+    check_syntax("1-900000000", None)  # a range is checked, never enumerated
+    with pytest.raises(BadInput, match="--scenes"):
+        check_syntax("1,x", None)
+    with pytest.raises(BadInput, match="--group"):
+        check_syntax(None, ["3"])

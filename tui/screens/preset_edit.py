@@ -1,0 +1,166 @@
+"""Edit one preset: every setting with its problems shown inline, and the ffmpeg arguments it produces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
+
+from core.errors import BadInput
+from core.preset_store import save_preset
+from core.presets import Preset
+from tui.preset_form import FIELDS, SECTIONS, FormField, build_preset, ffmpeg_preview, problems_by_field, value_of
+from tui.widgets.confirm_dialog import ConfirmDialog
+
+
+class PresetEditScreen(Screen[bool]):
+    """Dismisses with True when the preset was saved. Built-ins open read-only."""
+
+    CSS_PATH = "preset_edit.tcss"
+    SUB_TITLE = "Edit preset"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # arguments beside the form when there is room
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="preset-save"),
+        Binding("escape", "cancel", "Cancel", id="preset-cancel"),
+    ]
+
+    def __init__(self, preset: Preset, *, read_only: bool = False) -> None:
+        super().__init__()
+        self.preset = preset
+        self.read_only = read_only or preset.builtin
+        self._baseline: Preset | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self._hint_text(), id="edit-hint")
+        yield Static("", id="edit-problems")
+        with Container(id="edit-body"):
+            with VerticalScroll(id="edit-form"):
+                section = None
+                for field in FIELDS:
+                    if field.section != section:
+                        section = field.section
+                        yield Label(SECTIONS[section], classes="section-title")
+                    with Horizontal(classes="field-row"):
+                        yield Label(field.label, classes="field-label")
+                        yield self._make_widget(field)
+                        yield Label(field.hint, classes="field-hint")
+                    yield Static("", id=f"{field.widget_id}-error", classes="field-error")
+            yield Static("", id="edit-args")
+        yield Footer()
+
+    def _hint_text(self) -> str:
+        name = f"{self.preset.preset_name} ({self.preset.preset_id})"
+        if self.read_only:
+            return f"{name}: built in, read-only. To change it, copy it with n in the list."
+        based = f", based on {self.preset.base_preset}" if self.preset.base_preset else ""
+        return f"{name}{based}. tab/shift+tab move between fields."
+
+    def _make_widget(self, field: FormField) -> Widget:
+        value = value_of(self.preset, field)
+        if field.kind == "bool":
+            widget: Widget = Checkbox("", value, id=field.widget_id, compact=True)
+        elif field.kind in ("choice", "choice_opt"):
+            known = value in field.choices
+            widget = Select([(c, c) for c in field.choices], value=value if known else Select.NULL,
+                            allow_blank=field.kind == "choice_opt" or not known, prompt="none",
+                            id=field.widget_id, compact=True)
+        else:
+            widget = Input(value, id=field.widget_id, compact=True, classes="-text" if field.kind == "text" else "")
+        widget.disabled = self.read_only
+        return widget
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{'View' if self.read_only else 'Edit'} preset {self.preset.preset_id}"
+        self._baseline = self.current_preset()
+        self._refresh_checks()
+        if self.read_only:
+            self.query_one("#edit-form").focus()
+
+    def _form_values(self) -> dict[str, Any]:
+        values = {}
+        for field in FIELDS:
+            value = self.query_one(f"#{field.widget_id}").value
+            values[field.widget_id] = None if value is Select.NULL else value
+        return values
+
+    def current_preset(self) -> Preset:
+        """The preset as the form now describes it."""
+        return build_preset(self.preset, self._form_values())
+
+    @property
+    def changed(self) -> bool:
+        return self._baseline is not None and self.current_preset() != self._baseline
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _field_changed(self) -> None:
+        if self._baseline is not None:  # widgets also report their first value while mounting
+            self._refresh_checks()
+
+    def _refresh_checks(self) -> list[str]:
+        """Show each problem under its field and the arguments; returns the widget ids with problems."""
+        preset = self.current_preset()
+        placed, loose = problems_by_field(preset)
+        for field in FIELDS:
+            error = self.query_one(f"#{field.widget_id}-error", Static)
+            messages = placed.get(field.widget_id, [])
+            error.update("\n".join(messages))
+            error.display = bool(messages)
+        count = sum(map(len, placed.values())) + len(loose)
+        summary = self.query_one("#edit-problems", Static)
+        summary.update("\n".join([f"{count} problem{'s' * (count != 1)} to fix before saving", *loose]))
+        summary.display = count > 0
+        self._show_args(preset, count)
+        return [f.widget_id for f in FIELDS if f.widget_id in placed]
+
+    def _show_args(self, preset: Preset, problem_count: int) -> None:
+        panel = self.query_one("#edit-args", Static)
+        panel.border_title = "ffmpeg arguments for clips (25 fps source)"
+        if problem_count:
+            panel.update(Text("Fix the problems to see the arguments.", style="italic"))
+            return
+        text = Text()
+        for encoder, label in (("x264", "x264 "), ("nvenc", "NVENC")):
+            text.append(f"{label} ", style="bold")
+            text.append(ffmpeg_preview(preset, encoder) + "\n")
+        text.rstrip()
+        panel.update(text)
+
+    def action_save(self) -> None:
+        if self.read_only:
+            self.notify("Built-in presets are read-only: press n in the list to make a copy.", severity="warning")
+            return
+        bad = self._refresh_checks()
+        if bad or self.query_one("#edit-problems").display:
+            self.notify("Not saved: fix the problems shown in the form.", severity="error")
+            if bad:
+                self.query_one(f"#{bad[0]}").focus()
+            return
+        preset = self.current_preset()
+        try:
+            save_preset(preset)
+        except BadInput as exc:
+            self.notify(exc.message, title="Not saved", severity="error")
+            return
+        self.notify(f"Saved preset {preset.preset_id}.")
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        if self.read_only or not self.changed:
+            self.dismiss(False)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(False)
+
+        self.app.push_screen(ConfirmDialog(f"Discard your changes to {self.preset.preset_id}?"), answered)

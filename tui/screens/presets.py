@@ -1,0 +1,147 @@
+"""Presets: the built-in and user presets; edit, copy, delete, and choose the default."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from core.errors import BadInput
+from core.preset_store import delete_preset, ensure_builtin_presets, row_to_preset, save_preset, set_default
+from db.models import UserPreset
+from db.queries import get_user_presets
+from tui.screens.new_preset import NewPresetDialog
+from tui.screens.preset_edit import PresetEditScreen
+from tui.widgets.confirm_dialog import ConfirmDialog
+from tui.widgets.vim_table import VimTable
+
+
+class PresetsScreen(Screen):
+    CSS_PATH = "presets.tcss"
+    SUB_TITLE = "Presets"
+    BINDINGS = [
+        Binding("enter", "edit", "Edit", priority=True, id="presets-edit"),  # over the table's hidden enter
+        Binding("n", "new", "New from selected", id="presets-new"),
+        Binding("d", "delete", "Delete", id="presets-delete"),
+        Binding("asterisk", "set_default", "Set default", key_display="*", id="presets-default"),
+        Binding("escape,q", "back", "Back", id="presets-back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VimTable(id="presets-table")
+        yield Static("", id="preset-description")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(VimTable)
+        table.add_columns("Id", "Name", "Default", "Built-in", "Used", "Last used")
+        ensure_builtin_presets()
+        self.reload()
+        table.focus()
+
+    def reload(self, select: str | None = None) -> None:
+        """Refill the table from the database, keeping the cursor on `select` or the current row."""
+        table = self.query_one(VimTable)
+        keep = select or table.selected_key
+        table.clear()
+        for row in get_user_presets():
+            builtin = bool((row.advanced_settings or {}).get("builtin"))
+            table.add_row(row.preset_id, row.preset_name, "*" if row.is_default else "", "yes" if builtin else "",
+                          str(row.usage_count or 0), f"{row.last_used_at:%Y-%m-%d}" if row.last_used_at else "never",
+                          key=row.preset_id)
+        table.select_key(keep)
+        self._describe(table.selected_key)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._describe(event.row_key.value)
+
+    def _describe(self, preset_id: str | None) -> None:
+        row = UserPreset.get_or_none(UserPreset.preset_id == preset_id) if preset_id else None
+        text = ""
+        if row is not None:
+            based = f" Based on {row.base_preset}." if row.base_preset else ""
+            text = f"{row.description or 'No description.'}{based}"
+        self.query_one("#preset-description", Static).update(text)
+
+    def _selected(self):
+        """The preset under the cursor, or None (with a notice) when there is none."""
+        key = self.query_one(VimTable).selected_key
+        row = UserPreset.get_or_none(UserPreset.preset_id == key) if key else None
+        if row is None:
+            self.notify("No preset selected.", severity="warning")
+            return None
+        return row_to_preset(row)
+
+    def action_edit(self) -> None:
+        preset = self._selected()
+        if preset is not None:
+            self.app.push_screen(PresetEditScreen(preset), lambda saved: self.reload())
+
+    def action_new(self) -> None:
+        base = self._selected()
+        if base is None:
+            return
+
+        def create(answer: tuple[str, str] | None) -> None:
+            if answer is None:
+                return
+            preset_id, name = answer
+            advanced = {k: v for k, v in base.advanced.items() if k != "builtin"}
+            copy = replace(base, preset_id=preset_id, preset_name=name, base_preset=base.preset_id,
+                           advanced=advanced)
+            try:
+                save_preset(copy)
+            except BadInput as exc:
+                self.notify(exc.message, title="Not created", severity="error")
+                return
+            self.reload(select=preset_id)
+            self.notify(f"Created preset {preset_id} from {base.preset_id}.")
+            self.app.push_screen(PresetEditScreen(copy), lambda saved: self.reload())
+
+        self.app.push_screen(NewPresetDialog(base), create)
+
+    def action_delete(self) -> None:
+        preset = self._selected()
+        if preset is None:
+            return
+        if preset.builtin:
+            self.notify(f"{preset.preset_id} is built in and cannot be deleted.", severity="warning")
+            return
+        if UserPreset.get(UserPreset.preset_id == preset.preset_id).is_default:
+            self.notify(f"{preset.preset_id} is the default: make another preset the default (*) first.",
+                        severity="warning")
+            return
+
+        def delete(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            try:
+                delete_preset(preset.preset_id)
+            except BadInput as exc:
+                self.notify(exc.message, title="Not deleted", severity="error")
+                return
+            self.reload()
+            self.notify(f"Deleted preset {preset.preset_id}.")
+
+        self.app.push_screen(ConfirmDialog(f"Delete preset {preset.preset_id}?", preset.preset_name), delete)
+
+    def action_set_default(self) -> None:
+        preset = self._selected()
+        if preset is None:
+            return
+        try:
+            set_default(preset.preset_id)
+        except BadInput as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.reload()
+        self.notify(f"{preset.preset_id} is now the default preset.")
+
+    def action_back(self) -> None:
+        self.dismiss()
