@@ -117,6 +117,7 @@ def test_a_session_being_processed_is_refused(cut_video, tmp_path):
     proc = start_vat("run", cut_video, "--out", tmp_path, *ARGS)
     try:
         read_until(proc, count("start"))
+        proc.send_signal(signal.SIGSTOP)  # alive and holding the session, however fast the work is
         ProcessingState, _, _ = session_rows()
         session_id = ProcessingState.get().session_id
         second = vat("--resume", session_id)
