@@ -29,7 +29,7 @@ class FormField:
 
     @property
     def widget_id(self) -> str:
-        return f"{self.section}-{self.key}".replace("_", "-")
+        return f"field-{self.section}-{self.key}".replace("_", "-")
 
 
 SECTIONS = {
