@@ -22,6 +22,12 @@ def timecode(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
 
 
+def _console() -> Console:
+    """A terminal's own width; piped output gets wide lines rather than columns folded at 80."""
+    console = Console()
+    return console if console.is_terminal else Console(width=200)
+
+
 def _open_db():
     from db.connection import open_database
 
@@ -57,7 +63,7 @@ def detect(args: argparse.Namespace) -> int:
         for s in found.scenes:
             table.add_row(str(s.index), timecode(s.start), timecode(s.end), str(s.start_frame), str(s.end_frame),
                           f"{s.duration:.2f}s")
-        Console().print(table)
+        _console().print(table)
     return EXIT_OK
 
 
@@ -65,10 +71,10 @@ def doctor(args: argparse.Namespace) -> int:
     from core.doctor import can_work, run_checks
 
     checks = run_checks()
-    console = Console()
+    console = _console()
     for check in checks:
         mark = "[green]ok[/]" if check.ok else ("[red]FAIL[/]" if check.required else "[yellow]no[/]")
-        console.print(f"{mark:>14}  {check.name}: {check.detail}", highlight=False)
+        console.print(f"{mark:>14}  {check.name}: {check.detail}", highlight=False, soft_wrap=True)
     if can_work(checks):
         console.print("vat can work here.")
         return EXIT_OK
@@ -83,12 +89,13 @@ def db(args: argparse.Namespace) -> int:
     if args.action == "backup":
         print(f"backup written: {maintenance.backup()}")
     elif args.action == "vacuum":
-        maintenance.optimize()
-        print("database vacuumed, analysed and reindexed")
+        result = maintenance.optimize()
+        print(f"database vacuumed, analysed and reindexed: {result.bytes_before:,} -> {result.bytes_after:,} bytes")
     else:
         removed = maintenance.cleanup_sessions()
         archived = maintenance.archive_history()
-        print(f"removed {removed} stale incomplete sessions; archived {archived} old history rows")
+        print(f"removed {removed.sessions} stale incomplete sessions ({removed.operations} log rows, "
+              f"{removed.files} file records); archived {archived} old history rows")
     return EXIT_OK
 
 
@@ -118,7 +125,7 @@ def sessions(args: argparse.Namespace) -> int:
         status = row.status + (" (running)" if holder_pid(row.session_id) else "")
         table.add_row(row.session_id, row.artwork_name, status, progress, row.current_operation or "",
                       f"{row.updated_at:%Y-%m-%d %H:%M}" if row.updated_at else "")
-    Console().print(table)
+    _console().print(table)
     return EXIT_OK
 
 
@@ -134,7 +141,7 @@ def history(args: argparse.Namespace) -> int:
                       str(row.total_files_created), f"{row.total_output_size_mb or 0:.1f}",
                       f"{row.total_processing_time_seconds or 0:.0f}", "yes" if row.completed_successfully else "no",
                       row.output_path)
-    Console().print(table)
+    _console().print(table)
     return EXIT_OK
 
 
@@ -152,5 +159,5 @@ def presets(args: argparse.Namespace) -> int:
         table.add_row(row.preset_id, row.preset_name, "*" if row.is_default else "", "yes" if builtin else "",
                       str(row.usage_count or 0), f"{row.last_used_at:%Y-%m-%d}" if row.last_used_at else "",
                       row.description or "")
-    Console().print(table)
+    _console().print(table)
     return EXIT_OK

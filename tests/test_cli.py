@@ -1,0 +1,82 @@
+"""The command line as a user types it: doctor, detect's formats, db maintenance, listings, errors."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import SCENES
+from tests.helpers import vat
+from tests.media import cut_starts
+
+
+def test_version():
+    done = vat("--version")
+    assert done.returncode == 0 and done.stdout.startswith("vat ")
+
+
+def test_doctor_reports_the_ffmpeg_in_use_and_can_work(monkeypatch):
+    monkeypatch.delenv("VAT_FFMPEG", raising=False)
+    done = vat("doctor")
+    assert done.returncode == 0, done.stdout + done.stderr
+    ffmpeg_line = next(line for line in done.stdout.splitlines() if "ffmpeg:" in line)
+    assert "version" in ffmpeg_line and ("(bundled)" in ffmpeg_line or "(PATH)" in ffmpeg_line)
+    for name in ("libx264", "libx265", "libsvtav1", "libwebp", "h264_nvenc", "nvenc works here", "libvmaf",
+                 "database", "data folder", "cache folder", "log folder"):
+        assert name in done.stdout
+    assert "schema version 2" in done.stdout
+
+
+def test_doctor_says_when_vat_cannot_work(monkeypatch, tmp_path):
+    monkeypatch.setenv("VAT_FFMPEG", str(tmp_path / "no-ffmpeg"))
+    done = vat("doctor")
+    assert done.returncode == 3
+    assert "FAIL" in done.stdout and "VAT_FFMPEG" in done.stdout
+
+
+def test_detect_json_is_one_object_with_inclusive_ends(cut_video):
+    done = vat("detect", cut_video, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert (found["fps"], found["frames"], found["duration"]) == (25.0, 150, 6.0)
+    starts = cut_starts(SCENES)
+    assert [s["start_frame"] for s in found["scenes"]] == starts
+    assert [s["end_frame"] for s in found["scenes"]] == [s - 1 for s in starts[1:]] + [149]
+    assert found["scenes"][0] == {"index": 1, "start_frame": 0, "end_frame": 29, "start": 0.0, "end": 1.2}
+
+
+def test_detect_csv_and_table(cut_video):
+    csv_out = vat("detect", cut_video, "--format", "csv", "--detector", "content").stdout.splitlines()
+    assert csv_out[0] == "scene,start_timecode,end_timecode,start_frame,end_frame,duration"
+    assert csv_out[2] == "2,00:00:01.200,00:00:02.200,30,54,1.000"
+    table = vat("detect", cut_video).stdout
+    assert "00:00:03.800" in table and "5 scenes" in table
+
+
+def test_detect_bad_file_is_one_line_exit_2(tmp_path):
+    bad = tmp_path / "x.mov"
+    bad.write_text("nope")
+    done = vat("detect", bad)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and str(bad) in done.stderr
+
+
+def test_db_commands(tmp_path, db_path):
+    vat("presets", check=True)  # creates the database
+    backup = vat("db", "backup", check=True).stdout
+    assert "backup written" in backup and (db_path.parent / "backups").is_dir()
+    assert "vacuumed" in vat("db", "vacuum", check=True).stdout
+    assert "removed 0" in vat("db", "cleanup", check=True).stdout
+
+
+def test_db_option_overrides_the_location(tmp_path):
+    other = tmp_path / "elsewhere" / "my.db"
+    vat("--db", other, "presets", check=True)
+    assert other.exists()
+
+
+def test_listings_after_a_run(cut_video, tmp_path):
+    vat("run", cut_video, "--artwork", "Listed", "--out", tmp_path / "o", "--scenes", "1", check=True)
+    assert "Listed" in vat("sessions", check=True).stdout
+    assert "Listed" in vat("history", check=True).stdout
+    presets = vat("presets", check=True).stdout
+    assert "webflow_standard" in presets and "archive_hq" in presets
