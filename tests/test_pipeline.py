@@ -121,3 +121,20 @@ def test_database_records_the_session(archived):
     assert (history.scenes_detected, history.scenes_exported, history.clips_created, history.stills_created) == (
         5, 5, 4, 10)
     assert history.completed_successfully and history.preset_used == "webflow_standard"
+
+
+def test_a_failing_operation_is_recorded_and_the_others_go_on(cut_video, tmp_path):
+    from db.connection import open_database
+    from db.models import OperationLog, ProcessingState
+
+    root = tmp_path / "out" / "26-11-23_Fail"
+    (root / "clips" / "Fail_s002.mp4").mkdir(parents=True)  # a folder where the clip must go
+    done = vat("run", cut_video, "--artwork", "Fail", "--date", "26-11-23", "--out", tmp_path / "out")
+    assert done.returncode == 1
+    assert "clip:s002" in done.stderr
+    open_database()
+    assert ProcessingState.get().status == "failed"
+    failed = OperationLog.get(OperationLog.operation_name == "clip:s002")
+    assert failed.status == "failed" and failed.error_details
+    assert (root / "clips" / "Fail_s003.mp4").is_file() and (root / "manifest.json").is_file()
+    assert [p for p in root.rglob("*") if ".vat-part" in p.name] == []
