@@ -49,6 +49,19 @@ def load_preset(preset_id: str | None) -> Preset:
     return check(row_to_preset(row))
 
 
+def preset_to_dict(preset: Preset) -> dict:
+    """A preset's settings as a session keeps them (processing_state.custom_settings)."""
+    return {"preset_id": preset.preset_id, "preset_name": preset.preset_name, "description": preset.description,
+            "stills_hq": preset.stills_hq, "stills_web": preset.stills_web, "video": preset.video,
+            "thumbnail": preset.thumbnail, "advanced": preset.advanced, "base_preset": preset.base_preset}
+
+
+def preset_from_dict(data: dict) -> Preset:
+    return check(Preset(data["preset_id"], data["preset_name"], data.get("description", ""), data["stills_hq"],
+                        data["stills_web"], data["video"], data["thumbnail"], data.get("advanced") or {},
+                        data.get("base_preset")))
+
+
 def save_preset(preset: Preset) -> None:
     """Create or update a user preset (never a built-in)."""
     check(preset)
@@ -71,6 +84,8 @@ def delete_preset(preset_id: str) -> None:
         raise BadInput(f"preset {preset_id!r} does not exist")
     if (row.advanced_settings or {}).get("builtin"):
         raise BadInput(f"preset {preset_id}: built-in presets cannot be deleted")
+    if preset_id == default_preset_id():
+        raise BadInput(f"preset {preset_id} is the default: make another preset the default first")
     row.delete_instance()
 
 

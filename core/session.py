@@ -20,7 +20,7 @@ from core.layout import Layout
 from core.keyframes import keyframe_times
 from core.lock import SessionLock
 from core.plan import PlanInput, build_plan
-from core.preset_store import load_preset
+from core.preset_store import load_preset, preset_from_dict, preset_to_dict
 from core.presets import Preset
 from core.probe import frame_times, probe
 from core.report import finalizers, record_history
@@ -119,6 +119,9 @@ def create_session(checked: Checked) -> ProcessingState:
             session_id=session_id, artwork_name=o.artwork, project_date=checked.project_date,
             master_path=str(checked.master), rd_folder_path=str(checked.rd_folder) if checked.rd_folder else None,
             output_path=str(layout.root), preset_id=checked.preset.preset_id, encoder_type=checked.encoder,
+            # the preset as it is now: a resume encodes the rest exactly like the start, even if the
+            # preset is edited or deleted meanwhile
+            custom_settings=preset_to_dict(checked.preset),
             scene_threshold=o.threshold, min_scene_length=o.min_scene_len, total_operations=0,
             status="initialized", process_metadata={"out_root": str(checked.out_root), "detector": o.detector,
                                                     "media": media_summary(checked.media)})
@@ -204,7 +207,7 @@ def plan_for(session: ProcessingState, media=None, times: list[float] | None = N
     master = Path(session.master_path)
     media = media or probe(master, require_video=True)
     times = times if times is not None else frame_times(master)
-    preset = load_preset(session.preset_id)
+    preset = preset_from_dict(session.custom_settings) if session.custom_settings else load_preset(session.preset_id)
     meta = session.process_metadata or {}
     rd_files, skipped = ([], [])
     if session.rd_folder_path:

@@ -126,3 +126,27 @@ def test_a_session_being_processed_is_refused(cut_video, tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_resume_uses_the_preset_as_it_was_when_the_session_started(cut_video, tmp_path):
+    """Editing the preset between the stop and the resume changes nothing already made."""
+    from core.preset_store import load_preset, save_preset
+    from core.presets import Preset
+
+    out = tmp_path / "out"
+    vat("presets", check=True)
+    ProcessingState, _, FileRegistry = session_rows()
+    base = load_preset("preview_fast")
+    save_preset(Preset("mine", "Mine", "", base.stills_hq, base.stills_web, dict(base.video), base.thumbnail,
+                       {k: v for k, v in base.advanced.items() if k != "builtin"}))
+    proc = start_vat("run", cut_video, "--out", out, "--preset", "mine", *ARGS)
+    kill_after(proc, lambda ev: count("done")(ev) >= 4)
+    made_before = {r.file_path: r.file_size_bytes for r in FileRegistry.select()}
+    changed = load_preset("mine")
+    changed.video["crf"] = 40
+    save_preset(changed)
+    done = vat("--resume", "--json")
+    assert done.returncode == 0, done.stderr
+    skipped = [json.loads(l) for l in done.stdout.splitlines() if '"skipped"' in l]
+    assert len(skipped) == len(made_before)
+    assert ProcessingState.get().custom_settings["video"]["crf"] == base.video["crf"]
