@@ -1,15 +1,17 @@
 """Scene-detection speed: vat's detect_scenes against plain ffmpeg decoding and PySceneDetect's CLI.
 
-    python bench/detect.py [--seconds 60] [--runs 1]
+    python bench/detect.py [--seconds 60] [--runs 3] [--no-cli]
 
 Makes (once, cached in the user cache folder) a 1920x1080 25 fps H.264 video of hard-cut shots from
-lavfi sources. Film grain (the `noise` filter) is added so the bit rate and decoding cost are those
-of real footage (~10-20 Mbit/s) rather than of a flat synthetic picture that decodes for nothing.
-Then, in one run, it times:
+lavfi sources. Light film grain (the `noise` filter) is added so that the bit rate (~7 Mbit/s) and
+the decoding cost are those of real footage, not of a flat synthetic picture that decodes for
+nothing. Then, in one run, it times:
   - `ffmpeg -i FILE -map 0:v -f null -` (the floor: decoding only),
-  - vat's detect_scenes with the adaptive and the content detectors,
+  - vat's detect_scenes with the adaptive and the content detectors (and checks their cuts),
   - PySceneDetect's own CLI, `scenedetect -i FILE detect-adaptive`,
-and prints each wall time with its ratio to plain ffmpeg (the target for vat is <= 1.15).
+and prints wall and CPU time with the ratios to plain ffmpeg (the target for vat: <= 1.15 wall).
+Rounds interleave the measures and the best of each is kept: on a shared machine a burst of other
+load slows one run, never speeds one up.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ SHOT_SECONDS = [4, 7, 3, 9, 5, 6, 2, 8]
 
 
 def shots(seconds: int) -> list[tuple[str, int]]:
+    """(source, seconds) of every shot, cycling through SOURCES and SHOT_SECONDS."""
     out, total, i = [], 0, 0
     while total < seconds:
         length = min(SHOT_SECONDS[i % len(SHOT_SECONDS)], seconds - total)
@@ -54,6 +57,7 @@ def shots(seconds: int) -> list[tuple[str, int]]:
 
 
 def bench_video(seconds: int) -> Path:
+    """The cached test video, made on first use (the .part name keeps a broken one from counting)."""
     path = dirs.cache_dir() / "bench" / f"detect_{seconds}s_1080p_v2.mp4"
     if path.exists() and path.stat().st_size > 0:
         return path
@@ -144,13 +148,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"round {run + 1}/{args.runs}", flush=True)
         for label, fn in measures.items():
             wall, cpu, result = measure(fn)
-            print(f"  {label:<34} {wall:7.2f} s wall {cpu:7.2f} s CPU{accuracy(result, expected)}", flush=True)
+            print(f"  {label:<34} {wall:7.2f} s wall {cpu:7.2f} s CPU{accuracy(result, expected)}",
+                  flush=True)
             old = best.get(label)
             best[label] = (min(wall, old[0]), min(cpu, old[1])) if old else (wall, cpu)
     floor_wall, floor_cpu = best["plain ffmpeg (-f null)"]
     print("\nbest of the rounds, and ratio to plain ffmpeg decoding (target for vat: <= 1.15 wall):")
     for label, (wall, cpu) in best.items():
-        print(f"  {label:<34} {wall:7.2f} s wall x{wall / floor_wall:.2f}   {cpu:7.2f} s CPU x{cpu / floor_cpu:.2f}")
+        print(f"  {label:<34} {wall:7.2f} s wall x{wall / floor_wall:.2f}"
+              f"   {cpu:7.2f} s CPU x{cpu / floor_cpu:.2f}")
     return 0
 
 

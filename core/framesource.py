@@ -132,22 +132,30 @@ def frames(path: Path | str, size: tuple[int, int] | None = None) -> Iterator[Fr
             size = analysis_size(ctx.width, ctx.height)
         shrink = Shrinker(size)
         rate = stream.average_rate or stream.guessed_rate
-        step = float(1 / rate) if rate else None
+        step = float(1 / rate) if rate else 0.0
         index, last_time, bad = 0, None, 0
-        for packet in container.demux(stream):
+        packets = container.demux(stream)
+        while True:
             try:
+                packet = next(packets, None)
+                if packet is None:
+                    break
                 decoded = packet.decode()  # the final empty packet flushes the decoder
                 bad = 0
             except av.error.InvalidDataError:
-                bad += 1
+                bad += 1  # a damaged packet: the decoder conceals it, unless damage goes on and on
                 if bad > MAX_BAD_PACKETS:
                     raise MediaError(f"{path}: corrupt video data after frame {index}") from None
                 continue
+            except av.error.FFmpegError as exc:
+                raise MediaError(f"{path}: unreadable video data after frame {index} ({exc})") from None
             for frame in decoded:
                 time = frame.time
-                if time is None:  # no timestamp from the decoder: one frame after the last
-                    time = (last_time + step) if last_time is not None and step else float(index * (step or 0))
-                duration = float(frame.duration * frame.time_base) if frame.duration and frame.time_base else None
+                if time is None:  # no timestamp (raw streams): one frame period after the last
+                    time = round(last_time + step, 9) if last_time is not None else index * step
+                duration = None
+                if frame.duration and frame.time_base:
+                    duration = float(frame.duration * frame.time_base)
                 yield Frame(index, time, duration, shrink(frame))
                 last_time = time
                 index += 1

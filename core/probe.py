@@ -30,6 +30,10 @@ HEAD_PACKETS = 120
 # Packets read after seeking near the end to check that the data reaches the stated duration.
 TAIL_PACKETS = 3000
 TAIL_WINDOW_S = 3.0
+# Demuxers whose duration comes from a header or an index, so that data ending well before it means
+# the file was cut short. (Where the duration is itself estimated from the data, e.g. MPEG-TS or raw
+# streams, a cut file simply reports a shorter duration and nothing can be told.)
+TAIL_CHECKED = ("mov", "mp4", "matroska", "webm", "avi", "mxf", "flv", "ogg", "nut")
 # Container signatures: a file that starts like media but cannot be opened is corrupt, not "not media".
 SIGNATURES = [
     (4, b"ftyp", "MP4/MOV"), (4, b"moov", "MP4/MOV"), (4, b"mdat", "MP4/MOV"), (4, b"wide", "MP4/MOV"),
@@ -101,7 +105,7 @@ def _signature(path: Path) -> str | None:
     for offset, magic, name in SIGNATURES:
         if head[offset:offset + len(magic)] == magic:
             return name
-    if head[:1] == b"\x47" and len(head) >= 1:
+    if head[:1] == b"\x47":
         with open(path, "rb") as fh:
             fh.seek(188)
             if fh.read(1) == b"\x47":  # a second TS sync byte one packet on
@@ -126,7 +130,7 @@ def mp4_layout_problem(path: Path, size: int) -> str | None:
                 atom_size = struct.unpack(">Q", header[8:16])[0]
             elif atom_size == 0:
                 atom_size = size - offset  # "extends to the end of the file"
-            if atom_size < 8 or kind not in MP4_CONTAINER_ATOMS and not kind.isalnum():
+            if atom_size < 8 or (kind not in MP4_CONTAINER_ATOMS and not kind.isalnum()):
                 return None  # not a plain atom sequence: leave the judgement to the demuxer
             seen.add(kind)
             if offset + atom_size > size:
@@ -199,21 +203,38 @@ def _tag_seconds(stream) -> float | None:
 
 
 def _rate(stream) -> Fraction | None:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
-        if rate:
-            return Fraction(rate.numerator, rate.denominator)
+    """The average frame rate, unless it is impossible (above the stream's own guess: some AVI)."""
+    average, guessed = stream.average_rate, stream.guessed_rate or stream.base_rate
+    if average and not (guessed and float(average) > 1.01 * float(guessed)):
+        return Fraction(average.numerator, average.denominator)
+    if guessed:
+        return Fraction(guessed.numerator, guessed.denominator)
     return None
 
 
-def _rates_differ(a, b) -> bool:
-    if not a or not b:
+def _rates_say_vfr(stream) -> bool:
+    """avg_frame_rate differs from r_frame_rate; not where r is the field rate (2x: interlaced)."""
+    average, base = stream.average_rate, stream.base_rate
+    if not average or not base:
         return False
-    return abs(float(a) - float(b)) > 0.001 * float(b)
+    a, b = float(average), float(base)
+    return abs(a - b) > 0.001 * b and abs(2 * a - b) > 0.001 * b
 
 
-def _irregular(pts: list[int]) -> bool:
-    """Whether frame durations vary (beyond one tick of rounding) among these presentation times."""
-    pts = sorted(pts)[:-8] if len(pts) > 24 else sorted(pts)  # the last few may still be reordering
+def _is_vfr(stream, head_pts: list[int]) -> bool:
+    """Frame durations vary. MP4/MOV index every sample: their timestamps judge the whole file
+    at no I/O cost. Elsewhere the first packets judge, with the rates as a fallback."""
+    entries = stream.index_entries
+    if stream.frames and len(entries) == stream.frames:
+        return _irregular([entries[i].timestamp for i in range(len(entries))], reordering=False)
+    return _irregular(head_pts) or _rates_say_vfr(stream)
+
+
+def _irregular(pts: list[int], reordering: bool = True) -> bool:
+    """Whether frame durations vary (beyond one tick of rounding) among these timestamps."""
+    pts = sorted(pts)
+    if reordering and len(pts) > 24:
+        pts = pts[:-8]  # the last few read may still be waiting for an earlier B-frame
     deltas = [b - a for a, b in zip(pts, pts[1:]) if b > a]
     if len(deltas) < 4:
         return False
@@ -328,13 +349,13 @@ def _probe_open(path: Path, size: int, container, require_video: bool) -> MediaI
     head_pts, first = _head(container, video)
     if first is None:
         raise _fail(path, "corrupt: no video frame can be decoded")
-    vfr = _rates_differ(video.average_rate, video.base_rate) or _irregular(head_pts)
+    vfr = _is_vfr(video, head_pts)
 
     video_duration = _seconds(video.duration, video.time_base) or _tag_seconds(video) or duration
     stated = video.frames or 0
     estimate = round(video_duration * float(rate)) if video_duration and rate else None
     exact = stated > 0 and (estimate is None or abs(stated - estimate) <= max(2, 0.01 * stated))
-    if duration:
+    if duration and any(name in fmt.split(",") for name in TAIL_CHECKED):
         stated_end = start + duration
         tail = _tail_end(container, stated_end)
         if tail is not None and tail < stated_end - max(1.0, 0.02 * duration):
@@ -355,7 +376,11 @@ def _probe_open(path: Path, size: int, container, require_video: bool) -> MediaI
 
 
 def frame_times(path: Path | str) -> list[float]:
-    """Presentation time (seconds, as in the stream) of every video frame, sorted; demux only."""
+    """Presentation time (seconds, as in the stream) of every video frame, sorted.
+
+    Demuxing only: packet timestamps, no decoding. Streams whose packets carry no presentation
+    time (raw elementary streams, some AVI) are decoded instead, which is slower but still exact.
+    """
     path = Path(path)
     size = _check_file(path)
     container = _open(path, size)
@@ -370,11 +395,34 @@ def frame_times(path: Path | str) -> list[float]:
                 if packet.size == 0 or packet.is_discard:
                     continue  # the end-of-stream marker; samples an edit list leaves out
                 if packet.pts is None:
-                    raise _fail(path, "video packets carry no timestamps (raw stream): remux it first")
+                    return _decoded_times(path, size)
                 pts.append(packet.pts)
         except av.error.FFmpegError:
             pass  # data that stops early: the frames read so far are the frames there are
         pts.sort()
         return [float(p * tb) for p in pts]
+    finally:
+        container.close()
+
+
+def _decoded_times(path: Path, size: int) -> list[float]:
+    """Frame times from decoding; where the stream has none at all (raw H.264...), the frames are
+    placed one frame duration apart from 0, as ffmpeg itself does."""
+    container = _open(path, size)
+    try:
+        stream = _video_stream(container)
+        stream.thread_type = "AUTO"
+        rate = _rate(stream)
+        step = float(1 / rate) if rate else 0.04
+        times: list[float] = []
+        try:
+            for frame in container.decode(stream):
+                if frame.time is not None:
+                    times.append(frame.time)
+                else:
+                    times.append(round(times[-1] + step, 9) if times else 0.0)
+        except av.error.FFmpegError:
+            pass  # as above: what decoded is what there is
+        return sorted(times)
     finally:
         container.close()

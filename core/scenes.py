@@ -213,7 +213,8 @@ def detect_scenes(
                 if now - last_report >= PROGRESS_INTERVAL_S:
                     last_report = now
                     reported = frame.index + 1
-                    on_progress(DetectProgress(reported, info.frame_count, reported / max(now - started, 1e-6)))
+                    speed = reported / max(now - started, 1e-6)
+                    on_progress(DetectProgress(reported, info.frame_count, speed))
     if not frame_times:
         raise MediaError(f"{path}: no video frame could be decoded")
     if cancel is not None and cancel.is_set():

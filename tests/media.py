@@ -100,7 +100,8 @@ def make_black_gap_video(
         parts.append(scene_filter(i, n, fps, size))
         labels += f"[v{i}]"
         if i < len(scene_frames) - 1:
-            parts.append(f"color=c=black:s={w}x{h}:r={fps},trim=end_frame={black_frames},setpts=PTS-STARTPTS[b{i}]")
+            black = f"color=c=black:s={w}x{h}:r={fps},trim=end_frame={black_frames},setpts=PTS-STARTPTS"
+            parts.append(f"{black}[b{i}]")
             labels += f"[b{i}]"
     count = len(scene_frames) * 2 - 1
     graph = ";".join(parts) + f";{labels}concat=n={count}:v=1:a=0,format=yuv420p[v]"
@@ -121,7 +122,9 @@ def black_gap_cuts(scene_frames: list[int], black_frames: int) -> list[int]:
     return starts
 
 
-def remux(src: Path, dst: Path, *, before_input: list[str] | None = None, extra: list[str] | None = None) -> Path:
+def remux(
+    src: Path, dst: Path, *, before_input: list[str] | None = None, extra: list[str] | None = None
+) -> Path:
     """A stream copy of `src` with options before its input (-display_rotation) or after (-f mpegts)."""
     ffmpeg.run([*(before_input or []), "-i", ffmpeg.file_arg(src), "-map", "0", "-c", "copy",
                 *(extra or []), ffmpeg.file_arg(dst)])
@@ -142,7 +145,9 @@ def make_chaptered(src: Path, dst: Path, chapters: list[tuple[float, float, str]
 
 
 def make_audio_only(path: Path, seconds: float = 1.0) -> Path:
-    ffmpeg.run(["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", ffmpeg.file_arg(path)])
+    """An AAC tone and nothing else."""
+    tone = f"sine=frequency=440:duration={seconds}"
+    ffmpeg.run(["-f", "lavfi", "-i", tone, "-c:a", "aac", ffmpeg.file_arg(path)])
     return path
 
 

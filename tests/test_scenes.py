@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import threading
 
+import av
+import numpy as np
 import pytest
 
+from core import framesource, scenes
 from core.errors import BadInput, Cancelled, MediaError
 from core.probe import frame_times
 from core.scenes import DETECTORS, default_threshold, detect_scenes
@@ -23,6 +26,7 @@ from tests.media import (
 VFR_SCENES = [40, 40, 40]
 VFR_SLOW = (30, 80)  # frames 30..79 last two frame periods
 GAP_SCENES, GAP_BLACK = [30, 30, 30], 10
+PIX_FMTS = ["yuv420p10le", "yuv422p", "yuvj420p"]  # 10-bit, 4:2:2, full range
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +37,16 @@ def scene_media(media_dir):
         "single": make_cut_video(d / "single.mp4", [60], audio=False),
         "vfr": make_vfr_video(d / "vfr.mp4", VFR_SCENES, VFR_SLOW),
         "gaps": make_black_gap_video(d / "gaps.mp4", GAP_SCENES, GAP_BLACK),
+        # masters are often 10-bit or 4:2:2: the fast plane path must read them right
+        **{
+            fmt: make_cut_video(d / f"{fmt}.mp4", SCENES, audio=False, extra_args=["-pix_fmt", fmt])
+            for fmt in PIX_FMTS
+        },
     }
 
 
 def expected_scenes(scene_frames: list[int], fps: float = 25.0) -> list[dict]:
+    """The to_dict() scenes of a CFR video whose scenes have these frame counts."""
     out, at = [], 0
     for i, n in enumerate(scene_frames):
         out.append({"index": i + 1, "start_frame": at, "end_frame": at + n - 1,
@@ -49,7 +59,35 @@ def expected_scenes(scene_frames: list[int], fps: float = 25.0) -> list[dict]:
 def test_known_cuts_are_found_exactly(cut_video, detector):
     result = detect_scenes(cut_video, detector)
     assert [s.start_frame for s in result.scenes] == cut_starts(SCENES) == [0, 30, 55, 95, 120]
-    assert result.to_dict() == {"fps": 25.0, "frames": 150, "duration": 6.0, "scenes": expected_scenes(SCENES)}
+    expected = {"fps": 25.0, "frames": 150, "duration": 6.0, "scenes": expected_scenes(SCENES)}
+    assert result.to_dict() == expected
+
+
+@pytest.mark.parametrize("pix_fmt", PIX_FMTS)
+def test_other_pixel_formats_find_the_same_cuts(scene_media, pix_fmt):
+    result = detect_scenes(scene_media[pix_fmt], "content")
+    assert [s.start_frame for s in result.scenes] == cut_starts(SCENES)
+
+
+@pytest.mark.parametrize("pix_fmt", PIX_FMTS)
+def test_fast_shrink_matches_swscale(scene_media, pix_fmt):
+    """The plane path (resize Y, U, V, then convert small) agrees with swscale's full conversion."""
+    path = scene_media[pix_fmt]
+    ours = [f.image for f in framesource.frames(path, size=(80, 48))]
+    with av.open(str(path)) as container:
+        theirs = [f.to_ndarray(width=80, height=48, format="bgr24") for f in container.decode(video=0)]
+    assert len(ours) == len(theirs) == 150
+    for index in (0, 40, 100):
+        assert ours[index].shape == theirs[index].shape == (48, 80, 3)
+        assert np.abs(ours[index].astype(int) - theirs[index].astype(int)).mean() < 4
+
+
+def test_analysis_size_follows_pyscenedetects_auto_downscale():
+    assert framesource.analysis_size(1920, 1080) == (256, 144)
+    assert framesource.analysis_size(3840, 2160) == (256, 144)
+    assert framesource.analysis_size(1080, 1920) == (144, 256)  # portrait: the longest side is the one shrunk
+    assert framesource.analysis_size(160, 96) == (160, 96)  # small enough already
+    assert framesource.analysis_size(161, 97) == (160, 96)  # even sizes, for 4:2:0 chroma
 
 
 def test_scene_properties(cut_video):
@@ -118,7 +156,8 @@ def test_progress_events_count_up_to_the_last_frame(cut_video):
     assert frames[-1] == 150 and events[-1].total_frames == 150 and events[-1].fraction == 1.0
 
 
-def test_cancel_stops_detection(cut_video):
+def test_cancel_stops_detection(cut_video, monkeypatch):
+    monkeypatch.setattr(scenes, "PROGRESS_INTERVAL_S", 0.0)  # a report for every frame
     cancel = threading.Event()
     seen = []
 
