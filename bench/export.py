@@ -79,13 +79,11 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="vat-bench-export-"))
     env = {**os.environ, "VAT_DB": str(work / "bench.db"), "VAT_FFMPEG": ffmpeg.find_ffmpeg().path}
     # the bench preset goes into the bench database through vat's own code
-    setup = ("from db.connection import open_database; open_database();"
-             "from core.presets import Preset; from core.preset_store import save_preset;"
-             f"p = {json.dumps(BENCH_PRESET)}; p['advanced'] = dict(p['advanced']);"
-             "save_preset(Preset(p['preset_id'], p['preset_name'], p['description'], p['stills_hq'],"
-             " p['stills_web'], p['video'], p['thumbnail'], p['advanced']))")
-    subprocess.run([sys.executable, "-c", setup.replace("null", "None")], env=env, check=True,
-                   cwd=HERE.parent)
+    setup = ("import json, os; from db.connection import open_database; open_database();"
+             "from core.preset_store import preset_from_dict, save_preset;"
+             "save_preset(preset_from_dict(json.loads(os.environ['VAT_BENCH_PRESET'])))")
+    subprocess.run([sys.executable, "-c", setup], env={**env, "VAT_BENCH_PRESET": json.dumps(BENCH_PRESET)},
+                   check=True, cwd=HERE.parent)
     results = {}
     results["ffmpeg decode"] = timed([env["VAT_FFMPEG"], "-nostdin", "-i", str(video), "-map", "0:v", "-f", "null", "-"],
                                      env)

@@ -18,6 +18,15 @@ def worker_log_path(session_id: str):
     return dirs.ensure(dirs.log_dir() / "workers") / f"{session_id}.log"
 
 
+# Workers started by this process: polled so that finished ones are reaped, not left as zombies
+# (a zombie of ours would otherwise linger until the TUI exits).
+_children: list[subprocess.Popen] = []
+
+
+def _reap() -> None:
+    _children[:] = [proc for proc in _children if proc.poll() is None]
+
+
 def start_detached(session_id: str, workers: int | None = None) -> int:
     """Start the headless resume of a session in the background; returns its pid."""
     command = [sys.executable, "-m", "tui.cli", "--resume", session_id, "--json"]
@@ -26,11 +35,14 @@ def start_detached(session_id: str, workers: int | None = None) -> int:
     with open(worker_log_path(session_id), "ab") as log:
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True, close_fds=True, env=os.environ.copy())
+    _reap()
+    _children.append(proc)
     return proc.pid
 
 
 def running_pid(session_id: str) -> int | None:
     """The pid of the live process working on the session, if any."""
+    _reap()
     return holder_pid(session_id)
 
 

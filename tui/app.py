@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from textual.app import App
-from textual.binding import Binding
+import importlib
+from collections.abc import Iterable
+from functools import partial
 
-from tui.screens.home import HomeScreen
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from core.errors import VatError
+from tui.screens.confirm import ConfirmScreen, MessageScreen
+from tui.screens.help import HelpScreen
+from tui.screens.home import SessionsScreen
+
+# Screens built elsewhere, imported only when opened: (module, class, title).
+OTHER_SCREENS = {
+    "presets": ("tui.screens.presets", "PresetsScreen", "Presets"),
+    "history": ("tui.screens.history", "HistoryScreen", "History"),
+    "settings": ("tui.screens.settings", "SettingsScreen", "Settings"),
+}
 
 
 class VatApp(App[int]):
@@ -13,18 +28,94 @@ class VatApp(App[int]):
     SUB_TITLE = "Video Archive Tool"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
-        Binding("ctrl+q", "quit", "Quit", show=False, id="quit-ctrl"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit-ctrl"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("f1", "help", "Help", show=False, id="help-f1"),  # reachable while typing in a field
     ]
 
+    def __init__(self, *, cursor_blink: bool = True):
+        super().__init__()
+        self.cursor_blink = cursor_blink  # tests turn it off: snapshots must not depend on the blink phase
+        self.started_here: set[str] = set()  # sessions this TUI started processing (quit asks about them)
+
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen())
+        self.push_screen(SessionsScreen())  # pushed (not the default screen) so its CSS_PATH loads
+
+    # --- navigation -------------------------------------------------------------------------
+    def action_sessions(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, SessionsScreen):
+            self.pop_screen()
+
+    def action_new_session(self) -> None:
+        from tui.screens.new_session import NewSessionScreen
+
+        if not isinstance(self.screen, NewSessionScreen):
+            self.push_screen(NewSessionScreen())
+
+    def action_open(self, which: str) -> None:
+        module, name, title = OTHER_SCREENS[which]
+        try:
+            screen_class = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            self.notify(f"{title} is not available yet", severity="warning")
+            return
+        if not isinstance(self.screen, screen_class):
+            self.push_screen(screen_class())
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    # --- quitting ---------------------------------------------------------------------------
+    def running_started_here(self) -> list[str]:
+        from core.background import running_pid
+
+        return sorted(s for s in self.started_here if running_pid(s) is not None)
+
+    async def action_quit(self) -> None:
+        running = self.running_started_here()
+        if not running:
+            self.exit(0)
+            return
+        names = ", ".join(running)
+        question = (f"Processing of {names} is still running. It goes on in the background after vat closes; "
+                    "open vat again to watch it. Quit now?")
+        self.push_screen(ConfirmScreen(question, title="Quit vat?", yes="Quit", no="Stay"),
+                         lambda ok: self.exit(0) if ok else None)
+
+    # --- the one error path for workers (screens forward Worker.StateChanged here) ----------
+    def report_error(self, error: BaseException | None, during: str = "") -> None:
+        if isinstance(error, VatError):  # the user can fix it and retry: a notification is enough
+            self.notify(str(error), severity="error", timeout=10)
+            return
+        where = f" while {during}" if during else ""
+        self.push_screen(MessageScreen(f"Unexpected error{where}:\n{type(error).__name__}: {error}\n\n"
+                                       "Nothing was lost; see the log in vat's log folder.", title="Error"))
+
+    # --- command palette --------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Sessions", "Go to the list of sessions (open, resume, delete)", self.action_sessions)
+        yield SystemCommand("New session", "Archive a master: choose the files, name, preset",
+                            self.action_new_session)
+        for which, (_module, _name, title) in OTHER_SCREENS.items():
+            yield SystemCommand(title, f"Open the {title.lower()} screen", partial(self.action_open, which))
+        yield SystemCommand("Help", "Keys of this screen", self.action_help)
+        seen = {"quit", "help", "app.open('presets')", "app.open('history')", "app.open('settings')"}
+        for _key, bindings in screen._bindings.key_to_bindings.items():
+            for binding in bindings:
+                if binding.description and binding.action not in seen:
+                    seen.add(binding.action)
+                    key = self.get_key_display(binding)
+                    yield SystemCommand(binding.description, f"{key} on this screen",
+                                        partial(screen.run_action, binding.action))
+        yield from super().get_system_commands(screen)
 
 
-def create_app() -> VatApp:
+def create_app(*, cursor_blink: bool = True) -> VatApp:
     from db.connection import open_database
 
     open_database()
-    return VatApp()
+    return VatApp(cursor_blink=cursor_blink)
 
 
 def run_app() -> int:

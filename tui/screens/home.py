@@ -1,19 +1,182 @@
-"""Home: the starting screen (the sessions list arrives with the TUI issue)."""
+"""Sessions, the home screen: sessions to resume or watch, and the last finished ones.
+
+enter does what the session needs next: detect, pick scenes, watch the processing that is running,
+or resume it in the background.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
+
+from tui.screens.base import WorkerErrors
+from tui.session_records import SessionRow, delete_session, output_files, session_rows
+
+REFRESH_SECONDS = 2.0  # running sessions move on by themselves
 
 
-class HomeScreen(Screen):
+class SessionsScreen(WorkerErrors, Screen):
     CSS_PATH = "home.tcss"
+    TITLE = "Sessions"
+    HELP = ("Every session: new ones, those waiting for a scene selection, running, paused or interrupted\n"
+            "ones, and the last finished. enter continues a session where it stands; processing always\n"
+            "runs in the background, so vat can be closed while it works.")
+    BINDINGS = [
+        Binding("n", "new_session", "New", id="sessions-new"),
+        Binding("enter", "open", "Open", priority=True, id="sessions-open"),
+        Binding("d", "delete", "Delete", id="sessions-delete"),
+        Binding("r", "refresh", "Refresh", show=False, id="sessions-refresh"),
+        Binding("j", "cursor(1)", "Down", show=False, id="sessions-down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="sessions-up"),
+        Binding("P", "app.open('presets')", "Presets", id="sessions-presets"),
+        Binding("H", "app.open('history')", "History", id="sessions-history"),
+        Binding("S", "app.open('settings')", "Settings", id="sessions-settings"),
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[SessionRow] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(id="welcome"):
-            yield Static("vat — Video Archive Tool", id="title")
-            yield Static("Headless for now: vat detect MASTER, vat doctor. Press q to quit.", id="hint")
+        table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        table.add_column("Artwork", key="artwork", width=22)
+        table.add_column("Status", key="status", width=14)
+        table.add_column("Done", key="progress", width=5)
+        table.add_column("Current", key="current", width=14)
+        table.add_column("Updated", key="updated", width=16)
+        yield table
+        yield Static("No sessions yet. Press n to archive a master video.", id="empty")
+        yield Static("", id="details", markup=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+        self.set_interval(REFRESH_SECONDS, self._refresh_if_changed)
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one(DataTable)
+
+    def current(self) -> SessionRow | None:
+        if not self.rows:
+            return None
+        return self.rows[min(self.table.cursor_row, len(self.rows) - 1)]
+
+    def _refresh_if_changed(self) -> None:
+        if self.is_current and session_rows() != self.rows:
+            self.action_refresh()
+
+    def action_refresh(self) -> None:
+        selected = self.current().session_id if self.current() else None
+        self.rows = session_rows()
+        table = self.table
+        table.clear()
+        for row in self.rows:
+            table.add_row(row.artwork, row.label, row.progress, row.current, row.updated, key=row.session_id)
+        ids = [r.session_id for r in self.rows]
+        if selected in ids:
+            table.move_cursor(row=ids.index(selected), animate=False)
+        self.set_class(not self.rows, "-empty")
+        self._show_details()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_details()
+
+    def _show_details(self) -> None:
+        from pathlib import Path
+
+        from db.models import ProcessingState
+
+        row = self.current()
+        session = row and ProcessingState.get_or_none(ProcessingState.session_id == row.session_id)
+        text = ""
+        if session is not None:
+            text = f"{session.session_id} · {Path(session.master_path).name}\n→ {session.output_path}"
+        self.query_one("#details", Static).update(text)
+
+    def action_cursor(self, step: int) -> None:
+        self.table.move_cursor(row=self.table.cursor_row + step, animate=False)
+
+    def action_new_session(self) -> None:
+        self.app.action_new_session()
+
+    # --- enter: the next step of the session ---------------------------------------------------
+    def action_open(self) -> None:
+        from core.background import running_pid, start_detached
+        from db.models import ProcessingState
+        from tui.screens.processing import ProcessingScreen
+
+        row = self.current()
+        if row is None:
+            self.app.action_new_session()
+            return
+        session = ProcessingState.get_or_none(ProcessingState.session_id == row.session_id)
+        if session is None:
+            self.action_refresh()
+            return
+        alive = running_pid(session.session_id) is not None
+        if session.status == "initialized" and not alive:
+            if session.scenes_data:
+                from tui.screens.picker import PickerScreen
+
+                self.app.push_screen(PickerScreen(session.session_id))
+            else:
+                self._detect(session)
+            return
+        if session.status in ("paused", "processing") and not alive:
+            start_detached(session.session_id)
+            self.app.started_here.add(session.session_id)
+            self.notify(f"Resuming {session.artwork_name} in the background.")
+            self.app.push_screen(ProcessingScreen(session.session_id, just_started=True))
+            return
+        self.app.push_screen(ProcessingScreen(session.session_id))  # running, completed, failed: watch
+
+    def _detect(self, session) -> None:
+        from core.session import detection_parameters
+        from tui.screens.detection import DetectionScreen
+
+        detector = (session.process_metadata or {}).get("detector", "adaptive")
+        params = detection_parameters(detector, session.scene_threshold, session.min_scene_length)
+        self.app.push_screen(DetectionScreen(session.session_id, *params))
+
+    # --- d: delete, asking twice when there are outputs -----------------------------------------
+    def action_delete(self) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        row = self.current()
+        if row is None:
+            return
+        if row.alive:
+            self.notify("This session is running: open it and cancel it first.", severity="warning")
+            return
+        question = f"Delete the session '{row.artwork}' ({row.session_id}) from vat's records?"
+        self.app.push_screen(ConfirmScreen(question, title="Delete session?", yes="Delete", danger=True),
+                             lambda ok: self._delete_asked(row, ok))
+
+    def _delete_asked(self, row: SessionRow, ok: bool | None) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        if not ok:
+            return
+        files = output_files(row.session_id)
+        if not files:
+            self._delete(row, False)
+            return
+        question = (f"Also delete the {len(files)} output file(s) it made? Files it did not make stay. "
+                    "n keeps them and deletes only the record.")
+        self.app.push_screen(ConfirmScreen(question, title="Delete its outputs too?", yes="Delete files",
+                                           no="Keep files", danger=True), lambda yes: self._delete(row, bool(yes)))
+
+    def _delete(self, row: SessionRow, with_outputs: bool) -> None:
+        removed = delete_session(row.session_id, remove_outputs=with_outputs)
+        self.notify(f"Deleted {row.artwork}" + (f" and {removed} output file(s)" if with_outputs else ""))
+        self.action_refresh()
+
+
+HomeScreen = SessionsScreen  # the name the first placeholder had

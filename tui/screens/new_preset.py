@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Static
 
 from core.presets import Preset
 from db.models import UserPreset
+from tui.widgets.form_input import FormInput
 
 
 def id_problem(preset_id: str) -> str:
@@ -48,12 +49,12 @@ class NewPresetDialog(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="new-preset-box"):
-            yield Label(f"New preset from {self.base.preset_id}", id="new-preset-title")
+            yield Label(f"New preset from {self.base.preset_id}", id="new-preset-title", markup=False)
             yield Label("Id (letters, digits, _ and -)")
-            yield Input(free_copy_id(self.base.preset_id), id="new-preset-id")
+            yield FormInput(free_copy_id(self.base.preset_id), id="new-preset-id")
             yield Label("Name")
-            yield Input(f"{self.base.preset_name} (copy)", id="new-preset-name")
-            yield Static("", id="new-preset-error")
+            yield FormInput(f"{self.base.preset_name} (copy)", id="new-preset-name")
+            yield Static("", id="new-preset-error", markup=False)
             yield Label("[b]enter[/b] create   [b]escape[/b] cancel", id="new-preset-keys")
 
     @on(Input.Submitted)

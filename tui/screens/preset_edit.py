@@ -16,15 +16,20 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Stat
 from core.errors import BadInput
 from core.preset_store import save_preset
 from core.presets import Preset
+from tui.preset_usage import unfinished_sessions_using
+from tui.screens.confirm import ConfirmScreen
 from tui.preset_form import FIELDS, SECTIONS, FormField, build_preset, ffmpeg_preview, problems_by_field, value_of
-from tui.widgets.confirm_dialog import ConfirmDialog
+from tui.widgets.form_input import FormInput
 
 
 class PresetEditScreen(Screen[bool]):
     """Dismisses with True when the preset was saved. Built-ins open read-only."""
 
     CSS_PATH = "preset_edit.tcss"
-    SUB_TITLE = "Edit preset"
+    TITLE = "Edit preset"
+    HELP = ("Every setting of the preset; a problem shows under its field and the preset cannot be saved "
+            "until it is fixed. The panel shows the ffmpeg arguments its clips are encoded with, for x264 "
+            "and NVENC. Empty widths mean full size. ctrl+s saves, escape leaves (asking if changed).")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # arguments beside the form when there is room
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="preset-save"),
@@ -36,11 +41,12 @@ class PresetEditScreen(Screen[bool]):
         self.preset = preset
         self.read_only = read_only or preset.builtin
         self._baseline: Preset | None = None
+        self._shown_errors: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(self._hint_text(), id="edit-hint")
-        yield Static("", id="edit-problems")
+        yield Static(self._hint_text(), id="edit-hint", markup=False)
+        yield Static("", id="edit-problems", markup=False)
         with Container(id="edit-body"):
             with VerticalScroll(id="edit-form"):
                 section = None
@@ -51,17 +57,20 @@ class PresetEditScreen(Screen[bool]):
                     with Horizontal(classes="field-row"):
                         yield Label(field.label, classes="field-label")
                         yield self._make_widget(field)
-                        yield Label(field.hint, classes="field-hint")
-                    yield Static("", id=f"{field.widget_id}-error", classes="field-error")
+                        if field.kind != "text":  # text fields take the whole row
+                            yield Label(field.hint, classes="field-hint")
+                    yield Static("", id=f"{field.widget_id}-error", classes="field-error", markup=False)
             yield Static("", id="edit-args")
         yield Footer()
 
     def _hint_text(self) -> str:
-        name = f"{self.preset.preset_name} ({self.preset.preset_id})"
         if self.read_only:
-            return f"{name}: built in, read-only. To change it, copy it with n in the list."
-        based = f", based on {self.preset.base_preset}" if self.preset.base_preset else ""
-        return f"{name}{based}. tab/shift+tab move between fields."
+            return "Built in, read-only: to change it, copy it with n in the presets list."
+        users = unfinished_sessions_using(self.preset.preset_id)
+        if users:
+            return f"Unfinished sessions use this preset ({', '.join(users)}): they resume with your changes."
+        based = f"Based on {self.preset.base_preset}. " if self.preset.base_preset else ""
+        return f"{based}tab or ↑/↓: next / previous field."
 
     def _make_widget(self, field: FormField) -> Widget:
         value = value_of(self.preset, field)
@@ -73,16 +82,21 @@ class PresetEditScreen(Screen[bool]):
                             allow_blank=field.kind == "choice_opt" or not known, prompt="none",
                             id=field.widget_id, compact=True)
         else:
-            widget = Input(value, id=field.widget_id, compact=True, classes="-text" if field.kind == "text" else "")
+            widget = FormInput(value, id=field.widget_id, classes="-text" if field.kind == "text" else "")
         widget.disabled = self.read_only
         return widget
 
     def on_mount(self) -> None:
-        self.sub_title = f"{'View' if self.read_only else 'Edit'} preset {self.preset.preset_id}"
+        self.title = f"{'View' if self.read_only else 'Edit'} preset {self.preset.preset_id}"
+        self.query_one("#edit-args").border_title = "ffmpeg arguments (clips, 25 fps)"
         self._baseline = self.current_preset()
         self._refresh_checks()
+        form = self.query_one("#edit-form")
         if self.read_only:
-            self.query_one("#edit-form").focus()
+            form.focus()  # nothing to edit: arrows and page keys scroll
+        else:
+            form.can_focus = False  # tab goes field to field; the form scrolls to the focused one
+            self.query_one(f"#{FIELDS[0].widget_id}").focus()
 
     def _form_values(self) -> dict[str, Any]:
         values = {}
@@ -111,10 +125,12 @@ class PresetEditScreen(Screen[bool]):
         preset = self.current_preset()
         placed, loose = problems_by_field(preset)
         for field in FIELDS:
-            error = self.query_one(f"#{field.widget_id}-error", Static)
-            messages = placed.get(field.widget_id, [])
-            error.update("\n".join(messages))
-            error.display = bool(messages)
+            message = "\n".join(placed.get(field.widget_id, []))
+            if self._shown_errors.get(field.widget_id, "") != message:  # a relayout per key otherwise
+                self._shown_errors[field.widget_id] = message
+                error = self.query_one(f"#{field.widget_id}-error", Static)
+                error.update(message)
+                error.display = bool(message)
         count = sum(map(len, placed.values())) + len(loose)
         summary = self.query_one("#edit-problems", Static)
         summary.update("\n".join([f"{count} problem{'s' * (count != 1)} to fix before saving", *loose]))
@@ -124,7 +140,6 @@ class PresetEditScreen(Screen[bool]):
 
     def _show_args(self, preset: Preset, problem_count: int) -> None:
         panel = self.query_one("#edit-args", Static)
-        panel.border_title = "ffmpeg arguments for clips (25 fps source)"
         if problem_count:
             panel.update(Text("Fix the problems to see the arguments.", style="italic"))
             return
@@ -163,4 +178,6 @@ class PresetEditScreen(Screen[bool]):
             if discard:
                 self.dismiss(False)
 
-        self.app.push_screen(ConfirmDialog(f"Discard your changes to {self.preset.preset_id}?"), answered)
+        question = f"Discard your changes to {self.preset.preset_id}?"
+        self.app.push_screen(ConfirmScreen(question, title="Discard changes?", yes="Discard", no="Keep editing"),
+                             answered)

@@ -14,15 +14,20 @@ from core.errors import BadInput
 from core.preset_store import delete_preset, ensure_builtin_presets, row_to_preset, save_preset, set_default
 from db.models import UserPreset
 from db.queries import get_user_presets
+from tui.formatting import local_time
+from tui.preset_usage import unfinished_sessions_using
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.new_preset import NewPresetDialog
 from tui.screens.preset_edit import PresetEditScreen
-from tui.widgets.confirm_dialog import ConfirmDialog
 from tui.widgets.vim_table import VimTable
 
 
 class PresetsScreen(Screen):
     CSS_PATH = "presets.tcss"
-    SUB_TITLE = "Presets"
+    TITLE = "Presets"
+    HELP = ("Compression presets: how stills, clips and thumbnails are made. Built-in presets are read-only; "
+            "n copies the selected preset into a new one you can edit. * makes a preset the default for new "
+            "sessions. Sizes are upper bounds: outputs are never upscaled.")
     BINDINGS = [
         Binding("enter", "edit", "Edit", priority=True, id="presets-edit"),  # over the table's hidden enter
         Binding("n", "new", "New from selected", id="presets-new"),
@@ -34,7 +39,7 @@ class PresetsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield VimTable(id="presets-table")
-        yield Static("", id="preset-description")
+        yield Static("", id="preset-description", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -52,7 +57,7 @@ class PresetsScreen(Screen):
         for row in get_user_presets():
             builtin = bool((row.advanced_settings or {}).get("builtin"))
             table.add_row(row.preset_id, row.preset_name, "*" if row.is_default else "", "yes" if builtin else "",
-                          str(row.usage_count or 0), f"{row.last_used_at:%Y-%m-%d}" if row.last_used_at else "never",
+                          str(row.usage_count or 0), local_time(row.last_used_at)[:10] or "never",
                           key=row.preset_id)
         table.select_key(keep)
         self._describe(table.selected_key)
@@ -117,6 +122,11 @@ class PresetsScreen(Screen):
             self.notify(f"{preset.preset_id} is the default: make another preset the default (*) first.",
                         severity="warning")
             return
+        users = unfinished_sessions_using(preset.preset_id)
+        if users:
+            self.notify(f"{preset.preset_id} is used by unfinished sessions ({', '.join(users)}): "
+                        "finish or delete them first.", severity="warning")
+            return
 
         def delete(confirmed: bool | None) -> None:
             if not confirmed:
@@ -129,7 +139,9 @@ class PresetsScreen(Screen):
             self.reload()
             self.notify(f"Deleted preset {preset.preset_id}.")
 
-        self.app.push_screen(ConfirmDialog(f"Delete preset {preset.preset_id}?", preset.preset_name), delete)
+        question = f"Delete the preset {preset.preset_id} ({preset.preset_name})? Sessions keep their outputs."
+        self.app.push_screen(ConfirmScreen(question, title="Delete preset?", yes="Delete", no="Keep", danger=True),
+                             delete)
 
     def action_set_default(self) -> None:
         preset = self._selected()

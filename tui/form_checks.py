@@ -1,0 +1,70 @@
+"""One check per field of the New session form, each returning the message to show under it
+(None when the value is fine). They use the same core functions as check_options, so what the form
+accepts, creating the session accepts too. No Textual here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.errors import VatError
+
+
+def _message(check, *args) -> str | None:
+    try:
+        check(*args)
+    except VatError as exc:
+        return str(exc)
+    return None
+
+
+def check_master(text: str) -> str | None:
+    """Slow-ish (probes the file): call it from a worker."""
+    from core.probe import probe
+
+    if not text.strip():
+        return "choose the master video file"
+    return _message(lambda: probe(Path(text.strip()).expanduser(), require_video=True))
+
+
+def check_rd(text: str) -> str | None:
+    if not text.strip():
+        return None
+    folder = Path(text.strip()).expanduser()
+    return None if folder.is_dir() else f"{folder}: R&D folder does not exist or is not a folder"
+
+
+def check_artwork(text: str) -> str | None:
+    from core.naming import artwork_slug
+
+    return _message(artwork_slug, text)
+
+
+def check_date(text: str) -> str | None:
+    from core.naming import parse_project_date
+
+    return _message(parse_project_date, text.strip() or None)
+
+
+def check_output(text: str) -> str | None:
+    from core.session import check_writable
+
+    if not text.strip():
+        return "choose where the project folder goes"
+    return _message(check_writable, Path(text.strip()))
+
+
+def check_encoder(choice: str) -> str | None:
+    """May run a test encode (NVENC): call it from a worker."""
+    from core.session import resolve_encoder
+
+    return _message(resolve_encoder, choice)
+
+
+def check_preset(preset_id: str) -> str | None:
+    from core.preset_store import load_preset
+
+    return _message(load_preset, preset_id)
+
+
+QUICK = {"rd": check_rd, "artwork": check_artwork, "date": check_date, "output": check_output}
+SLOW = {"master": check_master}

@@ -1,0 +1,119 @@
+"""One completed project: its summary, output files, operation timings and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from db.models import FileRegistry, OperationLog, ProjectHistory
+from tui.display import bytes_text, megabytes_text, number_text, seconds_text
+from tui.widgets.vim_table import VimTable
+
+
+def shown_path(path: str, root: str) -> str:
+    """A file path relative to the project's output folder when it lies inside it."""
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return path
+
+
+def summary_text(project: ProjectHistory) -> Text:
+    status = ("completed successfully" if project.completed_successfully else "completed with failures")
+    done = f" on {project.completed_at:%Y-%m-%d %H:%M} UTC" if project.completed_at else ""
+    master = " · ".join(part for part in (
+        project.master_filename, project.master_resolution, number_text(project.master_fps, " fps", 2),
+        project.master_codec, seconds_text(project.master_duration), megabytes_text(project.master_size_mb),
+    ) if part and part != "-")
+    gpu = " (GPU)" if project.gpu_accelerated else ""
+    counts = (f"{project.scenes_exported or 0}/{project.scenes_detected or 0} scenes · "
+              f"{project.stills_created or 0} stills · {project.clips_created or 0} clips · "
+              f"{project.rd_files_processed or 0} R&D · {project.total_files_created or 0} files, "
+              f"{megabytes_text(project.total_output_size_mb)} · ratio {number_text(project.compression_ratio, ':1')}"
+              f" · {seconds_text(project.total_processing_time_seconds)}"
+              f" · {number_text(project.average_fps_processed, ' fps')}")
+    text = Text()
+    text.append(f"{project.artwork_name}", style="bold")
+    text.append(f"  {project.project_date} · {status}{done}\n",
+                style="green" if project.completed_successfully else "red")
+    for label, value in (("Output", project.output_path), ("Master", master),
+                         ("Preset", f"{project.preset_used or '-'} · encoder {project.encoder_used or '-'}{gpu}"),
+                         ("Made", counts)):
+        text.append(f"{label:<7}", style="bold")
+        text.append(f"{value}\n")
+    text.rstrip()
+    return text
+
+
+class HistoryDetailScreen(Screen):
+    CSS_PATH = "history_detail.tcss"
+    TITLE = "Project"
+    HELP = ("One completed project: where its outputs are, what was made, each file registered (f), the "
+            "time each operation took (t) and what failed (e).")
+    BINDINGS = [
+        Binding("f", "tab('files')", "Files", id="project-files"),
+        Binding("t", "tab('timings')", "Timings", id="project-timings"),
+        Binding("e", "tab('errors')", "Errors", id="project-errors"),
+        Binding("escape,q", "back", "Back", id="project-back"),
+    ]
+
+    def __init__(self, history_id: int) -> None:
+        super().__init__()
+        self.project = ProjectHistory.get_by_id(history_id)
+        session = self.project.session_id
+        self.files = list(FileRegistry.select().where(FileRegistry.session == session)
+                          .order_by(FileRegistry.id))
+        self.operations = list(OperationLog.select().where(OperationLog.session == session)
+                               .order_by(OperationLog.sequence_number, OperationLog.id))
+
+    def compose(self) -> ComposeResult:
+        failed = [op for op in self.operations if op.error_details or op.status == "failed"]
+        yield Header()
+        yield Static(summary_text(self.project), id="project-summary")
+        with TabbedContent(initial="files", id="project-tabs"):
+            with TabPane(f"Files ({len(self.files)})", id="files"):
+                yield VimTable(id="project-files-table")
+            with TabPane(f"Timings ({len(self.operations)})", id="timings"):
+                yield VimTable(id="project-timings-table")
+            with TabPane(f"Errors ({len(failed) + bool(self.project.completion_notes)})", id="errors"):
+                yield Static(self._errors_text(failed), id="project-errors-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"Project {self.project.artwork_name}"
+        files = self.query_one("#project-files-table", VimTable)
+        files.add_columns("File", "Type", "Size", "Resolution", "Verified")
+        for row in self.files:
+            files.add_row(shown_path(row.file_path, self.project.output_path), row.file_type,
+                          bytes_text(row.file_size_bytes), row.resolution or "-", "yes" if row.verified else "no")
+        timings = self.query_one("#project-timings-table", VimTable)
+        timings.add_columns("#", "Operation", "Type", "Status", "Seconds")
+        for op in self.operations:
+            timings.add_row(str(op.sequence_number), op.operation_name, op.operation_type, op.status,
+                            number_text(op.duration_seconds, digits=2))
+        files.focus()
+
+    def _errors_text(self, failed: list[OperationLog]) -> Text:
+        text = Text()
+        if self.project.completion_notes:
+            text.append("Notes: ", style="bold")
+            text.append(f"{self.project.completion_notes}\n")
+        for op in failed:
+            text.append(f"{op.operation_name} ({op.status}): ", style="bold red")
+            text.append(f"{op.error_details or 'no message'}\n")
+        text.rstrip()
+        return text or Text("No errors.")
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        table_id = {"files": "#project-files-table", "timings": "#project-timings-table"}.get(tab)
+        if table_id:
+            self.query_one(table_id).focus()
+
+    def action_back(self) -> None:
+        self.dismiss()

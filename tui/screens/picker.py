@@ -1,0 +1,328 @@
+"""Scene picker: mark scenes, group adjacent ones, preview, re-detect, then start processing.
+
+Every change is saved to the session at once (the cursor at most every half second), so a dropped
+connection reopens the picker where the user left it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from core.errors import VatError
+from core.selection import format_numbers
+from core.session import save_selection, scenes_of
+from db.models import ProcessingState
+from db.settings import get_setting
+from tui.picks import Picks
+from tui.screens.base import WorkerErrors
+from tui.thumbs import ThumbnailStore, Wanted
+from tui.widgets.scene_list import Highlighted, SceneList, VisibleChanged
+from tui.widgets.scene_panel import ScenePanel
+
+log = logging.getLogger(__name__)
+PREFETCH_ROWS = 30  # beyond the visible rows, both ways: thumbnails ready before the user gets there
+
+
+@dataclass
+class ThumbnailReady(Message):
+    frame: int
+
+
+class PickerScreen(WorkerErrors, Screen):
+    CSS_PATH = "picker.tcss"
+    TITLE = "Scene picker"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # a larger panel on wide terminals
+    HELP = ("Mark the scenes to export with space (a: all, i: invert, x: none). Adjacent marked scenes\n"
+            "become one clip with g (u undoes it). enter or p previews the first, middle and last frame;\n"
+            "t detects again with another detector or threshold, keeping marks on scenes that did not\n"
+            "change. Everything is saved as you go; ctrl+r starts processing in the background.")
+    BINDINGS = [
+        Binding("space", "toggle", "Mark", id="picker-toggle"),
+        Binding("a", "select_all", "Mark all", show=False, id="picker-all"),
+        Binding("i", "invert", "Invert marks", show=False, id="picker-invert"),
+        Binding("x", "clear", "Clear marks", show=False, id="picker-clear"),
+        Binding("g", "group", "Group", id="picker-group"),
+        Binding("u", "ungroup", "Ungroup", show=False, id="picker-ungroup"),
+        Binding("enter,p", "preview", "Preview", id="picker-preview"),
+        Binding("slash", "jump", "Jump", id="picker-jump"),
+        Binding("t", "redetect", "Re-detect", show=False, id="picker-redetect"),
+        Binding("v", "tall", "Row size", show=False, id="picker-tall"),
+        Binding("ctrl+s", "save", "Save", show=False, id="picker-save"),
+        Binding("ctrl+r", "process", "Process", id="picker-process"),
+        Binding("escape", "back", "Back", id="picker-back"),
+    ]
+
+    def __init__(self, session_id: str):
+        super().__init__()
+        self.session_id = session_id
+        self.session = ProcessingState.get(ProcessingState.session_id == session_id)
+        self.scenes = scenes_of(self.session)
+        meta = self.session.process_metadata or {}
+        self.picks = Picks.from_saved(len(self.scenes), self.session.selected_scenes, self.session.grouped_scenes)
+        self.store = self._thumbnail_store(meta)
+        self.wanted = Wanted()
+        self._cursor_dirty = False
+        self._cursor = int(meta.get("picker_cursor") or 0)  # kept here too: saved after unmount
+
+    def _thumbnail_store(self, meta: dict) -> ThumbnailStore | None:
+        rotation = int((meta.get("media") or {}).get("rotation") or 0)
+        try:
+            return ThumbnailStore(Path(self.session.master_path), rotation, bool(get_setting("cache_thumbnails")))
+        except OSError:
+            return None  # the master moved away: the picker still works, without pictures
+
+    def thumbnail(self, frame: int):
+        return self.store.cached(frame) if self.store else None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self._title_text(), id="picker-title", markup=False)
+        with Horizontal(id="picker-body"):
+            with Vertical(id="list-column"):
+                scene_list = SceneList(self.scenes, self.picks, self.thumbnail, cursor=self._cursor,
+                                       id="scenes")
+                yield Static(scene_list.header_text(), id="list-header", markup=False)
+                yield scene_list
+            yield ScenePanel(self.thumbnail, id="scene-panel")
+        yield Static("", id="picker-status", markup=False)
+        yield Footer()
+
+    def _title_text(self) -> str:
+        meta = self.session.process_metadata or {}
+        detector = meta.get("detector", "adaptive")
+        threshold = self.session.scene_threshold
+        setting = f"{detector} {threshold:g}" if threshold is not None else detector
+        return (f"{self.session.artwork_name} · {Path(self.session.master_path).name} · "
+                f"{len(self.scenes)} scenes ({setting}, min {self.session.min_scene_length} frames)")
+
+    @property
+    def scene_list(self) -> SceneList:
+        return self.query_one(SceneList)
+
+    def on_mount(self) -> None:
+        self.scene_list.focus()
+        self._show_current()
+        self.set_interval(0.5, self.flush_cursor)
+        if self.store is not None:
+            self.make_thumbnails()
+        else:
+            self.notify(f"{self.session.master_path}: cannot read the master, so no thumbnails",
+                        severity="warning")
+
+    def on_unmount(self) -> None:
+        self.wanted.close()
+        self.flush_cursor()
+
+    # --- thumbnails --------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="thumbnails", exit_on_error=False, name="making thumbnails")
+    def make_thumbnails(self) -> None:
+        worker = get_current_worker()
+        failed: set[int] = set()
+        while not worker.is_cancelled:
+            frame = self.wanted.next(timeout=0.25)
+            if frame is None or frame in failed:
+                continue
+            if self.store.cached(frame) is not None:
+                continue
+            try:
+                self.store.load(frame)
+            except (VatError, OSError, ValueError, IndexError) as exc:
+                failed.add(frame)  # one undecodable frame must not stop the others
+                log.warning("thumbnail of frame %s: %s", frame, exc)
+                continue
+            self.post_message(ThumbnailReady(frame))
+
+    def _want_thumbnails(self) -> None:
+        scene_list = self.scene_list
+        rows = scene_list.visible_rows()
+        order = [scene_list.cursor, *rows]
+        order += [i for k in range(1, PREFETCH_ROWS + 1) for i in (rows.stop - 1 + k, rows.start - k)]
+        self.wanted.set([self.scenes[i].midpoint_frame for i in order if 0 <= i < len(self.scenes)])
+
+    def on_thumbnail_ready(self, message: ThumbnailReady) -> None:
+        self.scene_list.thumbnail_ready(message.frame)
+        self.query_one(ScenePanel).thumbnail_ready(message.frame)
+
+    @on(VisibleChanged)
+    def _visible_changed(self) -> None:
+        self._want_thumbnails()
+
+    @on(Highlighted)
+    def _highlighted(self, message: Highlighted) -> None:
+        self._cursor, self._cursor_dirty = message.index, True
+        self._show_current()
+
+    # --- what the screen shows ---------------------------------------------------------------
+    def _show_current(self) -> None:
+        if not self.scenes:
+            self.query_one(ScenePanel).show(None, False, "")
+            self._show_status()
+            return
+        scene = self.scenes[self.scene_list.cursor]
+        found = self.picks.group_of(scene.index)
+        group = f"in group g{found[0]}: scenes {found[1]}-{found[2]}, one clip" if found else ""
+        self.query_one(ScenePanel).show(scene, scene.index in self.picks.selected, group)
+        self._show_status()
+        self._want_thumbnails()
+
+    def _show_status(self) -> None:
+        marked = len(self.picks.selected)
+        groups = ", ".join(f"g{i} {a}-{b}" for i, (a, b) in enumerate(self.picks.groups, start=1))
+        text = f"{marked}/{len(self.scenes)} marked"
+        if marked and marked < len(self.scenes):
+            text += f" ({format_numbers(self.picks.chosen())})"
+        text += f" · groups: {groups}" if groups else " · no groups"
+        status = self.query_one("#picker-status", Static)
+        status.update(text + " · saved")
+
+    def _changed(self) -> None:
+        self.scene_list.picks_changed()
+        self.save()
+        self._show_current()
+
+    # --- keys ----------------------------------------------------------------------------------
+    def _current_number(self) -> int | None:
+        return self.scenes[self.scene_list.cursor].index if self.scenes else None
+
+    def action_toggle(self) -> None:
+        number = self._current_number()
+        if number is not None:
+            self.picks.toggle(number)
+            self._changed()
+            self.scene_list.action_move(1)  # as in file managers: mark and move on
+
+    def action_select_all(self) -> None:
+        self.picks.select_all()
+        self._changed()
+
+    def action_invert(self) -> None:
+        self.picks.invert()
+        self._changed()
+
+    def action_clear(self) -> None:
+        self.picks.clear()
+        self._changed()
+
+    def action_group(self) -> None:
+        number = self._current_number()
+        if number is None:
+            return
+        try:
+            first, last = self.picks.group_around(number)
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self._changed()
+        self.notify(f"scenes {first}-{last} will be exported as one clip")
+
+    def action_ungroup(self) -> None:
+        number = self._current_number()
+        if number is not None and self.picks.ungroup(number) is not None:
+            self._changed()
+
+    def action_tall(self) -> None:
+        self.scene_list.set_tall(not self.scene_list.tall)
+        self.query_one("#list-header", Static).update(self.scene_list.header_text())
+
+    def action_preview(self) -> None:
+        from tui.screens.preview import PreviewScreen
+
+        if not self.scenes or self.store is None:
+            return
+        self.app.push_screen(PreviewScreen(self.store, self.scenes, self.scene_list.cursor, self.picks),
+                             self._preview_closed)
+
+    def _preview_closed(self, index: int | None) -> None:
+        if index is not None:
+            self.scene_list.move_to(index)
+        self.scene_list.picks_changed()  # the preview may have marked scenes
+        self.save()
+        self._show_current()
+
+    def action_jump(self) -> None:
+        from tui.screens.jump import JumpScreen
+
+        if self.scenes:
+            self.app.push_screen(JumpScreen(len(self.scenes)), self._jump_to)
+
+    def _jump_to(self, number: int | None) -> None:
+        if number is not None:
+            self.scene_list.move_to(number - 1)
+            self.scene_list.scroll_to_cursor(center=True)
+
+    def action_redetect(self) -> None:
+        from tui.screens.redetect import RedetectScreen
+
+        meta = self.session.process_metadata or {}
+        self.app.push_screen(RedetectScreen(meta.get("detector", "adaptive"), self.session.scene_threshold,
+                                            self.session.min_scene_length), self._redetect_with)
+
+    def _redetect_with(self, params: tuple[str, float, int] | None) -> None:
+        from tui.screens.detection import DetectionScreen
+
+        if params is None:
+            return
+        self.flush_cursor()
+        carry = (self.scenes, self.picks, self.scene_list.cursor)
+        self.app.push_screen(DetectionScreen(self.session_id, *params, carry=carry), self._redetected)
+
+    def _redetected(self, done: bool | None) -> None:
+        if not done:
+            return
+        self.session = ProcessingState.get(ProcessingState.session_id == self.session_id)
+        self.scenes = scenes_of(self.session)
+        self.picks = Picks.from_saved(len(self.scenes), self.session.selected_scenes, self.session.grouped_scenes)
+        self._cursor = int((self.session.process_metadata or {}).get("picker_cursor") or 0)
+        self.scene_list.set_scenes(self.scenes, self.picks, self._cursor)
+        self.scene_list.scroll_to_cursor(center=True)
+        self.query_one("#list-header", Static).update(self.scene_list.header_text())
+        self.query_one("#picker-title", Static).update(self._title_text())
+        self._show_current()
+
+    def action_save(self) -> None:
+        self.save()
+        self.notify("selection saved")
+
+    def save(self) -> None:
+        save_selection(self.session, self.picks.chosen(), list(self.picks.groups), self._cursor)
+        self._cursor_dirty = False
+
+    def flush_cursor(self) -> None:
+        if self._cursor_dirty:
+            self.save()
+
+    def action_back(self) -> None:
+        self.flush_cursor()
+        self.app.action_sessions()
+
+    def action_process(self) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        self.save()
+        if self.picks.selected:
+            self._start_processing(True)
+            return
+        self.app.push_screen(ConfirmScreen("No scene is marked. Process only the master copy and the R&D "
+                                           "folder?", title="Nothing marked"), self._start_processing)
+
+    def _start_processing(self, go: bool | None) -> None:
+        from core.background import running_pid, start_detached
+        from tui.screens.processing import ProcessingScreen
+
+        if not go:
+            return
+        if running_pid(self.session_id) is None:
+            start_detached(self.session_id)
+            self.app.started_here.add(self.session_id)
+        self.app.switch_screen(ProcessingScreen(self.session_id, just_started=True))

@@ -1,0 +1,188 @@
+"""A session's processing, live: the work runs in a detached `vat --resume` process (core.background),
+so this screen only reads the database (4 times a second) and tails the worker's log. Leaving the
+screen or closing vat does not stop the work; c pauses it (SIGTERM: the session resumes later)."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, ProgressBar, RichLog, Static
+
+from core import background
+from tui.formatting import eta
+from tui.screens.base import WorkerErrors
+from tui.worker_log import LogTail, format_line
+
+POLL_SECONDS = 0.25
+START_GRACE_SECONDS = 15.0  # a just-started worker needs a moment (Python start, plan) to show up
+MAX_RUNNING_ROWS = 8
+
+
+class RunningRow(Horizontal):
+    """One operation in progress: its key, its bar, its speed."""
+
+    DEFAULT_CSS = """
+    RunningRow { height: 1; }
+    RunningRow .op-key { width: 22; }
+    RunningRow ProgressBar { width: 1fr; }
+    RunningRow .op-fps { width: 10; text-align: right; }
+    """
+
+    def __init__(self, key: str):
+        super().__init__()
+        self.key = key
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.key[:21], classes="op-key", markup=False)
+        yield ProgressBar(total=1.0, show_eta=False)
+        yield Label("", classes="op-fps")
+
+    def show(self, fraction: float | None, fps: float | None) -> None:
+        self.query_one(ProgressBar).update(progress=fraction or 0.0)
+        self.query_one(".op-fps", Label).update(f"{fps:.0f} fps" if fps else "")
+
+
+class ProcessingScreen(WorkerErrors, Screen):
+    CSS_PATH = "processing.tcss"
+    TITLE = "Processing"
+    HELP = ("The work runs in its own background process: leaving this screen or quitting vat does not\n"
+            "stop it, and it survives a dropped SSH connection. Open the session again from Sessions to\n"
+            "watch it. c pauses it (operations under way are redone on resume); r resumes.")
+    BINDINGS = [
+        Binding("c", "cancel", "Cancel", id="processing-cancel"),
+        Binding("r", "resume", "Resume", id="processing-resume"),
+        Binding("escape,q", "leave", "Leave", id="processing-leave"),
+    ]
+
+    def __init__(self, session_id: str, just_started: bool = False):
+        super().__init__()
+        self.session_id = session_id
+        self.started_at = time.monotonic() if just_started else None
+        self.tail = LogTail(background.worker_log_path(session_id))
+        self.rows: dict[str, RunningRow] = {}
+        self.last_status: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="summary"):
+            yield Static("", id="processing-title", markup=False)
+            yield Static("", id="processing-output", markup=False)
+            yield ProgressBar(total=100, show_eta=False, id="overall")
+            yield Static("", id="counts", markup=False)
+            yield Static("", id="state", markup=False)
+        yield Vertical(id="running")
+        yield RichLog(id="log", max_lines=1000, wrap=False, markup=False, auto_scroll=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.poll()
+        self.set_interval(POLL_SECONDS, self.poll)
+
+    def poll(self) -> None:
+        from db.models import ProcessingState
+
+        snap = background.snapshot(self.session_id)
+        if snap is None:
+            self.notify("This session no longer exists.", severity="warning")
+            self.app.action_sessions()
+            return
+        if self.last_status is None:
+            row = ProcessingState.get(ProcessingState.session_id == self.session_id)
+            self.query_one("#processing-title", Static).update(f"{row.artwork_name} · {self.session_id}")
+            self.query_one("#processing-output", Static).update(f"→ {row.output_path}")
+        self.last_status = snap.status
+        self._show_overall(snap)
+        self._show_running(snap)
+        self._show_state(snap)
+        self._tail_log()
+
+    def _show_overall(self, snap: background.Snapshot) -> None:
+        self.query_one("#overall", ProgressBar).update(progress=round(100 * snap.fraction, 1))
+        failed = len(snap.failed)
+        remaining = max(0, snap.total - snap.done - failed) if snap.total else 0
+        text = f"{snap.done} done · {failed} failed · {remaining} remaining"
+        if snap.total:
+            text += f" of {snap.total}"
+        if snap.alive and snap.status == "processing":
+            text += f" · ETA {eta(snap.eta_seconds)}"
+        self.query_one("#counts", Static).update(text)
+
+    def _show_running(self, snap: background.Snapshot) -> None:
+        running = dict(list(snap.running.items())[:MAX_RUNNING_ROWS]) if snap.alive else {}
+        box = self.query_one("#running", Vertical)
+        for key in [k for k in self.rows if k not in running]:
+            self.rows.pop(key).remove()
+        for key, info in running.items():
+            if key not in self.rows:
+                self.rows[key] = RunningRow(key)
+                box.mount(self.rows[key])
+                self.rows[key].call_after_refresh(self.rows[key].show, info.get("fraction"), info.get("fps"))
+            elif self.rows[key].is_mounted:
+                self.rows[key].show(info.get("fraction"), info.get("fps"))
+
+    def _show_state(self, snap: background.Snapshot) -> None:
+        starting = self.started_at is not None and time.monotonic() - self.started_at < START_GRACE_SECONDS
+        if snap.alive:
+            pid = background.running_pid(self.session_id)
+            text = (f"Pausing (process {pid})…" if snap.status == "paused" else
+                    f"Running in the background (process {pid}): leave or quit vat, the work goes on.")
+            self.started_at = None
+        elif snap.status == "completed":
+            text = "Completed. Every output is verified and recorded."
+        elif snap.status == "failed":
+            text = f"Finished with {len(snap.failed)} failed operation(s): r runs them again."
+        elif starting:
+            text = "Starting the background process…"
+        elif snap.status == "paused":
+            text = "Paused: r resumes (finished operations are kept)."
+        elif snap.status == "processing":
+            text = "Interrupted (the process is gone): r resumes where it stopped."
+        else:
+            text = "Not started, or the process stopped early (see the log below): r starts it."
+        self.query_one("#state", Static).update(text)
+        self.set_class(snap.status == "failed", "-failed")
+        self.set_class(snap.status == "completed", "-completed")
+
+    def _tail_log(self) -> None:
+        log = self.query_one(RichLog)
+        for line in self.tail.read():
+            text = format_line(line)
+            if text is not None:
+                log.write(text)
+
+    # --- keys ----------------------------------------------------------------------------------
+    def action_cancel(self) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        if background.running_pid(self.session_id) is None:
+            self.notify("Nothing is running for this session.")
+            return
+        self.app.push_screen(ConfirmScreen("Stop processing now? The session is paused: finished outputs are "
+                                           "kept, operations under way are redone when you resume.",
+                                           title="Cancel processing?", yes="Stop", no="Keep going", danger=True),
+                             self._stop)
+
+    def _stop(self, stop: bool | None) -> None:
+        if stop and background.request_stop(self.session_id):
+            self.notify("Pausing: the running operations are being stopped.")
+
+    def action_resume(self) -> None:
+        snap = background.snapshot(self.session_id)
+        if snap is None or snap.alive:
+            self.notify("It is already running." if snap else "This session no longer exists.")
+            return
+        if snap.status == "completed":
+            self.notify("This session is completed.")
+            return
+        background.start_detached(self.session_id)
+        self.app.started_here.add(self.session_id)
+        self.started_at = time.monotonic()
+        self.notify("Resuming in the background.")
+        self.poll()
+
+    def action_leave(self) -> None:
+        self.app.action_sessions()

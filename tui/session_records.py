@@ -1,0 +1,104 @@
+"""What the Sessions screen lists and deletes (database and files; no Textual)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.background import running_pid
+from db.connection import database
+from db.models import (COMPLETED, FAILED, FileRegistry, OperationLog, ProcessingState, ProjectHistory,
+                       ProjectHistoryArchive)
+from db.queries import active_sessions
+from tui.formatting import local_time
+
+RECENT_FINISHED = 10
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session_id: str
+    artwork: str
+    status: str  # as stored
+    label: str  # as shown: running, interrupted, picking scenes...
+    progress: str
+    current: str
+    updated: str
+    alive: bool
+
+
+def _label(status: str, alive: bool, has_scenes: bool) -> str:
+    if status == "processing":
+        return "running" if alive else "interrupted"
+    if status == "paused":
+        return "pausing" if alive else "paused"
+    if status == "initialized":
+        if alive:
+            return "detecting"
+        return "picking scenes" if has_scenes else "new"
+    return status
+
+
+def session_rows() -> list[SessionRow]:
+    """Active sessions (the active_sessions view, newest first), then the last finished ones."""
+    rows = []
+    active = active_sessions()
+    with_scenes = {r.session_id for r in ProcessingState.select(ProcessingState.session_id).where(
+        ProcessingState.session_id.in_([a["session_id"] for a in active]) & ProcessingState.scenes_data.is_null(False))}
+    for a in active:
+        alive = a["status"] != "initialized" and running_pid(a["session_id"]) is not None
+        percent = a["progress_percent"]
+        rows.append(SessionRow(a["session_id"], a["artwork_name"], a["status"],
+                               _label(a["status"], alive, a["session_id"] in with_scenes),
+                               f"{percent:.0f}%" if percent is not None else "", a["current_operation"] or "",
+                               local_time(a["updated_at"]), alive))
+    finished = (ProcessingState.select().where(ProcessingState.status.in_([COMPLETED, FAILED]))
+                .order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc()).limit(RECENT_FINISHED))
+    for s in finished:
+        total, done = s.total_operations or 0, s.completed_operations or 0
+        rows.append(SessionRow(s.session_id, s.artwork_name, s.status, s.status,
+                               f"{100 * done / total:.0f}%" if total else "", s.current_operation or "",
+                               local_time(s.updated_at), False))
+    return rows
+
+
+def output_files(session_id: str) -> list[Path]:
+    """Files the session made that are still there (from file_registry)."""
+    paths = [Path(r.file_path) for r in FileRegistry.select(FileRegistry.file_path)
+             .where(FileRegistry.session == session_id)]
+    return [p for p in paths if p.is_file()]
+
+
+def delete_session(session_id: str, remove_outputs: bool = False) -> int:
+    """Delete the session's records; with remove_outputs, also the files it made (only those the
+    registry lists, inside its output folder), then the folders left empty. Returns files removed."""
+    session = ProcessingState.get_or_none(ProcessingState.session_id == session_id)
+    if session is None:
+        return 0
+    removed = 0
+    if remove_outputs:
+        root = Path(session.output_path).resolve()
+        for path in output_files(session_id):
+            if path.resolve().is_relative_to(root):
+                path.unlink(missing_ok=True)
+                removed += 1
+        _remove_empty_folders(root)
+    with database.atomic("IMMEDIATE"):  # children first: foreign keys are enforced
+        for model in (OperationLog, FileRegistry, ProjectHistory, ProjectHistoryArchive):
+            model.delete().where(model.session == session_id).execute()
+        ProcessingState.delete().where(ProcessingState.session_id == session_id).execute()
+    return removed
+
+
+def _remove_empty_folders(root: Path) -> None:
+    if not root.is_dir():
+        return
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # not empty: the user's own files stay
+    try:
+        root.rmdir()
+    except OSError:
+        pass

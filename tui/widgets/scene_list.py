@@ -1,0 +1,253 @@
+"""The scene list of the picker: a ScrollView that renders only the lines on screen (Line API).
+
+A cursor move repaints two rows; a scroll repaints the visible rows; nothing is laid out per scene,
+so 10,000 scenes cost what 20 do. Each row carries a rich-pixels thumbnail when the picker's worker
+has made it (a dim placeholder until then): one line high in compact mode, three in tall mode (v).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PIL import Image
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from core.scenes import Scene
+from tui.formatting import duration, timecode
+from tui.picks import Picks
+from tui.widgets.pixels import image_lines
+
+THUMB_CELLS = {1: 6, 3: 10}  # thumbnail width (cells) by row height (lines)
+SEGMENT_CACHE = 3000
+
+
+@dataclass
+class Highlighted(Message):
+    """The cursor is on another scene (0-based index)."""
+
+    index: int
+
+
+@dataclass
+class VisibleChanged(Message):
+    """Other rows came into view (the picker asks for their thumbnails)."""
+
+    first: int
+    last: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, VisibleChanged)
+
+
+class SceneList(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    SceneList {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    SceneList > .scene-list--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    SceneList:blur > .scene-list--cursor {
+        background: $block-cursor-blurred-background;
+        text-style: none;
+    }
+    SceneList > .scene-list--unmarked {
+        color: $text-muted;
+    }
+    SceneList > .scene-list--group {
+        color: $text-accent;
+        text-style: bold;
+    }
+    SceneList > .scene-list--placeholder {
+        color: $text-disabled;
+    }
+    """
+    COMPONENT_CLASSES = {"scene-list--cursor", "scene-list--unmarked", "scene-list--group",
+                         "scene-list--placeholder"}
+    BINDINGS = [
+        Binding("down,j", "move(1)", "Down", show=False, id="scene-down"),
+        Binding("up,k", "move(-1)", "Up", show=False, id="scene-up"),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="scene-page-down"),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="scene-page-up"),
+        Binding("home", "jump(0)", "First scene", show=False, id="scene-first"),
+        Binding("end,G", "jump(-1)", "Last scene", show=False, id="scene-last"),
+    ]
+
+    def __init__(self, scenes: list[Scene], picks: Picks, thumbnail: Callable[[int], Image.Image | None],
+                 *, cursor: int = 0, tall: bool = False, id: str | None = None):
+        super().__init__(id=id)
+        self.thumbnail = thumbnail  # frame -> image if already made (never blocks)
+        self._segments: OrderedDict[tuple[int, int, int], list[list[Segment]]] = OrderedDict()
+        self._styles: dict[str, Style] = {}
+        self.row_height = 3 if tall else 1
+        self.set_scenes(scenes, picks, cursor)
+
+    # --- data --------------------------------------------------------------------------------
+    def set_scenes(self, scenes: list[Scene], picks: Picks, cursor: int = 0) -> None:
+        self.scenes, self.picks = scenes, picks
+        self.cursor = max(0, min(cursor, len(scenes) - 1))
+        digits = max(3, len(str(len(scenes))))
+        hours = bool(scenes) and scenes[-1].end >= 3600  # drop the hours when there are none: 6 cells back
+        self._text = [(f"{s.index:>{digits}}", timecode(s.start, hours), timecode(s.end, hours),
+                       f"{duration(s.duration):>8}") for s in scenes]
+        self._time_width = len(timecode(0, hours))
+        self._row_of_frame = {s.midpoint_frame: i for i, s in enumerate(scenes)}
+        self.virtual_size = Size(0, len(scenes) * self.row_height)
+        self.refresh()
+
+    @property
+    def tall(self) -> bool:
+        return self.row_height > 1
+
+    def set_tall(self, tall: bool) -> None:
+        self.row_height = 3 if tall else 1
+        self.virtual_size = Size(0, len(self.scenes) * self.row_height)
+        self.refresh()
+        self.call_after_refresh(self.scroll_to_cursor, center=True)
+
+    def header_text(self) -> str:
+        """Column titles aligned with the rows (the picker shows them above the list)."""
+        digits = max(3, len(str(len(self.scenes))))
+        thumb = " " * (THUMB_CELLS[self.row_height] + 1)
+        tw = self._time_width
+        return f"{thumb}    {'#':>{digits}}  {'start':<{tw}}  {'end':<{tw}}  {'duration':>8}  group"
+
+    def thumbnail_ready(self, frame: int) -> None:
+        row = self._row_of_frame.get(frame)
+        if row is not None:
+            self.refresh_lines(row * self.row_height, self.row_height)
+
+    def picks_changed(self) -> None:
+        self.refresh()
+
+    # --- cursor ------------------------------------------------------------------------------
+    def move_to(self, index: int) -> None:
+        if not self.scenes:
+            return
+        index = max(0, min(index, len(self.scenes) - 1))
+        if index == self.cursor:
+            return
+        old, self.cursor = self.cursor, index
+        self.refresh_lines(old * self.row_height, self.row_height)
+        self.refresh_lines(index * self.row_height, self.row_height)
+        self.scroll_to_cursor()
+        self.post_message(Highlighted(index))
+
+    def scroll_to_cursor(self, center: bool = False) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
+        top = self.cursor * self.row_height
+        bottom = top + self.row_height
+        y = round(self.scroll_y)
+        if center:
+            self.scroll_to(y=max(0, top - height // 2), animate=False, immediate=True)
+        elif top < y:
+            self.scroll_to(y=top, animate=False, immediate=True)
+        elif bottom > y + height:
+            self.scroll_to(y=bottom - height, animate=False, immediate=True)
+
+    def action_move(self, step: int) -> None:
+        self.move_to(self.cursor + step)
+
+    def action_page(self, direction: int) -> None:
+        rows = max(1, self.scrollable_content_region.height // self.row_height - 1)
+        self.move_to(self.cursor + direction * rows)
+
+    def action_jump(self, index: int) -> None:
+        self.move_to(index if index >= 0 else len(self.scenes) - 1)
+
+    def visible_rows(self) -> range:
+        top = round(self.scroll_y) // self.row_height
+        count = self.scrollable_content_region.height // self.row_height + 2
+        return range(top, min(len(self.scenes), top + count))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        rows = self.visible_rows()
+        self.post_message(VisibleChanged(rows.start, rows.stop))
+
+    def on_resize(self) -> None:
+        self.scroll_to_cursor(center=True)
+        rows = self.visible_rows()
+        self.post_message(VisibleChanged(rows.start, rows.stop))
+
+    def on_click(self, event) -> None:  # the mouse is optional, but it should not surprise
+        row = (round(self.scroll_y) + event.y) // self.row_height
+        if 0 <= row < len(self.scenes):
+            self.move_to(row)
+
+    # --- rendering ---------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.rich_style + self.get_component_rich_style(name, partial=True) \
+                if name else self.rich_style
+        return style
+
+    def _thumb_rows(self, frame: int, cells: int, lines: int) -> list[list[Segment]] | None:
+        key = (frame, cells, lines)
+        rows = self._segments.get(key)
+        if rows is None:
+            image = self.thumbnail(frame)
+            if image is None:
+                return None
+            rows = self._segments[key] = image_lines(image, cells, lines, stretch=lines == 1)
+            while len(self._segments) > SEGMENT_CACHE:
+                self._segments.popitem(last=False)
+        return rows
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = round(self.scroll_y) + y
+        index, sub = divmod(line, self.row_height)
+        if index >= len(self.scenes):
+            return Strip.blank(width, self.rich_style)
+        scene = self.scenes[index]
+        number = scene.index
+        marked = number in self.picks.selected
+        at_cursor = index == self.cursor
+        base = self._style("scene-list--cursor" if at_cursor else ("" if marked else "scene-list--unmarked"))
+        cells = THUMB_CELLS[self.row_height]
+        thumb = self._thumb_rows(scene.midpoint_frame, cells, self.row_height)
+        segments = [Segment("›" if at_cursor and sub == 0 else " ", base)]
+        if thumb is None:
+            segments.append(Segment("·" * cells if sub == self.row_height // 2 else " " * cells,
+                                    self._style("scene-list--placeholder")))
+        else:
+            segments += thumb[sub]
+        segments.append(Segment(" ", base))
+        if sub == 0:
+            num, start, end, dur = self._text[index]
+            segments.append(Segment(f"{'[x]' if marked else '[ ]'} {num}  {start}  {end}  {dur}  ", base))
+            segments.append(Segment(self._group_mark(number), base + self._style("scene-list--group")))
+        elif sub == 1:
+            segments.append(Segment(f"    frames {scene.start_frame}-{scene.end_frame}", base))
+        return Strip(segments).crop_extend(0, width, base)
+
+    def _group_mark(self, number: int) -> str:
+        found = self.picks.group_of(number)
+        if found is None:
+            return ""
+        group, first, last = found
+        if number == first:
+            return f"┌ g{group}"
+        return "└" if number == last else "│"
+
+    def region_of(self, index: int) -> Region:
+        return Region(0, index * self.row_height, self.size.width, self.row_height)

@@ -1,0 +1,89 @@
+"""The detached worker's log (JSON event lines from `vat --resume --json`, plus any stderr text),
+read incrementally and turned into short lines for the Processing screen (no Textual)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from rich.errors import MarkupError
+from rich.text import Text
+
+FIRST_READ_BYTES = 64 * 1024  # on opening, only the end of a long log
+
+
+def _clock(event: dict) -> str:
+    stamp = event.get("time")
+    return time.strftime("%H:%M:%S ", time.localtime(stamp)) if isinstance(stamp, (int, float)) else ""
+
+
+def _markup(text: str) -> Text:
+    try:
+        return Text.from_markup(text)  # the headless view colours some messages ([red]...[/])
+    except MarkupError:
+        return Text(text)
+
+
+def format_line(line: str) -> Text | None:
+    """One log line as shown, or None for what the screen shows elsewhere (progress, skips)."""
+    line = line.rstrip("\n")
+    if not line.strip():
+        return None
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return Text(line)  # stderr: an error message or a traceback line
+    if not isinstance(event, dict):
+        return Text(line)
+    kind, key = event.get("event"), event.get("key") or ""
+    if kind in ("progress", "detect", "skipped"):
+        return None
+    text = Text(_clock(event), style="dim")
+    if kind in ("message", "result"):
+        text.append_text(_markup(str(event.get("text", ""))))
+    elif kind == "plan":
+        text.append(f"plan: {event.get('total', 0)} operations, {event.get('done', 0)} already done")
+    elif kind == "start":
+        text.append(f"start {key}")
+    elif kind == "done":
+        text.append("done  ", style="green").append(key)
+    elif kind == "failed":
+        text.append("FAILED ", style="bold red").append(f"{key}: {event.get('error', '')}")
+    elif kind == "finished":
+        text.append(f"finished: {event.get('status')} ({event.get('done')}/{event.get('total')} done, "
+                    f"{event.get('failed')} failed)", style="bold")
+    else:
+        text.append(line)
+    return text
+
+
+class LogTail:
+    """New complete lines of a growing file since the last call."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.offset: int | None = None
+        self._partial = b""
+
+    def read(self) -> list[str]:
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return []
+        if self.offset is None or size < self.offset:  # first read, or the log was replaced
+            self.offset = max(0, size - FIRST_READ_BYTES)
+            self._partial = b""
+            skip_first = self.offset > 0  # started mid-line
+        else:
+            skip_first = False
+        if size == self.offset:
+            return []
+        with open(self.path, "rb") as log:
+            log.seek(self.offset)
+            data = self._partial + log.read(size - self.offset)
+        self.offset = size
+        *lines, self._partial = data.split(b"\n")
+        if skip_first and lines:
+            lines = lines[1:]
+        return [raw.decode("utf-8", "replace") for raw in lines]
