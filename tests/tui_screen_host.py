@@ -1,0 +1,42 @@
+"""A tiny app that shows one screen, for Pilot and snapshot tests of screens on their own."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from textual.app import App
+from textual.screen import Screen
+
+from db.connection import close_database, open_database
+
+
+class ScreenHost(App):
+    """Pushes `make_screen()` on mount and records every notification's text."""
+
+    TITLE = "vat"
+    SUB_TITLE = "Video Archive Tool"
+    cursor_blink = False  # read by FormInput, as VatApp's: screenshots must not catch a blink phase
+
+    def __init__(self, make_screen: Callable[[], Screen]) -> None:
+        super().__init__()
+        self.make_screen = make_screen
+        self.notices: list[str] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.make_screen())
+
+    def notify(self, message: str, **kwargs) -> None:  # type: ignore[override]
+        self.notices.append(message)
+        super().notify(message, **kwargs)
+
+
+def cells(row) -> list[str]:
+    """A table row's cells as plain strings (VimTable stores them as rich Text)."""
+    return [str(cell) for cell in row]
+
+
+def opened_database():
+    """Fixture body: the per-test database (conftest's VAT_DB) opened and migrated."""
+    database = open_database()
+    yield database
+    close_database()
