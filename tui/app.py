@@ -73,15 +73,25 @@ class VatApp(App[int]):
         return sorted(s for s in self.started_here if running_pid(s) is not None)
 
     async def action_quit(self) -> None:
+        if isinstance(self.screen, ConfirmScreen) and self.screen.id == "quit-confirm":
+            return  # ctrl+q (a priority key) pressed again while the question is open
         running = self.running_started_here()
         if not running:
             self.exit(0)
             return
-        names = ", ".join(running)
+        names = ", ".join(self._artwork_of(session_id) for session_id in running)
         question = (f"Processing of {names} is still running. It goes on in the background after vat closes; "
                     "open vat again to watch it. Quit now?")
-        self.push_screen(ConfirmScreen(question, title="Quit vat?", yes="Quit", no="Stay"),
-                         lambda ok: self.exit(0) if ok else None)
+        dialog = ConfirmScreen(question, title="Quit vat?", yes="Quit", no="Stay")
+        dialog.id = "quit-confirm"
+        self.push_screen(dialog, lambda ok: self.exit(0) if ok else None)
+
+    @staticmethod
+    def _artwork_of(session_id: str) -> str:
+        from db.models import ProcessingState
+
+        row = ProcessingState.get_or_none(ProcessingState.session_id == session_id)
+        return f"'{row.artwork_name}'" if row is not None else session_id
 
     # --- the one error path for workers (screens forward Worker.StateChanged here) ----------
     def report_error(self, error: BaseException | None, during: str = "") -> None:

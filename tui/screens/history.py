@@ -44,7 +44,6 @@ class HistoryScreen(Screen):
         Binding("slash", "search", "Search", key_display="/", id="history-search"),
         Binding("r", "reload", "Refresh", id="history-refresh"),
         Binding("escape", "back", "Back", id="history-back"),
-        Binding("q", "back", "Back", show=False, id="history-back-q"),
     ]
 
     def __init__(self, today: date | None = None) -> None:

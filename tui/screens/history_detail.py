@@ -59,7 +59,7 @@ class HistoryDetailScreen(Screen):
         Binding("f", "tab('files')", "Files", id="project-files"),
         Binding("t", "tab('timings')", "Timings", id="project-timings"),
         Binding("e", "tab('errors')", "Errors", id="project-errors"),
-        Binding("escape,q", "back", "Back", id="project-back"),
+        Binding("escape", "back", "Back", id="project-back"),
     ]
 
     def __init__(self, history_id: int) -> None:

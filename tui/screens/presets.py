@@ -33,7 +33,7 @@ class PresetsScreen(Screen):
         Binding("n", "new", "New from selected", id="presets-new"),
         Binding("d", "delete", "Delete", id="presets-delete"),
         Binding("asterisk", "set_default", "Set default", key_display="*", id="presets-default"),
-        Binding("escape,q", "back", "Back", id="presets-back"),
+        Binding("escape", "back", "Back", id="presets-back"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -24,7 +24,7 @@ class SettingsScreen(Screen):
     BINDINGS = [
         Binding("enter", "edit", "Edit", priority=True, id="settings-edit"),  # over the table's hidden enter
         Binding("space", "toggle", "Toggle", id="settings-toggle"),
-        Binding("escape,q", "back", "Back", id="settings-back"),
+        Binding("escape", "back", "Back", id="settings-back"),
     ]
 
     def __init__(self) -> None:
