@@ -165,7 +165,9 @@ def detect(session: ProcessingState, detector: str, threshold: float, min_len: i
             OperationLog.create(session=session.session_id, operation_name="scene_detection", **values)
         else:
             OperationLog.update(**values).where(OperationLog.id == row.id).execute()
-    session.scenes_data = scenes
+    # the caller's row too: a save_selection on it next must not write the old metadata back
+    session.scenes_data, session.process_metadata = scenes, meta
+    session.scene_threshold, session.min_scene_length = threshold, min_len
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image
@@ -46,9 +47,11 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
         Binding("space", "toggle", "Mark", id="preview-toggle"),
     ]
 
-    def __init__(self, store: ThumbnailStore, scenes: list[Scene], index: int, picks: Picks):
+    def __init__(self, store: ThumbnailStore, scenes: list[Scene], index: int, picks: Picks,
+                 on_change: Callable[[], None] | None = None):
         super().__init__()
         self.store, self.scenes, self.index, self.picks = store, scenes, index, picks
+        self.on_change = on_change  # saves a mark at once: the connection may drop before the preview closes
 
     def compose(self) -> ComposeResult:
         with Vertical(id="preview"):
@@ -101,6 +104,8 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
     def action_toggle(self) -> None:
         self.picks.toggle(self.scenes[self.index].index)
         self._show_title()
+        if self.on_change is not None:
+            self.on_change()
 
     def _show_title(self) -> None:
         scene = self.scenes[self.index]
