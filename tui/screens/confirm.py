@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -31,8 +32,9 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(self.heading, id="dialog-title")
             yield Static(self.question, id="question", markup=False)
             with Horizontal(id="buttons"):
-                yield Button(f"{self.yes} [y]", id="yes", variant="error" if self.danger else "primary")
-                yield Button(f"{self.no} [n]", id="no")
+                # Content, not a str: a str label is markup, where "[y]" is a tag and vanishes
+                yield Button(Content(f"{self.yes} [y]"), id="yes", variant="error" if self.danger else "primary")
+                yield Button(Content(f"{self.no} [n]"), id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no" if self.danger else "#yes", Button).focus()
@@ -62,7 +64,7 @@ class MessageScreen(ModalScreen[None]):
             yield Static(self.heading, id="dialog-title")
             yield Static(self.message, id="question", markup=False)
             with Horizontal(id="buttons"):
-                yield Button("Close [enter]", id="close", variant="primary")
+                yield Button(Content("Close [enter]"), id="close", variant="primary")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

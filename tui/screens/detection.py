@@ -50,8 +50,10 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
     HELP = "Scenes are being detected in the master. Cancelling keeps the session: open it again from Sessions."
     BINDINGS = [Binding("c,escape", "cancel", "Cancel detection", id="detection-cancel")]
 
-    def __init__(self, session_id: str, detector: str, threshold: float, min_len: int, carry=None):
+    def __init__(self, session_id: str, detector: str, threshold: float, min_len: int, carry=None,
+                 start_worker: bool = True):
         super().__init__()
+        self.start_worker = start_worker  # False in snapshot tests: the screen as it is, progress posted by the test
         self.session_id = session_id
         self.params = (detector, threshold, min_len)
         self.carry = carry  # (old scenes, picks, cursor) when re-detecting from the picker
@@ -71,7 +73,8 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.detect_scenes()
+        if self.start_worker:
+            self.detect_scenes()
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="detecting scenes")
     def detect_scenes(self) -> None:

@@ -12,12 +12,15 @@ from textual.widgets import Static
 
 
 def key_table(app, sources) -> Table:
-    """One row per action: all its keys, its description. Bindings without a description are skipped."""
+    """One row per action: all its keys, its description. Bindings without a description are skipped,
+    and so are those whose key a priority binding of another source takes first (the table's enter)."""
     rows: dict[tuple[str, str], list[str]] = {}
+    taken = {key: node for node in sources for key, bindings in node._bindings.key_to_bindings.items()
+             if any(binding.priority for binding in bindings)}
     for node in sources:
         for key, bindings in node._bindings.key_to_bindings.items():
             for binding in bindings:
-                if not binding.description:
+                if not binding.description or taken.get(key, node) is not node:
                     continue
                 keys = rows.setdefault((binding.description, binding.action), [])
                 shown = app.get_key_display(Binding(key, binding.action))
@@ -47,8 +50,9 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Static(Text(f"Help: {title}", style="bold"), id="help-title")
             text = getattr(target, "HELP", "")
-            if text:
-                yield Static(text, id="help-text", markup=False)
+            if text:  # written with line breaks for the source: one paragraph per blank line, wrapped here
+                paragraphs = [" ".join(part.split()) for part in text.split("\n\n")]
+                yield Static("\n\n".join(paragraphs), id="help-text", markup=False)
             yield Static(key_table(self.app, [target, *sources]), id="help-screen-keys")
             yield Static(Text("Everywhere", style="bold"), classes="help-heading")
             yield Static(key_table(self.app, [self.app]), id="help-app-keys")

@@ -15,6 +15,15 @@ from tui.screens.base import WorkerErrors
 from tui.session_records import SessionRow, delete_session, output_files, session_rows
 
 REFRESH_SECONDS = 2.0  # running sessions move on by themselves
+FIXED_WIDTHS = {"status": 14, "progress": 4, "updated": 16}
+
+
+def column_widths(width: int) -> tuple[int, int]:
+    """(artwork, current) widths that fill a `width`-cell table beside the fixed columns: 2 cells of
+    padding per column and 2 for a vertical scrollbar, so that 80 columns never scroll sideways."""
+    free = max(28, width - 2 * 5 - sum(FIXED_WIDTHS.values()) - 2)
+    current = max(14, free // 3)
+    return free - current, current
 
 
 class SessionsScreen(WorkerErrors, Screen):
@@ -38,19 +47,33 @@ class SessionsScreen(WorkerErrors, Screen):
     def __init__(self):
         super().__init__()
         self.rows: list[SessionRow] = []
+        self.widths: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
-        table.add_column("Artwork", key="artwork", width=22)
-        table.add_column("Status", key="status", width=14)
-        table.add_column("Done", key="progress", width=5)
-        table.add_column("Current", key="current", width=14)
-        table.add_column("Updated", key="updated", width=16)
+        self._add_columns(table, column_widths(self.app.size.width))
         yield table
         yield Static("No sessions yet. Press n to archive a master video.", id="empty")
         yield Static("", id="details", markup=False)
-        yield Footer()
+        yield Footer(compact=True)  # every key, ? included, fits in 80 columns
+
+    def _add_columns(self, table: DataTable, widths: tuple[int, int]) -> None:
+        self.widths = widths
+        table.add_column("Artwork", key="artwork", width=widths[0])
+        table.add_column("Status", key="status", width=FIXED_WIDTHS["status"])
+        table.add_column("Done", key="progress", width=FIXED_WIDTHS["progress"])
+        table.add_column("Current", key="current", width=widths[1])
+        table.add_column("Updated", key="updated", width=FIXED_WIDTHS["updated"])
+
+    def on_resize(self) -> None:
+        widths = column_widths(self.size.width)
+        if widths != self.widths:  # long names get the room a wide terminal has
+            row = self.table.cursor_row
+            self.table.clear(columns=True)
+            self._add_columns(self.table, widths)
+            self.action_refresh()
+            self.table.move_cursor(row=row, animate=False)
 
     def on_mount(self) -> None:
         self.action_refresh()

@@ -31,8 +31,8 @@ from tui.widgets.path_suggester import VIDEO_SUFFIXES, PathSuggester
 CHECK_DELAY = 0.3  # seconds after the last key before a field is checked
 
 
-def today() -> str:
-    return date.today().strftime("%y-%m-%d")
+def today(on: date | None = None) -> str:
+    return (on or date.today()).strftime("%y-%m-%d")
 
 
 @dataclass
@@ -71,8 +71,11 @@ class NewSessionScreen(WorkerErrors, Screen):
         Binding("escape", "back", "Back", id="new-back"),
     ]
 
-    def __init__(self):
+    def __init__(self, *, on: date | None = None, nvenc: tuple[bool, str] | None = None):
+        """`on` (the default project date) and `nvenc` (whether NVENC works, and why) are for tests:
+        by default today and a real test encode."""
         super().__init__()
+        self.on, self.nvenc = on, nvenc
         self._check_timers: dict[str, Timer] = {}
         self._submitting = False
         self.touched: set[str] = set()
@@ -100,7 +103,7 @@ class NewSessionScreen(WorkerErrors, Screen):
                 id="rd", placeholder="optional: folder of research images and videos",
                 suggester=PathSuggester(folders_only=True)))
             yield from self._field("artwork", "Artwork name", FormInput(id="artwork", placeholder="as credited"))
-            yield from self._field("date", "Project date", FormInput(today(), id="date", placeholder="YY-MM-DD"))
+            yield from self._field("date", "Project date", FormInput(today(self.on), id="date", placeholder="YY-MM-DD"))
             yield from self._field("preset", "Preset", Select(presets, value=default_preset_id(),
                                                               allow_blank=False, compact=True, id="preset"))
             yield from self._field("output", "Output folder", FormInput(
@@ -134,7 +137,10 @@ class NewSessionScreen(WorkerErrors, Screen):
     def on_mount(self) -> None:
         self.initial = {field.id: field.value for field in self.query(Input) if field.id}
         self.query_one("#master", Input).focus()
-        self.check_encoders()
+        if self.nvenc is None:
+            self.check_encoders()
+        else:
+            self.post_message(EncodersChecked(*self.nvenc))
 
     # --- checking as the user types -------------------------------------------------------------
     @work(thread=True, exclusive=True, group="encoders", exit_on_error=False, name="checking NVENC")
@@ -253,8 +259,17 @@ class NewSessionScreen(WorkerErrors, Screen):
         focused = self.focused.id if self.focused else None
         name = focused if focused in ("master", "rd", "output") else "master"
         field = self.query_one(f"#{name}", Input)
-        self.app.push_screen(FilePickerScreen(field.value, folders=name != "master"),
+        self.app.push_screen(FilePickerScreen(field.value or self._remembered_folder(name), folders=name != "master"),
                              partial(self._browsed, name))
+
+    @staticmethod
+    def _remembered_folder(name: str) -> str:
+        """Where browsing an empty field starts. The R&D field is never pre-filled (another artwork's
+        R&D would be taken by mistake), but its folders usually sit side by side: start beside the last."""
+        from db.settings import get_setting
+
+        last_rd = get_setting("last_rd_directory") if name == "rd" else ""
+        return str(Path(last_rd).parent) if last_rd else ""
 
     def _browsed(self, name: str, path: Path | None) -> None:
         if path is not None:

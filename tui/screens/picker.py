@@ -55,7 +55,7 @@ class PickerScreen(WorkerErrors, Screen):
         Binding("g", "group", "Group", id="picker-group"),
         Binding("u", "ungroup", "Ungroup", show=False, id="picker-ungroup"),
         Binding("enter,p", "preview", "Preview", id="picker-preview"),
-        Binding("slash", "jump", "Jump", id="picker-jump"),
+        Binding("slash", "jump", "Jump", show=False, id="picker-jump"),  # in ? and ctrl+p: the footer is full at 80
         Binding("t", "redetect", "Re-detect", show=False, id="picker-redetect"),
         Binding("v", "tall", "Row size", show=False, id="picker-tall"),
         Binding("ctrl+s", "save", "Save", show=False, id="picker-save"),
@@ -74,6 +74,7 @@ class PickerScreen(WorkerErrors, Screen):
         self.wanted = Wanted()
         self._cursor_dirty = False
         self._cursor = int(meta.get("picker_cursor") or 0)  # kept here too: saved after unmount
+        self._status_text: str | None = None
 
     def _thumbnail_store(self, meta: dict) -> ThumbnailStore | None:
         rotation = int((meta.get("media") or {}).get("rotation") or 0)
@@ -96,7 +97,7 @@ class PickerScreen(WorkerErrors, Screen):
                 yield scene_list
             yield ScenePanel(self.thumbnail, id="scene-panel")
         yield Static("", id="picker-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)  # every key, ? included, fits in 80 columns
 
     def _title_text(self) -> str:
         meta = self.session.process_metadata or {}
@@ -183,8 +184,11 @@ class PickerScreen(WorkerErrors, Screen):
         if marked and marked < len(self.scenes):
             text += f" ({format_numbers(self.picks.chosen())})"
         text += f" · groups: {groups}" if groups else " · no groups"
-        status = self.query_one("#picker-status", Static)
-        status.update(text + " · saved")
+        text += " · saved"
+        if text != self._status_text:  # a cursor move changes nothing here: no repaint at all
+            self._status_text = text
+            # one line high and as wide as the screen whatever it says: no layout of the screen
+            self.query_one("#picker-status", Static).update(text, layout=False)
 
     def _changed(self) -> None:
         self.scene_list.picks_changed()
@@ -238,10 +242,14 @@ class PickerScreen(WorkerErrors, Screen):
     def action_preview(self) -> None:
         from tui.screens.preview import PreviewScreen
 
-        if not self.scenes or self.store is None:
+        if not self.scenes:
             return
-        self.app.push_screen(PreviewScreen(self.store, self.scenes, self.scene_list.cursor, self.picks),
-                             self._preview_closed)
+        if self.store is None:  # say why enter does nothing
+            self.notify(f"{self.session.master_path}: cannot read the master, so cannot preview",
+                        severity="warning")
+            return
+        self.app.push_screen(PreviewScreen(self.store, self.scenes, self.scene_list.cursor, self.picks,
+                                           on_change=self.save), self._preview_closed)
 
     def _preview_closed(self, index: int | None) -> None:
         if index is not None:

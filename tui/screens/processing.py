@@ -29,12 +29,17 @@ class RunningRow(Horizontal):
     RunningRow { height: 1; }
     RunningRow .op-key { width: 22; }
     RunningRow ProgressBar { width: 1fr; }
+    RunningRow ProgressBar Bar { width: 1fr; }
     RunningRow .op-fps { width: 10; text-align: right; }
     """
 
-    def __init__(self, key: str):
+    def __init__(self, key: str, fraction: float | None = None, fps: float | None = None):
         super().__init__()
         self.key = key
+        self.initial = (fraction, fps)
+
+    def on_mount(self) -> None:  # children are mounted, the bar not laid out yet: the same first frame every time
+        self.show(*self.initial)
 
     def compose(self) -> ComposeResult:
         yield Label(self.key[:21], classes="op-key", markup=False)
@@ -55,7 +60,7 @@ class ProcessingScreen(WorkerErrors, Screen):
     BINDINGS = [
         Binding("c", "cancel", "Cancel", id="processing-cancel"),
         Binding("r", "resume", "Resume", id="processing-resume"),
-        Binding("escape,q", "leave", "Leave", id="processing-leave"),
+        Binding("escape", "leave", "Leave", id="processing-leave"),
     ]
 
     def __init__(self, session_id: str, just_started: bool = False):
@@ -65,6 +70,15 @@ class ProcessingScreen(WorkerErrors, Screen):
         self.tail = LogTail(background.worker_log_path(session_id))
         self.rows: dict[str, RunningRow] = {}
         self.last_status: str | None = None
+        self.last_state: tuple[str, bool] | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.last_state is None or action not in ("cancel", "resume"):
+            return True
+        status, alive = self.last_state
+        if action == "cancel":
+            return alive
+        return not alive and status != "completed"
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,7 +89,8 @@ class ProcessingScreen(WorkerErrors, Screen):
             yield Static("", id="counts", markup=False)
             yield Static("", id="state", markup=False)
         yield Vertical(id="running")
-        yield RichLog(id="log", max_lines=1000, wrap=False, markup=False, auto_scroll=True)
+        # lines wrap to the log's width: RichLog's default min_width (78) is more than 80 columns leave it
+        yield RichLog(id="log", max_lines=1000, wrap=True, min_width=20, markup=False, auto_scroll=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -94,6 +109,9 @@ class ProcessingScreen(WorkerErrors, Screen):
             row = ProcessingState.get(ProcessingState.session_id == self.session_id)
             self.query_one("#processing-title", Static).update(f"{row.artwork_name} · {self.session_id}")
             self.query_one("#processing-output", Static).update(f"→ {row.output_path}")
+        if (snap.status, snap.alive) != self.last_state:
+            self.last_state = (snap.status, snap.alive)
+            self.refresh_bindings()  # c and r are offered only when they can do something
         self.last_status = snap.status
         self._show_overall(snap)
         self._show_running(snap)
@@ -118,9 +136,8 @@ class ProcessingScreen(WorkerErrors, Screen):
             self.rows.pop(key).remove()
         for key, info in running.items():
             if key not in self.rows:
-                self.rows[key] = RunningRow(key)
+                self.rows[key] = RunningRow(key, info.get("fraction"), info.get("fps"))
                 box.mount(self.rows[key])
-                self.rows[key].call_after_refresh(self.rows[key].show, info.get("fraction"), info.get("fps"))
             elif self.rows[key].is_mounted:
                 self.rows[key].show(info.get("fraction"), info.get("fps"))
 

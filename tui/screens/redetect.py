@@ -43,10 +43,10 @@ class RedetectScreen(ModalScreen[tuple[str, float, int] | None]):
             with Horizontal(classes="row"):
                 yield Label("Threshold ", classes="label")
                 yield FormInput(str(self.threshold) if self.threshold is not None else "", type="number",
-                                id="threshold")
+                                valid_empty=True, id="threshold")  # empty: the detector's default
             with Horizontal(classes="row"):
                 yield Label("Min frames ", classes="label")
-                yield FormInput(str(self.min_len or ""), type="integer", id="min-len")
+                yield FormInput(str(self.min_len or ""), type="integer", valid_empty=True, id="min-len")
             yield Static("enter or ctrl+s detects · escape cancels", classes="hint")
             yield Static("", id="redetect-error", classes="error")
 

@@ -139,10 +139,12 @@ class SceneList(ScrollView, can_focus=True):
         if index == self.cursor:
             return
         old, self.cursor = self.cursor, index
+        # straight to the screen and before this list's repaint: the picker then updates its panel and
+        # status in time for the same frame (bubbling up through the containers, they came a frame late)
+        self.screen.post_message(Highlighted(index))
         self.refresh_lines(old * self.row_height, self.row_height)
         self.refresh_lines(index * self.row_height, self.row_height)
         self.scroll_to_cursor()
-        self.post_message(Highlighted(index))
 
     def scroll_to_cursor(self, center: bool = False) -> None:
         height = self.scrollable_content_region.height
@@ -200,6 +202,13 @@ class SceneList(ScrollView, can_focus=True):
                 if name else self.rich_style
         return style
 
+    def _mark_style(self) -> Style:
+        """The group mark's own colour and weight only: on the cursor row it keeps the cursor's background."""
+        style = self._styles.get("-mark")
+        if style is None:
+            style = self._styles["-mark"] = self.get_component_rich_style("scene-list--group", partial=True)
+        return style
+
     def _thumb_rows(self, frame: int, cells: int, lines: int) -> list[list[Segment]] | None:
         key = (frame, cells, lines)
         rows = self._segments.get(key)
@@ -235,7 +244,7 @@ class SceneList(ScrollView, can_focus=True):
         if sub == 0:
             num, start, end, dur = self._text[index]
             segments.append(Segment(f"{'[x]' if marked else '[ ]'} {num}  {start}  {end}  {dur}  ", base))
-            segments.append(Segment(self._group_mark(number), base + self._style("scene-list--group")))
+            segments.append(Segment(self._group_mark(number), base + self._mark_style()))
         elif sub == 1:
             segments.append(Segment(f"    frames {scene.start_frame}-{scene.end_frame}", base))
         return Strip(segments).crop_extend(0, width, base)
