@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import imageio_ffmpeg
 import pytest
 
 from tests.media import make_cut_video
@@ -20,6 +21,9 @@ def isolated_home(tmp_path_factory) -> Path:
     for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state")):
         os.environ[var] = str(home / sub)
     os.environ["TEXTUAL_ANIMATIONS"] = "none"
+    # The bundled ffmpeg (pinned in the test extra) unless the caller chooses one: the test media, and
+    # so the snapshots' thumbnails, must not depend on whichever ffmpeg a machine has on PATH.
+    os.environ.setdefault("VAT_FFMPEG", imageio_ffmpeg.get_ffmpeg_exe())
     return home
 
 
