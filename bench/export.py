@@ -68,6 +68,18 @@ def timed(command: list[str], env: dict) -> float:
     return elapsed
 
 
+def breakdown(db_file: str, artwork: str) -> str:
+    """Seconds spent per kind of operation (summed over workers) in the run of `artwork`."""
+    import sqlite3
+
+    with sqlite3.connect(db_file) as db:
+        rows = db.execute(
+            "SELECT o.operation_type, COUNT(*), SUM(o.duration_seconds) FROM operation_log o "
+            "JOIN processing_state p ON p.session_id = o.session_id WHERE p.artwork_name = ? "
+            "GROUP BY o.operation_type ORDER BY 3 DESC", (artwork,)).fetchall()
+    return ", ".join(f"{kind} {count}x {seconds or 0:.1f}s" for kind, count, seconds in rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=120)
@@ -96,6 +108,7 @@ def main() -> int:
         results[f"vat workers={workers}"] = timed(
             [str(bin_dir / "vat"), "run", str(video), "--artwork", f"Bench {workers}", "--out", str(out),
              "--preset", BENCH_PRESET["preset_id"], "--workers", str(workers), "--encoder", "x264"], env)
+        print(f"vat workers={workers}: {breakdown(env['VAT_DB'], f'Bench {workers}')}", flush=True)
     clips = len(list((work / "scenedetect").glob("*.mp4")))
     print(f"\n{video.name}: {args.seconds}s 1080p, {args.scenes} scenes; {cores} cores; scenedetect made {clips} clips")
     for name, seconds in results.items():

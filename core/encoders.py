@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 
 from core import ffmpeg
@@ -39,8 +40,15 @@ def _nvenc_test_encode(path: str) -> tuple[bool, str]:
         return False, "test encode timed out"
     if done.returncode == 0:
         return True, "test encode succeeded"
-    lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-    return False, lines[-1] if lines else f"test encode failed (exit {done.returncode})"
+    return False, _first_reason(done.stderr.decode("utf-8", "replace")) or f"test encode failed (exit {done.returncode})"
+
+
+def _first_reason(stderr: str) -> str | None:
+    """The encoder's own first complaint (e.g. "Cannot load libcuda.so.1"), without ffmpeg's
+    "[h264_nvenc @ 0x...]" prefix: the last line only says that nothing was written."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    chosen = next((line for line in lines if line.startswith("[h264_nvenc")), lines[0] if lines else None)
+    return re.sub(r"^(\[[^\]]*\]\s*)+", "", chosen) if chosen else None
 
 
 def nvenc_status() -> tuple[bool, str]:
