@@ -11,7 +11,7 @@ from core.preset_store import ensure_builtin_presets, load_preset, save_preset
 from core.presets import BUILTIN_PRESETS
 from db.models import ProcessingState, UserPreset
 from db.settings import get_setting
-from tests.tui_screen_host import ScreenHost, cells, opened_database
+from tests.tui_screen_host import ScreenHost, cells, cursor_to, opened_database
 from tui.preset_form import FIELDS, build_preset, problems_by_field, value_of
 from tui.screens.new_preset import NewPresetDialog
 from tui.screens.preset_edit import PresetEditScreen
@@ -37,17 +37,6 @@ def user_preset(db):
 
 def stored(preset_id: str) -> UserPreset | None:
     return UserPreset.get_or_none(UserPreset.preset_id == preset_id)
-
-
-async def cursor_to(pilot, preset_id: str) -> None:
-    """Move the list cursor with j until it is on `preset_id`."""
-    table = pilot.app.screen.query_one(VimTable)
-    await pilot.press("g")
-    for _ in range(table.row_count):
-        if table.selected_key == preset_id:
-            return
-        await pilot.press("j")
-    raise AssertionError(f"{preset_id} is not in the list")
 
 
 async def tab_to(pilot, widget_id: str) -> None:

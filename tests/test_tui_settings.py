@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from db.settings import get_setting, set_setting
-from tests.tui_screen_host import ScreenHost, opened_database
+from tests.tui_screen_host import ScreenHost, cursor_to, opened_database
 from tui.screens.setting_edit import SettingEditDialog
 from tui.screens.settings import SettingsScreen
 from tui.widgets.vim_table import VimTable
@@ -14,17 +14,6 @@ from tui.widgets.vim_table import VimTable
 SIZES = [(80, 24), (120, 40)]
 
 db = pytest.fixture(opened_database)
-
-
-async def cursor_to(pilot, key: str) -> None:
-    """Move the cursor with j until it is on the setting `key`."""
-    table = pilot.app.screen.query_one(VimTable)
-    await pilot.press("g")
-    for _ in range(table.row_count):
-        if table.selected_key == key:
-            return
-        await pilot.press("j")
-    raise AssertionError(f"{key} is not listed")
 
 
 def value_cell(screen, key: str) -> str:

@@ -40,3 +40,16 @@ def opened_database():
     database = open_database()
     yield database
     close_database()
+
+
+async def cursor_to(pilot, key: str) -> None:
+    """Move the VimTable's cursor with j (from the top: g) until it is on the row `key`."""
+    from tui.widgets.vim_table import VimTable
+
+    table = pilot.app.screen.query_one(VimTable)
+    await pilot.press("g")
+    for _ in range(table.row_count):
+        if table.selected_key == key:
+            return
+        await pilot.press("j")
+    raise AssertionError(f"{key} is not in the list")
