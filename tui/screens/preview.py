@@ -59,8 +59,8 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
             with Horizontal(id="frames"):
                 for slot, name in enumerate(SLOTS):
                     with Vertical(classes="frame"):
-                        yield Picture(id=f"picture-{slot}")
                         yield Static("", id=f"caption-{slot}", classes="caption", markup=False)
+                        yield Picture(id=f"picture-{slot}")
             yield Static("← → previous/next scene · space mark · escape close", id="preview-hint")
 
     def on_mount(self) -> None:

@@ -1,4 +1,5 @@
-"""A frame shown with rich-pixels, fitted to the widget's size (re-fitted when it is resized)."""
+"""A frame shown with rich-pixels, fitted to the widget's size (re-fitted when it is resized), at the
+top of the widget so that it sits right under the caption above it."""
 
 from __future__ import annotations
 
@@ -33,4 +34,4 @@ class Picture(Widget):
         width, height = self.content_size
         if self.image is None or width <= 0 or height <= 0:
             return Text(self.placeholder, style="dim", justify="center")
-        return pixels(self.image, width, height)
+        return pixels(self.image, width, height, top_aligned=True)

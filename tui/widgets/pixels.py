@@ -24,14 +24,16 @@ def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return image.resize(size, Image.Resampling.BOX if size[0] < image.width else Image.Resampling.BILINEAR)
 
 
-def image_lines(image: Image.Image, cells: int, lines: int, stretch: bool = False) -> list[list[Segment]]:
-    """`lines` rows of exactly `cells` cells: the image fitted (or stretched) and centred."""
+def image_lines(image: Image.Image, cells: int, lines: int, stretch: bool = False,
+                top_aligned: bool = False) -> list[list[Segment]]:
+    """`lines` rows of exactly `cells` cells: the image fitted (or stretched), centred across and
+    centred down (or at the top)."""
     size = (cells, 2 * lines) if stretch else fit(image.size, cells, lines)
     rows: list[list[Segment]] = []
     if size[0] and size[1]:
         segments = _RENDERER.render(_resized(image, size), None)
         rows = [row for row in Segment.split_lines(segments) if row]
-    top = (lines - len(rows)) // 2
+    top = 0 if top_aligned else (lines - len(rows)) // 2
     blank = [Segment(" " * cells)]
     out = [blank] * top
     for row in rows:
@@ -42,9 +44,9 @@ def image_lines(image: Image.Image, cells: int, lines: int, stretch: bool = Fals
     return out[:lines]
 
 
-def pixels(image: Image.Image, cells: int, lines: int) -> Pixels:
+def pixels(image: Image.Image, cells: int, lines: int, top_aligned: bool = False) -> Pixels:
     """A renderable for Static widgets: the image fitted into `cells` x `lines`."""
-    rows = image_lines(image, cells, lines)
+    rows = image_lines(image, cells, lines, top_aligned=top_aligned)
     segments: list[Segment] = []
     for i, row in enumerate(rows):
         segments += row
