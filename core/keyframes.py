@@ -10,21 +10,12 @@ from __future__ import annotations
 import bisect
 from pathlib import Path
 
-import av
+from core.probe import packet_times
 
 
 def keyframe_times(path: Path | str) -> list[float]:
-    times: list[float] = []
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        try:
-            for packet in container.demux(stream):
-                if packet.is_keyframe and packet.pts is not None and packet.size:
-                    times.append(float(packet.pts * stream.time_base))
-        except av.error.FFmpegError:
-            pass  # a file that ends early: the keyframes read so far
-    times.sort()
-    return times
+    """Presentation times of the video's keyframes, sorted (demux only: core.probe.packet_times)."""
+    return packet_times(path)[1]
 
 
 def keyframe_before(keyframes: list[float], t: float) -> float | None:

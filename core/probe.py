@@ -376,10 +376,17 @@ def _probe_open(path: Path, size: int, container, require_video: bool) -> MediaI
 
 
 def frame_times(path: Path | str) -> list[float]:
-    """Presentation time (seconds, as in the stream) of every video frame, sorted.
+    """Presentation time (seconds, as in the stream) of every video frame, sorted."""
+    return packet_times(path)[0]
 
-    Demuxing only: packet timestamps, no decoding. Streams whose packets carry no presentation
-    time (raw elementary streams, some AVI) are decoded instead, which is slower but still exact.
+
+def packet_times(path: Path | str) -> tuple[list[float], list[float]]:
+    """(every video frame's presentation time, the keyframes' times), seconds as in the stream, sorted.
+
+    One demuxing pass, no decoding: on a long master on a slow disk, each pass reads the whole file.
+    Streams whose packets carry no presentation time (raw elementary streams, some AVI) are decoded
+    for the frame times instead, which is slower but still exact; their keyframes are those whose
+    packets do carry a time.
     """
     path = Path(path)
     size = _check_file(path)
@@ -390,17 +397,24 @@ def frame_times(path: Path | str) -> list[float]:
             raise _fail(path, "no video stream")
         tb = stream.time_base
         pts: list[int] = []
+        keys: list[int] = []
+        untimed = False
         try:
             for packet in container.demux(stream):
                 if packet.size == 0 or packet.is_discard:
                     continue  # the end-of-stream marker; samples an edit list leaves out
                 if packet.pts is None:
-                    return _decoded_times(path, size)
+                    untimed = True
+                    continue
                 pts.append(packet.pts)
+                if packet.is_keyframe:
+                    keys.append(packet.pts)
         except av.error.FFmpegError:
             pass  # data that stops early: the frames read so far are the frames there are
-        pts.sort()
-        return [float(p * tb) for p in pts]
+        keyframes = [float(p * tb) for p in sorted(keys)]
+        if untimed:
+            return _decoded_times(path, size), keyframes
+        return [float(p * tb) for p in sorted(pts)], keyframes
     finally:
         container.close()
 

@@ -22,7 +22,7 @@ from core.lock import SessionLock
 from core.plan import PlanInput, build_plan
 from core.preset_store import load_preset, preset_from_dict, preset_to_dict
 from core.presets import Preset
-from core.probe import frame_times, probe
+from core.probe import packet_times, probe
 from core.report import finalizers, record_history
 from core.runner import Runner, RunSummary, remove_stray_temporaries
 from core.scenes import Scene, detect_scenes
@@ -208,7 +208,10 @@ def plan_for(session: ProcessingState, media=None, times: list[float] | None = N
     """Rebuild the session's plan from what the database holds (the same plan on every resume)."""
     master = Path(session.master_path)
     media = media or probe(master, require_video=True)
-    times = times if times is not None else frame_times(master)
+    if times is None:  # a resume: one demuxing pass gives both
+        times, keyframes = packet_times(master)
+    else:  # a fresh run: the frame times come from detection
+        keyframes = keyframe_times(master)
     preset = preset_from_dict(session.custom_settings) if session.custom_settings else load_preset(session.preset_id)
     meta = session.process_metadata or {}
     rd_files, skipped = ([], [])
@@ -218,7 +221,7 @@ def plan_for(session: ProcessingState, media=None, times: list[float] | None = N
     plan = build_plan(PlanInput(
         artwork=session.artwork_name, slug=slug, project_date=session.project_date,
         out_root=Path(meta.get("out_root") or Path(session.output_path).parent), master=master, media=media,
-        scenes=scenes_of(session), frame_times=times, keyframes=keyframe_times(master), selected=list(session.selected_scenes or []),
+        scenes=scenes_of(session), frame_times=times, keyframes=keyframes, selected=list(session.selected_scenes or []),
         groups=[tuple(g) for g in session.grouped_scenes or []], preset=preset, encoder=session.encoder_type,
         copyright=get_setting("copyright_text"), rd_files=rd_files,
         thumbnails=True, midpoint_stills=bool(get_setting("extract_midpoint_stills")),
