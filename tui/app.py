@@ -16,7 +16,7 @@ from tui.screens.confirm import ConfirmScreen, MessageScreen
 from tui.screens.help import HelpScreen
 from tui.screens.home import SessionsScreen
 
-# Screens built elsewhere, imported only when opened: (module, class, title).
+# Screens imported only when first opened (start-up stays quick): (module, class, title).
 OTHER_SCREENS = {
     "presets": ("tui.screens.presets", "PresetsScreen", "Presets"),
     "history": ("tui.screens.history", "HistoryScreen", "History"),
@@ -57,12 +57,8 @@ class VatApp(App[int]):
             self.push_screen(NewSessionScreen())
 
     def action_open(self, which: str) -> None:
-        module, name, title = OTHER_SCREENS[which]
-        try:
-            screen_class = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            self.notify(f"{title} is not available yet", severity="warning")
-            return
+        module, name, _title = OTHER_SCREENS[which]
+        screen_class = getattr(importlib.import_module(module), name)
         if not isinstance(self.screen, screen_class):
             self.push_screen(screen_class())
 

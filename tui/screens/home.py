@@ -201,5 +201,3 @@ class SessionsScreen(WorkerErrors, Screen):
         self.notify(f"Deleted {row.artwork}" + (f" and {removed} output file(s)" if with_outputs else ""))
         self.action_refresh()
 
-
-HomeScreen = SessionsScreen  # the name the first placeholder had
