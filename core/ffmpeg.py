@@ -1,8 +1,9 @@
 """The one place where ffmpeg runs: locating the binary, argument lists, progress, cancellation.
 
 Every call is an argument list (never a shell). ffmpeg is started in its own process session so a
-cancellation (SIGTERM, then SIGKILL after a grace period) reaches it and nothing else; its stderr is
-kept so a failure can say what went wrong.
+cancellation (SIGTERM, then SIGKILL after a grace period) reaches it and nothing else, and with a
+parent-death signal so that it dies with vat even when vat is SIGKILLed (core/parent_death.py); its
+stderr is kept so a failure can say what went wrong.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from core.errors import Cancelled, EnvironmentProblem, VatError
 from core.events import FfmpegProgress
+from core.parent_death import die_with_parent
 
 COMMON_ARGS = ["-nostdin", "-hide_banner", "-y", "-progress", "pipe:1", "-nostats"]
 STDERR_TAIL_LINES = 20
@@ -161,6 +163,7 @@ def run(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=die_with_parent(),
     )
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     readers = [
@@ -198,7 +201,8 @@ def run(
 def run_quiet(args: Sequence[str], timeout: float = 60) -> subprocess.CompletedProcess:
     """A short ffmpeg query (-version, -encoders, a test encode) whose output we read whole."""
     command = [find_ffmpeg().path, "-nostdin", "-hide_banner", *map(str, args)]
-    return subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    return subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+                          preexec_fn=die_with_parent())
 
 
 def version() -> str:
