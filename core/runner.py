@@ -6,7 +6,6 @@ cancel) stops the running ffmpeg jobs, removes their temporary files and leaves 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -36,14 +35,6 @@ class RunSummary:
     skipped: int = 0
     failed: dict[str, str] = field(default_factory=dict)
     elapsed: float = 0.0
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def threads_per_job(workers: int) -> int:
@@ -128,9 +119,9 @@ class Runner:
             maker = self.finalizers.get(op.kind) or execute.MAKERS[op.kind]
             maker(op, tmp, Context(self.cancel, threads_per_job(self.workers), self._on_ffmpeg(op.key, started)))
             info = verify(op, tmp)
-            size = tmp.stat().st_size
-            digest = sha256_of(tmp)
+            digest = records.sha256_of(tmp)
             os.replace(tmp, op.output)
+            stat = op.output.stat()  # after the rename: the time resume will compare against
         except Cancelled:
             _remove(tmp)
             with self._lock:
@@ -155,7 +146,7 @@ class Runner:
             self._running.pop(op.key, None)
             self.summary.done += 1
             fields = self._progress_fields(op.key)
-        records.finish_operation(self.session_id, op, sequence, size, info, digest, started_wall, elapsed, fields)
+        records.finish_operation(self.session_id, op, sequence, stat, info, digest, started_wall, elapsed, fields)
         self.on_event(RunEvent("done", op.key, output=str(op.output)))
 
     # the plan -------------------------------------------------------------------------------

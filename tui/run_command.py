@@ -90,9 +90,16 @@ def resume(args: argparse.Namespace) -> int:
         if session is None:
             print("nothing to resume")
             return EXIT_OK
-    if session.status == "completed":
-        print(f"session {session.session_id} is already completed: {session.output_path}")
-        return EXIT_OK
+    if session.status == "completed":  # only when named: a plain resume never picks a completed one
+        from core.records import changed_outputs
+
+        changed = changed_outputs(session.session_id)
+        if not changed:
+            print(f"session {session.session_id} is already completed, its outputs unchanged: "
+                  f"{session.output_path}")
+            return EXIT_OK
+        print(f"session {session.session_id} is completed but {len(changed)} output(s) changed since "
+              f"(first: {Path(changed[0]).name}): making them again", flush=True)
     cancel = threading.Event()
     with stop_on_signals(cancel), RunView(args.json) as view:
         if not session.scenes_data:  # stopped during detection: detect again
