@@ -37,11 +37,12 @@ class Layout:
     def thumbnail(self, scene: int, fmt: str) -> Path:
         return self.root / "thumbnails" / f"{self.slug}_{self.scene_tag(scene)}_thumb.{fmt}"
 
-    def rd_image(self, safe_rel: Path, variant: str, fmt: str) -> Path:
-        return self.root / "rd" / "images" / safe_rel.parent / f"{safe_rel.stem}_{variant}.{fmt}"
+    # `name`: the R&D file's safe relative path without its extension (core/rd_names.py)
+    def rd_image(self, name: Path, variant: str, fmt: str) -> Path:
+        return self.root / "rd" / "images" / name.parent / f"{name.name}_{variant}.{fmt}"
 
-    def rd_video(self, safe_rel: Path) -> Path:
-        return self.root / "rd" / "videos" / safe_rel.parent / f"{safe_rel.stem}.mp4"
+    def rd_video(self, name: Path) -> Path:
+        return self.root / "rd" / "videos" / name.parent / f"{name.name}.mp4"
 
     @property
     def process_log(self) -> Path:

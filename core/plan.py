@@ -11,9 +11,9 @@ from typing import Any
 
 from core.keyframes import keyframe_before
 from core.layout import Layout
-from core.naming import safe_component
 from core.presets import Preset, fit_width
 from core.rd import RdFile
+from core.rd_names import output_names
 
 FINAL_KINDS = ("process_log", "manifest")
 
@@ -186,19 +186,20 @@ def build_plan(p: PlanInput) -> list[Operation]:
 def rd_operations(p: PlanInput, layout: Layout, meta: dict) -> list[Operation]:
     ops = []
     hq, web, video = p.preset.stills_hq, p.preset.stills_web, p.preset.video
+    names = output_names([(rd.relative, rd.kind) for rd in p.rd_files])
     for rd in p.rd_files:
-        safe_rel = Path(*[safe_component(part, what="R&D file name") for part in rd.relative.parts])
+        name = names[rd.relative]
         source_id = {"source_size": rd.size, "source_mtime": rd.mtime_ns}
         if rd.kind == "image":
             for variant, settings in (("hq", hq), ("web", web)):
                 w, h = fit_width(rd.width, rd.height, settings.get("max_width"), even=False)
                 ops.append(Operation(f"rd_image:{rd.relative.as_posix()}:{variant}", "rd_image",
-                                     layout.rd_image(safe_rel, variant, settings["format"]), rd.path,
+                                     layout.rd_image(name, variant, settings["format"]), rd.path,
                                      {**settings, **meta, **source_id, "variant": variant, "size": [w, h]},
                                      Expected(w, h)))
         else:
             w, h = fit_width(rd.width, rd.height, video.get("max_width"), even=True)
-            ops.append(Operation(f"rd_video:{rd.relative.as_posix()}", "rd_video", layout.rd_video(safe_rel),
+            ops.append(Operation(f"rd_video:{rd.relative.as_posix()}", "rd_video", layout.rd_video(name),
                                  rd.path, {"video": video, "encoder": p.encoder, **meta, **source_id,
                                            "size": [w, h], "audio": bool(video.get("audio") and rd.has_audio),
                                            "fps": rd.fps},

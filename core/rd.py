@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat as stat_mode
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,14 @@ class Skipped:
     reason: str
 
 
+def _file_type(mode: int) -> str:
+    for test, what in ((stat_mode.S_ISFIFO, "a FIFO"), (stat_mode.S_ISSOCK, "a socket"),
+                       (stat_mode.S_ISCHR, "a character device"), (stat_mode.S_ISBLK, "a block device")):
+        if test(mode):
+            return what
+    return "not a plain file"
+
+
 def scan(folder: Path) -> tuple[list[RdFile], list[Skipped]]:
     """Every file under `folder` (recursive, sorted): usable ones, and the rest with a reason."""
     from core.probe import probe
@@ -44,18 +53,29 @@ def scan(folder: Path) -> tuple[list[RdFile], list[Skipped]]:
         raise BadInput(f"{folder}: R&D folder does not exist or is not a folder")
     found: list[RdFile] = []
     skipped: list[Skipped] = []
+    real_folder = folder.resolve()
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         dirnames.sort()
+        for name in dirnames:
+            if (Path(dirpath) / name).is_symlink():  # os.walk does not enter it: say so
+                skipped.append(Skipped((Path(dirpath) / name).relative_to(folder),
+                                       "symbolic link to a folder (not followed)"))
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(folder)
             ext = path.suffix.lower()
             try:
-                stat = path.stat()
+                stat = path.stat()  # stat never opens: a FIFO cannot block here
             except OSError as exc:
                 skipped.append(Skipped(rel, f"unreadable: {exc.strerror}"))
                 continue
-            if name.startswith("."):
+            if path.is_symlink() and not path.resolve().is_relative_to(real_folder):
+                # a link inside the folder is the user's own arrangement; one out of it is not R&D
+                skipped.append(Skipped(rel, f"symbolic link pointing outside the R&D folder ({path.resolve()})"))
+            elif not stat_mode.S_ISREG(stat.st_mode):
+                # a FIFO, socket or device would block or never end when read: never opened
+                skipped.append(Skipped(rel, f"not a regular file ({_file_type(stat.st_mode)})"))
+            elif name.startswith("."):
                 skipped.append(Skipped(rel, "hidden file"))
             elif ext in IMAGE_EXTENSIONS:
                 try:

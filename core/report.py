@@ -17,6 +17,15 @@ def _outputs(session_id: str) -> list[FileRegistry]:
     return list(FileRegistry.select().where(FileRegistry.session == session_id).order_by(FileRegistry.file_path))
 
 
+def _rd_source(session: ProcessingState, row: FileRegistry) -> dict:
+    """An R&D output names its input (relative to the R&D folder): two inputs may differ only by
+    their extension, and both outputs must say which is which."""
+    if row.file_type not in ("rd_image", "rd_video") or not row.source_file or not session.rd_folder_path:
+        return {}
+    source, folder = Path(row.source_file), Path(session.rd_folder_path)
+    return {"source": source.relative_to(folder).as_posix() if source.is_relative_to(folder) else source.name}
+
+
 def write_manifest(session: ProcessingState, root: Path, op: Operation, tmp: Path) -> None:
     entries = []
     for row in _outputs(session.session_id):
@@ -31,6 +40,7 @@ def write_manifest(session: ProcessingState, root: Path, op: Operation, tmp: Pat
             "size": row.file_size_bytes, "width": int(width) if width else None,
             "height": int(height) if height else None, "duration": row.duration_seconds,
             "frames": settings.get("frames"), "sha256": settings.get("sha256"),
+            **_rd_source(session, row),
         })
     manifest = {"artwork": session.artwork_name, "project_date": session.project_date,
                 "session_id": session.session_id, "master": Path(session.master_path).name,
