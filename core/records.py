@@ -51,8 +51,10 @@ def register_output(session_id: str, op: Operation, stat: os.stat_result, info: 
         aspect_ratio=f"{width / height:.4f}" if width and height else None,
         duration_seconds=info.get("duration"), frame_number=op.params.get("frame"),
         source_file=str(op.source) if op.source else None,
+        # mtime_ns in the JSON, not a column of its own: no migration for one value only resume reads
         compression_settings={"key": op.key, "params_hash": op.params_hash, "sha256": sha256,
-                              "mtime_ns": stat.st_mtime_ns, "scene": op.scene, "group": op.group, "frames": info.get("frames")},
+                              "mtime_ns": stat.st_mtime_ns, "scene": op.scene, "group": op.group,
+                              "frames": info.get("frames")},
         processing_time_ms=elapsed_ms, has_metadata=bool(op.params.get("copyright")),
         metadata_embedded={"copyright": op.params.get("copyright"), "title": op.params.get("title")}
         if op.params.get("copyright") else None,

@@ -20,6 +20,7 @@ from core.errors import Cancelled, VatError
 from core.events import FfmpegProgress, RunEvent
 from core.execute import Context, temporary_path
 from core.plan import Operation
+from core.records import sha256_of
 from core.verify import verify
 from db.fields import utc_now
 
@@ -119,7 +120,7 @@ class Runner:
             maker = self.finalizers.get(op.kind) or execute.MAKERS[op.kind]
             maker(op, tmp, Context(self.cancel, threads_per_job(self.workers), self._on_ffmpeg(op.key, started)))
             info = verify(op, tmp)
-            digest = records.sha256_of(tmp)
+            digest = sha256_of(tmp)
             os.replace(tmp, op.output)
             stat = op.output.stat()  # after the rename: the time resume will compare against
         except Cancelled:
