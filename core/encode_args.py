@@ -9,7 +9,7 @@ from typing import Any
 
 
 def video_codec_args(video: dict[str, Any], advanced: dict[str, Any], encoder: str, fps: float,
-                     threads: int | None = None) -> list[str]:
+                     threads: int | None = None, interlaced: bool = False) -> list[str]:
     gop = max(1, round((advanced.get("gop_seconds") or 2.0) * (fps or 25)))
     if encoder == "nvenc":
         args = ["-c:v", "h264_nvenc", "-preset", video["nvenc_preset"], "-tune", "hq", "-rc", "vbr",
@@ -20,6 +20,8 @@ def video_codec_args(video: dict[str, Any], advanced: dict[str, Any], encoder: s
             args += ["-tune", str(advanced["tune"])]
         if threads:
             args += ["-threads", str(threads)]
+        if interlaced:  # fields kept: coded as fields, each frame's field order passed on
+            args += ["-flags", "+ildct+ilme"]
     if video.get("maxrate"):
         args += ["-maxrate", str(video["maxrate"]), "-bufsize", str(video["bufsize"])]
     args += ["-g", str(gop), "-pix_fmt", "yuv420p", "-profile:v", "high"]

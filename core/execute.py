@@ -14,6 +14,7 @@ from core.encode_args import audio_args, container_args, scale_filter, video_cod
 from core.events import FfmpegProgress
 from core.frames import frame_at, rotate_for_display
 from core.image_meta import save_image
+from core.picture import clip_filters
 from core.plan import Operation
 
 MUXER_BY_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
@@ -47,12 +48,18 @@ def make_clip(op: Operation, tmp: Path, ctx: Context) -> None:
     p = op.params
     width, height = p["size"]
     seek_in, skip = p["seek"]
-    args = ["-ss", f"{seek_in:.6f}", "-i", ffmpeg.file_arg(op.source), "-ss", f"{skip:.6f}", "-map", "0:v:0"]
+    # rotated after the deinterlacer (clip_filters): ffmpeg's autorotate, which would come first, is off
+    before = ["-display_rotation:v:0", "0"] if p.get("rotation") else []
+    args = [*before, "-ss", f"{seek_in:.6f}", "-i", ffmpeg.file_arg(op.source), "-ss", f"{skip:.6f}",
+            "-map", "0:v:0"]
+    vf = clip_filters(width, height, sar=p.get("sar"), deinterlace=bool(p.get("deinterlace")),
+                      rotation=p.get("rotation") or 0, keep_fields=bool(p.get("keep_fields")))
     if p["audio"]:
         # -t would also cut the video where its timeline does not start at zero: trim the audio alone
         args += ["-map", "0:a:0", "-af", f"atrim=duration={p['duration']:.6f}"]
-    args += ["-frames:v", str(p["frames"]), "-fps_mode", "passthrough", "-vf", scale_filter(width, height),
-             *video_codec_args(p["video"], p["advanced"], p["encoder"], p["fps"], ctx.threads),
+    args += ["-frames:v", str(p["frames"]), "-fps_mode", "passthrough", "-vf", vf,
+             *video_codec_args(p["video"], p["advanced"], p["encoder"], p["fps"], ctx.threads,
+                               interlaced=bool(p.get("keep_fields"))),
              *audio_args(p["video"], p["audio"]), "-map_metadata", "-1", "-map_chapters", "-1",
              *_metadata_args(p), *container_args(p["advanced"]), "-f", "mp4", ffmpeg.file_arg(tmp)]
     ffmpeg.run(args, duration=p["duration"], on_progress=ctx.on_progress, cancel=ctx.cancel)
@@ -74,8 +81,9 @@ def make_rd_video(op: Operation, tmp: Path, ctx: Context) -> None:
 
 def make_still(op: Operation, tmp: Path, ctx: Context) -> None:
     p = op.params
-    image = rotate_for_display(frame_at(op.source, p["pts"], p.get("keyframe")), p["rotation"])
-    _save_resized(image, tmp, p)
+    frame = frame_at(op.source, p["pts"], p.get("keyframe"), deinterlace=bool(p.get("deinterlace")))
+    # resized to p["size"], which is at the display aspect: this also makes the pixels square
+    _save_resized(rotate_for_display(frame, p["rotation"]), tmp, p)
 
 
 def make_rd_image(op: Operation, tmp: Path, ctx: Context) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from core.keyframes import keyframe_before
 from core.layout import Layout
+from core.picture import sample_aspect
 from core.presets import Preset, fit_width
 from core.rd import RdFile
 from core.rd_names import output_names
@@ -19,14 +20,35 @@ FINAL_KINDS = ("process_log", "manifest")
 
 
 @dataclass(frozen=True)
+class FrameCheck:
+    """One end of a clip: the source frame it must be, with the frames either side of it."""
+
+    index: int  # the wanted frame's index in the master
+    times: tuple[float | None, float, float | None]  # previous, wanted, next (stream seconds)
+    keyframe: float | None  # where decoding can start cleanly for all three
+
+
+@dataclass(frozen=True)
+class EndFrames:
+    """A clip's first and last frames as the source has them, and how the clip treats the source."""
+
+    source: Path
+    first: FrameCheck
+    last: FrameCheck
+    rotation: int = 0
+    deinterlace: bool = False
+
+
+@dataclass(frozen=True)
 class Expected:
-    """What verification checks an output against."""
+    """What verification checks an output against. Width and height are the stored (coded) size."""
 
     width: int | None = None
     height: int | None = None
     frames: int | None = None
     duration: float | None = None
     frames_exact: bool = True
+    ends: EndFrames | None = None
 
 
 @dataclass
@@ -79,11 +101,39 @@ class PlanInput:
     process_log: bool = True
 
 
-def display_size(media) -> tuple[int, int]:
-    """Width and height as shown (ffmpeg and our frame grabber apply the rotation)."""
-    if media.rotation % 180 == 90:
-        return media.height, media.width
-    return media.width, media.height
+def _frame_check(p: PlanInput, index: int) -> FrameCheck:
+    times = p.frame_times
+    before = times[index - 1] if index > 0 else None
+    after = times[index + 1] if index + 1 < len(times) else None
+    return FrameCheck(index, (before, times[index], after),
+                      keyframe_before(p.keyframes, before if before is not None else times[index]))
+
+
+def clip_picture(p: PlanInput, src_w: int, src_h: int) -> tuple[int, int, dict]:
+    """A clip's stored size and the picture parameters that are not the defaults (so that plans of
+    progressive, square-pixel masters keep their hashes): deinterlacing, kept fields, kept SAR."""
+    video, media = p.preset.video, p.media
+    extra: dict[str, Any] = {}
+    if getattr(media, "interlaced", False):
+        if video.get("deinterlace", "auto") == "off":
+            extra["keep_fields"] = True
+        else:
+            extra["deinterlace"] = True
+            if media.rotation % 360:
+                extra["rotation"] = media.rotation % 360  # rotated after the deinterlacer, not before
+    sar = sample_aspect(getattr(media, "sample_aspect", 1))
+    if video.get("keep_pixel_aspect") and sar != 1:
+        # the stored size and the source's pixel shape (inverted by a quarter turn)
+        if media.rotation % 180 == 90:
+            sar, (w, h) = 1 / sar, (media.height, media.width)
+        else:
+            w, h = media.width, media.height
+        limit = video.get("max_width")
+        width, height = fit_width(w, h, max(16, int(limit / sar)) if limit else None, even=True)
+        extra["sar"] = f"{sar.numerator}/{sar.denominator}"
+        return width, height, extra
+    width, height = fit_width(src_w, src_h, video.get("max_width"), even=True)
+    return width, height, extra
 
 
 def _margin(frame_times: list[float], index: int) -> float:
@@ -115,7 +165,7 @@ def _end_seconds(frame_times: list[float], last: int, fallback_duration: float) 
 def clip_operation(p: PlanInput, layout: Layout, key_tag: str, first: int, last: int, src_w: int,
                    src_h: int, scene: int | None, group: str | None) -> Operation:
     video = p.preset.video
-    width, height = fit_width(src_w, src_h, video.get("max_width"), even=True)
+    width, height, picture = clip_picture(p, src_w, src_h)
     count = last - first + 1
     start = p.frame_times[first]
     duration = _end_seconds(p.frame_times, last, p.media.duration) - start
@@ -125,10 +175,12 @@ def clip_operation(p: PlanInput, layout: Layout, key_tag: str, first: int, last:
         "duration": round(duration, 6), "size": [width, height], "video": video,
         "advanced": {k: v for k, v in p.preset.advanced.items() if k != "builtin"},
         "encoder": p.encoder, "audio": bool(video.get("audio") and p.media.audio_codec),
-        "fps": p.media.fps, "copyright": p.copyright, "title": p.artwork,
+        "fps": p.media.fps, "copyright": p.copyright, "title": p.artwork, **picture,
     }
+    ends = EndFrames(p.master, _frame_check(p, first), _frame_check(p, last), p.media.rotation % 360,
+                     bool(picture.get("deinterlace")))
     return Operation(f"clip:{key_tag}", "clip", layout.clip(key_tag), p.master, params,
-                     Expected(width, height, count, duration), scene=scene, group=group)
+                     Expected(width, height, count, duration, ends=ends), scene=scene, group=group)
 
 
 # containers that carry copyright and title tags; a master in any other (MPEG-TS, MXF...) is copied
@@ -143,7 +195,7 @@ def master_suffix(master: Path) -> str:
 
 def build_plan(p: PlanInput) -> list[Operation]:
     layout = Layout(p.out_root, p.project_date, p.artwork, p.slug, len(p.scenes))
-    src_w, src_h = display_size(p.media)
+    src_w, src_h = p.media.display_size  # square pixels at the display aspect, rotated
     meta = {"copyright": p.copyright, "title": p.artwork}
     ops: list[Operation] = [
         Operation("master", "master", layout.master(master_suffix(p.master)), p.master,
@@ -159,6 +211,8 @@ def build_plan(p: PlanInput) -> list[Operation]:
         tag = layout.scene_tag(number)
         at = {"frame": frame, "pts": p.frame_times[frame], "rotation": p.media.rotation,
               "keyframe": keyframe_before(p.keyframes, p.frame_times[frame])}
+        if getattr(p.media, "interlaced", False):
+            at["deinterlace"] = True  # pictures are always shown progressive: never a combed still
         w, h = fit_width(src_w, src_h, hq.get("max_width"), even=False)
         ops.append(Operation(f"still_hq:{tag}", "still_hq", layout.still_hq(number, hq["format"]), p.master,
                              {**at, **hq, **meta, "size": [w, h]}, Expected(w, h), scene=number))

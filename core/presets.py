@@ -17,6 +17,12 @@ THUMB_FORMATS = ("jpg", "webp", "png")
 VIDEO_CODECS = ("h264",)
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 NVENC_PRESETS = tuple(f"p{i}" for i in range(1, 8))
+# video["deinterlace"]: "auto" deinterlaces the clips of an interlaced master (by its field order),
+# "off" keeps the fields (coded interlaced). Stills and thumbnails are always deinterlaced.
+DEINTERLACE_MODES = ("auto", "off")
+# Options a preset may leave out, and what that means. Built-ins leave them out, so that the plans
+# (and the parameter hashes) of sessions made before the options existed stay the same.
+VIDEO_DEFAULTS = {"keep_pixel_aspect": False, "deinterlace": "auto"}
 
 
 @dataclass
@@ -124,6 +130,9 @@ def validate(preset: Preset) -> list[str]:
     _choice(errors, "NVENC preset", video.get("nvenc_preset"), NVENC_PRESETS)
     if not isinstance(video.get("audio"), bool):
         errors.append("video audio: expected true or false")
+    if not isinstance(video.get("keep_pixel_aspect", False), bool):
+        errors.append("keep pixel aspect: expected true or false")
+    _choice(errors, "deinterlace", video.get("deinterlace", "auto"), DEINTERLACE_MODES)
     _choice(errors, "thumbnail format", thumb.get("format"), THUMB_FORMATS)
     _int(errors, "thumbnail width", thumb.get("width"), 16, 4096)
     if thumb.get("format") != "png":

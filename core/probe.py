@@ -22,6 +22,7 @@ from pathlib import Path
 import av
 
 from core.errors import MediaError
+from core.picture import FIELD_ORDERS, INTERLACED_ORDERS, display_dimensions, sample_aspect
 
 # Demuxers that "open" plain text (ANSI art, by extension): a text file is never a master.
 TEXT_FORMATS = {"tty"}
@@ -58,6 +59,8 @@ class MediaInfo:
     frame_count: int | None = None
     frame_count_exact: bool = False  # True: from the container's index; False: duration x fps
     rotation: int = 0  # degrees counter-clockwise (display matrix), 0/90/180/270
+    sample_aspect: Fraction = Fraction(1)  # SAR: the shape of a stored pixel (16/11: PAL 16:9)
+    field_order: str = "progressive"  # progressive, tt, bb, tb, bt or unknown
     pixel_format: str | None = None
     video_codec: str | None = None
     audio_codec: str | None = None
@@ -67,12 +70,14 @@ class MediaInfo:
 
     @property
     def display_size(self) -> tuple[int, int] | None:
-        """(width, height) as shown, after the rotation."""
+        """(width, height) as shown: square pixels at the display aspect, after the rotation."""
         if self.width is None or self.height is None:
             return None
-        if self.rotation in (90, 270):
-            return self.height, self.width
-        return self.width, self.height
+        return display_dimensions(self.width, self.height, self.sample_aspect, self.rotation)
+
+    @property
+    def interlaced(self) -> bool:
+        return self.field_order in INTERLACED_ORDERS
 
 
 def _fail(path: Path, problem: str) -> MediaError:
@@ -281,6 +286,19 @@ def _rotation(stream, first_frame) -> int:
     return 0
 
 
+def _field_order(ctx, first_frame) -> str:
+    """The stream's field order; where the stream does not say, the first picture's own flag."""
+    order = FIELD_ORDERS.get(int(ctx.field_order or 0), "unknown")
+    if order == "unknown" and first_frame is not None and getattr(first_frame, "interlaced_frame", False):
+        return "tt" if getattr(first_frame, "top_field_first", True) else "bb"
+    return order
+
+
+def _sample_aspect(stream, ctx) -> Fraction:
+    """As ffmpeg guesses it: the container's value where it gives one, else the codec's."""
+    return sample_aspect(getattr(stream, "sample_aspect_ratio", None) or ctx.sample_aspect_ratio)
+
+
 def _tail_end(container, stated_end: float) -> float | None:
     """The latest packet end time found after seeking near the stated end; None if inconclusive."""
     try:
@@ -369,6 +387,8 @@ def _probe_open(path: Path, size: int, container, require_video: bool) -> MediaI
         frame_count=stated if exact else estimate,
         frame_count_exact=exact,
         rotation=_rotation(video, first),
+        sample_aspect=_sample_aspect(video, ctx),
+        field_order=_field_order(ctx, first),
         pixel_format=ctx.pix_fmt,
         video_codec=_codec_name(video),
         **common,

@@ -9,7 +9,9 @@ from PIL import Image
 
 from core.errors import VatError
 from core.image_meta import read_copyright
+from core.picture import display_dimensions, sample_aspect
 from core.plan import Operation
+from core.verify_frames import ends_problem
 
 
 class VerificationError(VatError):
@@ -35,21 +37,43 @@ def verify_image(op: Operation, path: Path) -> dict:
     return {"width": size[0], "height": size[1]}
 
 
+def _first_frame(packet):
+    try:
+        frames = packet.decode()
+    except av.error.InvalidDataError:
+        return None
+    return frames[0] if frames else None
+
+
 def verify_video(op: Operation, path: Path, decode: bool = True) -> dict:
-    """Decode every frame (or only demux, for a stream copy) and compare with the plan."""
+    """Decode every frame (or only demux, for a stream copy) and compare with the plan; a clip's
+    first and last frames are compared with the source's (verify_frames). The size returned, for the
+    records, is the displayed one (pixel aspect and rotation applied), as for every output."""
+    first = last = None
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            width, height = stream.codec_context.width, stream.codec_context.height
+            ctx = stream.codec_context
+            width, height = ctx.width, ctx.height
+            sar = sample_aspect(getattr(stream, "sample_aspect_ratio", None) or ctx.sample_aspect_ratio)
             frames = 0
             if decode:
-                for _ in container.decode(stream):
+                for frame in container.decode(stream):
                     frames += 1
+                    if first is None:
+                        first = frame
+                    last = frame
             else:
-                frames = sum(1 for p in container.demux(stream) if p.size)
+                for packet in container.demux(stream):
+                    if packet.size:
+                        frames += 1
+                        if first is None:
+                            first = _first_frame(packet)  # for its rotation only
             duration = float(container.duration / av.time_base) if container.duration else None
             tags = dict(container.metadata)
+            first_image = first.to_image() if decode and first is not None else None
+            last_image = last.to_image() if decode and last is not None else None
     except (av.error.FFmpegError, IndexError, OSError) as exc:
         _fail(op, f"does not decode ({exc})")
     exp = op.expected
@@ -63,7 +87,13 @@ def verify_video(op: Operation, path: Path, decode: bool = True) -> dict:
         _fail(op, f"duration {duration:.3f}s, planned {exp.duration:.3f}s")
     if op.params.get("copyright") and op.params["copyright"] not in tags.values():
         _fail(op, "copyright not in the container metadata")
-    return {"width": width, "height": height, "frames": frames, "duration": duration}
+    if exp.ends is not None and first_image is not None:
+        problem = ends_problem(exp.ends, first_image, last_image)
+        if problem:
+            _fail(op, problem)
+    rotation = round(getattr(first, "rotation", 0) or 0) % 360 if first is not None else 0
+    shown_w, shown_h = display_dimensions(width, height, sar, rotation)
+    return {"width": shown_w, "height": shown_h, "frames": frames, "duration": duration}
 
 
 def verify(op: Operation, path: Path) -> dict:

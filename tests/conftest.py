@@ -8,7 +8,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
-from tests.media import make_cut_video
+from tests.media import make_anamorphic_video, make_cut_video, make_interlaced_video
 
 # Scene lengths (frames at 25 fps) of the standard test video: cuts at 0, 30, 55, 95, 120.
 SCENES = [30, 25, 40, 25, 30]
@@ -44,6 +44,18 @@ def media_dir(tmp_path_factory) -> Path:
 def cut_video(media_dir) -> Path:
     """160x96, 25 fps, 150 frames, five scenes (SCENES), H.264 with B-frames, AAC audio."""
     return make_cut_video(media_dir / "cuts.mp4", SCENES)
+
+
+@pytest.fixture(scope="session")
+def anamorphic_video(media_dir) -> Path:
+    """176x144 stored, SAR 16:11 (shown 256x144), 25 fps, 150 frames, the SCENES cuts, no audio."""
+    return make_anamorphic_video(media_dir / "anamorphic.mp4", SCENES)
+
+
+@pytest.fixture(scope="session")
+def interlaced_video(media_dir) -> Path:
+    """160x96 interlaced, top field first, 25 fps, 150 frames, the SCENES cuts, no audio."""
+    return make_interlaced_video(media_dir / "interlaced.mp4", SCENES)
 
 
 # Snapshots live in the top-level snapshots/<test file stem>/ (DESIGN.md), not beside the tests.

@@ -156,3 +156,41 @@ def truncate_copy(src: Path, dst: Path, fraction: float = 0.5) -> Path:
     data = src.read_bytes()
     dst.write_bytes(data[: int(len(data) * fraction)])
     return dst
+
+
+def make_anamorphic_video(
+    path: Path, scene_frames: list[int], *, sar: str = "16/11", fps: int = 25, size: tuple[int, int] = (176, 144),
+) -> Path:
+    """make_cut_video's scenes (no audio) stored with non-square pixels: 176x144 at SAR 16:11 is
+    shown 256x144, as a 704x576 PAL 16:9 master is shown 1024x576."""
+    graph = _cut_graph(scene_frames, fps, size) + f";[cat]setsar={sar}[v]"
+    ffmpeg.run([
+        "-filter_complex", graph, "-map", "[v]",
+        "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-bf", "2", "-threads", "2", ffmpeg.file_arg(path),
+    ])
+    return path
+
+
+def make_interlaced_video(
+    path: Path, scene_frames: list[int], *, fps: int = 25, size: tuple[int, int] = (160, 96),
+) -> Path:
+    """make_cut_video's scenes (no audio) as true interlaced video, top field first: each frame
+    holds two fields taken 1/50 s apart, so the moving pattern combs, coded as fields (libx264 with
+    +ildct+ilme marks the stream's field order "tt"). Every frame still differs from its neighbours."""
+    graph = _cut_graph([2 * n for n in scene_frames], 2 * fps, size) + (
+        ";[cat]tinterlace=mode=interleave_top,setfield=tff[v]"
+    )
+    ffmpeg.run([
+        "-filter_complex", graph, "-map", "[v]", "-flags", "+ildct+ilme",
+        "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-bf", "2", "-threads", "2", ffmpeg.file_arg(path),
+    ])
+    return path
+
+
+def combing(frame) -> float:
+    """How much a frame's rows disagree with the mean of the rows either side of them (RGB array):
+    high where two fields of a moving picture are woven together, low once deinterlaced."""
+    import numpy as np
+
+    rows = np.asarray(frame, dtype=np.float64)
+    return float(np.abs(rows[1:-1] - (rows[:-2] + rows[2:]) / 2).mean())

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from core.encode_args import preview_args
-from core.presets import (NVENC_PRESETS, STILL_HQ_FORMATS, STILL_WEB_FORMATS, THUMB_FORMATS, X264_PRESETS,
-                          Preset, validate)
+from core.presets import (DEINTERLACE_MODES, NVENC_PRESETS, STILL_HQ_FORMATS, STILL_WEB_FORMATS, THUMB_FORMATS,
+                          VIDEO_DEFAULTS, X264_PRESETS, Preset, validate)
 
 X264_TUNES = ("film", "animation", "grain", "stillimage", "fastdecode", "zerolatency")
 
@@ -58,6 +58,10 @@ FIELDS: tuple[FormField, ...] = (
     FormField("video", "nvenc_preset", "NVENC preset", "choice", "NVENC preset", NVENC_PRESETS),
     FormField("video", "audio", "Audio", "bool", "video audio"),
     FormField("video", "audio_bitrate", "Audio bit rate", "rate", "audio bit rate", hint="e.g. 192k"),
+    FormField("video", "keep_pixel_aspect", "Keep pixel aspect", "bool", "keep pixel aspect",
+              hint="anamorphic: stored size + SAR"),
+    FormField("video", "deinterlace", "Deinterlace", "choice", "deinterlace", DEINTERLACE_MODES,
+              hint="off: clips keep the fields"),
     FormField("thumbnail", "format", "Format", "choice", "thumbnail format", THUMB_FORMATS),
     FormField("thumbnail", "width", "Width", "int", "thumbnail width", hint="px"),
     FormField("thumbnail", "quality", "Quality", "int_opt", "thumbnail quality", hint="1-100, not for png"),
@@ -77,6 +81,8 @@ def value_of(preset: Preset, field: FormField) -> Any:
     if field.section == "preset":
         return getattr(preset, field.key) or ""
     value = _settings(preset, field.section).get(field.key)
+    if value is None and field.section == "video":
+        value = VIDEO_DEFAULTS.get(field.key)  # options older presets leave out
     if field.kind == "bool":
         return bool(value if value is not None else field.key == "faststart")  # faststart is on by default
     if field.kind in ("choice", "choice_opt"):
