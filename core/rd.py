@@ -91,7 +91,7 @@ def scan(folder: Path) -> tuple[list[RdFile], list[Skipped]]:
                 except VatError as exc:
                     skipped.append(Skipped(rel, str(exc)))
                     continue
-                w, h = (info.height, info.width) if info.rotation % 180 == 90 else (info.width, info.height)
+                w, h = info.display_size  # pixel aspect and rotation applied, as the master's clips
                 found.append(RdFile(path, rel, "video", stat.st_size, stat.st_mtime_ns, w, h, info.fps,
                                     info.frame_count, info.duration, info.audio_codec is not None))
             else:

@@ -48,3 +48,18 @@ def test_bad_values_are_each_named():
 )
 def test_fit_width(src, max_width, even, expected):
     assert fit_width(*src, max_width, even) == expected
+
+
+def test_picture_options_default_off_and_auto_and_are_checked():
+    from tui.preset_form import FIELDS, value_of
+
+    preset = copy.deepcopy(BUILTIN_PRESETS[0])
+    assert "keep_pixel_aspect" not in preset.video and "deinterlace" not in preset.video  # old presets too
+    shown = {f.key: value_of(preset, f) for f in FIELDS if f.section == "video"}
+    assert shown["keep_pixel_aspect"] is False and shown["deinterlace"] == "auto"
+    preset.video.update(keep_pixel_aspect="yes", deinterlace="sometimes")
+    problems = validate(preset)
+    assert "keep pixel aspect: expected true or false" in problems
+    assert "deinterlace: expected one of auto, off" in problems
+    preset.video.update(keep_pixel_aspect=True, deinterlace="off")
+    assert validate(preset) == []
