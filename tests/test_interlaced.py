@@ -92,3 +92,23 @@ def test_deinterlace_off_keeps_the_fields_of_clips(interlaced_video, source, tmp
     assert nearest_frame(clip[0], frames) == 0 and nearest_frame(clip[-1], frames) == SCENES[0] - 1
     # stills never keep the fields: a combed picture is a damaged one
     assert combing(_picture(root / "stills" / "hq" / "Fields_s001_hq.tiff")) < source_combing / 2
+
+
+def test_a_rotated_interlaced_master_is_deinterlaced_before_it_is_turned(interlaced_video, source, media_dir,
+                                                                       tmp_path):
+    from tests.media import remux
+
+    frames, source_combing = source
+    rotated = remux(interlaced_video, media_dir / "interlaced_rotated.mp4", before_input=["-display_rotation", "90"])
+    root = _run(rotated, tmp_path / "out")
+    clip_path = root / "clips" / "Fields_s001.mp4"
+    shown = probe(clip_path)
+    assert (shown.width, shown.height, shown.rotation) == (96, 160, 0)  # turned once, not twice
+    tops = _top_field(frames)
+    # turned back, the stored rows are rows again: the fields were merged along them
+    clip = [np.rot90(f, k=-1) for f in decode_rgb(clip_path)]
+    assert len(clip) == SCENES[0]
+    assert np.mean([combing(f) for f in clip]) < source_combing / 2
+    assert nearest_frame(clip[0][::2], tops) == 0 and nearest_frame(clip[-1][::2], tops) == SCENES[0] - 1
+    still = np.rot90(_picture(root / "stills" / "hq" / "Fields_s001_hq.png"), k=-1)
+    assert still.shape == frames[0].shape and combing(still) < source_combing / 2
