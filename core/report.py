@@ -93,7 +93,9 @@ def record_history(session: ProcessingState, media, summary: RunSummary, root: P
     values = dict(
         artwork_name=session.artwork_name, project_date=session.project_date, output_path=str(root),
         master_filename=Path(session.master_path).name, master_duration=media.duration,
-        master_resolution="x".join(map(str, media.display_size or ())) or None, master_fps=media.fps, master_codec=media.video_codec,
+        # as shown (pixel aspect, rotation), like every output in the manifest and file_registry
+        master_resolution="x".join(map(str, media.display_size or ())) or None,
+        master_fps=media.fps, master_codec=media.video_codec,
         master_size_mb=round(master_size / 1e6, 3), scenes_detected=len(session.scenes_data or []),
         scenes_exported=len(session.selected_scenes or []),
         stills_created=sum(k in ("still_hq", "still_web") for k in kinds), clips_created=kinds.count("clip"),
