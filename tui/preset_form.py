@@ -124,6 +124,9 @@ def build_preset(original: Preset, values: dict[str, Any]) -> Preset:
             top[field.key] = value
         elif value is None and field.key == "quality" and field.kind == "int_opt":
             sections[field.section].pop(field.key, None)  # an optional quality means "use the default"
+        elif (field.section == "video" and field.key not in sections["video"]
+              and value == VIDEO_DEFAULTS.get(field.key, object())):
+            pass  # an option left out stays left out while it has its default value
         else:
             sections[field.section][field.key] = value
     return replace(original, stills_hq=sections["stills_hq"], stills_web=sections["stills_web"],
