@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 from scenedetect import (
     AdaptiveDetector,
     ContentDetector,
@@ -43,7 +44,7 @@ from scenedetect import (
     ThresholdDetector,
 )
 
-from core import framesource
+from core import detect_cache, detect_metrics, framesource
 from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
 from core.probe import probe
@@ -134,6 +135,7 @@ class Detection:
     detector: str = DEFAULT_DETECTOR
     threshold: float = 0.0
     min_scene_len: int = 0
+    from_cache: bool = False  # the per-frame statistics came from the cache: nothing was decoded
 
     def to_dict(self) -> dict:
         return {
@@ -176,9 +178,12 @@ def detect_scenes(
     min_scene_len: int = 15,
     on_progress: Callable[[DetectProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    use_cache: bool = True,
 ) -> Detection:
     """Find the scenes of `path`. `threshold` None: default_threshold(detector). Setting `cancel`
-    stops within a frame and raises Cancelled; bad input raises MediaError."""
+    stops within a frame and raises Cancelled; bad input raises MediaError. The detector's per-frame
+    metric is cached per master (core.detect_cache): with `use_cache`, a master seen before is not
+    decoded again, whatever the threshold and minimum length."""
     _check_detector(detector)
     if threshold is None:
         threshold = default_threshold(detector)
@@ -189,13 +194,34 @@ def detect_scenes(
     path = Path(path)
     info = probe(path, require_video=True)
     fps = info.fps or 25.0
+    scene_detector = make_detector(detector, threshold, int(min_scene_len))
+    if cancel is not None and cancel.is_set():
+        raise Cancelled(f"{path}: scene detection cancelled")
+    cache_file = None
+    if use_cache:
+        try:
+            fingerprint = detect_cache.master_fingerprint(path)
+        except OSError as exc:
+            raise MediaError(f"{path}: cannot read the master ({exc.strerror})") from None
+        cache_file = detect_cache.cache_path(fingerprint, detect_metrics.METRIC_OF[detector], framesource.TARGET_WIDTH)
+        stats = detect_cache.load(cache_file)
+        if stats is not None:
+            started = time.monotonic()
+            cuts = detect_metrics.replay(scene_detector, detector, stats.metric, fps)
+            frame_times = [float(t) for t in stats.frame_times]
+            total = len(frame_times)
+            if on_progress is not None:
+                on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
+            return _detection(info, fps, frame_times, stats.last_duration, cuts, detector, threshold,
+                              min_scene_len, from_cache=True)
+    metric_of = detect_metrics.record(scene_detector, detector)
     # Detectors see frame numbers (exact, in decode order), not times: a VFR-proof min_scene_len.
     rate = Fraction(fps).limit_denominator(100000)
-    scene_detector = make_detector(detector, threshold, int(min_scene_len))
 
     frame_times: list[float] = []
     cuts: list[int] = []
     last_duration = None
+    size = (0, 0)
     started = time.monotonic()
     last_report = float("-inf")
     reported = 0
@@ -208,6 +234,7 @@ def detect_scenes(
             cuts += [c.frame_num for c in scene_detector.process_frame(timecode, frame.image)]
             frame_times.append(frame.time)
             last_duration = frame.duration
+            size = (frame.image.shape[1], frame.image.shape[0])
             if on_progress is not None:
                 now = time.monotonic()
                 if now - last_report >= PROGRESS_INTERVAL_S:
@@ -221,12 +248,20 @@ def detect_scenes(
         raise Cancelled(f"{path}: scene detection cancelled")
     cuts += [c.frame_num for c in scene_detector.post_process(timecode)]
     total = len(frame_times)
+    if cache_file is not None:
+        detect_cache.save(cache_file, detect_cache.Statistics(metric_of(total), np.asarray(frame_times, np.float64),
+                                                              last_duration, size))
     if on_progress is not None and reported < total:
         on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
+    return _detection(info, fps, frame_times, last_duration, cuts, detector, threshold, min_scene_len)
+
+
+def _detection(info, fps: float, frame_times: list[float], last_duration: float | None, cuts: list[int],
+               detector: str, threshold: float, min_scene_len: int, from_cache: bool = False) -> Detection:
     end = _video_end(frame_times, last_duration, info.fps)
     return Detection(
         fps=fps,
-        frames=total,
+        frames=len(frame_times),
         duration=end,
         start_time=frame_times[0],
         frame_times=frame_times,
@@ -234,4 +269,5 @@ def detect_scenes(
         detector=detector,
         threshold=threshold,
         min_scene_len=int(min_scene_len),
+        from_cache=from_cache,
     )

@@ -1,0 +1,138 @@
+"""Record what a PySceneDetect detector computes from each frame, and replay its decision on the record.
+
+Recording taps the detector's own metric as it runs on decoded frames: the content score
+(`_calculate_frame_score`, shared by the content and adaptive detectors, whose default weights and
+kernel are the same), and, through a stats-manager stand-in, the hash distance, the histogram
+correlation and the threshold detector's mean brightness. Nothing is computed twice.
+
+Replaying gives exactly the cuts a decoding run gives. Where the decision logic is intricate it is
+PySceneDetect's own code, fed the recorded metric: the content and adaptive detectors (flash
+filter, rolling window) get their score from the record; the threshold detector reads its
+brightness from a stats manager, which it supports for this very purpose. The hash and histogram
+detectors compute their metric inside `process_frame`, so their two-line decision (metric against
+threshold, then the minimum length since the last cut) is repeated here, with the detector's own
+parameters; tests/test_detect_cache.py checks every detector against decoding runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from fractions import Fraction
+
+import numpy as np
+from scenedetect import FrameTimecode, SceneDetector
+
+# Which cached metric each detector decides on (the name is part of the cache file's name, with the
+# detector parameters that change the metric; core.scenes.make_detector uses PySceneDetect's defaults).
+METRIC_OF = {
+    "content": "content_val",
+    "adaptive": "content_val",
+    "hash": "hash_dist-s8l2",
+    "histogram": "hist_diff-b128",
+    "threshold": "average_rgb",
+}
+
+
+class _MetricSink:
+    """Stands in for a StatsManager while decoding: keeps one metric of each frame, by frame number."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.values: dict[int, float] = {}
+
+    def set_metrics(self, timecode: FrameTimecode, metrics: dict) -> None:
+        if self.key in metrics:
+            self.values[timecode.frame_num] = float(metrics[self.key])
+
+    def metrics_exist(self, timecode, keys) -> bool:
+        return False  # recording: let the detector compute it
+
+
+class _MetricSource:
+    """Stands in for a StatsManager while replaying: the recorded metric of each frame."""
+
+    def __init__(self, key: str, values: np.ndarray):
+        self.key = key
+        self.values = values
+
+    def metrics_exist(self, timecode: FrameTimecode, keys) -> bool:
+        return True
+
+    def get_metrics(self, timecode: FrameTimecode, keys) -> list[float]:
+        return [float(self.values[timecode.frame_num])]
+
+    def set_metrics(self, timecode, metrics) -> None:
+        pass
+
+
+def record(scene_detector: SceneDetector, detector: str) -> Callable[[int], np.ndarray]:
+    """Make `scene_detector` record its metric as it runs; returns a function giving the metric of
+    the first n frames as an array (NaN where the detector computed none)."""
+    if detector in ("content", "adaptive"):
+        scores: dict[int, float] = {}
+        compute = scene_detector._calculate_frame_score
+
+        def tapped(timecode: FrameTimecode, frame_img):
+            score = compute(timecode, frame_img)
+            if score is not None:
+                scores[timecode.frame_num] = float(score)
+            return score
+
+        scene_detector._calculate_frame_score = tapped  # an instance attribute: the class is untouched
+        values = scores
+    else:
+        sink = _MetricSink(scene_detector.get_metrics()[0])
+        scene_detector.stats_manager = sink
+        values = sink.values
+
+    def metric(n: int) -> np.ndarray:
+        out = np.full(n, np.nan)
+        for i, v in values.items():
+            if i < n:
+                out[i] = v
+        return out
+
+    return metric
+
+
+def replay(scene_detector: SceneDetector, detector: str, metric: np.ndarray, fps: float) -> list[int]:
+    """The cut frames `scene_detector` (fresh, with its threshold and minimum length) finds on the
+    recorded `metric`, exactly as if it were fed the decoded frames."""
+    n = len(metric)
+    if n == 0:
+        return []
+    rate = Fraction(fps).limit_denominator(100000)
+    if detector == "hash":
+        return _replay_simple(metric, lambda v: v >= scene_detector._threshold, scene_detector._min_scene_len)
+    if detector == "histogram":
+        return _replay_simple(metric, lambda v: v <= scene_detector._threshold, scene_detector._min_scene_len)
+    if detector in ("content", "adaptive"):
+        scene_detector._calculate_frame_score = lambda timecode, frame_img: _score(metric[timecode.frame_num])
+    elif detector == "threshold":
+        scene_detector.stats_manager = _MetricSource(scene_detector.get_metrics()[0], metric)
+    else:
+        raise ValueError(f"no replay for detector {detector!r}")
+    cuts: list[int] = []
+    timecode = None
+    for i in range(n):
+        timecode = FrameTimecode(i, rate)
+        cuts += [c.frame_num for c in scene_detector.process_frame(timecode, None)]
+    cuts += [c.frame_num for c in scene_detector.post_process(timecode)]
+    return cuts
+
+
+def _score(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def _replay_simple(metric: np.ndarray, is_cut: Callable[[float], bool], min_len: int) -> list[int]:
+    """HashDetector / HistogramDetector.process_frame: the first frame has no metric and starts the
+    first scene; a later frame is a cut when its metric passes and min_len frames have gone by."""
+    cuts, last_cut = [], 0
+    for i in range(1, len(metric)):
+        value = float(metric[i])
+        if is_cut(value) and i - last_cut >= min_len:
+            cuts.append(i)
+            last_cut = i
+    return cuts

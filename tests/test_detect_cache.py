@@ -1,0 +1,116 @@
+"""Cached per-frame detection statistics (core.detect_cache, core.detect_metrics): a re-detect with
+another threshold or minimum length, or on a copy of the master, gives exactly the cuts of a decoding
+run without decoding."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from core import detect_cache, detect_metrics, framesource
+from core import ffmpeg
+from core.scenes import DETECTORS, default_threshold, detect_scenes
+from tests.media import make_black_gap_video
+
+
+@pytest.fixture(scope="module")
+def varied_video(media_dir):
+    """Slow zooms, fades through black, a moving pattern and hard cuts: a spread of metric values,
+    so thresholds and minimum lengths really change the cuts."""
+    path = media_dir / "varied.mp4"
+    if not path.exists():
+        s, r = "160x96", 25
+        graph = (
+            f"mandelbrot=s={s}:r={r},trim=end_frame=50,fade=t=out:st=1.4:d=0.6[a];"
+            f"testsrc2=s={s}:r={r},trim=end_frame=40,fade=t=in:st=0:d=0.5,setpts=PTS-STARTPTS[b];"
+            f"life=s={s}:r={r}:mold=10:ratio=0.2,trim=end_frame=45,setpts=PTS-STARTPTS[c];"
+            f"smptebars=s={s}:r={r},trim=end_frame=20,setpts=PTS-STARTPTS[d];"
+            f"cellauto=s={s}:r={r}:rule=110,trim=end_frame=30,fade=t=out:st=0.8:d=0.4,setpts=PTS-STARTPTS[e];"
+            "[a][b][c][d][e]concat=n=5:v=1:a=0,format=yuv420p[v]"
+        )
+        ffmpeg.run(["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast",
+                    "-bf", "2", "-threads", "2", ffmpeg.file_arg(path)])
+    return path
+
+
+@pytest.fixture(scope="module")
+def gap_video(media_dir):
+    path = media_dir / "cache_gaps.mp4"
+    return path if path.exists() else make_black_gap_video(path, [30, 30, 30], 10)
+
+
+def _same(a, b) -> None:
+    assert [s.to_dict() for s in a.scenes] == [s.to_dict() for s in b.scenes]
+    assert a.frame_times == b.frame_times
+    assert (a.frames, a.duration, a.start_time, a.fps) == (b.frames, b.duration, b.start_time, b.fps)
+
+
+@pytest.mark.parametrize("detector", DETECTORS)
+def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector, cut_video, varied_video, gap_video):
+    seen_different = False
+    for video in (cut_video, varied_video, gap_video):
+        first = detect_scenes(video, detector)
+        assert not first.from_cache  # nothing cached yet: decoded, and recorded
+        results = []
+        base = default_threshold(detector)
+        for threshold, min_len in ((base, 15), (base * 0.4, 3), (base * 1.6, 8)):
+            fresh = detect_scenes(video, detector, threshold, min_len, use_cache=False)
+            cached = detect_scenes(video, detector, threshold, min_len)
+            assert cached.from_cache and not fresh.from_cache
+            _same(cached, fresh)
+            results.append([s.start_frame for s in cached.scenes])
+        seen_different |= len({tuple(r) for r in results}) > 1
+    assert seen_different, "the thresholds chosen do not change the cuts: the test would prove little"
+
+
+def test_the_cuts_come_from_the_cached_scores(cut_video):
+    """Doctor the cached scores: the cuts follow them, so nothing was decoded."""
+    real = detect_scenes(cut_video, "content")
+    assert len(real.scenes) == 5
+    fingerprint = detect_cache.master_fingerprint(cut_video)
+    path = detect_cache.cache_path(fingerprint, detect_metrics.METRIC_OF["content"], framesource.TARGET_WIDTH)
+    stats = detect_cache.load(path)
+    metric = np.zeros_like(stats.metric)
+    metric[77] = 200.0
+    detect_cache.save(path, detect_cache.Statistics(metric, stats.frame_times, stats.last_duration, stats.size))
+    doctored = detect_scenes(cut_video, "content", 30.0, 15)
+    assert doctored.from_cache
+    assert [s.start_frame for s in doctored.scenes] == [0, 77]
+    # the adaptive detector decides on the same content scores: it shares them
+    assert detect_scenes(cut_video, "adaptive").from_cache
+
+
+def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(cut_video, varied_video, tmp_path):
+    copy = shutil.copy(cut_video, tmp_path / "elsewhere.mp4")
+    first = detect_scenes(cut_video, "hash")
+    again = detect_scenes(copy, "hash", 0.2, 5)
+    assert again.from_cache and not first.from_cache
+    shutil.copy(varied_video, copy)  # same path, other pictures
+    other = detect_scenes(copy, "hash")
+    assert not other.from_cache
+    _same(other, detect_scenes(varied_video, "hash", use_cache=False))
+
+
+def test_the_cache_file_is_written_atomically_and_a_damaged_one_is_ignored(cut_video, cache_home):
+    detect_scenes(cut_video, "histogram")
+    files = list((cache_home / "vat" / "detect").rglob("*"))
+    assert [f.suffix for f in files if f.is_file()] == [".npz"]  # no temporary left behind
+    target = next(f for f in files if f.is_file())
+    target.write_bytes(b"not an npz")
+    again = detect_scenes(cut_video, "histogram")
+    assert not again.from_cache and len(again.scenes) == 5
+    assert detect_scenes(cut_video, "histogram").from_cache  # rewritten
+
+
+def test_fingerprint_samples_a_big_file_and_sees_any_sampled_change(tmp_path):
+    big = tmp_path / "big.bin"
+    data = bytearray(np.random.default_rng(1).integers(0, 256, 40 << 20, dtype=np.uint8).tobytes())
+    big.write_bytes(data)
+    base = detect_cache.master_fingerprint(big)
+    data[-1] ^= 1  # the last byte is always sampled
+    big.write_bytes(data)
+    assert detect_cache.master_fingerprint(big) != base
+    big.write_bytes(data + b"x")  # a size change
+    assert detect_cache.master_fingerprint(big) != base
