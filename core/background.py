@@ -27,9 +27,12 @@ def _reap() -> None:
     _children[:] = [proc for proc in _children if proc.poll() is None]
 
 
-def start_detached(session_id: str, workers: int | None = None) -> int:
-    """Start the headless resume of a session in the background; returns its pid."""
+def start_detached(session_id: str, workers: int | None = None, detect_only: bool = False) -> int:
+    """Start the headless resume of a session in the background (with `detect_only`, only its scene
+    detection: core.detached_detection); returns its pid."""
     command = [sys.executable, "-m", "tui.cli", "--resume", session_id, "--json"]
+    if detect_only:
+        command.append("--detect-only")
     if workers:
         command += ["--workers", str(workers)]
     with open(worker_log_path(session_id), "ab") as log:

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="resume the most recent resumable session (or SESSION) headless")
     parser.add_argument("--json", action="store_true", help="with --resume: one JSON object per event line")
     parser.add_argument("--workers", type=int, metavar="N", help="with --resume: parallel operations")
+    parser.add_argument("--detect-only", action="store_true",
+                        help="with --resume SESSION: only detect its scenes (what the TUI runs in the background)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     detect = sub.add_parser("detect", help="detect and print the scenes of a master")
@@ -97,6 +99,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     from tui import headless
 
     if args.resume is not None:
+        if args.detect_only:
+            from tui.detect_command import detect_only
+
+            return detect_only(args)
         return headless.resume(args)
     if args.command is None:
         from tui.app import run_app

@@ -46,7 +46,7 @@ def session_rows() -> list[SessionRow]:
     with_scenes = {r.session_id for r in ProcessingState.select(ProcessingState.session_id).where(
         ProcessingState.session_id.in_([a["session_id"] for a in active]) & ProcessingState.scenes_data.is_null(False))}
     for a in active:
-        alive = a["status"] != "initialized" and running_pid(a["session_id"]) is not None
+        alive = running_pid(a["session_id"]) is not None  # "detecting" when an initialized one is alive
         percent = a["progress_percent"]
         rows.append(SessionRow(a["session_id"], a["artwork_name"], a["status"],
                                _label(a["status"], alive, a["session_id"] in with_scenes),

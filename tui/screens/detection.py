@@ -1,12 +1,14 @@
-"""Scene detection with a progress bar, in a thread worker; c or escape cancels.
+"""Scene detection, live: the work runs in a detached `vat --resume SESSION --detect-only` process
+(core.detached_detection), so this screen only reads the database, 4 times a second. Closing vat or
+losing the SSH connection does not stop it; Sessions shows it again. c or escape cancels it.
 
-After a new session it opens the picker; as a re-detection (t in the picker) it carries the marks
-over to the new scenes and dismisses with True, so the picker below reloads.
+After a new session it opens the picker; as a re-detection (t in the picker) the worker carries the
+marks over to the new scenes and the screen dismisses with True, so the picker below reloads.
 """
 
 from __future__ import annotations
 
-import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +21,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker
 
-from core.errors import Cancelled
-from core.events import DetectProgress
-from core.session import detect, save_selection, scenes_of
+from core import detached_detection
+from core.errors import BadInput
+from core.probe import probe
 from db.connection import database
 from db.models import ProcessingState
-from tui.picks import carry_over
 from tui.screens.base import WorkerErrors
+
+POLL_SECONDS = 0.25
+START_GRACE_SECONDS = 20.0  # a just-started worker needs a moment (Python start, probe) to show up
 
 
 @dataclass
@@ -47,18 +51,34 @@ class DetectionFinished(Message):
 class DetectionScreen(WorkerErrors, Screen[bool]):
     CSS_PATH = "detection.tcss"
     TITLE = "Scene detection"
-    HELP = "Scenes are being detected in the master. Cancelling keeps the session: open it again from Sessions."
+    HELP = ("Scenes are being detected in the master, in a background process: quitting vat or a dropped\n"
+            "connection does not stop it; open the session from Sessions to watch it again. Cancelling\n"
+            "keeps the session: open it again from Sessions.")
     BINDINGS = [Binding("c,escape", "cancel", "Cancel detection", id="detection-cancel")]
 
     def __init__(self, session_id: str, detector: str, threshold: float, min_len: int, carry=None,
-                 start_worker: bool = True):
+                 start_worker: bool = True, request_id: str | None = None):
+        """`request_id`: watch a detection already running (Sessions), start nothing. `start_worker`
+        False (snapshot tests): the screen as it is, progress posted by the test."""
         super().__init__()
-        self.start_worker = start_worker  # False in snapshot tests: the screen as it is, progress posted by the test
+        self.start_worker = start_worker
         self.session_id = session_id
         self.params = (detector, threshold, min_len)
-        self.carry = carry  # (old scenes, picks, cursor) when re-detecting from the picker
-        self.cancel_event = threading.Event()
+        self.carry = carry is not None  # re-detecting from the picker: the worker carries the picks over
+        self.request_id = request_id
+        self.started_at: float | None = None
+        self.seen_alive = False
+        self.ended = False
+        self.cancel_wanted = False
         self.session = ProcessingState.get(ProcessingState.session_id == session_id)
+
+    @classmethod
+    def watching(cls, row: ProcessingState) -> "DetectionScreen":
+        """The screen of a detection already running (a new vat, reopened from Sessions)."""
+        wanted = detached_detection.pending(row) or {}
+        return cls(row.session_id, wanted.get("detector", "adaptive"), wanted.get("threshold", 0.0),
+                   wanted.get("min_len", 0), carry=() if wanted.get("carry") else None,
+                   request_id=wanted.get("id"))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -73,27 +93,70 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.start_worker:
-            self.detect_scenes()
+        if not self.start_worker:
+            return
+        if self.request_id is None:
+            self.start_detection()
+        else:
+            self.started_at = time.monotonic()
+            self.set_interval(POLL_SECONDS, self.poll)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="detecting scenes")
-    def detect_scenes(self) -> None:
-        def progress(event: DetectProgress) -> None:
-            self.post_message(DetectionProgress(event.frame, event.total_frames, event.fps))
-
+    @work(thread=True, exclusive=True, exit_on_error=False, name="starting scene detection")
+    def start_detection(self) -> None:
+        """Check the master here (a bad one is told at once, not after a process start), then hand
+        the detection to a detached process."""
         try:
-            try:
-                found = detect(self.session, *self.params, on_progress=progress, cancel=self.cancel_event)
-            except Cancelled:
-                self.post_message(DetectionFinished(0, cancelled=True))
-                return
-            if self.carry is not None:
-                old_scenes, picks, cursor = self.carry
-                picks, cursor = carry_over(old_scenes, picks, scenes_of(self.session), cursor)
-                save_selection(self.session, picks.chosen(), list(picks.groups), cursor)
-            self.post_message(DetectionFinished(len(found.scenes)))
+            probe(Path(self.session.master_path), require_video=True)
+            if detached_detection.watch(self.session_id, None).alive:
+                raise BadInput("this session is already being worked on by another process")
+            request_id = detached_detection.request(self.session_id, *self.params, carry=self.carry)
+            detached_detection.start(self.session_id)
         finally:
             database.close()  # this thread's connection: the worker thread ends here
+        self.app.call_from_thread(self._watch, request_id)
+
+    def _watch(self, request_id: str) -> None:
+        self.request_id = request_id
+        self.started_at = time.monotonic()
+        if not self.ended:
+            self.set_interval(POLL_SECONDS, self.poll)
+
+    def poll(self) -> None:
+        if self.ended:
+            return
+        state = detached_detection.watch(self.session_id, self.request_id)
+        if state is None:
+            self._end("This session no longer exists.", severity="warning")
+            return
+        if state.alive and state.pending:
+            self.seen_alive = True
+            if self.cancel_wanted:
+                from core.background import request_stop
+
+                self.cancel_wanted = not request_stop(self.session_id)
+            if state.frame:
+                self.post_message(DetectionProgress(state.frame, state.total, state.fps))
+            return
+        if state.done:
+            self.ended = True
+            self.post_message(DetectionFinished(len(ProcessingState.get(
+                ProcessingState.session_id == self.session_id).scenes_data or [])))
+        elif state.cancelled:
+            self.ended = True
+            self.post_message(DetectionFinished(0, cancelled=True))
+        elif state.error is not None:
+            self._end(state.error, severity="error")
+        elif not state.alive and self.cancel_wanted and not state.pending:
+            self.ended = True
+            self.post_message(DetectionFinished(0, cancelled=True))
+        elif not state.alive and (self.seen_alive or time.monotonic() - (self.started_at or 0) > START_GRACE_SECONDS):
+            self._end("Scene detection stopped unexpectedly (see the worker log in vat's log folder). "
+                      "Open the session again from Sessions to detect again.", severity="error")
+
+    def _end(self, text: str, severity: str) -> None:
+        self.ended = True
+        self.notify(text, severity=severity, timeout=10)
+        self.dismiss(False)
 
     def on_detection_progress(self, message: DetectionProgress) -> None:
         bar = self.query_one(ProgressBar)
@@ -108,7 +171,7 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
             self.dismiss(False)
             return
         self.notify(f"{message.scenes} scenes detected")
-        if self.carry is not None:
+        if self.carry:
             self.dismiss(True)
             return
         from tui.screens.picker import PickerScreen
@@ -116,8 +179,14 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
         self.app.switch_screen(PickerScreen(self.session_id))
 
     def action_cancel(self) -> None:
-        self.cancel_event.set()  # the worker notices within a frame and ends with Cancelled
+        from core.background import request_stop
+
         self.query_one("#detection-status", Static).update("cancelling…")
+        if self.request_id is not None and request_stop(self.session_id):
+            return  # the worker notices within a frame, ends with Cancelled and marks the request so
+        if self.start_worker:
+            self.cancel_wanted = True  # not started yet: stopped as soon as it shows up (poll)
 
     def worker_failed(self, worker: Worker) -> None:
+        self.ended = True
         self.dismiss(False)

@@ -131,6 +131,7 @@ class SessionsScreen(WorkerErrors, Screen):
 
     # --- enter: the next step of the session ---------------------------------------------------
     def action_open(self) -> None:
+        from core import detached_detection
         from core.background import running_pid, start_detached
         from db.models import ProcessingState
         from tui.screens.processing import ProcessingScreen
@@ -144,6 +145,11 @@ class SessionsScreen(WorkerErrors, Screen):
             self.action_refresh()
             return
         alive = running_pid(session.session_id) is not None
+        if session.status == "initialized" and alive and detached_detection.pending(session) is not None:
+            from tui.screens.detection import DetectionScreen
+
+            self.app.push_screen(DetectionScreen.watching(session))  # detecting in the background: live
+            return
         if session.status == "initialized" and not alive:
             if session.scenes_data:
                 from tui.screens.picker import PickerScreen
