@@ -120,7 +120,3 @@ def watch(session_id: str, request_id: str | None) -> Watch | None:
                  error=failed.get("message") if failed.get("id") == request_id else None,
                  pending=(meta.get(REQUEST) or {}).get("id") == request_id)
 
-
-def is_detecting(row: ProcessingState) -> bool:
-    """A live process is detecting this session's scenes (Sessions: enter shows it live)."""
-    return pending(row) is not None and background.running_pid(row.session_id) is not None

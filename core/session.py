@@ -159,7 +159,8 @@ def detect(session: ProcessingState, detector: str, threshold: float, min_len: i
         values = dict(operation_type="scene_detection", sequence_number=0, status="completed", progress=1.0,
                       start_time=started, end_time=utc_now(), duration_seconds=round(_monotonic() - t0, 3),
                       input_file=session.master_path,
-                      settings_used={"detector": detector, "threshold": threshold, "min_scene_len": min_len},
+                      settings_used={"detector": detector, "threshold": threshold, "min_scene_len": min_len,
+                                     "from_cache": found.from_cache},
                       output_files=None)
         if row is None:
             OperationLog.create(session=session.session_id, operation_name="scene_detection", **values)

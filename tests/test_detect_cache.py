@@ -114,3 +114,22 @@ def test_fingerprint_samples_a_big_file_and_sees_any_sampled_change(tmp_path):
     assert detect_cache.master_fingerprint(big) != base
     big.write_bytes(data + b"x")  # a size change
     assert detect_cache.master_fingerprint(big) != base
+
+
+def test_vat_detect_and_vat_run_use_the_cache(cut_video, tmp_path):
+    from db.connection import close_database, open_database
+    from db.models import OperationLog
+    from tests.helpers import vat
+
+    first = vat("detect", cut_video, "--detector", "content", check=True).stdout
+    again = vat("detect", cut_video, "--detector", "content", "--threshold", "20", check=True).stdout
+    assert "from cached statistics" not in first and "5 scenes" in first
+    assert "from cached statistics" in again and "5 scenes" in again
+    vat("run", cut_video, "--artwork", "Cached Light", "--out", tmp_path / "out", "--detector", "content",
+        "--min-scene-len", "26", "--scenes", "1", "--json", check=True)
+    open_database()
+    try:
+        used = OperationLog.get(OperationLog.operation_name == "scene_detection").settings_used
+    finally:
+        close_database()
+    assert used["from_cache"] is True and used["min_scene_len"] == 26

@@ -57,7 +57,8 @@ def detect(args: argparse.Namespace) -> int:
         for s in found.scenes:
             out.writerow([s.index, timecode(s.start), timecode(s.end), s.start_frame, s.end_frame, f"{s.duration:.3f}"])
     else:
-        table = Table(title=f"{len(found.scenes)} scenes · {found.frames} frames at {found.fps:g} fps")
+        cached = " · from cached statistics" if found.from_cache else ""
+        table = Table(title=f"{len(found.scenes)} scenes · {found.frames} frames at {found.fps:g} fps{cached}")
         for column in ("#", "start", "end", "first frame", "last frame", "duration"):
             table.add_column(column, justify="right")
         for s in found.scenes:
