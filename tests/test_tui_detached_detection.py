@@ -141,3 +141,9 @@ def test_detect_only_on_the_command_line_leaves_the_session_ready_to_pick(db, lo
     again = subprocess.run([sys.executable, "-m", "tui.cli", "--resume", session.session_id, "--detect-only"],
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "from cached statistics" in again.stdout + again.stderr
+
+
+def test_detect_only_needs_a_session(db):
+    for args in (["--detect-only"], ["--resume", "--detect-only"], ["--resume", "nope", "--detect-only"]):
+        done = subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, (args, done.stderr)

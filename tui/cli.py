@@ -98,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from tui import headless
 
+    if args.detect_only and args.resume is None:
+        from core.errors import BadInput
+
+        raise BadInput("--detect-only goes with --resume SESSION")
     if args.resume is not None:
         if args.detect_only:
             from tui.detect_command import detect_only
