@@ -112,7 +112,7 @@ def watch(session_id: str, request_id: str | None) -> Watch | None:
     if row is None:
         return None
     meta = row.process_metadata or {}
-    details = row.operation_details or {} if row.current_operation == OPERATION else {}
+    details = (row.operation_details or {}) if row.current_operation == OPERATION else {}
     failed = meta.get(FAILED) or {}
     return Watch(alive=background.running_pid(session_id) is not None, frame=int(details.get("frame") or 0),
                  total=details.get("total"), fps=details.get("fps"), done=meta.get(DONE) == request_id,

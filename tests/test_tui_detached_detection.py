@@ -49,7 +49,8 @@ def _stop_when_decoding(session_id: str, timeout: float = 60.0) -> int:
         if pid and row.current_operation == "scene_detection" and (row.operation_details or {}).get("frame"):
             os.kill(pid, signal.SIGSTOP)
             return pid
-        assert not row.scenes_data, "detection finished before it could be caught: make the master longer"
+        assert not row.scenes_data, ("detection finished with no detached process seen reporting progress "
+                                     "(in the app's own process, or the master is too short to catch it)")
         time.sleep(0.01)
     raise AssertionError("the detached detection never reported progress")
 
