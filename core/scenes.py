@@ -21,6 +21,10 @@ higher setting always means "fewer cuts":
                |                                                  |            |  not a sensitivity)
 
 `min_scene_len` is in frames for every detector (app setting min_scene_length_default = 15).
+
+Each detector's per-frame metric is recorded while decoding and cached per master
+(core.detect_cache, core.detect_metrics); detecting the same master again, at any threshold or
+minimum length, replays the detector on the cached metric and gives the same cuts without decoding.
 """
 
 from __future__ import annotations
