@@ -1,10 +1,24 @@
-"""Saving stills with the copyright and artwork title embedded, per format:
-EXIF + XMP for JPEG and WebP, text chunks for PNG, TIFF tags for TIFF."""
+"""Saving stills with the copyright and artwork title embedded, in every format: EXIF and XMP
+(JPEG, WebP, PNG, TIFF), PNG text chunks too, and a 72 dpi resolution.
+
+EXIF text fields have no declared character set, and the common readers disagree: Pillow decodes
+them as Latin-1 (always), exiftool passes the bytes through (UTF-8 unless told `-charset exif=Latin`),
+Windows reads the ANSI code page (cp1252). No byte string reads back exactly in all of them, so EXIF
+text is written in cp1252 wherever it fits (Pillow, Windows and `exiftool -charset exif=Latin` read it
+exactly; Pillow for the Latin-1 part of cp1252 it can represent), and in UTF-8 only for text cp1252
+cannot hold (exiftool's default reads that). Readers following the Metadata Working Group rule
+(valid UTF-8 is UTF-8, anything else is the legacy code page) read both, and so does
+`read_copyright`. XMP (always UTF-8) carries the exact text in every format.
+
+72 dpi: a video frame has no physical size; 72 is the EXIF and TIFF default resolution and what
+frame grabs carry, where Pillow's TIFF otherwise has none (readers show 1 dpi).
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from PIL import Image, PngImagePlugin
 
@@ -12,8 +26,12 @@ EXIF_IMAGE_DESCRIPTION = 0x010E
 EXIF_ARTIST = 0x013B
 EXIF_COPYRIGHT = 0x8298
 EXIF_SOFTWARE = 0x0131
+TIFF_XMP = 700
+DPI = (72, 72)
+PNG_XMP_KEY = "XML:com.adobe.xmp"
 
 FORMAT_NAMES = {"jpg": "JPEG", "png": "PNG", "tiff": "TIFF", "webp": "WEBP"}
+_RIGHTS = re.compile(r"<dc:rights>\s*<rdf:Alt>\s*<rdf:li[^>]*>(.*?)</rdf:li>", re.S)
 
 
 def xmp_packet(copyright_text: str, title: str) -> bytes:
@@ -29,24 +47,33 @@ def xmp_packet(copyright_text: str, title: str) -> bytes:
     ).encode("utf-8")
 
 
+def exif_text(text: str) -> bytes:
+    """The bytes of an EXIF text field: cp1252 where it fits, else UTF-8 (see the module doc)."""
+    try:
+        return text.encode("cp1252")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def read_exif_text(value) -> str | None:
+    """An EXIF text field as written by `exif_text` (or by anyone following the MWG rule)."""
+    if isinstance(value, str):  # Pillow decodes ASCII fields as Latin-1: recover the bytes
+        value = value.encode("latin-1", "replace")
+    if not isinstance(value, bytes):
+        return None
+    value = value.rstrip(b"\x00")
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("cp1252", "replace")
+
+
 def _exif(copyright_text: str, title: str) -> Image.Exif:
-    # EXIF text fields are nominally ASCII; UTF-8 bytes keep "©" and accents, as exiftool reads them
     exif = Image.Exif()
-    exif[EXIF_COPYRIGHT] = copyright_text.encode("utf-8")
-    exif[EXIF_IMAGE_DESCRIPTION] = title.encode("utf-8")
+    exif[EXIF_COPYRIGHT] = exif_text(copyright_text)
+    exif[EXIF_IMAGE_DESCRIPTION] = exif_text(title)
     exif[EXIF_SOFTWARE] = "vat"
     return exif
-
-
-def _utf8(value) -> str | None:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace").rstrip("\x00")
-    if isinstance(value, str):
-        try:  # Pillow hands back UTF-8 bytes decoded as Latin-1
-            return value.encode("latin-1").decode("utf-8").rstrip("\x00")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            return value.rstrip("\x00")
-    return None
 
 
 def save_image(image: Image.Image, path: Path, fmt: str, *, quality: int | None,
@@ -54,31 +81,48 @@ def save_image(image: Image.Image, path: Path, fmt: str, *, quality: int | None,
     """Write `image` to `path` in `fmt` (jpg, png, tiff, webp) with the metadata embedded."""
     if fmt in ("jpg", "webp") and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
+    exif, xmp = _exif(copyright_text, title), xmp_packet(copyright_text, title)
     if fmt == "jpg":
         image.save(path, "JPEG", quality=quality or 90, optimize=True, progressive=True,
-                   exif=_exif(copyright_text, title), xmp=xmp_packet(copyright_text, title))
-    elif fmt == "webp":
-        image.save(path, "WEBP", quality=quality or 85, method=4,
-                   exif=_exif(copyright_text, title), xmp=xmp_packet(copyright_text, title))
+                   exif=exif, xmp=xmp, dpi=DPI)
+    elif fmt == "webp":  # WebP has no resolution field
+        image.save(path, "WEBP", quality=quality or 85, method=4, exif=exif, xmp=xmp)
     elif fmt == "png":
         info = PngImagePlugin.PngInfo()
         info.add_itxt("Copyright", copyright_text)
         info.add_itxt("Title", title)
         info.add_itxt("Software", "vat")
+        info.add_itxt(PNG_XMP_KEY, xmp.decode("utf-8"))
         # Lossless at any level; 3 writes a grainy 1080p frame 2.7x faster than 6 for 4% more bytes.
-        image.save(path, "PNG", pnginfo=info, compress_level=3)
+        image.save(path, "PNG", pnginfo=info, compress_level=3, exif=exif, dpi=DPI)
     elif fmt == "tiff":
-        tags = {33432: copyright_text.encode("utf-8"), 270: title.encode("utf-8"), 305: "vat"}
-        image.save(path, "TIFF", compression="tiff_deflate", tiffinfo=tags)
+        tags = {33432: exif_text(copyright_text), 270: exif_text(title), 305: "vat", TIFF_XMP: xmp}
+        image.save(path, "TIFF", compression="tiff_deflate", tiffinfo=tags, dpi=DPI)
     else:
         raise ValueError(f"unknown image format {fmt}")
 
 
-def read_copyright(path: Path) -> str | None:
-    """The copyright embedded in an image, whichever way its format carries it (for verifying)."""
+def xmp_rights(xmp) -> str | None:
+    """dc:rights (x-default) from an XMP packet."""
+    if isinstance(xmp, tuple):
+        xmp = b"".join(xmp)
+    if isinstance(xmp, bytes):
+        xmp = xmp.decode("utf-8", "replace")
+    found = _RIGHTS.search(xmp) if isinstance(xmp, str) else None
+    return unescape(found.group(1)) if found else None
+
+
+def copyright_fields(path: Path) -> dict[str, str | None]:
+    """The copyright in each place this image carries it: exif, xmp, and png text for PNG."""
     with Image.open(path) as im:
+        fields = {"exif": read_exif_text(im.getexif().get(EXIF_COPYRIGHT)), "xmp": xmp_rights(im.info.get("xmp"))}
         if im.format == "PNG":
-            return im.text.get("Copyright")
-        if im.format == "TIFF":
-            return _utf8(im.tag_v2.get(33432))
-        return _utf8(im.getexif().get(EXIF_COPYRIGHT))
+            fields["png"] = im.text.get("Copyright")
+    return fields
+
+
+def read_copyright(path: Path) -> str | None:
+    """The copyright embedded in an image, if every place that carries it says the same (for verifying;
+    a place left empty is not a disagreement: stills written before XMP went into PNG and TIFF)."""
+    values = {value for value in copyright_fields(path).values() if value is not None}
+    return values.pop() if len(values) == 1 else None
