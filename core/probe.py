@@ -2,9 +2,9 @@
 
 `probe(path)` returns a MediaInfo or raises MediaError with one line that names the file and the
 problem: missing, a directory, empty, not media, truncated/corrupt, or (with require_video) no
-video stream. `frame_times(path)` lists the presentation time of every video frame by demuxing
-packets only (no decoding), so clips can be cut frame-exactly from VFR sources and from sources
-whose first timestamp is not 0.
+video stream, or a still image (core.still_master). `frame_times(path)` lists the presentation
+time of every video frame by demuxing packets only (no decoding), so clips can be cut
+frame-exactly from VFR sources and from sources whose first timestamp is not 0.
 
 Rotation follows FFmpeg's display-matrix convention (what `-display_rotation` sets and ffprobe
 prints): degrees counter-clockwise, normalised to 0, 90, 180 or 270. The legacy `rotate` tag
@@ -23,6 +23,7 @@ import av
 
 from core.errors import MediaError
 from core.picture import FIELD_ORDERS, INTERLACED_ORDERS, display_dimensions, sample_aspect
+from core.still_master import still_problem
 
 # Demuxers that "open" plain text (ANSI art, by extension): a text file is never a master.
 TEXT_FORMATS = {"tty"}
@@ -327,11 +328,21 @@ def probe(path: Path | str, *, require_video: bool = False) -> MediaInfo:
     size = _check_file(path)
     container = _open(path, size)
     try:
-        return _probe_open(path, size, container, require_video)
+        info = _probe_open(path, size, container, require_video)
     except av.error.FFmpegError as exc:
         raise _fail(path, f"corrupt or unreadable media ({_short(exc)})") from None
     finally:
         container.close()
+    if require_video:
+        _refuse_still(info)
+    return info
+
+
+def _refuse_still(info: MediaInfo) -> None:
+    """A still image or a one-frame stream is not a video (see core.still_master)."""
+    problem = still_problem(info.path, info.container, info.video_codec)
+    if problem:
+        raise _fail(info.path, problem)
 
 
 def _probe_open(path: Path, size: int, container, require_video: bool) -> MediaInfo:

@@ -124,3 +124,33 @@ def test_unknown_preset(cut_video, tmp_path):
 def test_usage_errors_exit_2():
     done = vat("run")
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+@pytest.fixture(scope="module")
+def still_masters(media_dir) -> dict[str, Path]:
+    """Stills made by ffmpeg, one as a .mp4 by name only, and a real MP4 of a single frame."""
+    folder = media_dir / "stills"
+    folder.mkdir(exist_ok=True)
+    source = ["-f", "lavfi", "-i", "testsrc2=s=160x96:r=25", "-frames:v", "1"]
+    files = {kind: folder / f"frame.{kind}" for kind in ("png", "jpg", "tiff")}
+    for path in files.values():
+        ffmpeg.run([*source, "-update", "1", ffmpeg.file_arg(path)])
+    files["png_named_mp4"] = folder / "really a png.mp4"
+    files["png_named_mp4"].write_bytes(files["png"].read_bytes())
+    files["one_frame_mp4"] = folder / "one frame.mp4"
+    ffmpeg.run([*source, "-c:v", "libx264", "-pix_fmt", "yuv420p", ffmpeg.file_arg(files["one_frame_mp4"])])
+    return files
+
+
+@pytest.mark.parametrize("kind, problem", [
+    ("png", "a still image (PNG), not a video"), ("jpg", "a still image (JPEG), not a video"),
+    ("tiff", "a still image (TIFF), not a video"), ("png_named_mp4", "a still image (PNG), not a video"),
+    ("one_frame_mp4", "a single video frame (h264), not a video"),
+])
+def test_still_image_master_is_refused(kind, problem, still_masters, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    done = vat("run", still_masters[kind], "--artwork", "Still", "--out", out)
+    assert done.returncode == 2, done.stderr
+    assert one_line(done.stderr) == f"vat: error: {still_masters[kind]}: {problem}"
+    assert_nothing_written(out)

@@ -55,3 +55,17 @@ def test_rd_folder_is_processed_and_left_untouched(cut_video, tmp_path):
     log = (out / "26-11-23_RD" / "RD_process_log.txt").read_text()
     assert "notes.txt: unsupported type .txt" in log
     assert "broken.png: not a readable image" in log
+
+
+def test_rd_still_named_as_video_is_skipped_and_images_are_kept(tmp_path):
+    from core.rd import scan
+
+    rd = tmp_path / "R&D"
+    rd.mkdir()
+    Image.new("RGB", (64, 48), (20, 90, 200)).save(rd / "frame.png")
+    (rd / "not a clip.mp4").write_bytes((rd / "frame.png").read_bytes())
+    make_cut_video(rd / "clip.mp4", [10, 10], audio=False)
+    found, skipped = scan(rd)
+    assert [(f.relative.as_posix(), f.kind) for f in found] == [("clip.mp4", "video"), ("frame.png", "image")]
+    assert [s.relative.as_posix() for s in skipped] == ["not a clip.mp4"]
+    assert skipped[0].reason.endswith("not a clip.mp4: a still image (PNG), not a video")
