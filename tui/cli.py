@@ -8,6 +8,7 @@ import os
 import sys
 
 from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, VatError
+from core.text import terminal_safe
 
 log = logging.getLogger("vat")
 
@@ -25,7 +26,7 @@ def _version() -> str:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line and exit 2, as for every other bad input
-        self.exit(EXIT_BAD_INPUT, f"vat: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"vat: error: {terminal_safe(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args)
     except VatError as exc:
         log.info("stopped: %s", exc)
-        print(f"vat: error: {exc}", file=sys.stderr)
+        print(f"vat: error: {terminal_safe(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("vat: interrupted", file=sys.stderr)

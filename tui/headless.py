@@ -8,9 +8,12 @@ import json
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from core.errors import EXIT_ENVIRONMENT, EXIT_OK
+from core.text import terminal_safe
 from tui.progress_view import detection_progress
 
 
@@ -26,6 +29,11 @@ def _console() -> Console:
     """A terminal's own width; piped output gets wide lines rather than columns folded at 80."""
     console = Console()
     return console if console.is_terminal else Console(width=200)
+
+
+def _cells(*values: object) -> list[Text]:
+    """Table cells shown literally: names may hold control characters or [markup]-like brackets."""
+    return [Text(terminal_safe(value)) for value in values]
 
 
 def _open_db():
@@ -75,7 +83,8 @@ def doctor(args: argparse.Namespace) -> int:
     console = _console()
     for check in checks:
         mark = "[green]ok[/]" if check.ok else ("[red]FAIL[/]" if check.required else "[yellow]no[/]")
-        console.print(f"{mark:>14}  {check.name}: {check.detail}", highlight=False, soft_wrap=True)
+        console.print(f"{mark:>14}  {check.name}: {escape(terminal_safe(check.detail))}", highlight=False,
+                      soft_wrap=True)
     if can_work(checks):
         console.print("vat can work here.")
         return EXIT_OK
@@ -88,7 +97,7 @@ def db(args: argparse.Namespace) -> int:
 
     _open_db()
     if args.action == "backup":
-        print(f"backup written: {maintenance.backup()}")
+        print(terminal_safe(f"backup written: {maintenance.backup()}"))
     elif args.action == "vacuum":
         result = maintenance.optimize()
         print(f"database vacuumed, analysed and reindexed: {result.bytes_before:,} -> {result.bytes_after:,} bytes")
@@ -124,8 +133,8 @@ def sessions(args: argparse.Namespace) -> int:
         total = row.total_operations or 0
         progress = f"{100 * (row.completed_operations or 0) / total:.0f}%" if total else "-"
         status = row.status + (" (running)" if holder_pid(row.session_id) else "")
-        table.add_row(row.session_id, row.artwork_name, status, progress, row.current_operation or "",
-                      f"{row.updated_at:%Y-%m-%d %H:%M}" if row.updated_at else "")
+        table.add_row(*_cells(row.session_id, row.artwork_name, status, progress, row.current_operation or "",
+                              f"{row.updated_at:%Y-%m-%d %H:%M}" if row.updated_at else ""))
     _console().print(table)
     return EXIT_OK
 
@@ -138,10 +147,10 @@ def history(args: argparse.Namespace) -> int:
     for column in ("date", "artwork", "scenes", "files", "size MB", "time s", "ok", "output"):
         table.add_column(column)
     for row in ProjectHistory.select().order_by(ProjectHistory.completed_at.desc()).limit(100):
-        table.add_row(row.project_date, row.artwork_name, f"{row.scenes_exported}/{row.scenes_detected}",
-                      str(row.total_files_created), f"{row.total_output_size_mb or 0:.1f}",
-                      f"{row.total_processing_time_seconds or 0:.0f}", "yes" if row.completed_successfully else "no",
-                      row.output_path)
+        table.add_row(*_cells(row.project_date, row.artwork_name, f"{row.scenes_exported}/{row.scenes_detected}",
+                              row.total_files_created, f"{row.total_output_size_mb or 0:.1f}",
+                              f"{row.total_processing_time_seconds or 0:.0f}",
+                              "yes" if row.completed_successfully else "no", row.output_path))
     _console().print(table)
     return EXIT_OK
 
@@ -157,8 +166,8 @@ def presets(args: argparse.Namespace) -> int:
         table.add_column(column)
     for row in get_user_presets():
         builtin = bool((row.advanced_settings or {}).get("builtin"))
-        table.add_row(row.preset_id, row.preset_name, "*" if row.is_default else "", "yes" if builtin else "",
-                      str(row.usage_count or 0), f"{row.last_used_at:%Y-%m-%d}" if row.last_used_at else "",
-                      row.description or "")
+        table.add_row(*_cells(row.preset_id, row.preset_name, "*" if row.is_default else "",
+                              "yes" if builtin else "", row.usage_count or 0,
+                              f"{row.last_used_at:%Y-%m-%d}" if row.last_used_at else "", row.description or ""))
     _console().print(table)
     return EXIT_OK

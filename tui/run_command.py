@@ -12,6 +12,7 @@ from core import selection
 from core import session as sessions
 from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
 from core.runner import RunSummary
+from core.text import terminal_safe
 from tui.run_view import RunView
 
 
@@ -32,10 +33,10 @@ def stop_on_signals(cancel: threading.Event):
 def _finish(view: RunView, summary: RunSummary, session_id: str, root: str) -> int:
     if summary.status == "paused":
         view.say(f"paused: {summary.done + summary.skipped}/{summary.total} done. "
-                 f"Resume with: vat --resume {session_id}")
+                 "Resume with: vat --resume {session}", session=session_id)
         return EXIT_INTERRUPTED
     if summary.status == "failed":
-        view.say(f"[red]{len(summary.failed)} operation(s) failed[/]: " + ", ".join(summary.failed))
+        view.say(f"[red]{len(summary.failed)} operation(s) failed[/]: {{keys}}", keys=", ".join(summary.failed))
         view.result(f"archive (incomplete): {root}", path=root, status=summary.status)
         return EXIT_FAILED
     view.say(f"done: {summary.done} made, {summary.skipped} already there, in {summary.elapsed:.1f}s")
@@ -58,12 +59,14 @@ def run(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     with stop_on_signals(cancel), RunView(args.json) as view:
         session = sessions.create_session(checked)
-        view.say(f"session {session.session_id}: {checked.master.name} -> {session.output_path}")
+        view.say("session {session}: {master} -> {out}", session=session.session_id, master=checked.master.name,
+                 out=session.output_path)
         try:
             found = sessions.detect(session, detector, threshold, min_len, on_progress=view.detection, cancel=cancel)
         except Cancelled:
             sessions.mark_paused(session.session_id)
-            view.say(f"stopped during scene detection. Resume with: vat --resume {session.session_id}")
+            view.say("stopped during scene detection. Resume with: vat --resume {session}",
+                     session=session.session_id)
             return EXIT_INTERRUPTED
         view.say(f"{len(found.scenes)} scenes detected")
         try:
@@ -95,11 +98,11 @@ def resume(args: argparse.Namespace) -> int:
 
         changed = changed_outputs(session.session_id)
         if not changed:
-            print(f"session {session.session_id} is already completed, its outputs unchanged: "
-                  f"{session.output_path}")
+            print(terminal_safe(f"session {session.session_id} is already completed, its outputs unchanged: "
+                                f"{session.output_path}"))
             return EXIT_OK
-        print(f"session {session.session_id} is completed but {len(changed)} output(s) changed since "
-              f"(first: {Path(changed[0]).name}): making them again", flush=True)
+        print(terminal_safe(f"session {session.session_id} is completed but {len(changed)} output(s) changed "
+                            f"since (first: {Path(changed[0]).name}): making them again"), flush=True)
     cancel = threading.Event()
     with stop_on_signals(cancel), RunView(args.json) as view:
         if not session.scenes_data:  # stopped during detection: detect again
@@ -109,11 +112,12 @@ def resume(args: argparse.Namespace) -> int:
                 sessions.detect(session, *params, on_progress=view.detection, cancel=cancel)
             except Cancelled:
                 sessions.mark_paused(session.session_id)
-                view.say(f"stopped during scene detection. Resume with: vat --resume {session.session_id}")
+                view.say("stopped during scene detection. Resume with: vat --resume {session}",
+                         session=session.session_id)
                 return EXIT_INTERRUPTED
         if session.selected_scenes is None:
             sessions.select(session, None, None)
-        view.say(f"resuming {session.session_id} ({session.artwork_name})")
+        view.say("resuming {session} ({artwork})", session=session.session_id, artwork=session.artwork_name)
         summary = sessions.process(session, workers=getattr(args, "workers", None), cancel=cancel,
                                    on_event=view.run_event)
         return _finish(view, summary, session.session_id, session.output_path)

@@ -9,10 +9,18 @@ import sys
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
+from rich.text import Text
 
 from core.events import DetectProgress, RunEvent
+from core.text import terminal_safe
+
+
+def shown(value: object) -> str:
+    """A name, path or error inside Rich markup: control characters escaped, brackets literal."""
+    return escape(terminal_safe(value))
 
 
 class RunView:
@@ -50,18 +58,23 @@ class RunView:
         line = json.dumps({"event": event, "time": round(time.time(), 3), **fields})
         self._safe(lambda: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
 
-    def say(self, text: str) -> None:
+    def say(self, template: str, **values) -> None:
+        """A message. `template` is our own Rich markup; `values` (names, paths, errors: anything a user
+        or a file chose) fill its {fields}: on a terminal literally, control characters escaped; in
+        JSON as they are, without the markup (JSON escapes them itself)."""
         if self.json_lines:
-            self.emit("message", text=text)
+            plain = Text.from_markup(template).plain
+            self.emit("message", text=plain.format(**values) if values else plain)
         else:
-            self._safe(self.console.print, text, highlight=False, soft_wrap=True)
+            text = template.format(**{k: shown(v) for k, v in values.items()}) if values else template
+            self._safe(self.console.print, terminal_safe(text), highlight=False, soft_wrap=True)
 
     def result(self, text: str, **fields) -> None:
         """The one line a script wants (where the archive is): stdout, or a JSON event."""
         if self.json_lines:
             self.emit("result", text=text, **fields)
         else:
-            self._safe(lambda: (print(text), sys.stdout.flush()))
+            self._safe(lambda: (print(terminal_safe(text)), sys.stdout.flush()))
 
     def detection(self, event: DetectProgress) -> None:
         if self.json_lines:
@@ -84,18 +97,18 @@ class RunView:
                 self.overall = self.progress.add_task("[bold]all operations", total=self.total,
                                                       completed=self.finished, fps="")
             else:
-                self.say(f"{self.total} operations, {self.finished} already done")
+                self.say(f"{self.total} operations, {self.finished} already done")  # numbers only
             return
         if event.kind in ("done", "skipped", "failed"):
             self.finished += 1
             if event.kind == "failed":
-                self.say(f"[red]failed[/] {event.key}: {event.error}")
+                self.say("[red]failed[/] {key}: {error}", key=event.key, error=event.error)
             elif event.kind == "done" and self.progress is None:
-                self.say(f"done {event.key}")
+                self.say("done {key}", key=event.key)
         if self.progress is None:
             return
         if event.kind == "start":
-            self.tasks[event.key] = self.progress.add_task(event.key, total=1.0, fps="")
+            self.tasks[event.key] = self.progress.add_task(shown(event.key), total=1.0, fps="")
         elif event.kind == "progress" and event.key in self.tasks:
             fps = f"{event.fps:.0f} fps" if event.fps else ""
             self._safe(self.progress.update, self.tasks[event.key], completed=event.fraction or 0, fps=fps)

@@ -1,0 +1,53 @@
+"""Names chosen by a user or a file never reach the terminal as control characters or Rich markup:
+they are shown escaped (\\x1b, \\r, \\x07) and literally ([bold]), while stored data and JSON keep them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from core.text import terminal_safe
+from tests.helpers import json_events, vat
+
+HOSTILE = "\x1b[2J\r\x07[bold]"  # clear screen, overwrite the line, bell, Rich markup
+SHOWN = "\\x1b[2J\\r\\x07[bold]"
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but tab and newline
+
+
+def assert_clean(*outputs: str) -> None:
+    for text in outputs:
+        assert not RAW_CONTROL.search(text), f"raw control characters in {text!r}"
+
+
+def test_terminal_safe_escapes_controls_and_keeps_the_rest():
+    assert terminal_safe(f"a{HOSTILE}é — ©\t\n\x9b\x7f\u202e") == f"a{SHOWN}é — ©\\t\\n\\x9b\\x7f\\u202e"
+
+
+def test_run_sessions_history_and_errors_show_names_escaped(cut_video, tmp_path):
+    master = tmp_path / f"master{HOSTILE}.mp4"
+    shutil.copy(cut_video, master)
+    artwork = f"Art{HOSTILE}x"
+    out = tmp_path / "out"
+    done = vat("run", master, "--artwork", artwork, "--date", "26-01-02", "--out", out, "--scenes", "1")
+    assert done.returncode == 0, done.stderr
+    assert_clean(done.stdout, done.stderr)
+    assert f"master{SHOWN}.mp4 -> " in done.stderr  # the session line names the master
+
+    listed = vat("sessions", check=True)
+    assert_clean(listed.stdout, listed.stderr)
+    assert f"Art{SHOWN}x" in listed.stdout
+    history = vat("history", check=True)
+    assert_clean(history.stdout, history.stderr)
+    assert f"Art{SHOWN}x" in history.stdout
+
+    again = vat("run", master, "--artwork", artwork, "--date", "26-01-02", "--out", out, "--scenes", "1", "--json")
+    message = next(e["text"] for e in json_events(again.stdout) if e["event"] == "message")
+    assert f"master{HOSTILE}.mp4" in message  # JSON carries the name as it is (escaped by JSON itself)
+
+    text_master = tmp_path / f"notes{HOSTILE}.mp4"
+    text_master.write_text("not a video\n" * 10)
+    failed = vat("run", text_master, "--artwork", artwork, "--out", tmp_path / "out2")
+    assert failed.returncode == 2
+    assert_clean(failed.stdout, failed.stderr)
+    # VatError keeps its message on one line by folding whitespace, the \r among it
+    assert failed.stderr.strip() == f"vat: error: {tmp_path}/notes\\x1b[2J \\x07[bold].mp4: not a media file"
