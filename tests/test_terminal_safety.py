@@ -51,3 +51,23 @@ def test_run_sessions_history_and_errors_show_names_escaped(cut_video, tmp_path)
     assert_clean(failed.stdout, failed.stderr)
     # VatError keeps its message on one line by folding whitespace, the \r among it
     assert failed.stderr.strip() == f"vat: error: {tmp_path}/notes\\x1b[2J \\x07[bold].mp4: not a media file"
+
+
+async def test_tui_sessions_list_shows_names_escaped_and_literal(cut_video, tmp_path):
+    from db.connection import open_database
+    from tests.tui_flows import new_session, text_of, until
+    from tests.tui_screen_host import cells
+    from tui.app import create_app
+
+    open_database()
+    master = tmp_path / f"master{HOSTILE}.mp4"
+    shutil.copy(cut_video, master)
+    session = new_session(master, tmp_path / "out", f"Art{HOSTILE}x")
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: app.screen.query("#sessions"), "the sessions list")
+        table = app.screen.query_one("#sessions")
+        await until(pilot, lambda: table.row_count == 1, "the session listed")
+        assert cells(table.get_row_at(0))[0] == f"Art{SHOWN}x"
+        await until(pilot, lambda: "master" in text_of(app.screen, "#details"), "the details")
+        assert text_of(app.screen, "#details").startswith(f"{session.session_id} · master{SHOWN}.mp4")

@@ -12,6 +12,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from core.errors import VatError
+from core.text import terminal_safe
+from tui.safe_text import markup_safe
 from tui.screens.confirm import ConfirmScreen, MessageScreen
 from tui.screens.help import HelpScreen
 from tui.screens.home import SessionsScreen
@@ -91,12 +93,12 @@ class VatApp(App[int]):
         from db.models import ProcessingState
 
         row = ProcessingState.get_or_none(ProcessingState.session_id == session_id)
-        return f"'{row.artwork_name}'" if row is not None else session_id
+        return f"'{terminal_safe(row.artwork_name)}'" if row is not None else session_id
 
     # --- the one error path for workers (screens forward Worker.StateChanged here) ----------
     def report_error(self, error: BaseException | None, during: str = "") -> None:
         if isinstance(error, VatError):  # the user can fix it and retry: a notification is enough
-            self.notify(str(error), severity="error", timeout=10)
+            self.notify(markup_safe(error), severity="error", timeout=10)
             return
         where = f" while {during}" if during else ""
         self.push_screen(MessageScreen(f"Unexpected error{where}:\n{type(error).__name__}: {error}\n\n"

@@ -7,8 +7,9 @@ import json
 import time
 from pathlib import Path
 
-from rich.errors import MarkupError
 from rich.text import Text
+
+from core.text import terminal_safe
 
 FIRST_READ_BYTES = 64 * 1024  # on opening, only the end of a long log
 
@@ -16,13 +17,6 @@ FIRST_READ_BYTES = 64 * 1024  # on opening, only the end of a long log
 def _clock(event: dict) -> str:
     stamp = event.get("time")
     return time.strftime("%H:%M:%S ", time.localtime(stamp)) if isinstance(stamp, (int, float)) else ""
-
-
-def _markup(text: str) -> Text:
-    try:
-        return Text.from_markup(text)  # the headless view colours some messages ([red]...[/])
-    except MarkupError:
-        return Text(text)
 
 
 def format_line(line: str) -> Text | None:
@@ -33,15 +27,16 @@ def format_line(line: str) -> Text | None:
     try:
         event = json.loads(line)
     except ValueError:
-        return Text(line)  # stderr: an error message or a traceback line
+        return Text(terminal_safe(line))  # stderr: an error message or a traceback line
     if not isinstance(event, dict):
-        return Text(line)
-    kind, key = event.get("event"), event.get("key") or ""
+        return Text(terminal_safe(line))
+    # names in events are as the user or a file chose them: shown as text, control characters escaped
+    kind, key = event.get("event"), terminal_safe(event.get("key") or "")
     if kind in ("progress", "detect", "skipped"):
         return None
     text = Text(_clock(event), style="dim")
     if kind in ("message", "result"):
-        text.append_text(_markup(str(event.get("text", ""))))
+        text.append(terminal_safe(event.get("text", "")))  # plain: JSON messages carry no markup
     elif kind == "plan":
         text.append(f"plan: {event.get('total', 0)} operations, {event.get('done', 0)} already done")
     elif kind == "start":
@@ -49,12 +44,12 @@ def format_line(line: str) -> Text | None:
     elif kind == "done":
         text.append("done  ", style="green").append(key)
     elif kind == "failed":
-        text.append("FAILED ", style="bold red").append(f"{key}: {event.get('error', '')}")
+        text.append("FAILED ", style="bold red").append(f"{key}: {terminal_safe(event.get('error', ''))}")
     elif kind == "finished":
         text.append(f"finished: {event.get('status')} ({event.get('done')}/{event.get('total')} done, "
                     f"{event.get('failed')} failed)", style="bold")
     else:
-        text.append(line)
+        text.append(terminal_safe(line))
     return text
 
 

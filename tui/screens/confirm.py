@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.safe_text import lines_safe
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Dismisses with True (y) or False (n, escape)."""
@@ -30,7 +32,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="danger" if self.danger else ""):
             yield Static(self.heading, id="dialog-title")
-            yield Static(self.question, id="question", markup=False)
+            yield Static(lines_safe(self.question), id="question", markup=False)
             with Horizontal(id="buttons"):
                 # Content, not a str: a str label is markup, where "[y]" is a tag and vanishes
                 yield Button(Content(f"{self.yes} [y]"), id="yes", variant="error" if self.danger else "primary")
@@ -62,7 +64,7 @@ class MessageScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="danger"):
             yield Static(self.heading, id="dialog-title")
-            yield Static(self.message, id="question", markup=False)
+            yield Static(lines_safe(self.message), id="question", markup=False)
             with Horizontal(id="buttons"):
                 yield Button(Content("Close [enter]"), id="close", variant="primary")
 

@@ -26,6 +26,7 @@ from core.errors import BadInput
 from core.probe import probe
 from db.connection import database
 from db.models import ProcessingState
+from tui.safe_text import markup_safe, terminal_safe
 from tui.screens.base import WorkerErrors
 
 POLL_SECONDS = 0.25
@@ -84,10 +85,11 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
         yield Header()
         detector, threshold, min_len = self.params
         with Vertical(id="detection"):
-            yield Static(f"Detecting the scenes of {Path(self.session.master_path).name}", id="detection-title",
+            yield Static(terminal_safe(f"Detecting the scenes of {Path(self.session.master_path).name}"),
+                         id="detection-title",
                          markup=False)
-            yield Static(f"{self.session.artwork_name} · detector {detector}, threshold {threshold:g}, "
-                         f"shortest scene {min_len} frames", id="detection-params", markup=False)
+            yield Static(terminal_safe(f"{self.session.artwork_name} · detector {detector}, threshold {threshold:g}, "
+                                       f"shortest scene {min_len} frames"), id="detection-params", markup=False)
             yield ProgressBar(total=None, show_eta=False, id="detection-bar")
             yield Static("starting…", id="detection-status")
         yield Footer()
@@ -155,7 +157,7 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
 
     def _end(self, text: str, severity: str) -> None:
         self.ended = True
-        self.notify(text, severity=severity, timeout=10)
+        self.notify(markup_safe(text), severity=severity, timeout=10)  # an error names files
         self.dismiss(False)
 
     def on_detection_progress(self, message: DetectionProgress) -> None:

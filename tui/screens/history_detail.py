@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from db.models import FileRegistry, OperationLog, ProjectHistory
 from tui.display import bytes_text, megabytes_text, number_text, seconds_text
+from tui.safe_text import terminal_safe
 from tui.widgets.vim_table import VimTable
 
 
@@ -38,14 +39,14 @@ def summary_text(project: ProjectHistory) -> Text:
               f" · {seconds_text(project.total_processing_time_seconds)}"
               f" · {number_text(project.average_fps_processed, ' fps')}")
     text = Text()
-    text.append(f"{project.artwork_name}", style="bold")
+    text.append(terminal_safe(project.artwork_name), style="bold")
     text.append(f"  {project.project_date} · {status}{done}\n",
                 style="green" if project.completed_successfully else "red")
     for label, value in (("Output", project.output_path), ("Master", master),
                          ("Preset", f"{project.preset_used or '-'} · encoder {project.encoder_used or '-'}{gpu}"),
                          ("Made", counts)):
         text.append(f"{label:<7}", style="bold")
-        text.append(f"{value}\n")
+        text.append(f"{terminal_safe(value)}\n")
     text.rstrip()
     return text
 
@@ -85,7 +86,7 @@ class HistoryDetailScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"Project {self.project.artwork_name}"
+        self.title = f"Project {terminal_safe(self.project.artwork_name)}"
         files = self.query_one("#project-files-table", VimTable)
         files.add_columns("File", "Type", "Size", "Resolution", "Verified")
         for row in self.files:

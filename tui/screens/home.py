@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tui.safe_text import markup_safe, plain, terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.session_records import SessionRow, delete_session, output_files, session_rows
 
@@ -101,7 +102,8 @@ class SessionsScreen(WorkerErrors, Screen):
         table = self.table
         table.clear()
         for row in self.rows:
-            table.add_row(row.artwork, row.label, row.progress, row.current, row.updated, key=row.session_id)
+            table.add_row(plain(row.artwork), row.label, row.progress, plain(row.current), row.updated,
+                          key=row.session_id)
         ids = [r.session_id for r in self.rows]
         if selected in ids:
             table.move_cursor(row=ids.index(selected), animate=False)
@@ -120,7 +122,8 @@ class SessionsScreen(WorkerErrors, Screen):
         session = row and ProcessingState.get_or_none(ProcessingState.session_id == row.session_id)
         text = ""
         if session is not None:
-            text = f"{session.session_id} · {Path(session.master_path).name}\n→ {session.output_path}"
+            text = (terminal_safe(f"{session.session_id} · {Path(session.master_path).name}")
+                    + f"\n→ {terminal_safe(session.output_path)}")
         self.query_one("#details", Static).update(text)
 
     def action_cursor(self, step: int) -> None:
@@ -161,7 +164,7 @@ class SessionsScreen(WorkerErrors, Screen):
         if session.status in ("paused", "processing") and not alive:
             start_detached(session.session_id)
             self.app.started_here.add(session.session_id)
-            self.notify(f"Resuming {session.artwork_name} in the background.")
+            self.notify(f"Resuming {markup_safe(session.artwork_name)} in the background.")
             self.app.push_screen(ProcessingScreen(session.session_id, just_started=True))
             return
         self.app.push_screen(ProcessingScreen(session.session_id))  # running, completed, failed: watch
@@ -204,6 +207,6 @@ class SessionsScreen(WorkerErrors, Screen):
 
     def _delete(self, row: SessionRow, with_outputs: bool) -> None:
         removed = delete_session(row.session_id, remove_outputs=with_outputs)
-        self.notify(f"Deleted {row.artwork}" + (f" and {removed} output file(s)" if with_outputs else ""))
+        self.notify(f"Deleted {markup_safe(row.artwork)}" + (f" and {removed} output file(s)" if with_outputs else ""))
         self.action_refresh()
 

@@ -25,6 +25,7 @@ from core.session import save_selection, scenes_of
 from db.models import ProcessingState
 from db.settings import get_setting
 from tui.picks import Picks
+from tui.safe_text import markup_safe, terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.thumbs import ThumbnailStore, Wanted
 from tui.widgets.scene_list import Highlighted, SceneList, VisibleChanged
@@ -104,8 +105,8 @@ class PickerScreen(WorkerErrors, Screen):
         detector = meta.get("detector", "adaptive")
         threshold = self.session.scene_threshold
         setting = f"{detector} {threshold:g}" if threshold is not None else detector
-        return (f"{self.session.artwork_name} · {Path(self.session.master_path).name} · "
-                f"{len(self.scenes)} scenes ({setting}, min {self.session.min_scene_length} frames)")
+        names = terminal_safe(f"{self.session.artwork_name} · {Path(self.session.master_path).name}")
+        return (f"{names} · {len(self.scenes)} scenes ({setting}, min {self.session.min_scene_length} frames)")
 
     @property
     def scene_list(self) -> SceneList:
@@ -118,7 +119,7 @@ class PickerScreen(WorkerErrors, Screen):
         if self.store is not None:
             self.make_thumbnails()
         else:
-            self.notify(f"{self.session.master_path}: cannot read the master, so no thumbnails",
+            self.notify(f"{markup_safe(self.session.master_path)}: cannot read the master, so no thumbnails",
                         severity="warning")
 
     def on_unmount(self) -> None:
@@ -225,7 +226,7 @@ class PickerScreen(WorkerErrors, Screen):
         try:
             first, last = self.picks.group_around(number)
         except ValueError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(markup_safe(exc), severity="warning")
             return
         self._changed()
         self.notify(f"scenes {first}-{last} will be exported as one clip")
@@ -245,7 +246,7 @@ class PickerScreen(WorkerErrors, Screen):
         if not self.scenes:
             return
         if self.store is None:  # say why enter does nothing
-            self.notify(f"{self.session.master_path}: cannot read the master, so cannot preview",
+            self.notify(f"{markup_safe(self.session.master_path)}: cannot read the master, so cannot preview",
                         severity="warning")
             return
         self.app.push_screen(PreviewScreen(self.store, self.scenes, self.scene_list.cursor, self.picks,

@@ -16,6 +16,7 @@ from db.models import UserPreset
 from db.queries import get_user_presets
 from tui.formatting import local_time
 from tui.preset_usage import unfinished_sessions_using
+from tui.safe_text import lines_safe
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.new_preset import NewPresetDialog
 from tui.screens.preset_edit import PresetEditScreen
@@ -72,7 +73,7 @@ class PresetsScreen(Screen):
         if row is not None:
             based = f" Based on {row.base_preset}." if row.base_preset else ""
             text = f"{row.description or 'No description.'}{based}"
-        self.query_one("#preset-description", Static).update(text)
+        self.query_one("#preset-description", Static).update(lines_safe(text))
 
     def _selected(self):
         """The preset under the cursor, or None (with a notice) when there is none."""

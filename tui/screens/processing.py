@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Label, ProgressBar, RichLog, Static
 
 from core import background
 from tui.formatting import eta
+from tui.safe_text import terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.worker_log import LogTail, format_line
 
@@ -42,7 +43,7 @@ class RunningRow(Horizontal):
         self.show(*self.initial)
 
     def compose(self) -> ComposeResult:
-        yield Label(self.key[:21], classes="op-key", markup=False)
+        yield Label(terminal_safe(self.key)[:21], classes="op-key", markup=False)
         yield ProgressBar(total=1.0, show_eta=False)
         yield Label("", classes="op-fps")
 
@@ -107,8 +108,9 @@ class ProcessingScreen(WorkerErrors, Screen):
             return
         if self.last_status is None:
             row = ProcessingState.get(ProcessingState.session_id == self.session_id)
-            self.query_one("#processing-title", Static).update(f"{row.artwork_name} · {self.session_id}")
-            self.query_one("#processing-output", Static).update(f"→ {row.output_path}")
+            title = terminal_safe(f"{row.artwork_name} · {self.session_id}")
+            self.query_one("#processing-title", Static).update(title)
+            self.query_one("#processing-output", Static).update(terminal_safe(f"→ {row.output_path}"))
         if (snap.status, snap.alive) != self.last_state:
             self.last_state = (snap.status, snap.alive)
             self.refresh_bindings()  # c and r are offered only when they can do something

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
+
+from tui.safe_text import plain
 
 
 class VimTable(DataTable):
@@ -20,8 +21,9 @@ class VimTable(DataTable):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
     def add_row(self, *cells, **kwargs):
-        # Plain text: names, paths and values typed by users may hold [brackets] that are not markup.
-        return super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
+        # Plain text: names, paths and values typed by users may hold [brackets] that are not markup,
+        # and control characters that are shown escaped.
+        return super().add_row(*(plain(c) if isinstance(c, str) else c for c in cells), **kwargs)
 
     def action_first_row(self) -> None:
         self.move_cursor(row=0)
