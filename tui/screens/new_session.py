@@ -24,6 +24,7 @@ from textual.worker import Worker
 
 from core.scenes import DETECTORS
 from tui import form_checks
+from tui.safe_text import terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.widgets.form_input import FormInput
 from tui.widgets.path_suggester import VIDEO_SUFFIXES, PathSuggester
@@ -186,7 +187,7 @@ class NewSessionScreen(WorkerErrors, Screen):
             self._show_error(message.field, message.error)
 
     def _show_error(self, name: str, error: str | None) -> None:
-        self.query_one(f"#error-{name}", Static).update(error or "")
+        self.query_one(f"#error-{name}", Static).update(terminal_safe(error or ""))
         self.query_one(f"#field-{name}").set_class(bool(error), "-invalid")
 
     # --- submitting ------------------------------------------------------------------------------
