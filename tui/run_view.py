@@ -9,6 +9,7 @@ import sys
 import time
 
 from rich.console import Console
+from rich.errors import MarkupError
 from rich.markup import escape
 from rich.progress import (BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
@@ -62,9 +63,12 @@ class RunView:
         """A message. `template` is our own Rich markup; `values` (names, paths, errors: anything a user
         or a file chose) fill its {fields}: on a terminal literally, control characters escaped; in
         JSON as they are, without the markup (JSON escapes them itself)."""
+        try:
+            styled = Text.from_markup(template)
+        except MarkupError:  # a name put into the template itself: show it all as text
+            styled, template = Text(template), escape(template)
         if self.json_lines:
-            plain = Text.from_markup(template).plain
-            self.emit("message", text=plain.format(**values) if values else plain)
+            self.emit("message", text=styled.plain.format(**values) if values else styled.plain)
         else:
             text = template.format(**{k: shown(v) for k, v in values.items()}) if values else template
             self._safe(self.console.print, terminal_safe(text), highlight=False, soft_wrap=True)
