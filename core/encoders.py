@@ -11,16 +11,23 @@ from core import ffmpeg
 CHECKED_ENCODERS = ["libx264", "libx265", "libsvtav1", "libwebp", "h264_nvenc"]
 
 
+def _encoder_names(out: str) -> set[str]:
+    # rows look like " V....D libx264   description"; the header ends at "------"
+    return {parts[1] for parts in map(str.split, out.splitlines())
+            if len(parts) >= 2 and len(parts[0]) == 6 and parts[0][0] in "VAS.T"}
+
+
+def _filter_names(out: str) -> set[str]:
+    # rows look like " TS scale   V->V   description" (flags are 2 or 3 columns by ffmpeg version):
+    # the third column, inputs->outputs, tells a row from the legend above "------"
+    return {parts[1] for parts in map(str.split, out.splitlines())
+            if len(parts) >= 3 and "->" in parts[2] and set(parts[0]) <= set("TSC.")}
+
+
 @functools.lru_cache(maxsize=None)
 def _listing(kind: str, path: str) -> frozenset[str]:
     out = ffmpeg.run_quiet([f"-{kind}"]).stdout.decode("utf-8", "replace")
-    names = set()
-    for line in out.splitlines():
-        parts = line.split()
-        # listing rows look like " V....D libx264   description"; the header ends at "------"
-        if len(parts) >= 2 and len(parts[0]) == 6 and parts[0][0] in "VAS.T":
-            names.add(parts[1])
-    return frozenset(names)
+    return frozenset(_filter_names(out) if kind == "filters" else _encoder_names(out))
 
 
 def available_encoders() -> frozenset[str]:

@@ -80,3 +80,17 @@ def test_listings_after_a_run(cut_video, tmp_path):
     assert "Listed" in vat("history", check=True).stdout
     presets = vat("presets", check=True).stdout
     assert "webflow_standard" in presets and "archive_hq" in presets
+
+
+def test_doctor_finds_the_filters_of_the_bundled_ffmpeg_and_lines_up_its_marks(monkeypatch):
+    monkeypatch.delenv("VAT_FFMPEG", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")  # the bundled imageio-ffmpeg, which has libvmaf
+    done = vat("doctor")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if ": " in line and not line.startswith("vat ")]
+    vmaf = next(line for line in lines if "filter libvmaf" in line)
+    assert vmaf.split()[:3] == ["ok", "filter", "libvmaf:"], vmaf
+    marks = {line.split()[0] for line in lines}
+    assert "ok" in marks and marks <= {"ok", "no", "FAIL"}
+    # every check's name starts in the same column whatever its mark
+    assert len({len(line) - len(line.lstrip()) + len(line.split()[0]) for line in lines}) == 1, lines

@@ -82,8 +82,10 @@ def doctor(args: argparse.Namespace) -> int:
     checks = run_checks()
     console = _console()
     for check in checks:
-        mark = "[green]ok[/]" if check.ok else ("[red]FAIL[/]" if check.required else "[yellow]no[/]")
-        console.print(f"{mark:>14}  {check.name}: {escape(terminal_safe(check.detail))}", highlight=False,
+        word, colour = ("ok", "green") if check.ok else (("FAIL", "red") if check.required else ("no", "yellow"))
+        # padded on the visible word, not on the markup around it, so the names line up
+        mark = " " * (4 - len(word)) + f"[{colour}]{word}[/]"
+        console.print(f"{mark}  {check.name}: {escape(terminal_safe(check.detail))}", highlight=False,
                       soft_wrap=True)
     if can_work(checks):
         console.print("vat can work here.")
