@@ -35,7 +35,8 @@ class RunEvent:
     """Something happened to the plan or to one operation of it.
 
     kind: plan (total, skipped), start, progress (fraction, fps), done, skipped, failed (error),
-    finished (status). `key` names the operation (None for plan-wide events).
+    finished (status). `key` names the operation (None for plan-wide events). `fraction` is the
+    operation's, `overall` the whole plan's (progress, done, failed); neither ever decreases.
     """
 
     kind: str
@@ -49,3 +50,4 @@ class RunEvent:
     done: int | None = None
     failed: int | None = None
     status: str | None = None
+    overall: float | None = None

@@ -57,12 +57,18 @@ class Runner:
         self._running: dict[str, dict] = {}
         self._last_write = 0.0
         self._started = time.monotonic()
+        self._overall = 0.0  # the highest overall fraction shown so far
+
 
     # progress -------------------------------------------------------------------------------
     def _fraction(self) -> float:
+        """Overall progress, never lower than already shown: an operation that is cancelled drops
+        out of the running ones, and what is shown must not go backwards meanwhile."""
         s = self.summary
         running = sum(r.get("fraction") or 0.0 for r in self._running.values())
-        return min(1.0, (s.done + s.skipped + len(s.failed) + running) / max(1, s.total))
+        now = min(1.0, (s.done + s.skipped + len(s.failed) + running) / max(1, s.total))
+        self._overall = max(self._overall, now)
+        return self._overall
 
     def _details(self) -> dict:
         s = self.summary
@@ -82,19 +88,26 @@ class Runner:
 
     def _on_ffmpeg(self, key: str, started: float) -> Callable[[FfmpegProgress], None]:
         def show(event: FfmpegProgress) -> None:
-            fraction = event.fraction
-            eta = None
-            if fraction and fraction > 0.01:
-                spent = time.monotonic() - started
-                eta = spent * (1 - fraction) / fraction
+            if event.fraction is None:
+                return  # nothing to tell (out_time is N/A until ffmpeg has written a frame)
             with self._lock:
+                # ffmpeg's out_time can step back (streams end at different times, the -ss skip):
+                # an operation's bar only moves forward
+                shown = (self._running.get(key) or {}).get("fraction") or 0.0
+                fraction = max(shown, event.fraction)
                 self._running[key] = {"fraction": fraction, "fps": event.fps}
+                overall = self._fraction()
                 now = time.monotonic()
                 write = now - self._last_write >= PROGRESS_WRITE_INTERVAL
                 if write:
                     self._last_write = now
                     details = self._details()
-            self.on_event(RunEvent("progress", key, fraction=fraction, fps=event.fps, eta=eta))
+            eta = None
+            if fraction > 0.01:
+                spent = time.monotonic() - started
+                eta = spent * (1 - fraction) / fraction
+            self.on_event(RunEvent("progress", key, fraction=fraction, fps=event.fps, eta=eta,
+                                   overall=round(overall, 4)))
             if write:
                 try:
                     records.update_session(self.session_id, operation_details=details)
@@ -137,18 +150,20 @@ class Runner:
                 self._running.pop(op.key, None)
                 self.summary.failed[op.key] = message
                 fields = self._progress_fields(None)
+                overall = self._overall
             records.log_operation(self.session_id, op, sequence, "failed", end_time=utc_now(),
                                   duration_seconds=round(time.monotonic() - started, 3), error_details=message)
             records.update_session(self.session_id, **fields)
-            self.on_event(RunEvent("failed", op.key, error=message))
+            self.on_event(RunEvent("failed", op.key, error=message, overall=round(overall, 4)))
             return
         elapsed = time.monotonic() - started
         with self._lock:
             self._running.pop(op.key, None)
             self.summary.done += 1
             fields = self._progress_fields(op.key)
+            overall = self._overall
         records.finish_operation(self.session_id, op, sequence, stat, info, digest, started_wall, elapsed, fields)
-        self.on_event(RunEvent("done", op.key, output=str(op.output)))
+        self.on_event(RunEvent("done", op.key, output=str(op.output), overall=round(overall, 4)))
 
     # the plan -------------------------------------------------------------------------------
     def run(self) -> RunSummary:

@@ -1,0 +1,52 @@
+"""Progress never goes backwards: each operation's fraction and the overall one only move forward,
+and an ffmpeg block without a fraction is not sent as progress."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from core import ffmpeg
+from core.ffmpeg import parse_progress_block
+from core.runner import Runner
+from tests.helpers import json_events, vat
+
+
+@pytest.fixture(scope="module")
+def busy_master(tmp_path_factory) -> Path:
+    """A busy picture at 480x270 for 5 s: long enough to encode that ffmpeg reports progress several times."""
+    path = tmp_path_factory.mktemp("busy") / "busy.mp4"
+    ffmpeg.run(["-f", "lavfi", "-i", "testsrc2=s=480x270:r=25:d=5,noise=alls=6:allf=t", "-c:v", "libx264",
+                "-preset", "ultrafast", "-pix_fmt", "yuv420p", ffmpeg.file_arg(path)])
+    return path
+
+
+def test_a_real_run_reports_fractions_that_never_go_back(busy_master, tmp_path):
+    done = vat("run", busy_master, "--artwork", "Busy", "--out", tmp_path / "out", "--json", "--workers", "2",
+               check=True)
+    events = json_events(done.stdout)
+    progress = [e for e in events if e["event"] == "progress"]
+    assert len(progress) >= 3, progress  # the clip encode was long enough to say something in between
+    assert all(isinstance(e.get("fraction"), float) for e in progress), progress
+    by_key = defaultdict(list)
+    for e in progress:
+        by_key[e["key"]].append(e["fraction"])
+    for key, fractions in by_key.items():
+        assert fractions == sorted(fractions), (key, fractions)
+    overall = [e["overall"] for e in events if e["event"] in ("progress", "done", "failed")]
+    assert overall == sorted(overall) and overall[-1] == 1.0, overall
+
+
+def test_a_block_without_a_fraction_or_a_step_back_moves_no_bar():
+    """ffmpeg's out_time is N/A before the first frame and can step back near the end."""
+    seen = []
+    runner = Runner("no-session", [object(), object()], workers=1, cancel=threading.Event(),
+                    on_event=seen.append)
+    show = runner._on_ffmpeg("clip:s001", started=0.0)
+    for out_time in ("N/A", "2000000", "N/A", "4250000", "3300000", "5000000"):
+        show(parse_progress_block({"out_time_us": out_time, "progress": "continue"}, duration=5.0))
+    assert [e.fraction for e in seen] == [0.4, 0.85, 0.85, 1.0]
+    assert [e.overall for e in seen] == [0.2, 0.425, 0.425, 0.5]
