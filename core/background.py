@@ -9,13 +9,29 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from core import dirs
 from core.lock import holder_pid
 
 
-def worker_log_path(session_id: str):
-    return dirs.ensure(dirs.log_dir() / "workers") / f"{session_id}.log"
+def _worker_log(session_id: str) -> Path:
+    return dirs.log_dir() / "workers" / f"{session_id}.log"
+
+
+def worker_log_path(session_id: str) -> Path:
+    """The session's worker log (its events and stderr; only the one process working on the session
+    writes it, so it is never rotated), its folder made."""
+    dirs.ensure(_worker_log(session_id).parent)
+    return _worker_log(session_id)
+
+
+def remove_worker_log(session_id: str) -> None:
+    """When the session goes (deleted, cleaned up), its worker log goes with it."""
+    try:
+        _worker_log(session_id).unlink(missing_ok=True)
+    except OSError:
+        pass  # an unwritable log folder: nothing more to do about it here
 
 
 # Workers started by this process: polled so that finished ones are reaped, not left as zombies

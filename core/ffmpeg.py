@@ -9,6 +9,7 @@ stderr is kept so a failure can say what went wrong.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -44,7 +45,7 @@ class FfmpegError(VatError):
         super().__init__(f"ffmpeg failed (exit {returncode}): {last}")
 
     def details(self) -> str:
-        return "command: " + " ".join(self.command) + "\n" + "\n".join(self.stderr_tail)
+        return "command: " + shlex.join(self.command) + "\n" + "\n".join(self.stderr_tail)
 
 
 _found: FfmpegBinary | None = None

@@ -1,14 +1,32 @@
-"""Logging to a rotating file in the user log folder; -v adds debug lines on stderr."""
+"""Logging: every vat process (the TUI, its detached workers, headless commands) appends to one
+rotating vat.log in the user log folder; -v adds debug records, on stderr too unless the TUI runs.
+
+Several processes write vat.log at once, and Python's RotatingFileHandler is not safe for that (two
+processes rotating the same file lose or mix records). Rather than one file per process (which
+would scatter one session's story over many files and pile up), SharedRotatingFileHandler takes an
+flock around each write and the rotation, and reopens the file another process has rotated away.
+vat is POSIX-only already (fcntl, SIGHUP, process groups).
+"""
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import logging.handlers
+import os
+import sys
+from pathlib import Path
 
 from core import dirs
 from core.text import terminal_safe
 
 LOG_FILE_NAME = "vat.log"
+MAX_BYTES = 2_000_000
+BACKUP_COUNT = 5
+FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+
+_installed: list[logging.Handler] = []  # what setup_logging added to the root logger
+_said_unwritable = False
 
 
 class _SafeFormatter(logging.Formatter):
@@ -19,18 +37,103 @@ class _SafeFormatter(logging.Formatter):
         return terminal_safe(super().formatMessage(record))
 
 
-def setup_logging(verbose: bool = False) -> None:
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A RotatingFileHandler that several processes may share: an exclusive flock on a lock file
+    beside the log serialises writes and rotation between processes (the handler's own lock already
+    does so between threads)."""
+
+    def __init__(self, path: Path, max_bytes: int = MAX_BYTES, backup_count: int = BACKUP_COUNT):
+        super().__init__(path, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8")
+        self._lock_file = open(f"{path}.lock", "a")  # noqa: SIM115 (held for the handler's life)
+
+    def _rotated_away(self) -> bool:
+        """True when another process renamed the file this stream writes to."""
+        try:
+            return os.fstat(self.stream.fileno()).st_ino != os.stat(self.baseFilename).st_ino
+        except FileNotFoundError:
+            return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        except (OSError, ValueError):
+            self.handleError(record)
+            return
+        try:
+            if self.stream is not None and self._rotated_away():
+                self.stream.close()
+                self.stream = None  # reopened (at the new vat.log) by the emit below
+            super().emit(record)  # checks the size and rotates under the same lock
+        finally:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):  # a full disk, a folder gone: said once, not a traceback per record
+            _say_unwritable(Path(self.baseFilename).parent, error.strerror or str(error))
+        else:
+            super().handleError(record)
+
+    def close(self) -> None:
+        super().close()
+        self._lock_file.close()
+
+
+class TerminalHandler(logging.StreamHandler):
+    """The -v handler on stderr: the TUI detaches it while it owns the terminal (pause_terminal)."""
+
+
+def _say_unwritable(folder: Path, why: str) -> None:
+    global _said_unwritable
+    if not _said_unwritable:
+        _said_unwritable = True
+        print(f"vat: cannot write the log in {folder}: {why}; going on without a log file", file=sys.stderr)
+
+
+def setup_logging(verbosity: int = 0) -> None:
+    """Root logger: INFO, or DEBUG with -v; peewee's SQL statements (DEBUG) only with -vv.
+
+    Calling it again replaces what an earlier call installed (tests call the CLI in-process)."""
+    stop_logging()
     root = logging.getLogger()
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    fmt = _SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root.setLevel(logging.DEBUG if verbosity else logging.INFO)
+    logging.getLogger("peewee").setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO)
+    fmt = _SafeFormatter(FORMAT)
+    folder = dirs.log_dir()
     try:
-        folder = dirs.ensure(dirs.log_dir())
-        handler = logging.handlers.RotatingFileHandler(folder / LOG_FILE_NAME, maxBytes=2_000_000, backupCount=5)
+        dirs.ensure(folder)
+        handlers: list[logging.Handler] = [SharedRotatingFileHandler(folder / LOG_FILE_NAME)]
+    except OSError as exc:
+        _say_unwritable(folder, exc.strerror or str(exc))  # the work goes on; `vat doctor` says it too
+        handlers = []
+    if verbosity:
+        handlers.append(TerminalHandler(sys.stderr))
+    for handler in handlers:
         handler.setFormatter(fmt)
         root.addHandler(handler)
-    except OSError:
-        pass  # an unwritable log folder must not stop the work; `vat doctor` reports it
-    if verbose:
-        err = logging.StreamHandler()
-        err.setFormatter(fmt)
-        root.addHandler(err)
+        _installed.append(handler)
+
+
+def stop_logging() -> None:
+    root = logging.getLogger()
+    while _installed:
+        handler = _installed.pop()
+        root.removeHandler(handler)
+        handler.close()
+
+
+def pause_terminal() -> list[logging.Handler]:
+    """Detach the handlers that write to the terminal (the TUI draws there); give them back to
+    resume_terminal afterwards."""
+    root = logging.getLogger()
+    paused = [h for h in root.handlers if isinstance(h, TerminalHandler)]
+    for handler in paused:
+        root.removeHandler(handler)
+    return paused
+
+
+def resume_terminal(paused: list[logging.Handler]) -> None:
+    root = logging.getLogger()
+    for handler in paused:
+        if handler not in root.handlers:
+            root.addHandler(handler)

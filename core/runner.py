@@ -19,6 +19,7 @@ from core import execute, records
 from core.errors import Cancelled, VatError
 from core.events import FfmpegProgress, RunEvent
 from core.execute import Context, temporary_path
+from core.ffmpeg import FfmpegError
 from core.plan import Operation
 from core.records import sha256_of
 from core.verify import verify
@@ -145,7 +146,10 @@ class Runner:
         except Exception as exc:  # any failure of one operation is recorded; the others go on
             _remove(tmp)
             message = exc.message if isinstance(exc, VatError) else f"{type(exc).__name__}: {exc}"
-            log.error("operation %s failed: %s", op.key, message, exc_info=not isinstance(exc, VatError))
+            if isinstance(exc, FfmpegError):  # the whole command and what ffmpeg said, to reproduce it
+                log.error("operation %s failed: %s\n%s", op.key, message, exc.details())
+            else:
+                log.error("operation %s failed: %s", op.key, message, exc_info=not isinstance(exc, VatError))
             with self._lock:
                 self._running.pop(op.key, None)
                 self.summary.failed[op.key] = message

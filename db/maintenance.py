@@ -7,7 +7,7 @@ instant (datetime('now') could move on between two statements).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import BadInput, EnvironmentProblem
@@ -23,6 +23,8 @@ class CleanupResult:
     sessions: int
     operations: int
     files: int
+    # which sessions went, for the caller to remove what lives outside the database (their logs)
+    session_ids: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def cleanup_sessions(days: float = 30) -> CleanupResult:
         operations = OperationLog.delete().where(OperationLog.session.in_(session_ids)).execute()
         files = FileRegistry.delete().where(FileRegistry.session.in_(session_ids)).execute()
         sessions = ProcessingState.delete().where(ProcessingState.session_id.in_(session_ids)).execute()
-    return CleanupResult(sessions, operations, files)
+    return CleanupResult(sessions, operations, files, tuple(session_ids))
 
 
 def archive_history(days: float = 90) -> int:

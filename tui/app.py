@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gc
 import importlib
+import logging
 from collections.abc import Iterable
 from functools import partial
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.logging import TextualHandler
 from textual.screen import Screen
 
+from core import logs
 from core.errors import VatError
 from core.text import terminal_safe
 from tui.safe_text import markup_safe
@@ -40,8 +43,27 @@ class VatApp(App[int]):
         super().__init__()
         self.cursor_blink = cursor_blink  # tests turn it off: snapshots must not depend on the blink phase
         self.started_here: set[str] = set()  # sessions this TUI started processing (quit asks about them)
+        self._terminal_log: list[logging.Handler] = []
+        self._textual_log: logging.Handler | None = None
+
+    def _log_away_from_the_terminal(self) -> None:
+        """-v's stderr handler would write over the screen: while the app runs, records go to the
+        log file and, with -v, to Textual's own handler (seen with `textual console`)."""
+        self._terminal_log = logs.pause_terminal()
+        if self._terminal_log:
+            self._textual_log = TextualHandler(stderr=False)  # a thread outside the app's context: file only
+            self._textual_log.setFormatter(logging.Formatter(logs.FORMAT))
+            logging.getLogger().addHandler(self._textual_log)
+
+    def on_unmount(self) -> None:
+        if self._textual_log is not None:
+            logging.getLogger().removeHandler(self._textual_log)
+            self._textual_log = None
+        logs.resume_terminal(self._terminal_log)
+        self._terminal_log = []
 
     def on_mount(self) -> None:
+        self._log_away_from_the_terminal()
         self.push_screen(SessionsScreen())  # pushed (not the default screen) so its CSS_PATH loads
         # The ~100k objects alive after start-up (Textual, Rich, PyAV) never die: out of the collector's
         # sight, full collections stop pausing keys for up to 150 ms (bench/picker.py).

@@ -32,7 +32,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="vat", description="Video Archive Tool: master video to organised, web-ready archive.")
     parser.add_argument("--version", action="version", version=f"vat {_version()}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr too")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="debug records in the log, and on stderr outside the TUI; -vv adds the SQL statements")
     parser.add_argument("--db", metavar="PATH", help="database file (default: user data folder; env VAT_DB)")
     parser.add_argument("--resume", nargs="?", const="", metavar="SESSION",
                         help="resume the most recent resumable session (or SESSION) headless")

@@ -104,7 +104,11 @@ def db(args: argparse.Namespace) -> int:
         result = maintenance.optimize()
         print(f"database vacuumed, analysed and reindexed: {result.bytes_before:,} -> {result.bytes_after:,} bytes")
     else:
+        from core.background import remove_worker_log
+
         removed = maintenance.cleanup_sessions()
+        for session_id in removed.session_ids:
+            remove_worker_log(session_id)
         archived = maintenance.archive_history()
         print(f"removed {removed.sessions} stale incomplete sessions ({removed.operations} log rows, "
               f"{removed.files} file records); archived {archived} old history rows")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.background import running_pid
+from core.background import remove_worker_log, running_pid
 from db.connection import database
 from db.models import (COMPLETED, FAILED, FileRegistry, OperationLog, ProcessingState, ProjectHistory,
                        ProjectHistoryArchive)
@@ -87,6 +87,7 @@ def delete_session(session_id: str, remove_outputs: bool = False) -> int:
         for model in (OperationLog, FileRegistry, ProjectHistory, ProjectHistoryArchive):
             model.delete().where(model.session == session_id).execute()
         ProcessingState.delete().where(ProcessingState.session_id == session_id).execute()
+    remove_worker_log(session_id)
     return removed
 
 
