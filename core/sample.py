@@ -11,9 +11,11 @@ import argparse
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from core import dirs, ffmpeg
+from core.events import FfmpegProgress
 
 SIZE = "1280x720"
 RATE = 25
@@ -33,10 +35,26 @@ def sample_path() -> Path:
     return dirs.cache_dir() / "sample" / "vat_sample_30s_720p.mp4"
 
 
-def make_sample(path: Path | None = None) -> Path:
+def _tenths_printer() -> Callable[[FfmpegProgress], None]:
+    """The half minute of encoding in tenths, one line each (a pipe reads it as well as a terminal)."""
+    shown = 0
+
+    def show(event: FfmpegProgress) -> None:
+        nonlocal shown
+        if event.fraction is not None and int(event.fraction * 10) > shown:
+            shown = int(event.fraction * 10)
+            print(f"  {10 * shown}%", flush=True)
+
+    return show
+
+
+def make_sample(path: Path | None = None, *, verbose: bool = False) -> Path:
     path = path or sample_path()
     if path.exists() and path.stat().st_size > 0:
         return path
+    if verbose:
+        print(f"making the sample video once ({sum(s for _, s in SHOTS)} s of {SIZE}, about half a minute): "
+              f"{path}", flush=True)
     dirs.ensure(path.parent)
     parts, labels = [], ""
     for i, (source, seconds) in enumerate(SHOTS):
@@ -50,6 +68,7 @@ def make_sample(path: Path | None = None) -> Path:
          "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-g", "50",
          "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", ffmpeg.file_arg(partial)],
         duration=total,
+        on_progress=_tenths_printer() if verbose else None,
     )
     os.replace(partial, path)
     return path
@@ -59,13 +78,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.sample", description=__doc__)
     parser.add_argument("--run", action="store_true", help="run vat's main job on the sample")
     args = parser.parse_args(argv)
-    path = make_sample()
+    path = make_sample(verbose=True)
     print(f"sample video: {path}", flush=True)
     if not args.run:
         return 0
+    from db.connection import db_file
+
     vat = Path(sys.executable).with_name("vat")
     out = dirs.cache_dir() / "demo-archive"
-    print(f"archiving it into {out} (the scenes, then every operation):", flush=True)
+    print(f"the demo writes to your own vat folders: the archive into {out} (the cache folder), its\n"
+          f"session and history into the database {db_file()} (VAT_DB=FILE uses another one)", flush=True)
+    print("the scenes, then every operation:", flush=True)
     if subprocess.call([str(vat), "detect", str(path)]) != 0:
         return 1
     return subprocess.call([str(vat), "run", str(path), "--artwork", "vat sample", "--out", str(out)])
