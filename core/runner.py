@@ -60,7 +60,6 @@ class Runner:
         self._started = time.monotonic()
         self._overall = 0.0  # the highest overall fraction shown so far
 
-
     # progress -------------------------------------------------------------------------------
     def _fraction(self) -> float:
         """Overall progress, never lower than already shown: an operation that is cancelled drops
