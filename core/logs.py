@@ -31,10 +31,10 @@ _said_unwritable = False
 
 class _SafeFormatter(logging.Formatter):
     """Log lines quote file and artwork names: their control characters are escaped (read on a
-    terminal, with -v or `tail`); a traceback's own line breaks stay."""
+    terminal, with -v or `tail`); line breaks stay (a traceback, an ffmpeg command and its stderr)."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        return terminal_safe(super().formatMessage(record))
+        return "\n".join(terminal_safe(line) for line in super().formatMessage(record).split("\n"))
 
 
 class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
