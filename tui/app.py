@@ -135,13 +135,13 @@ class VatApp(App[int]):
             yield SystemCommand(title, f"Open the {title.lower()} screen", partial(self.action_open, which))
         yield SystemCommand("Help", "Keys of this screen", self.action_help)
         seen = {"quit", "help", "app.open('presets')", "app.open('history')", "app.open('settings')"}
-        for _key, bindings in screen._bindings.key_to_bindings.items():
-            for binding in bindings:
-                if binding.description and binding.action not in seen:
-                    seen.add(binding.action)
-                    key = self.get_key_display(binding)
-                    yield SystemCommand(binding.description, f"{key} on this screen",
-                                        partial(screen.run_action, binding.action))
+        for active in screen.active_bindings.values():  # what the screen's keys do now (Textual's public view)
+            binding = active.binding
+            if active.node is screen and binding.description and binding.action not in seen:
+                seen.add(binding.action)
+                key = self.get_key_display(binding)
+                yield SystemCommand(binding.description, f"{key} on this screen",
+                                    partial(screen.run_action, binding.action))
         yield from super().get_system_commands(screen)
 
 

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.app import App, ComposeResult
+from textual.binding import ActiveBinding, Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
-def key_table(app, sources) -> Table:
-    """One row per action: all its keys, its description. Bindings without a description are skipped,
-    and so are those whose key a priority binding of another source takes first (the table's enter)."""
+def key_table(app: App, bindings: Iterable[ActiveBinding]) -> Table:
+    """One row per action: all its keys, its description. Bindings without a description are skipped.
+    `bindings` come from Screen.active_bindings, which has already given each key to the binding that
+    takes it (a priority binding over the table's enter) and left out the actions the screen disables."""
     rows: dict[tuple[str, str], list[str]] = {}
-    taken = {key: node for node in sources for key, bindings in node._bindings.key_to_bindings.items()
-             if any(binding.priority for binding in bindings)}
-    for node in sources:
-        for key, bindings in node._bindings.key_to_bindings.items():
-            for binding in bindings:
-                if not binding.description or taken.get(key, node) is not node:
-                    continue
-                keys = rows.setdefault((binding.description, binding.action), [])
-                shown = app.get_key_display(Binding(key, binding.action))
-                if shown not in keys:
-                    keys.append(shown)
+    for active in bindings:
+        binding = active.binding
+        if not binding.description:
+            continue
+        keys = rows.setdefault((binding.description, binding.action), [])
+        shown = app.get_key_display(Binding(binding.key, binding.action))
+        if shown not in keys:
+            keys.append(shown)
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
     table.add_column("keys", style="bold", no_wrap=True)
     table.add_column("action")
@@ -53,9 +53,14 @@ class HelpScreen(ModalScreen[None]):
             if text:  # written with line breaks for the source: one paragraph per blank line, wrapped here
                 paragraphs = [" ".join(part.split()) for part in text.split("\n\n")]
                 yield Static("\n\n".join(paragraphs), id="help-text", markup=False)
-            yield Static(key_table(self.app, [target, *sources]), id="help-screen-keys")
-            yield Static(Text("Everywhere", style="bold"), classes="help-heading")
-            yield Static(key_table(self.app, [self.app]), id="help-app-keys")
+            active = list(target.active_bindings.values())
+            # The screen's keys first, then those of the focused widgets from the outside in.
+            here = [binding for node in [target, *sources] for binding in active if binding.node is node]
+            yield Static(key_table(self.app, here), id="help-screen-keys")
+            everywhere = [binding for binding in active if binding.node is self.app]
+            if everywhere:  # none on a modal screen: the app's keys do not reach past it
+                yield Static(Text("Everywhere", style="bold"), classes="help-heading")
+                yield Static(key_table(self.app, everywhere), id="help-app-keys")
             yield Static("ctrl+p opens the command palette: every screen and action by name.  "
                          "escape closes this help.", classes="help-hint", markup=False)
 
