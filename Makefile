@@ -1,24 +1,45 @@
-# make demo / make test each (re)create .venv when pyproject.toml changed, then run.
+# make demo / make test each (re)create .venv when pyproject.toml or constraints.txt changed, then run.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test clean
+.PHONY: demo test test-fast lint man clean
 
-$(STAMP): pyproject.toml
-	@echo "==> installing vat and its dependencies into $(VENV) (once, or after pyproject.toml changes; about a minute and a half)"
+# constraints.txt: the exact versions the snapshots were made with (see its header).
+$(STAMP): pyproject.toml constraints.txt
+	@echo "==> installing vat and its dependencies into $(VENV) (once, or after pyproject.toml or constraints.txt changes; about a minute and a half)"
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -e '.[test]'
+	$(VENV)/bin/pip install -c constraints.txt -e '.[test,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	@echo "==> demo: a 30 s sample video, its scenes, then vat's whole job on it"
 	$(VENV)/bin/python -m core.sample --run
 
+# Everything, with a coverage summary (files not fully covered, least covered first).
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q --cov --cov-report=term
+
+# Everything but the long end-to-end tests (marked slow): the quick check while working.
+test-fast: $(STAMP)
+	$(VENV)/bin/python -m pytest -q -m "not slow"
+
+# Fails on any finding: ruff's lint rules and formatting, mypy's types (settings in pyproject.toml).
+# All three run, so that one run lists every finding.
+lint: $(STAMP)
+	status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	$(VENV)/bin/mypy || status=1; \
+	exit $$status
+
+# The man page, generated from the command-line parser.
+man: $(STAMP)
+	mkdir -p build/man
+	$(VENV)/bin/python -m tui.manpage > build/man/vat.1
+	@echo "wrote build/man/vat.1 (read it with: man -l build/man/vat.1)"
 
 clean:
 	rm -rf $(VENV) build *.egg-info
