@@ -9,6 +9,7 @@ import sys
 
 from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, VatError
 from core.text import terminal_safe
+from tui.completion import SHELLS
 
 log = logging.getLogger("vat")
 
@@ -70,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     dbcmd = sub.add_parser("db", help="database maintenance")
     dbcmd.add_argument("action", choices=["backup", "vacuum", "cleanup"])
 
+    completion = sub.add_parser("completion", help="print a shell completion script (bash, zsh, fish)",
+                                epilog="bash: add 'source <(vat completion bash)' to ~/.bashrc; zsh: save it as "
+                                "_vat in a folder of $fpath; fish: save it as ~/.config/fish/completions/vat.fish")
+    completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help="one of: " + ", ".join(SHELLS))
+
     return parser
 
 
@@ -110,6 +116,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return detect_only(args)
         return headless.resume(args)
+    if args.command == "completion":
+        from tui.completion import print_completion
+
+        return print_completion(args.shell)
     if args.command is None:
         from tui.app import run_app
 
