@@ -47,6 +47,7 @@ def session_rows():
     return ProcessingState, OperationLog, FileRegistry
 
 
+@pytest.mark.slow
 def test_sigkill_at_several_points_then_resume_completes(cut_video, tmp_path):
     out = tmp_path / "out"
     root = out / "26-11-23_Kill_Test"

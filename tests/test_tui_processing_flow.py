@@ -197,6 +197,7 @@ async def start_from_the_sessions_screen(pilot, session_id: str) -> None:
 # --- 1. the whole job from the keyboard -----------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_the_whole_job_from_the_keyboard_at_80x24(cut_video, tmp_path):
     app = create_app(cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -262,6 +263,7 @@ def pause_midway(session_id: str) -> None:
     assert row.status == "paused" and 3 <= row.completed_operations < row.total_operations
 
 
+@pytest.mark.slow
 async def test_enter_resumes_a_paused_session_in_the_background(slow_video, tmp_path, one_worker):
     session_id = slow_session(slow_video, tmp_path)
     pause_midway(session_id)
@@ -289,6 +291,7 @@ def identities(paths) -> dict[str, tuple[int, int]]:
 # --- 3. cancelling from the Processing screen ----------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_c_pauses_cleanly_and_r_resumes(slow_video, tmp_path, one_worker):
     session_id = slow_session(slow_video, tmp_path)
     root = Path(session(session_id).output_path)
@@ -349,6 +352,7 @@ def pid_alive(pid: int) -> bool:
 # --- 4. quitting while the work runs --------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video, tmp_path, one_worker):
     session_id = slow_session(slow_video, tmp_path)
     app = create_app(cursor_blink=False)
@@ -375,6 +379,7 @@ async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video, t
     assert_complete_slow_archive(session_id)
 
 
+@pytest.mark.slow
 async def test_quitting_with_nothing_running_exits_at_once(slow_video, tmp_path, one_worker):
     session_id = slow_session(slow_video, tmp_path)
     pause_midway(session_id)  # a session that could run, but does not
@@ -413,6 +418,7 @@ class Tmux:
         return text in self.screen()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 async def test_the_work_survives_the_terminal_being_killed(slow_video, tmp_path, one_worker):
     session_id = slow_session(slow_video, tmp_path)

@@ -1,0 +1,37 @@
+"""The suite's own setup: a per-test timeout, and `make test-fast` leaving out the long end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_hanging_test_times_out(request: pytest.FixtureRequest):
+    assert request.config.pluginmanager.hasplugin("timeout"), "pytest-timeout is not installed"
+    assert int(request.config.getini("timeout")) == 300
+
+
+def collected(marker: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           "-m", marker, "tests"], capture_output=True, text=True, cwd=ROOT, env=os.environ.copy(),
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {line.split("[")[0] for line in done.stdout.splitlines() if "::" in line}
+
+
+def test_make_test_fast_leaves_out_the_kill_loops_and_the_long_jobs():
+    makefile = (ROOT / "Makefile").read_text()
+    fast = re.search(r"^test-fast:.*\n\t(.*)$", makefile, re.M)
+    assert fast and '-m "not slow"' in fast.group(1)
+    slow = collected("slow")
+    assert "tests/test_resume.py::test_sigkill_at_several_points_then_resume_completes" in slow
+    assert "tests/test_tui_processing_flow.py::test_c_pauses_cleanly_and_r_resumes" in slow
+    assert "tests/test_tui_processing_flow.py::test_the_whole_job_from_the_keyboard_at_80x24" in slow
+    assert "tests/test_resume.py::test_sigterm_pauses_cleanly_and_exits_130" not in slow  # one signal: quick
