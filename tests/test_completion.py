@@ -19,12 +19,18 @@ SUBCOMMANDS = [command.name for command in subcommands(build_parser())]
 
 
 def vat(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=os.environ.copy(), timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=os.environ.copy(),
+        timeout=60,
+    )
 
 
 @pytest.fixture(scope="module")
-def bash_script(tmp_path_factory) -> Path:
+def bash_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = vat("completion", "bash")
     assert done.returncode == 0, done.stderr
     path = tmp_path_factory.mktemp("completion") / "vat.bash"
@@ -39,18 +45,24 @@ def complete(script: Path, line: str, cwd: Path = ROOT) -> list[str]:
         ' COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="$2"; COMP_POINT=${#2};'
         ' _shtab_vat vat; printf "%s\\n" "${COMPREPLY[@]}"'
     )
-    done = subprocess.run(["bash", "-c", program, "bash", str(script), line], capture_output=True, text=True,
-                          cwd=cwd, timeout=30, check=True)
+    done = subprocess.run(
+        ["bash", "-c", program, "bash", str(script), line],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=30,
+        check=True,
+    )
     return [word for word in done.stdout.splitlines() if word]
 
 
-def test_bash_accepts_the_script(bash_script):
+def test_bash_accepts_the_script(bash_script: Path) -> None:
     done = subprocess.run(["bash", "-n", str(bash_script)], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert "complete " in bash_script.read_text() and "vat" in bash_script.read_text()
 
 
-def test_bash_completes_the_subcommands_options_and_choices(bash_script):
+def test_bash_completes_the_subcommands_options_and_choices(bash_script: Path) -> None:
     assert {"run", "detect", "doctor", "db", "completion"} <= set(SUBCOMMANDS)
     assert sorted(complete(bash_script, "vat ")) == sorted(SUBCOMMANDS)
     assert complete(bash_script, "vat run --enc") == ["--encoder"]
@@ -59,16 +71,20 @@ def test_bash_completes_the_subcommands_options_and_choices(bash_script):
     assert sorted(complete(bash_script, "vat completion ")) == ["bash", "fish", "zsh"]
 
 
-def test_bash_completes_paths_where_vat_expects_them(bash_script, tmp_path):
+def test_bash_completes_paths_where_vat_expects_them(bash_script: Path, tmp_path: Path) -> None:
     (tmp_path / "masters").mkdir()
     (tmp_path / "master.mov").write_bytes(b"")
     assert sorted(complete(bash_script, "vat detect ", cwd=tmp_path)) == ["master.mov", "masters"]
     assert complete(bash_script, "vat run master.mov --out ", cwd=tmp_path) == ["masters"]  # folders only
 
 
-def test_zsh_and_fish_scripts_offer_every_subcommand_and_option():
-    options = {option for action in all_arguments(build_parser()) for option in action.option_strings
-               if option.startswith("--")}
+def test_zsh_and_fish_scripts_offer_every_subcommand_and_option() -> None:
+    options = {
+        option
+        for action in all_arguments(build_parser())
+        for option in action.option_strings
+        if option.startswith("--")
+    }
     for shell, header in (("zsh", "#compdef vat"), ("fish", "complete -c vat")):
         done = vat("completion", shell)
         assert done.returncode == 0, done.stderr
@@ -79,7 +95,7 @@ def test_zsh_and_fish_scripts_offer_every_subcommand_and_option():
             assert option in done.stdout if shell == "zsh" else f"-l {option[2:]}" in done.stdout, f"{shell}: {option}"
 
 
-def test_an_unknown_shell_is_refused_in_one_line():
+def test_an_unknown_shell_is_refused_in_one_line() -> None:
     done = vat("completion", "tcsh")
     assert done.returncode == EXIT_BAD_INPUT
     assert done.stdout == "" and done.stderr.count("\n") == 1 and "tcsh" in done.stderr

@@ -51,23 +51,23 @@ def undeclared(folders: list[str], declared: list[Requirement]) -> list[str]:
     return missing
 
 
-def test_the_code_imports_only_what_pyproject_declares():
+def test_the_code_imports_only_what_pyproject_declares() -> None:
     assert "cv2" in imported_top_level(["core"])  # the check sees direct imports of a transitive package
     assert undeclared(["core", "db", "tui"], RUNTIME) == []
 
 
-def test_the_tests_import_only_what_pyproject_declares():
+def test_the_tests_import_only_what_pyproject_declares() -> None:
     assert undeclared(["tests"], RUNTIME + EXTRAS["test"]) == []
 
 
-def test_every_runtime_dependency_has_a_floor_and_a_ceiling():
+def test_every_runtime_dependency_has_a_floor_and_a_ceiling() -> None:
     for req in RUNTIME:
         operators = {spec.operator for spec in req.specifier}
         assert ">=" in operators and "<" in operators, f"{req}: needs >= and <"
 
 
-def test_ranges_that_match_the_code():
-    ranges = {canonicalize_name(r.name): r.specifier for r in RUNTIME}
+def test_ranges_that_match_the_code() -> None:
+    ranges = {str(canonicalize_name(r.name)): r.specifier for r in RUNTIME}
     # 0.6 lacks the detector API core/scenes.py uses; the TUI is written against Textual 8.
     assert "0.6.6" not in ranges["scenedetect-headless"] and "0.7.2" in ranges["scenedetect-headless"]
     assert "0.8.0" not in ranges["scenedetect-headless"]
@@ -87,13 +87,15 @@ def constraints() -> dict[str, str]:
     return pins
 
 
-def test_published_extras_pin_nothing_exactly():
+def test_published_extras_pin_nothing_exactly() -> None:
     for name, reqs in EXTRAS.items():
         for req in reqs:
-            assert not any(spec.operator in ("==", "===") for spec in req.specifier), f"[{name}] {req}: pin it in constraints.txt"
+            assert not any(spec.operator in ("==", "===") for spec in req.specifier), (
+                f"[{name}] {req}: pin it in constraints.txt"
+            )
 
 
-def test_constraints_pin_every_declared_package_inside_its_range():
+def test_constraints_pin_every_declared_package_inside_its_range() -> None:
     pins = constraints()
     for req in RUNTIME + [r for reqs in EXTRAS.values() for r in reqs]:
         name = canonicalize_name(req.name)
@@ -105,14 +107,14 @@ def test_constraints_pin_every_declared_package_inside_its_range():
 SNAPSHOT_PACKAGES = ("textual", "rich", "rich-pixels", "av", "pillow", "imageio-ffmpeg", "pytest-textual-snapshot")
 
 
-def test_the_snapshot_packages_installed_are_the_pinned_ones():
+def test_the_snapshot_packages_installed_are_the_pinned_ones() -> None:
     """Otherwise the snapshot tests fail for a reason this message names (make test rebuilds the venv)."""
     pins = constraints()
     for name in SNAPSHOT_PACKAGES:
         assert importlib.metadata.version(name) == pins[name], f"{name}: not the version in constraints.txt"
 
 
-def test_make_test_and_ci_install_from_the_constraints():
+def test_make_test_and_ci_install_from_the_constraints() -> None:
     makefile = (ROOT / "Makefile").read_text()
     stamp_rule = re.search(r"^\$\(STAMP\):(.*)$", makefile, re.M)
     assert stamp_rule and "constraints.txt" in stamp_rule.group(1).split(), "the venv must rebuild when it changes"

@@ -21,13 +21,19 @@ ROOT = Path(__file__).resolve().parent.parent
 def make_man_page() -> str:
     """What `make man` runs (see the Makefile's man target)."""
     assert "-m tui.manpage > build/man/vat.1" in (ROOT / "Makefile").read_text()
-    done = subprocess.run([sys.executable, "-m", "tui.manpage"], capture_output=True, text=True, cwd=ROOT,
-                          env=os.environ.copy(), timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.manpage"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=os.environ.copy(),
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
-def test_the_man_page_names_every_command_and_option():
+def test_the_man_page_names_every_command_and_option() -> None:
     page = make_man_page()
     parser = build_parser()
     assert page.startswith(".TH VAT 1 ")
@@ -43,7 +49,7 @@ def test_the_man_page_names_every_command_and_option():
         assert f".TP\n\\fB{code}\\fR\n" in page
 
 
-def test_roff_control_characters_in_help_are_escaped():
+def test_roff_control_characters_in_help_are_escaped() -> None:
     parser = build_parser()
     parser.description = ".SH not a heading \\ nor an escape"
     subcommands(parser)[0].parser.epilog = "'not a request either"
@@ -53,9 +59,10 @@ def test_roff_control_characters_in_help_are_escaped():
 
 
 @pytest.mark.skipif(shutil.which("groff") is None, reason="groff is not installed")
-def test_groff_reads_the_man_page_without_warnings(tmp_path):
+def test_groff_reads_the_man_page_without_warnings(tmp_path: Path) -> None:
     path = tmp_path / "vat.1"
     path.write_text(make_man_page())
-    done = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", str(path)], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        ["groff", "-man", "-Tutf8", "-ww", "-z", str(path)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and done.stderr == "", done.stderr

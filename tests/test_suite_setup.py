@@ -13,20 +13,25 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_a_hanging_test_times_out(request: pytest.FixtureRequest):
+def test_a_hanging_test_times_out(request: pytest.FixtureRequest) -> None:
     assert request.config.pluginmanager.hasplugin("timeout"), "pytest-timeout is not installed"
     assert int(request.config.getini("timeout")) == 300
 
 
 def collected(marker: str) -> set[str]:
-    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-                           "-m", marker, "tests"], capture_output=True, text=True, cwd=ROOT, env=os.environ.copy(),
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-m", marker, "tests"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=os.environ.copy(),
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return {line.split("[")[0] for line in done.stdout.splitlines() if "::" in line}
 
 
-def test_make_test_fast_leaves_out_the_kill_loops_and_the_long_jobs():
+def test_make_test_fast_leaves_out_the_kill_loops_and_the_long_jobs() -> None:
     makefile = (ROOT / "Makefile").read_text()
     fast = re.search(r"^test-fast:.*\n\t(.*)$", makefile, re.M)
     assert fast and '-m "not slow"' in fast.group(1)

@@ -24,5 +24,5 @@ def private_uses(folder: str) -> list[str]:
     return found
 
 
-def test_tui_and_bench_use_no_private_textual_attributes():
+def test_tui_and_bench_use_no_private_textual_attributes() -> None:
     assert private_uses("tui") + private_uses("bench") == []

@@ -20,8 +20,9 @@ def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
     try:
         import shtab
     except ImportError as exc:  # a dependency of vat: only a broken install lacks it
-        raise EnvironmentProblem(f"cannot write a {shell} completion script: {exc.name} is not installed "
-                                 "(reinstall vat)") from exc
+        raise EnvironmentProblem(
+            f"cannot write a {shell} completion script: {exc.name} is not installed (reinstall vat)"
+        ) from exc
 
     for action in all_arguments(parser):
         if action.dest in _FILE_ARGUMENTS or action.metavar in _FILE_METAVARS:

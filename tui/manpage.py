@@ -100,10 +100,13 @@ def manpage(parser: argparse.ArgumentParser, version: str) -> str:
         ".SH COMMANDS",
     ]
     for command in commands:
-        positionals = " ".join(f"\\fI{literal(metavar(a))}\\fR" for a in arguments(command.parser)
-                               if not a.option_strings)
-        lines += [f'.SS "{literal(command.parser.prog)}"' + (f" {positionals}" if positionals else ""),
-                  text(command.help or command.parser.description or "")]
+        positionals = " ".join(
+            f"\\fI{literal(metavar(a))}\\fR" for a in arguments(command.parser) if not a.option_strings
+        )
+        lines += [
+            f'.SS "{literal(command.parser.prog)}"' + (f" {positionals}" if positionals else ""),
+            text(command.help or command.parser.description or ""),
+        ]
         lines += options(command.parser, skip_help=True)
         if command.parser.epilog:
             lines += [".PP", text(command.parser.epilog)]
