@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,8 +111,9 @@ MAKERS = {
 
 
 def temporary_path(final: Path) -> Path:
-    """Beside the final file (same filesystem, so the rename is atomic), hidden, same extension."""
-    return final.with_name(f".{final.stem}.vat-part{final.suffix}")
+    """Beside the final file (same filesystem, so the rename is atomic), hidden, same extension, and
+    unique to this process and call: two writers can never share a temporary file."""
+    return final.with_name(f".{final.stem}.vat-part-{os.getpid()}-{secrets.token_hex(4)}{final.suffix}")
 
 
 def is_temporary(path: Path) -> bool:

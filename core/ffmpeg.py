@@ -60,6 +60,7 @@ def find_ffmpeg(refresh: bool = False) -> FfmpegBinary:
     if override:
         if not (os.path.isfile(override) and os.access(override, os.X_OK)):
             raise EnvironmentProblem(f"VAT_FFMPEG={override}: not an executable file")
+        _check_is_ffmpeg(override)
         _found = FfmpegBinary(override, "VAT_FFMPEG")
         return _found
     on_path = shutil.which("ffmpeg")
@@ -74,6 +75,18 @@ def find_ffmpeg(refresh: bool = False) -> FfmpegBinary:
         raise EnvironmentProblem(f"no ffmpeg found (VAT_FFMPEG, PATH, imageio-ffmpeg): {exc}") from exc
     _found = FfmpegBinary(bundled, "bundled")
     return _found
+
+
+def _check_is_ffmpeg(path: str) -> None:
+    """`-version` once: any executable (/bin/false, a script) must not get as far as the first encode."""
+    try:
+        done = subprocess.run([path, "-version"], stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise EnvironmentProblem(f"VAT_FFMPEG={path}: not an ffmpeg (it does not run: {exc})") from None
+    first = done.stdout.decode("utf-8", "replace").strip().splitlines()[:1]
+    if done.returncode != 0 or not first or not first[0].startswith("ffmpeg version"):
+        said = first[0][:60] if first else f"exit {done.returncode}, no output"
+        raise EnvironmentProblem(f"VAT_FFMPEG={path}: not an ffmpeg (`-version` gave: {said})")
 
 
 def _number(value: str | None) -> float | None:

@@ -17,19 +17,34 @@ def row_to_preset(row: UserPreset) -> Preset:
 
 
 def ensure_builtin_presets() -> None:
-    """Insert the built-in presets that are missing and refresh changed ones (idempotent)."""
-    with database.atomic():
-        for preset in BUILTIN_PRESETS:
-            fields = dict(preset_name=preset.preset_name, description=preset.description,
-                          stills_hq_settings=preset.stills_hq, stills_web_settings=preset.stills_web,
-                          video_settings=preset.video, thumbnail_settings=preset.thumbnail,
-                          advanced_settings=preset.advanced)
-            row = UserPreset.get_or_none(UserPreset.preset_id == preset.preset_id)
+    """Insert the built-in presets that are missing and refresh changed ones (idempotent).
+
+    Read first, write only when something differs, then under IMMEDIATE: a deferred transaction that
+    reads, then writes, fails at once with "database is locked" when another process (two `vat run`
+    starting together on a new database) wrote in between, instead of waiting its turn.
+    """
+    if not _builtin_changes():
+        return
+    with database.atomic("IMMEDIATE"):
+        for preset, row, fields in _builtin_changes():
             if row is None:
                 UserPreset.create(preset_id=preset.preset_id,
                                   is_default=preset.preset_id == default_preset_id(), **fields)
-            elif any(getattr(row, k) != v for k, v in fields.items()):
+            else:
                 UserPreset.update(modified_at=utc_now(), **fields).where(UserPreset.id == row.id).execute()
+
+
+def _builtin_changes() -> list:
+    changes = []
+    for preset in BUILTIN_PRESETS:
+        fields = dict(preset_name=preset.preset_name, description=preset.description,
+                      stills_hq_settings=preset.stills_hq, stills_web_settings=preset.stills_web,
+                      video_settings=preset.video, thumbnail_settings=preset.thumbnail,
+                      advanced_settings=preset.advanced)
+        row = UserPreset.get_or_none(UserPreset.preset_id == preset.preset_id)
+        if row is None or any(getattr(row, k) != v for k, v in fields.items()):
+            changes.append((preset, row, fields))
+    return changes
 
 
 def default_preset_id() -> str:

@@ -109,7 +109,7 @@ def record_history(session: ProcessingState, media, summary: RunSummary, root: P
         completion_notes="; ".join(f"{k}: {v}" for k, v in summary.failed.items()) or None,
         started_at=started, completed_at=utc_now(), metadata={"skipped": summary.skipped, "done": summary.done},
     )
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):  # read then write: take the write lock first (see preset_store)
         row = ProjectHistory.get_or_none(ProjectHistory.session == session.session_id)
         if row is None:
             return ProjectHistory.create(session=session.session_id, **values)

@@ -23,6 +23,7 @@ from core.ffmpeg import FfmpegError
 from core.plan import Operation
 from core.records import sha256_of
 from core.verify import verify
+from db.connection import is_database_fault
 from db.fields import utc_now
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,9 @@ class Runner:
         self._last_write = 0.0
         self._started = time.monotonic()
         self._overall = 0.0  # the highest overall fraction shown so far
+        # the first database fault (read-only, locked, disk full): the run stops as if cancelled and
+        # the caller reports it; every output not yet recorded is simply made again on resume
+        self.database_fault: BaseException | None = None
 
     # progress -------------------------------------------------------------------------------
     def _fraction(self) -> float:
@@ -116,6 +120,18 @@ class Runner:
         return show
 
     # one operation --------------------------------------------------------------------------
+    def _guarded(self, sequence: int, op: Operation) -> None:
+        try:
+            self._run_one(sequence, op)
+        except Exception as exc:
+            if not is_database_fault(exc):
+                raise
+            log.error("database fault during %s: %s", op.key, exc)
+            with self._lock:
+                if self.database_fault is None:
+                    self.database_fault = exc
+            self.cancel.set()  # stop the other jobs: nothing more can be recorded
+
     def _run_one(self, sequence: int, op: Operation) -> None:
         if self.cancel.is_set():
             return
@@ -144,6 +160,8 @@ class Runner:
             return
         except Exception as exc:  # any failure of one operation is recorded; the others go on
             _remove(tmp)
+            if is_database_fault(exc):
+                raise  # not this operation's failure: the whole run stops (see _guarded)
             message = exc.message if isinstance(exc, VatError) else f"{type(exc).__name__}: {exc}"
             if isinstance(exc, FfmpegError):  # the whole command and what ffmpeg said, to reproduce it
                 log.error("operation %s failed: %s\n%s", op.key, message, exc.details())
@@ -184,12 +202,12 @@ class Runner:
         records.update_session(self.session_id, status="processing", error_message=None,
                                total_operations=self.summary.total, **self._progress_fields(None))
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="vat-op") as pool:
-            futures = [pool.submit(self._run_one, seq, op) for seq, op in work]
+            futures = [pool.submit(self._guarded, seq, op) for seq, op in work]
             for future in futures:
                 future.result()
         if not self.cancel.is_set():
             for sequence, op in final:  # the log and the manifest describe everything else
-                self._run_one(sequence, op)
+                self._guarded(sequence, op)
         self.summary.elapsed = time.monotonic() - self._started
         if self.cancel.is_set():
             self.summary.status = "paused"
@@ -206,7 +224,10 @@ def _remove(path: Path) -> None:
 
 
 def remove_stray_temporaries(root: Path) -> int:
-    """Temporary files left by a killed process (SIGKILL gives no chance to clean up)."""
+    """Temporary files left by a killed process (SIGKILL gives no chance to clean up).
+
+    Called only under the project folder's lock, when no other process can be writing there.
+    """
     removed = 0
     if root.is_dir():
         for path in root.rglob(".*.vat-part*"):

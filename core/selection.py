@@ -5,14 +5,19 @@ from __future__ import annotations
 from core.errors import BadInput
 
 
-def _range(part: str, count: int, what: str) -> tuple[int, int]:
+def _range(part: str, count: int | None, what: str) -> tuple[int, int]:
+    """One 'A' or 'A-B'; `count` is the number of scenes, None before detection (bounds unknown)."""
     lo, sep, hi = part.partition("-")
     try:
         a, b = int(lo), int(hi) if sep else int(lo)
     except ValueError:
         raise BadInput(f"{what} {part!r}: expected scene numbers like 3 or 5-8") from None
-    if not (1 <= a <= b <= count):
-        raise BadInput(f"{what} {part!r}: scenes are numbered 1 to {count}")
+    if a < 1:
+        raise BadInput(f"{what} {part!r}: scenes are numbered from 1")
+    if b < a:
+        raise BadInput(f"{what} {part!r}: the range is reversed (write {b}-{a})")
+    if count is not None and b > count:
+        raise BadInput(f"{what} {part!r}: the master has only {count} scene{'s' if count != 1 else ''}")
     return a, b
 
 
@@ -28,7 +33,7 @@ def parse_scenes(spec: str | None, count: int) -> list[int]:
     return sorted(chosen)
 
 
-def parse_groups(specs: list[str] | None, count: int) -> list[tuple[int, int]]:
+def parse_groups(specs: list[str] | None, count: int | None) -> list[tuple[int, int]]:
     """Each 'A-B' is a run of adjacent scenes exported as one clip; runs may not overlap."""
     groups = []
     for spec in specs or []:
@@ -68,9 +73,8 @@ def format_numbers(numbers: list[int]) -> str:
 
 def check_syntax(scenes_spec: str | None, group_specs: list[str] | None) -> None:
     """Malformed specs are refused before any work; numbers are checked once scenes are known."""
-    unbounded = 10**9
     if scenes_spec is not None and scenes_spec.strip().lower() not in ("", "all"):
         for part in scenes_spec.replace(" ", "").split(","):
             if part:
-                _range(part, unbounded, "--scenes")
-    parse_groups(group_specs, unbounded)
+                _range(part, None, "--scenes")
+    parse_groups(group_specs, None)

@@ -5,6 +5,7 @@ Used by the headless CLI and (through a detached `vat --resume`) by the TUI.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 import threading
@@ -13,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core import encoders, naming, rd, selection
+from core import encoders, ffmpeg, naming, rd, selection
 from core.errors import BadInput, EnvironmentProblem
 from core.events import DetectProgress, RunEvent
 from core.layout import Layout
 from core.keyframes import keyframe_times
-from core.lock import SessionLock
+from core.lock import ProjectLock, SessionLock
 from core.plan import PlanInput, build_plan
 from core.preset_store import load_preset, preset_from_dict, preset_to_dict
 from core.presets import Preset
@@ -26,7 +27,7 @@ from core.probe import packet_times, probe
 from core.report import finalizers, record_history
 from core.runner import Runner, RunSummary, remove_stray_temporaries
 from core.scenes import Scene, detect_scenes
-from db.connection import database
+from db.connection import database, database_problem, is_database_fault
 from db.fields import utc_now
 from db.models import OperationLog, ProcessingState
 from db.settings import get_setting, set_setting
@@ -48,6 +49,9 @@ class SessionOptions:
     min_scene_len: int | None = None
     scenes: str | None = None
     groups: list[str] = field(default_factory=list)
+    # `vat run`: the selection is decided up front (stored before detection, so a resume after a kill
+    # at any moment keeps it); the TUI leaves it to the scene picker
+    unattended: bool = False
 
 
 @dataclass
@@ -107,24 +111,34 @@ def check_options(options: SessionOptions) -> Checked:
     out_root = check_writable(Path(out))
     preset = load_preset(options.preset_id)
     encoder = resolve_encoder(options.encoder)
+    ffmpeg.find_ffmpeg()  # a VAT_FFMPEG that is no ffmpeg is refused now, not after the first stills
     return Checked(options, master, media, slug, project_date, out_root, rd_folder, preset, encoder)
 
 
-def create_session(checked: Checked) -> ProcessingState:
+def new_session_id(checked: Checked) -> str:
+    return f"{checked.project_date}_{checked.slug}_{uuid.uuid4().hex[:8]}"
+
+
+def project_root(checked: Checked) -> Path:
+    return Layout(checked.out_root, checked.project_date, checked.options.artwork, checked.slug, 0).root
+
+
+def create_session(checked: Checked, session_id: str | None = None) -> ProcessingState:
     o = checked.options
-    session_id = f"{checked.project_date}_{checked.slug}_{uuid.uuid4().hex[:8]}"
-    layout = Layout(checked.out_root, checked.project_date, o.artwork, checked.slug, 0)
-    with database.atomic():
+    session_id = session_id or new_session_id(checked)
+    meta = {"out_root": str(checked.out_root), "detector": o.detector, "media": media_summary(checked.media)}
+    if o.unattended:
+        meta["requested_selection"] = {"scenes": o.scenes, "groups": list(o.groups or [])}
+    with database.atomic("IMMEDIATE"):
         row = ProcessingState.create(
             session_id=session_id, artwork_name=o.artwork, project_date=checked.project_date,
             master_path=str(checked.master), rd_folder_path=str(checked.rd_folder) if checked.rd_folder else None,
-            output_path=str(layout.root), preset_id=checked.preset.preset_id, encoder_type=checked.encoder,
+            output_path=str(project_root(checked)), preset_id=checked.preset.preset_id, encoder_type=checked.encoder,
             # the preset as it is now: a resume encodes the rest exactly like the start, even if the
             # preset is edited or deleted meanwhile
             custom_settings=preset_to_dict(checked.preset),
             scene_threshold=o.threshold, min_scene_length=o.min_scene_len, total_operations=0,
-            status="initialized", process_metadata={"out_root": str(checked.out_root), "detector": o.detector,
-                                                    "media": media_summary(checked.media)})
+            status="initialized", process_metadata=meta)
         remember_directories(checked)
     return row
 
@@ -195,6 +209,35 @@ def select(session: ProcessingState, scenes_spec: str | None, group_specs: list[
     save_selection(session, chosen, groups)
 
 
+def request_selection(session: ProcessingState, scenes_spec: str | None, group_specs: list[str] | None) -> None:
+    """A new --scenes/--group for a session that has not started processing (`vat --resume SID --scenes`)."""
+    if session.status != "initialized":
+        raise BadInput(f"session {session.session_id} has started processing: its selection cannot change")
+    meta = dict(session.process_metadata or {})
+    meta["requested_selection"] = {"scenes": scenes_spec, "groups": list(group_specs or [])}
+    meta.pop("selection_problem", None)
+    ProcessingState.update(process_metadata=meta, selected_scenes=None, grouped_scenes=None).where(
+        ProcessingState.id == session.id).execute()
+    session.process_metadata, session.selected_scenes, session.grouped_scenes = meta, None, None
+
+
+def select_requested(session: ProcessingState) -> None:
+    """Resolve the stored --scenes/--group against the detected scenes (all scenes when none was stored).
+
+    Out of range: the detection is kept and the session waits for a new selection (exit 2 says how).
+    """
+    requested = (session.process_metadata or {}).get("requested_selection") or {}
+    try:
+        select(session, requested.get("scenes"), requested.get("groups"))
+    except BadInput as exc:
+        meta = dict(session.process_metadata or {})
+        meta["selection_problem"] = exc.message
+        ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
+        session.process_metadata = meta
+        raise BadInput(f"{exc.message}. The detection is kept: choose again with "
+                       f"vat --resume {session.session_id} --scenes SPEC [--group A-B]") from None
+
+
 def save_selection(session: ProcessingState, chosen: list[int], groups: list[tuple[int, int]],
                    cursor: int | None = None) -> None:
     meta = dict(session.process_metadata or {})
@@ -232,25 +275,37 @@ def plan_for(session: ProcessingState, media=None, times: list[float] | None = N
 
 def process(session: ProcessingState, *, workers: int | None = None, cancel: threading.Event | None = None,
             on_event: Callable[[RunEvent], None] | None = None, media=None, times=None) -> RunSummary:
-    """Run (or resume) the session's plan under its lock; record how it ended."""
+    """Run (or resume) the session's plan under its lock and its folder's; record how it ended.
+
+    The folder's lock is given back before the end is recorded: a kill at any moment leaves either
+    no lock file in the archive or a session that is not yet completed (whose resume removes it).
+    """
     cancel = cancel or threading.Event()
     workers = workers or int(get_setting("parallel_workers") or 1)
+    root = Path(session.output_path)
     with SessionLock(session.session_id):
-        session = ProcessingState.get_by_id(session.id)  # fresh: another process may have moved it on
-        root = Path(session.output_path)
-        if session.encoder_type == "nvenc" and not encoders.nvenc_status()[0]:
-            raise EnvironmentProblem("this session encodes with NVENC, which does not work on this machine")
-        plan, media, skipped = plan_for(session, media, times)
-        remove_stray_temporaries(root)
-        root.mkdir(parents=True, exist_ok=True)
-        for kind, text in (("skipped", s) for s in skipped):
-            log.info("R&D %s: %s", kind, text)
-        runner = Runner(session.session_id, plan, workers=workers, cancel=cancel, on_event=on_event,
-                        finalizers=finalizers(session, root, skipped))
-        try:
-            summary = runner.run()
-        finally:
-            remove_stray_temporaries(root)
+        with ProjectLock(root, session.session_id):
+            session = ProcessingState.get_by_id(session.id)  # fresh: another process may have moved it on
+            if session.encoder_type == "nvenc" and not encoders.nvenc_status()[0]:
+                raise EnvironmentProblem("this session encodes with NVENC, which does not work on this machine")
+            plan, media, skipped = plan_for(session, media, times)
+            remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
+            root.mkdir(parents=True, exist_ok=True)
+            for kind, text in (("skipped", s) for s in skipped):
+                log.info("R&D %s: %s", kind, text)
+            runner = Runner(session.session_id, plan, workers=workers, cancel=cancel, on_event=on_event,
+                            finalizers=finalizers(session, root, skipped))
+            try:
+                summary = runner.run()
+            except Exception as exc:
+                if not is_database_fault(exc):
+                    raise
+                runner.database_fault = runner.database_fault or exc
+            finally:
+                remove_stray_temporaries(root)
+        if runner.database_fault is not None:
+            mark_paused(session.session_id, quietly=True)  # when the database lets us; 'processing' resumes too
+            raise database_problem(runner.database_fault, session.session_id)
         if summary.status == "paused":
             ProcessingState.update(status="paused").where(ProcessingState.id == session.id).execute()
         else:
@@ -276,11 +331,21 @@ def detection_parameters(detector: str, threshold: float | None, min_len: int | 
     return detector, threshold, min_len
 
 
-def mark_failed(session_id: str, message: str) -> None:
-    ProcessingState.update(status="failed", error_message=message).where(
-        ProcessingState.session_id == session_id).execute()
+@contextlib.contextmanager
+def database_faults_of(session_id: str):
+    """A database fault while the session's row exists: exit 3 saying how to go on (nothing is lost)."""
+    try:
+        yield
+    except Exception as exc:
+        if not is_database_fault(exc):
+            raise
+        raise database_problem(exc, session_id) from exc
 
 
-def mark_paused(session_id: str) -> None:
-    ProcessingState.update(status="paused").where((ProcessingState.session_id == session_id)
-                                                  & (ProcessingState.status == "processing")).execute()
+def mark_paused(session_id: str, quietly: bool = False) -> None:
+    try:
+        ProcessingState.update(status="paused").where((ProcessingState.session_id == session_id)
+                                                      & (ProcessingState.status == "processing")).execute()
+    except Exception as exc:
+        if not (quietly and is_database_fault(exc)):
+            raise

@@ -18,6 +18,7 @@ from core.errors import EnvironmentProblem
 from db.migrations import migrate
 
 BUSY_TIMEOUT_MS = 10_000  # several workers write at once; wait rather than fail with "locked"
+BUSY_TIMEOUT_ENV = "VAT_DB_BUSY_TIMEOUT_MS"  # how long to wait for a database another process locks
 
 PRAGMAS = {
     "journal_mode": "wal",  # readers never block the writer (TUI reads while workers write)
@@ -55,7 +56,8 @@ def open_database(path: Path | str | None = None) -> peewee.SqliteDatabase:
     except OSError as exc:
         raise EnvironmentProblem(f"cannot create the folder for the database {path}: {exc.strerror}") from exc
 
-    database.init(str(path), pragmas=PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000)
+    busy_ms = busy_timeout_ms()
+    database.init(str(path), pragmas={**PRAGMAS, "busy_timeout": busy_ms}, timeout=busy_ms / 1000)
     try:
         database.connect(reuse_if_open=True)
         migrate(database, path)
@@ -63,6 +65,28 @@ def open_database(path: Path | str | None = None) -> peewee.SqliteDatabase:
         close_database()
         raise EnvironmentProblem(f"cannot use the database {path}: {exc}") from exc
     return database
+
+
+def busy_timeout_ms() -> int:
+    try:
+        return max(0, int(os.environ.get(BUSY_TIMEOUT_ENV, BUSY_TIMEOUT_MS)))
+    except ValueError:
+        return BUSY_TIMEOUT_MS
+
+
+def is_database_fault(exc: BaseException) -> bool:
+    """The database file cannot be used (read-only, locked by another process, disk full, I/O error):
+    the machine's problem, not a bug (an IntegrityError, say, is a bug and stays a traceback)."""
+    return isinstance(exc, (peewee.OperationalError, sqlite3.OperationalError))
+
+
+def database_problem(exc: BaseException, session_id: str | None = None) -> EnvironmentProblem:
+    """One line for a database fault (exit 3), naming the file and, mid-session, how to go on."""
+    where = database_path() or db_file()
+    text = f"the database {where} cannot be written: {exc}"
+    if session_id:
+        text += f"; nothing is lost, the session is left resumable: vat --resume {session_id}"
+    return EnvironmentProblem(text)
 
 
 def close_database() -> None:

@@ -9,7 +9,7 @@ from peewee import JOIN, fn
 from core.errors import BadInput
 from db.connection import database
 from db.fields import utc_days_ago
-from db.models import COMPLETED, RESUMABLE_STATUSES, OperationLog, ProcessingState, UserPreset
+from db.models import COMPLETED, INITIALIZED, RESUMABLE_STATUSES, OperationLog, ProcessingState, UserPreset
 from db.settings import get_setting
 
 # operation_log columns a caller may fill through save_state(**log_fields).
@@ -26,6 +26,11 @@ def get_session(session_id: str) -> ProcessingState | None:
 def get_resumable_session(max_age_days: float | None = None) -> ProcessingState | None:
     """The most recently updated session that is processing or paused and younger than the limit.
 
+    Also one still 'initialized' that `vat run` started (its selection was stored up front): killed
+    during probing, detection, planning or the R&D scan, it is resumed like any other. A session whose
+    stored selection turned out out of range waits for a new one (vat --resume SID --scenes), and
+    one made in the TUI waits for its scene picker.
+
     The limit defaults to the max_resume_age_days setting. As in seed §5.1 the row also carries
     completed_operations_verified (completed operation_log rows; the seed counts every row) and
     last_operation_time (the newest operation_log timestamp, text, or None).
@@ -40,12 +45,19 @@ def get_resumable_session(max_age_days: float | None = None) -> ProcessingState 
             fn.MAX(OperationLog.timestamp).alias("last_operation_time"),
         )
         .join(OperationLog, JOIN.LEFT_OUTER, on=completed_logs)
-        .where(ProcessingState.status.in_(RESUMABLE_STATUSES)
+        .where((ProcessingState.status.in_(RESUMABLE_STATUSES) | unattended_not_started())
                & (ProcessingState.updated_at > utc_days_ago(max_age_days)))
         .group_by(ProcessingState.id)
         .order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc())
         .first()
     )
+
+
+def unattended_not_started():
+    meta = ProcessingState.process_metadata
+    return ((ProcessingState.status == INITIALIZED)
+            & fn.json_extract(meta, "$.requested_selection").is_null(False)
+            & fn.json_extract(meta, "$.selection_problem").is_null())
 
 
 def save_state(session_id: str, operation: str, completed: int, details: dict, op_type: str, op_name: str,

@@ -106,12 +106,59 @@ def test_malformed_scene_selection_is_refused_before_anything(cut_video, tmp_pat
     assert_nothing_written(tmp_path / "out")
 
 
-def test_scene_numbers_beyond_the_detected_ones_export_nothing(cut_video, tmp_path):
-    """The count is known only after detection: the session ends failed, with no output."""
-    done = vat("run", cut_video, "--artwork", "X", "--out", tmp_path / "out", "--scenes", "1,9")
+def test_scene_numbers_beyond_the_detected_ones_keep_the_detection_for_a_new_selection(cut_video, tmp_path):
+    """The count is known only after detection: exit 2, no output, but the detection is kept and the
+    session takes a new selection with `vat --resume SID --scenes ...`."""
+    from tests.helpers import json_events
+
+    out = tmp_path / "out"
+    done = vat("run", cut_video, "--artwork", "X", "--out", out, "--scenes", "1,9")
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines()[-1] == "vat: error: --scenes '9': scenes are numbered 1 to 5"
-    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith("vat: error: --scenes '9': the master has only 5 scenes. The detection is kept")
+    assert not [p for p in out.rglob("*") if p.is_file()]
+    from db.connection import open_database
+    from db.models import OperationLog, ProcessingState
+
+    open_database()
+    session = ProcessingState.get()
+    assert f"vat --resume {session.session_id} --scenes" in line
+    assert session.status == "initialized" and len(session.scenes_data) == 5 and session.selected_scenes is None
+    detected_at = OperationLog.get(OperationLog.operation_name == "scene_detection").end_time
+
+    assert vat("--resume").stdout.strip() == "nothing to resume"  # waits for a selection, not for a plain resume
+    again = vat("--resume", session.session_id)
+    assert again.returncode == 2 and "the master has only 5 scenes" in one_line(again.stderr)
+    bad = vat("--resume", session.session_id, "--group", "3-2")
+    assert bad.returncode == 2 and "reversed" in one_line(bad.stderr)
+
+    fixed = vat("--resume", session.session_id, "--scenes", "2", "--group", "4-5", "--json")
+    assert fixed.returncode == 0, fixed.stderr
+    assert not [e for e in json_events(fixed.stdout) if e["event"] == "detect"], "detected again"
+    session = ProcessingState.get()
+    assert session.status == "completed"
+    assert session.selected_scenes == [2, 4, 5] and session.grouped_scenes == [[4, 5]]
+    assert OperationLog.get(OperationLog.operation_name == "scene_detection").end_time == detected_at
+    clips = sorted(p.name for p in (out / f"{session.project_date}_X" / "clips").iterdir())
+    assert clips == ["X_g01.mp4", "X_s002.mp4"]
+
+
+def test_reversed_group_and_scene_zero_are_refused_before_anything(cut_video, tmp_path):
+    for option, words in ((["--group", "2-1"], "the range is reversed"), (["--scenes", "0"], "numbered from 1")):
+        done = vat("run", cut_video, "--artwork", "X", "--out", tmp_path / "out", *option)
+        assert done.returncode == 2
+        assert words in one_line(done.stderr)
+    assert_nothing_written(tmp_path / "out")
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "999", "two"])
+def test_workers_out_of_range_are_refused_at_parse_time(cut_video, tmp_path, workers):
+    for args in (["run", cut_video, "--artwork", "X", "--out", tmp_path / "out"], ["--resume"]):
+        done = vat(*args, f"--workers={workers}")
+        assert done.returncode == 2
+        line = one_line(done.stderr)
+        assert "--workers" in line and ("expected 1 to" in line or "whole number" in line)
+    assert_nothing_written(tmp_path / "out")
 
 
 def test_unknown_preset(cut_video, tmp_path):

@@ -40,3 +40,26 @@ def test_syntax_check_before_detection_is_cheap_and_strict():
         check_syntax("1,x", None)
     with pytest.raises(BadInput, match="--group"):
         check_syntax(None, ["3"])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: parse_groups(["2-1"], 5), "--group '2-1': the range is reversed (write 1-2)"),
+    (lambda: parse_scenes("3-1", 5), "--scenes '3-1': the range is reversed (write 1-3)"),
+    (lambda: parse_scenes("0", 5), "--scenes '0': scenes are numbered from 1"),
+    (lambda: parse_groups(["0-2"], 5), "--group '0-2': scenes are numbered from 1"),
+    (lambda: parse_scenes("1,9", 5), "--scenes '9': the master has only 5 scenes"),
+    (lambda: parse_groups(["4-6"], 5), "--group '4-6': the master has only 5 scenes"),
+])
+def test_messages_name_the_real_problem(call, message):
+    with pytest.raises(BadInput) as caught:
+        call()
+    assert caught.value.message == message
+
+
+def test_syntax_check_names_the_real_problem_before_the_count_is_known():
+    from core.selection import check_syntax
+
+    for scenes, groups, words in (("0", None, "numbered from 1"), (None, ["2-1"], "reversed")):
+        with pytest.raises(BadInput, match=words) as caught:
+            check_syntax(scenes, groups)
+        assert "1000000000" not in caught.value.message

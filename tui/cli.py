@@ -25,6 +25,18 @@ def _version() -> str:
         return "unknown"
 
 
+def worker_count(text: str) -> int:
+    """--workers: 1 to four times the cores (more only thrashes; 0 or less means nothing runs)."""
+    most = 4 * (os.cpu_count() or 1)
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= number <= most:
+        raise argparse.ArgumentTypeError(f"{number}: expected 1 to {most} (four times the {most // 4} cores)")
+    return number
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line and exit 2, as for every other bad input
         self.exit(EXIT_BAD_INPUT, f"vat: error: {terminal_safe(message)}\n")
@@ -39,9 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", nargs="?", const="", metavar="SESSION",
                         help="resume the most recent resumable session (or SESSION) headless")
     parser.add_argument("--json", action="store_true", help="with --resume: one JSON object per event line")
-    parser.add_argument("--workers", type=int, metavar="N", help="with --resume: parallel operations")
+    parser.add_argument("--workers", type=worker_count, metavar="N", help="with --resume: parallel operations")
     parser.add_argument("--detect-only", action="store_true",
                         help="with --resume SESSION: only detect its scenes (what the TUI runs in the background)")
+    parser.add_argument("--scenes", metavar="SPEC",
+                        help="with --resume SESSION: a new selection, while the session has not started processing")
+    parser.add_argument("--group", action="append", metavar="A-B", help="with --resume SESSION: new groups")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     detect = sub.add_parser("detect", help="detect and print the scenes of a master")
@@ -59,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scenes", metavar="SPEC", help="all (default) or scene numbers like 1,3,5-8")
     run.add_argument("--group", action="append", metavar="A-B", help="adjacent scenes exported as one clip")
     run.add_argument("--encoder", choices=["auto", "x264", "nvenc"], default="auto")
-    run.add_argument("--workers", type=int, metavar="N", help="parallel operations (default: setting)")
+    run.add_argument("--workers", type=worker_count, metavar="N", help="parallel operations (default: setting)")
+    run.add_argument("--replace", action="store_true",
+                     help="make the project again into an existing project folder: the earlier session's "
+                          "outputs are removed and made anew by this session")
     run.add_argument("--json", action="store_true", help="one JSON object per event line")
     _add_detection_options(run)
 
@@ -101,6 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vat: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:
+        from db.connection import database_problem, is_database_fault
+
+        if not is_database_fault(exc):
+            raise
+        problem = database_problem(exc)
+        log.info("stopped: %s", problem, exc_info=True)
+        print(f"vat: error: {terminal_safe(problem)}", file=sys.stderr)
+        return problem.exit_code
 
 
 def _dispatch(args: argparse.Namespace) -> int:
