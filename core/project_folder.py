@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from core.errors import BadInput
 from core.execute import is_temporary
@@ -18,9 +20,11 @@ log = logging.getLogger(__name__)
 
 def earlier_sessions(root: Path, session_id: str) -> list[ProcessingState]:
     """Sessions of this database that own the folder, newest first (replaced ones no longer do)."""
-    rows = (ProcessingState.select().where((ProcessingState.output_path == str(root))
-                                           & (ProcessingState.session_id != session_id))
-            .order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc()))
+    rows = (
+        ProcessingState.select()
+        .where((ProcessingState.output_path == str(root)) & (ProcessingState.session_id != session_id))
+        .order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc())
+    )
     return [r for r in rows if not (r.process_metadata or {}).get("replaced_by")]
 
 
@@ -36,13 +40,17 @@ def check_free(root: Path, session_id: str, replace: bool) -> None:
     if not replace:
         if earlier:
             other = earlier[0]
-            hint = ("give --replace to make it again" if other.status == COMPLETED
-                    else f"resume it (vat --resume {other.session_id}) or give --replace to start over")
-            raise BadInput(f"{root}: project folder already holds session {other.session_id} ({other.status}); "
-                           f"{hint}")
+            hint = (
+                "give --replace to make it again"
+                if other.status == COMPLETED
+                else f"resume it (vat --resume {other.session_id}) or give --replace to start over"
+            )
+            raise BadInput(f"{root}: project folder already holds session {other.session_id} ({other.status}); {hint}")
         if holds_files(root):
-            raise BadInput(f"{root}: project folder already exists and holds files; "
-                           "choose another --out or --date, or give --replace")
+            raise BadInput(
+                f"{root}: project folder already exists and holds files; "
+                "choose another --out or --date, or give --replace"
+            )
         return
     for other in earlier:
         take_over(root, other, session_id)
@@ -62,7 +70,7 @@ def take_over(root: Path, other: ProcessingState, session_id: str) -> int:
             removed += 1
     meta = dict(other.process_metadata or {})
     meta["replaced_by"] = session_id
-    fields = {"process_metadata": meta}
+    fields: dict[str, Any] = {"process_metadata": meta}
     if other.status != COMPLETED:
         fields.update(status=FAILED, error_message=f"replaced by session {session_id}")
     with database.atomic("IMMEDIATE"):
@@ -73,7 +81,7 @@ def take_over(root: Path, other: ProcessingState, session_id: str) -> int:
 
 
 @contextlib.contextmanager
-def claim(root: Path, session_id: str, replace: bool = False):
+def claim(root: Path, session_id: str, replace: bool = False) -> Iterator[None]:
     """Hold the folder's lock for a new session, once it is known to be free (or taken over)."""
     with ProjectLock(root, session_id):
         check_free(root, session_id, replace)

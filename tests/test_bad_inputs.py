@@ -12,7 +12,7 @@ from tests.helpers import vat
 
 
 @pytest.fixture(scope="module")
-def bad_files(media_dir, cut_video) -> dict[str, Path]:
+def bad_files(media_dir: Path, cut_video: Path) -> dict[str, Path]:
     folder = media_dir / "bad"
     folder.mkdir(exist_ok=True)
     files = {"missing": folder / "missing.mp4", "empty": folder / "empty.mp4", "text": folder / "notes.mp4"}
@@ -43,7 +43,7 @@ def one_line(stderr: str) -> str:
 
 
 @pytest.mark.parametrize("kind", ["missing", "empty", "text", "truncated", "audio"])
-def test_bad_master_files(kind, bad_files, tmp_path):
+def test_bad_master_files(kind: str, bad_files, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     done = vat("run", bad_files[kind], "--artwork", "X", "--out", out)
@@ -53,7 +53,7 @@ def test_bad_master_files(kind, bad_files, tmp_path):
     assert_nothing_written(out)
 
 
-def test_traversing_artwork_name_is_refused(cut_video, tmp_path):
+def test_traversing_artwork_name_is_refused(cut_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     done = vat("run", cut_video, "--artwork", "../../x", "--out", out)
@@ -63,7 +63,7 @@ def test_traversing_artwork_name_is_refused(cut_video, tmp_path):
     assert not (tmp_path.parent / "x").exists()
 
 
-def test_unwritable_output_folder_is_an_environment_error(cut_video, tmp_path):
+def test_unwritable_output_folder_is_an_environment_error(cut_video: Path, tmp_path: Path) -> None:
     if os.geteuid() == 0:  # root writes through permissions: /proc refuses new files even to root
         out = Path("/proc/vat-unwritable")
     else:
@@ -80,7 +80,7 @@ def test_unwritable_output_folder_is_an_environment_error(cut_video, tmp_path):
     assert not (out / "sub").exists()
 
 
-def test_output_location_that_is_a_file(cut_video, tmp_path):
+def test_output_location_that_is_a_file(cut_video: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
     done = vat("run", cut_video, "--artwork", "X", "--out", blocker / "sub")
@@ -88,7 +88,7 @@ def test_output_location_that_is_a_file(cut_video, tmp_path):
     assert str(blocker) in one_line(done.stderr)
 
 
-def test_nvenc_asked_where_it_does_not_work(cut_video, tmp_path):
+def test_nvenc_asked_where_it_does_not_work(cut_video: Path, tmp_path: Path) -> None:
     from core.encoders import nvenc_status
 
     if nvenc_status()[0]:
@@ -99,14 +99,14 @@ def test_nvenc_asked_where_it_does_not_work(cut_video, tmp_path):
     assert_nothing_written(tmp_path / "out")
 
 
-def test_malformed_scene_selection_is_refused_before_anything(cut_video, tmp_path):
+def test_malformed_scene_selection_is_refused_before_anything(cut_video: Path, tmp_path: Path) -> None:
     done = vat("run", cut_video, "--artwork", "X", "--out", tmp_path / "out", "--scenes", "1,x")
     assert done.returncode == 2
     assert "--scenes" in one_line(done.stderr)
     assert_nothing_written(tmp_path / "out")
 
 
-def test_scene_numbers_beyond_the_detected_ones_keep_the_detection_for_a_new_selection(cut_video, tmp_path):
+def test_scene_numbers_beyond_the_detected_ones_keep_the_detection_for_a_new_selection(cut_video: Path, tmp_path: Path) -> None:
     """The count is known only after detection: exit 2, no output, but the detection is kept and the
     session takes a new selection with `vat --resume SID --scenes ...`."""
     from tests.helpers import json_events
@@ -143,7 +143,7 @@ def test_scene_numbers_beyond_the_detected_ones_keep_the_detection_for_a_new_sel
     assert clips == ["X_g01.mp4", "X_s002.mp4"]
 
 
-def test_reversed_group_and_scene_zero_are_refused_before_anything(cut_video, tmp_path):
+def test_reversed_group_and_scene_zero_are_refused_before_anything(cut_video: Path, tmp_path: Path) -> None:
     for option, words in ((["--group", "2-1"], "the range is reversed"), (["--scenes", "0"], "numbered from 1")):
         done = vat("run", cut_video, "--artwork", "X", "--out", tmp_path / "out", *option)
         assert done.returncode == 2
@@ -152,7 +152,7 @@ def test_reversed_group_and_scene_zero_are_refused_before_anything(cut_video, tm
 
 
 @pytest.mark.parametrize("workers", ["0", "-1", "999", "two"])
-def test_workers_out_of_range_are_refused_at_parse_time(cut_video, tmp_path, workers):
+def test_workers_out_of_range_are_refused_at_parse_time(cut_video: Path, tmp_path: Path, workers: str) -> None:
     for args in (["run", cut_video, "--artwork", "X", "--out", tmp_path / "out"], ["--resume"]):
         done = vat(*args, f"--workers={workers}")
         assert done.returncode == 2
@@ -161,20 +161,20 @@ def test_workers_out_of_range_are_refused_at_parse_time(cut_video, tmp_path, wor
     assert_nothing_written(tmp_path / "out")
 
 
-def test_unknown_preset(cut_video, tmp_path):
+def test_unknown_preset(cut_video: Path, tmp_path: Path) -> None:
     done = vat("run", cut_video, "--artwork", "X", "--out", tmp_path / "out", "--preset", "nope")
     assert done.returncode == 2
     assert "nope" in one_line(done.stderr)
     assert_nothing_written(tmp_path / "out")
 
 
-def test_usage_errors_exit_2():
+def test_usage_errors_exit_2() -> None:
     done = vat("run")
     assert done.returncode == 2 and "Traceback" not in done.stderr
 
 
 @pytest.fixture(scope="module")
-def still_masters(media_dir) -> dict[str, Path]:
+def still_masters(media_dir: Path) -> dict[str, Path]:
     """Stills made by ffmpeg, one as a .mp4 by name only, and a real MP4 of a single frame."""
     folder = media_dir / "stills"
     folder.mkdir(exist_ok=True)
@@ -194,7 +194,7 @@ def still_masters(media_dir) -> dict[str, Path]:
     ("tiff", "a still image (TIFF), not a video"), ("png_named_mp4", "a still image (PNG), not a video"),
     ("one_frame_mp4", "a single video frame (h264), not a video"),
 ])
-def test_still_image_master_is_refused(kind, problem, still_masters, tmp_path):
+def test_still_image_master_is_refused(kind: str, problem, still_masters, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     done = vat("run", still_masters[kind], "--artwork", "Still", "--out", out)

@@ -7,11 +7,12 @@ Tests run as root, where file modes do not stop writes: a read-only bind mount a
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sqlite3
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ def umount(target: Path) -> None:
 
 
 @contextlib.contextmanager
-def exclusive_lock(db: Path):
+def exclusive_lock(db: Path) -> Iterator[None]:
     """Another process's write lock on the database (BEGIN EXCLUSIVE), held until the block ends."""
     conn = sqlite3.connect(db, timeout=30, isolation_level=None)
     conn.execute("BEGIN EXCLUSIVE")
@@ -52,7 +53,7 @@ def one_error_line(stderr: str) -> str:
     return errors[0]
 
 
-def rows():
+def rows() -> tuple[Any, Any]:
     from db.connection import open_database
     from db.models import FileRegistry, ProcessingState
 
@@ -85,7 +86,7 @@ def assert_finishes_complete(out: Path, session_id: str) -> None:
     assert all(r.verified for r in FileRegistry.select())
 
 
-def test_read_only_database_file(cut_video, tmp_path, db_path):
+def test_read_only_database_file(cut_video: Path, tmp_path: Path, db_path: Path) -> None:
     out = tmp_path / "out"
     session_id = paused_session(cut_video, out)
     before = db_path.read_bytes()
@@ -106,7 +107,9 @@ def test_read_only_database_file(cut_video, tmp_path, db_path):
     assert_finishes_complete(out, session_id)
 
 
-def test_database_locked_at_start(cut_video, tmp_path, db_path, monkeypatch):
+def test_database_locked_at_start(
+    cut_video: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     session_id = paused_session(cut_video, out)
     monkeypatch.setenv("VAT_DB_BUSY_TIMEOUT_MS", "300")
@@ -124,7 +127,9 @@ def test_database_locked_at_start(cut_video, tmp_path, db_path, monkeypatch):
     assert_finishes_complete(out, session_id)
 
 
-def test_database_locked_mid_run(cut_video, tmp_path, db_path, monkeypatch):
+def test_database_locked_mid_run(
+    cut_video: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     monkeypatch.setenv("VAT_DB_BUSY_TIMEOUT_MS", "300")
     proc = start_vat("run", cut_video, "--out", out, *ARGS)
@@ -145,7 +150,7 @@ def test_database_locked_mid_run(cut_video, tmp_path, db_path, monkeypatch):
     assert_finishes_complete(out, session_id)
 
 
-def test_full_disk_under_the_database(cut_video, tmp_path, monkeypatch):
+def test_full_disk_under_the_database(cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()
     mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk))
@@ -182,7 +187,9 @@ def test_full_disk_under_the_database(cut_video, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("kind", ["false", "text"])
-def test_vat_ffmpeg_that_is_not_an_ffmpeg(cut_video, tmp_path, monkeypatch, kind):
+def test_vat_ffmpeg_that_is_not_an_ffmpeg(
+    cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
     if kind == "false":
         fake = Path("/bin/false")
     else:

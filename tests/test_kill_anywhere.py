@@ -11,29 +11,40 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.helpers import ROOT, VAT, decode_rgb, json_events, start_vat, vat
 from tests.media import make_cut_video
-from tests.test_resume import kill_after, read_until
+from tests.test_resume import kill_after
 
 SELECTION = ["--scenes", "2-5", "--group", "3-4"]
-ARGS = ["--artwork", "Kill Anywhere", "--date", "26-11-23", "--preset", "preview_fast", "--workers", "1",
-        "--json", *SELECTION]
+ARGS = [
+    "--artwork",
+    "Kill Anywhere",
+    "--date",
+    "26-11-23",
+    "--preset",
+    "preview_fast",
+    "--workers",
+    "1",
+    "--json",
+    *SELECTION,
+]
 FOLDER = "26-11-23_Kill_Anywhere"
 SELECTED, GROUPS = [2, 3, 4, 5], [[3, 4]]
 
 
 @pytest.fixture(scope="module")
-def long_video(media_dir) -> Path:
+def long_video(media_dir: Path) -> Path:
     """640x360, 12 scenes of 50 frames: detection takes most of a second, so kills can land in it."""
     path = media_dir / "long_cuts.mp4"
     return path if path.exists() else make_cut_video(path, [50] * 12, size=(640, 360))
 
 
 @pytest.fixture(scope="module")
-def rd_folder(media_dir) -> Path:
+def rd_folder(media_dir: Path) -> Path:
     """A small R&D folder, so planning includes its scan and processing its images."""
     from PIL import Image
 
@@ -46,13 +57,13 @@ def rd_folder(media_dir) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cache of its own per test: detection decodes the master rather than replaying the
     statistics an earlier test cached, so a kill can land in it."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
-def rows():
+def rows() -> tuple[Any, Any]:
     from db.connection import open_database
     from db.models import FileRegistry, ProcessingState
 
@@ -78,12 +89,16 @@ def finished_set(out: Path) -> dict[str, int | None]:
 
 
 @pytest.mark.parametrize("stop_at", ["session created", "detecting", "scenes detected"])
-def test_killed_before_processing_is_resumed_with_its_selection(long_video, rd_folder, tmp_path, stop_at):
+def test_killed_before_processing_is_resumed_with_its_selection(
+    long_video: Path, rd_folder: Path, tmp_path: Path, stop_at: str
+) -> None:
     out = tmp_path / "out"
     proc = start_vat("run", long_video, "--out", out, "--rd", rd_folder, *ARGS)
-    stop = {"session created": lambda ev: ev[-1]["event"] == "message" and ev[-1]["text"].startswith("session "),
-            "detecting": lambda ev: ev[-1]["event"] == "detect",
-            "scenes detected": lambda ev: ev[-1]["event"] == "message" and "scenes detected" in ev[-1]["text"]}
+    stop = {
+        "session created": lambda ev: ev[-1]["event"] == "message" and ev[-1]["text"].startswith("session "),
+        "detecting": lambda ev: ev[-1]["event"] == "detect",
+        "scenes detected": lambda ev: ev[-1]["event"] == "message" and "scenes detected" in ev[-1]["text"],
+    }
     events = kill_after(proc, stop[stop_at])
     assert not any(e["event"] == "plan" for e in events)
     resumed = vat("--resume", "--json")
@@ -94,7 +109,9 @@ def test_killed_before_processing_is_resumed_with_its_selection(long_video, rd_f
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
-def test_stopped_during_detection_is_resumed_with_its_selection(long_video, tmp_path, sig):
+def test_stopped_during_detection_is_resumed_with_its_selection(
+    long_video: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
     out = tmp_path / "out"
     proc = start_vat("run", long_video, "--out", out, *ARGS)
     events = kill_after(proc, lambda ev: ev[-1]["event"] == "detect", sig=sig)
@@ -126,7 +143,9 @@ def _phase(stdout: str) -> str:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_then_plain_resume(long_video, rd_folder, tmp_path, monkeypatch):
+def test_sigkill_at_random_moments_then_plain_resume(
+    long_video: Path, rd_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """VAT_KILLS trials (default 8; the issue's check is 20), seeded (VAT_KILL_SEED): each a fresh
     `vat run` SIGKILLed at a random moment after its session row exists (as long after as a clean
     run took from there to its end: detection, planning, processing), then one plain `vat --resume`,
@@ -145,8 +164,14 @@ def test_sigkill_at_random_moments_then_plain_resume(long_video, rd_folder, tmp_
         monkeypatch.setenv("VAT_DB", str(tmp_path / f"trial{trial}.db"))
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"cache{trial}"))
         out = tmp_path / f"trial{trial}"
-        proc = subprocess.Popen([*VAT, "run", str(long_video), "--out", str(out), *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=os.environ.copy())
+        proc = subprocess.Popen(
+            [*VAT, "run", str(long_video), "--out", str(out), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
+            env=os.environ.copy(),
+        )
         seen = []
         for line in proc.stdout:  # until the session row exists
             seen.append(line)
@@ -159,11 +184,12 @@ def test_sigkill_at_random_moments_then_plain_resume(long_video, rd_folder, tmp_
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
-        phases.append(_phase("".join(seen) + proc.stdout.read()) if proc.returncode == -signal.SIGKILL
-                      else "finished")
+        phases.append(_phase("".join(seen) + proc.stdout.read()) if proc.returncode == -signal.SIGKILL else "finished")
         proc.stdout.close()
         resumed = vat("--resume", "--json")
         assert resumed.returncode == 0, (trial, phases[-1], resumed.stderr)
         assert finished_set(out) == expected, (trial, phases[-1])
-    print(f"\n{kills} SIGKILLs within {window:.1f}s of the session row, phases: "
-          + ", ".join(f"{p} {phases.count(p)}" for p in sorted(set(phases))))
+    print(
+        f"\n{kills} SIGKILLs within {window:.1f}s of the session row, phases: "
+        + ", ".join(f"{p} {phases.count(p)}" for p in sorted(set(phases)))
+    )

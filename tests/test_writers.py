@@ -7,18 +7,19 @@ import multiprocessing
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.errors import BadInput
-from tests.helpers import decode_rgb, json_events, start_vat, vat
+from tests.helpers import decode_rgb, start_vat, vat
 from tests.test_resume import count, kill_after, read_until
 
 ARGS = ["--artwork", "Two Writers", "--date", "26-11-23", "--workers", "1", "--json"]
 FOLDER = "26-11-23_Two_Writers"
 
 
-def rows():
+def rows() -> tuple[Any, Any]:
     from db.connection import open_database
     from db.models import FileRegistry, ProcessingState
 
@@ -32,7 +33,7 @@ def lock_files(db_path: Path, root: Path) -> list[Path]:
     return found + [p for p in root.rglob(".vat.lock")]
 
 
-def assert_all_decodable_and_registered(root: Path, session_id: str):
+def assert_all_decodable_and_registered(root: Path, session_id: str) -> None:
     _, FileRegistry = rows()
     registered = {r.file_path for r in FileRegistry.select().where(FileRegistry.session == session_id)}
     on_disk = {str(p) for p in root.rglob("*") if p.is_file()}
@@ -43,7 +44,9 @@ def assert_all_decodable_and_registered(root: Path, session_id: str):
         assert len(decode_rgb(clip)) > 0, f"{clip} does not decode"
 
 
-def test_a_second_run_into_a_folder_being_written_is_refused_naming_the_holder(cut_video, tmp_path, db_path):
+def test_a_second_run_into_a_folder_being_written_is_refused_naming_the_holder(
+    cut_video: Path, tmp_path: Path, db_path: Path
+) -> None:
     out = tmp_path / "out"
     first = start_vat("run", cut_video, "--out", out, *ARGS)
     try:
@@ -66,7 +69,7 @@ def test_a_second_run_into_a_folder_being_written_is_refused_naming_the_holder(c
     assert lock_files(db_path, out) == []
 
 
-def test_two_runs_started_together_one_completes_the_other_is_refused(cut_video, tmp_path):
+def test_two_runs_started_together_one_completes_the_other_is_refused(cut_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     procs = [start_vat("run", cut_video, "--out", out, *ARGS) for _ in range(2)]
     results = []
@@ -81,7 +84,9 @@ def test_two_runs_started_together_one_completes_the_other_is_refused(cut_video,
     assert_all_decodable_and_registered(out / FOLDER, winner)
 
 
-def test_one_session_resumed_under_two_data_folders_is_refused(cut_video, tmp_path, db_path, monkeypatch):
+def test_one_session_resumed_under_two_data_folders_is_refused(
+    cut_video: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The session lock lives beside the database, not in the user data folder."""
     out = tmp_path / "out"
     kill_after(start_vat("run", cut_video, "--out", out, *ARGS), lambda ev: count("done")(ev) >= 2)
@@ -106,7 +111,7 @@ def test_one_session_resumed_under_two_data_folders_is_refused(cut_video, tmp_pa
     assert lock_files(db_path, out) == []
 
 
-def test_rerun_into_an_existing_project_folder_needs_replace(cut_video, tmp_path, db_path):
+def test_rerun_into_an_existing_project_folder_needs_replace(cut_video: Path, tmp_path: Path, db_path: Path) -> None:
     out = tmp_path / "out"
     root = out / FOLDER
     vat("run", cut_video, "--out", out, *ARGS, check=True)
@@ -132,7 +137,7 @@ def test_rerun_into_an_existing_project_folder_needs_replace(cut_video, tmp_path
     assert lock_files(db_path, out) == []
 
 
-def test_replacing_a_paused_session_retires_it(cut_video, tmp_path):
+def test_replacing_a_paused_session_retires_it(cut_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = start_vat("run", cut_video, "--out", out, *ARGS)
     read_until(proc, count("done"))
@@ -150,7 +155,7 @@ def test_replacing_a_paused_session_retires_it(cut_video, tmp_path):
     assert vat("--resume").stdout.strip() == "nothing to resume"
 
 
-def test_lock_files_of_a_killed_session_go_when_it_ends(cut_video, tmp_path, db_path):
+def test_lock_files_of_a_killed_session_go_when_it_ends(cut_video: Path, tmp_path: Path, db_path: Path) -> None:
     out = tmp_path / "out"
     kill_after(start_vat("run", cut_video, "--out", out, *ARGS), count("done"))
     assert lock_files(db_path, out), "a SIGKILLed process cannot remove its lock files"
@@ -160,7 +165,7 @@ def test_lock_files_of_a_killed_session_go_when_it_ends(cut_video, tmp_path, db_
     assert lock_files(db_path, out) == []
 
 
-def test_temporary_names_are_unique_per_process_and_call(tmp_path):
+def test_temporary_names_are_unique_per_process_and_call(tmp_path: Path) -> None:
     from core.execute import is_temporary, temporary_path
 
     final = tmp_path / "clips" / "a_s001.mp4"
@@ -169,7 +174,7 @@ def test_temporary_names_are_unique_per_process_and_call(tmp_path):
     assert f"-{os.getpid()}-" in first.name and is_temporary(first)
 
 
-def _hammer(lock_path: str, inside: str, rounds: int, errors, entered) -> None:
+def _hammer(lock_path: str, inside: str, rounds: int, errors: Any, entered: Any) -> None:
     from core.lock import FileLock
 
     class Lock(FileLock):
@@ -194,12 +199,14 @@ def _hammer(lock_path: str, inside: str, rounds: int, errors, entered) -> None:
             lock.release()
 
 
-def test_lock_files_are_removed_without_letting_two_holders_in(tmp_path):
+def test_lock_files_are_removed_without_letting_two_holders_in(tmp_path: Path) -> None:
     """Holders unlink the file on release while others are taking it: never two holders at once."""
     errors, entered = multiprocessing.Value("i", 0), multiprocessing.Value("i", 0)
     lock_path, inside = tmp_path / "x.lock", tmp_path / "inside"
-    workers = [multiprocessing.Process(target=_hammer, args=(str(lock_path), str(inside), 1000, errors, entered))
-               for _ in range(3)]
+    workers = [
+        multiprocessing.Process(target=_hammer, args=(str(lock_path), str(inside), 1000, errors, entered))
+        for _ in range(3)
+    ]
     for w in workers:
         w.start()
     for w in workers:
@@ -209,7 +216,7 @@ def test_lock_files_are_removed_without_letting_two_holders_in(tmp_path):
     assert not lock_path.exists()
 
 
-def test_a_taker_never_holds_a_lock_file_removed_under_it(tmp_path, monkeypatch):
+def test_a_taker_never_holds_a_lock_file_removed_under_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The race itself, made certain: between a taker's open and its flock, the holder releases
     (unlinks) the file and a third process makes and locks a new one. The taker must see that the path
     names another file now and go for that one (busy), never hold the removed one."""
@@ -219,9 +226,9 @@ def test_a_taker_never_holds_a_lock_file_removed_under_it(tmp_path, monkeypatch)
 
     path = tmp_path / "x.lock"
     real_flock = fcntl.flock
-    third = {}
+    third: dict[str, int] = {}
 
-    def flock_after_the_swap(fd, operation):
+    def flock_after_the_swap(fd: int, operation: int) -> None:
         if not third:
             path.unlink()  # the holder released it
             third["fd"] = os.open(path, os.O_RDWR | os.O_CREAT)  # a third process takes the new file
