@@ -38,7 +38,7 @@ lint: $(STAMP)
 # The man page, generated from the command-line parser.
 man: $(STAMP)
 	mkdir -p build/man
-	$(VENV)/bin/python -m tui.manpage > build/man/vat.1
+	$(VENV)/bin/python -m tui.cli.manpage > build/man/vat.1
 	@echo "wrote build/man/vat.1 (read it with: man -l build/man/vat.1)"
 
 clean:

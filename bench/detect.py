@@ -9,7 +9,7 @@ nothing. Then, in one run, it times:
   - `ffmpeg -i FILE -map 0:v -f null -` (the floor: decoding only),
   - vat's detect_scenes with the adaptive and the content detectors (and checks their cuts),
   - PySceneDetect's own CLI, `scenedetect -i FILE detect-adaptive`,
-  - a re-detect from the cached per-frame statistics (core.detect_cache) at another threshold:
+  - a re-detect from the cached per-frame statistics (core.detection.cache) at another threshold:
     what a second detection of the same master costs (fingerprint, load, replay; no decoding),
 and prints wall and CPU time with the ratios to plain ffmpeg (the target for vat: <= 1.15 wall).
 Rounds interleave the measures and the best of each is kept: on a shared machine a burst of other
@@ -28,7 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from core import dirs, ffmpeg  # noqa: E402
+from core import dirs  # noqa: E402
+from core.media import ffmpeg  # noqa: E402
 from core.scenes import detect_scenes  # noqa: E402
 
 SIZE = "1920x1080"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import ffmpeg  # noqa: E402
-from core.encode_args import scale_filter, video_codec_args  # noqa: E402
-from core.encoders import nvenc_status  # noqa: E402
-from core.presets import BUILTIN_PRESETS  # noqa: E402
+from core.media import ffmpeg  # noqa: E402
+from core.media.encode_args import scale_filter, video_codec_args  # noqa: E402
+from core.media.encoders import nvenc_status  # noqa: E402
+from core.pipeline.presets import BUILTIN_PRESETS  # noqa: E402
 
 
 def frames_of(path: Path) -> int:

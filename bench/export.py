@@ -26,8 +26,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run as a script from anywhere
 sys.path.insert(0, str(HERE))
 
-from core import dirs, ffmpeg  # noqa: E402
 from detect import GRAIN, RATE, SOURCES  # noqa: E402
+
+from core import dirs  # noqa: E402
+from core.media import ffmpeg  # noqa: E402
 
 BENCH_PRESET = {
     "preset_id": "bench_split_video_equivalent", "preset_name": "Bench: as split-video",
@@ -92,7 +94,7 @@ def main() -> int:
     env = {**os.environ, "VAT_DB": str(work / "bench.db"), "VAT_FFMPEG": ffmpeg.find_ffmpeg().path}
     # the bench preset goes into the bench database through vat's own code
     setup = ("import json, os; from db.connection import open_database; open_database();"
-             "from core.preset_store import preset_from_dict, save_preset;"
+             "from core.pipeline.preset_store import preset_from_dict, save_preset;"
              "save_preset(preset_from_dict(json.loads(os.environ['VAT_BENCH_PRESET'])))")
     subprocess.run([sys.executable, "-c", setup], env={**env, "VAT_BENCH_PRESET": json.dumps(BENCH_PRESET)},
                    check=True, cwd=HERE.parent)

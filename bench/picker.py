@@ -9,8 +9,8 @@ shots of 8 frames (testsrc2 whose hue and brightness jump every 8 frames) with x
 keyframe interval, so that a thumbnail costs what it costs on a real master: a seek and up to a GOP
 of decoding. Then, for each case (scene count x terminal size), with a fresh temporary database
 (VAT_DB) and user folders (XDG_*), so a fresh thumbnail cache:
-  - a session is made through core.session (check_options, create_session) and its scenes_data is
-    written as core.session.detect writes it;
+  - a session is made through core.pipeline.session (check_options, create_session) and its scenes_data is
+    written as core.pipeline.session.detect writes it;
   - the real VatApp from tui.app.create_app runs headless (`run_test(size=...)`, toasts on); enter
     on the sessions screen opens the real PickerScreen on that session ("open picker");
   - pass 1, "during": the keys below, at once, while the picker's worker makes the thumbnails
@@ -62,7 +62,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run as a script from anywhere
 
-from core import dirs, ffmpeg  # noqa: E402  (no db import yet: VAT_DB is set first)
+from core import dirs  # noqa: E402  (no db import yet: VAT_DB is set first)
+from core.media import ffmpeg  # noqa: E402  (no db import yet: VAT_DB is set first)
 
 RATE = 10
 SHOT_FRAMES = 8
@@ -96,9 +97,9 @@ def isolate(root: Path) -> None:
 
 
 def make_session(video: Path, scenes: int, root: Path) -> str:
-    """A session over `video` with `scenes` scenes, made with core.session; returns its id."""
+    """A session over `video` with `scenes` scenes, made with core.pipeline.session; returns its id."""
+    from core.pipeline.session import SessionOptions, check_options, create_session, scene_record
     from core.scenes import Scene
-    from core.session import SessionOptions, check_options, create_session, scene_record
     from db.connection import database, open_database
     from db.models import ProcessingState
 
@@ -112,7 +113,7 @@ def make_session(video: Path, scenes: int, root: Path) -> str:
     meta = dict(session.process_metadata or {})
     meta.update(detector="content", fps=float(RATE), frames=scenes * SHOT_FRAMES,
                 duration=scenes * SHOT_FRAMES / RATE)
-    with database.atomic():  # as core.session.detect stores what it found
+    with database.atomic():  # as core.pipeline.session.detect stores what it found
         ProcessingState.update(scenes_data=records, scene_threshold=27.0, min_scene_length=SHOT_FRAMES // 2,
                                process_metadata=meta).where(ProcessingState.id == session.id).execute()
     return session.session_id

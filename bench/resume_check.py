@@ -4,7 +4,7 @@
     python bench/resume_check.py [--outputs 3000] [--size 65536] [--rounds 5]
 
 In a temporary database (VAT_DB) and folder: writes `--outputs` files of `--size` random bytes and
-registers each as core.runner does (records.register_output with the final file's stat and
+registers each as core.pipeline.runner does (records.register_output with the final file's stat and
 SHA-256), then times, best of `--rounds`:
   - "skip check": records.registered_outputs + records.is_done for every operation, the loop
     Runner.run does before it starts any work (a stat per file, no reading);
@@ -39,8 +39,8 @@ def main() -> None:
         os.environ["VAT_DB"] = str(root / "bench.db")
         for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
             os.environ[var] = str(root / var.lower())
-        from core import records
-        from core.plan import Operation
+        from core.pipeline import records
+        from core.pipeline.plan import Operation
         from db.connection import database, open_database
         from db.models import ProcessingState
 

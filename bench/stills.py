@@ -17,10 +17,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from core import frames  # noqa: E402
-from core.keyframes import keyframe_before, keyframe_times  # noqa: E402
-from core.probe import frame_times  # noqa: E402
 from export import bench_video  # noqa: E402
+
+from core.media import frames  # noqa: E402
+from core.media.keyframes import keyframe_before, keyframe_times  # noqa: E402
+from core.media.probe import frame_times  # noqa: E402
 
 
 def one_pass(path: Path, wanted: set[int]) -> int:

@@ -6,8 +6,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import dirs, encoders, ffmpeg
+from core import dirs
 from core.errors import VatError
+from core.media import encoders, ffmpeg
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from core import dirs, ffmpeg
+from core import dirs
 from core.events import FfmpegProgress
+from core.media import ffmpeg
 
 SIZE = "1280x720"
 RATE = 25

@@ -1,7 +1,7 @@
 """Scene detection: PySceneDetect's detectors fed with small frames straight from the decoder.
 
 PySceneDetect's SceneManager decodes full-size BGR frames, then shrinks them: on 1080p that costs
-about as much again as decoding. Here frames arrive already shrunk (core.framesource), so decoding
+about as much again as decoding. Here frames arrive already shrunk (core.media.framesource), so decoding
 is the only real cost, and each detector's `process_frame` is called directly, numbered by decode
 order in presentation order. Cut positions are therefore exact frame indices even for VFR sources,
 and every time comes from the frame's own timestamp.
@@ -23,7 +23,7 @@ higher setting always means "fewer cuts":
 `min_scene_len` is in frames for every detector (app setting min_scene_length_default = 15).
 
 Each detector's per-frame metric is recorded while decoding and cached per master
-(core.detect_cache, core.detect_metrics); detecting the same master again, at any threshold or
+(core.detection.cache, core.detection.metrics); detecting the same master again, at any threshold or
 minimum length, replays the detector on the cached metric and gives the same cuts without decoding.
 """
 
@@ -48,10 +48,12 @@ from scenedetect import (
     ThresholdDetector,
 )
 
-from core import detect_cache, detect_metrics, framesource
+from core.detection import cache as detect_cache
+from core.detection import metrics as detect_metrics
 from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
-from core.probe import probe
+from core.media import framesource
+from core.media.probe import probe
 
 DETECTORS = ("adaptive", "content", "threshold", "hash", "histogram")
 DEFAULT_DETECTOR = "adaptive"
@@ -186,7 +188,7 @@ def detect_scenes(
 ) -> Detection:
     """Find the scenes of `path`. `threshold` None: default_threshold(detector). Setting `cancel`
     stops within a frame and raises Cancelled; bad input raises MediaError. The detector's per-frame
-    metric is cached per master (core.detect_cache): with `use_cache`, a master seen before is not
+    metric is cached per master (core.detection.cache): with `use_cache`, a master seen before is not
     decoded again, whatever the threshold and minimum length."""
     _check_detector(detector)
     if threshold is None:

@@ -14,8 +14,15 @@ from core.errors import BadInput, EnvironmentProblem
 from db.backup import KEEP_BACKUPS, backup_database
 from db.connection import database, database_path
 from db.fields import utc_days_ago, utc_now
-from db.models import (COMPLETED, FileRegistry, OperationLog, ProcessingState, ProjectHistory,
-                       ProjectHistoryArchive, UserPreset)
+from db.models import (
+    COMPLETED,
+    FileRegistry,
+    OperationLog,
+    ProcessingState,
+    ProjectHistory,
+    ProjectHistoryArchive,
+    UserPreset,
+)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core import ffmpeg
+from core.media import ffmpeg
 
 COLOURS = ["0x1f4e9c", "0xd9482b", "0x2f9e44", "0xf0c419", "0x7b2fa8", "0x19b5c9", "0xe8e8e8", "0x222222"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core import ffmpeg
+from core.media import ffmpeg
 from tests.helpers import vat
 
 
@@ -89,7 +89,7 @@ def test_output_location_that_is_a_file(cut_video: Path, tmp_path: Path) -> None
 
 
 def test_nvenc_asked_where_it_does_not_work(cut_video: Path, tmp_path: Path) -> None:
-    from core.encoders import nvenc_status
+    from core.media.encoders import nvenc_status
 
     if nvenc_status()[0]:
         pytest.skip("NVENC works on this machine")

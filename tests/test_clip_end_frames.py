@@ -9,15 +9,15 @@ import threading
 
 import pytest
 
-from core import ffmpeg
-from core.execute import Context, make_clip
-from core.frames import frame_at
-from core.plan import EndFrames, PlanInput, build_plan, clip_seek
-from core.presets import BUILTIN_PRESETS
-from core.probe import packet_times, probe
+from core.media import ffmpeg
+from core.media.frames import frame_at
+from core.media.probe import packet_times, probe
+from core.media.verify import VerificationError, verify
+from core.media.verify_frames import end_problem
+from core.pipeline.execute import Context, make_clip
+from core.pipeline.plan import EndFrames, PlanInput, build_plan, clip_seek
+from core.pipeline.presets import BUILTIN_PRESETS
 from core.scenes import scenes_from_cuts
-from core.verify import VerificationError, verify
-from core.verify_frames import end_problem
 from tests.conftest import SCENES
 from tests.media import _cut_graph, cut_starts
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import EXIT_BAD_INPUT
-from tui.cli import build_parser
-from tui.parser_walk import all_arguments, subcommands
+from tui.cli.main import build_parser
+from tui.cli.parser_walk import all_arguments, subcommands
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBCOMMANDS = [command.name for command in subcommands(build_parser())]

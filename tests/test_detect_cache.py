@@ -1,4 +1,4 @@
-"""Cached per-frame detection statistics (core.detect_cache, core.detect_metrics): a re-detect with
+"""Cached per-frame detection statistics (core.detection.cache, core.detection.metrics): a re-detect with
 another threshold or minimum length, or on a copy of the master, gives exactly the cuts of a decoding
 run without decoding."""
 
@@ -9,8 +9,9 @@ import shutil
 import numpy as np
 import pytest
 
-from core import detect_cache, detect_metrics, framesource
-from core import ffmpeg
+from core.detection import cache as detect_cache
+from core.detection import metrics as detect_metrics
+from core.media import ffmpeg, framesource
 from core.scenes import DETECTORS, default_threshold, detect_scenes
 from tests.media import make_black_gap_video
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.presets import BUILTIN_PRESETS
-from core.probe import probe
+from core.media.probe import probe
+from core.pipeline.presets import BUILTIN_PRESETS
 from tests.conftest import SCENES
 from tests.helpers import decode_rgb, nearest_frame, vat
 from tests.media import cut_starts, remux
@@ -91,7 +91,7 @@ def test_preset_maximum_width_applies_after_the_aspect_correction(anamorphic_vid
 
 
 def test_keep_pixel_aspect_keeps_the_stored_size_and_the_sources_pixel_shape(anamorphic_video, tmp_path):
-    from core.preset_store import save_preset
+    from core.pipeline.preset_store import save_preset
     from db.connection import open_database
 
     open_database()

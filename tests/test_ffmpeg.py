@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from core import ffmpeg
 from core.errors import Cancelled, EnvironmentProblem
 from core.events import FfmpegProgress
+from core.media import ffmpeg
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core import ffmpeg
+from core.media import ffmpeg
 from tests.helpers import start_vat
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")

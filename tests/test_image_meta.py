@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.image_meta import EXIF_COPYRIGHT, read_copyright, save_image, xmp_rights
+from core.media.image_meta import EXIF_COPYRIGHT, read_copyright, save_image, xmp_rights
 
 FORMATS = ["jpg", "png", "tiff", "webp"]
 TYPED = "© Yambo Studio — Zoë"  # cp1252 holds it; Latin-1 (all Pillow can return) lacks the dash

@@ -14,7 +14,7 @@ def test_core_and_db_never_import_textual():
         for p in (ROOT / pkg).rglob("*.py")
     )
     modules = [m.removesuffix(".__init__") for m in modules]
-    assert "core.ffmpeg" in modules and "db" in modules
+    assert "core.media.ffmpeg" in modules and "db" in modules
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.presets import BUILTIN_PRESETS
-from core.probe import probe
+from core.media.probe import probe
+from core.pipeline.presets import BUILTIN_PRESETS
 from tests.conftest import SCENES
 from tests.helpers import decode_rgb, nearest_frame, vat
 from tests.media import combing, cut_starts
@@ -71,7 +71,7 @@ def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(interlaced_
 
 
 def test_deinterlace_off_keeps_the_fields_of_clips(interlaced_video, source, tmp_path):
-    from core.preset_store import save_preset
+    from core.pipeline.preset_store import save_preset
     from db.connection import open_database
 
     frames, source_combing = source

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from core import dirs, ffmpeg, logs
+from core import dirs, logs
+from core.media import ffmpeg
 from tests.helpers import ROOT, vat
 from tests.test_db_support import db  # noqa: F401 (fixture)
 from tui.app import create_app
@@ -105,7 +106,7 @@ def test_an_ffmpeg_failure_logs_the_whole_command_and_what_ffmpeg_said(tmp_path)
 
 
 def test_a_deleted_session_takes_its_worker_log_with_it(db):
-    from core.background import worker_log_path
+    from core.pipeline.background import worker_log_path
     from tests.test_db_support import make_session
     from tui.session_records import delete_session
 
@@ -117,7 +118,7 @@ def test_a_deleted_session_takes_its_worker_log_with_it(db):
 
 
 def test_db_cleanup_removes_the_worker_logs_of_the_sessions_it_removes(db):
-    from core.background import worker_log_path
+    from core.pipeline.background import worker_log_path
     from tests.test_db_support import make_session
 
     make_session("stale", days_ago=40, status="paused")

@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from tui.cli import build_parser
-from tui.manpage import manpage
-from tui.parser_walk import all_arguments, subcommands
+from tui.cli.main import build_parser
+from tui.cli.manpage import manpage
+from tui.cli.parser_walk import all_arguments, subcommands
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_man_page() -> str:
     """What `make man` runs (see the Makefile's man target)."""
-    assert "-m tui.manpage > build/man/vat.1" in (ROOT / "Makefile").read_text()
+    assert "-m tui.cli.manpage > build/man/vat.1" in (ROOT / "Makefile").read_text()
     done = subprocess.run(
-        [sys.executable, "-m", "tui.manpage"],
+        [sys.executable, "-m", "tui.cli.manpage"],
         capture_output=True,
         text=True,
         cwd=ROOT,

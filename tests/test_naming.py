@@ -3,7 +3,7 @@
 import pytest
 
 from core.errors import BadInput
-from core.naming import artwork_slug, parse_project_date, project_folder_name, safe_component
+from core.pipeline.naming import artwork_slug, parse_project_date, project_folder_name, safe_component
 
 
 @pytest.mark.parametrize(

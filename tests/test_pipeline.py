@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.image_meta import read_copyright
+from core.media.image_meta import read_copyright
 from tests.conftest import SCENES
 from tests.helpers import decode_rgb, nearest_frame, vat
 from tests.media import cut_starts

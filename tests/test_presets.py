@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from core.presets import BUILTIN_PRESETS, DEFAULT_PRESET_ID, check, fit_width, validate
+from core.pipeline.presets import BUILTIN_PRESETS, DEFAULT_PRESET_ID, check, fit_width, validate
 
 
 def test_builtins_are_valid_and_include_the_default():

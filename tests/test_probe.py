@@ -1,11 +1,11 @@
-"""core.probe on real files made by ffmpeg: facts of good media, one-line errors for bad input."""
+"""core.media.probe on real files made by ffmpeg: facts of good media, one-line errors for bad input."""
 
 from __future__ import annotations
 
 import pytest
 
 from core.errors import EXIT_BAD_INPUT, MediaError
-from core.probe import frame_times, probe
+from core.media.probe import frame_times, probe
 from tests.conftest import SCENES
 from tests.media import (
     make_audio_only,

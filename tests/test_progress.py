@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from core import ffmpeg
-from core.ffmpeg import parse_progress_block
-from core.runner import Runner
+from core.media import ffmpeg
+from core.media.ffmpeg import parse_progress_block
+from core.pipeline.runner import Runner
 from tests.helpers import json_events, vat
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from core.image_meta import read_copyright
+from core.media.image_meta import read_copyright
 from tests.helpers import vat
 from tests.media import make_cut_video
 
@@ -58,7 +58,7 @@ def test_rd_folder_is_processed_and_left_untouched(cut_video, tmp_path):
 
 
 def test_rd_still_named_as_video_is_skipped_and_images_are_kept(tmp_path):
-    from core.rd import scan
+    from core.pipeline.rd import scan
 
     rd = tmp_path / "R&D"
     rd.mkdir()

@@ -60,7 +60,7 @@ def test_inputs_that_make_the_same_name_each_keep_their_output(cut_video, tmp_pa
 
 
 def test_names_stay_distinct_whatever_collides():
-    from core.rd_names import output_names
+    from core.pipeline.rd_names import output_names
 
     files = [(Path(n), "image") for n in ("a b.png", "a_b.png", "a_b_png.png", "A_B.PNG", "x/a.png", "x/a.jpg",
                                           "X/a.png", "clip.png")]

@@ -131,8 +131,8 @@ def test_a_session_being_processed_is_refused(cut_video, tmp_path):
 
 def test_resume_uses_the_preset_as_it_was_when_the_session_started(cut_video, tmp_path):
     """Editing the preset between the stop and the resume changes nothing already made."""
-    from core.preset_store import load_preset, save_preset
-    from core.presets import Preset
+    from core.pipeline.preset_store import load_preset, save_preset
+    from core.pipeline.presets import Preset
 
     out = tmp_path / "out"
     vat("presets", check=True)

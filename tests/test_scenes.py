@@ -9,9 +9,10 @@ import av
 import numpy as np
 import pytest
 
-from core import framesource, scenes
+from core import scenes
 from core.errors import BadInput, Cancelled, MediaError
-from core.probe import frame_times
+from core.media import framesource
+from core.media.probe import frame_times
 from core.scenes import DETECTORS, default_threshold, detect_scenes
 from tests.conftest import SCENES
 from tests.media import (

@@ -1,7 +1,7 @@
 import pytest
 
 from core.errors import BadInput
-from core.selection import format_numbers, parse_groups, parse_scenes, with_groups_selected
+from core.pipeline.selection import format_numbers, parse_groups, parse_scenes, with_groups_selected
 
 
 def test_scene_specs() -> None:
@@ -31,7 +31,7 @@ def test_format_numbers() -> None:
 
 
 def test_syntax_check_before_detection_is_cheap_and_strict() -> None:
-    from core.selection import check_syntax
+    from core.pipeline.selection import check_syntax
 
     check_syntax(None, None)
     check_syntax("all", ["2-3"])
@@ -57,7 +57,7 @@ def test_messages_name_the_real_problem(call, message) -> None:
 
 
 def test_syntax_check_names_the_real_problem_before_the_count_is_known() -> None:
-    from core.selection import check_syntax
+    from core.pipeline.selection import check_syntax
 
     for scenes, groups, words in (("0", None, "numbered from 1"), (None, ["2-1"], "reversed")):
         with pytest.raises(BadInput, match=words) as caught:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from core import detached_detection
-from core.background import running_pid
+from core.pipeline import detached_detection
+from core.pipeline.background import running_pid
 from db.models import OperationLog, ProcessingState
 from tests.media import make_cut_video
 from tests.tui_flows import new_session, screen_is, text_of, until

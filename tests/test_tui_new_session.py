@@ -13,7 +13,7 @@ from textual.widgets import Input
 
 from db.settings import get_setting
 from tests.conftest import SCENES
-from tests.tui_flows import screen_is, recorded_sessions, text_of, type_into, until
+from tests.tui_flows import recorded_sessions, screen_is, text_of, type_into, until
 from tui.app import create_app
 from tui.screens.detection import DetectionScreen
 from tui.screens.file_picker import FilePickerScreen, VideoTree

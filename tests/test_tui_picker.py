@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import Input, Select
 
 from db.settings import set_setting
-from tests.tui_screen_host import opened_database
 from tests.tui_flows import detected_session, screen_is, stored, text_of, type_into, until
+from tests.tui_screen_host import opened_database
 from tui.app import create_app
 from tui.screens.detection import DetectionScreen
 from tui.screens.jump import JumpScreen

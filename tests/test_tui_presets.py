@@ -7,16 +7,16 @@ from dataclasses import replace
 import pytest
 from textual.widgets import Static
 
-from core.preset_store import ensure_builtin_presets, load_preset, save_preset
-from core.presets import BUILTIN_PRESETS
+from core.pipeline.preset_store import ensure_builtin_presets, load_preset, save_preset
+from core.pipeline.presets import BUILTIN_PRESETS
 from db.models import ProcessingState, UserPreset
 from db.settings import get_setting
 from tests.tui_screen_host import ScreenHost, cells, cursor_to, opened_database
 from tui.preset_form import FIELDS, build_preset, problems_by_field, value_of
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.new_preset import NewPresetDialog
 from tui.screens.preset_edit import PresetEditScreen
 from tui.screens.presets import PresetsScreen
-from tui.screens.confirm import ConfirmScreen
 from tui.widgets.vim_table import VimTable
 
 SIZES = [(80, 24), (120, 40)]

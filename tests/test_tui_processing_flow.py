@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, RichLog, Static
 
-from core.background import request_stop, running_pid, start_detached
+from core.pipeline.background import request_stop, running_pid, start_detached
 from db.connection import open_database
 from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
 from db.settings import set_setting
@@ -163,7 +163,14 @@ def assert_complete_slow_archive(session_id: str) -> Path:
 def slow_session(slow_video: Path, out: Path) -> str:
     """A session made through core's API, as the New session form and the picker leave it: scenes
     detected, every scene marked, not started."""
-    from core.session import SessionOptions, check_options, create_session, detect, detection_parameters, select
+    from core.pipeline.session import (
+        SessionOptions,
+        check_options,
+        create_session,
+        detect,
+        detection_parameters,
+        select,
+    )
 
     row = create_session(check_options(SessionOptions(master=slow_video, artwork="Slow Work", out=out,
                                                       preset_id="archive_hq", encoder="x264")))

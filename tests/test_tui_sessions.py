@@ -11,10 +11,10 @@ import pytest
 from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable
 
-from core.lock import SessionLock
-from core.session import process, select
+from core.pipeline.lock import SessionLock
+from core.pipeline.session import process, select
 from db.models import FileRegistry, OperationLog, ProcessingState
-from tests.tui_flows import detected_session, static_text, new_session, screen_is, text_of, until
+from tests.tui_flows import detected_session, new_session, screen_is, static_text, text_of, until
 from tests.tui_screen_host import cells, opened_database
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen

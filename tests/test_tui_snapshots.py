@@ -17,9 +17,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from textual.widgets import DirectoryTree, Input, Select
 
-from core.background import worker_log_path
-from core.lock import SessionLock
-from core.session import detect, detection_parameters, save_selection
+from core.pipeline.background import worker_log_path
+from core.pipeline.lock import SessionLock
+from core.pipeline.session import detect, detection_parameters, save_selection
 from db.models import ProcessingState
 from db.settings import set_setting
 from tests.tui_screen_host import opened_database

@@ -166,7 +166,7 @@ def test_lock_files_of_a_killed_session_go_when_it_ends(cut_video: Path, tmp_pat
 
 
 def test_temporary_names_are_unique_per_process_and_call(tmp_path: Path) -> None:
-    from core.execute import is_temporary, temporary_path
+    from core.pipeline.execute import is_temporary, temporary_path
 
     final = tmp_path / "clips" / "a_s001.mp4"
     first, second = temporary_path(final), temporary_path(final)
@@ -175,7 +175,7 @@ def test_temporary_names_are_unique_per_process_and_call(tmp_path: Path) -> None
 
 
 def _hammer(lock_path: str, inside: str, rounds: int, errors: Any, entered: Any) -> None:
-    from core.lock import FileLock
+    from core.pipeline.lock import FileLock
 
     class Lock(FileLock):
         def busy_message(self) -> str:
@@ -222,7 +222,7 @@ def test_a_taker_never_holds_a_lock_file_removed_under_it(tmp_path: Path, monkey
     names another file now and go for that one (busy), never hold the removed one."""
     import fcntl
 
-    from core import lock as locks
+    from core.pipeline import lock as locks
 
     path = tmp_path / "x.lock"
     real_flock = fcntl.flock

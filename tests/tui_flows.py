@@ -11,7 +11,7 @@ from rich.console import Console
 from textual import events
 from textual.widgets import Input, Static
 
-from core.session import SessionOptions, check_options, create_session, detect, detection_parameters
+from core.pipeline.session import SessionOptions, check_options, create_session, detect, detection_parameters
 from db.models import ProcessingState
 
 WAIT_S = 20.0  # generous: four test runs share two cores

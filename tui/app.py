@@ -92,7 +92,7 @@ class VatApp(App[int]):
 
     # --- quitting ---------------------------------------------------------------------------
     def running_started_here(self) -> list[str]:
-        from core.background import running_pid
+        from core.pipeline.background import running_pid
 
         return sorted(s for s in self.started_here if running_pid(s) is not None)
 

@@ -19,7 +19,7 @@ def _message(check, *args) -> str | None:
 
 def check_master(text: str) -> str | None:
     """Slow-ish (probes the file): call it from a worker."""
-    from core.probe import probe
+    from core.media.probe import probe
 
     if not text.strip():
         return "choose the master video file"
@@ -34,19 +34,19 @@ def check_rd(text: str) -> str | None:
 
 
 def check_artwork(text: str) -> str | None:
-    from core.naming import artwork_slug
+    from core.pipeline.naming import artwork_slug
 
     return _message(artwork_slug, text)
 
 
 def check_date(text: str) -> str | None:
-    from core.naming import parse_project_date
+    from core.pipeline.naming import parse_project_date
 
     return _message(parse_project_date, text.strip() or None)
 
 
 def check_output(text: str) -> str | None:
-    from core.session import check_writable
+    from core.pipeline.session import check_writable
 
     if not text.strip():
         return "choose where the project folder goes"
@@ -55,13 +55,13 @@ def check_output(text: str) -> str | None:
 
 def check_encoder(choice: str) -> str | None:
     """May run a test encode (NVENC): call it from a worker."""
-    from core.session import resolve_encoder
+    from core.pipeline.session import resolve_encoder
 
     return _message(resolve_encoder, choice)
 
 
 def check_preset(preset_id: str) -> str | None:
-    from core.preset_store import load_preset
+    from core.pipeline.preset_store import load_preset
 
     return _message(load_preset, preset_id)
 

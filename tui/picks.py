@@ -1,6 +1,6 @@
 """The scene picker's state: which scenes are marked and which adjacent runs form groups (no Textual).
 
-Rules kept here so that every key of the picker leaves a valid selection for core.session:
+Rules kept here so that every key of the picker leaves a valid selection for core.pipeline.session:
 - a group is a run of at least two adjacent scenes, all of them marked;
 - groups never overlap;
 - unmarking a scene of a group cuts the group there (pieces shorter than two scenes go).

@@ -1,7 +1,7 @@
 """The preset editor's fields as data: how each one is shown, read back and matched to problems.
 
 Pure (no Textual), so the conversion between a Preset and the form's text is easy to test.
-Values that do not parse are kept as typed, so core.presets.validate() names them.
+Values that do not parse are kept as typed, so core.pipeline.presets.validate() names them.
 """
 
 from __future__ import annotations
@@ -10,9 +10,18 @@ import shlex
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.encode_args import preview_args
-from core.presets import (DEINTERLACE_MODES, NVENC_PRESETS, STILL_HQ_FORMATS, STILL_WEB_FORMATS, THUMB_FORMATS,
-                          VIDEO_DEFAULTS, X264_PRESETS, Preset, validate)
+from core.media.encode_args import preview_args
+from core.pipeline.presets import (
+    DEINTERLACE_MODES,
+    NVENC_PRESETS,
+    STILL_HQ_FORMATS,
+    STILL_WEB_FORMATS,
+    THUMB_FORMATS,
+    VIDEO_DEFAULTS,
+    X264_PRESETS,
+    Preset,
+    validate,
+)
 
 X264_TUNES = ("film", "animation", "grain", "stillimage", "fastdecode", "zerolatency")
 
@@ -23,7 +32,7 @@ class FormField:
     key: str
     label: str
     kind: str  # int, int_opt, float, rate, rate_opt, choice, choice_opt, bool, text
-    problem: str = ""  # the name core.presets.validate() gives it
+    problem: str = ""  # the name core.pipeline.presets.validate() gives it
     choices: tuple[str, ...] = ()
     hint: str = ""
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.background import remove_worker_log, running_pid
+from core.pipeline.background import remove_worker_log, running_pid
 from db.connection import database
-from db.models import (COMPLETED, FAILED, FileRegistry, OperationLog, ProcessingState, ProjectHistory,
-                       ProjectHistoryArchive)
+from db.models import (
+    COMPLETED,
+    FAILED,
+    FileRegistry,
+    OperationLog,
+    ProcessingState,
+    ProjectHistory,
+    ProjectHistoryArchive,
+)
 from db.queries import active_sessions
 from tui.formatting import local_time
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from PIL import Image
 
 from core import dirs
-from core.frames import frame_at, rotate_for_display
-from core.probe import frame_times
+from core.media.frames import frame_at, rotate_for_display
+from core.media.probe import frame_times
 
 WIDTH = 96  # pixels: enough for the side panel at 120 columns (one pixel per cell)
 MEMORY_LIMIT = 2000  # thumbnails kept in memory (96x54 RGB: about 15 kB each)

@@ -1,5 +1,5 @@
 """Scene detection, live: the work runs in a detached `vat --resume SESSION --detect-only` process
-(core.detached_detection), so this screen only reads the database, 4 times a second. Closing vat or
+(core.pipeline.detached_detection), so this screen only reads the database, 4 times a second. Closing vat or
 losing the SSH connection does not stop it; Sessions shows it again. c or escape cancels it.
 
 After a new session it opens the picker; as a re-detection (t in the picker) the worker carries the
@@ -21,9 +21,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker
 
-from core import detached_detection
 from core.errors import BadInput
-from core.probe import probe
+from core.media.probe import probe
+from core.pipeline import detached_detection
 from db.connection import database
 from db.models import ProcessingState
 from tui.safe_text import markup_safe, terminal_safe
@@ -133,7 +133,7 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
         if state.alive and state.pending:
             self.seen_alive = True
             if self.cancel_wanted:
-                from core.background import request_stop
+                from core.pipeline.background import request_stop
 
                 self.cancel_wanted = not request_stop(self.session_id)
             if state.frame:
@@ -181,7 +181,7 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
         self.app.switch_screen(PickerScreen(self.session_id))
 
     def action_cancel(self) -> None:
-        from core.background import request_stop
+        from core.pipeline.background import request_stop
 
         self.query_one("#detection-status", Static).update("cancelling…")
         if self.request_id is not None and request_stop(self.session_id):

@@ -15,8 +15,8 @@ from db.models import ProjectHistory
 from db.queries import project_statistics
 from tui.display import megabytes_text, number_text, seconds_text
 from tui.history_filter import PERIODS, matches, since
-from tui.widgets.form_input import FormInput
 from tui.screens.history_detail import HistoryDetailScreen
+from tui.widgets.form_input import FormInput
 from tui.widgets.vim_table import VimTable
 
 

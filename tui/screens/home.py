@@ -134,8 +134,8 @@ class SessionsScreen(WorkerErrors, Screen):
 
     # --- enter: the next step of the session ---------------------------------------------------
     def action_open(self) -> None:
-        from core import detached_detection
-        from core.background import running_pid, start_detached
+        from core.pipeline import detached_detection
+        from core.pipeline.background import running_pid, start_detached
         from db.models import ProcessingState
         from tui.screens.processing import ProcessingScreen
 
@@ -170,7 +170,7 @@ class SessionsScreen(WorkerErrors, Screen):
         self.app.push_screen(ProcessingScreen(session.session_id))  # running, completed, failed: watch
 
     def _detect(self, session) -> None:
-        from core.session import detection_parameters
+        from core.pipeline.session import detection_parameters
         from tui.screens.detection import DetectionScreen
 
         detector = (session.process_metadata or {}).get("detector", "adaptive")

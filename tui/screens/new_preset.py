@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from core.presets import Preset
+from core.pipeline.presets import Preset
 from db.models import UserPreset
 from tui.widgets.form_input import FormInput
 

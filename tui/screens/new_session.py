@@ -84,7 +84,7 @@ class NewSessionScreen(WorkerErrors, Screen):
 
     # --- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        from core.preset_store import default_preset_id, ensure_builtin_presets
+        from core.pipeline.preset_store import default_preset_id, ensure_builtin_presets
         from db.queries import get_user_presets
         from db.settings import get_setting
 
@@ -146,7 +146,7 @@ class NewSessionScreen(WorkerErrors, Screen):
     # --- checking as the user types -------------------------------------------------------------
     @work(thread=True, exclusive=True, group="encoders", exit_on_error=False, name="checking NVENC")
     def check_encoders(self) -> None:
-        from core.encoders import nvenc_status
+        from core.media.encoders import nvenc_status
 
         self.post_message(EncodersChecked(*nvenc_status()))
 
@@ -211,7 +211,7 @@ class NewSessionScreen(WorkerErrors, Screen):
 
     @work(thread=True, exclusive=True, group="submit", exit_on_error=False, name="creating the session")
     def create_session(self, values: dict[str, str]) -> None:
-        from core.session import SessionOptions, check_options, create_session, detection_parameters
+        from core.pipeline.session import SessionOptions, check_options, create_session, detection_parameters
         from db.connection import database
 
         try:

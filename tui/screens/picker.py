@@ -20,8 +20,8 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from core.errors import VatError
-from core.selection import format_numbers
-from core.session import save_selection, scenes_of
+from core.pipeline.selection import format_numbers
+from core.pipeline.session import save_selection, scenes_of
 from db.models import ProcessingState
 from db.settings import get_setting
 from tui.picks import Picks
@@ -326,7 +326,7 @@ class PickerScreen(WorkerErrors, Screen):
                                            "folder?", title="Nothing marked"), self._start_processing)
 
     def _start_processing(self, go: bool | None) -> None:
-        from core.background import running_pid, start_detached
+        from core.pipeline.background import running_pid, start_detached
         from tui.screens.processing import ProcessingScreen
 
         if not go:

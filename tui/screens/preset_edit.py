@@ -14,11 +14,11 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
 
 from core.errors import BadInput
-from core.preset_store import save_preset
-from core.presets import Preset
+from core.pipeline.preset_store import save_preset
+from core.pipeline.presets import Preset
+from tui.preset_form import FIELDS, SECTIONS, FormField, build_preset, ffmpeg_preview, problems_by_field, value_of
 from tui.preset_usage import unfinished_sessions_using
 from tui.screens.confirm import ConfirmScreen
-from tui.preset_form import FIELDS, SECTIONS, FormField, build_preset, ffmpeg_preview, problems_by_field, value_of
 from tui.widgets.form_input import FormInput
 
 

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core.errors import BadInput
-from core.preset_store import delete_preset, ensure_builtin_presets, row_to_preset, save_preset, set_default
+from core.pipeline.preset_store import delete_preset, ensure_builtin_presets, row_to_preset, save_preset, set_default
 from db.models import UserPreset
 from db.queries import get_user_presets
 from tui.formatting import local_time

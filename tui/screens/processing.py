@@ -1,4 +1,4 @@
-"""A session's processing, live: the work runs in a detached `vat --resume` process (core.background),
+"""A session's processing, live: the work runs in a detached `vat --resume` process (core.pipeline.background),
 so this screen only reads the database (4 times a second) and tails the worker's log. Leaving the
 screen or closing vat does not stop the work; c pauses it (SIGTERM: the session resumes later)."""
 
@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, ProgressBar, RichLog, Static
 
-from core import background
+from core.pipeline import background
 from tui.formatting import eta
 from tui.safe_text import terminal_safe
 from tui.screens.base import WorkerErrors

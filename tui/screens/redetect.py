@@ -66,7 +66,7 @@ class RedetectScreen(ModalScreen[tuple[str, float, int] | None]):
         self.action_submit()
 
     def action_submit(self) -> None:
-        from core.session import detection_parameters
+        from core.pipeline.session import detection_parameters
 
         detector = str(self.query_one("#detector", Select).value)
         threshold_text = self.query_one("#threshold", Input).value.strip()

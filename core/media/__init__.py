@@ -1,0 +1,1 @@
+"""Media files: probing, decoding single frames, ffmpeg, encoders, image metadata, verification."""

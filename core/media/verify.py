@@ -1,0 +1,108 @@
+"""Checking an output before it takes its final name: it decodes, and is what the plan said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+from PIL import Image
+
+from core.errors import VatError
+from core.media.image_meta import read_copyright
+from core.media.picture import display_dimensions, sample_aspect
+from core.media.verify_frames import ends_problem
+from core.pipeline.plan import Operation
+
+
+class VerificationError(VatError):
+    pass
+
+
+def _fail(op: Operation, what: str) -> None:
+    raise VerificationError(f"{op.output.name}: verification failed: {what}")
+
+
+def verify_image(op: Operation, path: Path) -> dict:
+    try:
+        with Image.open(path) as im:
+            im.load()
+            size = im.size
+    except Exception as exc:  # Pillow raises many types for broken files
+        _fail(op, f"does not decode ({exc})")
+    exp = op.expected
+    if exp.width and size != (exp.width, exp.height):
+        _fail(op, f"size {size[0]}x{size[1]}, planned {exp.width}x{exp.height}")
+    if op.kind != "thumbnail" and op.params.get("copyright") and read_copyright(path) != op.params["copyright"]:
+        _fail(op, "copyright not embedded")
+    return {"width": size[0], "height": size[1]}
+
+
+def _first_frame(packet):
+    try:
+        frames = packet.decode()
+    except av.error.InvalidDataError:
+        return None
+    return frames[0] if frames else None
+
+
+def verify_video(op: Operation, path: Path, decode: bool = True) -> dict:
+    """Decode every frame (or only demux, for a stream copy) and compare with the plan; a clip's
+    first and last frames are compared with the source's (verify_frames). The size returned, for the
+    records, is the displayed one (pixel aspect and rotation applied), as for every output."""
+    first = last = None
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            ctx = stream.codec_context
+            width, height = ctx.width, ctx.height
+            sar = sample_aspect(getattr(stream, "sample_aspect_ratio", None) or ctx.sample_aspect_ratio)
+            frames = 0
+            if decode:
+                for frame in container.decode(stream):
+                    frames += 1
+                    if first is None:
+                        first = frame
+                    last = frame
+            else:
+                for packet in container.demux(stream):
+                    if packet.size:
+                        frames += 1
+                        if first is None:
+                            first = _first_frame(packet)  # for its rotation only
+            duration = float(container.duration / av.time_base) if container.duration else None
+            tags = dict(container.metadata)
+            first_image = first.to_image() if decode and first is not None else None
+            last_image = last.to_image() if decode and last is not None else None
+    except (av.error.FFmpegError, IndexError, OSError) as exc:
+        _fail(op, f"does not decode ({exc})")
+    exp = op.expected
+    if exp.width and (width, height) != (exp.width, exp.height):
+        _fail(op, f"size {width}x{height}, planned {exp.width}x{exp.height}")
+    if exp.frames is not None:
+        allowed = 0 if exp.frames_exact else max(2, round(exp.frames * 0.01))
+        if abs(frames - exp.frames) > allowed:
+            _fail(op, f"{frames} frames, planned {exp.frames}")
+    if exp.duration and duration is not None and abs(duration - exp.duration) > max(0.25, exp.duration * 0.02):
+        _fail(op, f"duration {duration:.3f}s, planned {exp.duration:.3f}s")
+    if op.params.get("copyright") and op.params["copyright"] not in tags.values():
+        _fail(op, "copyright not in the container metadata")
+    if exp.ends is not None and first_image is not None:
+        problem = ends_problem(exp.ends, first_image, last_image)
+        if problem:
+            _fail(op, problem)
+    rotation = round(getattr(first, "rotation", 0) or 0) % 360 if first is not None else 0
+    shown_w, shown_h = display_dimensions(width, height, sar, rotation)
+    return {"width": shown_w, "height": shown_h, "frames": frames, "duration": duration}
+
+
+def verify(op: Operation, path: Path) -> dict:
+    if op.kind in ("still_hq", "still_web", "thumbnail", "rd_image"):
+        return verify_image(op, path)
+    if op.kind in ("clip", "rd_video"):
+        return verify_video(op, path)
+    if op.kind == "master":
+        return verify_video(op, path, decode=False)
+    if not path.exists() or path.stat().st_size == 0:
+        _fail(op, "empty")
+    return {}

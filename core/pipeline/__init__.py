@@ -1,0 +1,1 @@
+"""A session from start to end: options, plan, runner, records, report, layout, locks, R&D."""

@@ -1,0 +1,107 @@
+"""Processing detached from the terminal: the TUI starts `vat --resume SESSION` in its own process
+session, so closing the TUI or losing the SSH connection (SIGHUP) does not stop the work; the TUI
+then only watches the database. Cancelling sends SIGTERM, which pauses the session cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from core import dirs
+from core.pipeline.lock import holder_pid
+
+
+def _worker_log(session_id: str) -> Path:
+    return dirs.log_dir() / "workers" / f"{session_id}.log"
+
+
+def worker_log_path(session_id: str) -> Path:
+    """The session's worker log (its events and stderr; only the one process working on the session
+    writes it, so it is never rotated), its folder made."""
+    dirs.ensure(_worker_log(session_id).parent)
+    return _worker_log(session_id)
+
+
+def remove_worker_log(session_id: str) -> None:
+    """When the session goes (deleted, cleaned up), its worker log goes with it."""
+    try:
+        _worker_log(session_id).unlink(missing_ok=True)
+    except OSError:
+        pass  # an unwritable log folder: nothing more to do about it here
+
+
+# Workers started by this process: polled so that finished ones are reaped, not left as zombies
+# (a zombie of ours would otherwise linger until the TUI exits).
+_children: list[subprocess.Popen] = []
+
+
+def _reap() -> None:
+    _children[:] = [proc for proc in _children if proc.poll() is None]
+
+
+def start_detached(session_id: str, workers: int | None = None, detect_only: bool = False) -> int:
+    """Start the headless resume of a session in the background (with `detect_only`, only its scene
+    detection: core.pipeline.detached_detection); returns its pid."""
+    command = [sys.executable, "-m", "tui.cli", "--resume", session_id, "--json"]
+    if detect_only:
+        command.append("--detect-only")
+    if workers:
+        command += ["--workers", str(workers)]
+    with open(worker_log_path(session_id), "ab") as log:
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                start_new_session=True, close_fds=True, env=os.environ.copy())
+    _reap()
+    _children.append(proc)
+    return proc.pid
+
+
+def running_pid(session_id: str) -> int | None:
+    """The pid of the live process working on the session, if any."""
+    _reap()
+    return holder_pid(session_id)
+
+
+def request_stop(session_id: str) -> bool:
+    """Ask the process working on the session to pause it. False when none is running."""
+    pid = running_pid(session_id)
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A session's progress as the database holds it (what the processing screen shows)."""
+
+    status: str
+    total: int
+    done: int
+    failed: dict
+    running: dict
+    fraction: float
+    eta_seconds: float | None
+    current: str | None
+    alive: bool
+
+
+def snapshot(session_id: str) -> Snapshot | None:
+    from db.models import ProcessingState
+
+    row = ProcessingState.get_or_none(ProcessingState.session_id == session_id)
+    if row is None:
+        return None
+    details = row.operation_details or {}
+    total = row.total_operations or details.get("total") or 0
+    return Snapshot(status=row.status, total=total, done=row.completed_operations or 0,
+                    failed=details.get("failed") or {}, running=details.get("running") or {},
+                    fraction=details.get("fraction") or (1.0 if row.status == "completed" else 0.0),
+                    eta_seconds=details.get("eta_seconds"), current=row.current_operation,
+                    alive=running_pid(session_id) is not None)

@@ -1,0 +1,120 @@
+"""Making one operation's output at a temporary path: ffmpeg for video, PyAV + Pillow for stills."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from core.events import FfmpegProgress
+from core.media import ffmpeg
+from core.media.encode_args import audio_args, container_args, scale_filter, video_codec_args
+from core.media.frames import frame_at, rotate_for_display
+from core.media.image_meta import save_image
+from core.media.picture import clip_filters
+from core.pipeline.plan import Operation
+
+MUXER_BY_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
+                   ".avi": "avi", ".mxf": "mxf", ".ts": "mpegts", ".mts": "mpegts", ".m2ts": "mpegts"}
+
+
+@dataclass
+class Context:
+    cancel: threading.Event
+    threads: int
+    on_progress: Callable[[FfmpegProgress], None] | None = None
+
+
+def _metadata_args(params: dict) -> list[str]:
+    return ["-metadata", f"copyright={params['copyright']}", "-metadata", f"title={params['title']}"]
+
+
+def make_master(op: Operation, tmp: Path, ctx: Context) -> None:
+    muxer = MUXER_BY_SUFFIX.get(op.output.suffix.lower())
+    args = ["-i", ffmpeg.file_arg(op.source), "-map", "0:v", "-map", "0:a?", "-map", "0:s?", "-c", "copy",
+            "-map_metadata", "0", "-map_chapters", "0", *_metadata_args(op.params)]
+    if muxer in ("mp4", "mov"):
+        args += ["-movflags", "+faststart"]
+    if muxer:
+        args += ["-f", muxer]
+    ffmpeg.run([*args, ffmpeg.file_arg(tmp)], duration=op.expected.duration, on_progress=ctx.on_progress,
+               cancel=ctx.cancel)
+
+
+def make_clip(op: Operation, tmp: Path, ctx: Context) -> None:
+    p = op.params
+    width, height = p["size"]
+    seek_in, skip = p["seek"]
+    # rotated after the deinterlacer (clip_filters): ffmpeg's autorotate, which would come first, is off
+    before = ["-display_rotation:v:0", "0"] if p.get("rotation") else []
+    args = [*before, "-ss", f"{seek_in:.6f}", "-i", ffmpeg.file_arg(op.source), "-ss", f"{skip:.6f}",
+            "-map", "0:v:0"]
+    vf = clip_filters(width, height, sar=p.get("sar"), deinterlace=bool(p.get("deinterlace")),
+                      rotation=p.get("rotation") or 0, keep_fields=bool(p.get("keep_fields")))
+    if p["audio"]:
+        # -t would also cut the video where its timeline does not start at zero: trim the audio alone
+        args += ["-map", "0:a:0", "-af", f"atrim=duration={p['duration']:.6f}"]
+    args += ["-frames:v", str(p["frames"]), "-fps_mode", "passthrough", "-vf", vf,
+             *video_codec_args(p["video"], p["advanced"], p["encoder"], p["fps"], ctx.threads,
+                               interlaced=bool(p.get("keep_fields"))),
+             *audio_args(p["video"], p["audio"]), "-map_metadata", "-1", "-map_chapters", "-1",
+             *_metadata_args(p), *container_args(p["advanced"]), "-f", "mp4", ffmpeg.file_arg(tmp)]
+    ffmpeg.run(args, duration=p["duration"], on_progress=ctx.on_progress, cancel=ctx.cancel)
+
+
+def make_rd_video(op: Operation, tmp: Path, ctx: Context) -> None:
+    p = op.params
+    width, height = p["size"]
+    advanced = {"faststart": True, "gop_seconds": 2.0}
+    args = ["-i", ffmpeg.file_arg(op.source), "-map", "0:v:0"]
+    if p["audio"]:
+        args += ["-map", "0:a:0"]
+    args += ["-vf", scale_filter(width, height), "-fps_mode", "passthrough",
+             *video_codec_args(p["video"], advanced, p["encoder"], p["fps"] or 25.0, ctx.threads),
+             *audio_args(p["video"], p["audio"]), "-map_metadata", "-1", *_metadata_args(p),
+             *container_args(advanced), "-f", "mp4", ffmpeg.file_arg(tmp)]
+    ffmpeg.run(args, duration=op.expected.duration, on_progress=ctx.on_progress, cancel=ctx.cancel)
+
+
+def make_still(op: Operation, tmp: Path, ctx: Context) -> None:
+    p = op.params
+    frame = frame_at(op.source, p["pts"], p.get("keyframe"), deinterlace=bool(p.get("deinterlace")))
+    # resized to p["size"], which is at the display aspect: this also makes the pixels square
+    _save_resized(rotate_for_display(frame, p["rotation"]), tmp, p)
+
+
+def make_rd_image(op: Operation, tmp: Path, ctx: Context) -> None:
+    with Image.open(op.source) as im:
+        im.seek(0)  # first frame of an animated GIF/WebP
+        image = ImageOps.exif_transpose(im)
+        image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") and op.params["format"] == "png"
+                              else "RGB")
+    _save_resized(image, tmp, op.params)
+
+
+def _save_resized(image: Image.Image, tmp: Path, p: dict) -> None:
+    size = tuple(p["size"])
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    save_image(image, tmp, p["format"], quality=p.get("quality"), copyright_text=p["copyright"], title=p["title"])
+
+
+MAKERS = {
+    "master": make_master, "clip": make_clip, "rd_video": make_rd_video,
+    "still_hq": make_still, "still_web": make_still, "thumbnail": make_still, "rd_image": make_rd_image,
+}
+
+
+def temporary_path(final: Path) -> Path:
+    """Beside the final file (same filesystem, so the rename is atomic), hidden, same extension, and
+    unique to this process and call: two writers can never share a temporary file."""
+    return final.with_name(f".{final.stem}.vat-part-{os.getpid()}-{secrets.token_hex(4)}{final.suffix}")
+
+
+def is_temporary(path: Path) -> bool:
+    return path.name.startswith(".") and ".vat-part" in path.name

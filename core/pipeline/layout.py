@@ -1,0 +1,56 @@
+"""The archive's folder layout and file names (DESIGN.md: Output layout)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.pipeline.naming import project_folder_name
+
+SUBFOLDERS = ("masters", "stills/hq", "stills/web", "clips", "rd/images", "rd/videos", "thumbnails")
+
+
+class Layout:
+    def __init__(self, out_root: Path, project_date: str, artwork: str, slug: str, scene_count: int):
+        self.root = Path(out_root) / project_folder_name(project_date, artwork)
+        self.slug = slug
+        self.digits = max(3, len(str(scene_count)))
+
+    def scene_tag(self, index: int) -> str:
+        return f"s{index:0{self.digits}d}"
+
+    @staticmethod
+    def group_tag(number: int) -> str:
+        return f"g{number:02d}"
+
+    def master(self, suffix: str) -> Path:
+        return self.root / "masters" / f"{self.slug}_master{suffix.lower()}"
+
+    def still_hq(self, scene: int, fmt: str) -> Path:
+        return self.root / "stills" / "hq" / f"{self.slug}_{self.scene_tag(scene)}_hq.{fmt}"
+
+    def still_web(self, scene: int, fmt: str) -> Path:
+        return self.root / "stills" / "web" / f"{self.slug}_{self.scene_tag(scene)}_web.{fmt}"
+
+    def clip(self, tag: str) -> Path:
+        return self.root / "clips" / f"{self.slug}_{tag}.mp4"
+
+    def thumbnail(self, scene: int, fmt: str) -> Path:
+        return self.root / "thumbnails" / f"{self.slug}_{self.scene_tag(scene)}_thumb.{fmt}"
+
+    # `name`: the R&D file's safe relative path without its extension (core/rd_names.py)
+    def rd_image(self, name: Path, variant: str, fmt: str) -> Path:
+        return self.root / "rd" / "images" / name.parent / f"{name.name}_{variant}.{fmt}"
+
+    def rd_video(self, name: Path) -> Path:
+        return self.root / "rd" / "videos" / name.parent / f"{name.name}.mp4"
+
+    @property
+    def process_log(self) -> Path:
+        return self.root / f"{self.slug}_process_log.txt"
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    def contains(self, path: Path) -> bool:
+        return Path(path).resolve().is_relative_to(self.root.resolve())

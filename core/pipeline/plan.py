@@ -1,0 +1,261 @@
+"""From a session to an ordered list of operations, each with a stable key, an output path and a
+hash of everything that shapes its output (DESIGN.md: Processing model)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.media.keyframes import keyframe_before
+from core.media.picture import sample_aspect
+from core.pipeline.layout import Layout
+from core.pipeline.presets import Preset, fit_width
+from core.pipeline.rd import RdFile
+from core.pipeline.rd_names import output_names
+
+FINAL_KINDS = ("process_log", "manifest")
+
+
+@dataclass(frozen=True)
+class FrameCheck:
+    """One end of a clip: the source frame it must be, with the frames either side of it."""
+
+    index: int  # the wanted frame's index in the master
+    times: tuple[float | None, float, float | None]  # previous, wanted, next (stream seconds)
+    keyframe: float | None  # where decoding can start cleanly for all three
+
+
+@dataclass(frozen=True)
+class EndFrames:
+    """A clip's first and last frames as the source has them, and how the clip treats the source."""
+
+    source: Path
+    first: FrameCheck
+    last: FrameCheck
+    rotation: int = 0
+    deinterlace: bool = False
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What verification checks an output against. Width and height are the stored (coded) size."""
+
+    width: int | None = None
+    height: int | None = None
+    frames: int | None = None
+    duration: float | None = None
+    frames_exact: bool = True
+    ends: EndFrames | None = None
+
+
+@dataclass
+class Operation:
+    key: str  # stable across runs: "still_hq:s003", "clip:g01", "rd_image:sketches/a.png:web"
+    kind: str  # master, still_hq, still_web, clip, thumbnail, rd_image, rd_video, process_log, manifest
+    output: Path
+    source: Path | None
+    params: dict[str, Any]
+    expected: Expected = field(default_factory=Expected)
+    scene: int | None = None
+    group: str | None = None
+
+    @property
+    def params_hash(self) -> str:
+        text = json.dumps(self.params, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def category(self) -> str:
+        return {"master": "masters", "still_hq": "stills", "still_web": "stills", "clip": "clips",
+                "thumbnail": "thumbnails", "rd_image": "rd", "rd_video": "rd"}.get(self.kind, "project")
+
+    @property
+    def final(self) -> bool:
+        return self.kind in FINAL_KINDS
+
+
+@dataclass
+class PlanInput:
+    """Everything a plan is built from: the session's choices and what was learnt of the master."""
+
+    artwork: str
+    slug: str
+    project_date: str
+    out_root: Path
+    master: Path
+    media: Any  # core.media.probe.MediaInfo
+    scenes: list  # core.scenes.Scene
+    frame_times: list[float]
+    keyframes: list[float]
+    selected: list[int]
+    groups: list[tuple[int, int]]
+    preset: Preset
+    encoder: str
+    copyright: str
+    rd_files: list[RdFile] = field(default_factory=list)
+    thumbnails: bool = True
+    midpoint_stills: bool = True
+    process_log: bool = True
+
+
+def _frame_check(p: PlanInput, index: int) -> FrameCheck:
+    times = p.frame_times
+    before = times[index - 1] if index > 0 else None
+    after = times[index + 1] if index + 1 < len(times) else None
+    return FrameCheck(index, (before, times[index], after),
+                      keyframe_before(p.keyframes, before if before is not None else times[index]))
+
+
+def clip_picture(p: PlanInput, src_w: int, src_h: int) -> tuple[int, int, dict]:
+    """A clip's stored size and the picture parameters that are not the defaults (so that plans of
+    progressive, square-pixel masters keep their hashes): deinterlacing, kept fields, kept SAR."""
+    video, media = p.preset.video, p.media
+    extra: dict[str, Any] = {}
+    if getattr(media, "interlaced", False):
+        if video.get("deinterlace", "auto") == "off":
+            extra["keep_fields"] = True
+        else:
+            extra["deinterlace"] = True
+            if media.rotation % 360:
+                extra["rotation"] = media.rotation % 360  # rotated after the deinterlacer, not before
+    sar = sample_aspect(getattr(media, "sample_aspect", 1))
+    if video.get("keep_pixel_aspect") and sar != 1:
+        # the stored size and the source's pixel shape (inverted by a quarter turn)
+        if media.rotation % 180 == 90:
+            sar, (w, h) = 1 / sar, (media.height, media.width)
+        else:
+            w, h = media.width, media.height
+        limit = video.get("max_width")
+        width, height = fit_width(w, h, max(16, int(limit / sar)) if limit else None, even=True)
+        extra["sar"] = f"{sar.numerator}/{sar.denominator}"
+        return width, height, extra
+    width, height = fit_width(src_w, src_h, video.get("max_width"), even=True)
+    return width, height, extra
+
+
+def _margin(frame_times: list[float], index: int) -> float:
+    """A hair less than the gap to the previous frame, so rounding keeps `index` and drops the one before."""
+    gap = frame_times[index] - frame_times[index - 1] if index > 0 else 1.0
+    return min(0.0005, gap / 2)
+
+
+def clip_seek(frame_times: list[float], keyframes: list[float], index: int, container_start: float
+              ) -> tuple[float, float]:
+    """(input seek, output skip) in seconds: decode from the keyframe before the clip's first frame,
+    then drop every frame before that first frame. ffmpeg's input -ss counts from the container's
+    start time; its output -ss counts from where the input seek put zero."""
+    t = frame_times[index]
+    k = keyframe_before(keyframes, t)
+    if k is None:
+        k = frame_times[0]
+    seek_in = max(0.0, k - container_start - 0.0005)
+    return seek_in, max(0.0, t - container_start - seek_in - _margin(frame_times, index))
+
+
+def _end_seconds(frame_times: list[float], last: int, fallback_duration: float) -> float:
+    if last + 1 < len(frame_times):
+        return frame_times[last + 1]
+    step = (frame_times[-1] - frame_times[-2]) if len(frame_times) > 1 else 1 / 25
+    return frame_times[last] + step if frame_times else fallback_duration
+
+
+def clip_operation(p: PlanInput, layout: Layout, key_tag: str, first: int, last: int, src_w: int,
+                   src_h: int, scene: int | None, group: str | None) -> Operation:
+    video = p.preset.video
+    width, height, picture = clip_picture(p, src_w, src_h)
+    count = last - first + 1
+    start = p.frame_times[first]
+    duration = _end_seconds(p.frame_times, last, p.media.duration) - start
+    params = {
+        "first_frame": first, "last_frame": last, "frames": count,
+        "seek": [round(x, 6) for x in clip_seek(p.frame_times, p.keyframes, first, p.media.start_time)],
+        "duration": round(duration, 6), "size": [width, height], "video": video,
+        "advanced": {k: v for k, v in p.preset.advanced.items() if k != "builtin"},
+        "encoder": p.encoder, "audio": bool(video.get("audio") and p.media.audio_codec),
+        "fps": p.media.fps, "copyright": p.copyright, "title": p.artwork, **picture,
+    }
+    ends = EndFrames(p.master, _frame_check(p, first), _frame_check(p, last), p.media.rotation % 360,
+                     bool(picture.get("deinterlace")))
+    return Operation(f"clip:{key_tag}", "clip", layout.clip(key_tag), p.master, params,
+                     Expected(width, height, count, duration, ends=ends), scene=scene, group=group)
+
+
+# containers that carry copyright and title tags; a master in any other (MPEG-TS, MXF...) is copied
+# stream for stream into Matroska, which carries them and every codec
+TAGGED_CONTAINERS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
+
+
+def master_suffix(master: Path) -> str:
+    suffix = master.suffix.lower()
+    return suffix if suffix in TAGGED_CONTAINERS else ".mkv"
+
+
+def build_plan(p: PlanInput) -> list[Operation]:
+    layout = Layout(p.out_root, p.project_date, p.artwork, p.slug, len(p.scenes))
+    src_w, src_h = p.media.display_size  # square pixels at the display aspect, rotated
+    meta = {"copyright": p.copyright, "title": p.artwork}
+    ops: list[Operation] = [
+        Operation("master", "master", layout.master(master_suffix(p.master)), p.master,
+                  {"copy": "streams", **meta},
+                  Expected(p.media.width, p.media.height, len(p.frame_times) or None, p.media.duration)),
+    ]
+    by_index = {s.index: s for s in p.scenes}
+    grouped = {n for a, b in p.groups for n in range(a, b + 1)}
+    hq, web, thumb = p.preset.stills_hq, p.preset.stills_web, p.preset.thumbnail
+    for number in p.selected:
+        scene = by_index[number]
+        frame = scene.midpoint_frame if p.midpoint_stills else scene.start_frame
+        tag = layout.scene_tag(number)
+        at = {"frame": frame, "pts": p.frame_times[frame], "rotation": p.media.rotation,
+              "keyframe": keyframe_before(p.keyframes, p.frame_times[frame])}
+        if getattr(p.media, "interlaced", False):
+            at["deinterlace"] = True  # pictures are always shown progressive: never a combed still
+        w, h = fit_width(src_w, src_h, hq.get("max_width"), even=False)
+        ops.append(Operation(f"still_hq:{tag}", "still_hq", layout.still_hq(number, hq["format"]), p.master,
+                             {**at, **hq, **meta, "size": [w, h]}, Expected(w, h), scene=number))
+        w, h = fit_width(src_w, src_h, web.get("max_width"), even=False)
+        ops.append(Operation(f"still_web:{tag}", "still_web", layout.still_web(number, web["format"]), p.master,
+                             {**at, **web, **meta, "size": [w, h]}, Expected(w, h), scene=number))
+        if number not in grouped:
+            ops.append(clip_operation(p, layout, tag, scene.start_frame, scene.end_frame, src_w, src_h,
+                                      number, None))
+        if p.thumbnails:
+            w, h = fit_width(src_w, src_h, thumb["width"], even=False)
+            ops.append(Operation(f"thumbnail:{tag}", "thumbnail", layout.thumbnail(number, thumb["format"]),
+                                 p.master, {**at, **thumb, **meta, "size": [w, h]}, Expected(w, h), scene=number))
+    for i, (a, b) in enumerate(p.groups, start=1):
+        tag = layout.group_tag(i)
+        ops.append(clip_operation(p, layout, tag, by_index[a].start_frame, by_index[b].end_frame, src_w, src_h,
+                                  None, f"{a}-{b}"))
+    ops += rd_operations(p, layout, meta)
+    if p.process_log:
+        ops.append(Operation("process_log", "process_log", layout.process_log, None, {}))
+    ops.append(Operation("manifest", "manifest", layout.manifest, None, {}))
+    return ops
+
+
+def rd_operations(p: PlanInput, layout: Layout, meta: dict) -> list[Operation]:
+    ops = []
+    hq, web, video = p.preset.stills_hq, p.preset.stills_web, p.preset.video
+    names = output_names([(rd.relative, rd.kind) for rd in p.rd_files])
+    for rd in p.rd_files:
+        name = names[rd.relative]
+        source_id = {"source_size": rd.size, "source_mtime": rd.mtime_ns}
+        if rd.kind == "image":
+            for variant, settings in (("hq", hq), ("web", web)):
+                w, h = fit_width(rd.width, rd.height, settings.get("max_width"), even=False)
+                ops.append(Operation(f"rd_image:{rd.relative.as_posix()}:{variant}", "rd_image",
+                                     layout.rd_image(name, variant, settings["format"]), rd.path,
+                                     {**settings, **meta, **source_id, "variant": variant, "size": [w, h]},
+                                     Expected(w, h)))
+        else:
+            w, h = fit_width(rd.width, rd.height, video.get("max_width"), even=True)
+            ops.append(Operation(f"rd_video:{rd.relative.as_posix()}", "rd_video", layout.rd_video(name),
+                                 rd.path, {"video": video, "encoder": p.encoder, **meta, **source_id,
+                                           "size": [w, h], "audio": bool(video.get("audio") and rd.has_audio),
+                                           "fps": rd.fps},
+                                 Expected(w, h, rd.frames, rd.duration, frames_exact=False)))
+    return ops

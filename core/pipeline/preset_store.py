@@ -1,0 +1,114 @@
+"""Presets in the database: built-ins kept in user_presets, loading one, saving user presets."""
+
+from __future__ import annotations
+
+from core.errors import BadInput
+from core.pipeline.presets import BUILTIN_PRESETS, DEFAULT_PRESET_ID, Preset, check
+from db.connection import database
+from db.fields import utc_now
+from db.models import UserPreset
+from db.settings import get_setting
+
+
+def row_to_preset(row: UserPreset) -> Preset:
+    return Preset(row.preset_id, row.preset_name, row.description or "", dict(row.stills_hq_settings),
+                  dict(row.stills_web_settings), dict(row.video_settings), dict(row.thumbnail_settings or {}),
+                  dict(row.advanced_settings or {}), row.base_preset)
+
+
+def ensure_builtin_presets() -> None:
+    """Insert the built-in presets that are missing and refresh changed ones (idempotent).
+
+    Read first, write only when something differs, then under IMMEDIATE: a deferred transaction that
+    reads, then writes, fails at once with "database is locked" when another process (two `vat run`
+    starting together on a new database) wrote in between, instead of waiting its turn.
+    """
+    if not _builtin_changes():
+        return
+    with database.atomic("IMMEDIATE"):
+        for preset, row, fields in _builtin_changes():
+            if row is None:
+                UserPreset.create(preset_id=preset.preset_id,
+                                  is_default=preset.preset_id == default_preset_id(), **fields)
+            else:
+                UserPreset.update(modified_at=utc_now(), **fields).where(UserPreset.id == row.id).execute()
+
+
+def _builtin_changes() -> list:
+    changes = []
+    for preset in BUILTIN_PRESETS:
+        fields = dict(preset_name=preset.preset_name, description=preset.description,
+                      stills_hq_settings=preset.stills_hq, stills_web_settings=preset.stills_web,
+                      video_settings=preset.video, thumbnail_settings=preset.thumbnail,
+                      advanced_settings=preset.advanced)
+        row = UserPreset.get_or_none(UserPreset.preset_id == preset.preset_id)
+        if row is None or any(getattr(row, k) != v for k, v in fields.items()):
+            changes.append((preset, row, fields))
+    return changes
+
+
+def default_preset_id() -> str:
+    marked = UserPreset.get_or_none(UserPreset.is_default == True)  # noqa: E712 (SQL comparison)
+    if marked is not None:
+        return marked.preset_id
+    return get_setting("default_preset") or DEFAULT_PRESET_ID
+
+
+def load_preset(preset_id: str | None) -> Preset:
+    ensure_builtin_presets()
+    preset_id = preset_id or default_preset_id()
+    row = UserPreset.get_or_none(UserPreset.preset_id == preset_id)
+    if row is None:
+        known = ", ".join(r.preset_id for r in UserPreset.select(UserPreset.preset_id).order_by(UserPreset.preset_id))
+        raise BadInput(f"preset {preset_id!r} does not exist (known: {known})")
+    return check(row_to_preset(row))
+
+
+def preset_to_dict(preset: Preset) -> dict:
+    """A preset's settings as a session keeps them (processing_state.custom_settings)."""
+    return {"preset_id": preset.preset_id, "preset_name": preset.preset_name, "description": preset.description,
+            "stills_hq": preset.stills_hq, "stills_web": preset.stills_web, "video": preset.video,
+            "thumbnail": preset.thumbnail, "advanced": preset.advanced, "base_preset": preset.base_preset}
+
+
+def preset_from_dict(data: dict) -> Preset:
+    return check(Preset(data["preset_id"], data["preset_name"], data.get("description", ""), data["stills_hq"],
+                        data["stills_web"], data["video"], data["thumbnail"], data.get("advanced") or {},
+                        data.get("base_preset")))
+
+
+def save_preset(preset: Preset) -> None:
+    """Create or update a user preset (never a built-in)."""
+    check(preset)
+    existing = UserPreset.get_or_none(UserPreset.preset_id == preset.preset_id)
+    if existing is not None and (existing.advanced_settings or {}).get("builtin"):
+        raise BadInput(f"preset {preset.preset_id}: built-in presets cannot be changed; make a copy")
+    advanced = {k: v for k, v in preset.advanced.items() if k != "builtin"}
+    fields = dict(preset_name=preset.preset_name, description=preset.description, base_preset=preset.base_preset,
+                  stills_hq_settings=preset.stills_hq, stills_web_settings=preset.stills_web,
+                  video_settings=preset.video, thumbnail_settings=preset.thumbnail, advanced_settings=advanced)
+    if existing is None:
+        UserPreset.create(preset_id=preset.preset_id, **fields)
+    else:
+        UserPreset.update(modified_at=utc_now(), **fields).where(UserPreset.id == existing.id).execute()
+
+
+def delete_preset(preset_id: str) -> None:
+    row = UserPreset.get_or_none(UserPreset.preset_id == preset_id)
+    if row is None:
+        raise BadInput(f"preset {preset_id!r} does not exist")
+    if (row.advanced_settings or {}).get("builtin"):
+        raise BadInput(f"preset {preset_id}: built-in presets cannot be deleted")
+    if preset_id == default_preset_id():
+        raise BadInput(f"preset {preset_id} is the default: make another preset the default first")
+    row.delete_instance()
+
+
+def set_default(preset_id: str) -> None:
+    from db.settings import set_setting
+
+    with database.atomic():
+        UserPreset.update(is_default=False).execute()
+        if UserPreset.update(is_default=True).where(UserPreset.preset_id == preset_id).execute() == 0:
+            raise BadInput(f"preset {preset_id!r} does not exist")
+        set_setting("default_preset", preset_id)

@@ -1,0 +1,129 @@
+"""What a running session writes to the database: one operation_log row and one file_registry row
+per operation (updated in place on a re-run, so a resumed session never duplicates them), and the
+session's progress in processing_state.
+
+Resume trusts an output's content, not its size: each row records the file's SHA-256, size and
+modification time (ns). A file whose size and time are unchanged is trusted without reading it (so
+checking thousands of outputs takes a stat each); any other is hashed again and made again unless
+its SHA-256 is the recorded one. Damage that keeps both size and time (a deliberate `touch -d` back)
+is not seen here: re-hashing everything is a full verification's job (the planned `vat verify`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from core.pipeline.plan import Operation
+from db.connection import database
+from db.fields import utc_now
+from db.models import FileRegistry, OperationLog, ProcessingState
+
+
+def log_operation(session_id: str, op: Operation, sequence: int, status: str, **fields: Any) -> None:
+    row = OperationLog.get_or_none((OperationLog.session == session_id) & (OperationLog.operation_name == op.key))
+    values = dict(operation_type=op.kind, sequence_number=sequence, status=status,
+                  input_file=str(op.source) if op.source else None, **fields)
+    if row is None:
+        OperationLog.create(session=session_id, operation_name=op.key, **values)
+    else:
+        OperationLog.update(timestamp=utc_now(), **values).where(OperationLog.id == row.id).execute()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def register_output(session_id: str, op: Operation, stat: os.stat_result, info: dict, sha256: str,
+                    elapsed_ms: int) -> None:
+    """`stat` is the final file's, taken after the rename (the time resume compares against)."""
+    width, height = info.get("width"), info.get("height")
+    values = dict(
+        file_type=op.kind, file_category=op.category, file_size_bytes=stat.st_size,
+        file_format=op.output.suffix.lstrip(".").lower(),
+        resolution=f"{width}x{height}" if width else None,
+        aspect_ratio=f"{width / height:.4f}" if width and height else None,
+        duration_seconds=info.get("duration"), frame_number=op.params.get("frame"),
+        source_file=str(op.source) if op.source else None,
+        # mtime_ns in the JSON, not a column of its own: no migration for one value only resume reads
+        compression_settings={"key": op.key, "params_hash": op.params_hash, "sha256": sha256,
+                              "mtime_ns": stat.st_mtime_ns, "scene": op.scene, "group": op.group,
+                              "frames": info.get("frames")},
+        processing_time_ms=elapsed_ms, has_metadata=bool(op.params.get("copyright")),
+        metadata_embedded={"copyright": op.params.get("copyright"), "title": op.params.get("title")}
+        if op.params.get("copyright") else None,
+        file_exists=True, verified=True, created_at=utc_now(),
+    )
+    row = FileRegistry.get_or_none((FileRegistry.session == session_id) & (FileRegistry.file_path == str(op.output)))
+    if row is None:
+        FileRegistry.create(session=session_id, file_path=str(op.output), **values)
+    else:
+        FileRegistry.update(**values).where(FileRegistry.id == row.id).execute()
+
+
+def registered_outputs(session_id: str) -> dict[str, FileRegistry]:
+    return {r.file_path: r for r in FileRegistry.select().where(FileRegistry.session == session_id)}
+
+
+def is_done(op: Operation, registry: dict[str, FileRegistry]) -> bool:
+    """Skip on resume: registered, made with the same parameters, and its content unchanged."""
+    row = registry.get(str(op.output))
+    if row is None or not row.verified:
+        return False
+    if (row.compression_settings or {}).get("params_hash") != op.params_hash:
+        return False
+    return content_unchanged(row)
+
+
+def content_unchanged(row: FileRegistry) -> bool:
+    """Whether the registered file still holds what was registered (see the module's note).
+
+    A file that was only touched (same SHA-256, new time) is kept and its new time recorded, so the
+    next check is a stat again; a row from before times were recorded is hashed once, likewise.
+    """
+    settings = row.compression_settings or {}
+    try:
+        stat = os.stat(row.file_path)
+    except OSError:
+        return False
+    if stat.st_size != row.file_size_bytes or not settings.get("sha256"):
+        return False  # another size is other content; no recorded hash, nothing to trust
+    if stat.st_mtime_ns == settings.get("mtime_ns"):
+        return True
+    try:
+        if sha256_of(Path(row.file_path)) != settings["sha256"]:
+            return False
+    except OSError:
+        return False
+    settings = {**settings, "mtime_ns": stat.st_mtime_ns}
+    FileRegistry.update(compression_settings=settings).where(FileRegistry.id == row.id).execute()
+    row.compression_settings = settings
+    return True
+
+
+def changed_outputs(session_id: str) -> list[str]:
+    """The registered outputs of a session that are missing or no longer hold what was registered."""
+    return [path for path, row in sorted(registered_outputs(session_id).items())
+            if row.verified and not content_unchanged(row)]
+
+
+def update_session(session_id: str, **fields: Any) -> None:
+    ProcessingState.update(**fields).where(ProcessingState.session_id == session_id).execute()
+
+
+def finish_operation(session_id: str, op: Operation, sequence: int, stat: os.stat_result, info: dict,
+                     sha256: str, started: str, elapsed: float, progress: dict) -> None:
+    """Register the output, log the operation and move the session on, in one transaction."""
+    size = stat.st_size
+    with database.atomic("IMMEDIATE"):
+        register_output(session_id, op, stat, info, sha256, int(elapsed * 1000))
+        log_operation(session_id, op, sequence, "completed", progress=1.0, start_time=started,
+                      end_time=utc_now(), duration_seconds=round(elapsed, 3), output_files=[str(op.output)],
+                      file_sizes={op.output.name: size}, settings_used=op.params, error_details=None)
+        update_session(session_id, **progress)

@@ -1,0 +1,117 @@
+"""The end of a run: the process log, manifest.json and the project_history row."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core.pipeline.execute import Context
+from core.pipeline.plan import Operation
+from core.pipeline.runner import RunSummary
+from db.connection import database
+from db.fields import utc_now
+from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
+
+
+def _outputs(session_id: str) -> list[FileRegistry]:
+    return list(FileRegistry.select().where(FileRegistry.session == session_id).order_by(FileRegistry.file_path))
+
+
+def _rd_source(session: ProcessingState, row: FileRegistry) -> dict:
+    """An R&D output names its input (relative to the R&D folder): two inputs may differ only by
+    their extension, and both outputs must say which is which."""
+    if row.file_type not in ("rd_image", "rd_video") or not row.source_file or not session.rd_folder_path:
+        return {}
+    source, folder = Path(row.source_file), Path(session.rd_folder_path)
+    return {"source": source.relative_to(folder).as_posix() if source.is_relative_to(folder) else source.name}
+
+
+def write_manifest(session: ProcessingState, root: Path, op: Operation, tmp: Path) -> None:
+    entries = []
+    for row in _outputs(session.session_id):
+        path = Path(row.file_path)
+        if row.file_type == "manifest" or not path.exists():
+            continue
+        settings = row.compression_settings or {}
+        width, _, height = (row.resolution or "").partition("x")
+        entries.append({
+            "path": path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path),
+            "kind": row.file_type, "scene": settings.get("scene"), "group": settings.get("group"),
+            "size": row.file_size_bytes, "width": int(width) if width else None,
+            "height": int(height) if height else None, "duration": row.duration_seconds,
+            "frames": settings.get("frames"), "sha256": settings.get("sha256"),
+            **_rd_source(session, row),
+        })
+    manifest = {"artwork": session.artwork_name, "project_date": session.project_date,
+                "session_id": session.session_id, "master": Path(session.master_path).name,
+                "preset": session.preset_id, "encoder": session.encoder_type, "generated_at": utc_now() + " UTC",
+                "outputs": entries}
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_process_log(session: ProcessingState, skipped_inputs: list[str], op: Operation, tmp: Path) -> None:
+    lines = [f"vat process log — {session.artwork_name} ({session.project_date})",
+             f"session   {session.session_id}", f"master    {session.master_path}",
+             f"R&D       {session.rd_folder_path or '-'}", f"output    {session.output_path}",
+             f"preset    {session.preset_id}   encoder {session.encoder_type}", ""]
+    scenes = session.scenes_data or []
+    lines.append(f"scenes detected: {len(scenes)}; selected: {len(session.selected_scenes or [])}; "
+                 f"groups: {', '.join(f'{a}-{b}' for a, b in session.grouped_scenes or []) or '-'}")
+    lines.append("")
+    lines.append(f"{'#':>4}  {'operation':<44} {'status':<10} {'seconds':>8}  detail")
+    rows = (OperationLog.select().where(OperationLog.session == session.session_id)
+            .order_by(OperationLog.sequence_number))
+    for row in rows:
+        if row.operation_name == op.key:
+            continue
+        detail = row.error_details or ", ".join(Path(p).name for p in row.output_files or [])
+        seconds = f"{row.duration_seconds:.2f}" if row.duration_seconds is not None else "-"
+        lines.append(f"{row.sequence_number:>4}  {row.operation_name[:44]:<44} {row.status:<10} {seconds:>8}  {detail}")
+    if skipped_inputs:
+        lines += ["", "R&D files skipped:"] + [f"  {item}" for item in skipped_inputs]
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def finalizers(session: ProcessingState, root: Path, skipped_inputs: list[str]) -> dict:
+    return {
+        "manifest": lambda op, tmp, ctx: write_manifest(session, root, op, tmp),
+        "process_log": lambda op, tmp, ctx: write_process_log(session, skipped_inputs, op, tmp),
+    }
+
+
+def record_history(session: ProcessingState, media, summary: RunSummary, root: Path, gpu: bool) -> ProjectHistory:
+    outputs = [r for r in _outputs(session.session_id) if Path(r.file_path).exists()]
+    total_bytes = sum(r.file_size_bytes or 0 for r in outputs)
+    kinds = [r.file_type for r in outputs]
+    master_size = Path(session.master_path).stat().st_size if Path(session.master_path).exists() else 0
+    encode_ops = (OperationLog.select().where((OperationLog.session == session.session_id)
+                                              & (OperationLog.operation_type == "clip")
+                                              & (OperationLog.status == "completed")))
+    encode_seconds = sum(r.duration_seconds or 0 for r in encode_ops)
+    clip_frames = sum((r.compression_settings or {}).get("frames") or 0 for r in outputs if r.file_type == "clip")
+    started = session.created_at
+    values = dict(
+        artwork_name=session.artwork_name, project_date=session.project_date, output_path=str(root),
+        master_filename=Path(session.master_path).name, master_duration=media.duration,
+        # as shown (pixel aspect, rotation), like every output in the manifest and file_registry
+        master_resolution="x".join(map(str, media.display_size or ())) or None,
+        master_fps=media.fps, master_codec=media.video_codec,
+        master_size_mb=round(master_size / 1e6, 3), scenes_detected=len(session.scenes_data or []),
+        scenes_exported=len(session.selected_scenes or []),
+        stills_created=sum(k in ("still_hq", "still_web") for k in kinds), clips_created=kinds.count("clip"),
+        rd_files_processed=sum(k in ("rd_image", "rd_video") for k in kinds), total_files_created=len(outputs),
+        total_output_size_mb=round(total_bytes / 1e6, 3),
+        compression_ratio=round(master_size / total_bytes, 4) if total_bytes else None,
+        total_processing_time_seconds=round(summary.elapsed, 2), gpu_accelerated=gpu,
+        average_fps_processed=round(clip_frames / encode_seconds, 2) if encode_seconds else None,
+        preset_used=session.preset_id, encoder_used=session.encoder_type,
+        completed_successfully=summary.status == "completed",
+        completion_notes="; ".join(f"{k}: {v}" for k, v in summary.failed.items()) or None,
+        started_at=started, completed_at=utc_now(), metadata={"skipped": summary.skipped, "done": summary.done},
+    )
+    with database.atomic("IMMEDIATE"):  # read then write: take the write lock first (see preset_store)
+        row = ProjectHistory.get_or_none(ProjectHistory.session == session.session_id)
+        if row is None:
+            return ProjectHistory.create(session=session.session_id, **values)
+        ProjectHistory.update(**values).where(ProjectHistory.id == row.id).execute()
+    return ProjectHistory.get(ProjectHistory.session == session.session_id)

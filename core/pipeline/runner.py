@@ -1,0 +1,237 @@
+"""Runs a plan on a pool of workers: temp file -> verify -> atomic rename -> register, log, progress.
+
+One failing operation does not stop the others; a cancellation (Ctrl-C, SIGTERM, SIGHUP, the TUI's
+cancel) stops the running ffmpeg jobs, removes their temporary files and leaves the session paused.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import Cancelled, VatError
+from core.events import FfmpegProgress, RunEvent
+from core.media.ffmpeg import FfmpegError
+from core.media.verify import verify
+from core.pipeline import execute, records
+from core.pipeline.execute import Context, temporary_path
+from core.pipeline.plan import Operation
+from core.pipeline.records import sha256_of
+from db.connection import is_database_fault
+from db.fields import utc_now
+
+log = logging.getLogger(__name__)
+PROGRESS_WRITE_INTERVAL = 0.5  # seconds between progress writes to processing_state
+
+
+@dataclass
+class RunSummary:
+    status: str  # completed, failed, paused
+    total: int
+    done: int = 0
+    skipped: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+
+def threads_per_job(workers: int) -> int:
+    return max(1, (os.cpu_count() or 2) // max(1, workers))
+
+
+class Runner:
+    def __init__(self, session_id: str, plan: list[Operation], *, workers: int, cancel: threading.Event,
+                 on_event: Callable[[RunEvent], None] | None = None,
+                 finalizers: dict[str, Callable[[Operation, Path, Context], None]] | None = None):
+        self.session_id = session_id
+        self.plan = plan
+        self.workers = max(1, workers)
+        self.cancel = cancel
+        self.on_event = on_event or (lambda event: None)
+        self.finalizers = finalizers or {}
+        self.summary = RunSummary("processing", len(plan))
+        self._lock = threading.Lock()
+        self._running: dict[str, dict] = {}
+        self._last_write = 0.0
+        self._started = time.monotonic()
+        self._overall = 0.0  # the highest overall fraction shown so far
+        # the first database fault (read-only, locked, disk full): the run stops as if cancelled and
+        # the caller reports it; every output not yet recorded is simply made again on resume
+        self.database_fault: BaseException | None = None
+
+    # progress -------------------------------------------------------------------------------
+    def _fraction(self) -> float:
+        """Overall progress, never lower than already shown: an operation that is cancelled drops
+        out of the running ones, and what is shown must not go backwards meanwhile."""
+        s = self.summary
+        running = sum(r.get("fraction") or 0.0 for r in self._running.values())
+        now = min(1.0, (s.done + s.skipped + len(s.failed) + running) / max(1, s.total))
+        self._overall = max(self._overall, now)
+        return self._overall
+
+    def _details(self) -> dict:
+        s = self.summary
+        fraction = self._fraction()
+        elapsed = time.monotonic() - self._started
+        eta = elapsed * (1 - fraction) / fraction if fraction > 0.01 else None
+        return {"pid": os.getpid(), "running": dict(self._running), "done": s.done, "skipped": s.skipped,
+                "failed": dict(s.failed), "total": s.total, "fraction": round(fraction, 4),
+                "eta_seconds": round(eta, 1) if eta is not None else None}
+
+    def _progress_fields(self, current: str | None) -> dict:
+        s = self.summary
+        fields = {"completed_operations": s.done + s.skipped, "operation_details": self._details()}
+        if current:
+            fields["current_operation"] = current
+        return fields
+
+    def _on_ffmpeg(self, key: str, started: float) -> Callable[[FfmpegProgress], None]:
+        def show(event: FfmpegProgress) -> None:
+            if event.fraction is None:
+                return  # nothing to tell (out_time is N/A until ffmpeg has written a frame)
+            with self._lock:
+                # ffmpeg's out_time can step back (streams end at different times, the -ss skip):
+                # an operation's bar only moves forward
+                shown = (self._running.get(key) or {}).get("fraction") or 0.0
+                fraction = max(shown, event.fraction)
+                self._running[key] = {"fraction": fraction, "fps": event.fps}
+                overall = self._fraction()
+                now = time.monotonic()
+                write = now - self._last_write >= PROGRESS_WRITE_INTERVAL
+                if write:
+                    self._last_write = now
+                    details = self._details()
+            eta = None
+            if fraction > 0.01:
+                spent = time.monotonic() - started
+                eta = spent * (1 - fraction) / fraction
+            self.on_event(RunEvent("progress", key, fraction=fraction, fps=event.fps, eta=eta,
+                                   overall=round(overall, 4)))
+            if write:
+                try:
+                    records.update_session(self.session_id, operation_details=details)
+                except Exception:  # a busy database must not fail an encode; the next write catches up
+                    log.debug("progress write skipped", exc_info=True)
+        return show
+
+    # one operation --------------------------------------------------------------------------
+    def _guarded(self, sequence: int, op: Operation) -> None:
+        try:
+            self._run_one(sequence, op)
+        except Exception as exc:
+            if not is_database_fault(exc):
+                raise
+            log.error("database fault during %s: %s", op.key, exc)
+            with self._lock:
+                if self.database_fault is None:
+                    self.database_fault = exc
+            self.cancel.set()  # stop the other jobs: nothing more can be recorded
+
+    def _run_one(self, sequence: int, op: Operation) -> None:
+        if self.cancel.is_set():
+            return
+        started_wall, started = utc_now(), time.monotonic()
+        with self._lock:
+            self._running[op.key] = {"fraction": 0.0, "fps": None}
+            fields = self._progress_fields(op.key)
+        records.log_operation(self.session_id, op, sequence, "processing", progress=0.0, start_time=started_wall,
+                              settings_used=op.params, error_details=None)
+        records.update_session(self.session_id, **fields)
+        self.on_event(RunEvent("start", op.key))
+        tmp = temporary_path(op.output)
+        try:
+            op.output.parent.mkdir(parents=True, exist_ok=True)
+            maker = self.finalizers.get(op.kind) or execute.MAKERS[op.kind]
+            maker(op, tmp, Context(self.cancel, threads_per_job(self.workers), self._on_ffmpeg(op.key, started)))
+            info = verify(op, tmp)
+            digest = sha256_of(tmp)
+            os.replace(tmp, op.output)
+            stat = op.output.stat()  # after the rename: the time resume will compare against
+        except Cancelled:
+            _remove(tmp)
+            with self._lock:
+                self._running.pop(op.key, None)
+            records.log_operation(self.session_id, op, sequence, "pending", progress=0.0)
+            return
+        except Exception as exc:  # any failure of one operation is recorded; the others go on
+            _remove(tmp)
+            if is_database_fault(exc):
+                raise  # not this operation's failure: the whole run stops (see _guarded)
+            message = exc.message if isinstance(exc, VatError) else f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, FfmpegError):  # the whole command and what ffmpeg said, to reproduce it
+                log.error("operation %s failed: %s\n%s", op.key, message, exc.details())
+            else:
+                log.error("operation %s failed: %s", op.key, message, exc_info=not isinstance(exc, VatError))
+            with self._lock:
+                self._running.pop(op.key, None)
+                self.summary.failed[op.key] = message
+                fields = self._progress_fields(None)
+                overall = self._overall
+            records.log_operation(self.session_id, op, sequence, "failed", end_time=utc_now(),
+                                  duration_seconds=round(time.monotonic() - started, 3), error_details=message)
+            records.update_session(self.session_id, **fields)
+            self.on_event(RunEvent("failed", op.key, error=message, overall=round(overall, 4)))
+            return
+        elapsed = time.monotonic() - started
+        with self._lock:
+            self._running.pop(op.key, None)
+            self.summary.done += 1
+            fields = self._progress_fields(op.key)
+            overall = self._overall
+        records.finish_operation(self.session_id, op, sequence, stat, info, digest, started_wall, elapsed, fields)
+        self.on_event(RunEvent("done", op.key, output=str(op.output), overall=round(overall, 4)))
+
+    # the plan -------------------------------------------------------------------------------
+    def run(self) -> RunSummary:
+        registry = records.registered_outputs(self.session_id)
+        work, final = [], []
+        for sequence, op in enumerate(self.plan, start=1):
+            if op.final:
+                final.append((sequence, op))
+            elif records.is_done(op, registry):
+                self.summary.skipped += 1
+                self.on_event(RunEvent("skipped", op.key))
+            else:
+                work.append((sequence, op))
+        self.on_event(RunEvent("plan", total=self.summary.total, done=self.summary.skipped))
+        records.update_session(self.session_id, status="processing", error_message=None,
+                               total_operations=self.summary.total, **self._progress_fields(None))
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="vat-op") as pool:
+            futures = [pool.submit(self._guarded, seq, op) for seq, op in work]
+            for future in futures:
+                future.result()
+        if not self.cancel.is_set():
+            for sequence, op in final:  # the log and the manifest describe everything else
+                self._guarded(sequence, op)
+        self.summary.elapsed = time.monotonic() - self._started
+        if self.cancel.is_set():
+            self.summary.status = "paused"
+        else:
+            self.summary.status = "failed" if self.summary.failed else "completed"
+        return self.summary
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def remove_stray_temporaries(root: Path) -> int:
+    """Temporary files left by a killed process (SIGKILL gives no chance to clean up).
+
+    Called only under the project folder's lock, when no other process can be writing there.
+    """
+    removed = 0
+    if root.is_dir():
+        for path in root.rglob(".*.vat-part*"):
+            if execute.is_temporary(path):
+                _remove(path)
+                removed += 1
+    return removed

@@ -1,0 +1,352 @@
+"""A session from start to end: check the inputs, create the record, detect, select, process, resume.
+
+Used by the headless CLI and (through a detached `vat --resume`) by the TUI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import BadInput, EnvironmentProblem
+from core.events import DetectProgress, RunEvent
+from core.media import encoders, ffmpeg
+from core.media.keyframes import keyframe_times
+from core.media.probe import packet_times, probe
+from core.pipeline import naming, rd, selection
+from core.pipeline.layout import Layout
+from core.pipeline.lock import ProjectLock, SessionLock
+from core.pipeline.plan import PlanInput, build_plan
+from core.pipeline.preset_store import load_preset, preset_from_dict, preset_to_dict
+from core.pipeline.presets import Preset
+from core.pipeline.report import finalizers, record_history
+from core.pipeline.runner import Runner, RunSummary, remove_stray_temporaries
+from core.scenes import Scene, detect_scenes
+from db.connection import database, database_problem, is_database_fault
+from db.fields import utc_now
+from db.models import OperationLog, ProcessingState
+from db.settings import get_setting, set_setting
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SessionOptions:
+    master: Path
+    artwork: str
+    project_date: str | None = None
+    rd_folder: Path | None = None
+    preset_id: str | None = None
+    out: Path | None = None
+    encoder: str = "auto"
+    detector: str = "adaptive"
+    threshold: float | None = None
+    min_scene_len: int | None = None
+    scenes: str | None = None
+    groups: list[str] = field(default_factory=list)
+    # `vat run`: the selection is decided up front (stored before detection, so a resume after a kill
+    # at any moment keeps it); the TUI leaves it to the scene picker
+    unattended: bool = False
+
+
+@dataclass
+class Checked:
+    """Options once every input has been checked: nothing has been written yet."""
+
+    options: SessionOptions
+    master: Path
+    media: object
+    slug: str
+    project_date: str
+    out_root: Path
+    rd_folder: Path | None
+    preset: Preset
+    encoder: str
+
+
+def resolve_encoder(choice: str) -> str:
+    if choice not in ("auto", "x264", "nvenc"):
+        raise BadInput(f"--encoder {choice!r}: expected auto, x264 or nvenc")
+    if choice == "x264":
+        return "x264"
+    works, why = encoders.nvenc_status()
+    if choice == "nvenc" and not works:
+        raise EnvironmentProblem(f"NVENC does not work here ({why}); use --encoder x264 or auto")
+    use_gpu = works and (choice == "nvenc" or bool(get_setting("gpu_enabled")))
+    return "nvenc" if use_gpu else "x264"
+
+
+def check_writable(folder: Path) -> Path:
+    folder = folder.expanduser().absolute()
+    probe_dir = folder
+    while not probe_dir.exists():  # the nearest existing parent decides whether we can create it
+        probe_dir = probe_dir.parent
+    if not probe_dir.is_dir():
+        raise BadInput(f"{probe_dir}: output location is a file, not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=probe_dir, prefix=".vat-write-test-"):
+            pass
+    except OSError as exc:
+        raise EnvironmentProblem(f"{folder}: output folder is not writable ({exc.strerror})") from None
+    return folder
+
+
+def check_options(options: SessionOptions) -> Checked:
+    """Every check that can fail on bad input, before anything is written."""
+    slug = naming.artwork_slug(options.artwork)
+    project_date = naming.parse_project_date(options.project_date)
+    master = Path(options.master).expanduser().absolute()
+    media = probe(master, require_video=True)
+    rd_folder = None
+    if options.rd_folder:
+        rd_folder = Path(options.rd_folder).expanduser().absolute()
+        if not rd_folder.is_dir():
+            raise BadInput(f"{rd_folder}: R&D folder does not exist or is not a folder")
+    out = options.out or Path(get_setting("last_output_directory") or ".")
+    out_root = check_writable(Path(out))
+    preset = load_preset(options.preset_id)
+    encoder = resolve_encoder(options.encoder)
+    ffmpeg.find_ffmpeg()  # a VAT_FFMPEG that is no ffmpeg is refused now, not after the first stills
+    return Checked(options, master, media, slug, project_date, out_root, rd_folder, preset, encoder)
+
+
+def new_session_id(checked: Checked) -> str:
+    return f"{checked.project_date}_{checked.slug}_{uuid.uuid4().hex[:8]}"
+
+
+def project_root(checked: Checked) -> Path:
+    return Layout(checked.out_root, checked.project_date, checked.options.artwork, checked.slug, 0).root
+
+
+def create_session(checked: Checked, session_id: str | None = None) -> ProcessingState:
+    o = checked.options
+    session_id = session_id or new_session_id(checked)
+    meta = {"out_root": str(checked.out_root), "detector": o.detector, "media": media_summary(checked.media)}
+    if o.unattended:
+        meta["requested_selection"] = {"scenes": o.scenes, "groups": list(o.groups or [])}
+    with database.atomic("IMMEDIATE"):
+        row = ProcessingState.create(
+            session_id=session_id, artwork_name=o.artwork, project_date=checked.project_date,
+            master_path=str(checked.master), rd_folder_path=str(checked.rd_folder) if checked.rd_folder else None,
+            output_path=str(project_root(checked)), preset_id=checked.preset.preset_id, encoder_type=checked.encoder,
+            # the preset as it is now: a resume encodes the rest exactly like the start, even if the
+            # preset is edited or deleted meanwhile
+            custom_settings=preset_to_dict(checked.preset),
+            scene_threshold=o.threshold, min_scene_length=o.min_scene_len, total_operations=0,
+            status="initialized", process_metadata=meta)
+        remember_directories(checked)
+    return row
+
+
+def media_summary(media) -> dict:
+    return {k: getattr(media, k, None) for k in ("width", "height", "fps", "duration", "video_codec",
+                                                  "audio_codec", "rotation", "frame_count", "start_time")}
+
+
+def remember_directories(checked: Checked) -> None:
+    set_setting("last_output_directory", str(checked.out_root))
+    set_setting("last_master_directory", str(checked.master.parent))
+    if checked.rd_folder:
+        set_setting("last_rd_directory", str(checked.rd_folder))
+
+
+def detect(session: ProcessingState, detector: str, threshold: float, min_len: int,
+           on_progress: Callable[[DetectProgress], None] | None = None,
+           cancel: threading.Event | None = None):
+    """Detect the scenes of the session's master and store them (scenes_data)."""
+    started, t0 = utc_now(), _monotonic()
+    found = detect_scenes(session.master_path, detector=detector, threshold=threshold, min_scene_len=min_len,
+                          on_progress=on_progress, cancel=cancel)
+    scenes = [scene_record(s) for s in found.scenes]
+    meta = dict(session.process_metadata or {})
+    meta.update(detector=detector, fps=found.fps, frames=found.frames, duration=found.duration)
+    with database.atomic():
+        ProcessingState.update(scenes_data=scenes, scene_threshold=threshold, min_scene_length=min_len,
+                               process_metadata=meta).where(ProcessingState.id == session.id).execute()
+        row = OperationLog.get_or_none((OperationLog.session == session.session_id)
+                                       & (OperationLog.operation_name == "scene_detection"))
+        values = dict(operation_type="scene_detection", sequence_number=0, status="completed", progress=1.0,
+                      start_time=started, end_time=utc_now(), duration_seconds=round(_monotonic() - t0, 3),
+                      input_file=session.master_path,
+                      settings_used={"detector": detector, "threshold": threshold, "min_scene_len": min_len,
+                                     "from_cache": found.from_cache},
+                      output_files=None)
+        if row is None:
+            OperationLog.create(session=session.session_id, operation_name="scene_detection", **values)
+        else:
+            OperationLog.update(**values).where(OperationLog.id == row.id).execute()
+    # the caller's row too: a save_selection on it next must not write the old metadata back
+    session.scenes_data, session.process_metadata = scenes, meta
+    session.scene_threshold, session.min_scene_length = threshold, min_len
+    return found
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def scene_record(scene: Scene) -> dict:
+    return {"index": scene.index, "start_frame": scene.start_frame, "end_frame": scene.end_frame,
+            "start": round(scene.start, 6), "end": round(scene.end, 6), "midpoint_frame": scene.midpoint_frame}
+
+
+def scenes_of(session: ProcessingState) -> list[Scene]:
+    return [Scene(index=s["index"], start_frame=s["start_frame"], end_frame=s["end_frame"], start=s["start"],
+                  end=s["end"]) for s in session.scenes_data or []]
+
+
+def select(session: ProcessingState, scenes_spec: str | None, group_specs: list[str] | None) -> None:
+    count = len(session.scenes_data or [])
+    groups = selection.parse_groups(group_specs, count)
+    chosen = selection.with_groups_selected(selection.parse_scenes(scenes_spec, count), groups)
+    save_selection(session, chosen, groups)
+
+
+def request_selection(session: ProcessingState, scenes_spec: str | None, group_specs: list[str] | None) -> None:
+    """A new --scenes/--group for a session that has not started processing (`vat --resume SID --scenes`)."""
+    if session.status != "initialized":
+        raise BadInput(f"session {session.session_id} has started processing: its selection cannot change")
+    meta = dict(session.process_metadata or {})
+    meta["requested_selection"] = {"scenes": scenes_spec, "groups": list(group_specs or [])}
+    meta.pop("selection_problem", None)
+    ProcessingState.update(process_metadata=meta, selected_scenes=None, grouped_scenes=None).where(
+        ProcessingState.id == session.id).execute()
+    session.process_metadata, session.selected_scenes, session.grouped_scenes = meta, None, None
+
+
+def select_requested(session: ProcessingState) -> None:
+    """Resolve the stored --scenes/--group against the detected scenes (all scenes when none was stored).
+
+    Out of range: the detection is kept and the session waits for a new selection (exit 2 says how).
+    """
+    requested = (session.process_metadata or {}).get("requested_selection") or {}
+    try:
+        select(session, requested.get("scenes"), requested.get("groups"))
+    except BadInput as exc:
+        meta = dict(session.process_metadata or {})
+        meta["selection_problem"] = exc.message
+        ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
+        session.process_metadata = meta
+        raise BadInput(f"{exc.message}. The detection is kept: choose again with "
+                       f"vat --resume {session.session_id} --scenes SPEC [--group A-B]") from None
+
+
+def save_selection(session: ProcessingState, chosen: list[int], groups: list[tuple[int, int]],
+                   cursor: int | None = None) -> None:
+    meta = dict(session.process_metadata or {})
+    if cursor is not None:
+        meta["picker_cursor"] = cursor
+    ProcessingState.update(selected_scenes=list(chosen), grouped_scenes=[list(g) for g in groups],
+                           process_metadata=meta).where(ProcessingState.id == session.id).execute()
+    session.selected_scenes, session.grouped_scenes, session.process_metadata = list(chosen), groups, meta
+
+
+def plan_for(session: ProcessingState, media=None, times: list[float] | None = None):
+    """Rebuild the session's plan from what the database holds (the same plan on every resume)."""
+    master = Path(session.master_path)
+    media = media or probe(master, require_video=True)
+    if times is None:  # a resume: one demuxing pass gives both
+        times, keyframes = packet_times(master)
+    else:  # a fresh run: the frame times come from detection
+        keyframes = keyframe_times(master)
+    preset = preset_from_dict(session.custom_settings) if session.custom_settings else load_preset(session.preset_id)
+    meta = session.process_metadata or {}
+    rd_files, skipped = ([], [])
+    if session.rd_folder_path:
+        rd_files, skipped = rd.scan(Path(session.rd_folder_path))
+    slug = naming.artwork_slug(session.artwork_name)
+    plan = build_plan(PlanInput(
+        artwork=session.artwork_name, slug=slug, project_date=session.project_date,
+        out_root=Path(meta.get("out_root") or Path(session.output_path).parent), master=master, media=media,
+        scenes=scenes_of(session), frame_times=times, keyframes=keyframes, selected=list(session.selected_scenes or []),
+        groups=[tuple(g) for g in session.grouped_scenes or []], preset=preset, encoder=session.encoder_type,
+        copyright=get_setting("copyright_text"), rd_files=rd_files,
+        thumbnails=True, midpoint_stills=bool(get_setting("extract_midpoint_stills")),
+        process_log=bool(get_setting("generate_log"))))
+    return plan, media, [f"{s.relative}: {s.reason}" for s in skipped]
+
+
+def process(session: ProcessingState, *, workers: int | None = None, cancel: threading.Event | None = None,
+            on_event: Callable[[RunEvent], None] | None = None, media=None, times=None) -> RunSummary:
+    """Run (or resume) the session's plan under its lock and its folder's; record how it ended.
+
+    The folder's lock is given back before the end is recorded: a kill at any moment leaves either
+    no lock file in the archive or a session that is not yet completed (whose resume removes it).
+    """
+    cancel = cancel or threading.Event()
+    workers = workers or int(get_setting("parallel_workers") or 1)
+    root = Path(session.output_path)
+    with SessionLock(session.session_id):
+        with ProjectLock(root, session.session_id):
+            session = ProcessingState.get_by_id(session.id)  # fresh: another process may have moved it on
+            if session.encoder_type == "nvenc" and not encoders.nvenc_status()[0]:
+                raise EnvironmentProblem("this session encodes with NVENC, which does not work on this machine")
+            plan, media, skipped = plan_for(session, media, times)
+            remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
+            root.mkdir(parents=True, exist_ok=True)
+            for kind, text in (("skipped", s) for s in skipped):
+                log.info("R&D %s: %s", kind, text)
+            runner = Runner(session.session_id, plan, workers=workers, cancel=cancel, on_event=on_event,
+                            finalizers=finalizers(session, root, skipped))
+            try:
+                summary = runner.run()
+            except Exception as exc:
+                if not is_database_fault(exc):
+                    raise
+                runner.database_fault = runner.database_fault or exc
+            finally:
+                remove_stray_temporaries(root)
+        if runner.database_fault is not None:
+            mark_paused(session.session_id, quietly=True)  # when the database lets us; 'processing' resumes too
+            raise database_problem(runner.database_fault, session.session_id)
+        if summary.status == "paused":
+            ProcessingState.update(status="paused").where(ProcessingState.id == session.id).execute()
+        else:
+            error = "; ".join(f"{k}: {v}" for k, v in summary.failed.items())[:2000] or None
+            ProcessingState.update(status=summary.status, error_message=error,
+                                   current_operation=None).where(ProcessingState.id == session.id).execute()
+            record_history(ProcessingState.get_by_id(session.id), media, summary, root,
+                           gpu=session.encoder_type == "nvenc")
+        if on_event:
+            on_event(RunEvent("finished", status=summary.status, total=summary.total,
+                              done=summary.done + summary.skipped, failed=len(summary.failed)))
+        return summary
+
+
+def detection_parameters(detector: str, threshold: float | None, min_len: int | None) -> tuple[str, float, int]:
+    """The options given, else the app settings (mapped to the detector's own scale)."""
+    from core.scenes import default_threshold
+
+    if threshold is None:
+        threshold = default_threshold(detector, float(get_setting("scene_threshold_default")))
+    if min_len is None:
+        min_len = int(get_setting("min_scene_length_default"))
+    return detector, threshold, min_len
+
+
+@contextlib.contextmanager
+def database_faults_of(session_id: str):
+    """A database fault while the session's row exists: exit 3 saying how to go on (nothing is lost)."""
+    try:
+        yield
+    except Exception as exc:
+        if not is_database_fault(exc):
+            raise
+        raise database_problem(exc, session_id) from exc
+
+
+def mark_paused(session_id: str, quietly: bool = False) -> None:
+    try:
+        ProcessingState.update(status="paused").where((ProcessingState.session_id == session_id)
+                                                      & (ProcessingState.status == "processing")).execute()
+    except Exception as exc:
+        if not (quietly and is_database_fault(exc)):
+            raise

@@ -1,0 +1,1 @@
+"""The `vat` command line: the parser (main) and the headless commands."""

@@ -1,0 +1,129 @@
+"""Headless display of a running session: Rich progress bars (overall + one per running operation)
+on a terminal, JSON Lines with --json, plain lines otherwise. A vanished terminal (SSH drop) must
+never stop the work, so every write tolerates a dead output."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from rich.console import Console
+from rich.errors import MarkupError
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from core.events import DetectProgress, RunEvent
+from core.text import terminal_safe
+
+
+def shown(value: object) -> str:
+    """A name, path or error inside Rich markup: control characters escaped, brackets literal."""
+    return escape(terminal_safe(value))
+
+
+class RunView:
+    def __init__(self, json_lines: bool):
+        self.json_lines = json_lines
+        self.console = Console(stderr=True)
+        self.dead = False
+        self.progress: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
+        self.overall: TaskID | None = None
+        self.total = 0
+        self.finished = 0
+
+    def __enter__(self) -> "RunView":
+        if not self.json_lines and self.console.is_terminal:
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                     TextColumn("{task.fields[fps]}"), TimeRemainingColumn(), TimeElapsedColumn(),
+                                     console=self.console, transient=False)
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self._safe(self.progress.stop)
+
+    def _safe(self, fn, *args, **kwargs) -> None:
+        if self.dead:
+            return
+        try:
+            fn(*args, **kwargs)
+        except (OSError, ValueError):
+            self.dead = True  # the terminal went away: keep working silently
+
+    def emit(self, event: str, **fields) -> None:
+        line = json.dumps({"event": event, "time": round(time.time(), 3), **fields})
+        self._safe(lambda: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
+
+    def say(self, template: str, **values) -> None:
+        """A message. `template` is our own Rich markup; `values` (names, paths, errors: anything a user
+        or a file chose) fill its {fields}: on a terminal literally, control characters escaped; in
+        JSON as they are, without the markup (JSON escapes them itself)."""
+        try:
+            styled = Text.from_markup(template)
+        except MarkupError:  # a name put into the template itself: show it all as text
+            styled, template = Text(template), escape(template)
+        if self.json_lines:
+            self.emit("message", text=styled.plain.format(**values) if values else styled.plain)
+        else:
+            text = template.format(**{k: shown(v) for k, v in values.items()}) if values else template
+            self._safe(self.console.print, terminal_safe(text), highlight=False, soft_wrap=True)
+
+    def result(self, text: str, **fields) -> None:
+        """The one line a script wants (where the archive is): stdout, or a JSON event."""
+        if self.json_lines:
+            self.emit("result", text=text, **fields)
+        else:
+            self._safe(lambda: (print(terminal_safe(text)), sys.stdout.flush()))
+
+    def detection(self, event: DetectProgress) -> None:
+        if self.json_lines:
+            self.emit("detect", frame=event.frame, total_frames=event.total_frames, fraction=event.fraction)
+        elif self.progress is not None:
+            if "detect" not in self.tasks:
+                self.tasks["detect"] = self.progress.add_task("detecting scenes", total=event.total_frames, fps="")
+            self._safe(self.progress.update, self.tasks["detect"], completed=event.frame, total=event.total_frames)
+
+    def run_event(self, event: RunEvent) -> None:
+        if self.json_lines:
+            fields = {k: v for k, v in vars(event).items() if v is not None and k != "kind"}
+            self.emit(event.kind, **fields)
+            return
+        if event.kind == "plan":
+            self.total, self.finished = event.total or 0, event.done or 0
+            if self.progress is not None:
+                if "detect" in self.tasks:
+                    self._safe(self.progress.remove_task, self.tasks.pop("detect"))
+                self.overall = self.progress.add_task("[bold]all operations", total=self.total,
+                                                      completed=self.finished, fps="")
+            else:
+                self.say(f"{self.total} operations, {self.finished} already done")  # numbers only
+            return
+        if event.kind in ("done", "skipped", "failed"):
+            self.finished += 1
+            if event.kind == "failed":
+                self.say("[red]failed[/] {key}: {error}", key=event.key, error=event.error)
+            elif event.kind == "done" and self.progress is None:
+                self.say("done {key}", key=event.key)
+        if self.progress is None:
+            return
+        if event.kind == "start":
+            self.tasks[event.key] = self.progress.add_task(shown(event.key), total=1.0, fps="")
+        elif event.kind == "progress" and event.key in self.tasks:
+            fps = f"{event.fps:.0f} fps" if event.fps else ""
+            self._safe(self.progress.update, self.tasks[event.key], completed=event.fraction or 0, fps=fps)
+        elif event.kind in ("done", "failed") and event.key in self.tasks:
+            self._safe(self.progress.remove_task, self.tasks.pop(event.key))
+        if self.overall is not None:
+            self._safe(self.progress.update, self.overall, completed=self.finished)
