@@ -440,7 +440,8 @@ async def test_the_work_survives_the_terminal_being_killed(slow_video, tmp_path,
         assert wait_until(lambda: tmux.shows("Running in the background"), 60.0), tmux.screen()
         worker = running_pid(session_id)
         assert worker != tui_pid and os.getsid(worker) != os.getsid(tui_pid)  # its own process session
-        assert session(session_id).status == "processing"  # work is left for after the terminal is gone
+        # work is left for after the terminal is gone (the worker marks it as soon as it holds the lock)
+        assert wait_until(lambda: session(session_id).status == "processing", 10.0), session(session_id).status
 
         tmux("kill-server")  # the terminal is gone: the TUI gets SIGHUP, as when an SSH connection drops
         assert wait_until(lambda: not pid_alive(tui_pid), 30.0), "the TUI outlived its terminal"

@@ -289,6 +289,8 @@ def process(session: ProcessingState, *, workers: int | None = None, cancel: thr
             session = ProcessingState.get_by_id(session.id)  # fresh: another process may have moved it on
             if session.encoder_type == "nvenc" and not encoders.nvenc_status()[0]:
                 raise EnvironmentProblem("this session encodes with NVENC, which does not work on this machine")
+            # at once, not after planning (which reads the master): whoever watches sees it is being worked on
+            ProcessingState.update(status="processing").where(ProcessingState.id == session.id).execute()
             plan, media, skipped = plan_for(session, media, times)
             remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
             root.mkdir(parents=True, exist_ok=True)
