@@ -11,7 +11,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from core.errors import EnvironmentProblem
+from db.errors import EnvironmentProblem
 
 KEEP_BACKUPS = 10
 

@@ -12,9 +12,9 @@ import sqlite3
 from pathlib import Path
 
 import peewee
+import platformdirs
 
-from core import dirs
-from core.errors import EnvironmentProblem
+from db.errors import EnvironmentProblem
 from db.migrations import migrate
 
 BUSY_TIMEOUT_MS = 10_000  # several workers write at once; wait rather than fail with "locked"
@@ -35,7 +35,8 @@ def db_file() -> Path:
     override = os.environ.get("VAT_DB")
     if override:
         return Path(override).expanduser()
-    return dirs.data_dir() / "state.db"
+    # the same folder as core.dirs.data_dir(), read here so db/ needs nothing from core/
+    return Path(platformdirs.user_data_dir("vat", appauthor=False)) / "state.db"
 
 
 def database_path() -> Path | None:

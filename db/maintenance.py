@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import BadInput, EnvironmentProblem
 from db.backup import KEEP_BACKUPS, backup_database
 from db.connection import database, database_path
+from db.errors import BadInput, EnvironmentProblem
 from db.fields import utc_days_ago, utc_now
 from db.models import (
     COMPLETED,

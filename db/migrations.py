@@ -14,8 +14,8 @@ from typing import Callable
 
 import peewee
 
-from core.errors import EnvironmentProblem
 from db.backup import backup_database
+from db.errors import EnvironmentProblem
 
 SCHEMA_V1 = Path(__file__).with_name("schema_v1.sql")
 

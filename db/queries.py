@@ -6,8 +6,8 @@ from typing import Any
 
 from peewee import JOIN, fn
 
-from core.errors import BadInput
 from db.connection import database
+from db.errors import BadInput
 from db.fields import utc_days_ago
 from db.models import COMPLETED, INITIALIZED, RESUMABLE_STATUSES, OperationLog, ProcessingState, UserPreset
 from db.settings import get_setting

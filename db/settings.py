@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.errors import BadInput
+from db.errors import BadInput
 from db.fields import utc_now
 from db.models import AppSetting
 

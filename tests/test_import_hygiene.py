@@ -23,3 +23,32 @@ def test_core_and_db_never_import_textual():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == "", f"textual imported by core/db: {done.stdout}"
+
+
+def test_db_imports_nothing_from_core():
+    """db/ is the bottom floor: importing every db module loads no core module."""
+    modules = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "db").rglob("*.py"))
+    modules = [m.removesuffix(".__init__") for m in modules]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "bad = sorted(m for m in sys.modules if m == 'core' or m.startswith('core.'))\n"
+        "print(','.join(bad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "", f"db imports core: {done.stdout}"
+
+
+def test_db_default_path_is_in_the_data_folder():
+    """db/ reads platformdirs itself; it must land in the same folder core.dirs names."""
+    import os
+
+    from core import dirs
+    from db.connection import db_file
+
+    saved = os.environ.pop("VAT_DB", None)
+    try:
+        assert db_file() == dirs.data_dir() / "state.db"
+    finally:
+        if saved is not None:
+            os.environ["VAT_DB"] = saved
