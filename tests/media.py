@@ -194,3 +194,45 @@ def combing(frame) -> float:
 
     rows = np.asarray(frame, dtype=np.float64)
     return float(np.abs(rows[1:-1] - (rows[:-2] + rows[2:]) / 2).mean())
+
+
+def make_cover_art_video(
+    path: Path, scene_frames: list[int], *, fps: int = 25, size: tuple[int, int] = (160, 96)
+) -> Path:
+    """An MP4 cut video whose FIRST video stream is a cover picture (attached_pic, a magenta PNG).
+
+    ffmpeg writes the cover (udta/meta/ilst/covr) after the tracks; taggers may put udta first,
+    which box order allows, and then the demuxer lists the cover before the film. The moov boxes
+    are reordered here (moov follows mdat, so no chunk offset moves)."""
+    film = make_cut_video(path.with_name(path.stem + "-film.mp4"), scene_frames, fps=fps, size=size)
+    cover = path.with_name(path.stem + "-cover.png")
+    ffmpeg.run(["-f", "lavfi", "-i", f"color=c=0xff00ff:s={size[0]}x{size[1]}", "-frames:v", "1",
+                ffmpeg.file_arg(cover)])
+    ffmpeg.run(["-i", ffmpeg.file_arg(cover), "-i", ffmpeg.file_arg(film), "-map", "0:v", "-map", "1:v",
+                "-map", "1:a", "-c", "copy", "-disposition:v:0", "attached_pic", "-disposition:v:1", "default",
+                "-f", "mp4", ffmpeg.file_arg(path)])
+    film.unlink()
+    cover.unlink()
+    path.write_bytes(_udta_first(path.read_bytes()))
+    return path
+
+
+def _boxes(data: bytes) -> list[bytes]:
+    out, at = [], 0
+    while at < len(data):
+        size = int.from_bytes(data[at : at + 4], "big")
+        out.append(data[at : at + size])
+        at += size
+    return out
+
+
+def _udta_first(data: bytes) -> bytes:
+    top = _boxes(data)
+    for i, box in enumerate(top):
+        if box[4:8] == b"moov":
+            children = _boxes(box[8:])
+            udta = [c for c in children if c[4:8] == b"udta"]
+            rest = [c for c in children if c[4:8] != b"udta"]
+            assert udta, "no udta box: the cover was not written"
+            top[i] = box[:8] + rest[0] + udta[0] + b"".join(rest[1:])  # mvhd, udta, the tracks
+    return b"".join(top)

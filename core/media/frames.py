@@ -17,6 +17,7 @@ from PIL import Image
 
 from core.errors import MediaError
 from core.media.picture import DEINTERLACE_FILTER
+from core.media.video_stream import video_stream
 
 SEEK_MARGIN_SECONDS = 1.0  # start before the wanted frame so open-GOP leading frames decode cleanly
 RETRY_STEPS = (0.0, 2.0, 8.0, 30.0, float("inf"))  # seconds further back on each retry
@@ -59,7 +60,9 @@ def _decode_many(path: Path, times: list[float], keyframe: float | None, deinter
     except (av.error.FFmpegError, OSError) as exc:
         raise MediaError(f"{path}: cannot open: {exc}") from exc
     with container:
-        stream = container.streams.video[0]
+        stream = video_stream(container)
+        if stream is None:
+            raise MediaError(f"{path}: no video stream")
         stream.thread_type = "AUTO"
         base = stream.time_base
         tolerance = 0.25 / float(stream.guessed_rate or stream.average_rate or 25)

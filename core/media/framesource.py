@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from core.errors import MediaError
+from core.media.video_stream import video_stream
 
 TARGET_WIDTH = 256  # PySceneDetect's DEFAULT_MIN_WIDTH: its auto-downscale aims here
 MAX_BAD_PACKETS = 64  # consecutive undecodable packets before the file is declared corrupt
@@ -114,10 +115,10 @@ def _full_range(frame: av.VideoFrame) -> bool:
 def open_video(path: Path):
     """The container and its first real video stream (cover art is not video), threads on."""
     container = av.open("file:" + str(Path(path).absolute()), metadata_errors="replace")
-    for stream in container.streams.video:
-        if not stream.disposition & av.stream.Disposition.attached_pic:
-            stream.thread_type = "AUTO"  # frame and slice threads, as the ffmpeg CLI uses
-            return container, stream
+    stream = video_stream(container)
+    if stream is not None:
+        stream.thread_type = "AUTO"  # frame and slice threads, as the ffmpeg CLI uses
+        return container, stream
     container.close()
     raise MediaError(f"{path}: no video stream")
 

@@ -24,6 +24,7 @@ import av
 from core.errors import MediaError
 from core.media.picture import FIELD_ORDERS, INTERLACED_ORDERS, display_dimensions, sample_aspect
 from core.media.still_master import still_problem
+from core.media.video_stream import video_stream
 
 # Demuxers that "open" plain text (ANSI art, by extension): a text file is never a master.
 TEXT_FORMATS = {"tty"}
@@ -173,13 +174,6 @@ def _open(path: Path, size: int) -> av.container.InputContainer:
 def _short(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc)
     return text.split(":")[0].strip() or type(exc).__name__
-
-
-def _video_stream(container) -> av.video.stream.VideoStream | None:
-    for stream in container.streams.video:
-        if not stream.disposition & av.stream.Disposition.attached_pic:  # cover art is not video
-            return stream
-    return None
 
 
 def _seconds(value, time_base) -> float | None:
@@ -366,7 +360,7 @@ def _probe_open(path: Path, size: int, container, require_video: bool) -> MediaI
         audio_codec=_codec_name(audio),
         bit_rate=container.bit_rate or None, chapters=chapters, metadata=dict(container.metadata),
     )
-    video = _video_stream(container)
+    video = video_stream(container)
     if video is None:
         if require_video:
             what = "audio only" if container.streams.audio else "no audio either"
@@ -423,7 +417,7 @@ def packet_times(path: Path | str) -> tuple[list[float], list[float]]:
     size = _check_file(path)
     container = _open(path, size)
     try:
-        stream = _video_stream(container)
+        stream = video_stream(container)
         if stream is None:
             raise _fail(path, "no video stream")
         tb = stream.time_base
@@ -455,7 +449,7 @@ def _decoded_times(path: Path, size: int) -> list[float]:
     placed one frame duration apart from 0, as ffmpeg itself does."""
     container = _open(path, size)
     try:
-        stream = _video_stream(container)
+        stream = video_stream(container)
         stream.thread_type = "AUTO"
         rate = _rate(stream)
         step = float(1 / rate) if rate else 0.04

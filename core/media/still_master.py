@@ -13,6 +13,8 @@ from pathlib import Path
 
 import av
 
+from core.media.video_stream import video_stream
+
 IMAGE_NAMES = {"png": "PNG", "apng": "PNG", "mjpeg": "JPEG", "jpegls": "JPEG-LS", "jpeg2000": "JPEG 2000",
                "tiff": "TIFF", "bmp": "BMP", "webp": "WebP", "gif": "GIF", "jpegxl": "JPEG XL", "qoi": "QOI"}
 ANIMATED_IMAGE_DEMUXERS = {"gif", "apng"}
@@ -26,11 +28,11 @@ def _video_frames_up_to(path: Path, limit: int) -> int | None:
     """How many video packets with data the file holds, counting no further than `limit`."""
     try:
         with av.open("file:" + str(path.absolute()), metadata_errors="replace") as container:
-            video = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
-            if not video:
+            video = video_stream(container)
+            if video is None:
                 return None
             count = 0
-            for packet in container.demux(video[0]):
+            for packet in container.demux(video):
                 count += 1 if packet.size else 0
                 if count >= limit:
                     break

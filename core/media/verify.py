@@ -11,6 +11,7 @@ from core.errors import VatError
 from core.media.image_meta import read_copyright
 from core.media.picture import display_dimensions, sample_aspect
 from core.media.verify_frames import ends_problem
+from core.media.video_stream import video_stream
 from core.pipeline.plan import Operation
 
 
@@ -52,7 +53,9 @@ def verify_video(op: Operation, path: Path, decode: bool = True) -> dict:
     first = last = None
     try:
         with av.open(str(path)) as container:
-            stream = container.streams.video[0]
+            stream = video_stream(container)
+            if stream is None:
+                raise IndexError("no video stream")  # handled as for a file without video
             stream.thread_type = "AUTO"
             ctx = stream.codec_context
             width, height = ctx.width, ctx.height

@@ -17,6 +17,7 @@ from core.media.encode_args import audio_args, container_args, scale_filter, vid
 from core.media.frames import frame_at, rotate_for_display
 from core.media.image_meta import save_image
 from core.media.picture import clip_filters
+from core.media.video_stream import video_map
 from core.pipeline.plan import Operation
 
 MUXER_BY_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
@@ -51,9 +52,10 @@ def make_clip(op: Operation, tmp: Path, ctx: Context) -> None:
     width, height = p["size"]
     seek_in, skip = p["seek"]
     # rotated after the deinterlacer (clip_filters): ffmpeg's autorotate, which would come first, is off
-    before = ["-display_rotation:v:0", "0"] if p.get("rotation") else []
+    video = video_map(op.source)  # the film, not a cover picture stored before it
+    before = [f"-display_rotation:{video.removeprefix('0:')}", "0"] if p.get("rotation") else []
     args = [*before, "-ss", f"{seek_in:.6f}", "-i", ffmpeg.file_arg(op.source), "-ss", f"{skip:.6f}",
-            "-map", "0:v:0"]
+            "-map", video]
     vf = clip_filters(width, height, sar=p.get("sar"), deinterlace=bool(p.get("deinterlace")),
                       rotation=p.get("rotation") or 0, keep_fields=bool(p.get("keep_fields")))
     if p["audio"]:
@@ -71,7 +73,7 @@ def make_rd_video(op: Operation, tmp: Path, ctx: Context) -> None:
     p = op.params
     width, height = p["size"]
     advanced = {"faststart": True, "gop_seconds": 2.0}
-    args = ["-i", ffmpeg.file_arg(op.source), "-map", "0:v:0"]
+    args = ["-i", ffmpeg.file_arg(op.source), "-map", video_map(op.source)]
     if p["audio"]:
         args += ["-map", "0:a:0"]
     args += ["-vf", scale_filter(width, height), "-fps_mode", "passthrough",
