@@ -10,9 +10,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import BadInput, VatError
-
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif"}
-VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mxf", ".mpg", ".mpeg", ".mts", ".m2ts"}
+from core.media.extensions import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from textual.suggester import Suggester
 
-VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".mxf", ".avi", ".m4v", ".webm", ".mts", ".ts", ".mpg", ".mpeg",
-                  ".prores", ".dv", ".wmv", ".flv", ".ogv"}
+from core.media.extensions import VIDEO_EXTENSIONS
+
+VIDEO_SUFFIXES = VIDEO_EXTENSIONS  # the R&D scan's list: what is offered is what is accepted
 
 
 class PathSuggester(Suggester):
-    def __init__(self, *, folders_only: bool = False, suffixes: set[str] | None = None):
+    def __init__(self, *, folders_only: bool = False, suffixes: frozenset[str] | None = None):
         super().__init__(use_cache=False, case_sensitive=True)  # the disk changes: no cache
         self.folders_only = folders_only
         self.suffixes = suffixes
