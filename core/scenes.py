@@ -50,13 +50,12 @@ from scenedetect import (
 
 from core.detection import cache as detect_cache
 from core.detection import metrics as detect_metrics
+from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS
 from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
 from core.media import framesource
 from core.media.probe import probe
 
-DETECTORS = ("adaptive", "content", "threshold", "hash", "histogram")
-DEFAULT_DETECTOR = "adaptive"
 CONTENT_SETTING_DEFAULT = 30.0  # app setting scene_threshold_default
 # (value at the default setting, upper bound of the detector's scale); None: independent of it
 _SCALES: dict[str, tuple[float, float] | None] = {

@@ -15,14 +15,7 @@ from rich.text import Text
 from core.errors import EXIT_ENVIRONMENT, EXIT_OK
 from core.text import terminal_safe
 from tui.cli.progress_view import detection_progress
-
-
-def timecode(seconds: float) -> str:
-    millis = int(round(seconds * 1000))
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+from tui.formatting import timecode
 
 
 def _console() -> Console:

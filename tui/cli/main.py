@@ -7,13 +7,12 @@ import logging
 import os
 import sys
 
+from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS
 from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, VatError
 from core.text import terminal_safe
 from tui.cli.completion import SHELLS
 
 log = logging.getLogger("vat")
-
-DETECTORS = ["adaptive", "content", "threshold", "hash", "histogram"]
 
 
 def _version() -> str:
@@ -98,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_detection_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--detector", choices=DETECTORS, default="adaptive")
+    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR)
     p.add_argument("--threshold", type=float, help="detector threshold (the detector's own scale)")
     p.add_argument("--min-scene-len", type=int, metavar="FRAMES", help="shortest scene, in frames")
 

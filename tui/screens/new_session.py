@@ -22,7 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 from textual.worker import Worker
 
-from core.scenes import DETECTORS
+from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS
 from tui import form_checks
 from tui.safe_text import terminal_safe
 from tui.screens.base import WorkerErrors
@@ -114,7 +114,7 @@ class NewSessionScreen(WorkerErrors, Screen):
                 self._encoder_options(None, ""), value=encoder if encoder in ("auto", "x264", "nvenc") else "auto",
                 allow_blank=False, compact=True, id="encoder"), hint="checking whether NVENC works here…")
             yield from self._field("detector", "Scene detector", Select(
-                [(d, d) for d in DETECTORS], value="adaptive", allow_blank=False, compact=True, id="detector"))
+                [(d, d) for d in DETECTORS], value=DEFAULT_DETECTOR, allow_blank=False, compact=True, id="detector"))
             yield Static("", id="form-status", markup=False)
         yield Footer()
 

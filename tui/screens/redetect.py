@@ -8,7 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
-from core.scenes import DETECTORS, default_threshold
+from core.detection.detectors import DETECTORS
+from core.scenes import default_threshold
 from db.settings import get_setting
 from tui.widgets.form_input import FormInput
 
