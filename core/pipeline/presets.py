@@ -140,9 +140,15 @@ def validate(preset: Preset) -> list[str]:
     gop = preset.advanced.get("gop_seconds", 2.0)
     if not isinstance(gop, (int, float)) or isinstance(gop, bool) or not 0.1 <= gop <= 60:
         errors.append("GOP length: expected seconds from 0.1 to 60")
-    if not preset.preset_id or not preset.preset_id.replace("_", "").replace("-", "").isalnum():
+    if not valid_preset_id(preset.preset_id):
         errors.append("preset id: letters, digits, _ and - only")
     return errors
+
+
+def valid_preset_id(preset_id: str) -> bool:
+    """The one rule for preset ids (the store, the import and the TUI's new-preset dialog): letters,
+    digits, _ and -, as an id is typed after --preset and kept in the session records."""
+    return bool(preset_id) and preset_id.replace("_", "").replace("-", "").isalnum()
 
 
 def check(preset: Preset) -> Preset:

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from core.pipeline.presets import Preset
+from core.pipeline.presets import Preset, valid_preset_id
 from db.models import UserPreset
 from tui.widgets.form_input import FormInput
 
@@ -18,7 +18,7 @@ def id_problem(preset_id: str) -> str:
     """Why `preset_id` cannot name a new preset, or ''."""
     if not preset_id:
         return "The id must not be empty."
-    if not preset_id.replace("_", "").replace("-", "").isalnum():
+    if not valid_preset_id(preset_id):
         return "The id may hold letters, digits, _ and - only."
     if UserPreset.get_or_none(UserPreset.preset_id == preset_id) is not None:
         return f"A preset {preset_id} already exists."
