@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from fractions import Fraction
 from pathlib import Path
 
 from PIL import Image
 
 from core import dirs
 from core.media.frames import frame_at, rotate_for_display
-from core.media.probe import frame_times
+from core.media.picture import display_dimensions
+from core.media.probe import frame_times, probe
 
 WIDTH = 96  # pixels: enough for the side panel at 120 columns (one pixel per cell)
 MEMORY_LIMIT = 2000  # thumbnails kept in memory (96x54 RGB: about 15 kB each)
@@ -24,7 +26,8 @@ MEMORY_LIMIT = 2000  # thumbnails kept in memory (96x54 RGB: about 15 kB each)
 def cache_folder(master: Path) -> Path:
     """Per master file: a change of path, size or modification time is another master."""
     stat = master.stat()
-    key = hashlib.sha1(f"{master.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{WIDTH}".encode()).hexdigest()[:20]
+    # "shown": thumbnails at the display aspect (earlier ones ignored the pixel aspect)
+    key = hashlib.sha1(f"{master.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{WIDTH}|shown".encode()).hexdigest()[:20]
     return dirs.cache_dir() / "thumbs" / key
 
 
@@ -36,6 +39,7 @@ class ThumbnailStore:
         self._memory: OrderedDict[int, Image.Image] = OrderedDict()
         self._lock = threading.Lock()
         self._times: list[float] | None = None
+        self._sar: Fraction | None = None
 
     def cached(self, frame: int) -> Image.Image | None:
         """The thumbnail if it is in memory (never touches the disk: safe on the UI thread)."""
@@ -65,12 +69,20 @@ class ThumbnailStore:
         return image
 
     def decode(self, frame: int, width: int) -> Image.Image:
-        """Frame `frame` (0-based) of the master, upright, `width` pixels wide."""
+        """Frame `frame` (0-based) of the master, upright, `width` pixels wide, at the display
+        aspect (the pixel aspect applied, as for stills and clips)."""
         times = self.frame_times()
         pts = times[max(0, min(frame, len(times) - 1))]
-        image = rotate_for_display(frame_at(self.master, pts), self.rotation)
-        height = max(2, round(width * image.height / image.width))
+        stored = frame_at(self.master, pts)
+        shown_w, shown_h = display_dimensions(stored.width, stored.height, self.sample_aspect(), self.rotation)
+        image = rotate_for_display(stored, self.rotation)
+        height = max(2, round(width * shown_h / shown_w))
         return image.resize((width, height), Image.Resampling.BILINEAR)
+
+    def sample_aspect(self) -> Fraction:
+        if self._sar is None:
+            self._sar = probe(self.master).sample_aspect  # once per picker, in the worker thread
+        return self._sar
 
     def frame_times(self) -> list[float]:
         if self._times is None:
