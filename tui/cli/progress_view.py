@@ -1,40 +1,17 @@
-"""Headless progress: Rich bars on a terminal's stderr, JSON Lines on stdout with --json, else nothing."""
+"""Headless detection progress (`vat detect`): the run's own view (tui.cli.run_view), so detection
+shows the same bar on a terminal's stderr and the same JSON "detect" events as `vat run`."""
 
 from __future__ import annotations
 
 import contextlib
-import json
-import sys
-import time
-
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from collections.abc import Callable, Iterator
 
 from core.events import DetectProgress
-
-
-def emit_json(event: str, **fields) -> None:
-    print(json.dumps({"event": event, "time": round(time.time(), 3), **fields}), flush=True)
+from tui.cli.run_view import RunView
 
 
 @contextlib.contextmanager
-def detection_progress(json_lines: bool):
+def detection_progress(json_lines: bool) -> Iterator[Callable[[DetectProgress], None]]:
     """Yield a callback for DetectProgress events that shows them the right way for this output."""
-    if json_lines:
-        def show(event: DetectProgress) -> None:
-            emit_json("detect", frame=event.frame, total_frames=event.total_frames, fraction=event.fraction)
-
-        yield show
-        return
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    columns = [TextColumn("detecting scenes"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("detect", total=None)
-
-        def show(event: DetectProgress) -> None:
-            progress.update(task, completed=event.frame, total=event.total_frames)
-
-        yield show
+    with RunView(json_lines, transient=True) as view:
+        yield view.detection

@@ -32,8 +32,9 @@ def shown(value: object) -> str:
 
 
 class RunView:
-    def __init__(self, json_lines: bool):
+    def __init__(self, json_lines: bool, transient: bool = False):
         self.json_lines = json_lines
+        self.transient = transient  # True: the bars vanish when done (vat detect prints a table after)
         self.console = Console(stderr=True)
         self.dead = False
         self.progress: Progress | None = None
@@ -46,7 +47,7 @@ class RunView:
         if not self.json_lines and self.console.is_terminal:
             self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                                      TextColumn("{task.fields[fps]}"), TimeRemainingColumn(), TimeElapsedColumn(),
-                                     console=self.console, transient=False)
+                                     console=self.console, transient=self.transient)
             self.progress.start()
         return self
 
