@@ -23,14 +23,12 @@ from xml.sax.saxutils import escape, unescape
 from PIL import Image, PngImagePlugin
 
 EXIF_IMAGE_DESCRIPTION = 0x010E
-EXIF_ARTIST = 0x013B
 EXIF_COPYRIGHT = 0x8298
 EXIF_SOFTWARE = 0x0131
 TIFF_XMP = 700
 DPI = (72, 72)
 PNG_XMP_KEY = "XML:com.adobe.xmp"
 
-FORMAT_NAMES = {"jpg": "JPEG", "png": "PNG", "tiff": "TIFF", "webp": "WEBP"}
 _RIGHTS = re.compile(r"<dc:rights>\s*<rdf:Alt>\s*<rdf:li[^>]*>(.*?)</rdf:li>", re.S)
 
 

@@ -6,8 +6,6 @@ from pathlib import Path
 
 from core.pipeline.naming import project_folder_name
 
-SUBFOLDERS = ("masters", "stills/hq", "stills/web", "clips", "rd/images", "rd/videos", "thumbnails")
-
 
 class Layout:
     def __init__(self, out_root: Path, project_date: str, artwork: str, slug: str, scene_count: int):
@@ -51,6 +49,3 @@ class Layout:
     @property
     def manifest(self) -> Path:
         return self.root / "manifest.json"
-
-    def contains(self, path: Path) -> bool:
-        return Path(path).resolve().is_relative_to(self.root.resolve())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.pipeline.execute import Context
 from core.pipeline.plan import Operation
 from core.pipeline.runner import RunSummary
 from db.connection import database

@@ -15,7 +15,7 @@ from PIL import Image
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -257,6 +257,3 @@ class SceneList(ScrollView, can_focus=True):
         if number == first:
             return f"┌ g{group}"
         return "└" if number == last else "│"
-
-    def region_of(self, index: int) -> Region:
-        return Region(0, index * self.row_height, self.size.width, self.row_height)
