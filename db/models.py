@@ -1,4 +1,4 @@
-"""Peewee models of the seed's tables (shared/seeds/001_*.txt §2), names exactly as written there.
+"""Peewee models of the seed's tables (its §2), names exactly as written there.
 
 The tables themselves are created by db/migrations.py from SQL; these models describe the same
 columns (types, NULL-ability, defaults, foreign keys), which tests/test_db_schema.py checks.

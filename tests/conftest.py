@@ -67,7 +67,7 @@ def interlaced_video(media_dir) -> Path:
     return make_interlaced_video(media_dir / "interlaced.mp4", SCENES)
 
 
-# Snapshots live in the top-level snapshots/<test file stem>/ (DESIGN.md), not beside the tests.
+# Snapshots live in the top-level snapshots/<test file stem>/, one folder per test file, not beside the tests.
 # This relies on pytest-textual-snapshot's SVGImageExtension, hence the pinned plugin version.
 import pytest_textual_snapshot  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""The archive's folder layout and file names (DESIGN.md: Output layout)."""
+"""The archive's folder layout and file names (README: What `vat run` makes)."""
 
 from __future__ import annotations
 

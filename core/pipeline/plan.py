@@ -1,5 +1,5 @@
 """From a session to an ordered list of operations, each with a stable key, an output path and a
-hash of everything that shapes its output (DESIGN.md: Processing model)."""
+hash of everything that shapes its output (README: Interruptions and resume)."""
 
 from __future__ import annotations
 
