@@ -22,12 +22,14 @@ from export import bench_video  # noqa: E402
 from core.media import frames  # noqa: E402
 from core.media.keyframes import keyframe_before, keyframe_times  # noqa: E402
 from core.media.probe import frame_times  # noqa: E402
+from core.media.video_stream import video_stream  # noqa: E402
 
 
 def one_pass(path: Path, wanted: set[int]) -> int:
     got = 0
     with av.open(str(path)) as container:
-        stream = container.streams.video[0]
+        stream = video_stream(container)
+        assert stream is not None, f"{path}: no video stream"
         stream.thread_type = "AUTO"
         for index, frame in enumerate(container.decode(stream)):
             if index in wanted:
