@@ -233,7 +233,9 @@ async def test_the_whole_job_from_the_keyboard_at_80x24(cut_video, tmp_path):
         await pause_until(pilot, lambda: finished(session_id), "the session to complete")
         await pause_until(pilot, lambda: "17 done · 0 failed · 0 remaining of 17" in str(
             processing.query_one("#counts", Static).render()), "the final counts on screen")
-        assert state_text(app) == "Completed. Every output is verified and recorded."
+        # the worker lets go of the session a moment after recording its end
+        await pause_until(pilot, lambda: state_text(app) == "Completed. Every output is verified and recorded.",
+                          "the completed state")
         log_text = "\n".join(line.text for line in processing.query_one(RichLog).lines)
         assert "done  clip:g01" in log_text and "finished: completed (17/17 done, 0 failed)" in log_text
 
