@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import EXIT_BAD_INPUT
-from tui.cli.main import build_parser
+from tui.cli.parser import build_parser
 from tui.cli.parser_walk import all_arguments, subcommands
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +69,13 @@ def test_bash_completes_the_subcommands_options_and_choices(bash_script: Path) -
     assert sorted(complete(bash_script, "vat run --encoder ")) == ["auto", "nvenc", "x264"]
     assert sorted(complete(bash_script, "vat db ")) == ["backup", "cleanup", "vacuum"]
     assert sorted(complete(bash_script, "vat completion ")) == ["bash", "fish", "zsh"]
+
+
+def test_bash_completes_resume_and_the_options_shared_after_a_command(bash_script: Path) -> None:
+    assert "resume" in SUBCOMMANDS
+    assert complete(bash_script, "vat resume --det") == ["--detect-only"]
+    assert complete(bash_script, "vat run --js") == ["--json"]
+    assert complete(bash_script, "vat sessions --d") == ["--db"]
 
 
 def test_bash_completes_paths_where_vat_expects_them(bash_script: Path, tmp_path: Path) -> None:

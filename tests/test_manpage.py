@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.cli.main import build_parser
 from tui.cli.manpage import manpage
+from tui.cli.parser import build_parser
 from tui.cli.parser_walk import all_arguments, subcommands
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +47,13 @@ def test_the_man_page_names_every_command_and_option() -> None:
             assert f"\\fB{escaped}\\fR" in page, option
     for code in ("0", "1", "2", "3", "130"):
         assert f".TP\n\\fB{code}\\fR\n" in page
+
+
+def test_the_man_page_has_resume_and_the_defaults_that_help_shows() -> None:
+    page = make_man_page()
+    assert '.SS "vat resume" \\fISESSION\\fR' in page
+    assert "(default: adaptive)" in page and "(default: auto)" in page and "(default: table)" in page
+    assert "frame numbers count from 0" in page
 
 
 def test_roff_control_characters_in_help_are_escaped() -> None:

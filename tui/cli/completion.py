@@ -33,7 +33,7 @@ def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
 
 
 def print_completion(shell: str) -> int:
-    from tui.cli.main import build_parser
+    from tui.cli.parser import build_parser
 
     print(completion_script(build_parser(), shell), end="")
     return 0

@@ -9,6 +9,7 @@ import sys
 import time
 
 from core.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from tui.cli.parser import help_with_default
 from tui.cli.parser_walk import arguments, subcommands
 
 EXIT_STATUS = [
@@ -57,7 +58,7 @@ def invocation(action: argparse.Action) -> str:
 
 def help_text(action: argparse.Action, prog: str) -> str:
     """The help line as `vat CMD --help` shows it: %(default)s and the like filled in, choices listed."""
-    value = action.help or ""
+    value = help_with_default(action)
     if "%" in value:
         params = {k: v for k, v in vars(action).items() if v is not argparse.SUPPRESS}
         params["prog"] = prog
@@ -121,9 +122,9 @@ def manpage(parser: argparse.ArgumentParser, version: str) -> str:
 
 
 def main() -> int:
-    from tui.cli.main import _version, build_parser
+    from tui.cli.parser import build_parser, version
 
-    sys.stdout.write(manpage(build_parser(), _version()))
+    sys.stdout.write(manpage(build_parser(), version()))
     return 0
 
 

@@ -1,7 +1,8 @@
-"""`vat --resume SESSION --detect-only`: a session's scene detection alone, the way the TUI runs it in
-the background (core.pipeline.detached_detection). It detects what the session's request asks (else its stored
-parameters), carries the picks over when the request says so (a re-detection from the picker), and
-leaves the session ready to pick. SIGTERM, SIGHUP or Ctrl-C cancel it (exit 130, the session kept)."""
+"""`vat resume SESSION --detect-only` (or `vat --resume SESSION --detect-only`): a session's scene
+detection alone, the way the TUI runs it in the background (core.pipeline.detached_detection). It
+detects what the session's request asks (else its stored parameters), carries the picks over when the
+request says so (a re-detection from the picker), and leaves the session ready to pick. SIGTERM,
+SIGHUP or Ctrl-C cancel it (exit 130, the session kept)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,16 @@ from core.errors import EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled, VatError
 from core.pipeline import detached_detection
 from core.pipeline import session as sessions
 from core.pipeline.lock import SessionLock
-from tui.cli.run_command import stop_on_signals
+from tui.cli.run import stop_on_signals
 from tui.cli.run_view import RunView
 from tui.picks import Picks, carry_over
 
 
 def detect_only(args: argparse.Namespace) -> int:
     from db.queries import get_session
-    from tui.cli.headless import _open_db
+    from tui.cli.common import open_db
 
-    _open_db()
+    open_db()
     session = get_session(args.resume) if args.resume else None
     if session is None:
         raise BadInput(f"no session {args.resume!r} (see: vat sessions)" if args.resume

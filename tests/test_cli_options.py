@@ -1,0 +1,99 @@
+"""The command line's options wherever a user puts them: before or after the command, or refused in one
+line where they do not apply; `vat resume` as `vat --resume`; every command's help with its defaults."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import json_events, vat
+
+
+def session_of(events: list[dict]) -> str:
+    said = next(e["text"] for e in events if e["event"] == "message" and e["text"].startswith("session "))
+    return re.match(r"session (\S+):", said).group(1)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_json_workers_and_db_reach_run_before_or_after_the_command(cut_video, tmp_path, db_path, where):
+    other = tmp_path / "other.db"
+    options = ["--json", "--workers", "2", "--db", str(other)]
+    run = ["run", cut_video, "--artwork", f"Put {where}", "--out", tmp_path / "o", "--scenes", "1"]
+    done = vat(*(options + run if where == "before" else run + options), check=True)
+    lines = done.stdout.splitlines()
+    assert lines and all(line.startswith("{") for line in lines), done.stdout  # JSON lines only, no bars
+    events = [json.loads(line) for line in lines]
+    assert {"event": "message", "text": "2 operation(s) at a time"} in [
+        {k: e[k] for k in ("event", "text")} for e in events if e["event"] == "message"
+    ]
+    assert events[-1]["event"] == "result" and events[-1]["status"] == "completed"
+    # the session went into --db's database, whichever side of `sessions` --db is on
+    assert f"Put {where}" in vat("sessions", "--db", other, check=True).stdout
+    assert f"Put {where}" in vat("--db", other, "sessions", "-v", check=True).stdout
+    assert f"Put {where}" not in vat("sessions", check=True).stdout  # VAT_DB's database: not there
+
+
+def test_resume_subcommand_is_the_resume_option(cut_video, tmp_path):
+    run = vat("run", cut_video, "--artwork", "Resumed", "--out", tmp_path / "o", "--scenes", "1", "--json", check=True)
+    events = json_events(run.stdout)
+    sid = session_of(events)
+    # a completed session with its outputs as made: both forms say so, in the same words
+    flag, command = vat("--resume", sid, check=True), vat("resume", sid, check=True)
+    assert command.stdout == flag.stdout and "already completed" in command.stdout
+    # an output deleted: the subcommand makes it again, with the session options it shares with run
+    still = next(e["output"] for e in events if e["event"] == "done" and e["key"] == "still_web:s001")
+    Path(still).unlink()
+    again = vat("resume", sid, "--workers", "2", "--json", check=True)
+    lines = [line for line in again.stdout.splitlines() if line.startswith("{")]
+    resumed = [json.loads(line) for line in lines]
+    assert any(e.get("text") == "2 operation(s) at a time" for e in resumed)
+    assert any(e["event"] == "done" and e["key"] == "still_web:s001" for e in resumed)
+    assert resumed[-1]["event"] == "result" and resumed[-1]["status"] == "completed"
+    assert vat("resume", "no-such-session").returncode == 2
+
+
+@pytest.mark.parametrize(
+    "argv, option",
+    [
+        (["sessions", "--json"], "--json"),
+        (["--json", "sessions"], "--json"),
+        (["--workers", "2", "doctor"], "--workers"),
+        (["history", "--workers", "2"], "--workers"),
+        (["--scenes", "1", "presets"], "--scenes"),
+        (["--detect-only", "run", "x.mov", "--artwork", "A"], "--detect-only"),
+        (["detect", "x.mov", "--json"], "--json"),
+        (["--resume", "S", "run", "x.mov", "--artwork", "A"], "--resume"),
+        (["resume", "--detect-only"], "--detect-only"),
+    ],
+)
+def test_an_option_where_it_does_not_apply_is_one_line_exit_2(argv, option):
+    done = vat(*argv)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("vat: error: ") and option in done.stderr
+
+
+def test_help_explains_the_arguments_and_their_defaults():
+    run = vat("run", "--help", check=True).stdout
+    flat = " ".join(run.split())
+    for shown in (
+        "(default: adaptive)",
+        "(default: auto)",
+        "master video file",
+        "--json",
+        "--workers",
+        "(default: the parallel_workers setting)",
+        "--db",
+    ):
+        assert shown in flat, shown
+    detect = " ".join(vat("detect", "--help", check=True).stdout.split())
+    assert "(default: table)" in detect and "(default: adaptive)" in detect
+    assert "frame numbers count from 0" in detect and "PySceneDetect" in detect
+    resume = " ".join(vat("resume", "--help", check=True).stdout.split())
+    for shown in ("SESSION", "--detect-only", "--scenes", "--group", "--json", "--workers"):
+        assert shown in resume, shown
+    top = " ".join(vat("--help", check=True).stdout.split())
+    assert "resume" in top and "--resume [SESSION]" in top

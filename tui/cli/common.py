@@ -1,0 +1,46 @@
+"""What the headless commands share: the console they print on, table cells, the database, detection settings."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.text import Text
+
+from core.text import terminal_safe
+
+if TYPE_CHECKING:
+    import peewee
+
+
+def console() -> Console:
+    """A terminal's own width; piped output gets wide lines rather than columns folded at 80."""
+    terminal = Console()
+    return terminal if terminal.is_terminal else Console(width=200)
+
+
+def cells(*values: object) -> list[Text]:
+    """Table cells shown literally: names may hold control characters or [markup]-like brackets."""
+    return [Text(terminal_safe(value)) for value in values]
+
+
+def open_db() -> peewee.SqliteDatabase:
+    from db.connection import open_database
+
+    return open_database()
+
+
+def detection_settings(args: argparse.Namespace) -> tuple[str, float, int]:
+    """Detector, threshold and minimum scene length: the options, else the app settings."""
+    from core.pipeline.session import detection_parameters
+
+    return detection_parameters(args.detector, args.threshold, args.min_scene_len)
+
+
+def workers(args: argparse.Namespace) -> int:
+    """How many operations run at a time: --workers, else the parallel_workers setting (said before the
+    work starts, so that a log or a JSON reader sees which it was)."""
+    from db.settings import get_setting
+
+    return getattr(args, "workers", None) or int(get_setting("parallel_workers") or 1)

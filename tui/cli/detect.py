@@ -1,0 +1,43 @@
+"""`vat detect`: a master's scenes as a table, CSV or JSON. Scene numbers count from 1, frame numbers
+from 0 (the last frame of a scene included) in every format."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+
+from rich.table import Table
+
+from core.errors import EXIT_OK
+from tui.cli.common import console, detection_settings, open_db
+from tui.cli.progress_view import detection_progress
+from tui.formatting import timecode
+
+
+def detect(args: argparse.Namespace) -> int:
+    from core.scenes import detect_scenes
+
+    open_db()
+    detector, threshold, min_len = detection_settings(args)
+    with detection_progress(json_lines=False) as on_progress:
+        found = detect_scenes(args.master, detector=detector, threshold=threshold, min_scene_len=min_len,
+                              on_progress=on_progress)
+    if args.format == "json":
+        print(json.dumps(found.to_dict()))
+    elif args.format == "csv":
+        out = csv.writer(sys.stdout)
+        out.writerow(["scene", "start_timecode", "end_timecode", "start_frame", "end_frame", "duration"])
+        for s in found.scenes:
+            out.writerow([s.index, timecode(s.start), timecode(s.end), s.start_frame, s.end_frame, f"{s.duration:.3f}"])
+    else:
+        cached = " · from cached statistics" if found.from_cache else ""
+        table = Table(title=f"{len(found.scenes)} scenes · {found.frames} frames at {found.fps:g} fps{cached}")
+        for column in ("#", "start", "end", "first frame", "last frame", "duration"):
+            table.add_column(column, justify="right")
+        for s in found.scenes:
+            table.add_row(str(s.index), timecode(s.start), timecode(s.end), str(s.start_frame), str(s.end_frame),
+                          f"{s.duration:.2f}s")
+        console().print(table)
+    return EXIT_OK

@@ -1,0 +1,294 @@
+"""The `vat` command line's parser: every command, its arguments and their defaults.
+
+The options that several commands share (-v, --db, --json, --workers, --scenes, --group) are accepted
+before or after the command: the top-level parser holds their defaults, and each command's parser
+holds them with default=SUPPRESS, so that a command given none of them keeps what came before it
+(argparse copies a subparser's namespace over the top-level one). An option given where it does not
+apply is refused by `check_applies`, in one line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any, NoReturn
+
+from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS
+from core.errors import EXIT_BAD_INPUT
+from core.text import terminal_safe
+from tui.cli.completion import SHELLS
+
+# The commands that run a session, and so take --json, --workers, --scenes and --group.
+SESSION_COMMANDS = ("run", "resume")
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("vat")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def worker_count(text: str) -> int:
+    """--workers: 1 to four times the cores (more only thrashes; 0 or less means nothing runs)."""
+    most = 4 * (os.cpu_count() or 1)
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= number <= most:
+        raise argparse.ArgumentTypeError(f"{number}: expected 1 to {most} (four times the {most // 4} cores)")
+    return number
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line and exit 2, as for every other bad input
+        self.exit(EXIT_BAD_INPUT, f"vat: error: {terminal_safe(message)}\n")
+
+
+def help_with_default(action: argparse.Action) -> str:
+    """An option's help with its default ("(default: adaptive)"), for --help and the man page alike.
+    Options without one (None, False, 0, "") say in their own words what happens when left out."""
+    text = action.help or ""
+    default = action.default
+    if "%(default)" in text or default is argparse.SUPPRESS or isinstance(default, bool) or not default:
+        return text
+    if action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
+        return f"{text} (default: %(default)s)".lstrip()
+    return text
+
+
+class _Help(argparse.HelpFormatter):
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        return help_with_default(action)
+
+
+def _default(top: bool, value: Any) -> Any:
+    """The top-level parser's default; a command's parser leaves the value alone unless given."""
+    return value if top else argparse.SUPPRESS
+
+
+def _shared(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """-v and --db: every command takes them, before or after its name."""
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=_default(top, 0),
+        help="debug records in the log, and on stderr outside the TUI; -vv adds the SQL statements",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=_default(top, None),
+        help="database file (default: the user data folder, or the environment variable VAT_DB)",
+    )
+
+
+def _session_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--json, --workers, --scenes and --group: `vat run`, `vat resume` and `vat --resume` take them."""
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=_default(top, False),
+        help="one JSON object per event line on stdout, instead of progress bars",
+    )
+    parser.add_argument(
+        "--workers",
+        type=worker_count,
+        metavar="N",
+        default=_default(top, None),
+        help="operations run in parallel (default: the parallel_workers setting)",
+    )
+    parser.add_argument(
+        "--scenes",
+        metavar="SPEC",
+        default=_default(top, None),
+        help="the scenes to export: all, or scene numbers (1-based) like 1,3,5-8 "
+        "(default: all; with resume: the session's own selection)",
+    )
+    parser.add_argument(
+        "--group",
+        action="append",
+        metavar="A-B",
+        default=_default(top, None),
+        help="adjacent scenes A to B exported as one clip; repeat it for more groups",
+    )
+
+
+def _detection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="scene detector: " + ", ".join(DETECTORS))
+    p.add_argument(
+        "--threshold",
+        type=float,
+        help="detector threshold, on the detector's own scale (default: mapped from the "
+        "scene_threshold_default setting)",
+    )
+    p.add_argument(
+        "--min-scene-len",
+        type=int,
+        metavar="FRAMES",
+        help="shortest scene, in frames (default: the min_scene_length_default setting)",
+    )
+
+
+def _resume_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    parser.add_argument(
+        "--detect-only",
+        action="store_true",
+        default=_default(top, False),
+        help="only detect the session's scenes, leaving it ready to pick "
+        "(what the TUI runs in the background); needs SESSION",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="vat",
+        description="Video Archive Tool: master video to organised, web-ready archive.",
+        formatter_class=_Help,
+    )
+    parser.add_argument("--version", action="version", version=f"vat {version()}")
+    _shared(parser, top=True)
+    parser.add_argument(
+        "--resume",
+        nargs="?",
+        const="",
+        metavar="SESSION",
+        help="resume the most recent resumable session (or SESSION) headless; the same as `vat resume [SESSION]`",
+    )
+    _session_options(parser, top=True)
+    _resume_options(parser, top=True)
+
+    shared = _Parser(add_help=False)
+    _shared(shared, top=False)
+    session = _Parser(add_help=False)
+    _session_options(session, top=False)
+
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, summary: str, *parents: _Parser, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            parents=[shared, *parents],
+            formatter_class=_Help,
+            **kwargs,
+        )
+
+    detect = command(
+        "detect",
+        "detect and print the scenes of a master",
+        epilog="Scene numbers (#, index) count from 1; frame numbers count from 0 in every format, "
+        "the last frame of a scene included. PySceneDetect's own scene list CSV counts "
+        "frames from 1: its Start Frame and End Frame are vat's start_frame and end_frame + 1.",
+    )
+    detect.add_argument("master", help="the master video file")
+    _detection_options(detect)
+    detect.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="table (for reading), csv or json (one object)",
+    )
+
+    run = command("run", "archive a master headless: detect, export, verify", session)
+    run.add_argument("master", help="the master video file: the source of every still and clip")
+    run.add_argument("--artwork", required=True, metavar="NAME", help="the artwork's name, in the folder names")
+    run.add_argument("--date", metavar="YY-MM-DD", help="project date (default: today)")
+    run.add_argument("--rd", metavar="DIR", help="R&D folder to process too (default: none)")
+    run.add_argument("--preset", metavar="ID", help="compression preset (default: the default preset)")
+    run.add_argument("--out", metavar="DIR", help="where the project folder goes (default: the last one used)")
+    run.add_argument(
+        "--encoder",
+        choices=["auto", "x264", "nvenc"],
+        default="auto",
+        help="video encoder: auto takes NVENC where it works here, else x264",
+    )
+    run.add_argument(
+        "--replace",
+        action="store_true",
+        help="make the project again into an existing project folder: the earlier session's "
+        "outputs are removed and made anew by this session",
+    )
+    _detection_options(run)
+
+    resume = command("resume", "resume a session headless: the most recent resumable one, or SESSION", session)
+    resume.add_argument(
+        "resume",
+        nargs="?",
+        default="",
+        metavar="SESSION",
+        help="the session's id, as `vat sessions` lists it (default: the most recent processing or paused session)",
+    )
+    _resume_options(resume, top=False)
+
+    command("doctor", "check ffmpeg, encoders, database and folders")
+    command("sessions", "list sessions")
+    command("history", "list completed projects")
+    command("presets", "list presets")
+
+    dbcmd = command("db", "database maintenance")
+    dbcmd.add_argument(
+        "action",
+        choices=["backup", "vacuum", "cleanup"],
+        help="backup: a copy in the backups folder; vacuum: compact, analyse and reindex; "
+        "cleanup: remove stale incomplete sessions and archive old history",
+    )
+
+    completion = command(
+        "completion",
+        "print a shell completion script (bash, zsh, fish)",
+        epilog="bash: add 'source <(vat completion bash)' to ~/.bashrc; zsh: save it as "
+        "_vat in a folder of $fpath; fish: save it as ~/.config/fish/completions/vat.fish",
+    )
+    completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help="one of: " + ", ".join(SHELLS))
+
+    return parser
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The arguments, every option checked against the command it was given with."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # one the top level knows, given after a command that does not take it, is named as such
+        known = [word.split("=")[0] for word in extra if word.split("=")[0] in parser._option_string_actions]
+        where = f"vat {args.command}" if args.command else "vat"
+        parser.error(f"{known[0]} does not apply to {where}" if known else f"unrecognized arguments: {' '.join(extra)}")
+    problem = check_applies(args)
+    if problem:
+        parser.error(problem)
+    return args
+
+
+def check_applies(args: argparse.Namespace) -> str | None:
+    """Why an option was given where it does not apply, or None. A command's parser refuses what it does
+    not know itself; what is left is an option given before a command that does not take it."""
+    if args.command is not None and args.resume is not None and args.command != "resume":
+        return f"--resume is a command of its own (vat resume), not an option of vat {args.command}"
+    if args.command == "resume" or args.resume is not None:
+        if args.detect_only and not args.resume:
+            return "--detect-only needs the session: vat resume SESSION --detect-only"
+        return None
+    given = [
+        name
+        for name, value in (
+            ("--json", args.json),
+            ("--workers", args.workers),
+            ("--scenes", args.scenes),
+            ("--group", args.group),
+        )
+        if value
+    ]
+    if args.detect_only:
+        given.insert(0, "--detect-only")
+    if args.command == "run":
+        given = [name for name in given if name == "--detect-only"]
+    if not given:
+        return None
+    where = f"vat {args.command}" if args.command else "the TUI"
+    goes = "vat resume SESSION" if given[0] == "--detect-only" else "vat run and vat resume"
+    return f"{given[0]} does not apply to {where} (it goes with {goes})"

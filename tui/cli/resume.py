@@ -1,0 +1,83 @@
+"""`vat resume [SESSION]` (and `vat --resume [SESSION]`, the same): a session taken up where it
+stopped, headless, stoppable by Ctrl-C, SIGTERM or SIGHUP. With --detect-only: tui.cli.detect_only."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from pathlib import Path
+
+from core.errors import EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
+from core.pipeline import selection
+from core.pipeline import session as sessions
+from core.text import terminal_safe
+from tui.cli.common import workers
+from tui.cli.run import finish, stop_on_signals
+from tui.cli.run_view import RunView
+
+
+def resume(args: argparse.Namespace) -> int:
+    from core.media import ffmpeg
+    from core.pipeline.lock import SessionLock, sweep_stale_locks
+    from db.queries import get_resumable_session, get_session
+    from tui.cli.common import open_db
+
+    open_db()
+    new_selection = getattr(args, "scenes", None) is not None or bool(getattr(args, "group", None))
+    if new_selection and not args.resume:
+        raise BadInput("--scenes and --group with --resume need the session: vat --resume SESSION --scenes ...")
+    if new_selection:
+        selection.check_syntax(args.scenes, args.group)
+    if args.resume:
+        session = get_session(args.resume)
+        if session is None:
+            raise BadInput(f"no session {args.resume!r} (see: vat sessions)")
+    else:
+        session = get_resumable_session()
+        if session is None:
+            print("nothing to resume")
+            return EXIT_OK
+    replaced_by = (session.process_metadata or {}).get("replaced_by")
+    if replaced_by:
+        raise BadInput(f"session {session.session_id} was replaced by session {replaced_by} "
+                       f"(vat run --replace): {session.output_path} is that session's now")
+    if session.status == "completed":  # only when named: a plain resume never picks a completed one
+        from core.pipeline.records import changed_outputs
+
+        changed = changed_outputs(session.session_id)
+        if not changed:
+            print(terminal_safe(f"session {session.session_id} is already completed, its outputs unchanged: "
+                                f"{session.output_path}"))
+            return EXIT_OK
+        print(terminal_safe(f"session {session.session_id} is completed but {len(changed)} output(s) changed "
+                            f"since (first: {Path(changed[0]).name}): making them again"), flush=True)
+    ffmpeg.find_ffmpeg()  # refused now rather than after the first outputs
+    sweep_stale_locks()
+    cancel = threading.Event()
+    with stop_on_signals(cancel), RunView(args.json) as view, SessionLock(session.session_id):
+        with sessions.database_faults_of(session.session_id):
+            return _resume_locked(args, get_session(session.session_id), new_selection, cancel, view)
+
+
+def _resume_locked(args: argparse.Namespace, session, new_selection: bool, cancel: threading.Event,
+                   view: RunView) -> int:
+    """The rest of a resume, once the session's lock is held."""
+    if new_selection:
+        sessions.request_selection(session, args.scenes, args.group)
+    if not session.scenes_data:  # stopped during detection: detect again
+        detector = (session.process_metadata or {}).get("detector", "adaptive")
+        params = sessions.detection_parameters(detector, session.scene_threshold, session.min_scene_length)
+        try:
+            sessions.detect(session, *params, on_progress=view.detection, cancel=cancel)
+        except Cancelled:
+            view.say("stopped during scene detection. Resume with: vat --resume {session}",
+                     session=session.session_id)
+            return EXIT_INTERRUPTED
+    if session.selected_scenes is None:
+        sessions.select_requested(session)
+    view.say("resuming {session} ({artwork})", session=session.session_id, artwork=session.artwork_name)
+    count = workers(args)
+    view.say(f"{count} operation(s) at a time")
+    summary = sessions.process(session, workers=count, cancel=cancel,
+                               on_event=view.run_event)
+    return finish(view, summary, session.session_id, session.output_path)

@@ -1,0 +1,87 @@
+"""`vat run`: a whole session headless, stoppable by Ctrl-C, SIGTERM or SIGHUP."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import threading
+from pathlib import Path
+
+from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Cancelled
+from core.pipeline import selection
+from core.pipeline import session as sessions
+from core.pipeline.runner import RunSummary
+from tui.cli.common import workers
+from tui.cli.run_view import RunView
+
+
+@contextlib.contextmanager
+def stop_on_signals(cancel: threading.Event):
+    """Ctrl-C, SIGTERM and SIGHUP (the SSH connection dropping) ask the work to stop cleanly."""
+    def handler(signum, frame):
+        cancel.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def finish(view: RunView, summary: RunSummary, session_id: str, root: str) -> int:
+    if summary.status == "paused":
+        view.say(f"paused: {summary.done + summary.skipped}/{summary.total} done. "
+                 "Resume with: vat --resume {session}", session=session_id)
+        return EXIT_INTERRUPTED
+    if summary.status == "failed":
+        view.say(f"[red]{len(summary.failed)} operation(s) failed[/]: {{keys}}", keys=", ".join(summary.failed))
+        view.result(f"archive (incomplete): {root}", path=root, status=summary.status)
+        return EXIT_FAILED
+    view.say(f"done: {summary.done} made, {summary.skipped} already there, in {summary.elapsed:.1f}s")
+    view.result(f"archive: {root}", path=root, status=summary.status)
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.pipeline import project_folder
+    from core.pipeline.lock import SessionLock, sweep_stale_locks
+    from tui.cli.common import detection_settings, open_db
+
+    open_db()
+    options = sessions.SessionOptions(
+        master=Path(args.master), artwork=args.artwork, project_date=args.date,
+        rd_folder=Path(args.rd) if args.rd else None, preset_id=args.preset, out=Path(args.out) if args.out else None,
+        encoder=args.encoder, detector=args.detector, threshold=args.threshold, min_scene_len=args.min_scene_len,
+        scenes=args.scenes, groups=args.group or [], unattended=True)
+    checked = sessions.check_options(options)
+    selection.check_syntax(args.scenes, args.group)
+    detector, threshold, min_len = detection_settings(args)
+    session_id = sessions.new_session_id(checked)
+    sweep_stale_locks()
+    cancel = threading.Event()
+    with stop_on_signals(cancel), RunView(args.json) as view, contextlib.ExitStack() as held:
+        # the folder's lock while the session is recorded (a second writer is refused before it
+        # records anything); from then on the session's lock and its row keep the folder its own
+        # (process() takes the folder's lock again to write). Once the row exists, a kill at any
+        # moment leaves a session that a plain `vat --resume` finds.
+        with project_folder.claim(sessions.project_root(checked), session_id, replace=args.replace):
+            session = sessions.create_session(checked, session_id)
+            held.enter_context(SessionLock(session_id))
+        held.enter_context(sessions.database_faults_of(session_id))
+        view.say("session {session}: {master} -> {out}", session=session.session_id, master=checked.master.name,
+                 out=session.output_path)
+        try:
+            found = sessions.detect(session, detector, threshold, min_len, on_progress=view.detection, cancel=cancel)
+        except Cancelled:
+            view.say("stopped during scene detection. Resume with: vat --resume {session}",
+                     session=session.session_id)
+            return EXIT_INTERRUPTED
+        view.say(f"{len(found.scenes)} scenes detected")
+        sessions.select_requested(session)
+        count = workers(args)
+        view.say(f"{count} operation(s) at a time")
+        summary = sessions.process(session, workers=count, cancel=cancel, on_event=view.run_event,
+                                   media=checked.media, times=found.frame_times)
+        return finish(view, summary, session.session_id, session.output_path)
