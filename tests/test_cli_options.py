@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import json_events, vat
+from tui.cli.parser import parse
 
 
 def session_of(events: list[dict]) -> str:
@@ -97,3 +98,11 @@ def test_help_explains_the_arguments_and_their_defaults():
         assert shown in resume, shown
     top = " ".join(vat("--help", check=True).stdout.split())
     assert "resume" in top and "--resume [SESSION]" in top
+
+
+def test_options_that_add_up_count_on_both_sides_of_the_command():
+    args = parse(["-v", "--group", "1-2", "run", "m.mov", "--artwork", "A", "--group", "3-4", "-v", "-v"])
+    assert (args.command, args.verbose, args.group) == ("run", 3, ["1-2", "3-4"])
+    args = parse(["resume", "S1", "--group", "5-6"])
+    assert (args.resume, args.group, args.verbose) == ("S1", ["5-6"], 0)
+    assert parse(["--resume"]).resume == "" and parse(["sessions"]).group is None

@@ -76,6 +76,7 @@ def _shared(parser: argparse.ArgumentParser, *, top: bool) -> None:
         "-v",
         "--verbose",
         action="count",
+        dest="verbose" if top else "verbose_after",  # added to those before the command, see parse()
         default=_default(top, 0),
         help="debug records in the log, and on stderr outside the TUI; -vv adds the SQL statements",
     )
@@ -113,6 +114,7 @@ def _session_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         "--group",
         action="append",
         metavar="A-B",
+        dest="group" if top else "group_after",  # added to those before the command, see parse()
         default=_default(top, None),
         help="adjacent scenes A to B exported as one clip; repeat it for more groups",
     )
@@ -258,6 +260,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         known = [word.split("=")[0] for word in extra if word.split("=")[0] in parser._option_string_actions]
         where = f"vat {args.command}" if args.command else "vat"
         parser.error(f"{known[0]} does not apply to {where}" if known else f"unrecognized arguments: {' '.join(extra)}")
+    # Options that add up (-v -v, --group A-B --group C-D) count on both sides of the command: a command's
+    # parser starts from nothing, so its own go to *_after and are added here.
+    args.verbose += vars(args).pop("verbose_after", 0)
+    args.group = (args.group or []) + vars(args).pop("group_after", []) or None
     problem = check_applies(args)
     if problem:
         parser.error(problem)
