@@ -25,6 +25,8 @@ def db(args: argparse.Namespace) -> int:
         for session_id in removed.session_ids:
             remove_worker_log(session_id)
         archived = maintenance.archive_history()
-        print(f"removed {removed.sessions} stale incomplete sessions ({removed.operations} log rows, "
-              f"{removed.files} file records); archived {archived} old history rows")
+        print(
+            f"removed {removed.sessions} stale incomplete sessions ({removed.operations} log rows, "
+            f"{removed.files} file records); archived {archived} old history rows"
+        )
     return EXIT_OK

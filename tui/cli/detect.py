@@ -22,8 +22,9 @@ def detect(args: argparse.Namespace) -> int:
     open_db()
     detector, threshold, min_len = detection_settings(args)
     with detection_progress(json_lines=False) as on_progress:
-        found = detect_scenes(args.master, detector=detector, threshold=threshold, min_scene_len=min_len,
-                              on_progress=on_progress)
+        found = detect_scenes(
+            args.master, detector=detector, threshold=threshold, min_scene_len=min_len, on_progress=on_progress
+        )
     if args.format == "json":
         print(json.dumps(found.to_dict()))
     elif args.format == "csv":
@@ -37,7 +38,13 @@ def detect(args: argparse.Namespace) -> int:
         for column in ("#", "start", "end", "first frame", "last frame", "duration"):
             table.add_column(column, justify="right")
         for s in found.scenes:
-            table.add_row(str(s.index), timecode(s.start), timecode(s.end), str(s.start_frame), str(s.end_frame),
-                          f"{s.duration:.2f}s")
+            table.add_row(
+                str(s.index),
+                timecode(s.start),
+                timecode(s.end),
+                str(s.start_frame),
+                str(s.end_frame),
+                f"{s.duration:.2f}s",
+            )
         console().print(table)
     return EXIT_OK

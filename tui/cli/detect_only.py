@@ -10,6 +10,7 @@ import argparse
 import threading
 
 from core.errors import EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled, VatError
+from core.events import DetectProgress
 from core.pipeline import detached_detection
 from core.pipeline import session as sessions
 from core.pipeline.lock import SessionLock
@@ -25,8 +26,11 @@ def detect_only(args: argparse.Namespace) -> int:
     open_db()
     session = get_session(args.resume) if args.resume else None
     if session is None:
-        raise BadInput(f"no session {args.resume!r} (see: vat sessions)" if args.resume
-                       else "--detect-only needs a session: vat --resume SESSION --detect-only")
+        raise BadInput(
+            f"no session {args.resume!r} (see: vat sessions)"
+            if args.resume
+            else "--detect-only needs a session: vat --resume SESSION --detect-only"
+        )
     if session.status != "initialized":
         raise BadInput(f"session {session.session_id} is {session.status}: its scenes can no longer change")
     sid = session.session_id
@@ -36,8 +40,9 @@ def detect_only(args: argparse.Namespace) -> int:
     if wanted:
         params = (wanted["detector"], wanted["threshold"], wanted["min_len"])
     else:
-        params = sessions.detection_parameters(meta.get("detector", "adaptive"), session.scene_threshold,
-                                               session.min_scene_length)
+        params = sessions.detection_parameters(
+            meta.get("detector", "adaptive"), session.scene_threshold, session.min_scene_length
+        )
     cancel = threading.Event()
     with stop_on_signals(cancel), SessionLock(sid), RunView(args.json) as view:
         writer = detached_detection.ProgressWriter(sid)
@@ -45,7 +50,7 @@ def detect_only(args: argparse.Namespace) -> int:
         picks = Picks.from_saved(len(old_scenes), session.selected_scenes, session.grouped_scenes)
         cursor = int(meta.get("picker_cursor") or 0)
 
-        def progress(event) -> None:
+        def progress(event: DetectProgress) -> None:
             view.detection(event)
             writer(event)
 

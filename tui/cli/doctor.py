@@ -20,8 +20,7 @@ def doctor(args: argparse.Namespace) -> int:
         word, colour = ("ok", "green") if check.ok else (("FAIL", "red") if check.required else ("no", "yellow"))
         # padded on the visible word, not on the markup around it, so the names line up
         mark = " " * (4 - len(word)) + f"[{colour}]{word}[/]"
-        console.print(f"{mark}  {check.name}: {escape(terminal_safe(check.detail))}", highlight=False,
-                      soft_wrap=True)
+        console.print(f"{mark}  {check.name}: {escape(terminal_safe(check.detail))}", highlight=False, soft_wrap=True)
     if can_work(checks):
         console.print("vat can work here.")
         return EXIT_OK

@@ -18,9 +18,17 @@ def history(args: argparse.Namespace) -> int:
     for column in ("date", "artwork", "scenes", "files", "size MB", "time s", "ok", "output"):
         table.add_column(column)
     for row in ProjectHistory.select().order_by(ProjectHistory.completed_at.desc()).limit(100):
-        table.add_row(*cells(row.project_date, row.artwork_name, f"{row.scenes_exported}/{row.scenes_detected}",
-                              row.total_files_created, f"{row.total_output_size_mb or 0:.1f}",
-                              f"{row.total_processing_time_seconds or 0:.0f}",
-                              "yes" if row.completed_successfully else "no", row.output_path))
+        table.add_row(
+            *cells(
+                row.project_date,
+                row.artwork_name,
+                f"{row.scenes_exported}/{row.scenes_detected}",
+                row.total_files_created,
+                f"{row.total_output_size_mb or 0:.1f}",
+                f"{row.total_processing_time_seconds or 0:.0f}",
+                "yes" if row.completed_successfully else "no",
+                row.output_path,
+            )
+        )
     console().print(table)
     return EXIT_OK

@@ -21,8 +21,16 @@ def presets(args: argparse.Namespace) -> int:
         table.add_column(column)
     for row in get_user_presets():
         builtin = bool((row.advanced_settings or {}).get("builtin"))
-        table.add_row(*cells(row.preset_id, row.preset_name, "*" if row.is_default else "",
-                              "yes" if builtin else "", row.usage_count or 0,
-                              f"{row.last_used_at:%Y-%m-%d}" if row.last_used_at else "", row.description or ""))
+        table.add_row(
+            *cells(
+                row.preset_id,
+                row.preset_name,
+                "*" if row.is_default else "",
+                "yes" if builtin else "",
+                row.usage_count or 0,
+                f"{row.last_used_at:%Y-%m-%d}" if row.last_used_at else "",
+                row.description or "",
+            )
+        )
     console().print(table)
     return EXIT_OK

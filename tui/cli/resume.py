@@ -11,6 +11,7 @@ from core.errors import EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
 from core.pipeline import selection
 from core.pipeline import session as sessions
 from core.text import terminal_safe
+from db.models import ProcessingState
 from tui.cli.common import workers
 from tui.cli.run import finish, stop_on_signals
 from tui.cli.run_view import RunView
@@ -39,28 +40,42 @@ def resume(args: argparse.Namespace) -> int:
             return EXIT_OK
     replaced_by = (session.process_metadata or {}).get("replaced_by")
     if replaced_by:
-        raise BadInput(f"session {session.session_id} was replaced by session {replaced_by} "
-                       f"(vat run --replace): {session.output_path} is that session's now")
+        raise BadInput(
+            f"session {session.session_id} was replaced by session {replaced_by} "
+            f"(vat run --replace): {session.output_path} is that session's now"
+        )
     if session.status == "completed":  # only when named: a plain resume never picks a completed one
         from core.pipeline.records import changed_outputs
 
         changed = changed_outputs(session.session_id)
         if not changed:
-            print(terminal_safe(f"session {session.session_id} is already completed, its outputs unchanged: "
-                                f"{session.output_path}"))
+            print(
+                terminal_safe(
+                    f"session {session.session_id} is already completed, its outputs unchanged: {session.output_path}"
+                )
+            )
             return EXIT_OK
-        print(terminal_safe(f"session {session.session_id} is completed but {len(changed)} output(s) changed "
-                            f"since (first: {Path(changed[0]).name}): making them again"), flush=True)
+        print(
+            terminal_safe(
+                f"session {session.session_id} is completed but {len(changed)} output(s) changed "
+                f"since (first: {Path(changed[0]).name}): making them again"
+            ),
+            flush=True,
+        )
     ffmpeg.find_ffmpeg()  # refused now rather than after the first outputs
     sweep_stale_locks()
     cancel = threading.Event()
     with stop_on_signals(cancel), RunView(args.json) as view, SessionLock(session.session_id):
         with sessions.database_faults_of(session.session_id):
-            return _resume_locked(args, get_session(session.session_id), new_selection, cancel, view)
+            fresh = get_session(session.session_id)  # as it is now that the lock is ours
+            if fresh is None:  # deleted (from the TUI) between the look-up and the lock
+                raise BadInput(f"no session {session.session_id!r} (see: vat sessions)")
+            return _resume_locked(args, fresh, new_selection, cancel, view)
 
 
-def _resume_locked(args: argparse.Namespace, session, new_selection: bool, cancel: threading.Event,
-                   view: RunView) -> int:
+def _resume_locked(
+    args: argparse.Namespace, session: ProcessingState, new_selection: bool, cancel: threading.Event, view: RunView
+) -> int:
     """The rest of a resume, once the session's lock is held."""
     if new_selection:
         sessions.request_selection(session, args.scenes, args.group)
@@ -70,14 +85,12 @@ def _resume_locked(args: argparse.Namespace, session, new_selection: bool, cance
         try:
             sessions.detect(session, *params, on_progress=view.detection, cancel=cancel)
         except Cancelled:
-            view.say("stopped during scene detection. Resume with: vat --resume {session}",
-                     session=session.session_id)
+            view.say("stopped during scene detection. Resume with: vat --resume {session}", session=session.session_id)
             return EXIT_INTERRUPTED
     if session.selected_scenes is None:
         sessions.select_requested(session)
     view.say("resuming {session} ({artwork})", session=session.session_id, artwork=session.artwork_name)
     count = workers(args)
     view.say(f"{count} operation(s) at a time")
-    summary = sessions.process(session, workers=count, cancel=cancel,
-                               on_event=view.run_event)
+    summary = sessions.process(session, workers=count, cancel=cancel, on_event=view.run_event)
     return finish(view, summary, session.session_id, session.output_path)

@@ -6,7 +6,9 @@ import argparse
 import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Cancelled
 from core.pipeline import selection
@@ -17,9 +19,10 @@ from tui.cli.run_view import RunView
 
 
 @contextlib.contextmanager
-def stop_on_signals(cancel: threading.Event):
+def stop_on_signals(cancel: threading.Event) -> Iterator[None]:
     """Ctrl-C, SIGTERM and SIGHUP (the SSH connection dropping) ask the work to stop cleanly."""
-    def handler(signum, frame):
+
+    def handler(signum: int, frame: FrameType | None) -> None:
         cancel.set()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
@@ -32,8 +35,10 @@ def stop_on_signals(cancel: threading.Event):
 
 def finish(view: RunView, summary: RunSummary, session_id: str, root: str) -> int:
     if summary.status == "paused":
-        view.say(f"paused: {summary.done + summary.skipped}/{summary.total} done. "
-                 "Resume with: vat --resume {session}", session=session_id)
+        view.say(
+            f"paused: {summary.done + summary.skipped}/{summary.total} done. Resume with: vat --resume {{session}}",
+            session=session_id,
+        )
         return EXIT_INTERRUPTED
     if summary.status == "failed":
         view.say(f"[red]{len(summary.failed)} operation(s) failed[/]: {{keys}}", keys=", ".join(summary.failed))
@@ -51,10 +56,20 @@ def run(args: argparse.Namespace) -> int:
 
     open_db()
     options = sessions.SessionOptions(
-        master=Path(args.master), artwork=args.artwork, project_date=args.date,
-        rd_folder=Path(args.rd) if args.rd else None, preset_id=args.preset, out=Path(args.out) if args.out else None,
-        encoder=args.encoder, detector=args.detector, threshold=args.threshold, min_scene_len=args.min_scene_len,
-        scenes=args.scenes, groups=args.group or [], unattended=True)
+        master=Path(args.master),
+        artwork=args.artwork,
+        project_date=args.date,
+        rd_folder=Path(args.rd) if args.rd else None,
+        preset_id=args.preset,
+        out=Path(args.out) if args.out else None,
+        encoder=args.encoder,
+        detector=args.detector,
+        threshold=args.threshold,
+        min_scene_len=args.min_scene_len,
+        scenes=args.scenes,
+        groups=args.group or [],
+        unattended=True,
+    )
     checked = sessions.check_options(options)
     selection.check_syntax(args.scenes, args.group)
     detector, threshold, min_len = detection_settings(args)
@@ -70,18 +85,22 @@ def run(args: argparse.Namespace) -> int:
             session = sessions.create_session(checked, session_id)
             held.enter_context(SessionLock(session_id))
         held.enter_context(sessions.database_faults_of(session_id))
-        view.say("session {session}: {master} -> {out}", session=session.session_id, master=checked.master.name,
-                 out=session.output_path)
+        view.say(
+            "session {session}: {master} -> {out}",
+            session=session.session_id,
+            master=checked.master.name,
+            out=session.output_path,
+        )
         try:
             found = sessions.detect(session, detector, threshold, min_len, on_progress=view.detection, cancel=cancel)
         except Cancelled:
-            view.say("stopped during scene detection. Resume with: vat --resume {session}",
-                     session=session.session_id)
+            view.say("stopped during scene detection. Resume with: vat --resume {session}", session=session.session_id)
             return EXIT_INTERRUPTED
         view.say(f"{len(found.scenes)} scenes detected")
         sessions.select_requested(session)
         count = workers(args)
         view.say(f"{count} operation(s) at a time")
-        summary = sessions.process(session, workers=count, cancel=cancel, on_event=view.run_event,
-                                   media=checked.media, times=found.frame_times)
+        summary = sessions.process(
+            session, workers=count, cancel=cancel, on_event=view.run_event, media=checked.media, times=found.frame_times
+        )
         return finish(view, summary, session.session_id, session.output_path)

@@ -21,8 +21,16 @@ def sessions(args: argparse.Namespace) -> int:
     for row in ProcessingState.select().order_by(ProcessingState.updated_at.desc()).limit(50):
         total = row.total_operations or 0
         progress = f"{100 * (row.completed_operations or 0) / total:.0f}%" if total else "-"
-        status = row.status + (" (running)" if holder_pid(row.session_id) else "")
-        table.add_row(*cells(row.session_id, row.artwork_name, status, progress, row.current_operation or "",
-                              f"{row.updated_at:%Y-%m-%d %H:%M}" if row.updated_at else ""))
+        status = (row.status or "") + (" (running)" if holder_pid(row.session_id) else "")
+        table.add_row(
+            *cells(
+                row.session_id,
+                row.artwork_name,
+                status,
+                progress,
+                row.current_operation or "",
+                f"{row.updated_at:%Y-%m-%d %H:%M}" if row.updated_at else "",
+            )
+        )
     console().print(table)
     return EXIT_OK
