@@ -106,3 +106,15 @@ def test_options_that_add_up_count_on_both_sides_of_the_command():
     args = parse(["resume", "S1", "--group", "5-6"])
     assert (args.resume, args.group, args.verbose) == ("S1", ["5-6"], 0)
     assert parse(["--resume"]).resume == "" and parse(["sessions"]).group is None
+
+
+def test_detect_numbers_frames_from_0_in_the_table_csv_and_json(cut_video):
+    found = json.loads(vat("detect", cut_video, "--format", "json", check=True).stdout)["scenes"]
+    frames = [(s["index"], s["start_frame"], s["end_frame"]) for s in found]
+    assert frames[0][:2] == (1, 0)
+    rows = vat("detect", cut_video, "--format", "csv", check=True).stdout.splitlines()[1:]
+    assert [tuple(int(v) for v in (r.split(",")[0], *r.split(",")[3:5])) for r in rows] == frames
+    table = vat("detect", cut_video, check=True).stdout
+    cells = [line.strip("│ ").split("│") for line in table.splitlines() if line.startswith("│")]
+    assert [(int(c[0]), int(c[3]), int(c[4])) for c in cells] == frames
+    assert "frames count from 0" in table

@@ -34,7 +34,10 @@ def detect(args: argparse.Namespace) -> int:
             out.writerow([s.index, timecode(s.start), timecode(s.end), s.start_frame, s.end_frame, f"{s.duration:.3f}"])
     else:
         cached = " · from cached statistics" if found.from_cache else ""
-        table = Table(title=f"{len(found.scenes)} scenes · {found.frames} frames at {found.fps:g} fps{cached}")
+        table = Table(
+            title=f"{len(found.scenes)} scenes · {found.frames} frames at {found.fps:g} fps{cached}",
+            caption="frames count from 0 (as in --format csv and json), scenes from 1",
+        )
         for column in ("#", "start", "end", "first frame", "last frame", "duration"):
             table.add_column(column, justify="right")
         for s in found.scenes:
