@@ -121,7 +121,9 @@ def _session_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def _detection_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="scene detector: " + ", ".join(DETECTORS))
+    p.add_argument(
+        "--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="scene detector: " + ", ".join(DETECTORS)
+    )
     p.add_argument(
         "--threshold",
         type=float,
