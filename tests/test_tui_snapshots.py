@@ -6,7 +6,6 @@ media made by the tests, paths relative to a folder the test makes, no live work
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -22,6 +21,7 @@ from core.pipeline.lock import SessionLock
 from core.pipeline.session import detect, detection_parameters, save_selection
 from db.models import ProcessingState
 from db.settings import set_setting
+from tests.tui_flows import until
 from tests.tui_screen_host import opened_database
 from tui.app import create_app
 from tui.screens.detection import DetectionProgress, DetectionScreen
@@ -35,6 +35,10 @@ SIZES = [(80, 24), (120, 40)]
 sizes = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 
 UTC = timezone.utc
+# Waits on background work (a folder listing, thumbnails, a failed detection) poll the real condition
+# for up to this long: under xdist or a loaded CI runner a few seconds is not enough, a hang still fails.
+SLOW_WAIT_S = 60.0
+
 NOW = datetime(2025, 3, 14, 10, 22, tzinfo=UTC)
 TODAY = date(2025, 3, 14)
 NO_NVENC = (False, "[h264_nvenc @ 0x55d1] Cannot load libcuda.so.1")  # as ffmpeg says it, prefix included
@@ -145,12 +149,8 @@ def test_detection_error_goes_back_to_sessions(snap_compare, db, here, size):
 
     async def detect_missing(pilot):
         await pilot.press("enter")
-        for _ in range(100):
-            if isinstance(pilot.app.screen, SessionsScreen) and pilot.app.screen.query("Toast"):
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("detection did not fail")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SessionsScreen) and pilot.app.screen.query("Toast"),
+                    "detection to fail", SLOW_WAIT_S)
 
     assert snap_compare(vat(), terminal_size=size, run_before=detect_missing)
 
@@ -214,12 +214,7 @@ def test_file_picker(snap_compare, db, here, size):
         await open_form(pilot)
         await pilot.press("ctrl+o")
         tree = pilot.app.screen.query_one(DirectoryTree)
-        for _ in range(100):
-            if len(tree.root.children) == 3:
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError(f"the tree shows {[str(n.label) for n in tree.root.children]}")
+        await until(pilot, lambda: len(tree.root.children) == 3, "the folder tree's three entries", SLOW_WAIT_S)
         await pilot.press("down")
         await pilot.pause()
 
@@ -259,12 +254,8 @@ async def open_picker(pilot) -> PickerScreen:
     await pilot.app.push_screen(PickerScreen("s-pick"))
     screen = pilot.app.screen
     frames = [scene.midpoint_frame for scene in screen.scenes]
-    for _ in range(200):
-        if all(screen.store.cached(frame) is not None for frame in frames):
-            break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("the thumbnails were not made")
+    await until(pilot, lambda: all(screen.store.cached(frame) is not None for frame in frames),
+                "the thumbnails", SLOW_WAIT_S)
     await pilot.pause(0.1)  # their ThumbnailReady messages
     return screen
 
@@ -289,12 +280,8 @@ def test_preview(snap_compare, picked, size):
         await open_picker(pilot)
         await pilot.press("p")
         pictures = pilot.app.screen.query(Picture)
-        for _ in range(200):
-            if all(picture.image is not None for picture in pictures):
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("the preview frames were not decoded")
+        await until(pilot, lambda: all(picture.image is not None for picture in pictures),
+                    "the preview frames to be decoded", SLOW_WAIT_S)
         await pilot.pause()
 
     assert snap_compare(vat(), terminal_size=size, run_before=preview)
