@@ -209,6 +209,9 @@ def test_file_picker(snap_compare, db, here, size):
     for name in ("master.mp4", "master_v2.mov", "notes.txt", "rushes/take1.mov"):
         (media / name).write_bytes(b"")
     set_setting("last_master_directory", "media")
+    # The output field's default is the working folder, whose tail shows beside the dialog: a fixed one
+    # keeps the picture the same under any temporary folder (xdist's popen-gwN ones are longer).
+    set_setting("last_output_directory", "/srv/archive")
 
     async def browse(pilot):
         await open_form(pilot)
