@@ -18,13 +18,18 @@ demo: $(STAMP)
 	@echo "==> demo: a 30 s sample video, its scenes, then vat's whole job on it"
 	$(VENV)/bin/python -m core.sample --run
 
+# The tests run in parallel (pytest-xdist), one worker per core: they wait on ffmpeg, decoding and
+# subprocesses, and each has its own database, cache and folders (tests/conftest.py). TEST_WORKERS=0
+# runs them in this one process (needed for --snapshot-update, which xdist cannot do).
+TEST_WORKERS ?= auto
+
 # Everything, with a coverage summary (files not fully covered, least covered first).
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q --cov --cov-report=term
+	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) --cov --cov-report=term
 
 # Everything but the long end-to-end tests (marked slow): the quick check while working.
 test-fast: $(STAMP)
-	$(VENV)/bin/python -m pytest -q -m "not slow"
+	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) -m "not slow"
 
 # Fails on any finding: ruff's lint rules and formatting, mypy's types (settings in pyproject.toml).
 # All three run, so that one run lists every finding.

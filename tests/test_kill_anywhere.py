@@ -88,7 +88,13 @@ def finished_set(out: Path) -> dict[str, int | None]:
     return {str(Path(p).relative_to(root)): (r.compression_settings or {}).get("frames") for p, r in registry.items()}
 
 
-@pytest.mark.parametrize("stop_at", ["session created", "detecting", "scenes detected"])
+# Each of these is a whole job (about 8 s of CPU): make test-fast keeps one kill point per test, the
+# other points run in make test (they are marked slow).
+@pytest.mark.parametrize(
+    "stop_at",
+    [pytest.param("session created", marks=pytest.mark.slow), "detecting",
+     pytest.param("scenes detected", marks=pytest.mark.slow)],
+)
 def test_killed_before_processing_is_resumed_with_its_selection(
     long_video: Path, rd_folder: Path, tmp_path: Path, stop_at: str
 ) -> None:
@@ -108,7 +114,11 @@ def test_killed_before_processing_is_resumed_with_its_selection(
     assert any(path.startswith("rd/images/notes/board") for path in finished_set(out))
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+@pytest.mark.parametrize(
+    "sig",  # SIGHUP (a dropped SSH connection) in test-fast; SIGTERM also in test_resume's fast tests
+    [pytest.param(signal.SIGTERM, marks=pytest.mark.slow), signal.SIGHUP,
+     pytest.param(signal.SIGINT, marks=pytest.mark.slow)],
+)
 def test_stopped_during_detection_is_resumed_with_its_selection(
     long_video: Path, tmp_path: Path, sig: signal.Signals
 ) -> None:
