@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 # The tests run in parallel (pytest-xdist), one worker per core: they wait on ffmpeg, decoding and
 # subprocesses, and each has its own database, cache and folders (tests/conftest.py). TEST_WORKERS=0
-# runs them in this one process (needed for --snapshot-update, which xdist cannot do).
+# runs them in this one process (only there does syrupy find and remove unused snapshots).
 TEST_WORKERS ?= auto
 
 # Everything, with a coverage summary (files not fully covered, least covered first).
