@@ -49,6 +49,8 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
     def _rotated_away(self) -> bool:
         """True when another process renamed the file this stream writes to."""
         try:
+            if self.stream is None:  # closed, or not opened yet (delay=True)
+                return False
             return os.fstat(self.stream.fileno()).st_ino != os.stat(self.baseFilename).st_ino
         except FileNotFoundError:
             return True
@@ -126,7 +128,7 @@ def pause_terminal() -> list[logging.Handler]:
     """Detach the handlers that write to the terminal (the TUI draws there); give them back to
     resume_terminal afterwards."""
     root = logging.getLogger()
-    paused = [h for h in root.handlers if isinstance(h, TerminalHandler)]
+    paused: list[logging.Handler] = [h for h in root.handlers if isinstance(h, TerminalHandler)]
     for handler in paused:
         root.removeHandler(handler)
     return paused

@@ -212,12 +212,12 @@ def detect_scenes(
         stats = detect_cache.load(cache_file)
         if stats is not None:
             started = time.monotonic()
-            cuts = detect_metrics.replay(scene_detector, detector, stats.metric, fps)
-            frame_times = [float(t) for t in stats.frame_times]
-            total = len(frame_times)
+            cached_cuts = detect_metrics.replay(scene_detector, detector, stats.metric, fps)
+            cached_times = [float(t) for t in stats.frame_times]
+            total = len(cached_times)
             if on_progress is not None:
                 on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
-            return _detection(info, fps, frame_times, stats.last_duration, cuts, detector, threshold,
+            return _detection(info, fps, cached_times, stats.last_duration, cached_cuts, detector, threshold,
                               min_scene_len, from_cache=True)
     metric_of = detect_metrics.record(scene_detector, detector)
     # Detectors see frame numbers (exact, in decode order), not times: a VFR-proof min_scene_len.

@@ -58,7 +58,8 @@ def open_database(path: Path | str | None = None) -> peewee.SqliteDatabase:
         raise EnvironmentProblem(f"cannot create the folder for the database {path}: {exc.strerror}") from exc
 
     busy_ms = busy_timeout_ms()
-    database.init(str(path), pragmas={**PRAGMAS, "busy_timeout": busy_ms}, timeout=busy_ms / 1000)
+    # sqlite3 takes the timeout in seconds as a float; peewee's stubs say int
+    database.init(str(path), pragmas={**PRAGMAS, "busy_timeout": busy_ms}, timeout=busy_ms / 1000)  # type: ignore[arg-type]
     try:
         database.connect(reuse_if_open=True)
         migrate(database, path)

@@ -106,7 +106,9 @@ def current_version(db: peewee.SqliteDatabase | None = None) -> int:
     """The schema version of `db` (default: the open database); 0 for an empty file, 1 for a
     seed-era database that has no db_version row."""
     if db is None:
-        from db.connection import database as db  # late: db.connection imports this module
+        from db.connection import database  # late: db.connection imports this module
+
+        db = database
     if not db.table_exists("app_settings"):
         return 0
     row = db.execute_sql("SELECT value FROM app_settings WHERE key = 'db_version'").fetchone()

@@ -63,7 +63,8 @@ def session_rows() -> list[SessionRow]:
                 .order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc()).limit(RECENT_FINISHED))
     for s in finished:
         total, done = s.total_operations or 0, s.completed_operations or 0
-        rows.append(SessionRow(s.session_id, s.artwork_name, s.status, s.status,
+        status = s.status or ""  # never empty here: the query selects completed and failed
+        rows.append(SessionRow(s.session_id, s.artwork_name, status, status,
                                f"{100 * done / total:.0f}%" if total else "", s.current_operation or "",
                                local_time(s.updated_at), False))
     return rows

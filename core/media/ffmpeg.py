@@ -179,6 +179,7 @@ def run(
         start_new_session=True,
         preexec_fn=die_with_parent(),
     )
+    assert proc.stdout is not None and proc.stderr is not None  # both are PIPE above
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     readers = [
         threading.Thread(target=_read_progress, args=(proc.stdout, duration, on_progress), daemon=True),

@@ -65,6 +65,8 @@ def _decode_many(path: Path, times: list[float], keyframe: float | None, deinter
             raise MediaError(f"{path}: no video stream")
         stream.thread_type = "AUTO"
         base = stream.time_base
+        if base is None:  # PyAV gives None when the container states none; seeking needs it
+            raise MediaError(f"{path}: the video stream has no time base")
         tolerance = 0.25 / float(stream.guessed_rate or stream.average_rate or 25)
         start = keyframe if keyframe is not None else times[0] - SEEK_MARGIN_SECONDS
         # a seek in a container without an index (MPEG-TS) can land past the wanted frame or between

@@ -13,7 +13,7 @@ presentation time (seconds, as in the stream), so VFR sources keep their true ti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,8 +86,10 @@ class Shrinker:
         out = []
         for i in range(3):
             plane = frame.planes[i]
-            # a view of the decoder's buffer (rows padded to line_size): no copy of the big picture
-            full = np.frombuffer(plane, dtype).reshape(plane.height, plane.line_size // itemsize)
+            # a view of the decoder's buffer (rows padded to line_size): no copy of the big picture.
+            # A VideoPlane has the buffer protocol; PyAV's stubs do not say so.
+            full = np.frombuffer(plane, dtype).reshape(  # type: ignore[call-overload]
+                plane.height, plane.line_size // itemsize)
             view = full[:, : plane.width]
             dst = (w, h) if i == 0 else (w // 2, h // 2)
             small = view if view.shape[1] == dst[0] and view.shape[0] == dst[1] else cv2.resize(
@@ -123,7 +125,7 @@ def open_video(path: Path):
     raise MediaError(f"{path}: no video stream")
 
 
-def frames(path: Path | str, size: tuple[int, int] | None = None) -> Iterator[Frame]:
+def frames(path: Path | str, size: tuple[int, int] | None = None) -> Generator[Frame, None, None]:
     """Every video frame of `path`, shrunk to `size` (default: analysis_size of the stream)."""
     path = Path(path)
     container, stream = open_video(path)

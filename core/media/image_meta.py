@@ -114,7 +114,7 @@ def copyright_fields(path: Path) -> dict[str, str | None]:
     """The copyright in each place this image carries it: exif, xmp, and png text for PNG."""
     with Image.open(path) as im:
         fields = {"exif": read_exif_text(im.getexif().get(EXIF_COPYRIGHT)), "xmp": xmp_rights(im.info.get("xmp"))}
-        if im.format == "PNG":
+        if isinstance(im, PngImagePlugin.PngImageFile):
             fields["png"] = im.text.get("Copyright")
     return fields
 

@@ -421,6 +421,8 @@ def packet_times(path: Path | str) -> tuple[list[float], list[float]]:
         if stream is None:
             raise _fail(path, "no video stream")
         tb = stream.time_base
+        if tb is None:
+            raise _fail(path, "the video stream has no time base")
         pts: list[int] = []
         keys: list[int] = []
         untimed = False
@@ -450,12 +452,14 @@ def _decoded_times(path: Path, size: int) -> list[float]:
     container = _open(path, size)
     try:
         stream = video_stream(container)
+        if stream is None:  # the caller found one in this same file
+            raise _fail(path, "no video stream")
         stream.thread_type = "AUTO"
         rate = _rate(stream)
         step = float(1 / rate) if rate else 0.04
         times: list[float] = []
         try:
-            for frame in container.decode(stream):
+            for frame in container.decode(stream):  # a VideoStream: VideoFrames only
                 if frame.time is not None:
                     times.append(frame.time)
                 else:

@@ -90,7 +90,7 @@ def verify_video(op: Operation, path: Path, decode: bool = True) -> dict:
         _fail(op, f"duration {duration:.3f}s, planned {exp.duration:.3f}s")
     if op.params.get("copyright") and op.params["copyright"] not in tags.values():
         _fail(op, "copyright not in the container metadata")
-    if exp.ends is not None and first_image is not None:
+    if exp.ends is not None and first_image is not None and last_image is not None:
         problem = ends_problem(exp.ends, first_image, last_image)
         if problem:
             _fail(op, problem)

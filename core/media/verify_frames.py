@@ -54,6 +54,7 @@ def end_problem(which: str, frame: Image.Image, ends: EndFrames, check: FrameChe
     """What is wrong with one end of a clip (None: it is the planned source frame)."""
     clip = _pixels(frame)
     before, wanted, after = _source_pixels(ends, check, frame.size)
+    assert wanted is not None  # the planned frame's time is always known; only its neighbours may not be
     score = psnr(clip, wanted)
     for neighbour, offset in ((before, -1), (after, 1)):
         if neighbour is None or psnr(neighbour, wanted) >= SAME_PICTURE_DB:

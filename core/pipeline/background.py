@@ -93,14 +93,14 @@ class Snapshot:
 
 
 def snapshot(session_id: str) -> Snapshot | None:
-    from db.models import ProcessingState
+    from db.models import INITIALIZED, ProcessingState
 
     row = ProcessingState.get_or_none(ProcessingState.session_id == session_id)
     if row is None:
         return None
     details = row.operation_details or {}
     total = row.total_operations or details.get("total") or 0
-    return Snapshot(status=row.status, total=total, done=row.completed_operations or 0,
+    return Snapshot(status=row.status or INITIALIZED, total=total, done=row.completed_operations or 0,
                     failed=details.get("failed") or {}, running=details.get("running") or {},
                     fraction=details.get("fraction") or (1.0 if row.status == "completed" else 0.0),
                     eta_seconds=details.get("eta_seconds"), current=row.current_operation,

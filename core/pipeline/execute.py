@@ -31,13 +31,21 @@ class Context:
     on_progress: Callable[[FfmpegProgress], None] | None = None
 
 
+def _source(op: Operation) -> Path:
+    """What the operation makes its output from; every kind executed here has one (only the
+    process log and manifest, written elsewhere, have none)."""
+    if op.source is None:
+        raise ValueError(f"{op.key}: the plan gives no source")
+    return op.source
+
+
 def _metadata_args(params: dict) -> list[str]:
     return ["-metadata", f"copyright={params['copyright']}", "-metadata", f"title={params['title']}"]
 
 
 def make_master(op: Operation, tmp: Path, ctx: Context) -> None:
     muxer = MUXER_BY_SUFFIX.get(op.output.suffix.lower())
-    args = ["-i", ffmpeg.file_arg(op.source), "-map", "0:v", "-map", "0:a?", "-map", "0:s?", "-c", "copy",
+    args = ["-i", ffmpeg.file_arg(_source(op)), "-map", "0:v", "-map", "0:a?", "-map", "0:s?", "-c", "copy",
             "-map_metadata", "0", "-map_chapters", "0", *_metadata_args(op.params)]
     if muxer in ("mp4", "mov"):
         args += ["-movflags", "+faststart"]
@@ -52,9 +60,9 @@ def make_clip(op: Operation, tmp: Path, ctx: Context) -> None:
     width, height = p["size"]
     seek_in, skip = p["seek"]
     # rotated after the deinterlacer (clip_filters): ffmpeg's autorotate, which would come first, is off
-    video = video_map(op.source)  # the film, not a cover picture stored before it
+    video = video_map(_source(op))  # the film, not a cover picture stored before it
     before = [f"-display_rotation:{video.removeprefix('0:')}", "0"] if p.get("rotation") else []
-    args = [*before, "-ss", f"{seek_in:.6f}", "-i", ffmpeg.file_arg(op.source), "-ss", f"{skip:.6f}",
+    args = [*before, "-ss", f"{seek_in:.6f}", "-i", ffmpeg.file_arg(_source(op)), "-ss", f"{skip:.6f}",
             "-map", video]
     vf = clip_filters(width, height, sar=p.get("sar"), deinterlace=bool(p.get("deinterlace")),
                       rotation=p.get("rotation") or 0, keep_fields=bool(p.get("keep_fields")))
@@ -73,7 +81,7 @@ def make_rd_video(op: Operation, tmp: Path, ctx: Context) -> None:
     p = op.params
     width, height = p["size"]
     advanced = {"faststart": True, "gop_seconds": 2.0}
-    args = ["-i", ffmpeg.file_arg(op.source), "-map", video_map(op.source)]
+    args = ["-i", ffmpeg.file_arg(_source(op)), "-map", video_map(_source(op))]
     if p["audio"]:
         args += ["-map", "0:a:0"]
     args += ["-vf", scale_filter(width, height), "-fps_mode", "passthrough",
@@ -85,13 +93,13 @@ def make_rd_video(op: Operation, tmp: Path, ctx: Context) -> None:
 
 def make_still(op: Operation, tmp: Path, ctx: Context) -> None:
     p = op.params
-    frame = frame_at(op.source, p["pts"], p.get("keyframe"), deinterlace=bool(p.get("deinterlace")))
+    frame = frame_at(_source(op), p["pts"], p.get("keyframe"), deinterlace=bool(p.get("deinterlace")))
     # resized to p["size"], which is at the display aspect: this also makes the pixels square
     _save_resized(rotate_for_display(frame, p["rotation"]), tmp, p)
 
 
 def make_rd_image(op: Operation, tmp: Path, ctx: Context) -> None:
-    with Image.open(op.source) as im:
+    with Image.open(_source(op)) as im:
         im.seek(0)  # first frame of an animated GIF/WebP
         image = ImageOps.exif_transpose(im)
         image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") and op.params["format"] == "png"

@@ -89,7 +89,11 @@ def scan(folder: Path) -> tuple[list[RdFile], list[Skipped]]:
                 except VatError as exc:
                     skipped.append(Skipped(rel, str(exc)))
                     continue
-                w, h = info.display_size  # pixel aspect and rotation applied, as the master's clips
+                shown = info.display_size  # pixel aspect and rotation applied, as the master's clips
+                if shown is None:
+                    skipped.append(Skipped(rel, "no picture size"))
+                    continue
+                w, h = shown
                 found.append(RdFile(path, rel, "video", stat.st_size, stat.st_mtime_ns, w, h, info.fps,
                                     info.frame_count, info.duration, info.audio_codec is not None))
             else:

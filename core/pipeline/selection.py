@@ -58,7 +58,8 @@ def with_groups_selected(selected: list[int], groups: list[tuple[int, int]]) -> 
 
 def format_numbers(numbers: list[int]) -> str:
     """[1,2,3,5] -> '1-3,5' (for messages and the log)."""
-    parts, run = [], []
+    parts: list[str] = []
+    run: list[int] = []
     for n in sorted(numbers):
         if run and n == run[-1] + 1:
             run.append(n)

@@ -259,7 +259,8 @@ def plan_for(session: ProcessingState, media=None, times: list[float] | None = N
         keyframes = keyframe_times(master)
     preset = preset_from_dict(session.custom_settings) if session.custom_settings else load_preset(session.preset_id)
     meta = session.process_metadata or {}
-    rd_files, skipped = ([], [])
+    rd_files: list[rd.RdFile] = []
+    skipped: list[rd.Skipped] = []
     if session.rd_folder_path:
         rd_files, skipped = rd.scan(Path(session.rd_folder_path))
     slug = naming.artwork_slug(session.artwork_name)
@@ -267,7 +268,7 @@ def plan_for(session: ProcessingState, media=None, times: list[float] | None = N
         artwork=session.artwork_name, slug=slug, project_date=session.project_date,
         out_root=Path(meta.get("out_root") or Path(session.output_path).parent), master=master, media=media,
         scenes=scenes_of(session), frame_times=times, keyframes=keyframes, selected=list(session.selected_scenes or []),
-        groups=[tuple(g) for g in session.grouped_scenes or []], preset=preset, encoder=session.encoder_type,
+        groups=[tuple(g) for g in session.grouped_scenes or []], preset=preset, encoder=session.encoder_type or "x264",
         copyright=get_setting("copyright_text"), rd_files=rd_files,
         thumbnails=True, midpoint_stills=bool(get_setting("extract_midpoint_stills")),
         process_log=bool(get_setting("generate_log"))))

@@ -119,7 +119,7 @@ class RunView:
                 self.say("done {key}", key=event.key)
         if self.progress is None:
             return
-        if event.kind == "start":
+        if event.kind == "start" and event.key is not None:
             self.tasks[event.key] = self.progress.add_task(shown(event.key), total=1.0, fps="")
         elif event.kind == "progress" and event.key in self.tasks:
             fps = f"{event.fps:.0f} fps" if event.fps else ""

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from textual.worker import Worker, WorkerState
 
+if TYPE_CHECKING:
+    from textual import getters
+    from textual.screen import Screen
 
-class WorkerErrors:
+    from tui.app import VatApp
+
+    # For mypy the mixin is a Screen (it is only mixed into screens); at run time it stays a plain mixin.
+    _ScreenBase = Screen
+else:
+    _ScreenBase = object
+
+
+class WorkerErrors(_ScreenBase):
     """Mixin for Screen and ModalScreen: a failed worker is reported by VatApp.report_error, then the
     screen may recover in `worker_failed` (close itself, re-enable a form...)."""
 
-    HELP = ""  # a few lines for the help screen (?)
+    HELP: ClassVar[str] = ""  # a few lines for the help screen (?)
+
+    if TYPE_CHECKING:
+        # Screen.app narrowed to VatApp (Textual's getters.app); for mypy only, as importing tui.app
+        # here at run time would be circular.
+        app = getters.app(VatApp)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker
@@ -109,7 +110,8 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
         the detection to a detached process."""
         try:
             probe(Path(self.session.master_path), require_video=True)
-            if detached_detection.watch(self.session_id, None).alive:
+            state = detached_detection.watch(self.session_id, None)
+            if state is not None and state.alive:
                 raise BadInput("this session is already being worked on by another process")
             request_id = detached_detection.request(self.session_id, *self.params, carry=self.carry)
             detached_detection.start(self.session_id)
@@ -155,7 +157,7 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
             self._end("Scene detection stopped unexpectedly (see the worker log in vat's log folder). "
                       "Open the session again from Sessions to detect again.", severity="error")
 
-    def _end(self, text: str, severity: str) -> None:
+    def _end(self, text: str, severity: SeverityLevel) -> None:
         self.ended = True
         self.notify(markup_safe(text), severity=severity, timeout=10)  # an error names files
         self.dismiss(False)

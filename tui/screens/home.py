@@ -52,7 +52,7 @@ class SessionsScreen(WorkerErrors, Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         self._add_columns(table, column_widths(self.app.size.width))
         yield table
         yield Static("No sessions yet. Press n to archive a master video.", id="empty")
@@ -97,7 +97,8 @@ class SessionsScreen(WorkerErrors, Screen):
             self.action_refresh()
 
     def action_refresh(self) -> None:
-        selected = self.current().session_id if self.current() else None
+        current = self.current()
+        selected = current.session_id if current else None
         self.rows = session_rows()
         table = self.table
         table.clear()
@@ -119,7 +120,7 @@ class SessionsScreen(WorkerErrors, Screen):
         from db.models import ProcessingState
 
         row = self.current()
-        session = row and ProcessingState.get_or_none(ProcessingState.session_id == row.session_id)
+        session = ProcessingState.get_or_none(ProcessingState.session_id == row.session_id) if row else None
         text = ""
         if session is not None:
             text = (terminal_safe(f"{session.session_id} · {Path(session.master_path).name}")

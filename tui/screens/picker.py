@@ -49,7 +49,7 @@ class PickerScreen(WorkerErrors, Screen):
             "t detects again with another detector or threshold, keeping marks on scenes that did not\n"
             "change. Everything is saved as you go; ctrl+r starts processing in the background.")
     BINDINGS = [
-        Binding("space", "toggle", "Mark", id="picker-toggle"),
+        Binding("space", "toggle_mark", "Mark", id="picker-toggle"),
         Binding("a", "select_all", "Mark all", show=False, id="picker-all"),
         Binding("i", "invert", "Invert marks", show=False, id="picker-invert"),
         Binding("x", "clear", "Clear marks", show=False, id="picker-clear"),
@@ -130,15 +130,18 @@ class PickerScreen(WorkerErrors, Screen):
     @work(thread=True, exclusive=True, group="thumbnails", exit_on_error=False, name="making thumbnails")
     def make_thumbnails(self) -> None:
         worker = get_current_worker()
+        store = self.store
+        if store is None:  # on_mount starts this only with a store
+            return
         failed: set[int] = set()
         while not worker.is_cancelled:
             frame = self.wanted.next(timeout=0.25)
             if frame is None or frame in failed:
                 continue
-            if self.store.cached(frame) is not None:
+            if store.cached(frame) is not None:
                 continue
             try:
-                self.store.load(frame)
+                store.load(frame)
             except (VatError, OSError, ValueError, IndexError) as exc:
                 failed.add(frame)  # one undecodable frame must not stop the others
                 log.warning("thumbnail of frame %s: %s", frame, exc)
@@ -200,7 +203,7 @@ class PickerScreen(WorkerErrors, Screen):
     def _current_number(self) -> int | None:
         return self.scenes[self.scene_list.cursor].index if self.scenes else None
 
-    def action_toggle(self) -> None:
+    def action_toggle_mark(self) -> None:
         number = self._current_number()
         if number is not None:
             self.picks.toggle(number)

@@ -101,7 +101,9 @@ class PresetEditScreen(Screen[bool]):
     def _form_values(self) -> dict[str, Any]:
         values = {}
         for field in FIELDS:
-            value = self.query_one(f"#{field.widget_id}").value
+            widget = self.query_one(f"#{field.widget_id}")
+            assert isinstance(widget, (Checkbox, Select, Input))  # the kinds _make_widget builds
+            value = widget.value
             values[field.widget_id] = None if value is Select.NULL else value
         return values
 

@@ -44,7 +44,7 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
         Binding("escape,enter,p,q", "close", "Close", id="preview-close"),
         Binding("left,h,k", "step(-1)", "Previous scene", id="preview-previous"),
         Binding("right,l,j", "step(1)", "Next scene", id="preview-next"),
-        Binding("space", "toggle", "Mark", id="preview-toggle"),
+        Binding("space", "toggle_mark", "Mark", id="preview-toggle"),
     ]
 
     def __init__(self, store: ThumbnailStore, scenes: list[Scene], index: int, picks: Picks,
@@ -101,7 +101,7 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
             self.index = index
             self._show()
 
-    def action_toggle(self) -> None:
+    def action_toggle_mark(self) -> None:
         self.picks.toggle(self.scenes[self.index].index)
         self._show_title()
         if self.on_change is not None:

@@ -23,7 +23,7 @@ class SettingsScreen(Screen):
             "number, a number, true/false, JSON or text); space turns a true/false setting on or off.")
     BINDINGS = [
         Binding("enter", "edit", "Edit", priority=True, id="settings-edit"),  # over the table's hidden enter
-        Binding("space", "toggle", "Toggle", id="settings-toggle"),
+        Binding("space", "toggle_setting", "Toggle", id="settings-toggle"),
         Binding("escape", "back", "Back", id="settings-back"),
     ]
 
@@ -86,7 +86,7 @@ class SettingsScreen(Screen):
         if saved:
             self.reload()
 
-    def action_toggle(self) -> None:
+    def action_toggle_setting(self) -> None:
         info = self._selected()
         if info is None:
             return
