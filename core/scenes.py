@@ -54,7 +54,7 @@ from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS
 from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
 from core.media import framesource
-from core.media.probe import probe
+from core.media.probe import MediaInfo, probe
 
 CONTENT_SETTING_DEFAULT = 30.0  # app setting scene_threshold_default
 # (value at the default setting, upper bound of the detector's scale); None: independent of it
@@ -261,7 +261,7 @@ def detect_scenes(
     return _detection(info, fps, frame_times, last_duration, cuts, detector, threshold, min_scene_len)
 
 
-def _detection(info, fps: float, frame_times: list[float], last_duration: float | None, cuts: list[int],
+def _detection(info: MediaInfo, fps: float, frame_times: list[float], last_duration: float | None, cuts: list[int],
                detector: str, threshold: float, min_scene_len: int, from_cache: bool = False) -> Detection:
     end = _video_end(frame_times, last_duration, info.fps)
     return Detection(

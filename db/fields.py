@@ -53,12 +53,12 @@ class TimestampField(peewee.DateTimeField):
 
     field_type = "TIMESTAMP"
 
-    def db_value(self, value):
+    def db_value(self, value: Any) -> Any:
         if value is None or isinstance(value, peewee.Node):
             return value
         return to_timestamp(value)
 
-    def python_value(self, value):
+    def python_value(self, value: Any) -> Any:
         if value is None or isinstance(value, datetime):
             return value
         try:
@@ -77,12 +77,12 @@ class BooleanField(peewee.BooleanField):
 class JsonField(peewee.TextField):
     """TEXT column holding JSON. Assign a new value to change it: in-place edits are not tracked."""
 
-    def db_value(self, value):
+    def db_value(self, value: Any) -> Any:
         if value is None or isinstance(value, peewee.Node):
             return value
         return json.dumps(value, ensure_ascii=False)
 
-    def python_value(self, value):
+    def python_value(self, value: Any) -> Any:
         if value is None:
             return None
         try:

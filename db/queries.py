@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from peewee import JOIN, fn
+from peewee import JOIN, Expression, fn
 
 from db.connection import database
 from db.errors import BadInput
@@ -53,7 +53,7 @@ def get_resumable_session(max_age_days: float | None = None) -> ProcessingState 
     )
 
 
-def unattended_not_started():
+def unattended_not_started() -> Expression:
     meta = ProcessingState.process_metadata
     return ((ProcessingState.status == INITIALIZED)
             & fn.json_extract(meta, "$.requested_selection").is_null(False)

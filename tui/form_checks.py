@@ -4,12 +4,14 @@ accepts, creating the session accepts too. No Textual here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from core.errors import VatError
 
 
-def _message(check, *args) -> str | None:
+def _message(check: Callable[..., object], *args: Any) -> str | None:
     try:
         check(*args)
     except VatError as exc:

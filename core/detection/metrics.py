@@ -45,7 +45,7 @@ class _MetricSink:
         if self.key in metrics:
             self.values[timecode.frame_num] = float(metrics[self.key])
 
-    def metrics_exist(self, timecode, keys) -> bool:
+    def metrics_exist(self, timecode: FrameTimecode, keys: list[str]) -> bool:
         return False  # recording: let the detector compute it
 
 
@@ -56,13 +56,13 @@ class _MetricSource:
         self.key = key
         self.values = values
 
-    def metrics_exist(self, timecode: FrameTimecode, keys) -> bool:
+    def metrics_exist(self, timecode: FrameTimecode, keys: list[str]) -> bool:
         return True
 
-    def get_metrics(self, timecode: FrameTimecode, keys) -> list[float]:
+    def get_metrics(self, timecode: FrameTimecode, keys: list[str]) -> list[float]:
         return [float(self.values[timecode.frame_num])]
 
-    def set_metrics(self, timecode, metrics) -> None:
+    def set_metrics(self, timecode: FrameTimecode, metrics: dict) -> None:
         pass
 
 
@@ -73,7 +73,7 @@ def record(scene_detector: SceneDetector, detector: str) -> Callable[[int], np.n
         scores: dict[int, float] = {}
         compute = scene_detector._calculate_frame_score
 
-        def tapped(timecode: FrameTimecode, frame_img):
+        def tapped(timecode: FrameTimecode, frame_img: np.ndarray) -> float | None:
             score = compute(timecode, frame_img)
             if score is not None:
                 scores[timecode.frame_num] = float(score)

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from core.errors import Cancelled, EnvironmentProblem, VatError
 from core.events import FfmpegProgress
@@ -120,7 +121,8 @@ def parse_progress_block(block: dict[str, str], duration: float | None) -> Ffmpe
     )
 
 
-def _read_progress(stream, duration, on_progress) -> None:
+def _read_progress(stream: IO[bytes], duration: float | None,
+                   on_progress: Callable[[FfmpegProgress], None] | None) -> None:
     block: dict[str, str] = {}
     for raw in stream:
         line = raw.decode("utf-8", "replace").strip()
@@ -134,7 +136,7 @@ def _read_progress(stream, duration, on_progress) -> None:
             block = {}
 
 
-def _read_stderr(stream, tail: deque) -> None:
+def _read_stderr(stream: IO[bytes], tail: deque[str]) -> None:
     for raw in stream:
         line = raw.decode("utf-8", "replace").rstrip()
         if line:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import av
@@ -28,7 +29,7 @@ _cache_lock = threading.Lock()
 _key_locks: dict[tuple[str, float, bool], threading.Lock] = {}
 
 
-def _deinterlaced(frames, stream):
+def _deinterlaced(frames: Iterable[av.VideoFrame], stream: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:
     """The frames through the same frame-count preserving deinterlacer as clips (bwdif), which
     needs each frame's neighbours: it gives frame n once frame n+1 is in, and the last at the end."""
     graph = av.filter.Graph()
@@ -39,12 +40,14 @@ def _deinterlaced(frames, stream):
     bwdif.link_to(sink)
     graph.configure()
 
-    def drain():
+    def drain() -> Iterator[av.VideoFrame]:
         while True:
             try:
-                yield graph.pull()
+                frame = graph.pull()
             except (av.error.BlockingIOError, av.error.EOFError):
                 return
+            assert isinstance(frame, av.VideoFrame)  # a video buffer source gives video frames
+            yield frame
 
     for frame in frames:
         graph.push(frame)

@@ -114,7 +114,7 @@ def _full_range(frame: av.VideoFrame) -> bool:
         return False
 
 
-def open_video(path: Path):
+def open_video(path: Path) -> tuple[av.container.InputContainer, av.video.stream.VideoStream]:
     """The container and its first real video stream (cover art is not video), threads on."""
     container = av.open("file:" + str(Path(path).absolute()), metadata_errors="replace")
     stream = video_stream(container)

@@ -53,7 +53,7 @@ def exif_text(text: str) -> bytes:
         return text.encode("utf-8")
 
 
-def read_exif_text(value) -> str | None:
+def read_exif_text(value: object) -> str | None:
     """An EXIF text field as written by `exif_text` (or by anyone following the MWG rule)."""
     if isinstance(value, str):  # Pillow decodes ASCII fields as Latin-1: recover the bytes
         value = value.encode("latin-1", "replace")
@@ -100,7 +100,7 @@ def save_image(image: Image.Image, path: Path, fmt: str, *, quality: int | None,
         raise ValueError(f"unknown image format {fmt}")
 
 
-def xmp_rights(xmp) -> str | None:
+def xmp_rights(xmp: object) -> str | None:
     """dc:rights (x-default) from an XMP packet."""
     if isinstance(xmp, tuple):
         xmp = b"".join(xmp)

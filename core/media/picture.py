@@ -8,6 +8,7 @@ corrected, the full height kept (correcting the aspect is not upscaling). The ro
 from __future__ import annotations
 
 from fractions import Fraction
+from numbers import Rational
 
 # AVFieldOrder as PyAV's codec_context.field_order gives it (libavcodec/defs.h)
 FIELD_ORDERS = {0: "unknown", 1: "progressive", 2: "tt", 3: "bb", 4: "tb", 5: "bt"}
@@ -18,12 +19,12 @@ DEINTERLACE_FILTER = "bwdif=mode=send_frame:parity=auto:deint=all"
 TRANSPOSE = {90: "transpose=cclock", 180: "hflip,vflip", 270: "transpose=clock"}
 
 
-def sample_aspect(value) -> Fraction:
+def sample_aspect(value: Rational | str | float | None) -> Fraction:
     """A SAR as a Fraction; 0/1 or missing (unknown) means square pixels."""
     if not value:
         return Fraction(1)
     try:
-        sar = Fraction(value.numerator, value.denominator) if hasattr(value, "numerator") else Fraction(value)
+        sar = Fraction(value)  # any Rational (PyAV gives a Fraction), a number, or its text
     except (ValueError, ZeroDivisionError, TypeError):
         return Fraction(1)
     return sar if sar > 0 else Fraction(1)

@@ -18,6 +18,7 @@ import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -176,13 +177,13 @@ def _short(exc: BaseException) -> str:
     return text.split(":")[0].strip() or type(exc).__name__
 
 
-def _seconds(value, time_base) -> float | None:
+def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
     if value is None or time_base is None:
         return None
     return float(value * time_base)
 
 
-def _codec_name(stream) -> str | None:
+def _codec_name(stream: av.stream.Stream | None) -> str | None:
     """The codec's canonical name ("mp3", not the decoder's "mp3float"); None without a codec."""
     ctx = stream.codec_context if stream is not None else None
     if ctx is None:
@@ -190,7 +191,7 @@ def _codec_name(stream) -> str | None:
     return ctx.codec.canonical_name or ctx.name
 
 
-def _tag_seconds(stream) -> float | None:
+def _tag_seconds(stream: av.stream.Stream) -> float | None:
     """A stream's DURATION tag (Matroska writes one per stream as HH:MM:SS.nnnnnnnnn)."""
     tag = stream.metadata.get("DURATION") or stream.metadata.get("duration")
     if not tag:
@@ -202,7 +203,7 @@ def _tag_seconds(stream) -> float | None:
         return None
 
 
-def _rate(stream) -> Fraction | None:
+def _rate(stream: av.video.stream.VideoStream) -> Fraction | None:
     """The average frame rate, unless it is impossible (above the stream's own guess: some AVI)."""
     average, guessed = stream.average_rate, stream.guessed_rate or stream.base_rate
     if average and not (guessed and float(average) > 1.01 * float(guessed)):
@@ -212,7 +213,7 @@ def _rate(stream) -> Fraction | None:
     return None
 
 
-def _rates_say_vfr(stream) -> bool:
+def _rates_say_vfr(stream: av.video.stream.VideoStream) -> bool:
     """avg_frame_rate differs from r_frame_rate; not where r is the field rate (2x: interlaced)."""
     average, base = stream.average_rate, stream.base_rate
     if not average or not base:
@@ -221,7 +222,7 @@ def _rates_say_vfr(stream) -> bool:
     return abs(a - b) > 0.001 * b and abs(2 * a - b) > 0.001 * b
 
 
-def _is_vfr(stream, head_pts: list[int]) -> bool:
+def _is_vfr(stream: av.video.stream.VideoStream, head_pts: list[int]) -> bool:
     """Frame durations vary. MP4/MOV index every sample: their timestamps judge the whole file
     at no I/O cost. Elsewhere the first packets judge, with the rates as a fallback."""
     entries = stream.index_entries
@@ -243,10 +244,11 @@ def _irregular(pts: list[int], reordering: bool = True) -> bool:
     return deltas[-1] - deltas[0] > 1 + 0.02 * median
 
 
-def _head(container, stream) -> tuple[list[int], object | None]:
+def _head(container: av.container.InputContainer,
+          stream: av.video.stream.VideoStream) -> tuple[list[int], av.VideoFrame | None]:
     """Presentation times of the first packets and the first decoded picture (for its rotation)."""
     pts: list[int] = []
-    first = None
+    first: av.VideoFrame | None = None
     stream.thread_type = "SLICE"  # one picture: frame threading would only add latency
     try:
         for packet in container.demux(stream):
@@ -266,7 +268,7 @@ def _head(container, stream) -> tuple[list[int], object | None]:
     return pts, first
 
 
-def _rotation(stream, first_frame) -> int:
+def _rotation(stream: av.video.stream.VideoStream, first_frame: av.VideoFrame | None) -> int:
     tag = stream.metadata.get("rotate")
     if tag:
         try:
@@ -281,7 +283,7 @@ def _rotation(stream, first_frame) -> int:
     return 0
 
 
-def _field_order(ctx, first_frame) -> str:
+def _field_order(ctx: av.video.codeccontext.VideoCodecContext, first_frame: av.VideoFrame | None) -> str:
     """The stream's field order; where the stream does not say, the first picture's own flag."""
     order = FIELD_ORDERS.get(int(ctx.field_order or 0), "unknown")
     if order == "unknown" and first_frame is not None and getattr(first_frame, "interlaced_frame", False):
@@ -289,12 +291,12 @@ def _field_order(ctx, first_frame) -> str:
     return order
 
 
-def _sample_aspect(stream, ctx) -> Fraction:
+def _sample_aspect(stream: av.video.stream.VideoStream, ctx: av.video.codeccontext.VideoCodecContext) -> Fraction:
     """As ffmpeg guesses it: the container's value where it gives one, else the codec's."""
     return sample_aspect(getattr(stream, "sample_aspect_ratio", None) or ctx.sample_aspect_ratio)
 
 
-def _tail_end(container, stated_end: float) -> float | None:
+def _tail_end(container: av.container.InputContainer, stated_end: float) -> float | None:
     """The latest packet end time found after seeking near the stated end; None if inconclusive."""
     try:
         container.seek(max(0, int((stated_end - TAIL_WINDOW_S) * 1_000_000)), backward=True)
@@ -339,7 +341,7 @@ def _refuse_still(info: MediaInfo) -> None:
         raise _fail(info.path, problem)
 
 
-def _probe_open(path: Path, size: int, container, require_video: bool) -> MediaInfo:
+def _probe_open(path: Path, size: int, container: av.container.InputContainer, require_video: bool) -> MediaInfo:
     fmt = container.format.name
     if fmt in TEXT_FORMATS or not container.streams:
         raise _fail(path, "not a media file")
@@ -351,11 +353,11 @@ def _probe_open(path: Path, size: int, container, require_video: bool) -> MediaI
     start = container.start_time / 1_000_000 if container.start_time is not None else 0.0
     audio = next(iter(container.streams.audio), None)
     chapters = [
-        (float(ch["start"] * ch["time_base"]), float(ch["end"] * ch["time_base"]),
+        (_seconds(ch["start"], ch["time_base"]) or 0.0, _seconds(ch["end"], ch["time_base"]) or 0.0,
          str(ch["metadata"].get("title", "")))
         for ch in container.chapters()
     ]
-    common = dict(
+    common: dict[str, Any] = dict(
         path=path, container=fmt, duration=duration, start_time=start,
         audio_codec=_codec_name(audio),
         bit_rate=container.bit_rate or None, chapters=chapters, metadata=dict(container.metadata),

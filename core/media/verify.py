@@ -38,7 +38,7 @@ def verify_image(op: Operation, path: Path) -> dict:
     return {"width": size[0], "height": size[1]}
 
 
-def _first_frame(packet):
+def _first_frame(packet: av.Packet) -> av.VideoFrame | None:
     try:
         frames = packet.decode()
     except av.error.InvalidDataError:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.events import DetectProgress
@@ -24,7 +25,7 @@ REQUEST, DONE, FAILED, CANCELLED = "detect_request", "detect_done", "detect_fail
 WRITE_INTERVAL_S = 0.25  # progress rows written at most 4 times a second (the screen polls as often)
 
 
-def _update_meta(session_id: str, change) -> None:
+def _update_meta(session_id: str, change: Callable[[dict], None]) -> None:
     from db.connection import database
 
     with database.atomic():

@@ -6,6 +6,7 @@ A preset's sizes are upper bounds: outputs are never upscaled. Stored as user_pr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,19 +88,19 @@ BUILTIN_PRESETS: list[Preset] = [
 DEFAULT_PRESET_ID = "webflow_standard"
 
 
-def _int(errors, where, value, lo, hi, optional=False):
+def _int(errors: list[str], where: str, value: Any, lo: int, hi: int, optional: bool = False) -> None:
     if value is None and optional:
         return
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
         errors.append(f"{where}: expected a whole number from {lo} to {hi}{' or empty' if optional else ''}")
 
 
-def _choice(errors, where, value, choices):
+def _choice(errors: list[str], where: str, value: Any, choices: Sequence[str]) -> None:
     if value not in choices:
         errors.append(f"{where}: expected one of {', '.join(choices)}")
 
 
-def _rate(errors, where, value):
+def _rate(errors: list[str], where: str, value: Any) -> None:
     if value is None:
         return
     text = str(value)

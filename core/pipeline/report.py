@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.media.probe import MediaInfo
 from core.pipeline.plan import Operation
 from core.pipeline.runner import RunSummary
 from db.connection import database
@@ -78,7 +79,8 @@ def finalizers(session: ProcessingState, root: Path, skipped_inputs: list[str]) 
     }
 
 
-def record_history(session: ProcessingState, media, summary: RunSummary, root: Path, gpu: bool) -> ProjectHistory:
+def record_history(session: ProcessingState, media: MediaInfo, summary: RunSummary, root: Path,
+                   gpu: bool) -> ProjectHistory:
     outputs = [r for r in _outputs(session.session_id) if Path(r.file_path).exists()]
     total_bytes = sum(r.file_size_bytes or 0 for r in outputs)
     kinds = [r.file_type for r in outputs]

@@ -10,7 +10,7 @@ import logging
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,16 +18,16 @@ from core.errors import BadInput, EnvironmentProblem
 from core.events import DetectProgress, RunEvent
 from core.media import encoders, ffmpeg
 from core.media.keyframes import keyframe_times
-from core.media.probe import packet_times, probe
+from core.media.probe import MediaInfo, packet_times, probe
 from core.pipeline import naming, rd, selection
 from core.pipeline.layout import Layout
 from core.pipeline.lock import ProjectLock, SessionLock
-from core.pipeline.plan import PlanInput, build_plan
+from core.pipeline.plan import Operation, PlanInput, build_plan
 from core.pipeline.preset_store import load_preset, preset_from_dict, preset_to_dict
 from core.pipeline.presets import Preset
 from core.pipeline.report import finalizers, record_history
 from core.pipeline.runner import Runner, RunSummary, remove_stray_temporaries
-from core.scenes import Scene, detect_scenes
+from core.scenes import Detection, Scene, detect_scenes
 from db.connection import database, database_problem, is_database_fault
 from db.fields import utc_now
 from db.models import OperationLog, ProcessingState
@@ -61,7 +61,7 @@ class Checked:
 
     options: SessionOptions
     master: Path
-    media: object
+    media: MediaInfo
     slug: str
     project_date: str
     out_root: Path
@@ -144,7 +144,7 @@ def create_session(checked: Checked, session_id: str | None = None) -> Processin
     return row
 
 
-def media_summary(media) -> dict:
+def media_summary(media: MediaInfo) -> dict:
     return {k: getattr(media, k, None) for k in ("width", "height", "fps", "duration", "video_codec",
                                                   "audio_codec", "rotation", "frame_count", "start_time")}
 
@@ -158,7 +158,7 @@ def remember_directories(checked: Checked) -> None:
 
 def detect(session: ProcessingState, detector: str, threshold: float, min_len: int,
            on_progress: Callable[[DetectProgress], None] | None = None,
-           cancel: threading.Event | None = None):
+           cancel: threading.Event | None = None) -> Detection:
     """Detect the scenes of the session's master and store them (scenes_data)."""
     started, t0 = utc_now(), _monotonic()
     found = detect_scenes(session.master_path, detector=detector, threshold=threshold, min_scene_len=min_len,
@@ -249,7 +249,8 @@ def save_selection(session: ProcessingState, chosen: list[int], groups: list[tup
     session.selected_scenes, session.grouped_scenes, session.process_metadata = list(chosen), groups, meta
 
 
-def plan_for(session: ProcessingState, media=None, times: list[float] | None = None):
+def plan_for(session: ProcessingState, media: MediaInfo | None = None,
+             times: list[float] | None = None) -> tuple[list[Operation], MediaInfo, list[str]]:
     """Rebuild the session's plan from what the database holds (the same plan on every resume)."""
     master = Path(session.master_path)
     media = media or probe(master, require_video=True)
@@ -276,7 +277,8 @@ def plan_for(session: ProcessingState, media=None, times: list[float] | None = N
 
 
 def process(session: ProcessingState, *, workers: int | None = None, cancel: threading.Event | None = None,
-            on_event: Callable[[RunEvent], None] | None = None, media=None, times=None) -> RunSummary:
+            on_event: Callable[[RunEvent], None] | None = None, media: MediaInfo | None = None,
+            times: list[float] | None = None) -> RunSummary:
     """Run (or resume) the session's plan under its lock and its folder's; record how it ended.
 
     The folder's lock is given back before the end is recorded: a kill at any moment leaves either
@@ -336,7 +338,7 @@ def detection_parameters(detector: str, threshold: float | None, min_len: int | 
 
 
 @contextlib.contextmanager
-def database_faults_of(session_id: str):
+def database_faults_of(session_id: str) -> Iterator[None]:
     """A database fault while the session's row exists: exit 3 saying how to go on (nothing is lost)."""
     try:
         yield

@@ -58,8 +58,8 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
             "keeps the session: open it again from Sessions.")
     BINDINGS = [Binding("c,escape", "cancel", "Cancel detection", id="detection-cancel")]
 
-    def __init__(self, session_id: str, detector: str, threshold: float, min_len: int, carry=None,
-                 start_worker: bool = True, request_id: str | None = None):
+    def __init__(self, session_id: str, detector: str, threshold: float, min_len: int, carry: object = None,
+                 start_worker: bool = True, request_id: str | None = None) -> None:
         """`request_id`: watch a detection already running (Sessions), start nothing. `start_worker`
         False (snapshot tests): the screen as it is, progress posted by the test."""
         super().__init__()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +18,7 @@ from tui.widgets.path_suggester import VIDEO_SUFFIXES
 class VideoTree(DirectoryTree):
     """Folders and, unless only folders are wanted, video files; no hidden entries."""
 
-    def __init__(self, path: Path, folders: bool, **kwargs):
+    def __init__(self, path: Path, folders: bool, **kwargs: Any) -> None:
         super().__init__(path, **kwargs)
         self.folders = folders
 

@@ -6,6 +6,8 @@ or resume it in the background.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,6 +16,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from tui.safe_text import markup_safe, plain, terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.session_records import SessionRow, delete_session, output_files, session_rows
+
+if TYPE_CHECKING:
+    from db.models import ProcessingState  # imported where used: start-up stays quick
 
 REFRESH_SECONDS = 2.0  # running sessions move on by themselves
 FIXED_WIDTHS = {"status": 14, "progress": 4, "updated": 16}
@@ -45,7 +50,7 @@ class SessionsScreen(WorkerErrors, Screen):
         Binding("S", "app.open('settings')", "Settings", id="sessions-settings"),
     ]
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.rows: list[SessionRow] = []
         self.widths: tuple[int, int] | None = None
@@ -170,7 +175,7 @@ class SessionsScreen(WorkerErrors, Screen):
             return
         self.app.push_screen(ProcessingScreen(session.session_id))  # running, completed, failed: watch
 
-    def _detect(self, session) -> None:
+    def _detect(self, session: ProcessingState) -> None:
         from core.pipeline.session import detection_parameters
         from tui.screens.detection import DetectionScreen
 

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 from textual.worker import Worker
 
@@ -118,7 +119,7 @@ class NewSessionScreen(WorkerErrors, Screen):
             yield Static("", id="form-status", markup=False)
         yield Footer()
 
-    def _field(self, name: str, label: str, widget, hint: str = "") -> ComposeResult:
+    def _field(self, name: str, label: str, widget: Widget, hint: str = "") -> ComposeResult:
         with Vertical(classes="field", id=f"field-{name}"):
             with Horizontal(classes="row"):
                 yield Label(label, classes="label")

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -84,7 +85,7 @@ class PickerScreen(WorkerErrors, Screen):
         except OSError:
             return None  # the master moved away: the picker still works, without pictures
 
-    def thumbnail(self, frame: int):
+    def thumbnail(self, frame: int) -> Image.Image | None:
         return self.store.cached(frame) if self.store else None
 
     def compose(self) -> ComposeResult:

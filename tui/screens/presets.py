@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from core.errors import BadInput
 from core.pipeline.preset_store import delete_preset, ensure_builtin_presets, row_to_preset, save_preset, set_default
+from core.pipeline.presets import Preset
 from db.models import UserPreset
 from db.queries import get_user_presets
 from tui.formatting import local_time
@@ -75,7 +76,7 @@ class PresetsScreen(Screen):
             text = f"{row.description or 'No description.'}{based}"
         self.query_one("#preset-description", Static).update(lines_safe(text))
 
-    def _selected(self):
+    def _selected(self) -> Preset | None:
         """The preset under the cursor, or None (with a notice) when there is none."""
         key = self.query_one(VimTable).selected_key
         row = UserPreset.get_or_none(UserPreset.preset_id == key) if key else None

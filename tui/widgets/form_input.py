@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
 from textual.widgets import Input
 
@@ -13,7 +15,7 @@ class FormInput(Input):
         Binding("up", "app.focus_previous", "Previous field", show=False, id="input-previous"),
     ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("compact", True)
         super().__init__(*args, **kwargs)
 

@@ -4,6 +4,7 @@ top of the widget so that it sits right under the caption above it."""
 from __future__ import annotations
 
 from PIL import Image
+from rich.console import RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
@@ -30,7 +31,7 @@ class Picture(Widget):
             self.placeholder = placeholder
         self.refresh()
 
-    def render(self):
+    def render(self) -> RenderableType:
         width, height = self.content_size
         if self.image is None or width <= 0 or height <= 0:
             return Text(self.placeholder, style="dim", justify="center")

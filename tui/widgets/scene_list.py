@@ -15,6 +15,7 @@ from PIL import Image
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -185,7 +186,7 @@ class SceneList(ScrollView, can_focus=True):
         rows = self.visible_rows()
         self.post_message(VisibleChanged(rows.start, rows.stop))
 
-    def on_click(self, event) -> None:  # the mouse is optional, but it should not surprise
+    def on_click(self, event: Click) -> None:  # the mouse is optional, but it should not surprise
         row = (round(self.scroll_y) + event.y) // self.row_height
         if 0 <= row < len(self.scenes):
             self.move_to(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PIL import Image
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
@@ -39,7 +39,7 @@ class ScenePanel(Widget):
         if self.scene is not None and frame == self.scene.midpoint_frame:
             self.refresh()
 
-    def render(self):
+    def render(self) -> RenderableType:
         scene = self.scene
         if scene is None:
             return Text("No scenes.", style="dim")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import RowDoesNotExist, RowKey
 
 from tui.safe_text import plain
 
@@ -20,7 +22,7 @@ class VimTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
-    def add_row(self, *cells, **kwargs):
+    def add_row(self, *cells: Any, **kwargs: Any) -> RowKey:
         # Plain text: names, paths and values typed by users may hold [brackets] that are not markup,
         # and control characters that are shown escaped.
         return super().add_row(*(plain(c) if isinstance(c, str) else c for c in cells), **kwargs)
