@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import imageio_ffmpeg
+import peewee
 import pytest
 
+from db.connection import close_database, open_database
 from tests.media import make_anamorphic_video, make_cut_video, make_interlaced_video
 
 # Scene lengths (frames at 25 fps) of the standard test video: cuts at 0, 30, 55, 95, 120.
@@ -42,6 +45,14 @@ def cache_home(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(path))
     return path
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[peewee.SqliteDatabase]:
+    """The per-test database (db_path, $VAT_DB) opened and migrated."""
+    database = open_database()
+    yield database
+    close_database()
 
 
 @pytest.fixture(scope="session")

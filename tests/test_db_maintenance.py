@@ -11,7 +11,7 @@ from db.backup import list_backups
 from db.fields import utc_days_ago
 from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory, ProjectHistoryArchive, UserPreset
 from db.queries import save_state
-from tests.test_db_support import assert_recent, db, make_history, make_session, raw, sqlite_file_ok  # noqa: F401
+from tests.test_db_support import assert_recent, make_history, make_session, raw, sqlite_file_ok
 
 
 def add_log_and_file(session_id: str, *, days_ago: float = 0) -> None:

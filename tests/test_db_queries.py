@@ -11,7 +11,7 @@ from core.errors import BadInput
 from db.models import OperationLog, ProcessingState, UserPreset
 from db.queries import get_resumable_session, get_session, get_user_presets, save_state
 from db.settings import set_setting
-from tests.test_db_support import db, make_session  # noqa: F401  (db: fixture)
+from tests.test_db_support import make_session
 
 
 def test_resume_picks_the_most_recent_processing_or_paused_session(db):

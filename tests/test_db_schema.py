@@ -16,7 +16,7 @@ from db.migrations import LATEST_VERSION, current_version
 from db.models import ALL_MODELS, OperationLog, ProcessingState, UserPreset
 from db.queries import active_sessions, project_statistics
 from db.settings import get_setting
-from tests.test_db_support import assert_recent, db, make_history, make_session, raw  # noqa: F401  (db: fixture)
+from tests.test_db_support import assert_recent, make_history, make_session, raw
 
 SEED_TABLES = {"processing_state", "operation_log", "user_presets", "project_history", "file_registry", "app_settings"}
 SEED_INDEXES = {

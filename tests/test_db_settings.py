@@ -6,7 +6,7 @@ import pytest
 
 from core.errors import BadInput
 from db.settings import all_settings, get_setting, set_setting
-from tests.test_db_support import assert_recent, db, raw  # noqa: F401  (db: fixture)
+from tests.test_db_support import assert_recent, raw
 
 
 def test_values_come_back_typed(db):

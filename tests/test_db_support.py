@@ -7,19 +7,8 @@ from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
-
-from db.connection import close_database, open_database
 from db.fields import TIMESTAMP_FORMAT, utc_days_ago
 from db.models import ProcessingState, ProjectHistory
-
-
-@pytest.fixture
-def db(db_path):
-    """The database at $VAT_DB (conftest gives each test its own file), opened and migrated."""
-    database = open_database()
-    yield database
-    close_database()
 
 
 def make_session(session_id: str, *, days_ago: float = 0, **fields) -> ProcessingState:

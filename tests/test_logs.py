@@ -14,7 +14,6 @@ import pytest
 from core import dirs, logs
 from core.media import ffmpeg
 from tests.helpers import ROOT, vat
-from tests.test_db_support import db  # noqa: F401 (fixture)
 from tui.app import create_app
 
 

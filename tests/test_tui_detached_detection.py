@@ -20,13 +20,11 @@ from core.pipeline.background import running_pid
 from db.models import OperationLog, ProcessingState
 from tests.media import make_cut_video
 from tests.tui_flows import new_session, screen_is, text_of, until
-from tests.tui_screen_host import opened_database
 from tui.app import create_app
 from tui.screens.detection import DetectionScreen
 from tui.screens.home import SessionsScreen
 from tui.screens.picker import PickerScreen
 
-db = pytest.fixture(opened_database)
 LONG_SCENES = [500, 500, 500]  # 1500 frames: long enough to be caught mid-way
 
 

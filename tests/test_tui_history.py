@@ -9,7 +9,7 @@ from textual.widgets import Select, Static, TabbedContent
 
 from db.fields import utc_days_ago
 from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
-from tests.tui_screen_host import ScreenHost, cells, opened_database
+from tests.tui_screen_host import ScreenHost, cells
 from tui.history_filter import matches, project_day, since
 from tui.screens.history import HistoryScreen, statistics_text
 from tui.screens.history_detail import HistoryDetailScreen
@@ -18,8 +18,6 @@ from tui.widgets.vim_table import VimTable
 SIZES = [(80, 24), (120, 40)]
 TODAY = date(2025, 3, 20)  # the date filter's "today" in these tests
 OUT = "/archive/25-03-10_Morning_Light"
-
-db = pytest.fixture(opened_database)
 
 
 def add_project(session_id: str, artwork: str, project_date: str, completed_at: str, **fields) -> ProjectHistory:

@@ -11,7 +11,6 @@ from textual.widgets import Input, Select
 
 from db.settings import set_setting
 from tests.tui_flows import detected_session, screen_is, stored, text_of, type_into, until
-from tests.tui_screen_host import opened_database
 from tui.app import create_app
 from tui.screens.detection import DetectionScreen
 from tui.screens.jump import JumpScreen
@@ -31,9 +30,6 @@ def master(tmp_path, cut_video):
     path = tmp_path / "master.mp4"
     shutil.copyfile(cut_video, path)
     return path
-
-
-db = pytest.fixture(opened_database)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from core.pipeline.preset_store import ensure_builtin_presets, load_preset, save
 from core.pipeline.presets import BUILTIN_PRESETS
 from db.models import ProcessingState, UserPreset
 from db.settings import get_setting
-from tests.tui_screen_host import ScreenHost, cells, cursor_to, opened_database
+from tests.tui_screen_host import ScreenHost, cells, cursor_to
 from tui.preset_form import FIELDS, build_preset, problems_by_field, value_of
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.new_preset import NewPresetDialog
@@ -20,8 +20,6 @@ from tui.screens.presets import PresetsScreen
 from tui.widgets.vim_table import VimTable
 
 SIZES = [(80, 24), (120, 40)]
-
-db = pytest.fixture(opened_database)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from core.pipeline.lock import SessionLock
 from core.pipeline.session import process, select
 from db.models import FileRegistry, OperationLog, ProcessingState
 from tests.tui_flows import detected_session, new_session, screen_is, static_text, text_of, until
-from tests.tui_screen_host import cells, opened_database
+from tests.tui_screen_host import cells
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detection import DetectionScreen
@@ -26,8 +26,6 @@ from tui.screens.new_session import NewSessionScreen
 from tui.screens.picker import PickerScreen
 from tui.screens.presets import PresetsScreen
 from tui.screens.settings import SettingsScreen
-
-db = pytest.fixture(opened_database)
 
 
 @pytest.fixture

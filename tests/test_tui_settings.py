@@ -6,14 +6,12 @@ import pytest
 from textual.widgets import Input, Static
 
 from db.settings import get_setting, set_setting
-from tests.tui_screen_host import ScreenHost, cursor_to, opened_database
+from tests.tui_screen_host import ScreenHost, cursor_to
 from tui.screens.setting_edit import SettingEditDialog
 from tui.screens.settings import SettingsScreen
 from tui.widgets.vim_table import VimTable
 
 SIZES = [(80, 24), (120, 40)]
-
-db = pytest.fixture(opened_database)
 
 
 def value_cell(screen, key: str) -> str:

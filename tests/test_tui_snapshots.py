@@ -22,7 +22,6 @@ from core.pipeline.session import detect, detection_parameters, save_selection
 from db.models import ProcessingState
 from db.settings import set_setting
 from tests.tui_flows import until
-from tests.tui_screen_host import opened_database
 from tui.app import create_app
 from tui.screens.detection import DetectionProgress, DetectionScreen
 from tui.screens.home import SessionsScreen
@@ -42,8 +41,6 @@ SLOW_WAIT_S = 60.0
 NOW = datetime(2025, 3, 14, 10, 22, tzinfo=UTC)
 TODAY = date(2025, 3, 14)
 NO_NVENC = (False, "[h264_nvenc @ 0x55d1] Cannot load libcuda.so.1")  # as ffmpeg says it, prefix included
-
-db = pytest.fixture(opened_database)
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,6 @@ from typing import Callable
 from textual.app import App
 from textual.screen import Screen
 
-from db.connection import close_database, open_database
-
 
 class ScreenHost(App):
     """Pushes `make_screen()` on mount and records every notification's text."""
@@ -33,13 +31,6 @@ class ScreenHost(App):
 def cells(row) -> list[str]:
     """A table row's cells as plain strings (VimTable stores them as rich Text)."""
     return [str(cell) for cell in row]
-
-
-def opened_database():
-    """Fixture body: the per-test database (conftest's VAT_DB) opened and migrated."""
-    database = open_database()
-    yield database
-    close_database()
 
 
 async def cursor_to(pilot, key: str) -> None:
