@@ -62,6 +62,7 @@ class OperationLog(BaseModel):
     """One operation of a session, as it ran (seed §2.2)."""
 
     id = AutoField()
+    session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
     session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
                               backref="operations", index=False)
     operation_type = TextField()
@@ -146,6 +147,7 @@ class ProjectHistory(_HistoryColumns):
     """Summary of a finished project (seed §2.4)."""
 
     id = AutoField()
+    session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
     session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
                               backref="history", unique=True)
 
@@ -157,6 +159,7 @@ class ProjectHistoryArchive(_HistoryColumns):
     """project_history rows moved out after 90 days (seed §6.1; created by migration 2)."""
 
     id = IntegerField(primary_key=True)  # the project_history id, kept
+    session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
     session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
                               backref="archived_history")
     archived_at = TimestampField(null=True, **default_now())
@@ -169,6 +172,7 @@ class FileRegistry(BaseModel):
     """A file a session created (seed §2.5): resume skips operations whose file is registered."""
 
     id = AutoField()
+    session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
     session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
                               backref="files", index=False)
     file_path = TextField()

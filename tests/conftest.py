@@ -18,7 +18,7 @@ SCENES = [30, 25, 40, 25, 30]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def isolated_home(tmp_path_factory) -> Path:
+def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Keep every test away from the real user folders (platformdirs reads the XDG variables)."""
     home = tmp_path_factory.mktemp("home")
     for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state")):
@@ -31,7 +31,7 @@ def isolated_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def db_path(tmp_path, monkeypatch) -> Path:
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh database file for every test (VAT_DB), so tests never share state."""
     path = tmp_path / "state.db"
     monkeypatch.setenv("VAT_DB", str(path))
@@ -39,7 +39,7 @@ def db_path(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def cache_home(tmp_path, monkeypatch) -> Path:
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A cache folder per test: detection statistics cached by one test must not spare the next its
     decoding (the detached workers that tests start inherit it too)."""
     path = tmp_path / "cache"
@@ -56,24 +56,24 @@ def db(db_path: Path) -> Iterator[peewee.SqliteDatabase]:
 
 
 @pytest.fixture(scope="session")
-def media_dir(tmp_path_factory) -> Path:
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("media")
 
 
 @pytest.fixture(scope="session")
-def cut_video(media_dir) -> Path:
+def cut_video(media_dir: Path) -> Path:
     """160x96, 25 fps, 150 frames, five scenes (SCENES), H.264 with B-frames, AAC audio."""
     return make_cut_video(media_dir / "cuts.mp4", SCENES)
 
 
 @pytest.fixture(scope="session")
-def anamorphic_video(media_dir) -> Path:
+def anamorphic_video(media_dir: Path) -> Path:
     """176x144 stored, SAR 16:11 (shown 256x144), 25 fps, 150 frames, the SCENES cuts, no audio."""
     return make_anamorphic_video(media_dir / "anamorphic.mp4", SCENES)
 
 
 @pytest.fixture(scope="session")
-def interlaced_video(media_dir) -> Path:
+def interlaced_video(media_dir: Path) -> Path:
     """160x96 interlaced, top field first, 25 fps, 150 frames, the SCENES cuts, no audio."""
     return make_interlaced_video(media_dir / "interlaced.mp4", SCENES)
 

@@ -15,7 +15,7 @@ VAT = [sys.executable, "-m", "tui.cli"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def vat(*args: str, check: bool = False, timeout: float = 300) -> subprocess.CompletedProcess:
+def vat(*args: str | Path, check: bool = False, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a child process (the environment carries VAT_DB and XDG_*)."""
     done = subprocess.run([*VAT, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
                           env=os.environ.copy())
@@ -24,7 +24,7 @@ def vat(*args: str, check: bool = False, timeout: float = 300) -> subprocess.Com
     return done
 
 
-def start_vat(*args: str) -> subprocess.Popen:
+def start_vat(*args: str | Path) -> subprocess.Popen[str]:
     return subprocess.Popen([*VAT, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=ROOT, env=os.environ.copy())
 

@@ -26,7 +26,7 @@ def bad_files(media_dir: Path, cut_video: Path) -> dict[str, Path]:
     return files
 
 
-def assert_nothing_written(out: Path):
+def assert_nothing_written(out: Path) -> None:
     assert not out.exists() or not any(out.iterdir()), "outputs were written for bad input"
     from db.connection import open_database
     from db.models import ProcessingState
@@ -43,7 +43,7 @@ def one_line(stderr: str) -> str:
 
 
 @pytest.mark.parametrize("kind", ["missing", "empty", "text", "truncated", "audio"])
-def test_bad_master_files(kind: str, bad_files, tmp_path: Path) -> None:
+def test_bad_master_files(kind: str, bad_files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     done = vat("run", bad_files[kind], "--artwork", "X", "--out", out)
@@ -194,7 +194,7 @@ def still_masters(media_dir: Path) -> dict[str, Path]:
     ("tiff", "a still image (TIFF), not a video"), ("png_named_mp4", "a still image (PNG), not a video"),
     ("one_frame_mp4", "a single video frame (h264), not a video"),
 ])
-def test_still_image_master_is_refused(kind: str, problem, still_masters, tmp_path: Path) -> None:
+def test_still_image_master_is_refused(kind: str, problem, still_masters: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     done = vat("run", still_masters[kind], "--artwork", "Still", "--out", out)

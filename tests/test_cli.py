@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import SCENES
 from tests.helpers import vat
 from tests.media import cut_starts
 
 
-def test_version():
+def test_version() -> None:
     done = vat("--version")
     assert done.returncode == 0 and done.stdout.startswith("vat ")
 
 
-def test_doctor_reports_the_ffmpeg_in_use_and_can_work(monkeypatch):
+def test_doctor_reports_the_ffmpeg_in_use_and_can_work(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VAT_FFMPEG", raising=False)
     done = vat("doctor")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -26,14 +29,14 @@ def test_doctor_reports_the_ffmpeg_in_use_and_can_work(monkeypatch):
     assert "schema version 2" in done.stdout
 
 
-def test_doctor_says_when_vat_cannot_work(monkeypatch, tmp_path):
+def test_doctor_says_when_vat_cannot_work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("VAT_FFMPEG", str(tmp_path / "no-ffmpeg"))
     done = vat("doctor")
     assert done.returncode == 3
     assert "FAIL" in done.stdout and "VAT_FFMPEG" in done.stdout
 
 
-def test_detect_json_is_one_object_with_inclusive_ends(cut_video):
+def test_detect_json_is_one_object_with_inclusive_ends(cut_video: Path) -> None:
     done = vat("detect", cut_video, "--format", "json")
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
@@ -44,7 +47,7 @@ def test_detect_json_is_one_object_with_inclusive_ends(cut_video):
     assert found["scenes"][0] == {"index": 1, "start_frame": 0, "end_frame": 29, "start": 0.0, "end": 1.2}
 
 
-def test_detect_csv_and_table(cut_video):
+def test_detect_csv_and_table(cut_video: Path) -> None:
     csv_out = vat("detect", cut_video, "--format", "csv", "--detector", "content").stdout.splitlines()
     assert csv_out[0] == "scene,start_timecode,end_timecode,start_frame,end_frame,duration"
     assert csv_out[2] == "2,00:00:01.200,00:00:02.200,30,54,1.000"
@@ -52,7 +55,7 @@ def test_detect_csv_and_table(cut_video):
     assert "00:00:03.800" in table and "5 scenes" in table
 
 
-def test_detect_bad_file_is_one_line_exit_2(tmp_path):
+def test_detect_bad_file_is_one_line_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "x.mov"
     bad.write_text("nope")
     done = vat("detect", bad)
@@ -60,7 +63,7 @@ def test_detect_bad_file_is_one_line_exit_2(tmp_path):
     assert done.stderr.strip().count("\n") == 0 and str(bad) in done.stderr
 
 
-def test_db_commands(tmp_path, db_path):
+def test_db_commands(tmp_path: Path, db_path: Path) -> None:
     vat("presets", check=True)  # creates the database
     backup = vat("db", "backup", check=True).stdout
     assert "backup written" in backup and (db_path.parent / "backups").is_dir()
@@ -68,13 +71,13 @@ def test_db_commands(tmp_path, db_path):
     assert "removed 0" in vat("db", "cleanup", check=True).stdout
 
 
-def test_db_option_overrides_the_location(tmp_path):
+def test_db_option_overrides_the_location(tmp_path: Path) -> None:
     other = tmp_path / "elsewhere" / "my.db"
     vat("--db", other, "presets", check=True)
     assert other.exists()
 
 
-def test_listings_after_a_run(cut_video, tmp_path):
+def test_listings_after_a_run(cut_video: Path, tmp_path: Path) -> None:
     vat("run", cut_video, "--artwork", "Listed", "--out", tmp_path / "o", "--scenes", "1", check=True)
     assert "Listed" in vat("sessions", check=True).stdout
     assert "Listed" in vat("history", check=True).stdout
@@ -82,7 +85,7 @@ def test_listings_after_a_run(cut_video, tmp_path):
     assert "webflow_standard" in presets and "archive_hq" in presets
 
 
-def test_doctor_finds_the_filters_of_the_bundled_ffmpeg_and_lines_up_its_marks(monkeypatch):
+def test_doctor_finds_the_filters_of_the_bundled_ffmpeg_and_lines_up_its_marks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VAT_FFMPEG", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")  # the bundled imageio-ffmpeg, which has libvmaf
     done = vat("doctor")

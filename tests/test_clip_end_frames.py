@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,7 @@ from tests.conftest import SCENES
 from tests.media import _cut_graph, cut_starts
 
 
-def _plan(master, tmp_path, scene_frames=SCENES):
+def _plan(master, tmp_path: Path, scene_frames=SCENES):
     media = probe(master)
     times, keyframes = packet_times(master)
     scenes = scenes_from_cuts(cut_starts(scene_frames), times, media.duration)
@@ -43,7 +44,7 @@ def _make(op, path):
 
 
 @pytest.mark.parametrize("shift", [1, -1])
-def test_a_clip_shifted_by_one_frame_fails_verification(cut_video, tmp_path, shift):
+def test_a_clip_shifted_by_one_frame_fails_verification(cut_video: Path, tmp_path: Path, shift) -> None:
     plan, times, keyframes, media = _plan(cut_video, tmp_path)
     op = _clip(plan, "clip:s002")  # frames 30-54
     first = op.params["first_frame"]
@@ -57,7 +58,7 @@ def test_a_clip_shifted_by_one_frame_fails_verification(cut_video, tmp_path, shi
         verify(shifted, path)
 
 
-def test_a_clip_whose_last_frame_is_wrong_fails_verification(cut_video, tmp_path):
+def test_a_clip_whose_last_frame_is_wrong_fails_verification(cut_video: Path, tmp_path: Path) -> None:
     plan, times, _, _ = _plan(cut_video, tmp_path)
     op = _clip(plan, "clip:s002")
     # the plan of the next scene's clip, checked against this clip's frames: both ends are wrong
@@ -73,7 +74,7 @@ def test_a_clip_whose_last_frame_is_wrong_fails_verification(cut_video, tmp_path
 
 
 @pytest.fixture(scope="module")
-def held_video(media_dir):
+def held_video(media_dir: Path):
     """Animation on twos: every picture held for two frames (25 fps, 60 frames, cut at 30)."""
     path = media_dir / "on_twos.mp4"
     graph = _cut_graph([15, 15], 25, (160, 96)) + ";[cat]setpts=2*PTS,fps=25[v]"
@@ -82,7 +83,7 @@ def held_video(media_dir):
     return path
 
 
-def test_a_held_picture_may_match_either_neighbour(held_video, tmp_path):
+def test_a_held_picture_may_match_either_neighbour(held_video, tmp_path: Path) -> None:
     plan, times, _, _ = _plan(held_video, tmp_path, scene_frames=[30, 30])
     ends: EndFrames = _clip(plan, "clip:s002").expected.ends  # frames 30-59
     first = ends.first

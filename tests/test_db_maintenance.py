@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import sqlite3
 from contextlib import closing
+from pathlib import Path
+
+import peewee
 
 from db import maintenance
 from db.backup import list_backups
@@ -25,7 +28,7 @@ def session_ids() -> set[str]:
     return {s.session_id for s in ProcessingState.select()}
 
 
-def test_cleanup_removes_only_old_unfinished_sessions_with_their_rows(db):
+def test_cleanup_removes_only_old_unfinished_sessions_with_their_rows(db: peewee.SqliteDatabase) -> None:
     make_session("old-paused", days_ago=40, status="paused")
     make_session("old-done", days_ago=40, status="completed")
     make_session("recent-paused", days_ago=5, status="paused")
@@ -43,7 +46,7 @@ def test_cleanup_removes_only_old_unfinished_sessions_with_their_rows(db):
     assert maintenance.cleanup_sessions() == maintenance.CleanupResult(0, 0, 0)
 
 
-def test_archive_moves_only_old_history_rows(db):
+def test_archive_moves_only_old_history_rows(db: peewee.SqliteDatabase) -> None:
     for sid in ("old", "recent"):
         make_session(sid, status="completed")
     make_history("old", days_ago=100, total_files_created=12, metadata={"note": "first show"})
@@ -60,7 +63,7 @@ def test_archive_moves_only_old_history_rows(db):
     assert maintenance.archive_history() == 0
 
 
-def test_archived_sessions_are_not_cleaned_up(db):
+def test_archived_sessions_are_not_cleaned_up(db: peewee.SqliteDatabase) -> None:
     make_session("s1", days_ago=200, status="failed")
     make_history("s1", days_ago=200)
     maintenance.archive_history()
@@ -68,7 +71,7 @@ def test_archived_sessions_are_not_cleaned_up(db):
     assert session_ids() == {"s1"}
 
 
-def test_backup_is_a_usable_copy_in_backups(db, db_path):
+def test_backup_is_a_usable_copy_in_backups(db: peewee.SqliteDatabase, db_path: Path) -> None:
     make_session("s1", status="processing")
     save_state("s1", "clip:s001", 1, {}, "clip_export", "clip:s001")  # may still sit in the WAL file
 
@@ -82,14 +85,14 @@ def test_backup_is_a_usable_copy_in_backups(db, db_path):
         assert copy.execute("SELECT COUNT(*) FROM operation_log").fetchone() == (1,)
 
 
-def test_backups_keep_only_the_last_ten(db, db_path):
+def test_backups_keep_only_the_last_ten(db: peewee.SqliteDatabase, db_path: Path) -> None:
     made = [maintenance.backup() for _ in range(12)]
     kept = list_backups(db_path)
     assert kept == made[2:]
     assert not made[0].exists() and not made[1].exists()
 
 
-def test_optimize_keeps_the_data(db, db_path):
+def test_optimize_keeps_the_data(db: peewee.SqliteDatabase, db_path: Path) -> None:
     make_session("s1")
     result = maintenance.optimize()
     assert result.bytes_after > 0
@@ -97,7 +100,7 @@ def test_optimize_keeps_the_data(db, db_path):
     assert sqlite_file_ok(db_path)
 
 
-def test_reset_statistics_zeroes_preset_usage(db):
+def test_reset_statistics_zeroes_preset_usage(db: peewee.SqliteDatabase) -> None:
     UserPreset.create(preset_id="mine", preset_name="Mine", stills_hq_settings={}, stills_web_settings={},
                       video_settings={})
     make_session("s1", preset_id="mine")
@@ -105,7 +108,7 @@ def test_reset_statistics_zeroes_preset_usage(db):
     assert raw(db, "SELECT usage_count, last_used_at FROM user_presets") == [(0, None)]
 
 
-def test_clear_old_logs_keeps_recent_ones(db):
+def test_clear_old_logs_keeps_recent_ones(db: peewee.SqliteDatabase) -> None:
     make_session("s1")
     OperationLog.create(session="s1", operation_type="t", operation_name="old", sequence_number=1,
                         status="completed", timestamp=utc_days_ago(45))

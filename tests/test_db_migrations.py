@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
+import peewee
 import pytest
 
 from core.errors import EnvironmentProblem
@@ -62,7 +64,7 @@ def closed_after():
     close_database()
 
 
-def test_upgrade_keeps_every_row_and_backs_up_first(db_path):
+def test_upgrade_keeps_every_row_and_backs_up_first(db_path: Path) -> None:
     before = build_v1_database(db_path)
     assert all(before[table] for table in SEED_TABLES)
 
@@ -85,7 +87,7 @@ def test_upgrade_keeps_every_row_and_backs_up_first(db_path):
         assert saved.execute("SELECT name FROM sqlite_master WHERE name = 'project_history_archive'").fetchone() is None
 
 
-def test_backup_holds_the_original_rows(db_path):
+def test_backup_holds_the_original_rows(db_path: Path) -> None:
     before = build_v1_database(db_path)
     open_database(db_path)
     (backup,) = list_backups(db_path)
@@ -93,14 +95,14 @@ def test_backup_holds_the_original_rows(db_path):
         assert {table: table_rows(saved, table) for table in SEED_TABLES} == before
 
 
-def test_a_seed_era_database_without_db_version_is_upgraded(db_path):
+def test_a_seed_era_database_without_db_version_is_upgraded(db_path: Path) -> None:
     before = build_v1_database(db_path, with_version_row=False)
     open_database(db_path)
     assert get_setting("db_version") == LATEST_VERSION
     assert table_rows(database.connection(), "processing_state") == before["processing_state"]
 
 
-def test_upgrades_keep_only_the_last_ten_backups(db_path):
+def test_upgrades_keep_only_the_last_ten_backups(db_path: Path) -> None:
     build_v1_database(db_path)
     folder = db_path.parent / "backups"
     folder.mkdir()
@@ -119,7 +121,7 @@ def test_upgrades_keep_only_the_last_ten_backups(db_path):
     assert (folder / "notes.txt").exists()
 
 
-def test_a_database_from_a_newer_vat_is_refused_untouched(db_path):
+def test_a_database_from_a_newer_vat_is_refused_untouched(db_path: Path) -> None:
     open_database(db_path)
     database.execute_sql("UPDATE app_settings SET value = '99' WHERE key = 'db_version'")
     close_database()
@@ -129,10 +131,10 @@ def test_a_database_from_a_newer_vat_is_refused_untouched(db_path):
         assert conn.execute("SELECT value FROM app_settings WHERE key = 'db_version'").fetchone() == ("99",)
 
 
-def test_a_failing_migration_leaves_the_previous_version_whole(db_path):
+def test_a_failing_migration_leaves_the_previous_version_whole(db_path: Path) -> None:
     open_database(db_path)
 
-    def broken(db):
+    def broken(db: peewee.SqliteDatabase) -> None:
         db.execute_sql("CREATE TABLE half_done (x INTEGER)")
         raise RuntimeError("migration bug")
 

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import peewee
 import pytest
@@ -32,11 +33,11 @@ SEED_SETTINGS = {
 }
 
 
-def names(db, kind: str) -> set[str]:
+def names(db: peewee.SqliteDatabase, kind: str) -> set[str]:
     return {name for (name,) in raw(db, "SELECT name FROM sqlite_master WHERE type = ?", (kind,))}
 
 
-def test_fresh_database_has_the_seed_schema_and_defaults(db):
+def test_fresh_database_has_the_seed_schema_and_defaults(db: peewee.SqliteDatabase) -> None:
     assert names(db, "table") >= SEED_TABLES | {"project_history_archive"}
     assert names(db, "view") == {"active_sessions", "project_statistics"}
     assert names(db, "trigger") == {"update_processing_state_timestamp", "track_preset_usage", "complete_session"}
@@ -48,7 +49,7 @@ def test_fresh_database_has_the_seed_schema_and_defaults(db):
     assert get_setting("max_resume_age_days") == 7 and get_setting("scene_threshold_default") == 30.0
 
 
-def test_opening_again_changes_nothing(db, db_path):
+def test_opening_again_changes_nothing(db: peewee.SqliteDatabase, db_path: Path) -> None:
     before = raw(db, "SELECT * FROM app_settings ORDER BY key")
     close_database()
     again = open_database(db_path)
@@ -56,7 +57,7 @@ def test_opening_again_changes_nothing(db, db_path):
     assert not (db_path.parent / "backups").exists()  # nothing to migrate, so no backup either
 
 
-def test_pragmas_hold_on_every_thread(db):
+def test_pragmas_hold_on_every_thread(db: peewee.SqliteDatabase) -> None:
     def pragmas():
         return (db.pragma("journal_mode"), db.pragma("foreign_keys"), db.pragma("busy_timeout"), db.pragma("synchronous"))
 
@@ -69,13 +70,13 @@ def test_pragmas_hold_on_every_thread(db):
         assert busy_timeout >= 5000
 
 
-def test_foreign_keys_are_enforced(db):
+def test_foreign_keys_are_enforced(db: peewee.SqliteDatabase) -> None:
     with pytest.raises(peewee.IntegrityError):
         OperationLog.create(session="no-such-session", operation_type="clip", operation_name="clip:s001",
                             sequence_number=1, status="completed")
 
 
-def test_models_describe_the_real_tables(db):
+def test_models_describe_the_real_tables(db: peewee.SqliteDatabase) -> None:
     """Every model column exists with the schema's type, NULL-ability, default and foreign key."""
     scratch = peewee.SqliteDatabase(":memory:")
     with scratch.bind_ctx(ALL_MODELS):
@@ -96,7 +97,7 @@ def test_models_describe_the_real_tables(db):
         assert foreign_keys(scratch) == foreign_keys(db), table
 
 
-def test_timestamps_written_by_the_app_match_sqlites(db):
+def test_timestamps_written_by_the_app_match_sqlites(db: peewee.SqliteDatabase) -> None:
     make_session("s1")
     session = ProcessingState.get(ProcessingState.session_id == "s1")
     (created_at,) = raw(db, "SELECT created_at FROM processing_state WHERE session_id = 's1'")[0]
@@ -106,7 +107,7 @@ def test_timestamps_written_by_the_app_match_sqlites(db):
     assert abs(gap) < 5  # seconds: same clock and zone as SQLite's own timestamps
 
 
-def test_update_moves_updated_at_to_now(db):
+def test_update_moves_updated_at_to_now(db: peewee.SqliteDatabase) -> None:
     make_session("s1", days_ago=3)
     (old,) = raw(db, "SELECT updated_at FROM processing_state WHERE session_id = 's1'")[0]
     ProcessingState.update(current_operation="still_hq:s001").where(ProcessingState.session_id == "s1").execute()
@@ -115,7 +116,7 @@ def test_update_moves_updated_at_to_now(db):
     assert_recent(new)
 
 
-def test_starting_a_session_counts_a_use_of_its_preset(db):
+def test_starting_a_session_counts_a_use_of_its_preset(db: peewee.SqliteDatabase) -> None:
     UserPreset.create(preset_id="mine", preset_name="Mine", stills_hq_settings={}, stills_web_settings={},
                       video_settings={})
     make_session("s1", preset_id="mine")
@@ -125,7 +126,7 @@ def test_starting_a_session_counts_a_use_of_its_preset(db):
     assert_recent(last_used)
 
 
-def test_completing_a_session_records_when(db):
+def test_completing_a_session_records_when(db: peewee.SqliteDatabase) -> None:
     make_session("s1", status="processing")
     ProcessingState.update(status="paused").where(ProcessingState.session_id == "s1").execute()
     assert raw(db, "SELECT completed_at FROM processing_state")[0][0] is None
@@ -133,7 +134,7 @@ def test_completing_a_session_records_when(db):
     assert_recent(raw(db, "SELECT completed_at FROM processing_state")[0][0])
 
 
-def test_active_sessions_lists_unfinished_sessions_newest_first(db):
+def test_active_sessions_lists_unfinished_sessions_newest_first(db: peewee.SqliteDatabase) -> None:
     make_session("old-init", days_ago=3, status="initialized", completed_operations=0, total_operations=4)
     make_session("proc", days_ago=1, status="processing", completed_operations=3, total_operations=8)
     make_session("paused", days_ago=2, status="paused", completed_operations=1, total_operations=3,
@@ -146,7 +147,7 @@ def test_active_sessions_lists_unfinished_sessions_newest_first(db):
     assert rows[1]["current_operation"] == "clip:s002"
 
 
-def test_project_statistics_cover_the_last_30_days(db):
+def test_project_statistics_cover_the_last_30_days(db: peewee.SqliteDatabase) -> None:
     for sid in ("a", "b", "old"):
         make_session(sid, status="completed")
     make_history("a", days_ago=2, completed_successfully=True, total_processing_time_seconds=100,
@@ -161,7 +162,7 @@ def test_project_statistics_cover_the_last_30_days(db):
     }
 
 
-def test_reopening_on_another_file_switches_database(tmp_path, db):
+def test_reopening_on_another_file_switches_database(tmp_path: Path, db: peewee.SqliteDatabase) -> None:
     make_session("first")
     other = open_database(tmp_path / "elsewhere" / "other.db")
     assert ProcessingState.select().count() == 0 and other.database.endswith("other.db")
@@ -169,13 +170,13 @@ def test_reopening_on_another_file_switches_database(tmp_path, db):
     assert [s.session_id for s in ProcessingState.select()] == ["first"]
 
 
-def test_a_corrupt_file_is_an_environment_problem_naming_it(db_path):
+def test_a_corrupt_file_is_an_environment_problem_naming_it(db_path: Path) -> None:
     db_path.write_bytes(b"this is not a database" * 200)
     with pytest.raises(EnvironmentProblem, match=re.escape(str(db_path))):
         open_database()
 
 
-def test_an_unusable_folder_is_an_environment_problem_naming_it(tmp_path):
+def test_an_unusable_folder_is_an_environment_problem_naming_it(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     target = blocker / "state.db"
@@ -183,7 +184,7 @@ def test_an_unusable_folder_is_an_environment_problem_naming_it(tmp_path):
         open_database(target)
 
 
-def test_db_package_never_imports_textual():
+def test_db_package_never_imports_textual() -> None:
     code = ("import sys, db, db.queries, db.settings, db.maintenance, db.migrations; "
             "sys.exit('textual' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

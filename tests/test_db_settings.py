@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import peewee
 import pytest
 
 from core.errors import BadInput
@@ -9,7 +10,7 @@ from db.settings import all_settings, get_setting, set_setting
 from tests.test_db_support import assert_recent, raw
 
 
-def test_values_come_back_typed(db):
+def test_values_come_back_typed(db: peewee.SqliteDatabase) -> None:
     assert get_setting("parallel_workers") == 4
     assert get_setting("scene_threshold_default") == 30.0
     assert get_setting("gpu_enabled") is True
@@ -17,7 +18,7 @@ def test_values_come_back_typed(db):
     assert get_setting("copyright_text") == "© Yambo Studio"
 
 
-def test_a_bad_integer_is_refused_and_nothing_changes(db):
+def test_a_bad_integer_is_refused_and_nothing_changes(db: peewee.SqliteDatabase) -> None:
     with pytest.raises(BadInput) as error:
         set_setting("parallel_workers", "abc")
     assert str(error.value) == 'parallel_workers: expected an integer, got "abc"'
@@ -28,12 +29,12 @@ def test_a_bad_integer_is_refused_and_nothing_changes(db):
     ("scene_threshold_default", "high"), ("gpu_enabled", "maybe"), ("window_geometry", "{not json"),
     ("copyright_text", 42), ("parallel_workers", 2.5), ("no_such_setting", "x"), ("db_version", 9),
 ])
-def test_other_bad_values_are_refused(db, key, value):
+def test_other_bad_values_are_refused(db: peewee.SqliteDatabase, key, value) -> None:
     with pytest.raises(BadInput, match=key):
         set_setting(key, value)
 
 
-def test_good_values_are_stored_and_stamped(db):
+def test_good_values_are_stored_and_stamped(db: peewee.SqliteDatabase) -> None:
     raw(db, "UPDATE app_settings SET modified_at = '2000-01-01 00:00:00' WHERE key = 'gpu_enabled'")
     assert set_setting("gpu_enabled", "false") is False
     assert set_setting("parallel_workers", "6") == 6
@@ -43,7 +44,7 @@ def test_good_values_are_stored_and_stamped(db):
     assert_recent(raw(db, "SELECT modified_at FROM app_settings WHERE key = 'gpu_enabled'")[0][0])
 
 
-def test_all_settings_are_grouped_by_category(db):
+def test_all_settings_are_grouped_by_category(db: peewee.SqliteDatabase) -> None:
     groups = all_settings()
     assert {"system", "paths", "processing", "performance", "behavior", "interface"} <= set(groups)
     performance = {info.key: info for info in groups["performance"]}

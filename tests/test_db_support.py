@@ -7,6 +7,8 @@ from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
+import peewee
+
 from db.fields import TIMESTAMP_FORMAT, utc_days_ago
 from db.models import ProcessingState, ProjectHistory
 
@@ -32,7 +34,7 @@ def make_history(session_id: str, *, days_ago: float, **fields) -> ProjectHistor
     return ProjectHistory.create(**values)
 
 
-def raw(db, sql: str, params=()) -> list[tuple]:
+def raw(db: peewee.SqliteDatabase, sql: str, params=()) -> list[tuple]:
     return db.execute_sql(sql, params).fetchall()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ def _sample_main(*args: str) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
-def test_the_demo_says_where_it_writes(db_path, tmp_path, monkeypatch):
+def test_the_demo_says_where_it_writes(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     path = sample.sample_path()
     path.parent.mkdir(parents=True)
@@ -28,7 +29,7 @@ def test_the_demo_says_where_it_writes(db_path, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_making_the_sample_shows_its_progress(tmp_path, monkeypatch):
+def test_making_the_sample_shows_its_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no sample there yet
     done = _sample_main()
     assert done.returncode == 0, done.stderr

@@ -5,6 +5,7 @@ run without decoding."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from tests.media import make_black_gap_video
 
 
 @pytest.fixture(scope="module")
-def varied_video(media_dir):
+def varied_video(media_dir: Path):
     """Slow zooms, fades through black, a moving pattern and hard cuts: a spread of metric values,
     so thresholds and minimum lengths really change the cuts."""
     path = media_dir / "varied.mp4"
@@ -37,7 +38,7 @@ def varied_video(media_dir):
 
 
 @pytest.fixture(scope="module")
-def gap_video(media_dir):
+def gap_video(media_dir: Path):
     path = media_dir / "cache_gaps.mp4"
     return path if path.exists() else make_black_gap_video(path, [30, 30, 30], 10)
 
@@ -49,7 +50,7 @@ def _same(a, b) -> None:
 
 
 @pytest.mark.parametrize("detector", DETECTORS)
-def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector, cut_video, varied_video, gap_video):
+def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector, cut_video: Path, varied_video, gap_video) -> None:
     seen_different = False
     for video in (cut_video, varied_video, gap_video):
         first = detect_scenes(video, detector)
@@ -66,7 +67,7 @@ def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector, cut_video
     assert seen_different, "the thresholds chosen do not change the cuts: the test would prove little"
 
 
-def test_the_cuts_come_from_the_cached_scores(cut_video):
+def test_the_cuts_come_from_the_cached_scores(cut_video: Path) -> None:
     """Doctor the cached scores: the cuts follow them, so nothing was decoded."""
     real = detect_scenes(cut_video, "content")
     assert len(real.scenes) == 5
@@ -83,7 +84,7 @@ def test_the_cuts_come_from_the_cached_scores(cut_video):
     assert detect_scenes(cut_video, "adaptive").from_cache
 
 
-def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(cut_video, varied_video, tmp_path):
+def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(cut_video: Path, varied_video, tmp_path: Path) -> None:
     copy = shutil.copy(cut_video, tmp_path / "elsewhere.mp4")
     first = detect_scenes(cut_video, "hash")
     again = detect_scenes(copy, "hash", 0.2, 5)
@@ -94,7 +95,7 @@ def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(cut
     _same(other, detect_scenes(varied_video, "hash", use_cache=False))
 
 
-def test_the_cache_file_is_written_atomically_and_a_damaged_one_is_ignored(cut_video, cache_home):
+def test_the_cache_file_is_written_atomically_and_a_damaged_one_is_ignored(cut_video: Path, cache_home: Path) -> None:
     detect_scenes(cut_video, "histogram")
     files = list((cache_home / "vat" / "detect").rglob("*"))
     assert [f.suffix for f in files if f.is_file()] == [".npz"]  # no temporary left behind
@@ -105,7 +106,7 @@ def test_the_cache_file_is_written_atomically_and_a_damaged_one_is_ignored(cut_v
     assert detect_scenes(cut_video, "histogram").from_cache  # rewritten
 
 
-def test_fingerprint_samples_a_big_file_and_sees_any_sampled_change(tmp_path):
+def test_fingerprint_samples_a_big_file_and_sees_any_sampled_change(tmp_path: Path) -> None:
     big = tmp_path / "big.bin"
     data = bytearray(np.random.default_rng(1).integers(0, 256, 40 << 20, dtype=np.uint8).tobytes())
     big.write_bytes(data)
@@ -117,7 +118,7 @@ def test_fingerprint_samples_a_big_file_and_sees_any_sampled_change(tmp_path):
     assert detect_cache.master_fingerprint(big) != base
 
 
-def test_vat_detect_and_vat_run_use_the_cache(cut_video, tmp_path):
+def test_vat_detect_and_vat_run_use_the_cache(cut_video: Path, tmp_path: Path) -> None:
     from db.connection import close_database, open_database
     from db.models import OperationLog
     from tests.helpers import vat

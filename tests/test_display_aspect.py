@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -46,7 +47,7 @@ def _shown(frames: list[np.ndarray], size: tuple[int, int]) -> list[np.ndarray]:
             for f in frames]
 
 
-def test_anamorphic_master_gives_square_pixels_at_the_display_aspect(anamorphic_video, tmp_path):
+def test_anamorphic_master_gives_square_pixels_at_the_display_aspect(anamorphic_video: Path, tmp_path: Path) -> None:
     info = probe(anamorphic_video)
     assert (info.width, info.height, info.sample_aspect) == (176, 144, Fraction(16, 11))
     assert info.display_size == (256, 144)
@@ -81,7 +82,7 @@ def test_anamorphic_master_gives_square_pixels_at_the_display_aspect(anamorphic_
     assert set(_registry_sizes().values()) == {"256x144"}
 
 
-def test_preset_maximum_width_applies_after_the_aspect_correction(anamorphic_video, tmp_path):
+def test_preset_maximum_width_applies_after_the_aspect_correction(anamorphic_video: Path, tmp_path: Path) -> None:
     # preview_fast: thumbnails 240 wide; 256x144 shown, so 240x135 (not 176x144 squeezed, nor 240x196)
     root = _run(anamorphic_video, tmp_path / "out", "--preset", "preview_fast")
     with Image.open(root / "thumbnails" / "Wide_s001_thumb.jpg") as im:
@@ -90,7 +91,7 @@ def test_preset_maximum_width_applies_after_the_aspect_correction(anamorphic_vid
         assert im.size == (256, 144)
 
 
-def test_keep_pixel_aspect_keeps_the_stored_size_and_the_sources_pixel_shape(anamorphic_video, tmp_path):
+def test_keep_pixel_aspect_keeps_the_stored_size_and_the_sources_pixel_shape(anamorphic_video: Path, tmp_path: Path) -> None:
     from core.pipeline.preset_store import save_preset
     from db.connection import open_database
 
@@ -113,11 +114,11 @@ def test_keep_pixel_aspect_keeps_the_stored_size_and_the_sources_pixel_shape(ana
 
 
 @pytest.fixture(scope="module")
-def rotated_video(media_dir, cut_video):
+def rotated_video(media_dir: Path, cut_video: Path):
     return remux(cut_video, media_dir / "rotated_listing.mp4", before_input=["-display_rotation", "90"])
 
 
-def test_a_rotated_master_is_listed_as_shown_like_its_outputs(rotated_video, tmp_path):
+def test_a_rotated_master_is_listed_as_shown_like_its_outputs(rotated_video, tmp_path: Path) -> None:
     root = _run(rotated_video, tmp_path / "out")
     sizes = _manifest_sizes(root)
     assert sizes["masters/Wide_master.mp4"] == (96, 160)

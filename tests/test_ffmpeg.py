@@ -6,6 +6,7 @@ import os
 import stat
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,14 +16,14 @@ from core.media import ffmpeg
 
 
 @pytest.fixture(autouse=True)
-def fresh_discovery(monkeypatch):
+def fresh_discovery(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("VAT_FFMPEG", raising=False)
     ffmpeg._found = None
     yield
     ffmpeg._found = None  # the next caller looks again, with the environment restored
 
 
-def test_vat_ffmpeg_wins_over_path_and_bundled(monkeypatch, tmp_path):
+def test_vat_ffmpeg_wins_over_path_and_bundled(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     bundled = ffmpeg.find_ffmpeg(refresh=True)
     real_version = ffmpeg.version()
     fake = tmp_path / "my-ffmpeg"
@@ -34,20 +35,20 @@ def test_vat_ffmpeg_wins_over_path_and_bundled(monkeypatch, tmp_path):
     assert ffmpeg.version() == real_version  # the wrapper really is the one that runs
 
 
-def test_path_ffmpeg_wins_over_bundled(monkeypatch, tmp_path):
+def test_path_ffmpeg_wins_over_bundled(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     bundled = ffmpeg.find_ffmpeg(refresh=True).path
     (tmp_path / "ffmpeg").symlink_to(bundled)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     assert ffmpeg.find_ffmpeg(refresh=True) == ffmpeg.FfmpegBinary(str(tmp_path / "ffmpeg"), "PATH")
 
 
-def test_bad_vat_ffmpeg_is_an_environment_error(monkeypatch, tmp_path):
+def test_bad_vat_ffmpeg_is_an_environment_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("VAT_FFMPEG", str(tmp_path / "missing"))
     with pytest.raises(EnvironmentProblem, match="VAT_FFMPEG"):
         ffmpeg.find_ffmpeg(refresh=True)
 
 
-def test_progress_reports_fraction_frames_and_end(tmp_path):
+def test_progress_reports_fraction_frames_and_end(tmp_path: Path) -> None:
     events: list[FfmpegProgress] = []
     ffmpeg.run(
         ["-f", "lavfi", "-i", "testsrc2=s=64x48:r=25:d=4", "-f", "null", "-"],
@@ -61,7 +62,7 @@ def test_progress_reports_fraction_frames_and_end(tmp_path):
     assert fractions == sorted(fractions)
 
 
-def test_progress_block_treats_na_and_negative_as_missing():
+def test_progress_block_treats_na_and_negative_as_missing() -> None:
     block = {"frame": "N/A", "fps": "-1", "out_time_us": "N/A", "speed": "N/A", "progress": "continue"}
     event = ffmpeg.parse_progress_block(block, duration=10.0)
     assert (event.frame, event.fps, event.out_time, event.speed, event.fraction) == (None,) * 5
@@ -69,7 +70,7 @@ def test_progress_block_treats_na_and_negative_as_missing():
     assert event.fraction == pytest.approx(0.25) and event.speed == 2.5
 
 
-def test_failure_carries_command_and_stderr(tmp_path):
+def test_failure_carries_command_and_stderr(tmp_path: Path) -> None:
     missing = tmp_path / "nope.mp4"
     with pytest.raises(ffmpeg.FfmpegError) as info:
         ffmpeg.run(["-i", ffmpeg.file_arg(missing), "-f", "null", "-"])
@@ -80,12 +81,12 @@ def test_failure_carries_command_and_stderr(tmp_path):
     assert "\n" not in str(err)
 
 
-def test_string_command_is_refused():
+def test_string_command_is_refused() -> None:
     with pytest.raises(TypeError):
         ffmpeg.run("-i x -f null -")
 
 
-def test_cancel_stops_ffmpeg_promptly_and_leaves_no_process():
+def test_cancel_stops_ffmpeg_promptly_and_leaves_no_process() -> None:
     cancel = threading.Event()
     started = time.monotonic()
     threading.Timer(0.5, cancel.set).start()

@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_core_and_db_never_import_textual():
+def test_core_and_db_never_import_textual() -> None:
     modules = sorted(
         ".".join(p.relative_to(ROOT).with_suffix("").parts)
         for pkg in ("core", "db")

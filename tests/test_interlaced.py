@@ -5,6 +5,7 @@ keeps the clips' fields. Clips stay frame-exact either way."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from tests.media import combing, cut_starts
 
 
 @pytest.fixture(scope="module")
-def source(interlaced_video):
+def source(interlaced_video: Path):
     frames = decode_rgb(interlaced_video)
     return frames, float(np.mean([combing(f) for f in frames]))
 
@@ -41,12 +42,12 @@ def _picture(path) -> np.ndarray:
         return np.asarray(im.convert("RGB")).astype(np.int16)
 
 
-def test_the_probe_reads_the_field_order(interlaced_video, cut_video):
+def test_the_probe_reads_the_field_order(interlaced_video: Path, cut_video: Path) -> None:
     assert probe(interlaced_video).field_order == "tt" and probe(interlaced_video).interlaced
     assert probe(cut_video).field_order == "progressive" and not probe(cut_video).interlaced
 
 
-def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(interlaced_video, source, tmp_path):
+def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(interlaced_video: Path, source, tmp_path: Path) -> None:
     frames, source_combing = source
     assert source_combing > 3  # the fields of the moving pattern are woven together
     tops = _top_field(frames)
@@ -70,7 +71,7 @@ def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(interlaced_
         assert probe(root / "clips" / f"Fields_{tag}.mp4").field_order == "progressive"
 
 
-def test_deinterlace_off_keeps_the_fields_of_clips(interlaced_video, source, tmp_path):
+def test_deinterlace_off_keeps_the_fields_of_clips(interlaced_video: Path, source, tmp_path: Path) -> None:
     from core.pipeline.preset_store import save_preset
     from db.connection import open_database
 
@@ -94,8 +95,8 @@ def test_deinterlace_off_keeps_the_fields_of_clips(interlaced_video, source, tmp
     assert combing(_picture(root / "stills" / "hq" / "Fields_s001_hq.tiff")) < source_combing / 2
 
 
-def test_a_rotated_interlaced_master_is_deinterlaced_before_it_is_turned(interlaced_video, source, media_dir,
-                                                                       tmp_path):
+def test_a_rotated_interlaced_master_is_deinterlaced_before_it_is_turned(interlaced_video: Path, source, media_dir: Path,
+                                                                       tmp_path: Path) -> None:
     from tests.media import remux
 
     frames, source_combing = source

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import peewee
 import pytest
 
 from core import dirs, logs
@@ -18,7 +19,7 @@ from tui.app import create_app
 
 
 @pytest.fixture
-def log_home(tmp_path, monkeypatch) -> Path:
+def log_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A log folder of this test's own (the isolated home's is shared by every test)."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     yield dirs.log_dir()
@@ -30,7 +31,7 @@ def _terminal_handlers(stream) -> list[logging.Handler]:
             if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler) and h.stream is stream]
 
 
-async def test_verbose_records_go_to_the_file_not_over_the_tui(log_home, capsys):
+async def test_verbose_records_go_to_the_file_not_over_the_tui(log_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     logs.setup_logging(1)
     stderr = sys.stderr
     assert len(_terminal_handlers(stderr)) == 1  # -v outside the TUI: debug lines on stderr
@@ -46,7 +47,7 @@ async def test_verbose_records_go_to_the_file_not_over_the_tui(log_home, capsys)
     assert "DEBUG vat.test: while the TUI runs" in (log_home / "vat.log").read_text()
 
 
-def test_sql_statements_are_logged_only_with_vv(tmp_path, monkeypatch):
+def test_sql_statements_are_logged_only_with_vv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for flags, sql_logged in ((["-v"], False), (["-vv"], True)):
         monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / flags[0]))
         vat(*flags, "sessions", check=True)
@@ -65,7 +66,7 @@ for i in range(400):
 """
 
 
-def test_several_processes_share_the_rotating_log_without_losing_a_record(tmp_path):
+def test_several_processes_share_the_rotating_log_without_losing_a_record(tmp_path: Path) -> None:
     path = tmp_path / "vat.log"
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"p{n}"], cwd=ROOT,
                                 env={**os.environ, "PYTHONPATH": str(ROOT)}) for n in range(4)]
@@ -79,7 +80,7 @@ def test_several_processes_share_the_rotating_log_without_losing_a_record(tmp_pa
     assert rotated and all(4000 - 50 <= size <= 4000 for size in rotated), sorted(rotated)
 
 
-def test_an_unwritable_log_folder_is_said_once(tmp_path, monkeypatch):
+def test_an_unwritable_log_folder_is_said_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "state"
     blocker.write_text("a file where the log folder should be")
     monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
@@ -89,7 +90,7 @@ def test_an_unwritable_log_folder_is_said_once(tmp_path, monkeypatch):
     assert len(said) == 1 and said[0].startswith("vat: cannot write the log in "), done.stderr
 
 
-def test_an_ffmpeg_failure_logs_the_whole_command_and_what_ffmpeg_said(tmp_path):
+def test_an_ffmpeg_failure_logs_the_whole_command_and_what_ffmpeg_said(tmp_path: Path) -> None:
     # ten audio channels: more than the AAC encoder takes, so the clip's encode fails in ffmpeg itself
     master = tmp_path / "ten channels.mkv"
     pan = "pan=10c|" + "|".join(f"c{n}=c0" for n in range(10))
@@ -104,7 +105,7 @@ def test_an_ffmpeg_failure_logs_the_whole_command_and_what_ffmpeg_said(tmp_path)
     assert "Conversion failed!" in record  # the stderr tail follows the command
 
 
-def test_a_deleted_session_takes_its_worker_log_with_it(db):
+def test_a_deleted_session_takes_its_worker_log_with_it(db: peewee.SqliteDatabase) -> None:
     from core.pipeline.background import worker_log_path
     from tests.test_db_support import make_session
     from tui.session_records import delete_session
@@ -116,7 +117,7 @@ def test_a_deleted_session_takes_its_worker_log_with_it(db):
     assert not worker_log_path("gone").exists() and worker_log_path("kept").exists()
 
 
-def test_db_cleanup_removes_the_worker_logs_of_the_sessions_it_removes(db):
+def test_db_cleanup_removes_the_worker_logs_of_the_sessions_it_removes(db: peewee.SqliteDatabase) -> None:
     from core.pipeline.background import worker_log_path
     from tests.test_db_support import make_session
 

@@ -19,23 +19,23 @@ from core.pipeline.naming import artwork_slug, parse_project_date, project_folde
         ("x" * 200, "x" * 80),
     ],
 )
-def test_artwork_names_become_one_safe_component(typed, expected):
+def test_artwork_names_become_one_safe_component(typed, expected) -> None:
     slug = artwork_slug(typed)
     assert slug == expected
     assert "/" not in slug and ".." not in slug and "\\" not in slug
 
 
 @pytest.mark.parametrize("typed", ["", "   ", "../..", "///", "...", "../../x", "a/../b", "..\\x"])
-def test_names_with_nothing_usable_are_refused(typed):
+def test_names_with_nothing_usable_are_refused(typed) -> None:
     with pytest.raises(BadInput):
         artwork_slug(typed)
 
 
-def test_project_folder_is_date_then_slug():
+def test_project_folder_is_date_then_slug() -> None:
     assert project_folder_name("26-11-23", "Night Walk / Day") == "26-11-23_Night_Walk_Day"
 
 
-def test_project_date_is_checked():
+def test_project_date_is_checked() -> None:
     assert parse_project_date("26-02-28") == "26-02-28"
     with pytest.raises(BadInput, match="YY-MM-DD"):
         parse_project_date("2026-02-28")
@@ -44,5 +44,5 @@ def test_project_date_is_checked():
     assert len(parse_project_date(None)) == 8
 
 
-def test_components_of_rd_paths_are_safe():
+def test_components_of_rd_paths_are_safe() -> None:
     assert safe_component("sketch (final).PNG") == "sketch_final.PNG"

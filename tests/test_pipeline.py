@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import av
 import numpy as np
@@ -18,12 +19,12 @@ COPYRIGHT = "© Yambo Studio"
 
 
 @pytest.fixture(scope="module")
-def source_frames(cut_video):
+def source_frames(cut_video: Path):
     return decode_rgb(cut_video)
 
 
 @pytest.fixture
-def archived(cut_video, tmp_path):
+def archived(cut_video: Path, tmp_path: Path):
     out = tmp_path / "out"
     done = vat("run", cut_video, "--artwork", "Test Work", "--date", "26-11-23", "--out", out,
                "--group", "4-5", "--workers", "2", "--encoder", "x264")
@@ -36,7 +37,7 @@ def scene_bounds(number: int) -> tuple[int, int]:
     return start, start + SCENES[number - 1] - 1
 
 
-def test_every_output_is_there_with_the_right_names(archived):
+def test_every_output_is_there_with_the_right_names(archived) -> None:
     root, done = archived
     assert str(root) in done.stdout + done.stderr  # the summary says where the archive is
     names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
@@ -51,7 +52,7 @@ def test_every_output_is_there_with_the_right_names(archived):
     assert names == sorted(expected)
 
 
-def test_clips_are_frame_exact(archived, source_frames):
+def test_clips_are_frame_exact(archived, source_frames) -> None:
     root, _ = archived
     for tag, (first, last) in [("s001", scene_bounds(1)), ("s002", scene_bounds(2)), ("s003", scene_bounds(3)),
                                ("g01", (scene_bounds(4)[0], scene_bounds(5)[1]))]:
@@ -61,7 +62,7 @@ def test_clips_are_frame_exact(archived, source_frames):
         assert nearest_frame(clip[-1], source_frames) == last, tag
 
 
-def test_stills_are_the_midpoint_frames_with_copyright(archived, source_frames):
+def test_stills_are_the_midpoint_frames_with_copyright(archived, source_frames) -> None:
     root, _ = archived
     for n in range(1, 6):
         first, last = scene_bounds(n)
@@ -75,7 +76,7 @@ def test_stills_are_the_midpoint_frames_with_copyright(archived, source_frames):
             assert read_copyright(still) == COPYRIGHT
 
 
-def test_master_copy_is_untouched_streams_with_metadata(archived, cut_video):
+def test_master_copy_is_untouched_streams_with_metadata(archived, cut_video: Path) -> None:
     root, _ = archived
     master = root / "masters" / "Test_Work_master.mp4"
     with av.open(str(master)) as copy, av.open(str(cut_video)) as original:
@@ -86,7 +87,7 @@ def test_master_copy_is_untouched_streams_with_metadata(archived, cut_video):
     assert copied == source
 
 
-def test_clip_metadata_and_manifest(archived):
+def test_clip_metadata_and_manifest(archived) -> None:
     root, _ = archived
     with av.open(str(root / "clips" / "Test_Work_s001.mp4")) as clip:
         assert clip.metadata.get("copyright") == COPYRIGHT
@@ -102,7 +103,7 @@ def test_clip_metadata_and_manifest(archived):
     assert g01["sha256"] == hashlib.sha256((root / g01["path"]).read_bytes()).hexdigest()
 
 
-def test_database_records_the_session(archived):
+def test_database_records_the_session(archived) -> None:
     from db.connection import open_database
     from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
 
@@ -122,7 +123,7 @@ def test_database_records_the_session(archived):
     assert history.completed_successfully and history.preset_used == "webflow_standard"
 
 
-def test_a_failing_operation_is_recorded_and_the_others_go_on(cut_video, tmp_path):
+def test_a_failing_operation_is_recorded_and_the_others_go_on(cut_video: Path, tmp_path: Path) -> None:
     from db.connection import open_database
     from db.models import OperationLog, ProcessingState
 

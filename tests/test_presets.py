@@ -7,7 +7,7 @@ import pytest
 from core.pipeline.presets import BUILTIN_PRESETS, DEFAULT_PRESET_ID, check, fit_width, validate
 
 
-def test_builtins_are_valid_and_include_the_default():
+def test_builtins_are_valid_and_include_the_default() -> None:
     ids = {p.preset_id for p in BUILTIN_PRESETS}
     assert {"webflow_standard", "archive_hq", "social_1080", "preview_fast"} <= ids
     assert DEFAULT_PRESET_ID in ids
@@ -16,14 +16,14 @@ def test_builtins_are_valid_and_include_the_default():
         assert preset.builtin
 
 
-def test_webflow_standard_is_silent_capped_and_web_sized():
+def test_webflow_standard_is_silent_capped_and_web_sized() -> None:
     web = next(p for p in BUILTIN_PRESETS if p.preset_id == "webflow_standard")
     assert web.video["audio"] is False and web.video["maxrate"] and web.video["max_width"] == 1920
     assert web.stills_web == {"format": "jpg", "max_width": 1920, "quality": 85}
     assert web.stills_hq["format"] == "png"
 
 
-def test_bad_values_are_each_named():
+def test_bad_values_are_each_named() -> None:
     bad = copy.deepcopy(BUILTIN_PRESETS[0])
     bad.video["crf"] = 99
     bad.stills_web["format"] = "gif"
@@ -46,11 +46,11 @@ def test_bad_values_are_each_named():
         ((1920, 817), 1280, True, (1280, 544)),
     ],
 )
-def test_fit_width(src, max_width, even, expected):
+def test_fit_width(src, max_width, even, expected) -> None:
     assert fit_width(*src, max_width, even) == expected
 
 
-def test_picture_options_default_off_and_auto_and_are_checked():
+def test_picture_options_default_off_and_auto_and_are_checked() -> None:
     from tui.preset_form import FIELDS, value_of
 
     preset = copy.deepcopy(BUILTIN_PRESETS[0])

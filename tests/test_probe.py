@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.errors import EXIT_BAD_INPUT, MediaError
@@ -23,7 +25,7 @@ CHAPTERS = [(0.0, 2.5, "Opening"), (2.5, 6.0, "Ending")]
 
 
 @pytest.fixture(scope="session")
-def probe_media(media_dir, cut_video):
+def probe_media(media_dir: Path, cut_video: Path):
     """Every probe input, made once: variants of the standard cut video and a few broken files."""
     d = media_dir / "probe"
     d.mkdir()
@@ -48,7 +50,7 @@ def probe_media(media_dir, cut_video):
     }
 
 
-def test_probe_of_the_cut_video(cut_video):
+def test_probe_of_the_cut_video(cut_video: Path) -> None:
     info = probe(cut_video, require_video=True)
     assert info.has_video
     assert (info.width, info.height) == (160, 96)
@@ -64,27 +66,27 @@ def test_probe_of_the_cut_video(cut_video):
     assert info.bit_rate and info.bit_rate > 0
 
 
-def test_silent_video_has_no_audio_codec(probe_media):
+def test_silent_video_has_no_audio_codec(probe_media) -> None:
     info = probe(probe_media["silent"])
     assert info.audio_codec is None and info.frame_count == 20
 
 
-def test_vfr_is_flagged_and_counted_exactly(probe_media):
+def test_vfr_is_flagged_and_counted_exactly(probe_media) -> None:
     info = probe(probe_media["vfr"])
     assert info.vfr
     assert info.frame_count == sum(VFR_SCENES) and info.frame_count_exact
     assert info.duration == pytest.approx(vfr_times(120, VFR_SLOW)[-1] + 0.04, abs=0.01)
 
 
-def test_frame_times_of_a_vfr_source_are_exact(probe_media):
+def test_frame_times_of_a_vfr_source_are_exact(probe_media) -> None:
     assert frame_times(probe_media["vfr"]) == pytest.approx(vfr_times(sum(VFR_SCENES), VFR_SLOW), abs=1e-6)
 
 
-def test_frame_times_of_the_cut_video(cut_video):
+def test_frame_times_of_the_cut_video(cut_video: Path) -> None:
     assert frame_times(cut_video) == pytest.approx([n / 25 for n in range(150)], abs=1e-6)
 
 
-def test_frame_times_keep_a_nonzero_start(probe_media):
+def test_frame_times_keep_a_nonzero_start(probe_media) -> None:
     """MPEG-TS starts its clock at ~1.4 s: times are reported as in the stream, not shifted."""
     info = probe(probe_media["ts"])
     times = frame_times(probe_media["ts"])
@@ -94,14 +96,14 @@ def test_frame_times_keep_a_nonzero_start(probe_media):
     assert [b - a for a, b in zip(times, times[1:])] == pytest.approx([0.04] * 149, abs=1e-4)
 
 
-def test_rotation_from_the_display_matrix(probe_media):
+def test_rotation_from_the_display_matrix(probe_media) -> None:
     info = probe(probe_media["rotated"])
     assert info.rotation == 90
     assert (info.width, info.height) == (160, 96)
     assert info.display_size == (96, 160)
 
 
-def test_chapters_and_tags_and_the_chapter_track_does_not_crash(probe_media):
+def test_chapters_and_tags_and_the_chapter_track_does_not_crash(probe_media) -> None:
     info = probe(probe_media["chapters"])  # MP4 chapters add a data stream with no codec context
     assert [title for _, _, title in info.chapters] == [title for _, _, title in CHAPTERS]
     bounds = [t for start, end, _ in info.chapters for t in (start, end)]
@@ -110,7 +112,7 @@ def test_chapters_and_tags_and_the_chapter_track_does_not_crash(probe_media):
     assert info.has_video and info.frame_count == 150
 
 
-def test_audio_only_is_fine_unless_video_is_required(probe_media):
+def test_audio_only_is_fine_unless_video_is_required(probe_media) -> None:
     path = probe_media["audio"]
     info = probe(path)
     assert not info.has_video and info.audio_codec == "aac" and info.width is None
@@ -128,7 +130,7 @@ def test_audio_only_is_fine_unless_video_is_required(probe_media):
         ("truncated_faststart", "truncated"),
     ],
 )
-def test_bad_files_raise_one_line_naming_the_file(probe_media, name, problem):
+def test_bad_files_raise_one_line_naming_the_file(probe_media, name, problem) -> None:
     path = probe_media[name]
     with pytest.raises(MediaError) as caught:
         probe(path)
@@ -138,7 +140,7 @@ def test_bad_files_raise_one_line_naming_the_file(probe_media, name, problem):
     assert caught.value.exit_code == EXIT_BAD_INPUT
 
 
-def test_missing_path_and_directory(tmp_path):
+def test_missing_path_and_directory(tmp_path: Path) -> None:
     missing = tmp_path / "nope.mp4"
     with pytest.raises(MediaError, match="no such file") as caught:
         probe(missing)
@@ -148,7 +150,7 @@ def test_missing_path_and_directory(tmp_path):
     assert str(tmp_path) in str(caught.value)
 
 
-def test_frame_times_of_bad_input_raise_media_error(probe_media):
+def test_frame_times_of_bad_input_raise_media_error(probe_media) -> None:
     with pytest.raises(MediaError, match="not a media file"):
         frame_times(probe_media["text"])
     with pytest.raises(MediaError, match="no video stream"):

@@ -16,7 +16,7 @@ from tests.helpers import json_events, vat
 
 
 @pytest.fixture(scope="module")
-def busy_master(tmp_path_factory) -> Path:
+def busy_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A busy picture at 480x270 for 5 s: long enough to encode that ffmpeg reports progress several times."""
     path = tmp_path_factory.mktemp("busy") / "busy.mp4"
     ffmpeg.run(["-f", "lavfi", "-i", "testsrc2=s=480x270:r=25:d=5,noise=alls=6:allf=t", "-c:v", "libx264",
@@ -24,7 +24,7 @@ def busy_master(tmp_path_factory) -> Path:
     return path
 
 
-def test_a_real_run_reports_fractions_that_never_go_back(busy_master, tmp_path):
+def test_a_real_run_reports_fractions_that_never_go_back(busy_master: Path, tmp_path: Path) -> None:
     done = vat("run", busy_master, "--artwork", "Busy", "--out", tmp_path / "out", "--json", "--workers", "2",
                check=True)
     events = json_events(done.stdout)
@@ -40,7 +40,7 @@ def test_a_real_run_reports_fractions_that_never_go_back(busy_master, tmp_path):
     assert overall == sorted(overall) and overall[-1] == 1.0, overall
 
 
-def test_a_block_without_a_fraction_or_a_step_back_moves_no_bar():
+def test_a_block_without_a_fraction_or_a_step_back_moves_no_bar() -> None:
     """ffmpeg's out_time is N/A before the first frame and can step back near the end."""
     seen = []
     runner = Runner("no-session", [object(), object()], workers=1, cancel=threading.Event(),

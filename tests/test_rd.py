@@ -19,7 +19,7 @@ def digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_rd_folder_is_processed_and_left_untouched(cut_video, tmp_path):
+def test_rd_folder_is_processed_and_left_untouched(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"
     (rd / "sketches (old)").mkdir(parents=True)
     (rd / "tests").mkdir()
@@ -57,7 +57,7 @@ def test_rd_folder_is_processed_and_left_untouched(cut_video, tmp_path):
     assert "broken.png: not a readable image" in log
 
 
-def test_rd_still_named_as_video_is_skipped_and_images_are_kept(tmp_path):
+def test_rd_still_named_as_video_is_skipped_and_images_are_kept(tmp_path: Path) -> None:
     from core.pipeline.rd import scan
 
     rd = tmp_path / "R&D"

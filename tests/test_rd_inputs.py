@@ -27,7 +27,7 @@ def manifest(root: Path) -> dict[str, dict]:
     return {e["path"]: e for e in json.loads((root / "manifest.json").read_text())["outputs"]}
 
 
-def test_inputs_that_make_the_same_name_each_keep_their_output(cut_video, tmp_path):
+def test_inputs_that_make_the_same_name_each_keep_their_output(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"
     rd.mkdir()
     # each input its own size, so every output shows which input it was made from
@@ -59,7 +59,7 @@ def test_inputs_that_make_the_same_name_each_keep_their_output(cut_video, tmp_pa
     assert len(list((root / "rd").rglob("*.*"))) == 2 * len(sizes) + 2
 
 
-def test_names_stay_distinct_whatever_collides():
+def test_names_stay_distinct_whatever_collides() -> None:
     from core.pipeline.rd_names import output_names
 
     files = [(Path(n), "image") for n in ("a b.png", "a_b.png", "a_b_png.png", "A_B.PNG", "x/a.png", "x/a.jpg",
@@ -72,7 +72,7 @@ def test_names_stay_distinct_whatever_collides():
     assert names[Path("clip.mov")] != names[Path("clip.mp4")]
 
 
-def test_a_fifo_is_skipped_and_never_opened(cut_video, tmp_path):
+def test_a_fifo_is_skipped_and_never_opened(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"
     rd.mkdir()
     os.mkfifo(rd / "stream.png")
@@ -85,7 +85,7 @@ def test_a_fifo_is_skipped_and_never_opened(cut_video, tmp_path):
     assert (root / "rd" / "images" / "real_hq.png").exists()
 
 
-def test_a_link_out_of_the_folder_is_skipped_one_inside_is_followed(cut_video, tmp_path):
+def test_a_link_out_of_the_folder_is_skipped_one_inside_is_followed(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"
     rd.mkdir()
     elsewhere = tmp_path / "private"
@@ -104,7 +104,7 @@ def test_a_link_out_of_the_folder_is_skipped_one_inside_is_followed(cut_video, t
     assert not [e for e in manifest(root) if "leak" in e or "secret" in e]
 
 
-def test_an_earlier_session_resumes_without_making_its_rd_outputs_again(cut_video, tmp_path):
+def test_an_earlier_session_resumes_without_making_its_rd_outputs_again(cut_video: Path, tmp_path: Path) -> None:
     """Files that collide with no other keep the names vat gave before, so an interrupted session
     recorded then finds its R&D outputs done (here: a finished session set back to paused)."""
     rd = tmp_path / "R&D"

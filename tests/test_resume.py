@@ -48,7 +48,7 @@ def session_rows():
 
 
 @pytest.mark.slow
-def test_sigkill_at_several_points_then_resume_completes(cut_video, tmp_path):
+def test_sigkill_at_several_points_then_resume_completes(cut_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     root = out / "26-11-23_Kill_Test"
     proc = start_vat("run", cut_video, "--out", out, *ARGS)
@@ -92,7 +92,7 @@ def test_sigkill_at_several_points_then_resume_completes(cut_video, tmp_path):
     assert again.returncode == 0 and "already completed" in again.stdout
 
 
-def test_sigterm_pauses_cleanly_and_exits_130(cut_video, tmp_path):
+def test_sigterm_pauses_cleanly_and_exits_130(cut_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = start_vat("run", cut_video, "--out", out, *ARGS)
     read_until(proc, lambda ev: any(e["event"] == "start" and e["key"].startswith("clip:") for e in ev))
@@ -105,7 +105,7 @@ def test_sigterm_pauses_cleanly_and_exits_130(cut_video, tmp_path):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT])
-def test_hangup_and_ctrl_c_pause_too(cut_video, tmp_path, sig):
+def test_hangup_and_ctrl_c_pause_too(cut_video: Path, tmp_path: Path, sig) -> None:
     proc = start_vat("run", cut_video, "--out", tmp_path, *ARGS)
     read_until(proc, count("start"))
     proc.send_signal(sig)
@@ -114,7 +114,7 @@ def test_hangup_and_ctrl_c_pause_too(cut_video, tmp_path, sig):
     assert ProcessingState.get().status == "paused"
 
 
-def test_a_session_being_processed_is_refused(cut_video, tmp_path):
+def test_a_session_being_processed_is_refused(cut_video: Path, tmp_path: Path) -> None:
     proc = start_vat("run", cut_video, "--out", tmp_path, *ARGS)
     try:
         read_until(proc, count("start"))
@@ -129,7 +129,7 @@ def test_a_session_being_processed_is_refused(cut_video, tmp_path):
         proc.wait()
 
 
-def test_resume_uses_the_preset_as_it_was_when_the_session_started(cut_video, tmp_path):
+def test_resume_uses_the_preset_as_it_was_when_the_session_started(cut_video: Path, tmp_path: Path) -> None:
     """Editing the preset between the stop and the resume changes nothing already made."""
     from core.pipeline.preset_store import load_preset, save_preset
     from core.pipeline.presets import Preset

@@ -13,7 +13,7 @@ from tests.helpers import decode_rgb, json_events, vat
 ARGS = ["--artwork", "Damage", "--date", "26-11-23", "--scenes", "1,2", "--workers", "1"]
 
 
-def finished_run(cut_video, tmp_path) -> tuple[str, Path]:
+def finished_run(cut_video: Path, tmp_path: Path) -> tuple[str, Path]:
     out = tmp_path / "out"
     done = vat("run", cut_video, "--out", out, *ARGS)
     assert done.returncode == 0, done.stderr
@@ -41,7 +41,7 @@ def registry_row(path: Path):
     return FileRegistry.get(FileRegistry.file_path == str(path))
 
 
-def test_a_clip_damaged_without_changing_its_size_is_made_again(cut_video, tmp_path):
+def test_a_clip_damaged_without_changing_its_size_is_made_again(cut_video: Path, tmp_path: Path) -> None:
     session_id, root = finished_run(cut_video, tmp_path)
     clip = root / "clips" / "Damage_s001.mp4"
     size = clip.stat().st_size
@@ -63,7 +63,7 @@ def test_a_clip_damaged_without_changing_its_size_is_made_again(cut_video, tmp_p
     assert registry_row(clip).compression_settings["mtime_ns"] == clip.stat().st_mtime_ns
 
 
-def test_a_touched_output_is_kept_and_its_new_time_recorded(cut_video, tmp_path):
+def test_a_touched_output_is_kept_and_its_new_time_recorded(cut_video: Path, tmp_path: Path) -> None:
     session_id, root = finished_run(cut_video, tmp_path)
     still = root / "stills" / "hq" / "Damage_s001_hq.png"
     before = still.stat()
@@ -86,7 +86,7 @@ def test_a_touched_output_is_kept_and_its_new_time_recorded(cut_video, tmp_path)
     assert registry_row(thumb).compression_settings["mtime_ns"] == thumb.stat().st_mtime_ns
 
 
-def test_a_deleted_output_of_a_completed_session_is_made_again(cut_video, tmp_path):
+def test_a_deleted_output_of_a_completed_session_is_made_again(cut_video: Path, tmp_path: Path) -> None:
     session_id, root = finished_run(cut_video, tmp_path)
     web = root / "stills" / "web" / "Damage_s002_web.jpg"
     web.unlink()

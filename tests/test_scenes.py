@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import av
 import numpy as np
@@ -31,7 +32,7 @@ PIX_FMTS = ["yuv420p10le", "yuv422p", "yuvj420p"]  # 10-bit, 4:2:2, full range
 
 
 @pytest.fixture(scope="session")
-def scene_media(media_dir):
+def scene_media(media_dir: Path):
     d = media_dir / "scenes"
     d.mkdir()
     return {
@@ -57,7 +58,7 @@ def expected_scenes(scene_frames: list[int], fps: float = 25.0) -> list[dict]:
 
 
 @pytest.mark.parametrize("detector", ["adaptive", "content", "histogram"])
-def test_known_cuts_are_found_exactly(cut_video, detector):
+def test_known_cuts_are_found_exactly(cut_video: Path, detector) -> None:
     result = detect_scenes(cut_video, detector)
     assert [s.start_frame for s in result.scenes] == cut_starts(SCENES) == [0, 30, 55, 95, 120]
     expected = {"fps": 25.0, "frames": 150, "duration": 6.0, "scenes": expected_scenes(SCENES)}
@@ -65,13 +66,13 @@ def test_known_cuts_are_found_exactly(cut_video, detector):
 
 
 @pytest.mark.parametrize("pix_fmt", PIX_FMTS)
-def test_other_pixel_formats_find_the_same_cuts(scene_media, pix_fmt):
+def test_other_pixel_formats_find_the_same_cuts(scene_media, pix_fmt) -> None:
     result = detect_scenes(scene_media[pix_fmt], "content")
     assert [s.start_frame for s in result.scenes] == cut_starts(SCENES)
 
 
 @pytest.mark.parametrize("pix_fmt", PIX_FMTS)
-def test_fast_shrink_matches_swscale(scene_media, pix_fmt):
+def test_fast_shrink_matches_swscale(scene_media, pix_fmt) -> None:
     """The plane path (resize Y, U, V, then convert small) agrees with swscale's full conversion."""
     path = scene_media[pix_fmt]
     ours = [f.image for f in framesource.frames(path, size=(80, 48))]
@@ -83,7 +84,7 @@ def test_fast_shrink_matches_swscale(scene_media, pix_fmt):
         assert np.abs(ours[index].astype(int) - theirs[index].astype(int)).mean() < 4
 
 
-def test_analysis_size_follows_pyscenedetects_auto_downscale():
+def test_analysis_size_follows_pyscenedetects_auto_downscale() -> None:
     assert framesource.analysis_size(1920, 1080) == (256, 144)
     assert framesource.analysis_size(3840, 2160) == (256, 144)
     assert framesource.analysis_size(1080, 1920) == (144, 256)  # portrait: the longest side is the one shrunk
@@ -91,7 +92,7 @@ def test_analysis_size_follows_pyscenedetects_auto_downscale():
     assert framesource.analysis_size(161, 97) == (160, 96)  # even sizes, for 4:2:0 chroma
 
 
-def test_scene_properties(cut_video):
+def test_scene_properties(cut_video: Path) -> None:
     scenes = detect_scenes(cut_video).scenes
     third = scenes[2]
     assert (third.index, third.start_frame, third.end_frame) == (3, 55, 94)
@@ -101,21 +102,21 @@ def test_scene_properties(cut_video):
     assert sum(s.frame_count for s in scenes) == 150
 
 
-def test_detection_carries_every_frame_time(cut_video):
+def test_detection_carries_every_frame_time(cut_video: Path) -> None:
     result = detect_scenes(cut_video)
     assert result.frames == 150 and result.start_time == 0.0
     # decoding and demuxing agree, frame for frame
     assert result.frame_times == pytest.approx(frame_times(cut_video), abs=1e-9)
 
 
-def test_to_dict_is_json_with_exactly_the_documented_keys(cut_video):
+def test_to_dict_is_json_with_exactly_the_documented_keys(cut_video: Path) -> None:
     data = json.loads(json.dumps(detect_scenes(cut_video, "content").to_dict()))
     assert list(data) == ["fps", "frames", "duration", "scenes"]
     assert list(data["scenes"][0]) == ["index", "start_frame", "end_frame", "start", "end"]
 
 
 @pytest.mark.parametrize("detector", DETECTORS)
-def test_every_detector_tiles_the_whole_video(cut_video, detector):
+def test_every_detector_tiles_the_whole_video(cut_video: Path, detector) -> None:
     scenes = detect_scenes(cut_video, detector).scenes
     assert scenes[0].start_frame == 0 and scenes[-1].end_frame == 149
     assert [s.index for s in scenes] == list(range(1, len(scenes) + 1))
@@ -123,23 +124,23 @@ def test_every_detector_tiles_the_whole_video(cut_video, detector):
         assert after.start_frame == before.end_frame + 1 and after.start == before.end
 
 
-def test_min_scene_len_drops_cuts_that_come_too_soon(cut_video):
+def test_min_scene_len_drops_cuts_that_come_too_soon(cut_video: Path) -> None:
     # adaptive keeps a cut only min_scene_len frames after the previous one (or the start)
     result = detect_scenes(cut_video, "adaptive", min_scene_len=35)
     assert [s.start_frame for s in result.scenes] == [0, 55, 95]
 
 
-def test_threshold_detector_cuts_in_the_middle_of_black_gaps(scene_media):
+def test_threshold_detector_cuts_in_the_middle_of_black_gaps(scene_media) -> None:
     result = detect_scenes(scene_media["gaps"], "threshold")
     assert [s.start_frame for s in result.scenes] == black_gap_cuts(GAP_SCENES, GAP_BLACK) == [0, 35, 75]
 
 
-def test_a_video_without_cuts_is_one_scene(scene_media):
+def test_a_video_without_cuts_is_one_scene(scene_media) -> None:
     result = detect_scenes(scene_media["single"], "content")
     assert [s.to_dict() for s in result.scenes] == expected_scenes([60])
 
 
-def test_vfr_source_keeps_its_true_frame_times(scene_media):
+def test_vfr_source_keeps_its_true_frame_times(scene_media) -> None:
     times = vfr_times(sum(VFR_SCENES), VFR_SLOW)
     result = detect_scenes(scene_media["vfr"], "content")
     assert result.frame_times == pytest.approx(times, abs=1e-6)
@@ -149,7 +150,7 @@ def test_vfr_source_keeps_its_true_frame_times(scene_media):
     assert result.duration == pytest.approx(times[-1] + 0.04)
 
 
-def test_progress_events_count_up_to_the_last_frame(cut_video):
+def test_progress_events_count_up_to_the_last_frame(cut_video: Path) -> None:
     events = []
     detect_scenes(cut_video, on_progress=events.append)
     frames = [e.frame for e in events]
@@ -157,12 +158,12 @@ def test_progress_events_count_up_to_the_last_frame(cut_video):
     assert frames[-1] == 150 and events[-1].total_frames == 150 and events[-1].fraction == 1.0
 
 
-def test_cancel_stops_detection(cut_video, monkeypatch):
+def test_cancel_stops_detection(cut_video: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scenes, "PROGRESS_INTERVAL_S", 0.0)  # a report for every frame
     cancel = threading.Event()
     seen = []
 
-    def on_progress(event):
+    def on_progress(event) -> None:
         seen.append(event.frame)
         cancel.set()  # as the TUI's cancel button would, from the first report on
 
@@ -171,14 +172,14 @@ def test_cancel_stops_detection(cut_video, monkeypatch):
     assert seen == [1]  # stopped at the next frame, long before the end
 
 
-def test_cancel_set_beforehand_raises_at_once(cut_video):
+def test_cancel_set_beforehand_raises_at_once(cut_video: Path) -> None:
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(Cancelled):
         detect_scenes(cut_video, cancel=cancel)
 
 
-def test_default_threshold_maps_the_content_setting():
+def test_default_threshold_maps_the_content_setting() -> None:
     assert default_threshold("content") == 30.0
     assert default_threshold("adaptive") == pytest.approx(3.0)
     assert default_threshold("hash") == pytest.approx(0.35)
@@ -190,7 +191,7 @@ def test_default_threshold_maps_the_content_setting():
     assert default_threshold("hash", 200) == 1.0  # clamped to the detector's scale
 
 
-def test_bad_arguments_and_bad_input(cut_video, tmp_path):
+def test_bad_arguments_and_bad_input(cut_video: Path, tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="unknown scene detector"):
         detect_scenes(cut_video, "magic")
     with pytest.raises(BadInput, match="negative"):

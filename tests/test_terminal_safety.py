@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 from core.text import terminal_safe
 from tests.helpers import json_events, vat
@@ -19,11 +20,11 @@ def assert_clean(*outputs: str) -> None:
         assert not RAW_CONTROL.search(text), f"raw control characters in {text!r}"
 
 
-def test_terminal_safe_escapes_controls_and_keeps_the_rest():
+def test_terminal_safe_escapes_controls_and_keeps_the_rest() -> None:
     assert terminal_safe(f"a{HOSTILE}é — ©\t\n\x9b\x7f\u202e") == f"a{SHOWN}é — ©\\t\\n\\x9b\\x7f\\u202e"
 
 
-def test_run_sessions_history_and_errors_show_names_escaped(cut_video, tmp_path):
+def test_run_sessions_history_and_errors_show_names_escaped(cut_video: Path, tmp_path: Path) -> None:
     master = tmp_path / f"master{HOSTILE}.mp4"
     shutil.copy(cut_video, master)
     artwork = f"Art{HOSTILE}x"
@@ -54,7 +55,7 @@ def test_run_sessions_history_and_errors_show_names_escaped(cut_video, tmp_path)
     assert failed.stderr.strip() == f"vat: error: {tmp_path}/notes\\x1b[2J \\x07[bold].mp4: not a media file"
 
 
-async def test_tui_sessions_list_shows_names_escaped_and_literal(cut_video, tmp_path):
+async def test_tui_sessions_list_shows_names_escaped_and_literal(cut_video: Path, tmp_path: Path) -> None:
     from db.connection import open_database
     from tests.tui_flows import new_session, text_of, until
     from tests.tui_screen_host import cells

@@ -13,7 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+import peewee
 import pytest
+from textual.pilot import Pilot
 
 from core.pipeline import detached_detection
 from core.pipeline.background import running_pid
@@ -29,7 +31,7 @@ LONG_SCENES = [500, 500, 500]  # 1500 frames: long enough to be caught mid-way
 
 
 @pytest.fixture(scope="module")
-def long_master(media_dir) -> Path:
+def long_master(media_dir: Path) -> Path:
     path = media_dir / "long_detect.mp4"
     return path if path.exists() else make_cut_video(path, LONG_SCENES, size=(320, 180), audio=False)
 
@@ -63,12 +65,12 @@ def _alive(pid: int) -> bool:
         return f.read().split(") ")[1][0] != "Z"
 
 
-async def _open_first_session(pilot):
+async def _open_first_session(pilot: Pilot) -> None:
     await screen_is(pilot, SessionsScreen)
     await pilot.press("enter")
 
 
-async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(db, long_master, tmp_path):
+async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path) -> None:
     session = new_session(long_master, tmp_path / "out", "Long Night")
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -106,7 +108,7 @@ async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(
     assert log.status == "completed"
 
 
-async def test_cancel_stops_the_detached_detection_and_keeps_the_session(db, long_master, tmp_path):
+async def test_cancel_stops_the_detached_detection_and_keeps_the_session(db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path) -> None:
     session = new_session(long_master, tmp_path / "out", "Short Night")
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -130,7 +132,7 @@ async def until_dead(pid: int, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def test_detect_only_on_the_command_line_leaves_the_session_ready_to_pick(db, long_master, tmp_path):
+def test_detect_only_on_the_command_line_leaves_the_session_ready_to_pick(db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path) -> None:
     session = new_session(long_master, tmp_path / "out", "Headless Night")
     done = subprocess.run([sys.executable, "-m", "tui.cli", "--resume", session.session_id, "--detect-only",
                            "--json"], capture_output=True, text=True, timeout=120)
@@ -142,7 +144,7 @@ def test_detect_only_on_the_command_line_leaves_the_session_ready_to_pick(db, lo
     assert again.returncode == 0 and "from cached statistics" in again.stdout + again.stderr
 
 
-def test_detect_only_needs_a_session(db):
+def test_detect_only_needs_a_session(db: peewee.SqliteDatabase) -> None:
     for args in (["--detect-only"], ["--resume", "--detect-only"], ["--resume", "nope", "--detect-only"]):
         done = subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, (args, done.stderr)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
+import peewee
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Select, Static, TabbedContent
 
 from db.fields import utc_days_ago
@@ -35,7 +38,7 @@ def add_project(session_id: str, artwork: str, project_date: str, completed_at: 
 
 
 @pytest.fixture
-def projects(db):
+def projects(db: peewee.SqliteDatabase):
     """Two projects finished within the last 30 days (they make the statistics), two long ago."""
     add_project("recent1", "Harbour", "25-03-18", utc_days_ago(2), total_files_created=20,
                 total_output_size_mb=300.0, total_processing_time_seconds=120.0, compression_ratio=3.0)
@@ -75,7 +78,7 @@ def shown_artworks(screen) -> list[str]:
     return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
 
 
-async def cursor_to(pilot, artwork: str) -> None:
+async def cursor_to(pilot: Pilot, artwork: str) -> None:
     table = pilot.app.screen.query_one("#history-table", VimTable)
     await pilot.press("g")
     for _ in range(table.row_count):
@@ -89,11 +92,11 @@ async def cursor_to(pilot, artwork: str) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_history_snapshot(snap_compare, projects, size):
+def test_history_snapshot(snap_compare: Callable[..., bool], projects, size) -> None:
     assert snap_compare(ScreenHost(lambda: HistoryScreen(today=TODAY)), terminal_size=size)
 
 
-async def test_newest_first_with_the_30_day_statistics(projects):
+async def test_newest_first_with_the_30_day_statistics(projects) -> None:
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)):
         screen = app.screen
@@ -103,7 +106,7 @@ async def test_newest_first_with_the_30_day_statistics(projects):
         assert "1m30s" in stats and "2.5:1" in stats
 
 
-async def test_search_filters_by_artwork_name_as_you_type(projects):
+async def test_search_filters_by_artwork_name_as_you_type(projects) -> None:
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
@@ -118,7 +121,7 @@ async def test_search_filters_by_artwork_name_as_you_type(projects):
         assert len(shown_artworks(screen)) == 4
 
 
-async def test_the_date_filter_keeps_recent_project_dates(projects):
+async def test_the_date_filter_keeps_recent_project_dates(projects) -> None:
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
@@ -132,7 +135,7 @@ async def test_the_date_filter_keeps_recent_project_dates(projects):
         assert shown_artworks(screen) == ["Morning Light"]
 
 
-async def test_enter_opens_the_project_with_its_files_timings_and_errors(projects):
+async def test_enter_opens_the_project_with_its_files_timings_and_errors(projects) -> None:
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("slash", *"light", "enter")  # enter in the search goes to the list
@@ -158,8 +161,8 @@ async def test_enter_opens_the_project_with_its_files_timings_and_errors(project
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_history_detail_snapshot(snap_compare, projects, size):
-    async def open_project(pilot):
+def test_history_detail_snapshot(snap_compare: Callable[..., bool], projects, size) -> None:
+    async def open_project(pilot: Pilot) -> None:
         await cursor_to(pilot, "Morning Light")
         await pilot.press("enter")
 
@@ -167,7 +170,7 @@ def test_history_detail_snapshot(snap_compare, projects, size):
                         run_before=open_project)
 
 
-async def test_names_with_brackets_are_shown_as_typed(projects):
+async def test_names_with_brackets_are_shown_as_typed(projects) -> None:
     add_project("draft", "[draft] Study [/b]", "25-03-19", utc_days_ago(1))
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -179,7 +182,7 @@ async def test_names_with_brackets_are_shown_as_typed(projects):
 # --- the pure parts ---------------------------------------------------------------------------------------
 
 
-def test_project_dates_and_periods():
+def test_project_dates_and_periods() -> None:
     assert project_day("25-03-10") == date(2025, 3, 10)
     assert project_day("2025-03-10") == date(2025, 3, 10)
     assert project_day("March") is None and project_day(None) is None
@@ -190,5 +193,5 @@ def test_project_dates_and_periods():
     assert not matches("Morning Light", "someday", "", date(2025, 3, 14))
 
 
-def test_statistics_text_without_projects():
+def test_statistics_text_without_projects() -> None:
     assert statistics_text({"total_projects": 0}) == "Last 30 days: no completed projects."

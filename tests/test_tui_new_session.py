@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from db.settings import get_setting
@@ -24,7 +25,7 @@ FIELDS = ("master", "rd", "artwork", "date", "output")
 
 
 @pytest.fixture
-def work(tmp_path, cut_video) -> dict[str, Path]:
+def work(tmp_path: Path, cut_video: Path) -> dict[str, Path]:
     """A folder of inputs (a real master, a text file, a zero-byte .mp4, an R&D folder) and an output
     path that does not exist yet: anything the form writes shows up under this folder."""
     root = tmp_path / "work"
@@ -53,12 +54,12 @@ def unwritable_folder(tmp_path: Path) -> Path:
     return locked / "sub"
 
 
-async def open_form(pilot) -> NewSessionScreen:
+async def open_form(pilot: Pilot) -> NewSessionScreen:
     await pilot.press("n")
     return await screen_is(pilot, NewSessionScreen)
 
 
-async def fill(pilot, values: dict[str, str]) -> None:
+async def fill(pilot: Pilot, values: dict[str, str]) -> None:
     for name, value in values.items():
         await type_into(pilot, name, value)
 
@@ -67,12 +68,12 @@ def error(screen, name: str) -> str:
     return text_of(screen, f"#error-{name}")
 
 
-def valid_values(work) -> dict[str, str]:
+def valid_values(work: dict[str, Path]) -> dict[str, str]:
     return {"master": str(work["master"]), "rd": str(work["rd"]), "artwork": "Morning Light",
             "date": "25-03-10", "output": str(work["out"])}
 
 
-def assert_nothing_created(work, before: set[Path]) -> None:
+def assert_nothing_created(work: dict[str, Path], before: set[Path]) -> None:
     assert recorded_sessions() == [], "a session was recorded for bad input"
     assert files_under(work["root"]) == before, "files were written for bad input"
     assert get_setting("last_output_directory") == "", "bad input was remembered"
@@ -90,13 +91,13 @@ BAD = {  # field -> (value, part of the message shown under it)
 }
 
 
-def _fill_in(template: str, work) -> str:
+def _fill_in(template: str, work: dict[str, Path]) -> str:
     return template.format(masters=work["master"].parent, notes=work["notes"], empty=work["empty"],
                            root=work["root"])
 
 
 @pytest.mark.parametrize("case", list(BAD), ids=lambda c: c.replace(" ", "-"))
-async def test_one_bad_field_is_shown_next_to_it_and_nothing_is_created(case, work):
+async def test_one_bad_field_is_shown_next_to_it_and_nothing_is_created(case, work: dict[str, Path]) -> None:
     field, value, message = (_fill_in(t, work) if i else t for i, t in enumerate(BAD[case]))
     before = files_under(work["root"])
     app = create_app(cursor_blink=False)
@@ -116,7 +117,7 @@ async def test_one_bad_field_is_shown_next_to_it_and_nothing_is_created(case, wo
     assert not (work["root"].parent.parent / "x").exists()
 
 
-async def test_an_unwritable_output_folder_is_refused(work, tmp_path):
+async def test_an_unwritable_output_folder_is_refused(work: dict[str, Path], tmp_path: Path) -> None:
     out = unwritable_folder(tmp_path)
     before = files_under(work["root"])
     app = create_app(cursor_blink=False)
@@ -132,7 +133,7 @@ async def test_an_unwritable_output_folder_is_refused(work, tmp_path):
     assert not out.exists()
 
 
-async def test_an_empty_form_names_the_missing_fields(work):
+async def test_an_empty_form_names_the_missing_fields(work: dict[str, Path]) -> None:
     """Untouched fields say nothing until ctrl+s; then each required one says what is missing."""
     before = files_under(work["root"])
     app = create_app(cursor_blink=False)
@@ -149,7 +150,7 @@ async def test_an_empty_form_names_the_missing_fields(work):
     assert_nothing_created(work, before)
 
 
-async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(work, tmp_path):
+async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(work: dict[str, Path], tmp_path: Path) -> None:
     before = files_under(work["root"])
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -182,7 +183,7 @@ async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(work
 # --- choosing the master ------------------------------------------------------------------------------
 
 
-async def test_the_file_picker_chooses_the_master_with_the_keys(work):
+async def test_the_file_picker_chooses_the_master_with_the_keys(work: dict[str, Path]) -> None:
     masters = work["master"].parent
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -210,7 +211,7 @@ async def test_the_file_picker_chooses_the_master_with_the_keys(work):
         assert not form.query_one("#field-master").has_class("-invalid")
 
 
-async def test_escape_leaves_the_file_picker_without_choosing(work):
+async def test_escape_leaves_the_file_picker_without_choosing(work: dict[str, Path]) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 40)) as pilot:
         form = await open_form(pilot)
@@ -222,7 +223,7 @@ async def test_escape_leaves_the_file_picker_without_choosing(work):
         assert form.query_one("#master", Input).value == str(work["root"])
 
 
-async def test_path_completion_suggests_a_video_and_right_accepts_it(work):
+async def test_path_completion_suggests_a_video_and_right_accepts_it(work: dict[str, Path]) -> None:
     masters = work["master"].parent
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -240,7 +241,7 @@ async def test_path_completion_suggests_a_video_and_right_accepts_it(work):
         assert field._suggestion == ""
 
 
-async def test_the_form_remembers_the_folders_for_the_next_session(work):
+async def test_the_form_remembers_the_folders_for_the_next_session(work: dict[str, Path]) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 40)) as pilot:
         await open_form(pilot)

@@ -5,8 +5,11 @@ state found again by a new app (a dropped SSH connection), re-detection, preview
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
+import peewee
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from db.settings import set_setting
@@ -25,7 +28,7 @@ PLACEHOLDER = "······"  # the list's dim dots where a thumbnail is not mad
 
 
 @pytest.fixture
-def master(tmp_path, cut_video):
+def master(tmp_path: Path, cut_video: Path):
     """A copy of the cut video per test: a test may move it away."""
     path = tmp_path / "master.mp4"
     shutil.copyfile(cut_video, path)
@@ -33,11 +36,11 @@ def master(tmp_path, cut_video):
 
 
 @pytest.fixture
-def session(db, master, tmp_path):
+def session(db: peewee.SqliteDatabase, master, tmp_path: Path):
     return detected_session(master, tmp_path / "out")
 
 
-async def open_picker(pilot) -> PickerScreen:
+async def open_picker(pilot: Pilot) -> PickerScreen:
     """From the Sessions screen, as a user does: enter on the (only) session."""
     await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
     await pilot.press("enter")
@@ -70,7 +73,7 @@ def notices(app) -> list[str]:
 # --- moving ------------------------------------------------------------------------------------------------
 
 
-async def test_moving_keys(session):
+async def test_moving_keys(session) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         picker = await open_picker(pilot)
@@ -96,7 +99,7 @@ async def test_moving_keys(session):
 # --- marking -------------------------------------------------------------------------------------------
 
 
-async def test_marking_keys_save_at_once(session):
+async def test_marking_keys_save_at_once(session) -> None:
     app = create_app(cursor_blink=False)
     sid = session.session_id
     async with app.run_test(size=(100, 30)) as pilot:
@@ -121,7 +124,7 @@ async def test_marking_keys_save_at_once(session):
         assert "selection saved" in notices(app)
 
 
-async def test_grouping_keys(session):
+async def test_grouping_keys(session) -> None:
     app = create_app(cursor_blink=False)
     sid = session.session_id
     async with app.run_test(size=(100, 30)) as pilot:
@@ -152,7 +155,7 @@ async def test_grouping_keys(session):
 # --- jumping -------------------------------------------------------------------------------------------
 
 
-async def test_slash_jumps_to_a_scene_number(session):
+async def test_slash_jumps_to_a_scene_number(session) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         picker = await open_picker(pilot)
@@ -184,7 +187,7 @@ def decoded(preview: PreviewScreen) -> bool:
     return all(preview.query_one(f"#picture-{slot}", Picture).image is not None for slot in range(3))
 
 
-async def test_preview_shows_first_middle_and_last_frames(session):
+async def test_preview_shows_first_middle_and_last_frames(session) -> None:
     app = create_app(cursor_blink=False)
     sid = session.session_id
     async with app.run_test(size=(100, 30)) as pilot:
@@ -223,7 +226,7 @@ async def test_preview_shows_first_middle_and_last_frames(session):
 # --- a new app finds everything again ----------------------------------------------------------------------
 
 
-async def test_a_new_app_reopens_the_picker_where_the_user_left_it(session):
+async def test_a_new_app_reopens_the_picker_where_the_user_left_it(session) -> None:
     sid = session.session_id
     first = create_app(cursor_blink=False)
     async with first.run_test(size=(100, 30)) as pilot:
@@ -248,7 +251,7 @@ async def test_a_new_app_reopens_the_picker_where_the_user_left_it(session):
 # --- re-detection ------------------------------------------------------------------------------------------
 
 
-async def test_redetect_keeps_marks_on_scenes_that_start_on_the_same_frame(session):
+async def test_redetect_keeps_marks_on_scenes_that_start_on_the_same_frame(session) -> None:
     """content detector, shortest scene 26 frames: the cuts at 55 and 95 go, scenes start at 0, 30, 120."""
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -279,7 +282,7 @@ async def test_redetect_keeps_marks_on_scenes_that_start_on_the_same_frame(sessi
             "content", 30.0, 26)
 
 
-async def test_redetect_keeps_a_group_whose_first_and_last_frames_still_bound_scenes(session):
+async def test_redetect_keeps_a_group_whose_first_and_last_frames_still_bound_scenes(session) -> None:
     """adaptive, shortest scene 30 frames: the cuts at 55 and 120 go, scenes start at 0, 30, 95."""
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -300,7 +303,7 @@ async def test_redetect_keeps_a_group_whose_first_and_last_frames_still_bound_sc
         assert row(picker, 1).rstrip().endswith("┌ g1") and row(picker, 2).rstrip().endswith("└")
 
 
-async def test_escape_in_the_redetect_dialog_changes_nothing(session):
+async def test_escape_in_the_redetect_dialog_changes_nothing(session) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         picker = await open_picker(pilot)
@@ -315,7 +318,7 @@ async def test_escape_in_the_redetect_dialog_changes_nothing(session):
 # --- thumbnails ----------------------------------------------------------------------------------------------
 
 
-async def test_thumbnails_fill_in_and_keys_never_wait_for_them(session):
+async def test_thumbnails_fill_in_and_keys_never_wait_for_them(session) -> None:
     set_setting("cache_thumbnails", False)  # decoded from the master by the worker, not read from disk
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -336,7 +339,7 @@ async def test_thumbnails_fill_in_and_keys_never_wait_for_them(session):
         assert image.width == 96
 
 
-async def test_a_master_moved_away_leaves_the_picker_usable(session, master):
+async def test_a_master_moved_away_leaves_the_picker_usable(session, master) -> None:
     master.rename(master.with_name("moved.mp4"))
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:

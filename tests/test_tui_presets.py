@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
+import peewee
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from core.pipeline.preset_store import ensure_builtin_presets, load_preset, save_preset
@@ -23,7 +26,7 @@ SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture
-def user_preset(db):
+def user_preset(db: peewee.SqliteDatabase):
     """A user preset copied from webflow_standard (presets ordered: default first, then by name)."""
     ensure_builtin_presets()
     base = BUILTIN_PRESETS[0]
@@ -37,7 +40,7 @@ def stored(preset_id: str) -> UserPreset | None:
     return UserPreset.get_or_none(UserPreset.preset_id == preset_id)
 
 
-async def tab_to(pilot, widget_id: str) -> None:
+async def tab_to(pilot: Pilot, widget_id: str) -> None:
     """From the first field, press tab until `widget_id` has the focus (the fields' order is FIELDS')."""
     for _ in range(len(FIELDS)):
         if pilot.app.focused is not None and pilot.app.focused.id == widget_id:
@@ -46,7 +49,7 @@ async def tab_to(pilot, widget_id: str) -> None:
     raise AssertionError(f"tab never reached {widget_id}")
 
 
-async def retype(pilot, widget_id: str, text: str) -> None:
+async def retype(pilot: Pilot, widget_id: str, text: str) -> None:
     await tab_to(pilot, widget_id)
     await pilot.press("ctrl+a", "ctrl+k", *text)  # start of line, delete to the end, type
 
@@ -55,11 +58,11 @@ async def retype(pilot, widget_id: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_presets_list_snapshot(snap_compare, user_preset, size):
+def test_presets_list_snapshot(snap_compare: Callable[..., bool], user_preset, size) -> None:
     assert snap_compare(ScreenHost(PresetsScreen), terminal_size=size)
 
 
-async def test_star_sets_the_default(user_preset):
+async def test_star_sets_the_default(user_preset) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "archive_hq")
@@ -72,7 +75,7 @@ async def test_star_sets_the_default(user_preset):
     assert get_setting("default_preset") == "archive_hq"
 
 
-async def test_builtin_presets_cannot_be_deleted(user_preset):
+async def test_builtin_presets_cannot_be_deleted(user_preset) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "archive_hq")
@@ -82,7 +85,7 @@ async def test_builtin_presets_cannot_be_deleted(user_preset):
     assert stored("archive_hq") is not None
 
 
-async def test_the_default_preset_is_not_deleted(user_preset):
+async def test_the_default_preset_is_not_deleted(user_preset) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, user_preset)
@@ -92,7 +95,7 @@ async def test_the_default_preset_is_not_deleted(user_preset):
     assert stored(user_preset) is not None
 
 
-async def test_a_preset_that_unfinished_sessions_use_is_not_deleted(user_preset):
+async def test_a_preset_that_unfinished_sessions_use_is_not_deleted(user_preset) -> None:
     ProcessingState.create(session_id="s1", artwork_name="Morning Light", project_date="25-03-10",
                            master_path="/m.mov", output_path="/out", preset_id=user_preset, total_operations=3,
                            status="paused")
@@ -107,7 +110,7 @@ async def test_a_preset_that_unfinished_sessions_use_is_not_deleted(user_preset)
     assert stored(user_preset) is not None
 
 
-async def test_builtin_presets_open_read_only(user_preset):
+async def test_builtin_presets_open_read_only(user_preset) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "social_1080")
@@ -124,7 +127,7 @@ async def test_builtin_presets_open_read_only(user_preset):
     assert load_preset("social_1080") == BUILTIN_PRESETS[2]
 
 
-async def test_create_edit_and_delete_a_preset_with_the_keys(user_preset):
+async def test_create_edit_and_delete_a_preset_with_the_keys(user_preset) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         # n: a new preset from archive_hq, with the id and name typed in the dialog
@@ -159,7 +162,7 @@ async def test_create_edit_and_delete_a_preset_with_the_keys(user_preset):
     assert stored("gallery_hq") is None
 
 
-async def test_delete_asks_first_and_n_keeps_the_preset(user_preset):
+async def test_delete_asks_first_and_n_keeps_the_preset(user_preset) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, user_preset)
@@ -168,7 +171,7 @@ async def test_delete_asks_first_and_n_keeps_the_preset(user_preset):
     assert stored(user_preset) is not None
 
 
-async def test_new_preset_dialog_refuses_a_taken_or_bad_id(user_preset):
+async def test_new_preset_dialog_refuses_a_taken_or_bad_id(user_preset) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "archive_hq")
@@ -187,16 +190,16 @@ async def test_new_preset_dialog_refuses_a_taken_or_bad_id(user_preset):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_preset_edit_form_snapshot(snap_compare, user_preset, size):
-    async def open_editor(pilot):
+def test_preset_edit_form_snapshot(snap_compare: Callable[..., bool], user_preset, size) -> None:
+    async def open_editor(pilot: Pilot) -> None:
         await cursor_to(pilot, user_preset)
         await pilot.press("enter")
 
     assert snap_compare(ScreenHost(PresetsScreen), terminal_size=size, run_before=open_editor)
 
 
-def test_preset_edit_form_with_problems_snapshot(snap_compare, user_preset):
-    async def break_fields(pilot):
+def test_preset_edit_form_with_problems_snapshot(snap_compare: Callable[..., bool], user_preset) -> None:
+    async def break_fields(pilot: Pilot) -> None:
         await cursor_to(pilot, user_preset)
         await pilot.press("enter")
         await retype(pilot, "field-video-crf", "99")
@@ -205,7 +208,7 @@ def test_preset_edit_form_with_problems_snapshot(snap_compare, user_preset):
     assert snap_compare(ScreenHost(PresetsScreen), terminal_size=(80, 24), run_before=break_fields)
 
 
-async def test_invalid_values_show_their_message_and_are_not_saved(user_preset):
+async def test_invalid_values_show_their_message_and_are_not_saved(user_preset) -> None:
     before = load_preset(user_preset)
     app = ScreenHost(lambda: PresetEditScreen(before))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -229,7 +232,7 @@ async def test_invalid_values_show_their_message_and_are_not_saved(user_preset):
     assert load_preset(user_preset) == before
 
 
-async def test_the_arguments_follow_the_fields_for_x264_and_nvenc(user_preset):
+async def test_the_arguments_follow_the_fields_for_x264_and_nvenc(user_preset) -> None:
     app = ScreenHost(lambda: PresetEditScreen(load_preset(user_preset)))
     async with app.run_test(size=(80, 24)) as pilot:
         args = app.screen.query_one("#edit-args", Static)
@@ -244,7 +247,7 @@ async def test_the_arguments_follow_the_fields_for_x264_and_nvenc(user_preset):
         assert "-c:a aac -b:a 160k" in text and "libx264" in text and "h264_nvenc" in text
 
 
-async def test_escape_with_changes_asks_before_discarding(user_preset):
+async def test_escape_with_changes_asks_before_discarding(user_preset) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, user_preset)
@@ -266,12 +269,12 @@ async def test_escape_with_changes_asks_before_discarding(user_preset):
 
 
 @pytest.mark.parametrize("preset", BUILTIN_PRESETS, ids=lambda p: p.preset_id)
-def test_the_form_reads_back_every_builtin_unchanged(preset):
+def test_the_form_reads_back_every_builtin_unchanged(preset) -> None:
     values = {f.widget_id: value_of(preset, f) for f in FIELDS}
     assert build_preset(preset, values) == preset
 
 
-def test_problems_land_on_their_fields():
+def test_problems_land_on_their_fields() -> None:
     preset = BUILTIN_PRESETS[0]
     values = {f.widget_id: value_of(preset, f) for f in FIELDS}
     values.update({"field-video-crf": "x", "field-video-bufsize": "", "field-preset-preset-name": " "})
@@ -282,7 +285,7 @@ def test_problems_land_on_their_fields():
     assert loose == []
 
 
-def test_field_ids_stay_apart_from_the_list_screen_ids():
+def test_field_ids_stay_apart_from_the_list_screen_ids() -> None:
     # Screen CSS is global once loaded: the editor's ids must never meet the list's rules.
     assert all(f.widget_id.startswith("field-") for f in FIELDS)
     assert len({f.widget_id for f in FIELDS}) == len(FIELDS)

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import peewee
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, RichLog, Static
 
 from core.pipeline.background import request_stop, running_pid, start_detached
@@ -43,13 +45,13 @@ SLOW_SCENES = [250, 250, 250]  # with archive_hq and one worker: a few seconds o
 
 
 @pytest.fixture(scope="module")
-def slow_video(media_dir) -> Path:
+def slow_video(media_dir: Path) -> Path:
     """Three long scenes at 640x360, no audio: enough work to cancel or quit in the middle of it."""
     return make_cut_video(media_dir / "slow.mp4", SLOW_SCENES, size=(640, 360), audio=False)
 
 
 @pytest.fixture(autouse=True)
-def no_worker_outlives_the_test(db_path):
+def no_worker_outlives_the_test(db_path: Path):
     """Whatever a test leaves running is stopped (SIGTERM pauses; SIGKILL if it does not end)."""
     yield
     open_database()
@@ -73,7 +75,7 @@ def db():
 
 
 @pytest.fixture
-def one_worker(db):
+def one_worker(db: peewee.SqliteDatabase) -> None:
     """Operations one after another (the detached worker reads this setting): the work lasts longer."""
     set_setting("parallel_workers", 1)
 
@@ -91,7 +93,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
     return True
 
 
-async def pause_until(pilot, condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
+async def pause_until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
     """Inside the app: let it run (timers, polls, workers) until `condition` holds."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -188,7 +190,7 @@ def state_text(app) -> str:
     return str(app.screen.query_one("#state", Static).render())
 
 
-async def start_from_the_sessions_screen(pilot, session_id: str) -> None:
+async def start_from_the_sessions_screen(pilot: Pilot, session_id: str) -> None:
     """enter on the session (it waits for its scenes to be picked) opens the picker; ctrl+r processes."""
     app = pilot.app
     await pause_until(pilot, lambda: isinstance(app.screen, SessionsScreen), "the Sessions screen")
@@ -205,7 +207,7 @@ async def start_from_the_sessions_screen(pilot, session_id: str) -> None:
 
 
 @pytest.mark.slow
-async def test_the_whole_job_from_the_keyboard_at_80x24(cut_video, tmp_path):
+async def test_the_whole_job_from_the_keyboard_at_80x24(cut_video: Path, tmp_path: Path) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
         await pause_until(pilot, lambda: isinstance(app.screen, SessionsScreen), "the Sessions screen")
@@ -273,7 +275,7 @@ def pause_midway(session_id: str) -> None:
 
 
 @pytest.mark.slow
-async def test_enter_resumes_a_paused_session_in_the_background(slow_video, tmp_path, one_worker):
+async def test_enter_resumes_a_paused_session_in_the_background(slow_video: Path, tmp_path: Path, one_worker) -> None:
     session_id = slow_session(slow_video, tmp_path)
     pause_midway(session_id)
     made_before = identities(r.file_path for r in FileRegistry.select())
@@ -301,7 +303,7 @@ def identities(paths) -> dict[str, tuple[int, int]]:
 
 
 @pytest.mark.slow
-async def test_c_pauses_cleanly_and_r_resumes(slow_video, tmp_path, one_worker):
+async def test_c_pauses_cleanly_and_r_resumes(slow_video: Path, tmp_path: Path, one_worker) -> None:
     session_id = slow_session(slow_video, tmp_path)
     root = Path(session(session_id).output_path)
     app = create_app(cursor_blink=False)
@@ -362,7 +364,7 @@ def pid_alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video, tmp_path, one_worker):
+async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video: Path, tmp_path: Path, one_worker) -> None:
     session_id = slow_session(slow_video, tmp_path)
     app = create_app(cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -389,7 +391,7 @@ async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video, t
 
 
 @pytest.mark.slow
-async def test_quitting_with_nothing_running_exits_at_once(slow_video, tmp_path, one_worker):
+async def test_quitting_with_nothing_running_exits_at_once(slow_video: Path, tmp_path: Path, one_worker) -> None:
     session_id = slow_session(slow_video, tmp_path)
     pause_midway(session_id)  # a session that could run, but does not
     app = create_app(cursor_blink=False)
@@ -429,7 +431,7 @@ class Tmux:
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
-async def test_the_work_survives_the_terminal_being_killed(slow_video, tmp_path, one_worker):
+async def test_the_work_survives_the_terminal_being_killed(slow_video: Path, tmp_path: Path, one_worker) -> None:
     session_id = slow_session(slow_video, tmp_path)
     tmux = Tmux(tmp_path)
     tui_pid = tmux.start_vat()

@@ -7,8 +7,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import peewee
 import pytest
 from textual.command import CommandList, CommandPalette
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from core.pipeline.lock import SessionLock
@@ -29,7 +31,7 @@ from tui.screens.settings import SettingsScreen
 
 
 @pytest.fixture
-def master(tmp_path, cut_video) -> Path:
+def master(tmp_path: Path, cut_video: Path) -> Path:
     path = tmp_path / "master.mp4"
     shutil.copyfile(cut_video, path)
     return path
@@ -58,13 +60,13 @@ def shown(app) -> dict[str, list[str]]:
             for i in range(rows.row_count)}
 
 
-async def home(pilot) -> SessionsScreen:
+async def home(pilot: Pilot) -> SessionsScreen:
     screen = await screen_is(pilot, SessionsScreen)
     await until(pilot, lambda: screen.query("#sessions"), "the sessions list")
     return screen
 
 
-async def cursor_to(pilot, session_id: str) -> None:
+async def cursor_to(pilot: Pilot, session_id: str) -> None:
     """Move the list cursor with j/k until it is on `session_id`."""
     screen = await home(pilot)
     ids = list(shown(pilot.app))
@@ -80,7 +82,7 @@ async def cursor_to(pilot, session_id: str) -> None:
 # --- the list ------------------------------------------------------------------------------------------------
 
 
-async def test_sessions_are_listed_with_status_and_progress(db, master, tmp_path):
+async def test_sessions_are_listed_with_status_and_progress(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     fresh = new_session(master, out, "Fresh Start").session_id
     picking = detected_session(master, out, "Picking Scenes").session_id
@@ -109,7 +111,7 @@ async def test_sessions_are_listed_with_status_and_progress(db, master, tmp_path
         assert text_of(screen, "#details").startswith(f"{paused} · master.mp4")
 
 
-async def test_an_empty_list_says_how_to_start(db):
+async def test_an_empty_list_says_how_to_start(db: peewee.SqliteDatabase) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await home(pilot)
@@ -119,7 +121,7 @@ async def test_an_empty_list_says_how_to_start(db):
         await screen_is(pilot, NewSessionScreen)
 
 
-async def test_r_refreshes_the_list(db, master, tmp_path):
+async def test_r_refreshes_the_list(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await home(pilot)
@@ -132,7 +134,7 @@ async def test_r_refreshes_the_list(db, master, tmp_path):
 # --- enter: the next step --------------------------------------------------------------------------------------
 
 
-async def test_enter_opens_the_picker_of_a_detected_session(db, master, tmp_path):
+async def test_enter_opens_the_picker_of_a_detected_session(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
     session = detected_session(master, tmp_path / "out", "Picking Scenes")
     new_session(master, tmp_path / "out", "Another One")
     app = create_app(cursor_blink=False)
@@ -145,7 +147,7 @@ async def test_enter_opens_the_picker_of_a_detected_session(db, master, tmp_path
         await home(pilot)
 
 
-async def test_enter_on_a_session_without_scenes_detects_them(db, master, tmp_path):
+async def test_enter_on_a_session_without_scenes_detects_them(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
     session = new_session(master, tmp_path / "out", "Fresh Start")
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -160,7 +162,7 @@ async def test_enter_on_a_session_without_scenes_detects_them(db, master, tmp_pa
 # --- d: delete --------------------------------------------------------------------------------------------------
 
 
-async def test_delete_asks_first_and_n_keeps_the_session(db, master, tmp_path):
+async def test_delete_asks_first_and_n_keeps_the_session(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
     session = detected_session(master, tmp_path / "out", "Keep Me")
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -179,7 +181,7 @@ async def test_delete_asks_first_and_n_keeps_the_session(db, master, tmp_path):
     assert exists(session.session_id)
 
 
-async def test_delete_a_session_without_outputs(db, master, tmp_path):
+async def test_delete_a_session_without_outputs(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
     gone = detected_session(master, tmp_path / "out", "Delete Me")
     kept = new_session(master, tmp_path / "out", "Other Work")
     app = create_app(cursor_blink=False)
@@ -197,7 +199,7 @@ async def test_delete_a_session_without_outputs(db, master, tmp_path):
 
 
 @pytest.fixture
-def processed(db, master, tmp_path):
+def processed(db: peewee.SqliteDatabase, master: Path, tmp_path: Path):
     """A completed session (scene 1 only: a few small files), plus a file of the user's own in its folder."""
     session = detected_session(master, tmp_path / "out", "Evening Tide")
     select(session, "1", [])
@@ -210,7 +212,7 @@ def processed(db, master, tmp_path):
     return session, files, own
 
 
-async def delete_processed(pilot, session_id: str, delete_files: bool) -> str:
+async def delete_processed(pilot: Pilot, session_id: str, delete_files: bool) -> str:
     """d, y, then the second question answered; returns that question."""
     await cursor_to(pilot, session_id)
     await pilot.press("d")
@@ -224,7 +226,7 @@ async def delete_processed(pilot, session_id: str, delete_files: bool) -> str:
     return question
 
 
-async def test_delete_keeps_the_outputs_unless_told(processed):
+async def test_delete_keeps_the_outputs_unless_told(processed) -> None:
     session, files, own = processed
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -239,7 +241,7 @@ async def test_delete_keeps_the_outputs_unless_told(processed):
     assert all(f.is_file() for f in files) and own.is_file()
 
 
-async def test_delete_with_its_outputs(processed):
+async def test_delete_with_its_outputs(processed) -> None:
     session, files, own = processed
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -252,7 +254,7 @@ async def test_delete_with_its_outputs(processed):
     assert Path(session.master_path).is_file()
 
 
-async def test_a_running_session_cannot_be_deleted(db, master, tmp_path):
+async def test_a_running_session_cannot_be_deleted(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
     session = detected_session(master, tmp_path / "out", "Busy Now")
     update(session.session_id, status="processing", total_operations=4, completed_operations=1)
     lock = SessionLock(session.session_id).acquire()  # as the detached worker holds it while it runs
@@ -276,7 +278,7 @@ async def test_a_running_session_cannot_be_deleted(db, master, tmp_path):
 
 @pytest.mark.parametrize("key, screen_class", [("n", NewSessionScreen), ("P", PresetsScreen),
                                                ("H", HistoryScreen), ("S", SettingsScreen)])
-async def test_keys_open_the_other_screens(db, key, screen_class):
+async def test_keys_open_the_other_screens(db: peewee.SqliteDatabase, key, screen_class) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await home(pilot)
@@ -286,7 +288,7 @@ async def test_keys_open_the_other_screens(db, key, screen_class):
         await home(pilot)
 
 
-async def test_question_mark_shows_the_keys_of_the_screen(db):
+async def test_question_mark_shows_the_keys_of_the_screen(db: peewee.SqliteDatabase) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await home(pilot)
@@ -300,7 +302,7 @@ async def test_question_mark_shows_the_keys_of_the_screen(db):
         await home(pilot)
 
 
-async def test_the_command_palette_lists_every_screen(db):
+async def test_the_command_palette_lists_every_screen(db: peewee.SqliteDatabase) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await home(pilot)

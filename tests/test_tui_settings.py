@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import peewee
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from db.settings import get_setting, set_setting
@@ -19,19 +23,19 @@ def value_cell(screen, key: str) -> str:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_settings_snapshot(snap_compare, db, size):
+def test_settings_snapshot(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
     assert snap_compare(ScreenHost(SettingsScreen), terminal_size=size)
 
 
-def test_setting_edit_dialog_snapshot(snap_compare, db):
-    async def bad_value(pilot):
+def test_setting_edit_dialog_snapshot(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase) -> None:
+    async def bad_value(pilot: Pilot) -> None:
         await cursor_to(pilot, "parallel_workers")
         await pilot.press("enter", *"many", "enter")
 
     assert snap_compare(ScreenHost(SettingsScreen), terminal_size=(80, 24), run_before=bad_value)
 
 
-async def test_a_bad_integer_shows_the_error_and_keeps_the_old_value(db):
+async def test_a_bad_integer_shows_the_error_and_keeps_the_old_value(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "parallel_workers")
@@ -52,7 +56,7 @@ async def test_a_bad_integer_shows_the_error_and_keeps_the_old_value(db):
     assert get_setting("parallel_workers") == 4
 
 
-async def test_a_good_value_is_saved(db):
+async def test_a_good_value_is_saved(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "scene_threshold_default")
@@ -63,7 +67,7 @@ async def test_a_good_value_is_saved(db):
     assert get_setting("scene_threshold_default") == 27.5
 
 
-async def test_space_toggles_a_boolean_and_only_a_boolean(db):
+async def test_space_toggles_a_boolean_and_only_a_boolean(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "generate_log")
@@ -78,7 +82,7 @@ async def test_space_toggles_a_boolean_and_only_a_boolean(db):
     assert get_setting("parallel_workers") == 4
 
 
-async def test_read_only_settings_do_not_open_an_editor(db):
+async def test_read_only_settings_do_not_open_an_editor(db: peewee.SqliteDatabase) -> None:
     version = get_setting("db_version")
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -89,7 +93,7 @@ async def test_read_only_settings_do_not_open_an_editor(db):
     assert get_setting("db_version") == version
 
 
-async def test_json_and_text_values_round_trip(db):
+async def test_json_and_text_values_round_trip(db: peewee.SqliteDatabase) -> None:
     set_setting("window_geometry", {"width": 120, "height": 40})
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -10,10 +10,14 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
+import peewee
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DirectoryTree, Input, Select
 
 from core.pipeline.background import worker_log_path
@@ -58,7 +62,7 @@ def utc_local_time():
 
 
 @pytest.fixture
-def here(tmp_path, monkeypatch):
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Work in a folder of the test's own, so that paths on screen are short and the same everywhere."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -101,7 +105,7 @@ RUNNING = {"pid": 4242, "running": {"clip:s005": {"fraction": 0.42, "fps": 187.3
 
 
 @pytest.fixture
-def sessions(db):
+def sessions(db: peewee.SqliteDatabase):
     """One session in every state; the running one holds its lock as a live worker would."""
     add_session("s-new", "Quiet Rooms", "initialized", NOW - timedelta(minutes=5), total=0)
     add_session("s-pick", "Harbour at Dawn", "initialized", NOW - timedelta(minutes=20), total=0, scenes=[SCENE])
@@ -117,34 +121,34 @@ def sessions(db):
 
 
 @sizes
-def test_sessions_empty(snap_compare, db, size):
+def test_sessions_empty(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
     assert snap_compare(vat(), terminal_size=size)
 
 
 @sizes
-def test_sessions_in_every_state(snap_compare, sessions, size):
+def test_sessions_in_every_state(snap_compare: Callable[..., bool], sessions, size) -> None:
     assert snap_compare(vat(), terminal_size=size)
 
 
 @sizes
-def test_delete_confirmation(snap_compare, sessions, size):
-    async def delete_third(pilot):
+def test_delete_confirmation(snap_compare: Callable[..., bool], sessions, size) -> None:
+    async def delete_third(pilot: Pilot) -> None:
         await pilot.press("j", "j", "d")  # third row: Harbour at Dawn (picking scenes)
 
     assert snap_compare(vat(), terminal_size=size, run_before=delete_third)
 
 
 @sizes
-def test_sessions_help(snap_compare, sessions, size):
+def test_sessions_help(snap_compare: Callable[..., bool], sessions, size) -> None:
     assert snap_compare(vat(), terminal_size=size, press=["question_mark"])
 
 
 @sizes
-def test_detection_error_goes_back_to_sessions(snap_compare, db, here, size):
+def test_detection_error_goes_back_to_sessions(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here, size) -> None:
     """A master that cannot be read: detection fails, the notification says why, Sessions is back."""
     add_session("s-gone", "Quiet Rooms", "initialized", NOW, total=0, master="missing.mov")
 
-    async def detect_missing(pilot):
+    async def detect_missing(pilot: Pilot) -> None:
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(pilot.app.screen, SessionsScreen) and pilot.app.screen.query("Toast"),
                     "detection to fail", SLOW_WAIT_S)
@@ -153,10 +157,10 @@ def test_detection_error_goes_back_to_sessions(snap_compare, db, here, size):
 
 
 @sizes
-def test_unexpected_error_message(snap_compare, sessions, size):
+def test_unexpected_error_message(snap_compare: Callable[..., bool], sessions, size) -> None:
     """What VatApp.report_error shows for an error that is not the user's to fix: a modal to read."""
 
-    async def fail(pilot):
+    async def fail(pilot: Pilot) -> None:
         pilot.app.report_error(RuntimeError("database disk image is malformed"), during="making thumbnails")
         await pilot.pause()
 
@@ -170,21 +174,21 @@ def new_session_screen() -> NewSessionScreen:
     return NewSessionScreen(on=TODAY, nvenc=NO_NVENC)
 
 
-async def open_form(pilot) -> NewSessionScreen:
+async def open_form(pilot: Pilot) -> NewSessionScreen:
     await pilot.app.push_screen(new_session_screen())
     await pilot.pause()
     return pilot.app.screen
 
 
 @sizes
-def test_new_session_blank(snap_compare, db, size):
+def test_new_session_blank(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
     set_setting("last_output_directory", "/srv/archive")
     assert snap_compare(vat(), terminal_size=size, run_before=open_form)
 
 
 @sizes
-def test_new_session_with_errors(snap_compare, db, size):
-    async def submit_bad_values(pilot):
+def test_new_session_with_errors(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+    async def submit_bad_values(pilot: Pilot) -> None:
         screen = await open_form(pilot)
         for name, value in {"master": "/nonexistent/master.mov", "rd": "/nonexistent/research",
                             "artwork": "  ", "date": "25-13-40", "output": "/dev/null/archive"}.items():
@@ -199,7 +203,7 @@ def test_new_session_with_errors(snap_compare, db, size):
 
 
 @sizes
-def test_file_picker(snap_compare, db, here, size):
+def test_file_picker(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here, size) -> None:
     media = here / "media"
     (media / "rushes").mkdir(parents=True)
     (media / ".cache").mkdir()
@@ -210,7 +214,7 @@ def test_file_picker(snap_compare, db, here, size):
     # keeps the picture the same under any temporary folder (xdist's popen-gwN ones are longer).
     set_setting("last_output_directory", "/srv/archive")
 
-    async def browse(pilot):
+    async def browse(pilot: Pilot) -> None:
         await open_form(pilot)
         await pilot.press("ctrl+o")
         tree = pilot.app.screen.query_one(DirectoryTree)
@@ -225,10 +229,10 @@ def test_file_picker(snap_compare, db, here, size):
 
 
 @sizes
-def test_detection_in_progress(snap_compare, db, size):
+def test_detection_in_progress(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
     add_session("s-detect", "Harbour at Dawn", "initialized", NOW, total=0, master="/masters/harbour_master.mov")
 
-    async def at_frame_60(pilot):
+    async def at_frame_60(pilot: Pilot) -> None:
         await pilot.app.push_screen(DetectionScreen("s-detect", "adaptive", 3.0, 15, start_worker=False))
         await pilot.pause()
         pilot.app.screen.post_message(DetectionProgress(60, 150, 312.0))
@@ -241,7 +245,7 @@ def test_detection_in_progress(snap_compare, db, size):
 
 
 @pytest.fixture
-def picked(db, cut_video):
+def picked(db: peewee.SqliteDatabase, cut_video: Path):
     """The cut video's five scenes detected; scenes 1, 2, 3 and 5 marked, 2-3 grouped, cursor on 3."""
     session = add_session("s-pick", "Harbour at Dawn", "initialized", NOW, total=0, master=str(cut_video))
     detect(session, *detection_parameters("adaptive", None, None))
@@ -250,7 +254,7 @@ def picked(db, cut_video):
     return "s-pick"
 
 
-async def open_picker(pilot) -> PickerScreen:
+async def open_picker(pilot: Pilot) -> PickerScreen:
     await pilot.app.push_screen(PickerScreen("s-pick"))
     screen = pilot.app.screen
     frames = [scene.midpoint_frame for scene in screen.scenes]
@@ -261,13 +265,13 @@ async def open_picker(pilot) -> PickerScreen:
 
 
 @sizes
-def test_picker(snap_compare, picked, size):
+def test_picker(snap_compare: Callable[..., bool], picked, size) -> None:
     assert snap_compare(vat(), terminal_size=size, run_before=open_picker)
 
 
 @sizes
-def test_picker_tall_rows(snap_compare, picked, size):
-    async def tall(pilot):
+def test_picker_tall_rows(snap_compare: Callable[..., bool], picked, size) -> None:
+    async def tall(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press("v")
 
@@ -275,8 +279,8 @@ def test_picker_tall_rows(snap_compare, picked, size):
 
 
 @sizes
-def test_preview(snap_compare, picked, size):
-    async def preview(pilot):
+def test_preview(snap_compare: Callable[..., bool], picked, size) -> None:
+    async def preview(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press("p")
         pictures = pilot.app.screen.query(Picture)
@@ -288,8 +292,8 @@ def test_preview(snap_compare, picked, size):
 
 
 @sizes
-def test_jump_dialog_with_error(snap_compare, picked, size):
-    async def jump(pilot):
+def test_jump_dialog_with_error(snap_compare: Callable[..., bool], picked, size) -> None:
+    async def jump(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press("slash", "9", "enter")
 
@@ -297,8 +301,8 @@ def test_jump_dialog_with_error(snap_compare, picked, size):
 
 
 @sizes
-def test_redetect_dialog(snap_compare, picked, size):
-    async def redetect(pilot):
+def test_redetect_dialog(snap_compare: Callable[..., bool], picked, size) -> None:
+    async def redetect(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press("t")
         await pilot.pause()
@@ -309,8 +313,8 @@ def test_redetect_dialog(snap_compare, picked, size):
 
 
 @sizes
-def test_picker_help(snap_compare, picked, size):
-    async def help_(pilot):
+def test_picker_help(snap_compare: Callable[..., bool], picked, size) -> None:
+    async def help_(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press("question_mark")
 
@@ -349,13 +353,13 @@ def processing_session(session_id: str, status: str, **fields) -> None:
     add_session(session_id, "Morning Light", status, NOW, **values)
 
 
-async def watch(pilot, session_id: str) -> None:
+async def watch(pilot: Pilot, session_id: str) -> None:
     await pilot.app.push_screen(ProcessingScreen(session_id))
     await pilot.pause()
 
 
 @sizes
-def test_processing_running(snap_compare, db, size):
+def test_processing_running(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
     processing_session("p-run", "processing")
     write_worker_log("p-run", LOG_START)
     with worker_alive("p-run"):
@@ -363,7 +367,7 @@ def test_processing_running(snap_compare, db, size):
 
 
 @sizes
-def test_processing_interrupted(snap_compare, db, size):
+def test_processing_interrupted(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
     """The worker is gone (killed with the terminal, say): what was recorded, and r to resume."""
     processing_session("p-int", "processing")
     write_worker_log("p-int", LOG_START, stderr="Killed\n")
@@ -371,7 +375,7 @@ def test_processing_interrupted(snap_compare, db, size):
 
 
 @sizes
-def test_processing_completed(snap_compare, db, size):
+def test_processing_completed(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
     details = {**RUNNING, "running": {}, "done": 24, "failed": {}, "fraction": 1.0, "eta_seconds": None}
     processing_session("p-done", "completed", done=24, current="manifest", details=details)
     events = [e for e in LOG_START if e.get("key") != "rd_video:sketch.mov"]
@@ -383,7 +387,7 @@ def test_processing_completed(snap_compare, db, size):
 
 
 @sizes
-def test_processing_failed(snap_compare, db, size):
+def test_processing_failed(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
     failed = {"rd_video:sketch.mov": "Invalid data found when processing input",
               "clip:s005": "verification failed: 38 frames decoded, 40 expected"}
     details = {**RUNNING, "running": {}, "done": 22, "failed": failed, "fraction": 1.0, "eta_seconds": None}
@@ -397,11 +401,11 @@ def test_processing_failed(snap_compare, db, size):
 
 
 @sizes
-def test_cancel_processing_confirmation(snap_compare, db, size):
+def test_cancel_processing_confirmation(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
     processing_session("p-run", "processing")
     write_worker_log("p-run", LOG_START)
 
-    async def cancel(pilot):
+    async def cancel(pilot: Pilot) -> None:
         await watch(pilot, "p-run")
         await pilot.press("c")
 
@@ -412,7 +416,7 @@ def test_cancel_processing_confirmation(snap_compare, db, size):
 # --- NO_COLOR --------------------------------------------------------------------------------------------
 
 
-async def test_no_color_turns_every_colour_to_grey(sessions, monkeypatch):
+async def test_no_color_turns_every_colour_to_grey(sessions, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = vat()
     async with app.run_test(size=(80, 24)) as pilot:

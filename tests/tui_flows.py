@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from core.pipeline.session import SessionOptions, check_options, create_session, detect, detection_parameters
@@ -17,7 +18,7 @@ from db.models import ProcessingState
 WAIT_S = 20.0  # generous: four test runs share two cores
 
 
-async def until(pilot, predicate, what: str, timeout: float = WAIT_S):
+async def until(pilot: Pilot, predicate, what: str, timeout: float = WAIT_S):
     """Poll `predicate` between pilot pauses; returns its first truthy value, fails after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
@@ -29,14 +30,14 @@ async def until(pilot, predicate, what: str, timeout: float = WAIT_S):
         await pilot.pause(0.05)
 
 
-async def screen_is(pilot, screen_class, timeout: float = WAIT_S):
+async def screen_is(pilot: Pilot, screen_class, timeout: float = WAIT_S):
     await until(pilot, lambda: isinstance(pilot.app.screen, screen_class),
                 f"{screen_class.__name__} (now {type(pilot.app.screen).__name__})", timeout)
     await pilot.pause()  # let it mount and draw
     return pilot.app.screen
 
 
-async def type_into(pilot, field_id: str, text: str) -> None:
+async def type_into(pilot: Pilot, field_id: str, text: str) -> None:
     """Focus a field and replace its text: ctrl+a ctrl+k (start of line, delete to the end), then all
     but the last character pasted (a terminal's bracketed paste, as a user pastes a path) and the last
     one typed. A Pilot key press costs ~60 ms, so typing long paths key by key would cost seconds."""

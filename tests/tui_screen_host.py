@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from textual.app import App
+from textual.pilot import Pilot
 from textual.screen import Screen
 
 
@@ -33,7 +34,7 @@ def cells(row) -> list[str]:
     return [str(cell) for cell in row]
 
 
-async def cursor_to(pilot, key: str) -> None:
+async def cursor_to(pilot: Pilot, key: str) -> None:
     """Move the VimTable's cursor with j (from the top: g) until it is on the row `key`."""
     from tui.widgets.vim_table import VimTable
 

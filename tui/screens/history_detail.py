@@ -66,7 +66,7 @@ class HistoryDetailScreen(Screen):
     def __init__(self, history_id: int) -> None:
         super().__init__()
         self.project = ProjectHistory.get_by_id(history_id)
-        session = self.project.session_id  # type: ignore[attr-defined]  # peewee adds <fk>_id; its stubs lack it
+        session = self.project.session_id
         self.files = list(FileRegistry.select().where(FileRegistry.session == session)
                           .order_by(FileRegistry.id))
         self.operations = list(OperationLog.select().where(OperationLog.session == session)
