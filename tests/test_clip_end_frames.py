@@ -74,7 +74,7 @@ def test_a_clip_whose_last_frame_is_wrong_fails_verification(cut_video: Path, tm
 
 
 @pytest.fixture(scope="module")
-def held_video(media_dir: Path):
+def held_video(media_dir: Path) -> Path:
     """Animation on twos: every picture held for two frames (25 fps, 60 frames, cut at 30)."""
     path = media_dir / "on_twos.mp4"
     graph = _cut_graph([15, 15], 25, (160, 96)) + ";[cat]setpts=2*PTS,fps=25[v]"
@@ -83,7 +83,7 @@ def held_video(media_dir: Path):
     return path
 
 
-def test_a_held_picture_may_match_either_neighbour(held_video, tmp_path: Path) -> None:
+def test_a_held_picture_may_match_either_neighbour(held_video: Path, tmp_path: Path) -> None:
     plan, times, _, _ = _plan(held_video, tmp_path, scene_frames=[30, 30])
     ends: EndFrames = _clip(plan, "clip:s002").expected.ends  # frames 30-59
     first = ends.first

@@ -15,7 +15,7 @@ from tests.media import cut_starts, make_cut_video, make_vfr_video, remux
 
 
 @pytest.fixture(scope="module")
-def awkward_sources(media_dir: Path, cut_video: Path):
+def awkward_sources(media_dir: Path, cut_video: Path) -> dict[str, Path]:
     sources = {
         "vfr": make_vfr_video(media_dir / "vfr.mp4", SCENES, slow=(20, 70)),
         "open_gop": make_cut_video(media_dir / "open_gop.mp4", SCENES, audio=False,
@@ -34,7 +34,7 @@ def rotated_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("kind", ["vfr", "open_gop", "mpegts_offset", "mp4_offset", "rotated"])
-def test_clips_and_stills_are_exact(kind, awkward_sources, tmp_path: Path) -> None:
+def test_clips_and_stills_are_exact(kind, awkward_sources: dict[str, Path], tmp_path: Path) -> None:
     source = awkward_sources[kind]
     out = tmp_path / "out"
     done = vat("run", source, "--artwork", "Edge", "--date", "26-11-23", "--out", out, "--group", "2-3",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def without_version(rows):
 
 
 @pytest.fixture(autouse=True)
-def closed_after():
+def closed_after() -> Iterator[None]:
     yield
     close_database()
 

@@ -18,7 +18,7 @@ from tests.media import make_black_gap_video
 
 
 @pytest.fixture(scope="module")
-def varied_video(media_dir: Path):
+def varied_video(media_dir: Path) -> Path:
     """Slow zooms, fades through black, a moving pattern and hard cuts: a spread of metric values,
     so thresholds and minimum lengths really change the cuts."""
     path = media_dir / "varied.mp4"
@@ -38,7 +38,7 @@ def varied_video(media_dir: Path):
 
 
 @pytest.fixture(scope="module")
-def gap_video(media_dir: Path):
+def gap_video(media_dir: Path) -> Path:
     path = media_dir / "cache_gaps.mp4"
     return path if path.exists() else make_black_gap_video(path, [30, 30, 30], 10)
 
@@ -50,7 +50,7 @@ def _same(a, b) -> None:
 
 
 @pytest.mark.parametrize("detector", DETECTORS)
-def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector, cut_video: Path, varied_video, gap_video) -> None:
+def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector, cut_video: Path, varied_video: Path, gap_video: Path) -> None:
     seen_different = False
     for video in (cut_video, varied_video, gap_video):
         first = detect_scenes(video, detector)
@@ -84,7 +84,7 @@ def test_the_cuts_come_from_the_cached_scores(cut_video: Path) -> None:
     assert detect_scenes(cut_video, "adaptive").from_cache
 
 
-def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(cut_video: Path, varied_video, tmp_path: Path) -> None:
+def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(cut_video: Path, varied_video: Path, tmp_path: Path) -> None:
     copy = shutil.copy(cut_video, tmp_path / "elsewhere.mp4")
     first = detect_scenes(cut_video, "hash")
     again = detect_scenes(copy, "hash", 0.2, 5)

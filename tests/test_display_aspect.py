@@ -114,11 +114,11 @@ def test_keep_pixel_aspect_keeps_the_stored_size_and_the_sources_pixel_shape(ana
 
 
 @pytest.fixture(scope="module")
-def rotated_video(media_dir: Path, cut_video: Path):
+def rotated_video(media_dir: Path, cut_video: Path) -> Path:
     return remux(cut_video, media_dir / "rotated_listing.mp4", before_input=["-display_rotation", "90"])
 
 
-def test_a_rotated_master_is_listed_as_shown_like_its_outputs(rotated_video, tmp_path: Path) -> None:
+def test_a_rotated_master_is_listed_as_shown_like_its_outputs(rotated_video: Path, tmp_path: Path) -> None:
     root = _run(rotated_video, tmp_path / "out")
     sizes = _manifest_sizes(root)
     assert sizes["masters/Wide_master.mp4"] == (96, 160)

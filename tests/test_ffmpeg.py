@@ -6,6 +6,7 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from core.media import ffmpeg
 
 
 @pytest.fixture(autouse=True)
-def fresh_discovery(monkeypatch: pytest.MonkeyPatch):
+def fresh_discovery(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("VAT_FFMPEG", raising=False)
     ffmpeg._found = None
     yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import av
@@ -19,12 +20,12 @@ COPYRIGHT = "© Yambo Studio"
 
 
 @pytest.fixture(scope="module")
-def source_frames(cut_video: Path):
+def source_frames(cut_video: Path) -> list[np.ndarray]:
     return decode_rgb(cut_video)
 
 
 @pytest.fixture
-def archived(cut_video: Path, tmp_path: Path):
+def archived(cut_video: Path, tmp_path: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
     out = tmp_path / "out"
     done = vat("run", cut_video, "--artwork", "Test Work", "--date", "26-11-23", "--out", out,
                "--group", "4-5", "--workers", "2", "--encoder", "x264")
@@ -37,7 +38,7 @@ def scene_bounds(number: int) -> tuple[int, int]:
     return start, start + SCENES[number - 1] - 1
 
 
-def test_every_output_is_there_with_the_right_names(archived) -> None:
+def test_every_output_is_there_with_the_right_names(archived: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     root, done = archived
     assert str(root) in done.stdout + done.stderr  # the summary says where the archive is
     names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
@@ -52,7 +53,7 @@ def test_every_output_is_there_with_the_right_names(archived) -> None:
     assert names == sorted(expected)
 
 
-def test_clips_are_frame_exact(archived, source_frames) -> None:
+def test_clips_are_frame_exact(archived: tuple[Path, subprocess.CompletedProcess[str]], source_frames: list[np.ndarray]) -> None:
     root, _ = archived
     for tag, (first, last) in [("s001", scene_bounds(1)), ("s002", scene_bounds(2)), ("s003", scene_bounds(3)),
                                ("g01", (scene_bounds(4)[0], scene_bounds(5)[1]))]:
@@ -62,7 +63,7 @@ def test_clips_are_frame_exact(archived, source_frames) -> None:
         assert nearest_frame(clip[-1], source_frames) == last, tag
 
 
-def test_stills_are_the_midpoint_frames_with_copyright(archived, source_frames) -> None:
+def test_stills_are_the_midpoint_frames_with_copyright(archived: tuple[Path, subprocess.CompletedProcess[str]], source_frames: list[np.ndarray]) -> None:
     root, _ = archived
     for n in range(1, 6):
         first, last = scene_bounds(n)
@@ -76,7 +77,7 @@ def test_stills_are_the_midpoint_frames_with_copyright(archived, source_frames) 
             assert read_copyright(still) == COPYRIGHT
 
 
-def test_master_copy_is_untouched_streams_with_metadata(archived, cut_video: Path) -> None:
+def test_master_copy_is_untouched_streams_with_metadata(archived: tuple[Path, subprocess.CompletedProcess[str]], cut_video: Path) -> None:
     root, _ = archived
     master = root / "masters" / "Test_Work_master.mp4"
     with av.open(str(master)) as copy, av.open(str(cut_video)) as original:
@@ -87,7 +88,7 @@ def test_master_copy_is_untouched_streams_with_metadata(archived, cut_video: Pat
     assert copied == source
 
 
-def test_clip_metadata_and_manifest(archived) -> None:
+def test_clip_metadata_and_manifest(archived: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     root, _ = archived
     with av.open(str(root / "clips" / "Test_Work_s001.mp4")) as clip:
         assert clip.metadata.get("copyright") == COPYRIGHT
@@ -103,7 +104,7 @@ def test_clip_metadata_and_manifest(archived) -> None:
     assert g01["sha256"] == hashlib.sha256((root / g01["path"]).read_bytes()).hexdigest()
 
 
-def test_database_records_the_session(archived) -> None:
+def test_database_records_the_session(archived: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     from db.connection import open_database
     from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
 

@@ -25,7 +25,7 @@ CHAPTERS = [(0.0, 2.5, "Opening"), (2.5, 6.0, "Ending")]
 
 
 @pytest.fixture(scope="session")
-def probe_media(media_dir: Path, cut_video: Path):
+def probe_media(media_dir: Path, cut_video: Path) -> dict[str, Path]:
     """Every probe input, made once: variants of the standard cut video and a few broken files."""
     d = media_dir / "probe"
     d.mkdir()
@@ -66,19 +66,19 @@ def test_probe_of_the_cut_video(cut_video: Path) -> None:
     assert info.bit_rate and info.bit_rate > 0
 
 
-def test_silent_video_has_no_audio_codec(probe_media) -> None:
+def test_silent_video_has_no_audio_codec(probe_media: dict[str, Path]) -> None:
     info = probe(probe_media["silent"])
     assert info.audio_codec is None and info.frame_count == 20
 
 
-def test_vfr_is_flagged_and_counted_exactly(probe_media) -> None:
+def test_vfr_is_flagged_and_counted_exactly(probe_media: dict[str, Path]) -> None:
     info = probe(probe_media["vfr"])
     assert info.vfr
     assert info.frame_count == sum(VFR_SCENES) and info.frame_count_exact
     assert info.duration == pytest.approx(vfr_times(120, VFR_SLOW)[-1] + 0.04, abs=0.01)
 
 
-def test_frame_times_of_a_vfr_source_are_exact(probe_media) -> None:
+def test_frame_times_of_a_vfr_source_are_exact(probe_media: dict[str, Path]) -> None:
     assert frame_times(probe_media["vfr"]) == pytest.approx(vfr_times(sum(VFR_SCENES), VFR_SLOW), abs=1e-6)
 
 
@@ -86,7 +86,7 @@ def test_frame_times_of_the_cut_video(cut_video: Path) -> None:
     assert frame_times(cut_video) == pytest.approx([n / 25 for n in range(150)], abs=1e-6)
 
 
-def test_frame_times_keep_a_nonzero_start(probe_media) -> None:
+def test_frame_times_keep_a_nonzero_start(probe_media: dict[str, Path]) -> None:
     """MPEG-TS starts its clock at ~1.4 s: times are reported as in the stream, not shifted."""
     info = probe(probe_media["ts"])
     times = frame_times(probe_media["ts"])
@@ -96,14 +96,14 @@ def test_frame_times_keep_a_nonzero_start(probe_media) -> None:
     assert [b - a for a, b in zip(times, times[1:])] == pytest.approx([0.04] * 149, abs=1e-4)
 
 
-def test_rotation_from_the_display_matrix(probe_media) -> None:
+def test_rotation_from_the_display_matrix(probe_media: dict[str, Path]) -> None:
     info = probe(probe_media["rotated"])
     assert info.rotation == 90
     assert (info.width, info.height) == (160, 96)
     assert info.display_size == (96, 160)
 
 
-def test_chapters_and_tags_and_the_chapter_track_does_not_crash(probe_media) -> None:
+def test_chapters_and_tags_and_the_chapter_track_does_not_crash(probe_media: dict[str, Path]) -> None:
     info = probe(probe_media["chapters"])  # MP4 chapters add a data stream with no codec context
     assert [title for _, _, title in info.chapters] == [title for _, _, title in CHAPTERS]
     bounds = [t for start, end, _ in info.chapters for t in (start, end)]
@@ -112,7 +112,7 @@ def test_chapters_and_tags_and_the_chapter_track_does_not_crash(probe_media) -> 
     assert info.has_video and info.frame_count == 150
 
 
-def test_audio_only_is_fine_unless_video_is_required(probe_media) -> None:
+def test_audio_only_is_fine_unless_video_is_required(probe_media: dict[str, Path]) -> None:
     path = probe_media["audio"]
     info = probe(path)
     assert not info.has_video and info.audio_codec == "aac" and info.width is None
@@ -130,7 +130,7 @@ def test_audio_only_is_fine_unless_video_is_required(probe_media) -> None:
         ("truncated_faststart", "truncated"),
     ],
 )
-def test_bad_files_raise_one_line_naming_the_file(probe_media, name, problem) -> None:
+def test_bad_files_raise_one_line_naming_the_file(probe_media: dict[str, Path], name, problem) -> None:
     path = probe_media[name]
     with pytest.raises(MediaError) as caught:
         probe(path)
@@ -150,7 +150,7 @@ def test_missing_path_and_directory(tmp_path: Path) -> None:
     assert str(tmp_path) in str(caught.value)
 
 
-def test_frame_times_of_bad_input_raise_media_error(probe_media) -> None:
+def test_frame_times_of_bad_input_raise_media_error(probe_media: dict[str, Path]) -> None:
     with pytest.raises(MediaError, match="not a media file"):
         frame_times(probe_media["text"])
     with pytest.raises(MediaError, match="no video stream"):

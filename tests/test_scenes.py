@@ -32,7 +32,7 @@ PIX_FMTS = ["yuv420p10le", "yuv422p", "yuvj420p"]  # 10-bit, 4:2:2, full range
 
 
 @pytest.fixture(scope="session")
-def scene_media(media_dir: Path):
+def scene_media(media_dir: Path) -> dict[str, Path]:
     d = media_dir / "scenes"
     d.mkdir()
     return {
@@ -66,13 +66,13 @@ def test_known_cuts_are_found_exactly(cut_video: Path, detector) -> None:
 
 
 @pytest.mark.parametrize("pix_fmt", PIX_FMTS)
-def test_other_pixel_formats_find_the_same_cuts(scene_media, pix_fmt) -> None:
+def test_other_pixel_formats_find_the_same_cuts(scene_media: dict[str, Path], pix_fmt) -> None:
     result = detect_scenes(scene_media[pix_fmt], "content")
     assert [s.start_frame for s in result.scenes] == cut_starts(SCENES)
 
 
 @pytest.mark.parametrize("pix_fmt", PIX_FMTS)
-def test_fast_shrink_matches_swscale(scene_media, pix_fmt) -> None:
+def test_fast_shrink_matches_swscale(scene_media: dict[str, Path], pix_fmt) -> None:
     """The plane path (resize Y, U, V, then convert small) agrees with swscale's full conversion."""
     path = scene_media[pix_fmt]
     ours = [f.image for f in framesource.frames(path, size=(80, 48))]
@@ -130,17 +130,17 @@ def test_min_scene_len_drops_cuts_that_come_too_soon(cut_video: Path) -> None:
     assert [s.start_frame for s in result.scenes] == [0, 55, 95]
 
 
-def test_threshold_detector_cuts_in_the_middle_of_black_gaps(scene_media) -> None:
+def test_threshold_detector_cuts_in_the_middle_of_black_gaps(scene_media: dict[str, Path]) -> None:
     result = detect_scenes(scene_media["gaps"], "threshold")
     assert [s.start_frame for s in result.scenes] == black_gap_cuts(GAP_SCENES, GAP_BLACK) == [0, 35, 75]
 
 
-def test_a_video_without_cuts_is_one_scene(scene_media) -> None:
+def test_a_video_without_cuts_is_one_scene(scene_media: dict[str, Path]) -> None:
     result = detect_scenes(scene_media["single"], "content")
     assert [s.to_dict() for s in result.scenes] == expected_scenes([60])
 
 
-def test_vfr_source_keeps_its_true_frame_times(scene_media) -> None:
+def test_vfr_source_keeps_its_true_frame_times(scene_media: dict[str, Path]) -> None:
     times = vfr_times(sum(VFR_SCENES), VFR_SLOW)
     result = detect_scenes(scene_media["vfr"], "content")
     assert result.frame_times == pytest.approx(times, abs=1e-6)

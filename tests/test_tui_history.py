@@ -38,7 +38,7 @@ def add_project(session_id: str, artwork: str, project_date: str, completed_at: 
 
 
 @pytest.fixture
-def projects(db: peewee.SqliteDatabase):
+def projects(db: peewee.SqliteDatabase) -> ProjectHistory:
     """Two projects finished within the last 30 days (they make the statistics), two long ago."""
     add_project("recent1", "Harbour", "25-03-18", utc_days_ago(2), total_files_created=20,
                 total_output_size_mb=300.0, total_processing_time_seconds=120.0, compression_ratio=3.0)
@@ -92,11 +92,11 @@ async def cursor_to(pilot: Pilot, artwork: str) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_history_snapshot(snap_compare: Callable[..., bool], projects, size) -> None:
+def test_history_snapshot(snap_compare: Callable[..., bool], projects: ProjectHistory, size: tuple[int, int]) -> None:
     assert snap_compare(ScreenHost(lambda: HistoryScreen(today=TODAY)), terminal_size=size)
 
 
-async def test_newest_first_with_the_30_day_statistics(projects) -> None:
+async def test_newest_first_with_the_30_day_statistics(projects: ProjectHistory) -> None:
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)):
         screen = app.screen
@@ -106,7 +106,7 @@ async def test_newest_first_with_the_30_day_statistics(projects) -> None:
         assert "1m30s" in stats and "2.5:1" in stats
 
 
-async def test_search_filters_by_artwork_name_as_you_type(projects) -> None:
+async def test_search_filters_by_artwork_name_as_you_type(projects: ProjectHistory) -> None:
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
@@ -121,7 +121,7 @@ async def test_search_filters_by_artwork_name_as_you_type(projects) -> None:
         assert len(shown_artworks(screen)) == 4
 
 
-async def test_the_date_filter_keeps_recent_project_dates(projects) -> None:
+async def test_the_date_filter_keeps_recent_project_dates(projects: ProjectHistory) -> None:
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
@@ -135,7 +135,7 @@ async def test_the_date_filter_keeps_recent_project_dates(projects) -> None:
         assert shown_artworks(screen) == ["Morning Light"]
 
 
-async def test_enter_opens_the_project_with_its_files_timings_and_errors(projects) -> None:
+async def test_enter_opens_the_project_with_its_files_timings_and_errors(projects: ProjectHistory) -> None:
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("slash", *"light", "enter")  # enter in the search goes to the list
@@ -161,7 +161,7 @@ async def test_enter_opens_the_project_with_its_files_timings_and_errors(project
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_history_detail_snapshot(snap_compare: Callable[..., bool], projects, size) -> None:
+def test_history_detail_snapshot(snap_compare: Callable[..., bool], projects: ProjectHistory, size: tuple[int, int]) -> None:
     async def open_project(pilot: Pilot) -> None:
         await cursor_to(pilot, "Morning Light")
         await pilot.press("enter")
@@ -170,7 +170,7 @@ def test_history_detail_snapshot(snap_compare: Callable[..., bool], projects, si
                         run_before=open_project)
 
 
-async def test_names_with_brackets_are_shown_as_typed(projects) -> None:
+async def test_names_with_brackets_are_shown_as_typed(projects: ProjectHistory) -> None:
     add_project("draft", "[draft] Study [/b]", "25-03-19", utc_days_ago(1))
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:

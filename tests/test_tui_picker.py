@@ -12,6 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
+from db.models import ProcessingState
 from db.settings import set_setting
 from tests.tui_flows import detected_session, screen_is, stored, text_of, type_into, until
 from tui.app import create_app
@@ -28,7 +29,7 @@ PLACEHOLDER = "······"  # the list's dim dots where a thumbnail is not mad
 
 
 @pytest.fixture
-def master(tmp_path: Path, cut_video: Path):
+def master(tmp_path: Path, cut_video: Path) -> Path:
     """A copy of the cut video per test: a test may move it away."""
     path = tmp_path / "master.mp4"
     shutil.copyfile(cut_video, path)
@@ -36,7 +37,7 @@ def master(tmp_path: Path, cut_video: Path):
 
 
 @pytest.fixture
-def session(db: peewee.SqliteDatabase, master, tmp_path: Path):
+def session(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> ProcessingState:
     return detected_session(master, tmp_path / "out")
 
 
@@ -73,7 +74,7 @@ def notices(app) -> list[str]:
 # --- moving ------------------------------------------------------------------------------------------------
 
 
-async def test_moving_keys(session) -> None:
+async def test_moving_keys(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         picker = await open_picker(pilot)
@@ -99,7 +100,7 @@ async def test_moving_keys(session) -> None:
 # --- marking -------------------------------------------------------------------------------------------
 
 
-async def test_marking_keys_save_at_once(session) -> None:
+async def test_marking_keys_save_at_once(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     sid = session.session_id
     async with app.run_test(size=(100, 30)) as pilot:
@@ -124,7 +125,7 @@ async def test_marking_keys_save_at_once(session) -> None:
         assert "selection saved" in notices(app)
 
 
-async def test_grouping_keys(session) -> None:
+async def test_grouping_keys(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     sid = session.session_id
     async with app.run_test(size=(100, 30)) as pilot:
@@ -155,7 +156,7 @@ async def test_grouping_keys(session) -> None:
 # --- jumping -------------------------------------------------------------------------------------------
 
 
-async def test_slash_jumps_to_a_scene_number(session) -> None:
+async def test_slash_jumps_to_a_scene_number(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         picker = await open_picker(pilot)
@@ -187,7 +188,7 @@ def decoded(preview: PreviewScreen) -> bool:
     return all(preview.query_one(f"#picture-{slot}", Picture).image is not None for slot in range(3))
 
 
-async def test_preview_shows_first_middle_and_last_frames(session) -> None:
+async def test_preview_shows_first_middle_and_last_frames(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     sid = session.session_id
     async with app.run_test(size=(100, 30)) as pilot:
@@ -226,7 +227,7 @@ async def test_preview_shows_first_middle_and_last_frames(session) -> None:
 # --- a new app finds everything again ----------------------------------------------------------------------
 
 
-async def test_a_new_app_reopens_the_picker_where_the_user_left_it(session) -> None:
+async def test_a_new_app_reopens_the_picker_where_the_user_left_it(session: ProcessingState) -> None:
     sid = session.session_id
     first = create_app(cursor_blink=False)
     async with first.run_test(size=(100, 30)) as pilot:
@@ -251,7 +252,7 @@ async def test_a_new_app_reopens_the_picker_where_the_user_left_it(session) -> N
 # --- re-detection ------------------------------------------------------------------------------------------
 
 
-async def test_redetect_keeps_marks_on_scenes_that_start_on_the_same_frame(session) -> None:
+async def test_redetect_keeps_marks_on_scenes_that_start_on_the_same_frame(session: ProcessingState) -> None:
     """content detector, shortest scene 26 frames: the cuts at 55 and 95 go, scenes start at 0, 30, 120."""
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -282,7 +283,7 @@ async def test_redetect_keeps_marks_on_scenes_that_start_on_the_same_frame(sessi
             "content", 30.0, 26)
 
 
-async def test_redetect_keeps_a_group_whose_first_and_last_frames_still_bound_scenes(session) -> None:
+async def test_redetect_keeps_a_group_whose_first_and_last_frames_still_bound_scenes(session: ProcessingState) -> None:
     """adaptive, shortest scene 30 frames: the cuts at 55 and 120 go, scenes start at 0, 30, 95."""
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -303,7 +304,7 @@ async def test_redetect_keeps_a_group_whose_first_and_last_frames_still_bound_sc
         assert row(picker, 1).rstrip().endswith("┌ g1") and row(picker, 2).rstrip().endswith("└")
 
 
-async def test_escape_in_the_redetect_dialog_changes_nothing(session) -> None:
+async def test_escape_in_the_redetect_dialog_changes_nothing(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         picker = await open_picker(pilot)
@@ -318,7 +319,7 @@ async def test_escape_in_the_redetect_dialog_changes_nothing(session) -> None:
 # --- thumbnails ----------------------------------------------------------------------------------------------
 
 
-async def test_thumbnails_fill_in_and_keys_never_wait_for_them(session) -> None:
+async def test_thumbnails_fill_in_and_keys_never_wait_for_them(session: ProcessingState) -> None:
     set_setting("cache_thumbnails", False)  # decoded from the master by the worker, not read from disk
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -339,7 +340,7 @@ async def test_thumbnails_fill_in_and_keys_never_wait_for_them(session) -> None:
         assert image.width == 96
 
 
-async def test_a_master_moved_away_leaves_the_picker_usable(session, master) -> None:
+async def test_a_master_moved_away_leaves_the_picker_usable(session: ProcessingState, master: Path) -> None:
     master.rename(master.with_name("moved.mp4"))
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:

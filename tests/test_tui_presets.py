@@ -26,7 +26,7 @@ SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture
-def user_preset(db: peewee.SqliteDatabase):
+def user_preset(db: peewee.SqliteDatabase) -> str:
     """A user preset copied from webflow_standard (presets ordered: default first, then by name)."""
     ensure_builtin_presets()
     base = BUILTIN_PRESETS[0]
@@ -58,11 +58,11 @@ async def retype(pilot: Pilot, widget_id: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_presets_list_snapshot(snap_compare: Callable[..., bool], user_preset, size) -> None:
+def test_presets_list_snapshot(snap_compare: Callable[..., bool], user_preset: str, size: tuple[int, int]) -> None:
     assert snap_compare(ScreenHost(PresetsScreen), terminal_size=size)
 
 
-async def test_star_sets_the_default(user_preset) -> None:
+async def test_star_sets_the_default(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "archive_hq")
@@ -75,7 +75,7 @@ async def test_star_sets_the_default(user_preset) -> None:
     assert get_setting("default_preset") == "archive_hq"
 
 
-async def test_builtin_presets_cannot_be_deleted(user_preset) -> None:
+async def test_builtin_presets_cannot_be_deleted(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "archive_hq")
@@ -85,7 +85,7 @@ async def test_builtin_presets_cannot_be_deleted(user_preset) -> None:
     assert stored("archive_hq") is not None
 
 
-async def test_the_default_preset_is_not_deleted(user_preset) -> None:
+async def test_the_default_preset_is_not_deleted(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, user_preset)
@@ -95,7 +95,7 @@ async def test_the_default_preset_is_not_deleted(user_preset) -> None:
     assert stored(user_preset) is not None
 
 
-async def test_a_preset_that_unfinished_sessions_use_is_not_deleted(user_preset) -> None:
+async def test_a_preset_that_unfinished_sessions_use_is_not_deleted(user_preset: str) -> None:
     ProcessingState.create(session_id="s1", artwork_name="Morning Light", project_date="25-03-10",
                            master_path="/m.mov", output_path="/out", preset_id=user_preset, total_operations=3,
                            status="paused")
@@ -110,7 +110,7 @@ async def test_a_preset_that_unfinished_sessions_use_is_not_deleted(user_preset)
     assert stored(user_preset) is not None
 
 
-async def test_builtin_presets_open_read_only(user_preset) -> None:
+async def test_builtin_presets_open_read_only(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "social_1080")
@@ -127,7 +127,7 @@ async def test_builtin_presets_open_read_only(user_preset) -> None:
     assert load_preset("social_1080") == BUILTIN_PRESETS[2]
 
 
-async def test_create_edit_and_delete_a_preset_with_the_keys(user_preset) -> None:
+async def test_create_edit_and_delete_a_preset_with_the_keys(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         # n: a new preset from archive_hq, with the id and name typed in the dialog
@@ -162,7 +162,7 @@ async def test_create_edit_and_delete_a_preset_with_the_keys(user_preset) -> Non
     assert stored("gallery_hq") is None
 
 
-async def test_delete_asks_first_and_n_keeps_the_preset(user_preset) -> None:
+async def test_delete_asks_first_and_n_keeps_the_preset(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, user_preset)
@@ -171,7 +171,7 @@ async def test_delete_asks_first_and_n_keeps_the_preset(user_preset) -> None:
     assert stored(user_preset) is not None
 
 
-async def test_new_preset_dialog_refuses_a_taken_or_bad_id(user_preset) -> None:
+async def test_new_preset_dialog_refuses_a_taken_or_bad_id(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "archive_hq")
@@ -190,7 +190,7 @@ async def test_new_preset_dialog_refuses_a_taken_or_bad_id(user_preset) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_preset_edit_form_snapshot(snap_compare: Callable[..., bool], user_preset, size) -> None:
+def test_preset_edit_form_snapshot(snap_compare: Callable[..., bool], user_preset: str, size: tuple[int, int]) -> None:
     async def open_editor(pilot: Pilot) -> None:
         await cursor_to(pilot, user_preset)
         await pilot.press("enter")
@@ -198,7 +198,7 @@ def test_preset_edit_form_snapshot(snap_compare: Callable[..., bool], user_prese
     assert snap_compare(ScreenHost(PresetsScreen), terminal_size=size, run_before=open_editor)
 
 
-def test_preset_edit_form_with_problems_snapshot(snap_compare: Callable[..., bool], user_preset) -> None:
+def test_preset_edit_form_with_problems_snapshot(snap_compare: Callable[..., bool], user_preset: str) -> None:
     async def break_fields(pilot: Pilot) -> None:
         await cursor_to(pilot, user_preset)
         await pilot.press("enter")
@@ -208,7 +208,7 @@ def test_preset_edit_form_with_problems_snapshot(snap_compare: Callable[..., boo
     assert snap_compare(ScreenHost(PresetsScreen), terminal_size=(80, 24), run_before=break_fields)
 
 
-async def test_invalid_values_show_their_message_and_are_not_saved(user_preset) -> None:
+async def test_invalid_values_show_their_message_and_are_not_saved(user_preset: str) -> None:
     before = load_preset(user_preset)
     app = ScreenHost(lambda: PresetEditScreen(before))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -232,7 +232,7 @@ async def test_invalid_values_show_their_message_and_are_not_saved(user_preset) 
     assert load_preset(user_preset) == before
 
 
-async def test_the_arguments_follow_the_fields_for_x264_and_nvenc(user_preset) -> None:
+async def test_the_arguments_follow_the_fields_for_x264_and_nvenc(user_preset: str) -> None:
     app = ScreenHost(lambda: PresetEditScreen(load_preset(user_preset)))
     async with app.run_test(size=(80, 24)) as pilot:
         args = app.screen.query_one("#edit-args", Static)
@@ -247,7 +247,7 @@ async def test_the_arguments_follow_the_fields_for_x264_and_nvenc(user_preset) -
         assert "-c:a aac -b:a 160k" in text and "libx264" in text and "h264_nvenc" in text
 
 
-async def test_escape_with_changes_asks_before_discarding(user_preset) -> None:
+async def test_escape_with_changes_asks_before_discarding(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, user_preset)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -51,7 +51,7 @@ def slow_video(media_dir: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def no_worker_outlives_the_test(db_path: Path):
+def no_worker_outlives_the_test(db_path: Path) -> Iterator[None]:
     """Whatever a test leaves running is stopped (SIGTERM pauses; SIGKILL if it does not end)."""
     yield
     open_database()
@@ -70,7 +70,7 @@ def stop_worker(session_id: str) -> None:
 
 
 @pytest.fixture
-def db():
+def db() -> peewee.SqliteDatabase:
     return open_database()
 
 
@@ -275,7 +275,7 @@ def pause_midway(session_id: str) -> None:
 
 
 @pytest.mark.slow
-async def test_enter_resumes_a_paused_session_in_the_background(slow_video: Path, tmp_path: Path, one_worker) -> None:
+async def test_enter_resumes_a_paused_session_in_the_background(slow_video: Path, tmp_path: Path, one_worker: None) -> None:
     session_id = slow_session(slow_video, tmp_path)
     pause_midway(session_id)
     made_before = identities(r.file_path for r in FileRegistry.select())
@@ -303,7 +303,7 @@ def identities(paths) -> dict[str, tuple[int, int]]:
 
 
 @pytest.mark.slow
-async def test_c_pauses_cleanly_and_r_resumes(slow_video: Path, tmp_path: Path, one_worker) -> None:
+async def test_c_pauses_cleanly_and_r_resumes(slow_video: Path, tmp_path: Path, one_worker: None) -> None:
     session_id = slow_session(slow_video, tmp_path)
     root = Path(session(session_id).output_path)
     app = create_app(cursor_blink=False)
@@ -364,7 +364,7 @@ def pid_alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video: Path, tmp_path: Path, one_worker) -> None:
+async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video: Path, tmp_path: Path, one_worker: None) -> None:
     session_id = slow_session(slow_video, tmp_path)
     app = create_app(cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -391,7 +391,7 @@ async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video: P
 
 
 @pytest.mark.slow
-async def test_quitting_with_nothing_running_exits_at_once(slow_video: Path, tmp_path: Path, one_worker) -> None:
+async def test_quitting_with_nothing_running_exits_at_once(slow_video: Path, tmp_path: Path, one_worker: None) -> None:
     session_id = slow_session(slow_video, tmp_path)
     pause_midway(session_id)  # a session that could run, but does not
     app = create_app(cursor_blink=False)
@@ -431,7 +431,7 @@ class Tmux:
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
-async def test_the_work_survives_the_terminal_being_killed(slow_video: Path, tmp_path: Path, one_worker) -> None:
+async def test_the_work_survives_the_terminal_being_killed(slow_video: Path, tmp_path: Path, one_worker: None) -> None:
     session_id = slow_session(slow_video, tmp_path)
     tmux = Tmux(tmp_path)
     tui_pid = tmux.start_vat()

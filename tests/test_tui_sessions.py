@@ -199,7 +199,8 @@ async def test_delete_a_session_without_outputs(db: peewee.SqliteDatabase, maste
 
 
 @pytest.fixture
-def processed(db: peewee.SqliteDatabase, master: Path, tmp_path: Path):
+def processed(db: peewee.SqliteDatabase, master: Path,
+              tmp_path: Path) -> tuple[ProcessingState, list[Path], Path]:
     """A completed session (scene 1 only: a few small files), plus a file of the user's own in its folder."""
     session = detected_session(master, tmp_path / "out", "Evening Tide")
     select(session, "1", [])
@@ -226,7 +227,7 @@ async def delete_processed(pilot: Pilot, session_id: str, delete_files: bool) ->
     return question
 
 
-async def test_delete_keeps_the_outputs_unless_told(processed) -> None:
+async def test_delete_keeps_the_outputs_unless_told(processed: tuple[ProcessingState, list[Path], Path]) -> None:
     session, files, own = processed
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -241,7 +242,7 @@ async def test_delete_keeps_the_outputs_unless_told(processed) -> None:
     assert all(f.is_file() for f in files) and own.is_file()
 
 
-async def test_delete_with_its_outputs(processed) -> None:
+async def test_delete_with_its_outputs(processed: tuple[ProcessingState, list[Path], Path]) -> None:
     session, files, own = processed
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -23,7 +23,7 @@ def value_cell(screen, key: str) -> str:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_settings_snapshot(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+def test_settings_snapshot(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
     assert snap_compare(ScreenHost(SettingsScreen), terminal_size=size)
 
 

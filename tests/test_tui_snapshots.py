@@ -10,7 +10,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -48,7 +48,7 @@ NO_NVENC = (False, "[h264_nvenc @ 0x55d1] Cannot load libcuda.so.1")  # as ffmpe
 
 
 @pytest.fixture(autouse=True)
-def utc_local_time():
+def utc_local_time() -> Iterator[None]:
     """Local times (updated column, log clock) are shown in UTC, whatever this machine's zone."""
     old = os.environ.get("TZ")
     os.environ["TZ"] = "UTC"
@@ -62,7 +62,7 @@ def utc_local_time():
 
 
 @pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Work in a folder of the test's own, so that paths on screen are short and the same everywhere."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -105,7 +105,7 @@ RUNNING = {"pid": 4242, "running": {"clip:s005": {"fraction": 0.42, "fps": 187.3
 
 
 @pytest.fixture
-def sessions(db: peewee.SqliteDatabase):
+def sessions(db: peewee.SqliteDatabase) -> Iterator[None]:
     """One session in every state; the running one holds its lock as a live worker would."""
     add_session("s-new", "Quiet Rooms", "initialized", NOW - timedelta(minutes=5), total=0)
     add_session("s-pick", "Harbour at Dawn", "initialized", NOW - timedelta(minutes=20), total=0, scenes=[SCENE])
@@ -121,17 +121,17 @@ def sessions(db: peewee.SqliteDatabase):
 
 
 @sizes
-def test_sessions_empty(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+def test_sessions_empty(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
     assert snap_compare(vat(), terminal_size=size)
 
 
 @sizes
-def test_sessions_in_every_state(snap_compare: Callable[..., bool], sessions, size) -> None:
+def test_sessions_in_every_state(snap_compare: Callable[..., bool], sessions: None, size: tuple[int, int]) -> None:
     assert snap_compare(vat(), terminal_size=size)
 
 
 @sizes
-def test_delete_confirmation(snap_compare: Callable[..., bool], sessions, size) -> None:
+def test_delete_confirmation(snap_compare: Callable[..., bool], sessions: None, size: tuple[int, int]) -> None:
     async def delete_third(pilot: Pilot) -> None:
         await pilot.press("j", "j", "d")  # third row: Harbour at Dawn (picking scenes)
 
@@ -139,12 +139,12 @@ def test_delete_confirmation(snap_compare: Callable[..., bool], sessions, size) 
 
 
 @sizes
-def test_sessions_help(snap_compare: Callable[..., bool], sessions, size) -> None:
+def test_sessions_help(snap_compare: Callable[..., bool], sessions: None, size: tuple[int, int]) -> None:
     assert snap_compare(vat(), terminal_size=size, press=["question_mark"])
 
 
 @sizes
-def test_detection_error_goes_back_to_sessions(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here, size) -> None:
+def test_detection_error_goes_back_to_sessions(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here: Path, size: tuple[int, int]) -> None:
     """A master that cannot be read: detection fails, the notification says why, Sessions is back."""
     add_session("s-gone", "Quiet Rooms", "initialized", NOW, total=0, master="missing.mov")
 
@@ -157,7 +157,7 @@ def test_detection_error_goes_back_to_sessions(snap_compare: Callable[..., bool]
 
 
 @sizes
-def test_unexpected_error_message(snap_compare: Callable[..., bool], sessions, size) -> None:
+def test_unexpected_error_message(snap_compare: Callable[..., bool], sessions: None, size: tuple[int, int]) -> None:
     """What VatApp.report_error shows for an error that is not the user's to fix: a modal to read."""
 
     async def fail(pilot: Pilot) -> None:
@@ -181,13 +181,13 @@ async def open_form(pilot: Pilot) -> NewSessionScreen:
 
 
 @sizes
-def test_new_session_blank(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+def test_new_session_blank(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
     set_setting("last_output_directory", "/srv/archive")
     assert snap_compare(vat(), terminal_size=size, run_before=open_form)
 
 
 @sizes
-def test_new_session_with_errors(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+def test_new_session_with_errors(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
     async def submit_bad_values(pilot: Pilot) -> None:
         screen = await open_form(pilot)
         for name, value in {"master": "/nonexistent/master.mov", "rd": "/nonexistent/research",
@@ -203,7 +203,7 @@ def test_new_session_with_errors(snap_compare: Callable[..., bool], db: peewee.S
 
 
 @sizes
-def test_file_picker(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here, size) -> None:
+def test_file_picker(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here: Path, size: tuple[int, int]) -> None:
     media = here / "media"
     (media / "rushes").mkdir(parents=True)
     (media / ".cache").mkdir()
@@ -229,7 +229,7 @@ def test_file_picker(snap_compare: Callable[..., bool], db: peewee.SqliteDatabas
 
 
 @sizes
-def test_detection_in_progress(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+def test_detection_in_progress(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
     add_session("s-detect", "Harbour at Dawn", "initialized", NOW, total=0, master="/masters/harbour_master.mov")
 
     async def at_frame_60(pilot: Pilot) -> None:
@@ -245,7 +245,7 @@ def test_detection_in_progress(snap_compare: Callable[..., bool], db: peewee.Sql
 
 
 @pytest.fixture
-def picked(db: peewee.SqliteDatabase, cut_video: Path):
+def picked(db: peewee.SqliteDatabase, cut_video: Path) -> str:
     """The cut video's five scenes detected; scenes 1, 2, 3 and 5 marked, 2-3 grouped, cursor on 3."""
     session = add_session("s-pick", "Harbour at Dawn", "initialized", NOW, total=0, master=str(cut_video))
     detect(session, *detection_parameters("adaptive", None, None))
@@ -265,12 +265,12 @@ async def open_picker(pilot: Pilot) -> PickerScreen:
 
 
 @sizes
-def test_picker(snap_compare: Callable[..., bool], picked, size) -> None:
+def test_picker(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
     assert snap_compare(vat(), terminal_size=size, run_before=open_picker)
 
 
 @sizes
-def test_picker_tall_rows(snap_compare: Callable[..., bool], picked, size) -> None:
+def test_picker_tall_rows(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
     async def tall(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press("v")
@@ -279,7 +279,7 @@ def test_picker_tall_rows(snap_compare: Callable[..., bool], picked, size) -> No
 
 
 @sizes
-def test_preview(snap_compare: Callable[..., bool], picked, size) -> None:
+def test_preview(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
     async def preview(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press("p")
@@ -292,7 +292,7 @@ def test_preview(snap_compare: Callable[..., bool], picked, size) -> None:
 
 
 @sizes
-def test_jump_dialog_with_error(snap_compare: Callable[..., bool], picked, size) -> None:
+def test_jump_dialog_with_error(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
     async def jump(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press("slash", "9", "enter")
@@ -301,7 +301,7 @@ def test_jump_dialog_with_error(snap_compare: Callable[..., bool], picked, size)
 
 
 @sizes
-def test_redetect_dialog(snap_compare: Callable[..., bool], picked, size) -> None:
+def test_redetect_dialog(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
     async def redetect(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press("t")
@@ -313,7 +313,7 @@ def test_redetect_dialog(snap_compare: Callable[..., bool], picked, size) -> Non
 
 
 @sizes
-def test_picker_help(snap_compare: Callable[..., bool], picked, size) -> None:
+def test_picker_help(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
     async def help_(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press("question_mark")
@@ -359,7 +359,7 @@ async def watch(pilot: Pilot, session_id: str) -> None:
 
 
 @sizes
-def test_processing_running(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+def test_processing_running(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
     processing_session("p-run", "processing")
     write_worker_log("p-run", LOG_START)
     with worker_alive("p-run"):
@@ -367,7 +367,7 @@ def test_processing_running(snap_compare: Callable[..., bool], db: peewee.Sqlite
 
 
 @sizes
-def test_processing_interrupted(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+def test_processing_interrupted(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
     """The worker is gone (killed with the terminal, say): what was recorded, and r to resume."""
     processing_session("p-int", "processing")
     write_worker_log("p-int", LOG_START, stderr="Killed\n")
@@ -375,7 +375,7 @@ def test_processing_interrupted(snap_compare: Callable[..., bool], db: peewee.Sq
 
 
 @sizes
-def test_processing_completed(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+def test_processing_completed(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
     details = {**RUNNING, "running": {}, "done": 24, "failed": {}, "fraction": 1.0, "eta_seconds": None}
     processing_session("p-done", "completed", done=24, current="manifest", details=details)
     events = [e for e in LOG_START if e.get("key") != "rd_video:sketch.mov"]
@@ -387,7 +387,7 @@ def test_processing_completed(snap_compare: Callable[..., bool], db: peewee.Sqli
 
 
 @sizes
-def test_processing_failed(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+def test_processing_failed(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
     failed = {"rd_video:sketch.mov": "Invalid data found when processing input",
               "clip:s005": "verification failed: 38 frames decoded, 40 expected"}
     details = {**RUNNING, "running": {}, "done": 22, "failed": failed, "fraction": 1.0, "eta_seconds": None}
@@ -401,7 +401,7 @@ def test_processing_failed(snap_compare: Callable[..., bool], db: peewee.SqliteD
 
 
 @sizes
-def test_cancel_processing_confirmation(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size) -> None:
+def test_cancel_processing_confirmation(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
     processing_session("p-run", "processing")
     write_worker_log("p-run", LOG_START)
 
@@ -416,7 +416,7 @@ def test_cancel_processing_confirmation(snap_compare: Callable[..., bool], db: p
 # --- NO_COLOR --------------------------------------------------------------------------------------------
 
 
-async def test_no_color_turns_every_colour_to_grey(sessions, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_color_turns_every_colour_to_grey(sessions: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = vat()
     async with app.run_test(size=(80, 24)) as pilot:
