@@ -9,6 +9,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import peewee
 import pytest
+from syrupy.location import PyTestLocation
 
 from db.connection import close_database, open_database
 from tests.media import make_anamorphic_video, make_cut_video, make_interlaced_video
@@ -87,7 +88,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class TopLevelSVGImageExtension(pytest_textual_snapshot.SVGImageExtension):
     @classmethod
-    def dirname(cls, *, test_location) -> str:
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
         return str(ROOT / "snapshots" / Path(test_location.filepath).stem)
 
 

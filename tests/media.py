@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from core.media import ffmpeg
 
 COLOURS = ["0x1f4e9c", "0xd9482b", "0x2f9e44", "0xf0c419", "0x7b2fa8", "0x19b5c9", "0xe8e8e8", "0x222222"]
@@ -187,7 +189,7 @@ def make_interlaced_video(
     return path
 
 
-def combing(frame) -> float:
+def combing(frame: np.ndarray) -> float:
     """How much a frame's rows disagree with the mean of the rows either side of them (RGB array):
     high where two fields of a moving picture are woven together, low once deinterlaced."""
     import numpy as np

@@ -194,7 +194,7 @@ def still_masters(media_dir: Path) -> dict[str, Path]:
     ("tiff", "a still image (TIFF), not a video"), ("png_named_mp4", "a still image (PNG), not a video"),
     ("one_frame_mp4", "a single video frame (h264), not a video"),
 ])
-def test_still_image_master_is_refused(kind: str, problem, still_masters: dict[str, Path], tmp_path: Path) -> None:
+def test_still_image_master_is_refused(kind: str, problem: str, still_masters: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     done = vat("run", still_masters[kind], "--artwork", "Still", "--out", out)

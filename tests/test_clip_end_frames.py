@@ -12,18 +12,19 @@ import pytest
 
 from core.media import ffmpeg
 from core.media.frames import frame_at
-from core.media.probe import packet_times, probe
+from core.media.probe import MediaInfo, packet_times, probe
 from core.media.verify import VerificationError, verify
 from core.media.verify_frames import end_problem
 from core.pipeline.execute import Context, make_clip
-from core.pipeline.plan import EndFrames, PlanInput, build_plan, clip_seek
+from core.pipeline.plan import EndFrames, Operation, PlanInput, build_plan, clip_seek
 from core.pipeline.presets import BUILTIN_PRESETS
 from core.scenes import scenes_from_cuts
 from tests.conftest import SCENES
 from tests.media import _cut_graph, cut_starts
 
 
-def _plan(master, tmp_path: Path, scene_frames=SCENES):
+def _plan(master: Path, tmp_path: Path,
+          scene_frames: list[int] = SCENES) -> tuple[list[Operation], list[float], list[float], MediaInfo]:
     media = probe(master)
     times, keyframes = packet_times(master)
     scenes = scenes_from_cuts(cut_starts(scene_frames), times, media.duration)
@@ -34,17 +35,17 @@ def _plan(master, tmp_path: Path, scene_frames=SCENES):
         preset=preset, encoder="x264", copyright="© Test")), times, keyframes, media
 
 
-def _clip(plan, key):
+def _clip(plan: list[Operation], key: str) -> Operation:
     return next(op for op in plan if op.key == key)
 
 
-def _make(op, path):
+def _make(op: Operation, path: Path) -> Path:
     make_clip(op, path, Context(cancel=threading.Event(), threads=2))
     return path
 
 
 @pytest.mark.parametrize("shift", [1, -1])
-def test_a_clip_shifted_by_one_frame_fails_verification(cut_video: Path, tmp_path: Path, shift) -> None:
+def test_a_clip_shifted_by_one_frame_fails_verification(cut_video: Path, tmp_path: Path, shift: int) -> None:
     plan, times, keyframes, media = _plan(cut_video, tmp_path)
     op = _clip(plan, "clip:s002")  # frames 30-54
     first = op.params["first_frame"]

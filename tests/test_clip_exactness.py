@@ -34,7 +34,7 @@ def rotated_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("kind", ["vfr", "open_gop", "mpegts_offset", "mp4_offset", "rotated"])
-def test_clips_and_stills_are_exact(kind, awkward_sources: dict[str, Path], tmp_path: Path) -> None:
+def test_clips_and_stills_are_exact(kind: str, awkward_sources: dict[str, Path], tmp_path: Path) -> None:
     source = awkward_sources[kind]
     out = tmp_path / "out"
     done = vat("run", source, "--artwork", "Edge", "--date", "26-11-23", "--out", out, "--group", "2-3",

@@ -42,7 +42,7 @@ UPDATE app_settings SET value = '8' WHERE key = 'parallel_workers';
 """
 
 
-def build_v1_database(path, *, with_version_row=True):
+def build_v1_database(path: Path, *, with_version_row: bool = True) -> dict[str, list[tuple]]:
     """A database as version 1 left it, with rows in every table; returns its rows per table."""
     with closing(sqlite3.connect(path)) as conn:
         conn.execute("PRAGMA foreign_keys = ON")
@@ -55,7 +55,7 @@ def build_v1_database(path, *, with_version_row=True):
         return {table: table_rows(conn, table) for table in SEED_TABLES}
 
 
-def without_version(rows):
+def without_version(rows: list[tuple]) -> list[tuple]:
     return [row for row in rows if row[0] != "db_version"]
 
 

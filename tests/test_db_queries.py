@@ -67,7 +67,7 @@ def test_save_state_is_all_or_nothing(db: peewee.SqliteDatabase) -> None:
 def test_save_state_from_many_worker_threads_loses_nothing(db: peewee.SqliteDatabase) -> None:
     make_session("s1", status="processing", total_operations=200)
 
-    def finish(n) -> None:
+    def finish(n: int) -> None:
         save_state("s1", f"still_web:s{n:03d}", n, {"n": n}, "still_extraction", f"still_web:s{n:03d}")
 
     with ThreadPoolExecutor(max_workers=8) as pool:

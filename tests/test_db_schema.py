@@ -58,7 +58,7 @@ def test_opening_again_changes_nothing(db: peewee.SqliteDatabase, db_path: Path)
 
 
 def test_pragmas_hold_on_every_thread(db: peewee.SqliteDatabase) -> None:
-    def pragmas():
+    def pragmas() -> tuple[object, ...]:
         return (db.pragma("journal_mode"), db.pragma("foreign_keys"), db.pragma("busy_timeout"), db.pragma("synchronous"))
 
     seen = []
@@ -84,12 +84,12 @@ def test_models_describe_the_real_tables(db: peewee.SqliteDatabase) -> None:
     for model in ALL_MODELS:
         table = model._meta.table_name
 
-        def columns(database):
+        def columns(database: peewee.SqliteDatabase, table: str = table) -> dict[str, tuple]:
             rows = database.execute_sql(f"PRAGMA table_info({table})").fetchall()
             # (type, notnull, default, pk); a TEXT PRIMARY KEY is nullable in SQLite unless declared
             return {name: (kind, bool(notnull) and not pk, default, pk) for _, name, kind, notnull, default, pk in rows}
 
-        def foreign_keys(database):
+        def foreign_keys(database: peewee.SqliteDatabase, table: str = table) -> set[tuple]:
             rows = database.execute_sql(f"PRAGMA foreign_key_list({table})").fetchall()
             return {(row[2], row[3], row[4]) for row in rows}
 

@@ -6,6 +6,7 @@ import sqlite3
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import peewee
 
@@ -13,7 +14,7 @@ from db.fields import TIMESTAMP_FORMAT, utc_days_ago
 from db.models import ProcessingState, ProjectHistory
 
 
-def make_session(session_id: str, *, days_ago: float = 0, **fields) -> ProcessingState:
+def make_session(session_id: str, *, days_ago: float = 0, **fields: Any) -> ProcessingState:
     """A processing_state row last updated `days_ago` days ago (an INSERT fires no update trigger)."""
     stamp = utc_days_ago(days_ago)
     values = dict(
@@ -25,7 +26,7 @@ def make_session(session_id: str, *, days_ago: float = 0, **fields) -> Processin
     return ProcessingState.create(**values)
 
 
-def make_history(session_id: str, *, days_ago: float, **fields) -> ProjectHistory:
+def make_history(session_id: str, *, days_ago: float, **fields: Any) -> ProjectHistory:
     values = dict(
         session=session_id, artwork_name=f"Artwork {session_id}", project_date="24-12-01", output_path="/out",
         master_filename=f"{session_id}.mov", completed_at=utc_days_ago(days_ago), completed_successfully=True,
@@ -34,7 +35,7 @@ def make_history(session_id: str, *, days_ago: float, **fields) -> ProjectHistor
     return ProjectHistory.create(**values)
 
 
-def raw(db: peewee.SqliteDatabase, sql: str, params=()) -> list[tuple]:
+def raw(db: peewee.SqliteDatabase, sql: str, params: tuple = ()) -> list[tuple]:
     return db.execute_sql(sql, params).fetchall()
 
 

@@ -13,7 +13,7 @@ import pytest
 from core.detection import cache as detect_cache
 from core.detection import metrics as detect_metrics
 from core.media import ffmpeg, framesource
-from core.scenes import DETECTORS, default_threshold, detect_scenes
+from core.scenes import DETECTORS, Detection, default_threshold, detect_scenes
 from tests.media import make_black_gap_video
 
 
@@ -43,14 +43,14 @@ def gap_video(media_dir: Path) -> Path:
     return path if path.exists() else make_black_gap_video(path, [30, 30, 30], 10)
 
 
-def _same(a, b) -> None:
+def _same(a: Detection, b: Detection) -> None:
     assert [s.to_dict() for s in a.scenes] == [s.to_dict() for s in b.scenes]
     assert a.frame_times == b.frame_times
     assert (a.frames, a.duration, a.start_time, a.fps) == (b.frames, b.duration, b.start_time, b.fps)
 
 
 @pytest.mark.parametrize("detector", DETECTORS)
-def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector, cut_video: Path, varied_video: Path, gap_video: Path) -> None:
+def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector: str, cut_video: Path, varied_video: Path, gap_video: Path) -> None:
     seen_different = False
     for video in (cut_video, varied_video, gap_video):
         first = detect_scenes(video, detector)

@@ -21,14 +21,14 @@ from tests.helpers import decode_rgb, nearest_frame, vat
 from tests.media import cut_starts, remux
 
 
-def _run(master, out, *extra) -> object:
+def _run(master: Path, out: Path, *extra: str) -> Path:
     done = vat("run", master, "--artwork", "Wide", "--date", "26-11-23", "--out", out, "--group", "2-3",
                "--workers", "2", "--detector", "content", *extra)
     assert done.returncode == 0, done.stderr
     return out / "26-11-23_Wide"
 
 
-def _manifest_sizes(root) -> dict[str, tuple[int, int]]:
+def _manifest_sizes(root: Path) -> dict[str, tuple[int, int]]:
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     return {o["path"]: (o["width"], o["height"]) for o in manifest["outputs"] if o["width"]}
 

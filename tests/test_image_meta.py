@@ -26,14 +26,14 @@ def still(tmp_path: Path, fmt: str, text: str) -> Path:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_pillow_reads_the_exif_copyright_as_typed(fmt, tmp_path: Path) -> None:
+def test_pillow_reads_the_exif_copyright_as_typed(fmt: str, tmp_path: Path) -> None:
     with Image.open(still(tmp_path, fmt, LATIN)) as im:
         assert im.getexif()[EXIF_COPYRIGHT] == LATIN
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("text", [TYPED, LATIN, BEYOND_CP1252])
-def test_every_format_carries_xmp_rights_and_reads_back_exactly(fmt, text, tmp_path: Path) -> None:
+def test_every_format_carries_xmp_rights_and_reads_back_exactly(fmt: str, text: str, tmp_path: Path) -> None:
     path = still(tmp_path, fmt, text)
     with Image.open(path) as im:
         assert xmp_rights(im.info.get("xmp")) == text
@@ -54,7 +54,7 @@ def exiftool(path: Path, *args: str) -> dict:
 @pytest.mark.skipif(shutil.which("exiftool") is None,
                     reason="exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)")
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_exiftool_reads_copyright_and_rights_as_typed(fmt, tmp_path: Path) -> None:
+def test_exiftool_reads_copyright_and_rights_as_typed(fmt: str, tmp_path: Path) -> None:
     for text in (TYPED, LATIN):  # EXIF in cp1252: exiftool's "Latin"
         tags = exiftool(still(tmp_path, fmt, text), "-charset", "exif=Latin", "-Copyright", "-XMP-dc:Rights")
         assert (tags.get("Copyright"), tags.get("Rights")) == (text, text)

@@ -30,14 +30,14 @@ def _top_field(frames: list[np.ndarray]) -> list[np.ndarray]:
     return [f[::2] for f in frames]
 
 
-def _run(master, out, *extra):
+def _run(master: Path, out: Path, *extra: str) -> Path:
     done = vat("run", master, "--artwork", "Fields", "--date", "26-11-23", "--out", out, "--group", "2-3",
                "--workers", "2", "--detector", "content", *extra)
     assert done.returncode == 0, done.stderr
     return out / "26-11-23_Fields"
 
 
-def _picture(path) -> np.ndarray:
+def _picture(path: Path) -> np.ndarray:
     with Image.open(path) as im:
         return np.asarray(im.convert("RGB")).astype(np.int16)
 

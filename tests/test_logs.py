@@ -26,7 +26,7 @@ def log_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     logs.stop_logging()
 
 
-def _terminal_handlers(stream) -> list[logging.Handler]:
+def _terminal_handlers(stream: object) -> list[logging.Handler]:
     return [h for h in logging.getLogger().handlers
             if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler) and h.stream is stream]
 

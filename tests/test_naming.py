@@ -19,14 +19,14 @@ from core.pipeline.naming import artwork_slug, parse_project_date, project_folde
         ("x" * 200, "x" * 80),
     ],
 )
-def test_artwork_names_become_one_safe_component(typed, expected) -> None:
+def test_artwork_names_become_one_safe_component(typed: str, expected: str) -> None:
     slug = artwork_slug(typed)
     assert slug == expected
     assert "/" not in slug and ".." not in slug and "\\" not in slug
 
 
 @pytest.mark.parametrize("typed", ["", "   ", "../..", "///", "...", "../../x", "a/../b", "..\\x"])
-def test_names_with_nothing_usable_are_refused(typed) -> None:
+def test_names_with_nothing_usable_are_refused(typed: str) -> None:
     with pytest.raises(BadInput):
         artwork_slug(typed)
 

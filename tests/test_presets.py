@@ -46,7 +46,7 @@ def test_bad_values_are_each_named() -> None:
         ((1920, 817), 1280, True, (1280, 544)),
     ],
 )
-def test_fit_width(src, max_width, even, expected) -> None:
+def test_fit_width(src: tuple[int, int], max_width: int | None, even: bool, expected: tuple[int, int]) -> None:
     assert fit_width(*src, max_width, even) == expected
 
 

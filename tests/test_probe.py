@@ -130,7 +130,7 @@ def test_audio_only_is_fine_unless_video_is_required(probe_media: dict[str, Path
         ("truncated_faststart", "truncated"),
     ],
 )
-def test_bad_files_raise_one_line_naming_the_file(probe_media: dict[str, Path], name, problem) -> None:
+def test_bad_files_raise_one_line_naming_the_file(probe_media: dict[str, Path], name: str, problem: str) -> None:
     path = probe_media[name]
     with pytest.raises(MediaError) as caught:
         probe(path)

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.helpers import start_vat, vat
 
+if TYPE_CHECKING:
+    from db.models import FileRegistry, OperationLog, ProcessingState
+
 ARGS = ["--artwork", "Kill Test", "--date", "26-11-23", "--workers", "1", "--json"]
 
 
-def read_until(proc, stop) -> list[dict]:
+def read_until(proc: subprocess.Popen[str], stop: Callable[[list[dict]], object]) -> list[dict]:
     """Read the JSON events of a running vat until `stop(events)` says so (or the process ends)."""
-    events = []
+    events: list[dict] = []
+    assert proc.stdout is not None  # started with stdout=PIPE
     for line in proc.stdout:
         if line.startswith("{"):
             events.append(json.loads(line))
@@ -24,11 +31,12 @@ def read_until(proc, stop) -> list[dict]:
     return events
 
 
-def count(kind):
+def count(kind: str) -> Callable[[list[dict]], int]:
     return lambda events: sum(e["event"] == kind for e in events)
 
 
-def kill_after(proc, stop, sig=signal.SIGKILL) -> list[dict]:
+def kill_after(proc: subprocess.Popen[str], stop: Callable[[list[dict]], object],
+               sig: signal.Signals = signal.SIGKILL) -> list[dict]:
     events = read_until(proc, stop)
     proc.send_signal(sig)
     proc.wait(timeout=60)
@@ -39,7 +47,7 @@ def temporaries(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if ".vat-part" in p.name]
 
 
-def session_rows():
+def session_rows() -> tuple[list[ProcessingState], list[OperationLog], list[FileRegistry]]:
     from db.connection import open_database
     from db.models import FileRegistry, OperationLog, ProcessingState
 
@@ -105,7 +113,7 @@ def test_sigterm_pauses_cleanly_and_exits_130(cut_video: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT])
-def test_hangup_and_ctrl_c_pause_too(cut_video: Path, tmp_path: Path, sig) -> None:
+def test_hangup_and_ctrl_c_pause_too(cut_video: Path, tmp_path: Path, sig: signal.Signals) -> None:
     proc = start_vat("run", cut_video, "--out", tmp_path, *ARGS)
     read_until(proc, count("start"))
     proc.send_signal(sig)

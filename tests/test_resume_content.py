@@ -7,8 +7,12 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.helpers import decode_rgb, json_events, vat
+
+if TYPE_CHECKING:
+    from db.models import FileRegistry
 
 ARGS = ["--artwork", "Damage", "--date", "26-11-23", "--scenes", "1,2", "--workers", "1"]
 
@@ -35,7 +39,7 @@ def manifest_sums(root: Path) -> dict[str, str]:
     return {entry["path"]: entry["sha256"] for entry in manifest["outputs"]}
 
 
-def registry_row(path: Path):
+def registry_row(path: Path) -> FileRegistry:
     from db.models import FileRegistry
 
     return FileRegistry.get(FileRegistry.file_path == str(path))

@@ -12,6 +12,7 @@ import pytest
 
 from core import scenes
 from core.errors import BadInput, Cancelled, MediaError
+from core.events import DetectProgress
 from core.media import framesource
 from core.media.probe import frame_times
 from core.scenes import DETECTORS, default_threshold, detect_scenes
@@ -58,7 +59,7 @@ def expected_scenes(scene_frames: list[int], fps: float = 25.0) -> list[dict]:
 
 
 @pytest.mark.parametrize("detector", ["adaptive", "content", "histogram"])
-def test_known_cuts_are_found_exactly(cut_video: Path, detector) -> None:
+def test_known_cuts_are_found_exactly(cut_video: Path, detector: str) -> None:
     result = detect_scenes(cut_video, detector)
     assert [s.start_frame for s in result.scenes] == cut_starts(SCENES) == [0, 30, 55, 95, 120]
     expected = {"fps": 25.0, "frames": 150, "duration": 6.0, "scenes": expected_scenes(SCENES)}
@@ -66,13 +67,13 @@ def test_known_cuts_are_found_exactly(cut_video: Path, detector) -> None:
 
 
 @pytest.mark.parametrize("pix_fmt", PIX_FMTS)
-def test_other_pixel_formats_find_the_same_cuts(scene_media: dict[str, Path], pix_fmt) -> None:
+def test_other_pixel_formats_find_the_same_cuts(scene_media: dict[str, Path], pix_fmt: str) -> None:
     result = detect_scenes(scene_media[pix_fmt], "content")
     assert [s.start_frame for s in result.scenes] == cut_starts(SCENES)
 
 
 @pytest.mark.parametrize("pix_fmt", PIX_FMTS)
-def test_fast_shrink_matches_swscale(scene_media: dict[str, Path], pix_fmt) -> None:
+def test_fast_shrink_matches_swscale(scene_media: dict[str, Path], pix_fmt: str) -> None:
     """The plane path (resize Y, U, V, then convert small) agrees with swscale's full conversion."""
     path = scene_media[pix_fmt]
     ours = [f.image for f in framesource.frames(path, size=(80, 48))]
@@ -116,7 +117,7 @@ def test_to_dict_is_json_with_exactly_the_documented_keys(cut_video: Path) -> No
 
 
 @pytest.mark.parametrize("detector", DETECTORS)
-def test_every_detector_tiles_the_whole_video(cut_video: Path, detector) -> None:
+def test_every_detector_tiles_the_whole_video(cut_video: Path, detector: str) -> None:
     scenes = detect_scenes(cut_video, detector).scenes
     assert scenes[0].start_frame == 0 and scenes[-1].end_frame == 149
     assert [s.index for s in scenes] == list(range(1, len(scenes) + 1))
@@ -163,7 +164,7 @@ def test_cancel_stops_detection(cut_video: Path, monkeypatch: pytest.MonkeyPatch
     cancel = threading.Event()
     seen = []
 
-    def on_progress(event) -> None:
+    def on_progress(event: DetectProgress) -> None:
         seen.append(event.frame)
         cancel.set()  # as the TUI's cancel button would, from the first report on
 

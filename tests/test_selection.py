@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 import pytest
 
 from core.errors import BadInput
@@ -12,7 +14,7 @@ def test_scene_specs() -> None:
 
 
 @pytest.mark.parametrize("spec", ["0", "10", "3-1", "x", "1-", "4-12"])
-def test_bad_scene_specs_name_the_option(spec) -> None:
+def test_bad_scene_specs_name_the_option(spec: str) -> None:
     with pytest.raises(BadInput, match="--scenes"):
         parse_scenes(spec, 9)
 
@@ -50,7 +52,7 @@ def test_syntax_check_before_detection_is_cheap_and_strict() -> None:
     (lambda: parse_scenes("1,9", 5), "--scenes '9': the master has only 5 scenes"),
     (lambda: parse_groups(["4-6"], 5), "--group '4-6': the master has only 5 scenes"),
 ])
-def test_messages_name_the_real_problem(call, message) -> None:
+def test_messages_name_the_real_problem(call: Callable[[], object], message: str) -> None:
     with pytest.raises(BadInput) as caught:
         call()
     assert caught.value.message == message

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import peewee
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Select, Static, TabbedContent
 
 from db.fields import utc_days_ago
@@ -23,7 +25,7 @@ TODAY = date(2025, 3, 20)  # the date filter's "today" in these tests
 OUT = "/archive/25-03-10_Morning_Light"
 
 
-def add_project(session_id: str, artwork: str, project_date: str, completed_at: str, **fields) -> ProjectHistory:
+def add_project(session_id: str, artwork: str, project_date: str, completed_at: str, **fields: Any) -> ProjectHistory:
     ProcessingState.create(session_id=session_id, artwork_name=artwork, project_date=project_date,
                            master_path=f"/masters/{session_id}.mov", output_path="/archive",
                            preset_id="webflow_standard", total_operations=10, status="completed")
@@ -73,7 +75,7 @@ def projects(db: peewee.SqliteDatabase) -> ProjectHistory:
     return light
 
 
-def shown_artworks(screen) -> list[str]:
+def shown_artworks(screen: Screen) -> list[str]:
     table = screen.query_one("#history-table", VimTable)
     return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
 

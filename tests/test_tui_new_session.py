@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input
 
 from db.settings import get_setting
@@ -64,7 +65,7 @@ async def fill(pilot: Pilot, values: dict[str, str]) -> None:
         await type_into(pilot, name, value)
 
 
-def error(screen, name: str) -> str:
+def error(screen: Screen, name: str) -> str:
     return text_of(screen, f"#error-{name}")
 
 
@@ -97,7 +98,7 @@ def _fill_in(template: str, work: dict[str, Path]) -> str:
 
 
 @pytest.mark.parametrize("case", list(BAD), ids=lambda c: c.replace(" ", "-"))
-async def test_one_bad_field_is_shown_next_to_it_and_nothing_is_created(case, work: dict[str, Path]) -> None:
+async def test_one_bad_field_is_shown_next_to_it_and_nothing_is_created(case: str, work: dict[str, Path]) -> None:
     field, value, message = (_fill_in(t, work) if i else t for i, t in enumerate(BAD[case]))
     before = files_under(work["root"])
     app = create_app(cursor_blink=False)

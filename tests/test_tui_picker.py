@@ -9,6 +9,7 @@ from pathlib import Path
 
 import peewee
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
@@ -67,7 +68,7 @@ def saved_cursor(session_id: str) -> int | None:
     return (stored(session_id).process_metadata or {}).get("picker_cursor")
 
 
-def notices(app) -> list[str]:
+def notices(app: App) -> list[str]:
     return [notification.message for notification in app._notifications]
 
 

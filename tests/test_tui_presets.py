@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from core.pipeline.preset_store import ensure_builtin_presets, load_preset, save_preset
-from core.pipeline.presets import BUILTIN_PRESETS
+from core.pipeline.presets import BUILTIN_PRESETS, Preset
 from db.models import ProcessingState, UserPreset
 from db.settings import get_setting
 from tests.tui_screen_host import ScreenHost, cells, cursor_to
@@ -269,7 +269,7 @@ async def test_escape_with_changes_asks_before_discarding(user_preset: str) -> N
 
 
 @pytest.mark.parametrize("preset", BUILTIN_PRESETS, ids=lambda p: p.preset_id)
-def test_the_form_reads_back_every_builtin_unchanged(preset) -> None:
+def test_the_form_reads_back_every_builtin_unchanged(preset: Preset) -> None:
     values = {f.widget_id: value_of(preset, f) for f in FIELDS}
     assert build_preset(preset, values) == preset
 

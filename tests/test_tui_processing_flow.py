@@ -12,12 +12,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
 import peewee
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, RichLog, Static
 
@@ -186,7 +187,7 @@ def table_cells(table: DataTable, row: int) -> list[str]:
     return [str(cell) for cell in table.get_row_at(row)]
 
 
-def state_text(app) -> str:
+def state_text(app: App) -> str:
     return str(app.screen.query_one("#state", Static).render())
 
 
@@ -294,7 +295,7 @@ async def test_enter_resumes_a_paused_session_in_the_background(slow_video: Path
     assert identities(made_before) == made_before  # made before the pause: kept, not made again
 
 
-def identities(paths) -> dict[str, tuple[int, int]]:
+def identities(paths: Iterable[str]) -> dict[str, tuple[int, int]]:
     """Inode and modification time of each file: both change when an output is made again."""
     return {p: (os.stat(p).st_ino, os.stat(p).st_mtime_ns) for p in paths}
 

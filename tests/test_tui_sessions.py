@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import peewee
 import pytest
+from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import DataTable
 
 from core.pipeline.lock import SessionLock
 from core.pipeline.session import process, select
 from db.models import FileRegistry, OperationLog, ProcessingState
 from tests.tui_flows import detected_session, new_session, screen_is, static_text, text_of, until
-from tests.tui_screen_host import cells
+from tests.tui_screen_host import ScreenHost, cells
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detection import DetectionScreen
@@ -37,7 +40,7 @@ def master(tmp_path: Path, cut_video: Path) -> Path:
     return path
 
 
-def update(session_id: str, **values) -> None:
+def update(session_id: str, **values: Any) -> None:
     ProcessingState.update(**values).where(ProcessingState.session_id == session_id).execute()
 
 
@@ -45,15 +48,15 @@ def exists(session_id: str) -> bool:
     return ProcessingState.get_or_none(ProcessingState.session_id == session_id) is not None
 
 
-def notices(app) -> list[str]:
+def notices(app: ScreenHost) -> list[str]:
     return [notification.message for notification in app._notifications]
 
 
-def table(app) -> DataTable:
+def table(app: App) -> DataTable:
     return app.screen.query_one("#sessions", DataTable)
 
 
-def shown(app) -> dict[str, list[str]]:
+def shown(app: App) -> dict[str, list[str]]:
     """session id -> its cells (artwork, status, done, current, updated), in the order listed."""
     rows = table(app)
     return {rows.coordinate_to_cell_key((i, 0)).row_key.value: cells(rows.get_row_at(i))
@@ -279,7 +282,7 @@ async def test_a_running_session_cannot_be_deleted(db: peewee.SqliteDatabase, ma
 
 @pytest.mark.parametrize("key, screen_class", [("n", NewSessionScreen), ("P", PresetsScreen),
                                                ("H", HistoryScreen), ("S", SettingsScreen)])
-async def test_keys_open_the_other_screens(db: peewee.SqliteDatabase, key, screen_class) -> None:
+async def test_keys_open_the_other_screens(db: peewee.SqliteDatabase, key: str, screen_class: type[Screen]) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await home(pilot)

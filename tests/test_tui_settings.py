@@ -7,6 +7,7 @@ from collections.abc import Callable
 import peewee
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from db.settings import get_setting, set_setting
@@ -18,7 +19,7 @@ from tui.widgets.vim_table import VimTable
 SIZES = [(80, 24), (120, 40)]
 
 
-def value_cell(screen, key: str) -> str:
+def value_cell(screen: Screen, key: str) -> str:
     return str(screen.query_one(VimTable).get_row(key)[2])
 
 

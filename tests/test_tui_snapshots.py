@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import peewee
 import pytest
@@ -26,7 +27,7 @@ from core.pipeline.session import detect, detection_parameters, save_selection
 from db.models import ProcessingState
 from db.settings import set_setting
 from tests.tui_flows import until
-from tui.app import create_app
+from tui.app import VatApp, create_app
 from tui.screens.detection import DetectionProgress, DetectionScreen
 from tui.screens.home import SessionsScreen
 from tui.screens.new_session import NewSessionScreen
@@ -68,7 +69,7 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def vat():
+def vat() -> VatApp:
     return create_app(cursor_blink=False)
 
 
@@ -84,7 +85,7 @@ def add_session(session_id: str, artwork: str, status: str, updated: datetime, *
 
 
 @contextmanager
-def worker_alive(session_id: str, pid: int = 4242):
+def worker_alive(session_id: str, pid: int = 4242) -> Iterator[None]:
     """The session's lock held, as a running worker holds it (the pid it shows is fixed)."""
     lock = SessionLock(session_id).acquire()
     lock.path.write_text(str(pid))
@@ -347,7 +348,7 @@ LOG_START = [
 ]
 
 
-def processing_session(session_id: str, status: str, **fields) -> None:
+def processing_session(session_id: str, status: str, **fields: Any) -> None:
     values = dict(done=9, current="clip:s005", details=RUNNING)
     values.update(fields)
     add_session(session_id, "Morning Light", status, NOW, **values)

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from rich.console import Console
 from textual import events
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from core.pipeline.session import SessionOptions, check_options, create_session, detect, detection_parameters
 from db.models import ProcessingState
 
+T = TypeVar("T")
+S = TypeVar("S", bound=Screen)
+
 WAIT_S = 20.0  # generous: four test runs share two cores
 
 
-async def until(pilot: Pilot, predicate, what: str, timeout: float = WAIT_S):
+async def until(pilot: Pilot, predicate: Callable[[], T | None], what: str, timeout: float = WAIT_S) -> T:
     """Poll `predicate` between pilot pauses; returns its first truthy value, fails after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
@@ -30,7 +36,7 @@ async def until(pilot: Pilot, predicate, what: str, timeout: float = WAIT_S):
         await pilot.pause(0.05)
 
 
-async def screen_is(pilot: Pilot, screen_class, timeout: float = WAIT_S):
+async def screen_is(pilot: Pilot, screen_class: type[S], timeout: float = WAIT_S) -> S:
     await until(pilot, lambda: isinstance(pilot.app.screen, screen_class),
                 f"{screen_class.__name__} (now {type(pilot.app.screen).__name__})", timeout)
     await pilot.pause()  # let it mount and draw
@@ -53,7 +59,7 @@ async def type_into(pilot: Pilot, field_id: str, text: str) -> None:
     assert field.value == text, f"#{field_id} holds {field.value!r}, not {text!r}"
 
 
-def text_of(screen, selector: str) -> str:
+def text_of(screen: Screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
@@ -68,7 +74,7 @@ def recorded_sessions() -> list[ProcessingState]:
     return list(ProcessingState.select())
 
 
-def new_session(master: Path, out: Path, artwork: str = "Morning Light", **options) -> ProcessingState:
+def new_session(master: Path, out: Path, artwork: str = "Morning Light", **options: Any) -> ProcessingState:
     """A session created as the form creates it (x264: no NVENC test encode needed)."""
     checked = check_options(SessionOptions(master=master, artwork=artwork, out=out, encoder="x264", **options))
     return create_session(checked)

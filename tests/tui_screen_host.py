@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Iterable
+from typing import Any, Callable
 
 from textual.app import App
 from textual.pilot import Pilot
@@ -24,12 +25,12 @@ class ScreenHost(App):
     def on_mount(self) -> None:
         self.push_screen(self.make_screen())
 
-    def notify(self, message: str, **kwargs) -> None:  # type: ignore[override]
+    def notify(self, message: str, **kwargs: Any) -> None:  # type: ignore[override]
         self.notices.append(message)
         super().notify(message, **kwargs)
 
 
-def cells(row) -> list[str]:
+def cells(row: Iterable[object]) -> list[str]:
     """A table row's cells as plain strings (VimTable stores them as rich Text)."""
     return [str(cell) for cell in row]
 
