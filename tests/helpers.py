@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import av
 import numpy as np
@@ -24,8 +25,15 @@ def vat(*args: str | Path, check: bool = False, timeout: float = 300) -> subproc
     return done
 
 
-def start_vat(*args: str | Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([*VAT, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+class VatProcess(subprocess.Popen[str]):
+    """A vat child process whose stdout and stderr are pipes (typed so: Popen's may be None)."""
+
+    stdout: IO[str]
+    stderr: IO[str]
+
+
+def start_vat(*args: str | Path) -> VatProcess:
+    return VatProcess([*VAT, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=ROOT, env=os.environ.copy())
 
 

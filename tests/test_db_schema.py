@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import peewee
 import pytest
@@ -58,7 +59,7 @@ def test_opening_again_changes_nothing(db: peewee.SqliteDatabase, db_path: Path)
 
 
 def test_pragmas_hold_on_every_thread(db: peewee.SqliteDatabase) -> None:
-    def pragmas() -> tuple[object, ...]:
+    def pragmas() -> tuple[Any, ...]:
         return (db.pragma("journal_mode"), db.pragma("foreign_keys"), db.pragma("busy_timeout"), db.pragma("synchronous"))
 
     seen = []

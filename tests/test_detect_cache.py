@@ -74,6 +74,7 @@ def test_the_cuts_come_from_the_cached_scores(cut_video: Path) -> None:
     fingerprint = detect_cache.master_fingerprint(cut_video)
     path = detect_cache.cache_path(fingerprint, detect_metrics.METRIC_OF["content"], framesource.TARGET_WIDTH)
     stats = detect_cache.load(path)
+    assert stats is not None
     metric = np.zeros_like(stats.metric)
     metric[77] = 200.0
     detect_cache.save(path, detect_cache.Statistics(metric, stats.frame_times, stats.last_duration, stats.size))

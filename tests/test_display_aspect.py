@@ -58,9 +58,9 @@ def test_anamorphic_master_gives_square_pixels_at_the_display_aspect(anamorphic_
     for path in [*root.glob("stills/*/*"), *root.glob("thumbnails/*")]:
         with Image.open(path) as im:
             assert im.size == (256, 144), path.name
-    for clip in root.glob("clips/*.mp4"):
-        shown = probe(clip)
-        assert (shown.width, shown.height, shown.sample_aspect) == (256, 144, 1), clip.name
+    for clip_path in root.glob("clips/*.mp4"):
+        shown = probe(clip_path)
+        assert (shown.width, shown.height, shown.sample_aspect) == (256, 144, 1), clip_path.name
 
     # and they are the right frames, undistorted: each matches the master stretched to 256x144
     frames = _shown(decode_rgb(anamorphic_video), (256, 144))

@@ -182,6 +182,7 @@ def test_sigkill_at_random_moments_then_plain_resume(
             cwd=ROOT,
             env=os.environ.copy(),
         )
+        assert proc.stdout is not None  # PIPE
         seen = []
         for line in proc.stdout:  # until the session row exists
             seen.append(line)

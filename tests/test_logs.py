@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import peewee
@@ -19,7 +20,7 @@ from tui.app import create_app
 
 
 @pytest.fixture
-def log_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def log_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A log folder of this test's own (the isolated home's is shared by every test)."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     yield dirs.log_dir()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from core.events import RunEvent
 from core.media import ffmpeg
 from core.media.ffmpeg import parse_progress_block
 from core.pipeline.runner import Runner
@@ -42,9 +43,9 @@ def test_a_real_run_reports_fractions_that_never_go_back(busy_master: Path, tmp_
 
 def test_a_block_without_a_fraction_or_a_step_back_moves_no_bar() -> None:
     """ffmpeg's out_time is N/A before the first frame and can step back near the end."""
-    seen = []
-    runner = Runner("no-session", [object(), object()], workers=1, cancel=threading.Event(),
-                    on_event=seen.append)
+    seen: list[RunEvent] = []
+    ops: list = [object(), object()]  # stand-ins: nothing is run, only the progress events are looked at
+    runner = Runner("no-session", ops, workers=1, cancel=threading.Event(), on_event=seen.append)
     show = runner._on_ffmpeg("clip:s001", started=0.0)
     for out_time in ("N/A", "2000000", "N/A", "4250000", "3300000", "5000000"):
         show(parse_progress_block({"out_time_us": out_time, "progress": "continue"}, duration=5.0))

@@ -17,7 +17,7 @@ from tests.media import make_cut_video
 ARGS = ["--artwork", "RD", "--date", "26-11-23", "--scenes", "1", "--workers", "1"]
 
 
-def run_with(rd: Path, out: Path, *extra: str, timeout: float = 120) -> Path:
+def run_with(rd: Path, out: Path, *extra: str | Path, timeout: float = 120) -> Path:
     done = vat("run", "--out", out, "--rd", rd, *ARGS, *extra, timeout=timeout)
     assert done.returncode == 0, done.stderr
     return out / "26-11-23_RD"

@@ -47,7 +47,7 @@ def temporaries(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if ".vat-part" in p.name]
 
 
-def session_rows() -> tuple[list[ProcessingState], list[OperationLog], list[FileRegistry]]:
+def session_rows() -> tuple[type[ProcessingState], type[OperationLog], type[FileRegistry]]:
     from db.connection import open_database
     from db.models import FileRegistry, OperationLog, ProcessingState
 

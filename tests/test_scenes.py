@@ -152,7 +152,7 @@ def test_vfr_source_keeps_its_true_frame_times(scene_media: dict[str, Path]) -> 
 
 
 def test_progress_events_count_up_to_the_last_frame(cut_video: Path) -> None:
-    events = []
+    events: list[DetectProgress] = []
     detect_scenes(cut_video, on_progress=events.append)
     frames = [e.frame for e in events]
     assert len(events) >= 2 and frames == sorted(set(frames))

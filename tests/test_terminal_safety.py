@@ -7,6 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
+from textual.widgets import DataTable
+
 from core.text import terminal_safe
 from tests.helpers import json_events, vat
 
@@ -68,7 +70,7 @@ async def test_tui_sessions_list_shows_names_escaped_and_literal(cut_video: Path
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await until(pilot, lambda: app.screen.query("#sessions"), "the sessions list")
-        table = app.screen.query_one("#sessions")
+        table = app.screen.query_one("#sessions", DataTable)
         await until(pilot, lambda: table.row_count == 1, "the session listed")
         assert cells(table.get_row_at(0))[0] == f"Art{SHOWN}x"
         await until(pilot, lambda: "master" in text_of(app.screen, "#details"), "the details")

@@ -16,6 +16,7 @@ from pathlib import Path
 import peewee
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from core.pipeline import detached_detection
 from core.pipeline.background import running_pid
@@ -89,7 +90,7 @@ async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(
         app2 = create_app(cursor_blink=False)
         async with app2.run_test(size=(100, 30)) as pilot:
             home = await screen_is(pilot, SessionsScreen)
-            assert "detecting" in str(home.query_one("DataTable").get_row_at(0))
+            assert "detecting" in str(home.query_one(DataTable).get_row_at(0))
             await pilot.press("enter")
             screen = await screen_is(pilot, DetectionScreen)
             await until(pilot, lambda: text_of(screen, "#detection-status").startswith("frame "),

@@ -12,6 +12,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.widgets.directory_tree import DirEntry
+from textual.widgets.tree import TreeNode
 
 from db.settings import get_setting
 from tests.conftest import SCENES
@@ -63,6 +65,12 @@ async def open_form(pilot: Pilot) -> NewSessionScreen:
 async def fill(pilot: Pilot, values: dict[str, str]) -> None:
     for name, value in values.items():
         await type_into(pilot, name, value)
+
+
+def entry(node: TreeNode[DirEntry]) -> DirEntry:
+    """What a file picker row stands for (DirectoryTree gives every node it lists one)."""
+    assert node.data is not None
+    return node.data
 
 
 def error(screen: Screen, name: str) -> str:
@@ -175,7 +183,7 @@ async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(work
     [session] = recorded_sessions()
     assert (session.artwork_name, session.project_date) == ("Morning Light", "25-03-10")
     assert Path(session.master_path) == work["master"]
-    assert Path(session.rd_folder_path) == work["rd"]
+    assert session.rd_folder_path is not None and Path(session.rd_folder_path) == work["rd"]
     assert Path(session.output_path) == work["out"] / "25-03-10_Morning_Light"
     assert [s["start_frame"] for s in session.scenes_data] == [0, 30, 55, 95, 120]
     assert not work["out"].exists(), "detection writes no output"
@@ -197,11 +205,11 @@ async def test_the_file_picker_chooses_the_master_with_the_keys(work: dict[str, 
         assert app.focused is tree and Path(tree.path) == masters
         await until(pilot, lambda: tree.root.children, "the folder listing")
         # folders first, then videos only: the text file is not offered, the empty .mp4 is (by name)
-        names = [node.data.path.name for node in tree.root.children]
+        names = [entry(node).path.name for node in tree.root.children]
         assert names == ["older", "empty.mp4", "master.mp4"]
         assert tree.cursor_node is tree.root
         await pilot.press("down", "down", "down")
-        assert tree.cursor_node.data.path == work["master"]
+        assert tree.cursor_node is not None and entry(tree.cursor_node).path == work["master"]
         await pilot.press("enter")
         await screen_is(pilot, NewSessionScreen)
         field = form.query_one("#master", Input)
@@ -262,7 +270,7 @@ async def test_the_form_remembers_the_folders_for_the_next_session(work: dict[st
         tree = browser.query_one(VideoTree)
         assert Path(tree.path) == work["root"] and browser.folders
         await until(pilot, lambda: tree.root.children, "the folder listing")
-        assert [node.data.path.name for node in tree.root.children] == ["masters", "rd"]
+        assert [entry(node).path.name for node in tree.root.children] == ["masters", "rd"]
         await pilot.press("down", "down", "ctrl+s")  # ctrl+s chooses the highlighted folder
         await screen_is(pilot, NewSessionScreen)
         assert form.query_one("#rd", Input).value == str(work["rd"])

@@ -11,7 +11,7 @@ import peewee
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
+from textual.widgets import DataTable, Input, Select
 
 from db.models import ProcessingState
 from db.settings import set_setting
@@ -94,7 +94,8 @@ async def test_moving_keys(session: ProcessingState) -> None:
         assert cursor(picker) == 5 and row(picker, 5).startswith("›") and not row(picker, 1).startswith("›")
         await pilot.press("k", "k")
         # the panel beside the list follows the cursor
-        assert picker.query_one(ScenePanel).scene.index == 3
+        scene = picker.query_one(ScenePanel).scene
+        assert scene is not None and scene.index == 3
         await until(pilot, lambda: saved_cursor(session.session_id) == 2, "the cursor to be saved")
 
 
@@ -200,7 +201,7 @@ async def test_preview_shows_first_middle_and_last_frames(session: ProcessingSta
         assert text_of(preview, "#preview-title").startswith("Scene 2/5 ·")
         await until(pilot, lambda: decoded(preview), "the three frames")
         first = preview.query_one("#picture-0", Picture).image
-        assert first.width == 320
+        assert first is not None and first.width == 320
 
         await pilot.press("right")
         assert captions(preview) == ["first · frame 55", "middle · frame 74", "last · frame 94"]
@@ -240,7 +241,7 @@ async def test_a_new_app_reopens_the_picker_where_the_user_left_it(session: Proc
 
     second = create_app(cursor_blink=False)
     async with second.run_test(size=(100, 30)) as pilot:
-        rows = second.screen.query_one("#sessions")
+        rows = second.screen.query_one("#sessions", DataTable)
         assert "picking scenes" in [str(c) for c in rows.get_row_at(0)]
         picker = await open_picker(pilot)
         assert cursor(picker) == 5
@@ -326,19 +327,21 @@ async def test_thumbnails_fill_in_and_keys_never_wait_for_them(session: Processi
     async with app.run_test(size=(100, 30)) as pilot:
         picker = await open_picker(pilot)
         frames = [s.midpoint_frame for s in picker.scenes]
+        store = picker.store
+        assert store is not None
         # whatever the worker has done so far, the keys work and each row shows what is there
-        ready = [picker.store.cached(f) is not None for f in frames]
+        ready = [store.cached(f) is not None for f in frames]
         await pilot.press("j", "space")
         assert cursor(picker) == 3 and 2 not in picker.picks.selected
         for number, was_ready in enumerate(ready, start=1):
             if was_ready:
                 assert PLACEHOLDER not in row(picker, number)
-        await until(pilot, lambda: all(picker.store.cached(f) is not None for f in frames), "every thumbnail")
+        await until(pilot, lambda: all(store.cached(f) is not None for f in frames), "every thumbnail")
         await pilot.pause()
         for number in range(1, 6):
             assert PLACEHOLDER not in row(picker, number), f"scene {number} still shows no thumbnail"
-        image = picker.store.cached(frames[0])
-        assert image.width == 96
+        image = store.cached(frames[0])
+        assert image is not None and image.width == 96
 
 
 async def test_a_master_moved_away_leaves_the_picker_usable(session: ProcessingState, master: Path) -> None:

@@ -40,6 +40,12 @@ def stored(preset_id: str) -> UserPreset | None:
     return UserPreset.get_or_none(UserPreset.preset_id == preset_id)
 
 
+def stored_row(preset_id: str) -> UserPreset:
+    row = stored(preset_id)
+    assert row is not None, f"no preset {preset_id}"
+    return row
+
+
 async def tab_to(pilot: Pilot, widget_id: str) -> None:
     """From the first field, press tab until `widget_id` has the focus (the fields' order is FIELDS')."""
     for _ in range(len(FIELDS)):
@@ -70,8 +76,8 @@ async def test_star_sets_the_default(user_preset: str) -> None:
         table = app.screen.query_one(VimTable)
         assert cells(table.get_row("archive_hq"))[2] == "*"
         assert table.selected_key == "archive_hq"
-    assert stored("archive_hq").is_default
-    assert not stored("webflow_standard").is_default
+    assert stored_row("archive_hq").is_default
+    assert not stored_row("webflow_standard").is_default
     assert get_setting("default_preset") == "archive_hq"
 
 
@@ -136,7 +142,7 @@ async def test_create_edit_and_delete_a_preset_with_the_keys(user_preset: str) -
         assert isinstance(app.screen, NewPresetDialog)
         await pilot.press(*"gallery_hq", "tab", *"Gallery HQ", "enter")
         assert isinstance(app.screen, PresetEditScreen)
-        created = stored("gallery_hq")
+        created = stored_row("gallery_hq")
         assert created.preset_name == "Gallery HQ" and created.base_preset == "archive_hq"
         assert created.video_settings == BUILTIN_PRESETS[1].video
         assert not (created.advanced_settings or {}).get("builtin")
@@ -222,7 +228,7 @@ async def test_invalid_values_show_their_message_and_are_not_saved(user_preset: 
         assert "to see the arguments" in str(screen.query_one("#edit-args", Static).render())
         await pilot.press("ctrl+s")
         assert app.screen is screen  # still editing
-        assert app.focused.id == "field-stills-web-quality"  # the first field with a problem
+        assert app.focused is not None and app.focused.id == "field-stills-web-quality"  # the first field with a problem
         assert any("Not saved" in notice for notice in app.notices)
         # fixing one leaves the other's message
         await retype(pilot, "field-video-crf", "20")
@@ -262,7 +268,7 @@ async def test_escape_with_changes_asks_before_discarding(user_preset: str) -> N
         # unchanged: escape leaves at once
         await pilot.press("enter", "escape")
         assert isinstance(app.screen, PresetsScreen)
-    assert stored(user_preset).preset_name == "Studio loops"
+    assert stored_row(user_preset).preset_name == "Studio loops"
 
 
 # --- the form's data --------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistor
 from db.settings import set_setting
 from tests.helpers import ROOT
 from tests.media import make_cut_video
-from tui.app import create_app
+from tui.app import VatApp, create_app
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.history import HistoryScreen
 from tui.screens.home import SessionsScreen
@@ -201,7 +201,7 @@ async def start_from_the_sessions_screen(pilot: Pilot, session_id: str) -> None:
     await pilot.press("ctrl+r")
     await pause_until(pilot, lambda: isinstance(app.screen, ProcessingScreen), "the Processing screen")
     await pause_until(pilot, lambda: working(session_id), "the background worker")
-    assert session_id in app.started_here
+    assert isinstance(app, VatApp) and session_id in app.started_here
 
 
 # --- 1. the whole job from the keyboard -----------------------------------------------------------
@@ -216,11 +216,12 @@ async def test_the_whole_job_from_the_keyboard_at_80x24(cut_video: Path, tmp_pat
         assert isinstance(app.screen, NewSessionScreen)
         # the master has the focus; tab goes master → R&D → artwork → date → preset → output
         await pilot.press(*str(cut_video), "tab", "tab", *"Flow Work", "tab", "tab", "tab")
-        assert app.focused.id == "output"
+        assert app.focused is not None and app.focused.id == "output"
         await pilot.press("ctrl+a", "ctrl+k", *str(tmp_path), "ctrl+s")
 
         await pause_until(pilot, lambda: isinstance(app.screen, PickerScreen), "detection and the picker")
         picker = app.screen
+        assert isinstance(picker, PickerScreen)
         session_id = picker.session_id
         assert len(picker.scenes) == 5
         assert "5 scenes" in str(picker.query_one("#picker-title", Static).render())
@@ -272,7 +273,7 @@ def pause_midway(session_id: str) -> None:
     assert request_stop(session_id)
     assert wait_until(lambda: running_pid(session_id) is None), "the worker did not stop"
     row = session(session_id)
-    assert row.status == "paused" and 3 <= row.completed_operations < row.total_operations
+    assert row.status == "paused" and 3 <= (row.completed_operations or 0) < row.total_operations
 
 
 @pytest.mark.slow
@@ -287,7 +288,7 @@ async def test_enter_resumes_a_paused_session_in_the_background(slow_video: Path
         assert table_cells(app.screen.query_one(DataTable), 0)[:2] == ["Slow Work", "paused"]
         await pilot.press("enter")
         assert isinstance(app.screen, ProcessingScreen) and app.screen.session_id == session_id
-        assert session_id in app.started_here
+        assert isinstance(app, VatApp) and session_id in app.started_here
         await pause_until(pilot, lambda: finished(session_id), "the resumed session to complete")
         await pause_until(pilot, lambda: state_text(app).startswith("Completed"), "the completed state")
 
@@ -315,13 +316,14 @@ async def test_c_pauses_cleanly_and_r_resumes(slow_video: Path, tmp_path: Path, 
         await pause_until(pilot, lambda: clip_under_way(root, but_not=f"s{len(SLOW_SCENES):03d}"),
                           "a clip being encoded")
         pid = running_pid(session_id)
+        assert pid is not None
         await pilot.press("c")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         assert isinstance(app.screen, ProcessingScreen)
         await pause_until(pilot, lambda: running_pid(session_id) is None, "the worker to end")
         row = session(session_id)
-        assert row.status == "paused" and row.completed_operations < row.total_operations
+        assert row.status == "paused" and (row.completed_operations or 0) < row.total_operations
         assert wait_until(lambda: not pid_alive(pid), 10.0), "the worker process is still there"
         assert wait_until(lambda: processes_using(root) == [], 10.0), processes_using(root)  # its ffmpeg too
         await pause_until(pilot, lambda: state_text(app).startswith("Paused"), "the paused state on screen")
@@ -444,6 +446,7 @@ async def test_the_work_survives_the_terminal_being_killed(slow_video: Path, tmp
         assert wait_until(lambda: working(session_id), 60.0), tmux.screen()
         assert wait_until(lambda: tmux.shows("Running in the background"), 60.0), tmux.screen()
         worker = running_pid(session_id)
+        assert worker is not None
         assert worker != tui_pid and os.getsid(worker) != os.getsid(tui_pid)  # its own process session
         # work is left for after the terminal is gone (the worker marks it as soon as it holds the lock)
         assert wait_until(lambda: session(session_id).status == "processing", 10.0), session(session_id).status

@@ -12,15 +12,16 @@ import peewee
 import pytest
 from textual.app import App
 from textual.command import CommandList, CommandPalette
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from core.pipeline.lock import SessionLock
 from core.pipeline.session import process, select
 from db.models import FileRegistry, OperationLog, ProcessingState
 from tests.tui_flows import detected_session, new_session, screen_is, static_text, text_of, until
-from tests.tui_screen_host import ScreenHost, cells
+from tests.tui_screen_host import cells
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.detection import DetectionScreen
@@ -48,7 +49,7 @@ def exists(session_id: str) -> bool:
     return ProcessingState.get_or_none(ProcessingState.session_id == session_id) is not None
 
 
-def notices(app: ScreenHost) -> list[str]:
+def notices(app: App) -> list[str]:
     return [notification.message for notification in app._notifications]
 
 
@@ -59,7 +60,7 @@ def table(app: App) -> DataTable:
 def shown(app: App) -> dict[str, list[str]]:
     """session id -> its cells (artwork, status, done, current, updated), in the order listed."""
     rows = table(app)
-    return {rows.coordinate_to_cell_key((i, 0)).row_key.value: cells(rows.get_row_at(i))
+    return {str(rows.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value): cells(rows.get_row_at(i))
             for i in range(rows.row_count)}
 
 
@@ -76,7 +77,8 @@ async def cursor_to(pilot: Pilot, session_id: str) -> None:
     for _ in range(len(ids)):
         await pilot.press("k")
     for _ in range(len(ids)):
-        if screen.current().session_id == session_id:
+        current = screen.current()
+        if current is not None and current.session_id == session_id:
             return
         await pilot.press("j")
     raise AssertionError(f"{session_id} is not listed")
@@ -173,7 +175,7 @@ async def test_delete_asks_first_and_n_keeps_the_session(db: peewee.SqliteDataba
         await pilot.press("d")
         dialog = await screen_is(pilot, ConfirmScreen)
         assert "Delete the session 'Keep Me'" in text_of(dialog, "#question")
-        assert app.focused.id == "no", "a dangerous question defaults to no"
+        assert app.focused is not None and app.focused.id == "no", "a dangerous question defaults to no"
         await pilot.press("n")
         await home(pilot)
         assert session.session_id in shown(app)
@@ -298,10 +300,10 @@ async def test_question_mark_shows_the_keys_of_the_screen(db: peewee.SqliteDatab
         await home(pilot)
         await pilot.press("question_mark")
         help_screen = await screen_is(pilot, HelpScreen)
-        keys = static_text(help_screen.query_one("#help-screen-keys"))
+        keys = static_text(help_screen.query_one("#help-screen-keys", Static))
         for description in ("New", "Open", "Delete", "Presets", "History", "Settings"):
             assert description in keys
-        assert "Quit" in static_text(help_screen.query_one("#help-app-keys"))
+        assert "Quit" in static_text(help_screen.query_one("#help-app-keys", Static))
         await pilot.press("escape")
         await home(pilot)
 

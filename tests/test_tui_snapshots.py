@@ -162,6 +162,7 @@ def test_unexpected_error_message(snap_compare: Callable[..., bool], sessions: N
     """What VatApp.report_error shows for an error that is not the user's to fix: a modal to read."""
 
     async def fail(pilot: Pilot) -> None:
+        assert isinstance(pilot.app, VatApp)
         pilot.app.report_error(RuntimeError("database disk image is malformed"), during="making thumbnails")
         await pilot.pause()
 
@@ -178,7 +179,9 @@ def new_session_screen() -> NewSessionScreen:
 async def open_form(pilot: Pilot) -> NewSessionScreen:
     await pilot.app.push_screen(new_session_screen())
     await pilot.pause()
-    return pilot.app.screen
+    screen = pilot.app.screen
+    assert isinstance(screen, NewSessionScreen)
+    return screen
 
 
 @sizes
@@ -258,8 +261,10 @@ def picked(db: peewee.SqliteDatabase, cut_video: Path) -> str:
 async def open_picker(pilot: Pilot) -> PickerScreen:
     await pilot.app.push_screen(PickerScreen("s-pick"))
     screen = pilot.app.screen
+    assert isinstance(screen, PickerScreen) and screen.store is not None
+    store = screen.store
     frames = [scene.midpoint_frame for scene in screen.scenes]
-    await until(pilot, lambda: all(screen.store.cached(frame) is not None for frame in frames),
+    await until(pilot, lambda: all(store.cached(frame) is not None for frame in frames),
                 "the thumbnails", SLOW_WAIT_S)
     await pilot.pause(0.1)  # their ThumbnailReady messages
     return screen
@@ -332,7 +337,7 @@ def write_worker_log(session_id: str, events: list[dict], stderr: str = "") -> N
     worker_log_path(session_id).write_text("\n".join(lines) + "\n" + stderr)
 
 
-LOG_START = [
+LOG_START: list[dict] = [
     {"event": "message", "text": "Morning Light: 24 operations with preset webflow_standard, encoder x264"},
     {"event": "plan", "total": 24, "done": 0},
     {"event": "start", "key": "master_copy"},
@@ -349,7 +354,7 @@ LOG_START = [
 
 
 def processing_session(session_id: str, status: str, **fields: Any) -> None:
-    values = dict(done=9, current="clip:s005", details=RUNNING)
+    values: dict[str, Any] = dict(done=9, current="clip:s005", details=RUNNING)
     values.update(fields)
     add_session(session_id, "Morning Light", status, NOW, **values)
 

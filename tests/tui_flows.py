@@ -40,7 +40,9 @@ async def screen_is(pilot: Pilot, screen_class: type[S], timeout: float = WAIT_S
     await until(pilot, lambda: isinstance(pilot.app.screen, screen_class),
                 f"{screen_class.__name__} (now {type(pilot.app.screen).__name__})", timeout)
     await pilot.pause()  # let it mount and draw
-    return pilot.app.screen
+    screen = pilot.app.screen
+    assert isinstance(screen, screen_class)
+    return screen
 
 
 async def type_into(pilot: Pilot, field_id: str, text: str) -> None:
@@ -52,6 +54,7 @@ async def type_into(pilot: Pilot, field_id: str, text: str) -> None:
     await pilot.pause()
     await pilot.press("ctrl+a", "ctrl+k")
     if len(text) > 1:
+        assert pilot.app._driver is not None  # running under run_test
         pilot.app._driver.send_message(events.Paste(text[:-1]))
         await pilot.pause()
     if text:

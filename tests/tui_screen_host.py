@@ -25,7 +25,7 @@ class ScreenHost(App):
     def on_mount(self) -> None:
         self.push_screen(self.make_screen())
 
-    def notify(self, message: str, **kwargs: Any) -> None:  # type: ignore[override]
+    def notify(self, message: str, **kwargs: Any) -> None:
         self.notices.append(message)
         super().notify(message, **kwargs)
 
