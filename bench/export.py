@@ -99,8 +99,8 @@ def main() -> int:
     subprocess.run([sys.executable, "-c", setup], env={**env, "VAT_BENCH_PRESET": json.dumps(BENCH_PRESET)},
                    check=True, cwd=HERE.parent)
     results = {}
-    results["ffmpeg decode"] = timed([env["VAT_FFMPEG"], "-nostdin", "-i", str(video), "-map", "0:v", "-f", "null", "-"],
-                                     env)
+    decode = [env["VAT_FFMPEG"], "-nostdin", "-i", str(video), "-map", "0:v", "-f", "null", "-"]
+    results["ffmpeg decode"] = timed(decode, env)
     sd_out = work / "scenedetect"
     sd_out.mkdir()
     results["scenedetect"] = timed([str(bin_dir / "scenedetect"), "-q", "-i", str(video), "-o", str(sd_out),

@@ -236,11 +236,6 @@ class FrameProbe:
         return took, cpu, gc_hit
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
 # --- one case: a scene count at a terminal size ---------------------------------------------------
 async def run_case(video: Path, scenes: int, size: tuple[int, int], root: Path, args, fill: bool,
                    profiler=None) -> dict:

@@ -26,7 +26,8 @@ SHOTS = [
     (f"smptehdbars=s={SIZE}:r={RATE}", 4),
     (f"mandelbrot=s={SIZE}:r={RATE}", 5),
     (f"color=c=0xe4dccb:s={SIZE}:r={RATE},drawbox=x='mod(t*200,1000)':y=260:w=200:h=200:c=0x183a6b:t=fill", 4),
-    (f"life=s=320x180:r={RATE}:mold=10:ratio=0.5:death_color=0x202020:life_color=0xe0e050,scale={SIZE}:flags=neighbor", 4),
+    (f"life=s=320x180:r={RATE}:mold=10:ratio=0.5:death_color=0x202020:life_color=0xe0e050,"
+     f"scale={SIZE}:flags=neighbor", 4),
     (f"rgbtestsrc=s={SIZE}:r={RATE}", 4),
     (f"gradients=s={SIZE}:r={RATE}:speed=0.02", 4),
 ]

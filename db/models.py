@@ -211,7 +211,8 @@ class AppSetting(BaseModel):
         table_name = "app_settings"
 
 
-ALL_MODELS = (ProcessingState, OperationLog, UserPreset, ProjectHistory, ProjectHistoryArchive, FileRegistry, AppSetting)
+ALL_MODELS = (ProcessingState, OperationLog, UserPreset, ProjectHistory, ProjectHistoryArchive, FileRegistry,
+              AppSetting)
 
 __all__ = [
     "ACTIVE_STATUSES", "ALL_MODELS", "AppSetting", "COMPLETED", "FAILED", "FileRegistry", "INITIALIZED",

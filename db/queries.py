@@ -110,4 +110,4 @@ def project_statistics() -> dict:
 def _dicts(view: str) -> list[dict]:
     cursor = database.execute_sql(f"SELECT * FROM {view}")
     names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

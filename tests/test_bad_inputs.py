@@ -106,7 +106,8 @@ def test_malformed_scene_selection_is_refused_before_anything(cut_video: Path, t
     assert_nothing_written(tmp_path / "out")
 
 
-def test_scene_numbers_beyond_the_detected_ones_keep_the_detection_for_a_new_selection(cut_video: Path, tmp_path: Path) -> None:
+def test_scene_numbers_beyond_the_detected_ones_keep_the_detection_for_a_new_selection(cut_video: Path,
+                                                                                       tmp_path: Path) -> None:
     """The count is known only after detection: exit 2, no output, but the detection is kept and the
     session takes a new selection with `vat --resume SID --scenes ...`."""
     from tests.helpers import json_events

@@ -60,7 +60,8 @@ def test_opening_again_changes_nothing(db: peewee.SqliteDatabase, db_path: Path)
 
 def test_pragmas_hold_on_every_thread(db: peewee.SqliteDatabase) -> None:
     def pragmas() -> tuple[Any, ...]:
-        return (db.pragma("journal_mode"), db.pragma("foreign_keys"), db.pragma("busy_timeout"), db.pragma("synchronous"))
+        return (db.pragma("journal_mode"), db.pragma("foreign_keys"), db.pragma("busy_timeout"),
+                db.pragma("synchronous"))
 
     seen = []
     worker = threading.Thread(target=lambda: seen.append(pragmas()))

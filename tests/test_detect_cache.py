@@ -50,7 +50,8 @@ def _same(a: Detection, b: Detection) -> None:
 
 
 @pytest.mark.parametrize("detector", DETECTORS)
-def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector: str, cut_video: Path, varied_video: Path, gap_video: Path) -> None:
+def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector: str, cut_video: Path, varied_video: Path,
+                                                             gap_video: Path) -> None:
     seen_different = False
     for video in (cut_video, varied_video, gap_video):
         first = detect_scenes(video, detector)
@@ -85,7 +86,8 @@ def test_the_cuts_come_from_the_cached_scores(cut_video: Path) -> None:
     assert detect_scenes(cut_video, "adaptive").from_cache
 
 
-def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(cut_video: Path, varied_video: Path, tmp_path: Path) -> None:
+def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(cut_video: Path, varied_video: Path,
+                                                                             tmp_path: Path) -> None:
     copy = shutil.copy(cut_video, tmp_path / "elsewhere.mp4")
     first = detect_scenes(cut_video, "hash")
     again = detect_scenes(copy, "hash", 0.2, 5)

@@ -91,7 +91,8 @@ def test_preset_maximum_width_applies_after_the_aspect_correction(anamorphic_vid
         assert im.size == (256, 144)
 
 
-def test_keep_pixel_aspect_keeps_the_stored_size_and_the_sources_pixel_shape(anamorphic_video: Path, tmp_path: Path) -> None:
+def test_keep_pixel_aspect_keeps_the_stored_size_and_the_sources_pixel_shape(anamorphic_video: Path,
+                                                                             tmp_path: Path) -> None:
     from core.pipeline.preset_store import save_preset
     from db.connection import open_database
 

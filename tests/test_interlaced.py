@@ -47,7 +47,9 @@ def test_the_probe_reads_the_field_order(interlaced_video: Path, cut_video: Path
     assert probe(cut_video).field_order == "progressive" and not probe(cut_video).interlaced
 
 
-def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(interlaced_video: Path, source: tuple[list[np.ndarray], float], tmp_path: Path) -> None:
+def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(interlaced_video: Path,
+                                                                     source: tuple[list[np.ndarray], float],
+                                                                     tmp_path: Path) -> None:
     frames, source_combing = source
     assert source_combing > 3  # the fields of the moving pattern are woven together
     tops = _top_field(frames)
@@ -71,7 +73,8 @@ def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(interlaced_
         assert probe(root / "clips" / f"Fields_{tag}.mp4").field_order == "progressive"
 
 
-def test_deinterlace_off_keeps_the_fields_of_clips(interlaced_video: Path, source: tuple[list[np.ndarray], float], tmp_path: Path) -> None:
+def test_deinterlace_off_keeps_the_fields_of_clips(interlaced_video: Path, source: tuple[list[np.ndarray], float],
+                                                   tmp_path: Path) -> None:
     from core.pipeline.preset_store import save_preset
     from db.connection import open_database
 
@@ -95,8 +98,8 @@ def test_deinterlace_off_keeps_the_fields_of_clips(interlaced_video: Path, sourc
     assert combing(_picture(root / "stills" / "hq" / "Fields_s001_hq.tiff")) < source_combing / 2
 
 
-def test_a_rotated_interlaced_master_is_deinterlaced_before_it_is_turned(interlaced_video: Path, source: tuple[list[np.ndarray], float], media_dir: Path,
-                                                                       tmp_path: Path) -> None:
+def test_a_rotated_interlaced_master_is_deinterlaced_before_it_is_turned(
+        interlaced_video: Path, source: tuple[list[np.ndarray], float], media_dir: Path, tmp_path: Path) -> None:
     from tests.media import remux
 
     frames, source_combing = source

@@ -32,7 +32,8 @@ def _terminal_handlers(stream: object) -> list[logging.Handler]:
             if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler) and h.stream is stream]
 
 
-async def test_verbose_records_go_to_the_file_not_over_the_tui(log_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_verbose_records_go_to_the_file_not_over_the_tui(log_home: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
     logs.setup_logging(1)
     stderr = sys.stderr
     assert len(_terminal_handlers(stderr)) == 1  # -v outside the TUI: debug lines on stderr

@@ -53,7 +53,8 @@ def test_every_output_is_there_with_the_right_names(archived: tuple[Path, subpro
     assert names == sorted(expected)
 
 
-def test_clips_are_frame_exact(archived: tuple[Path, subprocess.CompletedProcess[str]], source_frames: list[np.ndarray]) -> None:
+def test_clips_are_frame_exact(archived: tuple[Path, subprocess.CompletedProcess[str]],
+                               source_frames: list[np.ndarray]) -> None:
     root, _ = archived
     for tag, (first, last) in [("s001", scene_bounds(1)), ("s002", scene_bounds(2)), ("s003", scene_bounds(3)),
                                ("g01", (scene_bounds(4)[0], scene_bounds(5)[1]))]:
@@ -63,7 +64,8 @@ def test_clips_are_frame_exact(archived: tuple[Path, subprocess.CompletedProcess
         assert nearest_frame(clip[-1], source_frames) == last, tag
 
 
-def test_stills_are_the_midpoint_frames_with_copyright(archived: tuple[Path, subprocess.CompletedProcess[str]], source_frames: list[np.ndarray]) -> None:
+def test_stills_are_the_midpoint_frames_with_copyright(archived: tuple[Path, subprocess.CompletedProcess[str]],
+                                                       source_frames: list[np.ndarray]) -> None:
     root, _ = archived
     for n in range(1, 6):
         first, last = scene_bounds(n)
@@ -77,7 +79,8 @@ def test_stills_are_the_midpoint_frames_with_copyright(archived: tuple[Path, sub
             assert read_copyright(still) == COPYRIGHT
 
 
-def test_master_copy_is_untouched_streams_with_metadata(archived: tuple[Path, subprocess.CompletedProcess[str]], cut_video: Path) -> None:
+def test_master_copy_is_untouched_streams_with_metadata(archived: tuple[Path, subprocess.CompletedProcess[str]],
+                                                        cut_video: Path) -> None:
     root, _ = archived
     master = root / "masters" / "Test_Work_master.mp4"
     with av.open(str(master)) as copy, av.open(str(cut_video)) as original:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,7 @@ def test_frame_times_keep_a_nonzero_start(probe_media: dict[str, Path]) -> None:
     assert len(times) == 150
     assert times[0] > 1.0 and info.start_time > 1.0
     assert times == sorted(times)
-    assert [b - a for a, b in zip(times, times[1:])] == pytest.approx([0.04] * 149, abs=1e-4)
+    assert [b - a for a, b in pairwise(times)] == pytest.approx([0.04] * 149, abs=1e-4)
 
 
 def test_rotation_from_the_display_matrix(probe_media: dict[str, Path]) -> None:

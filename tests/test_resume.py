@@ -156,6 +156,6 @@ def test_resume_uses_the_preset_as_it_was_when_the_session_started(cut_video: Pa
     save_preset(changed)
     done = vat("--resume", "--json")
     assert done.returncode == 0, done.stderr
-    skipped = [json.loads(l) for l in done.stdout.splitlines() if '"skipped"' in l]
+    skipped = [json.loads(line) for line in done.stdout.splitlines() if '"skipped"' in line]
     assert len(skipped) == len(made_before)
     assert ProcessingState.get().custom_settings["video"]["crf"] == base.video["crf"]

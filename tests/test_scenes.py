@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from itertools import pairwise
 from pathlib import Path
 
 import av
@@ -121,7 +122,7 @@ def test_every_detector_tiles_the_whole_video(cut_video: Path, detector: str) ->
     scenes = detect_scenes(cut_video, detector).scenes
     assert scenes[0].start_frame == 0 and scenes[-1].end_frame == 149
     assert [s.index for s in scenes] == list(range(1, len(scenes) + 1))
-    for before, after in zip(scenes, scenes[1:]):
+    for before, after in pairwise(scenes):
         assert after.start_frame == before.end_frame + 1 and after.start == before.end
 
 

@@ -71,7 +71,9 @@ async def _open_first_session(pilot: Pilot) -> None:
     await pilot.press("enter")
 
 
-async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path) -> None:
+async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(db: peewee.SqliteDatabase,
+                                                                                long_master: Path,
+                                                                                tmp_path: Path) -> None:
     session = new_session(long_master, tmp_path / "out", "Long Night")
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -109,7 +111,8 @@ async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(
     assert log.status == "completed"
 
 
-async def test_cancel_stops_the_detached_detection_and_keeps_the_session(db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path) -> None:
+async def test_cancel_stops_the_detached_detection_and_keeps_the_session(db: peewee.SqliteDatabase, long_master: Path,
+                                                                         tmp_path: Path) -> None:
     session = new_session(long_master, tmp_path / "out", "Short Night")
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -133,7 +136,8 @@ async def until_dead(pid: int, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def test_detect_only_on_the_command_line_leaves_the_session_ready_to_pick(db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path) -> None:
+def test_detect_only_on_the_command_line_leaves_the_session_ready_to_pick(db: peewee.SqliteDatabase, long_master: Path,
+                                                                          tmp_path: Path) -> None:
     session = new_session(long_master, tmp_path / "out", "Headless Night")
     done = subprocess.run([sys.executable, "-m", "tui.cli", "--resume", session.session_id, "--detect-only",
                            "--json"], capture_output=True, text=True, timeout=120)

@@ -163,7 +163,8 @@ async def test_enter_opens_the_project_with_its_files_timings_and_errors(project
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_history_detail_snapshot(snap_compare: Callable[..., bool], projects: ProjectHistory, size: tuple[int, int]) -> None:
+def test_history_detail_snapshot(snap_compare: Callable[..., bool], projects: ProjectHistory,
+                                 size: tuple[int, int]) -> None:
     async def open_project(pilot: Pilot) -> None:
         await cursor_to(pilot, "Morning Light")
         await pilot.press("enter")

@@ -1,7 +1,6 @@
+"""The TUI opens on its home screen and quits with q."""
 
 from collections.abc import Callable
-
-"""The TUI opens on its home screen and quits with q."""
 
 from tui.app import create_app
 

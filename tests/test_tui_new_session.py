@@ -159,7 +159,8 @@ async def test_an_empty_form_names_the_missing_fields(work: dict[str, Path]) -> 
     assert_nothing_created(work, before)
 
 
-async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(work: dict[str, Path], tmp_path: Path) -> None:
+async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(work: dict[str, Path],
+                                                                            tmp_path: Path) -> None:
     before = files_under(work["root"])
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 40)) as pilot:

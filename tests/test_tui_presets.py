@@ -228,7 +228,8 @@ async def test_invalid_values_show_their_message_and_are_not_saved(user_preset: 
         assert "to see the arguments" in str(screen.query_one("#edit-args", Static).render())
         await pilot.press("ctrl+s")
         assert app.screen is screen  # still editing
-        assert app.focused is not None and app.focused.id == "field-stills-web-quality"  # the first field with a problem
+        # the first field with a problem
+        assert app.focused is not None and app.focused.id == "field-stills-web-quality"
         assert any("Not saved" in notice for notice in app.notices)
         # fixing one leaves the other's message
         await retype(pilot, "field-video-crf", "20")

@@ -277,7 +277,8 @@ def pause_midway(session_id: str) -> None:
 
 
 @pytest.mark.slow
-async def test_enter_resumes_a_paused_session_in_the_background(slow_video: Path, tmp_path: Path, one_worker: None) -> None:
+async def test_enter_resumes_a_paused_session_in_the_background(slow_video: Path, tmp_path: Path,
+                                                                one_worker: None) -> None:
     session_id = slow_session(slow_video, tmp_path)
     pause_midway(session_id)
     made_before = identities(r.file_path for r in FileRegistry.select())
@@ -367,7 +368,8 @@ def pid_alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video: Path, tmp_path: Path, one_worker: None) -> None:
+async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video: Path, tmp_path: Path,
+                                                                   one_worker: None) -> None:
     session_id = slow_session(slow_video, tmp_path)
     app = create_app(cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:

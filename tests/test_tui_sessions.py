@@ -87,7 +87,8 @@ async def cursor_to(pilot: Pilot, session_id: str) -> None:
 # --- the list ------------------------------------------------------------------------------------------------
 
 
-async def test_sessions_are_listed_with_status_and_progress(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
+async def test_sessions_are_listed_with_status_and_progress(db: peewee.SqliteDatabase, master: Path,
+                                                            tmp_path: Path) -> None:
     out = tmp_path / "out"
     fresh = new_session(master, out, "Fresh Start").session_id
     picking = detected_session(master, out, "Picking Scenes").session_id
@@ -139,7 +140,8 @@ async def test_r_refreshes_the_list(db: peewee.SqliteDatabase, master: Path, tmp
 # --- enter: the next step --------------------------------------------------------------------------------------
 
 
-async def test_enter_opens_the_picker_of_a_detected_session(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
+async def test_enter_opens_the_picker_of_a_detected_session(db: peewee.SqliteDatabase, master: Path,
+                                                            tmp_path: Path) -> None:
     session = detected_session(master, tmp_path / "out", "Picking Scenes")
     new_session(master, tmp_path / "out", "Another One")
     app = create_app(cursor_blink=False)
@@ -152,7 +154,8 @@ async def test_enter_opens_the_picker_of_a_detected_session(db: peewee.SqliteDat
         await home(pilot)
 
 
-async def test_enter_on_a_session_without_scenes_detects_them(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
+async def test_enter_on_a_session_without_scenes_detects_them(db: peewee.SqliteDatabase, master: Path,
+                                                              tmp_path: Path) -> None:
     session = new_session(master, tmp_path / "out", "Fresh Start")
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -167,7 +170,8 @@ async def test_enter_on_a_session_without_scenes_detects_them(db: peewee.SqliteD
 # --- d: delete --------------------------------------------------------------------------------------------------
 
 
-async def test_delete_asks_first_and_n_keeps_the_session(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
+async def test_delete_asks_first_and_n_keeps_the_session(db: peewee.SqliteDatabase, master: Path,
+                                                         tmp_path: Path) -> None:
     session = detected_session(master, tmp_path / "out", "Keep Me")
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:

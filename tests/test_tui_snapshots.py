@@ -145,7 +145,8 @@ def test_sessions_help(snap_compare: Callable[..., bool], sessions: None, size: 
 
 
 @sizes
-def test_detection_error_goes_back_to_sessions(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here: Path, size: tuple[int, int]) -> None:
+def test_detection_error_goes_back_to_sessions(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here: Path,
+                                               size: tuple[int, int]) -> None:
     """A master that cannot be read: detection fails, the notification says why, Sessions is back."""
     add_session("s-gone", "Quiet Rooms", "initialized", NOW, total=0, master="missing.mov")
 
@@ -191,7 +192,8 @@ def test_new_session_blank(snap_compare: Callable[..., bool], db: peewee.SqliteD
 
 
 @sizes
-def test_new_session_with_errors(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
+def test_new_session_with_errors(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
+                                 size: tuple[int, int]) -> None:
     async def submit_bad_values(pilot: Pilot) -> None:
         screen = await open_form(pilot)
         for name, value in {"master": "/nonexistent/master.mov", "rd": "/nonexistent/research",
@@ -207,7 +209,8 @@ def test_new_session_with_errors(snap_compare: Callable[..., bool], db: peewee.S
 
 
 @sizes
-def test_file_picker(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here: Path, size: tuple[int, int]) -> None:
+def test_file_picker(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here: Path,
+                     size: tuple[int, int]) -> None:
     media = here / "media"
     (media / "rushes").mkdir(parents=True)
     (media / ".cache").mkdir()
@@ -233,7 +236,8 @@ def test_file_picker(snap_compare: Callable[..., bool], db: peewee.SqliteDatabas
 
 
 @sizes
-def test_detection_in_progress(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
+def test_detection_in_progress(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
+                               size: tuple[int, int]) -> None:
     add_session("s-detect", "Harbour at Dawn", "initialized", NOW, total=0, master="/masters/harbour_master.mov")
 
     async def at_frame_60(pilot: Pilot) -> None:
@@ -365,7 +369,8 @@ async def watch(pilot: Pilot, session_id: str) -> None:
 
 
 @sizes
-def test_processing_running(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
+def test_processing_running(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
+                            size: tuple[int, int]) -> None:
     processing_session("p-run", "processing")
     write_worker_log("p-run", LOG_START)
     with worker_alive("p-run"):
@@ -373,7 +378,8 @@ def test_processing_running(snap_compare: Callable[..., bool], db: peewee.Sqlite
 
 
 @sizes
-def test_processing_interrupted(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
+def test_processing_interrupted(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
+                                size: tuple[int, int]) -> None:
     """The worker is gone (killed with the terminal, say): what was recorded, and r to resume."""
     processing_session("p-int", "processing")
     write_worker_log("p-int", LOG_START, stderr="Killed\n")
@@ -381,7 +387,8 @@ def test_processing_interrupted(snap_compare: Callable[..., bool], db: peewee.Sq
 
 
 @sizes
-def test_processing_completed(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
+def test_processing_completed(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
+                              size: tuple[int, int]) -> None:
     details = {**RUNNING, "running": {}, "done": 24, "failed": {}, "fraction": 1.0, "eta_seconds": None}
     processing_session("p-done", "completed", done=24, current="manifest", details=details)
     events = [e for e in LOG_START if e.get("key") != "rd_video:sketch.mov"]
@@ -407,7 +414,8 @@ def test_processing_failed(snap_compare: Callable[..., bool], db: peewee.SqliteD
 
 
 @sizes
-def test_cancel_processing_confirmation(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
+def test_cancel_processing_confirmation(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
+                                        size: tuple[int, int]) -> None:
     processing_session("p-run", "processing")
     write_worker_log("p-run", LOG_START)
 

@@ -47,7 +47,8 @@ def _nvenc_test_encode(path: str) -> tuple[bool, str]:
         return False, "test encode timed out"
     if done.returncode == 0:
         return True, "test encode succeeded"
-    return False, _first_reason(done.stderr.decode("utf-8", "replace")) or f"test encode failed (exit {done.returncode})"
+    reason = _first_reason(done.stderr.decode("utf-8", "replace"))
+    return False, reason or f"test encode failed (exit {done.returncode})"
 
 
 def _first_reason(stderr: str) -> str | None:

@@ -197,7 +197,7 @@ def run(
             except subprocess.TimeoutExpired:
                 if cancel is not None and cancel.is_set():
                     _stop(proc, grace)
-                    raise Cancelled("cancelled")
+                    raise Cancelled("cancelled") from None
     except BaseException:
         # KeyboardInterrupt or our own Cancelled: never leave ffmpeg running behind us
         if proc.poll() is None:

@@ -17,6 +17,7 @@ import os
 import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -236,7 +237,7 @@ def _irregular(pts: list[int], reordering: bool = True) -> bool:
     pts = sorted(pts)
     if reordering and len(pts) > 24:
         pts = pts[:-8]  # the last few read may still be waiting for an earlier B-frame
-    deltas = [b - a for a, b in zip(pts, pts[1:]) if b > a]
+    deltas = [b - a for a, b in pairwise(pts) if b > a]
     if len(deltas) < 4:
         return False
     deltas.sort()

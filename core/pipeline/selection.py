@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from core.errors import BadInput
 
 
@@ -42,7 +44,7 @@ def parse_groups(specs: list[str] | None, count: int | None) -> list[tuple[int, 
             raise BadInput(f"--group {spec!r}: a group needs at least two adjacent scenes")
         groups.append((a, b))
     groups.sort()
-    for (a1, b1), (a2, b2) in zip(groups, groups[1:]):
+    for (a1, b1), (a2, b2) in pairwise(groups):
         if a2 <= b1:
             raise BadInput(f"--group {a1}-{b1} and {a2}-{b2} overlap")
     return groups

@@ -57,7 +57,7 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
         with Vertical(id="preview"):
             yield Static("", id="preview-title", markup=False)
             with Horizontal(id="frames"):
-                for slot, name in enumerate(SLOTS):
+                for slot in range(len(SLOTS)):
                     with Vertical(classes="frame"):
                         yield Static("", id=f"caption-{slot}", classes="caption", markup=False)
                         yield Picture(id=f"picture-{slot}")
