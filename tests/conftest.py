@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import imageio_ffmpeg
 import peewee
 import pytest
-from syrupy.location import PyTestLocation
 
 from db.connection import close_database, open_database
 from tests.media import make_anamorphic_video, make_cut_video, make_interlaced_video
@@ -86,9 +86,15 @@ import pytest_textual_snapshot  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class _TestLocation(Protocol):
+    """What is used here of syrupy's PyTestLocation (syrupy comes with the snapshot plugin, undeclared)."""
+
+    filepath: str
+
+
 class TopLevelSVGImageExtension(pytest_textual_snapshot.SVGImageExtension):
     @classmethod
-    def dirname(cls, *, test_location: PyTestLocation) -> str:
+    def dirname(cls, *, test_location: _TestLocation) -> str:
         return str(ROOT / "snapshots" / Path(test_location.filepath).stem)
 
 
