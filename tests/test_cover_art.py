@@ -3,6 +3,8 @@ stills, clips and the archive checks all read the film, never the cover picture.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import av
 import numpy as np
 from PIL import Image
@@ -20,7 +22,7 @@ def _is_cover(rgb: np.ndarray) -> bool:
     return bool(np.abs(rgb.reshape(-1, 3).mean(axis=0) - MAGENTA).max() < 40)
 
 
-def test_cover_art_master_gives_stills_and_clips_of_the_film(tmp_path):
+def test_cover_art_master_gives_stills_and_clips_of_the_film(tmp_path: Path) -> None:
     master = make_cover_art_video(tmp_path / "covered.mp4", SCENES)
     with av.open(str(master)) as container:
         first = container.streams.video[0]

@@ -25,7 +25,7 @@ def test_core_and_db_never_import_textual() -> None:
     assert done.stdout.strip() == "", f"textual imported by core/db: {done.stdout}"
 
 
-def test_db_imports_nothing_from_core():
+def test_db_imports_nothing_from_core() -> None:
     """db/ is the bottom floor: importing every db module loads no core module."""
     modules = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "db").rglob("*.py"))
     modules = [m.removesuffix(".__init__") for m in modules]
@@ -39,7 +39,7 @@ def test_db_imports_nothing_from_core():
     assert done.stdout.strip() == "", f"db imports core: {done.stdout}"
 
 
-def test_db_default_path_is_in_the_data_folder():
+def test_db_default_path_is_in_the_data_folder() -> None:
     """db/ reads platformdirs itself; it must land in the same folder core.dirs names."""
     import os
 
