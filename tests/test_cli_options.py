@@ -19,10 +19,11 @@ def session_of(events: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
-def test_json_workers_and_db_reach_run_before_or_after_the_command(cut_video, tmp_path, db_path, where):
+def test_json_workers_and_db_reach_run_before_or_after_the_command(cut_video: Path, tmp_path: Path, db_path: Path,
+                                                                   where: str) -> None:
     other = tmp_path / "other.db"
-    options = ["--json", "--workers", "2", "--db", str(other)]
-    run = ["run", cut_video, "--artwork", f"Put {where}", "--out", tmp_path / "o", "--scenes", "1"]
+    options: list[str | Path] = ["--json", "--workers", "2", "--db", str(other)]
+    run: list[str | Path] = ["run", cut_video, "--artwork", f"Put {where}", "--out", tmp_path / "o", "--scenes", "1"]
     done = vat(*(options + run if where == "before" else run + options), check=True)
     lines = done.stdout.splitlines()
     assert lines and all(line.startswith("{") for line in lines), done.stdout  # JSON lines only, no bars
@@ -37,7 +38,7 @@ def test_json_workers_and_db_reach_run_before_or_after_the_command(cut_video, tm
     assert f"Put {where}" not in vat("sessions", check=True).stdout  # VAT_DB's database: not there
 
 
-def test_resume_subcommand_is_the_resume_option(cut_video, tmp_path):
+def test_resume_subcommand_is_the_resume_option(cut_video: Path, tmp_path: Path) -> None:
     run = vat("run", cut_video, "--artwork", "Resumed", "--out", tmp_path / "o", "--scenes", "1", "--json", check=True)
     events = json_events(run.stdout)
     sid = session_of(events)
@@ -70,14 +71,14 @@ def test_resume_subcommand_is_the_resume_option(cut_video, tmp_path):
         (["resume", "--detect-only"], "--detect-only"),
     ],
 )
-def test_an_option_where_it_does_not_apply_is_one_line_exit_2(argv, option):
+def test_an_option_where_it_does_not_apply_is_one_line_exit_2(argv: list[str], option: str) -> None:
     done = vat(*argv)
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("vat: error: ") and option in done.stderr
 
 
-def test_help_explains_the_arguments_and_their_defaults():
+def test_help_explains_the_arguments_and_their_defaults() -> None:
     run = vat("run", "--help", check=True).stdout
     flat = " ".join(run.split())
     for shown in (
@@ -100,7 +101,7 @@ def test_help_explains_the_arguments_and_their_defaults():
     assert "resume" in top and "--resume [SESSION]" in top
 
 
-def test_options_that_add_up_count_on_both_sides_of_the_command():
+def test_options_that_add_up_count_on_both_sides_of_the_command() -> None:
     args = parse(["-v", "--group", "1-2", "run", "m.mov", "--artwork", "A", "--group", "3-4", "-v", "-v"])
     assert (args.command, args.verbose, args.group) == ("run", 3, ["1-2", "3-4"])
     args = parse(["resume", "S1", "--group", "5-6"])
@@ -108,7 +109,7 @@ def test_options_that_add_up_count_on_both_sides_of_the_command():
     assert parse(["--resume"]).resume == "" and parse(["sessions"]).group is None
 
 
-def test_detect_numbers_frames_from_0_in_the_table_csv_and_json(cut_video):
+def test_detect_numbers_frames_from_0_in_the_table_csv_and_json(cut_video: Path) -> None:
     found = json.loads(vat("detect", cut_video, "--format", "json", check=True).stdout)["scenes"]
     frames = [(s["index"], s["start_frame"], s["end_frame"]) for s in found]
     assert frames[0][:2] == (1, 0)

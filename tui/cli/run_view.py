@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console
 from rich.errors import MarkupError
@@ -51,11 +53,11 @@ class RunView:
             self.progress.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self._safe(self.progress.stop)
 
-    def _safe(self, fn, *args, **kwargs) -> None:
+    def _safe(self, fn: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         if self.dead:
             return
         try:
@@ -63,11 +65,11 @@ class RunView:
         except (OSError, ValueError):
             self.dead = True  # the terminal went away: keep working silently
 
-    def emit(self, event: str, **fields) -> None:
+    def emit(self, event: str, **fields: Any) -> None:
         line = json.dumps({"event": event, "time": round(time.time(), 3), **fields})
         self._safe(lambda: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
 
-    def say(self, template: str, **values) -> None:
+    def say(self, template: str, **values: Any) -> None:
         """A message. `template` is our own Rich markup; `values` (names, paths, errors: anything a user
         or a file chose) fill its {fields}: on a terminal literally, control characters escaped; in
         JSON as they are, without the markup (JSON escapes them itself)."""
@@ -81,7 +83,7 @@ class RunView:
             text = template.format(**{k: shown(v) for k, v in values.items()}) if values else template
             self._safe(self.console.print, terminal_safe(text), highlight=False, soft_wrap=True)
 
-    def result(self, text: str, **fields) -> None:
+    def result(self, text: str, **fields: Any) -> None:
         """The one line a script wants (where the archive is): stdout, or a JSON event."""
         if self.json_lines:
             self.emit("result", text=text, **fields)
