@@ -74,8 +74,23 @@ def bench_video(seconds: int) -> Path:
     partial = path.with_suffix(".part.mp4")
     print(f"making {path} ({len(plan)} shots, {seconds} s of {SIZE}) ...", flush=True)
     ffmpeg.run(
-        ["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast",
-         "-crf", "22", "-g", "50", "-pix_fmt", "yuv420p", ffmpeg.file_arg(partial)],
+        [
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "22",
+            "-g",
+            "50",
+            "-pix_fmt",
+            "yuv420p",
+            ffmpeg.file_arg(partial),
+        ],
         duration=seconds,
     )
     os.replace(partial, path)
@@ -104,8 +119,20 @@ def measure(fn) -> tuple[float, float, object]:
 
 def plain_ffmpeg(path: Path) -> None:
     subprocess.run(
-        [ffmpeg.find_ffmpeg().path, "-nostdin", "-hide_banner", "-loglevel", "error",
-         "-i", ffmpeg.file_arg(path), "-map", "0:v", "-f", "null", "-"],
+        [
+            ffmpeg.find_ffmpeg().path,
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-i",
+            ffmpeg.file_arg(path),
+            "-map",
+            "0:v",
+            "-f",
+            "null",
+            "-",
+        ],
         check=True,
     )
 
@@ -114,7 +141,9 @@ def scenedetect_cli(path: Path) -> None:
     exe = Path(sys.executable).with_name("scenedetect")
     subprocess.run(
         [str(exe), "-q", "-i", str(path), "detect-adaptive"],
-        check=True, stdout=subprocess.DEVNULL, cwd=path.parent,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=path.parent,
     )
 
 
@@ -142,8 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     path = bench_video(args.seconds)
     expected = expected_cuts(args.seconds)
     size_mb = path.stat().st_size / 1e6
-    print(f"video: {path} ({size_mb:.1f} MB, {size_mb * 8 / args.seconds:.1f} Mbit/s, "
-          f"{len(expected)} cuts), {os.cpu_count()} CPU cores, ffmpeg {ffmpeg.version()}")
+    print(
+        f"video: {path} ({size_mb:.1f} MB, {size_mb * 8 / args.seconds:.1f} Mbit/s, "
+        f"{len(expected)} cuts), {os.cpu_count()} CPU cores, ffmpeg {ffmpeg.version()}"
+    )
     measures = {
         "plain ffmpeg (-f null)": lambda: plain_ffmpeg(path),
         "vat detect_scenes adaptive": lambda: detect_scenes(path, "adaptive", use_cache=False),
@@ -160,15 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"round {run + 1}/{args.runs}", flush=True)
         for label, fn in measures.items():
             wall, cpu, result = measure(fn)
-            print(f"  {label:<34} {wall:7.2f} s wall {cpu:7.2f} s CPU{accuracy(result, expected)}",
-                  flush=True)
+            print(f"  {label:<34} {wall:7.2f} s wall {cpu:7.2f} s CPU{accuracy(result, expected)}", flush=True)
             old = best.get(label)
             best[label] = (min(wall, old[0]), min(cpu, old[1])) if old else (wall, cpu)
     floor_wall, floor_cpu = best["plain ffmpeg (-f null)"]
     print("\nbest of the rounds, and ratio to plain ffmpeg decoding (target for vat: <= 1.15 wall):")
     for label, (wall, cpu) in best.items():
-        print(f"  {label:<34} {wall:7.2f} s wall x{wall / floor_wall:.2f}"
-              f"   {cpu:7.2f} s CPU x{cpu / floor_cpu:.2f}")
+        print(f"  {label:<34} {wall:7.2f} s wall x{wall / floor_wall:.2f}   {cpu:7.2f} s CPU x{cpu / floor_cpu:.2f}")
     return 0
 
 

@@ -32,8 +32,21 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vat-bench-enc-"))
     source = work / "source.mp4"
-    ffmpeg.run(["-f", "lavfi", "-i", f"testsrc2=s=1920x1080:r=25:d={args.seconds},noise=alls=6:allf=t",
-                "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", ffmpeg.file_arg(source)])
+    ffmpeg.run(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=s=1920x1080:r=25:d={args.seconds},noise=alls=6:allf=t",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "18",
+            ffmpeg.file_arg(source),
+        ]
+    )
     works, why = nvenc_status()
     print(f"ffmpeg {ffmpeg.version()} ({ffmpeg.find_ffmpeg().source}); NVENC: {'works' if works else why}")
     encoders = ["x264"] + (["nvenc"] if works else [])
@@ -43,13 +56,27 @@ def main() -> int:
             out = work / f"{preset.preset_id}_{encoder}.mp4"
             video = preset.video
             started = time.perf_counter()
-            ffmpeg.run(["-ss", "1.0", "-i", ffmpeg.file_arg(source), "-frames:v", str(frames - 50),
-                        "-vf", scale_filter(1920, 1080),
-                        *video_codec_args(video, preset.advanced, encoder, 25.0), "-an", ffmpeg.file_arg(out)])
+            ffmpeg.run(
+                [
+                    "-ss",
+                    "1.0",
+                    "-i",
+                    ffmpeg.file_arg(source),
+                    "-frames:v",
+                    str(frames - 50),
+                    "-vf",
+                    scale_filter(1920, 1080),
+                    *video_codec_args(video, preset.advanced, encoder, 25.0),
+                    "-an",
+                    ffmpeg.file_arg(out),
+                ]
+            )
             elapsed = time.perf_counter() - started
             made = frames_of(out)
-            print(f"  {preset.preset_id:<18} {encoder:<6} {made / elapsed:7.1f} fps  "
-                  f"{out.stat().st_size / 1e6:6.2f} MB  frames {made}/{frames - 50}")
+            print(
+                f"  {preset.preset_id:<18} {encoder:<6} {made / elapsed:7.1f} fps  "
+                f"{out.stat().st_size / 1e6:6.2f} MB  frames {made}/{frames - 50}"
+            )
     return 0
 
 

@@ -32,12 +32,22 @@ from core import dirs  # noqa: E402
 from core.media import ffmpeg  # noqa: E402
 
 BENCH_PRESET = {
-    "preset_id": "bench_split_video_equivalent", "preset_name": "Bench: as split-video",
+    "preset_id": "bench_split_video_equivalent",
+    "preset_name": "Bench: as split-video",
     "description": "libx264 veryfast CRF 22 with AAC, full size: PySceneDetect split-video's defaults",
     "stills_hq": {"format": "png", "max_width": None},
     "stills_web": {"format": "jpg", "max_width": 1920, "quality": 85},
-    "video": {"codec": "h264", "crf": 22, "max_width": None, "maxrate": None, "bufsize": None,
-              "x264_preset": "veryfast", "nvenc_preset": "p4", "audio": True, "audio_bitrate": "128k"},
+    "video": {
+        "codec": "h264",
+        "crf": 22,
+        "max_width": None,
+        "maxrate": None,
+        "bufsize": None,
+        "x264_preset": "veryfast",
+        "nvenc_preset": "p4",
+        "audio": True,
+        "audio_bitrate": "128k",
+    },
     "thumbnail": {"format": "jpg", "width": 320, "quality": 80},
     "advanced": {"faststart": True, "gop_seconds": 10.0, "tune": None},
 }
@@ -49,14 +59,41 @@ def bench_video(seconds: int, scenes: int) -> Path:
         return path
     dirs.ensure(path.parent)
     shot = seconds / scenes
-    parts = [f"{SOURCES[i % len(SOURCES)]},trim=duration={shot},setpts=PTS-STARTPTS,format=yuv420p,{GRAIN}[v{i}]"
-             for i in range(scenes)]
+    parts = [
+        f"{SOURCES[i % len(SOURCES)]},trim=duration={shot},setpts=PTS-STARTPTS,format=yuv420p,{GRAIN}[v{i}]"
+        for i in range(scenes)
+    ]
     graph = ";".join(parts) + ";" + "".join(f"[v{i}]" for i in range(scenes)) + f"concat=n={scenes}:v=1:a=0[v]"
     partial = path.with_suffix(".part.mp4")
     print(f"making {path.name} (once)...", flush=True)
-    ffmpeg.run(["-filter_complex", graph, "-f", "lavfi", "-t", str(seconds), "-i", "sine=frequency=220",
-                "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-preset", "fast", "-crf", "20", "-g", str(RATE * 4),
-                "-c:a", "aac", ffmpeg.file_arg(partial)], duration=seconds)
+    ffmpeg.run(
+        [
+            "-filter_complex",
+            graph,
+            "-f",
+            "lavfi",
+            "-t",
+            str(seconds),
+            "-i",
+            "sine=frequency=220",
+            "-map",
+            "[v]",
+            "-map",
+            "0:a",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "fast",
+            "-crf",
+            "20",
+            "-g",
+            str(RATE * 4),
+            "-c:a",
+            "aac",
+            ffmpeg.file_arg(partial),
+        ],
+        duration=seconds,
+    )
     partial.rename(path)
     return path
 
@@ -78,7 +115,9 @@ def breakdown(db_file: str, artwork: str) -> str:
         rows = db.execute(
             "SELECT o.operation_type, COUNT(*), SUM(o.duration_seconds) FROM operation_log o "
             "JOIN processing_state p ON p.session_id = o.session_id WHERE p.artwork_name = ? "
-            "GROUP BY o.operation_type ORDER BY 3 DESC", (artwork,)).fetchall()
+            "GROUP BY o.operation_type ORDER BY 3 DESC",
+            (artwork,),
+        ).fetchall()
     return ", ".join(f"{kind} {count}x {seconds or 0:.1f}s" for kind, count, seconds in rows)
 
 
@@ -93,23 +132,58 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="vat-bench-export-"))
     env = {**os.environ, "VAT_DB": str(work / "bench.db"), "VAT_FFMPEG": ffmpeg.find_ffmpeg().path}
     # the bench preset goes into the bench database through vat's own code
-    setup = ("import json, os; from db.connection import open_database; open_database();"
-             "from core.pipeline.preset_store import preset_from_dict, save_preset;"
-             "save_preset(preset_from_dict(json.loads(os.environ['VAT_BENCH_PRESET'])))")
-    subprocess.run([sys.executable, "-c", setup], env={**env, "VAT_BENCH_PRESET": json.dumps(BENCH_PRESET)},
-                   check=True, cwd=HERE.parent)
+    setup = (
+        "import json, os; from db.connection import open_database; open_database();"
+        "from core.pipeline.preset_store import preset_from_dict, save_preset;"
+        "save_preset(preset_from_dict(json.loads(os.environ['VAT_BENCH_PRESET'])))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", setup],
+        env={**env, "VAT_BENCH_PRESET": json.dumps(BENCH_PRESET)},
+        check=True,
+        cwd=HERE.parent,
+    )
     results = {}
     decode = [env["VAT_FFMPEG"], "-nostdin", "-i", str(video), "-map", "0:v", "-f", "null", "-"]
     results["ffmpeg decode"] = timed(decode, env)
     sd_out = work / "scenedetect"
     sd_out.mkdir()
-    results["scenedetect"] = timed([str(bin_dir / "scenedetect"), "-q", "-i", str(video), "-o", str(sd_out),
-                                    "detect-adaptive", "split-video", "save-images", "-n", "1"], env)
+    results["scenedetect"] = timed(
+        [
+            str(bin_dir / "scenedetect"),
+            "-q",
+            "-i",
+            str(video),
+            "-o",
+            str(sd_out),
+            "detect-adaptive",
+            "split-video",
+            "save-images",
+            "-n",
+            "1",
+        ],
+        env,
+    )
     for workers in (1, cores):
         out = work / f"vat_w{workers}"
         results[f"vat workers={workers}"] = timed(
-            [str(bin_dir / "vat"), "run", str(video), "--artwork", f"Bench {workers}", "--out", str(out),
-             "--preset", BENCH_PRESET["preset_id"], "--workers", str(workers), "--encoder", "x264"], env)
+            [
+                str(bin_dir / "vat"),
+                "run",
+                str(video),
+                "--artwork",
+                f"Bench {workers}",
+                "--out",
+                str(out),
+                "--preset",
+                BENCH_PRESET["preset_id"],
+                "--workers",
+                str(workers),
+                "--encoder",
+                "x264",
+            ],
+            env,
+        )
         print(f"vat workers={workers}: {breakdown(env['VAT_DB'], f'Bench {workers}')}", flush=True)
     clips = len(list((work / "scenedetect").glob("*.mp4")))
     print(f"\n{video.name}: {args.seconds}s 1080p, {args.scenes} scenes; {cores} cores; scenedetect made {clips} clips")

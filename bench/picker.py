@@ -78,13 +78,33 @@ def bench_video(scenes: int) -> Path:
     dirs.ensure(path.parent)
     frames = scenes * SHOT_FRAMES
     # the hue turns by 137.5 degrees and the brightness steps every SHOT_FRAMES: a hard cut each time
-    source = (f"testsrc2=s={SIZE}:r={RATE},"
-              f"hue=h='mod(floor(n/{SHOT_FRAMES})*137.5,360)':b='mod(floor(n/{SHOT_FRAMES}),3)-1',"
-              f"format=yuv420p")
+    source = (
+        f"testsrc2=s={SIZE}:r={RATE},"
+        f"hue=h='mod(floor(n/{SHOT_FRAMES})*137.5,360)':b='mod(floor(n/{SHOT_FRAMES}),3)-1',"
+        f"format=yuv420p"
+    )
     partial = path.with_suffix(".part.mp4")
     print(f"making {path} ({scenes} shots, {frames / RATE:.0f} s of {SIZE}) ...", flush=True)
-    ffmpeg.run(["-f", "lavfi", "-i", source, "-frames:v", str(frames), "-c:v", "libx264", "-preset", "veryfast",
-                "-crf", "26", "-pix_fmt", "yuv420p", ffmpeg.file_arg(partial)], duration=frames / RATE)
+    ffmpeg.run(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            source,
+            "-frames:v",
+            str(frames),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "26",
+            "-pix_fmt",
+            "yuv420p",
+            ffmpeg.file_arg(partial),
+        ],
+        duration=frames / RATE,
+    )
     os.replace(partial, path)
     return path
 
@@ -104,18 +124,31 @@ def make_session(video: Path, scenes: int, root: Path) -> str:
     from db.models import ProcessingState
 
     open_database()
-    session = create_session(check_options(SessionOptions(master=video, artwork=f"Picker bench {scenes}",
-                                                          out=root / "out", encoder="x264",
-                                                          detector="content")))
-    records = [scene_record(Scene(index=i + 1, start_frame=i * SHOT_FRAMES, end_frame=(i + 1) * SHOT_FRAMES - 1,
-                                  start=i * SHOT_FRAMES / RATE, end=(i + 1) * SHOT_FRAMES / RATE))
-               for i in range(scenes)]
+    session = create_session(
+        check_options(
+            SessionOptions(
+                master=video, artwork=f"Picker bench {scenes}", out=root / "out", encoder="x264", detector="content"
+            )
+        )
+    )
+    records = [
+        scene_record(
+            Scene(
+                index=i + 1,
+                start_frame=i * SHOT_FRAMES,
+                end_frame=(i + 1) * SHOT_FRAMES - 1,
+                start=i * SHOT_FRAMES / RATE,
+                end=(i + 1) * SHOT_FRAMES / RATE,
+            )
+        )
+        for i in range(scenes)
+    ]
     meta = dict(session.process_metadata or {})
-    meta.update(detector="content", fps=float(RATE), frames=scenes * SHOT_FRAMES,
-                duration=scenes * SHOT_FRAMES / RATE)
+    meta.update(detector="content", fps=float(RATE), frames=scenes * SHOT_FRAMES, duration=scenes * SHOT_FRAMES / RATE)
     with database.atomic():  # as core.pipeline.session.detect stores what it found
-        ProcessingState.update(scenes_data=records, scene_threshold=27.0, min_scene_length=SHOT_FRAMES // 2,
-                               process_metadata=meta).where(ProcessingState.id == session.id).execute()
+        ProcessingState.update(
+            scenes_data=records, scene_threshold=27.0, min_scene_length=SHOT_FRAMES // 2, process_metadata=meta
+        ).where(ProcessingState.id == session.id).execute()
     return session.session_id
 
 
@@ -225,20 +258,25 @@ class FrameProbe:
                 self.check()
         if not self._done.is_set():
             self._expect = None
-            raise SystemExit(f"key {key!r}: no frame showed its effect within {timeout} s "
-                             f"(screen {self.app.screen}, focused {self.app.focused}, "
-                             f"still to draw: {self.pending() or 'nothing'})")
+            raise SystemExit(
+                f"key {key!r}: no frame showed its effect within {timeout} s "
+                f"(screen {self.app.screen}, focused {self.app.focused}, "
+                f"still to draw: {self.pending() or 'nothing'})"
+            )
         took, cpu = self.end - start, self.end_cpu - start_cpu
         gc_hit = any(start <= at <= self.end for at, _ in self.gcs)
         if self.trace:
-            print(f"  {key}: {took * 1000:.1f} ms, {self.frames - self._frames_at_start} frames, "
-                  f"UI-thread CPU {cpu * 1000:.1f} ms{', full GC' if gc_hit else ''}")
+            print(
+                f"  {key}: {took * 1000:.1f} ms, {self.frames - self._frames_at_start} frames, "
+                f"UI-thread CPU {cpu * 1000:.1f} ms{', full GC' if gc_hit else ''}"
+            )
         return took, cpu, gc_hit
 
 
 # --- one case: a scene count at a terminal size ---------------------------------------------------
-async def run_case(video: Path, scenes: int, size: tuple[int, int], root: Path, args, fill: bool,
-                   profiler=None) -> dict:
+async def run_case(
+    video: Path, scenes: int, size: tuple[int, int], root: Path, args, fill: bool, profiler=None
+) -> dict:
     from textual.widgets import Input
     from textual.widgets._toast import Toast
 
@@ -272,8 +310,9 @@ async def run_case(video: Path, scenes: int, size: tuple[int, int], root: Path, 
             gc.freeze()
         probe = FrameProbe(app, trace=args.trace)
         result["rss_before"] = rss_mb()
-        took, _, _ = await probe.press("enter", lambda: isinstance(app.screen, PickerScreen)
-                                       and drawn(app.screen.query_one("#scene-panel")))
+        took, _, _ = await probe.press(
+            "enter", lambda: isinstance(app.screen, PickerScreen) and drawn(app.screen.query_one("#scene-panel"))
+        )
         result["open"] = took
         picker: PickerScreen = app.screen
         scene_list, store = picker.scene_list, picker.store
@@ -281,7 +320,8 @@ async def run_case(video: Path, scenes: int, size: tuple[int, int], root: Path, 
 
         def worker_busy() -> bool:
             return bool(picker.wanted._frames) or any(
-                store.cached(picker.scenes[i].midpoint_frame) is None for i in scene_list.visible_rows())
+                store.cached(picker.scenes[i].midpoint_frame) is None for i in scene_list.visible_rows()
+            )
 
         async def one(key: str, phase: str, expect, kind: str | None = None) -> None:
             made, busy = len(store._memory), worker_busy()
@@ -325,21 +365,34 @@ async def run_case(video: Path, scenes: int, size: tuple[int, int], root: Path, 
             await move("home", phase, 0)
             # / to the middle: the modal drawn with its field focused, each digit, then enter
             number = str(max(1, n // 2))
-            await one("slash", phase, lambda: isinstance(app.screen, JumpScreen)
-                      and isinstance(app.focused, Input) and drawn(app.focused), "/ (open)")
+            await one(
+                "slash",
+                phase,
+                lambda: isinstance(app.screen, JumpScreen) and isinstance(app.focused, Input) and drawn(app.focused),
+                "/ (open)",
+            )
             typed = ""
             for digit in number:
                 typed += digit
-                await one(digit, phase, lambda t=typed: isinstance(app.screen, JumpScreen)
-                          and app.focused.value == t, "/ digit")
+                await one(
+                    digit,
+                    phase,
+                    lambda t=typed: isinstance(app.screen, JumpScreen) and app.focused.value == t,
+                    "/ digit",
+                )
             await one("enter", phase, at(int(number) - 1), "/ enter (jump)")
             # space (unmark, move on), j, g (group the marked run under the cursor: its toast drawn)
             for _ in range(4):
                 if scene_list.cursor >= n - 3:
                     break
                 version, cursor = picker.picks.version, scene_list.cursor
-                await one("space", phase, lambda v=version, c=cursor: picker.picks.version == v + 1
-                          and scene_list.cursor == c + 1 and picker._cursor == c + 1)
+                await one(
+                    "space",
+                    phase,
+                    lambda v=version, c=cursor: (
+                        picker.picks.version == v + 1 and scene_list.cursor == c + 1 and picker._cursor == c + 1
+                    ),
+                )
                 await move("j", phase, scene_list.cursor + 1)
                 shown = {t._notification.identity for t in picker.query(Toast)}
                 trial = copy.deepcopy(picker.picks)
@@ -348,8 +401,14 @@ async def run_case(video: Path, scenes: int, size: tuple[int, int], root: Path, 
                     version = picker.picks.version + 1
                 except ValueError:  # g then only says why, in a toast
                     version = picker.picks.version
-                await one("g", phase, lambda v=version, s=shown: picker.picks.version == v and any(
-                    t._notification.identity not in s and drawn(t) for t in picker.query(Toast)))
+                await one(
+                    "g",
+                    phase,
+                    lambda v=version, s=shown: (
+                        picker.picks.version == v
+                        and any(t._notification.identity not in s and drawn(t) for t in picker.query(Toast))
+                    ),
+                )
 
         await keys("during")
         if fill:
@@ -431,24 +490,33 @@ async def main_async(args, video: Path, baseline_video: Path, root: Path) -> int
 
                     profiler = cProfile.Profile()
                 started = time.perf_counter()
-                result = await run_case(vid, scenes, size, root, args, fill=scenes == args.scenes,
-                                        profiler=profiler)
+                result = await run_case(vid, scenes, size, root, args, fill=scenes == args.scenes, profiler=profiler)
                 pooled.setdefault((size, scenes), []).append(result)
                 every = [x for phase in ("during", "after") for v in result[phase].values() for x in v["ms"]]
-                listed = [x for phase in ("during", "after") for k, v in result[phase].items() if k in LIST_KEYS
-                          for x in v["ms"]]
+                listed = [
+                    x
+                    for phase in ("during", "after")
+                    for k, v in result[phase].items()
+                    if k in LIST_KEYS
+                    for x in v["ms"]
+                ]
                 gcs = result["gc"]
-                print(f"  round {run + 1}: {scenes:5d} scenes {size[0]}x{size[1]}: "
-                      f"open {result['open'] * 1000:5.0f} ms;"
-                      f" list keys median {statistics.median(listed):5.1f} p95 {percentile(listed, 0.95):5.1f} ms;"
-                      f" all keys p95 {percentile(every, 0.95):5.1f} ms; {len(gcs)} full GCs"
-                      f" (max {max(gcs, default=0) * 1000:.0f} ms); {time.perf_counter() - started:4.0f} s,"
-                      f" load {os.getloadavg()[0]:.2f}", flush=True)
+                print(
+                    f"  round {run + 1}: {scenes:5d} scenes {size[0]}x{size[1]}: "
+                    f"open {result['open'] * 1000:5.0f} ms;"
+                    f" list keys median {statistics.median(listed):5.1f} p95 {percentile(listed, 0.95):5.1f} ms;"
+                    f" all keys p95 {percentile(every, 0.95):5.1f} ms; {len(gcs)} full GCs"
+                    f" (max {max(gcs, default=0) * 1000:.0f} ms); {time.perf_counter() - started:4.0f} s,"
+                    f" load {os.getloadavg()[0]:.2f}",
+                    flush=True,
+                )
                 if profiler is not None:
                     import pstats
 
-                    print(f"\ncProfile of the UI thread during the keys ({scenes} scenes, {size[0]}x{size[1]}), "
-                          "top 30 by cumulative time:")
+                    print(
+                        f"\ncProfile of the UI thread during the keys ({scenes} scenes, {size[0]}x{size[1]}), "
+                        "top 30 by cumulative time:"
+                    )
                     profile = pstats.Stats(profiler)
                     profile.sort_stats("cumulative").print_stats(30)
                     if args.profile_out:
@@ -464,39 +532,56 @@ async def main_async(args, video: Path, baseline_video: Path, root: Path) -> int
                 kinds = dict.fromkeys(k for r in results for k in r[phase])
                 for kind in kinds:
                     table[(n, phase)][kind] = merged([r[phase][kind] for r in results if kind in r[phase]])
-        print(f"\n{size[0]}x{size[1]:<13}{big_n:>5} during{'':>8}{big_n:>5} after{'':>9}{small_n:>5} during{'':>8}"
-              f"{small_n:>5} after{'':>4}x median  cpu gc")
+        print(
+            f"\n{size[0]}x{size[1]:<13}{big_n:>5} during{'':>8}{big_n:>5} after{'':>9}{small_n:>5} during{'':>8}"
+            f"{small_n:>5} after{'':>4}x median  cpu gc"
+        )
         kinds = list(dict.fromkeys([*table[(big_n, "after")], *table[(small_n, "after")]]))
         for kind in kinds:
             a, b = table[(big_n, "after")].get(kind), table[(small_n, "after")].get(kind)
             ratio = f"x{statistics.median(a['ms']) / statistics.median(b['ms']):.2f}" if a and b else "-"
             cpu = f"{statistics.median(a['cpu']):4.1f}" if a else "   -"
             hits = sum(t.get(kind, {"gc": 0})["gc"] for t in table.values())
-            print(f"  {kind:<15}{stats(table[(big_n, 'during')].get(kind))} {stats(a)} "
-                  f"{stats(table[(small_n, 'during')].get(kind))} {stats(b)} {ratio:>6} {cpu} {hits:2d}")
+            print(
+                f"  {kind:<15}{stats(table[(big_n, 'during')].get(kind))} {stats(a)} "
+                f"{stats(table[(small_n, 'during')].get(kind))} {stats(b)} {ratio:>6} {cpu} {hits:2d}"
+            )
         for n, results in cases.items():
             busy = sum(r["busy"][0] for r in results)
             total = sum(r["busy"][1] for r in results)
-            listed = [x for phase in ("during", "after") for k, v in table[(n, phase)].items() if k in LIST_KEYS
-                      for x in v["ms"]]
+            listed = [
+                x
+                for phase in ("during", "after")
+                for k, v in table[(n, phase)].items()
+                if k in LIST_KEYS
+                for x in v["ms"]
+            ]
             every = [x for phase in ("during", "after") for v in table[(n, phase)].values() for x in v["ms"]]
             opened = [r["open"] * 1000 for r in results]
-            print(f"  {n:5d} scenes: list keys median {statistics.median(listed):5.1f} p95 "
-                  f"{percentile(listed, 0.95):5.1f} max {max(listed):5.1f} ms; all keys median "
-                  f"{statistics.median(every):5.1f} p95 {percentile(every, 0.95):5.1f} ms; open picker "
-                  f"{statistics.median(opened):.0f} ms; worker busy for {busy}/{total} keys of pass 1")
+            print(
+                f"  {n:5d} scenes: list keys median {statistics.median(listed):5.1f} p95 "
+                f"{percentile(listed, 0.95):5.1f} max {max(listed):5.1f} ms; all keys median "
+                f"{statistics.median(every):5.1f} p95 {percentile(every, 0.95):5.1f} ms; open picker "
+                f"{statistics.median(opened):.0f} ms; worker busy for {busy}/{total} keys of pass 1"
+            )
     fills = [r for (size, n), results in pooled.items() for r in results if "fill_s" in r]
     if fills:
         print(f"\nthumbnails, {big_n} scenes (the picker's own worker, asked for every one):")
         r = fills[0]  # the first case only: later ones reuse the memory the first one freed
-        print(f"  RSS {r['rss_before']:.0f} MB on the sessions screen, {r['rss_open']:.0f} MB once the picker is "
-              f"open, {r['rss_full']:.0f} MB with all {r['thumbs']} thumbnails in memory "
-              f"(+{r['rss_full'] - r['rss_open']:.0f} MB); thumbnail pixels {r['thumb_bytes'] / 1e6:.1f} MB; "
-              f"list row cache {r['segments']} entries")
-        print("  time to make them all (after pass 1): "
-              + ", ".join(f"{f['thumbs']} in {f['fill_s']:.1f} s" for f in fills))
-        print(f"  list row cache if every row were drawn (Python objects, tracemalloc): "
-              f"{segment_cache_mb(big_n):.1f} MB for {big_n} rows")
+        print(
+            f"  RSS {r['rss_before']:.0f} MB on the sessions screen, {r['rss_open']:.0f} MB once the picker is "
+            f"open, {r['rss_full']:.0f} MB with all {r['thumbs']} thumbnails in memory "
+            f"(+{r['rss_full'] - r['rss_open']:.0f} MB); thumbnail pixels {r['thumb_bytes'] / 1e6:.1f} MB; "
+            f"list row cache {r['segments']} entries"
+        )
+        print(
+            "  time to make them all (after pass 1): "
+            + ", ".join(f"{f['thumbs']} in {f['fill_s']:.1f} s" for f in fills)
+        )
+        print(
+            f"  list row cache if every row were drawn (Python objects, tracemalloc): "
+            f"{segment_cache_mb(big_n):.1f} MB for {big_n} rows"
+        )
     return 0
 
 
@@ -508,8 +593,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="runs of every case (samples are pooled)")
     parser.add_argument("--gap", type=float, default=0.05, help="seconds between a frame and the next key")
     parser.add_argument("--trace", action="store_true", help="print every key's time, frames and CPU")
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="gc.freeze() once the app has started (what it would change; vat does not do it)")
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() once the app has started (what it would change; vat does not do it)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the UI thread (first case)")
     parser.add_argument("--profile-out", help="also write the profile's stats to this file")
     args = parser.parse_args(argv)
@@ -518,8 +606,11 @@ def main(argv: list[str] | None = None) -> int:
     baseline_video = bench_video(args.baseline)
     root = Path(tempfile.mkdtemp(prefix="vat-bench-picker-"))
     isolate(root)
-    print(f"video: {video} ({video.stat().st_size / 1e6:.1f} MB); {os.cpu_count()} CPU cores, "
-          f"load {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"video: {video} ({video.stat().st_size / 1e6:.1f} MB); {os.cpu_count()} CPU cores, "
+        f"load {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     try:
         return asyncio.run(main_async(args, video, baseline_video, root))
     finally:

@@ -46,21 +46,40 @@ def main() -> None:
 
         open_database()
         session_id = "26-11-23_Bench_00000000"
-        ProcessingState.create(session_id=session_id, artwork_name="Bench", project_date="26-11-23",
-                               master_path=str(root / "master.mp4"), output_path=str(root / "out"),
-                               preset_id="webflow_standard", total_operations=args.outputs, status="completed")
+        ProcessingState.create(
+            session_id=session_id,
+            artwork_name="Bench",
+            project_date="26-11-23",
+            master_path=str(root / "master.mp4"),
+            output_path=str(root / "out"),
+            preset_id="webflow_standard",
+            total_operations=args.outputs,
+            status="completed",
+        )
         folder = root / "out" / "stills" / "web"
         folder.mkdir(parents=True)
-        ops = [Operation(f"still_web:s{i:05d}", "still_web", folder / f"Bench_s{i:05d}_web.jpg", None,
-                         {"frame": i, "quality": 85}, scene=i) for i in range(args.outputs)]
+        ops = [
+            Operation(
+                f"still_web:s{i:05d}",
+                "still_web",
+                folder / f"Bench_s{i:05d}_web.jpg",
+                None,
+                {"frame": i, "quality": 85},
+                scene=i,
+            )
+            for i in range(args.outputs)
+        ]
         t0 = time.perf_counter()
         with database.atomic():
             for op in ops:
                 op.output.write_bytes(os.urandom(args.size))
-                records.register_output(session_id, op, op.output.stat(), {"width": 640, "height": 360},
-                                        records.sha256_of(op.output), 1)
-        print(f"{args.outputs} outputs of {args.size:,} bytes written and registered in "
-              f"{time.perf_counter() - t0:.2f} s", flush=True)
+                records.register_output(
+                    session_id, op, op.output.stat(), {"width": 640, "height": 360}, records.sha256_of(op.output), 1
+                )
+        print(
+            f"{args.outputs} outputs of {args.size:,} bytes written and registered in {time.perf_counter() - t0:.2f} s",
+            flush=True,
+        )
 
         def skip_check() -> int:
             registry = records.registered_outputs(session_id)
@@ -76,8 +95,10 @@ def main() -> None:
 
         seconds, done = timed(skip_check, args.rounds)
         assert done == args.outputs, f"only {done} of {args.outputs} trusted"
-        print(f"skip check, unchanged:      {seconds:.3f} s ({seconds / args.outputs * 1e6:.0f} us per output)"
-              f"  goal < 2 s: {'met' if seconds < 2 else 'NOT met'}")
+        print(
+            f"skip check, unchanged:      {seconds:.3f} s ({seconds / args.outputs * 1e6:.0f} us per output)"
+            f"  goal < 2 s: {'met' if seconds < 2 else 'NOT met'}"
+        )
         seconds, changed = timed(lambda: records.changed_outputs(session_id), args.rounds)
         assert changed == []
         print(f"completed session check:    {seconds:.3f} s")

@@ -64,8 +64,10 @@ def main() -> int:
         t0 = time.perf_counter()
         one_pass(video, set(wanted))
         single = time.perf_counter() - t0
-        print(f"  {len(wanted):5d} stills: seek per still {seek:6.2f} s, one pass {single:6.2f} s "
-              f"(seek/pass {seek / single:.2f})")
+        print(
+            f"  {len(wanted):5d} stills: seek per still {seek:6.2f} s, one pass {single:6.2f} s "
+            f"(seek/pass {seek / single:.2f})"
+        )
     return 0
 
 

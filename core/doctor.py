@@ -40,15 +40,24 @@ def run_checks() -> list[Check]:
     if found is not None:
         have = encoders.available_encoders()
         for name in encoders.CHECKED_ENCODERS:
-            checks.append(Check(f"encoder {name}", name in have, "available" if name in have else "missing",
-                                required=name == "libx264"))
+            checks.append(
+                Check(
+                    f"encoder {name}",
+                    name in have,
+                    "available" if name in have else "missing",
+                    required=name == "libx264",
+                )
+            )
         works, why = encoders.nvenc_status()
         checks.append(Check("nvenc works here", works, why, required=False))
         vmaf = "libvmaf" in encoders.available_filters()
         checks.append(Check("filter libvmaf", vmaf, "available" if vmaf else "missing", required=False))
     checks.append(_database_check())
-    for label, folder in (("data folder", dirs.data_dir()), ("cache folder", dirs.cache_dir()),
-                          ("log folder", dirs.log_dir())):
+    for label, folder in (
+        ("data folder", dirs.data_dir()),
+        ("cache folder", dirs.cache_dir()),
+        ("log folder", dirs.log_dir()),
+    ):
         ok, detail = _writable(folder)
         checks.append(Check(label, ok, detail))
     return checks

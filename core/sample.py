@@ -26,8 +26,11 @@ SHOTS = [
     (f"smptehdbars=s={SIZE}:r={RATE}", 4),
     (f"mandelbrot=s={SIZE}:r={RATE}", 5),
     (f"color=c=0xe4dccb:s={SIZE}:r={RATE},drawbox=x='mod(t*200,1000)':y=260:w=200:h=200:c=0x183a6b:t=fill", 4),
-    (f"life=s=320x180:r={RATE}:mold=10:ratio=0.5:death_color=0x202020:life_color=0xe0e050,"
-     f"scale={SIZE}:flags=neighbor", 4),
+    (
+        f"life=s=320x180:r={RATE}:mold=10:ratio=0.5:death_color=0x202020:life_color=0xe0e050,"
+        f"scale={SIZE}:flags=neighbor",
+        4,
+    ),
     (f"rgbtestsrc=s={SIZE}:r={RATE}", 4),
     (f"gradients=s={SIZE}:r={RATE}:speed=0.02", 4),
 ]
@@ -55,8 +58,10 @@ def make_sample(path: Path | None = None, *, verbose: bool = False) -> Path:
     if path.exists() and path.stat().st_size > 0:
         return path
     if verbose:
-        print(f"making the sample video once ({sum(s for _, s in SHOTS)} s of {SIZE}, about half a minute): "
-              f"{path}", flush=True)
+        print(
+            f"making the sample video once ({sum(s for _, s in SHOTS)} s of {SIZE}, about half a minute): {path}",
+            flush=True,
+        )
     dirs.ensure(path.parent)
     parts, labels = [], ""
     for i, (source, seconds) in enumerate(SHOTS):
@@ -66,9 +71,37 @@ def make_sample(path: Path | None = None, *, verbose: bool = False) -> Path:
     total = sum(seconds for _, seconds in SHOTS)
     partial = path.with_name(path.name + ".part")
     ffmpeg.run(
-        ["-filter_complex", graph, "-f", "lavfi", "-t", str(total), "-i", "sine=frequency=330:sample_rate=48000",
-         "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-g", "50",
-         "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", ffmpeg.file_arg(partial)],
+        [
+            "-filter_complex",
+            graph,
+            "-f",
+            "lavfi",
+            "-t",
+            str(total),
+            "-i",
+            "sine=frequency=330:sample_rate=48000",
+            "-map",
+            "[v]",
+            "-map",
+            "0:a",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "20",
+            "-g",
+            "50",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            ffmpeg.file_arg(partial),
+        ],
         duration=total,
         on_progress=_tenths_printer() if verbose else None,
     )
@@ -88,8 +121,11 @@ def main(argv: list[str] | None = None) -> int:
 
     vat = Path(sys.executable).with_name("vat")
     out = dirs.cache_dir() / "demo-archive"
-    print(f"the demo writes to your own vat folders: the archive into {out} (the cache folder), its\n"
-          f"session and history into the database {db_file()} (VAT_DB=FILE uses another one)", flush=True)
+    print(
+        f"the demo writes to your own vat folders: the archive into {out} (the cache folder), its\n"
+        f"session and history into the database {db_file()} (VAT_DB=FILE uses another one)",
+        flush=True,
+    )
     print("the scenes, then every operation:", flush=True)
     if subprocess.call([str(vat), "detect", str(path)]) != 0:
         return 1

@@ -217,8 +217,17 @@ def detect_scenes(
             total = len(cached_times)
             if on_progress is not None:
                 on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
-            return _detection(info, fps, cached_times, stats.last_duration, cached_cuts, detector, threshold,
-                              min_scene_len, from_cache=True)
+            return _detection(
+                info,
+                fps,
+                cached_times,
+                stats.last_duration,
+                cached_cuts,
+                detector,
+                threshold,
+                min_scene_len,
+                from_cache=True,
+            )
     metric_of = detect_metrics.record(scene_detector, detector)
     # Detectors see frame numbers (exact, in decode order), not times: a VFR-proof min_scene_len.
     rate = Fraction(fps).limit_denominator(100000)
@@ -254,15 +263,26 @@ def detect_scenes(
     cuts += [c.frame_num for c in scene_detector.post_process(timecode)]
     total = len(frame_times)
     if cache_file is not None:
-        detect_cache.save(cache_file, detect_cache.Statistics(metric_of(total), np.asarray(frame_times, np.float64),
-                                                              last_duration, size))
+        detect_cache.save(
+            cache_file,
+            detect_cache.Statistics(metric_of(total), np.asarray(frame_times, np.float64), last_duration, size),
+        )
     if on_progress is not None and reported < total:
         on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
     return _detection(info, fps, frame_times, last_duration, cuts, detector, threshold, min_scene_len)
 
 
-def _detection(info: MediaInfo, fps: float, frame_times: list[float], last_duration: float | None, cuts: list[int],
-               detector: str, threshold: float, min_scene_len: int, from_cache: bool = False) -> Detection:
+def _detection(
+    info: MediaInfo,
+    fps: float,
+    frame_times: list[float],
+    last_duration: float | None,
+    cuts: list[int],
+    detector: str,
+    threshold: float,
+    min_scene_len: int,
+    from_cache: bool = False,
+) -> Detection:
     end = _video_end(frame_times, last_duration, info.fps)
     return Detection(
         fps=fps,

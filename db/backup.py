@@ -66,7 +66,8 @@ def backup_database(source: sqlite3.Connection, db_path: Path, keep: int = KEEP_
         target = _reserve_name(db_path)
     except OSError as exc:
         raise EnvironmentProblem(
-            f"cannot write a backup of {db_path} in {backups_dir(db_path)}: {exc.strerror}") from exc
+            f"cannot write a backup of {db_path} in {backups_dir(db_path)}: {exc.strerror}"
+        ) from exc
     try:
         copy = sqlite3.connect(target)
         try:

@@ -60,12 +60,11 @@ def cleanup_sessions(days: float = 30) -> CleanupResult:
     """
     cutoff = _cutoff(days)
     with database.atomic("IMMEDIATE"):
-        stale = (
-            ProcessingState.select(ProcessingState.session_id)
-            .where((ProcessingState.status != COMPLETED)
-                   & (ProcessingState.updated_at < cutoff)
-                   & ProcessingState.session_id.not_in(ProjectHistory.select(ProjectHistory.session))
-                   & ProcessingState.session_id.not_in(ProjectHistoryArchive.select(ProjectHistoryArchive.session)))
+        stale = ProcessingState.select(ProcessingState.session_id).where(
+            (ProcessingState.status != COMPLETED)
+            & (ProcessingState.updated_at < cutoff)
+            & ProcessingState.session_id.not_in(ProjectHistory.select(ProjectHistory.session))
+            & ProcessingState.session_id.not_in(ProjectHistoryArchive.select(ProjectHistoryArchive.session))
         )
         session_ids = [row.session_id for row in stale]
         if not session_ids:

@@ -126,8 +126,9 @@ def _set_version(db: peewee.SqliteDatabase, version: int) -> None:
     )
 
 
-def migrate(db: peewee.SqliteDatabase, db_path: Path,
-            migrations: dict[int, Migration] | None = None) -> MigrationResult:
+def migrate(
+    db: peewee.SqliteDatabase, db_path: Path, migrations: dict[int, Migration] | None = None
+) -> MigrationResult:
     """Bring the open database at `db_path` to the latest version of `migrations`."""
     migrations = MIGRATIONS if migrations is None else migrations
     latest = max(migrations)

@@ -63,8 +63,9 @@ class OperationLog(BaseModel):
 
     id = AutoField()
     session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
-    session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
-                              backref="operations", index=False)
+    session = ForeignKeyField(
+        ProcessingState, field=ProcessingState.session_id, column_name="session_id", backref="operations", index=False
+    )
     operation_type = TextField()
     operation_name = TextField()
     sequence_number = IntegerField()
@@ -148,8 +149,9 @@ class ProjectHistory(_HistoryColumns):
 
     id = AutoField()
     session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
-    session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
-                              backref="history", unique=True)
+    session = ForeignKeyField(
+        ProcessingState, field=ProcessingState.session_id, column_name="session_id", backref="history", unique=True
+    )
 
     class Meta:
         table_name = "project_history"
@@ -160,8 +162,9 @@ class ProjectHistoryArchive(_HistoryColumns):
 
     id = IntegerField(primary_key=True)  # the project_history id, kept
     session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
-    session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
-                              backref="archived_history")
+    session = ForeignKeyField(
+        ProcessingState, field=ProcessingState.session_id, column_name="session_id", backref="archived_history"
+    )
     archived_at = TimestampField(null=True, **default_now())
 
     class Meta:
@@ -173,8 +176,9 @@ class FileRegistry(BaseModel):
 
     id = AutoField()
     session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
-    session = ForeignKeyField(ProcessingState, field=ProcessingState.session_id, column_name="session_id",
-                              backref="files", index=False)
+    session = ForeignKeyField(
+        ProcessingState, field=ProcessingState.session_id, column_name="session_id", backref="files", index=False
+    )
     file_path = TextField()
     file_type = TextField()  # master, still_hq, still_web, clip, rd_image, rd_video
     file_category = TextField()  # masters, stills, clips, rd
@@ -211,11 +215,31 @@ class AppSetting(BaseModel):
         table_name = "app_settings"
 
 
-ALL_MODELS = (ProcessingState, OperationLog, UserPreset, ProjectHistory, ProjectHistoryArchive, FileRegistry,
-              AppSetting)
+ALL_MODELS = (
+    ProcessingState,
+    OperationLog,
+    UserPreset,
+    ProjectHistory,
+    ProjectHistoryArchive,
+    FileRegistry,
+    AppSetting,
+)
 
 __all__ = [
-    "ACTIVE_STATUSES", "ALL_MODELS", "AppSetting", "COMPLETED", "FAILED", "FileRegistry", "INITIALIZED",
-    "OperationLog", "PAUSED", "PROCESSING", "ProcessingState", "ProjectHistory", "ProjectHistoryArchive",
-    "RESUMABLE_STATUSES", "UserPreset", "utc_now",
+    "ACTIVE_STATUSES",
+    "ALL_MODELS",
+    "AppSetting",
+    "COMPLETED",
+    "FAILED",
+    "FileRegistry",
+    "INITIALIZED",
+    "OperationLog",
+    "PAUSED",
+    "PROCESSING",
+    "ProcessingState",
+    "ProjectHistory",
+    "ProjectHistoryArchive",
+    "RESUMABLE_STATUSES",
+    "UserPreset",
+    "utc_now",
 ]

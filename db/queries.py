@@ -14,7 +14,8 @@ from db.settings import get_setting
 
 # operation_log columns a caller may fill through save_state(**log_fields).
 LOG_FIELDS = frozenset(
-    name for name in OperationLog._meta.fields
+    name
+    for name in OperationLog._meta.fields
     if name not in {"id", "session", "operation_type", "operation_name", "status", "timestamp"}
 )
 
@@ -45,8 +46,10 @@ def get_resumable_session(max_age_days: float | None = None) -> ProcessingState 
             fn.MAX(OperationLog.timestamp).alias("last_operation_time"),
         )
         .join(OperationLog, JOIN.LEFT_OUTER, on=completed_logs)
-        .where((ProcessingState.status.in_(RESUMABLE_STATUSES) | unattended_not_started())
-               & (ProcessingState.updated_at > utc_days_ago(max_age_days)))
+        .where(
+            (ProcessingState.status.in_(RESUMABLE_STATUSES) | unattended_not_started())
+            & (ProcessingState.updated_at > utc_days_ago(max_age_days))
+        )
         .group_by(ProcessingState.id)
         .order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc())
         .first()
@@ -55,13 +58,23 @@ def get_resumable_session(max_age_days: float | None = None) -> ProcessingState 
 
 def unattended_not_started() -> Expression:
     meta = ProcessingState.process_metadata
-    return ((ProcessingState.status == INITIALIZED)
-            & fn.json_extract(meta, "$.requested_selection").is_null(False)
-            & fn.json_extract(meta, "$.selection_problem").is_null())
+    return (
+        (ProcessingState.status == INITIALIZED)
+        & fn.json_extract(meta, "$.requested_selection").is_null(False)
+        & fn.json_extract(meta, "$.selection_problem").is_null()
+    )
 
 
-def save_state(session_id: str, operation: str, completed: int, details: dict, op_type: str, op_name: str,
-               status: str = COMPLETED, **log_fields: Any) -> OperationLog:
+def save_state(
+    session_id: str,
+    operation: str,
+    completed: int,
+    details: dict,
+    op_type: str,
+    op_name: str,
+    status: str = COMPLETED,
+    **log_fields: Any,
+) -> OperationLog:
     """Record one finished (or failed/skipped) operation: session progress and log row, one transaction.
 
     `completed` is the session's new completed_operations; `log_fields` fill other operation_log
@@ -76,25 +89,33 @@ def save_state(session_id: str, operation: str, completed: int, details: dict, o
     # failing to upgrade a read lock, and the sequence number read below cannot race.
     with database.atomic("IMMEDIATE"):
         updated = (
-            ProcessingState.update(current_operation=operation, completed_operations=completed,
-                                   operation_details=details)
+            ProcessingState.update(
+                current_operation=operation, completed_operations=completed, operation_details=details
+            )
             .where(ProcessingState.session_id == session_id)
             .execute()
         )
         if not updated:
             raise BadInput(f"unknown session: {session_id}")
         if "sequence_number" not in log_fields:
-            last = (OperationLog.select(fn.MAX(OperationLog.sequence_number))
-                    .where(OperationLog.session == session_id).scalar())
+            last = (
+                OperationLog.select(fn.MAX(OperationLog.sequence_number))
+                .where(OperationLog.session == session_id)
+                .scalar()
+            )
             log_fields["sequence_number"] = (last or 0) + 1
-        return OperationLog.create(session=session_id, operation_type=op_type, operation_name=op_name,
-                                   status=status, **log_fields)
+        return OperationLog.create(
+            session=session_id, operation_type=op_type, operation_name=op_name, status=status, **log_fields
+        )
 
 
 def get_user_presets() -> list[UserPreset]:
     """User presets, default first, then the most used (seed §5.3; full rows, for the editor too)."""
-    return list(UserPreset.select().order_by(UserPreset.is_default.desc(), UserPreset.usage_count.desc(),
-                                             UserPreset.preset_name))
+    return list(
+        UserPreset.select().order_by(
+            UserPreset.is_default.desc(), UserPreset.usage_count.desc(), UserPreset.preset_name
+        )
+    )
 
 
 def active_sessions() -> list[dict]:

@@ -123,7 +123,13 @@ def all_settings() -> dict[str, list[SettingInfo]]:
         value_type = row.value_type or "string"
         category = row.category or "general"
         grouped.setdefault(category, []).append(
-            SettingInfo(row.key, _decode(row.key, row.value, value_type), value_type, category,
-                        row.description or "", row.modified_at)
+            SettingInfo(
+                row.key,
+                _decode(row.key, row.value, value_type),
+                value_type,
+                category,
+                row.description or "",
+                row.modified_at,
+            )
         )
     return grouped

@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def vat(*args: str | Path, check: bool = False, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a child process (the environment carries VAT_DB and XDG_*)."""
-    done = subprocess.run([*VAT, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env=os.environ.copy())
+    done = subprocess.run(
+        [*VAT, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=os.environ.copy()
+    )
     if check and done.returncode != 0:
         raise AssertionError(f"vat {' '.join(map(str, args))} -> {done.returncode}\n{done.stdout}\n{done.stderr}")
     return done
@@ -33,8 +34,14 @@ class VatProcess(subprocess.Popen[str]):
 
 
 def start_vat(*args: str | Path) -> VatProcess:
-    return VatProcess([*VAT, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT, env=os.environ.copy())
+    return VatProcess(
+        [*VAT, *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
 
 
 def json_events(stdout: str) -> list[dict]:

@@ -76,23 +76,44 @@ def vfr_times(frames: int, slow: tuple[int, int], fps: int = 25) -> list[float]:
 
 
 def make_vfr_video(
-    path: Path, scene_frames: list[int], slow: tuple[int, int], *, fps: int = 25,
+    path: Path,
+    scene_frames: list[int],
+    slow: tuple[int, int],
+    *,
+    fps: int = 25,
     size: tuple[int, int] = (160, 96),
 ) -> Path:
     """make_cut_video's scenes (no audio) with variable frame rate: see vfr_times."""
     first, stop = slow
-    graph = _cut_graph(scene_frames, fps, size) + (
-        f";[cat]setpts='(N+clip(N-{first},0,{stop - first}))/({fps}*TB)'[v]"
+    graph = _cut_graph(scene_frames, fps, size) + (f";[cat]setpts='(N+clip(N-{first},0,{stop - first}))/({fps}*TB)'[v]")
+    ffmpeg.run(
+        [
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-fps_mode",
+            "passthrough",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-bf",
+            "2",
+            "-threads",
+            "2",
+            ffmpeg.file_arg(path),
+        ]
     )
-    ffmpeg.run([
-        "-filter_complex", graph, "-map", "[v]", "-fps_mode", "passthrough",
-        "-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-threads", "2", ffmpeg.file_arg(path),
-    ])
     return path
 
 
 def make_black_gap_video(
-    path: Path, scene_frames: list[int], black_frames: int, *, fps: int = 25,
+    path: Path,
+    scene_frames: list[int],
+    black_frames: int,
+    *,
+    fps: int = 25,
     size: tuple[int, int] = (160, 96),
 ) -> Path:
     """make_cut_video's scenes (no audio) with `black_frames` of pure black between them."""
@@ -107,10 +128,21 @@ def make_black_gap_video(
             labels += f"[b{i}]"
     count = len(scene_frames) * 2 - 1
     graph = ";".join(parts) + f";{labels}concat=n={count}:v=1:a=0,format=yuv420p[v]"
-    ffmpeg.run([
-        "-filter_complex", graph, "-map", "[v]",
-        "-c:v", "libx264", "-preset", "veryfast", "-threads", "2", ffmpeg.file_arg(path),
-    ])
+    ffmpeg.run(
+        [
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-threads",
+            "2",
+            ffmpeg.file_arg(path),
+        ]
+    )
     return path
 
 
@@ -124,12 +156,21 @@ def black_gap_cuts(scene_frames: list[int], black_frames: int) -> list[int]:
     return starts
 
 
-def remux(
-    src: Path, dst: Path, *, before_input: list[str] | None = None, extra: list[str] | None = None
-) -> Path:
+def remux(src: Path, dst: Path, *, before_input: list[str] | None = None, extra: list[str] | None = None) -> Path:
     """A stream copy of `src` with options before its input (-display_rotation) or after (-f mpegts)."""
-    ffmpeg.run([*(before_input or []), "-i", ffmpeg.file_arg(src), "-map", "0", "-c", "copy",
-                *(extra or []), ffmpeg.file_arg(dst)])
+    ffmpeg.run(
+        [
+            *(before_input or []),
+            "-i",
+            ffmpeg.file_arg(src),
+            "-map",
+            "0",
+            "-c",
+            "copy",
+            *(extra or []),
+            ffmpeg.file_arg(dst),
+        ]
+    )
     return dst
 
 
@@ -138,11 +179,33 @@ def make_chaptered(src: Path, dst: Path, chapters: list[tuple[float, float, str]
     meta = dst.with_suffix(".ffmeta")
     lines = [";FFMETADATA1", f"title={title}"]
     for start, end, name in chapters:
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(start * 1000)}", f"END={round(end * 1000)}",
-                  f"title={name}"]
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={round(start * 1000)}",
+            f"END={round(end * 1000)}",
+            f"title={name}",
+        ]
     meta.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    ffmpeg.run(["-i", ffmpeg.file_arg(src), "-f", "ffmetadata", "-i", ffmpeg.file_arg(meta), "-map", "0",
-                "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", ffmpeg.file_arg(dst)])
+    ffmpeg.run(
+        [
+            "-i",
+            ffmpeg.file_arg(src),
+            "-f",
+            "ffmetadata",
+            "-i",
+            ffmpeg.file_arg(meta),
+            "-map",
+            "0",
+            "-map_metadata",
+            "1",
+            "-map_chapters",
+            "1",
+            "-c",
+            "copy",
+            ffmpeg.file_arg(dst),
+        ]
+    )
     return dst
 
 
@@ -161,20 +224,44 @@ def truncate_copy(src: Path, dst: Path, fraction: float = 0.5) -> Path:
 
 
 def make_anamorphic_video(
-    path: Path, scene_frames: list[int], *, sar: str = "16/11", fps: int = 25, size: tuple[int, int] = (176, 144),
+    path: Path,
+    scene_frames: list[int],
+    *,
+    sar: str = "16/11",
+    fps: int = 25,
+    size: tuple[int, int] = (176, 144),
 ) -> Path:
     """make_cut_video's scenes (no audio) stored with non-square pixels: 176x144 at SAR 16:11 is
     shown 256x144, as a 704x576 PAL 16:9 master is shown 1024x576."""
     graph = _cut_graph(scene_frames, fps, size) + f";[cat]setsar={sar}[v]"
-    ffmpeg.run([
-        "-filter_complex", graph, "-map", "[v]",
-        "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-bf", "2", "-threads", "2", ffmpeg.file_arg(path),
-    ])
+    ffmpeg.run(
+        [
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-g",
+            "50",
+            "-bf",
+            "2",
+            "-threads",
+            "2",
+            ffmpeg.file_arg(path),
+        ]
+    )
     return path
 
 
 def make_interlaced_video(
-    path: Path, scene_frames: list[int], *, fps: int = 25, size: tuple[int, int] = (160, 96),
+    path: Path,
+    scene_frames: list[int],
+    *,
+    fps: int = 25,
+    size: tuple[int, int] = (160, 96),
 ) -> Path:
     """make_cut_video's scenes (no audio) as true interlaced video, top field first: each frame
     holds two fields taken 1/50 s apart, so the moving pattern combs, coded as fields (libx264 with
@@ -182,10 +269,27 @@ def make_interlaced_video(
     graph = _cut_graph([2 * n for n in scene_frames], 2 * fps, size) + (
         ";[cat]tinterlace=mode=interleave_top,setfield=tff[v]"
     )
-    ffmpeg.run([
-        "-filter_complex", graph, "-map", "[v]", "-flags", "+ildct+ilme",
-        "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-bf", "2", "-threads", "2", ffmpeg.file_arg(path),
-    ])
+    ffmpeg.run(
+        [
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-flags",
+            "+ildct+ilme",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-g",
+            "50",
+            "-bf",
+            "2",
+            "-threads",
+            "2",
+            ffmpeg.file_arg(path),
+        ]
+    )
     return path
 
 
@@ -208,11 +312,32 @@ def make_cover_art_video(
     are reordered here (moov follows mdat, so no chunk offset moves)."""
     film = make_cut_video(path.with_name(path.stem + "-film.mp4"), scene_frames, fps=fps, size=size)
     cover = path.with_name(path.stem + "-cover.png")
-    ffmpeg.run(["-f", "lavfi", "-i", f"color=c=0xff00ff:s={size[0]}x{size[1]}", "-frames:v", "1",
-                ffmpeg.file_arg(cover)])
-    ffmpeg.run(["-i", ffmpeg.file_arg(cover), "-i", ffmpeg.file_arg(film), "-map", "0:v", "-map", "1:v",
-                "-map", "1:a", "-c", "copy", "-disposition:v:0", "attached_pic", "-disposition:v:1", "default",
-                "-f", "mp4", ffmpeg.file_arg(path)])
+    ffmpeg.run(
+        ["-f", "lavfi", "-i", f"color=c=0xff00ff:s={size[0]}x{size[1]}", "-frames:v", "1", ffmpeg.file_arg(cover)]
+    )
+    ffmpeg.run(
+        [
+            "-i",
+            ffmpeg.file_arg(cover),
+            "-i",
+            ffmpeg.file_arg(film),
+            "-map",
+            "0:v",
+            "-map",
+            "1:v",
+            "-map",
+            "1:a",
+            "-c",
+            "copy",
+            "-disposition:v:0",
+            "attached_pic",
+            "-disposition:v:1",
+            "default",
+            "-f",
+            "mp4",
+            ffmpeg.file_arg(path),
+        ]
+    )
     film.unlink()
     cover.unlink()
     path.write_bytes(_udta_first(path.read_bytes()))

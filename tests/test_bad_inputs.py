@@ -106,8 +106,9 @@ def test_malformed_scene_selection_is_refused_before_anything(cut_video: Path, t
     assert_nothing_written(tmp_path / "out")
 
 
-def test_scene_numbers_beyond_the_detected_ones_keep_the_detection_for_a_new_selection(cut_video: Path,
-                                                                                       tmp_path: Path) -> None:
+def test_scene_numbers_beyond_the_detected_ones_keep_the_detection_for_a_new_selection(
+    cut_video: Path, tmp_path: Path
+) -> None:
     """The count is known only after detection: exit 2, no output, but the detection is kept and the
     session takes a new selection with `vat --resume SID --scenes ...`."""
     from tests.helpers import json_events
@@ -190,11 +191,16 @@ def still_masters(media_dir: Path) -> dict[str, Path]:
     return files
 
 
-@pytest.mark.parametrize("kind, problem", [
-    ("png", "a still image (PNG), not a video"), ("jpg", "a still image (JPEG), not a video"),
-    ("tiff", "a still image (TIFF), not a video"), ("png_named_mp4", "a still image (PNG), not a video"),
-    ("one_frame_mp4", "a single video frame (h264), not a video"),
-])
+@pytest.mark.parametrize(
+    "kind, problem",
+    [
+        ("png", "a still image (PNG), not a video"),
+        ("jpg", "a still image (JPEG), not a video"),
+        ("tiff", "a still image (TIFF), not a video"),
+        ("png_named_mp4", "a still image (PNG), not a video"),
+        ("one_frame_mp4", "a single video frame (h264), not a video"),
+    ],
+)
 def test_still_image_master_is_refused(kind: str, problem: str, still_masters: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

@@ -23,8 +23,19 @@ def test_doctor_reports_the_ffmpeg_in_use_and_can_work(monkeypatch: pytest.Monke
     assert done.returncode == 0, done.stdout + done.stderr
     ffmpeg_line = next(line for line in done.stdout.splitlines() if "ffmpeg:" in line)
     assert "version" in ffmpeg_line and ("(bundled)" in ffmpeg_line or "(PATH)" in ffmpeg_line)
-    for name in ("libx264", "libx265", "libsvtav1", "libwebp", "h264_nvenc", "nvenc works here", "libvmaf",
-                 "database", "data folder", "cache folder", "log folder"):
+    for name in (
+        "libx264",
+        "libx265",
+        "libsvtav1",
+        "libwebp",
+        "h264_nvenc",
+        "nvenc works here",
+        "libvmaf",
+        "database",
+        "data folder",
+        "cache folder",
+        "log folder",
+    ):
         assert name in done.stdout
     assert "schema version 2" in done.stdout
 

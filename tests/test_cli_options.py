@@ -19,8 +19,9 @@ def session_of(events: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
-def test_json_workers_and_db_reach_run_before_or_after_the_command(cut_video: Path, tmp_path: Path, db_path: Path,
-                                                                   where: str) -> None:
+def test_json_workers_and_db_reach_run_before_or_after_the_command(
+    cut_video: Path, tmp_path: Path, db_path: Path, where: str
+) -> None:
     other = tmp_path / "other.db"
     options: list[str | Path] = ["--json", "--workers", "2", "--db", str(other)]
     run: list[str | Path] = ["run", cut_video, "--artwork", f"Put {where}", "--out", tmp_path / "o", "--scenes", "1"]

@@ -23,17 +23,37 @@ from tests.conftest import SCENES
 from tests.media import _cut_graph, cut_starts
 
 
-def _plan(master: Path, tmp_path: Path,
-          scene_frames: list[int] = SCENES) -> tuple[list[Operation], list[float], list[float], MediaInfo]:
+def _plan(
+    master: Path, tmp_path: Path, scene_frames: list[int] = SCENES
+) -> tuple[list[Operation], list[float], list[float], MediaInfo]:
     media = probe(master)
     times, keyframes = packet_times(master)
     assert media.duration is not None
     scenes = scenes_from_cuts(cut_starts(scene_frames), times, media.duration)
     preset = next(p for p in BUILTIN_PRESETS if p.preset_id == "webflow_standard")
-    return build_plan(PlanInput(
-        artwork="Ends", slug="Ends", project_date="26-11-23", out_root=tmp_path, master=master, media=media,
-        scenes=scenes, frame_times=times, keyframes=keyframes, selected=[s.index for s in scenes], groups=[],
-        preset=preset, encoder="x264", copyright="© Test")), times, keyframes, media
+    return (
+        build_plan(
+            PlanInput(
+                artwork="Ends",
+                slug="Ends",
+                project_date="26-11-23",
+                out_root=tmp_path,
+                master=master,
+                media=media,
+                scenes=scenes,
+                frame_times=times,
+                keyframes=keyframes,
+                selected=[s.index for s in scenes],
+                groups=[],
+                preset=preset,
+                encoder="x264",
+                copyright="© Test",
+            )
+        ),
+        times,
+        keyframes,
+        media,
+    )
 
 
 def _clip(plan: list[Operation], key: str) -> Operation:
@@ -66,15 +86,19 @@ def test_a_clip_whose_last_frame_is_wrong_fails_verification(cut_video: Path, tm
     # the plan of the next scene's clip, checked against this clip's frames: both ends are wrong
     other = _clip(plan, "clip:s003")
     with pytest.raises(VerificationError, match="first frame is not the source's frame 55"):
-        verify(dataclasses.replace(other, expected=dataclasses.replace(other.expected, frames=SCENES[1],
-                                                                          duration=op.expected.duration)),
-               _make(op, tmp_path / "s002.mp4"))
+        verify(
+            dataclasses.replace(
+                other, expected=dataclasses.replace(other.expected, frames=SCENES[1], duration=op.expected.duration)
+            ),
+            _make(op, tmp_path / "s002.mp4"),
+        )
     ends, other_ends = op.expected.ends, other.expected.ends
     assert ends is not None and other_ends is not None
     last_only = dataclasses.replace(ends, first=ends.first, last=other_ends.last)
     with pytest.raises(VerificationError, match="last frame is not the source's frame 94"):
-        verify(dataclasses.replace(op, expected=dataclasses.replace(op.expected, ends=last_only)),
-               tmp_path / "s002.mp4")
+        verify(
+            dataclasses.replace(op, expected=dataclasses.replace(op.expected, ends=last_only)), tmp_path / "s002.mp4"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +106,21 @@ def held_video(media_dir: Path) -> Path:
     """Animation on twos: every picture held for two frames (25 fps, 60 frames, cut at 30)."""
     path = media_dir / "on_twos.mp4"
     graph = _cut_graph([15, 15], 25, (160, 96)) + ";[cat]setpts=2*PTS,fps=25[v]"
-    ffmpeg.run(["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast",
-                "-threads", "2", ffmpeg.file_arg(path)])
+    ffmpeg.run(
+        [
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-threads",
+            "2",
+            ffmpeg.file_arg(path),
+        ]
+    )
     return path
 
 

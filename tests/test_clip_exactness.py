@@ -18,8 +18,12 @@ from tests.media import cut_starts, make_cut_video, make_vfr_video, remux
 def awkward_sources(media_dir: Path, cut_video: Path) -> dict[str, Path]:
     sources = {
         "vfr": make_vfr_video(media_dir / "vfr.mp4", SCENES, slow=(20, 70)),
-        "open_gop": make_cut_video(media_dir / "open_gop.mp4", SCENES, audio=False,
-                                   extra_args=["-x264-params", "open-gop=1:keyint=12:min-keyint=12:bframes=3"]),
+        "open_gop": make_cut_video(
+            media_dir / "open_gop.mp4",
+            SCENES,
+            audio=False,
+            extra_args=["-x264-params", "open-gop=1:keyint=12:min-keyint=12:bframes=3"],
+        ),
         "mpegts_offset": remux(cut_video, media_dir / "offset.ts", extra=["-f", "mpegts"]),
         "mp4_offset": remux(cut_video, media_dir / "offset.mp4", extra=["-output_ts_offset", "7.3"]),
         "rotated": remux(cut_video, media_dir / "rotated.mp4", before_input=["-display_rotation", "90"]),
@@ -29,16 +33,32 @@ def awkward_sources(media_dir: Path, cut_video: Path) -> dict[str, Path]:
 
 def rotated_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
     """What a player shows of a master with a 90° display rotation (ffmpeg's autorotate)."""
-    return [np.asarray(Image.fromarray(f.astype(np.uint8)).transpose(Image.Transpose.ROTATE_90)).astype(np.int16)
-            for f in frames]
+    return [
+        np.asarray(Image.fromarray(f.astype(np.uint8)).transpose(Image.Transpose.ROTATE_90)).astype(np.int16)
+        for f in frames
+    ]
 
 
 @pytest.mark.parametrize("kind", ["vfr", "open_gop", "mpegts_offset", "mp4_offset", "rotated"])
 def test_clips_and_stills_are_exact(kind: str, awkward_sources: dict[str, Path], tmp_path: Path) -> None:
     source = awkward_sources[kind]
     out = tmp_path / "out"
-    done = vat("run", source, "--artwork", "Edge", "--date", "26-11-23", "--out", out, "--group", "2-3",
-               "--workers", "2", "--detector", "content")
+    done = vat(
+        "run",
+        source,
+        "--artwork",
+        "Edge",
+        "--date",
+        "26-11-23",
+        "--out",
+        out,
+        "--group",
+        "2-3",
+        "--workers",
+        "2",
+        "--detector",
+        "content",
+    )
     assert done.returncode == 0, done.stderr
     root = out / "26-11-23_Edge"
     frames = decode_rgb(source)

@@ -18,10 +18,15 @@ from tests.test_db_support import assert_recent, make_history, make_session, raw
 
 
 def add_log_and_file(session_id: str, *, days_ago: float = 0) -> None:
-    OperationLog.create(session=session_id, operation_type="clip_export", operation_name="clip:s001",
-                        sequence_number=1, status="completed", timestamp=utc_days_ago(days_ago))
-    FileRegistry.create(session=session_id, file_path=f"/out/{session_id}.mp4", file_type="clip",
-                        file_category="clips")
+    OperationLog.create(
+        session=session_id,
+        operation_type="clip_export",
+        operation_name="clip:s001",
+        sequence_number=1,
+        status="completed",
+        timestamp=utc_days_ago(days_ago),
+    )
+    FileRegistry.create(session=session_id, file_path=f"/out/{session_id}.mp4", file_type="clip", file_category="clips")
 
 
 def session_ids() -> set[str]:
@@ -101,8 +106,9 @@ def test_optimize_keeps_the_data(db: peewee.SqliteDatabase, db_path: Path) -> No
 
 
 def test_reset_statistics_zeroes_preset_usage(db: peewee.SqliteDatabase) -> None:
-    UserPreset.create(preset_id="mine", preset_name="Mine", stills_hq_settings={}, stills_web_settings={},
-                      video_settings={})
+    UserPreset.create(
+        preset_id="mine", preset_name="Mine", stills_hq_settings={}, stills_web_settings={}, video_settings={}
+    )
     make_session("s1", preset_id="mine")
     assert maintenance.reset_statistics() == 1
     assert raw(db, "SELECT usage_count, last_used_at FROM user_presets") == [(0, None)]
@@ -110,9 +116,14 @@ def test_reset_statistics_zeroes_preset_usage(db: peewee.SqliteDatabase) -> None
 
 def test_clear_old_logs_keeps_recent_ones(db: peewee.SqliteDatabase) -> None:
     make_session("s1")
-    OperationLog.create(session="s1", operation_type="t", operation_name="old", sequence_number=1,
-                        status="completed", timestamp=utc_days_ago(45))
-    OperationLog.create(session="s1", operation_type="t", operation_name="new", sequence_number=2,
-                        status="completed")
+    OperationLog.create(
+        session="s1",
+        operation_type="t",
+        operation_name="old",
+        sequence_number=1,
+        status="completed",
+        timestamp=utc_days_ago(45),
+    )
+    OperationLog.create(session="s1", operation_type="t", operation_name="new", sequence_number=2, status="completed")
     assert maintenance.clear_old_logs() == 1
     assert [log.operation_name for log in OperationLog.select()] == ["new"]

@@ -48,8 +48,16 @@ def test_resume_reports_the_logged_progress(db: peewee.SqliteDatabase) -> None:
 
 def test_save_state_updates_the_session_and_logs_the_operation(db: peewee.SqliteDatabase) -> None:
     make_session("s1", status="processing", total_operations=4)
-    log = save_state("s1", "clip:s003", 3, {"done": ["clip:s003"]}, "clip_export", "clip:s003",
-                     output_files=["/out/clips/a_s003.mp4"], duration_seconds=1.5)
+    log = save_state(
+        "s1",
+        "clip:s003",
+        3,
+        {"done": ["clip:s003"]},
+        "clip_export",
+        "clip:s003",
+        output_files=["/out/clips/a_s003.mp4"],
+        duration_seconds=1.5,
+    )
     session = get_session("s1")
     assert session is not None
     assert (session.current_operation, session.completed_operations) == ("clip:s003", 3)
@@ -87,8 +95,15 @@ def test_save_state_from_many_worker_threads_loses_nothing(db: peewee.SqliteData
 
 def test_user_presets_default_first_then_most_used(db: peewee.SqliteDatabase) -> None:
     for preset_id, is_default, used in (("rare", False, 1), ("house", True, 0), ("often", False, 9)):
-        UserPreset.create(preset_id=preset_id, preset_name=preset_id.title(), is_default=is_default, usage_count=used,
-                          stills_hq_settings={}, stills_web_settings={}, video_settings={})
+        UserPreset.create(
+            preset_id=preset_id,
+            preset_name=preset_id.title(),
+            is_default=is_default,
+            usage_count=used,
+            stills_hq_settings={},
+            stills_web_settings={},
+            video_settings={},
+        )
     assert [p.preset_id for p in get_user_presets()] == ["house", "often", "rare"]
 
 

@@ -22,15 +22,38 @@ from tests.test_db_support import assert_recent, make_history, make_session, raw
 
 SEED_TABLES = {"processing_state", "operation_log", "user_presets", "project_history", "file_registry", "app_settings"}
 SEED_INDEXES = {
-    "idx_session_status", "idx_session_date", "idx_operation_session", "idx_operation_status", "idx_preset_name",
-    "idx_preset_default", "idx_history_artwork", "idx_history_date", "idx_file_session", "idx_file_type",
+    "idx_session_status",
+    "idx_session_date",
+    "idx_operation_session",
+    "idx_operation_status",
+    "idx_preset_name",
+    "idx_preset_default",
+    "idx_history_artwork",
+    "idx_history_date",
+    "idx_file_session",
+    "idx_file_type",
     "idx_file_path",
 }
 SEED_SETTINGS = {
-    "app_version", "last_output_directory", "last_master_directory", "last_rd_directory", "default_preset",
-    "scene_threshold_default", "min_scene_length_default", "encoder_preference", "auto_open_output",
-    "generate_log", "extract_midpoint_stills", "copyright_text", "parallel_workers", "gpu_enabled",
-    "cache_thumbnails", "max_resume_age_days", "log_level", "ui_theme", "window_geometry",
+    "app_version",
+    "last_output_directory",
+    "last_master_directory",
+    "last_rd_directory",
+    "default_preset",
+    "scene_threshold_default",
+    "min_scene_length_default",
+    "encoder_preference",
+    "auto_open_output",
+    "generate_log",
+    "extract_midpoint_stills",
+    "copyright_text",
+    "parallel_workers",
+    "gpu_enabled",
+    "cache_thumbnails",
+    "max_resume_age_days",
+    "log_level",
+    "ui_theme",
+    "window_geometry",
 }
 
 
@@ -60,8 +83,12 @@ def test_opening_again_changes_nothing(db: peewee.SqliteDatabase, db_path: Path)
 
 def test_pragmas_hold_on_every_thread(db: peewee.SqliteDatabase) -> None:
     def pragmas() -> tuple[Any, ...]:
-        return (db.pragma("journal_mode"), db.pragma("foreign_keys"), db.pragma("busy_timeout"),
-                db.pragma("synchronous"))
+        return (
+            db.pragma("journal_mode"),
+            db.pragma("foreign_keys"),
+            db.pragma("busy_timeout"),
+            db.pragma("synchronous"),
+        )
 
     seen = []
     worker = threading.Thread(target=lambda: seen.append(pragmas()))
@@ -74,8 +101,13 @@ def test_pragmas_hold_on_every_thread(db: peewee.SqliteDatabase) -> None:
 
 def test_foreign_keys_are_enforced(db: peewee.SqliteDatabase) -> None:
     with pytest.raises(peewee.IntegrityError):
-        OperationLog.create(session="no-such-session", operation_type="clip", operation_name="clip:s001",
-                            sequence_number=1, status="completed")
+        OperationLog.create(
+            session="no-such-session",
+            operation_type="clip",
+            operation_name="clip:s001",
+            sequence_number=1,
+            status="completed",
+        )
 
 
 def test_models_describe_the_real_tables(db: peewee.SqliteDatabase) -> None:
@@ -119,8 +151,9 @@ def test_update_moves_updated_at_to_now(db: peewee.SqliteDatabase) -> None:
 
 
 def test_starting_a_session_counts_a_use_of_its_preset(db: peewee.SqliteDatabase) -> None:
-    UserPreset.create(preset_id="mine", preset_name="Mine", stills_hq_settings={}, stills_web_settings={},
-                      video_settings={})
+    UserPreset.create(
+        preset_id="mine", preset_name="Mine", stills_hq_settings={}, stills_web_settings={}, video_settings={}
+    )
     make_session("s1", preset_id="mine")
     make_session("s2", preset_id="webflow_standard")  # a built-in preset: no row to count, no error
     count, last_used = raw(db, "SELECT usage_count, last_used_at FROM user_presets WHERE preset_id = 'mine'")[0]
@@ -139,8 +172,9 @@ def test_completing_a_session_records_when(db: peewee.SqliteDatabase) -> None:
 def test_active_sessions_lists_unfinished_sessions_newest_first(db: peewee.SqliteDatabase) -> None:
     make_session("old-init", days_ago=3, status="initialized", completed_operations=0, total_operations=4)
     make_session("proc", days_ago=1, status="processing", completed_operations=3, total_operations=8)
-    make_session("paused", days_ago=2, status="paused", completed_operations=1, total_operations=3,
-                 current_operation="clip:s002")
+    make_session(
+        "paused", days_ago=2, status="paused", completed_operations=1, total_operations=3, current_operation="clip:s002"
+    )
     make_session("done", days_ago=0, status="completed", completed_operations=5, total_operations=5)
     make_session("broken", days_ago=0, status="failed")
     rows = active_sessions()
@@ -152,15 +186,40 @@ def test_active_sessions_lists_unfinished_sessions_newest_first(db: peewee.Sqlit
 def test_project_statistics_cover_the_last_30_days(db: peewee.SqliteDatabase) -> None:
     for sid in ("a", "b", "old"):
         make_session(sid, status="completed")
-    make_history("a", days_ago=2, completed_successfully=True, total_processing_time_seconds=100,
-                 total_files_created=10, total_output_size_mb=50.0, compression_ratio=4.0)
-    make_history("b", days_ago=20, completed_successfully=False, total_processing_time_seconds=300,
-                 total_files_created=6, total_output_size_mb=25.5, compression_ratio=2.0)
-    make_history("old", days_ago=45, completed_successfully=True, total_processing_time_seconds=999,
-                 total_files_created=99, total_output_size_mb=999.0, compression_ratio=9.0)
+    make_history(
+        "a",
+        days_ago=2,
+        completed_successfully=True,
+        total_processing_time_seconds=100,
+        total_files_created=10,
+        total_output_size_mb=50.0,
+        compression_ratio=4.0,
+    )
+    make_history(
+        "b",
+        days_ago=20,
+        completed_successfully=False,
+        total_processing_time_seconds=300,
+        total_files_created=6,
+        total_output_size_mb=25.5,
+        compression_ratio=2.0,
+    )
+    make_history(
+        "old",
+        days_ago=45,
+        completed_successfully=True,
+        total_processing_time_seconds=999,
+        total_files_created=99,
+        total_output_size_mb=999.0,
+        compression_ratio=9.0,
+    )
     assert project_statistics() == {
-        "total_projects": 2, "successful_projects": 1, "avg_processing_time": 200.0,
-        "total_files_created": 16, "total_output_size_mb": 75.5, "avg_compression_ratio": 3.0,
+        "total_projects": 2,
+        "successful_projects": 1,
+        "avg_processing_time": 200.0,
+        "total_files_created": 16,
+        "total_output_size_mb": 75.5,
+        "avg_compression_ratio": 3.0,
     }
 
 
@@ -187,6 +246,5 @@ def test_an_unusable_folder_is_an_environment_problem_naming_it(tmp_path: Path) 
 
 
 def test_db_package_never_imports_textual() -> None:
-    code = ("import sys, db, db.queries, db.settings, db.maintenance, db.migrations; "
-            "sys.exit('textual' in sys.modules)")
+    code = "import sys, db, db.queries, db.settings, db.maintenance, db.migrations; sys.exit('textual' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -25,10 +25,18 @@ def test_a_bad_integer_is_refused_and_nothing_changes(db: peewee.SqliteDatabase)
     assert get_setting("parallel_workers") == 4
 
 
-@pytest.mark.parametrize("key, value", [
-    ("scene_threshold_default", "high"), ("gpu_enabled", "maybe"), ("window_geometry", "{not json"),
-    ("copyright_text", 42), ("parallel_workers", 2.5), ("no_such_setting", "x"), ("db_version", 9),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("scene_threshold_default", "high"),
+        ("gpu_enabled", "maybe"),
+        ("window_geometry", "{not json"),
+        ("copyright_text", 42),
+        ("parallel_workers", 2.5),
+        ("no_such_setting", "x"),
+        ("db_version", 9),
+    ],
+)
 def test_other_bad_values_are_refused(db: peewee.SqliteDatabase, key: str, value: object) -> None:
     with pytest.raises(BadInput, match=key):
         set_setting(key, value)

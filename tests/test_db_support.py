@@ -18,9 +18,15 @@ def make_session(session_id: str, *, days_ago: float = 0, **fields: Any) -> Proc
     """A processing_state row last updated `days_ago` days ago (an INSERT fires no update trigger)."""
     stamp = utc_days_ago(days_ago)
     values = dict(
-        session_id=session_id, artwork_name=f"Artwork {session_id}", project_date="24-12-01",
-        master_path=f"/masters/{session_id}.mov", output_path="/out", preset_id="webflow_standard",
-        total_operations=10, created_at=stamp, updated_at=stamp,
+        session_id=session_id,
+        artwork_name=f"Artwork {session_id}",
+        project_date="24-12-01",
+        master_path=f"/masters/{session_id}.mov",
+        output_path="/out",
+        preset_id="webflow_standard",
+        total_operations=10,
+        created_at=stamp,
+        updated_at=stamp,
     )
     values.update(fields)
     return ProcessingState.create(**values)
@@ -28,8 +34,13 @@ def make_session(session_id: str, *, days_ago: float = 0, **fields: Any) -> Proc
 
 def make_history(session_id: str, *, days_ago: float, **fields: Any) -> ProjectHistory:
     values = dict(
-        session=session_id, artwork_name=f"Artwork {session_id}", project_date="24-12-01", output_path="/out",
-        master_filename=f"{session_id}.mov", completed_at=utc_days_ago(days_ago), completed_successfully=True,
+        session=session_id,
+        artwork_name=f"Artwork {session_id}",
+        project_date="24-12-01",
+        output_path="/out",
+        master_filename=f"{session_id}.mov",
+        completed_at=utc_days_ago(days_ago),
+        completed_successfully=True,
     )
     values.update(fields)
     return ProjectHistory.create(**values)

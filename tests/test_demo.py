@@ -13,8 +13,9 @@ from tests.helpers import ROOT
 
 
 def _sample_main(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "core.sample", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "core.sample", *args], capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
 
 
 def test_the_demo_says_where_it_writes(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

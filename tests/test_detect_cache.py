@@ -32,8 +32,23 @@ def varied_video(media_dir: Path) -> Path:
             f"cellauto=s={s}:r={r}:rule=110,trim=end_frame=30,fade=t=out:st=0.8:d=0.4,setpts=PTS-STARTPTS[e];"
             "[a][b][c][d][e]concat=n=5:v=1:a=0,format=yuv420p[v]"
         )
-        ffmpeg.run(["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast",
-                    "-bf", "2", "-threads", "2", ffmpeg.file_arg(path)])
+        ffmpeg.run(
+            [
+                "-filter_complex",
+                graph,
+                "-map",
+                "[v]",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-bf",
+                "2",
+                "-threads",
+                "2",
+                ffmpeg.file_arg(path),
+            ]
+        )
     return path
 
 
@@ -50,8 +65,9 @@ def _same(a: Detection, b: Detection) -> None:
 
 
 @pytest.mark.parametrize("detector", DETECTORS)
-def test_cached_statistics_give_exactly_the_cuts_of_decoding(detector: str, cut_video: Path, varied_video: Path,
-                                                             gap_video: Path) -> None:
+def test_cached_statistics_give_exactly_the_cuts_of_decoding(
+    detector: str, cut_video: Path, varied_video: Path, gap_video: Path
+) -> None:
     seen_different = False
     for video in (cut_video, varied_video, gap_video):
         first = detect_scenes(video, detector)
@@ -86,8 +102,9 @@ def test_the_cuts_come_from_the_cached_scores(cut_video: Path) -> None:
     assert detect_scenes(cut_video, "adaptive").from_cache
 
 
-def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(cut_video: Path, varied_video: Path,
-                                                                             tmp_path: Path) -> None:
+def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(
+    cut_video: Path, varied_video: Path, tmp_path: Path
+) -> None:
     copy = shutil.copy(cut_video, tmp_path / "elsewhere.mp4")
     first = detect_scenes(cut_video, "hash")
     again = detect_scenes(copy, "hash", 0.2, 5)
@@ -130,8 +147,22 @@ def test_vat_detect_and_vat_run_use_the_cache(cut_video: Path, tmp_path: Path) -
     again = vat("detect", cut_video, "--detector", "content", "--threshold", "20", check=True).stdout
     assert "from cached statistics" not in first and "5 scenes" in first
     assert "from cached statistics" in again and "5 scenes" in again
-    vat("run", cut_video, "--artwork", "Cached Light", "--out", tmp_path / "out", "--detector", "content",
-        "--min-scene-len", "26", "--scenes", "1", "--json", check=True)
+    vat(
+        "run",
+        cut_video,
+        "--artwork",
+        "Cached Light",
+        "--out",
+        tmp_path / "out",
+        "--detector",
+        "content",
+        "--min-scene-len",
+        "26",
+        "--scenes",
+        "1",
+        "--json",
+        check=True,
+    )
     open_database()
     try:
         used = OperationLog.get(OperationLog.operation_name == "scene_detection").settings_used

@@ -22,8 +22,23 @@ from tests.media import cut_starts, remux
 
 
 def _run(master: Path, out: Path, *extra: str) -> Path:
-    done = vat("run", master, "--artwork", "Wide", "--date", "26-11-23", "--out", out, "--group", "2-3",
-               "--workers", "2", "--detector", "content", *extra)
+    done = vat(
+        "run",
+        master,
+        "--artwork",
+        "Wide",
+        "--date",
+        "26-11-23",
+        "--out",
+        out,
+        "--group",
+        "2-3",
+        "--workers",
+        "2",
+        "--detector",
+        "content",
+        *extra,
+    )
     assert done.returncode == 0, done.stderr
     return out / "26-11-23_Wide"
 
@@ -43,8 +58,10 @@ def _registry_sizes() -> dict[str, str]:
 
 def _shown(frames: list[np.ndarray], size: tuple[int, int]) -> list[np.ndarray]:
     """The master's frames as a player shows them: stretched to the display size."""
-    return [np.asarray(Image.fromarray(f.astype(np.uint8)).resize(size, Image.Resampling.LANCZOS)).astype(np.int16)
-            for f in frames]
+    return [
+        np.asarray(Image.fromarray(f.astype(np.uint8)).resize(size, Image.Resampling.LANCZOS)).astype(np.int16)
+        for f in frames
+    ]
 
 
 def test_anamorphic_master_gives_square_pixels_at_the_display_aspect(anamorphic_video: Path, tmp_path: Path) -> None:
@@ -91,8 +108,9 @@ def test_preset_maximum_width_applies_after_the_aspect_correction(anamorphic_vid
         assert im.size == (256, 144)
 
 
-def test_keep_pixel_aspect_keeps_the_stored_size_and_the_sources_pixel_shape(anamorphic_video: Path,
-                                                                             tmp_path: Path) -> None:
+def test_keep_pixel_aspect_keeps_the_stored_size_and_the_sources_pixel_shape(
+    anamorphic_video: Path, tmp_path: Path
+) -> None:
     from core.pipeline.preset_store import save_preset
     from db.connection import open_database
 

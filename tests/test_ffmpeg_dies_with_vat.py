@@ -20,8 +20,21 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pa
 def grainy_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One 20 s scene of film grain: archive_hq's slow x264 takes many seconds to encode its clip."""
     path = tmp_path_factory.mktemp("grain") / "grain.mp4"
-    ffmpeg.run(["-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=20,noise=alls=40:allf=t+u,format=yuv420p",
-                "-c:v", "libx264", "-preset", "ultrafast", "-threads", "2", ffmpeg.file_arg(path)])
+    ffmpeg.run(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=640x360:r=25:d=20,noise=alls=40:allf=t+u,format=yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-threads",
+            "2",
+            ffmpeg.file_arg(path),
+        ]
+    )
     return path
 
 
@@ -43,8 +56,23 @@ def ffmpeg_writing_to(folder: Path) -> dict[int, str]:
 
 def test_sigkilled_vat_takes_its_ffmpeg_with_it(grainy_master: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    proc = start_vat("run", grainy_master, "--artwork", "Orphan", "--date", "26-11-23", "--out", out,
-                     "--preset", "archive_hq", "--workers", "1", "--scenes", "1", "--json")
+    proc = start_vat(
+        "run",
+        grainy_master,
+        "--artwork",
+        "Orphan",
+        "--date",
+        "26-11-23",
+        "--out",
+        out,
+        "--preset",
+        "archive_hq",
+        "--workers",
+        "1",
+        "--scenes",
+        "1",
+        "--json",
+    )
     encoding: dict[int, str] = {}
     try:
         deadline = time.monotonic() + 180

@@ -20,8 +20,9 @@ BEYOND_CP1252 = "© 山田スタジオ"  # written as UTF-8 in EXIF
 
 def still(tmp_path: Path, fmt: str, text: str) -> Path:
     path = tmp_path / f"still_{len(text)}.{fmt}"
-    save_image(Image.new("RGB", (48, 32), (90, 40, 20)), path, fmt, quality=None,
-               copyright_text=text, title="Zoë & <co>")
+    save_image(
+        Image.new("RGB", (48, 32), (90, 40, 20)), path, fmt, quality=None, copyright_text=text, title="Zoë & <co>"
+    )
     return path
 
 
@@ -51,8 +52,10 @@ def exiftool(path: Path, *args: str) -> dict:
     return json.loads(done.stdout)[0]
 
 
-@pytest.mark.skipif(shutil.which("exiftool") is None,
-                    reason="exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)")
+@pytest.mark.skipif(
+    shutil.which("exiftool") is None,
+    reason="exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)",
+)
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_exiftool_reads_copyright_and_rights_as_typed(fmt: str, tmp_path: Path) -> None:
     for text in (TYPED, LATIN):  # EXIF in cp1252: exiftool's "Latin"

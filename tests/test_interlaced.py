@@ -31,8 +31,23 @@ def _top_field(frames: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _run(master: Path, out: Path, *extra: str) -> Path:
-    done = vat("run", master, "--artwork", "Fields", "--date", "26-11-23", "--out", out, "--group", "2-3",
-               "--workers", "2", "--detector", "content", *extra)
+    done = vat(
+        "run",
+        master,
+        "--artwork",
+        "Fields",
+        "--date",
+        "26-11-23",
+        "--out",
+        out,
+        "--group",
+        "2-3",
+        "--workers",
+        "2",
+        "--detector",
+        "content",
+        *extra,
+    )
     assert done.returncode == 0, done.stderr
     return out / "26-11-23_Fields"
 
@@ -47,9 +62,9 @@ def test_the_probe_reads_the_field_order(interlaced_video: Path, cut_video: Path
     assert probe(cut_video).field_order == "progressive" and not probe(cut_video).interlaced
 
 
-def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(interlaced_video: Path,
-                                                                     source: tuple[list[np.ndarray], float],
-                                                                     tmp_path: Path) -> None:
+def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(
+    interlaced_video: Path, source: tuple[list[np.ndarray], float], tmp_path: Path
+) -> None:
     frames, source_combing = source
     assert source_combing > 3  # the fields of the moving pattern are woven together
     tops = _top_field(frames)
@@ -57,9 +72,11 @@ def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(interlaced_
     starts = cut_starts(SCENES)
     for n in range(1, 6):
         middle = (starts[n - 1] + starts[n - 1] + SCENES[n - 1] - 1) // 2
-        for path in (root / "stills" / "hq" / f"Fields_s{n:03d}_hq.png",
-                     root / "stills" / "web" / f"Fields_s{n:03d}_web.jpg",
-                     root / "thumbnails" / f"Fields_s{n:03d}_thumb.jpg"):
+        for path in (
+            root / "stills" / "hq" / f"Fields_s{n:03d}_hq.png",
+            root / "stills" / "web" / f"Fields_s{n:03d}_web.jpg",
+            root / "thumbnails" / f"Fields_s{n:03d}_thumb.jpg",
+        ):
             picture = _picture(path)
             assert combing(picture) < source_combing / 2, path.name
             assert nearest_frame(picture[::2], tops) == middle, path.name
@@ -73,8 +90,9 @@ def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(interlaced_
         assert probe(root / "clips" / f"Fields_{tag}.mp4").field_order == "progressive"
 
 
-def test_deinterlace_off_keeps_the_fields_of_clips(interlaced_video: Path, source: tuple[list[np.ndarray], float],
-                                                   tmp_path: Path) -> None:
+def test_deinterlace_off_keeps_the_fields_of_clips(
+    interlaced_video: Path, source: tuple[list[np.ndarray], float], tmp_path: Path
+) -> None:
     from core.pipeline.preset_store import save_preset
     from db.connection import open_database
 
@@ -99,7 +117,8 @@ def test_deinterlace_off_keeps_the_fields_of_clips(interlaced_video: Path, sourc
 
 
 def test_a_rotated_interlaced_master_is_deinterlaced_before_it_is_turned(
-        interlaced_video: Path, source: tuple[list[np.ndarray], float], media_dir: Path, tmp_path: Path) -> None:
+    interlaced_video: Path, source: tuple[list[np.ndarray], float], media_dir: Path, tmp_path: Path
+) -> None:
     from tests.media import remux
 
     frames, source_combing = source

@@ -92,8 +92,11 @@ def finished_set(out: Path) -> dict[str, int | None]:
 # other points run in make test (they are marked slow).
 @pytest.mark.parametrize(
     "stop_at",
-    [pytest.param("session created", marks=pytest.mark.slow), "detecting",
-     pytest.param("scenes detected", marks=pytest.mark.slow)],
+    [
+        pytest.param("session created", marks=pytest.mark.slow),
+        "detecting",
+        pytest.param("scenes detected", marks=pytest.mark.slow),
+    ],
 )
 def test_killed_before_processing_is_resumed_with_its_selection(
     long_video: Path, rd_folder: Path, tmp_path: Path, stop_at: str
@@ -116,8 +119,11 @@ def test_killed_before_processing_is_resumed_with_its_selection(
 
 @pytest.mark.parametrize(
     "sig",  # SIGHUP (a dropped SSH connection) in test-fast; SIGTERM also in test_resume's fast tests
-    [pytest.param(signal.SIGTERM, marks=pytest.mark.slow), signal.SIGHUP,
-     pytest.param(signal.SIGINT, marks=pytest.mark.slow)],
+    [
+        pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
+        signal.SIGHUP,
+        pytest.param(signal.SIGINT, marks=pytest.mark.slow),
+    ],
 )
 def test_stopped_during_detection_is_resumed_with_its_selection(
     long_video: Path, tmp_path: Path, sig: signal.Signals

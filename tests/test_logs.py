@@ -28,12 +28,16 @@ def log_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def _terminal_handlers(stream: object) -> list[logging.Handler]:
-    return [h for h in logging.getLogger().handlers
-            if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler) and h.stream is stream]
+    return [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler) and h.stream is stream
+    ]
 
 
-async def test_verbose_records_go_to_the_file_not_over_the_tui(log_home: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+async def test_verbose_records_go_to_the_file_not_over_the_tui(
+    log_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     logs.setup_logging(1)
     stderr = sys.stderr
     assert len(_terminal_handlers(stderr)) == 1  # -v outside the TUI: debug lines on stderr
@@ -70,8 +74,12 @@ for i in range(400):
 
 def test_several_processes_share_the_rotating_log_without_losing_a_record(tmp_path: Path) -> None:
     path = tmp_path / "vat.log"
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"p{n}"], cwd=ROOT,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)}) for n in range(4)]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), f"p{n}"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
+        )
+        for n in range(4)
+    ]
     assert [w.wait(timeout=120) for w in writers] == [0] * 4
     files = sorted(tmp_path.glob("vat.log*"))
     lines = [line for f in files if not f.name.endswith(".lock") for line in f.read_text().splitlines()]
@@ -96,12 +104,29 @@ def test_an_ffmpeg_failure_logs_the_whole_command_and_what_ffmpeg_said(tmp_path:
     # ten audio channels: more than the AAC encoder takes, so the clip's encode fails in ffmpeg itself
     master = tmp_path / "ten channels.mkv"
     pan = "pan=10c|" + "|".join(f"c{n}=c0" for n in range(10))
-    ffmpeg.run(["-f", "lavfi", "-i", "testsrc2=s=160x96:r=25:d=1", "-f", "lavfi", "-i", f"sine=d=1,{pan}",
-                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "pcm_s16le", ffmpeg.file_arg(master)])
+    ffmpeg.run(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=160x96:r=25:d=1",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=d=1,{pan}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "pcm_s16le",
+            ffmpeg.file_arg(master),
+        ]
+    )
     done = vat("run", master, "--artwork", "Tenchannels", "--out", tmp_path / "out", "--preset", "social_1080")
     assert done.returncode == 1 and "clip:s001" in done.stderr
     text = (dirs.log_dir() / "vat.log").read_text()
-    record = text[text.rindex("operation clip:s001 failed"):]
+    record = text[text.rindex("operation clip:s001 failed") :]
     command = record.splitlines()[1]
     assert command.startswith("command: ") and "'file:" + str(master) + "'" in command and "-c:a aac" in command
     assert "Conversion failed!" in record  # the stderr tail follows the command

@@ -27,8 +27,22 @@ def source_frames(cut_video: Path) -> list[np.ndarray]:
 @pytest.fixture
 def archived(cut_video: Path, tmp_path: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
     out = tmp_path / "out"
-    done = vat("run", cut_video, "--artwork", "Test Work", "--date", "26-11-23", "--out", out,
-               "--group", "4-5", "--workers", "2", "--encoder", "x264")
+    done = vat(
+        "run",
+        cut_video,
+        "--artwork",
+        "Test Work",
+        "--date",
+        "26-11-23",
+        "--out",
+        out,
+        "--group",
+        "4-5",
+        "--workers",
+        "2",
+        "--encoder",
+        "x264",
+    )
     assert done.returncode == 0, done.stderr
     return out / "26-11-23_Test_Work", done
 
@@ -45,7 +59,8 @@ def test_every_output_is_there_with_the_right_names(archived: tuple[Path, subpro
     scenes = [f"s{n:03d}" for n in range(1, 6)]
     expected = (
         ["Test_Work_process_log.txt", "manifest.json", "masters/Test_Work_master.mp4"]
-        + [f"clips/Test_Work_{s}.mp4" for s in scenes[:3]] + ["clips/Test_Work_g01.mp4"]
+        + [f"clips/Test_Work_{s}.mp4" for s in scenes[:3]]
+        + ["clips/Test_Work_g01.mp4"]
         + [f"stills/hq/Test_Work_{s}_hq.png" for s in scenes]
         + [f"stills/web/Test_Work_{s}_web.jpg" for s in scenes]
         + [f"thumbnails/Test_Work_{s}_thumb.jpg" for s in scenes]
@@ -53,19 +68,25 @@ def test_every_output_is_there_with_the_right_names(archived: tuple[Path, subpro
     assert names == sorted(expected)
 
 
-def test_clips_are_frame_exact(archived: tuple[Path, subprocess.CompletedProcess[str]],
-                               source_frames: list[np.ndarray]) -> None:
+def test_clips_are_frame_exact(
+    archived: tuple[Path, subprocess.CompletedProcess[str]], source_frames: list[np.ndarray]
+) -> None:
     root, _ = archived
-    for tag, (first, last) in [("s001", scene_bounds(1)), ("s002", scene_bounds(2)), ("s003", scene_bounds(3)),
-                               ("g01", (scene_bounds(4)[0], scene_bounds(5)[1]))]:
+    for tag, (first, last) in [
+        ("s001", scene_bounds(1)),
+        ("s002", scene_bounds(2)),
+        ("s003", scene_bounds(3)),
+        ("g01", (scene_bounds(4)[0], scene_bounds(5)[1])),
+    ]:
         clip = decode_rgb(root / "clips" / f"Test_Work_{tag}.mp4")
         assert len(clip) == last - first + 1, tag
         assert nearest_frame(clip[0], source_frames) == first, tag
         assert nearest_frame(clip[-1], source_frames) == last, tag
 
 
-def test_stills_are_the_midpoint_frames_with_copyright(archived: tuple[Path, subprocess.CompletedProcess[str]],
-                                                       source_frames: list[np.ndarray]) -> None:
+def test_stills_are_the_midpoint_frames_with_copyright(
+    archived: tuple[Path, subprocess.CompletedProcess[str]], source_frames: list[np.ndarray]
+) -> None:
     root, _ = archived
     for n in range(1, 6):
         first, last = scene_bounds(n)
@@ -79,8 +100,9 @@ def test_stills_are_the_midpoint_frames_with_copyright(archived: tuple[Path, sub
             assert read_copyright(still) == COPYRIGHT
 
 
-def test_master_copy_is_untouched_streams_with_metadata(archived: tuple[Path, subprocess.CompletedProcess[str]],
-                                                        cut_video: Path) -> None:
+def test_master_copy_is_untouched_streams_with_metadata(
+    archived: tuple[Path, subprocess.CompletedProcess[str]], cut_video: Path
+) -> None:
     root, _ = archived
     master = root / "masters" / "Test_Work_master.mp4"
     with av.open(str(master)) as copy, av.open(str(cut_video)) as original:
@@ -123,7 +145,11 @@ def test_database_records_the_session(archived: tuple[Path, subprocess.Completed
     assert len(files) == len(set(files)) == sum(1 for p in root.rglob("*") if p.is_file())
     history = ProjectHistory.get()
     assert (history.scenes_detected, history.scenes_exported, history.clips_created, history.stills_created) == (
-        5, 5, 4, 10)
+        5,
+        5,
+        4,
+        10,
+    )
     assert history.completed_successfully and history.preset_used == "webflow_standard"
 
 

@@ -20,14 +20,28 @@ from tests.helpers import json_events, vat
 def busy_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A busy picture at 480x270 for 5 s: long enough to encode that ffmpeg reports progress several times."""
     path = tmp_path_factory.mktemp("busy") / "busy.mp4"
-    ffmpeg.run(["-f", "lavfi", "-i", "testsrc2=s=480x270:r=25:d=5,noise=alls=6:allf=t", "-c:v", "libx264",
-                "-preset", "ultrafast", "-pix_fmt", "yuv420p", ffmpeg.file_arg(path)])
+    ffmpeg.run(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=480x270:r=25:d=5,noise=alls=6:allf=t",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            ffmpeg.file_arg(path),
+        ]
+    )
     return path
 
 
 def test_a_real_run_reports_fractions_that_never_go_back(busy_master: Path, tmp_path: Path) -> None:
-    done = vat("run", busy_master, "--artwork", "Busy", "--out", tmp_path / "out", "--json", "--workers", "2",
-               check=True)
+    done = vat(
+        "run", busy_master, "--artwork", "Busy", "--out", tmp_path / "out", "--json", "--workers", "2", check=True
+    )
     events = json_events(done.stdout)
     progress = [e for e in events if e["event"] == "progress"]
     assert len(progress) >= 3, progress  # the clip encode was long enough to say something in between

@@ -15,8 +15,11 @@ from tests.media import make_cut_video
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_rd_folder_is_processed_and_left_untouched(cut_video: Path, tmp_path: Path) -> None:
@@ -31,8 +34,7 @@ def test_rd_folder_is_processed_and_left_untouched(cut_video: Path, tmp_path: Pa
     before = digest(rd)
 
     out = tmp_path / "out"
-    done = vat("run", cut_video, "--artwork", "RD", "--date", "26-11-23", "--out", out, "--rd", rd,
-               "--scenes", "1")
+    done = vat("run", cut_video, "--artwork", "RD", "--date", "26-11-23", "--out", out, "--rd", rd, "--scenes", "1")
     assert done.returncode == 0, done.stderr
     assert digest(rd) == before, "an R&D input was modified"
     root = out / "26-11-23_RD" / "rd"

@@ -31,8 +31,13 @@ def test_inputs_that_make_the_same_name_each_keep_their_output(cut_video: Path, 
     rd = tmp_path / "R&D"
     rd.mkdir()
     # each input its own size, so every output shows which input it was made from
-    sizes = {"a b.png": (100, 50), "a_b.png": (120, 60), "sketch.jpg": (140, 70), "sketch.png": (160, 80),
-             "solo.png": (90, 90)}
+    sizes = {
+        "a b.png": (100, 50),
+        "a_b.png": (120, 60),
+        "sketch.jpg": (140, 70),
+        "sketch.png": (160, 80),
+        "solo.png": (90, 90),
+    }
     for name, size in sizes.items():
         Image.new("RGB", size, (40, 120, 200)).save(rd / name)
     make_cut_video(rd / "clip.mov", [10], audio=False)
@@ -40,8 +45,13 @@ def test_inputs_that_make_the_same_name_each_keep_their_output(cut_video: Path, 
 
     root = run_with(rd, tmp_path / "out", cut_video)
     # the first in sorted order keeps the plain name, the others add their extension
-    made_from = {"a_b": "a b.png", "a_b_png": "a_b.png", "sketch": "sketch.jpg", "sketch_png": "sketch.png",
-                 "solo": "solo.png"}
+    made_from = {
+        "a_b": "a b.png",
+        "a_b_png": "a_b.png",
+        "sketch": "sketch.jpg",
+        "sketch_png": "sketch.png",
+        "solo": "solo.png",
+    }
     listed = manifest(root)
     for name, source in made_from.items():
         for variant, fmt in (("hq", "png"), ("web", "jpg")):
@@ -62,8 +72,10 @@ def test_inputs_that_make_the_same_name_each_keep_their_output(cut_video: Path, 
 def test_names_stay_distinct_whatever_collides() -> None:
     from core.pipeline.rd_names import output_names
 
-    files = [(Path(n), "image") for n in ("a b.png", "a_b.png", "a_b_png.png", "A_B.PNG", "x/a.png", "x/a.jpg",
-                                          "X/a.png", "clip.png")]
+    files = [
+        (Path(n), "image")
+        for n in ("a b.png", "a_b.png", "a_b_png.png", "A_B.PNG", "x/a.png", "x/a.jpg", "X/a.png", "clip.png")
+    ]
     files += [(Path("clip.mp4"), "video"), (Path("clip.mov"), "video")]
     names = output_names(files)
     images = [names[rel].as_posix().casefold() for rel, kind in files if kind == "image"]
@@ -113,8 +125,12 @@ def test_an_earlier_session_resumes_without_making_its_rd_outputs_again(cut_vide
     Image.new("RGB", (60, 40), (4, 5, 6)).save(rd / "small.JPG")
     root = run_with(rd, tmp_path / "out", cut_video)
     # the names before this change: the safe path, without the extension
-    for path in ("sketches_old/wide_sketch_hq.png", "sketches_old/wide_sketch_web.jpg", "small_hq.png",
-                 "small_web.jpg"):
+    for path in (
+        "sketches_old/wide_sketch_hq.png",
+        "sketches_old/wide_sketch_web.jpg",
+        "small_hq.png",
+        "small_web.jpg",
+    ):
         assert (root / "rd" / "images" / path).exists()
 
     from db.connection import open_database

@@ -35,8 +35,9 @@ def count(kind: str) -> Callable[[list[dict]], int]:
     return lambda events: sum(e["event"] == kind for e in events)
 
 
-def kill_after(proc: subprocess.Popen[str], stop: Callable[[list[dict]], object],
-               sig: signal.Signals = signal.SIGKILL) -> list[dict]:
+def kill_after(
+    proc: subprocess.Popen[str], stop: Callable[[list[dict]], object], sig: signal.Signals = signal.SIGKILL
+) -> list[dict]:
     events = read_until(proc, stop)
     proc.send_signal(sig)
     proc.wait(timeout=60)
@@ -146,8 +147,18 @@ def test_resume_uses_the_preset_as_it_was_when_the_session_started(cut_video: Pa
     vat("presets", check=True)
     ProcessingState, _, FileRegistry = session_rows()
     base = load_preset("preview_fast")
-    save_preset(Preset("mine", "Mine", "", base.stills_hq, base.stills_web, dict(base.video), base.thumbnail,
-                       {k: v for k, v in base.advanced.items() if k != "builtin"}))
+    save_preset(
+        Preset(
+            "mine",
+            "Mine",
+            "",
+            base.stills_hq,
+            base.stills_web,
+            dict(base.video),
+            base.thumbnail,
+            {k: v for k, v in base.advanced.items() if k != "builtin"},
+        )
+    )
     proc = start_vat("run", cut_video, "--out", out, "--preset", "mine", *ARGS)
     kill_after(proc, lambda ev: count("done")(ev) >= 4)
     made_before = {r.file_path: r.file_size_bytes for r in FileRegistry.select()}

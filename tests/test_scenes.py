@@ -43,8 +43,7 @@ def scene_media(media_dir: Path) -> dict[str, Path]:
         "gaps": make_black_gap_video(d / "gaps.mp4", GAP_SCENES, GAP_BLACK),
         # masters are often 10-bit or 4:2:2: the fast plane path must read them right
         **{
-            fmt: make_cut_video(d / f"{fmt}.mp4", SCENES, audio=False, extra_args=["-pix_fmt", fmt])
-            for fmt in PIX_FMTS
+            fmt: make_cut_video(d / f"{fmt}.mp4", SCENES, audio=False, extra_args=["-pix_fmt", fmt]) for fmt in PIX_FMTS
         },
     }
 
@@ -53,8 +52,9 @@ def expected_scenes(scene_frames: list[int], fps: float = 25.0) -> list[dict]:
     """The to_dict() scenes of a CFR video whose scenes have these frame counts."""
     out, at = [], 0
     for i, n in enumerate(scene_frames):
-        out.append({"index": i + 1, "start_frame": at, "end_frame": at + n - 1,
-                    "start": at / fps, "end": (at + n) / fps})
+        out.append(
+            {"index": i + 1, "start_frame": at, "end_frame": at + n - 1, "start": at / fps, "end": (at + n) / fps}
+        )
         at += n
     return out
 

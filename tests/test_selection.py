@@ -44,14 +44,17 @@ def test_syntax_check_before_detection_is_cheap_and_strict() -> None:
         check_syntax(None, ["3"])
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: parse_groups(["2-1"], 5), "--group '2-1': the range is reversed (write 1-2)"),
-    (lambda: parse_scenes("3-1", 5), "--scenes '3-1': the range is reversed (write 1-3)"),
-    (lambda: parse_scenes("0", 5), "--scenes '0': scenes are numbered from 1"),
-    (lambda: parse_groups(["0-2"], 5), "--group '0-2': scenes are numbered from 1"),
-    (lambda: parse_scenes("1,9", 5), "--scenes '9': the master has only 5 scenes"),
-    (lambda: parse_groups(["4-6"], 5), "--group '4-6': the master has only 5 scenes"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: parse_groups(["2-1"], 5), "--group '2-1': the range is reversed (write 1-2)"),
+        (lambda: parse_scenes("3-1", 5), "--scenes '3-1': the range is reversed (write 1-3)"),
+        (lambda: parse_scenes("0", 5), "--scenes '0': scenes are numbered from 1"),
+        (lambda: parse_groups(["0-2"], 5), "--group '0-2': scenes are numbered from 1"),
+        (lambda: parse_scenes("1,9", 5), "--scenes '9': the master has only 5 scenes"),
+        (lambda: parse_groups(["4-6"], 5), "--group '4-6': the master has only 5 scenes"),
+    ],
+)
 def test_messages_name_the_real_problem(call: Callable[[], object], message: str) -> None:
     with pytest.raises(BadInput) as caught:
         call()

@@ -43,8 +43,19 @@ def test_run_sessions_history_and_errors_show_names_escaped(cut_video: Path, tmp
     assert_clean(history.stdout, history.stderr)
     assert f"Art{SHOWN}x" in history.stdout
 
-    again = vat("run", master, "--artwork", artwork, "--date", "26-01-02", "--out", tmp_path / "out_json",
-                "--scenes", "1", "--json")
+    again = vat(
+        "run",
+        master,
+        "--artwork",
+        artwork,
+        "--date",
+        "26-01-02",
+        "--out",
+        tmp_path / "out_json",
+        "--scenes",
+        "1",
+        "--json",
+    )
     message = next(e["text"] for e in json_events(again.stdout) if e["event"] == "message")
     assert f"master{HOSTILE}.mp4" in message  # JSON carries the name as it is (escaped by JSON itself)
 

@@ -50,8 +50,10 @@ def _stop_when_decoding(session_id: str, timeout: float = 60.0) -> int:
         if pid and row.current_operation == "scene_detection" and (row.operation_details or {}).get("frame"):
             os.kill(pid, signal.SIGSTOP)
             return pid
-        assert not row.scenes_data, ("detection finished with no detached process seen reporting progress "
-                                     "(in the app's own process, or the master is too short to catch it)")
+        assert not row.scenes_data, (
+            "detection finished with no detached process seen reporting progress "
+            "(in the app's own process, or the master is too short to catch it)"
+        )
         time.sleep(0.01)
     raise AssertionError("the detached detection never reported progress")
 
@@ -71,9 +73,9 @@ async def _open_first_session(pilot: Pilot) -> None:
     await pilot.press("enter")
 
 
-async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(db: peewee.SqliteDatabase,
-                                                                                long_master: Path,
-                                                                                tmp_path: Path) -> None:
+async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(
+    db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path
+) -> None:
     session = new_session(long_master, tmp_path / "out", "Long Night")
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -83,8 +85,11 @@ async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(
             await screen_is(pilot, DetectionScreen)
             pid = _stop_when_decoding(sid)
             assert pid != os.getpid(), "detection runs in its own process, not in the app's"
-            await until(pilot, lambda: text_of(app.screen, "#detection-status").startswith("frame "),
-                        "live progress read from the database")
+            await until(
+                pilot,
+                lambda: text_of(app.screen, "#detection-status").startswith("frame "),
+                "live progress read from the database",
+            )
         # the app is gone, as with a dropped SSH connection: the worker is not
         assert _alive(pid) and running_pid(sid) == pid
         assert not _row(sid).scenes_data
@@ -95,8 +100,9 @@ async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(
             assert "detecting" in str(home.query_one(DataTable).get_row_at(0))
             await pilot.press("enter")
             screen = await screen_is(pilot, DetectionScreen)
-            await until(pilot, lambda: text_of(screen, "#detection-status").startswith("frame "),
-                        "the running detection, live")
+            await until(
+                pilot, lambda: text_of(screen, "#detection-status").startswith("frame "), "the running detection, live"
+            )
             assert running_pid(sid) == pid, "watching starts nothing: the same worker goes on"
             os.kill(pid, signal.SIGCONT)
             picker = await screen_is(pilot, PickerScreen, timeout=60)
@@ -111,8 +117,9 @@ async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(
     assert log.status == "completed"
 
 
-async def test_cancel_stops_the_detached_detection_and_keeps_the_session(db: peewee.SqliteDatabase, long_master: Path,
-                                                                         tmp_path: Path) -> None:
+async def test_cancel_stops_the_detached_detection_and_keeps_the_session(
+    db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path
+) -> None:
     session = new_session(long_master, tmp_path / "out", "Short Night")
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -136,16 +143,25 @@ async def until_dead(pid: int, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def test_detect_only_on_the_command_line_leaves_the_session_ready_to_pick(db: peewee.SqliteDatabase, long_master: Path,
-                                                                          tmp_path: Path) -> None:
+def test_detect_only_on_the_command_line_leaves_the_session_ready_to_pick(
+    db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path
+) -> None:
     session = new_session(long_master, tmp_path / "out", "Headless Night")
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "--resume", session.session_id, "--detect-only",
-                           "--json"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "--resume", session.session_id, "--detect-only", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     row = _row(session.session_id)
     assert len(row.scenes_data) == 3 and row.selected_scenes is None and row.status == "initialized"
-    again = subprocess.run([sys.executable, "-m", "tui.cli", "--resume", session.session_id, "--detect-only"],
-                           capture_output=True, text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "--resume", session.session_id, "--detect-only"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0 and "from cached statistics" in again.stdout + again.stderr
 
 

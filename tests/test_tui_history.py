@@ -26,52 +26,115 @@ OUT = "/archive/25-03-10_Morning_Light"
 
 
 def add_project(session_id: str, artwork: str, project_date: str, completed_at: str, **fields: Any) -> ProjectHistory:
-    ProcessingState.create(session_id=session_id, artwork_name=artwork, project_date=project_date,
-                           master_path=f"/masters/{session_id}.mov", output_path="/archive",
-                           preset_id="webflow_standard", total_operations=10, status="completed")
-    values = dict(master_filename=f"{session_id}.mov", output_path=f"/archive/{project_date}_{artwork}",
-                  scenes_detected=8, scenes_exported=5, stills_created=10, clips_created=5, rd_files_processed=0,
-                  total_files_created=16, total_output_size_mb=120.5, compression_ratio=2.5,
-                  total_processing_time_seconds=95.0, average_fps_processed=140.0, preset_used="webflow_standard",
-                  encoder_used="x264", completed_successfully=True)
+    ProcessingState.create(
+        session_id=session_id,
+        artwork_name=artwork,
+        project_date=project_date,
+        master_path=f"/masters/{session_id}.mov",
+        output_path="/archive",
+        preset_id="webflow_standard",
+        total_operations=10,
+        status="completed",
+    )
+    values = dict(
+        master_filename=f"{session_id}.mov",
+        output_path=f"/archive/{project_date}_{artwork}",
+        scenes_detected=8,
+        scenes_exported=5,
+        stills_created=10,
+        clips_created=5,
+        rd_files_processed=0,
+        total_files_created=16,
+        total_output_size_mb=120.5,
+        compression_ratio=2.5,
+        total_processing_time_seconds=95.0,
+        average_fps_processed=140.0,
+        preset_used="webflow_standard",
+        encoder_used="x264",
+        completed_successfully=True,
+    )
     values.update(fields)
-    return ProjectHistory.create(session=session_id, artwork_name=artwork, project_date=project_date,
-                                 completed_at=completed_at, **values)
+    return ProjectHistory.create(
+        session=session_id, artwork_name=artwork, project_date=project_date, completed_at=completed_at, **values
+    )
 
 
 @pytest.fixture
 def projects(db: peewee.SqliteDatabase) -> ProjectHistory:
     """Two projects finished within the last 30 days (they make the statistics), two long ago."""
-    add_project("recent1", "Harbour", "25-03-18", utc_days_ago(2), total_files_created=20,
-                total_output_size_mb=300.0, total_processing_time_seconds=120.0, compression_ratio=3.0)
-    add_project("recent2", "Morning Walk", "24-12-24", utc_days_ago(5), total_files_created=10,
-                total_output_size_mb=100.0, total_processing_time_seconds=60.0, compression_ratio=2.0,
-                completed_successfully=False)
+    add_project(
+        "recent1",
+        "Harbour",
+        "25-03-18",
+        utc_days_ago(2),
+        total_files_created=20,
+        total_output_size_mb=300.0,
+        total_processing_time_seconds=120.0,
+        compression_ratio=3.0,
+    )
+    add_project(
+        "recent2",
+        "Morning Walk",
+        "24-12-24",
+        utc_days_ago(5),
+        total_files_created=10,
+        total_output_size_mb=100.0,
+        total_processing_time_seconds=60.0,
+        compression_ratio=2.0,
+        completed_successfully=False,
+    )
     light = add_project(
-        "light", "Morning Light", "25-03-10", "2025-03-14 10:22:00", output_path=OUT,
-        master_resolution="1920x1080", master_fps=25.0, master_codec="h264", master_duration=42.0,
-        master_size_mb=88.0, rd_files_processed=1, completed_successfully=False,
-        completion_notes="rd_video:sketch.mov: Invalid data found when processing input")
+        "light",
+        "Morning Light",
+        "25-03-10",
+        "2025-03-14 10:22:00",
+        output_path=OUT,
+        master_resolution="1920x1080",
+        master_fps=25.0,
+        master_codec="h264",
+        master_duration=42.0,
+        master_size_mb=88.0,
+        rd_files_processed=1,
+        completed_successfully=False,
+        completion_notes="rd_video:sketch.mov: Invalid data found when processing input",
+    )
     add_project("swim", "Night Swim", "25-02-01", "2025-02-02 18:00:00")
 
-    files = [("masters/Morning_Light.mov", "master", 88_000_000, "1920x1080"),
-             ("stills/hq/Morning_Light_s001_hq.png", "still_hq", 2_400_000, "1920x1080"),
-             ("stills/web/Morning_Light_s001_web.jpg", "still_web", 310_000, "1920x1080"),
-             ("clips/Morning_Light_s001.mp4", "clip", 6_500_000, "1920x1080"),
-             ("rd/images/sketch_01.jpg", "rd_image", 420_000, "1600x1200")]
+    files = [
+        ("masters/Morning_Light.mov", "master", 88_000_000, "1920x1080"),
+        ("stills/hq/Morning_Light_s001_hq.png", "still_hq", 2_400_000, "1920x1080"),
+        ("stills/web/Morning_Light_s001_web.jpg", "still_web", 310_000, "1920x1080"),
+        ("clips/Morning_Light_s001.mp4", "clip", 6_500_000, "1920x1080"),
+        ("rd/images/sketch_01.jpg", "rd_image", 420_000, "1600x1200"),
+    ]
     for path, kind, size, resolution in files:
-        FileRegistry.create(session="light", file_path=f"{OUT}/{path}", file_type=kind,
-                            file_category=path.split("/")[0], file_size_bytes=size, resolution=resolution,
-                            verified=True)
-    operations = [("master", "master_copy", "completed", 1.25, None),
-                  ("still_hq", "still_hq:s001", "completed", 0.4, None),
-                  ("still_web", "still_web:s001", "completed", 0.2, None),
-                  ("clip", "clip:s001", "completed", 3.75, None),
-                  ("rd_image", "rd_image:sketch_01.jpg", "completed", 0.3, None),
-                  ("rd_video", "rd_video:sketch.mov", "failed", 0.05, "Invalid data found when processing input")]
+        FileRegistry.create(
+            session="light",
+            file_path=f"{OUT}/{path}",
+            file_type=kind,
+            file_category=path.split("/")[0],
+            file_size_bytes=size,
+            resolution=resolution,
+            verified=True,
+        )
+    operations = [
+        ("master", "master_copy", "completed", 1.25, None),
+        ("still_hq", "still_hq:s001", "completed", 0.4, None),
+        ("still_web", "still_web:s001", "completed", 0.2, None),
+        ("clip", "clip:s001", "completed", 3.75, None),
+        ("rd_image", "rd_image:sketch_01.jpg", "completed", 0.3, None),
+        ("rd_video", "rd_video:sketch.mov", "failed", 0.05, "Invalid data found when processing input"),
+    ]
     for number, (kind, name, status, seconds, error) in enumerate(operations, start=1):
-        OperationLog.create(session="light", operation_type=kind, operation_name=name, sequence_number=number,
-                            status=status, duration_seconds=seconds, error_details=error)
+        OperationLog.create(
+            session="light",
+            operation_type=kind,
+            operation_name=name,
+            sequence_number=number,
+            status=status,
+            duration_seconds=seconds,
+            error_details=error,
+        )
     return light
 
 
@@ -148,8 +211,13 @@ async def test_enter_opens_the_project_with_its_files_timings_and_errors(project
         assert "Morning Light" in summary and OUT in summary and "2025-03-14 10:22 UTC" in summary
         files = detail.query_one("#project-files-table", VimTable)
         assert files.row_count == 5
-        assert cells(files.get_row_at(1)) == ["stills/hq/Morning_Light_s001_hq.png", "still_hq", "2.4 MB",
-                                       "1920x1080", "yes"]
+        assert cells(files.get_row_at(1)) == [
+            "stills/hq/Morning_Light_s001_hq.png",
+            "still_hq",
+            "2.4 MB",
+            "1920x1080",
+            "yes",
+        ]
         await pilot.press("t")
         assert detail.query_one(TabbedContent).active == "timings"
         timings = detail.query_one("#project-timings-table", VimTable)
@@ -163,14 +231,14 @@ async def test_enter_opens_the_project_with_its_files_timings_and_errors(project
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_history_detail_snapshot(snap_compare: Callable[..., bool], projects: ProjectHistory,
-                                 size: tuple[int, int]) -> None:
+def test_history_detail_snapshot(
+    snap_compare: Callable[..., bool], projects: ProjectHistory, size: tuple[int, int]
+) -> None:
     async def open_project(pilot: Pilot) -> None:
         await cursor_to(pilot, "Morning Light")
         await pilot.press("enter")
 
-    assert snap_compare(ScreenHost(lambda: HistoryScreen(today=TODAY)), terminal_size=size,
-                        run_before=open_project)
+    assert snap_compare(ScreenHost(lambda: HistoryScreen(today=TODAY)), terminal_size=size, run_before=open_project)
 
 
 async def test_names_with_brackets_are_shown_as_typed(projects: ProjectHistory) -> None:

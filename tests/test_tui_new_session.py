@@ -39,8 +39,14 @@ def work(tmp_path: Path, cut_video: Path) -> dict[str, Path]:
     (masters / "notes.txt").write_text("this is not a video\n" * 20)
     (masters / "empty.mp4").write_bytes(b"")
     (root / "rd").mkdir()
-    return {"root": root, "master": master, "notes": masters / "notes.txt", "empty": masters / "empty.mp4",
-            "rd": root / "rd", "out": root / "out"}
+    return {
+        "root": root,
+        "master": master,
+        "notes": masters / "notes.txt",
+        "empty": masters / "empty.mp4",
+        "rd": root / "rd",
+        "out": root / "out",
+    }
 
 
 def files_under(folder: Path) -> set[Path]:
@@ -78,8 +84,13 @@ def error(screen: Screen, name: str) -> str:
 
 
 def valid_values(work: dict[str, Path]) -> dict[str, str]:
-    return {"master": str(work["master"]), "rd": str(work["rd"]), "artwork": "Morning Light",
-            "date": "25-03-10", "output": str(work["out"])}
+    return {
+        "master": str(work["master"]),
+        "rd": str(work["rd"]),
+        "artwork": "Morning Light",
+        "date": "25-03-10",
+        "output": str(work["out"]),
+    }
 
 
 def assert_nothing_created(work: dict[str, Path], before: set[Path]) -> None:
@@ -101,8 +112,7 @@ BAD = {  # field -> (value, part of the message shown under it)
 
 
 def _fill_in(template: str, work: dict[str, Path]) -> str:
-    return template.format(masters=work["master"].parent, notes=work["notes"], empty=work["empty"],
-                           root=work["root"])
+    return template.format(masters=work["master"].parent, notes=work["notes"], empty=work["empty"], root=work["root"])
 
 
 @pytest.mark.parametrize("case", list(BAD), ids=lambda c: c.replace(" ", "-"))
@@ -133,8 +143,9 @@ async def test_an_unwritable_output_folder_is_refused(work: dict[str, Path], tmp
     async with app.run_test(size=(100, 40)) as pilot:
         form = await open_form(pilot)
         await fill(pilot, {**valid_values(work), "output": str(out)})
-        await until(pilot, lambda: f"{out}: output folder is not writable" in error(form, "output"),
-                    "the output message")
+        await until(
+            pilot, lambda: f"{out}: output folder is not writable" in error(form, "output"), "the output message"
+        )
         await pilot.press("ctrl+s")
         await until(pilot, lambda: "1 field to fix" in text_of(form, "#form-status"), "the form to be refused")
         assert app.screen is form
@@ -159,14 +170,23 @@ async def test_an_empty_form_names_the_missing_fields(work: dict[str, Path]) -> 
     assert_nothing_created(work, before)
 
 
-async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(work: dict[str, Path],
-                                                                            tmp_path: Path) -> None:
+async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(
+    work: dict[str, Path], tmp_path: Path
+) -> None:
     before = files_under(work["root"])
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 40)) as pilot:
         form = await open_form(pilot)
-        await fill(pilot, {"master": str(work["notes"]), "rd": str(work["root"] / "nope"), "artwork": "../../x",
-                           "date": "10/03/2025", "output": str(unwritable_folder(tmp_path))})
+        await fill(
+            pilot,
+            {
+                "master": str(work["notes"]),
+                "rd": str(work["root"] / "nope"),
+                "artwork": "../../x",
+                "date": "10/03/2025",
+                "output": str(unwritable_folder(tmp_path)),
+            },
+        )
         await pilot.press("ctrl+s")
         await until(pilot, lambda: "5 fields to fix" in text_of(form, "#form-status"), "the form to be refused")
         assert all(error(form, n) for n in FIELDS)

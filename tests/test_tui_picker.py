@@ -282,7 +282,10 @@ async def test_redetect_keeps_marks_on_scenes_that_start_on_the_same_frame(sessi
         assert "3 scenes (content 30, min 26 frames)" in text_of(picker, "#picker-title")
         saved = stored(sid)
         assert (saved.process_metadata["detector"], saved.scene_threshold, saved.min_scene_length) == (
-            "content", 30.0, 26)
+            "content",
+            30.0,
+            26,
+        )
 
 
 async def test_redetect_keeps_a_group_whose_first_and_last_frames_still_bound_scenes(session: ProcessingState) -> None:

@@ -30,9 +30,16 @@ def user_preset(db: peewee.SqliteDatabase) -> str:
     """A user preset copied from webflow_standard (presets ordered: default first, then by name)."""
     ensure_builtin_presets()
     base = BUILTIN_PRESETS[0]
-    save_preset(replace(base, preset_id="studio_loops", preset_name="Studio loops",
-                        description="Silent loops for the studio site.", base_preset=base.preset_id,
-                        advanced={k: v for k, v in base.advanced.items() if k != "builtin"}))
+    save_preset(
+        replace(
+            base,
+            preset_id="studio_loops",
+            preset_name="Studio loops",
+            description="Silent loops for the studio site.",
+            base_preset=base.preset_id,
+            advanced={k: v for k, v in base.advanced.items() if k != "builtin"},
+        )
+    )
     return "studio_loops"
 
 
@@ -102,9 +109,16 @@ async def test_the_default_preset_is_not_deleted(user_preset: str) -> None:
 
 
 async def test_a_preset_that_unfinished_sessions_use_is_not_deleted(user_preset: str) -> None:
-    ProcessingState.create(session_id="s1", artwork_name="Morning Light", project_date="25-03-10",
-                           master_path="/m.mov", output_path="/out", preset_id=user_preset, total_operations=3,
-                           status="paused")
+    ProcessingState.create(
+        session_id="s1",
+        artwork_name="Morning Light",
+        project_date="25-03-10",
+        master_path="/m.mov",
+        output_path="/out",
+        preset_id=user_preset,
+        total_operations=3,
+        status="paused",
+    )
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, user_preset)
@@ -224,7 +238,8 @@ async def test_invalid_values_show_their_message_and_are_not_saved(user_preset: 
         crf_error = screen.query_one("#field-video-crf-error", Static)
         assert crf_error.display and "expected a whole number from 0 to 51" in str(crf_error.render())
         assert "expected a whole number from 1 to 100" in str(
-            screen.query_one("#field-stills-web-quality-error", Static).render())
+            screen.query_one("#field-stills-web-quality-error", Static).render()
+        )
         assert "to see the arguments" in str(screen.query_one("#edit-args", Static).render())
         await pilot.press("ctrl+s")
         assert app.screen is screen  # still editing

@@ -175,8 +175,11 @@ def slow_session(slow_video: Path, out: Path) -> str:
         select,
     )
 
-    row = create_session(check_options(SessionOptions(master=slow_video, artwork="Slow Work", out=out,
-                                                      preset_id="archive_hq", encoder="x264")))
+    row = create_session(
+        check_options(
+            SessionOptions(master=slow_video, artwork="Slow Work", out=out, preset_id="archive_hq", encoder="x264")
+        )
+    )
     detect(row, *detection_parameters("adaptive", None, None))
     select(row, None, None)
     assert len(row.scenes_data) == len(SLOW_SCENES)
@@ -235,11 +238,15 @@ async def test_the_whole_job_from_the_keyboard_at_80x24(cut_video: Path, tmp_pat
         assert session(session_id).selected_scenes == [1, 2, 3, 4]
         assert session(session_id).grouped_scenes == [[2, 4]]
         await pause_until(pilot, lambda: finished(session_id), "the session to complete")
-        await pause_until(pilot, lambda: "17 done · 0 failed · 0 remaining of 17" in str(
-            processing.query_one("#counts", Static).render()), "the final counts on screen")
+        await pause_until(
+            pilot,
+            lambda: "17 done · 0 failed · 0 remaining of 17" in str(processing.query_one("#counts", Static).render()),
+            "the final counts on screen",
+        )
         # the worker lets go of the session a moment after recording its end
-        await pause_until(pilot, lambda: state_text(app) == "Completed. Every output is verified and recorded.",
-                          "the completed state")
+        await pause_until(
+            pilot, lambda: state_text(app) == "Completed. Every output is verified and recorded.", "the completed state"
+        )
         log_text = "\n".join(line.text for line in processing.query_one(RichLog).lines)
         assert "done  clip:g01" in log_text and "finished: completed (17/17 done, 0 failed)" in log_text
 
@@ -277,8 +284,9 @@ def pause_midway(session_id: str) -> None:
 
 
 @pytest.mark.slow
-async def test_enter_resumes_a_paused_session_in_the_background(slow_video: Path, tmp_path: Path,
-                                                                one_worker: None) -> None:
+async def test_enter_resumes_a_paused_session_in_the_background(
+    slow_video: Path, tmp_path: Path, one_worker: None
+) -> None:
     session_id = slow_session(slow_video, tmp_path)
     pause_midway(session_id)
     made_before = identities(r.file_path for r in FileRegistry.select())
@@ -314,8 +322,9 @@ async def test_c_pauses_cleanly_and_r_resumes(slow_video: Path, tmp_path: Path, 
         await start_from_the_sessions_screen(pilot, session_id)
         # cancel while a clip other than the last is being encoded: there is a temporary file to clean
         # up, and work left to do after it
-        await pause_until(pilot, lambda: clip_under_way(root, but_not=f"s{len(SLOW_SCENES):03d}"),
-                          "a clip being encoded")
+        await pause_until(
+            pilot, lambda: clip_under_way(root, but_not=f"s{len(SLOW_SCENES):03d}"), "a clip being encoded"
+        )
         pid = running_pid(session_id)
         assert pid is not None
         await pilot.press("c")
@@ -368,8 +377,9 @@ def pid_alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-async def test_quitting_while_work_runs_asks_and_leaves_it_running(slow_video: Path, tmp_path: Path,
-                                                                   one_worker: None) -> None:
+async def test_quitting_while_work_runs_asks_and_leaves_it_running(
+    slow_video: Path, tmp_path: Path, one_worker: None
+) -> None:
     session_id = slow_session(slow_video, tmp_path)
     app = create_app(cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:

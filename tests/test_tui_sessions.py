@@ -60,8 +60,10 @@ def table(app: App) -> DataTable:
 def shown(app: App) -> dict[str, list[str]]:
     """session id -> its cells (artwork, status, done, current, updated), in the order listed."""
     rows = table(app)
-    return {str(rows.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value): cells(rows.get_row_at(i))
-            for i in range(rows.row_count)}
+    return {
+        str(rows.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value): cells(rows.get_row_at(i))
+        for i in range(rows.row_count)
+    }
 
 
 async def home(pilot: Pilot) -> SessionsScreen:
@@ -87,8 +89,9 @@ async def cursor_to(pilot: Pilot, session_id: str) -> None:
 # --- the list ------------------------------------------------------------------------------------------------
 
 
-async def test_sessions_are_listed_with_status_and_progress(db: peewee.SqliteDatabase, master: Path,
-                                                            tmp_path: Path) -> None:
+async def test_sessions_are_listed_with_status_and_progress(
+    db: peewee.SqliteDatabase, master: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     fresh = new_session(master, out, "Fresh Start").session_id
     picking = detected_session(master, out, "Picking Scenes").session_id
@@ -140,8 +143,9 @@ async def test_r_refreshes_the_list(db: peewee.SqliteDatabase, master: Path, tmp
 # --- enter: the next step --------------------------------------------------------------------------------------
 
 
-async def test_enter_opens_the_picker_of_a_detected_session(db: peewee.SqliteDatabase, master: Path,
-                                                            tmp_path: Path) -> None:
+async def test_enter_opens_the_picker_of_a_detected_session(
+    db: peewee.SqliteDatabase, master: Path, tmp_path: Path
+) -> None:
     session = detected_session(master, tmp_path / "out", "Picking Scenes")
     new_session(master, tmp_path / "out", "Another One")
     app = create_app(cursor_blink=False)
@@ -154,8 +158,9 @@ async def test_enter_opens_the_picker_of_a_detected_session(db: peewee.SqliteDat
         await home(pilot)
 
 
-async def test_enter_on_a_session_without_scenes_detects_them(db: peewee.SqliteDatabase, master: Path,
-                                                              tmp_path: Path) -> None:
+async def test_enter_on_a_session_without_scenes_detects_them(
+    db: peewee.SqliteDatabase, master: Path, tmp_path: Path
+) -> None:
     session = new_session(master, tmp_path / "out", "Fresh Start")
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -170,8 +175,9 @@ async def test_enter_on_a_session_without_scenes_detects_them(db: peewee.SqliteD
 # --- d: delete --------------------------------------------------------------------------------------------------
 
 
-async def test_delete_asks_first_and_n_keeps_the_session(db: peewee.SqliteDatabase, master: Path,
-                                                         tmp_path: Path) -> None:
+async def test_delete_asks_first_and_n_keeps_the_session(
+    db: peewee.SqliteDatabase, master: Path, tmp_path: Path
+) -> None:
     session = detected_session(master, tmp_path / "out", "Keep Me")
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -208,8 +214,7 @@ async def test_delete_a_session_without_outputs(db: peewee.SqliteDatabase, maste
 
 
 @pytest.fixture
-def processed(db: peewee.SqliteDatabase, master: Path,
-              tmp_path: Path) -> tuple[ProcessingState, list[Path], Path]:
+def processed(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> tuple[ProcessingState, list[Path], Path]:
     """A completed session (scene 1 only: a few small files), plus a file of the user's own in its folder."""
     session = detected_session(master, tmp_path / "out", "Evening Tide")
     select(session, "1", [])
@@ -228,8 +233,15 @@ async def delete_processed(pilot: Pilot, session_id: str, delete_files: bool) ->
     await pilot.press("d")
     await screen_is(pilot, ConfirmScreen)
     await pilot.press("y")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen) and pilot.app.screen.query("#question")
-                and "output file" in text_of(pilot.app.screen, "#question"), "the second question")
+    await until(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, ConfirmScreen)
+            and pilot.app.screen.query("#question")
+            and "output file" in text_of(pilot.app.screen, "#question")
+        ),
+        "the second question",
+    )
     question = text_of(pilot.app.screen, "#question")
     await pilot.press("y" if delete_files else "n")
     await home(pilot)
@@ -286,8 +298,9 @@ async def test_a_running_session_cannot_be_deleted(db: peewee.SqliteDatabase, ma
 # --- the other screens ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key, screen_class", [("n", NewSessionScreen), ("P", PresetsScreen),
-                                               ("H", HistoryScreen), ("S", SettingsScreen)])
+@pytest.mark.parametrize(
+    "key, screen_class", [("n", NewSessionScreen), ("P", PresetsScreen), ("H", HistoryScreen), ("S", SettingsScreen)]
+)
 async def test_keys_open_the_other_screens(db: peewee.SqliteDatabase, key: str, screen_class: type[Screen]) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:

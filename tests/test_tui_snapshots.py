@@ -73,15 +73,37 @@ def vat() -> VatApp:
     return create_app(cursor_blink=False)
 
 
-def add_session(session_id: str, artwork: str, status: str, updated: datetime, *, total: int = 24, done: int = 0,
-                current: str | None = None, details: dict | None = None, scenes: list | None = None,
-                master: str | None = None, error: str | None = None) -> ProcessingState:
+def add_session(
+    session_id: str,
+    artwork: str,
+    status: str,
+    updated: datetime,
+    *,
+    total: int = 24,
+    done: int = 0,
+    current: str | None = None,
+    details: dict | None = None,
+    scenes: list | None = None,
+    master: str | None = None,
+    error: str | None = None,
+) -> ProcessingState:
     return ProcessingState.create(
-        session_id=session_id, artwork_name=artwork, project_date="25-03-10",
-        master_path=master or f"/masters/{session_id}.mov", output_path="/archive", preset_id="webflow_standard",
-        total_operations=total, completed_operations=done, current_operation=current, operation_details=details,
-        scenes_data=scenes, status=status, error_message=error, created_at=updated - timedelta(hours=2),
-        updated_at=updated)
+        session_id=session_id,
+        artwork_name=artwork,
+        project_date="25-03-10",
+        master_path=master or f"/masters/{session_id}.mov",
+        output_path="/archive",
+        preset_id="webflow_standard",
+        total_operations=total,
+        completed_operations=done,
+        current_operation=current,
+        operation_details=details,
+        scenes_data=scenes,
+        status=status,
+        error_message=error,
+        created_at=updated - timedelta(hours=2),
+        updated_at=updated,
+    )
 
 
 @contextmanager
@@ -98,11 +120,20 @@ def worker_alive(session_id: str, pid: int = 4242) -> Iterator[None]:
 # --- Sessions (home) -------------------------------------------------------------------------------------
 
 SCENE = {"index": 1, "start_frame": 0, "end_frame": 29, "start": 0.0, "end": 1.2, "midpoint_frame": 15}
-RUNNING = {"pid": 4242, "running": {"clip:s005": {"fraction": 0.42, "fps": 187.3},
-                                    "clip:g01": {"fraction": 0.8, "fps": 95.0},
-                                    "still_hq:s006": {"fraction": 0.0, "fps": None}},
-           "done": 9, "skipped": 0, "failed": {"rd_video:sketch.mov": "Invalid data found when processing input"},
-           "total": 24, "fraction": 0.4717, "eta_seconds": 83.0}
+RUNNING = {
+    "pid": 4242,
+    "running": {
+        "clip:s005": {"fraction": 0.42, "fps": 187.3},
+        "clip:g01": {"fraction": 0.8, "fps": 95.0},
+        "still_hq:s006": {"fraction": 0.0, "fps": None},
+    },
+    "done": 9,
+    "skipped": 0,
+    "failed": {"rd_video:sketch.mov": "Invalid data found when processing input"},
+    "total": 24,
+    "fraction": 0.4717,
+    "eta_seconds": 83.0,
+}
 
 
 @pytest.fixture
@@ -110,13 +141,20 @@ def sessions(db: peewee.SqliteDatabase) -> Iterator[None]:
     """One session in every state; the running one holds its lock as a live worker would."""
     add_session("s-new", "Quiet Rooms", "initialized", NOW - timedelta(minutes=5), total=0)
     add_session("s-pick", "Harbour at Dawn", "initialized", NOW - timedelta(minutes=20), total=0, scenes=[SCENE])
-    add_session("s-run", "Morning Light", "processing", NOW - timedelta(minutes=1), done=9, current="clip:s005",
-                details=RUNNING)
+    add_session(
+        "s-run", "Morning Light", "processing", NOW - timedelta(minutes=1), done=9, current="clip:s005", details=RUNNING
+    )
     add_session("s-int", "Night Swim", "processing", NOW - timedelta(hours=3), done=14, current="clip:s011")
     add_session("s-paused", "Salt Marsh, Winter", "paused", NOW - timedelta(days=1), done=6, current="still_web:s004")
     add_session("s-failed", "Glass House", "failed", NOW - timedelta(days=2), done=22, current="rd_video:sketch.mov")
-    add_session("s-done", "An Artwork With A Very Long Name Indeed", "completed", NOW - timedelta(days=3), done=24,
-                current="manifest")
+    add_session(
+        "s-done",
+        "An Artwork With A Very Long Name Indeed",
+        "completed",
+        NOW - timedelta(days=3),
+        done=24,
+        current="manifest",
+    )
     with worker_alive("s-run"):
         yield
 
@@ -145,15 +183,20 @@ def test_sessions_help(snap_compare: Callable[..., bool], sessions: None, size: 
 
 
 @sizes
-def test_detection_error_goes_back_to_sessions(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here: Path,
-                                               size: tuple[int, int]) -> None:
+def test_detection_error_goes_back_to_sessions(
+    snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here: Path, size: tuple[int, int]
+) -> None:
     """A master that cannot be read: detection fails, the notification says why, Sessions is back."""
     add_session("s-gone", "Quiet Rooms", "initialized", NOW, total=0, master="missing.mov")
 
     async def detect_missing(pilot: Pilot) -> None:
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(pilot.app.screen, SessionsScreen) and pilot.app.screen.query("Toast"),
-                    "detection to fail", SLOW_WAIT_S)
+        await until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, SessionsScreen) and pilot.app.screen.query("Toast"),
+            "detection to fail",
+            SLOW_WAIT_S,
+        )
 
     assert snap_compare(vat(), terminal_size=size, run_before=detect_missing)
 
@@ -192,12 +235,18 @@ def test_new_session_blank(snap_compare: Callable[..., bool], db: peewee.SqliteD
 
 
 @sizes
-def test_new_session_with_errors(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
-                                 size: tuple[int, int]) -> None:
+def test_new_session_with_errors(
+    snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]
+) -> None:
     async def submit_bad_values(pilot: Pilot) -> None:
         screen = await open_form(pilot)
-        for name, value in {"master": "/nonexistent/master.mov", "rd": "/nonexistent/research",
-                            "artwork": "  ", "date": "25-13-40", "output": "/dev/null/archive"}.items():
+        for name, value in {
+            "master": "/nonexistent/master.mov",
+            "rd": "/nonexistent/research",
+            "artwork": "  ",
+            "date": "25-13-40",
+            "output": "/dev/null/archive",
+        }.items():
             screen.query_one(f"#{name}", Input).value = value
         await pilot.pause(0.4)  # the as-you-type checks (0.3 s after the last change)
         await pilot.press("ctrl+s")
@@ -209,8 +258,9 @@ def test_new_session_with_errors(snap_compare: Callable[..., bool], db: peewee.S
 
 
 @sizes
-def test_file_picker(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here: Path,
-                     size: tuple[int, int]) -> None:
+def test_file_picker(
+    snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, here: Path, size: tuple[int, int]
+) -> None:
     media = here / "media"
     (media / "rushes").mkdir(parents=True)
     (media / ".cache").mkdir()
@@ -236,8 +286,9 @@ def test_file_picker(snap_compare: Callable[..., bool], db: peewee.SqliteDatabas
 
 
 @sizes
-def test_detection_in_progress(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
-                               size: tuple[int, int]) -> None:
+def test_detection_in_progress(
+    snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]
+) -> None:
     add_session("s-detect", "Harbour at Dawn", "initialized", NOW, total=0, master="/masters/harbour_master.mov")
 
     async def at_frame_60(pilot: Pilot) -> None:
@@ -268,8 +319,7 @@ async def open_picker(pilot: Pilot) -> PickerScreen:
     assert isinstance(screen, PickerScreen) and screen.store is not None
     store = screen.store
     frames = [scene.midpoint_frame for scene in screen.scenes]
-    await until(pilot, lambda: all(store.cached(frame) is not None for frame in frames),
-                "the thumbnails", SLOW_WAIT_S)
+    await until(pilot, lambda: all(store.cached(frame) is not None for frame in frames), "the thumbnails", SLOW_WAIT_S)
     await pilot.pause(0.1)  # their ThumbnailReady messages
     return screen
 
@@ -294,8 +344,12 @@ def test_preview(snap_compare: Callable[..., bool], picked: str, size: tuple[int
         await open_picker(pilot)
         await pilot.press("p")
         pictures = pilot.app.screen.query(Picture)
-        await until(pilot, lambda: all(picture.image is not None for picture in pictures),
-                    "the preview frames to be decoded", SLOW_WAIT_S)
+        await until(
+            pilot,
+            lambda: all(picture.image is not None for picture in pictures),
+            "the preview frames to be decoded",
+            SLOW_WAIT_S,
+        )
         await pilot.pause()
 
     assert snap_compare(vat(), terminal_size=size, run_before=preview)
@@ -369,8 +423,9 @@ async def watch(pilot: Pilot, session_id: str) -> None:
 
 
 @sizes
-def test_processing_running(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
-                            size: tuple[int, int]) -> None:
+def test_processing_running(
+    snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]
+) -> None:
     processing_session("p-run", "processing")
     write_worker_log("p-run", LOG_START)
     with worker_alive("p-run"):
@@ -378,8 +433,9 @@ def test_processing_running(snap_compare: Callable[..., bool], db: peewee.Sqlite
 
 
 @sizes
-def test_processing_interrupted(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
-                                size: tuple[int, int]) -> None:
+def test_processing_interrupted(
+    snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]
+) -> None:
     """The worker is gone (killed with the terminal, say): what was recorded, and r to resume."""
     processing_session("p-int", "processing")
     write_worker_log("p-int", LOG_START, stderr="Killed\n")
@@ -387,35 +443,43 @@ def test_processing_interrupted(snap_compare: Callable[..., bool], db: peewee.Sq
 
 
 @sizes
-def test_processing_completed(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
-                              size: tuple[int, int]) -> None:
+def test_processing_completed(
+    snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]
+) -> None:
     details = {**RUNNING, "running": {}, "done": 24, "failed": {}, "fraction": 1.0, "eta_seconds": None}
     processing_session("p-done", "completed", done=24, current="manifest", details=details)
     events = [e for e in LOG_START if e.get("key") != "rd_video:sketch.mov"]
-    events += [{"event": "done", "key": "clip:s005"}, {"event": "done", "key": "clip:g01"},
-               {"event": "finished", "status": "completed", "done": 24, "total": 24, "failed": 0},
-               {"event": "result", "text": "/archive/25-03-10_Morning_Light"}]
+    events += [
+        {"event": "done", "key": "clip:s005"},
+        {"event": "done", "key": "clip:g01"},
+        {"event": "finished", "status": "completed", "done": 24, "total": 24, "failed": 0},
+        {"event": "result", "text": "/archive/25-03-10_Morning_Light"},
+    ]
     write_worker_log("p-done", events)
     assert snap_compare(vat(), terminal_size=size, run_before=lambda pilot: watch(pilot, "p-done"))
 
 
 @sizes
 def test_processing_failed(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
-    failed = {"rd_video:sketch.mov": "Invalid data found when processing input",
-              "clip:s005": "verification failed: 38 frames decoded, 40 expected"}
+    failed = {
+        "rd_video:sketch.mov": "Invalid data found when processing input",
+        "clip:s005": "verification failed: 38 frames decoded, 40 expected",
+    }
     details = {**RUNNING, "running": {}, "done": 22, "failed": failed, "fraction": 1.0, "eta_seconds": None}
-    processing_session("p-failed", "failed", done=22, current="clip:s005", details=details,
-                       error="2 operations failed")
-    events = LOG_START + [{"event": "failed", "key": "clip:s005", "error": failed["clip:s005"]},
-                          {"event": "done", "key": "clip:g01"},
-                          {"event": "finished", "status": "failed", "done": 22, "total": 24, "failed": 2}]
+    processing_session("p-failed", "failed", done=22, current="clip:s005", details=details, error="2 operations failed")
+    events = LOG_START + [
+        {"event": "failed", "key": "clip:s005", "error": failed["clip:s005"]},
+        {"event": "done", "key": "clip:g01"},
+        {"event": "finished", "status": "failed", "done": 22, "total": 24, "failed": 2},
+    ]
     write_worker_log("p-failed", events)
     assert snap_compare(vat(), terminal_size=size, run_before=lambda pilot: watch(pilot, "p-failed"))
 
 
 @sizes
-def test_cancel_processing_confirmation(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase,
-                                        size: tuple[int, int]) -> None:
+def test_cancel_processing_confirmation(
+    snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]
+) -> None:
     processing_session("p-run", "processing")
     write_worker_log("p-run", LOG_START)
 

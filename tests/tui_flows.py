@@ -37,8 +37,12 @@ async def until(pilot: Pilot, predicate: Callable[[], T | None], what: str, time
 
 
 async def screen_is(pilot: Pilot, screen_class: type[S], timeout: float = WAIT_S) -> S:
-    await until(pilot, lambda: isinstance(pilot.app.screen, screen_class),
-                f"{screen_class.__name__} (now {type(pilot.app.screen).__name__})", timeout)
+    await until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, screen_class),
+        f"{screen_class.__name__} (now {type(pilot.app.screen).__name__})",
+        timeout,
+    )
     await pilot.pause()  # let it mount and draw
     screen = pilot.app.screen
     assert isinstance(screen, screen_class)
@@ -83,8 +87,9 @@ def new_session(master: Path, out: Path, artwork: str = "Morning Light", **optio
     return create_session(checked)
 
 
-def detected_session(master: Path, out: Path, artwork: str = "Morning Light",
-                     detector: str = "adaptive") -> ProcessingState:
+def detected_session(
+    master: Path, out: Path, artwork: str = "Morning Light", detector: str = "adaptive"
+) -> ProcessingState:
     """A session whose scenes are detected and whose selection was never touched."""
     session = new_session(master, out, artwork, detector=detector)
     detect(session, *detection_parameters(detector, None, None))

@@ -104,8 +104,10 @@ class VatApp(App[int]):
             self.exit(0)
             return
         names = ", ".join(self._artwork_of(session_id) for session_id in running)
-        question = (f"Processing of {names} is still running. It goes on in the background after vat closes; "
-                    "open vat again to watch it. Quit now?")
+        question = (
+            f"Processing of {names} is still running. It goes on in the background after vat closes; "
+            "open vat again to watch it. Quit now?"
+        )
         dialog = ConfirmScreen(question, title="Quit vat?", yes="Quit", no="Stay")
         dialog.id = "quit-confirm"
         self.push_screen(dialog, lambda ok: self.exit(0) if ok else None)
@@ -123,14 +125,18 @@ class VatApp(App[int]):
             self.notify(markup_safe(error), severity="error", timeout=10)
             return
         where = f" while {during}" if during else ""
-        self.push_screen(MessageScreen(f"Unexpected error{where}:\n{type(error).__name__}: {error}\n\n"
-                                       "Nothing was lost; see the log in vat's log folder.", title="Error"))
+        self.push_screen(
+            MessageScreen(
+                f"Unexpected error{where}:\n{type(error).__name__}: {error}\n\n"
+                "Nothing was lost; see the log in vat's log folder.",
+                title="Error",
+            )
+        )
 
     # --- command palette --------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Sessions", "Go to the list of sessions (open, resume, delete)", self.action_sessions)
-        yield SystemCommand("New session", "Archive a master: choose the files, name, preset",
-                            self.action_new_session)
+        yield SystemCommand("New session", "Archive a master: choose the files, name, preset", self.action_new_session)
         for which, (_module, _name, title) in OTHER_SCREENS.items():
             yield SystemCommand(title, f"Open the {title.lower()} screen", partial(self.action_open, which))
         yield SystemCommand("Help", "Keys of this screen", self.action_help)
@@ -140,8 +146,9 @@ class VatApp(App[int]):
             if active.node is screen and binding.description and binding.action not in seen:
                 seen.add(binding.action)
                 key = self.get_key_display(binding)
-                yield SystemCommand(binding.description, f"{key} on this screen",
-                                    partial(screen.run_action, binding.action))
+                yield SystemCommand(
+                    binding.description, f"{key} on this screen", partial(screen.run_action, binding.action)
+                )
         yield from super().get_system_commands(screen)
 
 

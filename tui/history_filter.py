@@ -6,7 +6,11 @@ from datetime import date, timedelta
 
 # (label, days); 0 means every date.
 PERIODS: tuple[tuple[str, int], ...] = (
-    ("All dates", 0), ("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("Last year", 365),
+    ("All dates", 0),
+    ("Last 7 days", 7),
+    ("Last 30 days", 30),
+    ("Last 90 days", 90),
+    ("Last year", 365),
 )
 
 

@@ -67,10 +67,23 @@ FIELDS: tuple[FormField, ...] = (
     FormField("video", "nvenc_preset", "NVENC preset", "choice", "NVENC preset", NVENC_PRESETS),
     FormField("video", "audio", "Audio", "bool", "video audio"),
     FormField("video", "audio_bitrate", "Audio bit rate", "rate", "audio bit rate", hint="e.g. 192k"),
-    FormField("video", "keep_pixel_aspect", "Keep pixel aspect", "bool", "keep pixel aspect",
-              hint="anamorphic: stored size + SAR"),
-    FormField("video", "deinterlace", "Deinterlace", "choice", "deinterlace", DEINTERLACE_MODES,
-              hint="off: clips keep the fields"),
+    FormField(
+        "video",
+        "keep_pixel_aspect",
+        "Keep pixel aspect",
+        "bool",
+        "keep pixel aspect",
+        hint="anamorphic: stored size + SAR",
+    ),
+    FormField(
+        "video",
+        "deinterlace",
+        "Deinterlace",
+        "choice",
+        "deinterlace",
+        DEINTERLACE_MODES,
+        hint="off: clips keep the fields",
+    ),
     FormField("thumbnail", "format", "Format", "choice", "thumbnail format", THUMB_FORMATS),
     FormField("thumbnail", "width", "Width", "int", "thumbnail width", hint="px"),
     FormField("thumbnail", "quality", "Quality", "int_opt", "thumbnail quality", hint="1-100, not for png"),
@@ -81,8 +94,13 @@ FIELDS: tuple[FormField, ...] = (
 
 
 def _settings(preset: Preset, section: str) -> dict[str, Any]:
-    return {"stills_hq": preset.stills_hq, "stills_web": preset.stills_web, "video": preset.video,
-            "thumbnail": preset.thumbnail, "advanced": preset.advanced}[section]
+    return {
+        "stills_hq": preset.stills_hq,
+        "stills_web": preset.stills_web,
+        "video": preset.video,
+        "thumbnail": preset.thumbnail,
+        "advanced": preset.advanced,
+    }[section]
 
 
 def value_of(preset: Preset, field: FormField) -> Any:
@@ -133,13 +151,23 @@ def build_preset(original: Preset, values: dict[str, Any]) -> Preset:
             top[field.key] = value
         elif value is None and field.key == "quality" and field.kind == "int_opt":
             sections[field.section].pop(field.key, None)  # an optional quality means "use the default"
-        elif (field.section == "video" and field.key not in sections["video"]
-              and value == VIDEO_DEFAULTS.get(field.key, object())):
+        elif (
+            field.section == "video"
+            and field.key not in sections["video"]
+            and value == VIDEO_DEFAULTS.get(field.key, object())
+        ):
             pass  # an option left out stays left out while it has its default value
         else:
             sections[field.section][field.key] = value
-    return replace(original, stills_hq=sections["stills_hq"], stills_web=sections["stills_web"],
-                   video=sections["video"], thumbnail=sections["thumbnail"], advanced=sections["advanced"], **top)
+    return replace(
+        original,
+        stills_hq=sections["stills_hq"],
+        stills_web=sections["stills_web"],
+        video=sections["video"],
+        thumbnail=sections["thumbnail"],
+        advanced=sections["advanced"],
+        **top,
+    )
 
 
 def problems_by_field(preset: Preset) -> tuple[dict[str, list[str]], list[str]]:

@@ -8,7 +8,9 @@ from db.models import ACTIVE_STATUSES, ProcessingState
 
 def unfinished_sessions_using(preset_id: str) -> list[str]:
     """Artwork names of the initialized, processing or paused sessions made with `preset_id`."""
-    query = (ProcessingState.select(ProcessingState.artwork_name)
-             .where((ProcessingState.preset_id == preset_id) & ProcessingState.status.in_(ACTIVE_STATUSES))
-             .order_by(ProcessingState.artwork_name))
+    query = (
+        ProcessingState.select(ProcessingState.artwork_name)
+        .where((ProcessingState.preset_id == preset_id) & ProcessingState.status.in_(ACTIVE_STATUSES))
+        .order_by(ProcessingState.artwork_name)
+    )
     return [row.artwork_name for row in query]

@@ -50,30 +50,57 @@ def session_rows() -> list[SessionRow]:
     """Active sessions (the active_sessions view, newest first), then the last finished ones."""
     rows = []
     active = active_sessions()
-    with_scenes = {r.session_id for r in ProcessingState.select(ProcessingState.session_id).where(
-        ProcessingState.session_id.in_([a["session_id"] for a in active]) & ProcessingState.scenes_data.is_null(False))}
+    with_scenes = {
+        r.session_id
+        for r in ProcessingState.select(ProcessingState.session_id).where(
+            ProcessingState.session_id.in_([a["session_id"] for a in active])
+            & ProcessingState.scenes_data.is_null(False)
+        )
+    }
     for a in active:
         alive = running_pid(a["session_id"]) is not None  # "detecting" when an initialized one is alive
         percent = a["progress_percent"]
-        rows.append(SessionRow(a["session_id"], a["artwork_name"], a["status"],
-                               _label(a["status"], alive, a["session_id"] in with_scenes),
-                               f"{percent:.0f}%" if percent is not None else "", a["current_operation"] or "",
-                               local_time(a["updated_at"]), alive))
-    finished = (ProcessingState.select().where(ProcessingState.status.in_([COMPLETED, FAILED]))
-                .order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc()).limit(RECENT_FINISHED))
+        rows.append(
+            SessionRow(
+                a["session_id"],
+                a["artwork_name"],
+                a["status"],
+                _label(a["status"], alive, a["session_id"] in with_scenes),
+                f"{percent:.0f}%" if percent is not None else "",
+                a["current_operation"] or "",
+                local_time(a["updated_at"]),
+                alive,
+            )
+        )
+    finished = (
+        ProcessingState.select()
+        .where(ProcessingState.status.in_([COMPLETED, FAILED]))
+        .order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc())
+        .limit(RECENT_FINISHED)
+    )
     for s in finished:
         total, done = s.total_operations or 0, s.completed_operations or 0
         status = s.status or ""  # never empty here: the query selects completed and failed
-        rows.append(SessionRow(s.session_id, s.artwork_name, status, status,
-                               f"{100 * done / total:.0f}%" if total else "", s.current_operation or "",
-                               local_time(s.updated_at), False))
+        rows.append(
+            SessionRow(
+                s.session_id,
+                s.artwork_name,
+                status,
+                status,
+                f"{100 * done / total:.0f}%" if total else "",
+                s.current_operation or "",
+                local_time(s.updated_at),
+                False,
+            )
+        )
     return rows
 
 
 def output_files(session_id: str) -> list[Path]:
     """Files the session made that are still there (from file_registry)."""
-    paths = [Path(r.file_path) for r in FileRegistry.select(FileRegistry.file_path)
-             .where(FileRegistry.session == session_id)]
+    paths = [
+        Path(r.file_path) for r in FileRegistry.select(FileRegistry.file_path).where(FileRegistry.session == session_id)
+    ]
     return [p for p in paths if p.is_file()]
 
 

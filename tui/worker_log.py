@@ -46,8 +46,11 @@ def format_line(line: str) -> Text | None:
     elif kind == "failed":
         text.append("FAILED ", style="bold red").append(f"{key}: {terminal_safe(event.get('error', ''))}")
     elif kind == "finished":
-        text.append(f"finished: {event.get('status')} ({event.get('done')}/{event.get('total')} done, "
-                    f"{event.get('failed')} failed)", style="bold")
+        text.append(
+            f"finished: {event.get('status')} ({event.get('done')}/{event.get('total')} done, "
+            f"{event.get('failed')} failed)",
+            style="bold",
+        )
     else:
         text.append(terminal_safe(line))
     return text

@@ -100,10 +100,13 @@ def save(path: Path, stats: Statistics) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, metric=np.asarray(stats.metric, np.float64),
-                         frame_times=np.asarray(stats.frame_times, np.float64),
-                         last_duration=np.float64(np.nan if stats.last_duration is None else stats.last_duration),
-                         size=np.asarray(stats.size, np.int64))
+                np.savez(
+                    f,
+                    metric=np.asarray(stats.metric, np.float64),
+                    frame_times=np.asarray(stats.frame_times, np.float64),
+                    last_duration=np.float64(np.nan if stats.last_duration is None else stats.last_duration),
+                    size=np.asarray(stats.size, np.int64),
+                )
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -111,4 +114,3 @@ def save(path: Path, stats: Statistics) -> None:
             raise
     except OSError as exc:
         log.warning("%s: could not cache detection statistics (%s)", path, exc)
-

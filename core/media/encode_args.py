@@ -8,12 +8,30 @@ from __future__ import annotations
 from typing import Any
 
 
-def video_codec_args(video: dict[str, Any], advanced: dict[str, Any], encoder: str, fps: float,
-                     threads: int | None = None, interlaced: bool = False) -> list[str]:
+def video_codec_args(
+    video: dict[str, Any],
+    advanced: dict[str, Any],
+    encoder: str,
+    fps: float,
+    threads: int | None = None,
+    interlaced: bool = False,
+) -> list[str]:
     gop = max(1, round((advanced.get("gop_seconds") or 2.0) * (fps or 25)))
     if encoder == "nvenc":
-        args = ["-c:v", "h264_nvenc", "-preset", video["nvenc_preset"], "-tune", "hq", "-rc", "vbr",
-                "-cq", str(video["crf"]), "-b:v", "0"]
+        args = [
+            "-c:v",
+            "h264_nvenc",
+            "-preset",
+            video["nvenc_preset"],
+            "-tune",
+            "hq",
+            "-rc",
+            "vbr",
+            "-cq",
+            str(video["crf"]),
+            "-b:v",
+            "0",
+        ]
     else:
         args = ["-c:v", "libx264", "-preset", video["x264_preset"], "-crf", str(video["crf"])]
         if advanced.get("tune"):

@@ -13,15 +13,21 @@ CHECKED_ENCODERS = ["libx264", "libx265", "libsvtav1", "libwebp", "h264_nvenc"]
 
 def _encoder_names(out: str) -> set[str]:
     # rows look like " V....D libx264   description"; the header ends at "------"
-    return {parts[1] for parts in map(str.split, out.splitlines())
-            if len(parts) >= 2 and len(parts[0]) == 6 and parts[0][0] in "VAS.T"}
+    return {
+        parts[1]
+        for parts in map(str.split, out.splitlines())
+        if len(parts) >= 2 and len(parts[0]) == 6 and parts[0][0] in "VAS.T"
+    }
 
 
 def _filter_names(out: str) -> set[str]:
     # rows look like " TS scale   V->V   description" (flags are 2 or 3 columns by ffmpeg version):
     # the third column, inputs->outputs, tells a row from the legend above "------"
-    return {parts[1] for parts in map(str.split, out.splitlines())
-            if len(parts) >= 3 and "->" in parts[2] and set(parts[0]) <= set("TSC.")}
+    return {
+        parts[1]
+        for parts in map(str.split, out.splitlines())
+        if len(parts) >= 3 and "->" in parts[2] and set(parts[0]) <= set("TSC.")
+    }
 
 
 @functools.lru_cache(maxsize=None)

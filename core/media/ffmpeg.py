@@ -121,8 +121,9 @@ def parse_progress_block(block: dict[str, str], duration: float | None) -> Ffmpe
     )
 
 
-def _read_progress(stream: IO[bytes], duration: float | None,
-                   on_progress: Callable[[FfmpegProgress], None] | None) -> None:
+def _read_progress(
+    stream: IO[bytes], duration: float | None, on_progress: Callable[[FfmpegProgress], None] | None
+) -> None:
     block: dict[str, str] = {}
     for raw in stream:
         line = raw.decode("utf-8", "replace").strip()
@@ -218,8 +219,9 @@ def run(
 def run_quiet(args: Sequence[str], timeout: float = 60) -> subprocess.CompletedProcess:
     """A short ffmpeg query (-version, -encoders, a test encode) whose output we read whole."""
     command = [find_ffmpeg().path, "-nostdin", "-hide_banner", *map(str, args)]
-    return subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                          preexec_fn=die_with_parent())
+    return subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, preexec_fn=die_with_parent()
+    )
 
 
 def version() -> str:

@@ -79,7 +79,7 @@ def _decode_many(path: Path, times: list[float], keyframe: float | None, deinter
             container.seek(offset, stream=stream, backward=True, any_frame=False)
             decoded = (f for f in container.decode(stream) if f.pts is not None)
             found: dict[int, Image.Image] = {}
-            for frame in (_deinterlaced(decoded, stream) if deinterlace else decoded):
+            for frame in _deinterlaced(decoded, stream) if deinterlace else decoded:
                 # frame.time: bwdif gives its frames a finer time base than the stream's
                 t = frame.time if frame.time is not None else float(frame.pts * base)
                 if not found and t > times[0] + tolerance:
@@ -96,8 +96,9 @@ def _decode_many(path: Path, times: list[float], keyframe: float | None, deinter
         raise MediaError(f"{path}: no frame at {missing}")
 
 
-def frame_at(path: Path | str, pts_seconds: float, keyframe: float | None = None, *,
-             deinterlace: bool = False) -> Image.Image:
+def frame_at(
+    path: Path | str, pts_seconds: float, keyframe: float | None = None, *, deinterlace: bool = False
+) -> Image.Image:
     """The decoded frame whose presentation time is `pts_seconds` (absolute stream time), as RGB.
 
     `keyframe`: the time of a keyframe at or before it, where decoding can start cleanly.
@@ -121,8 +122,9 @@ def frame_at(path: Path | str, pts_seconds: float, keyframe: float | None = None
         return image.copy()
 
 
-def frames_at(path: Path | str, times: list[float], keyframe: float | None = None, *,
-              deinterlace: bool = False) -> list[Image.Image]:
+def frames_at(
+    path: Path | str, times: list[float], keyframe: float | None = None, *, deinterlace: bool = False
+) -> list[Image.Image]:
     """Several neighbouring frames (sorted times) in one decoding pass: a clip's end and the frames
     beside it, for verification. Not cached: each clip's ends are its own."""
     return _decode_many(Path(path), sorted(times), keyframe, deinterlace)

@@ -89,11 +89,14 @@ class Shrinker:
             # a view of the decoder's buffer (rows padded to line_size): no copy of the big picture.
             # A VideoPlane has the buffer protocol; PyAV's stubs do not say so.
             full = np.frombuffer(plane, dtype).reshape(  # type: ignore[call-overload]
-                plane.height, plane.line_size // itemsize)
+                plane.height, plane.line_size // itemsize
+            )
             view = full[:, : plane.width]
             dst = (w, h) if i == 0 else (w // 2, h // 2)
-            small = view if view.shape[1] == dst[0] and view.shape[0] == dst[1] else cv2.resize(
-                view, dst, interpolation=cv2.INTER_LINEAR
+            small = (
+                view
+                if view.shape[1] == dst[0] and view.shape[0] == dst[1]
+                else cv2.resize(view, dst, interpolation=cv2.INTER_LINEAR)
             )
             if self._shift:
                 small = (small >> self._shift).astype(np.uint8)

@@ -74,15 +74,15 @@ def _exif(copyright_text: str, title: str) -> Image.Exif:
     return exif
 
 
-def save_image(image: Image.Image, path: Path, fmt: str, *, quality: int | None,
-               copyright_text: str, title: str) -> None:
+def save_image(
+    image: Image.Image, path: Path, fmt: str, *, quality: int | None, copyright_text: str, title: str
+) -> None:
     """Write `image` to `path` in `fmt` (jpg, png, tiff, webp) with the metadata embedded."""
     if fmt in ("jpg", "webp") and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     exif, xmp = _exif(copyright_text, title), xmp_packet(copyright_text, title)
     if fmt == "jpg":
-        image.save(path, "JPEG", quality=quality or 90, optimize=True, progressive=True,
-                   exif=exif, xmp=xmp, dpi=DPI)
+        image.save(path, "JPEG", quality=quality or 90, optimize=True, progressive=True, exif=exif, xmp=xmp, dpi=DPI)
     elif fmt == "webp":  # WebP has no resolution field
         image.save(path, "WEBP", quality=quality or 85, method=4, exif=exif, xmp=xmp)
     elif fmt == "png":

@@ -39,8 +39,15 @@ def display_dimensions(width: int, height: int, sar: Fraction | None, rotation: 
     return w, height
 
 
-def clip_filters(width: int, height: int, *, sar: str | None = None, deinterlace: bool = False,
-                 rotation: int = 0, keep_fields: bool = False) -> str:
+def clip_filters(
+    width: int,
+    height: int,
+    *,
+    sar: str | None = None,
+    deinterlace: bool = False,
+    rotation: int = 0,
+    keep_fields: bool = False,
+) -> str:
     """The -vf chain of a clip: [deinterlace, rotate,] scale to width x height, pixel aspect.
 
     `sar`: keep the source's sample aspect ratio ("16/11"); otherwise square pixels. `rotation`

@@ -41,12 +41,34 @@ TAIL_WINDOW_S = 3.0
 TAIL_CHECKED = ("mov", "mp4", "matroska", "webm", "avi", "mxf", "flv", "ogg", "nut")
 # Container signatures: a file that starts like media but cannot be opened is corrupt, not "not media".
 SIGNATURES = [
-    (4, b"ftyp", "MP4/MOV"), (4, b"moov", "MP4/MOV"), (4, b"mdat", "MP4/MOV"), (4, b"wide", "MP4/MOV"),
-    (0, b"\x1a\x45\xdf\xa3", "Matroska/WebM"), (0, b"RIFF", "RIFF/AVI"), (0, b"OggS", "Ogg"),
-    (0, b"\x00\x00\x01\xba", "MPEG-PS"), (0, b"FLV", "FLV"), (0, b"\x06\x0e\x2b\x34", "MXF"),
+    (4, b"ftyp", "MP4/MOV"),
+    (4, b"moov", "MP4/MOV"),
+    (4, b"mdat", "MP4/MOV"),
+    (4, b"wide", "MP4/MOV"),
+    (0, b"\x1a\x45\xdf\xa3", "Matroska/WebM"),
+    (0, b"RIFF", "RIFF/AVI"),
+    (0, b"OggS", "Ogg"),
+    (0, b"\x00\x00\x01\xba", "MPEG-PS"),
+    (0, b"FLV", "FLV"),
+    (0, b"\x06\x0e\x2b\x34", "MXF"),
 ]
-MP4_CONTAINER_ATOMS = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"moof",
-                       b"mfra", b"styp", b"sidx", b"pdin", b"prft", b"emsg"}
+MP4_CONTAINER_ATOMS = {
+    b"ftyp",
+    b"moov",
+    b"mdat",
+    b"free",
+    b"skip",
+    b"wide",
+    b"uuid",
+    b"meta",
+    b"moof",
+    b"mfra",
+    b"styp",
+    b"sidx",
+    b"pdin",
+    b"prft",
+    b"emsg",
+}
 
 
 @dataclass(frozen=True)
@@ -112,7 +134,7 @@ def _signature(path: Path) -> str | None:
     with open(path, "rb") as fh:
         head = fh.read(16)
     for offset, magic, name in SIGNATURES:
-        if head[offset:offset + len(magic)] == magic:
+        if head[offset : offset + len(magic)] == magic:
             return name
     if head[:1] == b"\x47":
         with open(path, "rb") as fh:
@@ -245,8 +267,9 @@ def _irregular(pts: list[int], reordering: bool = True) -> bool:
     return deltas[-1] - deltas[0] > 1 + 0.02 * median
 
 
-def _head(container: av.container.InputContainer,
-          stream: av.video.stream.VideoStream) -> tuple[list[int], av.VideoFrame | None]:
+def _head(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> tuple[list[int], av.VideoFrame | None]:
     """Presentation times of the first packets and the first decoded picture (for its rotation)."""
     pts: list[int] = []
     first: av.VideoFrame | None = None
@@ -354,14 +377,22 @@ def _probe_open(path: Path, size: int, container: av.container.InputContainer, r
     start = container.start_time / 1_000_000 if container.start_time is not None else 0.0
     audio = next(iter(container.streams.audio), None)
     chapters = [
-        (_seconds(ch["start"], ch["time_base"]) or 0.0, _seconds(ch["end"], ch["time_base"]) or 0.0,
-         str(ch["metadata"].get("title", "")))
+        (
+            _seconds(ch["start"], ch["time_base"]) or 0.0,
+            _seconds(ch["end"], ch["time_base"]) or 0.0,
+            str(ch["metadata"].get("title", "")),
+        )
         for ch in container.chapters()
     ]
     common: dict[str, Any] = dict(
-        path=path, container=fmt, duration=duration, start_time=start,
+        path=path,
+        container=fmt,
+        duration=duration,
+        start_time=start,
         audio_codec=_codec_name(audio),
-        bit_rate=container.bit_rate or None, chapters=chapters, metadata=dict(container.metadata),
+        bit_rate=container.bit_rate or None,
+        chapters=chapters,
+        metadata=dict(container.metadata),
     )
     video = video_stream(container)
     if video is None:

@@ -15,8 +15,19 @@ import av
 
 from core.media.video_stream import video_stream
 
-IMAGE_NAMES = {"png": "PNG", "apng": "PNG", "mjpeg": "JPEG", "jpegls": "JPEG-LS", "jpeg2000": "JPEG 2000",
-               "tiff": "TIFF", "bmp": "BMP", "webp": "WebP", "gif": "GIF", "jpegxl": "JPEG XL", "qoi": "QOI"}
+IMAGE_NAMES = {
+    "png": "PNG",
+    "apng": "PNG",
+    "mjpeg": "JPEG",
+    "jpegls": "JPEG-LS",
+    "jpeg2000": "JPEG 2000",
+    "tiff": "TIFF",
+    "bmp": "BMP",
+    "webp": "WebP",
+    "gif": "GIF",
+    "jpegxl": "JPEG XL",
+    "qoi": "QOI",
+}
 ANIMATED_IMAGE_DEMUXERS = {"gif", "apng"}
 
 

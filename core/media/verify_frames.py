@@ -31,7 +31,7 @@ def _pixels(image: Image.Image) -> np.ndarray:
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a - b) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def _source_pixels(ends: EndFrames, check: FrameCheck, size: tuple[int, int]) -> list[np.ndarray | None]:
@@ -61,8 +61,10 @@ def end_problem(which: str, frame: Image.Image, ends: EndFrames, check: FrameChe
             continue
         closer = psnr(clip, neighbour)
         if closer > score + MARGIN_DB and closer >= MIN_PSNR_DB:
-            return (f"{which} frame is the source's frame {check.index + offset}, planned {check.index} "
-                    f"(PSNR {closer:.1f} dB against {score:.1f} dB)")
+            return (
+                f"{which} frame is the source's frame {check.index + offset}, planned {check.index} "
+                f"(PSNR {closer:.1f} dB against {score:.1f} dB)"
+            )
     if score < MIN_PSNR_DB:
         return f"{which} frame is not the source's frame {check.index} (PSNR {score:.1f} dB)"
     return None

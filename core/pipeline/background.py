@@ -52,8 +52,15 @@ def start_detached(session_id: str, workers: int | None = None, detect_only: boo
     if workers:
         command += ["--workers", str(workers)]
     with open(worker_log_path(session_id), "ab") as log:
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                start_new_session=True, close_fds=True, env=os.environ.copy())
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            close_fds=True,
+            env=os.environ.copy(),
+        )
     _reap()
     _children.append(proc)
     return proc.pid
@@ -100,8 +107,14 @@ def snapshot(session_id: str) -> Snapshot | None:
         return None
     details = row.operation_details or {}
     total = row.total_operations or details.get("total") or 0
-    return Snapshot(status=row.status or INITIALIZED, total=total, done=row.completed_operations or 0,
-                    failed=details.get("failed") or {}, running=details.get("running") or {},
-                    fraction=details.get("fraction") or (1.0 if row.status == "completed" else 0.0),
-                    eta_seconds=details.get("eta_seconds"), current=row.current_operation,
-                    alive=running_pid(session_id) is not None)
+    return Snapshot(
+        status=row.status or INITIALIZED,
+        total=total,
+        done=row.completed_operations or 0,
+        failed=details.get("failed") or {},
+        running=details.get("running") or {},
+        fraction=details.get("fraction") or (1.0 if row.status == "completed" else 0.0),
+        eta_seconds=details.get("eta_seconds"),
+        current=row.current_operation,
+        alive=running_pid(session_id) is not None,
+    )

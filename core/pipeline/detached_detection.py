@@ -40,8 +40,13 @@ def request(session_id: str, detector: str, threshold: float, min_len: int, carr
     request_id = uuid.uuid4().hex[:12]
 
     def change(meta: dict) -> None:
-        meta[REQUEST] = {"id": request_id, "detector": detector, "threshold": float(threshold),
-                         "min_len": int(min_len), "carry": bool(carry)}
+        meta[REQUEST] = {
+            "id": request_id,
+            "detector": detector,
+            "threshold": float(threshold),
+            "min_len": int(min_len),
+            "carry": bool(carry),
+        }
         for key in (DONE, FAILED, CANCELLED):
             meta.pop(key, None)
 
@@ -59,6 +64,7 @@ def start(session_id: str) -> int:
 
 def finish(session_id: str, request_id: str | None, *, error: str | None = None, cancelled: bool = False) -> None:
     """The worker's last word: the request is done, failed (why) or cancelled."""
+
     def change(meta: dict) -> None:
         if (meta.get(REQUEST) or {}).get("id") == request_id:
             meta.pop(REQUEST, None)
@@ -83,10 +89,16 @@ class ProgressWriter:
         if now - self.last < WRITE_INTERVAL_S and not done:
             return
         self.last = now
-        details = {"phase": OPERATION, "frame": event.frame, "total": event.total_frames, "fps": event.fps,
-                   "fraction": event.fraction}
+        details = {
+            "phase": OPERATION,
+            "frame": event.frame,
+            "total": event.total_frames,
+            "fps": event.fps,
+            "fraction": event.fraction,
+        }
         ProcessingState.update(current_operation=OPERATION, operation_details=details).where(
-            ProcessingState.session_id == self.session_id).execute()
+            ProcessingState.session_id == self.session_id
+        ).execute()
 
     def clear(self) -> None:
         ProcessingState.update(current_operation=None, operation_details=None).where(
@@ -115,9 +127,13 @@ def watch(session_id: str, request_id: str | None) -> Watch | None:
     meta = row.process_metadata or {}
     details = (row.operation_details or {}) if row.current_operation == OPERATION else {}
     failed = meta.get(FAILED) or {}
-    return Watch(alive=background.running_pid(session_id) is not None, frame=int(details.get("frame") or 0),
-                 total=details.get("total"), fps=details.get("fps"), done=meta.get(DONE) == request_id,
-                 cancelled=meta.get(CANCELLED) == request_id,
-                 error=failed.get("message") if failed.get("id") == request_id else None,
-                 pending=(meta.get(REQUEST) or {}).get("id") == request_id)
-
+    return Watch(
+        alive=background.running_pid(session_id) is not None,
+        frame=int(details.get("frame") or 0),
+        total=details.get("total"),
+        fps=details.get("fps"),
+        done=meta.get(DONE) == request_id,
+        cancelled=meta.get(CANCELLED) == request_id,
+        error=failed.get("message") if failed.get("id") == request_id else None,
+        pending=(meta.get(REQUEST) or {}).get("id") == request_id,
+    )

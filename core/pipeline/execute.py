@@ -20,8 +20,18 @@ from core.media.picture import clip_filters
 from core.media.video_stream import video_map
 from core.pipeline.plan import Operation
 
-MUXER_BY_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
-                   ".avi": "avi", ".mxf": "mxf", ".ts": "mpegts", ".mts": "mpegts", ".m2ts": "mpegts"}
+MUXER_BY_SUFFIX = {
+    ".mp4": "mp4",
+    ".m4v": "mp4",
+    ".mov": "mov",
+    ".mkv": "matroska",
+    ".webm": "webm",
+    ".avi": "avi",
+    ".mxf": "mxf",
+    ".ts": "mpegts",
+    ".mts": "mpegts",
+    ".m2ts": "mpegts",
+}
 
 
 @dataclass
@@ -45,14 +55,30 @@ def _metadata_args(params: dict) -> list[str]:
 
 def make_master(op: Operation, tmp: Path, ctx: Context) -> None:
     muxer = MUXER_BY_SUFFIX.get(op.output.suffix.lower())
-    args = ["-i", ffmpeg.file_arg(_source(op)), "-map", "0:v", "-map", "0:a?", "-map", "0:s?", "-c", "copy",
-            "-map_metadata", "0", "-map_chapters", "0", *_metadata_args(op.params)]
+    args = [
+        "-i",
+        ffmpeg.file_arg(_source(op)),
+        "-map",
+        "0:v",
+        "-map",
+        "0:a?",
+        "-map",
+        "0:s?",
+        "-c",
+        "copy",
+        "-map_metadata",
+        "0",
+        "-map_chapters",
+        "0",
+        *_metadata_args(op.params),
+    ]
     if muxer in ("mp4", "mov"):
         args += ["-movflags", "+faststart"]
     if muxer:
         args += ["-f", muxer]
-    ffmpeg.run([*args, ffmpeg.file_arg(tmp)], duration=op.expected.duration, on_progress=ctx.on_progress,
-               cancel=ctx.cancel)
+    ffmpeg.run(
+        [*args, ffmpeg.file_arg(tmp)], duration=op.expected.duration, on_progress=ctx.on_progress, cancel=ctx.cancel
+    )
 
 
 def make_clip(op: Operation, tmp: Path, ctx: Context) -> None:
@@ -62,18 +88,39 @@ def make_clip(op: Operation, tmp: Path, ctx: Context) -> None:
     # rotated after the deinterlacer (clip_filters): ffmpeg's autorotate, which would come first, is off
     video = video_map(_source(op))  # the film, not a cover picture stored before it
     before = [f"-display_rotation:{video.removeprefix('0:')}", "0"] if p.get("rotation") else []
-    args = [*before, "-ss", f"{seek_in:.6f}", "-i", ffmpeg.file_arg(_source(op)), "-ss", f"{skip:.6f}",
-            "-map", video]
-    vf = clip_filters(width, height, sar=p.get("sar"), deinterlace=bool(p.get("deinterlace")),
-                      rotation=p.get("rotation") or 0, keep_fields=bool(p.get("keep_fields")))
+    args = [*before, "-ss", f"{seek_in:.6f}", "-i", ffmpeg.file_arg(_source(op)), "-ss", f"{skip:.6f}", "-map", video]
+    vf = clip_filters(
+        width,
+        height,
+        sar=p.get("sar"),
+        deinterlace=bool(p.get("deinterlace")),
+        rotation=p.get("rotation") or 0,
+        keep_fields=bool(p.get("keep_fields")),
+    )
     if p["audio"]:
         # -t would also cut the video where its timeline does not start at zero: trim the audio alone
         args += ["-map", "0:a:0", "-af", f"atrim=duration={p['duration']:.6f}"]
-    args += ["-frames:v", str(p["frames"]), "-fps_mode", "passthrough", "-vf", vf,
-             *video_codec_args(p["video"], p["advanced"], p["encoder"], p["fps"], ctx.threads,
-                               interlaced=bool(p.get("keep_fields"))),
-             *audio_args(p["video"], p["audio"]), "-map_metadata", "-1", "-map_chapters", "-1",
-             *_metadata_args(p), *container_args(p["advanced"]), "-f", "mp4", ffmpeg.file_arg(tmp)]
+    args += [
+        "-frames:v",
+        str(p["frames"]),
+        "-fps_mode",
+        "passthrough",
+        "-vf",
+        vf,
+        *video_codec_args(
+            p["video"], p["advanced"], p["encoder"], p["fps"], ctx.threads, interlaced=bool(p.get("keep_fields"))
+        ),
+        *audio_args(p["video"], p["audio"]),
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        *_metadata_args(p),
+        *container_args(p["advanced"]),
+        "-f",
+        "mp4",
+        ffmpeg.file_arg(tmp),
+    ]
     ffmpeg.run(args, duration=p["duration"], on_progress=ctx.on_progress, cancel=ctx.cancel)
 
 
@@ -84,10 +131,21 @@ def make_rd_video(op: Operation, tmp: Path, ctx: Context) -> None:
     args = ["-i", ffmpeg.file_arg(_source(op)), "-map", video_map(_source(op))]
     if p["audio"]:
         args += ["-map", "0:a:0"]
-    args += ["-vf", scale_filter(width, height), "-fps_mode", "passthrough",
-             *video_codec_args(p["video"], advanced, p["encoder"], p["fps"] or 25.0, ctx.threads),
-             *audio_args(p["video"], p["audio"]), "-map_metadata", "-1", *_metadata_args(p),
-             *container_args(advanced), "-f", "mp4", ffmpeg.file_arg(tmp)]
+    args += [
+        "-vf",
+        scale_filter(width, height),
+        "-fps_mode",
+        "passthrough",
+        *video_codec_args(p["video"], advanced, p["encoder"], p["fps"] or 25.0, ctx.threads),
+        *audio_args(p["video"], p["audio"]),
+        "-map_metadata",
+        "-1",
+        *_metadata_args(p),
+        *container_args(advanced),
+        "-f",
+        "mp4",
+        ffmpeg.file_arg(tmp),
+    ]
     ffmpeg.run(args, duration=op.expected.duration, on_progress=ctx.on_progress, cancel=ctx.cancel)
 
 
@@ -102,8 +160,7 @@ def make_rd_image(op: Operation, tmp: Path, ctx: Context) -> None:
     with Image.open(_source(op)) as im:
         im.seek(0)  # first frame of an animated GIF/WebP
         image = ImageOps.exif_transpose(im)
-        image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") and op.params["format"] == "png"
-                              else "RGB")
+        image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") and op.params["format"] == "png" else "RGB")
     _save_resized(image, tmp, op.params)
 
 
@@ -115,8 +172,13 @@ def _save_resized(image: Image.Image, tmp: Path, p: dict) -> None:
 
 
 MAKERS = {
-    "master": make_master, "clip": make_clip, "rd_video": make_rd_video,
-    "still_hq": make_still, "still_web": make_still, "thumbnail": make_still, "rd_image": make_rd_image,
+    "master": make_master,
+    "clip": make_clip,
+    "rd_video": make_rd_video,
+    "still_hq": make_still,
+    "still_web": make_still,
+    "thumbnail": make_still,
+    "rd_image": make_rd_image,
 }
 
 

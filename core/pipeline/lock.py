@@ -162,8 +162,10 @@ class SessionLock(FileLock):
 
     def busy_message(self) -> str:
         pid = self.holder_pid()
-        return (f"session {self.session_id} is being processed by process {pid or 'another process'}; "
-                "wait for it or stop it first")
+        return (
+            f"session {self.session_id} is being processed by process {pid or 'another process'}; "
+            "wait for it or stop it first"
+        )
 
 
 PROJECT_LOCK_NAME = ".vat.lock"
@@ -179,8 +181,9 @@ class ProjectLock(FileLock):
     def busy_message(self) -> str:
         pid, _, session = self.holder().partition(" ")
         by = f"session {session}" if session else "another session"
-        return (f"{self.root}: project folder is being written by {by} (process {pid or '?'}); "
-                "wait for it or stop it first")
+        return (
+            f"{self.root}: project folder is being written by {by} (process {pid or '?'}); wait for it or stop it first"
+        )
 
     def after_release(self) -> None:
         try:

@@ -69,8 +69,15 @@ class Operation:
 
     @property
     def category(self) -> str:
-        return {"master": "masters", "still_hq": "stills", "still_web": "stills", "clip": "clips",
-                "thumbnail": "thumbnails", "rd_image": "rd", "rd_video": "rd"}.get(self.kind, "project")
+        return {
+            "master": "masters",
+            "still_hq": "stills",
+            "still_web": "stills",
+            "clip": "clips",
+            "thumbnail": "thumbnails",
+            "rd_image": "rd",
+            "rd_video": "rd",
+        }.get(self.kind, "project")
 
     @property
     def final(self) -> bool:
@@ -105,8 +112,11 @@ def _frame_check(p: PlanInput, index: int) -> FrameCheck:
     times = p.frame_times
     before = times[index - 1] if index > 0 else None
     after = times[index + 1] if index + 1 < len(times) else None
-    return FrameCheck(index, (before, times[index], after),
-                      keyframe_before(p.keyframes, before if before is not None else times[index]))
+    return FrameCheck(
+        index,
+        (before, times[index], after),
+        keyframe_before(p.keyframes, before if before is not None else times[index]),
+    )
 
 
 def clip_picture(p: PlanInput, src_w: int, src_h: int) -> tuple[int, int, dict]:
@@ -142,8 +152,9 @@ def _margin(frame_times: list[float], index: int) -> float:
     return min(0.0005, gap / 2)
 
 
-def clip_seek(frame_times: list[float], keyframes: list[float], index: int, container_start: float
-              ) -> tuple[float, float]:
+def clip_seek(
+    frame_times: list[float], keyframes: list[float], index: int, container_start: float
+) -> tuple[float, float]:
     """(input seek, output skip) in seconds: decode from the keyframe before the clip's first frame,
     then drop every frame before that first frame. ffmpeg's input -ss counts from the container's
     start time; its output -ss counts from where the input seek put zero."""
@@ -162,25 +173,55 @@ def _end_seconds(frame_times: list[float], last: int, fallback_duration: float) 
     return frame_times[last] + step if frame_times else fallback_duration
 
 
-def clip_operation(p: PlanInput, layout: Layout, key_tag: str, first: int, last: int, src_w: int,
-                   src_h: int, scene: int | None, group: str | None) -> Operation:
+def clip_operation(
+    p: PlanInput,
+    layout: Layout,
+    key_tag: str,
+    first: int,
+    last: int,
+    src_w: int,
+    src_h: int,
+    scene: int | None,
+    group: str | None,
+) -> Operation:
     video = p.preset.video
     width, height, picture = clip_picture(p, src_w, src_h)
     count = last - first + 1
     start = p.frame_times[first]
     duration = _end_seconds(p.frame_times, last, p.media.duration) - start
     params = {
-        "first_frame": first, "last_frame": last, "frames": count,
+        "first_frame": first,
+        "last_frame": last,
+        "frames": count,
         "seek": [round(x, 6) for x in clip_seek(p.frame_times, p.keyframes, first, p.media.start_time)],
-        "duration": round(duration, 6), "size": [width, height], "video": video,
+        "duration": round(duration, 6),
+        "size": [width, height],
+        "video": video,
         "advanced": {k: v for k, v in p.preset.advanced.items() if k != "builtin"},
-        "encoder": p.encoder, "audio": bool(video.get("audio") and p.media.audio_codec),
-        "fps": p.media.fps, "copyright": p.copyright, "title": p.artwork, **picture,
+        "encoder": p.encoder,
+        "audio": bool(video.get("audio") and p.media.audio_codec),
+        "fps": p.media.fps,
+        "copyright": p.copyright,
+        "title": p.artwork,
+        **picture,
     }
-    ends = EndFrames(p.master, _frame_check(p, first), _frame_check(p, last), p.media.rotation % 360,
-                     bool(picture.get("deinterlace")))
-    return Operation(f"clip:{key_tag}", "clip", layout.clip(key_tag), p.master, params,
-                     Expected(width, height, count, duration, ends=ends), scene=scene, group=group)
+    ends = EndFrames(
+        p.master,
+        _frame_check(p, first),
+        _frame_check(p, last),
+        p.media.rotation % 360,
+        bool(picture.get("deinterlace")),
+    )
+    return Operation(
+        f"clip:{key_tag}",
+        "clip",
+        layout.clip(key_tag),
+        p.master,
+        params,
+        Expected(width, height, count, duration, ends=ends),
+        scene=scene,
+        group=group,
+    )
 
 
 # containers that carry copyright and title tags; a master in any other (MPEG-TS, MXF...) is copied
@@ -198,9 +239,14 @@ def build_plan(p: PlanInput) -> list[Operation]:
     src_w, src_h = p.media.display_size  # square pixels at the display aspect, rotated
     meta = {"copyright": p.copyright, "title": p.artwork}
     ops: list[Operation] = [
-        Operation("master", "master", layout.master(master_suffix(p.master)), p.master,
-                  {"copy": "streams", **meta},
-                  Expected(p.media.width, p.media.height, len(p.frame_times) or None, p.media.duration)),
+        Operation(
+            "master",
+            "master",
+            layout.master(master_suffix(p.master)),
+            p.master,
+            {"copy": "streams", **meta},
+            Expected(p.media.width, p.media.height, len(p.frame_times) or None, p.media.duration),
+        ),
     ]
     by_index = {s.index: s for s in p.scenes}
     grouped = {n for a, b in p.groups for n in range(a, b + 1)}
@@ -209,27 +255,60 @@ def build_plan(p: PlanInput) -> list[Operation]:
         scene = by_index[number]
         frame = scene.midpoint_frame if p.midpoint_stills else scene.start_frame
         tag = layout.scene_tag(number)
-        at = {"frame": frame, "pts": p.frame_times[frame], "rotation": p.media.rotation,
-              "keyframe": keyframe_before(p.keyframes, p.frame_times[frame])}
+        at = {
+            "frame": frame,
+            "pts": p.frame_times[frame],
+            "rotation": p.media.rotation,
+            "keyframe": keyframe_before(p.keyframes, p.frame_times[frame]),
+        }
         if getattr(p.media, "interlaced", False):
             at["deinterlace"] = True  # pictures are always shown progressive: never a combed still
         w, h = fit_width(src_w, src_h, hq.get("max_width"), even=False)
-        ops.append(Operation(f"still_hq:{tag}", "still_hq", layout.still_hq(number, hq["format"]), p.master,
-                             {**at, **hq, **meta, "size": [w, h]}, Expected(w, h), scene=number))
+        ops.append(
+            Operation(
+                f"still_hq:{tag}",
+                "still_hq",
+                layout.still_hq(number, hq["format"]),
+                p.master,
+                {**at, **hq, **meta, "size": [w, h]},
+                Expected(w, h),
+                scene=number,
+            )
+        )
         w, h = fit_width(src_w, src_h, web.get("max_width"), even=False)
-        ops.append(Operation(f"still_web:{tag}", "still_web", layout.still_web(number, web["format"]), p.master,
-                             {**at, **web, **meta, "size": [w, h]}, Expected(w, h), scene=number))
+        ops.append(
+            Operation(
+                f"still_web:{tag}",
+                "still_web",
+                layout.still_web(number, web["format"]),
+                p.master,
+                {**at, **web, **meta, "size": [w, h]},
+                Expected(w, h),
+                scene=number,
+            )
+        )
         if number not in grouped:
-            ops.append(clip_operation(p, layout, tag, scene.start_frame, scene.end_frame, src_w, src_h,
-                                      number, None))
+            ops.append(clip_operation(p, layout, tag, scene.start_frame, scene.end_frame, src_w, src_h, number, None))
         if p.thumbnails:
             w, h = fit_width(src_w, src_h, thumb["width"], even=False)
-            ops.append(Operation(f"thumbnail:{tag}", "thumbnail", layout.thumbnail(number, thumb["format"]),
-                                 p.master, {**at, **thumb, **meta, "size": [w, h]}, Expected(w, h), scene=number))
+            ops.append(
+                Operation(
+                    f"thumbnail:{tag}",
+                    "thumbnail",
+                    layout.thumbnail(number, thumb["format"]),
+                    p.master,
+                    {**at, **thumb, **meta, "size": [w, h]},
+                    Expected(w, h),
+                    scene=number,
+                )
+            )
     for i, (a, b) in enumerate(p.groups, start=1):
         tag = layout.group_tag(i)
-        ops.append(clip_operation(p, layout, tag, by_index[a].start_frame, by_index[b].end_frame, src_w, src_h,
-                                  None, f"{a}-{b}"))
+        ops.append(
+            clip_operation(
+                p, layout, tag, by_index[a].start_frame, by_index[b].end_frame, src_w, src_h, None, f"{a}-{b}"
+            )
+        )
     ops += rd_operations(p, layout, meta)
     if p.process_log:
         ops.append(Operation("process_log", "process_log", layout.process_log, None, {}))
@@ -247,15 +326,34 @@ def rd_operations(p: PlanInput, layout: Layout, meta: dict) -> list[Operation]:
         if rd.kind == "image":
             for variant, settings in (("hq", hq), ("web", web)):
                 w, h = fit_width(rd.width, rd.height, settings.get("max_width"), even=False)
-                ops.append(Operation(f"rd_image:{rd.relative.as_posix()}:{variant}", "rd_image",
-                                     layout.rd_image(name, variant, settings["format"]), rd.path,
-                                     {**settings, **meta, **source_id, "variant": variant, "size": [w, h]},
-                                     Expected(w, h)))
+                ops.append(
+                    Operation(
+                        f"rd_image:{rd.relative.as_posix()}:{variant}",
+                        "rd_image",
+                        layout.rd_image(name, variant, settings["format"]),
+                        rd.path,
+                        {**settings, **meta, **source_id, "variant": variant, "size": [w, h]},
+                        Expected(w, h),
+                    )
+                )
         else:
             w, h = fit_width(rd.width, rd.height, video.get("max_width"), even=True)
-            ops.append(Operation(f"rd_video:{rd.relative.as_posix()}", "rd_video", layout.rd_video(name),
-                                 rd.path, {"video": video, "encoder": p.encoder, **meta, **source_id,
-                                           "size": [w, h], "audio": bool(video.get("audio") and rd.has_audio),
-                                           "fps": rd.fps},
-                                 Expected(w, h, rd.frames, rd.duration, frames_exact=False)))
+            ops.append(
+                Operation(
+                    f"rd_video:{rd.relative.as_posix()}",
+                    "rd_video",
+                    layout.rd_video(name),
+                    rd.path,
+                    {
+                        "video": video,
+                        "encoder": p.encoder,
+                        **meta,
+                        **source_id,
+                        "size": [w, h],
+                        "audio": bool(video.get("audio") and rd.has_audio),
+                        "fps": rd.fps,
+                    },
+                    Expected(w, h, rd.frames, rd.duration, frames_exact=False),
+                )
+            )
     return ops

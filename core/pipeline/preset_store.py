@@ -11,9 +11,17 @@ from db.settings import get_setting
 
 
 def row_to_preset(row: UserPreset) -> Preset:
-    return Preset(row.preset_id, row.preset_name, row.description or "", dict(row.stills_hq_settings),
-                  dict(row.stills_web_settings), dict(row.video_settings), dict(row.thumbnail_settings or {}),
-                  dict(row.advanced_settings or {}), row.base_preset)
+    return Preset(
+        row.preset_id,
+        row.preset_name,
+        row.description or "",
+        dict(row.stills_hq_settings),
+        dict(row.stills_web_settings),
+        dict(row.video_settings),
+        dict(row.thumbnail_settings or {}),
+        dict(row.advanced_settings or {}),
+        row.base_preset,
+    )
 
 
 def ensure_builtin_presets() -> None:
@@ -28,8 +36,9 @@ def ensure_builtin_presets() -> None:
     with database.atomic("IMMEDIATE"):
         for preset, row, fields in _builtin_changes():
             if row is None:
-                UserPreset.create(preset_id=preset.preset_id,
-                                  is_default=preset.preset_id == default_preset_id(), **fields)
+                UserPreset.create(
+                    preset_id=preset.preset_id, is_default=preset.preset_id == default_preset_id(), **fields
+                )
             else:
                 UserPreset.update(modified_at=utc_now(), **fields).where(UserPreset.id == row.id).execute()
 
@@ -37,10 +46,15 @@ def ensure_builtin_presets() -> None:
 def _builtin_changes() -> list:
     changes = []
     for preset in BUILTIN_PRESETS:
-        fields = dict(preset_name=preset.preset_name, description=preset.description,
-                      stills_hq_settings=preset.stills_hq, stills_web_settings=preset.stills_web,
-                      video_settings=preset.video, thumbnail_settings=preset.thumbnail,
-                      advanced_settings=preset.advanced)
+        fields = dict(
+            preset_name=preset.preset_name,
+            description=preset.description,
+            stills_hq_settings=preset.stills_hq,
+            stills_web_settings=preset.stills_web,
+            video_settings=preset.video,
+            thumbnail_settings=preset.thumbnail,
+            advanced_settings=preset.advanced,
+        )
         row = UserPreset.get_or_none(UserPreset.preset_id == preset.preset_id)
         if row is None or any(getattr(row, k) != v for k, v in fields.items()):
             changes.append((preset, row, fields))
@@ -66,15 +80,33 @@ def load_preset(preset_id: str | None) -> Preset:
 
 def preset_to_dict(preset: Preset) -> dict:
     """A preset's settings as a session keeps them (processing_state.custom_settings)."""
-    return {"preset_id": preset.preset_id, "preset_name": preset.preset_name, "description": preset.description,
-            "stills_hq": preset.stills_hq, "stills_web": preset.stills_web, "video": preset.video,
-            "thumbnail": preset.thumbnail, "advanced": preset.advanced, "base_preset": preset.base_preset}
+    return {
+        "preset_id": preset.preset_id,
+        "preset_name": preset.preset_name,
+        "description": preset.description,
+        "stills_hq": preset.stills_hq,
+        "stills_web": preset.stills_web,
+        "video": preset.video,
+        "thumbnail": preset.thumbnail,
+        "advanced": preset.advanced,
+        "base_preset": preset.base_preset,
+    }
 
 
 def preset_from_dict(data: dict) -> Preset:
-    return check(Preset(data["preset_id"], data["preset_name"], data.get("description", ""), data["stills_hq"],
-                        data["stills_web"], data["video"], data["thumbnail"], data.get("advanced") or {},
-                        data.get("base_preset")))
+    return check(
+        Preset(
+            data["preset_id"],
+            data["preset_name"],
+            data.get("description", ""),
+            data["stills_hq"],
+            data["stills_web"],
+            data["video"],
+            data["thumbnail"],
+            data.get("advanced") or {},
+            data.get("base_preset"),
+        )
+    )
 
 
 def save_preset(preset: Preset) -> None:
@@ -84,9 +116,16 @@ def save_preset(preset: Preset) -> None:
     if existing is not None and (existing.advanced_settings or {}).get("builtin"):
         raise BadInput(f"preset {preset.preset_id}: built-in presets cannot be changed; make a copy")
     advanced = {k: v for k, v in preset.advanced.items() if k != "builtin"}
-    fields = dict(preset_name=preset.preset_name, description=preset.description, base_preset=preset.base_preset,
-                  stills_hq_settings=preset.stills_hq, stills_web_settings=preset.stills_web,
-                  video_settings=preset.video, thumbnail_settings=preset.thumbnail, advanced_settings=advanced)
+    fields = dict(
+        preset_name=preset.preset_name,
+        description=preset.description,
+        base_preset=preset.base_preset,
+        stills_hq_settings=preset.stills_hq,
+        stills_web_settings=preset.stills_web,
+        video_settings=preset.video,
+        thumbnail_settings=preset.thumbnail,
+        advanced_settings=advanced,
+    )
     if existing is None:
         UserPreset.create(preset_id=preset.preset_id, **fields)
     else:

@@ -35,8 +35,12 @@ class Skipped:
 
 
 def _file_type(mode: int) -> str:
-    for test, what in ((stat_mode.S_ISFIFO, "a FIFO"), (stat_mode.S_ISSOCK, "a socket"),
-                       (stat_mode.S_ISCHR, "a character device"), (stat_mode.S_ISBLK, "a block device")):
+    for test, what in (
+        (stat_mode.S_ISFIFO, "a FIFO"),
+        (stat_mode.S_ISSOCK, "a socket"),
+        (stat_mode.S_ISCHR, "a character device"),
+        (stat_mode.S_ISBLK, "a block device"),
+    ):
         if test(mode):
             return what
     return "not a plain file"
@@ -56,8 +60,9 @@ def scan(folder: Path) -> tuple[list[RdFile], list[Skipped]]:
         dirnames.sort()
         for name in dirnames:
             if (Path(dirpath) / name).is_symlink():  # os.walk does not enter it: say so
-                skipped.append(Skipped((Path(dirpath) / name).relative_to(folder),
-                                       "symbolic link to a folder (not followed)"))
+                skipped.append(
+                    Skipped((Path(dirpath) / name).relative_to(folder), "symbolic link to a folder (not followed)")
+                )
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(folder)
@@ -94,8 +99,21 @@ def scan(folder: Path) -> tuple[list[RdFile], list[Skipped]]:
                     skipped.append(Skipped(rel, "no picture size"))
                     continue
                 w, h = shown
-                found.append(RdFile(path, rel, "video", stat.st_size, stat.st_mtime_ns, w, h, info.fps,
-                                    info.frame_count, info.duration, info.audio_codec is not None))
+                found.append(
+                    RdFile(
+                        path,
+                        rel,
+                        "video",
+                        stat.st_size,
+                        stat.st_mtime_ns,
+                        w,
+                        h,
+                        info.fps,
+                        info.frame_count,
+                        info.duration,
+                        info.audio_codec is not None,
+                    )
+                )
             else:
                 skipped.append(Skipped(rel, f"unsupported type {ext or '(no extension)'}"))
     return found, skipped

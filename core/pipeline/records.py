@@ -24,8 +24,13 @@ from db.models import FileRegistry, OperationLog, ProcessingState
 
 def log_operation(session_id: str, op: Operation, sequence: int, status: str, **fields: Any) -> None:
     row = OperationLog.get_or_none((OperationLog.session == session_id) & (OperationLog.operation_name == op.key))
-    values = dict(operation_type=op.kind, sequence_number=sequence, status=status,
-                  input_file=str(op.source) if op.source else None, **fields)
+    values = dict(
+        operation_type=op.kind,
+        sequence_number=sequence,
+        status=status,
+        input_file=str(op.source) if op.source else None,
+        **fields,
+    )
     if row is None:
         OperationLog.create(session=session_id, operation_name=op.key, **values)
     else:
@@ -40,25 +45,39 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def register_output(session_id: str, op: Operation, stat: os.stat_result, info: dict, sha256: str,
-                    elapsed_ms: int) -> None:
+def register_output(
+    session_id: str, op: Operation, stat: os.stat_result, info: dict, sha256: str, elapsed_ms: int
+) -> None:
     """`stat` is the final file's, taken after the rename (the time resume compares against)."""
     width, height = info.get("width"), info.get("height")
     values = dict(
-        file_type=op.kind, file_category=op.category, file_size_bytes=stat.st_size,
+        file_type=op.kind,
+        file_category=op.category,
+        file_size_bytes=stat.st_size,
         file_format=op.output.suffix.lstrip(".").lower(),
         resolution=f"{width}x{height}" if width else None,
         aspect_ratio=f"{width / height:.4f}" if width and height else None,
-        duration_seconds=info.get("duration"), frame_number=op.params.get("frame"),
+        duration_seconds=info.get("duration"),
+        frame_number=op.params.get("frame"),
         source_file=str(op.source) if op.source else None,
         # mtime_ns in the JSON, not a column of its own: no migration for one value only resume reads
-        compression_settings={"key": op.key, "params_hash": op.params_hash, "sha256": sha256,
-                              "mtime_ns": stat.st_mtime_ns, "scene": op.scene, "group": op.group,
-                              "frames": info.get("frames")},
-        processing_time_ms=elapsed_ms, has_metadata=bool(op.params.get("copyright")),
+        compression_settings={
+            "key": op.key,
+            "params_hash": op.params_hash,
+            "sha256": sha256,
+            "mtime_ns": stat.st_mtime_ns,
+            "scene": op.scene,
+            "group": op.group,
+            "frames": info.get("frames"),
+        },
+        processing_time_ms=elapsed_ms,
+        has_metadata=bool(op.params.get("copyright")),
         metadata_embedded={"copyright": op.params.get("copyright"), "title": op.params.get("title")}
-        if op.params.get("copyright") else None,
-        file_exists=True, verified=True, created_at=utc_now(),
+        if op.params.get("copyright")
+        else None,
+        file_exists=True,
+        verified=True,
+        created_at=utc_now(),
     )
     row = FileRegistry.get_or_none((FileRegistry.session == session_id) & (FileRegistry.file_path == str(op.output)))
     if row is None:
@@ -109,21 +128,44 @@ def content_unchanged(row: FileRegistry) -> bool:
 
 def changed_outputs(session_id: str) -> list[str]:
     """The registered outputs of a session that are missing or no longer hold what was registered."""
-    return [path for path, row in sorted(registered_outputs(session_id).items())
-            if row.verified and not content_unchanged(row)]
+    return [
+        path
+        for path, row in sorted(registered_outputs(session_id).items())
+        if row.verified and not content_unchanged(row)
+    ]
 
 
 def update_session(session_id: str, **fields: Any) -> None:
     ProcessingState.update(**fields).where(ProcessingState.session_id == session_id).execute()
 
 
-def finish_operation(session_id: str, op: Operation, sequence: int, stat: os.stat_result, info: dict,
-                     sha256: str, started: str, elapsed: float, progress: dict) -> None:
+def finish_operation(
+    session_id: str,
+    op: Operation,
+    sequence: int,
+    stat: os.stat_result,
+    info: dict,
+    sha256: str,
+    started: str,
+    elapsed: float,
+    progress: dict,
+) -> None:
     """Register the output, log the operation and move the session on, in one transaction."""
     size = stat.st_size
     with database.atomic("IMMEDIATE"):
         register_output(session_id, op, stat, info, sha256, int(elapsed * 1000))
-        log_operation(session_id, op, sequence, "completed", progress=1.0, start_time=started,
-                      end_time=utc_now(), duration_seconds=round(elapsed, 3), output_files=[str(op.output)],
-                      file_sizes={op.output.name: size}, settings_used=op.params, error_details=None)
+        log_operation(
+            session_id,
+            op,
+            sequence,
+            "completed",
+            progress=1.0,
+            start_time=started,
+            end_time=utc_now(),
+            duration_seconds=round(elapsed, 3),
+            output_files=[str(op.output)],
+            file_sizes={op.output.name: size},
+            settings_used=op.params,
+            error_details=None,
+        )
         update_session(session_id, **progress)

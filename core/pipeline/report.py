@@ -34,33 +34,54 @@ def write_manifest(session: ProcessingState, root: Path, op: Operation, tmp: Pat
             continue
         settings = row.compression_settings or {}
         width, _, height = (row.resolution or "").partition("x")
-        entries.append({
-            "path": path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path),
-            "kind": row.file_type, "scene": settings.get("scene"), "group": settings.get("group"),
-            "size": row.file_size_bytes, "width": int(width) if width else None,
-            "height": int(height) if height else None, "duration": row.duration_seconds,
-            "frames": settings.get("frames"), "sha256": settings.get("sha256"),
-            **_rd_source(session, row),
-        })
-    manifest = {"artwork": session.artwork_name, "project_date": session.project_date,
-                "session_id": session.session_id, "master": Path(session.master_path).name,
-                "preset": session.preset_id, "encoder": session.encoder_type, "generated_at": utc_now() + " UTC",
-                "outputs": entries}
+        entries.append(
+            {
+                "path": path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path),
+                "kind": row.file_type,
+                "scene": settings.get("scene"),
+                "group": settings.get("group"),
+                "size": row.file_size_bytes,
+                "width": int(width) if width else None,
+                "height": int(height) if height else None,
+                "duration": row.duration_seconds,
+                "frames": settings.get("frames"),
+                "sha256": settings.get("sha256"),
+                **_rd_source(session, row),
+            }
+        )
+    manifest = {
+        "artwork": session.artwork_name,
+        "project_date": session.project_date,
+        "session_id": session.session_id,
+        "master": Path(session.master_path).name,
+        "preset": session.preset_id,
+        "encoder": session.encoder_type,
+        "generated_at": utc_now() + " UTC",
+        "outputs": entries,
+    }
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def write_process_log(session: ProcessingState, skipped_inputs: list[str], op: Operation, tmp: Path) -> None:
-    lines = [f"vat process log — {session.artwork_name} ({session.project_date})",
-             f"session   {session.session_id}", f"master    {session.master_path}",
-             f"R&D       {session.rd_folder_path or '-'}", f"output    {session.output_path}",
-             f"preset    {session.preset_id}   encoder {session.encoder_type}", ""]
+    lines = [
+        f"vat process log — {session.artwork_name} ({session.project_date})",
+        f"session   {session.session_id}",
+        f"master    {session.master_path}",
+        f"R&D       {session.rd_folder_path or '-'}",
+        f"output    {session.output_path}",
+        f"preset    {session.preset_id}   encoder {session.encoder_type}",
+        "",
+    ]
     scenes = session.scenes_data or []
-    lines.append(f"scenes detected: {len(scenes)}; selected: {len(session.selected_scenes or [])}; "
-                 f"groups: {', '.join(f'{a}-{b}' for a, b in session.grouped_scenes or []) or '-'}")
+    lines.append(
+        f"scenes detected: {len(scenes)}; selected: {len(session.selected_scenes or [])}; "
+        f"groups: {', '.join(f'{a}-{b}' for a, b in session.grouped_scenes or []) or '-'}"
+    )
     lines.append("")
     lines.append(f"{'#':>4}  {'operation':<44} {'status':<10} {'seconds':>8}  detail")
-    rows = (OperationLog.select().where(OperationLog.session == session.session_id)
-            .order_by(OperationLog.sequence_number))
+    rows = (
+        OperationLog.select().where(OperationLog.session == session.session_id).order_by(OperationLog.sequence_number)
+    )
     for row in rows:
         if row.operation_name == op.key:
             continue
@@ -79,36 +100,50 @@ def finalizers(session: ProcessingState, root: Path, skipped_inputs: list[str]) 
     }
 
 
-def record_history(session: ProcessingState, media: MediaInfo, summary: RunSummary, root: Path,
-                   gpu: bool) -> ProjectHistory:
+def record_history(
+    session: ProcessingState, media: MediaInfo, summary: RunSummary, root: Path, gpu: bool
+) -> ProjectHistory:
     outputs = [r for r in _outputs(session.session_id) if Path(r.file_path).exists()]
     total_bytes = sum(r.file_size_bytes or 0 for r in outputs)
     kinds = [r.file_type for r in outputs]
     master_size = Path(session.master_path).stat().st_size if Path(session.master_path).exists() else 0
-    encode_ops = (OperationLog.select().where((OperationLog.session == session.session_id)
-                                              & (OperationLog.operation_type == "clip")
-                                              & (OperationLog.status == "completed")))
+    encode_ops = OperationLog.select().where(
+        (OperationLog.session == session.session_id)
+        & (OperationLog.operation_type == "clip")
+        & (OperationLog.status == "completed")
+    )
     encode_seconds = sum(r.duration_seconds or 0 for r in encode_ops)
     clip_frames = sum((r.compression_settings or {}).get("frames") or 0 for r in outputs if r.file_type == "clip")
     started = session.created_at
     values = dict(
-        artwork_name=session.artwork_name, project_date=session.project_date, output_path=str(root),
-        master_filename=Path(session.master_path).name, master_duration=media.duration,
+        artwork_name=session.artwork_name,
+        project_date=session.project_date,
+        output_path=str(root),
+        master_filename=Path(session.master_path).name,
+        master_duration=media.duration,
         # as shown (pixel aspect, rotation), like every output in the manifest and file_registry
         master_resolution="x".join(map(str, media.display_size or ())) or None,
-        master_fps=media.fps, master_codec=media.video_codec,
-        master_size_mb=round(master_size / 1e6, 3), scenes_detected=len(session.scenes_data or []),
+        master_fps=media.fps,
+        master_codec=media.video_codec,
+        master_size_mb=round(master_size / 1e6, 3),
+        scenes_detected=len(session.scenes_data or []),
         scenes_exported=len(session.selected_scenes or []),
-        stills_created=sum(k in ("still_hq", "still_web") for k in kinds), clips_created=kinds.count("clip"),
-        rd_files_processed=sum(k in ("rd_image", "rd_video") for k in kinds), total_files_created=len(outputs),
+        stills_created=sum(k in ("still_hq", "still_web") for k in kinds),
+        clips_created=kinds.count("clip"),
+        rd_files_processed=sum(k in ("rd_image", "rd_video") for k in kinds),
+        total_files_created=len(outputs),
         total_output_size_mb=round(total_bytes / 1e6, 3),
         compression_ratio=round(master_size / total_bytes, 4) if total_bytes else None,
-        total_processing_time_seconds=round(summary.elapsed, 2), gpu_accelerated=gpu,
+        total_processing_time_seconds=round(summary.elapsed, 2),
+        gpu_accelerated=gpu,
         average_fps_processed=round(clip_frames / encode_seconds, 2) if encode_seconds else None,
-        preset_used=session.preset_id, encoder_used=session.encoder_type,
+        preset_used=session.preset_id,
+        encoder_used=session.encoder_type,
         completed_successfully=summary.status == "completed",
         completion_notes="; ".join(f"{k}: {v}" for k, v in summary.failed.items()) or None,
-        started_at=started, completed_at=utc_now(), metadata={"skipped": summary.skipped, "done": summary.done},
+        started_at=started,
+        completed_at=utc_now(),
+        metadata={"skipped": summary.skipped, "done": summary.done},
     )
     with database.atomic("IMMEDIATE"):  # read then write: take the write lock first (see preset_store)
         row = ProjectHistory.get_or_none(ProjectHistory.session == session.session_id)

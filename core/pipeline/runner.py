@@ -45,9 +45,16 @@ def threads_per_job(workers: int) -> int:
 
 
 class Runner:
-    def __init__(self, session_id: str, plan: list[Operation], *, workers: int, cancel: threading.Event,
-                 on_event: Callable[[RunEvent], None] | None = None,
-                 finalizers: dict[str, Callable[[Operation, Path, Context], None]] | None = None):
+    def __init__(
+        self,
+        session_id: str,
+        plan: list[Operation],
+        *,
+        workers: int,
+        cancel: threading.Event,
+        on_event: Callable[[RunEvent], None] | None = None,
+        finalizers: dict[str, Callable[[Operation, Path, Context], None]] | None = None,
+    ):
         self.session_id = session_id
         self.plan = plan
         self.workers = max(1, workers)
@@ -79,9 +86,16 @@ class Runner:
         fraction = self._fraction()
         elapsed = time.monotonic() - self._started
         eta = elapsed * (1 - fraction) / fraction if fraction > 0.01 else None
-        return {"pid": os.getpid(), "running": dict(self._running), "done": s.done, "skipped": s.skipped,
-                "failed": dict(s.failed), "total": s.total, "fraction": round(fraction, 4),
-                "eta_seconds": round(eta, 1) if eta is not None else None}
+        return {
+            "pid": os.getpid(),
+            "running": dict(self._running),
+            "done": s.done,
+            "skipped": s.skipped,
+            "failed": dict(s.failed),
+            "total": s.total,
+            "fraction": round(fraction, 4),
+            "eta_seconds": round(eta, 1) if eta is not None else None,
+        }
 
     def _progress_fields(self, current: str | None) -> dict:
         s = self.summary
@@ -110,13 +124,15 @@ class Runner:
             if fraction > 0.01:
                 spent = time.monotonic() - started
                 eta = spent * (1 - fraction) / fraction
-            self.on_event(RunEvent("progress", key, fraction=fraction, fps=event.fps, eta=eta,
-                                   overall=round(overall, 4)))
+            self.on_event(
+                RunEvent("progress", key, fraction=fraction, fps=event.fps, eta=eta, overall=round(overall, 4))
+            )
             if write:
                 try:
                     records.update_session(self.session_id, operation_details=details)
                 except Exception:  # a busy database must not fail an encode; the next write catches up
                     log.debug("progress write skipped", exc_info=True)
+
         return show
 
     # one operation --------------------------------------------------------------------------
@@ -139,8 +155,16 @@ class Runner:
         with self._lock:
             self._running[op.key] = {"fraction": 0.0, "fps": None}
             fields = self._progress_fields(op.key)
-        records.log_operation(self.session_id, op, sequence, "processing", progress=0.0, start_time=started_wall,
-                              settings_used=op.params, error_details=None)
+        records.log_operation(
+            self.session_id,
+            op,
+            sequence,
+            "processing",
+            progress=0.0,
+            start_time=started_wall,
+            settings_used=op.params,
+            error_details=None,
+        )
         records.update_session(self.session_id, **fields)
         self.on_event(RunEvent("start", op.key))
         tmp = temporary_path(op.output)
@@ -172,8 +196,15 @@ class Runner:
                 self.summary.failed[op.key] = message
                 fields = self._progress_fields(None)
                 overall = self._overall
-            records.log_operation(self.session_id, op, sequence, "failed", end_time=utc_now(),
-                                  duration_seconds=round(time.monotonic() - started, 3), error_details=message)
+            records.log_operation(
+                self.session_id,
+                op,
+                sequence,
+                "failed",
+                end_time=utc_now(),
+                duration_seconds=round(time.monotonic() - started, 3),
+                error_details=message,
+            )
             records.update_session(self.session_id, **fields)
             self.on_event(RunEvent("failed", op.key, error=message, overall=round(overall, 4)))
             return
@@ -199,8 +230,13 @@ class Runner:
             else:
                 work.append((sequence, op))
         self.on_event(RunEvent("plan", total=self.summary.total, done=self.summary.skipped))
-        records.update_session(self.session_id, status="processing", error_message=None,
-                               total_operations=self.summary.total, **self._progress_fields(None))
+        records.update_session(
+            self.session_id,
+            status="processing",
+            error_message=None,
+            total_operations=self.summary.total,
+            **self._progress_fields(None),
+        )
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="vat-op") as pool:
             futures = [pool.submit(self._guarded, seq, op) for seq, op in work]
             for future in futures:

@@ -132,21 +132,42 @@ def create_session(checked: Checked, session_id: str | None = None) -> Processin
         meta["requested_selection"] = {"scenes": o.scenes, "groups": list(o.groups or [])}
     with database.atomic("IMMEDIATE"):
         row = ProcessingState.create(
-            session_id=session_id, artwork_name=o.artwork, project_date=checked.project_date,
-            master_path=str(checked.master), rd_folder_path=str(checked.rd_folder) if checked.rd_folder else None,
-            output_path=str(project_root(checked)), preset_id=checked.preset.preset_id, encoder_type=checked.encoder,
+            session_id=session_id,
+            artwork_name=o.artwork,
+            project_date=checked.project_date,
+            master_path=str(checked.master),
+            rd_folder_path=str(checked.rd_folder) if checked.rd_folder else None,
+            output_path=str(project_root(checked)),
+            preset_id=checked.preset.preset_id,
+            encoder_type=checked.encoder,
             # the preset as it is now: a resume encodes the rest exactly like the start, even if the
             # preset is edited or deleted meanwhile
             custom_settings=preset_to_dict(checked.preset),
-            scene_threshold=o.threshold, min_scene_length=o.min_scene_len, total_operations=0,
-            status="initialized", process_metadata=meta)
+            scene_threshold=o.threshold,
+            min_scene_length=o.min_scene_len,
+            total_operations=0,
+            status="initialized",
+            process_metadata=meta,
+        )
         remember_directories(checked)
     return row
 
 
 def media_summary(media: MediaInfo) -> dict:
-    return {k: getattr(media, k, None) for k in ("width", "height", "fps", "duration", "video_codec",
-                                                  "audio_codec", "rotation", "frame_count", "start_time")}
+    return {
+        k: getattr(media, k, None)
+        for k in (
+            "width",
+            "height",
+            "fps",
+            "duration",
+            "video_codec",
+            "audio_codec",
+            "rotation",
+            "frame_count",
+            "start_time",
+        )
+    }
 
 
 def remember_directories(checked: Checked) -> None:
@@ -156,27 +177,51 @@ def remember_directories(checked: Checked) -> None:
         set_setting("last_rd_directory", str(checked.rd_folder))
 
 
-def detect(session: ProcessingState, detector: str, threshold: float, min_len: int,
-           on_progress: Callable[[DetectProgress], None] | None = None,
-           cancel: threading.Event | None = None) -> Detection:
+def detect(
+    session: ProcessingState,
+    detector: str,
+    threshold: float,
+    min_len: int,
+    on_progress: Callable[[DetectProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Detection:
     """Detect the scenes of the session's master and store them (scenes_data)."""
     started, t0 = utc_now(), _monotonic()
-    found = detect_scenes(session.master_path, detector=detector, threshold=threshold, min_scene_len=min_len,
-                          on_progress=on_progress, cancel=cancel)
+    found = detect_scenes(
+        session.master_path,
+        detector=detector,
+        threshold=threshold,
+        min_scene_len=min_len,
+        on_progress=on_progress,
+        cancel=cancel,
+    )
     scenes = [scene_record(s) for s in found.scenes]
     meta = dict(session.process_metadata or {})
     meta.update(detector=detector, fps=found.fps, frames=found.frames, duration=found.duration)
     with database.atomic():
-        ProcessingState.update(scenes_data=scenes, scene_threshold=threshold, min_scene_length=min_len,
-                               process_metadata=meta).where(ProcessingState.id == session.id).execute()
-        row = OperationLog.get_or_none((OperationLog.session == session.session_id)
-                                       & (OperationLog.operation_name == "scene_detection"))
-        values = dict(operation_type="scene_detection", sequence_number=0, status="completed", progress=1.0,
-                      start_time=started, end_time=utc_now(), duration_seconds=round(_monotonic() - t0, 3),
-                      input_file=session.master_path,
-                      settings_used={"detector": detector, "threshold": threshold, "min_scene_len": min_len,
-                                     "from_cache": found.from_cache},
-                      output_files=None)
+        ProcessingState.update(
+            scenes_data=scenes, scene_threshold=threshold, min_scene_length=min_len, process_metadata=meta
+        ).where(ProcessingState.id == session.id).execute()
+        row = OperationLog.get_or_none(
+            (OperationLog.session == session.session_id) & (OperationLog.operation_name == "scene_detection")
+        )
+        values = dict(
+            operation_type="scene_detection",
+            sequence_number=0,
+            status="completed",
+            progress=1.0,
+            start_time=started,
+            end_time=utc_now(),
+            duration_seconds=round(_monotonic() - t0, 3),
+            input_file=session.master_path,
+            settings_used={
+                "detector": detector,
+                "threshold": threshold,
+                "min_scene_len": min_len,
+                "from_cache": found.from_cache,
+            },
+            output_files=None,
+        )
         if row is None:
             OperationLog.create(session=session.session_id, operation_name="scene_detection", **values)
         else:
@@ -194,13 +239,21 @@ def _monotonic() -> float:
 
 
 def scene_record(scene: Scene) -> dict:
-    return {"index": scene.index, "start_frame": scene.start_frame, "end_frame": scene.end_frame,
-            "start": round(scene.start, 6), "end": round(scene.end, 6), "midpoint_frame": scene.midpoint_frame}
+    return {
+        "index": scene.index,
+        "start_frame": scene.start_frame,
+        "end_frame": scene.end_frame,
+        "start": round(scene.start, 6),
+        "end": round(scene.end, 6),
+        "midpoint_frame": scene.midpoint_frame,
+    }
 
 
 def scenes_of(session: ProcessingState) -> list[Scene]:
-    return [Scene(index=s["index"], start_frame=s["start_frame"], end_frame=s["end_frame"], start=s["start"],
-                  end=s["end"]) for s in session.scenes_data or []]
+    return [
+        Scene(index=s["index"], start_frame=s["start_frame"], end_frame=s["end_frame"], start=s["start"], end=s["end"])
+        for s in session.scenes_data or []
+    ]
 
 
 def select(session: ProcessingState, scenes_spec: str | None, group_specs: list[str] | None) -> None:
@@ -218,7 +271,8 @@ def request_selection(session: ProcessingState, scenes_spec: str | None, group_s
     meta["requested_selection"] = {"scenes": scenes_spec, "groups": list(group_specs or [])}
     meta.pop("selection_problem", None)
     ProcessingState.update(process_metadata=meta, selected_scenes=None, grouped_scenes=None).where(
-        ProcessingState.id == session.id).execute()
+        ProcessingState.id == session.id
+    ).execute()
     session.process_metadata, session.selected_scenes, session.grouped_scenes = meta, None, None
 
 
@@ -235,22 +289,27 @@ def select_requested(session: ProcessingState) -> None:
         meta["selection_problem"] = exc.message
         ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
         session.process_metadata = meta
-        raise BadInput(f"{exc.message}. The detection is kept: choose again with "
-                       f"vat --resume {session.session_id} --scenes SPEC [--group A-B]") from None
+        raise BadInput(
+            f"{exc.message}. The detection is kept: choose again with "
+            f"vat --resume {session.session_id} --scenes SPEC [--group A-B]"
+        ) from None
 
 
-def save_selection(session: ProcessingState, chosen: list[int], groups: list[tuple[int, int]],
-                   cursor: int | None = None) -> None:
+def save_selection(
+    session: ProcessingState, chosen: list[int], groups: list[tuple[int, int]], cursor: int | None = None
+) -> None:
     meta = dict(session.process_metadata or {})
     if cursor is not None:
         meta["picker_cursor"] = cursor
-    ProcessingState.update(selected_scenes=list(chosen), grouped_scenes=[list(g) for g in groups],
-                           process_metadata=meta).where(ProcessingState.id == session.id).execute()
+    ProcessingState.update(
+        selected_scenes=list(chosen), grouped_scenes=[list(g) for g in groups], process_metadata=meta
+    ).where(ProcessingState.id == session.id).execute()
     session.selected_scenes, session.grouped_scenes, session.process_metadata = list(chosen), groups, meta
 
 
-def plan_for(session: ProcessingState, media: MediaInfo | None = None,
-             times: list[float] | None = None) -> tuple[list[Operation], MediaInfo, list[str]]:
+def plan_for(
+    session: ProcessingState, media: MediaInfo | None = None, times: list[float] | None = None
+) -> tuple[list[Operation], MediaInfo, list[str]]:
     """Rebuild the session's plan from what the database holds (the same plan on every resume)."""
     master = Path(session.master_path)
     media = media or probe(master, require_video=True)
@@ -265,20 +324,40 @@ def plan_for(session: ProcessingState, media: MediaInfo | None = None,
     if session.rd_folder_path:
         rd_files, skipped = rd.scan(Path(session.rd_folder_path))
     slug = naming.artwork_slug(session.artwork_name)
-    plan = build_plan(PlanInput(
-        artwork=session.artwork_name, slug=slug, project_date=session.project_date,
-        out_root=Path(meta.get("out_root") or Path(session.output_path).parent), master=master, media=media,
-        scenes=scenes_of(session), frame_times=times, keyframes=keyframes, selected=list(session.selected_scenes or []),
-        groups=[tuple(g) for g in session.grouped_scenes or []], preset=preset, encoder=session.encoder_type or "x264",
-        copyright=get_setting("copyright_text"), rd_files=rd_files,
-        thumbnails=True, midpoint_stills=bool(get_setting("extract_midpoint_stills")),
-        process_log=bool(get_setting("generate_log"))))
+    plan = build_plan(
+        PlanInput(
+            artwork=session.artwork_name,
+            slug=slug,
+            project_date=session.project_date,
+            out_root=Path(meta.get("out_root") or Path(session.output_path).parent),
+            master=master,
+            media=media,
+            scenes=scenes_of(session),
+            frame_times=times,
+            keyframes=keyframes,
+            selected=list(session.selected_scenes or []),
+            groups=[tuple(g) for g in session.grouped_scenes or []],
+            preset=preset,
+            encoder=session.encoder_type or "x264",
+            copyright=get_setting("copyright_text"),
+            rd_files=rd_files,
+            thumbnails=True,
+            midpoint_stills=bool(get_setting("extract_midpoint_stills")),
+            process_log=bool(get_setting("generate_log")),
+        )
+    )
     return plan, media, [f"{s.relative}: {s.reason}" for s in skipped]
 
 
-def process(session: ProcessingState, *, workers: int | None = None, cancel: threading.Event | None = None,
-            on_event: Callable[[RunEvent], None] | None = None, media: MediaInfo | None = None,
-            times: list[float] | None = None) -> RunSummary:
+def process(
+    session: ProcessingState,
+    *,
+    workers: int | None = None,
+    cancel: threading.Event | None = None,
+    on_event: Callable[[RunEvent], None] | None = None,
+    media: MediaInfo | None = None,
+    times: list[float] | None = None,
+) -> RunSummary:
     """Run (or resume) the session's plan under its lock and its folder's; record how it ended.
 
     The folder's lock is given back before the end is recorded: a kill at any moment leaves either
@@ -299,8 +378,14 @@ def process(session: ProcessingState, *, workers: int | None = None, cancel: thr
             root.mkdir(parents=True, exist_ok=True)
             for kind, text in (("skipped", s) for s in skipped):
                 log.info("R&D %s: %s", kind, text)
-            runner = Runner(session.session_id, plan, workers=workers, cancel=cancel, on_event=on_event,
-                            finalizers=finalizers(session, root, skipped))
+            runner = Runner(
+                session.session_id,
+                plan,
+                workers=workers,
+                cancel=cancel,
+                on_event=on_event,
+                finalizers=finalizers(session, root, skipped),
+            )
             try:
                 summary = runner.run()
             except Exception as exc:
@@ -316,13 +401,22 @@ def process(session: ProcessingState, *, workers: int | None = None, cancel: thr
             ProcessingState.update(status="paused").where(ProcessingState.id == session.id).execute()
         else:
             error = "; ".join(f"{k}: {v}" for k, v in summary.failed.items())[:2000] or None
-            ProcessingState.update(status=summary.status, error_message=error,
-                                   current_operation=None).where(ProcessingState.id == session.id).execute()
-            record_history(ProcessingState.get_by_id(session.id), media, summary, root,
-                           gpu=session.encoder_type == "nvenc")
+            ProcessingState.update(status=summary.status, error_message=error, current_operation=None).where(
+                ProcessingState.id == session.id
+            ).execute()
+            record_history(
+                ProcessingState.get_by_id(session.id), media, summary, root, gpu=session.encoder_type == "nvenc"
+            )
         if on_event:
-            on_event(RunEvent("finished", status=summary.status, total=summary.total,
-                              done=summary.done + summary.skipped, failed=len(summary.failed)))
+            on_event(
+                RunEvent(
+                    "finished",
+                    status=summary.status,
+                    total=summary.total,
+                    done=summary.done + summary.skipped,
+                    failed=len(summary.failed),
+                )
+            )
         return summary
 
 
@@ -350,8 +444,9 @@ def database_faults_of(session_id: str) -> Iterator[None]:
 
 def mark_paused(session_id: str, quietly: bool = False) -> None:
     try:
-        ProcessingState.update(status="paused").where((ProcessingState.session_id == session_id)
-                                                      & (ProcessingState.status == "processing")).execute()
+        ProcessingState.update(status="paused").where(
+            (ProcessingState.session_id == session_id) & (ProcessingState.status == "processing")
+        ).execute()
     except Exception as exc:
         if not (quietly and is_database_fault(exc)):
             raise

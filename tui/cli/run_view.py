@@ -47,9 +47,16 @@ class RunView:
 
     def __enter__(self) -> "RunView":
         if not self.json_lines and self.console.is_terminal:
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                                     TextColumn("{task.fields[fps]}"), TimeRemainingColumn(), TimeElapsedColumn(),
-                                     console=self.console, transient=self.transient)
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[fps]}"),
+                TimeRemainingColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=self.transient,
+            )
             self.progress.start()
         return self
 
@@ -108,8 +115,9 @@ class RunView:
             if self.progress is not None:
                 if "detect" in self.tasks:
                     self._safe(self.progress.remove_task, self.tasks.pop("detect"))
-                self.overall = self.progress.add_task("[bold]all operations", total=self.total,
-                                                      completed=self.finished, fps="")
+                self.overall = self.progress.add_task(
+                    "[bold]all operations", total=self.total, completed=self.finished, fps=""
+                )
             else:
                 self.say(f"{self.total} operations, {self.finished} already done")  # numbers only
             return

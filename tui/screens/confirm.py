@@ -24,8 +24,9 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("right,l", "app.focus_next", show=False, id="confirm-right"),
     ]
 
-    def __init__(self, question: str, *, title: str = "Confirm", yes: str = "Yes", no: str = "No",
-                 danger: bool = False):
+    def __init__(
+        self, question: str, *, title: str = "Confirm", yes: str = "Yes", no: str = "No", danger: bool = False
+    ):
         super().__init__()
         self.question, self.heading, self.yes, self.no, self.danger = question, title, yes, no, danger
 

@@ -53,13 +53,23 @@ class DetectionFinished(Message):
 class DetectionScreen(WorkerErrors, Screen[bool]):
     CSS_PATH = "detection.tcss"
     TITLE = "Scene detection"
-    HELP = ("Scenes are being detected in the master, in a background process: quitting vat or a dropped\n"
-            "connection does not stop it; open the session from Sessions to watch it again. Cancelling\n"
-            "keeps the session: open it again from Sessions.")
+    HELP = (
+        "Scenes are being detected in the master, in a background process: quitting vat or a dropped\n"
+        "connection does not stop it; open the session from Sessions to watch it again. Cancelling\n"
+        "keeps the session: open it again from Sessions."
+    )
     BINDINGS = [Binding("c,escape", "cancel", "Cancel detection", id="detection-cancel")]
 
-    def __init__(self, session_id: str, detector: str, threshold: float, min_len: int, carry: object = None,
-                 start_worker: bool = True, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        session_id: str,
+        detector: str,
+        threshold: float,
+        min_len: int,
+        carry: object = None,
+        start_worker: bool = True,
+        request_id: str | None = None,
+    ) -> None:
         """`request_id`: watch a detection already running (Sessions), start nothing. `start_worker`
         False (snapshot tests): the screen as it is, progress posted by the test."""
         super().__init__()
@@ -78,19 +88,32 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
     def watching(cls, row: ProcessingState) -> "DetectionScreen":
         """The screen of a detection already running (a new vat, reopened from Sessions)."""
         wanted = detached_detection.pending(row) or {}
-        return cls(row.session_id, wanted.get("detector", "adaptive"), wanted.get("threshold", 0.0),
-                   wanted.get("min_len", 0), carry=() if wanted.get("carry") else None,
-                   request_id=wanted.get("id"))
+        return cls(
+            row.session_id,
+            wanted.get("detector", "adaptive"),
+            wanted.get("threshold", 0.0),
+            wanted.get("min_len", 0),
+            carry=() if wanted.get("carry") else None,
+            request_id=wanted.get("id"),
+        )
 
     def compose(self) -> ComposeResult:
         yield Header()
         detector, threshold, min_len = self.params
         with Vertical(id="detection"):
-            yield Static(terminal_safe(f"Detecting the scenes of {Path(self.session.master_path).name}"),
-                         id="detection-title",
-                         markup=False)
-            yield Static(terminal_safe(f"{self.session.artwork_name} · detector {detector}, threshold {threshold:g}, "
-                                       f"shortest scene {min_len} frames"), id="detection-params", markup=False)
+            yield Static(
+                terminal_safe(f"Detecting the scenes of {Path(self.session.master_path).name}"),
+                id="detection-title",
+                markup=False,
+            )
+            yield Static(
+                terminal_safe(
+                    f"{self.session.artwork_name} · detector {detector}, threshold {threshold:g}, "
+                    f"shortest scene {min_len} frames"
+                ),
+                id="detection-params",
+                markup=False,
+            )
             yield ProgressBar(total=None, show_eta=False, id="detection-bar")
             yield Static("starting…", id="detection-status")
         yield Footer()
@@ -143,8 +166,11 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
             return
         if state.done:
             self.ended = True
-            self.post_message(DetectionFinished(len(ProcessingState.get(
-                ProcessingState.session_id == self.session_id).scenes_data or [])))
+            self.post_message(
+                DetectionFinished(
+                    len(ProcessingState.get(ProcessingState.session_id == self.session_id).scenes_data or [])
+                )
+            )
         elif state.cancelled:
             self.ended = True
             self.post_message(DetectionFinished(0, cancelled=True))
@@ -154,8 +180,11 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
             self.ended = True
             self.post_message(DetectionFinished(0, cancelled=True))
         elif not state.alive and (self.seen_alive or time.monotonic() - (self.started_at or 0) > START_GRACE_SECONDS):
-            self._end("Scene detection stopped unexpectedly (see the worker log in vat's log folder). "
-                      "Open the session again from Sessions to detect again.", severity="error")
+            self._end(
+                "Scene detection stopped unexpectedly (see the worker log in vat's log folder). "
+                "Open the session again from Sessions to detect again.",
+                severity="error",
+            )
 
     def _end(self, text: str, severity: SeverityLevel) -> None:
         self.ended = True

@@ -61,8 +61,11 @@ class HelpScreen(ModalScreen[None]):
             if everywhere:  # none on a modal screen: the app's keys do not reach past it
                 yield Static(Text("Everywhere", style="bold"), classes="help-heading")
                 yield Static(key_table(self.app, everywhere), id="help-app-keys")
-            yield Static("ctrl+p opens the command palette: every screen and action by name.  "
-                         "escape closes this help.", classes="help-hint", markup=False)
+            yield Static(
+                "ctrl+p opens the command palette: every screen and action by name.  escape closes this help.",
+                classes="help-hint",
+                markup=False,
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -26,18 +26,22 @@ def statistics_text(stats: dict) -> str:
     if not total:
         return "Last 30 days: no completed projects."
     ratio = stats.get("avg_compression_ratio")
-    return (f"Last 30 days: {total} project{'s' * (total != 1)} ({stats.get('successful_projects') or 0} successful)"
-            f" · {stats.get('total_files_created') or 0} files · {megabytes_text(stats.get('total_output_size_mb'))}"
-            f" · average time {seconds_text(stats.get('avg_processing_time'))}"
-            f" · average ratio {number_text(ratio, ':1')}")
+    return (
+        f"Last 30 days: {total} project{'s' * (total != 1)} ({stats.get('successful_projects') or 0} successful)"
+        f" · {stats.get('total_files_created') or 0} files · {megabytes_text(stats.get('total_output_size_mb'))}"
+        f" · average time {seconds_text(stats.get('avg_processing_time'))}"
+        f" · average ratio {number_text(ratio, ':1')}"
+    )
 
 
 class HistoryScreen(Screen):
     CSS_PATH = "history.tcss"
     TITLE = "History"
-    HELP = ("Completed projects, newest first. Type in the search box to filter by artwork name; the menu "
-            "beside it keeps recent project dates only. The panel sums up the last 30 days. enter opens a "
-            "project: its files, the time each operation took, and its errors.")
+    HELP = (
+        "Completed projects, newest first. Type in the search box to filter by artwork name; the menu "
+        "beside it keeps recent project dates only. The panel sums up the last 30 days. enter opens a "
+        "project: its files, the time each operation took, and its errors."
+    )
     BINDINGS = [
         # priority: the table's own enter is hidden from the footer; check_action lets the inputs keep theirs
         Binding("enter", "open", "Open", priority=True, id="history-open"),
@@ -55,8 +59,13 @@ class HistoryScreen(Screen):
         yield Header()
         with Horizontal(id="history-filters"):
             yield FormInput(placeholder="Search artwork name", id="history-search-input")
-            yield Select([(label, days) for label, days in PERIODS], value=0, allow_blank=False,
-                         id="history-period", compact=True)
+            yield Select(
+                [(label, days) for label, days in PERIODS],
+                value=0,
+                allow_blank=False,
+                id="history-period",
+                compact=True,
+            )
         yield Static("", id="history-stats", markup=False)
         yield VimTable(id="history-table")
         yield Footer()
@@ -68,8 +77,9 @@ class HistoryScreen(Screen):
         table.focus()
 
     def action_reload(self) -> None:
-        self._projects = list(ProjectHistory.select().order_by(ProjectHistory.completed_at.desc(),
-                                                               ProjectHistory.id.desc()))
+        self._projects = list(
+            ProjectHistory.select().order_by(ProjectHistory.completed_at.desc(), ProjectHistory.id.desc())
+        )
         self.query_one("#history-stats", Static).update(statistics_text(project_statistics()))
         self._fill()
 
@@ -84,11 +94,18 @@ class HistoryScreen(Screen):
         table.clear()
         shown = [p for p in self._projects if matches(p.artwork_name, p.project_date, search, first_day)]
         for p in shown:
-            table.add_row(p.project_date, p.artwork_name, f"{p.scenes_exported or 0}/{p.scenes_detected or 0}",
-                          str(p.total_files_created or 0), megabytes_text(p.total_output_size_mb),
-                          seconds_text(p.total_processing_time_seconds),
-                          "ok" if p.completed_successfully else "failed", p.preset_used or "-",
-                          p.encoder_used or "-", key=str(p.id))
+            table.add_row(
+                p.project_date,
+                p.artwork_name,
+                f"{p.scenes_exported or 0}/{p.scenes_detected or 0}",
+                str(p.total_files_created or 0),
+                megabytes_text(p.total_output_size_mb),
+                seconds_text(p.total_processing_time_seconds),
+                "ok" if p.completed_successfully else "failed",
+                p.preset_used or "-",
+                p.encoder_used or "-",
+                key=str(p.id),
+            )
         table.select_key(keep)
         table.border_title = f"{len(shown)} of {len(self._projects)} projects"
 

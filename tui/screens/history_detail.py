@@ -25,26 +25,40 @@ def shown_path(path: str, root: str) -> str:
 
 
 def summary_text(project: ProjectHistory) -> Text:
-    status = ("completed successfully" if project.completed_successfully else "completed with failures")
+    status = "completed successfully" if project.completed_successfully else "completed with failures"
     done = f" on {project.completed_at:%Y-%m-%d %H:%M} UTC" if project.completed_at else ""
-    master = " · ".join(part for part in (
-        project.master_filename, project.master_resolution, number_text(project.master_fps, " fps", 2),
-        project.master_codec, seconds_text(project.master_duration), megabytes_text(project.master_size_mb),
-    ) if part and part != "-")
+    master = " · ".join(
+        part
+        for part in (
+            project.master_filename,
+            project.master_resolution,
+            number_text(project.master_fps, " fps", 2),
+            project.master_codec,
+            seconds_text(project.master_duration),
+            megabytes_text(project.master_size_mb),
+        )
+        if part and part != "-"
+    )
     gpu = " (GPU)" if project.gpu_accelerated else ""
-    counts = (f"{project.scenes_exported or 0}/{project.scenes_detected or 0} scenes · "
-              f"{project.stills_created or 0} stills · {project.clips_created or 0} clips · "
-              f"{project.rd_files_processed or 0} R&D · {project.total_files_created or 0} files, "
-              f"{megabytes_text(project.total_output_size_mb)} · ratio {number_text(project.compression_ratio, ':1')}"
-              f" · {seconds_text(project.total_processing_time_seconds)}"
-              f" · {number_text(project.average_fps_processed, ' fps')}")
+    counts = (
+        f"{project.scenes_exported or 0}/{project.scenes_detected or 0} scenes · "
+        f"{project.stills_created or 0} stills · {project.clips_created or 0} clips · "
+        f"{project.rd_files_processed or 0} R&D · {project.total_files_created or 0} files, "
+        f"{megabytes_text(project.total_output_size_mb)} · ratio {number_text(project.compression_ratio, ':1')}"
+        f" · {seconds_text(project.total_processing_time_seconds)}"
+        f" · {number_text(project.average_fps_processed, ' fps')}"
+    )
     text = Text()
     text.append(terminal_safe(project.artwork_name), style="bold")
-    text.append(f"  {project.project_date} · {status}{done}\n",
-                style="green" if project.completed_successfully else "red")
-    for label, value in (("Output", project.output_path), ("Master", master),
-                         ("Preset", f"{project.preset_used or '-'} · encoder {project.encoder_used or '-'}{gpu}"),
-                         ("Made", counts)):
+    text.append(
+        f"  {project.project_date} · {status}{done}\n", style="green" if project.completed_successfully else "red"
+    )
+    for label, value in (
+        ("Output", project.output_path),
+        ("Master", master),
+        ("Preset", f"{project.preset_used or '-'} · encoder {project.encoder_used or '-'}{gpu}"),
+        ("Made", counts),
+    ):
         text.append(f"{label:<7}", style="bold")
         text.append(f"{terminal_safe(value)}\n")
     text.rstrip()
@@ -54,8 +68,10 @@ def summary_text(project: ProjectHistory) -> Text:
 class HistoryDetailScreen(Screen):
     CSS_PATH = "history_detail.tcss"
     TITLE = "Project"
-    HELP = ("One completed project: where its outputs are, what was made, each file registered (f), the "
-            "time each operation took (t) and what failed (e).")
+    HELP = (
+        "One completed project: where its outputs are, what was made, each file registered (f), the "
+        "time each operation took (t) and what failed (e)."
+    )
     BINDINGS = [
         Binding("f", "tab('files')", "Files", id="project-files"),
         Binding("t", "tab('timings')", "Timings", id="project-timings"),
@@ -67,10 +83,12 @@ class HistoryDetailScreen(Screen):
         super().__init__()
         self.project = ProjectHistory.get_by_id(history_id)
         session = self.project.session_id
-        self.files = list(FileRegistry.select().where(FileRegistry.session == session)
-                          .order_by(FileRegistry.id))
-        self.operations = list(OperationLog.select().where(OperationLog.session == session)
-                               .order_by(OperationLog.sequence_number, OperationLog.id))
+        self.files = list(FileRegistry.select().where(FileRegistry.session == session).order_by(FileRegistry.id))
+        self.operations = list(
+            OperationLog.select()
+            .where(OperationLog.session == session)
+            .order_by(OperationLog.sequence_number, OperationLog.id)
+        )
 
     def compose(self) -> ComposeResult:
         failed = [op for op in self.operations if op.error_details or op.status == "failed"]
@@ -90,13 +108,23 @@ class HistoryDetailScreen(Screen):
         files = self.query_one("#project-files-table", VimTable)
         files.add_columns("File", "Type", "Size", "Resolution", "Verified")
         for row in self.files:
-            files.add_row(shown_path(row.file_path, self.project.output_path), row.file_type,
-                          bytes_text(row.file_size_bytes), row.resolution or "-", "yes" if row.verified else "no")
+            files.add_row(
+                shown_path(row.file_path, self.project.output_path),
+                row.file_type,
+                bytes_text(row.file_size_bytes),
+                row.resolution or "-",
+                "yes" if row.verified else "no",
+            )
         timings = self.query_one("#project-timings-table", VimTable)
         timings.add_columns("#", "Operation", "Type", "Status", "Seconds")
         for op in self.operations:
-            timings.add_row(str(op.sequence_number), op.operation_name, op.operation_type, op.status,
-                            number_text(op.duration_seconds, digits=2))
+            timings.add_row(
+                str(op.sequence_number),
+                op.operation_name,
+                op.operation_type,
+                op.status,
+                number_text(op.duration_seconds, digits=2),
+            )
         files.focus()
 
     def _errors_text(self, failed: list[OperationLog]) -> Text:

@@ -35,9 +35,11 @@ def column_widths(width: int) -> tuple[int, int]:
 class SessionsScreen(WorkerErrors, Screen):
     CSS_PATH = "home.tcss"
     TITLE = "Sessions"
-    HELP = ("Every session: new ones, those waiting for a scene selection, running, paused or interrupted\n"
-            "ones, and the last finished. enter continues a session where it stands; processing always\n"
-            "runs in the background, so vat can be closed while it works.")
+    HELP = (
+        "Every session: new ones, those waiting for a scene selection, running, paused or interrupted\n"
+        "ones, and the last finished. enter continues a session where it stands; processing always\n"
+        "runs in the background, so vat can be closed while it works."
+    )
     BINDINGS = [
         Binding("n", "new_session", "New", id="sessions-new"),
         Binding("enter", "open", "Open", priority=True, id="sessions-open"),
@@ -108,8 +110,9 @@ class SessionsScreen(WorkerErrors, Screen):
         table = self.table
         table.clear()
         for row in self.rows:
-            table.add_row(plain(row.artwork), row.label, row.progress, plain(row.current), row.updated,
-                          key=row.session_id)
+            table.add_row(
+                plain(row.artwork), row.label, row.progress, plain(row.current), row.updated, key=row.session_id
+            )
         ids = [r.session_id for r in self.rows]
         if selected in ids:
             table.move_cursor(row=ids.index(selected), animate=False)
@@ -128,8 +131,10 @@ class SessionsScreen(WorkerErrors, Screen):
         session = ProcessingState.get_or_none(ProcessingState.session_id == row.session_id) if row else None
         text = ""
         if session is not None:
-            text = (terminal_safe(f"{session.session_id} · {Path(session.master_path).name}")
-                    + f"\n→ {terminal_safe(session.output_path)}")
+            text = (
+                terminal_safe(f"{session.session_id} · {Path(session.master_path).name}")
+                + f"\n→ {terminal_safe(session.output_path)}"
+            )
         self.query_one("#details", Static).update(text)
 
     def action_cursor(self, step: int) -> None:
@@ -194,8 +199,10 @@ class SessionsScreen(WorkerErrors, Screen):
             self.notify("This session is running: open it and cancel it first.", severity="warning")
             return
         question = f"Delete the session '{row.artwork}' ({row.session_id}) from vat's records?"
-        self.app.push_screen(ConfirmScreen(question, title="Delete session?", yes="Delete", danger=True),
-                             lambda ok: self._delete_asked(row, ok))
+        self.app.push_screen(
+            ConfirmScreen(question, title="Delete session?", yes="Delete", danger=True),
+            lambda ok: self._delete_asked(row, ok),
+        )
 
     def _delete_asked(self, row: SessionRow, ok: bool | None) -> None:
         from tui.screens.confirm import ConfirmScreen
@@ -206,13 +213,16 @@ class SessionsScreen(WorkerErrors, Screen):
         if not files:
             self._delete(row, False)
             return
-        question = (f"Also delete the {len(files)} output file(s) it made? Files it did not make stay. "
-                    "n keeps them and deletes only the record.")
-        self.app.push_screen(ConfirmScreen(question, title="Delete its outputs too?", yes="Delete files",
-                                           no="Keep files", danger=True), lambda yes: self._delete(row, bool(yes)))
+        question = (
+            f"Also delete the {len(files)} output file(s) it made? Files it did not make stay. "
+            "n keeps them and deletes only the record."
+        )
+        self.app.push_screen(
+            ConfirmScreen(question, title="Delete its outputs too?", yes="Delete files", no="Keep files", danger=True),
+            lambda yes: self._delete(row, bool(yes)),
+        )
 
     def _delete(self, row: SessionRow, with_outputs: bool) -> None:
         removed = delete_session(row.session_id, remove_outputs=with_outputs)
         self.notify(f"Deleted {markup_safe(row.artwork)}" + (f" and {removed} output file(s)" if with_outputs else ""))
         self.action_refresh()
-

@@ -64,9 +64,11 @@ class SessionCreated(Message):
 class NewSessionScreen(WorkerErrors, Screen):
     CSS_PATH = "new_session.tcss"
     TITLE = "New session"
-    HELP = ("Choose the master video and name the artwork; the rest has defaults. Path fields complete\n"
-            "as you type (→ or end accepts), ctrl+o browses. ctrl+s (or enter) creates the session and\n"
-            "detects its scenes.")
+    HELP = (
+        "Choose the master video and name the artwork; the rest has defaults. Path fields complete\n"
+        "as you type (→ or end accepts), ctrl+o browses. ctrl+s (or enter) creates the session and\n"
+        "detects its scenes."
+    )
     BINDINGS = [
         Binding("ctrl+s", "submit", "Detect scenes", id="new-submit"),
         Binding("ctrl+o", "browse", "Browse", id="new-browse"),
@@ -90,32 +92,68 @@ class NewSessionScreen(WorkerErrors, Screen):
         from db.settings import get_setting
 
         ensure_builtin_presets()
-        presets = [(f"{p.preset_name}{' (default)' if p.is_default else ''}", p.preset_id)
-                   for p in get_user_presets()]
+        presets = [(f"{p.preset_name}{' (default)' if p.is_default else ''}", p.preset_id) for p in get_user_presets()]
         last_master = get_setting("last_master_directory") or ""
         encoder = get_setting("encoder_preference")
         yield Header()
         with VerticalScroll(id="form"):
             yield Static("Archive a master video: ctrl+s (or enter) detects its scenes.", id="intro")
-            yield from self._field("master", "Master video", FormInput(
-                str(Path(last_master)) + "/" if last_master else "", id="master",
-                placeholder="path to the master video file",
-                suggester=PathSuggester(suffixes=VIDEO_SUFFIXES)), hint="→ accepts a completion · ctrl+o browses")
-            yield from self._field("rd", "R&D folder", FormInput(
-                id="rd", placeholder="optional: folder of research images and videos",
-                suggester=PathSuggester(folders_only=True)))
+            yield from self._field(
+                "master",
+                "Master video",
+                FormInput(
+                    str(Path(last_master)) + "/" if last_master else "",
+                    id="master",
+                    placeholder="path to the master video file",
+                    suggester=PathSuggester(suffixes=VIDEO_SUFFIXES),
+                ),
+                hint="→ accepts a completion · ctrl+o browses",
+            )
+            yield from self._field(
+                "rd",
+                "R&D folder",
+                FormInput(
+                    id="rd",
+                    placeholder="optional: folder of research images and videos",
+                    suggester=PathSuggester(folders_only=True),
+                ),
+            )
             yield from self._field("artwork", "Artwork name", FormInput(id="artwork", placeholder="as credited"))
             yield from self._field("date", "Project date", FormInput(today(self.on), id="date", placeholder="YY-MM-DD"))
-            yield from self._field("preset", "Preset", Select(presets, value=default_preset_id(),
-                                                              allow_blank=False, compact=True, id="preset"))
-            yield from self._field("output", "Output folder", FormInput(
-                get_setting("last_output_directory") or str(Path.cwd()), id="output",
-                placeholder="where the project folder goes", suggester=PathSuggester(folders_only=True)))
-            yield from self._field("encoder", "Encoder", Select(
-                self._encoder_options(None, ""), value=encoder if encoder in ("auto", "x264", "nvenc") else "auto",
-                allow_blank=False, compact=True, id="encoder"), hint="checking whether NVENC works here…")
-            yield from self._field("detector", "Scene detector", Select(
-                [(d, d) for d in DETECTORS], value=DEFAULT_DETECTOR, allow_blank=False, compact=True, id="detector"))
+            yield from self._field(
+                "preset",
+                "Preset",
+                Select(presets, value=default_preset_id(), allow_blank=False, compact=True, id="preset"),
+            )
+            yield from self._field(
+                "output",
+                "Output folder",
+                FormInput(
+                    get_setting("last_output_directory") or str(Path.cwd()),
+                    id="output",
+                    placeholder="where the project folder goes",
+                    suggester=PathSuggester(folders_only=True),
+                ),
+            )
+            yield from self._field(
+                "encoder",
+                "Encoder",
+                Select(
+                    self._encoder_options(None, ""),
+                    value=encoder if encoder in ("auto", "x264", "nvenc") else "auto",
+                    allow_blank=False,
+                    compact=True,
+                    id="encoder",
+                ),
+                hint="checking whether NVENC works here…",
+            )
+            yield from self._field(
+                "detector",
+                "Scene detector",
+                Select(
+                    [(d, d) for d in DETECTORS], value=DEFAULT_DETECTOR, allow_blank=False, compact=True, id="detector"
+                ),
+            )
             yield Static("", id="form-status", markup=False)
         yield Footer()
 
@@ -197,8 +235,9 @@ class NewSessionScreen(WorkerErrors, Screen):
         self.action_submit()
 
     def values(self) -> dict[str, str]:
-        fields = {name: self.query_one(f"#{name}", Input).value for name in ("master", "rd", "artwork", "date",
-                                                                                  "output")}
+        fields = {
+            name: self.query_one(f"#{name}", Input).value for name in ("master", "rd", "artwork", "date", "output")
+        }
         for name in ("preset", "encoder", "detector"):
             fields[name] = str(self.query_one(f"#{name}", Select).value)
         return fields
@@ -216,19 +255,27 @@ class NewSessionScreen(WorkerErrors, Screen):
         from db.connection import database
 
         try:
-            checks = {**form_checks.QUICK, **form_checks.SLOW, "encoder": form_checks.check_encoder,
-                      "preset": form_checks.check_preset}
+            checks = {
+                **form_checks.QUICK,
+                **form_checks.SLOW,
+                "encoder": form_checks.check_encoder,
+                "preset": form_checks.check_preset,
+            }
             errors = {name: check(values[name]) for name, check in checks.items()}
             errors = {name: error for name, error in errors.items() if error}
             if errors:
                 self.post_message(FormRejected(errors))
                 return
             options = SessionOptions(
-                master=Path(values["master"].strip()).expanduser(), artwork=values["artwork"],
+                master=Path(values["master"].strip()).expanduser(),
+                artwork=values["artwork"],
                 project_date=values["date"].strip() or None,
                 rd_folder=Path(values["rd"].strip()).expanduser() if values["rd"].strip() else None,
-                preset_id=values["preset"], out=Path(values["output"].strip()).expanduser(),
-                encoder=values["encoder"], detector=values["detector"])
+                preset_id=values["preset"],
+                out=Path(values["output"].strip()).expanduser(),
+                encoder=values["encoder"],
+                detector=values["detector"],
+            )
             session = create_session(check_options(options))
             self.post_message(SessionCreated(session.session_id, detection_parameters(values["detector"], None, None)))
         finally:
@@ -238,8 +285,11 @@ class NewSessionScreen(WorkerErrors, Screen):
         self._submitting = False
         for name in ("master", "rd", "artwork", "date", "preset", "output", "encoder"):
             self._show_error(name, message.errors.get(name))
-        first = next(name for name in ("master", "rd", "artwork", "date", "preset", "output", "encoder")
-                     if name in message.errors)
+        first = next(
+            name
+            for name in ("master", "rd", "artwork", "date", "preset", "output", "encoder")
+            if name in message.errors
+        )
         self.query_one(f"#{first}").focus()
         count = len(message.errors)
         self.query_one("#form-status", Static).update(f"{count} field{'s' if count > 1 else ''} to fix")
@@ -261,8 +311,10 @@ class NewSessionScreen(WorkerErrors, Screen):
         focused = self.focused.id if self.focused else None
         name = focused if focused in ("master", "rd", "output") else "master"
         field = self.query_one(f"#{name}", Input)
-        self.app.push_screen(FilePickerScreen(field.value or self._remembered_folder(name), folders=name != "master"),
-                             partial(self._browsed, name))
+        self.app.push_screen(
+            FilePickerScreen(field.value or self._remembered_folder(name), folders=name != "master"),
+            partial(self._browsed, name),
+        )
 
     @staticmethod
     def _remembered_folder(name: str) -> str:

@@ -45,10 +45,12 @@ class PickerScreen(WorkerErrors, Screen):
     CSS_PATH = "picker.tcss"
     TITLE = "Scene picker"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # a larger panel on wide terminals
-    HELP = ("Mark the scenes to export with space (a: all, i: invert, x: none). Adjacent marked scenes\n"
-            "become one clip with g (u undoes it). enter or p previews the first, middle and last frame;\n"
-            "t detects again with another detector or threshold, keeping marks on scenes that did not\n"
-            "change. Everything is saved as you go; ctrl+r starts processing in the background.")
+    HELP = (
+        "Mark the scenes to export with space (a: all, i: invert, x: none). Adjacent marked scenes\n"
+        "become one clip with g (u undoes it). enter or p previews the first, middle and last frame;\n"
+        "t detects again with another detector or threshold, keeping marks on scenes that did not\n"
+        "change. Everything is saved as you go; ctrl+r starts processing in the background."
+    )
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", id="picker-toggle"),
         Binding("a", "select_all", "Mark all", show=False, id="picker-all"),
@@ -93,8 +95,7 @@ class PickerScreen(WorkerErrors, Screen):
         yield Static(self._title_text(), id="picker-title", markup=False)
         with Horizontal(id="picker-body"):
             with Vertical(id="list-column"):
-                scene_list = SceneList(self.scenes, self.picks, self.thumbnail, cursor=self._cursor,
-                                       id="scenes")
+                scene_list = SceneList(self.scenes, self.picks, self.thumbnail, cursor=self._cursor, id="scenes")
                 yield Static(scene_list.header_text(), id="list-header", markup=False)
                 yield scene_list
             yield ScenePanel(self.thumbnail, id="scene-panel")
@@ -107,7 +108,7 @@ class PickerScreen(WorkerErrors, Screen):
         threshold = self.session.scene_threshold
         setting = f"{detector} {threshold:g}" if threshold is not None else detector
         names = terminal_safe(f"{self.session.artwork_name} · {Path(self.session.master_path).name}")
-        return (f"{names} · {len(self.scenes)} scenes ({setting}, min {self.session.min_scene_length} frames)")
+        return f"{names} · {len(self.scenes)} scenes ({setting}, min {self.session.min_scene_length} frames)"
 
     @property
     def scene_list(self) -> SceneList:
@@ -120,8 +121,9 @@ class PickerScreen(WorkerErrors, Screen):
         if self.store is not None:
             self.make_thumbnails()
         else:
-            self.notify(f"{markup_safe(self.session.master_path)}: cannot read the master, so no thumbnails",
-                        severity="warning")
+            self.notify(
+                f"{markup_safe(self.session.master_path)}: cannot read the master, so no thumbnails", severity="warning"
+            )
 
     def on_unmount(self) -> None:
         self.wanted.close()
@@ -250,11 +252,15 @@ class PickerScreen(WorkerErrors, Screen):
         if not self.scenes:
             return
         if self.store is None:  # say why enter does nothing
-            self.notify(f"{markup_safe(self.session.master_path)}: cannot read the master, so cannot preview",
-                        severity="warning")
+            self.notify(
+                f"{markup_safe(self.session.master_path)}: cannot read the master, so cannot preview",
+                severity="warning",
+            )
             return
-        self.app.push_screen(PreviewScreen(self.store, self.scenes, self.scene_list.cursor, self.picks,
-                                           on_change=self.save), self._preview_closed)
+        self.app.push_screen(
+            PreviewScreen(self.store, self.scenes, self.scene_list.cursor, self.picks, on_change=self.save),
+            self._preview_closed,
+        )
 
     def _preview_closed(self, index: int | None) -> None:
         if index is not None:
@@ -278,8 +284,12 @@ class PickerScreen(WorkerErrors, Screen):
         from tui.screens.redetect import RedetectScreen
 
         meta = self.session.process_metadata or {}
-        self.app.push_screen(RedetectScreen(meta.get("detector", "adaptive"), self.session.scene_threshold,
-                                            self.session.min_scene_length), self._redetect_with)
+        self.app.push_screen(
+            RedetectScreen(
+                meta.get("detector", "adaptive"), self.session.scene_threshold, self.session.min_scene_length
+            ),
+            self._redetect_with,
+        )
 
     def _redetect_with(self, params: tuple[str, float, int] | None) -> None:
         from tui.screens.detection import DetectionScreen
@@ -326,8 +336,12 @@ class PickerScreen(WorkerErrors, Screen):
         if self.picks.selected:
             self._start_processing(True)
             return
-        self.app.push_screen(ConfirmScreen("No scene is marked. Process only the master copy and the R&D "
-                                           "folder?", title="Nothing marked"), self._start_processing)
+        self.app.push_screen(
+            ConfirmScreen(
+                "No scene is marked. Process only the master copy and the R&D folder?", title="Nothing marked"
+            ),
+            self._start_processing,
+        )
 
     def _start_processing(self, go: bool | None) -> None:
         from core.pipeline.background import running_pid, start_detached

@@ -27,9 +27,11 @@ class PresetEditScreen(Screen[bool]):
 
     CSS_PATH = "preset_edit.tcss"
     TITLE = "Edit preset"
-    HELP = ("Every setting of the preset; a problem shows under its field and the preset cannot be saved "
-            "until it is fixed. The panel shows the ffmpeg arguments its clips are encoded with, for x264 "
-            "and NVENC. Empty widths mean full size. ctrl+s saves, escape leaves (asking if changed).")
+    HELP = (
+        "Every setting of the preset; a problem shows under its field and the preset cannot be saved "
+        "until it is fixed. The panel shows the ffmpeg arguments its clips are encoded with, for x264 "
+        "and NVENC. Empty widths mean full size. ctrl+s saves, escape leaves (asking if changed)."
+    )
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # arguments beside the form when there is room
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="preset-save"),
@@ -78,9 +80,14 @@ class PresetEditScreen(Screen[bool]):
             widget: Widget = Checkbox("", value, id=field.widget_id, compact=True)
         elif field.kind in ("choice", "choice_opt"):
             known = value in field.choices
-            widget = Select([(c, c) for c in field.choices], value=value if known else Select.NULL,
-                            allow_blank=field.kind == "choice_opt" or not known, prompt="none",
-                            id=field.widget_id, compact=True)
+            widget = Select(
+                [(c, c) for c in field.choices],
+                value=value if known else Select.NULL,
+                allow_blank=field.kind == "choice_opt" or not known,
+                prompt="none",
+                id=field.widget_id,
+                compact=True,
+            )
         else:
             widget = FormInput(value, id=field.widget_id, classes="-text" if field.kind == "text" else "")
         widget.disabled = self.read_only
@@ -181,5 +188,6 @@ class PresetEditScreen(Screen[bool]):
                 self.dismiss(False)
 
         question = f"Discard your changes to {self.preset.preset_id}?"
-        self.app.push_screen(ConfirmScreen(question, title="Discard changes?", yes="Discard", no="Keep editing"),
-                             answered)
+        self.app.push_screen(
+            ConfirmScreen(question, title="Discard changes?", yes="Discard", no="Keep editing"), answered
+        )

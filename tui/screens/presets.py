@@ -27,9 +27,11 @@ from tui.widgets.vim_table import VimTable
 class PresetsScreen(Screen):
     CSS_PATH = "presets.tcss"
     TITLE = "Presets"
-    HELP = ("Compression presets: how stills, clips and thumbnails are made. Built-in presets are read-only; "
-            "n copies the selected preset into a new one you can edit. * makes a preset the default for new "
-            "sessions. Sizes are upper bounds: outputs are never upscaled.")
+    HELP = (
+        "Compression presets: how stills, clips and thumbnails are made. Built-in presets are read-only; "
+        "n copies the selected preset into a new one you can edit. * makes a preset the default for new "
+        "sessions. Sizes are upper bounds: outputs are never upscaled."
+    )
     BINDINGS = [
         Binding("enter", "edit", "Edit", priority=True, id="presets-edit"),  # over the table's hidden enter
         Binding("n", "new", "New from selected", id="presets-new"),
@@ -58,9 +60,15 @@ class PresetsScreen(Screen):
         table.clear()
         for row in get_user_presets():
             builtin = bool((row.advanced_settings or {}).get("builtin"))
-            table.add_row(row.preset_id, row.preset_name, "*" if row.is_default else "", "yes" if builtin else "",
-                          str(row.usage_count or 0), local_time(row.last_used_at)[:10] or "never",
-                          key=row.preset_id)
+            table.add_row(
+                row.preset_id,
+                row.preset_name,
+                "*" if row.is_default else "",
+                "yes" if builtin else "",
+                str(row.usage_count or 0),
+                local_time(row.last_used_at)[:10] or "never",
+                key=row.preset_id,
+            )
         table.select_key(keep)
         self._describe(table.selected_key)
 
@@ -100,8 +108,7 @@ class PresetsScreen(Screen):
                 return
             preset_id, name = answer
             advanced = {k: v for k, v in base.advanced.items() if k != "builtin"}
-            copy = replace(base, preset_id=preset_id, preset_name=name, base_preset=base.preset_id,
-                           advanced=advanced)
+            copy = replace(base, preset_id=preset_id, preset_name=name, base_preset=base.preset_id, advanced=advanced)
             try:
                 save_preset(copy)
             except BadInput as exc:
@@ -121,13 +128,16 @@ class PresetsScreen(Screen):
             self.notify(f"{preset.preset_id} is built in and cannot be deleted.", severity="warning")
             return
         if UserPreset.get(UserPreset.preset_id == preset.preset_id).is_default:
-            self.notify(f"{preset.preset_id} is the default: make another preset the default (*) first.",
-                        severity="warning")
+            self.notify(
+                f"{preset.preset_id} is the default: make another preset the default (*) first.", severity="warning"
+            )
             return
         users = unfinished_sessions_using(preset.preset_id)
         if users:
-            self.notify(f"{preset.preset_id} is used by unfinished sessions ({', '.join(users)}): "
-                        "finish or delete them first.", severity="warning")
+            self.notify(
+                f"{preset.preset_id} is used by unfinished sessions ({', '.join(users)}): finish or delete them first.",
+                severity="warning",
+            )
             return
 
         def delete(confirmed: bool | None) -> None:
@@ -142,8 +152,9 @@ class PresetsScreen(Screen):
             self.notify(f"Deleted preset {preset.preset_id}.")
 
         question = f"Delete the preset {preset.preset_id} ({preset.preset_name})? Sessions keep their outputs."
-        self.app.push_screen(ConfirmScreen(question, title="Delete preset?", yes="Delete", no="Keep", danger=True),
-                             delete)
+        self.app.push_screen(
+            ConfirmScreen(question, title="Delete preset?", yes="Delete", no="Keep", danger=True), delete
+        )
 
     def action_set_default(self) -> None:
         preset = self._selected()

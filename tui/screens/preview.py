@@ -47,8 +47,14 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
         Binding("space", "toggle_mark", "Mark", id="preview-toggle"),
     ]
 
-    def __init__(self, store: ThumbnailStore, scenes: list[Scene], index: int, picks: Picks,
-                 on_change: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        store: ThumbnailStore,
+        scenes: list[Scene],
+        index: int,
+        picks: Picks,
+        on_change: Callable[[], None] | None = None,
+    ):
         super().__init__()
         self.store, self.scenes, self.index, self.picks = store, scenes, index, picks
         self.on_change = on_change  # saves a mark at once: the connection may drop before the preview closes
@@ -93,7 +99,8 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
     def on_frame_decoded(self, message: FrameDecoded) -> None:
         if message.index == self.index:  # a late frame of the scene shown before is dropped
             self.query_one(f"#picture-{message.slot}", Picture).set_image(
-                message.image, f"cannot decode: {message.error}" if message.error else None)
+                message.image, f"cannot decode: {message.error}" if message.error else None
+            )
 
     def action_step(self, step: int) -> None:
         index = max(0, min(self.index + step, len(self.scenes) - 1))
@@ -112,7 +119,8 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
         mark = "marked" if scene.index in self.picks.selected else "not marked"
         self.query_one("#preview-title", Static).update(
             f"Scene {scene.index}/{len(self.scenes)} · {timecode(scene.start)} → {timecode(scene.end)} · "
-            f"{duration(scene.duration)} · {mark}")
+            f"{duration(scene.duration)} · {mark}"
+        )
 
     def action_close(self) -> None:
         self.dismiss(self.index)

@@ -55,9 +55,11 @@ class RunningRow(Horizontal):
 class ProcessingScreen(WorkerErrors, Screen):
     CSS_PATH = "processing.tcss"
     TITLE = "Processing"
-    HELP = ("The work runs in its own background process: leaving this screen or quitting vat does not\n"
-            "stop it, and it survives a dropped SSH connection. Open the session again from Sessions to\n"
-            "watch it. c pauses it (operations under way are redone on resume); r resumes.")
+    HELP = (
+        "The work runs in its own background process: leaving this screen or quitting vat does not\n"
+        "stop it, and it survives a dropped SSH connection. Open the session again from Sessions to\n"
+        "watch it. c pauses it (operations under way are redone on resume); r resumes."
+    )
     BINDINGS = [
         Binding("c", "cancel", "Cancel", id="processing-cancel"),
         Binding("r", "resume", "Resume", id="processing-resume"),
@@ -147,8 +149,11 @@ class ProcessingScreen(WorkerErrors, Screen):
         starting = self.started_at is not None and time.monotonic() - self.started_at < START_GRACE_SECONDS
         if snap.alive:
             pid = background.running_pid(self.session_id)
-            text = (f"Pausing (process {pid})…" if snap.status == "paused" else
-                    f"Running in the background (process {pid}): leave or quit vat, the work goes on.")
+            text = (
+                f"Pausing (process {pid})…"
+                if snap.status == "paused"
+                else f"Running in the background (process {pid}): leave or quit vat, the work goes on."
+            )
             self.started_at = None
         elif snap.status == "completed":
             text = "Completed. Every output is verified and recorded."
@@ -180,10 +185,17 @@ class ProcessingScreen(WorkerErrors, Screen):
         if background.running_pid(self.session_id) is None:
             self.notify("Nothing is running for this session.")
             return
-        self.app.push_screen(ConfirmScreen("Stop processing now? The session is paused: finished outputs are "
-                                           "kept, operations under way are redone when you resume.",
-                                           title="Cancel processing?", yes="Stop", no="Keep going", danger=True),
-                             self._stop)
+        self.app.push_screen(
+            ConfirmScreen(
+                "Stop processing now? The session is paused: finished outputs are "
+                "kept, operations under way are redone when you resume.",
+                title="Cancel processing?",
+                yes="Stop",
+                no="Keep going",
+                danger=True,
+            ),
+            self._stop,
+        )
 
     def _stop(self, stop: bool | None) -> None:
         if stop and background.request_stop(self.session_id):

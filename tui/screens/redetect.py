@@ -38,13 +38,22 @@ class RedetectScreen(ModalScreen[tuple[str, float, int] | None]):
             yield Static("Detect the scenes again (marks stay on scenes that keep their first frame)")
             with Horizontal(classes="row"):
                 yield Label("Detector ", classes="label")
-                yield Select([(d, d) for d in DETECTORS], value=self.detector if self.detector in DETECTORS
-                             else "adaptive", allow_blank=False, compact=True, id="detector")
+                yield Select(
+                    [(d, d) for d in DETECTORS],
+                    value=self.detector if self.detector in DETECTORS else "adaptive",
+                    allow_blank=False,
+                    compact=True,
+                    id="detector",
+                )
             yield Static(ABOUT.get(self.detector, ""), id="detector-about", classes="hint")
             with Horizontal(classes="row"):
                 yield Label("Threshold ", classes="label")
-                yield FormInput(str(self.threshold) if self.threshold is not None else "", type="number",
-                                valid_empty=True, id="threshold")  # empty: the detector's default
+                yield FormInput(
+                    str(self.threshold) if self.threshold is not None else "",
+                    type="number",
+                    valid_empty=True,
+                    id="threshold",
+                )  # empty: the detector's default
             with Horizontal(classes="row"):
                 yield Label("Min frames ", classes="label")
                 yield FormInput(str(self.min_len or ""), type="integer", valid_empty=True, id="min-len")

@@ -49,8 +49,7 @@ class SettingEditDialog(ModalScreen[bool]):
         with Vertical(id="setting-box"):
             yield Label(self.info.key, id="setting-title")
             yield Label(self.info.description or "", id="setting-description", markup=False)
-            yield Label(f"Expected: {TYPE_HINTS.get(self.info.value_type, self.info.value_type)}",
-                        id="setting-type")
+            yield Label(f"Expected: {TYPE_HINTS.get(self.info.value_type, self.info.value_type)}", id="setting-type")
             yield FormInput(value_text(self.info), id="setting-value")
             yield Static("", id="setting-error", markup=False)
             yield Label("[b]enter[/b] save   [b]escape[/b] cancel", id="setting-keys")

@@ -19,8 +19,10 @@ from tui.widgets.vim_table import VimTable
 class SettingsScreen(Screen):
     CSS_PATH = "settings.tcss"
     TITLE = "Settings"
-    HELP = ("vat's settings by category. enter edits the selected value, which must fit its type (a whole "
-            "number, a number, true/false, JSON or text); space turns a true/false setting on or off.")
+    HELP = (
+        "vat's settings by category. enter edits the selected value, which must fit its type (a whole "
+        "number, a number, true/false, JSON or text); space turns a true/false setting on or off."
+    )
     BINDINGS = [
         Binding("enter", "edit", "Edit", priority=True, id="settings-edit"),  # over the table's hidden enter
         Binding("space", "toggle_setting", "Toggle", id="settings-toggle"),
@@ -113,5 +115,3 @@ def _cell(text: str) -> str:
     """A value as one short table cell (JSON and long paths are cut; the editor shows all of it)."""
     text = text.replace("\n", " ")
     return text if len(text) <= 40 else text[:39] + "…"
-
-

@@ -32,13 +32,16 @@ class PathSuggester(Suggester):
         except OSError:
             return None
         for entry in entries:
-            if not entry.name.startswith(prefix) or entry.name == prefix or (entry.name.startswith(".")
-                                                                                and not prefix.startswith(".")):
+            if (
+                not entry.name.startswith(prefix)
+                or entry.name == prefix
+                or (entry.name.startswith(".") and not prefix.startswith("."))
+            ):
                 continue
             is_dir = entry.is_dir()
             if self.folders_only and not is_dir:
                 continue
             if self.suffixes and not is_dir and Path(entry.name).suffix.lower() not in self.suffixes:
                 continue
-            return value + entry.name[len(prefix):] + (os.sep if is_dir else "")
+            return value + entry.name[len(prefix) :] + (os.sep if is_dir else "")
         return None

@@ -24,8 +24,9 @@ def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return image.resize(size, Image.Resampling.BOX if size[0] < image.width else Image.Resampling.BILINEAR)
 
 
-def image_lines(image: Image.Image, cells: int, lines: int, stretch: bool = False,
-                top_aligned: bool = False) -> list[list[Segment]]:
+def image_lines(
+    image: Image.Image, cells: int, lines: int, stretch: bool = False, top_aligned: bool = False
+) -> list[list[Segment]]:
     """`lines` rows of exactly `cells` cells: the image fitted (or stretched), centred across and
     centred down (or at the top)."""
     size = (cells, 2 * lines) if stretch else fit(image.size, cells, lines)
@@ -38,8 +39,9 @@ def image_lines(image: Image.Image, cells: int, lines: int, stretch: bool = Fals
     out = [blank] * top
     for row in rows:
         left = (cells - size[0]) // 2
-        out.append([Segment(" " * left), *row, Segment(" " * (cells - size[0] - left))] if left or cells > size[0]
-                   else row)
+        out.append(
+            [Segment(" " * left), *row, Segment(" " * (cells - size[0] - left))] if left or cells > size[0] else row
+        )
     out += [blank] * (lines - len(out))
     return out[:lines]
 

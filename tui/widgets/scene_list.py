@@ -74,8 +74,7 @@ class SceneList(ScrollView, can_focus=True):
         color: $text-disabled;
     }
     """
-    COMPONENT_CLASSES = {"scene-list--cursor", "scene-list--unmarked", "scene-list--group",
-                         "scene-list--placeholder"}
+    COMPONENT_CLASSES = {"scene-list--cursor", "scene-list--unmarked", "scene-list--group", "scene-list--placeholder"}
     BINDINGS = [
         Binding("down,j", "move(1)", "Down", show=False, id="scene-down"),
         Binding("up,k", "move(-1)", "Up", show=False, id="scene-up"),
@@ -85,8 +84,16 @@ class SceneList(ScrollView, can_focus=True):
         Binding("end,G", "jump(-1)", "Last scene", show=False, id="scene-last"),
     ]
 
-    def __init__(self, scenes: list[Scene], picks: Picks, thumbnail: Callable[[int], Image.Image | None],
-                 *, cursor: int = 0, tall: bool = False, id: str | None = None):
+    def __init__(
+        self,
+        scenes: list[Scene],
+        picks: Picks,
+        thumbnail: Callable[[int], Image.Image | None],
+        *,
+        cursor: int = 0,
+        tall: bool = False,
+        id: str | None = None,
+    ):
         super().__init__(id=id)
         self.thumbnail = thumbnail  # frame -> image if already made (never blocks)
         self._segments: OrderedDict[tuple[int, int, int], list[list[Segment]]] = OrderedDict()
@@ -100,8 +107,10 @@ class SceneList(ScrollView, can_focus=True):
         self.cursor = max(0, min(cursor, len(scenes) - 1))
         digits = max(3, len(str(len(scenes))))
         hours = bool(scenes) and scenes[-1].end >= 3600  # drop the hours when there are none: 6 cells back
-        self._text = [(f"{s.index:>{digits}}", timecode(s.start, hours), timecode(s.end, hours),
-                       f"{duration(s.duration):>8}") for s in scenes]
+        self._text = [
+            (f"{s.index:>{digits}}", timecode(s.start, hours), timecode(s.end, hours), f"{duration(s.duration):>8}")
+            for s in scenes
+        ]
         self._time_width = len(timecode(0, hours))
         self._row_of_frame = {s.midpoint_frame: i for i, s in enumerate(scenes)}
         self.virtual_size = Size(0, len(scenes) * self.row_height)
@@ -199,8 +208,9 @@ class SceneList(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
         if style is None:
-            style = self._styles[name] = self.rich_style + self.get_component_rich_style(name, partial=True) \
-                if name else self.rich_style
+            style = self._styles[name] = (
+                self.rich_style + self.get_component_rich_style(name, partial=True) if name else self.rich_style
+            )
         return style
 
     def _mark_style(self) -> Style:
@@ -237,8 +247,11 @@ class SceneList(ScrollView, can_focus=True):
         thumb = self._thumb_rows(scene.midpoint_frame, cells, self.row_height)
         segments = [Segment("›" if at_cursor and sub == 0 else " ", base)]
         if thumb is None:
-            segments.append(Segment("·" * cells if sub == self.row_height // 2 else " " * cells,
-                                    self._style("scene-list--placeholder")))
+            segments.append(
+                Segment(
+                    "·" * cells if sub == self.row_height // 2 else " " * cells, self._style("scene-list--placeholder")
+                )
+            )
         else:
             segments += thumb[sub]
         segments.append(Segment(" ", base))

@@ -46,10 +46,16 @@ class ScenePanel(Widget):
         width, height = self.content_size
         lines = max(2, min(round(width * 9 / 16 / 2), height - 6))
         image = self.thumbnail(scene.midpoint_frame)
-        picture = pixels(image, width, lines) if image is not None else Text(
-            "\n" * (lines // 2) + "making thumbnail…".center(width) + "\n" * (lines - lines // 2 - 1), style="dim")
+        picture = (
+            pixels(image, width, lines)
+            if image is not None
+            else Text(
+                "\n" * (lines // 2) + "making thumbnail…".center(width) + "\n" * (lines - lines // 2 - 1), style="dim"
+            )
+        )
         details = Text.assemble(
-            (f"Scene {scene.index}", "bold"), ("  marked" if self.marked else "  not marked", ""),
+            (f"Scene {scene.index}", "bold"),
+            ("  marked" if self.marked else "  not marked", ""),
             f"\n{timecode(scene.start)} → {timecode(scene.end)}",
             f"\n{duration(scene.duration)} · frames {scene.start_frame}-{scene.end_frame}",
             f"\n{self.group}" if self.group else "",
