@@ -135,3 +135,30 @@ def test_a_held_picture_may_match_either_neighbour(held_video: Path, tmp_path: P
     assert end_problem("first", frame_at(held_video, times[30]), ends, first) is None
     # frame 29 is another picture (the scene before): wrong
     assert "frame 29, planned 30" in (end_problem("first", frame_at(held_video, times[29]), ends, first) or "")
+
+
+@pytest.fixture(scope="module")
+def grainy_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two 2 s scenes under heavy film-like grain: grain does not survive an encode, so even the right
+    clip frame is far from its source frame (about 28 dB)."""
+    path = tmp_path_factory.mktemp("grain") / "grainy.mp4"
+    graph = (
+        "testsrc2=s=160x96:r=25:d=2,noise=alls=60:allf=t[a];"
+        "color=c=0x2f9e44:s=160x96:r=25:d=2,noise=alls=60:allf=t[b];"
+        "[a][b]concat=n=2:v=1:a=0,format=yuv420p[v]"
+    )
+    ffmpeg.run(
+        ["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-crf", "18", "-bf", "2", ffmpeg.file_arg(path)]
+    )
+    return path
+
+
+def test_a_grainy_master_verifies_and_a_shift_is_still_caught(grainy_video: Path, tmp_path: Path) -> None:
+    plan, times, keyframes, media = _plan(grainy_video, tmp_path, [50, 50])
+    op = _clip(plan, "clip:s001")
+    assert verify(op, _make(op, tmp_path / "right.mp4"))["frames"] == 50
+
+    seek = [round(x, 6) for x in clip_seek(times, keyframes, 1, media.start_time)]
+    shifted = dataclasses.replace(op, params={**op.params, "seek": seek})
+    with pytest.raises(VerificationError, match="first frame is the source's frame 1, planned 0"):
+        verify(shifted, _make(shifted, tmp_path / "shifted.mp4"))

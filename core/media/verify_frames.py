@@ -16,10 +16,11 @@ from core.media.frames import frames_at, rotate_for_display
 from core.pipeline.plan import EndFrames, FrameCheck
 
 # The right frame, encoded and compared in RGB after two different scalers (swscale for the clip,
-# Pillow for the source frame) and 4:2:0 chroma, measured 35-49 dB on the test media, its neighbours
-# 6-25 dB, another scene's frame 7 dB. The floor catches gross errors; a shift by one is caught by
-# the neighbours, whose match must not be the better one.
-MIN_PSNR_DB = 30.0
+# Pillow for the source frame) and 4:2:0 chroma, measured 35-49 dB on clean test media but 28 dB on a
+# grainy master (grain does not survive an encode), its neighbours 6-25 dB, another scene's frame
+# 7 dB. So the decision is relative: a shift by one is caught by the neighbours, whose match must not
+# be the better one; the absolute floor only catches gross errors (another scene, a broken picture).
+MIN_PSNR_DB = 20.0
 SAME_PICTURE_DB = 50.0  # source neighbours this close to the wanted frame are the same picture
 MARGIN_DB = 1.0  # a neighbour must match clearly better than the wanted frame to count as a shift
 
