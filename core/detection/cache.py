@@ -84,8 +84,10 @@ def load(path: Path) -> Statistics | None:
             size = tuple(int(v) for v in data["size"])
     except FileNotFoundError:
         return None
-    except (OSError, KeyError, ValueError) as exc:
-        log.warning("%s: unreadable detection cache, detecting again (%s)", path, exc)
+    except Exception as exc:  # a cut or empty file raises zipfile's and numpy's own errors too
+        log.warning("%s: unreadable detection cache, removed, detecting again (%s)", path, exc)
+        with contextlib.suppress(OSError):
+            path.unlink()
         return None
     if metric.shape != times.shape or metric.ndim != 1 or not len(times):
         log.warning("%s: inconsistent detection cache, detecting again", path)
@@ -107,6 +109,8 @@ def save(path: Path, stats: Statistics) -> None:
                     last_duration=np.float64(np.nan if stats.last_duration is None else stats.last_duration),
                     size=np.asarray(stats.size, np.int64),
                 )
+                f.flush()
+                os.fsync(f.fileno())  # a crash after the rename must not leave an empty file under the name
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
