@@ -25,7 +25,12 @@ def get_session(session_id: str) -> ProcessingState | None:
 
 
 def get_resumable_session(max_age_days: float | None = None) -> ProcessingState | None:
-    """The most recently updated session that is processing or paused and younger than the limit.
+    """The most recently updated resumable session (see resumable_sessions)."""
+    return resumable_sessions(max_age_days).first()
+
+
+def resumable_sessions(max_age_days: float | None = None) -> Any:
+    """Sessions that are processing or paused and younger than the limit, the most recent first.
 
     Also one still 'initialized' that `vat run` started (its selection was stored up front): killed
     during probing, detection, planning or the R&D scan, it is resumed like any other. A session whose
@@ -52,7 +57,6 @@ def get_resumable_session(max_age_days: float | None = None) -> ProcessingState 
         )
         .group_by(ProcessingState.id)
         .order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc())
-        .first()
     )
 
 

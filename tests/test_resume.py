@@ -138,6 +138,26 @@ def test_a_session_being_processed_is_refused(cut_video: Path, tmp_path: Path) -
         proc.wait()
 
 
+def test_a_plain_resume_passes_over_a_session_being_processed(cut_video: Path, tmp_path: Path) -> None:
+    paused = start_vat("run", cut_video, "--out", tmp_path / "a", *ARGS)
+    read_until(paused, count("start"))
+    paused.send_signal(signal.SIGTERM)
+    assert paused.wait(timeout=60) == 130
+    busy = start_vat("run", cut_video, "--out", tmp_path / "b", *ARGS)  # newer, and held by a live process
+    try:
+        read_until(busy, count("start"))
+        busy.send_signal(signal.SIGSTOP)
+        ProcessingState, _, _ = session_rows()
+        first, second = ProcessingState.select().order_by(ProcessingState.id)
+        done = vat("--resume")
+        assert done.returncode == 0, done.stderr
+        assert f"archive: {tmp_path / 'a'}" in done.stdout  # the paused one, not the one being processed
+        assert ProcessingState.get_by_id(first.id).status == "completed"
+    finally:
+        busy.kill()
+        busy.wait()
+
+
 def test_resume_uses_the_preset_as_it_was_when_the_session_started(cut_video: Path, tmp_path: Path) -> None:
     """Editing the preset between the stop and the resume changes nothing already made."""
     from core.pipeline.preset_store import load_preset, save_preset

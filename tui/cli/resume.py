@@ -20,7 +20,7 @@ from tui.cli.run_view import RunView
 def resume(args: argparse.Namespace) -> int:
     from core.media import ffmpeg
     from core.pipeline.lock import SessionLock, sweep_stale_locks
-    from db.queries import get_resumable_session, get_session
+    from db.queries import get_session, resumable_sessions
     from tui.cli.common import open_db
 
     open_db()
@@ -34,16 +34,14 @@ def resume(args: argparse.Namespace) -> int:
         if session is None:
             raise BadInput(f"no session {args.resume!r} (see: vat sessions)")
     else:
-        session = get_resumable_session()
+        candidates = list(resumable_sessions())
+        # one that a live process is working on is not left to resume: the next one is
+        session = next((s for s in candidates if not SessionLock(s.session_id).is_held_elsewhere()), None)
         if session is None:
-            print("nothing to resume")
+            busy = f" ({len(candidates)} being processed now: see vat sessions)" if candidates else ""
+            print(f"nothing to resume{busy}")
             return EXIT_OK
-    replaced_by = (session.process_metadata or {}).get("replaced_by")
-    if replaced_by:
-        raise BadInput(
-            f"session {session.session_id} was replaced by session {replaced_by} "
-            f"(vat run --replace): {session.output_path} is that session's now"
-        )
+    refuse_if_replaced(session)
     if session.status == "completed":  # only when named: a plain resume never picks a completed one
         from core.pipeline.records import changed_outputs
 
@@ -70,7 +68,17 @@ def resume(args: argparse.Namespace) -> int:
             fresh = get_session(session.session_id)  # as it is now that the lock is ours
             if fresh is None:  # deleted (from the TUI) between the look-up and the lock
                 raise BadInput(f"no session {session.session_id!r} (see: vat sessions)")
+            refuse_if_replaced(fresh)  # `vat run --replace` may have taken the folder meanwhile
             return _resume_locked(args, fresh, new_selection, cancel, view)
+
+
+def refuse_if_replaced(session: ProcessingState) -> None:
+    replaced_by = (session.process_metadata or {}).get("replaced_by")
+    if replaced_by:
+        raise BadInput(
+            f"session {session.session_id} was replaced by session {replaced_by} "
+            f"(vat run --replace): {session.output_path} is that session's now"
+        )
 
 
 def _resume_locked(
