@@ -153,6 +153,27 @@ async def test_an_unwritable_output_folder_is_refused(work: dict[str, Path], tmp
     assert not out.exists()
 
 
+async def test_a_project_folder_of_an_earlier_session_is_refused(work: dict[str, Path]) -> None:
+    from db.connection import open_database
+    from db.models import ProcessingState
+
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_form(pilot)
+        await fill(pilot, valid_values(work))
+        await pilot.press("ctrl+s")
+        await screen_is(pilot, PickerScreen)
+        await pilot.press("escape")
+        form = await open_form(pilot)
+        await fill(pilot, valid_values(work))  # the same artwork, date and output folder
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "1 field to fix" in text_of(form, "#form-status"), "the form to be refused")
+        assert app.screen is form
+        assert "already holds session" in error(form, "output")
+    open_database()
+    assert ProcessingState.select().count() == 1
+
+
 async def test_an_empty_form_names_the_missing_fields(work: dict[str, Path]) -> None:
     """Untouched fields say nothing until ctrl+s; then each required one says what is missing."""
     before = files_under(work["root"])

@@ -384,6 +384,9 @@ async def test_quitting_while_work_runs_asks_and_leaves_it_running(
     app = create_app(cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
         await start_from_the_sessions_screen(pilot, session_id)
+        worker = running_pid(session_id)
+        assert worker is not None
+        os.kill(worker, signal.SIGSTOP)  # still running, however fast this machine encodes
         await pilot.press("ctrl+q")
         assert isinstance(app.screen, ConfirmScreen)
         assert "'Slow Work' is still running" in str(app.screen.query_one("#question", Static).render())
@@ -400,6 +403,7 @@ async def test_quitting_while_work_runs_asks_and_leaves_it_running(
         await pilot.press("y")
         assert app.return_code == 0
         assert working(session_id), "the work must still be running when vat has closed"
+        os.kill(worker, signal.SIGCONT)
 
     assert wait_until(lambda: finished(session_id)), f"status {session(session_id).status}"
     assert_complete_slow_archive(session_id)

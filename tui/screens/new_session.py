@@ -251,7 +251,16 @@ class NewSessionScreen(WorkerErrors, Screen):
 
     @work(thread=True, exclusive=True, group="submit", exit_on_error=False, name="creating the session")
     def create_session(self, values: dict[str, str]) -> None:
-        from core.pipeline.session import SessionOptions, check_options, create_session, detection_parameters
+        from core.errors import BadInput
+        from core.pipeline import project_folder
+        from core.pipeline.session import (
+            SessionOptions,
+            check_options,
+            create_session,
+            detection_parameters,
+            new_session_id,
+            project_root,
+        )
         from db.connection import database
 
         try:
@@ -276,7 +285,22 @@ class NewSessionScreen(WorkerErrors, Screen):
                 encoder=values["encoder"],
                 detector=values["detector"],
             )
-            session = create_session(check_options(options))
+            checked = check_options(options)
+            session_id, root = new_session_id(checked), project_root(checked)
+            try:  # never over an earlier session's archive (the command line's --replace is not offered here);
+                # the folder's lock comes with processing: nothing is written before then
+                project_folder.check_free(root, session_id, replace=False)
+            except BadInput as exc:
+                earlier = project_folder.earlier_sessions(root, session_id)
+                why = (
+                    f"{root.name} already holds session {earlier[0].session_id}: open it from Sessions, "
+                    "or choose another date or output folder"
+                    if earlier
+                    else str(exc)
+                )
+                self.post_message(FormRejected({"output": why}))
+                return
+            session = create_session(checked, session_id)
             self.post_message(SessionCreated(session.session_id, detection_parameters(values["detector"], None, None)))
         finally:
             database.close()  # this worker thread's connection
@@ -284,6 +308,8 @@ class NewSessionScreen(WorkerErrors, Screen):
     def on_form_rejected(self, message: FormRejected) -> None:
         self._submitting = False
         for name in ("master", "rd", "artwork", "date", "preset", "output", "encoder"):
+            if name in message.errors and name in self._check_timers:
+                self._check_timers.pop(name).stop()  # a check still waiting must not wipe what submitting found
             self._show_error(name, message.errors.get(name))
         first = next(
             name
