@@ -129,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     print("the scenes, then every operation:", flush=True)
     if subprocess.call([str(vat), "detect", str(path)]) != 0:
         return 1
-    return subprocess.call([str(vat), "run", str(path), "--artwork", "vat sample", "--out", str(out)])
+    # --replace: a second demo on the same day takes over the first one's project folder
+    return subprocess.call([str(vat), "run", str(path), "--artwork", "vat sample", "--out", str(out), "--replace"])
 
 
 if __name__ == "__main__":

@@ -30,7 +30,9 @@ def test_the_demo_says_where_it_writes(db_path: Path, tmp_path: Path, monkeypatc
 
 
 @pytest.mark.slow
-def test_making_the_sample_shows_its_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_making_the_sample_shows_its_progress_and_the_demo_runs_twice(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no sample there yet
     done = _sample_main()
     assert done.returncode == 0, done.stderr
@@ -39,3 +41,7 @@ def test_making_the_sample_shows_its_progress(tmp_path: Path, monkeypatch: pytes
     tenths = [line.strip() for line in lines if line.strip().endswith("%")]
     assert len(tenths) >= 3 and tenths[-1] == "100%" and tenths == sorted(tenths, key=lambda t: int(t[:-1]))
     assert lines[-1] == f"sample video: {sample.sample_path()}"
+    for _ in range(2):  # `make demo` a second time in a row (the same day: the same project folder)
+        done = _sample_main("--run")
+        assert done.returncode == 0, done.stderr
+        assert "archive: " in done.stdout
