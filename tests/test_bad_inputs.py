@@ -106,6 +106,7 @@ def test_malformed_scene_selection_is_refused_before_anything(cut_video: Path, t
     assert_nothing_written(tmp_path / "out")
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_scene_numbers_beyond_the_detected_ones_keep_the_detection_for_a_new_selection(
     cut_video: Path, tmp_path: Path
 ) -> None:

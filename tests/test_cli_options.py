@@ -39,6 +39,7 @@ def test_json_workers_and_db_reach_run_before_or_after_the_command(
     assert f"Put {where}" not in vat("sessions", check=True).stdout  # VAT_DB's database: not there
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_resume_subcommand_is_the_resume_option(cut_video: Path, tmp_path: Path) -> None:
     run = vat("run", cut_video, "--artwork", "Resumed", "--out", tmp_path / "o", "--scenes", "1", "--json", check=True)
     events = json_events(run.stdout)

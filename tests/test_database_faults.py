@@ -86,6 +86,7 @@ def assert_finishes_complete(out: Path, session_id: str) -> None:
     assert all(r.verified for r in FileRegistry.select())
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_read_only_database_file(cut_video: Path, tmp_path: Path, db_path: Path) -> None:
     out = tmp_path / "out"
     session_id = paused_session(cut_video, out)
@@ -107,6 +108,7 @@ def test_read_only_database_file(cut_video: Path, tmp_path: Path, db_path: Path)
     assert_finishes_complete(out, session_id)
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_database_locked_at_start(
     cut_video: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,6 +129,7 @@ def test_database_locked_at_start(
     assert_finishes_complete(out, session_id)
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_database_locked_mid_run(
     cut_video: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -150,6 +153,7 @@ def test_database_locked_mid_run(
     assert_finishes_complete(out, session_id)
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_full_disk_under_the_database(cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()

@@ -54,6 +54,7 @@ def ffmpeg_writing_to(folder: Path) -> dict[int, str]:
     return found
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_sigkilled_vat_takes_its_ffmpeg_with_it(grainy_master: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = start_vat(

@@ -191,6 +191,7 @@ async def test_an_empty_form_names_the_missing_fields(work: dict[str, Path]) -> 
     assert_nothing_created(work, before)
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(
     work: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -292,6 +293,7 @@ async def test_path_completion_suggests_a_video_and_right_accepts_it(work: dict[
         assert field._suggestion == ""
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 async def test_the_form_remembers_the_folders_for_the_next_session(work: dict[str, Path]) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 40)) as pilot:

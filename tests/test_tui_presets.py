@@ -147,6 +147,7 @@ async def test_builtin_presets_open_read_only(user_preset: str) -> None:
     assert load_preset("social_1080") == BUILTIN_PRESETS[2]
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 async def test_create_edit_and_delete_a_preset_with_the_keys(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -228,6 +229,7 @@ def test_preset_edit_form_with_problems_snapshot(snap_compare: Callable[..., boo
     assert snap_compare(ScreenHost(PresetsScreen), terminal_size=(80, 24), run_before=break_fields)
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 async def test_invalid_values_show_their_message_and_are_not_saved(user_preset: str) -> None:
     before = load_preset(user_preset)
     app = ScreenHost(lambda: PresetEditScreen(before))
@@ -254,6 +256,7 @@ async def test_invalid_values_show_their_message_and_are_not_saved(user_preset: 
     assert load_preset(user_preset) == before
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 async def test_the_arguments_follow_the_fields_for_x264_and_nvenc(user_preset: str) -> None:
     app = ScreenHost(lambda: PresetEditScreen(load_preset(user_preset)))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -269,6 +272,7 @@ async def test_the_arguments_follow_the_fields_for_x264_and_nvenc(user_preset: s
         assert "-c:a aac -b:a 160k" in text and "libx264" in text and "h264_nvenc" in text
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 async def test_escape_with_changes_asks_before_discarding(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -44,6 +44,7 @@ def assert_all_decodable_and_registered(root: Path, session_id: str) -> None:
         assert len(decode_rgb(clip)) > 0, f"{clip} does not decode"
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_second_run_into_a_folder_being_written_is_refused_naming_the_holder(
     cut_video: Path, tmp_path: Path, db_path: Path
 ) -> None:
@@ -84,6 +85,7 @@ def test_two_runs_started_together_one_completes_the_other_is_refused(cut_video:
     assert_all_decodable_and_registered(out / FOLDER, winner)
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_one_session_resumed_under_two_data_folders_is_refused(
     cut_video: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -137,6 +139,7 @@ def test_rerun_into_an_existing_project_folder_needs_replace(cut_video: Path, tm
     assert lock_files(db_path, out) == []
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_replacing_a_paused_session_retires_it(cut_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = start_vat("run", cut_video, "--out", out, *ARGS)
