@@ -53,6 +53,27 @@ def make_cut_video(
     return path
 
 
+def encode_graph(graph: str, path: Path, *extra: str) -> Path:
+    """Encode a lavfi graph's [v] output with x264 (veryfast, 2 threads) plus `extra` output options."""
+    ffmpeg.run(
+        [
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            *extra,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-threads",
+            "2",
+            ffmpeg.file_arg(path),
+        ]
+    )
+    return path
+
+
 def cut_starts(scene_frames: list[int]) -> list[int]:
     """0-based first frame of every scene."""
     starts, at = [], 0
@@ -86,25 +107,7 @@ def make_vfr_video(
     """make_cut_video's scenes (no audio) with variable frame rate: see vfr_times."""
     first, stop = slow
     graph = _cut_graph(scene_frames, fps, size) + (f";[cat]setpts='(N+clip(N-{first},0,{stop - first}))/({fps}*TB)'[v]")
-    ffmpeg.run(
-        [
-            "-filter_complex",
-            graph,
-            "-map",
-            "[v]",
-            "-fps_mode",
-            "passthrough",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-bf",
-            "2",
-            "-threads",
-            "2",
-            ffmpeg.file_arg(path),
-        ]
-    )
+    encode_graph(graph, path, "-fps_mode", "passthrough", "-bf", "2")
     return path
 
 
@@ -128,21 +131,7 @@ def make_black_gap_video(
             labels += f"[b{i}]"
     count = len(scene_frames) * 2 - 1
     graph = ";".join(parts) + f";{labels}concat=n={count}:v=1:a=0,format=yuv420p[v]"
-    ffmpeg.run(
-        [
-            "-filter_complex",
-            graph,
-            "-map",
-            "[v]",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-threads",
-            "2",
-            ffmpeg.file_arg(path),
-        ]
-    )
+    encode_graph(graph, path)
     return path
 
 
@@ -234,25 +223,7 @@ def make_anamorphic_video(
     """make_cut_video's scenes (no audio) stored with non-square pixels: 176x144 at SAR 16:11 is
     shown 256x144, as a 704x576 PAL 16:9 master is shown 1024x576."""
     graph = _cut_graph(scene_frames, fps, size) + f";[cat]setsar={sar}[v]"
-    ffmpeg.run(
-        [
-            "-filter_complex",
-            graph,
-            "-map",
-            "[v]",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-g",
-            "50",
-            "-bf",
-            "2",
-            "-threads",
-            "2",
-            ffmpeg.file_arg(path),
-        ]
-    )
+    encode_graph(graph, path, "-g", "50", "-bf", "2")
     return path
 
 
@@ -269,27 +240,7 @@ def make_interlaced_video(
     graph = _cut_graph([2 * n for n in scene_frames], 2 * fps, size) + (
         ";[cat]tinterlace=mode=interleave_top,setfield=tff[v]"
     )
-    ffmpeg.run(
-        [
-            "-filter_complex",
-            graph,
-            "-map",
-            "[v]",
-            "-flags",
-            "+ildct+ilme",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-g",
-            "50",
-            "-bf",
-            "2",
-            "-threads",
-            "2",
-            ffmpeg.file_arg(path),
-        ]
-    )
+    encode_graph(graph, path, "-flags", "+ildct+ilme", "-g", "50", "-bf", "2")
     return path
 
 

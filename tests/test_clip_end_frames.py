@@ -20,7 +20,7 @@ from core.pipeline.plan import Operation, PlanInput, build_plan, clip_seek
 from core.pipeline.presets import BUILTIN_PRESETS
 from core.scenes import scenes_from_cuts
 from tests.conftest import SCENES
-from tests.media import _cut_graph, cut_starts
+from tests.media import _cut_graph, cut_starts, encode_graph
 
 
 def _plan(
@@ -106,21 +106,7 @@ def held_video(media_dir: Path) -> Path:
     """Animation on twos: every picture held for two frames (25 fps, 60 frames, cut at 30)."""
     path = media_dir / "on_twos.mp4"
     graph = _cut_graph([15, 15], 25, (160, 96)) + ";[cat]setpts=2*PTS,fps=25[v]"
-    ffmpeg.run(
-        [
-            "-filter_complex",
-            graph,
-            "-map",
-            "[v]",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-threads",
-            "2",
-            ffmpeg.file_arg(path),
-        ]
-    )
+    encode_graph(graph, path)
     return path
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from core.detection import cache as detect_cache
 from core.detection import metrics as detect_metrics
-from core.media import ffmpeg, framesource
+from core.media import framesource
 from core.scenes import DETECTORS, Detection, default_threshold, detect_scenes
-from tests.media import make_black_gap_video
+from tests.media import encode_graph, make_black_gap_video
 
 
 @pytest.fixture(scope="module")
@@ -32,23 +32,7 @@ def varied_video(media_dir: Path) -> Path:
             f"cellauto=s={s}:r={r}:rule=110,trim=end_frame=30,fade=t=out:st=0.8:d=0.4,setpts=PTS-STARTPTS[e];"
             "[a][b][c][d][e]concat=n=5:v=1:a=0,format=yuv420p[v]"
         )
-        ffmpeg.run(
-            [
-                "-filter_complex",
-                graph,
-                "-map",
-                "[v]",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "veryfast",
-                "-bf",
-                "2",
-                "-threads",
-                "2",
-                ffmpeg.file_arg(path),
-            ]
-        )
+        encode_graph(graph, path, "-bf", "2")
     return path
 
 
