@@ -85,12 +85,68 @@ def _add_history_archive(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX idx_history_archive_date ON project_history_archive(completed_at)")
 
 
+def _archive_keeping(db: peewee.SqliteDatabase) -> None:
+    """Issue 10: fixity states, the session's own copyright and master hash, retry history, and the
+    settings made honest (one removed for having no meaning over SSH, one moved to the presets' flag,
+    two retention settings added).
+
+    file_registry: check_state is the last check's verdict (ok, missing, modified, corrupt; NULL:
+    never checked since written), checked_at when, check_detail what was wrong. verified and
+    file_exists keep the seed's names and now follow each check.
+    processing_state: copyright_text and credits belong to the session (a resume never takes a changed
+    global setting); existing sessions get the setting's current value, which is what made them.
+    operation_log: attempts and error_history, so a retry keeps the earlier failure's details.
+    """
+    for statement in (
+        "ALTER TABLE file_registry ADD COLUMN check_state TEXT",
+        "ALTER TABLE file_registry ADD COLUMN checked_at TIMESTAMP",
+        "ALTER TABLE file_registry ADD COLUMN check_detail TEXT",
+        "CREATE INDEX idx_file_check_state ON file_registry(check_state)",
+        "ALTER TABLE processing_state ADD COLUMN master_sha256 TEXT",
+        "ALTER TABLE processing_state ADD COLUMN copyright_text TEXT",
+        "ALTER TABLE processing_state ADD COLUMN credits TEXT",
+        "CREATE INDEX idx_session_master_sha256 ON processing_state(master_sha256)",
+        # not through the updated_at trigger: a session's age (resume's limit) must not move
+        "DROP TRIGGER update_processing_state_timestamp",
+        "UPDATE processing_state SET copyright_text = (SELECT value FROM app_settings WHERE key = 'copyright_text')",
+        "CREATE TRIGGER update_processing_state_timestamp AFTER UPDATE ON processing_state BEGIN "
+        "UPDATE processing_state SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id; END",
+        "ALTER TABLE operation_log ADD COLUMN attempts INTEGER DEFAULT 1",
+        "ALTER TABLE operation_log ADD COLUMN error_history TEXT",
+        # default_preset: the presets' is_default flag is the one truth (db/settings.py shows it as a
+        # setting); a value naming a stored preset moves onto its flag
+        "UPDATE user_presets SET is_default = (preset_id = "
+        "(SELECT value FROM app_settings WHERE key = 'default_preset')) "
+        "WHERE EXISTS (SELECT 1 FROM user_presets p JOIN app_settings s "
+        "ON s.key = 'default_preset' AND p.preset_id = s.value)",
+        "DELETE FROM app_settings WHERE key IN ('default_preset', 'window_geometry')",
+        "UPDATE app_settings SET description = 'Print a link to the project folder when a run ends "
+        "(a terminal hyperlink: works over SSH)' WHERE key = 'auto_open_output'",
+        "UPDATE app_settings SET value = 'textual-dark', description = 'Textual theme of the TUI' "
+        "WHERE key = 'ui_theme' AND value = 'default'",
+        "UPDATE app_settings SET category = 'interface', description = 'Textual theme of the TUI' "
+        "WHERE key = 'ui_theme'",
+        "UPDATE app_settings SET description = 'Preferred encoder (auto, x264 or nvenc): the TUI form "
+        "and vat run without --encoder' WHERE key = 'encoder_preference'",
+        "UPDATE app_settings SET description = 'The vat version that last opened this database (set by vat)' "
+        "WHERE key = 'app_version'",
+        "INSERT INTO app_settings (key, value, value_type, category, description) VALUES "
+        "('log_retention_days', '0', 'integer', 'maintenance', "
+        "'Days operation_log rows of completed sessions are kept (0: forever)'), "
+        "('abandoned_session_days', '90', 'integer', 'maintenance', "
+        "'Days before a failed or never-processed session is removed'), "
+        "('retention_last_run', '', 'string', 'system', 'When retention last ran (set by vat)')",
+    ):
+        db.execute_sql(statement)
+
+
 Migration = Callable[[peewee.SqliteDatabase], None]
 
 # Target version -> the function that brings the previous version to it. Append only.
 MIGRATIONS: dict[int, Migration] = {
     1: _create_v1_schema,
     2: _add_history_archive,
+    3: _archive_keeping,
 }
 LATEST_VERSION = max(MIGRATIONS)
 

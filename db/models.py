@@ -53,6 +53,10 @@ class ProcessingState(BaseModel):
     updated_at = TimestampField(null=True, **default_now())  # trigger: set on every UPDATE
     completed_at = TimestampField(null=True)  # trigger: set when status becomes 'completed'
     process_metadata = JsonField(null=True)
+    # migration 3: the master's SHA-256 (hashed once), and the texts embedded in every output
+    master_sha256 = TextField(null=True)
+    copyright_text = TextField(null=True)
+    credits = TextField(null=True)
 
     class Meta:
         table_name = "processing_state"
@@ -84,6 +88,9 @@ class OperationLog(BaseModel):
     gpu_usage = FloatField(null=True)
     memory_usage = IntegerField(null=True)  # MB
     timestamp = TimestampField(null=True, **default_now())
+    # migration 3: a retry counts its attempts and keeps the earlier failures' details
+    attempts = IntegerField(null=True, **sql_default(1))
+    error_history = JsonField(null=True)  # [{"at": ..., "error": ...}, ...], oldest first
 
     class Meta:
         table_name = "operation_log"
@@ -196,6 +203,10 @@ class FileRegistry(BaseModel):
     file_exists = BooleanField(null=True, **sql_default(True))
     verified = BooleanField(null=True, **sql_default(False))
     created_at = TimestampField(null=True, **default_now())
+    # migration 3: the last fixity check (vat verify; NULL: not checked since written)
+    check_state = TextField(null=True)  # ok, missing, modified, corrupt
+    checked_at = TimestampField(null=True)
+    check_detail = TextField(null=True)  # what was wrong, one line
 
     class Meta:
         table_name = "file_registry"

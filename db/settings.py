@@ -10,7 +10,7 @@ from typing import Any
 
 from db.errors import BadInput
 from db.fields import utc_now
-from db.models import AppSetting
+from db.models import AppSetting, UserPreset
 
 READ_ONLY = {"db_version"}  # owned by db/migrations.py
 _TRUE, _FALSE = {"1", "true"}, {"0", "false"}
@@ -99,8 +99,35 @@ def _row(key: str) -> AppSetting:
     return row
 
 
+# default_preset is shown as a setting but kept where presets keep it, in their is_default flag
+# (migration 3 moved it there): one truth, reachable from the Settings screen and `vat presets default`.
+DEFAULT_PRESET_KEY = "default_preset"
+FALLBACK_DEFAULT_PRESET = "webflow_standard"  # when no preset is flagged (core.pipeline.presets agrees)
+
+
+def default_preset() -> str:
+    flagged = UserPreset.get_or_none(UserPreset.is_default == True)  # noqa: E712 (SQL comparison)
+    return flagged.preset_id if flagged is not None else FALLBACK_DEFAULT_PRESET
+
+
+def set_default_preset(preset_id: str) -> str:
+    from db.connection import database
+
+    with database.atomic():
+        if UserPreset.get_or_none(UserPreset.preset_id == preset_id) is None:
+            known = ", ".join(
+                r.preset_id for r in UserPreset.select(UserPreset.preset_id).order_by(UserPreset.preset_id)
+            )
+            raise BadInput(f"default_preset: no preset {preset_id!r} (known: {known})")
+        UserPreset.update(is_default=False).where(UserPreset.preset_id != preset_id).execute()
+        UserPreset.update(is_default=True, modified_at=utc_now()).where(UserPreset.preset_id == preset_id).execute()
+    return preset_id
+
+
 def get_setting(key: str) -> Any:
     """The value of `key`, converted by its value_type; BadInput if there is no such setting."""
+    if key == DEFAULT_PRESET_KEY:
+        return default_preset()
     row = _row(key)
     return _decode(key, row.value, row.value_type or "string")
 
@@ -109,6 +136,8 @@ def set_setting(key: str, value: Any) -> Any:
     """Store `value` for an existing setting after checking it against its value_type; returns it typed."""
     if key in READ_ONLY:
         raise BadInput(f"{key}: is managed by vat and cannot be changed")
+    if key == DEFAULT_PRESET_KEY:
+        return set_default_preset(str(value))
     row = _row(key)
     value_type = row.value_type or "string"
     text = _encode(key, value, value_type)
@@ -132,4 +161,15 @@ def all_settings() -> dict[str, list[SettingInfo]]:
                 row.modified_at,
             )
         )
-    return grouped
+    preset_row = UserPreset.get_or_none(UserPreset.is_default == True)  # noqa: E712
+    grouped.setdefault("presets", []).append(
+        SettingInfo(
+            DEFAULT_PRESET_KEY,
+            default_preset(),
+            "string",
+            "presets",
+            "Default compression preset (the preset marked default)",
+            preset_row.modified_at if preset_row is not None else None,
+        )
+    )
+    return dict(sorted(grouped.items()))

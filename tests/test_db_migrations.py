@@ -55,8 +55,29 @@ def build_v1_database(path: Path, *, with_version_row: bool = True) -> dict[str,
         return {table: table_rows(conn, table) for table in SEED_TABLES}
 
 
+# app_settings rows that later migrations change on purpose (migration 3: issue 10's settings)
+CHANGED_SETTINGS = {
+    "db_version",
+    "default_preset",
+    "window_geometry",
+    "auto_open_output",
+    "ui_theme",
+    "encoder_preference",
+    "app_version",
+    "log_retention_days",
+    "abandoned_session_days",
+    "retention_last_run",
+}
+
+
 def without_version(rows: list[tuple]) -> list[tuple]:
-    return [row for row in rows if row[0] != "db_version"]
+    return [row for row in rows if row[0] not in CHANGED_SETTINGS]
+
+
+def seed_columns(rows: list[tuple], like: list[tuple]) -> list[tuple]:
+    """Rows cut to the columns version 1 had (migrations add columns at the end)."""
+    width = len(like[0]) if like else 0
+    return [row[:width] for row in rows]
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +98,7 @@ def test_upgrade_keeps_every_row_and_backs_up_first(db_path: Path) -> None:
         after = table_rows(conn, table)
         if table == "app_settings":  # only db_version's value and modified_at move
             before[table], after = without_version(before[table]), without_version(after)
-        assert after == before[table], table
+        assert seed_columns(after, before[table]) == before[table], table
     assert database.table_exists("project_history_archive")
 
     (backup,) = list_backups(db_path)
@@ -100,7 +121,25 @@ def test_a_seed_era_database_without_db_version_is_upgraded(db_path: Path) -> No
     before = build_v1_database(db_path, with_version_row=False)
     open_database(db_path)
     assert get_setting("db_version") == LATEST_VERSION
-    assert table_rows(database.connection(), "processing_state") == before["processing_state"]
+    after = table_rows(database.connection(), "processing_state")
+    assert seed_columns(after, before["processing_state"]) == before["processing_state"]
+
+
+def test_migration_3_gives_old_sessions_the_copyright_that_made_them(db_path: Path) -> None:
+    build_v1_database(db_path)
+    with closing(sqlite3.connect(db_path)) as conn:
+        conn.execute("UPDATE app_settings SET value = 'webflow_standard' WHERE key = 'default_preset'")
+        conn.execute("UPDATE app_settings SET value = 'gallery' WHERE key = 'default_preset'")
+        conn.commit()
+    open_database(db_path)
+    rows = database.execute_sql("SELECT session_id, copyright_text, updated_at FROM processing_state").fetchall()
+    assert ("s-old", "© Yambo Studio", "2024-06-01 11:00:00") in rows  # its age unchanged
+    # default_preset now lives on the presets' flag, and still reads back as a setting
+    assert get_setting("default_preset") == "gallery"
+    assert database.execute_sql("SELECT preset_id FROM user_presets WHERE is_default").fetchall() == [("gallery",)]
+    assert database.execute_sql("SELECT 1 FROM app_settings WHERE key = 'window_geometry'").fetchone() is None
+    assert get_setting("ui_theme") == "textual-dark"
+    assert get_setting("abandoned_session_days") == 90 and get_setting("log_retention_days") == 0
 
 
 def test_upgrades_keep_only_the_last_ten_backups(db_path: Path) -> None:

@@ -53,8 +53,10 @@ SEED_SETTINGS = {
     "max_resume_age_days",
     "log_level",
     "ui_theme",
-    "window_geometry",
 }
+# migration 3: default_preset moved onto the presets' flag, window_geometry had no meaning over SSH
+REMOVED_SETTINGS = {"default_preset", "window_geometry"}
+ADDED_SETTINGS = {"log_retention_days", "abandoned_session_days", "retention_last_run"}
 
 
 def names(db: peewee.SqliteDatabase, kind: str) -> set[str]:
@@ -67,7 +69,7 @@ def test_fresh_database_has_the_seed_schema_and_defaults(db: peewee.SqliteDataba
     assert names(db, "trigger") == {"update_processing_state_timestamp", "track_preset_usage", "complete_session"}
     assert names(db, "index") >= SEED_INDEXES
     settings = dict(raw(db, "SELECT key, value FROM app_settings"))
-    assert set(settings) == SEED_SETTINGS | {"db_version"}
+    assert set(settings) == (SEED_SETTINGS - REMOVED_SETTINGS) | ADDED_SETTINGS | {"db_version"}
     assert get_setting("db_version") == LATEST_VERSION == current_version()
     assert settings["copyright_text"] == "© Yambo Studio"  # the seed's text is mojibake
     assert get_setting("max_resume_age_days") == 7 and get_setting("scene_threshold_default") == 30.0

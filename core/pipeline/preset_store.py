@@ -7,7 +7,6 @@ from core.pipeline.presets import BUILTIN_PRESETS, DEFAULT_PRESET_ID, Preset, ch
 from db.connection import database
 from db.fields import utc_now
 from db.models import UserPreset
-from db.settings import get_setting
 
 
 def row_to_preset(row: UserPreset) -> Preset:
@@ -63,9 +62,7 @@ def _builtin_changes() -> list:
 
 def default_preset_id() -> str:
     marked = UserPreset.get_or_none(UserPreset.is_default == True)  # noqa: E712 (SQL comparison)
-    if marked is not None:
-        return marked.preset_id
-    return get_setting("default_preset") or DEFAULT_PRESET_ID
+    return marked.preset_id if marked is not None else DEFAULT_PRESET_ID
 
 
 def load_preset(preset_id: str | None) -> Preset:
@@ -144,10 +141,7 @@ def delete_preset(preset_id: str) -> None:
 
 
 def set_default(preset_id: str) -> None:
-    from db.settings import set_setting
+    from db.settings import set_default_preset
 
-    with database.atomic():
-        UserPreset.update(is_default=False).execute()
-        if UserPreset.update(is_default=True).where(UserPreset.preset_id == preset_id).execute() == 0:
-            raise BadInput(f"preset {preset_id!r} does not exist")
-        set_setting("default_preset", preset_id)
+    ensure_builtin_presets()
+    set_default_preset(preset_id)
