@@ -62,8 +62,8 @@ def test_resume_subcommand_is_the_resume_option(cut_video: Path, tmp_path: Path)
 @pytest.mark.parametrize(
     "argv, option",
     [
-        (["sessions", "--json"], "--json"),
-        (["--json", "sessions"], "--json"),
+        (["--json", "completion", "bash"], "--json"),
+        (["db", "backup", "--json"], "--json"),
         (["--workers", "2", "doctor"], "--workers"),
         (["history", "--workers", "2"], "--workers"),
         (["--scenes", "1", "presets"], "--scenes"),

@@ -44,3 +44,19 @@ def workers(args: argparse.Namespace) -> int:
     from db.settings import get_setting
 
     return getattr(args, "workers", None) or int(get_setting("parallel_workers") or 1)
+
+
+def print_json(document: object) -> None:
+    """A listing's --json: one document on stdout; times as ISO 8601 text, paths as text."""
+    import json
+    from datetime import datetime
+    from pathlib import Path
+
+    def plain(value: object) -> object:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, Path):
+            return str(value)
+        raise TypeError(f"not JSON: {type(value).__name__}")
+
+    print(json.dumps(document, ensure_ascii=False, indent=2, default=plain))

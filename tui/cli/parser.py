@@ -19,6 +19,8 @@ from tui.cli.completion import SHELLS
 
 # The commands that run a session, and so take --json, --workers, --scenes and --group.
 SESSION_COMMANDS = ("run", "resume")
+# The commands that print a listing or a report, and take --json for one JSON document instead.
+JSON_COMMANDS = ("sessions", "history", "presets", "settings", "doctor", "verify")
 
 
 def version() -> str:
@@ -88,14 +90,13 @@ def _shared(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+def _json_option(parser: argparse.ArgumentParser, *, top: bool, help: str) -> None:
+    parser.add_argument("--json", action="store_true", default=_default(top, False), help=help)
+
+
 def _session_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     """--json, --workers, --scenes and --group: `vat run`, `vat resume` and `vat --resume` take them."""
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        default=_default(top, False),
-        help="one JSON object per event line on stdout, instead of progress bars",
-    )
+    _json_option(parser, top=top, help="one JSON object per event line on stdout, instead of progress bars")
     parser.add_argument(
         "--workers",
         type=worker_count,
@@ -170,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     _shared(shared, top=False)
     session = _Parser(add_help=False)
     _session_options(session, top=False)
+    as_json = _Parser(add_help=False)  # the listings' --json (JSON_COMMANDS)
+    _json_option(as_json, top=False, help="one JSON document on stdout instead of a table")
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -230,10 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _resume_options(resume, top=False)
 
-    command("doctor", "check ffmpeg, encoders, database and folders")
-    command("sessions", "list sessions")
-    command("history", "list completed projects")
-    command("presets", "list presets")
+    command("doctor", "check ffmpeg, encoders, database and folders", as_json)
+    command("sessions", "list sessions", as_json)
+    command("history", "list completed projects", as_json)
+    command("presets", "list presets", as_json)
 
     dbcmd = command("db", "database maintenance")
     dbcmd.add_argument(
@@ -295,8 +298,12 @@ def check_applies(args: argparse.Namespace) -> str | None:
         given.insert(0, "--detect-only")
     if args.command == "run":
         given = [name for name in given if name == "--detect-only"]
+    elif args.command in JSON_COMMANDS:
+        given = [name for name in given if name != "--json"]
     if not given:
         return None
     where = f"vat {args.command}" if args.command else "the TUI"
     goes = "vat resume SESSION" if given[0] == "--detect-only" else "vat run and vat resume"
+    if given[0] == "--json":
+        goes = "vat run, vat resume and the listings: " + ", ".join(f"vat {name}" for name in JSON_COMMANDS)
     return f"{given[0]} does not apply to {where} (it goes with {goes})"
