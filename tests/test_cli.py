@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from db.migrations import LATEST_VERSION
 from tests.conftest import SCENES
 from tests.helpers import vat
 from tests.media import cut_starts
@@ -37,7 +38,7 @@ def test_doctor_reports_the_ffmpeg_in_use_and_can_work(monkeypatch: pytest.Monke
         "log folder",
     ):
         assert name in done.stdout
-    assert "schema version 2" in done.stdout
+    assert f"schema version {LATEST_VERSION}" in done.stdout
 
 
 def test_doctor_says_when_vat_cannot_work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -90,13 +90,13 @@ def _shared(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-def _json_option(parser: argparse.ArgumentParser, *, top: bool, help: str) -> None:
-    parser.add_argument("--json", action="store_true", default=_default(top, False), help=help)
+def _json_option(parser: argparse.ArgumentParser, *, top: bool, text: str) -> None:
+    parser.add_argument("--json", action="store_true", default=_default(top, False), help=text)
 
 
 def _session_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     """--json, --workers, --scenes and --group: `vat run`, `vat resume` and `vat --resume` take them."""
-    _json_option(parser, top=top, help="one JSON object per event line on stdout, instead of progress bars")
+    _json_option(parser, top=top, text="one JSON object per event line on stdout, instead of progress bars")
     parser.add_argument(
         "--workers",
         type=worker_count,
@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     session = _Parser(add_help=False)
     _session_options(session, top=False)
     as_json = _Parser(add_help=False)  # the listings' --json (JSON_COMMANDS)
-    _json_option(as_json, top=False, help="one JSON document on stdout instead of a table")
+    _json_option(as_json, top=False, text="one JSON document on stdout instead of a table")
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
