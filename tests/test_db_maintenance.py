@@ -13,7 +13,6 @@ from db import maintenance
 from db.backup import list_backups
 from db.fields import utc_days_ago
 from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory, ProjectHistoryArchive, UserPreset
-from db.queries import save_state
 from tests.test_db_support import assert_recent, make_history, make_session, raw, sqlite_file_ok
 
 
@@ -78,7 +77,9 @@ def test_archived_sessions_are_not_cleaned_up(db: peewee.SqliteDatabase) -> None
 
 def test_backup_is_a_usable_copy_in_backups(db: peewee.SqliteDatabase, db_path: Path) -> None:
     make_session("s1", status="processing")
-    save_state("s1", "clip:s001", 1, {}, "clip_export", "clip:s001")  # may still sit in the WAL file
+    OperationLog.create(  # may still sit in the WAL file
+        session="s1", operation_type="clip", operation_name="clip:s001", sequence_number=1, status="completed"
+    )
 
     path = maintenance.backup()
 
