@@ -3,17 +3,21 @@
 Every call is an argument list (never a shell). ffmpeg is started in its own process session so a
 cancellation (SIGTERM, then SIGKILL after a grace period) reaches it and nothing else, and with a
 parent-death signal so that it dies with vat even when vat is SIGKILLed (core/parent_death.py); its
-stderr is kept so a failure can say what went wrong.
+stderr is kept so a failure can say what went wrong. `-loglevel level+info` tags each stderr line with
+its level: warnings are picked out by it (the tag is taken off again). The process is reaped with
+os.wait4, which gives its own CPU time and peak memory (core/media/usage.py).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,8 +27,10 @@ from typing import IO
 from core.errors import Cancelled, EnvironmentProblem, VatError
 from core.events import FfmpegProgress
 from core.media.parent_death import die_with_parent
+from core.media.usage import ChildUsage
 
-COMMON_ARGS = ["-nostdin", "-hide_banner", "-y", "-progress", "pipe:1", "-nostats"]
+# info is ffmpeg's default level; `level+` only adds the tag that says which level a line is
+COMMON_ARGS = ["-nostdin", "-hide_banner", "-loglevel", "level+info", "-y", "-progress", "pipe:1", "-nostats"]
 STDERR_TAIL_LINES = 20
 DEFAULT_GRACE_SECONDS = 3.0
 
@@ -137,11 +143,26 @@ def _read_progress(
             block = {}
 
 
-def _read_stderr(stream: IO[bytes], tail: deque[str]) -> None:
+# "[libx264 @ 0x55d0] [warning] message" or "[warning] message": the context is optional
+_LEVEL_TAG = re.compile(r"^(\[[^\]]*\] )?\[(panic|fatal|error|warning|info|verbose|debug|trace)\] ")
+_ADDRESS = re.compile(r" @ 0x[0-9a-fA-F]+\]")
+
+
+def split_level(line: str) -> tuple[str | None, str]:
+    """(level, the line without its level tag); (None, line) for a line that has no tag."""
+    found = _LEVEL_TAG.match(line)
+    if not found:
+        return None, line
+    return found.group(2), (found.group(1) or "") + line[found.end() :]
+
+
+def _read_stderr(stream: IO[bytes], tail: deque[str], usage: ChildUsage | None) -> None:
     for raw in stream:
-        line = raw.decode("utf-8", "replace").rstrip()
+        level, line = split_level(raw.decode("utf-8", "replace").rstrip())
         if line:
             tail.append(line)
+            if level == "warning" and usage is not None:
+                usage.add_warning(_ADDRESS.sub("]", line))  # without the address, repeats look alike
 
 
 def _stop(proc: subprocess.Popen, grace: float) -> None:
@@ -158,6 +179,20 @@ def _stop(proc: subprocess.Popen, grace: float) -> None:
             continue
 
 
+def _reaped(proc: subprocess.Popen, usage: ChildUsage | None) -> bool:
+    """Whether ffmpeg has ended; if so it is reaped here, its own resource usage added to `usage`."""
+    try:
+        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+    except ChildProcessError:  # reaped already (it cannot be by anyone else): its usage is lost
+        return proc.poll() is not None
+    if pid == 0:
+        return False
+    proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
+    if usage is not None:
+        usage.add_child(rusage)
+    return True
+
+
 def run(
     args: Sequence[str],
     *,
@@ -165,11 +200,13 @@ def run(
     on_progress: Callable[[FfmpegProgress], None] | None = None,
     cancel: threading.Event | None = None,
     grace: float = DEFAULT_GRACE_SECONDS,
+    usage: ChildUsage | None = None,
 ) -> list[str]:
     """Run ffmpeg with `args` (everything after the common options); return its stderr tail.
 
     `duration` (seconds of output expected) turns out_time into a fraction. `on_progress` is called
-    from a reader thread. Setting `cancel` stops ffmpeg and raises Cancelled.
+    from a reader thread. Setting `cancel` stops ffmpeg and raises Cancelled. `usage` receives the
+    process's CPU time, peak memory and warning lines.
     """
     if isinstance(args, (str, bytes)):
         raise TypeError("ffmpeg arguments must be a list, never a string")
@@ -186,19 +223,18 @@ def run(
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     readers = [
         threading.Thread(target=_read_progress, args=(proc.stdout, duration, on_progress), daemon=True),
-        threading.Thread(target=_read_stderr, args=(proc.stderr, tail), daemon=True),
+        threading.Thread(target=_read_stderr, args=(proc.stderr, tail, usage), daemon=True),
     ]
     for reader in readers:
         reader.start()
     try:
-        while True:
-            try:
-                proc.wait(timeout=0.1)
-                break
-            except subprocess.TimeoutExpired:
-                if cancel is not None and cancel.is_set():
-                    _stop(proc, grace)
-                    raise Cancelled("cancelled") from None
+        pause = 0.001  # short at first, as Popen.wait's own polling: a quick ffmpeg is not held up
+        while not _reaped(proc, usage):
+            if cancel is not None and cancel.is_set():
+                _stop(proc, grace)
+                raise Cancelled("cancelled")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
     except BaseException:
         # KeyboardInterrupt or our own Cancelled: never leave ffmpeg running behind us
         if proc.poll() is None:

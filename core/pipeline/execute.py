@@ -17,6 +17,7 @@ from core.media.encode_args import audio_args, container_args, scale_filter, vid
 from core.media.frames import frame_at, rotate_for_display
 from core.media.image_meta import save_image
 from core.media.picture import clip_filters
+from core.media.usage import ChildUsage
 from core.media.video_stream import video_map
 from core.pipeline.plan import Operation
 
@@ -39,6 +40,7 @@ class Context:
     cancel: threading.Event
     threads: int
     on_progress: Callable[[FfmpegProgress], None] | None = None
+    usage: ChildUsage | None = None  # what the operation's ffmpeg processes used, for its log row
 
 
 def _source(op: Operation) -> Path:
@@ -77,7 +79,11 @@ def make_master(op: Operation, tmp: Path, ctx: Context) -> None:
     if muxer:
         args += ["-f", muxer]
     ffmpeg.run(
-        [*args, ffmpeg.file_arg(tmp)], duration=op.expected.duration, on_progress=ctx.on_progress, cancel=ctx.cancel
+        [*args, ffmpeg.file_arg(tmp)],
+        duration=op.expected.duration,
+        on_progress=ctx.on_progress,
+        cancel=ctx.cancel,
+        usage=ctx.usage,
     )
 
 
@@ -121,7 +127,7 @@ def make_clip(op: Operation, tmp: Path, ctx: Context) -> None:
         "mp4",
         ffmpeg.file_arg(tmp),
     ]
-    ffmpeg.run(args, duration=p["duration"], on_progress=ctx.on_progress, cancel=ctx.cancel)
+    ffmpeg.run(args, duration=p["duration"], on_progress=ctx.on_progress, cancel=ctx.cancel, usage=ctx.usage)
 
 
 def make_rd_video(op: Operation, tmp: Path, ctx: Context) -> None:
@@ -146,7 +152,7 @@ def make_rd_video(op: Operation, tmp: Path, ctx: Context) -> None:
         "mp4",
         ffmpeg.file_arg(tmp),
     ]
-    ffmpeg.run(args, duration=op.expected.duration, on_progress=ctx.on_progress, cancel=ctx.cancel)
+    ffmpeg.run(args, duration=op.expected.duration, on_progress=ctx.on_progress, cancel=ctx.cancel, usage=ctx.usage)
 
 
 def make_still(op: Operation, tmp: Path, ctx: Context) -> None:

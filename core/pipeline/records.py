@@ -2,6 +2,10 @@
 per operation (updated in place on a re-run, so a resumed session never duplicates them), and the
 session's progress in processing_state.
 
+A re-run keeps what came before: operation_log.attempts counts the runs of an operation and
+error_history lists every failure ({"at", "error"}, oldest first; the latest is error_details too),
+so a later success does not erase an earlier failure.
+
 Resume trusts an output's content, not its size: each row records the file's SHA-256, size and
 modification time (ns). A file whose size and time are unchanged is trusted without reading it (so
 checking thousands of outputs takes a stat each); any other is hashed again and made again unless
@@ -35,6 +39,47 @@ def log_operation(session_id: str, op: Operation, sequence: int, status: str, **
         OperationLog.create(session=session_id, operation_name=op.key, **values)
     else:
         OperationLog.update(timestamp=utc_now(), **values).where(OperationLog.id == row.id).execute()
+
+
+def start_operation(session_id: str, op: Operation, sequence: int, started: str) -> None:
+    """The row as a run of `op` begins: one more attempt, and nothing left from the last run's end."""
+    values = dict(
+        operation_type=op.kind,
+        sequence_number=sequence,
+        status="processing",
+        input_file=str(op.source) if op.source else None,
+        progress=0.0,
+        start_time=started,
+        end_time=None,
+        duration_seconds=None,
+        settings_used=op.params,
+        error_details=None,
+        cpu_usage=None,
+        gpu_usage=None,
+        memory_usage=None,
+        warning_messages=None,
+    )
+    with database.atomic("IMMEDIATE"):  # read then write: take the write lock first
+        row = OperationLog.get_or_none((OperationLog.session == session_id) & (OperationLog.operation_name == op.key))
+        if row is None:
+            OperationLog.create(session=session_id, operation_name=op.key, attempts=1, **values)
+        else:
+            attempts = (row.attempts or 1) + 1
+            OperationLog.update(timestamp=utc_now(), attempts=attempts, **values).where(
+                OperationLog.id == row.id
+            ).execute()
+
+
+def fail_operation(session_id: str, op: Operation, sequence: int, message: str, **fields: Any) -> None:
+    """The run failed: error_details says why, and error_history keeps it after a later success."""
+    now = utc_now()
+    with database.atomic("IMMEDIATE"):
+        row = OperationLog.get_or_none((OperationLog.session == session_id) & (OperationLog.operation_name == op.key))
+        history = list(row.error_history or []) if row is not None else []
+        history.append({"at": now, "error": message})
+        log_operation(
+            session_id, op, sequence, "failed", end_time=now, error_details=message, error_history=history, **fields
+        )
 
 
 def sha256_of(path: Path) -> str:
@@ -149,8 +194,11 @@ def finish_operation(
     started: str,
     elapsed: float,
     progress: dict,
+    usage: dict | None = None,
 ) -> None:
-    """Register the output, log the operation and move the session on, in one transaction."""
+    """Register the output, log the operation and move the session on, in one transaction.
+
+    `usage` holds the resource columns (core/pipeline/measure.py)."""
     size = stat.st_size
     with database.atomic("IMMEDIATE"):
         register_output(session_id, op, stat, info, sha256, int(elapsed * 1000))
@@ -167,5 +215,6 @@ def finish_operation(
             file_sizes={op.output.name: size},
             settings_used=op.params,
             error_details=None,
+            **(usage or {}),
         )
         update_session(session_id, **progress)

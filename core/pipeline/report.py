@@ -62,7 +62,9 @@ def write_manifest(session: ProcessingState, root: Path, op: Operation, tmp: Pat
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_process_log(session: ProcessingState, skipped_inputs: list[str], op: Operation, tmp: Path) -> None:
+def write_process_log(session: ProcessingState, op: Operation, tmp: Path) -> None:
+    """Every operation_log row of the session but its own: R&D files skipped are rows too (their
+    detail is the reason)."""
     lines = [
         f"vat process log — {session.artwork_name} ({session.project_date})",
         f"session   {session.session_id}",
@@ -88,24 +90,35 @@ def write_process_log(session: ProcessingState, skipped_inputs: list[str], op: O
         detail = row.error_details or ", ".join(Path(p).name for p in row.output_files or [])
         seconds = f"{row.duration_seconds:.2f}" if row.duration_seconds is not None else "-"
         lines.append(f"{row.sequence_number:>4}  {row.operation_name[:44]:<44} {row.status:<10} {seconds:>8}  {detail}")
-    if skipped_inputs:
-        lines += ["", "R&D files skipped:"] + [f"  {item}" for item in skipped_inputs]
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def finalizers(session: ProcessingState, root: Path, skipped_inputs: list[str]) -> dict:
+def finalizers(session: ProcessingState, root: Path) -> dict:
     return {
         "manifest": lambda op, tmp, ctx: write_manifest(session, root, op, tmp),
-        "process_log": lambda op, tmp, ctx: write_process_log(session, skipped_inputs, op, tmp),
+        "process_log": lambda op, tmp, ctx: write_process_log(session, op, tmp),
     }
+
+
+# what compression_ratio weighs the master against: every output but the master copy and the two
+# records (manifest.json and the process log), which describe the deliverables and are not media
+NOT_DELIVERABLES = ("master", "manifest", "process_log")
 
 
 def record_history(
     session: ProcessingState, media: MediaInfo, summary: RunSummary, root: Path, gpu: bool
 ) -> ProjectHistory:
+    """The project's summary row. compression_ratio is the master's size over the deliverables' (the
+    stills, clips, thumbnails and R&D outputs: not the master copy, manifest.json or the process
+    log); total_processing_time_seconds sums every run of the session (process_metadata["runs"]);
+    rd_files_processed counts R&D input files, however many outputs each gave."""
     outputs = [r for r in _outputs(session.session_id) if Path(r.file_path).exists()]
     total_bytes = sum(r.file_size_bytes or 0 for r in outputs)
+    deliverable_bytes = sum(r.file_size_bytes or 0 for r in outputs if r.file_type not in NOT_DELIVERABLES)
     kinds = [r.file_type for r in outputs]
+    rd_inputs = {r.source_file for r in outputs if r.file_type in ("rd_image", "rd_video")}
+    runs = (session.process_metadata or {}).get("runs") or []
+    seconds = sum(run.get("seconds") or 0 for run in runs) if runs else summary.elapsed
     master_size = Path(session.master_path).stat().st_size if Path(session.master_path).exists() else 0
     encode_ops = OperationLog.select().where(
         (OperationLog.session == session.session_id)
@@ -130,11 +143,11 @@ def record_history(
         scenes_exported=len(session.selected_scenes or []),
         stills_created=sum(k in ("still_hq", "still_web") for k in kinds),
         clips_created=kinds.count("clip"),
-        rd_files_processed=sum(k in ("rd_image", "rd_video") for k in kinds),
+        rd_files_processed=len(rd_inputs),
         total_files_created=len(outputs),
         total_output_size_mb=round(total_bytes / 1e6, 3),
-        compression_ratio=round(master_size / total_bytes, 4) if total_bytes else None,
-        total_processing_time_seconds=round(summary.elapsed, 2),
+        compression_ratio=round(master_size / deliverable_bytes, 4) if deliverable_bytes and master_size else None,
+        total_processing_time_seconds=round(seconds, 2),
         gpu_accelerated=gpu,
         average_fps_processed=round(clip_frames / encode_seconds, 2) if encode_seconds else None,
         preset_used=session.preset_id,
@@ -143,7 +156,7 @@ def record_history(
         completion_notes="; ".join(f"{k}: {v}" for k, v in summary.failed.items()) or None,
         started_at=started,
         completed_at=utc_now(),
-        metadata={"skipped": summary.skipped, "done": summary.done},
+        metadata={"skipped": summary.skipped, "done": summary.done, "runs": len(runs)},
     )
     with database.atomic("IMMEDIATE"):  # read then write: take the write lock first (see preset_store)
         row = ProjectHistory.get_or_none(ProjectHistory.session == session.session_id)

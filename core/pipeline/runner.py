@@ -21,6 +21,7 @@ from core.media.ffmpeg import FfmpegError
 from core.media.verify import verify
 from core.pipeline import execute, records
 from core.pipeline.execute import Context, temporary_path
+from core.pipeline.measure import Measure
 from core.pipeline.plan import Operation
 from core.pipeline.records import sha256_of
 from db.connection import is_database_fault
@@ -155,34 +156,29 @@ class Runner:
         with self._lock:
             self._running[op.key] = {"fraction": 0.0, "fps": None}
             fields = self._progress_fields(op.key)
-        records.log_operation(
-            self.session_id,
-            op,
-            sequence,
-            "processing",
-            progress=0.0,
-            start_time=started_wall,
-            settings_used=op.params,
-            error_details=None,
-        )
+        records.start_operation(self.session_id, op, sequence, started_wall)
         records.update_session(self.session_id, **fields)
         self.on_event(RunEvent("start", op.key))
         tmp = temporary_path(op.output)
+        measure = Measure.start(op)
         try:
             op.output.parent.mkdir(parents=True, exist_ok=True)
             maker = self.finalizers.get(op.kind) or execute.MAKERS[op.kind]
-            maker(op, tmp, Context(self.cancel, threads_per_job(self.workers), self._on_ffmpeg(op.key, started)))
+            progress = self._on_ffmpeg(op.key, started)
+            maker(op, tmp, Context(self.cancel, threads_per_job(self.workers), progress, measure.children))
             info = verify(op, tmp)
             digest = sha256_of(tmp)
             os.replace(tmp, op.output)
             stat = op.output.stat()  # after the rename: the time resume will compare against
         except Cancelled:
+            measure.finish()  # stops the GPU sampling; a cancelled run's figures are not kept
             _remove(tmp)
             with self._lock:
                 self._running.pop(op.key, None)
             records.log_operation(self.session_id, op, sequence, "pending", progress=0.0)
             return
         except Exception as exc:  # any failure of one operation is recorded; the others go on
+            usage = measure.finish()
             _remove(tmp)
             if is_database_fault(exc):
                 raise  # not this operation's failure: the whole run stops (see _guarded)
@@ -196,25 +192,22 @@ class Runner:
                 self.summary.failed[op.key] = message
                 fields = self._progress_fields(None)
                 overall = self._overall
-            records.log_operation(
-                self.session_id,
-                op,
-                sequence,
-                "failed",
-                end_time=utc_now(),
-                duration_seconds=round(time.monotonic() - started, 3),
-                error_details=message,
+            records.fail_operation(
+                self.session_id, op, sequence, message, duration_seconds=round(time.monotonic() - started, 3), **usage
             )
             records.update_session(self.session_id, **fields)
             self.on_event(RunEvent("failed", op.key, error=message, overall=round(overall, 4)))
             return
+        usage = measure.finish()
         elapsed = time.monotonic() - started
         with self._lock:
             self._running.pop(op.key, None)
             self.summary.done += 1
             fields = self._progress_fields(op.key)
             overall = self._overall
-        records.finish_operation(self.session_id, op, sequence, stat, info, digest, started_wall, elapsed, fields)
+        records.finish_operation(
+            self.session_id, op, sequence, stat, info, digest, started_wall, elapsed, fields, usage
+        )
         self.on_event(RunEvent("done", op.key, output=str(op.output), overall=round(overall, 4)))
 
     # the plan -------------------------------------------------------------------------------

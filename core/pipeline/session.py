@@ -309,8 +309,9 @@ def save_selection(
 
 def plan_for(
     session: ProcessingState, media: MediaInfo | None = None, times: list[float] | None = None
-) -> tuple[list[Operation], MediaInfo, list[str]]:
-    """Rebuild the session's plan from what the database holds (the same plan on every resume)."""
+) -> tuple[list[Operation], MediaInfo, list[rd.Skipped]]:
+    """Rebuild the session's plan from what the database holds (the same plan on every resume), and
+    the R&D files that are skipped, with the reason."""
     master = Path(session.master_path)
     media = media or probe(master, require_video=True)
     if times is None:  # a resume: one demuxing pass gives both
@@ -346,7 +347,7 @@ def plan_for(
             process_log=bool(get_setting("generate_log")),
         )
     )
-    return plan, media, [f"{s.relative}: {s.reason}" for s in skipped]
+    return plan, media, skipped
 
 
 def process(
@@ -367,6 +368,7 @@ def process(
     workers = workers or int(get_setting("parallel_workers") or 1)
     root = Path(session.output_path)
     with SessionLock(session.session_id):
+        run_started, t0 = utc_now(), _monotonic()
         with ProjectLock(root, session.session_id):
             session = ProcessingState.get_by_id(session.id)  # fresh: another process may have moved it on
             if session.encoder_type == "nvenc" and not encoders.nvenc_status()[0]:
@@ -376,15 +378,16 @@ def process(
             plan, media, skipped = plan_for(session, media, times)
             remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
             root.mkdir(parents=True, exist_ok=True)
-            for kind, text in (("skipped", s) for s in skipped):
-                log.info("R&D %s: %s", kind, text)
+            for item in skipped:
+                log.info("R&D skipped: %s: %s", item.relative, item.reason)
+            log_skipped_rd(session.session_id, skipped, first_sequence=len(plan) + 1)
             runner = Runner(
                 session.session_id,
                 plan,
                 workers=workers,
                 cancel=cancel,
                 on_event=on_event,
-                finalizers=finalizers(session, root, skipped),
+                finalizers=finalizers(session, root),
             )
             try:
                 summary = runner.run()
@@ -397,6 +400,7 @@ def process(
         if runner.database_fault is not None:
             mark_paused(session.session_id, quietly=True)  # when the database lets us; 'processing' resumes too
             raise database_problem(runner.database_fault, session.session_id)
+        record_run(session.session_id, run_started, round(_monotonic() - t0, 3), summary.status)
         if summary.status == "paused":
             ProcessingState.update(status="paused").where(ProcessingState.id == session.id).execute()
         else:
@@ -418,6 +422,46 @@ def process(
                 )
             )
         return summary
+
+
+RD_SKIPPED = "rd_skipped"
+
+
+def log_skipped_rd(session_id: str, skipped: list[rd.Skipped], first_sequence: int) -> None:
+    """One operation_log row per R&D file skipped (status skipped, the reason in error_details), so
+    the process log and History show them. The rows are those of this run's scan: a file skipped
+    before and usable now loses its row (its outputs have rows of their own)."""
+    now = utc_now()
+    with database.atomic("IMMEDIATE"):
+        OperationLog.delete().where(
+            (OperationLog.session == session_id) & (OperationLog.operation_type == RD_SKIPPED)
+        ).execute()
+        for sequence, item in enumerate(skipped, start=first_sequence):
+            OperationLog.create(
+                session=session_id,
+                operation_type=RD_SKIPPED,
+                operation_name=f"{RD_SKIPPED}:{item.relative.as_posix()}",
+                sequence_number=sequence,
+                status="skipped",
+                progress=0.0,
+                start_time=now,
+                end_time=now,
+                input_file=str(item.relative),
+                error_details=item.reason,
+            )
+
+
+def record_run(session_id: str, started: str, seconds: float, status: str) -> None:
+    """Append this run to process_metadata["runs"] (under the session's lock: no other writer), so
+    the history's processing time is the sum over every run of a resumed session."""
+    with database.atomic("IMMEDIATE"):
+        row = ProcessingState.get(ProcessingState.session_id == session_id)
+        meta = dict(row.process_metadata or {})
+        meta["runs"] = [
+            *meta.get("runs", []),
+            {"started": started, "ended": utc_now(), "seconds": seconds, "status": status},
+        ]
+        ProcessingState.update(process_metadata=meta).where(ProcessingState.id == row.id).execute()
 
 
 def detection_parameters(detector: str, threshold: float | None, min_len: int | None) -> tuple[str, float, int]:
