@@ -63,8 +63,8 @@ def write_manifest(session: ProcessingState, root: Path, op: Operation, tmp: Pat
 
 
 def write_process_log(session: ProcessingState, op: Operation, tmp: Path) -> None:
-    """Every operation_log row of the session but its own: R&D files skipped are rows too (their
-    detail is the reason)."""
+    """Every operation_log row of the session but its own; the R&D files skipped (rows too, status
+    skipped, the reason in error_details) are listed apart at the end."""
     lines = [
         f"vat process log — {session.artwork_name} ({session.project_date})",
         f"session   {session.session_id}",
@@ -84,12 +84,18 @@ def write_process_log(session: ProcessingState, op: Operation, tmp: Path) -> Non
     rows = (
         OperationLog.select().where(OperationLog.session == session.session_id).order_by(OperationLog.sequence_number)
     )
+    skipped = []
     for row in rows:
         if row.operation_name == op.key:
+            continue
+        if row.status == "skipped" and row.operation_type == "rd_skipped":
+            skipped.append(f"{row.input_file}: {row.error_details}")
             continue
         detail = row.error_details or ", ".join(Path(p).name for p in row.output_files or [])
         seconds = f"{row.duration_seconds:.2f}" if row.duration_seconds is not None else "-"
         lines.append(f"{row.sequence_number:>4}  {row.operation_name[:44]:<44} {row.status:<10} {seconds:>8}  {detail}")
+    if skipped:
+        lines += ["", "R&D files skipped:"] + [f"  {item}" for item in skipped]
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -70,7 +70,8 @@ class HistoryDetailScreen(Screen):
     TITLE = "Project"
     HELP = (
         "One completed project: where its outputs are, what was made, each file registered (f), the "
-        "time each operation took (t) and what failed (e)."
+        "time each operation took (t) and what failed (e). The ratio is the master's size over the "
+        "deliverables' (stills, clips, thumbnails, R&D outputs; not the master copy, manifest or process log)."
     )
     BINDINGS = [
         Binding("f", "tab('files')", "Files", id="project-files"),
