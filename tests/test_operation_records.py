@@ -11,8 +11,6 @@ import pytest
 from PIL import Image
 
 from core.media import ffmpeg
-from core.media.gpu_usage import busiest
-from core.media.usage import MAX_WARNINGS, ChildUsage
 from tests.helpers import start_vat, vat
 from tests.media import make_cut_video
 from tests.test_resume import read_until
@@ -29,6 +27,8 @@ def rows():  # type: ignore[no-untyped-def]
 
 
 def test_ffmpeg_warnings_are_picked_out_by_their_level_and_capped(tmp_path: Path) -> None:
+    from core.media.usage import MAX_WARNINGS, ChildUsage
+
     usage = ChildUsage()
     # a full-range (yuvj) picture makes the scaler warn "deprecated pixel format used"
     ffmpeg.run(
@@ -52,6 +52,8 @@ def test_ffmpeg_warnings_are_picked_out_by_their_level_and_capped(tmp_path: Path
 
 
 def test_busiest_reads_nvidia_smi_lines() -> None:
+    from core.media.gpu_usage import busiest
+
     assert busiest("37, 80\n5, [N/A]\n") == 80.0
     assert busiest("") is None
 
