@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from PIL import Image
@@ -15,10 +16,14 @@ from tests.helpers import start_vat, vat
 from tests.media import make_cut_video
 from tests.test_resume import read_until
 
+if TYPE_CHECKING:
+    from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
+
 DATE = "26-11-23"
 
 
-def rows():  # type: ignore[no-untyped-def]
+def rows() -> tuple[type[OperationLog], type[ProcessingState], type[ProjectHistory], type[FileRegistry]]:
+    """The models, on the database the `vat` child processes wrote (VAT_DB)."""
     from db.connection import open_database
     from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
 
@@ -67,13 +72,13 @@ def test_a_real_run_fills_the_resource_and_warning_columns(tmp_path: Path) -> No
     clips = list(OperationLog.select().where(OperationLog.operation_type == "clip"))
     assert len(clips) == 2
     for clip in clips:
-        assert clip.cpu_usage > 0 and clip.memory_usage > 0, clip.operation_name
+        assert (clip.cpu_usage or 0) > 0 and (clip.memory_usage or 0) > 0, clip.operation_name
         assert clip.gpu_usage is None  # x264: no NVENC ran
         assert any("deprecated pixel format" in w for w in clip.warning_messages), clip.warning_messages
     stills = list(OperationLog.select().where(OperationLog.operation_type == "still_hq"))
     assert stills and all(s.cpu_usage is not None and s.cpu_usage > 0 for s in stills)  # PyAV, in this process
     master_copy = OperationLog.get(OperationLog.operation_type == "master")
-    assert master_copy.memory_usage > 0  # an ffmpeg stream copy
+    assert (master_copy.memory_usage or 0) > 0  # an ffmpeg stream copy
 
 
 def test_skipped_rd_files_get_rows_with_the_reason(cut_video: Path, tmp_path: Path) -> None:
@@ -88,8 +93,8 @@ def test_skipped_rd_files_get_rows_with_the_reason(cut_video: Path, tmp_path: Pa
     OperationLog, *_ = rows()
     skipped = {r.operation_name: r for r in OperationLog.select().where(OperationLog.status == "skipped")}
     assert set(skipped) == {"rd_skipped:notes.txt", "rd_skipped:broken.jpg"}
-    assert "unsupported type .txt" in skipped["rd_skipped:notes.txt"].error_details
-    assert "not a readable image" in skipped["rd_skipped:broken.jpg"].error_details
+    assert "unsupported type .txt" in (skipped["rd_skipped:notes.txt"].error_details or "")
+    assert "not a readable image" in (skipped["rd_skipped:broken.jpg"].error_details or "")
     log_text = (out / f"{DATE}_Skips" / "Skips_process_log.txt").read_text()
     assert "R&D files skipped:\n" in log_text and "  notes.txt: unsupported type .txt\n" in log_text
 
@@ -107,7 +112,18 @@ def test_a_failure_then_a_success_keeps_the_first_error(cut_video: Path, tmp_pat
     root = tmp_path / "out" / f"{DATE}_Retry"
     blocker = root / "clips" / "Retry_s002.mp4"
     blocker.mkdir(parents=True)  # a folder where the clip must go: its rename fails
-    args = ["--artwork", "Retry", "--date", DATE, "--out", tmp_path / "out", "--scenes", "1-2", "--workers", "1"]
+    args: list[str | Path] = [
+        "--artwork",
+        "Retry",
+        "--date",
+        DATE,
+        "--out",
+        tmp_path / "out",
+        "--scenes",
+        "1-2",
+        "--workers",
+        "1",
+    ]
     first = vat("run", cut_video, *args)
     assert first.returncode == 1, first.stderr
     OperationLog, ProcessingState, *_ = rows()
