@@ -8,6 +8,8 @@ own resource usage, and added here. Warning lines ffmpeg printed are kept too (d
 from __future__ import annotations
 
 import math
+import resource
+import sys
 import threading
 from dataclasses import dataclass, field
 
@@ -18,16 +20,18 @@ MAX_WARNING_CHARS = 300
 @dataclass
 class ChildUsage:
     cpu_seconds: float = 0.0  # user + system time of every child, summed
-    peak_rss_kb: int = 0  # the largest child's peak resident set (Linux reports KiB)
+    peak_rss_kb: int = 0  # the largest child's peak resident set, KiB
     warnings: list[str] = field(default_factory=list)
     warnings_left_out: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add_child(self, rusage: object) -> None:
+    def add_child(self, rusage: resource.struct_rusage) -> None:
         """One reaped child's rusage (os.wait4's third value)."""
         with self._lock:
-            self.cpu_seconds += rusage.ru_utime + rusage.ru_stime  # type: ignore[attr-defined]
-            self.peak_rss_kb = max(self.peak_rss_kb, int(rusage.ru_maxrss))  # type: ignore[attr-defined]
+            self.cpu_seconds += rusage.ru_utime + rusage.ru_stime
+            peak = rusage.ru_maxrss
+            # Linux reports KiB, macOS bytes
+            self.peak_rss_kb = max(self.peak_rss_kb, peak // 1024 if sys.platform == "darwin" else peak)
 
     def add_warning(self, line: str) -> None:
         line = line[:MAX_WARNING_CHARS]
