@@ -63,6 +63,23 @@ def test_busiest_reads_nvidia_smi_lines() -> None:
     assert busiest("") is None
 
 
+def test_gpu_sampling_averages_nvidia_smi_and_is_none_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.media.gpu_usage import GpuSampler
+
+    # this machine has no GPU: a stand-in nvidia-smi that answers as one busy encoding would
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    smi = bin_dir / "nvidia-smi"
+    smi.write_text('#!/bin/sh\n[ "$1" = "--query-gpu=utilization.gpu,utilization.encoder" ] && echo "35, 70"\n')
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert GpuSampler().start().stop() == 70.0  # shorter than a period: one sample at the end
+    (bin_dir / "nvidia-smi").unlink()
+    assert GpuSampler().start().stop() is None
+
+
 def test_a_real_run_fills_the_resource_and_warning_columns(tmp_path: Path) -> None:
     # a full-range H.264 master: each clip's scaling makes ffmpeg warn
     master = make_cut_video(tmp_path / "full range.mp4", [20, 20], audio=False, extra_args=["-pix_fmt", "yuvj420p"])
