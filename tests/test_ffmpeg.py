@@ -82,6 +82,18 @@ def test_failure_carries_command_and_stderr(tmp_path: Path) -> None:
     assert "\n" not in str(err)
 
 
+def test_a_failure_is_named_by_its_cause_not_by_the_encoder_statistics_after_it(tmp_path: Path) -> None:
+    # x264 refuses an odd height; ffmpeg's last line is then "Conversion failed!", which says nothing
+    out = tmp_path / "clip.mp4"
+    args = ["-f", "lavfi", "-i", "testsrc=d=0.2:s=64x64", "-vf", "scale=64:7", "-pix_fmt", "yuv420p"]
+    with pytest.raises(ffmpeg.FfmpegError) as info:
+        ffmpeg.run([*args, "-c:v", "libx264", ffmpeg.file_arg(out)])
+    message = str(info.value)
+    assert "height not divisible by 2" in message, message
+    assert info.value.stderr_tail[-1] != message.split(": ", 1)[1]  # not merely the last line
+    assert " @ 0x" not in message  # no memory addresses in what the user reads
+
+
 def test_string_command_is_refused() -> None:
     with pytest.raises(TypeError):
         ffmpeg.run("-i x -f null -")

@@ -44,12 +44,14 @@ class FfmpegBinary:
 class FfmpegError(VatError):
     """ffmpeg exited non-zero: carries the command and the last lines of its stderr."""
 
-    def __init__(self, command: Sequence[str], returncode: int, stderr_tail: list[str]):
+    def __init__(self, command: Sequence[str], returncode: int, stderr_tail: list[str], first_error: str | None = None):
         self.command = list(command)
         self.returncode = returncode
         self.stderr_tail = stderr_tail
-        last = stderr_tail[-1] if stderr_tail else "no error output"
-        super().__init__(f"ffmpeg failed (exit {returncode}): {last}")
+        # the first line ffmpeg tagged as an error names the cause; the tail's last line is mostly a
+        # consequence ("Conversion failed!") or an encoder's statistics
+        reason = first_error or (stderr_tail[-1] if stderr_tail else "no error output")
+        super().__init__(f"ffmpeg failed (exit {returncode}): {reason}")
 
     def details(self) -> str:
         return "command: " + shlex.join(self.command) + "\n" + "\n".join(self.stderr_tail)
@@ -156,11 +158,16 @@ def split_level(line: str) -> tuple[str | None, str]:
     return found.group(2), (found.group(1) or "") + line[found.end() :]
 
 
-def _read_stderr(stream: IO[bytes], tail: deque[str], usage: ChildUsage | None) -> None:
+ERROR_LEVELS = ("panic", "fatal", "error")
+
+
+def _read_stderr(stream: IO[bytes], tail: deque[str], usage: ChildUsage | None, errors: list[str]) -> None:
     for raw in stream:
         level, line = split_level(raw.decode("utf-8", "replace").rstrip())
         if line:
             tail.append(line)
+            if level in ERROR_LEVELS and not errors:
+                errors.append(_ADDRESS.sub("]", line))
             if level == "warning" and usage is not None:
                 usage.add_warning(_ADDRESS.sub("]", line))  # without the address, repeats look alike
 
@@ -221,9 +228,10 @@ def run(
     )
     assert proc.stdout is not None and proc.stderr is not None  # both are PIPE above
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+    errors: list[str] = []  # the first error line only
     readers = [
         threading.Thread(target=_read_progress, args=(proc.stdout, duration, on_progress), daemon=True),
-        threading.Thread(target=_read_stderr, args=(proc.stderr, tail, usage), daemon=True),
+        threading.Thread(target=_read_stderr, args=(proc.stderr, tail, usage, errors), daemon=True),
     ]
     for reader in readers:
         reader.start()
@@ -248,7 +256,7 @@ def run(
     if cancel is not None and cancel.is_set():
         raise Cancelled("cancelled")
     if proc.returncode != 0:
-        raise FfmpegError(command, proc.returncode, list(tail))
+        raise FfmpegError(command, proc.returncode, list(tail), errors[0] if errors else None)
     return list(tail)
 
 
