@@ -19,11 +19,10 @@ from core.pipeline.presets import (
     THUMB_FORMATS,
     VIDEO_DEFAULTS,
     X264_PRESETS,
+    X264_TUNES,
     Preset,
     validate,
 )
-
-X264_TUNES = ("film", "animation", "grain", "stillimage", "fastdecode", "zerolatency")
 
 
 @dataclass(frozen=True)
@@ -88,8 +87,8 @@ FIELDS: tuple[FormField, ...] = (
     FormField("thumbnail", "width", "Width", "int", "thumbnail width", hint="px"),
     FormField("thumbnail", "quality", "Quality", "int_opt", "thumbnail quality", hint="1-100, not for png"),
     FormField("advanced", "gop_seconds", "GOP seconds", "float", "GOP length", hint="keyframe every N s"),
-    FormField("advanced", "faststart", "Fast start", "bool", hint="index first, for the web"),
-    FormField("advanced", "tune", "x264 tune", "choice_opt", choices=X264_TUNES),
+    FormField("advanced", "faststart", "Fast start", "bool", "fast start", hint="index first, for the web"),
+    FormField("advanced", "tune", "x264 tune", "choice_opt", "x264 tune", X264_TUNES),
 )
 
 

@@ -145,3 +145,29 @@ def set_default(preset_id: str) -> None:
 
     ensure_builtin_presets()
     set_default_preset(preset_id)
+
+
+def add_preset(preset: Preset, replace: bool = False) -> bool:
+    """Add a user preset (an imported file); True when it replaced one. An existing id is refused
+    unless `replace`, and a built-in one always."""
+    ensure_builtin_presets()
+    existing = UserPreset.get_or_none(UserPreset.preset_id == preset.preset_id)
+    if existing is not None and (existing.advanced_settings or {}).get("builtin"):
+        raise BadInput(f"preset {preset.preset_id} is built in and is never replaced: import it with --id NEW_ID")
+    if existing is not None and not replace:
+        raise BadInput(
+            f"preset {preset.preset_id} already exists: give --replace to overwrite it, "
+            "or --id to import it under another id"
+        )
+    save_preset(preset)
+    return existing is not None
+
+
+def get_preset_row(preset_id: str) -> UserPreset:
+    """The stored preset, or BadInput naming the ids there are."""
+    ensure_builtin_presets()
+    row = UserPreset.get_or_none(UserPreset.preset_id == preset_id)
+    if row is None:
+        known = ", ".join(r.preset_id for r in UserPreset.select(UserPreset.preset_id).order_by(UserPreset.preset_id))
+        raise BadInput(f"preset {preset_id!r} does not exist (known: {known})")
+    return row

@@ -24,6 +24,35 @@ DEINTERLACE_MODES = ("auto", "off")
 # Options a preset may leave out, and what that means. Built-ins leave them out, so that the plans
 # (and the parameter hashes) of sessions made before the options existed stay the same.
 VIDEO_DEFAULTS = {"keep_pixel_aspect": False, "deinterlace": "auto"}
+X264_TUNES = ("film", "animation", "grain", "stillimage", "fastdecode", "zerolatency")
+# validate()'s name for each setting -> where it lives in a preset (section.key), so that an
+# imported preset file's problem names the field as the file spells it.
+FIELD_PATHS = {
+    "stills HQ format": "stills_hq.format",
+    "stills HQ max width": "stills_hq.max_width",
+    "stills HQ quality": "stills_hq.quality",
+    "stills web format": "stills_web.format",
+    "stills web max width": "stills_web.max_width",
+    "stills web quality": "stills_web.quality",
+    "video codec": "video.codec",
+    "video CRF": "video.crf",
+    "video max width": "video.max_width",
+    "video max rate": "video.maxrate",
+    "video buffer size": "video.bufsize",
+    "audio bit rate": "video.audio_bitrate",
+    "x264 preset": "video.x264_preset",
+    "NVENC preset": "video.nvenc_preset",
+    "video audio": "video.audio",
+    "keep pixel aspect": "video.keep_pixel_aspect",
+    "deinterlace": "video.deinterlace",
+    "thumbnail format": "thumbnail.format",
+    "thumbnail width": "thumbnail.width",
+    "thumbnail quality": "thumbnail.quality",
+    "GOP length": "advanced.gop_seconds",
+    "fast start": "advanced.faststart",
+    "x264 tune": "advanced.tune",
+    "preset id": "preset_id",
+}
 
 
 @dataclass
@@ -181,6 +210,11 @@ def validate(preset: Preset) -> list[str]:
     gop = preset.advanced.get("gop_seconds", 2.0)
     if not isinstance(gop, (int, float)) or isinstance(gop, bool) or not 0.1 <= gop <= 60:
         errors.append("GOP length: expected seconds from 0.1 to 60")
+    if not isinstance(preset.advanced.get("faststart", True), bool):
+        errors.append("fast start: expected true or false")
+    tune = preset.advanced.get("tune")
+    if tune is not None:
+        _choice(errors, "x264 tune", tune, X264_TUNES)
     if not valid_preset_id(preset.preset_id):
         errors.append("preset id: letters, digits, _ and - only")
     return errors

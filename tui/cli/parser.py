@@ -236,7 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     command("doctor", "check ffmpeg, encoders, database and folders", as_json)
     command("sessions", "list sessions", as_json)
     command("history", "list completed projects", as_json)
-    command("presets", "list presets", as_json)
+    _presets_command(
+        command("presets", "list presets, or show, export, import, delete one, or make it the default", as_json),
+        shared,
+        as_json,
+    )
 
     dbcmd = command("db", "database maintenance")
     dbcmd.add_argument(
@@ -255,6 +259,35 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help="one of: " + ", ".join(SHELLS))
 
     return parser
+
+
+def _presets_command(presets: argparse.ArgumentParser, *parents: argparse.ArgumentParser) -> None:
+    """`vat presets ACTION`: without one, the list."""
+    actions = presets.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+
+    def action(name: str, summary: str) -> argparse.ArgumentParser:
+        return actions.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            parents=list(parents),
+            formatter_class=_Help,
+        )
+
+    action("list", "list the presets (the same as `vat presets`)")
+    for name, summary in (
+        ("show", "print a preset's settings"),
+        ("export", "print a preset as a vat preset file (JSON) on stdout"),
+        ("delete", "delete a preset (not a built-in one, not the default)"),
+        ("default", "make a preset the default for new sessions"),
+    ):
+        action(name, summary).add_argument("preset", metavar="ID", help="the preset's id, as `vat presets` lists it")
+    imported = action("import", "add a preset from a vat preset file (as `vat presets export` writes)")
+    imported.add_argument("file", metavar="FILE", help="the preset file (JSON)")
+    imported.add_argument("--id", metavar="ID", help="import it under this id instead of the file's")
+    imported.add_argument(
+        "--replace", action="store_true", help="overwrite a user preset with the same id (never a built-in one)"
+    )
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
