@@ -9,12 +9,17 @@ from rich.markup import escape
 from core.errors import EXIT_ENVIRONMENT, EXIT_OK
 from core.text import terminal_safe
 from tui.cli.common import console as make_console
+from tui.cli.common import print_json
 
 
 def doctor(args: argparse.Namespace) -> int:
     from core.doctor import can_work, run_checks
 
     checks = run_checks()
+    if args.json:
+        checks_json = [{"name": c.name, "ok": c.ok, "required": c.required, "detail": c.detail} for c in checks]
+        print_json({"can_work": can_work(checks), "checks": checks_json})
+        return EXIT_OK if can_work(checks) else EXIT_ENVIRONMENT
     console = make_console()
     for check in checks:
         word, colour = ("ok", "green") if check.ok else (("FAIL", "red") if check.required else ("no", "yellow"))

@@ -235,7 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("doctor", "check ffmpeg, encoders, database and folders", as_json)
     command("sessions", "list sessions", as_json)
-    command("history", "list completed projects", as_json)
+    history = command("history", "list completed projects", as_json)
+    history.add_argument(
+        "--archived", action="store_true", help="the archived projects (moved out of the history after 90 days)"
+    )
+    history.add_argument(
+        "--failed",
+        action="store_true",
+        help="only the projects whose last fixity check found an output missing, modified or corrupt",
+    )
     _presets_command(
         command("presets", "list presets, or show, export, import, delete one, or make it the default", as_json),
         shared,

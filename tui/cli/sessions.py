@@ -7,7 +7,7 @@ import argparse
 from rich.table import Table
 
 from core.errors import EXIT_OK
-from tui.cli.common import cells, console, open_db
+from tui.cli.common import cells, console, open_db, print_json
 
 
 def sessions(args: argparse.Namespace) -> int:
@@ -15,21 +15,38 @@ def sessions(args: argparse.Namespace) -> int:
     from db.models import ProcessingState
 
     open_db()
+    rows = []
+    for row in ProcessingState.select().order_by(ProcessingState.updated_at.desc()).limit(50):
+        total = row.total_operations or 0
+        rows.append(
+            {
+                "session_id": row.session_id,
+                "artwork_name": row.artwork_name,
+                "status": row.status or "",
+                "running": holder_pid(row.session_id) is not None,
+                "total_operations": total,
+                "completed_operations": row.completed_operations or 0,
+                "progress_percent": round(100 * (row.completed_operations or 0) / total, 1) if total else None,
+                "current_operation": row.current_operation,
+                "updated_at": row.updated_at,
+            }
+        )
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
     table = Table(title="sessions")
     for column in ("session", "artwork", "status", "progress", "current operation", "updated (UTC)"):
         table.add_column(column)
-    for row in ProcessingState.select().order_by(ProcessingState.updated_at.desc()).limit(50):
-        total = row.total_operations or 0
-        progress = f"{100 * (row.completed_operations or 0) / total:.0f}%" if total else "-"
-        status = (row.status or "") + (" (running)" if holder_pid(row.session_id) else "")
+    for row in rows:
+        progress = "-" if row["progress_percent"] is None else f"{row['progress_percent']:.0f}%"
         table.add_row(
             *cells(
-                row.session_id,
-                row.artwork_name,
-                status,
+                row["session_id"],
+                row["artwork_name"],
+                row["status"] + (" (running)" if row["running"] else ""),
                 progress,
-                row.current_operation or "",
-                f"{row.updated_at:%Y-%m-%d %H:%M}" if row.updated_at else "",
+                row["current_operation"] or "",
+                f"{row['updated_at']:%Y-%m-%d %H:%M}" if row["updated_at"] else "",
             )
         )
     console().print(table)
