@@ -66,13 +66,20 @@ def cleanup_sessions(days: float = 30) -> CleanupResult:
             & ProcessingState.session_id.not_in(ProjectHistory.select(ProjectHistory.session))
             & ProcessingState.session_id.not_in(ProjectHistoryArchive.select(ProjectHistoryArchive.session))
         )
-        session_ids = [row.session_id for row in stale]
-        if not session_ids:
-            return CleanupResult(0, 0, 0)
-        # Children first: foreign keys are enforced.
-        operations = OperationLog.delete().where(OperationLog.session.in_(session_ids)).execute()
-        files = FileRegistry.delete().where(FileRegistry.session.in_(session_ids)).execute()
-        sessions = ProcessingState.delete().where(ProcessingState.session_id.in_(session_ids)).execute()
+        return delete_sessions([row.session_id for row in stale])
+
+
+def delete_sessions(session_ids: list[str]) -> CleanupResult:
+    """Delete these sessions with their operation_log and file_registry rows (in the caller's
+    transaction, if any). The caller checked that no history row refers to them."""
+    sessions = operations = files = 0
+    with database.atomic():
+        for start in range(0, len(session_ids), 500):  # within SQLite's limit on bound variables
+            chunk = session_ids[start : start + 500]
+            # Children first: foreign keys are enforced.
+            operations += OperationLog.delete().where(OperationLog.session.in_(chunk)).execute()
+            files += FileRegistry.delete().where(FileRegistry.session.in_(chunk)).execute()
+            sessions += ProcessingState.delete().where(ProcessingState.session_id.in_(chunk)).execute()
     return CleanupResult(sessions, operations, files, tuple(session_ids))
 
 

@@ -148,8 +148,8 @@ def test_db_cleanup_removes_the_worker_logs_of_the_sessions_it_removes(db: peewe
     from core.pipeline.background import worker_log_path
     from tests.test_db_support import make_session
 
-    make_session("stale", days_ago=40, status="paused")
-    make_session("recent", days_ago=1, status="paused")
+    make_session("stale", days_ago=100, status="failed")  # abandoned (abandoned_session_days: 90)
+    make_session("recent", days_ago=1, status="failed")
     for sid in ("stale", "recent"):
         worker_log_path(sid).write_text("worker output\n")
     vat("db", "cleanup", check=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import BadInput, EnvironmentProblem
+from core.errors import BadInput, EnvironmentProblem, VatError
 from core.events import DetectProgress, RunEvent
 from core.media import encoders, ffmpeg
 from core.media.keyframes import keyframe_times
@@ -367,6 +367,7 @@ def process(
     cancel = cancel or threading.Event()
     workers = workers or int(get_setting("parallel_workers") or 1)
     root = Path(session.output_path)
+    apply_daily_retention(session.session_id)
     with SessionLock(session.session_id):
         run_started, t0 = utc_now(), _monotonic()
         with ProjectLock(root, session.session_id):
@@ -462,6 +463,17 @@ def record_run(session_id: str, started: str, seconds: float, status: str) -> No
             {"started": started, "ended": utc_now(), "seconds": seconds, "status": status},
         ]
         ProcessingState.update(process_metadata=meta).where(ProcessingState.id == row.id).execute()
+
+
+def apply_daily_retention(session_id: str) -> None:
+    """Retention (core.pipeline.retention) when it is due, sparing this session. Housekeeping must
+    not stop the work: a backup that cannot be written is logged and the run goes on."""
+    from core.pipeline.retention import apply_retention
+
+    try:
+        apply_retention(exclude=session_id)  # logs what it did
+    except (VatError, OSError) as exc:
+        log.warning("retention skipped: %s", exc)
 
 
 def detection_parameters(detector: str, threshold: float | None, min_len: int | None) -> tuple[str, float, int]:

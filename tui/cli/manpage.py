@@ -10,7 +10,7 @@ import time
 
 from core.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from tui.cli.parser import help_with_default
-from tui.cli.parser_walk import arguments, subcommands
+from tui.cli.parser_walk import Subcommand, arguments, subcommands
 
 EXIT_STATUS = [
     (EXIT_OK, "done"),
@@ -79,11 +79,16 @@ def options(parser: argparse.ArgumentParser, *, skip_help: bool) -> list[str]:
     return lines
 
 
+def _with_nested(commands: list[Subcommand]) -> list[Subcommand]:
+    """Each command followed by its own subcommands (`vat presets import`), depth first."""
+    return [found for command in commands for found in (command, *_with_nested(subcommands(command.parser)))]
+
+
 def manpage(parser: argparse.ArgumentParser, version: str) -> str:
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", time.time()))  # reproducible builds set it
     day = time.strftime("%Y-%m-%d", time.gmtime(epoch))
     prog = parser.prog
-    commands = subcommands(parser)
+    commands = _with_nested(subcommands(parser))
     lines = [
         f'.TH {prog.upper()} 1 "{day}" "{prog} {text(version)}" "User Commands"',
         ".SH NAME",

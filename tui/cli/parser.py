@@ -255,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
         "action",
         choices=["backup", "vacuum", "cleanup"],
         help="backup: a copy in the backups folder; vacuum: compact, analyse and reindex; "
-        "cleanup: remove stale incomplete sessions and archive old history",
+        "cleanup: apply the retention settings now (a backup first, then old log rows and abandoned "
+        "sessions removed, old history archived)",
     )
 
     completion = command(
