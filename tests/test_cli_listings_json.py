@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import peewee
 
@@ -14,7 +15,7 @@ from tests.helpers import vat
 from tests.test_db_support import make_history, make_session
 
 
-def as_json(*args: str) -> object:
+def as_json(*args: str) -> Any:
     done = vat(*args, "--json")
     assert done.returncode in (0, 3), done.stderr
     return json.loads(done.stdout)

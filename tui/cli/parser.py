@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _presets_command(presets: argparse.ArgumentParser, *parents: argparse.ArgumentParser) -> None:
+def _presets_command(presets: argparse.ArgumentParser, *parents: _Parser) -> None:
     """`vat presets ACTION`: without one, the list."""
     actions = presets.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
 

@@ -16,19 +16,19 @@ def sessions(args: argparse.Namespace) -> int:
 
     open_db()
     rows = []
-    for row in ProcessingState.select().order_by(ProcessingState.updated_at.desc()).limit(50):
-        total = row.total_operations or 0
+    for state in ProcessingState.select().order_by(ProcessingState.updated_at.desc()).limit(50):
+        total = state.total_operations or 0
         rows.append(
             {
-                "session_id": row.session_id,
-                "artwork_name": row.artwork_name,
-                "status": row.status or "",
-                "running": holder_pid(row.session_id) is not None,
+                "session_id": state.session_id,
+                "artwork_name": state.artwork_name,
+                "status": state.status or "",
+                "running": holder_pid(state.session_id) is not None,
                 "total_operations": total,
-                "completed_operations": row.completed_operations or 0,
-                "progress_percent": round(100 * (row.completed_operations or 0) / total, 1) if total else None,
-                "current_operation": row.current_operation,
-                "updated_at": row.updated_at,
+                "completed_operations": state.completed_operations or 0,
+                "progress_percent": round(100 * (state.completed_operations or 0) / total, 1) if total else None,
+                "current_operation": state.current_operation,
+                "updated_at": state.updated_at,
             }
         )
     if args.json:
