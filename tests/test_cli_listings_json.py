@@ -31,6 +31,7 @@ def test_sessions_json_is_the_table_typed(db: peewee.SqliteDatabase) -> None:
     assert old["total_operations"] == 8 and old["completed_operations"] == 2 and old["progress_percent"] == 25.0
     assert rows[0]["progress_percent"] is None and rows[0]["current_operation"] == "detect"
     assert datetime.fromisoformat(old["updated_at"]).utcoffset() is not None
+    assert old["preset_id"] == "webflow_standard" and old["output_path"] == "/out" and old["error_message"] is None
     table = vat("sessions", check=True).stdout
     assert "25%" in table and "s-old" in table and "s-new" in table
 

@@ -28,6 +28,10 @@ def sessions(args: argparse.Namespace) -> int:
                 "completed_operations": state.completed_operations or 0,
                 "progress_percent": round(100 * (state.completed_operations or 0) / total, 1) if total else None,
                 "current_operation": state.current_operation,
+                "error_message": state.error_message,
+                "preset_id": state.preset_id,
+                "output_path": state.output_path,
+                "created_at": state.created_at,
                 "updated_at": state.updated_at,
             }
         )
