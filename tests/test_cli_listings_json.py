@@ -4,6 +4,8 @@ complete and typed (numbers as numbers, times as ISO 8601); and `vat history --a
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ import peewee
 
 from db import maintenance
 from db.models import FileRegistry
-from tests.helpers import vat
+from tests.helpers import ROOT, VAT, vat
 from tests.test_db_support import make_history, make_session
 
 
@@ -97,3 +99,17 @@ def test_doctor_json_has_every_check_and_the_same_exit_code() -> None:
     names = [c["name"] for c in document["checks"]]
     assert names and all(f"{name}:" in table.stdout for name in names)
     assert all(isinstance(c["ok"], bool) and isinstance(c["required"], bool) for c in document["checks"])
+
+
+def test_a_listing_whose_reader_has_gone_ends_quietly_with_141() -> None:
+    # `vat presets --json | head -c 1`: the reader may close before vat writes
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [*VAT, "presets", "--json"], stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, cwd=ROOT
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == "", done.stderr  # no BrokenPipeError traceback
+    assert done.returncode == 141

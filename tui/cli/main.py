@@ -13,6 +13,7 @@ from core.text import terminal_safe
 from tui.cli.parser import parse
 
 log = logging.getLogger("vat")
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader closed
 
 # Each command's module, imported only when run (`vat --help` and completion stay quick).
 COMMANDS = {name: f"tui.cli.{name}" for name in ("detect", "doctor", "db", "sessions", "history", "presets", "run")}
@@ -34,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vat: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`vat sessions --json | head`): stop quietly, as a pipe's writer does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit too
+        return EXIT_CLOSED_PIPE
     except Exception as exc:
         from db.connection import database_problem, is_database_fault
 
