@@ -11,6 +11,7 @@ from typing import Any
 
 from core.errors import BadInput
 from core.pipeline.execute import is_temporary
+from core.pipeline.fixity import write_checksums
 from core.pipeline.lock import PROJECT_LOCK_NAME, ProjectLock, SessionLock
 from db.connection import database
 from db.models import COMPLETED, FAILED, FileRegistry, ProcessingState
@@ -76,6 +77,7 @@ def take_over(root: Path, other: ProcessingState, session_id: str) -> int:
     with database.atomic("IMMEDIATE"):
         FileRegistry.delete().where(FileRegistry.session == other.session_id).execute()
         ProcessingState.update(**fields).where(ProcessingState.id == other.id).execute()
+    write_checksums(session_id, root)  # the earlier session's sums go with its outputs
     log.info("session %s replaces %s in %s: %d outputs removed", session_id, other.session_id, root, removed)
     return removed
 

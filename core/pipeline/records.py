@@ -10,7 +10,7 @@ Resume trusts an output's content, not its size: each row records the file's SHA
 modification time (ns). A file whose size and time are unchanged is trusted without reading it (so
 checking thousands of outputs takes a stat each); any other is hashed again and made again unless
 its SHA-256 is the recorded one. Damage that keeps both size and time (a deliberate `touch -d` back)
-is not seen here: re-hashing everything is a full verification's job (the planned `vat verify`).
+is not seen here: re-hashing everything is a full verification's job (`vat verify`, core/pipeline/fixity.py).
 """
 
 from __future__ import annotations
@@ -172,11 +172,12 @@ def content_unchanged(row: FileRegistry) -> bool:
 
 
 def changed_outputs(session_id: str) -> list[str]:
-    """The registered outputs of a session that are missing or no longer hold what was registered."""
+    """The registered outputs of a session that are missing or no longer hold what was registered
+    (also those that `vat verify` found so: it unsets verified, and is_done makes them again)."""
     return [
         path
         for path, row in sorted(registered_outputs(session_id).items())
-        if row.verified and not content_unchanged(row)
+        if not row.verified or not content_unchanged(row)
     ]
 
 

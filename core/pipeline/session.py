@@ -20,6 +20,7 @@ from core.media import encoders, ffmpeg
 from core.media.keyframes import keyframe_times
 from core.media.probe import MediaInfo, packet_times, probe
 from core.pipeline import naming, rd, selection
+from core.pipeline.fixity import write_checksums
 from core.pipeline.layout import Layout
 from core.pipeline.lock import ProjectLock, SessionLock
 from core.pipeline.plan import Operation, PlanInput, build_plan
@@ -308,11 +309,17 @@ def save_selection(
 
 
 def plan_for(
-    session: ProcessingState, media: MediaInfo | None = None, times: list[float] | None = None
+    session: ProcessingState,
+    media: MediaInfo | None = None,
+    times: list[float] | None = None,
+    source: Path | None = None,
 ) -> tuple[list[Operation], MediaInfo, list[rd.Skipped]]:
     """Rebuild the session's plan from what the database holds (the same plan on every resume), and
-    the R&D files that are skipped, with the reason."""
-    master = Path(session.master_path)
+    the R&D files that are skipped, with the reason.
+
+    `source`: what the outputs are made from instead of the master (its archived copy, when the
+    master is gone: `vat verify --repair`)."""
+    master = source or Path(session.master_path)
     media = media or probe(master, require_video=True)
     if times is None:  # a resume: one demuxing pass gives both
         times, keyframes = packet_times(master)
@@ -358,8 +365,12 @@ def process(
     on_event: Callable[[RunEvent], None] | None = None,
     media: MediaInfo | None = None,
     times: list[float] | None = None,
+    source: Path | None = None,
 ) -> RunSummary:
     """Run (or resume) the session's plan under its lock and its folder's; record how it ended.
+
+    The folder's checksums.sha256 is rewritten at the end of every run, however it ended, while the
+    folder's lock is still held (core/pipeline/fixity.py).
 
     The folder's lock is given back before the end is recorded: a kill at any moment leaves either
     no lock file in the archive or a session that is not yet completed (whose resume removes it).
@@ -376,7 +387,7 @@ def process(
                 raise EnvironmentProblem("this session encodes with NVENC, which does not work on this machine")
             # at once, not after planning (which reads the master): whoever watches sees it is being worked on
             ProcessingState.update(status="processing").where(ProcessingState.id == session.id).execute()
-            plan, media, skipped = plan_for(session, media, times)
+            plan, media, skipped = plan_for(session, media, times, source)
             remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
             root.mkdir(parents=True, exist_ok=True)
             for item in skipped:
@@ -398,6 +409,11 @@ def process(
                 runner.database_fault = runner.database_fault or exc
             finally:
                 remove_stray_temporaries(root)
+            if runner.database_fault is None:  # else the registry cannot be read: the next run writes it
+                try:
+                    write_checksums(session.session_id, root)
+                except OSError as exc:  # the outputs and their records stand; `vat verify --repair` rewrites it
+                    log.warning("%s: checksums.sha256 not written (%s)", root, exc.strerror or exc)
         if runner.database_fault is not None:
             mark_paused(session.session_id, quietly=True)  # when the database lets us; 'processing' resumes too
             raise database_problem(runner.database_fault, session.session_id)

@@ -16,7 +16,9 @@ log = logging.getLogger("vat")
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader closed
 
 # Each command's module, imported only when run (`vat --help` and completion stay quick).
-COMMANDS = {name: f"tui.cli.{name}" for name in ("detect", "doctor", "db", "sessions", "history", "presets", "run")}
+COMMANDS = {
+    name: f"tui.cli.{name}" for name in ("detect", "doctor", "db", "sessions", "history", "presets", "run", "verify")
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -250,6 +250,29 @@ def build_parser() -> argparse.ArgumentParser:
         as_json,
     )
 
+    verify = command(
+        "verify",
+        "re-check archived outputs: present, same size, same SHA-256; --repair makes bad ones again",
+        as_json,
+        epilog="Exit 0 when every output holds (also after a repair that made them whole), 1 when any is "
+        "missing, modified, corrupt or could not be repaired, 2 for an unknown session or folder.",
+    )
+    verify.add_argument(
+        "sessions",
+        nargs="*",
+        metavar="SESSION",
+        help="a session's id, or a project folder (checked from its checksums.sha256 when this database "
+        "does not know it); none: every project",
+    )
+    verify.add_argument("--all", action="store_true", help="every project (the default without SESSION)")
+    verify.add_argument("--deep", action="store_true", help="also decode every output, as when it was written")
+    verify.add_argument(
+        "--repair",
+        action="store_true",
+        help="make missing or damaged outputs again from the master (or the master copy when the master "
+        "is gone), then check again",
+    )
+
     dbcmd = command("db", "database maintenance")
     dbcmd.add_argument(
         "action",
