@@ -79,7 +79,8 @@ def finished_set(out: Path) -> dict[str, int | None]:
     assert session.selected_scenes == SELECTED and session.grouped_scenes == GROUPS
     root = out / FOLDER
     registry = {r.file_path: r for r in FileRegistry.select()}
-    assert set(registry) == {str(p) for p in root.rglob("*") if p.is_file()}, "unregistered or missing files"
+    outputs = {str(p) for p in root.rglob("*") if p.is_file() and p.name != "checksums.sha256"}
+    assert set(registry) == outputs, "unregistered or missing files"
     assert all(r.verified for r in registry.values())
     for clip in (root / "clips").iterdir():
         assert len(decode_rgb(clip)) == registry[str(clip)].compression_settings["frames"]

@@ -58,7 +58,7 @@ def test_every_output_is_there_with_the_right_names(archived: tuple[Path, subpro
     names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     scenes = [f"s{n:03d}" for n in range(1, 6)]
     expected = (
-        ["Test_Work_process_log.txt", "manifest.json", "masters/Test_Work_master.mp4"]
+        ["Test_Work_process_log.txt", "checksums.sha256", "manifest.json", "masters/Test_Work_master.mp4"]
         + [f"clips/Test_Work_{s}.mp4" for s in scenes[:3]]
         + ["clips/Test_Work_g01.mp4"]
         + [f"stills/hq/Test_Work_{s}_hq.png" for s in scenes]
@@ -142,7 +142,8 @@ def test_database_records_the_session(archived: tuple[Path, subprocess.Completed
     names = [r.operation_name for r in OperationLog.select()]
     assert len(names) == len(set(names))
     files = [r.file_path for r in FileRegistry.select()]
-    assert len(files) == len(set(files)) == sum(1 for p in root.rglob("*") if p.is_file())
+    # every file in the folder but checksums.sha256, which lists them
+    assert len(files) == len(set(files)) == sum(1 for p in root.rglob("*") if p.is_file()) - 1
     history = ProjectHistory.get()
     assert (history.scenes_detected, history.scenes_exported, history.clips_created, history.stills_created) == (
         5,

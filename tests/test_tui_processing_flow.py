@@ -23,6 +23,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, RichLog, Static
 
 from core.pipeline.background import request_stop, running_pid, start_detached
+from core.pipeline.fixity import CHECKSUMS_NAME as CHECKSUMS
 from db.connection import open_database
 from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
 from db.settings import set_setting
@@ -127,7 +128,8 @@ def temporaries(root: Path) -> list[Path]:
 
 
 def files_under(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    """The outputs in the folder (not checksums.sha256, their list)."""
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != CHECKSUMS)
 
 
 def expected_files(slug: str, stills: list[int], clips: list[str], hq: str) -> list[str]:
@@ -157,7 +159,7 @@ def assert_complete_slow_archive(session_id: str) -> Path:
     scenes = list(range(1, len(SLOW_SCENES) + 1))
     assert files_under(root) == expected_files("Slow_Work", scenes, [f"s{n:03d}" for n in scenes], "tiff")
     registered = {r.file_path for r in FileRegistry.select().where(FileRegistry.session == session_id)}
-    assert registered == {str(p) for p in root.rglob("*") if p.is_file()}
+    assert registered == {str(root / p) for p in files_under(root)}
     assert row.completed_operations == row.total_operations == len(files_under(root))
     assert_no_duplicate_records(session_id)
     return root
