@@ -18,13 +18,18 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.media.extensions import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-from core.pipeline.execute import temporary_path
-from core.pipeline.plan import Expected, Operation
 from db.connection import database
 from db.fields import utc_now
 from db.models import FileRegistry, OperationLog
+
+if TYPE_CHECKING:
+    from core.pipeline.plan import Operation
+
+# The decoders (PyAV, Pillow) and the plan are imported only for --deep: a plain check, like
+# sha256sum, should cost its reading and hashing, not seconds of imports (bench/verify_bench.py).
 
 CHECKSUMS_NAME = "checksums.sha256"
 OK, MISSING, MODIFIED, CORRUPT = "ok", "missing", "modified", "corrupt"
@@ -134,6 +139,8 @@ def decode_problem(op: Operation, resolution: str | None = None) -> str | None:
 def _operation_of(row: FileRegistry, params: dict) -> Operation:
     """The checks of write time, from what the registry and the operation log recorded: the decoding,
     frame count, duration and embedded copyright (not the clip's end frames: those need the master)."""
+    from core.pipeline.plan import Expected, Operation
+
     settings = row.compression_settings or {}
     frames = settings.get("frames")
     exact = row.file_type == "clip"
@@ -212,6 +219,8 @@ def checksum_lines(session_id: str, root: Path) -> list[str]:
 def write_checksums(session_id: str, root: Path) -> Path | None:
     """Write (or, with nothing registered, remove) the folder's checksums.sha256, atomically: a temporary
     file beside it renamed over it, so that the folder never holds a partial one."""
+    from core.pipeline.execute import temporary_path  # hidden, and removed by remove_stray_temporaries
+
     final = root / CHECKSUMS_NAME
     lines = checksum_lines(session_id, root)
     if not lines:
@@ -260,6 +269,8 @@ def check_folder(root: Path, deep: bool = False) -> Checked:
         if state == OK and deep:
             kind = _kind_of(Path(name))
             if kind != "other" or path.suffix.lower() == ".json":
+                from core.pipeline.plan import Operation
+
                 problem = decode_problem(Operation(name, kind, path, None, {}))
                 if problem:
                     state, detail = CORRUPT, problem

@@ -5,23 +5,28 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.text import Text
-
 from core.text import terminal_safe
 
 if TYPE_CHECKING:
     import peewee
+    from rich.console import Console
+    from rich.text import Text
+
+# rich is imported where a table is printed: the commands that print none (vat verify) start faster
 
 
 def console() -> Console:
     """A terminal's own width; piped output gets wide lines rather than columns folded at 80."""
+    from rich.console import Console
+
     terminal = Console()
     return terminal if terminal.is_terminal else Console(width=200)
 
 
 def cells(*values: object) -> list[Text]:
     """Table cells shown literally: names may hold control characters or [markup]-like brackets."""
+    from rich.text import Text
+
     return [Text(terminal_safe(value)) for value in values]
 
 

@@ -45,6 +45,17 @@ def worker_count(text: str) -> int:
     return number
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked: reading the package metadata costs every command 0.1 s."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"vat {version()}")
+        parser.exit()
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line and exit 2, as for every other bad input
         self.exit(EXIT_BAD_INPUT, f"vat: error: {terminal_safe(message)}\n")
@@ -155,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Video Archive Tool: master video to organised, web-ready archive.",
         formatter_class=_Help,
     )
-    parser.add_argument("--version", action="version", version=f"vat {version()}")
+    parser.add_argument("--version", action=_Version, help="show program's version number and exit")
     _shared(parser, top=True)
     parser.add_argument(
         "--resume",

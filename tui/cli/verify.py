@@ -7,6 +7,7 @@ missing, modified, corrupt or could not be repaired, 2 for a session or folder t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,9 +96,9 @@ def targets(args: argparse.Namespace) -> list[Target]:
 # --- checking and repairing --------------------------------------------------------------------
 def busy_with(target: Target) -> str:
     """Why the target is not checked now: a live process holds its session's lock or its folder's."""
-    from core.pipeline.lock import ProjectLock, SessionLock
+    from core.pipeline.lock import FileLock, ProjectLock, SessionLock
 
-    held = [ProjectLock(target.root, "")]
+    held: list[FileLock] = [ProjectLock(target.root, "")]
     if target.session is not None:
         held.insert(0, SessionLock(target.session.session_id))
     for lock in held:
@@ -171,7 +172,7 @@ def repair_one(outcome: Outcome, args: argparse.Namespace, cancel: threading.Eve
         if now is not None and now.state == fixity.OK:
             outcome.repaired.append(problem.path)
         else:
-            failed = summary.failed and next(iter(summary.failed.values()))
+            failed = next(iter(summary.failed.values()), "")
             outcome.unrepaired[problem.path] = (f"still {now.state}" if now else "no longer registered") + (
                 f"; the run failed: {failed}" if failed else ""
             )
@@ -257,16 +258,17 @@ def document(outcomes: list[Outcome], total: dict, code: int) -> dict:
 
 
 def verify(args: argparse.Namespace) -> int:
-    from core.pipeline.lock import sweep_stale_locks
-    from tui.cli.run import stop_on_signals
-
     open_db()
     chosen = targets(args)
-    if args.repair:
-        sweep_stale_locks()
     cancel = threading.Event()
     outcomes: list[Outcome] = []
-    with stop_on_signals(cancel):
+    with contextlib.ExitStack() as stack:
+        if args.repair:  # a repair stops cleanly, as a run does; a plain check just ends (exit 130)
+            from core.pipeline.lock import sweep_stale_locks
+            from tui.cli.run import stop_on_signals
+
+            sweep_stale_locks()
+            stack.enter_context(stop_on_signals(cancel))
         for target in chosen:
             if cancel.is_set():
                 break
