@@ -9,7 +9,9 @@ SHA-256), then times, best of `--rounds`, interleaved:
   - `sha256sum FILE...`: one process hashing every file (the baseline);
   - core.pipeline.fixity.check_session: the check in process (stat, size, SHA-256 of each file, the
     states written back in one transaction);
-  - `python -m tui.cli verify SESSION`: the whole command, interpreter start and imports included.
+  - `python -m tui.cli verify SESSION`: the whole command, interpreter start and imports included
+    (bytecode cached, as installed);
+  - `python -c "import tui.cli.main"`: the interpreter's and vat's start alone, for reading the above.
 The page cache is warm for all three (each round reads the same files).
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -84,8 +87,11 @@ def main() -> None:
             checked = fixity.check_session(session_id, project)
             assert checked.count(fixity.OK) == args.outputs
 
+        # the children run as an installed vat does: with its bytecode cached (not compiled every start)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPATH"] = str(REPO)
+
         def cli() -> None:
-            env = {**os.environ, "PYTHONPATH": str(REPO)}
             done = subprocess.run(
                 [sys.executable, "-m", "tui.cli", "verify", session_id],
                 cwd=REPO,
@@ -96,21 +102,32 @@ def main() -> None:
             assert done.returncode == 0, done.stdout + done.stderr
 
         def startup() -> None:  # the interpreter and vat's imports, for reading the CLI figure
-            subprocess.run([sys.executable, "-c", "import tui.cli.main"], cwd=REPO, check=True)
+            subprocess.run([sys.executable, "-c", "import tui.cli.main"], cwd=REPO, env=env, check=True)
 
         cases = {"sha256sum": sha256sum, "verify, in process": in_process, "vat verify (CLI)": cli}
         cases["python + vat imports alone"] = startup
+
+        def cpu() -> float:  # this process's and its finished children's CPU time, user + system
+            own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
         best = {name: float("inf") for name in cases}
+        best_cpu = {name: float("inf") for name in cases}
         for _ in range(args.rounds):
             for name, fn in cases.items():
-                t = time.perf_counter()
+                t, c = time.perf_counter(), cpu()
                 fn()
                 best[name] = min(best[name], time.perf_counter() - t)
-        base = best["sha256sum"]
-        for name, seconds in best.items():
-            print(f"{name:28} {seconds:7.3f} s   {seconds / base:5.2f}x sha256sum")
+                best_cpu[name] = min(best_cpu[name], cpu() - c)
+        base, base_cpu = best["sha256sum"], best_cpu["sha256sum"]
+        print(f"{'':28} {'wall':>8}  {'x':>5}   {'CPU':>8}  {'x':>5}   (best of {args.rounds})")
+        for name in cases:
+            print(
+                f"{name:28} {best[name]:7.3f}s  {best[name] / base:5.2f}   "
+                f"{best_cpu[name]:7.3f}s  {best_cpu[name] / base_cpu:5.2f}"
+            )
         ratio = best["verify, in process"] / base
-        print(f"in-process ratio {ratio:.2f} (goal <= 1.2: {'met' if ratio <= 1.2 else 'NOT met'})")
+        print(f"in-process wall ratio {ratio:.2f} (goal <= 1.2: {'met' if ratio <= 1.2 else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.media.extensions import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from db.connection import database
@@ -136,7 +136,7 @@ def decode_problem(op: Operation, resolution: str | None = None) -> str | None:
     return None
 
 
-def _operation_of(row: FileRegistry, params: dict) -> Operation:
+def _operation_of(row: Any, params: dict) -> Operation:
     """The checks of write time, from what the registry and the operation log recorded: the decoding,
     frame count, duration and embedded copyright (not the clip's end frames: those need the master)."""
     from core.pipeline.plan import Expected, Operation
@@ -157,7 +157,21 @@ def _operation_of(row: FileRegistry, params: dict) -> Operation:
 # --- a session ---------------------------------------------------------------------------------
 def check_session(session_id: str, root: Path, deep: bool = False) -> Checked:
     """Check every registered output of the session and record the states (one transaction)."""
-    rows = list(FileRegistry.select().where(FileRegistry.session == session_id).order_by(FileRegistry.file_path))
+    # only the columns a check reads, as light rows: whole model instances cost more than hashing small files
+    rows = list(
+        FileRegistry.select(
+            FileRegistry.id,
+            FileRegistry.file_path,
+            FileRegistry.file_type,
+            FileRegistry.file_size_bytes,
+            FileRegistry.compression_settings,
+            FileRegistry.resolution,
+            FileRegistry.duration_seconds,
+        )
+        .where(FileRegistry.session == session_id)
+        .order_by(FileRegistry.file_path)
+        .namedtuples()
+    )
     params: dict[str, dict] = {}
     if deep:
         params = {
@@ -168,7 +182,7 @@ def check_session(session_id: str, root: Path, deep: bool = False) -> Checked:
         }
     result = Checked(root, session_id)
     buffer = bytearray(CHUNK)
-    updates: list[tuple[FileRegistry, str, str, dict | None]] = []
+    updates: list[tuple[int, str, str, dict | None]] = []
     for row in rows:
         settings = row.compression_settings or {}
         state, detail, stat = check_file(Path(row.file_path), row.file_size_bytes, settings.get("sha256"), buffer)
@@ -181,25 +195,28 @@ def check_session(session_id: str, root: Path, deep: bool = False) -> Checked:
         if state == OK and stat is not None and settings.get("mtime_ns") != stat.st_mtime_ns:
             new_settings = {**settings, "mtime_ns": stat.st_mtime_ns}  # same content: resume's stat trusts it again
         result.files.append(FileCheck(row.file_path, state, detail))
-        updates.append((row, state, detail, new_settings))
+        updates.append((row.id, state, detail, new_settings))
     record_states(updates)
     return result
 
 
-def record_states(updates: Iterable[tuple[FileRegistry, str, str, dict | None]]) -> None:
-    now = utc_now()
+def record_states(updates: Iterable[tuple[int, str, str, dict | None]]) -> None:
+    """One transaction, one prepared statement for all rows: building a peewee query per row would cost
+    more than hashing a small file."""
+    now = FileRegistry.checked_at.db_value(utc_now())
+    table = FileRegistry._meta.table_name
+    columns = "check_state = ?, checked_at = ?, check_detail = ?, verified = ?, file_exists = ?"
+    plain, touched = [], []
+    for row_id, state, detail, new_settings in updates:
+        values = (state, now, detail or None, state == OK, state != MISSING)
+        if new_settings is None:
+            plain.append((*values, row_id))
+        else:
+            touched.append((*values, FileRegistry.compression_settings.db_value(new_settings), row_id))
     with database.atomic("IMMEDIATE"):
-        for row, state, detail, new_settings in updates:
-            values: dict = {
-                FileRegistry.check_state: state,
-                FileRegistry.checked_at: now,
-                FileRegistry.check_detail: detail or None,
-                FileRegistry.verified: state == OK,
-                FileRegistry.file_exists: state != MISSING,
-            }
-            if new_settings is not None:
-                values[FileRegistry.compression_settings] = new_settings
-            FileRegistry.update(values).where(FileRegistry.id == row.id).execute()
+        cursor = database.cursor()
+        cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = ?", plain)  # noqa: S608
+        cursor.executemany(f"UPDATE {table} SET {columns}, compression_settings = ? WHERE id = ?", touched)  # noqa: S608
 
 
 # --- checksums.sha256 --------------------------------------------------------------------------
