@@ -299,3 +299,44 @@ def test_replace_rewrites_the_checksums(project: Path) -> None:
     assert after != before and "_s003_hq.png" in after and "_s001_hq.png" not in after
     assert sha256sum_check(project).returncode == 0
     assert not [p for p in project.rglob("*") if ".vat-part" in p.name]
+
+
+@needs_sha256sum
+def test_a_paused_run_leaves_the_checksums_of_what_it_registered(cut_video: Path, tmp_path: Path, db: object) -> None:
+    """In process, the real pipeline: stopped after its first output, the folder's sums are those of
+    the registry (the run's end writes them, however it ended)."""
+    import threading
+
+    from core.events import RunEvent
+    from core.pipeline import session as sessions
+    from db.models import FileRegistry
+
+    options = sessions.SessionOptions(
+        master=cut_video, artwork="Pause", project_date=DATE, out=tmp_path / "out", encoder="x264", unattended=True
+    )
+    row = sessions.create_session(sessions.check_options(options))
+    sessions.detect(row, *sessions.detection_parameters("adaptive", None, None))
+    sessions.select_requested(row)
+    cancel = threading.Event()
+
+    def stop_after_first(event: RunEvent) -> None:
+        if event.kind == "done":
+            cancel.set()
+
+    summary = sessions.process(row, workers=1, cancel=cancel, on_event=stop_after_first)
+    assert summary.status == "paused" and 0 < summary.done < summary.total
+    root = Path(row.output_path)
+    listed = sorted(line.split("  ", 1)[1] for line in (root / "checksums.sha256").read_text().splitlines())
+    registered = sorted(Path(r.file_path).relative_to(root).as_posix() for r in FileRegistry.select())
+    assert listed == registered and len(listed) == summary.done
+    assert sha256sum_check(root).returncode == 0
+
+
+def test_a_malformed_checksums_file_is_bad_input(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "copy" / PROJECT
+    shutil.copytree(project, elsewhere)
+    (elsewhere / "checksums.sha256").write_text("not a checksum line\n")
+    done = vat("--db", tmp_path / "other.db", "verify", elsewhere)
+    assert done.returncode == 2
+    problem = "line 1 is not in sha256sum's format (a SHA-256, two spaces, a path)"
+    assert done.stderr.strip() == f"vat: error: {elsewhere / 'checksums.sha256'}: {problem}"

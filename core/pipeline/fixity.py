@@ -268,7 +268,7 @@ def read_checksums(root: Path) -> list[tuple[str, str]]:
             continue
         digest, sep, name = line.partition(" ")
         if not sep or len(digest) != 64 or name[:1] not in (" ", "*"):
-            raise ChecksumsError(f"{path}: line {number} is not '<sha256>  <path>'")
+            raise ChecksumsError(f"{path}: line {number} is not in sha256sum's format (a SHA-256, two spaces, a path)")
         name = name[1:]
         if Path(name).is_absolute() or ".." in Path(name).parts:
             raise ChecksumsError(f"{path}: line {number} names a file outside the folder: {name}")
