@@ -272,6 +272,7 @@ async def test_delete_with_its_outputs(processed: tuple[ProcessingState, list[Pa
     assert not exists(session.session_id)
     assert not any(f.exists() for f in files)
     assert own.is_file(), "files vat did not make stay"
+    assert not (own.parent / "checksums.sha256").exists(), "the outputs' sums go with them"
     assert not (own.parent / "clips").exists(), "folders left empty go"
     assert Path(session.master_path).is_file()
 

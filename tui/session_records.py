@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.pipeline.background import remove_worker_log, running_pid
+from core.pipeline.fixity import CHECKSUMS_NAME
 from db.connection import database
 from db.models import (
     COMPLETED,
@@ -117,6 +118,8 @@ def delete_session(session_id: str, remove_outputs: bool = False) -> int:
             if path.resolve().is_relative_to(root):
                 path.unlink(missing_ok=True)
                 removed += 1
+        if not (session.process_metadata or {}).get("replaced_by"):  # else the folder's sums are another's
+            (root / CHECKSUMS_NAME).unlink(missing_ok=True)
         _remove_empty_folders(root)
     with database.atomic("IMMEDIATE"):  # children first: foreign keys are enforced
         for model in (OperationLog, FileRegistry, ProjectHistory, ProjectHistoryArchive):
