@@ -120,19 +120,27 @@ def verify_one(target: Target, args: argparse.Namespace, cancel: threading.Event
     outcome.busy = busy_with(target)
     if outcome.busy:
         return outcome
-    if not args.repair:
-        outcome.checked = check(target, args.deep)
-        return outcome
     if target.session is None:
         outcome.checked = check(target, args.deep)
-        outcome.found = outcome.checked.problems
-        outcome.unrepaired = {f.path: "the database does not know this folder" for f in outcome.found}
+        if args.repair:
+            outcome.found = outcome.checked.problems
+            outcome.unrepaired = {f.path: "the database does not know this folder" for f in outcome.found}
         return outcome
+    # the session's lock, as processing holds it: a run that starts meanwhile would replace files
+    # under the check (and re-register them under its records)
+    lock = SessionLock(target.session.session_id)
     try:
-        with SessionLock(target.session.session_id):  # as processing holds it: no run starts meanwhile
-            repair_one(outcome, args, cancel)
+        lock.acquire()
     except BadInput:  # taken between the look and the lock
         outcome.busy = "being processed now"
+        return outcome
+    try:
+        if args.repair:
+            repair_one(outcome, args, cancel)
+        else:
+            outcome.checked = check(target, args.deep)
+    finally:
+        lock.release()
     return outcome
 
 
