@@ -183,6 +183,27 @@ def test_repair_uses_the_master_copy_when_the_master_was_moved_away(project: Pat
     assert registry()[str(web)]["state"] == "ok"
 
 
+def test_repair_from_a_remuxed_master_copy_makes_only_the_damaged_file(cut_video: Path, tmp_path: Path) -> None:
+    """An MPEG-TS master is archived as Matroska, whose rounded times give another plan: the repair
+    still makes only what was damaged, not every output whose parameters moved."""
+    master = tmp_path / "master.ts"
+    ffmpeg = [os.environ["VAT_FFMPEG"], "-v", "error", "-i", str(cut_video), "-c", "copy", "-f", "mpegts", str(master)]
+    subprocess.run(ffmpeg, check=True)
+    vat("run", master, "--out", tmp_path / "out", *ARGS, check=True)
+    root = tmp_path / "out" / PROJECT
+    copy = root / "masters" / f"{ARTWORK}_master.mkv"
+    kept = [p for p in root.rglob("*") if p.suffix in (".mp4", ".png", ".mkv") or "thumb" in p.name]
+    inodes = {p: p.stat().st_ino for p in kept}
+    master.unlink()
+    web = root / "stills" / "web" / f"{ARTWORK}_s002_web.jpg"
+    web.unlink()
+    done = vat("verify", "--repair")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"from the master copy: {copy}" in done.stdout and f"{web}: missing (not found): repaired" in done.stdout
+    assert {p: p.stat().st_ino for p in kept} == inodes  # clips, stills, thumbnails, the copy: not made again
+    assert registry()[str(web)]["state"] == "ok"
+
+
 def test_what_cannot_be_repaired_is_named_and_fails(project: Path) -> None:
     (project.parent.parent / "master.mp4").unlink()
     copy = project / "masters" / f"{ARTWORK}_master.mp4"

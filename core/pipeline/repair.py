@@ -53,13 +53,15 @@ def repair_source(session: ProcessingState, checked: Checked) -> Source:
 def repair(
     session: ProcessingState,
     source: Source,
+    paths: list[str],
     *,
     cancel: threading.Event,
     workers: int | None = None,
     on_event: Callable[[RunEvent], None] | None = None,
 ) -> RunSummary:
-    """Make the outputs that the last check found bad again. The check unset their `verified` flag, so
-    the runner makes them (records.is_done) and skips everything intact; the caller checks again."""
+    """Make the outputs at `paths` (those the last check found bad) again, and only those: intact ones
+    are kept even where the plan's parameters moved on since (a setting changed, or the plan is built
+    from the master copy, whose frame times a remux may have rounded). The caller checks again."""
     from core.pipeline.session import process
 
     assert source.path is not None
@@ -70,4 +72,5 @@ def repair(
         cancel=cancel,
         on_event=on_event,
         source=None if source.path == master else source.path,
+        only=set(paths),
     )

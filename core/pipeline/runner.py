@@ -55,6 +55,7 @@ class Runner:
         cancel: threading.Event,
         on_event: Callable[[RunEvent], None] | None = None,
         finalizers: dict[str, Callable[[Operation, Path, Context], None]] | None = None,
+        only: set[str] | None = None,
     ):
         self.session_id = session_id
         self.plan = plan
@@ -62,6 +63,9 @@ class Runner:
         self.cancel = cancel
         self.on_event = on_event or (lambda event: None)
         self.finalizers = finalizers or {}
+        # `vat verify --repair`: the outputs (paths) to make; every other one is left as it is, even
+        # where the plan's parameters moved on (a plan built from the master copy has the copy's times)
+        self.only = only
         self.summary = RunSummary("processing", len(plan))
         self._lock = threading.Lock()
         self._running: dict[str, dict] = {}
@@ -217,7 +221,7 @@ class Runner:
         for sequence, op in enumerate(self.plan, start=1):
             if op.final:
                 final.append((sequence, op))
-            elif records.is_done(op, registry):
+            elif records.is_done(op, registry) or (self.only is not None and str(op.output) not in self.only):
                 self.summary.skipped += 1
                 self.on_event(RunEvent("skipped", op.key))
             else:

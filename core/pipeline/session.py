@@ -366,9 +366,11 @@ def process(
     media: MediaInfo | None = None,
     times: list[float] | None = None,
     source: Path | None = None,
+    only: set[str] | None = None,
 ) -> RunSummary:
     """Run (or resume) the session's plan under its lock and its folder's; record how it ended.
 
+    `only`: the outputs to make (a repair); the others are left as they are.
     The folder's checksums.sha256 is rewritten at the end of every run, however it ended, while the
     folder's lock is still held (core/pipeline/fixity.py).
 
@@ -400,6 +402,7 @@ def process(
                 cancel=cancel,
                 on_event=on_event,
                 finalizers=finalizers(session, root),
+                only=only,
             )
             try:
                 summary = runner.run()

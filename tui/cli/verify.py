@@ -171,7 +171,7 @@ def repair_one(outcome: Outcome, args: argparse.Namespace, cancel: threading.Eve
             ),
             flush=True,
         )
-    summary = repair(session, source, cancel=cancel)
+    summary = repair(session, source, [f.path for f in outcome.found], cancel=cancel)
     outcome.interrupted = summary.status == "paused"
     outcome.checked = check(target, args.deep)  # the repair's own outputs, checked like the rest
     after = {f.path: f for f in outcome.checked.files}
