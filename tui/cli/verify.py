@@ -87,9 +87,9 @@ def targets(args: argparse.Namespace) -> list[Target]:
             try:
                 fixity.read_checksums(target.root)
             except (fixity.ChecksumsError, OSError, UnicodeDecodeError) as exc:
-                raise BadInput(
-                    str(exc) if isinstance(exc, fixity.ChecksumsError) else f"{target.root}: {exc}"
-                ) from None
+                if isinstance(exc, fixity.ChecksumsError):
+                    raise BadInput(str(exc)) from None
+                raise BadInput(f"{target.root / CHECKSUMS_NAME}: cannot be read ({exc})") from None
     return found
 
 
