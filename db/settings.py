@@ -1,8 +1,8 @@
-"""Typed access to app_settings: values are stored as text and converted by their value_type."""
+"""Typed access to app_settings: values are stored as text, converted by their value_type and checked
+against their rule (db/setting_rules.py: enumerations, ranges, references, read-only)."""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,8 +11,9 @@ from typing import Any
 from db.errors import BadInput
 from db.fields import utc_now
 from db.models import AppSetting, UserPreset
+from db.setting_rules import RULES, is_read_only, rule_of
 
-READ_ONLY = {"db_version"}  # owned by db/migrations.py
+READ_ONLY = frozenset(key for key, rule in RULES.items() if rule.read_only)  # set by vat, never by a user
 _TRUE, _FALSE = {"1", "true"}, {"0", "false"}
 
 
@@ -26,6 +27,8 @@ class SettingInfo:
     category: str
     description: str
     modified_at: datetime | str | None
+    allowed: str = ""  # the rule in words ("one of DEBUG, INFO, ...", "1 to 64"), empty when only the type counts
+    read_only: bool = False
 
 
 def _decode(key: str, text: str, value_type: str) -> Any:
@@ -36,8 +39,6 @@ def _decode(key: str, text: str, value_type: str) -> Any:
             return float(text)
         if value_type == "boolean":
             return text.strip().lower() in _TRUE
-        if value_type == "json":
-            return json.loads(text) if text.strip() else None  # the seed's window_geometry default is ''
     except ValueError as exc:
         raise BadInput(f"{key}: stored value {text!r} is not a valid {value_type}") from exc
     return text
@@ -76,17 +77,6 @@ def _encode(key: str, value: Any, value_type: str) -> str:
         if text in _FALSE:
             return "0"
         raise bad("true or false (1/0)")
-    if value_type == "json":
-        if isinstance(value, str):  # JSON text, e.g. typed on a command line
-            try:
-                json.loads(value)
-            except ValueError:
-                raise bad("JSON") from None
-            return value
-        try:
-            return json.dumps(value, ensure_ascii=False)
-        except (TypeError, ValueError):
-            raise bad("a JSON value") from None
     if not isinstance(value, str):
         raise bad("text")
     return value
@@ -95,8 +85,13 @@ def _encode(key: str, value: Any, value_type: str) -> str:
 def _row(key: str) -> AppSetting:
     row = AppSetting.get_or_none(AppSetting.key == key)
     if row is None:
-        raise BadInput(f"unknown setting: {key}")
+        raise BadInput(f"unknown setting: {key} (known: {', '.join(setting_keys())})")
     return row
+
+
+def setting_keys() -> list[str]:
+    """Every setting's key, default_preset included, in alphabetical order."""
+    return sorted([r.key for r in AppSetting.select(AppSetting.key)] + [DEFAULT_PRESET_KEY])
 
 
 # default_preset is shown as a setting but kept where presets keep it, in their is_default flag
@@ -133,14 +128,25 @@ def get_setting(key: str) -> Any:
 
 
 def set_setting(key: str, value: Any) -> Any:
-    """Store `value` for an existing setting after checking it against its value_type; returns it typed."""
-    if key in READ_ONLY:
+    """Store `value` for an existing setting after checking it against its value_type and its rule;
+    returns it typed. A refusal is one BadInput line naming the key and the allowed values."""
+    if is_read_only(key):
         raise BadInput(f"{key}: is managed by vat and cannot be changed")
     if key == DEFAULT_PRESET_KEY:
-        return set_default_preset(str(value))
+        return set_default_preset(str(rule_of(key).canonical(key, value)))
+    return _store(key, value)
+
+
+def record_setting(key: str, value: Any) -> Any:
+    """vat's own write of a setting, read-only ones included (app_version, retention_last_run)."""
+    return _store(key, value)
+
+
+def _store(key: str, value: Any) -> Any:
     row = _row(key)
     value_type = row.value_type or "string"
-    text = _encode(key, value, value_type)
+    typed = _decode(key, _encode(key, value, value_type), value_type)
+    text = _encode(key, rule_of(key).canonical(key, typed), value_type)
     AppSetting.update(value=text, modified_at=utc_now()).where(AppSetting.key == key).execute()
     return _decode(key, text, value_type)
 
@@ -159,6 +165,8 @@ def all_settings() -> dict[str, list[SettingInfo]]:
                 category,
                 row.description or "",
                 row.modified_at,
+                rule_of(row.key).allowed(),
+                is_read_only(row.key),
             )
         )
     preset_row = UserPreset.get_or_none(UserPreset.is_default == True)  # noqa: E712
@@ -170,6 +178,17 @@ def all_settings() -> dict[str, list[SettingInfo]]:
             "presets",
             "Default compression preset (the preset marked default)",
             preset_row.modified_at if preset_row is not None else None,
+            rule_of(DEFAULT_PRESET_KEY).allowed(),
         )
     )
     return dict(sorted(grouped.items()))
+
+
+def setting_info(key: str) -> SettingInfo:
+    """One setting as all_settings() shows it; BadInput naming the known keys if there is none."""
+    for infos in all_settings().values():
+        for info in infos:
+            if info.key == key:
+                return info
+    _row(key)  # raises, naming the known keys
+    raise AssertionError(key)
