@@ -7,8 +7,10 @@ get their own (with the same pragmas) just by querying.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import peewee
@@ -16,6 +18,8 @@ import platformdirs
 
 from db.errors import EnvironmentProblem
 from db.migrations import migrate
+
+log = logging.getLogger("vat.db")
 
 BUSY_TIMEOUT_MS = 10_000  # several workers write at once; wait rather than fail with "locked"
 BUSY_TIMEOUT_ENV = "VAT_DB_BUSY_TIMEOUT_MS"  # how long to wait for a database another process locks
@@ -63,10 +67,29 @@ def open_database(path: Path | str | None = None) -> peewee.SqliteDatabase:
     try:
         database.connect(reuse_if_open=True)
         migrate(database, path)
+        record_app_version(database)
     except (peewee.DatabaseError, sqlite3.Error, OSError) as exc:
         close_database()
         raise EnvironmentProblem(f"cannot use the database {path}: {exc}") from exc
     return database
+
+
+def record_app_version(db: peewee.SqliteDatabase) -> None:
+    """app_version follows the package: the vat that last opened this database (read-only to users).
+    Written only when it differs; a read-only database is still read (the listings work), said in the log."""
+    try:
+        current = version("vat")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return
+    row = db.execute_sql("SELECT value FROM app_settings WHERE key = 'app_version'").fetchone()
+    if row is None or row[0] == current:
+        return
+    try:
+        db.execute_sql(
+            "UPDATE app_settings SET value = ?, modified_at = CURRENT_TIMESTAMP WHERE key = 'app_version'", (current,)
+        )
+    except (peewee.OperationalError, sqlite3.OperationalError) as exc:
+        log.warning("cannot record app_version %s in %s: %s", current, db.database, exc)
 
 
 def busy_timeout_ms() -> int:

@@ -192,3 +192,12 @@ def setting_info(key: str) -> SettingInfo:
                 return info
     _row(key)  # raises, naming the known keys
     raise AssertionError(key)
+
+
+def value_text(info: SettingInfo) -> str:
+    """A setting's value as the user reads and types it (the Settings screen, `vat settings`)."""
+    if info.value_type == "boolean":
+        return "true" if info.value else "false"
+    if info.value_type == "real":
+        return f"{info.value:g}"
+    return str(info.value)

@@ -1,4 +1,5 @@
-"""Settings screen: values edited with their type checked by db.settings, booleans toggled, snapshots."""
+"""Settings screen: values edited with their type and rule checked by db.settings (pick lists for
+enumerations), booleans toggled, snapshots."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import peewee
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, OptionList, Static
 
-from db.settings import get_setting, set_setting
+from db.settings import get_setting, record_setting
 from tests.tui_screen_host import ScreenHost, cursor_to
 from tui.screens.setting_edit import SettingEditDialog
 from tui.screens.settings import SettingsScreen
@@ -23,12 +24,18 @@ def value_cell(screen: Screen, key: str) -> str:
     return str(screen.query_one(VimTable).get_row(key)[2])
 
 
+@pytest.fixture
+def fixed_version(db: peewee.SqliteDatabase) -> None:
+    """app_version follows the package (written on open): pinned, so a release does not change the snapshots."""
+    record_setting("app_version", "1.0.0")
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_settings_snapshot(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, size: tuple[int, int]) -> None:
+def test_settings_snapshot(snap_compare: Callable[..., bool], fixed_version: None, size: tuple[int, int]) -> None:
     assert snap_compare(ScreenHost(SettingsScreen), terminal_size=size)
 
 
-def test_setting_edit_dialog_snapshot(snap_compare: Callable[..., bool], db: peewee.SqliteDatabase) -> None:
+def test_setting_edit_dialog_snapshot(snap_compare: Callable[..., bool], fixed_version: None) -> None:
     async def bad_value(pilot: Pilot) -> None:
         await cursor_to(pilot, "parallel_workers")
         await pilot.press("enter", *"many", "enter")
@@ -94,17 +101,74 @@ async def test_read_only_settings_do_not_open_an_editor(db: peewee.SqliteDatabas
     assert get_setting("db_version") == version
 
 
-async def test_json_and_text_values_round_trip(db: peewee.SqliteDatabase) -> None:
-    set_setting("window_geometry", {"width": 120, "height": 40})
+async def test_text_values_round_trip(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
-        await cursor_to(pilot, "window_geometry")
-        await pilot.press("enter")
-        assert app.screen.query_one(Input).value == '{"width": 120, "height": 40}'
-        await pilot.press(*"{nope", "enter")
-        assert "expected JSON" in str(app.screen.query_one("#setting-error", Static).render())
-        await pilot.press("escape")
         await cursor_to(pilot, "copyright_text")
-        await pilot.press("enter", *"Studio Nord 2025", "enter")
-    assert get_setting("window_geometry") == {"width": 120, "height": 40}
+        await pilot.press("enter")
+        assert app.screen.query_one(Input).value == "© Yambo Studio"
+        await pilot.press(*"Studio Nord 2025", "enter")
     assert get_setting("copyright_text") == "Studio Nord 2025"
+
+
+async def test_a_range_is_refused_with_the_rule(db: peewee.SqliteDatabase) -> None:
+    app = ScreenHost(SettingsScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await cursor_to(pilot, "max_resume_age_days")
+        assert "(allowed: 1 or more)" in str(app.screen.query_one("#setting-help", Static).render())
+        await pilot.press("enter", *"0", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, SettingEditDialog)
+        assert str(dialog.query_one("#setting-type", Label).render()) == "Expected: a whole number, 1 or more"
+        assert str(dialog.query_one("#setting-error", Static).render()) == (
+            "max_resume_age_days: expected 1 or more, got 0"
+        )
+    assert get_setting("max_resume_age_days") == 7
+
+
+async def test_an_enumeration_is_a_pick_list(db: peewee.SqliteDatabase) -> None:
+    app = ScreenHost(SettingsScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await cursor_to(pilot, "log_level")
+        await pilot.press("enter")
+        dialog = app.screen
+        assert isinstance(dialog, SettingEditDialog)
+        assert not dialog.query(Input)  # nothing to mistype
+        picks = dialog.query_one(OptionList)
+        assert [str(picks.get_option_at_index(i).prompt) for i in range(picks.option_count)] == [
+            "DEBUG",
+            "INFO",
+            "WARNING",
+            "ERROR",
+        ]
+        assert picks.highlighted == 1  # the current value, INFO
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, SettingsScreen)
+        assert value_cell(app.screen, "log_level") == "WARNING"
+    assert get_setting("log_level") == "WARNING"
+
+
+async def test_the_default_preset_is_picked_from_the_stored_presets(db: peewee.SqliteDatabase) -> None:
+    from core.pipeline.preset_store import ensure_builtin_presets
+    from db.models import UserPreset
+
+    ensure_builtin_presets()
+    ids = [r.preset_id for r in UserPreset.select().order_by(UserPreset.preset_id)]
+    app = ScreenHost(SettingsScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await cursor_to(pilot, "default_preset")
+        await pilot.press("enter")
+        picks = app.screen.query_one(OptionList)
+        assert [str(picks.get_option_at_index(i).prompt) for i in range(picks.option_count)] == ids
+        assert picks.highlighted == ids.index("webflow_standard")
+        await pilot.press("home", "enter")
+        assert value_cell(app.screen, "default_preset") == ids[0]
+    assert UserPreset.get(UserPreset.is_default == True).preset_id == ids[0]  # noqa: E712
+
+
+def test_setting_pick_list_snapshot(snap_compare: Callable[..., bool], fixed_version: None) -> None:
+    async def open_encoder(pilot: Pilot) -> None:
+        await cursor_to(pilot, "encoder_preference")
+        await pilot.press("enter")
+
+    assert snap_compare(ScreenHost(SettingsScreen), terminal_size=(80, 24), run_before=open_encoder)

@@ -12,6 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.logging import TextualHandler
 from textual.screen import Screen
+from textual.theme import Theme
 
 from core import logs
 from core.errors import VatError
@@ -20,6 +21,8 @@ from tui.safe_text import markup_safe
 from tui.screens.confirm import ConfirmScreen, MessageScreen
 from tui.screens.help import HelpScreen
 from tui.screens.home import SessionsScreen
+
+log = logging.getLogger("vat.tui")
 
 # Screens imported only when first opened (start-up stays quick): (module, class, title).
 OTHER_SCREENS = {
@@ -64,10 +67,29 @@ class VatApp(App[int]):
 
     def on_mount(self) -> None:
         self._log_away_from_the_terminal()
+        self._use_theme_setting()
         self.push_screen(SessionsScreen())  # pushed (not the default screen) so its CSS_PATH loads
         # The ~100k objects alive after start-up (Textual, Rich, PyAV) never die: out of the collector's
         # sight, full collections stop pausing keys for up to 150 ms (bench/picker.py).
         gc.freeze()
+
+    def _use_theme_setting(self) -> None:
+        """ui_theme is the TUI's theme; one picked from the command palette ("Change theme") becomes it."""
+        from db.settings import get_setting
+
+        theme = get_setting("ui_theme")
+        if theme in self.available_themes:
+            self.theme = theme
+        else:  # a theme a newer Textual dropped: its default rather than no TUI
+            log.warning("ui_theme %r is not a theme of this Textual; using %s", theme, self.theme)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        from db.setting_rules import TEXTUAL_THEMES
+        from db.settings import get_setting, set_setting
+
+        if theme.name in TEXTUAL_THEMES and theme.name != get_setting("ui_theme"):
+            set_setting("ui_theme", theme.name)
 
     # --- navigation -------------------------------------------------------------------------
     def action_sessions(self) -> None:

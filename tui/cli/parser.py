@@ -284,6 +284,20 @@ def build_parser() -> argparse.ArgumentParser:
         "is gone), then check again",
     )
 
+    settings = command(
+        "settings",
+        "list, read or change settings",
+        as_json,
+        epilog="A value is checked as the Settings screen checks it: its type (whole number, number, "
+        "true/false, text) and its rule (one of a list, a range, a stored preset); a bad one is refused "
+        "naming the key and the allowed values (exit 2). `vat settings` lists every key with its rule.",
+    )
+    settings.add_argument(
+        "action", nargs="?", choices=["list", "get", "set"], default="list", help="list (the default), get or set"
+    )
+    settings.add_argument("key", nargs="?", metavar="KEY", help="the setting, as `vat settings` lists it")
+    settings.add_argument("value", nargs="?", metavar="VALUE", help="the new value (set)")
+
     dbcmd = command("db", "database maintenance")
     dbcmd.add_argument(
         "action",

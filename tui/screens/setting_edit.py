@@ -1,38 +1,27 @@
-"""Edit one setting in a small modal; the value is checked against its type by db.settings.set_setting."""
+"""Edit one setting in a small modal: a pick list for an enumeration (and default_preset), else a field;
+the value is checked against its type and rule by db.settings.set_setting, whose refusal is shown."""
 
 from __future__ import annotations
-
-import json
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, OptionList, Static
 
 from core.errors import BadInput
+from db.setting_rules import rule_of
 from db.settings import SettingInfo, set_setting
+from db.settings import value_text as value_text  # the Settings table shows values so too
 from tui.widgets.form_input import FormInput
 
 TYPE_HINTS = {
     "integer": "a whole number",
     "real": "a number",
     "boolean": "true or false (1 or 0)",
-    "json": "a JSON value",
     "string": "text",
 }
-
-
-def value_text(info: SettingInfo) -> str:
-    """A setting's value as the user reads and types it."""
-    if info.value_type == "boolean":
-        return "true" if info.value else "false"
-    if info.value_type == "json":
-        return "" if info.value is None else json.dumps(info.value, ensure_ascii=False)
-    if info.value_type == "real":
-        return f"{info.value:g}"
-    return str(info.value)
 
 
 class SettingEditDialog(ModalScreen[bool]):
@@ -44,25 +33,47 @@ class SettingEditDialog(ModalScreen[bool]):
     def __init__(self, info: SettingInfo) -> None:
         super().__init__()
         self.info = info
+        self.choices = rule_of(info.key).options()  # None: typed into a field
 
     def compose(self) -> ComposeResult:
+        expected = TYPE_HINTS.get(self.info.value_type, self.info.value_type)
+        if self.choices is not None:
+            expected = self.info.allowed
+        elif self.info.allowed:
+            expected += f", {self.info.allowed}"  # "a whole number, 1 to 64"
         with Vertical(id="setting-box"):
             yield Label(self.info.key, id="setting-title")
             yield Label(self.info.description or "", id="setting-description", markup=False)
-            yield Label(f"Expected: {TYPE_HINTS.get(self.info.value_type, self.info.value_type)}", id="setting-type")
-            yield FormInput(value_text(self.info), id="setting-value")
+            yield Label(f"Expected: {expected}", id="setting-type", markup=False)
+            if self.choices is not None:
+                picks = OptionList(*self.choices, id="setting-choices")
+                if str(self.info.value) in self.choices:
+                    picks.highlighted = self.choices.index(str(self.info.value))
+                yield picks
+            else:
+                yield FormInput(value_text(self.info), id="setting-value")
             yield Static("", id="setting-error", markup=False)
             yield Label("[b]enter[/b] save   [b]escape[/b] cancel", id="setting-keys")
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
+        self._save(event.value)
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        assert self.choices is not None
+        self._save(self.choices[event.option_index])
+
+    def _save(self, value: str) -> None:
         try:
-            set_setting(self.info.key, event.value)
+            saved = set_setting(self.info.key, value)
         except BadInput as exc:
             error = self.query_one("#setting-error", Static)
             error.update(exc.message)
             error.display = True
             return
+        if self.info.key == "ui_theme":  # seen at once, not at the next start
+            self.app.theme = saved
         self.notify(f"Saved {self.info.key}.")
         self.dismiss(True)
 

@@ -1,4 +1,5 @@
-"""Settings: app_settings by category; enter edits a value (checked by its type), space toggles booleans."""
+"""Settings: app_settings by category; enter edits a value (checked by its type and rule: a pick list for an
+enumeration), space toggles booleans. The rules are db/setting_rules.py's, as `vat settings` applies them."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ class SettingsScreen(Screen):
     TITLE = "Settings"
     HELP = (
         "vat's settings by category. enter edits the selected value, which must fit its type (a whole "
-        "number, a number, true/false, JSON or text); space turns a true/false setting on or off."
+        "number, a number, true/false or text) and its rule, shown below the table (a pick list offers "
+        "the allowed values); space turns a true/false setting on or off. `vat settings` does the same."
     )
     BINDINGS = [
         Binding("enter", "edit", "Edit", priority=True, id="settings-edit"),  # over the table's hidden enter
@@ -40,6 +42,9 @@ class SettingsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        from core.pipeline.preset_store import ensure_builtin_presets
+
+        ensure_builtin_presets()  # default_preset's pick list offers the built-in presets too
         table = self.query_one(VimTable)
         table.add_columns("Category", "Key", "Value", "Type")
         self.reload()
@@ -67,6 +72,8 @@ class SettingsScreen(Screen):
         text = ""
         if info is not None:
             text = f"{info.key}: {info.description or 'no description'}"
+            if info.allowed:
+                text += f" (allowed: {info.allowed})"
             if info.value_type == "boolean":
                 text += " (space toggles)"
         self.query_one("#setting-help", Static).update(text)
@@ -112,6 +119,6 @@ def _bool_text(value: Any) -> str:
 
 
 def _cell(text: str) -> str:
-    """A value as one short table cell (JSON and long paths are cut; the editor shows all of it)."""
+    """A value as one short table cell (long paths are cut; the editor shows all of it)."""
     text = text.replace("\n", " ")
     return text if len(text) <= 40 else text[:39] + "…"

@@ -1,0 +1,59 @@
+"""`vat settings [list|get KEY|set KEY VALUE] [--json]`: the Settings screen's rules, headless."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import vat
+
+
+def test_list_shows_every_setting_with_its_rule() -> None:
+    done = vat("settings", check=True)
+    assert "parallel_workers" in done.stdout and "1 to 64" in done.stdout
+    listed = json.loads(vat("settings", "list", "--json", check=True).stdout)
+    by_key = {entry["key"]: entry for entry in listed}
+    assert len(by_key) == 22
+    assert by_key["log_level"] == {
+        **by_key["log_level"],
+        "value": "INFO",
+        "type": "string",
+        "allowed": "one of DEBUG, INFO, WARNING, ERROR",
+        "read_only": False,
+    }
+    assert by_key["db_version"]["read_only"] and by_key["default_preset"]["value"] == "webflow_standard"
+
+
+def test_set_then_get() -> None:
+    done = vat("settings", "set", "max_resume_age_days", "14", check=True)
+    assert done.stdout == "max_resume_age_days = 14\n"
+    assert vat("settings", "get", "max_resume_age_days", check=True).stdout == "14\n"
+    vat("settings", "set", "gpu_enabled", "false", check=True)
+    got = json.loads(vat("settings", "get", "gpu_enabled", "--json", check=True).stdout)
+    assert got["value"] is False and got["type"] == "boolean"
+
+
+@pytest.mark.parametrize(
+    "arguments, line",
+    [
+        (("set", "log_level", "LOUD"), 'vat: error: log_level: expected one of DEBUG, INFO, WARNING, ERROR, got "LOUD"'),
+        (("set", "parallel_workers", "0"), "vat: error: parallel_workers: expected 1 to 64, got 0"),
+        (("set", "parallel_workers", "two"), 'vat: error: parallel_workers: expected an integer, got "two"'),
+        (("set", "log_retention_days", "-1"), "vat: error: log_retention_days: expected 0 or more, got -1"),
+        (("set", "default_preset", "nope"), 'vat: error: default_preset: expected one of archive_hq,'),
+        (("set", "app_version", "9.9"), "vat: error: app_version: is managed by vat and cannot be changed"),
+        (("set", "colour", "red"), "vat: error: unknown setting: colour (known: abandoned_session_days,"),
+        (("get", "colour"), "vat: error: unknown setting: colour (known: abandoned_session_days,"),
+        (("set", "log_level"), "vat: error: vat settings set log_level needs a value"),
+        (("get",), "vat: error: vat settings get needs a key"),
+    ],
+)
+def test_a_bad_value_or_key_is_exit_2_naming_the_key_and_the_allowed_values(
+    arguments: tuple[str, ...], line: str
+) -> None:
+    before = vat("settings", "--json", check=True).stdout
+    done = vat("settings", *arguments)
+    assert done.returncode == 2
+    assert done.stderr.startswith(line) and done.stderr.count("\n") == 1, done.stderr
+    assert vat("settings", "--json", check=True).stdout == before  # nothing changed
