@@ -26,6 +26,7 @@ BACKUP_COUNT = 5
 FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 
 _installed: list[logging.Handler] = []  # what setup_logging added to the root logger
+_verbosity = 0  # setup_logging's -v count: the log_level setting applies only without -v
 _said_unwritable = False
 
 
@@ -95,7 +96,10 @@ def _say_unwritable(folder: Path, why: str) -> None:
 def setup_logging(verbosity: int = 0) -> None:
     """Root logger: INFO, or DEBUG with -v; peewee's SQL statements (DEBUG) only with -vv.
 
-    Calling it again replaces what an earlier call installed (tests call the CLI in-process)."""
+    Calling it again replaces what an earlier call installed (tests call the CLI in-process). The
+    log_level setting lives in the database, opened later: use_level_setting applies it then."""
+    global _verbosity
+    _verbosity = verbosity
     stop_logging()
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbosity else logging.INFO)
@@ -114,6 +118,22 @@ def setup_logging(verbosity: int = 0) -> None:
         handler.setFormatter(fmt)
         root.addHandler(handler)
         _installed.append(handler)
+
+
+def use_level_setting() -> None:
+    """The log_level setting is the log's level unless -v asked for debug records (called once the
+    database is open). On the handlers too: a library logger with a level of its own (peewee) would
+    otherwise still reach the file."""
+    if _verbosity:
+        return
+    from db.settings import get_setting
+
+    level = logging.getLevelName(str(get_setting("log_level")).upper())
+    if not isinstance(level, int):  # a value from before the rule: the default
+        level = logging.INFO
+    logging.getLogger().setLevel(level)
+    for handler in _installed:
+        handler.setLevel(level)
 
 
 def stop_logging() -> None:

@@ -85,7 +85,7 @@ def test_help_explains_the_arguments_and_their_defaults() -> None:
     flat = " ".join(run.split())
     for shown in (
         "(default: adaptive)",
-        "(default: auto)",
+        "(default: the encoder_preference setting)",
         "master video file",
         "--json",
         "--workers",

@@ -37,11 +37,14 @@ def test_set_then_get() -> None:
 @pytest.mark.parametrize(
     "arguments, line",
     [
-        (("set", "log_level", "LOUD"), 'vat: error: log_level: expected one of DEBUG, INFO, WARNING, ERROR, got "LOUD"'),
+        (
+            ("set", "log_level", "LOUD"),
+            'vat: error: log_level: expected one of DEBUG, INFO, WARNING, ERROR, got "LOUD"',
+        ),
         (("set", "parallel_workers", "0"), "vat: error: parallel_workers: expected 1 to 64, got 0"),
         (("set", "parallel_workers", "two"), 'vat: error: parallel_workers: expected an integer, got "two"'),
         (("set", "log_retention_days", "-1"), "vat: error: log_retention_days: expected 0 or more, got -1"),
-        (("set", "default_preset", "nope"), 'vat: error: default_preset: expected one of archive_hq,'),
+        (("set", "default_preset", "nope"), "vat: error: default_preset: expected one of archive_hq,"),
         (("set", "app_version", "9.9"), "vat: error: app_version: is managed by vat and cannot be changed"),
         (("set", "colour", "red"), "vat: error: unknown setting: colour (known: abandoned_session_days,"),
         (("get", "colour"), "vat: error: unknown setting: colour (known: abandoned_session_days,"),

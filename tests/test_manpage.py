@@ -52,7 +52,11 @@ def test_the_man_page_names_every_command_and_option() -> None:
 def test_the_man_page_has_resume_and_the_defaults_that_help_shows() -> None:
     page = make_man_page()
     assert '.SS "vat resume" \\fISESSION\\fR' in page
-    assert "(default: adaptive)" in page and "(default: auto)" in page and "(default: table)" in page
+    assert (
+        "(default: adaptive)" in page
+        and "(default: the encoder_preference setting)" in page
+        and "(default: table)" in page
+    )
     assert "frame numbers count from 0" in page
 
 

@@ -178,6 +178,7 @@ def create_app(*, cursor_blink: bool = True) -> VatApp:
     from db.connection import open_database
 
     open_database()
+    logs.use_level_setting()
     return VatApp(cursor_blink=cursor_blink)
 
 

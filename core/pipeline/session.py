@@ -45,7 +45,7 @@ class SessionOptions:
     rd_folder: Path | None = None
     preset_id: str | None = None
     out: Path | None = None
-    encoder: str = "auto"
+    encoder: str | None = None  # None: the encoder_preference setting
     detector: str = "adaptive"
     threshold: float | None = None
     min_scene_len: int | None = None
@@ -71,14 +71,22 @@ class Checked:
     encoder: str
 
 
-def resolve_encoder(choice: str) -> str:
+def resolve_encoder(choice: str | None) -> str:
+    """The encoder to use: `choice` (--encoder, the form's), else the encoder_preference setting."""
+    from_setting = choice is None
+    if choice is None:
+        choice = str(get_setting("encoder_preference"))
     if choice not in ("auto", "x264", "nvenc"):
         raise BadInput(f"--encoder {choice!r}: expected auto, x264 or nvenc")
     if choice == "x264":
         return "x264"
     works, why = encoders.nvenc_status()
     if choice == "nvenc" and not works:
-        raise EnvironmentProblem(f"NVENC does not work here ({why}); use --encoder x264 or auto")
+        fix = (
+            "vat settings set encoder_preference auto, or --encoder x264" if from_setting else "--encoder x264 or auto"
+        )
+        where = " (the encoder_preference setting)" if from_setting else ""
+        raise EnvironmentProblem(f"NVENC{where} does not work here ({why}); use {fix}")
     use_gpu = works and (choice == "nvenc" or bool(get_setting("gpu_enabled")))
     return "nvenc" if use_gpu else "x264"
 

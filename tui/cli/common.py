@@ -31,9 +31,12 @@ def cells(*values: object) -> list[Text]:
 
 
 def open_db() -> peewee.SqliteDatabase:
+    from core.logs import use_level_setting
     from db.connection import open_database
 
-    return open_database()
+    database = open_database()
+    use_level_setting()  # the log_level setting, now that it can be read
+    return database
 
 
 def detection_settings(args: argparse.Namespace) -> tuple[str, float, int]:

@@ -223,8 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--encoder",
         choices=["auto", "x264", "nvenc"],
-        default="auto",
-        help="video encoder: auto takes NVENC where it works here, else x264",
+        help="video encoder: auto takes NVENC where it works here (and gpu_enabled allows it), else x264 "
+        "(default: the encoder_preference setting)",
     )
     run.add_argument(
         "--replace",

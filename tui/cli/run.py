@@ -34,6 +34,15 @@ def stop_on_signals(cancel: threading.Event) -> Iterator[None]:
 
 
 def finish(view: RunView, summary: RunSummary, session_id: str, root: str) -> int:
+    code = _summarise(view, summary, session_id, root)
+    from core import folder_link
+
+    if summary.status != "paused" and folder_link.wanted():  # auto_open_output, as a link (works over SSH)
+        view.folder_link("project folder: ", root)
+    return code
+
+
+def _summarise(view: RunView, summary: RunSummary, session_id: str, root: str) -> int:
     if summary.status == "paused":
         view.say(
             f"paused: {summary.done + summary.skipped}/{summary.total} done. Resume with: vat --resume {{session}}",

@@ -22,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.style import Style
 from rich.text import Text
 
 from core.events import DetectProgress, RunEvent
@@ -96,6 +97,17 @@ class RunView:
             self.emit("result", text=text, **fields)
         else:
             self._safe(lambda: (print(terminal_safe(text)), sys.stdout.flush()))
+
+    def folder_link(self, label: str, folder: str) -> None:
+        """`folder` as a clickable terminal hyperlink (OSC 8), on a terminal only: a pipe or --json reader
+        has the result line (auto_open_output; core.folder_link says why a link and not a window)."""
+        from core.folder_link import folder_url
+
+        if self.json_lines or not self.console.is_terminal:
+            return
+        text = Text(label)
+        text.append(terminal_safe(folder), style=Style(link=folder_url(folder)))
+        self._safe(self.console.print, text, highlight=False, soft_wrap=True)
 
     def detection(self, event: DetectProgress) -> None:
         if self.json_lines:
