@@ -347,6 +347,24 @@ async def test_thumbnails_fill_in_and_keys_never_wait_for_them(session: Processi
         assert image is not None and image.width == 96
 
 
+@pytest.mark.parametrize("on_disk", [True, False])
+async def test_cache_thumbnails_keeps_them_on_disk_or_not(
+    session: ProcessingState, master: Path, on_disk: bool
+) -> None:
+    from tui.thumbs import cache_folder
+
+    set_setting("cache_thumbnails", on_disk)
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        picker = await open_picker(pilot)
+        store = picker.store
+        assert store is not None
+        frames = [s.midpoint_frame for s in picker.scenes]
+        await until(pilot, lambda: all(store.cached(f) is not None for f in frames), "every thumbnail")
+    kept = sorted(p.name for p in cache_folder(master).glob("*.png")) if cache_folder(master).exists() else []
+    assert kept == (sorted(f"{f}.png" for f in frames) if on_disk else [])
+
+
 async def test_a_master_moved_away_leaves_the_picker_usable(session: ProcessingState, master: Path) -> None:
     master.rename(master.with_name("moved.mp4"))
     app = create_app(cursor_blink=False)
