@@ -153,7 +153,8 @@ def test_min_scene_length_default_is_the_shortest_scene(cut_video: Path) -> None
     assert detected_starts(cut_video) == cut_starts(SCENES)
     settings(("min_scene_length_default", "60"))
     starts = detected_starts(cut_video)
-    assert len(starts) > 1 and all(b - a >= 60 for a, b in zip(starts, starts[1:]))  # the last may be shorter
+    # the last scene may be shorter (the film ends there)
+    assert len(starts) > 1 and all(b - a >= 60 for a, b in zip(starts, starts[1:], strict=False))
 
 
 def test_scene_threshold_default_is_the_detection_threshold(cut_video: Path) -> None:
