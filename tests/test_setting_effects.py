@@ -259,3 +259,24 @@ async def test_default_preset_is_one_truth(db: peewee.SqliteDatabase) -> None:
     assert get_setting("default_preset") == "archive_hq"
     listed = vat("settings", "get", "default_preset", check=True).stdout
     assert listed == "archive_hq\n"
+
+
+@pytest.mark.parametrize("wanted", [True, False])
+async def test_auto_open_output_links_the_folder_when_the_tuis_processing_ends(
+    db: peewee.SqliteDatabase, tmp_path: Path, wanted: bool
+) -> None:
+    from tests.test_db_support import make_session
+    from tui.screens.processing import ProcessingScreen
+
+    set_setting("auto_open_output", wanted)
+    folder = tmp_path / "26-01-02_Done"
+    make_session("s-done", status="completed", output_path=str(folder))
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.push_screen(ProcessingScreen("s-done"))
+        await pilot.pause()
+        line = app.screen.query_one("#processing-output").render_line(0)
+        links = {segment.style.link for segment in line if segment.style is not None and segment.style.link}
+        assert "".join(segment.text for segment in line).startswith(f"→ {folder}")
+        # what the terminal gets: Textual writes a segment's link as OSC 8 around its text
+        assert links == ({folder_url(folder)} if wanted else set())

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+from rich.style import Style
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -74,6 +76,8 @@ class ProcessingScreen(WorkerErrors, Screen):
         self.rows: dict[str, RunningRow] = {}
         self.last_status: str | None = None
         self.last_state: tuple[str, bool] | None = None
+        self.output_path = ""
+        self.output_ended: bool | None = None  # whether the folder was last shown for an ended run (None: not yet)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.last_state is None or action not in ("cancel", "resume"):
@@ -112,15 +116,31 @@ class ProcessingScreen(WorkerErrors, Screen):
             row = ProcessingState.get(ProcessingState.session_id == self.session_id)
             title = terminal_safe(f"{row.artwork_name} · {self.session_id}")
             self.query_one("#processing-title", Static).update(title)
-            self.query_one("#processing-output", Static).update(terminal_safe(f"→ {row.output_path}"))
+            self.output_path = row.output_path
         if (snap.status, snap.alive) != self.last_state:
             self.last_state = (snap.status, snap.alive)
             self.refresh_bindings()  # c and r are offered only when they can do something
         self.last_status = snap.status
+        self._show_output(snap)
         self._show_overall(snap)
         self._show_running(snap)
         self._show_state(snap)
         self._tail_log()
+
+    def _show_output(self, snap: background.Snapshot) -> None:
+        """The project folder; once the run has ended, a terminal hyperlink (OSC 8) to it when the
+        auto_open_output setting asks (a click opens it, over SSH too: core.folder_link)."""
+        from core import folder_link
+
+        ended = not snap.alive and snap.status in ("completed", "failed")
+        if ended == self.output_ended:
+            return
+        self.output_ended = ended
+        linked = ended and folder_link.wanted()
+        text = Text("→ ")
+        style = Style(link=folder_link.folder_url(self.output_path)) if linked else None
+        text.append(terminal_safe(self.output_path), style=style)
+        self.query_one("#processing-output", Static).update(text)
 
     def _show_overall(self, snap: background.Snapshot) -> None:
         self.query_one("#overall", ProgressBar).update(progress=round(100 * snap.fraction, 1))
