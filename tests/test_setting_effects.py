@@ -77,14 +77,15 @@ def test_last_output_directory_is_where_vat_run_writes_without_out(run_root: Pat
     assert (run_root / "manifest.json").is_file()
 
 
-def test_default_preset_is_the_preset_of_vat_run(
-    run_under_settings: tuple[Path, subprocess.CompletedProcess[str]], monkeypatch: pytest.MonkeyPatch
+def test_vat_run_takes_the_default_preset_and_remembers_the_master_folder(
+    run_under_settings: tuple[Path, subprocess.CompletedProcess[str]], cut_video: Path
 ) -> None:
     from db.models import ProcessingState
 
     open_database(run_under_settings[0] / "state.db")
     try:
         assert [s.preset_id for s in ProcessingState.select()] == ["preview_fast"]
+        assert get_setting("last_master_directory") == str(cut_video.parent)  # the form's next start
     finally:
         close_database()
 
@@ -280,3 +281,30 @@ async def test_auto_open_output_links_the_folder_when_the_tuis_processing_ends(
         assert "".join(segment.text for segment in line).startswith(f"→ {folder}")
         # what the terminal gets: Textual writes a segment's link as OSC 8 around its text
         assert links == ({folder_url(folder)} if wanted else set())
+
+
+async def test_the_new_session_form_starts_from_the_settings(db: peewee.SqliteDatabase, tmp_path: Path) -> None:
+    """encoder_preference, default_preset and the last folders are what the form offers first."""
+    from textual.widgets import Input, Select
+
+    from tui.screens.new_session import NewSessionScreen
+
+    set_setting("encoder_preference", "nvenc")
+    set_setting("last_output_directory", str(tmp_path / "archive"))
+    set_setting("last_master_directory", str(tmp_path / "masters"))
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_new_session()
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, NewSessionScreen)
+        assert form.query_one("#encoder", Select).value == "nvenc"
+        set_setting("default_preset", "social_1080")  # the Presets screen's mark, read when the form opens
+        assert form.query_one("#preset", Select).value == "webflow_standard"
+        assert form.query_one("#output", Input).value == str(tmp_path / "archive")
+        assert form.query_one("#master", Input).value == f"{tmp_path / 'masters'}/"
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_new_session()
+        await pilot.pause()
+        assert app.screen.query_one("#preset", Select).value == "social_1080"
