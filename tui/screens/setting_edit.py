@@ -12,8 +12,7 @@ from textual.widgets import Input, Label, OptionList, Static
 
 from core.errors import BadInput
 from db.setting_rules import rule_of
-from db.settings import SettingInfo, set_setting
-from db.settings import value_text as value_text  # the Settings table shows values so too
+from db.settings import SettingInfo, set_setting, value_text
 from tui.widgets.form_input import FormInput
 
 TYPE_HINTS = {

@@ -12,8 +12,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core.errors import BadInput
-from db.settings import READ_ONLY, SettingInfo, all_settings, set_setting
-from tui.screens.setting_edit import SettingEditDialog, value_text
+from db.settings import READ_ONLY, SettingInfo, all_settings, set_setting, value_text
+from tui.screens.setting_edit import SettingEditDialog
 from tui.widgets.vim_table import VimTable
 
 
