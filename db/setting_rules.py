@@ -110,7 +110,7 @@ RULES: dict[str, Rule] = {
     "parallel_workers": Rule(minimum=1, maximum=MAX_WORKERS),
     "max_resume_age_days": Rule(minimum=1),
     "log_retention_days": Rule(minimum=0),
-    "abandoned_session_days": Rule(minimum=1),
+    "abandoned_session_days": Rule(minimum=0),  # 0 keeps them (core/pipeline/retention.py)
     "scene_threshold_default": Rule(above=0),
     "min_scene_length_default": Rule(minimum=1),
     "db_version": Rule(read_only=True),  # db/migrations.py

@@ -26,7 +26,7 @@ REFUSED = [
     ("parallel_workers", MAX_WORKERS + 1, f"1 to {MAX_WORKERS}"),
     ("max_resume_age_days", 0, "1 or more"),
     ("log_retention_days", -1, "0 or more"),
-    ("abandoned_session_days", 0, "1 or more"),
+    ("abandoned_session_days", -1, "0 or more"),
     ("scene_threshold_default", 0, "a number above 0"),
     ("scene_threshold_default", -5.5, "a number above 0"),
     ("min_scene_length_default", 0, "1 or more"),
