@@ -217,7 +217,7 @@ class AppSetting(BaseModel):
 
     key = TextField(primary_key=True)
     value = TextField()
-    value_type = TextField(null=True, **sql_default("string"))  # string, integer, real, boolean, json
+    value_type = TextField(null=True, **sql_default("string"))  # string, integer, real, boolean (no json is left)
     category = TextField(null=True, **sql_default("general"))
     description = TextField(null=True)
     modified_at = TimestampField(null=True, **default_now())
