@@ -99,8 +99,8 @@ def setup_logging(verbosity: int = 0) -> None:
     Calling it again replaces what an earlier call installed (tests call the CLI in-process). The
     log_level setting lives in the database, opened later: use_level_setting applies it then."""
     global _verbosity
-    _verbosity = verbosity
     stop_logging()
+    _verbosity = verbosity
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbosity else logging.INFO)
     logging.getLogger("peewee").setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO)
@@ -137,6 +137,8 @@ def use_level_setting() -> None:
 
 
 def stop_logging() -> None:
+    global _verbosity
+    _verbosity = 0
     root = logging.getLogger()
     while _installed:
         handler = _installed.pop()

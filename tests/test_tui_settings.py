@@ -3,6 +3,7 @@ enumerations), booleans toggled, snapshots."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import peewee
@@ -126,7 +127,9 @@ async def test_a_range_is_refused_with_the_rule(db: peewee.SqliteDatabase) -> No
     assert get_setting("max_resume_age_days") == 7
 
 
-async def test_an_enumeration_is_a_pick_list(db: peewee.SqliteDatabase) -> None:
+async def test_an_enumeration_is_a_pick_list(db: peewee.SqliteDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "level", root.level)  # given back after the test
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await cursor_to(pilot, "log_level")
@@ -146,6 +149,7 @@ async def test_an_enumeration_is_a_pick_list(db: peewee.SqliteDatabase) -> None:
         assert isinstance(app.screen, SettingsScreen)
         assert value_cell(app.screen, "log_level") == "WARNING"
     assert get_setting("log_level") == "WARNING"
+    assert root.level == logging.WARNING  # at once, not at the next start
 
 
 async def test_the_default_preset_is_picked_from_the_stored_presets(db: peewee.SqliteDatabase) -> None:

@@ -73,6 +73,10 @@ class SettingEditDialog(ModalScreen[bool]):
             return
         if self.info.key == "ui_theme":  # seen at once, not at the next start
             self.app.theme = saved
+        elif self.info.key == "log_level":
+            from core.logs import use_level_setting
+
+            use_level_setting()
         self.notify(f"Saved {self.info.key}.")
         self.dismiss(True)
 
