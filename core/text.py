@@ -24,3 +24,8 @@ def _escape(match: re.Match) -> str:
 def terminal_safe(text: object) -> str:
     """`text` with every control character shown as an escape (\\x1b, \\r, \\x07, \\u202e)."""
     return _UNSAFE.sub(_escape, str(text))
+
+
+def unsafe_characters(text: str) -> list[str]:
+    """The control characters of `text` (as terminal_safe would escape them), in order, once each."""
+    return list(dict.fromkeys(_escape(m) for m in _UNSAFE.finditer(text)))

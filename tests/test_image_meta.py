@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.media.image_meta import EXIF_COPYRIGHT, read_copyright, save_image, xmp_rights
+from core.media.image_meta import EXIF_COPYRIGHT, credits_fields, read_copyright, save_image, xmp_rights
 
 FORMATS = ["jpg", "png", "tiff", "webp"]
 TYPED = "© Yambo Studio — Zoë"  # cp1252 holds it; Latin-1 (all Pillow can return) lacks the dash
@@ -66,3 +66,27 @@ def test_exiftool_reads_copyright_and_rights_as_typed(fmt: str, tmp_path: Path) 
     if fmt == "tiff":
         tags = exiftool(still(tmp_path, fmt, LATIN), "-XResolution", "-YResolution", "-ResolutionUnit")
         assert (tags["XResolution"], tags["YResolution"], tags["ResolutionUnit"]) == (72, 72, "inches")
+
+
+CREDITS = "Zoë Ng & Ada <Lovelace>; 山田"
+
+
+def credited_still(tmp_path: Path, fmt: str, text: str) -> Path:
+    path = tmp_path / f"credited.{fmt}"
+    image = Image.new("RGB", (48, 32), (90, 40, 20))
+    save_image(image, path, fmt, quality=None, copyright_text=LATIN, title="T", credits_text=text)
+    return path
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_credits_are_the_exif_artist_and_xmp_creator(fmt: str, tmp_path: Path) -> None:
+    fields = credits_fields(credited_still(tmp_path, fmt, CREDITS))
+    assert set(fields.values()) == {CREDITS}, fields
+    assert set(credits_fields(credited_still(tmp_path, fmt, "")).values()) == {None}  # none: no empty tags
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool is not installed")
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_exiftool_reads_the_credits_as_artist_and_creator(fmt: str, tmp_path: Path) -> None:
+    tags = exiftool(credited_still(tmp_path, fmt, CREDITS), "-Artist", "-XMP-dc:Creator")
+    assert (tags.get("Artist"), tags.get("Creator")) == (CREDITS, CREDITS)

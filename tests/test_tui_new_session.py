@@ -24,7 +24,7 @@ from tui.screens.file_picker import FilePickerScreen, VideoTree
 from tui.screens.new_session import NewSessionScreen
 from tui.screens.picker import PickerScreen
 
-FIELDS = ("master", "rd", "artwork", "date", "output")
+FIELDS = ("master", "rd", "artwork", "date", "copyright", "credits", "output")
 
 
 @pytest.fixture
@@ -108,6 +108,8 @@ BAD = {  # field -> (value, part of the message shown under it)
     "climbing artwork name": ("artwork", "../../x", "must not contain '..' path parts"),
     "missing R&D folder": ("rd", "{root}/no-such-rd", "{root}/no-such-rd: R&D folder does not exist"),
     "malformed date": ("date", "2025-03-10", "expected YY-MM-DD"),
+    "bidi override in the credits": ("credits", "Ada \u202eecalevol", "control characters are not allowed (\\u202e)"),
+    "escape in the copyright": ("copyright", "© A\x1b[2J", "control characters are not allowed (\\x1b)"),
 }
 
 
@@ -230,6 +232,24 @@ async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(
     assert Path(session.output_path) == work["out"] / "25-03-10_Morning_Light"
     assert [s["start_frame"] for s in session.scenes_data] == [0, 30, 55, 95, 120]
     assert not work["out"].exists(), "detection writes no output"
+
+
+async def test_the_form_gives_the_session_its_copyright_and_credits_and_the_master_is_hashed(
+    work: dict[str, Path],
+) -> None:
+    import hashlib
+
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await open_form(pilot)
+        assert form.query_one("#copyright", Input).value == get_setting("copyright_text")  # the default
+        await fill(pilot, {**valid_values(work), "copyright": "© Studio Nord", "credits": "Ada & Zoë"})
+        await pilot.press("ctrl+s")
+        await screen_is(pilot, PickerScreen)
+    [session] = recorded_sessions()
+    assert (session.copyright_text, session.credits) == ("© Studio Nord", "Ada & Zoë")
+    # hashed beside the detection, by the detached worker, before it said it was done
+    assert session.master_sha256 == hashlib.sha256(work["master"].read_bytes()).hexdigest()
 
 
 # --- choosing the master ------------------------------------------------------------------------------

@@ -47,6 +47,18 @@ def check_date(text: str) -> str | None:
     return _message(parse_project_date, text.strip() or None)
 
 
+def check_copyright(text: str) -> str | None:
+    from core.pipeline.naming import embedded_text
+
+    return _message(lambda: embedded_text(text, what="copyright"))
+
+
+def check_credits(text: str) -> str | None:
+    from core.pipeline.naming import embedded_text
+
+    return _message(lambda: embedded_text(text, what="credits"))
+
+
 def check_output(text: str) -> str | None:
     from core.pipeline.session import check_writable
 
@@ -68,5 +80,12 @@ def check_preset(preset_id: str) -> str | None:
     return _message(load_preset, preset_id)
 
 
-QUICK = {"rd": check_rd, "artwork": check_artwork, "date": check_date, "output": check_output}
+QUICK = {
+    "rd": check_rd,
+    "artwork": check_artwork,
+    "date": check_date,
+    "copyright": check_copyright,
+    "credits": check_credits,
+    "output": check_output,
+}
 SLOW = {"master": check_master}

@@ -52,7 +52,10 @@ def _source(op: Operation) -> Path:
 
 
 def _metadata_args(params: dict) -> list[str]:
-    return ["-metadata", f"copyright={params['copyright']}", "-metadata", f"title={params['title']}"]
+    args = ["-metadata", f"copyright={params['copyright']}", "-metadata", f"title={params['title']}"]
+    if params.get("credits"):  # artist: what MP4 (©ART), Matroska (ARTIST) and players show as the creator
+        args += ["-metadata", f"artist={params['credits']}"]
+    return args
 
 
 def make_master(op: Operation, tmp: Path, ctx: Context) -> None:
@@ -174,7 +177,15 @@ def _save_resized(image: Image.Image, tmp: Path, p: dict) -> None:
     size = tuple(p["size"])
     if image.size != size:
         image = image.resize(size, Image.Resampling.LANCZOS)
-    save_image(image, tmp, p["format"], quality=p.get("quality"), copyright_text=p["copyright"], title=p["title"])
+    save_image(
+        image,
+        tmp,
+        p["format"],
+        quality=p.get("quality"),
+        copyright_text=p["copyright"],
+        title=p["title"],
+        credits_text=p.get("credits", ""),
+    )
 
 
 MAKERS = {

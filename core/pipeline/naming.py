@@ -53,3 +53,21 @@ def parse_project_date(text: str | None) -> str:
 
 def project_folder_name(project_date: str, artwork: str) -> str:
     return f"{project_date}_{artwork_slug(artwork)}"
+
+
+MAX_TEXT_LENGTH = 500
+
+
+def embedded_text(text: str, *, what: str) -> str:
+    """A text embedded in every output (copyright, credits), checked: it is typed by a user and shown
+    by every viewer of the archive, so control characters (escape sequences, line breaks, bidi
+    overrides) are refused, not silently changed. Surrounding spaces go."""
+    from core.text import terminal_safe, unsafe_characters
+
+    found = unsafe_characters(text)
+    if found:
+        raise BadInput(f"{what} '{terminal_safe(text)}': control characters are not allowed ({', '.join(found)})")
+    text = text.strip()
+    if len(text) > MAX_TEXT_LENGTH:
+        raise BadInput(f"{what}: {len(text)} characters, at most {MAX_TEXT_LENGTH} are allowed")
+    return text

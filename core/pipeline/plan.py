@@ -102,6 +102,7 @@ class PlanInput:
     preset: Preset
     encoder: str
     copyright: str
+    credits: str = ""
     rd_files: list[RdFile] = field(default_factory=list)
     thumbnails: bool = True
     midpoint_stills: bool = True
@@ -201,8 +202,7 @@ def clip_operation(
         "encoder": p.encoder,
         "audio": bool(video.get("audio") and p.media.audio_codec),
         "fps": p.media.fps,
-        "copyright": p.copyright,
-        "title": p.artwork,
+        **embedded(p),
         **picture,
     }
     ends = EndFrames(
@@ -234,10 +234,19 @@ def master_suffix(master: Path) -> str:
     return suffix if suffix in TAGGED_CONTAINERS else ".mkv"
 
 
+def embedded(p: PlanInput) -> dict[str, str]:
+    """The texts every output carries. Credits only when there are some: the plans (and so the
+    params hashes) of sessions without credits stay what they were before credits existed."""
+    meta = {"copyright": p.copyright, "title": p.artwork}
+    if p.credits:
+        meta["credits"] = p.credits
+    return meta
+
+
 def build_plan(p: PlanInput) -> list[Operation]:
     layout = Layout(p.out_root, p.project_date, p.artwork, p.slug, len(p.scenes))
     src_w, src_h = p.media.display_size  # square pixels at the display aspect, rotated
-    meta = {"copyright": p.copyright, "title": p.artwork}
+    meta = embedded(p)
     ops: list[Operation] = [
         Operation(
             "master",

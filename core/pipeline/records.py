@@ -117,7 +117,7 @@ def register_output(
         },
         processing_time_ms=elapsed_ms,
         has_metadata=bool(op.params.get("copyright")),
-        metadata_embedded={"copyright": op.params.get("copyright"), "title": op.params.get("title")}
+        metadata_embedded={key: op.params[key] for key in ("copyright", "title", "credits") if op.params.get(key)}
         if op.params.get("copyright")
         else None,
         file_exists=True,

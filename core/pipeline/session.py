@@ -23,6 +23,7 @@ from core.pipeline import naming, rd, selection
 from core.pipeline.fixity import write_checksums
 from core.pipeline.layout import Layout
 from core.pipeline.lock import ProjectLock, SessionLock
+from core.pipeline.master_hash import ensure_master_hash
 from core.pipeline.plan import Operation, PlanInput, build_plan
 from core.pipeline.preset_store import load_preset, preset_from_dict, preset_to_dict
 from core.pipeline.presets import Preset
@@ -51,6 +52,9 @@ class SessionOptions:
     min_scene_len: int | None = None
     scenes: str | None = None
     groups: list[str] = field(default_factory=list)
+    # the session's own texts, embedded in every output (None: the copyright_text setting; no credits)
+    copyright: str | None = None
+    credits: str | None = None
     # `vat run`: the selection is decided up front (stored before detection, so a resume after a kill
     # at any moment keeps it); the TUI leaves it to the scene picker
     unattended: bool = False
@@ -69,6 +73,9 @@ class Checked:
     rd_folder: Path | None
     preset: Preset
     encoder: str
+    copyright: str = ""
+    credits: str = ""
+    master_sha256: str | None = None  # `vat run` hashes before the session exists; the TUI after
 
 
 def resolve_encoder(choice: str | None) -> str:
@@ -122,7 +129,21 @@ def check_options(options: SessionOptions) -> Checked:
     preset = load_preset(options.preset_id)
     encoder = resolve_encoder(options.encoder)
     ffmpeg.find_ffmpeg()  # a VAT_FFMPEG that is no ffmpeg is refused now, not after the first stills
-    return Checked(options, master, media, slug, project_date, out_root, rd_folder, preset, encoder)
+    given = options.copyright if options.copyright is not None else str(get_setting("copyright_text") or "")
+    copyright_text = naming.embedded_text(given, what="copyright")
+    credits_text = naming.embedded_text(options.credits or "", what="credits")
+    return Checked(
+        options, master, media, slug, project_date, out_root, rd_folder, preset, encoder, copyright_text, credits_text
+    )
+
+
+# The global settings that shape a plan, taken into the session when it is created: a resume builds
+# the same plan whatever the settings say by then (README: Interruptions and resume).
+PLAN_SETTINGS = ("extract_midpoint_stills", "generate_log")
+
+
+def plan_settings_now() -> dict[str, bool]:
+    return {key: bool(get_setting(key)) for key in PLAN_SETTINGS}
 
 
 def new_session_id(checked: Checked) -> str:
@@ -136,7 +157,12 @@ def project_root(checked: Checked) -> Path:
 def create_session(checked: Checked, session_id: str | None = None) -> ProcessingState:
     o = checked.options
     session_id = session_id or new_session_id(checked)
-    meta = {"out_root": str(checked.out_root), "detector": o.detector, "media": media_summary(checked.media)}
+    meta = {
+        "out_root": str(checked.out_root),
+        "detector": o.detector,
+        "media": media_summary(checked.media),
+        "plan_settings": plan_settings_now(),
+    }
     if o.unattended:
         meta["requested_selection"] = {"scenes": o.scenes, "groups": list(o.groups or [])}
     with database.atomic("IMMEDIATE"):
@@ -157,6 +183,9 @@ def create_session(checked: Checked, session_id: str | None = None) -> Processin
             total_operations=0,
             status="initialized",
             process_metadata=meta,
+            copyright_text=checked.copyright,
+            credits=checked.credits,
+            master_sha256=checked.master_sha256,
         )
         remember_directories(checked)
     return row
@@ -335,6 +364,7 @@ def plan_for(
         keyframes = keyframe_times(master)
     preset = preset_from_dict(session.custom_settings) if session.custom_settings else load_preset(session.preset_id)
     meta = session.process_metadata or {}
+    settings = plan_settings_of(session)
     rd_files: list[rd.RdFile] = []
     skipped: list[rd.Skipped] = []
     if session.rd_folder_path:
@@ -355,14 +385,28 @@ def plan_for(
             groups=[tuple(g) for g in session.grouped_scenes or []],
             preset=preset,
             encoder=session.encoder_type or "x264",
-            copyright=get_setting("copyright_text"),
+            copyright=session.copyright_text or "",
+            credits=session.credits or "",
             rd_files=rd_files,
             thumbnails=True,
-            midpoint_stills=bool(get_setting("extract_midpoint_stills")),
-            process_log=bool(get_setting("generate_log")),
+            midpoint_stills=settings["extract_midpoint_stills"],
+            process_log=settings["generate_log"],
         )
     )
     return plan, media, skipped
+
+
+def plan_settings_of(session: ProcessingState) -> dict[str, bool]:
+    """The plan-shaping settings the session was created with. A session created before they were
+    taken in gets today's, stored now: from then on they stay its own too."""
+    meta = dict(session.process_metadata or {})
+    stored = meta.get("plan_settings") or {}
+    if all(key in stored for key in PLAN_SETTINGS):
+        return {key: bool(stored[key]) for key in PLAN_SETTINGS}
+    meta["plan_settings"] = {**plan_settings_now(), **stored}
+    ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
+    session.process_metadata = meta
+    return meta["plan_settings"]
 
 
 def process(
@@ -395,6 +439,9 @@ def process(
             session = ProcessingState.get_by_id(session.id)  # fresh: another process may have moved it on
             if session.encoder_type == "nvenc" and not encoders.nvenc_status()[0]:
                 raise EnvironmentProblem("this session encodes with NVENC, which does not work on this machine")
+            # before anything is made: the manifest records it. Once per session (vat run and the
+            # TUI's detection take it earlier; a session from before hashes existed takes it here)
+            ensure_master_hash(session, cancel)
             # at once, not after planning (which reads the master): whoever watches sees it is being worked on
             ProcessingState.update(status="processing").where(ProcessingState.id == session.id).execute()
             plan, media, skipped = plan_for(session, media, times, source)

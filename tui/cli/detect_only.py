@@ -7,6 +7,7 @@ SIGHUP or Ctrl-C cancel it (exit 130, the session kept)."""
 from __future__ import annotations
 
 import argparse
+import logging
 import threading
 
 from core.errors import EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled, VatError
@@ -14,9 +15,40 @@ from core.events import DetectProgress
 from core.pipeline import detached_detection
 from core.pipeline import session as sessions
 from core.pipeline.lock import SessionLock
+from db.models import ProcessingState
 from tui.cli.run import stop_on_signals
 from tui.cli.run_view import RunView
 from tui.picks import Picks, carry_over
+
+log = logging.getLogger(__name__)
+
+
+class MasterHashing:
+    """The master hashed beside the detection, in a thread (hashlib lets go of the GIL): the New
+    session form stays quick, and the hash is usually there before the scenes are. A failure only
+    leaves it for processing to take (core.pipeline.session.process)."""
+
+    def __init__(self, session: ProcessingState, cancel: threading.Event):
+        self.session, self.cancel = session, cancel
+        self.thread: threading.Thread | None = None
+        if not session.master_sha256:
+            self.thread = threading.Thread(target=self._hash, name="master-sha256", daemon=True)
+            self.thread.start()
+
+    def _hash(self) -> None:
+        from core.pipeline.master_hash import ensure_master_hash
+        from db.connection import database
+
+        try:
+            ensure_master_hash(self.session, self.cancel)
+        except (VatError, OSError) as exc:
+            log.info("master not hashed now (processing will): %s", exc)
+        finally:
+            database.close()  # this thread's connection
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
 
 
 def detect_only(args: argparse.Namespace) -> int:
@@ -54,14 +86,18 @@ def detect_only(args: argparse.Namespace) -> int:
             view.detection(event)
             writer(event)
 
+        hashing = MasterHashing(session, cancel)
         try:
             found = sessions.detect(session, *params, on_progress=progress, cancel=cancel)
+            hashing.join()
         except Cancelled:
+            hashing.join()
             writer.clear()
             detached_detection.finish(sid, request_id, cancelled=True)
             view.say(f"stopped during scene detection. Resume with: vat --resume {sid}")
             return EXIT_INTERRUPTED
         except VatError as exc:
+            hashing.join()
             writer.clear()
             detached_detection.finish(sid, request_id, error=str(exc))
             raise

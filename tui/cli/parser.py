@@ -232,6 +232,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="make the project again into an existing project folder: the earlier session's "
         "outputs are removed and made anew by this session",
     )
+    run.add_argument(
+        "--copyright",
+        metavar="TEXT",
+        help="the copyright embedded in every output, kept with the session (default: the copyright_text setting)",
+    )
+    run.add_argument(
+        "--credits",
+        metavar="TEXT",
+        help="the credits embedded in every output (stills: EXIF Artist, XMP dc:creator; videos: artist)",
+    )
+    run.add_argument(
+        "--skip-archived",
+        action="store_true",
+        help="a master already archived (same SHA-256) by another session is skipped, not archived again",
+    )
     _detection_options(run)
 
     resume = command("resume", "resume a session headless: the most recent resumable one, or SESSION", session)

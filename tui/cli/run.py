@@ -11,7 +11,7 @@ from pathlib import Path
 from types import FrameType
 
 from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Cancelled
-from core.pipeline import selection
+from core.pipeline import archived, selection
 from core.pipeline import session as sessions
 from core.pipeline.runner import RunSummary
 from tui.cli.common import workers
@@ -58,6 +58,15 @@ def _summarise(view: RunView, summary: RunSummary, session_id: str, root: str) -
     return EXIT_OK
 
 
+def hash_master(view: RunView, master: Path, cancel: threading.Event) -> str:
+    from core.pipeline.master_hash import SLOW_BYTES, sha256_file
+
+    size = master.stat().st_size
+    if size >= SLOW_BYTES:
+        view.say(f"hashing the master ({size / 1e9:.1f} GB) before anything is written")
+    return sha256_file(master, on_progress=view.hashing, cancel=cancel)
+
+
 def run(args: argparse.Namespace) -> int:
     from core.pipeline import project_folder
     from core.pipeline.lock import SessionLock, sweep_stale_locks
@@ -78,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         scenes=args.scenes,
         groups=args.group or [],
         unattended=True,
+        copyright=args.copyright,
+        credits=args.credits,
     )
     checked = sessions.check_options(options)
     selection.check_syntax(args.scenes, args.group)
@@ -86,6 +97,23 @@ def run(args: argparse.Namespace) -> int:
     sweep_stale_locks()
     cancel = threading.Event()
     with stop_on_signals(cancel), RunView(args.json) as view, contextlib.ExitStack() as held:
+        # hashed before anything is created: an archived master is warned of (or skipped) first
+        try:
+            checked.master_sha256 = hash_master(view, checked.master, cancel)
+        except Cancelled:
+            view.say("stopped while hashing the master: nothing was created")
+            return EXIT_INTERRUPTED
+        earlier = archived.archived_as(checked.master_sha256)
+        if earlier and args.skip_archived:
+            view.result(
+                f"skipped: {checked.master.name} is already archived: {archived.describe(earlier[-1])}",
+                status="skipped",
+                path=earlier[-1].output_path,
+                session=earlier[-1].session_id,
+            )
+            return EXIT_OK
+        for row in earlier:
+            view.say("[yellow]warning[/]: this master is already archived: {earlier}", earlier=archived.describe(row))
         # the folder's lock while the session is recorded (a second writer is refused before it
         # records anything); from then on the session's lock and its row keep the folder its own
         # (process() takes the folder's lock again to write). Once the row exists, a kill at any

@@ -117,6 +117,16 @@ class RunView:
                 self.tasks["detect"] = self.progress.add_task("detecting scenes", total=event.total_frames, fps="")
             self._safe(self.progress.update, self.tasks["detect"], completed=event.frame, total=event.total_frames)
 
+    def hashing(self, done: int, size: int) -> None:
+        """The master being hashed: a bar on a terminal (JSON and plain lines get the message only)."""
+        if self.progress is None:
+            return
+        if "hash" not in self.tasks:
+            self.tasks["hash"] = self.progress.add_task("hashing the master", total=size, fps="")
+        self._safe(self.progress.update, self.tasks["hash"], completed=done)
+        if done >= size:
+            self._safe(self.progress.remove_task, self.tasks.pop("hash"))
+
     def run_event(self, event: RunEvent) -> None:
         if self.json_lines:
             fields = {k: v for k, v in vars(event).items() if v is not None and k != "kind"}

@@ -1,4 +1,5 @@
-"""New session: master, R&D folder, artwork, date, preset, output folder, encoder, detector.
+"""New session: master, R&D folder, artwork, date, copyright, credits, preset, output folder, encoder,
+detector.
 
 Each field is checked as it is typed (the master is probed in a worker) and its message shown under
 it; ctrl+s or enter checks everything again, creates the session and starts scene detection.
@@ -31,6 +32,7 @@ from tui.widgets.form_input import FormInput
 from tui.widgets.path_suggester import VIDEO_SUFFIXES, PathSuggester
 
 CHECK_DELAY = 0.3  # seconds after the last key before a field is checked
+FORM_FIELDS = ("master", "rd", "artwork", "date", "copyright", "credits", "preset", "output", "encoder")
 
 
 def today(on: date | None = None) -> str:
@@ -120,6 +122,16 @@ class NewSessionScreen(WorkerErrors, Screen):
             )
             yield from self._field("artwork", "Artwork name", FormInput(id="artwork", placeholder="as credited"))
             yield from self._field("date", "Project date", FormInput(today(self.on), id="date", placeholder="YY-MM-DD"))
+            yield from self._field(
+                "copyright",
+                "Copyright",
+                FormInput(
+                    str(get_setting("copyright_text") or ""), id="copyright", placeholder="embedded in every output"
+                ),
+            )
+            yield from self._field(
+                "credits", "Credits", FormInput(id="credits", placeholder="optional: who made it, embedded too")
+            )
             yield from self._field(
                 "preset",
                 "Preset",
@@ -236,7 +248,8 @@ class NewSessionScreen(WorkerErrors, Screen):
 
     def values(self) -> dict[str, str]:
         fields = {
-            name: self.query_one(f"#{name}", Input).value for name in ("master", "rd", "artwork", "date", "output")
+            name: self.query_one(f"#{name}", Input).value
+            for name in ("master", "rd", "artwork", "date", "copyright", "credits", "output")
         }
         for name in ("preset", "encoder", "detector"):
             fields[name] = str(self.query_one(f"#{name}", Select).value)
@@ -284,6 +297,8 @@ class NewSessionScreen(WorkerErrors, Screen):
                 out=Path(values["output"].strip()).expanduser(),
                 encoder=values["encoder"],
                 detector=values["detector"],
+                copyright=values["copyright"],
+                credits=values["credits"],
             )
             checked = check_options(options)
             session_id, root = new_session_id(checked), project_root(checked)
@@ -307,15 +322,11 @@ class NewSessionScreen(WorkerErrors, Screen):
 
     def on_form_rejected(self, message: FormRejected) -> None:
         self._submitting = False
-        for name in ("master", "rd", "artwork", "date", "preset", "output", "encoder"):
+        for name in FORM_FIELDS:
             if name in message.errors and name in self._check_timers:
                 self._check_timers.pop(name).stop()  # a check still waiting must not wipe what submitting found
             self._show_error(name, message.errors.get(name))
-        first = next(
-            name
-            for name in ("master", "rd", "artwork", "date", "preset", "output", "encoder")
-            if name in message.errors
-        )
+        first = next(name for name in FORM_FIELDS if name in message.errors)
         self.query_one(f"#{first}").focus()
         count = len(message.errors)
         self.query_one("#form-status", Static).update(f"{count} field{'s' if count > 1 else ''} to fix")

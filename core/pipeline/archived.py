@@ -1,0 +1,23 @@
+"""Is this master archived already? Another session of the same master (same SHA-256) that made
+outputs and was not replaced (`vat run --replace`) by a later one (seed 003's hash dedupe)."""
+
+from __future__ import annotations
+
+from db.models import FileRegistry, ProcessingState
+
+
+def archived_as(digest: str, exclude: str | None = None) -> list[ProcessingState]:
+    """The sessions that archived a master with this hash, oldest first."""
+    rows = ProcessingState.select().where(ProcessingState.master_sha256 == digest).order_by(ProcessingState.id)
+    found = []
+    for row in rows:
+        if row.session_id == exclude or (row.process_metadata or {}).get("replaced_by"):
+            continue
+        if FileRegistry.select().where(FileRegistry.session == row.session_id).exists():
+            found.append(row)
+    return found
+
+
+def describe(row: ProcessingState) -> str:
+    """The earlier project in one phrase: artwork, date, output folder, session id (and how far it got)."""
+    return f"{row.artwork_name} ({row.project_date}) in {row.output_path}, session {row.session_id} ({row.status})"
