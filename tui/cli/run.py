@@ -104,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
             view.say("stopped while hashing the master: nothing was created")
             return EXIT_INTERRUPTED
         earlier = archived.archived_as(checked.master_sha256)
+        if args.replace:  # the session this run takes the folder from is no earlier archive of it
+            earlier = [row for row in earlier if Path(row.output_path) != sessions.project_root(checked)]
         if earlier and args.skip_archived:
             view.result(
                 f"skipped: {checked.master.name} is already archived: {archived.describe(earlier[-1])}",
