@@ -217,6 +217,9 @@ async def test_enter_opens_the_project_with_its_files_timings_and_errors(project
             "2.4 MB",
             "1920x1080",
             "yes",
+            "not checked",
+            "-",
+            "",
         ]
         await pilot.press("t")
         assert detail.query_one(TabbedContent).active == "timings"
@@ -266,3 +269,99 @@ def test_project_dates_and_periods() -> None:
 
 def test_statistics_text_without_projects() -> None:
     assert statistics_text({"total_projects": 0}) == "Last 30 days: no completed projects."
+
+
+# --- fixity and archived history ------------------------------------------------------------------------
+
+
+def record_checks(states: dict[str, tuple[str, str | None]]) -> None:
+    """A `vat verify` as it leaves the registry: each file (by its end) checked, with its state and detail."""
+    for row in FileRegistry.select():
+        for end, (state, detail) in states.items():
+            if row.file_path.endswith(end):
+                FileRegistry.update(check_state=state, checked_at="2025-03-19 08:30:00", check_detail=detail).where(
+                    FileRegistry.id == row.id
+                ).execute()
+
+
+def footer_keys(screen: Screen) -> dict[str, bool]:
+    """Each footer key's description, and whether it is within the screen's width (seen, not scrolled off)."""
+    from textual.widgets._footer import FooterKey
+
+    width = screen.size.width
+    return {key.description: 0 < key.region.width and key.region.right <= width for key in screen.query(FooterKey)}
+
+
+async def test_the_detail_shows_each_files_fixity_and_names_what_failed(projects: ProjectHistory) -> None:
+    record_checks(
+        {
+            "Morning_Light.mov": ("ok", None),
+            "s001_hq.png": ("modified", "SHA-256 differs from the registered one"),
+            "s001.mp4": ("missing", "no such file"),
+        }
+    )
+    app = ScreenHost(lambda: HistoryDetailScreen(projects.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = app.screen
+        summary = str(detail.query_one("#project-summary", Static).render())
+        assert "Fixity 5 files: 1 ok, 1 missing, 1 modified, 2 not checked · last checked 2025-03-19 08:30 UTC" in (
+            " ".join(summary.split())
+        )
+        files = detail.query_one("#project-files-table", VimTable)
+        rows = {cells(files.get_row_at(i))[0]: cells(files.get_row_at(i))[5:] for i in range(files.row_count)}
+        assert rows["masters/Morning_Light.mov"] == ["ok", "2025-03-19 08:30", ""]
+        assert rows["stills/hq/Morning_Light_s001_hq.png"] == [
+            "modified",
+            "2025-03-19 08:30",
+            "SHA-256 differs from the registered one",
+        ]
+        assert rows["clips/Morning_Light_s001.mp4"] == ["missing", "2025-03-19 08:30", "no such file"]
+        assert rows["rd/images/sketch_01.jpg"] == ["not checked", "-", ""]
+        await pilot.press("e")
+        errors = str(detail.query_one("#project-errors-text", Static).render())
+        assert "clips/Morning_Light_s001.mp4 (missing, checked 2025-03-19 08:30 UTC): no such file" in errors
+
+
+async def test_f_keeps_the_projects_whose_last_check_failed(projects: ProjectHistory) -> None:
+    app = ScreenHost(lambda: HistoryScreen(today=TODAY))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        keys = footer_keys(screen)
+        assert keys.get("Failed checks") and keys.get("Archived"), keys
+        await pilot.press("f")
+        assert shown_artworks(screen) == []  # nothing checked yet: nothing failed
+        assert "0 of 4 projects · last check failed" in str(screen.query_one(VimTable).border_title)
+        record_checks({"s001.mp4": ("corrupt", "decoding stopped at frame 12")})
+        await pilot.press("r")
+        assert shown_artworks(screen) == ["Morning Light"]
+        await pilot.press("enter")
+        assert isinstance(app.screen, HistoryDetailScreen)
+        await pilot.press("escape")
+        await pilot.press("f")
+        assert len(shown_artworks(screen)) == 4
+        record_checks({"s001.mp4": ("ok", None)})  # checked again and found right: no longer listed
+        await pilot.press("f", "r")
+        assert shown_artworks(screen) == []
+
+
+async def test_a_toggles_the_archived_history(projects: ProjectHistory) -> None:
+    from db.maintenance import archive_history
+
+    assert archive_history(days=30) == 2  # the two finished long ago
+    app = ScreenHost(lambda: HistoryScreen(today=TODAY))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert sorted(shown_artworks(screen)) == ["Harbour", "Morning Walk"]
+        await pilot.press("a")
+        assert sorted(shown_artworks(screen)) == ["Morning Light", "Night Swim"]
+        assert "2 of 2 archived projects" in str(screen.query_one(VimTable).border_title)
+        await cursor_to(pilot, "Morning Light")
+        await pilot.press("enter")
+        detail = app.screen
+        assert isinstance(detail, HistoryDetailScreen)
+        assert OUT in str(detail.query_one("#project-summary", Static).render())
+        assert detail.query_one("#project-files-table", VimTable).row_count == 5
+        await pilot.press("escape")
+        await pilot.press("a")
+        assert sorted(shown_artworks(screen)) == ["Harbour", "Morning Walk"]

@@ -1,4 +1,5 @@
-"""History: completed projects, searchable by artwork name and filtered by date, with 30-day statistics."""
+"""History: completed projects, searchable by artwork name and filtered by date, with 30-day statistics;
+`f` keeps the projects whose last fixity check failed, `a` shows the archived history instead."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
-from db.models import ProjectHistory
+from db.models import ProjectHistory, ProjectHistoryArchive
 from db.queries import project_statistics
 from tui.display import megabytes_text, number_text, seconds_text
+from tui.fixity_view import failed_sessions
 from tui.history_filter import PERIODS, matches, since
 from tui.screens.history_detail import HistoryDetailScreen
 from tui.widgets.form_input import FormInput
@@ -39,13 +41,17 @@ class HistoryScreen(Screen):
     TITLE = "History"
     HELP = (
         "Completed projects, newest first. Type in the search box to filter by artwork name; the menu "
-        "beside it keeps recent project dates only. The panel sums up the last 30 days. enter opens a "
-        "project: its files, the time each operation took, and its errors."
+        "beside it keeps recent project dates only. The panel sums up the last 30 days. f keeps only the "
+        "projects whose last fixity check (vat verify) found a file missing, modified or corrupt; a shows "
+        "the archived history (projects moved out by vat db cleanup) instead, and back. enter opens a "
+        "project: its files and their fixity, the time each operation took, and its errors."
     )
     BINDINGS = [
         # priority: the table's own enter is hidden from the footer; check_action lets the inputs keep theirs
         Binding("enter", "open", "Open", priority=True, id="history-open"),
         Binding("slash", "search", "Search", key_display="/", id="history-search"),
+        Binding("f", "failed_only", "Failed checks", id="history-failed"),
+        Binding("a", "archived", "Archived", id="history-archived"),
         Binding("r", "reload", "Refresh", id="history-refresh"),
         Binding("escape", "back", "Back", id="history-back"),
     ]
@@ -53,7 +59,10 @@ class HistoryScreen(Screen):
     def __init__(self, today: date | None = None) -> None:
         super().__init__()
         self.today = today  # fixed by tests; otherwise the day the filter runs
-        self._projects: list[ProjectHistory] = []
+        self._projects: list[ProjectHistory | ProjectHistoryArchive] = []
+        self.failed_only = False  # f: only projects whose last fixity check failed
+        self.archived = False  # a: project_history_archive instead of project_history
+        self._failed: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,11 +86,20 @@ class HistoryScreen(Screen):
         table.focus()
 
     def action_reload(self) -> None:
-        self._projects = list(
-            ProjectHistory.select().order_by(ProjectHistory.completed_at.desc(), ProjectHistory.id.desc())
-        )
+        model = ProjectHistoryArchive if self.archived else ProjectHistory
+        self._projects = list(model.select().order_by(model.completed_at.desc(), model.id.desc()))
+        self._failed = failed_sessions()
         self.query_one("#history-stats", Static).update(statistics_text(project_statistics()))
         self._fill()
+
+    def action_failed_only(self) -> None:
+        self.failed_only = not self.failed_only
+        self._fill()
+
+    def action_archived(self) -> None:
+        self.archived = not self.archived
+        self.sub_title = "archived" if self.archived else ""
+        self.action_reload()
 
     @on(Input.Changed, "#history-search-input")
     @on(Select.Changed, "#history-period")
@@ -92,7 +110,12 @@ class HistoryScreen(Screen):
         days = self.query_one("#history-period", Select).value
         first_day = since(days if isinstance(days, int) else 0, self.today or date.today())
         table.clear()
-        shown = [p for p in self._projects if matches(p.artwork_name, p.project_date, search, first_day)]
+        shown = [
+            p
+            for p in self._projects
+            if matches(p.artwork_name, p.project_date, search, first_day)
+            and (not self.failed_only or p.session_id in self._failed)
+        ]
         for p in shown:
             table.add_row(
                 p.project_date,
@@ -107,7 +130,9 @@ class HistoryScreen(Screen):
                 key=str(p.id),
             )
         table.select_key(keep)
-        table.border_title = f"{len(shown)} of {len(self._projects)} projects"
+        which = "archived projects" if self.archived else "projects"
+        failed = " · last check failed" if self.failed_only else ""
+        table.border_title = f"{len(shown)} of {len(self._projects)} {which}{failed}"
 
     @on(Input.Submitted, "#history-search-input")
     def _search_done(self) -> None:
@@ -123,7 +148,7 @@ class HistoryScreen(Screen):
         if key is None:
             self.notify("No project to open.", severity="warning")
             return
-        self.app.push_screen(HistoryDetailScreen(int(key)))
+        self.app.push_screen(HistoryDetailScreen(int(key), archived=self.archived))
 
     def action_search(self) -> None:
         self.query_one("#history-search-input", Input).focus()

@@ -1,4 +1,5 @@
-"""One completed project: its summary, output files, operation timings and errors."""
+"""One completed project (or an archived one): its summary, output files with their fixity (the last
+`vat verify`), operation timings and errors."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from db.models import FileRegistry, OperationLog, ProjectHistory
+from db.models import FileRegistry, OperationLog, ProjectHistory, ProjectHistoryArchive
 from tui.display import bytes_text, megabytes_text, number_text, seconds_text
+from tui.fixity_view import FAILED_STATES, checked_text, state_text, summary_line
 from tui.safe_text import terminal_safe
 from tui.widgets.vim_table import VimTable
 
@@ -24,7 +26,7 @@ def shown_path(path: str, root: str) -> str:
         return path
 
 
-def summary_text(project: ProjectHistory) -> Text:
+def summary_text(project: ProjectHistory | ProjectHistoryArchive, files: list[FileRegistry] | None = None) -> Text:
     status = "completed successfully" if project.completed_successfully else "completed with failures"
     done = f" on {project.completed_at:%Y-%m-%d %H:%M} UTC" if project.completed_at else ""
     master = " · ".join(
@@ -58,6 +60,7 @@ def summary_text(project: ProjectHistory) -> Text:
         ("Master", master),
         ("Preset", f"{project.preset_used or '-'} · encoder {project.encoder_used or '-'}{gpu}"),
         ("Made", counts),
+        *([("Fixity", summary_line(files))] if files is not None else []),
     ):
         text.append(f"{label:<7}", style="bold")
         text.append(f"{terminal_safe(value)}\n")
@@ -69,9 +72,10 @@ class HistoryDetailScreen(Screen):
     CSS_PATH = "history_detail.tcss"
     TITLE = "Project"
     HELP = (
-        "One completed project: where its outputs are, what was made, each file registered (f), the "
-        "time each operation took (t) and what failed (e). The ratio is the master's size over the "
-        "deliverables' (stills, clips, thumbnails, R&D outputs; not the master copy, manifest or process log)."
+        "One completed project: where its outputs are, what was made, each file registered (f) with its "
+        "last fixity check (vat verify: ok, missing, modified, corrupt, or not checked), the time each "
+        "operation took (t) and what failed (e). The ratio is the master's size over the deliverables' "
+        "(stills, clips, thumbnails, R&D outputs; not the master copy, manifest or process log)."
     )
     BINDINGS = [
         Binding("f", "tab('files')", "Files", id="project-files"),
@@ -80,9 +84,9 @@ class HistoryDetailScreen(Screen):
         Binding("escape", "back", "Back", id="project-back"),
     ]
 
-    def __init__(self, history_id: int) -> None:
+    def __init__(self, history_id: int, archived: bool = False) -> None:
         super().__init__()
-        self.project = ProjectHistory.get_by_id(history_id)
+        self.project = (ProjectHistoryArchive if archived else ProjectHistory).get_by_id(history_id)
         session = self.project.session_id
         self.files = list(FileRegistry.select().where(FileRegistry.session == session).order_by(FileRegistry.id))
         self.operations = list(
@@ -93,28 +97,34 @@ class HistoryDetailScreen(Screen):
 
     def compose(self) -> ComposeResult:
         failed = [op for op in self.operations if op.error_details or op.status == "failed"]
+        bad_files = [row for row in self.files if row.check_state in FAILED_STATES]
         yield Header()
-        yield Static(summary_text(self.project), id="project-summary")
+        yield Static(summary_text(self.project, self.files), id="project-summary")
         with TabbedContent(initial="files", id="project-tabs"):
             with TabPane(f"Files ({len(self.files)})", id="files"):
                 yield VimTable(id="project-files-table")
             with TabPane(f"Timings ({len(self.operations)})", id="timings"):
                 yield VimTable(id="project-timings-table")
-            with TabPane(f"Errors ({len(failed) + bool(self.project.completion_notes)})", id="errors"):
-                yield Static(self._errors_text(failed), id="project-errors-text")
+            errors = len(failed) + len(bad_files) + bool(self.project.completion_notes)
+            with TabPane(f"Errors ({errors})", id="errors"):
+                yield Static(self._errors_text(failed, bad_files), id="project-errors-text")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = f"Project {terminal_safe(self.project.artwork_name)}"
         files = self.query_one("#project-files-table", VimTable)
-        files.add_columns("File", "Type", "Size", "Resolution", "Verified")
+        files.add_columns("File", "Type", "Size", "Resolution", "Verified", "Check", "Checked", "Detail")
         for row in self.files:
+            state = state_text(row)
             files.add_row(
                 shown_path(row.file_path, self.project.output_path),
                 row.file_type,
                 bytes_text(row.file_size_bytes),
                 row.resolution or "-",
                 "yes" if row.verified else "no",
+                Text(state, style="bold red" if state in FAILED_STATES else ""),
+                checked_text(row.checked_at),
+                terminal_safe(row.check_detail or ""),
             )
         timings = self.query_one("#project-timings-table", VimTable)
         timings.add_columns("#", "Operation", "Type", "Status", "Seconds")
@@ -128,7 +138,7 @@ class HistoryDetailScreen(Screen):
             )
         files.focus()
 
-    def _errors_text(self, failed: list[OperationLog]) -> Text:
+    def _errors_text(self, failed: list[OperationLog], bad_files: list[FileRegistry]) -> Text:
         text = Text()
         if self.project.completion_notes:
             text.append("Notes: ", style="bold")
@@ -136,6 +146,10 @@ class HistoryDetailScreen(Screen):
         for op in failed:
             text.append(f"{op.operation_name} ({op.status}): ", style="bold red")
             text.append(f"{op.error_details or 'no message'}\n")
+        for row in bad_files:  # the last fixity check found these wrong
+            text.append(f"{shown_path(row.file_path, self.project.output_path)} ({row.check_state}", style="bold red")
+            text.append(f", checked {checked_text(row.checked_at)} UTC): ", style="bold red")
+            text.append(f"{terminal_safe(row.check_detail or 'no detail')}\n")
         text.rstrip()
         return text or Text("No errors.")
 
