@@ -90,3 +90,25 @@ def test_control_characters_in_the_texts_are_refused_and_nothing_is_created(cut_
 
     assert ProcessingState.select().count() == 0
     assert not (tmp_path / "out").exists()
+
+
+def test_a_session_recorded_without_its_texts_and_settings_takes_them_once(cut_video: Path, tmp_path: Path) -> None:
+    """One recorded before sessions kept them (no copyright, no plan_settings): today's, stored at resume."""
+    from db.models import ProcessingState
+    from db.settings import get_setting
+
+    open_db()
+    proc = start_vat("run", cut_video, "--out", tmp_path, *ARGS)
+    first = read_until(proc, lambda ev: count("done")(ev) >= 2)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 130
+    session = ProcessingState.get()
+    meta = {k: v for k, v in session.process_metadata.items() if k != "plan_settings"}
+    ProcessingState.update(copyright_text=None, process_metadata=meta).where(ProcessingState.id == session.id).execute()
+    again = vat("--resume", session.session_id, "--json")
+    assert again.returncode == 0, again.stderr
+    made_first = {e["key"] for e in first if e["event"] == "done"}
+    assert not made_first & {e["key"] for e in json_events(again.stdout) if e["event"] == "done"}
+    session = ProcessingState.get_by_id(session.id)
+    assert session.copyright_text == get_setting("copyright_text")
+    assert session.process_metadata["plan_settings"] == {"extract_midpoint_stills": True, "generate_log": True}

@@ -385,7 +385,7 @@ def plan_for(
             groups=[tuple(g) for g in session.grouped_scenes or []],
             preset=preset,
             encoder=session.encoder_type or "x264",
-            copyright=session.copyright_text or "",
+            copyright=copyright_of(session),
             credits=session.credits or "",
             rd_files=rd_files,
             thumbnails=True,
@@ -394,6 +394,17 @@ def plan_for(
         )
     )
     return plan, media, skipped
+
+
+def copyright_of(session: ProcessingState) -> str:
+    """The session's copyright. One recorded without it (NULL: made before the session kept its own,
+    and after migration 3 filled the older ones) takes today's setting, stored now, as plan_settings_of."""
+    if session.copyright_text is None:
+        session.copyright_text = str(get_setting("copyright_text") or "")
+        ProcessingState.update(copyright_text=session.copyright_text).where(
+            (ProcessingState.id == session.id) & ProcessingState.copyright_text.is_null()
+        ).execute()
+    return session.copyright_text
 
 
 def plan_settings_of(session: ProcessingState) -> dict[str, bool]:
