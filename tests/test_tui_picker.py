@@ -378,3 +378,25 @@ async def test_a_master_moved_away_leaves_the_picker_usable(session: ProcessingS
         assert app.screen is picker
         assert any("cannot preview" in n for n in notices(app))
         assert all(PLACEHOLDER in row(picker, n) for n in range(1, 6))
+
+
+async def test_the_picker_warns_when_the_master_is_archived_already(
+    db: peewee.SqliteDatabase, master: Path, tmp_path: Path
+) -> None:
+    """As vat run does: another session (not replaced) made outputs from a master with the same SHA-256."""
+    from db.models import FileRegistry
+
+    earlier = detected_session(master, tmp_path / "first", artwork="First Light")
+    ProcessingState.update(master_sha256="cd" * 32, status="completed").where(
+        ProcessingState.id == earlier.id
+    ).execute()
+    FileRegistry.create(session=earlier.session_id, file_path="/x/a.jpg", file_type="still_hq", file_category="stills")
+    session = detected_session(master, tmp_path / "second")
+    ProcessingState.update(master_sha256="cd" * 32).where(ProcessingState.id == session.id).execute()
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
+        await app.push_screen(PickerScreen(session.session_id))
+        await screen_is(pilot, PickerScreen)
+        [warning] = [n for n in notices(app) if "already archived" in n]
+        assert "First Light" in warning and earlier.session_id in warning and str(tmp_path / "first") in warning

@@ -117,12 +117,26 @@ class PickerScreen(WorkerErrors, Screen):
     def on_mount(self) -> None:
         self.scene_list.focus()
         self._show_current()
+        self._warn_if_archived()
         self.set_interval(0.5, self.flush_cursor)
         if self.store is not None:
             self.make_thumbnails()
         else:
             self.notify(
                 f"{markup_safe(self.session.master_path)}: cannot read the master, so no thumbnails", severity="warning"
+            )
+
+    def _warn_if_archived(self) -> None:
+        """As `vat run` warns: this master (by its hash, taken beside the detection) is archived already."""
+        from core.pipeline.archived import archived_as, describe
+
+        digest = self.session.master_sha256
+        earlier = archived_as(digest, exclude=self.session.session_id) if digest else []
+        if earlier:
+            self.notify(
+                f"This master is already archived: {markup_safe(describe(earlier[-1]))}",
+                severity="warning",
+                timeout=15,
             )
 
     def on_unmount(self) -> None:
