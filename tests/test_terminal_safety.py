@@ -56,8 +56,13 @@ def test_run_sessions_history_and_errors_show_names_escaped(cut_video: Path, tmp
         "1",
         "--json",
     )
-    message = next(e["text"] for e in json_events(again.stdout) if e["event"] == "message")
+    messages = [e["text"] for e in json_events(again.stdout) if e["event"] == "message"]
+    message = next(text for text in messages if " -> " in text)
     assert f"master{HOSTILE}.mp4" in message  # JSON carries the name as it is (escaped by JSON itself)
+    assert any("already archived" in text and artwork in text for text in messages)
+    skipped = vat("run", master, "--artwork", "Other", "--out", tmp_path / "out3", "--skip-archived", check=True)
+    assert_clean(skipped.stdout, skipped.stderr)
+    assert f"already archived: Art{SHOWN}x (26-01-02)" in skipped.stdout  # the earlier artwork, escaped
 
     text_master = tmp_path / f"notes{HOSTILE}.mp4"
     text_master.write_text("not a video\n" * 10)
