@@ -76,6 +76,10 @@ def test_skip_archived_skips_it_in_one_line_and_creates_nothing(cut_video: Path,
         f"session {first.session_id} (completed)"
     ]
     assert len(rows()) == 1 and not (tmp_path / "b").exists()
+    # a batch run again as it was (the same folder): skipped too, not refused as a taken folder
+    rerun = vat("run", cut_video, "--out", tmp_path / "a", *ARGS, "--skip-archived")
+    assert rerun.returncode == 0 and rerun.stdout.startswith("skipped: "), rerun.stderr
+    assert len(rows()) == 1
 
 
 def test_a_master_not_archived_yet_or_only_by_a_replaced_session_is_not_skipped(

@@ -97,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     sweep_stale_locks()
     cancel = threading.Event()
     with stop_on_signals(cancel), RunView(args.json) as view, contextlib.ExitStack() as held:
+        if not (args.replace or args.skip_archived):  # a taken folder is refused before a long hash
+            project_folder.check_free(sessions.project_root(checked), session_id, replace=False)
         # hashed before anything is created: an archived master is warned of (or skipped) first
         try:
             checked.master_sha256 = hash_master(view, checked.master, cancel)
