@@ -8,7 +8,7 @@ import av
 from PIL import Image
 
 from core.errors import VatError
-from core.media.image_meta import read_copyright
+from core.media.image_meta import credits_fields, read_copyright
 from core.media.picture import display_dimensions, sample_aspect
 from core.media.verify_frames import ends_problem
 from core.media.video_stream import video_stream
@@ -35,6 +35,9 @@ def verify_image(op: Operation, path: Path) -> dict:
         _fail(op, f"size {size[0]}x{size[1]}, planned {exp.width}x{exp.height}")
     if op.kind != "thumbnail" and op.params.get("copyright") and read_copyright(path) != op.params["copyright"]:
         _fail(op, "copyright not embedded")
+    if op.kind != "thumbnail" and op.params.get("credits"):
+        if {v for v in credits_fields(path).values() if v is not None} != {op.params["credits"]}:
+            _fail(op, "credits not embedded")
     return {"width": size[0], "height": size[1]}
 
 
@@ -90,6 +93,8 @@ def verify_video(op: Operation, path: Path, decode: bool = True) -> dict:
         _fail(op, f"duration {duration:.3f}s, planned {exp.duration:.3f}s")
     if op.params.get("copyright") and op.params["copyright"] not in tags.values():
         _fail(op, "copyright not in the container metadata")
+    if op.params.get("credits") and op.params["credits"] not in tags.values():
+        _fail(op, "credits not in the container metadata")
     if exp.ends is not None and first_image is not None and last_image is not None:
         problem = ends_problem(exp.ends, first_image, last_image)
         if problem:
