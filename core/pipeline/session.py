@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import BadInput, EnvironmentProblem, VatError
+from core.errors import BadInput, Cancelled, EnvironmentProblem, VatError
 from core.events import DetectProgress, RunEvent
 from core.media import encoders, ffmpeg
 from core.media.keyframes import keyframe_times
@@ -450,11 +450,15 @@ def process(
             session = ProcessingState.get_by_id(session.id)  # fresh: another process may have moved it on
             if session.encoder_type == "nvenc" and not encoders.nvenc_status()[0]:
                 raise EnvironmentProblem("this session encodes with NVENC, which does not work on this machine")
-            # before anything is made: the manifest records it. Once per session (vat run and the
-            # TUI's detection take it earlier; a session from before hashes existed takes it here)
-            ensure_master_hash(session, cancel)
             # at once, not after planning (which reads the master): whoever watches sees it is being worked on
             ProcessingState.update(status="processing").where(ProcessingState.id == session.id).execute()
+            # before anything is made: the manifest records it. Once per session (vat run and the
+            # TUI's detection take it earlier; a session from before hashes existed takes it here)
+            try:
+                ensure_master_hash(session, cancel)
+            except Cancelled:
+                mark_paused(session.session_id)
+                raise
             plan, media, skipped = plan_for(session, media, times, source)
             remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
             root.mkdir(parents=True, exist_ok=True)
