@@ -455,7 +455,8 @@ def process(
             # before anything is made: the manifest records it. Once per session (vat run and the
             # TUI's detection take it earlier; a session from before hashes existed takes it here)
             try:
-                ensure_master_hash(session, cancel)
+                if source is None:  # a repair from the master copy: the master is gone or changed
+                    ensure_master_hash(session, cancel)
             except Cancelled:
                 mark_paused(session.session_id)
                 raise
