@@ -171,6 +171,7 @@ def test_repair_makes_the_damaged_outputs_again_and_nothing_else(project: Path) 
 
 def test_repair_uses_the_master_copy_when_the_master_was_moved_away(project: Path) -> None:
     master = project.parent.parent / "master.mp4"
+    size = master.stat().st_size
     master.rename(master.with_name("moved.mp4"))
     web = project / "stills" / "web" / f"{ARTWORK}_s002_web.jpg"
     recorded = registry()[str(web)]["sha256"]
@@ -181,6 +182,10 @@ def test_repair_uses_the_master_copy_when_the_master_was_moved_away(project: Pat
     assert f"{web}: missing (not found): repaired" in done.stdout
     assert sha256(web) == recorded  # the same frame, decoded from the stream copy
     assert registry()[str(web)]["state"] == "ok"
+    from db.models import ProjectHistory
+
+    history = ProjectHistory.get()  # the repair's run rewrote it: still about the master archived
+    assert history.master_size_mb == round(size / 1e6, 3) and history.compression_ratio
 
 
 def test_repair_from_a_remuxed_master_copy_makes_only_the_damaged_file(cut_video: Path, tmp_path: Path) -> None:

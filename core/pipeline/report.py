@@ -117,6 +117,19 @@ def finalizers(session: ProcessingState, root: Path) -> dict:
 NOT_DELIVERABLES = ("master", "manifest", "process_log")
 
 
+def master_size_of(session: ProcessingState) -> int | None:
+    """The master's size as it was archived: recorded when the session was created (a repair may run
+    after the master has gone or changed), else the file's, else what an earlier history row said."""
+    recorded = (session.process_metadata or {}).get("master_size")
+    if recorded:
+        return int(recorded)
+    master = Path(session.master_path)
+    if master.is_file():
+        return master.stat().st_size
+    earlier = ProjectHistory.get_or_none(ProjectHistory.session == session.session_id)
+    return int(earlier.master_size_mb * 1e6) if earlier is not None and earlier.master_size_mb else None
+
+
 def record_history(
     session: ProcessingState, media: MediaInfo, summary: RunSummary, root: Path, gpu: bool
 ) -> ProjectHistory:
@@ -131,7 +144,7 @@ def record_history(
     rd_inputs = {r.source_file for r in outputs if r.file_type in ("rd_image", "rd_video")}
     runs = (session.process_metadata or {}).get("runs") or []
     seconds = sum(run.get("seconds") or 0 for run in runs) if runs else summary.elapsed
-    master_size = Path(session.master_path).stat().st_size if Path(session.master_path).exists() else 0
+    master_size = master_size_of(session)
     encode_ops = OperationLog.select().where(
         (OperationLog.session == session.session_id)
         & (OperationLog.operation_type == "clip")
@@ -150,7 +163,7 @@ def record_history(
         master_resolution="x".join(map(str, media.display_size or ())) or None,
         master_fps=media.fps,
         master_codec=media.video_codec,
-        master_size_mb=round(master_size / 1e6, 3),
+        master_size_mb=round(master_size / 1e6, 3) if master_size else None,
         scenes_detected=len(session.scenes_data or []),
         scenes_exported=len(session.selected_scenes or []),
         stills_created=sum(k in ("still_hq", "still_web") for k in kinds),

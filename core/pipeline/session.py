@@ -162,6 +162,8 @@ def create_session(checked: Checked, session_id: str | None = None) -> Processin
         "detector": o.detector,
         "media": media_summary(checked.media),
         "plan_settings": plan_settings_now(),
+        # the history's compression ratio needs it after the master has gone (a repair from its copy)
+        "master_size": checked.master.stat().st_size,
     }
     if o.unattended:
         meta["requested_selection"] = {"scenes": o.scenes, "groups": list(o.groups or [])}
