@@ -8,6 +8,7 @@ Column defaults hold both in Python (model inserts) and in the DDL (raw SQL inse
 
 from __future__ import annotations
 
+import peewee
 from peewee import AutoField, FloatField, ForeignKeyField, IntegerField, Model, TextField
 
 from db.connection import database
@@ -17,6 +18,9 @@ from db.fields import BooleanField, JsonField, TimestampField, default_now, sql_
 INITIALIZED, PROCESSING, PAUSED, COMPLETED, FAILED = "initialized", "processing", "paused", "completed", "failed"
 ACTIVE_STATUSES = (INITIALIZED, PROCESSING, PAUSED)
 RESUMABLE_STATUSES = (PROCESSING, PAUSED)
+# Values of file_registry.check_state (migration 3), the verdict of the last `vat verify`.
+CHECK_OK, CHECK_MISSING, CHECK_MODIFIED, CHECK_CORRUPT = "ok", "missing", "modified", "corrupt"
+FAILED_CHECKS = (CHECK_MISSING, CHECK_MODIFIED, CHECK_CORRUPT)
 
 
 class BaseModel(Model):
@@ -204,7 +208,7 @@ class FileRegistry(BaseModel):
     verified = BooleanField(null=True, **sql_default(False))
     created_at = TimestampField(null=True, **default_now())
     # migration 3: the last fixity check (vat verify; NULL: not checked since written)
-    check_state = TextField(null=True)  # ok, missing, modified, corrupt
+    check_state = TextField(null=True)  # CHECK_OK or one of FAILED_CHECKS
     checked_at = TimestampField(null=True)
     check_detail = TextField(null=True)  # what was wrong, one line
 
@@ -239,6 +243,11 @@ ALL_MODELS = (
 __all__ = [
     "ACTIVE_STATUSES",
     "ALL_MODELS",
+    "CHECK_CORRUPT",
+    "CHECK_MISSING",
+    "CHECK_MODIFIED",
+    "CHECK_OK",
+    "FAILED_CHECKS",
     "AppSetting",
     "COMPLETED",
     "FAILED",
@@ -254,3 +263,8 @@ __all__ = [
     "UserPreset",
     "utc_now",
 ]
+
+
+def sessions_with_failed_checks() -> peewee.ModelSelect[FileRegistry]:
+    """The session ids with a registered file whose last check found it missing, modified or corrupt."""
+    return FileRegistry.select(FileRegistry.session).where(FileRegistry.check_state.in_(FAILED_CHECKS)).distinct()

@@ -7,9 +7,9 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-from db.models import FileRegistry
+from db.models import FAILED_CHECKS as FAILED_STATES
+from db.models import FileRegistry, sessions_with_failed_checks
 
-FAILED_STATES = ("missing", "modified", "corrupt")
 NOT_CHECKED = "not checked"
 
 
@@ -41,5 +41,4 @@ def summary_line(files: Iterable[FileRegistry]) -> str:
 
 def failed_sessions() -> set[str]:
     """The sessions with a registered file whose last check found it missing, modified or corrupt."""
-    rows = FileRegistry.select(FileRegistry.session).where(FileRegistry.check_state.in_(FAILED_STATES)).distinct()
-    return {row.session_id for row in rows}
+    return {row.session_id for row in sessions_with_failed_checks()}

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from core.media.extensions import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from db.connection import database
 from db.fields import utc_now
-from db.models import FileRegistry, OperationLog
+from db.models import CHECK_CORRUPT, CHECK_MISSING, CHECK_MODIFIED, CHECK_OK, FileRegistry, OperationLog
 
 if TYPE_CHECKING:
     from core.pipeline.plan import Operation
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # sha256sum, should cost its reading and hashing, not seconds of imports (bench/verify_bench.py).
 
 CHECKSUMS_NAME = "checksums.sha256"
-OK, MISSING, MODIFIED, CORRUPT = "ok", "missing", "modified", "corrupt"
+OK, MISSING, MODIFIED, CORRUPT = CHECK_OK, CHECK_MISSING, CHECK_MODIFIED, CHECK_CORRUPT
 STATES = (OK, MISSING, MODIFIED, CORRUPT)
 CHUNK = 1 << 20  # 1 MiB reads: large files hash at the speed of sha256sum, small ones in one read
 

@@ -9,21 +9,15 @@ from rich.table import Table
 from core.errors import EXIT_OK
 from tui.cli.common import cells, console, open_db, print_json
 
-FAILED_CHECKS = ("missing", "modified", "corrupt")  # file_registry.check_state after a failed fixity check
-
 
 def history(args: argparse.Namespace) -> int:
-    from db.models import FileRegistry, ProjectHistory, ProjectHistoryArchive
+    from db.models import ProjectHistory, ProjectHistoryArchive, sessions_with_failed_checks
 
     open_db()
     model = ProjectHistoryArchive if args.archived else ProjectHistory
     query = model.select().order_by(model.completed_at.desc())
     if args.failed:  # the projects whose last check found a registered output missing, modified or corrupt
-        query = query.where(
-            model.session.in_(
-                FileRegistry.select(FileRegistry.session).where(FileRegistry.check_state.in_(FAILED_CHECKS))
-            )
-        )
+        query = query.where(model.session.in_(sessions_with_failed_checks()))
     rows = [_row(row, archived=args.archived) for row in query.limit(100)]
     if args.json:
         print_json(rows)
