@@ -98,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     with stop_on_signals(cancel), RunView(args.json) as view, contextlib.ExitStack() as held:
         if not (args.replace or args.skip_archived):  # a taken folder is refused before a long hash
-            project_folder.check_free(sessions.project_root(checked), session_id, replace=False)
+            with project_folder.claim(sessions.project_root(checked), session_id):  # names a live writer too
+                pass
         # hashed before anything is created: an archived master is warned of (or skipped) first
         try:
             checked.master_sha256 = hash_master(view, checked.master, cancel)
