@@ -36,8 +36,8 @@ class SettingEditDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         expected = TYPE_HINTS.get(self.info.value_type, self.info.value_type)
-        if self.choices is not None:
-            expected = self.info.allowed
+        if self.choices is not None:  # the list itself shows them: a long rule would push it off 24 lines
+            expected = f"one of the {len(self.choices)} below"
         elif self.info.allowed:
             expected += f", {self.info.allowed}"  # "a whole number, 1 to 64"
         with Vertical(id="setting-box"):
