@@ -125,24 +125,24 @@ def save_image(
         raise ValueError(f"unknown image format {fmt}")
 
 
-def xmp_rights(xmp: object) -> str | None:
-    """dc:rights (x-default) from an XMP packet."""
+def _xmp_value(xmp: object, pattern: re.Pattern[str]) -> str | None:
+    """The first match of `pattern` in an XMP packet (bytes, text, or the chunks Pillow gives)."""
     if isinstance(xmp, tuple):
         xmp = b"".join(xmp)
     if isinstance(xmp, bytes):
         xmp = xmp.decode("utf-8", "replace")
-    found = _RIGHTS.search(xmp) if isinstance(xmp, str) else None
+    found = pattern.search(xmp) if isinstance(xmp, str) else None
     return unescape(found.group(1)) if found else None
+
+
+def xmp_rights(xmp: object) -> str | None:
+    """dc:rights (x-default) from an XMP packet."""
+    return _xmp_value(xmp, _RIGHTS)
 
 
 def xmp_creator(xmp: object) -> str | None:
     """The first dc:creator from an XMP packet."""
-    if isinstance(xmp, tuple):
-        xmp = b"".join(xmp)
-    if isinstance(xmp, bytes):
-        xmp = xmp.decode("utf-8", "replace")
-    found = _CREATOR.search(xmp) if isinstance(xmp, str) else None
-    return unescape(found.group(1)) if found else None
+    return _xmp_value(xmp, _CREATOR)
 
 
 def credits_fields(path: Path) -> dict[str, str | None]:
