@@ -1,4 +1,9 @@
-"""Timestamped copies of the database in backups/ beside it, keeping the last few (seed §8).
+"""Timestamped copies of the database in backups/ beside it, keeping the last few of each kind (seed §8).
+
+Three kinds, each named and counted on its own so that one never wears another away:
+`<stem>_backup_*` (`vat db backup`), `<stem>_migration_*` (taken before a schema upgrade: the way back
+from it) and `<stem>_retention_*` (taken before retention deletes: its undo window). Daily retention
+would otherwise push the pre-migration copy out of a shared last ten within ten days.
 
 SQLite's online backup API is used rather than a file copy: it takes a consistent snapshot that
 includes what is still in the WAL file, even while other connections write.
@@ -13,23 +18,30 @@ from pathlib import Path
 
 from db.errors import EnvironmentProblem
 
-KEEP_BACKUPS = 10
+KEEP_BACKUPS = 10  # of each kind
+
+MANUAL = "backup"
+MIGRATION = "migration"
+RETENTION = "retention"
+KINDS = (MANUAL, MIGRATION, RETENTION)
 
 
 def backups_dir(db_path: Path) -> Path:
     return Path(db_path).parent / "backups"
 
 
-def _name_pattern(db_path: Path) -> re.Pattern:
-    return re.compile(rf"^{re.escape(Path(db_path).stem)}_backup_(\d{{8}}_\d{{6}})(?:_(\d+))?\.db$")
+def _name_pattern(db_path: Path, kind: str | None) -> re.Pattern:
+    kinds = "|".join(KINDS) if kind is None else re.escape(kind)
+    return re.compile(rf"^{re.escape(Path(db_path).stem)}_(?:{kinds})_(\d{{8}}_\d{{6}})(?:_(\d+))?\.db$")
 
 
-def list_backups(db_path: Path) -> list[Path]:
-    """This database's backups, oldest first (by the timestamp and counter in their names)."""
+def list_backups(db_path: Path, kind: str | None = None) -> list[Path]:
+    """This database's backups of `kind` (None: every kind), oldest first (by the timestamp and
+    counter in their names)."""
     folder = backups_dir(db_path)
     if not folder.is_dir():
         return []
-    pattern = _name_pattern(db_path)
+    pattern = _name_pattern(db_path, kind)
     found = []
     for entry in folder.iterdir():
         match = pattern.match(entry.name)
@@ -38,15 +50,15 @@ def list_backups(db_path: Path) -> list[Path]:
     return [entry for _, entry in sorted(found)]
 
 
-def _reserve_name(db_path: Path) -> Path:
-    """Create an empty, not yet used `<stem>_backup_YYYYmmdd_HHMMSS[_n].db` (UTC, so names sort in time)."""
+def _reserve_name(db_path: Path, kind: str) -> Path:
+    """Create an empty, not yet used `<stem>_<kind>_YYYYmmdd_HHMMSS[_n].db` (UTC, so names sort in time)."""
     folder = backups_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = f"{datetime.now(timezone.utc):%Y%m%d_%H%M%S}"
-    stem = f"{Path(db_path).stem}_backup_{stamp}"
+    stem = f"{Path(db_path).stem}_{kind}_{stamp}"
     # Count on from the highest number used this second, never refill a gap left by pruning:
     # a refilled name would sort as older than the backups it follows.
-    pattern = _name_pattern(db_path)
+    pattern = _name_pattern(db_path, kind)
     used = [int(m[2] or 1) for m in map(pattern.match, (p.name for p in folder.iterdir())) if m and m[1] == stamp]
     n = max(used, default=0) + 1
     while True:
@@ -58,12 +70,14 @@ def _reserve_name(db_path: Path) -> Path:
             n += 1
 
 
-def backup_database(source: sqlite3.Connection, db_path: Path, keep: int = KEEP_BACKUPS) -> Path:
-    """Copy the database open on `source` into backups/, then delete all but the newest `keep`."""
+def backup_database(source: sqlite3.Connection, db_path: Path, keep: int = KEEP_BACKUPS, kind: str = MANUAL) -> Path:
+    """Copy the database open on `source` into backups/, then delete all but the newest `keep` of `kind`."""
     if keep < 1:
         raise ValueError("keep must be at least 1")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     try:
-        target = _reserve_name(db_path)
+        target = _reserve_name(db_path, kind)
     except OSError as exc:
         raise EnvironmentProblem(
             f"cannot write a backup of {db_path} in {backups_dir(db_path)}: {exc.strerror}"
@@ -77,13 +91,13 @@ def backup_database(source: sqlite3.Connection, db_path: Path, keep: int = KEEP_
     except BaseException:
         target.unlink(missing_ok=True)  # never leave a half-written file that looks like a backup
         raise
-    prune_backups(db_path, keep)
+    prune_backups(db_path, keep, kind)
     return target
 
 
-def prune_backups(db_path: Path, keep: int = KEEP_BACKUPS) -> list[Path]:
-    """Delete all but the newest `keep` backups; returns the deleted paths."""
-    backups = list_backups(db_path)
+def prune_backups(db_path: Path, keep: int = KEEP_BACKUPS, kind: str = MANUAL) -> list[Path]:
+    """Delete all but the newest `keep` backups of `kind` (never another kind's); returns the deleted paths."""
+    backups = list_backups(db_path, kind)
     removed = backups[: max(len(backups) - keep, 0)]
     for path in removed:
         path.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from db.backup import KEEP_BACKUPS, backup_database
+from db.backup import KEEP_BACKUPS, MANUAL, backup_database
 from db.connection import database, database_path
 from db.errors import BadInput, EnvironmentProblem
 from db.fields import utc_days_ago, utc_now
@@ -111,9 +111,10 @@ def optimize() -> OptimizeResult:
     return OptimizeResult(before, _size_on_disk(path))
 
 
-def backup(keep: int = KEEP_BACKUPS) -> Path:
-    """Copy the open database into backups/ beside it; keeps the newest `keep`. Returns the copy."""
-    return backup_database(database.connection(), _open_path(), keep)
+def backup(keep: int = KEEP_BACKUPS, kind: str = MANUAL) -> Path:
+    """Copy the open database into backups/ beside it; keeps the newest `keep` of its kind
+    (db.backup: manual, migration, retention). Returns the copy."""
+    return backup_database(database.connection(), _open_path(), keep, kind)
 
 
 def reset_statistics() -> int:

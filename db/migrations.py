@@ -14,7 +14,7 @@ from typing import Callable
 
 import peewee
 
-from db.backup import backup_database
+from db.backup import MIGRATION, backup_database
 from db.errors import EnvironmentProblem
 
 SCHEMA_V1 = Path(__file__).with_name("schema_v1.sql")
@@ -196,7 +196,8 @@ def migrate(
     if start == latest:
         return MigrationResult(start, start, None)
 
-    backup = backup_database(db.connection(), db_path) if start > 0 else None
+    # its own kind of backup: retention's daily backups never rotate the way back from an upgrade away
+    backup = backup_database(db.connection(), db_path, kind=MIGRATION) if start > 0 else None
     for target in sorted(v for v in migrations if v > start):
         # IMMEDIATE: a second vat opening the same file waits here, then sees the work done.
         with db.atomic("IMMEDIATE"):

@@ -11,7 +11,7 @@ import peewee
 import pytest
 
 from core.errors import EnvironmentProblem
-from db.backup import list_backups
+from db.backup import MIGRATION, list_backups
 from db.connection import close_database, database, open_database
 from db.migrations import LATEST_VERSION, MIGRATIONS, SCHEMA_V1, migrate, split_statements
 from db.settings import get_setting
@@ -146,18 +146,20 @@ def test_upgrades_keep_only_the_last_ten_backups(db_path: Path) -> None:
     build_v1_database(db_path)
     folder = db_path.parent / "backups"
     folder.mkdir()
-    old = [folder / f"state_backup_2020010{day}_120000.db" for day in range(1, 10)]
-    old += [folder / "state_backup_20200109_120000_2.db"]
-    for path in old:
+    old = [folder / f"state_migration_2020010{day}_120000.db" for day in range(1, 10)]
+    old += [folder / "state_migration_20200109_120000_2.db"]
+    others = [folder / "state_backup_20190101_120000.db", folder / "state_retention_20190101_120000.db"]
+    for path in old + others:
         path.write_bytes(b"")
     (folder / "notes.txt").write_text("not a backup: left alone")
 
     open_database(db_path)
 
-    kept = list_backups(db_path)
+    kept = list_backups(db_path, MIGRATION)
     assert len(kept) == 10
     assert old[0] not in kept and old[1:] == kept[:9]
     assert sqlite_file_ok(kept[-1])  # the new one, newest by name
+    assert all(path.exists() for path in others)  # other kinds are counted on their own
     assert (folder / "notes.txt").exists()
 
 
