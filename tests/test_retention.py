@@ -3,17 +3,25 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from contextlib import closing
 from pathlib import Path
 
 import peewee
+import pytest
 
 from core.pipeline.background import worker_log_path
-from db.backup import list_backups
+from db import maintenance
+from db.backup import KEEP_BACKUPS, list_backups
+from db.connection import close_database, open_database
 from db.models import AppSetting, FileRegistry, OperationLog, ProcessingState, ProjectHistory, ProjectHistoryArchive
 from db.settings import set_setting
-from tests.helpers import vat
+from tests.helpers import ROOT, start_vat, vat
+from tests.test_db_migrations import build_v1_database
 from tests.test_db_support import make_history, make_session
 
 
@@ -164,3 +172,99 @@ def test_a_run_applies_retention_at_most_daily(
     ProcessingState.update(status="paused").where(ProcessingState.id == completed.id).execute()
     vat("resume", completed.session_id, check=True)
     assert "daily-2" not in session_ids() and len(list_backups(db_path)) == 2
+
+
+LOCK_HOLDER = """
+import sys
+from core.pipeline.lock import SessionLock
+SessionLock(sys.argv[1]).acquire()
+print("held", flush=True)
+sys.stdin.read()  # until the test closes it
+"""
+
+
+def test_cleanup_skips_a_session_another_process_is_running_and_says_so(db: peewee.SqliteDatabase) -> None:
+    make_session("run-now", status="failed", days_ago=100)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, "run-now"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        out = vat("db", "cleanup", check=True).stdout
+        assert "removed 0 abandoned sessions" in out, out
+        assert f"kept session run-now: it is being processed now (process {holder.pid})" in out, out
+        assert "run-now" in session_ids()
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert "removed 1 abandoned sessions" in vat("db", "cleanup", check=True).stdout
+    assert "run-now" not in session_ids()
+
+
+def test_a_session_that_moves_on_while_cleanup_waits_to_delete_is_kept(
+    db: peewee.SqliteDatabase, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The choice is made, and the backup written, before the deleting transaction can start: the
+    session is chosen again inside it. Here the test holds the database's write lock meanwhile and
+    starts the session (as a run would) before letting the cleanup in."""
+    make_session("moves-on", status="failed", days_ago=100)
+    monkeypatch.setenv("VAT_DB_BUSY_TIMEOUT_MS", "60000")
+    writer = sqlite3.connect(db_path, isolation_level=None, timeout=60)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        cleanup = start_vat("db", "cleanup")
+        give_up = time.monotonic() + 60
+        while not any(p.stat().st_size > 0 for p in list_backups(db_path)):  # chosen, and backed up
+            assert cleanup.poll() is None and time.monotonic() < give_up, cleanup.communicate()
+            time.sleep(0.05)
+        time.sleep(0.5)  # it now waits for the write lock
+        writer.execute("UPDATE processing_state SET status = 'processing' WHERE session_id = 'moves-on'")
+        writer.execute("COMMIT")
+        out, err = cleanup.communicate(timeout=120)
+    finally:
+        writer.close()
+    assert cleanup.returncode == 0, err
+    assert "removed 0 abandoned sessions" in out, out
+    assert "kept session moves-on: it changed since retention looked at it" in out, out
+    assert ProcessingState.get(ProcessingState.session_id == "moves-on").status == "processing"
+
+
+def test_a_run_whose_backup_fails_leaves_retention_due(
+    db: peewee.SqliteDatabase, db_path: Path, cut_video: Path, tmp_path: Path
+) -> None:
+    make_session("due-1", status="failed", days_ago=100)
+    blocker = db_path.parent / "backups"
+    blocker.write_text("a file where the backups folder goes: no backup can be written (as on a full disk)")
+    vat("run", cut_video, "--artwork", "Due", "--out", tmp_path / "o1", "--scenes", "1", check=True)  # goes on
+    assert "due-1" in session_ids()  # nothing deleted without a backup ...
+    assert not AppSetting.get(AppSetting.key == "retention_last_run").value  # ... and not recorded as done
+
+    blocker.unlink()  # space again: the next run applies it, not a day later
+    vat("run", cut_video, "--artwork", "Due2", "--out", tmp_path / "o2", "--scenes", "1", check=True)
+    assert "due-1" not in session_ids()
+    assert AppSetting.get(AppSetting.key == "retention_last_run").value
+
+
+def test_daily_retention_never_rotates_the_pre_migration_backup_away(db_path: Path) -> None:
+    build_v1_database(db_path)
+    open_database(db_path)  # migrates: backs up first
+    try:
+        (pre_migration,) = list_backups(db_path)
+        for day in range(KEEP_BACKUPS + 2):  # more days of retention than backups are kept
+            make_session(f"day-{day}", status="failed", days_ago=100)
+            assert "removed 1 abandoned sessions" in vat("db", "cleanup", check=True).stdout
+        manual = [maintenance.backup() for _ in range(KEEP_BACKUPS + 2)]  # `vat db backup`
+    finally:
+        close_database()
+    everything = list_backups(db_path)
+    assert pre_migration in everything and "_migration_" in pre_migration.name
+    retention = [p for p in everything if "_retention_" in p.name]
+    assert len(retention) == KEEP_BACKUPS  # the undo window: the last ten retention runs
+    assert [p for p in everything if "_backup_" in p.name] == manual[2:]
+    assert set(everything) == {pre_migration, *retention, *manual[2:]}
