@@ -107,18 +107,23 @@ def _archive_keeping(db: peewee.SqliteDatabase) -> None:
         "ALTER TABLE processing_state ADD COLUMN credits TEXT",
         "CREATE INDEX idx_session_master_sha256 ON processing_state(master_sha256)",
         # not through the updated_at trigger: a session's age (resume's limit) must not move
-        "DROP TRIGGER update_processing_state_timestamp",
+        # IF EXISTS: a seed-era database may lack the trigger (it is made again just below either way)
+        "DROP TRIGGER IF EXISTS update_processing_state_timestamp",
         "UPDATE processing_state SET copyright_text = (SELECT value FROM app_settings WHERE key = 'copyright_text')",
         "CREATE TRIGGER update_processing_state_timestamp AFTER UPDATE ON processing_state BEGIN "
         "UPDATE processing_state SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id; END",
         "ALTER TABLE operation_log ADD COLUMN attempts INTEGER DEFAULT 1",
         "ALTER TABLE operation_log ADD COLUMN error_history TEXT",
+        # a row that failed before the upgrade keeps its error in the history: a retry clears error_details
+        "UPDATE operation_log SET error_history = json_array(json_object("
+        "'at', COALESCE(end_time, timestamp), 'error', error_details)) "
+        "WHERE status = 'failed' AND error_details IS NOT NULL",
         # default_preset: the presets' is_default flag is the one truth (db/settings.py shows it as a
-        # setting); a value naming a stored preset moves onto its flag
-        "UPDATE user_presets SET is_default = (preset_id = "
-        "(SELECT value FROM app_settings WHERE key = 'default_preset')) "
-        "WHERE EXISTS (SELECT 1 FROM user_presets p JOIN app_settings s "
-        "ON s.key = 'default_preset' AND p.preset_id = s.value)",
+        # setting). Before, the flag won where the two disagreed (preset_store read it first), so it still
+        # does: a value naming a stored preset moves onto its flag only when no preset is flagged.
+        "UPDATE user_presets SET is_default = 1 "
+        "WHERE preset_id = (SELECT value FROM app_settings WHERE key = 'default_preset') "
+        "AND NOT EXISTS (SELECT 1 FROM user_presets WHERE is_default)",
         "DELETE FROM app_settings WHERE key IN ('default_preset', 'window_geometry')",
         "UPDATE app_settings SET description = 'Print a link to the project folder when a run ends "
         "(a terminal hyperlink: works over SSH)' WHERE key = 'auto_open_output'",

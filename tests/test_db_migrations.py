@@ -11,9 +11,12 @@ import peewee
 import pytest
 
 from core.errors import EnvironmentProblem
+from core.pipeline.plan import Operation
+from core.pipeline.records import fail_operation, log_operation, start_operation
 from db.backup import MIGRATION, list_backups
 from db.connection import close_database, database, open_database
 from db.migrations import LATEST_VERSION, MIGRATIONS, SCHEMA_V1, migrate, split_statements
+from db.models import OperationLog
 from db.settings import get_setting
 from tests.test_db_support import sqlite_file_ok, table_rows
 
@@ -140,6 +143,57 @@ def test_migration_3_gives_old_sessions_the_copyright_that_made_them(db_path: Pa
     assert database.execute_sql("SELECT 1 FROM app_settings WHERE key = 'window_geometry'").fetchone() is None
     assert get_setting("ui_theme") == "textual-dark"
     assert get_setting("abandoned_session_days") == 90 and get_setting("log_retention_days") == 0
+
+
+def test_migration_3_keeps_the_flagged_preset_when_the_setting_disagrees(db_path: Path) -> None:
+    """Before migration 3 the flag won (preset_store read it first): it still does."""
+    build_v1_database(db_path)
+    with closing(sqlite3.connect(db_path)) as conn:
+        conn.execute(
+            "INSERT INTO user_presets (preset_id, preset_name, stills_hq_settings, stills_web_settings, "
+            "video_settings) VALUES ('print', 'Print', '{}', '{}', '{}')"
+        )
+        conn.execute("UPDATE user_presets SET is_default = 1 WHERE preset_id = 'gallery'")
+        conn.execute("UPDATE app_settings SET value = 'print' WHERE key = 'default_preset'")
+        conn.commit()
+    open_database(db_path)
+    assert database.execute_sql("SELECT preset_id FROM user_presets WHERE is_default").fetchall() == [("gallery",)]
+    assert get_setting("default_preset") == "gallery"
+
+
+def test_migration_3_keeps_the_error_of_a_row_that_failed_before_the_upgrade(db_path: Path) -> None:
+    build_v1_database(db_path)
+    with closing(sqlite3.connect(db_path)) as conn:
+        conn.execute(
+            "INSERT INTO operation_log (session_id, operation_type, operation_name, sequence_number, status, "
+            "error_details, end_time) VALUES ('s-old', 'clip', 'clip:s002', 2, 'failed', 'ffmpeg: disk full', "
+            "'2024-06-01 10:40:00')"
+        )
+        conn.commit()
+    open_database(db_path)
+    failed = OperationLog.get(OperationLog.operation_name == "clip:s002")
+    assert failed.error_history == [{"at": "2024-06-01 10:40:00", "error": "ffmpeg: disk full"}]
+    assert OperationLog.get(OperationLog.operation_name == "still_hq:s001").error_history is None  # completed
+    # a retry that fails again keeps both; one that succeeds clears error_details, not the history
+    op = Operation("clip:s002", "clip", Path("/out/clip.mp4"), None, {}, scene=2)
+    start_operation("s-old", op, 2, "2026-01-01 10:00:00")
+    fail_operation("s-old", op, 2, "ffmpeg: killed")
+    start_operation("s-old", op, 2, "2026-01-02 10:00:00")
+    log_operation("s-old", op, 2, "completed")
+    retried = OperationLog.get(OperationLog.operation_name == "clip:s002")
+    assert retried.error_details is None
+    assert [entry["error"] for entry in retried.error_history] == ["ffmpeg: disk full", "ffmpeg: killed"]
+
+
+def test_a_seed_era_database_without_the_timestamp_trigger_is_upgraded(db_path: Path) -> None:
+    build_v1_database(db_path)
+    with closing(sqlite3.connect(db_path)) as conn:
+        conn.execute("DROP TRIGGER update_processing_state_timestamp")
+        conn.commit()
+    open_database(db_path)
+    assert get_setting("db_version") == LATEST_VERSION
+    trigger = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'update_processing_state_timestamp'"
+    assert database.execute_sql(trigger).fetchone() == (1,)
 
 
 def test_upgrades_keep_only_the_last_ten_backups(db_path: Path) -> None:
