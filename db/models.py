@@ -20,7 +20,9 @@ ACTIVE_STATUSES = (INITIALIZED, PROCESSING, PAUSED)
 RESUMABLE_STATUSES = (PROCESSING, PAUSED)
 # Values of file_registry.check_state (migration 3), the verdict of the last `vat verify`.
 CHECK_OK, CHECK_MISSING, CHECK_MODIFIED, CHECK_CORRUPT = "ok", "missing", "modified", "corrupt"
-FAILED_CHECKS = (CHECK_MISSING, CHECK_MODIFIED, CHECK_CORRUPT)
+# there but not readable (EACCES, EIO): not known to be damaged, so never overwritten by a repair
+CHECK_UNREADABLE = "unreadable"
+FAILED_CHECKS = (CHECK_MISSING, CHECK_MODIFIED, CHECK_CORRUPT, CHECK_UNREADABLE)
 
 
 class BaseModel(Model):
@@ -247,6 +249,7 @@ __all__ = [
     "CHECK_MISSING",
     "CHECK_MODIFIED",
     "CHECK_OK",
+    "CHECK_UNREADABLE",
     "FAILED_CHECKS",
     "AppSetting",
     "COMPLETED",
@@ -266,5 +269,5 @@ __all__ = [
 
 
 def sessions_with_failed_checks() -> peewee.ModelSelect[FileRegistry]:
-    """The session ids with a registered file whose last check found it missing, modified or corrupt."""
+    """The session ids with a registered file whose last check found it missing, modified, corrupt or unreadable."""
     return FileRegistry.select(FileRegistry.session).where(FileRegistry.check_state.in_(FAILED_CHECKS)).distinct()

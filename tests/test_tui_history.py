@@ -345,6 +345,29 @@ async def test_f_keeps_the_projects_whose_last_check_failed(projects: ProjectHis
         assert shown_artworks(screen) == []
 
 
+async def test_an_unreadable_file_is_a_failed_check_shown_as_such(projects: ProjectHistory) -> None:
+    """`vat verify` found a file there but unreadable (permissions, a failing disk): the project is among
+    those whose last check failed, and the detail names the state and why."""
+    record_checks({"sketch_01.jpg": ("unreadable", "cannot be read: Permission denied")})
+    app = ScreenHost(lambda: HistoryScreen(today=TODAY))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        await pilot.press("f")
+        assert shown_artworks(screen) == ["Morning Light"]
+        await pilot.press("enter")
+        detail = app.screen
+        assert isinstance(detail, HistoryDetailScreen)
+        summary = " ".join(str(detail.query_one("#project-summary", Static).render()).split())
+        assert "Fixity 5 files: 1 unreadable, 4 not checked" in summary
+        await pilot.press("e")
+        errors = str(detail.query_one("#project-errors-text", Static).render())
+        assert (
+            "rd/images/sketch_01.jpg (unreadable, checked 2025-03-19 08:30 UTC): cannot be read: Permission denied"
+            in (errors)
+        )
+
+
 async def test_a_toggles_the_archived_history(projects: ProjectHistory) -> None:
     from db.maintenance import archive_history
 

@@ -1,10 +1,12 @@
 """Fixity: whether a session's registered outputs still hold what was registered (README: vat verify).
 
-Each output is found (missing if not), its size and SHA-256 compared with the registry's (modified if
-either differs) and, deep, decoded as at write time (corrupt if it does not decode or is not what was
-recorded). The states go back to file_registry in one transaction per session: check_state,
-checked_at, check_detail, and verified / file_exists, which follow the check (so a resume makes a
-file found bad again, see records.is_done).
+Each output is found (missing if not), read (unreadable if it is there but cannot be read: EACCES,
+EIO), its size and SHA-256 compared with the registry's (modified if either differs) and, deep,
+decoded as at write time (corrupt if it does not decode or is not what was recorded). A file found
+corrupt stays corrupt for a plain check while its SHA-256 is unchanged: only decoding (--deep) or
+writing it again (which clears the verdict) can clear it. The states go back to file_registry in one
+transaction per session: check_state, checked_at, check_detail, and verified / file_exists, which
+follow the check (so a resume makes a file found bad again, see records.is_done).
 
 A project folder also carries checksums.sha256 (`sha256sum -c` format), so that it can be checked
 without the database that made it (check_folder).
@@ -23,7 +25,15 @@ from typing import TYPE_CHECKING, Any
 from core.media.extensions import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from db.connection import database
 from db.fields import utc_now
-from db.models import CHECK_CORRUPT, CHECK_MISSING, CHECK_MODIFIED, CHECK_OK, FileRegistry, OperationLog
+from db.models import (
+    CHECK_CORRUPT,
+    CHECK_MISSING,
+    CHECK_MODIFIED,
+    CHECK_OK,
+    CHECK_UNREADABLE,
+    FileRegistry,
+    OperationLog,
+)
 
 if TYPE_CHECKING:
     from core.pipeline.plan import Operation
@@ -32,8 +42,8 @@ if TYPE_CHECKING:
 # sha256sum, should cost its reading and hashing, not seconds of imports (bench/verify_bench.py).
 
 CHECKSUMS_NAME = "checksums.sha256"
-OK, MISSING, MODIFIED, CORRUPT = CHECK_OK, CHECK_MISSING, CHECK_MODIFIED, CHECK_CORRUPT
-STATES = (OK, MISSING, MODIFIED, CORRUPT)
+OK, MISSING, MODIFIED, CORRUPT, UNREADABLE = CHECK_OK, CHECK_MISSING, CHECK_MODIFIED, CHECK_CORRUPT, CHECK_UNREADABLE
+STATES = (OK, MISSING, MODIFIED, CORRUPT, UNREADABLE)
 CHUNK = 1 << 20  # 1 MiB reads: large files hash at the speed of sha256sum, small ones in one read
 
 
@@ -54,7 +64,7 @@ def sha256_file(path: Path | str, buffer: bytearray | None = None) -> str:
 @dataclass
 class FileCheck:
     path: str
-    state: str  # ok, missing, modified, corrupt
+    state: str  # ok, missing, modified, corrupt, unreadable
     detail: str = ""  # one line: what is wrong (empty when ok)
 
     @property
@@ -85,18 +95,18 @@ def check_file(
     """(state, detail, stat) of one file against its recorded size and hash (size None: not recorded)."""
     try:
         stat = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return MISSING, "not found", None
-    except OSError as exc:
-        return MISSING, f"cannot be read: {exc.strerror}", None
+    except OSError as exc:  # a folder on the way that cannot be searched: the file may well be there
+        return UNREADABLE, f"cannot be read: {exc.strerror}", None
     if size is not None and stat.st_size != size:
         return MODIFIED, f"{stat.st_size:,} bytes, recorded {size:,}", stat
     if not sha256:
         return MODIFIED, "no SHA-256 recorded to compare with", stat
     try:
         actual = sha256_file(path, buffer)
-    except OSError as exc:
-        return MISSING, f"cannot be read: {exc.strerror}", stat
+    except OSError as exc:  # there, but its content cannot be known (permissions, a failing disk)
+        return UNREADABLE, f"cannot be read: {exc.strerror}", stat
     if actual != sha256:
         return MODIFIED, f"SHA-256 {actual[:12]}..., recorded {sha256[:12]}...", stat
     return OK, "", stat
@@ -167,6 +177,8 @@ def check_session(session_id: str, root: Path, deep: bool = False) -> Checked:
             FileRegistry.compression_settings,
             FileRegistry.resolution,
             FileRegistry.duration_seconds,
+            FileRegistry.check_state,
+            FileRegistry.check_detail,
         )
         .where(FileRegistry.session == session_id)
         .order_by(FileRegistry.file_path)
@@ -191,6 +203,9 @@ def check_session(session_id: str, root: Path, deep: bool = False) -> Checked:
             problem = decode_problem(op, row.resolution)
             if problem:
                 state, detail = CORRUPT, problem
+        elif state == OK and row.check_state == CORRUPT:
+            # the bytes that failed to decode are still these: hashing cannot clear what decoding found
+            state, detail = CORRUPT, row.check_detail or "found corrupt by vat verify --deep"
         new_settings = None
         if state == OK and stat is not None and settings.get("mtime_ns") != stat.st_mtime_ns:
             new_settings = {**settings, "mtime_ns": stat.st_mtime_ns}  # same content: resume's stat trusts it again
@@ -202,7 +217,8 @@ def check_session(session_id: str, root: Path, deep: bool = False) -> Checked:
 
 def record_states(updates: Iterable[tuple[int, str, str, dict | None]]) -> None:
     """One transaction, one prepared statement for all rows: building a peewee query per row would cost
-    more than hashing a small file."""
+    more than hashing a small file. file_exists is false only for a file found missing (an unreadable
+    one is there)."""
     now = FileRegistry.checked_at.db_value(utc_now())
     table = FileRegistry._meta.table_name
     columns = "check_state = ?, checked_at = ?, check_detail = ?, verified = ?, file_exists = ?"
@@ -230,7 +246,34 @@ def checksum_lines(session_id: str, root: Path) -> list[str]:
         path = Path(row.file_path)
         if digest and path.is_relative_to(root):
             entries.append((path.relative_to(root).as_posix(), digest))
-    return [f"{digest}  {relative}" for relative, digest in sorted(entries)]
+    return [checksum_line(digest, relative) for relative, digest in sorted(entries)]
+
+
+def checksum_line(digest: str, name: str) -> str:
+    """One line as sha256sum writes it: a name holding a backslash, newline or carriage return is
+    escaped (\\, \n, \r) and its line starts with a backslash."""
+    if not any(c in name for c in "\\\n\r"):
+        return f"{digest}  {name}"
+    escaped = name.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return f"\\{digest}  {escaped}"
+
+
+_ESCAPES = {"\\": "\\", "n": "\n", "r": "\r"}
+
+
+def unescape_name(name: str) -> str | None:
+    """The name of an escaped line (one that starts with a backslash), as `sha256sum -c` reads it;
+    None when it holds another escape or ends in a lone backslash (sha256sum rejects those too)."""
+    out, chars = [], iter(name)
+    for c in chars:
+        if c != "\\":
+            out.append(c)
+            continue
+        following = _ESCAPES.get(next(chars, ""))
+        if following is None:
+            return None
+        out.append(following)
+    return "".join(out)
 
 
 def write_checksums(session_id: str, root: Path) -> Path | None:
@@ -260,16 +303,28 @@ class ChecksumsError(ValueError):
 
 
 def read_checksums(root: Path) -> list[tuple[str, str]]:
-    """(hex, relative path) of each line of the folder's checksums.sha256 (text or binary mode lines)."""
+    """(hex, relative path) of each line of the folder's checksums.sha256 (text or binary mode lines,
+    and escaped ones: a leading backslash, then \\\\, \\n or \\r in the name, as sha256sum writes them)."""
     path = root / CHECKSUMS_NAME
     entries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    # only \n ends a line (read_text would end one at a bare \r too); a line's \r\n end is taken off
+    text = path.read_bytes().decode("utf-8")
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
-        digest, sep, name = line.partition(" ")
+        escaped = line.startswith("\\")
+        digest, sep, name = line[escaped:].partition(" ")
         if not sep or len(digest) != 64 or name[:1] not in (" ", "*"):
             raise ChecksumsError(f"{path}: line {number} is not in sha256sum's format (a SHA-256, two spaces, a path)")
         name = name[1:]
+        if escaped:
+            unescaped = unescape_name(name)
+            if unescaped is None:
+                raise ChecksumsError(
+                    f"{path}: line {number} has an escape sha256sum does not write (only \\\\, \\n and \\r)"
+                )
+            name = unescaped
         if Path(name).is_absolute() or ".." in Path(name).parts:
             raise ChecksumsError(f"{path}: line {number} names a file outside the folder: {name}")
         entries.append((digest.lower(), name))

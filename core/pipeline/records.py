@@ -123,6 +123,10 @@ def register_output(
         file_exists=True,
         verified=True,
         created_at=utc_now(),
+        # a file written again has not been checked since: the last check's verdict was another file's
+        check_state=None,
+        checked_at=None,
+        check_detail=None,
     )
     row = FileRegistry.get_or_none((FileRegistry.session == session_id) & (FileRegistry.file_path == str(op.output)))
     if row is None:
