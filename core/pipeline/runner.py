@@ -215,6 +215,15 @@ class Runner:
         self.on_event(RunEvent("done", op.key, output=str(op.output), overall=round(overall, 4)))
 
     # the plan -------------------------------------------------------------------------------
+    def _final_wanted(self, op: Operation) -> bool:
+        """A run makes the process log and the manifest at its end. A repair (`only`) makes each only
+        when it is itself damaged, and the manifest also when an output was made again (it lists their
+        SHA-256s, which a new encode changes). The process log is never rebuilt otherwise: it is made
+        from operation_log, whose rows retention may have deleted since, and would lose what it said."""
+        if self.only is None or str(op.output) in self.only:
+            return True
+        return op.kind == "manifest" and self.summary.done > 0
+
     def run(self) -> RunSummary:
         registry = records.registered_outputs(self.session_id)
         work, final = [], []
@@ -240,7 +249,11 @@ class Runner:
                 future.result()
         if not self.cancel.is_set():
             for sequence, op in final:  # the log and the manifest describe everything else
-                self._guarded(sequence, op)
+                if self._final_wanted(op):
+                    self._guarded(sequence, op)
+                else:
+                    self.summary.skipped += 1
+                    self.on_event(RunEvent("skipped", op.key))
         self.summary.elapsed = time.monotonic() - self._started
         if self.cancel.is_set():
             self.summary.status = "paused"
