@@ -10,7 +10,7 @@ from core.pipeline.plan import Operation
 from core.pipeline.runner import RunSummary
 from db.connection import database
 from db.fields import utc_now
-from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
+from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory, ProjectHistoryArchive
 
 
 def _outputs(session_id: str) -> list[FileRegistry]:
@@ -130,13 +130,28 @@ def master_size_of(session: ProcessingState) -> int | None:
     return int(earlier.master_size_mb * 1e6) if earlier is not None and earlier.master_size_mb else None
 
 
+# what a repair changes in the project's summary row: what the archive now holds. The rest (when it
+# was made, how long that took, how it ended, the master as archived) is the processing's.
+ARCHIVE_FIGURES = (
+    "stills_created",
+    "clips_created",
+    "rd_files_processed",
+    "total_files_created",
+    "total_output_size_mb",
+    "compression_ratio",
+)
+
+
 def record_history(
-    session: ProcessingState, media: MediaInfo, summary: RunSummary, root: Path, gpu: bool
-) -> ProjectHistory:
+    session: ProcessingState, media: MediaInfo, summary: RunSummary, root: Path, gpu: bool, repair: bool = False
+) -> ProjectHistory | ProjectHistoryArchive:
     """The project's summary row. compression_ratio is the master's size over the deliverables' (the
     stills, clips, thumbnails and R&D outputs: not the master copy, manifest.json or the process
     log); total_processing_time_seconds sums every run of the session (process_metadata["runs"]);
-    rd_files_processed counts R&D input files, however many outputs each gave."""
+    rd_files_processed counts R&D input files, however many outputs each gave.
+
+    `repair` (`vat verify --repair`): the row is updated where it is, live or archived, and only in
+    ARCHIVE_FIGURES (and its metadata's count of repairs); completed_at and the processing time stay."""
     outputs = [r for r in _outputs(session.session_id) if Path(r.file_path).exists()]
     total_bytes = sum(r.file_size_bytes or 0 for r in outputs)
     deliverable_bytes = sum(r.file_size_bytes or 0 for r in outputs if r.file_type not in NOT_DELIVERABLES)
@@ -183,9 +198,28 @@ def record_history(
         completed_at=utc_now(),
         metadata={"skipped": summary.skipped, "done": summary.done, "runs": len(runs)},
     )
+    repairs = len((session.process_metadata or {}).get("repairs") or [])
     with database.atomic("IMMEDIATE"):  # read then write: take the write lock first (see preset_store)
-        row = ProjectHistory.get_or_none(ProjectHistory.session == session.session_id)
-        if row is None:
-            return ProjectHistory.create(session=session.session_id, **values)
-        ProjectHistory.update(**values).where(ProjectHistory.id == row.id).execute()
-    return ProjectHistory.get(ProjectHistory.session == session.session_id)
+        for model in (ProjectHistory, ProjectHistoryArchive) if repair else (ProjectHistory,):
+            row = model.get_or_none(model.session == session.session_id)
+            if row is None:
+                continue
+            if repair:
+                values = {key: values[key] for key in ARCHIVE_FIGURES}
+                values["metadata"] = {**(row.metadata or {}), "repairs": repairs}
+                if not (session.process_metadata or {}).get("master_size") and row.master_size_mb:
+                    # not the size of whatever file is at the master's path now (it may not be the master)
+                    master_bytes = row.master_size_mb * 1e6
+                    values["compression_ratio"] = (
+                        round(master_bytes / deliverable_bytes, 4) if deliverable_bytes else None
+                    )
+            model.update(**values).where(model.id == row.id).execute()
+            return model.get_by_id(row.id)
+        if repair:  # no summary yet (made before histories were kept): the processing's, as it ended
+            values.update(
+                completed_at=session.completed_at or values["completed_at"],
+                completed_successfully=session.status == "completed",
+                completion_notes=session.error_message,
+                metadata={"repairs": repairs},
+            )
+        return ProjectHistory.create(session=session.session_id, **values)

@@ -352,12 +352,15 @@ def plan_for(
     media: MediaInfo | None = None,
     times: list[float] | None = None,
     source: Path | None = None,
+    repairing: bool = False,
 ) -> tuple[list[Operation], MediaInfo, list[rd.Skipped]]:
     """Rebuild the session's plan from what the database holds (the same plan on every resume), and
     the R&D files that are skipped, with the reason.
 
     `source`: what the outputs are made from instead of the master (its archived copy, when the
-    master is gone: `vat verify --repair`)."""
+    master is gone: `vat verify --repair`). `repairing`: an R&D folder that is gone (years later, the
+    usual case) leaves the R&D operations out instead of refusing the plan, as an R&D file that is
+    gone is left out; the repair names the R&D outputs it cannot make (core/pipeline/repair.py)."""
     master = source or Path(session.master_path)
     media = media or probe(master, require_video=True)
     if times is None:  # a resume: one demuxing pass gives both
@@ -369,7 +372,7 @@ def plan_for(
     settings = plan_settings_of(session)
     rd_files: list[rd.RdFile] = []
     skipped: list[rd.Skipped] = []
-    if session.rd_folder_path:
+    if session.rd_folder_path and not (repairing and not Path(session.rd_folder_path).is_dir()):
         rd_files, skipped = rd.scan(Path(session.rd_folder_path))
     slug = naming.artwork_slug(session.artwork_name)
     plan = build_plan(
@@ -435,7 +438,10 @@ def process(
 ) -> RunSummary:
     """Run (or resume) the session's plan under its lock and its folder's; record how it ended.
 
-    `only`: the outputs to make (a repair); the others are left as they are.
+    `only`: the outputs to make (a repair); the others are left as they are, and the session's records
+    stay those of its processing: its status, completed_at and the R&D files skipped are kept, and the
+    run is recorded in process_metadata["repairs"], not ["runs"] (the history's processing time).
+    Planning that fails (a master or R&D folder gone, unreadable) gives the session back its status.
     The folder's checksums.sha256 is rewritten at the end of every run, however it ended, while the
     folder's lock is still held (core/pipeline/fixity.py).
 
@@ -452,22 +458,28 @@ def process(
             session = ProcessingState.get_by_id(session.id)  # fresh: another process may have moved it on
             if session.encoder_type == "nvenc" and not encoders.nvenc_status()[0]:
                 raise EnvironmentProblem("this session encodes with NVENC, which does not work on this machine")
+            repairing = only is not None
+            before = Before(session.status or "initialized", session.completed_at, session.error_message)
             # at once, not after planning (which reads the master): whoever watches sees it is being worked on
             ProcessingState.update(status="processing").where(ProcessingState.id == session.id).execute()
-            # before anything is made: the manifest records it. Once per session (vat run and the
-            # TUI's detection take it earlier; a session from before hashes existed takes it here)
             try:
+                # before anything is made: the manifest records it. Once per session (vat run and the
+                # TUI's detection take it earlier; a session from before hashes existed takes it here)
                 if source is None:  # a repair from the master copy: the master is gone or changed
                     ensure_master_hash(session, cancel)
-            except Cancelled:
-                mark_paused(session.session_id)
+                plan, media, skipped = plan_for(session, media, times, source, repairing)
+            except BaseException as exc:
+                if isinstance(exc, Cancelled) and not repairing:
+                    mark_paused(session.session_id)
+                else:  # nothing was made: the session is as it was (a repair never leaves it paused)
+                    restore_status(session.session_id, before)
                 raise
-            plan, media, skipped = plan_for(session, media, times, source)
             remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
             root.mkdir(parents=True, exist_ok=True)
-            for item in skipped:
-                log.info("R&D skipped: %s: %s", item.relative, item.reason)
-            log_skipped_rd(session.session_id, skipped, first_sequence=len(plan) + 1)
+            if not repairing:  # a repair's scan (its R&D folder may be gone) does not rewrite the session's
+                for item in skipped:
+                    log.info("R&D skipped: %s: %s", item.relative, item.reason)
+                log_skipped_rd(session.session_id, skipped, first_sequence=len(plan) + 1)
             runner = Runner(
                 session.session_id,
                 plan,
@@ -491,19 +503,37 @@ def process(
                 except OSError as exc:  # the outputs and their records stand; `vat verify --repair` rewrites it
                     log.warning("%s: checksums.sha256 not written (%s)", root, exc.strerror or exc)
         if runner.database_fault is not None:
-            mark_paused(session.session_id, quietly=True)  # when the database lets us; 'processing' resumes too
+            if repairing:
+                restore_status(session.session_id, before)  # quietly, as below
+            else:
+                mark_paused(session.session_id, quietly=True)  # when the database lets us; 'processing' resumes too
             raise database_problem(runner.database_fault, session.session_id)
-        record_run(session.session_id, run_started, round(_monotonic() - t0, 3), summary.status)
-        if summary.status == "paused":
-            ProcessingState.update(status="paused").where(ProcessingState.id == session.id).execute()
-        else:
-            error = "; ".join(f"{k}: {v}" for k, v in summary.failed.items())[:2000] or None
-            ProcessingState.update(status=summary.status, error_message=error, current_operation=None).where(
-                ProcessingState.id == session.id
-            ).execute()
-            record_history(
-                ProcessingState.get_by_id(session.id), media, summary, root, gpu=session.encoder_type == "nvenc"
+        seconds = round(_monotonic() - t0, 3)
+        gpu = session.encoder_type == "nvenc"
+        if only is not None:  # a repair
+            record_run(
+                session.session_id,
+                run_started,
+                seconds,
+                summary.status,
+                repair={"files": len(only), "made": summary.done},
             )
+            # the status stays what it was, however the repair ended: a completed session stays
+            # completed, a failed one failed (its failed operations were not run), and an interrupted
+            # repair leaves nothing paused for `vat resume`. Its failures are in the operation log,
+            # its record and `vat verify`'s exit code; the next check still finds those files bad.
+            restore_status(session.session_id, before)
+            record_history(ProcessingState.get_by_id(session.id), media, summary, root, gpu=gpu, repair=True)
+        else:
+            record_run(session.session_id, run_started, seconds, summary.status)
+            if summary.status == "paused":
+                ProcessingState.update(status="paused").where(ProcessingState.id == session.id).execute()
+            else:
+                error = "; ".join(f"{k}: {v}" for k, v in summary.failed.items())[:2000] or None
+                ProcessingState.update(status=summary.status, error_message=error, current_operation=None).where(
+                    ProcessingState.id == session.id
+                ).execute()
+                record_history(ProcessingState.get_by_id(session.id), media, summary, root, gpu=gpu)
         if on_event:
             on_event(
                 RunEvent(
@@ -544,17 +574,44 @@ def log_skipped_rd(session_id: str, skipped: list[rd.Skipped], first_sequence: i
             )
 
 
-def record_run(session_id: str, started: str, seconds: float, status: str) -> None:
+def record_run(session_id: str, started: str, seconds: float, status: str, repair: dict | None = None) -> None:
     """Append this run to process_metadata["runs"] (under the session's lock: no other writer), so
-    the history's processing time is the sum over every run of a resumed session."""
+    the history's processing time is the sum over every run of a resumed session. A repair's run goes
+    to ["repairs"] instead, with `repair` (the files it was to repair, the outputs it made, the
+    manifest included): kept, but not processing time."""
+    entry: dict = {"started": started, "ended": utc_now(), "seconds": seconds, "status": status, **(repair or {})}
+    key = "repairs" if repair is not None else "runs"
     with database.atomic("IMMEDIATE"):
         row = ProcessingState.get(ProcessingState.session_id == session_id)
         meta = dict(row.process_metadata or {})
-        meta["runs"] = [
-            *meta.get("runs", []),
-            {"started": started, "ended": utc_now(), "seconds": seconds, "status": status},
-        ]
+        meta[key] = [*meta.get(key, []), entry]
         ProcessingState.update(process_metadata=meta).where(ProcessingState.id == row.id).execute()
+
+
+@dataclass(frozen=True)
+class Before:
+    """What a repair (or a planning that fails) gives back: the session's status as it was."""
+
+    status: str
+    completed_at: object  # a datetime, or None
+    error_message: str | None
+
+
+def restore_status(session_id: str, before: Before) -> None:
+    """The status (and completion time) the session had before this run set it processing. Two
+    statements: the schema's trigger sets completed_at whenever status is set to completed."""
+    try:
+        with database.atomic("IMMEDIATE"):
+            ProcessingState.update(
+                status=before.status, error_message=before.error_message, current_operation=None
+            ).where(ProcessingState.session_id == session_id).execute()
+            ProcessingState.update(completed_at=before.completed_at).where(
+                ProcessingState.session_id == session_id
+            ).execute()
+    except Exception as exc:
+        if not is_database_fault(exc):
+            raise
+        log.warning("session %s: its status could not be given back (%s)", session_id, exc)
 
 
 def apply_daily_retention(session_id: str) -> None:

@@ -2,7 +2,8 @@
 (core/pipeline/fixity.py), and with --repair make the bad ones again (core/pipeline/repair.py).
 
 Exit 0 when every output checked holds (also after a repair that made them whole), 1 when any is
-missing, modified, corrupt or could not be repaired, 2 for a session or folder that is not known."""
+missing, modified, corrupt or unreadable, could not be repaired, or an operation of the repair failed,
+2 for a session or folder that is not known."""
 
 from __future__ import annotations
 
@@ -34,11 +35,12 @@ class Outcome:
     found: list[FileCheck] = field(default_factory=list)  # --repair: the problems found before repairing
     repaired: list[str] = field(default_factory=list)
     unrepaired: dict[str, str] = field(default_factory=dict)  # path -> why it was not repaired
+    repair_failed: dict[str, str] = field(default_factory=dict)  # operation -> its error, from the repair's run
     interrupted: bool = False
 
     @property
     def failed(self) -> bool:
-        return bool(self.checked and self.checked.problems)
+        return bool(self.checked and self.checked.problems) or bool(self.repair_failed)
 
 
 # --- what to check -----------------------------------------------------------------------------
@@ -145,7 +147,7 @@ def verify_one(target: Target, args: argparse.Namespace, cancel: threading.Event
 
 
 def repair_one(outcome: Outcome, args: argparse.Namespace, cancel: threading.Event) -> None:
-    from core.pipeline.repair import REPAIRABLE_STATUSES, repair, repair_source
+    from core.pipeline.repair import REPAIRABLE_STATUSES, not_repairable, repair, repair_source
     from db.queries import get_session
 
     target = outcome.target
@@ -159,31 +161,44 @@ def repair_one(outcome: Outcome, args: argparse.Namespace, cancel: threading.Eve
         why = f"the session is {session.status}: vat resume {session.session_id} makes them"
         outcome.unrepaired = {f.path: why for f in outcome.found}
         return
+    outcome.unrepaired = not_repairable(session, outcome.found)
+    wanted = [f for f in outcome.found if f.path not in outcome.unrepaired]
+    if not wanted:
+        return
     source = repair_source(session, outcome.checked)
     if source.path is None:
-        outcome.unrepaired = {f.path: source.what for f in outcome.found}
+        outcome.unrepaired.update({f.path: source.what for f in wanted})
         return
     if not args.json:
         print(
             terminal_safe(
-                f"repairing {len(outcome.found)} file(s) of session {session.session_id} "
-                f"from {source.what}: {source.path}"
+                f"repairing {len(wanted)} file(s) of session {session.session_id} from {source.what}: {source.path}"
             ),
             flush=True,
         )
-    summary = repair(session, source, [f.path for f in outcome.found], cancel=cancel)
+    summary = repair(session, source, [f.path for f in wanted], cancel=cancel)
     outcome.interrupted = summary.status == "paused"
+    outcome.repair_failed = dict(summary.failed)
     outcome.checked = check(target, args.deep)  # the repair's own outputs, checked like the rest
     after = {f.path: f for f in outcome.checked.files}
-    for problem in outcome.found:
+    keys = operation_keys(session.session_id)
+    for problem in wanted:
         now = after.get(problem.path)
         if now is not None and now.state == fixity.OK:
             outcome.repaired.append(problem.path)
         else:
-            failed = next(iter(summary.failed.values()), "")
+            failed = summary.failed.get(keys.get(problem.path, ""), "")
             outcome.unrepaired[problem.path] = (f"still {now.state}" if now else "no longer registered") + (
-                f"; the run failed: {failed}" if failed else ""
+                f"; the repair failed: {failed}" if failed else ""
             )
+
+
+def operation_keys(session_id: str) -> dict[str, str]:
+    """path -> the key of the operation that made it (what a run's failures are named by)."""
+    rows = FileRegistry.select(FileRegistry.file_path, FileRegistry.compression_settings).where(
+        FileRegistry.session == session_id
+    )
+    return {r.file_path: (r.compression_settings or {}).get("key", "") for r in rows}
 
 
 # --- telling ----------------------------------------------------------------------------------
@@ -209,6 +224,8 @@ def print_outcome(outcome: Outcome) -> None:
             print(terminal_safe(f"{problem.line}: repaired"))
         else:
             print(terminal_safe(f"{problem.line}: not repaired: {outcome.unrepaired.get(problem.path, '')}"))
+    for key, error in outcome.repair_failed.items():  # also those of no file found bad (the manifest)
+        print(terminal_safe(f"repair of {key} failed: {error}"))
 
 
 def summary(outcomes: list[Outcome]) -> dict:
@@ -222,6 +239,7 @@ def summary(outcomes: list[Outcome]) -> dict:
         **counts,
         "repaired": sum(len(o.repaired) for o in outcomes),
         "not_repaired": sum(len(o.unrepaired) for o in outcomes),
+        "repair_failures": sum(len(o.repair_failed) for o in outcomes),
         "not_verified": sum(bool(o.busy) for o in outcomes),
     }
 
@@ -231,8 +249,12 @@ def summary_line(total: dict) -> str:
         f"verified {total['files']} file(s) of {total['projects'] - total['not_verified']} project(s): "
         f"{total['ok']} ok, {total['missing']} missing, {total['modified']} modified, {total['corrupt']} corrupt"
     )
+    if total["unreadable"]:
+        line += f", {total['unreadable']} unreadable"
     if total["repaired"] or total["not_repaired"]:
         line += f"; {total['repaired']} repaired, {total['not_repaired']} not repaired"
+    if total["repair_failures"]:
+        line += f"; {total['repair_failures']} operation(s) of the repair failed"
     if total["not_verified"]:
         line += f"; {total['not_verified']} project(s) busy, not verified"
     return line
@@ -260,6 +282,7 @@ def document(outcomes: list[Outcome], total: dict, code: int) -> dict:
                 "verified": not o.busy,
                 "busy": o.busy or None,
                 "files": files,
+                "repair_failed": o.repair_failed or None,
             }
         )
     return {"projects": projects, "summary": total, "exit_code": code}
