@@ -40,5 +40,5 @@ def summary_line(files: Iterable[FileRegistry]) -> str:
 
 
 def failed_sessions() -> set[str]:
-    """The sessions with a registered file whose last check found it missing, modified or corrupt."""
+    """The sessions with a registered file whose last check found it missing, modified, corrupt or unreadable."""
     return {row.session_id for row in sessions_with_failed_checks()}

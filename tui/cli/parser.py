@@ -268,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument(
         "--failed",
         action="store_true",
-        help="only the projects whose last fixity check found an output missing, modified or corrupt",
+        help="only the projects whose last fixity check found an output missing, modified, corrupt or unreadable",
     )
     _presets_command(
         command("presets", "list presets, or show, export, import, delete one, or make it the default", as_json),
@@ -281,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
         "re-check archived outputs: present, same size, same SHA-256; --repair makes bad ones again",
         as_json,
         epilog="Exit 0 when every output holds (also after a repair that made them whole), 1 when any is "
-        "missing, modified, corrupt or could not be repaired, 2 for an unknown session or folder.",
+        "missing, modified, corrupt or unreadable, could not be repaired, or an operation of the repair failed, "
+        "2 for an unknown session or folder.",
     )
     verify.add_argument(
         "sessions",

@@ -42,8 +42,9 @@ class HistoryScreen(Screen):
     HELP = (
         "Completed projects, newest first. Type in the search box to filter by artwork name; the menu "
         "beside it keeps recent project dates only. The panel sums up the last 30 days. f keeps only the "
-        "projects whose last fixity check (vat verify) found a file missing, modified or corrupt; a shows "
-        "the archived history (projects moved out by vat db cleanup) instead, and back. enter opens a "
+        "projects whose last fixity check (vat verify) found a file missing, modified, corrupt or "
+        "unreadable; a shows the archived history (projects moved out by vat db cleanup) instead, and "
+        "back. enter opens a "
         "project: its files and their fixity, the time each operation took, and its errors."
     )
     BINDINGS = [

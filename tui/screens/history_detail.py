@@ -73,7 +73,7 @@ class HistoryDetailScreen(Screen):
     TITLE = "Project"
     HELP = (
         "One completed project: where its outputs are, what was made, each file registered (f) with its "
-        "last fixity check (vat verify: ok, missing, modified, corrupt, or not checked), the time each "
+        "last fixity check (vat verify: ok, missing, modified, corrupt, unreadable, or not checked), the time each "
         "operation took (t) and what failed (e). The ratio is the master's size over the deliverables' "
         "(stills, clips, thumbnails, R&D outputs; not the master copy, manifest or process log)."
     )
