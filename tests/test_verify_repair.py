@@ -135,10 +135,17 @@ def test_a_repair_after_log_retention_keeps_the_process_log_and_rewrites_the_man
     assert "still_hq:s001" in log_text
     gone = still(project, 1)
     gone.unlink()
+    from db.models import ProjectHistory
+
+    history = ProjectHistory.get()
 
     done = vat("verify", "--repair")
     assert done.returncode == 0, done.stdout + done.stderr
     assert log.read_text() == log_text and log.stat().st_ino == log_inode  # not touched
+    after = ProjectHistory.get()  # the live row, where it was: its completion and time are the processing's
+    assert after.id == history.id and after.completed_at == history.completed_at
+    assert after.total_processing_time_seconds == history.total_processing_time_seconds
+    assert session_row().completed_at == session.completed_at
     assert manifest.stat().st_ino != manifest_inode  # made again, with the records as they are now
     assert sha256sum_check(project).returncode == 0
     assert vat("verify").returncode == 0
