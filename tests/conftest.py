@@ -13,6 +13,7 @@ import pytest
 
 from db.connection import close_database, open_database
 from tests.media import make_anamorphic_video, make_cut_video, make_interlaced_video
+from tests.transition_media import Footage, make_transition_video
 
 # Scene lengths (frames at 25 fps) of the standard test video: cuts at 0, 30, 55, 95, 120.
 SCENES = [30, 25, 40, 25, 30]
@@ -77,6 +78,14 @@ def anamorphic_video(media_dir: Path) -> Path:
 def interlaced_video(media_dir: Path) -> Path:
     """160x96 interlaced, top field first, 25 fps, 150 frames, the SCENES cuts, no audio."""
     return make_interlaced_video(media_dir / "interlaced.mp4", SCENES)
+
+
+@pytest.fixture(scope="session")
+def transition_footage(media_dir: Path) -> Footage:
+    """256x144, 25 fps, 455 frames with grain: TEST_PLAN's 8 moving shots joined by 2 cuts, 3 dissolves
+    (6, 20, 60 frames), a fade through black and one through white, and a flash frame (not a transition);
+    the ground truth with it (tests/transition_media.py)."""
+    return make_transition_video(media_dir / "transitions.mp4")
 
 
 # Snapshots live in the top-level snapshots/<test file stem>/, one folder per test file, not beside the tests.
