@@ -64,6 +64,11 @@ class Footage:
     transitions: list[Transition]
     flash: int  # the flash frame's index: not a transition
     shot_kinds: list[str]  # what each shot shows (SHOT_KINDS), for reports
+    shot_starts: list[int]  # each shot's first frame in the file (for a dissolve, xfade's first)
+
+    def shot_at(self, frame: int) -> int:
+        """Index of the shot that frame `frame` belongs to (inside a dissolve: the new shot)."""
+        return max(i for i, start in enumerate(self.shot_starts) if start <= frame)
 
 
 # Small: 8 shots, 7 transitions of every kind, dissolves of 6 to 60 frames, 455 frames (18.2 s) at 25 fps.
@@ -242,7 +247,7 @@ def make_transition_video(
 ) -> Footage:
     """Encode `plan` to `path` (H.264, yuv420p, no audio) and return it with its ground truth.
     `grain`: the noise filter's strength (0: none); `flat`: still grey shots (see _shot)."""
-    transitions, _, total = plan_transitions(plan)
+    _, _, total = plan_transitions(plan)
     ffmpeg.run(
         [
             "-filter_complex",
@@ -266,6 +271,12 @@ def make_transition_video(
             ffmpeg.file_arg(path),
         ]
     )
+    return describe(path, plan, fps=fps, size=size)
+
+
+def describe(path: Path, plan: Plan, *, fps: int = 25, size: tuple[int, int] = (256, 144)) -> Footage:
+    """The ground truth of `plan` made into `path` (by make_transition_video, earlier: a cached file)."""
+    transitions, origins, total = plan_transitions(plan)
     return Footage(
         path=path,
         fps=fps,
@@ -274,4 +285,5 @@ def make_transition_video(
         transitions=transitions,
         flash=flash_frame(plan),
         shot_kinds=[SHOT_KINDS[i % len(SHOT_KINDS)] for i in range(len(plan.shots))],
+        shot_starts=origins,
     )
