@@ -19,6 +19,7 @@ and frames per second (decoding included), with plain ffmpeg decoding of the sam
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -131,9 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, Callable[[], list[Span]]] = {}
     for detector in DETECTORS:
         label = f"vat {detector}" + (" (default)" if detector == DEFAULT_DETECTOR else "")
-        runs[label] = lambda d=detector: vat_detector(film.path, d)
+        runs[label] = functools.partial(vat_detector, film.path, detector)
     if not args.no_pyscenedetect:
-        runs["PySceneDetect detect-adaptive"] = lambda: pyscenedetect_adaptive(film.path)
+        runs["PySceneDetect detect-adaptive"] = functools.partial(pyscenedetect_adaptive, film.path)
     for label, run in runs.items():
         started = time.perf_counter()
         found = run()
