@@ -44,7 +44,7 @@ from tests.transition_media import (  # noqa: E402
 )
 
 PLANS = {"bench": BENCH_PLAN, "test": TEST_PLAN}
-VERSION = 1  # part of the cached file's name: bump when tests/transition_media.py changes its output
+VERSION = 2  # part of the cached file's name: bump when tests/transition_media.py changes its output
 
 
 def footage(plan: str, size: tuple[int, int]) -> Footage:

@@ -124,13 +124,16 @@ def _shot(index: int, frames: int, fps: int, size: tuple[int, int], flat: bool =
     if flat:
         return f"color=c={FLAT_LEVELS[index % len(FLAT_LEVELS)]}:s={w}x{h}:r={fps},{tail}"
     if kind in (0, 5):  # pan / handheld over a still perlin texture, rendered once and looped
-        speed = max(2, w // 32)
-        wide = w + speed * frames if kind == 0 else w + 64
-        x = f"n*{speed}" if kind == 0 else "32+14*sin(n*1.7)+7*sin(n*4.1)"
-        y = "0" if kind == 0 else "10+5*sin(n*2.3)"
+        # the texture's detail is relative to its size: scaled so that every shot, at any frame size,
+        # has about 16 x 8 blobs per frame (a pan at 8 px a frame changes luma by ~8 levels a frame)
+        speed, mx, my = max(2, w // 32), max(4, w // 8), max(4, h // 6)
+        wide, tall = (w + speed * frames, h) if kind == 0 else (w + mx, h + my)
+        x = f"n*{speed}" if kind == 0 else f"{mx / 2}+{mx * 0.25}*sin(n*1.7)+{mx * 0.2}*sin(n*4.1)"
+        y = "0" if kind == 0 else f"{my / 2}+{my * 0.4}*sin(n*2.3)"
         tint = "rr=1:gg=0.72:bb=0.42" if kind == 0 else "rr=0.35:gg=0.9:bb=0.5"
         return (
-            f"perlin=s={wide}x{h + 24}:r={fps}:octaves=3:persistence=0.6:xscale=6:yscale=3:tscale=0"
+            f"perlin=s={wide}x{tall}:r={fps}:octaves=4:persistence=0.6"
+            f":xscale={16 * wide / w:.4f}:yscale={8 * tall / h:.4f}:tscale=0"
             f":random_mode=seed:seed={seed},trim=end_frame=1,loop=loop=-1:size=1,"
             f"settb=1/{fps},setpts=N,crop={w}:{h}:x='{x}':y='{y}',format=rgb24,colorchannelmixer={tint},{tail}"
         )
