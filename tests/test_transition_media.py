@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.transition_media import (
+    BENCH_PLAN,
     TEST_PLAN,
     Footage,
     Join,
@@ -153,3 +154,16 @@ def test_the_plan_arithmetic(tmp_path: Path) -> None:
     assert total == 149
     assert flash_frame(plan) == (41 + 69) // 2
     assert flash_frame(TEST_PLAN) == 180
+
+
+def test_the_bench_plan_is_the_issues_example() -> None:
+    """bench/transitions.py's footage: 4 cuts, 4 dissolves of 8 to 50 frames, a fade through black and
+    one through white, the flash in a shot of its own."""
+    transitions, _, total = plan_transitions(BENCH_PLAN)
+    kinds = [t.kind for t in transitions]
+    assert sorted(kinds) == sorted(["cut"] * 4 + ["dissolve"] * 4 + ["fade_black", "fade_white"])
+    dissolves = sorted(t.last - t.first + 1 for t in transitions if t.kind == "dissolve")
+    assert dissolves[0] == 8 and dissolves[-1] == 50
+    flash = flash_frame(BENCH_PLAN)
+    assert all(not t.first - 10 <= flash <= t.last + 10 for t in transitions)
+    assert total == 1037
