@@ -8,6 +8,8 @@ import json
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import start_vat, vat
 from tests.test_resume import count, read_until
 
@@ -33,6 +35,7 @@ def test_the_master_hash_is_recorded_with_the_session_and_in_the_manifest(cut_vi
     assert f"sha256    {digest}" in (Path(session.output_path) / "Twice_process_log.txt").read_text()
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_resume_keeps_the_recorded_hash_and_one_without_takes_it_once(cut_video: Path, tmp_path: Path) -> None:
     from db.models import ProcessingState
 
@@ -55,6 +58,7 @@ def test_a_resume_keeps_the_recorded_hash_and_one_without_takes_it_once(cut_vide
     assert ProcessingState.get_by_id(session.id).master_sha256 == digest
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_an_archived_master_is_archived_again_with_a_warning_naming_the_first(cut_video: Path, tmp_path: Path) -> None:
     assert vat("run", cut_video, "--out", tmp_path / "a", *ARGS).returncode == 0
     [first] = rows()
@@ -82,6 +86,7 @@ def test_skip_archived_skips_it_in_one_line_and_creates_nothing(cut_video: Path,
     assert len(rows()) == 1
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_master_not_archived_yet_or_only_by_a_replaced_session_is_not_skipped(
     cut_video: Path, tmp_path: Path
 ) -> None:

@@ -126,6 +126,7 @@ def test_skipped_rd_files_get_rows_with_the_reason(cut_video: Path, tmp_path: Pa
     assert names == {"rd_skipped:notes.txt"}
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_failure_then_a_success_keeps_the_first_error(cut_video: Path, tmp_path: Path) -> None:
     root = tmp_path / "out" / f"{DATE}_Retry"
     blocker = root / "clips" / "Retry_s002.mp4"

@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 import av
+import pytest
 
 from core.media.image_meta import credits_fields, read_copyright
 from tests.helpers import json_events, start_vat, vat
@@ -92,6 +93,7 @@ def test_control_characters_in_the_texts_are_refused_and_nothing_is_created(cut_
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_session_recorded_without_its_texts_and_settings_takes_them_once(cut_video: Path, tmp_path: Path) -> None:
     """One recorded before sessions kept them (no copyright, no plan_settings): today's, stored at resume."""
     from db.models import ProcessingState

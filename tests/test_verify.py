@@ -188,6 +188,7 @@ def test_repair_uses_the_master_copy_when_the_master_was_moved_away(project: Pat
     assert history.master_size_mb == round(size / 1e6, 3) and history.compression_ratio
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_repair_from_a_remuxed_master_copy_makes_only_the_damaged_file(cut_video: Path, tmp_path: Path) -> None:
     """An MPEG-TS master is archived as Matroska, whose rounded times give another plan: the repair
     still makes only what was damaged, not every output whose parameters moved."""
@@ -328,6 +329,7 @@ def test_replace_rewrites_the_checksums(project: Path) -> None:
 
 
 @needs_sha256sum
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_paused_run_leaves_the_checksums_of_what_it_registered(cut_video: Path, tmp_path: Path, db: object) -> None:
     """In process, the real pipeline: stopped after its first output, the folder's sums are those of
     the registry (the run's end writes them, however it ended)."""

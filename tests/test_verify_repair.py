@@ -116,6 +116,7 @@ def vat_bound(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 # --- 1. the process log ---------------------------------------------------------------------------
 @needs_sha256sum
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_repair_after_log_retention_keeps_the_process_log_and_rewrites_the_manifest(
     project: Path, db_path: Path
 ) -> None:
@@ -152,6 +153,7 @@ def test_a_repair_after_log_retention_keeps_the_process_log_and_rewrites_the_man
 
 
 # --- 2. the R&D folder gone -----------------------------------------------------------------------
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_with_the_rd_folder_gone_the_rest_is_repaired_and_the_rd_outputs_are_named(project: Path) -> None:
     shutil.rmtree(project.parent.parent / "R&D")  # years later, the usual case
     rd_output = next((project / "rd").rglob("sketch_web.jpg"))
@@ -180,6 +182,7 @@ def test_with_the_rd_folder_gone_the_rest_is_repaired_and_the_rd_outputs_are_nam
 
 
 # --- 3. a master from before hashes were recorded -------------------------------------------------
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_master_without_a_recorded_hash_is_trusted_only_when_its_probe_matches(
     project: Path, db_path: Path, cut_video: Path
 ) -> None:
@@ -205,6 +208,7 @@ def test_a_master_without_a_recorded_hash_is_trusted_only_when_its_probe_matches
 
 
 # --- 4. the history row, and the session's completion ---------------------------------------------
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_repair_updates_the_archived_history_row_and_moves_no_completion_or_time(
     project: Path, db_path: Path
 ) -> None:
@@ -235,6 +239,7 @@ def test_a_repair_updates_the_archived_history_row_and_moves_no_completion_or_ti
 
 
 # --- 5. an operation of the repair that fails -----------------------------------------------------
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_failed_operation_of_the_repair_exits_1_and_is_named(project: Path) -> None:
     """The project folder itself read-only (its subfolders not): the still is made again, the
     manifest it changes cannot be written. Every file then checks ok, but the repair did not hold."""
@@ -255,6 +260,7 @@ def test_a_failed_operation_of_the_repair_exits_1_and_is_named(project: Path) ->
 
 
 # --- 6. a file that cannot be read ----------------------------------------------------------------
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_an_unreadable_file_is_unreadable_not_missing_and_a_repair_leaves_it(project: Path) -> None:
     locked = still(project, 2, "hq")
     content, inode = locked.read_bytes(), locked.stat().st_ino
@@ -280,6 +286,7 @@ def test_an_unreadable_file_is_unreadable_not_missing_and_a_repair_leaves_it(pro
 
 
 # --- 7. what --deep found stays found -------------------------------------------------------------
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_plain_check_keeps_a_corrupt_verdict_while_the_hash_is_unchanged(project: Path) -> None:
     from db.models import FileRegistry
 
