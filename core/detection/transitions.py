@@ -1,0 +1,199 @@
+"""Transitions between shots: cuts, dissolves and fades, each found once, with its span.
+
+The `transitions` detector decides on two per-frame signals, both recorded while decoding and cached
+(core.detection.metrics): the content score (PySceneDetect's HSV change between consecutive frames,
+on which the adaptive detector decides) and a thumbnail of every frame (THUMB_SIZE, BGR, uint8: 96
+bytes a frame), from which everything else is computed after decoding, in a few milliseconds:
+
+- fades: the thumbnail's mean luma. A run of frames near black (or white) whose luma ramps down to
+  it and back up over several frames is a fade; its boundary is the darkest (brightest) frame. A
+  single bright frame with no ramp (a flash) is not.
+- dissolves: frames compared over a distance. For a centre i and a half-width k, with A = frame i-k
+  and B = frame i+k, a dissolve whose span fits inside i-k..i+k makes frame i their blend: the blend
+  residual |i - (A+B)/2| is small against |B - A|, where a cut leaves half of |B - A| (frame i is A
+  or B), a fade leaves frame i black or white, and motion leaves a different picture. Motion that
+  does look like a blend (a slowly drifting gradient) changes as much within any k frames as across
+  them, so the change across (|B - A|) must also stand out against the change within each side
+  (frame i-2k against i-k, i+k against i+2k): a dissolve starts and ends, drift goes on. Several k
+  are tried (DISSOLVE_K, 3 to 36 frames); the smallest that passes at a run's best centre gives the
+  span (a dissolve of 2k frames first passes at about k).
+- cuts: PySceneDetect's adaptive detector replayed on the content score (its threshold mapped from
+  the app setting as for `adaptive`), less its cuts into and out of a flash (the thumbnails before
+  and after a 1-2 frame flash are alike, those either side of a cut are not) and less those inside
+  a fade or dissolve already found (a dissolve's edges jump in hue: no second detection).
+
+The boundary between two scenes is the cut itself, a dissolve's middle frame, a fade's darkest or
+brightest frame: scenes stay contiguous, the span is reported beside the boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+KINDS = ("cut", "dissolve", "fade_black", "fade_white", "other")
+THUMB_SIZE = (16, 9)  # width, height: the layout of a frame's colour, not its detail (motion)
+DISSOLVE_K = (3, 5, 8, 12, 18, 26, 36)
+BLEND_MAX = 0.35  # blend residual / change across, at most, for a dissolve's centre
+STANDOUT_MIN = 3.0  # change across / change within either side, at least (at the default setting)
+CHANGE_MIN = 12.0  # change across, at least (mean absolute thumbnail difference, 0-255)
+BLACK_LEVEL = 40.0  # a fade through black reaches a mean luma at most this
+WHITE_LEVEL = 200.0  # a fade through white reaches a mean luma at least this
+RAMP_STEP = 1.5  # luma change a frame, at least, on a fade's ramp
+PASSES_MIN = 2  # a dissolve's centre passes at this many k at least (motion passes at one, by chance)
+FLASH_RATIO = 0.4  # a cut whose before/after thumbnails differ less than this share of its jump: a flash
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change of shot. `first`..`last` inclusive, 0-based (a cut: first == last == the new shot's
+    first frame); `boundary`: the first frame of the scene it starts."""
+
+    kind: str
+    first: int
+    last: int
+    boundary: int
+
+    def __post_init__(self) -> None:
+        if not self.first <= self.boundary <= self.last:
+            raise ValueError(f"boundary {self.boundary} outside the span {self.first}..{self.last}")
+
+    @classmethod
+    def cut(cls, frame: int) -> Transition:
+        return cls("cut", frame, frame, frame)
+
+    @property
+    def frame_count(self) -> int:
+        return self.last - self.first + 1
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "first_frame": self.first, "last_frame": self.last}
+
+
+def luma(thumbs: np.ndarray) -> np.ndarray:
+    """Mean luma (BT.601 weights, 0-255) of each BGR thumbnail; thumbs: frames x H x W x 3."""
+    t = thumbs.reshape(len(thumbs), -1, 3).astype(np.float64)
+    return (0.114 * t[:, :, 0] + 0.587 * t[:, :, 1] + 0.299 * t[:, :, 2]).mean(axis=1)
+
+
+def find(
+    content: np.ndarray,
+    thumbs: np.ndarray,
+    cuts: list[int],
+    standout: float = STANDOUT_MIN,
+    min_scene_len: int = 0,
+) -> list[Transition]:
+    """Every transition, once, in frame order. `cuts`: the adaptive detector's cut frames on
+    `content`; `standout`: how far a dissolve's change must stand out (higher: fewer)."""
+    n = len(thumbs)
+    flat = thumbs.reshape(n, -1).astype(np.float32)
+    found: list[Transition] = []
+    found += fades(luma(thumbs))
+    real_cuts = [Transition.cut(c) for c in cuts if 0 < c < n and not _is_flash(flat, c)]
+    found += [t for t in dissolves(flat, standout, found + real_cuts) if not _near_any(t, found, 2)]
+    found += [t for t in real_cuts if not _near_any(t, found, 3)]
+    found.sort(key=lambda t: t.boundary)
+    return _spaced(found, min_scene_len)
+
+
+def _near_any(t: Transition, others: list[Transition], margin: int) -> bool:
+    return any(t.first <= o.last + margin and t.last >= o.first - margin for o in others)
+
+
+def _spaced(found: list[Transition], min_scene_len: int) -> list[Transition]:
+    """Keep boundaries at least min_scene_len frames from each other and from frame 0: fades and
+    cuts first (in frame order), then dissolves, the least certain evidence, where there is room."""
+    gap = max(min_scene_len, 1)
+    kept: list[Transition] = []
+    for rank in (("fade_black", "fade_white", "cut"), ("dissolve", "other")):
+        for t in found:
+            if t.kind in rank and t.boundary >= gap and all(abs(t.boundary - o.boundary) >= gap for o in kept):
+                kept.append(t)
+    return sorted(kept, key=lambda t: t.boundary)
+
+
+def _is_flash(flat: np.ndarray, c: int) -> bool:
+    n = len(flat)
+    if c < 1:
+        return False
+    jump = float(np.abs(flat[c] - flat[c - 1]).mean())
+    before, after = max(0, c - 3), min(n - 1, c + 2)
+    across = float(np.abs(flat[after] - flat[before]).mean())
+    return jump > 0 and across < FLASH_RATIO * jump
+
+
+def fades(level: np.ndarray) -> list[Transition]:
+    """Fades through black or white: runs of frames beyond BLACK_LEVEL (WHITE_LEVEL) reached by a
+    ramp of several frames; the span runs over both ramps."""
+    out: list[Transition] = []
+    for kind, beyond, sign in (("fade_black", level <= BLACK_LEVEL, -1.0), ("fade_white", level >= WHITE_LEVEL, 1.0)):
+        v = sign * level  # fades climb towards their extreme in v
+        i, n = 0, len(level)
+        while i < n:
+            if not beyond[i]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and beyond[j + 1]:
+                j += 1
+            extreme = i + int(np.argmax(v[i : j + 1]))
+            first, last = i, j
+            while first > 0 and v[first - 1] < v[first] - RAMP_STEP:
+                first -= 1
+            while last + 1 < n and v[last + 1] < v[last] - RAMP_STEP:
+                last += 1
+            ramp = max(i - first, last - j)
+            depth = v[extreme] - min(v[first], v[last])
+            steps = np.abs(np.diff(v[first : last + 1]))
+            # a flash or a cut to black: one step does it all; a fade gets there over several frames
+            if ramp >= 2 and (len(steps) == 0 or steps.max() < 0.5 * max(depth, 1e-6)):
+                out.append(Transition(kind, first, last, extreme))
+            i = j + 1
+    return out
+
+
+def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Transition] = ()) -> list[Transition]:
+    """Dissolves by the blend test over a distance (module doc); flat: frames x thumbnail values.
+    `others`: fades and cuts already found; a comparison within a side that crosses one is void."""
+    n = len(flat)
+    # each frame's shot between the transitions found so far; -1: in one (or within 2 frames of it)
+    starts = np.zeros(n, np.int64)
+    busy = np.zeros(n, bool)
+    for o in others:
+        starts[min(o.first, n - 1)] += 1
+        busy[max(0, o.first - 2) : o.last + 3] = True
+    shot = np.where(busy, -1, np.cumsum(starts))
+    best_k = np.zeros(n, np.int64)  # the smallest k at which frame i passes, 0: none
+    passes = np.zeros(n, np.int64)
+    for k in DISSOLVE_K:
+        if n <= 4 * k:
+            continue
+        i = np.arange(2 * k, n - 2 * k)
+        a, b, m = flat[i - k], flat[i + k], flat[i]
+        across = np.abs(b - a).mean(axis=1)
+        blend = np.abs(m - (a + b) / 2).mean(axis=1)
+        within = np.minimum(np.abs(a - flat[i - 2 * k]).mean(axis=1), np.abs(flat[i + 2 * k] - b).mean(axis=1))
+        left, right = shot[i - 2 * k], shot[i + 2 * k]
+        clean = (left >= 0) & (shot[i - k] == left) & (right >= 0) & (shot[i + k] == right)
+        ok = clean & (across >= CHANGE_MIN) & (blend <= BLEND_MAX * across) & (across >= standout * np.maximum(within, 1.0))
+        hit = i[ok]
+        passes[hit] += 1
+        fresh = hit[best_k[hit] == 0]
+        best_k[fresh] = k
+    best_k[passes < PASSES_MIN] = 0
+    out: list[Transition] = []
+    i = 0
+    while i < n:
+        if not best_k[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and best_k[j + 1]:
+            j += 1
+        k = int(best_k[i : j + 1].min())
+        middle = (i + j) // 2
+        first, last = max(0, middle - k + 1), min(n - 1, middle + k - 1)
+        out.append(Transition("dissolve", min(first, middle), max(last, middle), middle))
+        i = j + 1
+    return out
