@@ -14,6 +14,10 @@ higher setting always means "fewer cuts":
     detector   | its threshold means                              | setting 30 | setting s
     -----------|--------------------------------------------------|------------|-------------------
     content    | mean HSV change between frames (0-255)           | 30         | s
+    transitions| ratio of a change to its surroundings: adaptive's| 3.0        | 3.0 * s / 30
+               | for cuts, and how far a dissolve's change across |            |
+               | it stands out against the change within the shots|            |
+               | either side (fades: fixed black and white levels)|            |
     adaptive   | ratio of a frame's change to its neighbours'     | 3.0        | 3.0 * s / 30
     hash       | perceptual-hash distance (0-1)                   | 0.35       | 0.35 * s / 30
     histogram  | 1 - luma histogram correlation (0-1)             | 0.20       | 0.20 * s / 30
@@ -21,6 +25,12 @@ higher setting always means "fewer cuts":
                |                                                  |            |  not a sensitivity)
 
 `min_scene_len` is in frames for every detector (app setting min_scene_length_default = 15).
+
+Transitions. `transitions` (the default) finds cuts, dissolves and fades together, each once, with its
+kind and span (core.detection.transitions); a scene then starts at the transition's boundary (the cut,
+a dissolve's middle frame, a fade's darkest or brightest frame) and records the transition's span
+(Scene.transition_in), so scenes still tile the video. The single detectors report each boundary as
+a cut (a one-frame span).
 
 Each detector's per-frame metric is recorded while decoding and cached per master
 (core.detection.cache, core.detection.metrics); detecting the same master again, at any threshold or
@@ -33,7 +43,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -50,7 +60,9 @@ from scenedetect import (
 
 from core.detection import cache as detect_cache
 from core.detection import metrics as detect_metrics
+from core.detection import transitions as detect_transitions
 from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS
+from core.detection.transitions import Transition
 from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
 from core.media import framesource
@@ -59,6 +71,7 @@ from core.media.probe import MediaInfo, probe
 CONTENT_SETTING_DEFAULT = 30.0  # app setting scene_threshold_default
 # (value at the default setting, upper bound of the detector's scale); None: independent of it
 _SCALES: dict[str, tuple[float, float] | None] = {
+    "transitions": (3.0, 255.0),
     "content": (CONTENT_SETTING_DEFAULT, 255.0),
     "adaptive": (3.0, 255.0),
     "hash": (0.35, 1.0),
@@ -87,7 +100,7 @@ def _check_detector(detector: str) -> None:
 def make_detector(detector: str, threshold: float, min_scene_len: int) -> SceneDetector:
     """A fresh PySceneDetect detector; `min_scene_len` in frames."""
     _check_detector(detector)
-    if detector == "adaptive":
+    if detector in ("adaptive", "transitions"):  # transitions: the adaptive detector gives its cuts
         return AdaptiveDetector(adaptive_threshold=threshold, min_scene_len=min_scene_len)
     if detector == "content":
         return ContentDetector(threshold=threshold, min_scene_len=min_scene_len)
@@ -106,6 +119,7 @@ class Scene:
     end_frame: int  # inclusive: the scene's last frame
     start: float  # seconds from the first frame
     end: float  # seconds: start of the frame after end_frame, or the end of the video
+    transition_in: Transition | None = None  # the transition that starts it (None: the first scene)
 
     @property
     def frame_count(self) -> int:
@@ -120,13 +134,16 @@ class Scene:
         return (self.start_frame + self.end_frame) // 2
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "index": self.index,
             "start_frame": self.start_frame,
             "end_frame": self.end_frame,
             "start": round(self.start, 6),
             "end": round(self.end, 6),
         }
+        if self.transition_in is not None:
+            out["transition_in"] = self.transition_in.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -141,6 +158,7 @@ class Detection:
     threshold: float = 0.0
     min_scene_len: int = 0
     from_cache: bool = False  # the per-frame statistics came from the cache: nothing was decoded
+    transitions: list[Transition] = field(default_factory=list)  # one per boundary, in frame order
 
     def to_dict(self) -> dict:
         return {
@@ -148,6 +166,7 @@ class Detection:
             "frames": self.frames,
             "duration": round(self.duration, 6),
             "scenes": [scene.to_dict() for scene in self.scenes],
+            "transitions": [{**t.to_dict(), "boundary_frame": t.boundary} for t in self.transitions],
         }
 
 
@@ -163,6 +182,13 @@ def scenes_from_cuts(cuts: list[int], frame_times: list[float], end_time: float)
         # rounded to the nanosecond: 1.2, not the 1.2000000000000002 that float subtraction leaves
         scenes.append(Scene(i + 1, first, last, round(frame_times[first] - origin, 9), round(end, 9)))
     return scenes
+
+
+def scenes_from_transitions(transitions: list[Transition], frame_times: list[float], end_time: float) -> list[Scene]:
+    """Scenes starting at each transition's boundary, each carrying the transition that starts it."""
+    scenes = scenes_from_cuts([t.boundary for t in transitions], frame_times, end_time)
+    by_start = {t.boundary: t for t in transitions}
+    return [replace(s, transition_in=by_start.get(s.start_frame)) if s.index > 1 else s for s in scenes]
 
 
 def _video_end(frame_times: list[float], last_duration: float | None, fps: float | None) -> float:
@@ -210,7 +236,7 @@ def detect_scenes(
             raise MediaError(f"{path}: cannot read the master ({exc.strerror})") from None
         cache_file = detect_cache.cache_path(fingerprint, detect_metrics.METRIC_OF[detector], framesource.TARGET_WIDTH)
         stats = detect_cache.load(cache_file)
-        if stats is not None:
+        if stats is not None and (detector != "transitions" or stats.thumbs is not None):
             started = time.monotonic()
             cached_cuts = detect_metrics.replay(scene_detector, detector, stats.metric, fps)
             cached_times = [float(t) for t in stats.frame_times]
@@ -227,8 +253,10 @@ def detect_scenes(
                 threshold,
                 min_scene_len,
                 from_cache=True,
+                thumbs=stats.thumbs,
             )
     metric_of = detect_metrics.record(scene_detector, detector)
+    thumbs: list[np.ndarray] | None = [] if detector == "transitions" else None
     # Detectors see frame numbers (exact, in decode order), not times: a VFR-proof min_scene_len.
     rate = Fraction(fps).limit_denominator(100000)
 
@@ -247,6 +275,8 @@ def detect_scenes(
             timecode = FrameTimecode(frame.index, rate)
             cuts += [c.frame_num for c in scene_detector.process_frame(timecode, frame.image)]
             frame_times.append(frame.time)
+            if thumbs is not None:
+                thumbs.append(detect_transitions.thumbnail(frame.image))
             last_duration = frame.duration
             size = (frame.image.shape[1], frame.image.shape[0])
             if on_progress is not None:
@@ -262,14 +292,18 @@ def detect_scenes(
         raise Cancelled(f"{path}: scene detection cancelled")
     cuts += [c.frame_num for c in scene_detector.post_process(timecode)]
     total = len(frame_times)
+    metric = metric_of(total)
+    thumb_array = None if thumbs is None else np.stack(thumbs)
     if cache_file is not None:
         detect_cache.save(
             cache_file,
-            detect_cache.Statistics(metric_of(total), np.asarray(frame_times, np.float64), last_duration, size),
+            detect_cache.Statistics(metric, np.asarray(frame_times, np.float64), last_duration, size, thumb_array),
         )
     if on_progress is not None and reported < total:
         on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
-    return _detection(info, fps, frame_times, last_duration, cuts, detector, threshold, min_scene_len)
+    return _detection(
+        info, fps, frame_times, last_duration, cuts, detector, threshold, min_scene_len, thumbs=thumb_array
+    )
 
 
 def _detection(
@@ -282,15 +316,24 @@ def _detection(
     threshold: float,
     min_scene_len: int,
     from_cache: bool = False,
+    thumbs: np.ndarray | None = None,
 ) -> Detection:
+    """The detection's scenes: for `transitions`, from the transitions found on the thumbnails and
+    the adaptive detector's `cuts`; for a single detector, a cut at each of its cuts."""
     end = _video_end(frame_times, last_duration, info.fps)
+    n = len(frame_times)
+    if detector == "transitions" and thumbs is not None:
+        found = detect_transitions.find(thumbs, cuts, standout=threshold, min_scene_len=int(min_scene_len))
+    else:
+        found = [Transition.cut(c) for c in sorted({c for c in cuts if 0 < c < n})]
     return Detection(
         fps=fps,
         frames=len(frame_times),
         duration=end,
         start_time=frame_times[0],
         frame_times=frame_times,
-        scenes=scenes_from_cuts(cuts, frame_times, end),
+        scenes=scenes_from_transitions(found, frame_times, end),
+        transitions=found,
         detector=detector,
         threshold=threshold,
         min_scene_len=int(min_scene_len),

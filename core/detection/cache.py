@@ -10,7 +10,8 @@ it), keyed by what determines it:
 and never by the threshold or the minimum length, which are applied to the cached scores. Each file
 holds the metric, one value per frame (NaN where the detector has none, as for a first frame), and
 every frame's presentation time: compact float64 arrays (~16 bytes a frame, 3 MB for two hours at
-25 fps). Files are written to a temporary name and renamed, so a reader never sees half of one.
+25 fps). The transitions detector also keeps every frame's 16x9 thumbnail (432 bytes a frame, 78 MB
+for two hours), from which it derives its fade, dissolve and flash tests. Files are written to a temporary name and renamed, so a reader never sees half of one.
 
 The master fingerprint is a content hash, not a path or a date: a copy of the master elsewhere, or a
 second session on it, finds the same statistics. Hashing a whole master would read it all (tens of
@@ -68,6 +69,7 @@ class Statistics:
     frame_times: np.ndarray  # float64 seconds, as in the stream
     last_duration: float | None  # the last frame's duration, when the stream says
     size: tuple[int, int]  # the analysis size the frames were shrunk to
+    thumbs: np.ndarray | None = None  # uint8, frames x H x W x 3: each frame's thumbnail (detector transitions)
 
 
 def cache_path(fingerprint: str, metric: str, analysis_width: int) -> Path:
@@ -82,6 +84,7 @@ def load(path: Path) -> Statistics | None:
             metric, times = data["metric"].astype(np.float64), data["frame_times"].astype(np.float64)
             last = float(data["last_duration"])
             size = tuple(int(v) for v in data["size"])
+            thumbs = data["thumbs"].astype(np.uint8) if "thumbs" in data.files else None
     except FileNotFoundError:
         return None
     except Exception as exc:  # a cut or empty file raises zipfile's and numpy's own errors too
@@ -89,10 +92,12 @@ def load(path: Path) -> Statistics | None:
         with contextlib.suppress(OSError):
             path.unlink()
         return None
-    if metric.shape != times.shape or metric.ndim != 1 or not len(times):
+    if metric.shape != times.shape or metric.ndim != 1 or not len(times) or (
+        thumbs is not None and (thumbs.ndim != 4 or len(thumbs) != len(times))
+    ):
         log.warning("%s: inconsistent detection cache, detecting again", path)
         return None
-    return Statistics(metric, times, None if np.isnan(last) else last, (size[0], size[1]))
+    return Statistics(metric, times, None if np.isnan(last) else last, (size[0], size[1]), thumbs)
 
 
 def save(path: Path, stats: Statistics) -> None:
@@ -102,8 +107,10 @@ def save(path: Path, stats: Statistics) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
         try:
             with os.fdopen(fd, "wb") as f:
+                extra = {} if stats.thumbs is None else {"thumbs": np.asarray(stats.thumbs, np.uint8)}
                 np.savez(
                     f,
+                    **extra,
                     metric=np.asarray(stats.metric, np.float64),
                     frame_times=np.asarray(stats.frame_times, np.float64),
                     last_duration=np.float64(np.nan if stats.last_duration is None else stats.last_duration),

@@ -5,5 +5,7 @@ PySceneDetect and OpenCV (vat --help and completion stay quick)."""
 
 from __future__ import annotations
 
-DETECTORS = ("adaptive", "content", "threshold", "hash", "histogram")
-DEFAULT_DETECTOR = "adaptive"
+DETECTORS = ("transitions", "adaptive", "content", "threshold", "hash", "histogram")
+# cuts, dissolves and fades together, each once, with its span (core.detection.transitions); the
+# others are PySceneDetect's single detectors, which report each boundary as a cut
+DEFAULT_DETECTOR = "transitions"

@@ -23,9 +23,13 @@ from fractions import Fraction
 import numpy as np
 from scenedetect import FrameTimecode, SceneDetector
 
+from core.detection.transitions import THUMB_SIZE
+
 # Which cached metric each detector decides on (the name is part of the cache file's name, with the
 # detector parameters that change the metric; core.scenes.make_detector uses PySceneDetect's defaults).
 METRIC_OF = {
+    # the adaptive detector's content score, with every frame's thumbnail beside it (cache.Statistics.thumbs)
+    "transitions": "content_val-thumb%dx%d" % THUMB_SIZE,
     "content": "content_val",
     "adaptive": "content_val",
     "hash": "hash_dist-s8l2",
@@ -69,7 +73,7 @@ class _MetricSource:
 def record(scene_detector: SceneDetector, detector: str) -> Callable[[int], np.ndarray]:
     """Make `scene_detector` record its metric as it runs; returns a function giving the metric of
     the first n frames as an array (NaN where the detector computed none)."""
-    if detector in ("content", "adaptive"):
+    if detector in ("content", "adaptive", "transitions"):
         scores: dict[int, float] = {}
         compute = scene_detector._calculate_frame_score
 
@@ -107,7 +111,7 @@ def replay(scene_detector: SceneDetector, detector: str, metric: np.ndarray, fps
         return _replay_simple(metric, lambda v: v >= scene_detector._threshold, scene_detector._min_scene_len)
     if detector == "histogram":
         return _replay_simple(metric, lambda v: v <= scene_detector._threshold, scene_detector._min_scene_len)
-    if detector in ("content", "adaptive"):
+    if detector in ("content", "adaptive", "transitions"):
         scene_detector._calculate_frame_score = lambda timecode, frame_img: _score(metric[timecode.frame_num])
     elif detector == "threshold":
         scene_detector.stats_manager = _MetricSource(scene_detector.get_metrics()[0], metric)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 KINDS = ("cut", "dissolve", "fade_black", "fade_white", "other")
@@ -42,6 +43,7 @@ BLACK_LEVEL = 40.0  # a fade through black reaches a mean luma at most this
 WHITE_LEVEL = 200.0  # a fade through white reaches a mean luma at least this
 RAMP_STEP = 1.5  # luma change a frame, at least, on a fade's ramp
 PASSES_MIN = 2  # a dissolve's centre passes at this many k at least (motion passes at one, by chance)
+ALPHA_EDGE = 0.1  # share of the way from the old shot to the new at which a dissolve starts (ends)
 FLASH_RATIO = 0.4  # a cut whose before/after thumbnails differ less than this share of its jump: a flash
 
 
@@ -71,6 +73,11 @@ class Transition:
         return {"kind": self.kind, "first_frame": self.first, "last_frame": self.last}
 
 
+def thumbnail(image: np.ndarray) -> np.ndarray:
+    """A frame's thumbnail (THUMB_SIZE, BGR uint8), area-averaged: grain and fine detail gone."""
+    return cv2.resize(image, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+
+
 def luma(thumbs: np.ndarray) -> np.ndarray:
     """Mean luma (BT.601 weights, 0-255) of each BGR thumbnail; thumbs: frames x H x W x 3."""
     t = thumbs.reshape(len(thumbs), -1, 3).astype(np.float64)
@@ -78,15 +85,17 @@ def luma(thumbs: np.ndarray) -> np.ndarray:
 
 
 def find(
-    content: np.ndarray,
     thumbs: np.ndarray,
     cuts: list[int],
     standout: float = STANDOUT_MIN,
     min_scene_len: int = 0,
 ) -> list[Transition]:
-    """Every transition, once, in frame order. `cuts`: the adaptive detector's cut frames on
-    `content`; `standout`: how far a dissolve's change must stand out (higher: fewer)."""
+    """Every transition, once, in frame order. `thumbs`: every frame's thumbnail(); `cuts`: the
+    adaptive detector's cut frames; `standout`: how far a dissolve's change must stand out (higher:
+    fewer dissolves, as a higher adaptive threshold gives fewer cuts)."""
     n = len(thumbs)
+    if n == 0:
+        return []
     flat = thumbs.reshape(n, -1).astype(np.float32)
     found: list[Transition] = []
     found += fades(luma(thumbs))
@@ -166,6 +175,7 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Tra
     shot = np.where(busy, -1, np.cumsum(starts))
     best_k = np.zeros(n, np.int64)  # the smallest k at which frame i passes, 0: none
     passes = np.zeros(n, np.int64)
+    top_k = np.zeros(n, np.int64)  # the largest
     for k in DISSOLVE_K:
         if n <= 4 * k:
             continue
@@ -181,6 +191,7 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Tra
         passes[hit] += 1
         fresh = hit[best_k[hit] == 0]
         best_k[fresh] = k
+        top_k[hit] = k
     best_k[passes < PASSES_MIN] = 0
     out: list[Transition] = []
     i = 0
@@ -191,9 +202,28 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Tra
         j = i
         while j + 1 < n and best_k[j + 1]:
             j += 1
-        k = int(best_k[i : j + 1].min())
-        middle = (i + j) // 2
-        first, last = max(0, middle - k + 1), min(n - 1, middle + k - 1)
-        out.append(Transition("dissolve", min(first, middle), max(last, middle), middle))
+        out.append(_dissolve_span(flat, (i + j) // 2, int(top_k[i : j + 1].max())))
         i = j + 1
     return out
+
+
+def _dissolve_span(flat: np.ndarray, middle: int, k: int) -> Transition:
+    """The frames of the dissolve around `middle` that passed up to half-width `k`: where each frame
+    lies between A = frame middle-k and B = frame middle+k (alpha, its projection on B - A): the
+    boundary is the frame nearest `middle` past one half, the span runs from it outwards while alpha
+    stays past ALPHA_EDGE before it and short of 1 - ALPHA_EDGE after it."""
+    a, b = flat[middle - k], flat[middle + k]
+    direction = b - a
+    frames = np.arange(middle - k, middle + k + 1)
+    alpha = (flat[frames] - a) @ direction / max(float(direction @ direction), 1e-9)
+    centre = k  # index of `middle` in frames
+    half = np.flatnonzero(alpha >= 0.5)
+    boundary_at = int(half[np.argmin(np.abs(half - centre))]) if len(half) else centre
+    first_at = boundary_at
+    while first_at > 0 and alpha[first_at - 1] >= ALPHA_EDGE:
+        first_at -= 1
+    last_at = boundary_at
+    while last_at < len(frames) - 1 and alpha[last_at + 1] <= 1 - ALPHA_EDGE:
+        last_at += 1
+    first, last, boundary = int(frames[first_at]), int(frames[last_at]), int(frames[boundary_at])
+    return Transition("dissolve", first, last, boundary)
