@@ -57,12 +57,18 @@ def test_detect_json_is_one_object_with_inclusive_ends(cut_video: Path) -> None:
     assert [s["start_frame"] for s in found["scenes"]] == starts
     assert [s["end_frame"] for s in found["scenes"]] == [s - 1 for s in starts[1:]] + [149]
     assert found["scenes"][0] == {"index": 1, "start_frame": 0, "end_frame": 29, "start": 0.0, "end": 1.2}
+    assert found["scenes"][1]["transition_in"] == {"kind": "cut", "first_frame": 30, "last_frame": 30}
+    assert [t["boundary_frame"] for t in found["transitions"]] == starts[1:]
 
 
 def test_detect_csv_and_table(cut_video: Path) -> None:
     csv_out = vat("detect", cut_video, "--format", "csv", "--detector", "content").stdout.splitlines()
-    assert csv_out[0] == "scene,start_timecode,end_timecode,start_frame,end_frame,duration"
-    assert csv_out[2] == "2,00:00:01.200,00:00:02.200,30,54,1.000"
+    assert csv_out[0] == (
+        "scene,start_timecode,end_timecode,start_frame,end_frame,duration,"
+        "transition,transition_first_frame,transition_last_frame"
+    )
+    assert csv_out[1] == "1,00:00:00.000,00:00:01.200,0,29,1.200,,,"
+    assert csv_out[2] == "2,00:00:01.200,00:00:02.200,30,54,1.000,cut,30,30"
     table = vat("detect", cut_video).stdout
     assert "00:00:03.800" in table and "5 scenes" in table
 

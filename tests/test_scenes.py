@@ -55,15 +55,31 @@ def expected_scenes(scene_frames: list[int], fps: float = 25.0) -> list[dict]:
         out.append(
             {"index": i + 1, "start_frame": at, "end_frame": at + n - 1, "start": at / fps, "end": (at + n) / fps}
         )
+        if i:  # every scene but the first starts with a transition: here a cut, a one-frame span
+            out[-1]["transition_in"] = {"kind": "cut", "first_frame": at, "last_frame": at}
         at += n
     return out
 
 
-@pytest.mark.parametrize("detector", ["adaptive", "content", "histogram"])
+def expected_transitions(scene_frames: list[int]) -> list[dict]:
+    """The to_dict() transitions of a video of hard cuts whose scenes have these frame counts."""
+    return [
+        {"kind": "cut", "first_frame": at, "last_frame": at, "boundary_frame": at}
+        for at in cut_starts(scene_frames)[1:]
+    ]
+
+
+@pytest.mark.parametrize("detector", ["transitions", "adaptive", "content", "histogram"])
 def test_known_cuts_are_found_exactly(cut_video: Path, detector: str) -> None:
     result = detect_scenes(cut_video, detector)
     assert [s.start_frame for s in result.scenes] == cut_starts(SCENES) == [0, 30, 55, 95, 120]
-    expected = {"fps": 25.0, "frames": 150, "duration": 6.0, "scenes": expected_scenes(SCENES)}
+    expected = {
+        "fps": 25.0,
+        "frames": 150,
+        "duration": 6.0,
+        "scenes": expected_scenes(SCENES),
+        "transitions": expected_transitions(SCENES),
+    }
     assert result.to_dict() == expected
 
 
@@ -113,8 +129,11 @@ def test_detection_carries_every_frame_time(cut_video: Path) -> None:
 
 def test_to_dict_is_json_with_exactly_the_documented_keys(cut_video: Path) -> None:
     data = json.loads(json.dumps(detect_scenes(cut_video, "content").to_dict()))
-    assert list(data) == ["fps", "frames", "duration", "scenes"]
+    assert list(data) == ["fps", "frames", "duration", "scenes", "transitions"]
     assert list(data["scenes"][0]) == ["index", "start_frame", "end_frame", "start", "end"]
+    assert list(data["scenes"][1]) == ["index", "start_frame", "end_frame", "start", "end", "transition_in"]
+    assert list(data["scenes"][1]["transition_in"]) == ["kind", "first_frame", "last_frame"]
+    assert list(data["transitions"][0]) == ["kind", "first_frame", "last_frame", "boundary_frame"]
 
 
 @pytest.mark.parametrize("detector", DETECTORS)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.detection.detectors import DEFAULT_DETECTOR
+from core.detection.transitions import Transition
 from core.errors import BadInput, Cancelled, EnvironmentProblem, VatError
 from core.events import DetectProgress, RunEvent
 from core.media import encoders, ffmpeg
@@ -47,7 +49,7 @@ class SessionOptions:
     preset_id: str | None = None
     out: Path | None = None
     encoder: str | None = None  # None: the encoder_preference setting
-    detector: str = "adaptive"
+    detector: str = DEFAULT_DETECTOR
     threshold: float | None = None
     min_scene_len: int | None = None
     scenes: str | None = None
@@ -279,7 +281,7 @@ def _monotonic() -> float:
 
 
 def scene_record(scene: Scene) -> dict:
-    return {
+    record = {
         "index": scene.index,
         "start_frame": scene.start_frame,
         "end_frame": scene.end_frame,
@@ -287,13 +289,34 @@ def scene_record(scene: Scene) -> dict:
         "end": round(scene.end, 6),
         "midpoint_frame": scene.midpoint_frame,
     }
+    if scene.transition_in is not None:
+        record["transition_in"] = scene.transition_in.to_dict()
+    return record
 
 
 def scenes_of(session: ProcessingState) -> list[Scene]:
+    """The stored scenes; records from before transitions were kept have no transition_in."""
     return [
-        Scene(index=s["index"], start_frame=s["start_frame"], end_frame=s["end_frame"], start=s["start"], end=s["end"])
+        Scene(
+            index=s["index"],
+            start_frame=s["start_frame"],
+            end_frame=s["end_frame"],
+            start=s["start"],
+            end=s["end"],
+            transition_in=_transition_of(s),
+        )
         for s in session.scenes_data or []
     ]
+
+
+def _transition_of(record: dict) -> Transition | None:
+    t = record.get("transition_in")
+    if not isinstance(t, dict):
+        return None
+    try:
+        return Transition(str(t["kind"]), int(t["first_frame"]), int(t["last_frame"]), int(record["start_frame"]))
+    except (KeyError, TypeError, ValueError):
+        return None  # a damaged record costs the span, not the scene
 
 
 def select(session: ProcessingState, scenes_spec: str | None, group_specs: list[str] | None) -> None:

@@ -1,5 +1,8 @@
 """`vat detect`: a master's scenes as a table, CSV or JSON. Scene numbers count from 1, frame numbers
-from 0 (the last frame of a scene included) in every format."""
+from 0 (the last frame of a scene included) in every format. Each scene but the first starts with a
+transition, shown with its kind (cut, dissolve, fade_black, fade_white) and span of frames: the
+scene's first frame is the transition's boundary (the cut, a dissolve's middle, a fade's darkest or
+brightest frame), so the span reaches back into the scene before it."""
 
 from __future__ import annotations
 
@@ -29,18 +32,36 @@ def detect(args: argparse.Namespace) -> int:
         print(json.dumps(found.to_dict()))
     elif args.format == "csv":
         out = csv.writer(sys.stdout)
-        out.writerow(["scene", "start_timecode", "end_timecode", "start_frame", "end_frame", "duration"])
+        out.writerow(
+            [
+                "scene",
+                "start_timecode",
+                "end_timecode",
+                "start_frame",
+                "end_frame",
+                "duration",
+                "transition",
+                "transition_first_frame",
+                "transition_last_frame",
+            ]
+        )
         for s in found.scenes:
-            out.writerow([s.index, timecode(s.start), timecode(s.end), s.start_frame, s.end_frame, f"{s.duration:.3f}"])
+            t = s.transition_in
+            span = [t.kind, t.first, t.last] if t is not None else ["", "", ""]
+            out.writerow(
+                [s.index, timecode(s.start), timecode(s.end), s.start_frame, s.end_frame, f"{s.duration:.3f}", *span]
+            )
     else:
         cached = " · from cached statistics" if found.from_cache else ""
         table = Table(
             title=f"{len(found.scenes)} scenes · {found.frames} frames at {found.fps:g} fps{cached}",
-            caption="frames count from 0 (as in --format csv and json), scenes from 1",
+            caption="frames count from 0 (as in --format csv and json), scenes from 1; "
+            "transition in: what starts the scene, and its frames",
         )
-        for column in ("#", "start", "end", "first frame", "last frame", "duration"):
-            table.add_column(column, justify="right")
+        for column in ("#", "start", "end", "first frame", "last frame", "duration", "transition in", "frames"):
+            table.add_column(column, justify="left" if column == "transition in" else "right")
         for s in found.scenes:
+            t = s.transition_in
             table.add_row(
                 str(s.index),
                 timecode(s.start),
@@ -48,6 +69,8 @@ def detect(args: argparse.Namespace) -> int:
                 str(s.start_frame),
                 str(s.end_frame),
                 f"{s.duration:.2f}s",
+                t.kind if t is not None else "",
+                (str(t.first) if t.first == t.last else f"{t.first}-{t.last}") if t is not None else "",
             )
         console().print(table)
     return EXIT_OK
