@@ -8,8 +8,9 @@ racing across the frame) joined by 4 cuts, 4 dissolves of 8, 16, 25 and 50 frame
 black and one through white, with a flash frame inside one shot; --plan test is the tests' own
 footage (7 transitions, dissolves of 6, 20 and 60 frames). Then, in one run, it scores
 (core.detection.scoring: a hit overlaps the true span ±2 frames, one detection per transition):
-  - vat's detect_scenes with every detector it offers (adaptive is the default), each scene's first
-    frame taken as a point detection, decoding the file (no cache);
+  - vat's detect_scenes with every detector it offers, decoding the file (no cache): the default,
+    transitions, with each transition's span and kind; the single detectors with each scene's first
+    frame taken as a point detection;
   - PySceneDetect's own detect-adaptive through its Python API, as its CLI runs it: OpenCV decoding
     full-size frames, the SceneManager's automatic downscale, the detector's defaults;
 and prints recall, precision and F1 per detector, recall per kind, where the false detections fall,
@@ -65,7 +66,11 @@ def truth(film: Footage) -> list[Span]:
 
 
 def vat_detector(path: Path, detector: str) -> list[Span]:
+    """vat's detections: transitions with their span and kind; a single detector's scene starts as
+    points that say no kind (what it claims)."""
     detection = detect_scenes(path, detector, use_cache=False)
+    if detector == "transitions":
+        return [Span(t.first, t.last, t.kind) for t in detection.transitions]
     return [Span.point(scene.start_frame) for scene in detection.scenes[1:]]
 
 
@@ -92,7 +97,10 @@ def where(film: Footage, found: Span) -> str:
 
 def kind_cell(result: Score, kind: str) -> str:
     k = result.by_kind.get(kind)
-    return f"{k.found}/{k.expected}" if k else "-"
+    if not k:
+        return "-"
+    labelled = f" ({k.labelled_right} as {kind})" if k.labelled else ""
+    return f"{k.found}/{k.expected}{labelled}"
 
 
 def report(label: str, film: Footage, result: Score, seconds: float) -> None:
@@ -104,9 +112,10 @@ def report(label: str, film: Footage, result: Score, seconds: float) -> None:
         flush=True,
     )
     for t, f in result.matches:
-        if t.kind != "cut":
+        if t.kind != "cut" or (f.kind and f.kind != t.kind):
             at = f"{f.first}" if f.first == f.last else f"{f.first}-{f.last}"
-            print(f"      found  {t.kind} {t.first}-{t.last} at {at}")
+            said = f" as {f.kind}" if f.kind else ""
+            print(f"      found  {t.kind} {t.first}-{t.last} at {at}{said}")
     for t in result.missed:
         print(f"      missed {t.kind} {t.first}-{t.last} ({t.last - t.first + 1} frames)")
     for f in result.false_positives:
