@@ -44,6 +44,8 @@ WHITE_LEVEL = 200.0  # a fade through white reaches a mean luma at least this
 RAMP_STEP = 1.5  # luma change a frame, at least, on a fade's ramp
 PASSES_MIN = 2  # a dissolve's centre passes at this many k at least (motion passes at one, by chance)
 ALPHA_EDGE = 0.1  # share of the way from the old shot to the new at which a dissolve starts (ends)
+GRADUAL_RATIO = 0.5  # a cut whose jump is less than this share of the change around it: gradual
+EDGE_REACH = 12  # frames from a dissolve within which such a cut is the dissolve's edge
 FLASH_RATIO = 0.4  # a cut whose before/after thumbnails differ less than this share of its jump: a flash
 
 
@@ -101,7 +103,11 @@ def find(
     found += fades(luma(thumbs))
     real_cuts = [Transition.cut(c) for c in cuts if 0 < c < n and not _is_flash(flat, c)]
     found += [t for t in dissolves(flat, standout, found + real_cuts) if not _near_any(t, found, 2)]
-    found += [t for t in real_cuts if not _near_any(t, found, 3)]
+    found += [
+        t
+        for t in real_cuts
+        if not _near_any(t, found, 3) and not (_is_gradual(flat, t.first) and _near_any(t, found, EDGE_REACH))
+    ]
     found.sort(key=lambda t: t.boundary)
     return _spaced(found, min_scene_len)
 
@@ -120,6 +126,15 @@ def _spaced(found: list[Transition], min_scene_len: int) -> list[Transition]:
             if t.kind in rank and t.boundary >= gap and all(abs(t.boundary - o.boundary) >= gap for o in kept):
                 kept.append(t)
     return sorted(kept, key=lambda t: t.boundary)
+
+
+def _is_gradual(flat: np.ndarray, c: int) -> bool:
+    """A cut whose picture barely jumps, against the change over the frames around it: the hue jump
+    at a dissolve's edge (the content score leaps on it), not a new shot."""
+    n = len(flat)
+    jump = float(np.abs(flat[c] - flat[c - 1]).mean())
+    across = float(np.abs(flat[min(n - 1, c + 2)] - flat[max(0, c - 3)]).mean())
+    return jump < GRADUAL_RATIO * across
 
 
 def _is_flash(flat: np.ndarray, c: int) -> bool:
@@ -202,7 +217,12 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Tra
         j = i
         while j + 1 < n and best_k[j + 1]:
             j += 1
-        out.append(_dissolve_span(flat, (i + j) // 2, int(top_k[i : j + 1].max())))
+        found = _dissolve_span(flat, (i + j) // 2, int(top_k[i : j + 1].max()))
+        if out and found.first <= out[-1].last + 2:  # two runs of one dissolve (motion broke the run)
+            longer = max(out[-1], found, key=lambda t: t.frame_count)
+            found = Transition("dissolve", out[-1].first, max(found.last, out[-1].last), longer.boundary)
+            out.pop()
+        out.append(found)
         i = j + 1
     return out
 
