@@ -84,7 +84,7 @@ def test_help_explains_the_arguments_and_their_defaults() -> None:
     run = vat("run", "--help", check=True).stdout
     flat = " ".join(run.split())
     for shown in (
-        "(default: adaptive)",
+        "(default: transitions)",
         "(default: the encoder_preference setting)",
         "master video file",
         "--json",
@@ -94,7 +94,7 @@ def test_help_explains_the_arguments_and_their_defaults() -> None:
     ):
         assert shown in flat, shown
     detect = " ".join(vat("detect", "--help", check=True).stdout.split())
-    assert "(default: table)" in detect and "(default: adaptive)" in detect
+    assert "(default: table)" in detect and "(default: transitions)" in detect
     assert "frame numbers count from 0" in detect and "PySceneDetect" in detect
     resume = " ".join(vat("resume", "--help", check=True).stdout.split())
     for shown in ("SESSION", "--detect-only", "--scenes", "--group", "--json", "--workers"):

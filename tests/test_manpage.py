@@ -53,7 +53,7 @@ def test_the_man_page_has_resume_and_the_defaults_that_help_shows() -> None:
     page = make_man_page()
     assert '.SS "vat resume" \\fISESSION\\fR' in page
     assert (
-        "(default: adaptive)" in page
+        "(default: transitions)" in page
         and "(default: the encoder_preference setting)" in page
         and "(default: table)" in page
     )

@@ -14,7 +14,8 @@ from db.settings import get_setting
 from tui.widgets.form_input import FormInput
 
 ABOUT = {
-    "adaptive": "cuts where a frame changes much more than its neighbours (default)",
+    "transitions": "cuts, dissolves and fades, each with its span (default)",
+    "adaptive": "cuts where a frame changes much more than its neighbours",
     "content": "cuts where colour and brightness change by more than the threshold",
     "threshold": "cuts at fades to black (threshold: black level 0-255)",
     "hash": "cuts where the perceptual hash changes (0-1)",
