@@ -37,7 +37,7 @@ KINDS = ("cut", "dissolve", "fade_black", "fade_white", "other")
 THUMB_SIZE = (16, 9)  # width, height: the layout of a frame's colour, not its detail (motion)
 DISSOLVE_K = (3, 5, 8, 12, 18, 26, 36)
 BLEND_MAX = 0.35  # blend residual / change across, at most, for a dissolve's centre
-STANDOUT_MIN = 3.0  # change across / change within either side, at least (at the default setting)
+STANDOUT_MIN = 2.5  # change across / change within either side, at least (at the default setting)
 CHANGE_MIN = 12.0  # change across, at least (mean absolute thumbnail difference, 0-255)
 BLACK_LEVEL = 40.0  # a fade through black reaches a mean luma at most this
 WHITE_LEVEL = 200.0  # a fade through white reaches a mean luma at least this
@@ -198,9 +198,17 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Tra
         a, b, m = flat[i - k], flat[i + k], flat[i]
         across = np.abs(b - a).mean(axis=1)
         blend = np.abs(m - (a + b) / 2).mean(axis=1)
-        within = np.minimum(np.abs(a - flat[i - 2 * k]).mean(axis=1), np.abs(flat[i + 2 * k] - b).mean(axis=1))
         left, right = shot[i - 2 * k], shot[i + 2 * k]
         clean = (left >= 0) & (shot[i - k] == left) & (right >= 0) & (shot[i + k] == right)
+        # the change within each side, over 2k frames where the shot reaches that far, else over k
+        # (drift changes about twice as much over 2k; a still shot either side of a dissolve does not)
+        far_left, far_right = np.maximum(i - 3 * k, 0), np.minimum(i + 3 * k, n - 1)
+        left_far_ok = (i - 3 * k >= 0) & (shot[far_left] == left)
+        right_far_ok = (i + 3 * k <= n - 1) & (shot[far_right] == right)
+        within = np.minimum(
+            np.abs(a - flat[np.where(left_far_ok, far_left, i - 2 * k)]).mean(axis=1),
+            np.abs(flat[np.where(right_far_ok, far_right, i + 2 * k)] - b).mean(axis=1),
+        )
         ok = clean & (across >= CHANGE_MIN) & (blend <= BLEND_MAX * across) & (across >= standout * np.maximum(within, 1.0))
         hit = i[ok]
         passes[hit] += 1
