@@ -28,6 +28,7 @@ brightest frame: scenes stay contiguous, the span is reported beside the boundar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -37,7 +38,7 @@ KINDS = ("cut", "dissolve", "fade_black", "fade_white", "other")
 THUMB_SIZE = (16, 9)  # width, height: the layout of a frame's colour, not its detail (motion)
 DISSOLVE_K = (3, 5, 8, 12, 18, 26, 36)
 BLEND_MAX = 0.35  # blend residual / change across, at most, for a dissolve's centre
-STANDOUT_MIN = 2.5  # change across / change within either side, at least (at the default setting)
+STANDOUT_MIN = 3.0  # change across / change within either side, at least (at the default setting)
 CHANGE_MIN = 12.0  # change across, at least (mean absolute thumbnail difference, 0-255)
 BLACK_LEVEL = 40.0  # a fade through black reaches a mean luma at most this
 WHITE_LEVEL = 200.0  # a fade through white reaches a mean luma at least this
@@ -98,7 +99,7 @@ def find(
     n = len(thumbs)
     if n == 0:
         return []
-    flat = thumbs.reshape(n, -1).astype(np.float32)
+    flat = thumbs.reshape(n, -1)  # uint8, converted a block at a time (two hours: 78 MB, not 311)
     found: list[Transition] = []
     found += fades(luma(thumbs))
     real_cuts = [Transition.cut(c) for c in cuts if 0 < c < n and not _is_flash(flat, c)]
@@ -128,17 +129,20 @@ def _spaced(found: list[Transition], min_scene_len: int) -> list[Transition]:
     return sorted(kept, key=lambda t: t.boundary)
 
 
-def _is_gradual(flat: np.ndarray, c: int) -> bool:
+def _is_gradual(frames: np.ndarray, c: int) -> bool:
     """A cut whose picture barely jumps, against the change over the frames around it: the hue jump
     at a dissolve's edge (the content score leaps on it), not a new shot."""
-    n = len(flat)
+    flat = frames[max(0, c - 3) : c + 3].astype(np.float32)  # the six frames around c
+    c, n = c - max(0, c - 3), len(flat)
     jump = float(np.abs(flat[c] - flat[c - 1]).mean())
     across = float(np.abs(flat[min(n - 1, c + 2)] - flat[max(0, c - 3)]).mean())
     return jump < GRADUAL_RATIO * across
 
 
-def _is_flash(flat: np.ndarray, c: int) -> bool:
-    n = len(flat)
+def _is_flash(frames: np.ndarray, c: int) -> bool:
+    """A cut into or out of a 1-2 frame flash: the frames either side of it are alike."""
+    flat = frames[max(0, c - 3) : c + 3].astype(np.float32)  # the six frames around c
+    c, n = c - max(0, c - 3), len(flat)
     if c < 1:
         return False
     jump = float(np.abs(flat[c] - flat[c - 1]).mean())
@@ -191,13 +195,26 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Tra
     best_k = np.zeros(n, np.int64)  # the smallest k at which frame i passes, 0: none
     passes = np.zeros(n, np.int64)
     top_k = np.zeros(n, np.int64)  # the largest
+    diffs: dict[int, np.ndarray] = {}
+
+    def diff(d: int) -> np.ndarray:
+        """Mean absolute difference of every frame j and frame j + d (slices: no copies of flat)."""
+        if d not in diffs:
+            diffs[d] = _blocked(n - d, lambda s, e: np.abs(_f32(flat[d + s : d + e]) - _f32(flat[s:e])).mean(axis=1))
+        return diffs[d]
+
     for k in DISSOLVE_K:
         if n <= 4 * k:
             continue
         i = np.arange(2 * k, n - 2 * k)
-        a, b, m = flat[i - k], flat[i + k], flat[i]
-        across = np.abs(b - a).mean(axis=1)
-        blend = np.abs(m - (a + b) / 2).mean(axis=1)
+        near, wide = diff(k), diff(2 * k)
+        across = wide[i - k]  # frame i-k (A) against frame i+k (B)
+        blend = _blocked(
+            n - 4 * k,
+            lambda s, e, k=k: np.abs(
+                _f32(flat[2 * k + s : 2 * k + e]) - (_f32(flat[k + s : k + e]) + _f32(flat[3 * k + s : 3 * k + e])) / 2
+            ).mean(axis=1),
+        )
         left, right = shot[i - 2 * k], shot[i + 2 * k]
         clean = (left >= 0) & (shot[i - k] == left) & (right >= 0) & (shot[i + k] == right)
         # the change within each side, over 2k frames where the shot reaches that far, else over k
@@ -205,10 +222,9 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Tra
         far_left, far_right = np.maximum(i - 3 * k, 0), np.minimum(i + 3 * k, n - 1)
         left_far_ok = (i - 3 * k >= 0) & (shot[far_left] == left)
         right_far_ok = (i + 3 * k <= n - 1) & (shot[far_right] == right)
-        within = np.minimum(
-            np.abs(a - flat[np.where(left_far_ok, far_left, i - 2 * k)]).mean(axis=1),
-            np.abs(flat[np.where(right_far_ok, far_right, i + 2 * k)] - b).mean(axis=1),
-        )
+        within_left = np.where(left_far_ok, wide[far_left], near[i - 2 * k])
+        within_right = np.where(right_far_ok, wide[np.minimum(i + k, len(wide) - 1)], near[i + k])
+        within = np.minimum(within_left, within_right)
         ok = clean & (across >= CHANGE_MIN) & (blend <= BLEND_MAX * across) & (across >= standout * np.maximum(within, 1.0))
         hit = i[ok]
         passes[hit] += 1
@@ -235,15 +251,28 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Tra
     return out
 
 
+def _f32(values: np.ndarray) -> np.ndarray:
+    return values.astype(np.float32)
+
+
+def _blocked(rows: int, block_of: Callable[[int, int], np.ndarray], size: int = 8192) -> np.ndarray:
+    """block_of(start, stop) for rows start..stop-1, a block at a time: bounded temporaries."""
+    out = np.empty(max(rows, 0), np.float32)
+    for start in range(0, rows, size):
+        stop = min(rows, start + size)
+        out[start:stop] = block_of(start, stop)
+    return out
+
+
 def _dissolve_span(flat: np.ndarray, middle: int, k: int) -> Transition:
     """The frames of the dissolve around `middle` that passed up to half-width `k`: where each frame
     lies between A = frame middle-k and B = frame middle+k (alpha, its projection on B - A): the
     boundary is the frame nearest `middle` past one half, the span runs from it outwards while alpha
     stays past ALPHA_EDGE before it and short of 1 - ALPHA_EDGE after it."""
-    a, b = flat[middle - k], flat[middle + k]
+    a, b = _f32(flat[middle - k]), _f32(flat[middle + k])
     direction = b - a
     frames = np.arange(middle - k, middle + k + 1)
-    alpha = (flat[frames] - a) @ direction / max(float(direction @ direction), 1e-9)
+    alpha = (_f32(flat[frames]) - a) @ direction / max(float(direction @ direction), 1e-9)
     centre = k  # index of `middle` in frames
     half = np.flatnonzero(alpha >= 0.5)
     boundary_at = int(half[np.argmin(np.abs(half - centre))]) if len(half) else centre
