@@ -134,7 +134,7 @@ class Scene:
         return (self.start_frame + self.end_frame) // 2
 
     def to_dict(self) -> dict:
-        out = {
+        out: dict[str, object] = {
             "index": self.index,
             "start_frame": self.start_frame,
             "end_frame": self.end_frame,

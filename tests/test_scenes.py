@@ -48,9 +48,10 @@ def scene_media(media_dir: Path) -> dict[str, Path]:
     }
 
 
-def expected_scenes(scene_frames: list[int], fps: float = 25.0) -> list[dict]:
+def expected_scenes(scene_frames: list[int], fps: float = 25.0) -> list[dict[str, object]]:
     """The to_dict() scenes of a CFR video whose scenes have these frame counts."""
-    out, at = [], 0
+    out: list[dict[str, object]] = []
+    at = 0
     for i, n in enumerate(scene_frames):
         out.append(
             {"index": i + 1, "start_frame": at, "end_frame": at + n - 1, "start": at / fps, "end": (at + n) / fps}

@@ -11,7 +11,8 @@ and never by the threshold or the minimum length, which are applied to the cache
 holds the metric, one value per frame (NaN where the detector has none, as for a first frame), and
 every frame's presentation time: compact float64 arrays (~16 bytes a frame, 3 MB for two hours at
 25 fps). The transitions detector also keeps every frame's 16x9 thumbnail (432 bytes a frame, 78 MB
-for two hours), from which it derives its fade, dissolve and flash tests. Files are written to a temporary name and renamed, so a reader never sees half of one.
+for two hours), from which it derives its fade, dissolve and flash tests. Files are written to a
+temporary name and renamed, so a reader never sees half of one.
 
 The master fingerprint is a content hash, not a path or a date: a copy of the master elsewhere, or a
 second session on it, finds the same statistics. Hashing a whole master would read it all (tens of
@@ -31,6 +32,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scenedetect
@@ -92,8 +94,11 @@ def load(path: Path) -> Statistics | None:
         with contextlib.suppress(OSError):
             path.unlink()
         return None
-    if metric.shape != times.shape or metric.ndim != 1 or not len(times) or (
-        thumbs is not None and (thumbs.ndim != 4 or len(thumbs) != len(times))
+    if (
+        metric.shape != times.shape
+        or metric.ndim != 1
+        or not len(times)
+        or (thumbs is not None and (thumbs.ndim != 4 or len(thumbs) != len(times)))
     ):
         log.warning("%s: inconsistent detection cache, detecting again", path)
         return None
@@ -107,7 +112,7 @@ def save(path: Path, stats: Statistics) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
         try:
             with os.fdopen(fd, "wb") as f:
-                extra = {} if stats.thumbs is None else {"thumbs": np.asarray(stats.thumbs, np.uint8)}
+                extra: dict[str, Any] = {} if stats.thumbs is None else {"thumbs": np.asarray(stats.thumbs, np.uint8)}
                 np.savez(
                     f,
                     **extra,

@@ -33,8 +33,9 @@ half way), a fade's darkest or brightest frame: scenes stay contiguous, the span
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
@@ -186,7 +187,7 @@ def fades(level: np.ndarray) -> list[Transition]:
     return out
 
 
-def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Transition] = ()) -> list[Transition]:
+def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: Sequence[Transition] = ()) -> list[Transition]:
     """Dissolves by the blend test over a distance (module doc); flat: frames x thumbnail values.
     `others`: fades and cuts already found; a comparison within a side that crosses one is void."""
     n = len(flat)
@@ -211,27 +212,27 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Tra
     for k in DISSOLVE_K:
         if n <= 4 * k:
             continue
-        i = np.arange(2 * k, n - 2 * k)
+        centre = np.arange(2 * k, n - 2 * k)
         near, wide = diff(k), diff(2 * k)
-        across = wide[i - k]  # frame i-k (A) against frame i+k (B)
-        blend = _blocked(
-            n - 4 * k,
-            lambda s, e, k=k: np.abs(
-                _f32(flat[2 * k + s : 2 * k + e]) - (_f32(flat[k + s : k + e]) + _f32(flat[3 * k + s : 3 * k + e])) / 2
-            ).mean(axis=1),
-        )
-        left, right = shot[i - 2 * k], shot[i + 2 * k]
-        clean = (left >= 0) & (shot[i - k] == left) & (right >= 0) & (shot[i + k] == right)
+        across = wide[centre - k]  # frame centre-k (A) against frame centre+k (B)
+        blend = _blocked(n - 4 * k, partial(_blend_rows, flat, k))
+        left, right = shot[centre - 2 * k], shot[centre + 2 * k]
+        clean = (left >= 0) & (shot[centre - k] == left) & (right >= 0) & (shot[centre + k] == right)
         # the change within each side, over 2k frames where the shot reaches that far, else over k
         # (drift changes about twice as much over 2k; a still shot either side of a dissolve does not)
-        far_left, far_right = np.maximum(i - 3 * k, 0), np.minimum(i + 3 * k, n - 1)
-        left_far_ok = (i - 3 * k >= 0) & (shot[far_left] == left)
-        right_far_ok = (i + 3 * k <= n - 1) & (shot[far_right] == right)
-        within_left = np.where(left_far_ok, wide[far_left], near[i - 2 * k])
-        within_right = np.where(right_far_ok, wide[np.minimum(i + k, len(wide) - 1)], near[i + k])
+        far_left, far_right = np.maximum(centre - 3 * k, 0), np.minimum(centre + 3 * k, n - 1)
+        left_far_ok = (centre - 3 * k >= 0) & (shot[far_left] == left)
+        right_far_ok = (centre + 3 * k <= n - 1) & (shot[far_right] == right)
+        within_left = np.where(left_far_ok, wide[far_left], near[centre - 2 * k])
+        within_right = np.where(right_far_ok, wide[np.minimum(centre + k, len(wide) - 1)], near[centre + k])
         within = np.minimum(within_left, within_right)
-        ok = clean & (across >= CHANGE_MIN) & (blend <= BLEND_MAX * across) & (across >= standout * np.maximum(within, 1.0))
-        hit = i[ok]
+        ok = (
+            clean
+            & (across >= CHANGE_MIN)
+            & (blend <= BLEND_MAX * across)
+            & (across >= standout * np.maximum(within, 1.0))
+        )
+        hit = centre[ok]
         passes[hit] += 1
         fresh = hit[best_k[hit] == 0]
         best_k[fresh] = k
@@ -254,6 +255,14 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: list[Tra
         out.append(found)
         i = j + 1
     return out
+
+
+def _blend_rows(flat: np.ndarray, k: int, start: int, stop: int) -> np.ndarray:
+    """The blend residual |frame i - (frame i-k + frame i+k) / 2| of centres i = 2k+start..2k+stop-1."""
+    middle = _f32(flat[2 * k + start : 2 * k + stop])
+    return np.abs(middle - (_f32(flat[k + start : k + stop]) + _f32(flat[3 * k + start : 3 * k + stop])) / 2).mean(
+        axis=1
+    )
 
 
 def _f32(values: np.ndarray) -> np.ndarray:

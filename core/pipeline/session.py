@@ -281,7 +281,7 @@ def _monotonic() -> float:
 
 
 def scene_record(scene: Scene) -> dict:
-    record = {
+    record: dict[str, object] = {
         "index": scene.index,
         "start_frame": scene.start_frame,
         "end_frame": scene.end_frame,
