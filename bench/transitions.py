@@ -11,6 +11,8 @@ footage (7 transitions, dissolves of 6, 20 and 60 frames). Then, in one run, it 
   - vat's detect_scenes with every detector it offers, decoding the file (no cache): the default,
     transitions, with each transition's span and kind; the single detectors with each scene's first
     frame taken as a point detection;
+  - vat's learned detector (--detector transnetv2) when the ml extra is installed (make test-ml's
+    .venv-ml/bin/python bench/transitions.py), each transition with its span and kind;
   - PySceneDetect's own detect-adaptive through its Python API, as its CLI runs it: OpenCV decoding
     full-size frames, the SceneManager's automatic downscale, the detector's defaults;
 and prints recall, precision and F1 per detector, recall per kind, where the false detections fall,
@@ -31,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 from bench.detect import measure, plain_ffmpeg  # noqa: E402
 from core import dirs  # noqa: E402
+from core.detection import learned  # noqa: E402
 from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS  # noqa: E402
 from core.detection.scoring import Score, Span, score  # noqa: E402
 from core.media import ffmpeg  # noqa: E402
@@ -72,6 +75,19 @@ def vat_detector(path: Path, detector: str) -> list[Span]:
     if detector == "transitions":
         return [Span(t.first, t.last, t.kind) for t in detection.transitions]
     return [Span.point(scene.start_frame) for scene in detection.scenes[1:]]
+
+
+def transnet_device() -> str:
+    from core.detection.transnet import device_name
+
+    return device_name()
+
+
+def learned_detector(path: Path) -> list[Span]:
+    """TransNetV2 (the ml extra): its transitions as spans with their kinds."""
+    from core.detection.transnet import detect_transitions
+
+    return [Span(t.first, t.last, t.kind) for t in detect_transitions(path).transitions]
 
 
 def pyscenedetect_adaptive(path: Path) -> list[Span]:
@@ -127,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="640x360", help="frame size of the footage, WxH")
     parser.add_argument("--plan", choices=sorted(PLANS), default="bench", help="which footage (see above)")
     parser.add_argument("--no-pyscenedetect", action="store_true", help="skip PySceneDetect's own detector")
+    parser.add_argument("--only", help="run only the detectors whose label contains this (e.g. transnetv2)")
     args = parser.parse_args(argv)
     w, h = (int(v) for v in args.size.lower().split("x"))
 
@@ -142,8 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     for detector in DETECTORS:
         label = f"vat {detector}" + (" (default)" if detector == DEFAULT_DETECTOR else "")
         runs[label] = functools.partial(vat_detector, film.path, detector)
+    if not learned.missing_modules("transnetv2"):
+        runs[f"vat transnetv2 ({transnet_device()})"] = functools.partial(learned_detector, film.path)
     if not args.no_pyscenedetect:
         runs["PySceneDetect detect-adaptive"] = functools.partial(pyscenedetect_adaptive, film.path)
+    if args.only:
+        runs = {label: run for label, run in runs.items() if args.only in label}
     for label, run in runs.items():
         started = time.perf_counter()
         found = run()

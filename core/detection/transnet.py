@@ -9,7 +9,8 @@ whatever the length, and cancel and progress work as for the other detectors. It
 torch sees a GPU, else on the CPU.
 
 A transition is a run of frames whose probability is above the threshold (the model's 0.5 at vat's
-default setting). One frame: a cut. Longer: a gradual transition, a fade through black (white) when
+default setting), widened over its neighbours above 0.4 of it (a dissolve often peaks over the threshold
+on one frame only). One frame: a cut. Longer: a gradual transition, a fade through black (white) when
 its darkest (brightest) frame is near black (white) and darker (brighter) than both sides, else
 "other" (the model does not say dissolve from wipe). The scene boundary is the cut, the fade's darkest
 or brightest frame, or the middle of any other span.
@@ -42,6 +43,8 @@ WINDOW, STEP = 100, 50  # frames the model sees at once; frames it scores from e
 CONTEXT = (WINDOW - STEP) // 2  # 25 frames either side of the scored ones
 BLACK_LEVEL, WHITE_LEVEL = 24.0, 231.0  # mean luma (0-255) at or past which a fade's extreme frame is black/white
 FADE_CONTRAST = 24.0  # how much darker (brighter) than both sides a fade's extreme frame must be
+FADE_REACH = 12  # frames either side of the model's span searched for a fade's darkest (brightest) frame
+EXTENT_SHARE = 0.4  # a span reaches out over the neighbouring frames above this share of the threshold
 PROGRESS_INTERVAL_S = 0.1
 
 
@@ -123,10 +126,21 @@ class _Scorer:
         self._waiting -= count
 
 
-def spans(probabilities: np.ndarray, threshold: float) -> list[tuple[int, int]]:
-    """Runs of frames above `threshold`, as (first, last) inclusive."""
-    above = np.concatenate([[False], np.asarray(probabilities) > threshold, [False]])
-    edges = np.flatnonzero(np.diff(above.astype(np.int8)))
+def spans(probabilities: np.ndarray, threshold: float, extent: float | None = None) -> list[tuple[int, int]]:
+    """Runs of frames above `threshold`, as (first, last) inclusive, each widened to the frames around it
+    still above `extent` (default: EXTENT_SHARE of the threshold): a dissolve whose probability peaks
+    on one frame is a span, not a cut, and two peaks of one transition are one span."""
+    p = np.asarray(probabilities)
+    low = threshold * EXTENT_SHARE if extent is None else min(extent, threshold)
+    found: list[tuple[int, int]] = []
+    for first, last in _runs(p > low):
+        if (p[first : last + 1] > threshold).any():
+            found.append((first, last))
+    return found
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
     return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
@@ -136,15 +150,17 @@ def classify(first: int, last: int, luma: np.ndarray) -> Transition:
         # The model marks a cut on the old shot's last frame: the new shot starts on the next one.
         cut = min(first + 1, len(luma) - 1)
         return Transition("cut", cut, cut, cut)
-    lo, hi = max(0, first - 2), min(len(luma), last + 3)
+    # The model's span may cover only part of a fade: its darkest (brightest) frame is looked for around it,
+    # and must stand out from the frames beyond the search on both sides.
+    lo, hi = max(0, first - FADE_REACH), min(len(luma), last + FADE_REACH + 1)
     inside = luma[lo:hi]
     before = float(luma[max(0, lo - 1)])
     after = float(luma[min(len(luma) - 1, hi)])
     darkest, brightest = lo + int(np.argmin(inside)), lo + int(np.argmax(inside))
     if luma[darkest] <= BLACK_LEVEL and min(before, after) - luma[darkest] >= FADE_CONTRAST:
-        return Transition("fade_black", first, last, max(darkest, 1))
+        return Transition("fade_black", min(first, darkest), max(last, darkest), max(darkest, 1))
     if luma[brightest] >= WHITE_LEVEL and luma[brightest] - max(before, after) >= FADE_CONTRAST:
-        return Transition("fade_white", first, last, max(brightest, 1))
+        return Transition("fade_white", min(first, brightest), max(last, brightest), max(brightest, 1))
     return Transition("other", first, last, max((first + last + 1) // 2, 1))
 
 
