@@ -50,3 +50,17 @@ def test_make_test_and_test_fast_run_one_worker_per_core(request: pytest.Fixture
         command = re.search(rf"^{target}:.*\n\t(.*)$", makefile, re.M)
         assert command and "-n $(TEST_WORKERS)" in command.group(1), target
     assert re.search(r"^TEST_WORKERS \?= auto$", makefile, re.M)
+
+
+@pytest.mark.ml
+def test_make_test_ml_installs_the_extra_in_a_venv_of_its_own_and_runs_the_ml_tests() -> None:
+    """torch (a few GB) stays out of .venv: make test is unchanged, and there the ml tests skip."""
+    makefile = (ROOT / "Makefile").read_text()
+    stamp_rule = re.search(r"^\$\(STAMP_ML\):(.*)$", makefile, re.M)
+    assert stamp_rule and {"pyproject.toml", "constraints.txt"} <= set(stamp_rule.group(1).split())
+    assert re.search(r"^VENV_ML := \.venv-ml$", makefile, re.M)
+    assert re.search(r"\$\(VENV_ML\)/bin/pip install -c constraints\.txt -e '\.\[test,dev,ml\]'", makefile)
+    command = re.search(r"^test-ml:.*\n\t(.*)$", makefile, re.M)
+    assert command and "$(VENV_ML)/bin/python -m pytest" in command.group(1) and "-m ml" in command.group(1)
+    assert ".venv-ml/" in (ROOT / ".gitignore").read_text().splitlines()
+    assert "tests/test_transnet.py::test_transnetv2_finds_every_hard_cut_exactly_on_the_cpu_when_no_gpu" in collected("ml")

