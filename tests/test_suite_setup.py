@@ -63,4 +63,5 @@ def test_make_test_ml_installs_the_extra_in_a_venv_of_its_own_and_runs_the_ml_te
     command = re.search(r"^test-ml:.*\n\t(.*)$", makefile, re.M)
     assert command and "$(VENV_ML)/bin/python -m pytest" in command.group(1) and "-m ml" in command.group(1)
     assert ".venv-ml/" in (ROOT / ".gitignore").read_text().splitlines()
-    assert "tests/test_transnet.py::test_transnetv2_finds_every_hard_cut_exactly_on_the_cpu_when_no_gpu" in collected("ml")
+    model_test = "tests/test_transnet.py::test_transnetv2_finds_every_hard_cut_exactly_on_the_cpu_when_no_gpu"
+    assert model_test in collected("ml")
