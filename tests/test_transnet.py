@@ -21,7 +21,7 @@ from core.detection.scoring import Span, score
 from core.errors import Cancelled
 from core.events import DetectProgress
 from tests.conftest import SCENES
-from tests.helpers import ROOT, vat
+from tests.helpers import ROOT, json_events, vat
 from tests.media import cut_starts
 from tests.transition_media import Footage
 
@@ -189,3 +189,11 @@ def test_vat_detect_with_transnetv2_reports_the_scenes(cut_video: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     scenes = json.loads(done.stdout)["scenes"]
     assert [s["start_frame"] for s in scenes] == cut_starts(SCENES)
+
+
+@needs_model
+def test_vat_run_with_transnetv2_archives_its_scenes(cut_video: Path, tmp_path: Path) -> None:
+    done = vat("run", cut_video, "--artwork", "Piece", "--out", tmp_path / "out", "--detector", "transnetv2", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = [e.get("text", "") for e in json_events(done.stdout) if e.get("event") == "message"]
+    assert f"{len(SCENES)} scenes detected" in said, said
