@@ -25,7 +25,7 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -35,6 +35,9 @@ from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
 from core.media import framesource
 from core.media.probe import probe
+
+if TYPE_CHECKING:
+    from core.scenes import Detection  # core.scenes imports this module lazily: no cycle at run time
 
 NAME = "transnetv2"
 INPUT_SIZE = (48, 27)  # the model's input, width x height
@@ -61,7 +64,7 @@ class Transition:
 
 @dataclass(frozen=True)
 class LearnedDetection:
-    detection: Any  # core.scenes.Detection
+    detection: Detection
     transitions: list[Transition]
     probabilities: np.ndarray  # per frame, the model's single-frame transition probability
     device: str  # cpu, cuda
@@ -256,6 +259,6 @@ def detect_scenes(
     min_scene_len: int = 15,
     on_progress: Callable[[DetectProgress], None] | None = None,
     cancel: threading.Event | None = None,
-) -> Any:
+) -> Detection:
     """core.scenes.detect_scenes for this detector: the same Detection as the others give."""
     return detect_transitions(path, threshold, min_scene_len, on_progress, cancel).detection
