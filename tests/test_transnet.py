@@ -187,8 +187,11 @@ def test_transnetv2_stops_when_cancelled(cut_video: Path) -> None:
 def test_vat_detect_with_transnetv2_reports_the_scenes(cut_video: Path) -> None:
     done = vat("detect", "--detector", "transnetv2", "--format", "json", cut_video)
     assert done.returncode == 0, done.stdout + done.stderr
-    scenes = json.loads(done.stdout)["scenes"]
-    assert [s["start_frame"] for s in scenes] == cut_starts(SCENES)
+    found = json.loads(done.stdout)
+    assert [s["start_frame"] for s in found["scenes"]] == cut_starts(SCENES)
+    assert [(t["kind"], t["first_frame"], t["last_frame"]) for t in found["transitions"]] == [
+        ("cut", c, c) for c in cut_starts(SCENES)[1:]
+    ]
 
 
 @needs_model

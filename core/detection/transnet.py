@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from core.detection import learned
+from core.detection.transitions import Transition
 from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
 from core.media import framesource
@@ -49,17 +50,6 @@ FADE_CONTRAST = 24.0  # how much darker (brighter) than both sides a fade's extr
 FADE_REACH = 12  # frames either side of the model's span searched for a fade's darkest (brightest) frame
 EXTENT_SHARE = 0.4  # a span reaches out over the neighbouring frames above this share of the threshold
 PROGRESS_INTERVAL_S = 0.1
-
-
-@dataclass(frozen=True)
-class Transition:
-    kind: str  # cut, fade_black, fade_white, other
-    first: int  # first frame of the transition (0-based; a cut: the new shot's first frame)
-    last: int  # last frame, inclusive (== first for a cut)
-    boundary: int  # the first frame of the scene after it
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "first_frame": self.first, "last_frame": self.last, "boundary": self.boundary}
 
 
 @dataclass(frozen=True)
@@ -193,7 +183,7 @@ def detect_transitions(
     """Run TransNetV2 over `path`: its transitions and the scenes between them. Raises BadInput when the
     extra is missing or an option is out of range, MediaError for a bad file, Cancelled when `cancel` is set."""
     from core.detection.transnet_threshold import default_threshold
-    from core.scenes import Detection, _video_end, scenes_from_cuts
+    from core.scenes import Detection, _video_end, scenes_from_transitions
 
     learned.require(NAME)
     if threshold is None:
@@ -245,10 +235,11 @@ def detect_transitions(
         duration=end,
         start_time=frame_times[0],
         frame_times=frame_times,
-        scenes=scenes_from_cuts([t.boundary for t in found], frame_times, end),
+        scenes=scenes_from_transitions(found, frame_times, end),
         detector=NAME,
         threshold=threshold,
         min_scene_len=int(min_scene_len),
+        transitions=found,
     )
     return LearnedDetection(detection, found, probabilities, device)
 
