@@ -125,6 +125,7 @@ def test_fingerprint_samples_a_big_file_and_sees_any_sampled_change(tmp_path: Pa
     assert detect_cache.master_fingerprint(big) != base
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_vat_detect_and_vat_run_use_the_cache(cut_video: Path, tmp_path: Path) -> None:
     from db.connection import close_database, open_database
     from db.models import OperationLog

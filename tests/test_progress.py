@@ -38,6 +38,7 @@ def busy_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_real_run_reports_fractions_that_never_go_back(busy_master: Path, tmp_path: Path) -> None:
     done = vat(
         "run", busy_master, "--artwork", "Busy", "--out", tmp_path / "out", "--json", "--workers", "2", check=True

@@ -140,6 +140,7 @@ def test_a_session_being_processed_is_refused(cut_video: Path, tmp_path: Path) -
         proc.wait()
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_plain_resume_passes_over_a_session_being_processed(cut_video: Path, tmp_path: Path) -> None:
     paused = start_vat("run", cut_video, "--out", tmp_path / "a", *ARGS)
     read_until(paused, count("start"))
@@ -160,6 +161,7 @@ def test_a_plain_resume_passes_over_a_session_being_processed(cut_video: Path, t
         busy.wait()
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_resume_uses_the_preset_as_it_was_when_the_session_started(cut_video: Path, tmp_path: Path) -> None:
     """Editing the preset between the stop and the resume changes nothing already made."""
     from core.pipeline.preset_store import load_preset, save_preset

@@ -147,6 +147,7 @@ def test_cleanup_removes_abandoned_sessions_but_never_the_archive(
     assert "ab-failed-2" in session_ids()
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_run_applies_retention_at_most_daily(
     db: peewee.SqliteDatabase, db_path: Path, cut_video: Path, tmp_path: Path
 ) -> None:
@@ -235,6 +236,7 @@ def test_a_session_that_moves_on_while_cleanup_waits_to_delete_is_kept(
     assert ProcessingState.get(ProcessingState.session_id == "moves-on").status == "processing"
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_run_whose_backup_fails_leaves_retention_due(
     db: peewee.SqliteDatabase, db_path: Path, cut_video: Path, tmp_path: Path
 ) -> None:
@@ -251,6 +253,7 @@ def test_a_run_whose_backup_fails_leaves_retention_due(
     assert AppSetting.get(AppSetting.key == "retention_last_run").value
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_daily_retention_never_rotates_the_pre_migration_backup_away(db_path: Path) -> None:
     build_v1_database(db_path)
     open_database(db_path)  # migrates: backs up first

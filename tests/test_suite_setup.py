@@ -53,6 +53,7 @@ def test_make_test_and_test_fast_run_one_worker_per_core(request: pytest.Fixture
 
 
 @pytest.mark.ml
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_make_test_ml_installs_the_extra_in_a_venv_of_its_own_and_runs_the_ml_tests() -> None:
     """torch (a few GB) stays out of .venv: make test is unchanged, and there the ml tests skip."""
     makefile = (ROOT / "Makefile").read_text()

@@ -73,6 +73,7 @@ async def _open_first_session(pilot: Pilot) -> None:
     await pilot.press("enter")
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 async def test_detection_goes_on_after_the_app_ends_and_a_new_app_shows_it_live(
     db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path
 ) -> None:
@@ -143,6 +144,7 @@ async def until_dead(pid: int, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_detect_only_on_the_command_line_leaves_the_session_ready_to_pick(
     db: peewee.SqliteDatabase, long_master: Path, tmp_path: Path
 ) -> None:

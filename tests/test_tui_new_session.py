@@ -117,7 +117,15 @@ def _fill_in(template: str, work: dict[str, Path]) -> str:
     return template.format(masters=work["master"].parent, notes=work["notes"], empty=work["empty"], root=work["root"])
 
 
-@pytest.mark.parametrize("case", list(BAD), ids=lambda c: c.replace(" ", "-"))
+# make test-fast keeps one case of each field kind; make test runs them all
+SLOW_CASES = {"text file", "zero-byte mp4", "missing R&D folder", "bidi override in the credits"}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.slow) if c in SLOW_CASES else c for c in BAD],
+    ids=lambda c: c.replace(" ", "-"),
+)
 async def test_one_bad_field_is_shown_next_to_it_and_nothing_is_created(case: str, work: dict[str, Path]) -> None:
     field, value, message = (_fill_in(t, work) if i else t for i, t in enumerate(BAD[case]))
     before = files_under(work["root"])
@@ -138,6 +146,7 @@ async def test_one_bad_field_is_shown_next_to_it_and_nothing_is_created(case: st
     assert not (work["root"].parent.parent / "x").exists()
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 async def test_an_unwritable_output_folder_is_refused(work: dict[str, Path], tmp_path: Path) -> None:
     out = unwritable_folder(tmp_path)
     before = files_under(work["root"])
@@ -155,6 +164,7 @@ async def test_an_unwritable_output_folder_is_refused(work: dict[str, Path], tmp
     assert not out.exists()
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 async def test_a_project_folder_of_an_earlier_session_is_refused(work: dict[str, Path]) -> None:
     from db.connection import open_database
     from db.models import ProcessingState

@@ -113,6 +113,7 @@ def test_one_session_resumed_under_two_data_folders_is_refused(
     assert lock_files(db_path, out) == []
 
 
+@pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_rerun_into_an_existing_project_folder_needs_replace(cut_video: Path, tmp_path: Path, db_path: Path) -> None:
     out = tmp_path / "out"
     root = out / FOLDER
