@@ -42,14 +42,16 @@ def test_make_test_fast_leaves_out_the_kill_loops_and_the_long_jobs() -> None:
     assert "tests/test_resume.py::test_sigterm_pauses_cleanly_and_exits_130" not in slow  # one signal: quick
 
 
-def test_make_test_and_test_fast_run_one_worker_per_core(request: pytest.FixtureRequest) -> None:
-    """CI has 2 cores: in one process the fast tests take about 4 minutes, on both under 3 (README)."""
+def test_make_test_runs_one_worker_per_core_and_test_fast_two(request: pytest.FixtureRequest) -> None:
+    """CI has 2 cores: in one process the fast tests take about 6 minutes, on both under 3 (README)."""
     assert request.config.pluginmanager.hasplugin("xdist"), "pytest-xdist is not installed"
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("test", "test-fast"):
+    for target, workers in (("test", "TEST_WORKERS"), ("test-fast", "FAST_WORKERS")):
         command = re.search(rf"^{target}:.*\n\t(.*)$", makefile, re.M)
-        assert command and "-n $(TEST_WORKERS)" in command.group(1), target
+        assert command and f"-n $({workers})" in command.group(1), target
     assert re.search(r"^TEST_WORKERS \?= auto$", makefile, re.M)
+    fast = re.search(r"^FAST_WORKERS \?= (.*)$", makefile, re.M)
+    assert fast and "2 * (os.cpu_count() or 1)" in fast.group(1)
 
 
 @pytest.mark.ml
