@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.detection.detectors import DEFAULT_DETECTOR
-from core.detection.transitions import Transition
 from core.errors import BadInput, Cancelled, EnvironmentProblem, VatError
 from core.events import DetectProgress, RunEvent
 from core.media import encoders, ffmpeg
 from core.media.keyframes import keyframe_times
 from core.media.probe import MediaInfo, packet_times, probe
-from core.pipeline import naming, rd, selection
+from core.pipeline import naming, rd
 from core.pipeline.fixity import write_checksums
 from core.pipeline.layout import Layout
 from core.pipeline.lock import ProjectLock, SessionLock
@@ -31,7 +30,14 @@ from core.pipeline.preset_store import load_preset, preset_from_dict, preset_to_
 from core.pipeline.presets import Preset
 from core.pipeline.report import finalizers, record_history
 from core.pipeline.runner import Runner, RunSummary, remove_stray_temporaries
-from core.scenes import Detection, Scene, detect_scenes
+
+# re-exported: callers keep using session.select, session.scenes_of, ...
+from core.pipeline.session_scenes import request_selection as request_selection
+from core.pipeline.session_scenes import save_selection as save_selection
+from core.pipeline.session_scenes import scene_record, scenes_of
+from core.pipeline.session_scenes import select as select
+from core.pipeline.session_scenes import select_requested as select_requested
+from core.scenes import Detection, detect_scenes
 from db.connection import database, database_problem, is_database_fault
 from db.fields import utc_now
 from db.models import OperationLog, ProcessingState
@@ -278,96 +284,6 @@ def _monotonic() -> float:
     import time
 
     return time.monotonic()
-
-
-def scene_record(scene: Scene) -> dict:
-    record: dict[str, object] = {
-        "index": scene.index,
-        "start_frame": scene.start_frame,
-        "end_frame": scene.end_frame,
-        "start": round(scene.start, 6),
-        "end": round(scene.end, 6),
-        "midpoint_frame": scene.midpoint_frame,
-    }
-    if scene.transition_in is not None:
-        record["transition_in"] = scene.transition_in.to_dict()
-    return record
-
-
-def scenes_of(session: ProcessingState) -> list[Scene]:
-    """The stored scenes; records from before transitions were kept have no transition_in."""
-    return [
-        Scene(
-            index=s["index"],
-            start_frame=s["start_frame"],
-            end_frame=s["end_frame"],
-            start=s["start"],
-            end=s["end"],
-            transition_in=_transition_of(s),
-        )
-        for s in session.scenes_data or []
-    ]
-
-
-def _transition_of(record: dict) -> Transition | None:
-    t = record.get("transition_in")
-    if not isinstance(t, dict):
-        return None
-    try:
-        return Transition(str(t["kind"]), int(t["first_frame"]), int(t["last_frame"]), int(record["start_frame"]))
-    except (KeyError, TypeError, ValueError):
-        return None  # a damaged record costs the span, not the scene
-
-
-def select(session: ProcessingState, scenes_spec: str | None, group_specs: list[str] | None) -> None:
-    count = len(session.scenes_data or [])
-    groups = selection.parse_groups(group_specs, count)
-    chosen = selection.with_groups_selected(selection.parse_scenes(scenes_spec, count), groups)
-    save_selection(session, chosen, groups)
-
-
-def request_selection(session: ProcessingState, scenes_spec: str | None, group_specs: list[str] | None) -> None:
-    """A new --scenes/--group for a session that has not started processing (`vat --resume SID --scenes`)."""
-    if session.status != "initialized":
-        raise BadInput(f"session {session.session_id} has started processing: its selection cannot change")
-    meta = dict(session.process_metadata or {})
-    meta["requested_selection"] = {"scenes": scenes_spec, "groups": list(group_specs or [])}
-    meta.pop("selection_problem", None)
-    ProcessingState.update(process_metadata=meta, selected_scenes=None, grouped_scenes=None).where(
-        ProcessingState.id == session.id
-    ).execute()
-    session.process_metadata, session.selected_scenes, session.grouped_scenes = meta, None, None
-
-
-def select_requested(session: ProcessingState) -> None:
-    """Resolve the stored --scenes/--group against the detected scenes (all scenes when none was stored).
-
-    Out of range: the detection is kept and the session waits for a new selection (exit 2 says how).
-    """
-    requested = (session.process_metadata or {}).get("requested_selection") or {}
-    try:
-        select(session, requested.get("scenes"), requested.get("groups"))
-    except BadInput as exc:
-        meta = dict(session.process_metadata or {})
-        meta["selection_problem"] = exc.message
-        ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
-        session.process_metadata = meta
-        raise BadInput(
-            f"{exc.message}. The detection is kept: choose again with "
-            f"vat --resume {session.session_id} --scenes SPEC [--group A-B]"
-        ) from None
-
-
-def save_selection(
-    session: ProcessingState, chosen: list[int], groups: list[tuple[int, int]], cursor: int | None = None
-) -> None:
-    meta = dict(session.process_metadata or {})
-    if cursor is not None:
-        meta["picker_cursor"] = cursor
-    ProcessingState.update(
-        selected_scenes=list(chosen), grouped_scenes=[list(g) for g in groups], process_metadata=meta
-    ).where(ProcessingState.id == session.id).execute()
-    session.selected_scenes, session.grouped_scenes, session.process_metadata = list(chosen), groups, meta
 
 
 def plan_for(
