@@ -13,7 +13,7 @@ import pytest
 
 from db.connection import close_database, open_database
 from tests.media import make_anamorphic_video, make_cut_video, make_interlaced_video
-from tests.transition_media import Footage, make_transition_video
+from tests.transition_media import TRIM_PLAN, Footage, make_transition_video
 
 # Scene lengths (frames at 25 fps) of the standard test video: cuts at 0, 30, 55, 95, 120.
 SCENES = [30, 25, 40, 25, 30]
@@ -86,6 +86,13 @@ def transition_footage(media_dir: Path) -> Footage:
     (6, 20, 60 frames), a fade through black and one through white, and a flash frame (not a transition);
     the ground truth with it (tests/transition_media.py)."""
     return make_transition_video(media_dir / "transitions.mp4")
+
+
+@pytest.fixture(scope="session")
+def trim_footage(media_dir: Path) -> Footage:
+    """128x72, 25 fps, 149 frames with grain: TRIM_PLAN's 5 moving shots joined by a cut, a 30-frame
+    dissolve, a fade through black and one through white (tests/transition_media.py)."""
+    return make_transition_video(media_dir / "trim.mp4", TRIM_PLAN, size=(128, 72))
 
 
 # Snapshots live in the top-level snapshots/<test file stem>/, one folder per test file, not beside the tests.

@@ -104,6 +104,14 @@ BENCH_PLAN = Plan(
     flash_shot=4,
 )
 
+# Tiny, for the trimming of clips (tests/test_trim_transitions.py): a cut (kept), a dissolve long enough
+# to hold the middle of the scene before it (its still must move), fades through black and white.
+TRIM_PLAN = Plan(
+    shots=(30, 40, 50, 30, 30),
+    joins=(Join("cut"), Join("dissolve", 30), Join("fade_black", 8), Join("fade_white", 8)),
+    flash_shot=3,
+)
+
 SHOT_KINDS = ("pan", "fast motion", "test pattern", "tilt", "slow gradient", "handheld")
 
 

@@ -15,6 +15,7 @@ from core.pipeline.layout import Layout
 from core.pipeline.presets import Preset, fit_width
 from core.pipeline.rd import RdFile
 from core.pipeline.rd_names import output_names
+from core.pipeline.transition_trim import UNTRIMMED_NOTE, clean_range, still_frame
 
 FINAL_KINDS = ("process_log", "manifest")
 
@@ -184,6 +185,7 @@ def clip_operation(
     src_h: int,
     scene: int | None,
     group: str | None,
+    trim: dict[str, Any] | None = None,
 ) -> Operation:
     video = p.preset.video
     width, height, picture = clip_picture(p, src_w, src_h)
@@ -204,6 +206,7 @@ def clip_operation(
         "fps": p.media.fps,
         **embedded(p),
         **picture,
+        **(trim or {}),
     }
     ends = EndFrames(
         p.master,
@@ -243,6 +246,22 @@ def embedded(p: PlanInput) -> dict[str, str]:
     return meta
 
 
+def clip_range(p: PlanInput, by_index: dict, a: int, b: int) -> tuple[int, int, dict[str, Any]]:
+    """Scenes a..b's clip: (first frame, last frame, what the params say of the trim). With the preset's
+    trim_transitions, without the gradual transitions at its outer ends (a group keeps those between
+    its scenes). The params change only when the range does (or a scene is kept whole for want of
+    frames), so plans without transitions that matter keep their hashes."""
+    start, end = by_index[a].start_frame, by_index[b].end_frame
+    if not p.preset.video.get("trim_transitions"):
+        return start, end, {}
+    clean = clean_range(by_index[a], by_index[b], by_index.get(b + 1))
+    if clean is None:
+        return start, end, {"untrimmed": UNTRIMMED_NOTE}
+    if clean == (start, end):
+        return start, end, {}
+    return clean[0], clean[1], {"trimmed_from": [start, end]}
+
+
 def build_plan(p: PlanInput) -> list[Operation]:
     layout = Layout(p.out_root, p.project_date, p.artwork, p.slug, len(p.scenes))
     src_w, src_h = p.media.display_size  # square pixels at the display aspect, rotated
@@ -262,7 +281,7 @@ def build_plan(p: PlanInput) -> list[Operation]:
     hq, web, thumb = p.preset.stills_hq, p.preset.stills_web, p.preset.thumbnail
     for number in p.selected:
         scene = by_index[number]
-        frame = scene.midpoint_frame if p.midpoint_stills else scene.start_frame
+        frame = still_frame(scene, by_index.get(number + 1), p.midpoint_stills)  # never inside a transition
         tag = layout.scene_tag(number)
         at = {
             "frame": frame,
@@ -297,7 +316,8 @@ def build_plan(p: PlanInput) -> list[Operation]:
             )
         )
         if number not in grouped:
-            ops.append(clip_operation(p, layout, tag, scene.start_frame, scene.end_frame, src_w, src_h, number, None))
+            first, last, trim = clip_range(p, by_index, number, number)
+            ops.append(clip_operation(p, layout, tag, first, last, src_w, src_h, number, None, trim))
         if p.thumbnails:
             w, h = fit_width(src_w, src_h, thumb["width"], even=False)
             ops.append(
@@ -313,11 +333,8 @@ def build_plan(p: PlanInput) -> list[Operation]:
             )
     for i, (a, b) in enumerate(p.groups, start=1):
         tag = layout.group_tag(i)
-        ops.append(
-            clip_operation(
-                p, layout, tag, by_index[a].start_frame, by_index[b].end_frame, src_w, src_h, None, f"{a}-{b}"
-            )
-        )
+        first, last, trim = clip_range(p, by_index, a, b)
+        ops.append(clip_operation(p, layout, tag, first, last, src_w, src_h, None, f"{a}-{b}", trim))
     ops += rd_operations(p, layout, meta)
     if p.process_log:
         ops.append(Operation("process_log", "process_log", layout.process_log, None, {}))

@@ -23,7 +23,8 @@ NVENC_PRESETS = tuple(f"p{i}" for i in range(1, 8))
 DEINTERLACE_MODES = ("auto", "off")
 # Options a preset may leave out, and what that means. Built-ins leave them out, so that the plans
 # (and the parameter hashes) of sessions made before the options existed stay the same.
-VIDEO_DEFAULTS = {"keep_pixel_aspect": False, "deinterlace": "auto"}
+# trim_transitions: clips leave out the frames of the gradual transitions (dissolves, fades) at their ends.
+VIDEO_DEFAULTS = {"keep_pixel_aspect": False, "deinterlace": "auto", "trim_transitions": False}
 X264_TUNES = ("film", "animation", "grain", "stillimage", "fastdecode", "zerolatency")
 # validate()'s name for each setting -> where it lives in a preset (section.key), so that an
 # imported preset file's problem names the field as the file spells it.
@@ -45,6 +46,7 @@ FIELD_PATHS = {
     "video audio": "video.audio",
     "keep pixel aspect": "video.keep_pixel_aspect",
     "deinterlace": "video.deinterlace",
+    "trim transitions": "video.trim_transitions",
     "thumbnail format": "thumbnail.format",
     "thumbnail width": "thumbnail.width",
     "thumbnail quality": "thumbnail.quality",
@@ -203,6 +205,8 @@ def validate(preset: Preset) -> list[str]:
     if not isinstance(video.get("keep_pixel_aspect", False), bool):
         errors.append("keep pixel aspect: expected true or false")
     _choice(errors, "deinterlace", video.get("deinterlace", "auto"), DEINTERLACE_MODES)
+    if not isinstance(video.get("trim_transitions", False), bool):
+        errors.append("trim transitions: expected true or false")
     _choice(errors, "thumbnail format", thumb.get("format"), THUMB_FORMATS)
     _int(errors, "thumbnail width", thumb.get("width"), 16, 4096)
     if thumb.get("format") != "png":

@@ -26,7 +26,42 @@ def _rd_source(session: ProcessingState, row: FileRegistry) -> dict:
     return {"source": source.relative_to(folder).as_posix() if source.is_relative_to(folder) else source.name}
 
 
-def write_manifest(session: ProcessingState, root: Path, op: Operation, tmp: Path) -> None:
+def _scene_entries(session: ProcessingState) -> list[dict]:
+    """Each detected scene's frames and the transition that starts it (null: the first scene, or one
+    detected before transitions were recorded)."""
+    return [
+        {
+            "index": s.get("index"),
+            "start_frame": s.get("start_frame"),
+            "end_frame": s.get("end_frame"),
+            "transition_in": s.get("transition_in"),
+        }
+        for s in session.scenes_data or []
+    ]
+
+
+def clip_trims(plan: list[Operation] | None) -> dict[str, dict]:
+    """Output path -> what the manifest says of a clip whose frames are not its scenes' (the preset's
+    trim_transitions): its actual first and last frames and the untrimmed range, or why it was kept whole."""
+    trims: dict[str, dict] = {}
+    for op in plan or []:
+        if op.kind != "clip":
+            continue
+        if "trimmed_from" in op.params:
+            trims[str(op.output)] = {
+                "first_frame": op.params["first_frame"],
+                "last_frame": op.params["last_frame"],
+                "trimmed_from": op.params["trimmed_from"],
+            }
+        elif "untrimmed" in op.params:
+            trims[str(op.output)] = {"untrimmed": op.params["untrimmed"]}
+    return trims
+
+
+def write_manifest(
+    session: ProcessingState, root: Path, op: Operation, tmp: Path, plan: list[Operation] | None = None
+) -> None:
+    trims = clip_trims(plan)
     entries = []
     for row in _outputs(session.session_id):
         path = Path(row.file_path)
@@ -47,6 +82,7 @@ def write_manifest(session: ProcessingState, root: Path, op: Operation, tmp: Pat
                 "frames": settings.get("frames"),
                 "sha256": settings.get("sha256"),
                 **_rd_source(session, row),
+                **trims.get(row.file_path, {}),
             }
         )
     manifest = {
@@ -61,11 +97,12 @@ def write_manifest(session: ProcessingState, root: Path, op: Operation, tmp: Pat
         "encoder": session.encoder_type,
         "generated_at": utc_now() + " UTC",
         "outputs": entries,
+        "scenes": _scene_entries(session),
     }
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_process_log(session: ProcessingState, op: Operation, tmp: Path) -> None:
+def write_process_log(session: ProcessingState, op: Operation, tmp: Path, plan: list[Operation] | None = None) -> None:
     """Every operation_log row of the session but its own; the R&D files skipped (rows too, status
     skipped, the reason in error_details) are listed apart at the end."""
     lines = [
@@ -102,13 +139,26 @@ def write_process_log(session: ProcessingState, op: Operation, tmp: Path) -> Non
         lines.append(f"{row.sequence_number:>4}  {row.operation_name[:44]:<44} {row.status:<10} {seconds:>8}  {detail}")
     if skipped:
         lines += ["", "R&D files skipped:"] + [f"  {item}" for item in skipped]
+    trims = [
+        (o.key, o.params)
+        for o in plan or []
+        if o.kind == "clip" and ("trimmed_from" in o.params or "untrimmed" in o.params)
+    ]
+    if trims:
+        lines += ["", "Clips without their transitions (trim_transitions):"]
+        for key, params in trims:
+            if "untrimmed" in params:
+                lines.append(f"  {key}: frames {params['first_frame']}-{params['last_frame']}, {params['untrimmed']}")
+            else:
+                a, b = params["trimmed_from"]
+                lines.append(f"  {key}: frames {params['first_frame']}-{params['last_frame']} (of {a}-{b})")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def finalizers(session: ProcessingState, root: Path) -> dict:
+def finalizers(session: ProcessingState, root: Path, plan: list[Operation] | None = None) -> dict:
     return {
-        "manifest": lambda op, tmp, ctx: write_manifest(session, root, op, tmp),
-        "process_log": lambda op, tmp, ctx: write_process_log(session, op, tmp),
+        "manifest": lambda op, tmp, ctx: write_manifest(session, root, op, tmp, plan),
+        "process_log": lambda op, tmp, ctx: write_process_log(session, op, tmp, plan),
     }
 
 

@@ -425,7 +425,7 @@ def process(
                 workers=workers,
                 cancel=cancel,
                 on_event=on_event,
-                finalizers=finalizers(session, root),
+                finalizers=finalizers(session, root, plan),
                 only=only,
             )
             try:
