@@ -63,3 +63,21 @@ def test_picture_options_default_off_and_auto_and_are_checked() -> None:
     assert "deinterlace: expected one of auto, off" in problems
     preset.video.update(keep_pixel_aspect=True, deinterlace="off")
     assert validate(preset) == []
+
+
+def test_trim_transitions_is_off_by_default_checked_and_travels_in_preset_files() -> None:
+    from core.errors import BadInput
+    from core.pipeline.preset_file import from_document, to_document
+    from tui.preset_form import FIELDS, value_of
+
+    preset = copy.deepcopy(BUILTIN_PRESETS[0])
+    assert "trim_transitions" not in preset.video  # left out: the built-ins' plans keep their hashes
+    assert {f.key: value_of(preset, f) for f in FIELDS if f.section == "video"}["trim_transitions"] is False
+    preset.video["trim_transitions"] = "yes"
+    assert "trim transitions: expected true or false" in validate(preset)
+    with pytest.raises(BadInput, match=r"my\.json: video\.trim_transitions: expected true or false"):
+        from_document({**to_document(preset), "preset_id": "mine"}, "my.json")
+    preset.video["trim_transitions"] = True
+    assert validate(preset) == []
+    read = from_document({**to_document(preset), "preset_id": "mine"}, "my.json")
+    assert read.video["trim_transitions"] is True
