@@ -202,9 +202,7 @@ def test_a_scene_inside_its_transitions_keeps_its_frames_and_says_so(trim_footag
     edited = [
         *scenes[:2],
         dataclasses.replace(third, end_frame=short_end),
-        dataclasses.replace(
-            third, index=4, start_frame=short_end + 1, transition_in=Transition.cut(short_end + 1)
-        ),
+        dataclasses.replace(third, index=4, start_frame=short_end + 1, transition_in=Transition.cut(short_end + 1)),
         *[dataclasses.replace(s, index=s.index + 1) for s in scenes[3:]],
     ]
     plan = _plan(trim_footage, tmp_path, edited, trim=True)
@@ -213,3 +211,73 @@ def test_a_scene_inside_its_transitions_keeps_its_frames_and_says_so(trim_footag
     assert op.params["untrimmed"] == UNTRIMMED_NOTE
     assert clip_trims(plan)[str(op.output)] == {"untrimmed": UNTRIMMED_NOTE}
     assert _op(plan, "still_hq:s003").params["frame"] == (third.start_frame + short_end) // 2
+
+
+def _clean(scenes: list[dict], a: int, b: int) -> tuple[int, int]:
+    """Scenes a..b's frames less the gradual transitions at the outer ends, from the manifest's records."""
+    by_index = {s["index"]: s for s in scenes}
+    first, last = by_index[a]["start_frame"], by_index[b]["end_frame"]
+    incoming, outgoing = by_index[a]["transition_in"], (by_index.get(b + 1) or {}).get("transition_in")
+    if incoming and incoming["kind"] != "cut":
+        first = incoming["last_frame"] + 1
+    if outgoing and outgoing["kind"] != "cut":
+        last = outgoing["first_frame"] - 1
+    return first, last
+
+
+@pytest.mark.slow
+def test_a_run_with_trim_transitions_makes_verified_trimmed_clips(transition_footage: Footage, tmp_path: Path) -> None:
+    """The whole chain on the real detection: a preset file with trim_transitions, `vat run`, the
+    manifest's scenes and trimmed frames, the clips' pixels, the stills, `vat verify`."""
+    import json
+
+    from tests.helpers import vat
+
+    document = json.loads(vat("presets", "export", "webflow_standard", check=True).stdout)
+    document.update(preset_id="trimmed", preset_name="Trimmed")
+    document["video"]["trim_transitions"] = True
+    (tmp_path / "trimmed.json").write_text(json.dumps(document))
+    vat("presets", "import", tmp_path / "trimmed.json", check=True)
+    detected = json.loads(vat("detect", transition_footage.path, "--format", "json", check=True).stdout)["scenes"]
+    gradual = [s["index"] for s in detected if (s.get("transition_in") or {}).get("kind", "cut") != "cut"]
+    assert len(gradual) >= 3, detected  # the footage's dissolves and fades are found
+    inner = gradual[-1]  # a group across a gradual transition keeps it
+    group = (inner - 1, inner)
+    out = tmp_path / "out"
+    done = vat(
+        "run", transition_footage.path, "--artwork", "Trim", "--date", "26-12-02", "--out", out,
+        "--preset", "trimmed", "--group", f"{group[0]}-{group[1]}", "--workers", "2",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    root = out / "26-12-02_Trim"
+    manifest = json.loads((root / "manifest.json").read_text())
+    scenes = manifest["scenes"]
+    assert [s.get("transition_in") for s in scenes] == [s.get("transition_in") for s in detected]
+    spans = [(t["first_frame"], t["last_frame"]) for s in scenes if (t := s["transition_in"]) and t["kind"] != "cut"]
+    master = decode_rgb(transition_footage.path)
+    clips = {e["path"]: e for e in manifest["outputs"] if e["kind"] == "clip"}
+    trimmed = 0
+    for path, entry in clips.items():
+        a, b = (entry["scene"], entry["scene"]) if entry["scene"] else map(int, entry["group"].split("-"))
+        first, last = _clean(scenes, a, b)
+        whole = (scenes[a - 1]["start_frame"], scenes[b - 1]["end_frame"])
+        if (first, last) != whole:
+            trimmed += 1
+            assert (entry["first_frame"], entry["last_frame"], entry["trimmed_from"]) == (first, last, list(whole))
+        else:
+            assert "first_frame" not in entry, path
+        clip = decode_rgb(root / path)
+        assert entry["frames"] == len(clip) == last - first + 1, path
+        assert nearest_frame(clip[0], master) == first, path
+        assert nearest_frame(clip[-1], master) == last, path
+    assert trimmed >= 3
+    g_first, g_last = _clean(scenes, *group)
+    inner_span = scenes[inner - 1]["transition_in"]
+    assert g_first < inner_span["first_frame"] and inner_span["last_frame"] < g_last  # kept inside the group
+    for n in range(1, len(scenes) + 1):
+        hq = root / "stills" / "hq" / f"Trim_s{n:03d}_hq.png"
+        frame = nearest_frame(np.asarray(Image.open(hq).convert("RGB")).astype(np.int16), master)
+        assert not any(a <= frame <= b for a, b in spans), (n, frame)
+    log = next(root.glob("*_process_log.txt")).read_text()
+    assert "Clips without their transitions (trim_transitions):" in log
+    assert vat("verify", root).returncode == 0
