@@ -43,6 +43,7 @@ def _transitions(footage: Footage) -> list[Transition]:
 def _scenes(footage: Footage) -> list[Scene]:
     media = probe(footage.path)
     times, _ = packet_times(footage.path)
+    assert media.duration is not None
     return scenes_from_transitions(_transitions(footage), times, media.duration)
 
 
@@ -189,11 +190,17 @@ def test_stills_are_never_taken_inside_a_transition(trim_footage: Footage, tmp_p
         assert nearest_frame(still, master) == hq[n].params["frame"]
 
 
-def test_a_scene_inside_its_transitions_keeps_its_frames_and_says_so(trim_footage: Footage, tmp_path: Path) -> None:
+def test_a_scene_inside_its_transitions_keeps_its_frames_and_says_so(
+    trim_footage: Footage, tmp_path: Path, db: object
+) -> None:
     """A scene whose frames all lie in transitions (a dissolve into it reaching past its end) is kept
     whole, its still stays where it was, and the plan says why (the manifest and process log show it)."""
-    from core.pipeline.report import clip_trims
+    import json
+
+    from core.pipeline.report import clip_trims, write_manifest, write_process_log
+    from core.pipeline.session_scenes import scene_record
     from core.pipeline.transition_trim import UNTRIMMED_NOTE
+    from db.models import ProcessingState
 
     scenes = _scenes(trim_footage)
     dissolve = trim_footage.transitions[1]
@@ -211,6 +218,31 @@ def test_a_scene_inside_its_transitions_keeps_its_frames_and_says_so(trim_footag
     assert op.params["untrimmed"] == UNTRIMMED_NOTE
     assert clip_trims(plan)[str(op.output)] == {"untrimmed": UNTRIMMED_NOTE}
     assert _op(plan, "still_hq:s003").params["frame"] == (third.start_frame + short_end) // 2
+    session = ProcessingState.create(
+        session_id="s-trim",
+        artwork_name="Trim",
+        project_date="26-12-02",
+        master_path=str(trim_footage.path),
+        output_path=str(tmp_path),
+        preset_id="webflow_standard",
+        total_operations=len(plan),
+        scenes_data=[scene_record(s) for s in edited],
+    )
+    write_process_log(session, _op(plan, "process_log"), tmp_path / "log.txt", plan)
+    log = (tmp_path / "log.txt").read_text()
+    assert f"clip:s003: frames {third.start_frame}-{short_end}, {UNTRIMMED_NOTE}" in log
+    fade = trim_footage.transitions[2]
+    assert f"clip:s004: frames {short_end + 1}-{fade.first - 1} (of {short_end + 1}-{third.end_frame})" in log
+    write_manifest(session, tmp_path, _op(plan, "manifest"), tmp_path / "manifest.json", plan)
+    scenes = json.loads((tmp_path / "manifest.json").read_text())["scenes"]
+    assert scenes[0]["transition_in"] is None
+    cut = trim_footage.transitions[0]
+    assert scenes[1]["transition_in"] == {"kind": "cut", "first_frame": cut.first, "last_frame": cut.last}
+    assert scenes[2]["transition_in"] == {
+        "kind": "dissolve",
+        "first_frame": dissolve.first,
+        "last_frame": dissolve.last,
+    }
 
 
 def _clean(scenes: list[dict], a: int, b: int) -> tuple[int, int]:

@@ -8,13 +8,15 @@ and never left out. Only gradual kinds (dissolves, fades, `other`) have frames t
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from core.detection.transitions import Transition
 from core.scenes import Scene
 
 UNTRIMMED_NOTE = "kept whole: no frames outside its transitions"
 
 
-def gradual(t: Transition | None) -> bool:
+def gradual(t: Transition | None) -> TypeGuard[Transition]:
     return t is not None and t.kind != "cut"
 
 
@@ -26,16 +28,16 @@ def clean_range(first_scene: Scene, last_scene: Scene, next_scene: Scene | None)
     incoming = first_scene.transition_in
     outgoing = next_scene.transition_in if next_scene is not None else None
     if gradual(incoming):
-        start = max(start, incoming.last + 1)  # type: ignore[union-attr]
+        start = max(start, incoming.last + 1)
     if gradual(outgoing):
-        end = min(end, outgoing.first - 1)  # type: ignore[union-attr]
+        end = min(end, outgoing.first - 1)
     return (start, end) if start <= end else None
 
 
 def inside_transition(frame: int, scene: Scene, next_scene: Scene | None) -> bool:
     """Whether `frame` lies in the scene's incoming gradual span or the next scene's."""
     spans = [t for t in (scene.transition_in, next_scene.transition_in if next_scene else None) if gradual(t)]
-    return any(t.first <= frame <= t.last for t in spans)  # type: ignore[union-attr]
+    return any(t.first <= frame <= t.last for t in spans)
 
 
 def still_frame(scene: Scene, next_scene: Scene | None, midpoint: bool) -> int:
