@@ -104,7 +104,8 @@ def write_manifest(
 
 def write_process_log(session: ProcessingState, op: Operation, tmp: Path, plan: list[Operation] | None = None) -> None:
     """Every operation_log row of the session but its own; the R&D files skipped (rows too, status
-    skipped, the reason in error_details) are listed apart at the end."""
+    skipped, the reason in error_details) are listed apart at the end, then the clips that the preset's
+    trim_transitions trimmed (or kept whole: no frames outside their transitions)."""
     lines = [
         f"vat process log — {session.artwork_name} ({session.project_date})",
         f"session   {session.session_id}",
@@ -145,7 +146,7 @@ def write_process_log(session: ProcessingState, op: Operation, tmp: Path, plan: 
         if o.kind == "clip" and ("trimmed_from" in o.params or "untrimmed" in o.params)
     ]
     if trims:
-        lines += ["", "Clips without their transitions (trim_transitions):"]
+        lines += ["", "Clips trimmed of their transitions (trim_transitions), or kept whole:"]
         for key, params in trims:
             if "untrimmed" in params:
                 lines.append(f"  {key}: frames {params['first_frame']}-{params['last_frame']}, {params['untrimmed']}")
