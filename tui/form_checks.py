@@ -80,6 +80,13 @@ def check_preset(preset_id: str) -> str | None:
     return _message(load_preset, preset_id)
 
 
+def check_detector(detector: str) -> str | None:
+    """A learned detector whose extra is not installed: the command line's own install hint."""
+    from core.detection.learned import require
+
+    return _message(require, detector)
+
+
 QUICK = {
     "rd": check_rd,
     "artwork": check_artwork,

@@ -29,6 +29,7 @@ from db.connection import database
 from db.models import ProcessingState
 from tui.safe_text import markup_safe, terminal_safe
 from tui.screens.base import WorkerErrors
+from tui.transition_text import kinds_summary, record_kinds
 
 POLL_SECONDS = 0.25
 START_GRACE_SECONDS = 20.0  # a just-started worker needs a moment (Python start, probe) to show up
@@ -48,6 +49,11 @@ class DetectionProgress(Message):
 class DetectionFinished(Message):
     scenes: int
     cancelled: bool = False
+    kinds: str = ""  # how the scenes begin: "9 cuts, 3 dissolves, 1 fade through black"
+
+    def summary(self) -> str:
+        found = f"{self.scenes} scene{'' if self.scenes == 1 else 's'} detected"
+        return f"{found}: {self.kinds}" if self.kinds else found
 
 
 class DetectionScreen(WorkerErrors, Screen[bool]):
@@ -166,11 +172,8 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
             return
         if state.done:
             self.ended = True
-            self.post_message(
-                DetectionFinished(
-                    len(ProcessingState.get(ProcessingState.session_id == self.session_id).scenes_data or [])
-                )
-            )
+            records = ProcessingState.get(ProcessingState.session_id == self.session_id).scenes_data or []
+            self.post_message(DetectionFinished(len(records), kinds=kinds_summary(record_kinds(records))))
         elif state.cancelled:
             self.ended = True
             self.post_message(DetectionFinished(0, cancelled=True))
@@ -203,7 +206,7 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
             self.notify("Detection cancelled. The session is kept: open it from Sessions to detect again.")
             self.dismiss(False)
             return
-        self.notify(f"{message.scenes} scenes detected")
+        self.notify(message.summary())
         if self.carry:
             self.dismiss(True)
             return

@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 from textual.worker import Worker
 
-from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS
+from core.detection.detectors import ALL_DETECTORS, DEFAULT_DETECTOR
 from tui import form_checks
 from tui.safe_text import terminal_safe
 from tui.screens.base import WorkerErrors
@@ -32,7 +32,7 @@ from tui.widgets.form_input import FormInput
 from tui.widgets.path_suggester import VIDEO_SUFFIXES, PathSuggester
 
 CHECK_DELAY = 0.3  # seconds after the last key before a field is checked
-FORM_FIELDS = ("master", "rd", "artwork", "date", "copyright", "credits", "preset", "output", "encoder")
+FORM_FIELDS = ("master", "rd", "artwork", "date", "copyright", "credits", "preset", "output", "encoder", "detector")
 
 
 def today(on: date | None = None) -> str:
@@ -163,7 +163,11 @@ class NewSessionScreen(WorkerErrors, Screen):
                 "detector",
                 "Scene detector",
                 Select(
-                    [(d, d) for d in DETECTORS], value=DEFAULT_DETECTOR, allow_blank=False, compact=True, id="detector"
+                    [(d, d) for d in ALL_DETECTORS],
+                    value=DEFAULT_DETECTOR,
+                    allow_blank=False,
+                    compact=True,
+                    id="detector",
                 ),
             )
             yield Static("", id="form-status", markup=False)
@@ -209,6 +213,11 @@ class NewSessionScreen(WorkerErrors, Screen):
         why = re.sub(r"^\[[^\]]*\]\s*", "", message.why)  # ffmpeg's "[out#0/null @ 0x...]" prefix
         hint = "NVENC works here (GPU encoding)" if message.nvenc_works else f"no NVENC here: {why}"
         self.query_one("#hint-encoder", Static).update(hint)
+
+    @on(Select.Changed, "#detector")
+    def _detector_changed(self, event: Select.Changed) -> None:
+        """A learned detector without its extra is told at once (and refused on submitting)."""
+        self._show_error("detector", form_checks.check_detector(str(event.value)))
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
@@ -282,6 +291,7 @@ class NewSessionScreen(WorkerErrors, Screen):
                 **form_checks.SLOW,
                 "encoder": form_checks.check_encoder,
                 "preset": form_checks.check_preset,
+                "detector": form_checks.check_detector,
             }
             errors = {name: check(values[name]) for name, check in checks.items()}
             errors = {name: error for name, error in errors.items() if error}

@@ -29,7 +29,7 @@ from tui.picks import Picks
 from tui.safe_text import markup_safe, terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.thumbs import ThumbnailStore, Wanted
-from tui.widgets.scene_list import Highlighted, SceneList, VisibleChanged
+from tui.widgets.scene_list import ColumnsChanged, Highlighted, SceneList, VisibleChanged
 from tui.widgets.scene_panel import ScenePanel
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,9 @@ class PickerScreen(WorkerErrors, Screen):
         "Mark the scenes to export with space (a: all, i: invert, x: none). Adjacent marked scenes\n"
         "become one clip with g (u undoes it). enter or p previews the first, middle and last frame;\n"
         "t detects again with another detector or threshold, keeping marks on scenes that did not\n"
-        "change. Everything is saved as you go; ctrl+r starts processing in the background."
+        "change. Everything is saved as you go; ctrl+r starts processing in the background.\n"
+        "begins: how each scene begins, a cut or a gradual transition and its length in frames:\n"
+        "dis a dissolve, blk/wht a fade through black/white, oth another; the panel gives its span."
     )
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", id="picker-toggle"),
@@ -98,7 +100,8 @@ class PickerScreen(WorkerErrors, Screen):
                 scene_list = SceneList(self.scenes, self.picks, self.thumbnail, cursor=self._cursor, id="scenes")
                 yield Static(scene_list.header_text(), id="list-header", markup=False)
                 yield scene_list
-            yield ScenePanel(self.thumbnail, id="scene-panel")
+            hours = bool(self.scenes) and self.scenes[-1].end >= 3600  # as the list shows times
+            yield ScenePanel(self.thumbnail, hours=hours, id="scene-panel")
         yield Static("", id="picker-status", markup=False)
         yield Footer(compact=True)  # every key, ? included, fits in 80 columns
 
@@ -180,6 +183,10 @@ class PickerScreen(WorkerErrors, Screen):
     def _visible_changed(self) -> None:
         self._want_thumbnails()
 
+    @on(ColumnsChanged)
+    def _columns_changed(self, message: ColumnsChanged) -> None:
+        self.query_one("#list-header", Static).update(message.header)
+
     @on(Highlighted)
     def _highlighted(self, message: Highlighted) -> None:
         self._cursor, self._cursor_dirty = message.index, True
@@ -191,10 +198,12 @@ class PickerScreen(WorkerErrors, Screen):
             self.query_one(ScenePanel).show(None, False, "")
             self._show_status()
             return
-        scene = self.scenes[self.scene_list.cursor]
+        at = self.scene_list.cursor
+        scene = self.scenes[at]
+        after = self.scenes[at + 1] if at + 1 < len(self.scenes) else None  # its transition ends this scene
         found = self.picks.group_of(scene.index)
         group = f"in group g{found[0]}: scenes {found[1]}-{found[2]}, one clip" if found else ""
-        self.query_one(ScenePanel).show(scene, scene.index in self.picks.selected, group)
+        self.query_one(ScenePanel).show(scene, scene.index in self.picks.selected, group, after)
         self._show_status()
         self._want_thumbnails()
 

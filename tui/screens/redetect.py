@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
-from core.detection.detectors import DETECTORS
+from core.detection.detectors import ALL_DETECTORS
 from core.scenes import default_threshold
 from db.settings import get_setting
 from tui.widgets.form_input import FormInput
@@ -20,6 +20,7 @@ ABOUT = {
     "threshold": "cuts at fades to black (threshold: black level 0-255)",
     "hash": "cuts where the perceptual hash changes (0-1)",
     "histogram": "cuts where the luma histogram changes (0-1)",
+    "transnetv2": "a learned model (TransNetV2): cuts, dissolves, fades",
 }
 
 
@@ -40,8 +41,8 @@ class RedetectScreen(ModalScreen[tuple[str, float, int] | None]):
             with Horizontal(classes="row"):
                 yield Label("Detector ", classes="label")
                 yield Select(
-                    [(d, d) for d in DETECTORS],
-                    value=self.detector if self.detector in DETECTORS else "adaptive",
+                    [(d, d) for d in ALL_DETECTORS],
+                    value=self.detector if self.detector in ALL_DETECTORS else "adaptive",
                     allow_blank=False,
                     compact=True,
                     id="detector",
@@ -59,7 +60,7 @@ class RedetectScreen(ModalScreen[tuple[str, float, int] | None]):
                 yield Label("Min frames ", classes="label")
                 yield FormInput(str(self.min_len or ""), type="integer", valid_empty=True, id="min-len")
             yield Static("enter or ctrl+s detects · escape cancels", classes="hint")
-            yield Static("", id="redetect-error", classes="error")
+            yield Static("", id="redetect-error", classes="error", markup=False)  # the hint names vat[ml]
 
     def on_select_changed(self, event: Select.Changed) -> None:
         detector = str(event.value)
@@ -67,6 +68,7 @@ class RedetectScreen(ModalScreen[tuple[str, float, int] | None]):
             return
         self.detector = detector
         self.query_one("#detector-about", Static).update(ABOUT.get(detector, ""))
+        self.query_one("#redetect-error", Static).update(self._unavailable(detector) or "")
         default = default_threshold(detector, float(get_setting("scene_threshold_default")))
         threshold = self.query_one("#threshold", Input)
         threshold.value = ""  # another detector has another scale: start from its default
@@ -76,10 +78,21 @@ class RedetectScreen(ModalScreen[tuple[str, float, int] | None]):
         event.stop()
         self.action_submit()
 
+    @staticmethod
+    def _unavailable(detector: str) -> str | None:
+        """Why `detector` cannot run here (a learned one without its extra), as `vat detect` says it."""
+        from tui.form_checks import check_detector
+
+        return check_detector(detector)
+
     def action_submit(self) -> None:
         from core.pipeline.session import detection_parameters
 
         detector = str(self.query_one("#detector", Select).value)
+        unavailable = self._unavailable(detector)
+        if unavailable:  # nothing starts: the dialog stays, saying how to install it
+            self.query_one("#redetect-error", Static).update(unavailable)
+            return
         threshold_text = self.query_one("#threshold", Input).value.strip()
         min_text = self.query_one("#min-len", Input).value.strip()
         try:

@@ -3,6 +3,11 @@
 A cursor move repaints two rows; a scroll repaints the visible rows; nothing is laid out per scene,
 so 10,000 scenes cost what 20 do. Each row carries a rich-pixels thumbnail when the picker's worker
 has made it (a dim placeholder until then): one line high in compact mode, three in tall mode (v).
+
+The `begins` column says how each scene begins: `cut`, or a gradual transition's kind and frames
+(`dis 25`: a 25-frame dissolve; `blk`/`wht`: a fade through black/white; tui.transition_text). Where
+the list is too narrow for every column (80 columns, beside the panel), the end time goes (the next
+row's start, and the panel shows it) and the header follows (ColumnsChanged).
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ from textual.strip import Strip
 from core.scenes import Scene
 from tui.formatting import duration, timecode
 from tui.picks import Picks
+from tui.transition_text import incoming, name, short_label
 from tui.widgets.pixels import image_lines
 
 THUMB_CELLS = {1: 6, 3: 10}  # thumbnail width (cells) by row height (lines)
 SEGMENT_CACHE = 3000
+BEGINS = "begins"  # the transition column's title, also its narrowest width
+GROUP_MARK = 4  # cells kept for the group mark ("┌ g1")
 
 
 @dataclass
@@ -46,6 +54,13 @@ class VisibleChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, VisibleChanged)
+
+
+@dataclass
+class ColumnsChanged(Message):
+    """The list shows other columns (its width changed): the picker shows this header above it."""
+
+    header: str
 
 
 class SceneList(ScrollView, can_focus=True):
@@ -99,6 +114,7 @@ class SceneList(ScrollView, can_focus=True):
         self._segments: OrderedDict[tuple[int, int, int], list[list[Segment]]] = OrderedDict()
         self._styles: dict[str, Style] = {}
         self.row_height = 3 if tall else 1
+        self._with_end: bool | None = None  # the end time column shown (_fit_columns)
         self.set_scenes(scenes, picks, cursor)
 
     # --- data --------------------------------------------------------------------------------
@@ -107,13 +123,22 @@ class SceneList(ScrollView, can_focus=True):
         self.cursor = max(0, min(cursor, len(scenes) - 1))
         digits = max(3, len(str(len(scenes))))
         hours = bool(scenes) and scenes[-1].end >= 3600  # drop the hours when there are none: 6 cells back
+        labels = [short_label(incoming(s)) for s in scenes]
+        self._begins_width = max([len(BEGINS), *map(len, labels)])
         self._text = [
-            (f"{s.index:>{digits}}", timecode(s.start, hours), timecode(s.end, hours), f"{duration(s.duration):>8}")
-            for s in scenes
+            (
+                f"{s.index:>{digits}}",
+                f"{label:<{self._begins_width}}",
+                timecode(s.start, hours),
+                timecode(s.end, hours),
+                f"{duration(s.duration):>8}",
+            )
+            for s, label in zip(scenes, labels)
         ]
         self._time_width = len(timecode(0, hours))
         self._row_of_frame = {s.midpoint_frame: i for i, s in enumerate(scenes)}
         self.virtual_size = Size(0, len(scenes) * self.row_height)
+        self._fit_columns()
         self.refresh()
 
     @property
@@ -123,15 +148,35 @@ class SceneList(ScrollView, can_focus=True):
     def set_tall(self, tall: bool) -> None:
         self.row_height = 3 if tall else 1
         self.virtual_size = Size(0, len(self.scenes) * self.row_height)
+        self._fit_columns()
         self.refresh()
         self.call_after_refresh(self.scroll_to_cursor, center=True)
+
+    def _row_width(self, with_end: bool) -> int:
+        digits = max(3, len(str(len(self.scenes))))
+        end = self._time_width + 2 if with_end else 0
+        # cursor, thumbnail, space, "[x] ", number, begins, start, (end,) duration, group mark
+        begins = self._begins_width + 2
+        return 1 + THUMB_CELLS[self.row_height] + 1 + 4 + digits + 2 + begins + self._time_width + 2 + end + 8 + 2 + GROUP_MARK
+
+    def _fit_columns(self) -> None:
+        """Show the end time only where the whole row fits beside the scroll bar (decided with the bar
+        counted, so that the layout does not flip when the bar comes and goes)."""
+        width = self.size.width - self.styles.scrollbar_size_vertical
+        with_end = width <= 0 or width >= self._row_width(True)  # not laid out yet: as wide as it gets
+        if with_end != self._with_end:
+            self._with_end = with_end
+            if self.is_attached:
+                self.post_message(ColumnsChanged(self.header_text()))
 
     def header_text(self) -> str:
         """Column titles aligned with the rows (the picker shows them above the list)."""
         digits = max(3, len(str(len(self.scenes))))
         thumb = " " * (THUMB_CELLS[self.row_height] + 1)
         tw = self._time_width
-        return f"{thumb}    {'#':>{digits}}  {'start':<{tw}}  {'end':<{tw}}  {'duration':>8}  group"
+        end = f"{'end':<{tw}}  " if self._with_end else ""
+        begins = f"{BEGINS:<{self._begins_width}}"
+        return f"{thumb}    {'#':>{digits}}  {begins}  {'start':<{tw}}  {end}{'duration':>8}  group"
 
     def thumbnail_ready(self, frame: int) -> None:
         row = self._row_of_frame.get(frame)
@@ -191,6 +236,7 @@ class SceneList(ScrollView, can_focus=True):
         self.post_message(VisibleChanged(rows.start, rows.stop))
 
     def on_resize(self) -> None:
+        self._fit_columns()
         self.scroll_to_cursor(center=True)
         rows = self.visible_rows()
         self.post_message(VisibleChanged(rows.start, rows.stop))
@@ -256,12 +302,23 @@ class SceneList(ScrollView, can_focus=True):
             segments += thumb[sub]
         segments.append(Segment(" ", base))
         if sub == 0:
-            num, start, end, dur = self._text[index]
-            segments.append(Segment(f"{'[x]' if marked else '[ ]'} {num}  {start}  {end}  {dur}  ", base))
+            num, begins, start, end, dur = self._text[index]
+            end = f"{end}  " if self._with_end else ""
+            segments.append(Segment(f"{'[x]' if marked else '[ ]'} {num}  {begins}  {start}  {end}{dur}  ", base))
             segments.append(Segment(self._group_mark(number), base + self._mark_style()))
         elif sub == 1:
             segments.append(Segment(f"    frames {scene.start_frame}-{scene.end_frame}", base))
+        elif sub == 2:
+            segments.append(Segment(f"    {self._begins_text(scene)}", base))
         return Strip(segments).crop_extend(0, width, base)
+
+    @staticmethod
+    def _begins_text(scene: Scene) -> str:
+        """Tall rows' third line: the transition in, spelt out (fits the 41 cells left at 80 columns)."""
+        t = incoming(scene)
+        if t is None:
+            return ""
+        return "cut" if t.kind == "cut" else f"{name(t.kind)}, frames {t.first}-{t.last}"
 
     def _group_mark(self, number: int) -> str:
         found = self.picks.group_of(number)

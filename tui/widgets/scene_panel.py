@@ -1,4 +1,5 @@
-"""Beside the scene list: the highlighted scene's thumbnail, larger, and its details."""
+"""Beside the scene list: the highlighted scene's thumbnail, larger, and its details: its times and
+frames, the transition that begins it and the one that ends it (kind, frames, times), its group."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
+from core.detection.transitions import Transition
 from core.scenes import Scene
 from tui.formatting import duration, timecode
+from tui.transition_text import incoming, name
 from tui.widgets.pixels import pixels
+
+DETAIL_LINES = 12  # kept below the picture for the details, at most (the picture shrinks first)
 
 
 class ScenePanel(Widget):
@@ -24,15 +29,19 @@ class ScenePanel(Widget):
     }
     """
 
-    def __init__(self, thumbnail: Callable[[int], Image.Image | None], id: str | None = None):
+    def __init__(self, thumbnail: Callable[[int], Image.Image | None], hours: bool = True, id: str | None = None):
+        """`hours`: times with hours (a video of an hour or more), as the scene list shows them."""
         super().__init__(id=id)
         self.thumbnail = thumbnail
+        self.hours = hours
         self.scene: Scene | None = None
+        self.after: Scene | None = None
         self.marked = False
         self.group = ""
 
-    def show(self, scene: Scene | None, marked: bool, group: str) -> None:
-        self.scene, self.marked, self.group = scene, marked, group
+    def show(self, scene: Scene | None, marked: bool, group: str, after: Scene | None = None) -> None:
+        """`after`: the next scene, whose incoming transition ends this one (None: the last scene)."""
+        self.scene, self.marked, self.group, self.after = scene, marked, group, after
         self.refresh()
 
     def thumbnail_ready(self, frame: int) -> None:
@@ -44,7 +53,7 @@ class ScenePanel(Widget):
         if scene is None:
             return Text("No scenes.", style="dim")
         width, height = self.content_size
-        lines = max(2, min(round(width * 9 / 16 / 2), height - 6))
+        lines = max(2, min(round(width * 9 / 16 / 2), height - DETAIL_LINES))
         image = self.thumbnail(scene.midpoint_frame)
         picture = (
             pixels(image, width, lines)
@@ -56,8 +65,32 @@ class ScenePanel(Widget):
         details = Text.assemble(
             (f"Scene {scene.index}", "bold"),
             ("  marked" if self.marked else "  not marked", ""),
-            f"\n{timecode(scene.start)} → {timecode(scene.end)}",
+            f"\n{timecode(scene.start, self.hours)} → {timecode(scene.end, self.hours)}",
             f"\n{duration(scene.duration)} · frames {scene.start_frame}-{scene.end_frame}",
+            *self._transition("in", incoming(scene), "start of the video"),
+            *self._transition("out", incoming(self.after) if self.after else None, "end of the video"),
             f"\n{self.group}" if self.group else "",
         )
         return Group(picture, Text(""), details)
+
+    def _transition(self, side: str, t: Transition | None, none: str) -> list[tuple[str, str] | str]:
+        """'in: dissolve' / '  13 frames: 84-96' / '  00:03.360 → 00:03.880'; a cut in two lines."""
+        label = (f"\n{side}: ", "dim")
+        if t is None:
+            return [label, none]
+        if t.kind == "cut":
+            return [label, f"cut at frame {t.boundary}", f"\n  {self._time_of(t.boundary)}"]
+        return [
+            label,
+            name(t.kind),
+            f"\n  {t.frame_count} frames: {t.first}-{t.last}",
+            f"\n  {self._time_of(t.first)} → {self._time_of(t.last + 1)}",
+        ]
+
+    def _time_of(self, frame: int) -> str:
+        """When `frame` starts, from the scene's own times and frames (the session keeps no frame
+        table; a transition lies at most one scene away, so the error of a variable rate stays small)."""
+        scene = self.scene
+        assert scene is not None
+        per_frame = (scene.end - scene.start) / max(1, scene.end_frame - scene.start_frame + 1)
+        return timecode(scene.start + (frame - scene.start_frame) * per_frame, self.hours)
