@@ -26,6 +26,7 @@ from core.pipeline.lock import SessionLock
 from core.pipeline.session import detect, detection_parameters, save_selection
 from db.models import ProcessingState
 from db.settings import set_setting
+from tests.transition_media import Footage
 from tests.tui_flows import until
 from tui.app import VatApp, create_app
 from tui.screens.detection import DetectionProgress, DetectionScreen
@@ -327,6 +328,22 @@ async def open_picker(pilot: Pilot) -> PickerScreen:
 @sizes
 def test_picker(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
     assert snap_compare(vat(), terminal_size=size, run_before=open_picker)
+
+
+@pytest.fixture
+def picked_transitions(db: peewee.SqliteDatabase, transition_footage: Footage) -> str:
+    """The transition footage detected with the default detector: cuts, dissolves, fades through black
+    and white; scenes 1, 2, 3 and 5 marked, 2-3 grouped, cursor on 3 (it begins with a dissolve)."""
+    session = add_session("s-pick", "Harbour at Dawn", "initialized", NOW, total=0, master=str(transition_footage.path))
+    detect(session, *detection_parameters("transitions", None, None))
+    session = ProcessingState.get(ProcessingState.session_id == "s-pick")
+    save_selection(session, [1, 2, 3, 5], [(2, 3)], cursor=2)
+    return "s-pick"
+
+
+def test_picker_with_transitions(snap_compare: Callable[..., bool], picked_transitions: str) -> None:
+    """80x24 over SSH: how each scene begins in the list, the transitions in and out in the panel."""
+    assert snap_compare(vat(), terminal_size=(80, 24), run_before=open_picker)
 
 
 @sizes
