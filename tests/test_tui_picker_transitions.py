@@ -23,7 +23,16 @@ from core.errors import BadInput
 from core.pipeline.session import detection_parameters
 from db.models import ProcessingState
 from tests.transition_media import Footage
-from tests.tui_flows import detected_session, new_session, recorded_sessions, screen_is, stored, text_of, type_into, until
+from tests.tui_flows import (
+    detected_session,
+    new_session,
+    recorded_sessions,
+    screen_is,
+    stored,
+    text_of,
+    type_into,
+    until,
+)
 from tui.app import create_app
 from tui.formatting import timecode
 from tui.screens.detection import DetectionScreen
@@ -35,8 +44,18 @@ from tui.widgets.scene_panel import ScenePanel
 
 # written out here, not taken from the code under test
 SHORT = {"cut": "cut", "dissolve": "dis", "fade_black": "blk", "fade_white": "wht"}
-PLURAL = {"cut": "cuts", "dissolve": "dissolves", "fade_black": "fades through black", "fade_white": "fades through white"}
-SINGULAR = {"cut": "cut", "dissolve": "dissolve", "fade_black": "fade through black", "fade_white": "fade through white"}
+PLURAL = {
+    "cut": "cuts",
+    "dissolve": "dissolves",
+    "fade_black": "fades through black",
+    "fade_white": "fades through white",
+}
+SINGULAR = {
+    "cut": "cut",
+    "dissolve": "dissolve",
+    "fade_black": "fade through black",
+    "fade_white": "fade through white",
+}
 
 
 @pytest.fixture
@@ -76,10 +95,12 @@ def notices(app: App) -> list[str]:
 # --- the list, the panel, the summary ------------------------------------------------------------------
 
 
-async def test_each_row_says_how_its_scene_begins_and_still_fits_80_columns(transition_session: ProcessingState) -> None:
+async def test_each_row_says_how_its_scene_begins_and_still_fits_80_columns(
+    transition_session: ProcessingState,
+) -> None:
     sid = transition_session.session_id
     found = stored_transitions(sid)
-    assert found[0] is None and {"dissolve", "fade_black", "fade_white", "cut"} <= {t["kind"] for t in found[1:]}
+    assert found[0] is None and {"dissolve", "fade_black", "fade_white", "cut"} <= {t["kind"] for t in found[1:] if t}
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         picker = await open_picker(pilot)
@@ -131,8 +152,10 @@ async def test_the_panel_shows_the_transitions_in_and_out_with_frames_and_times(
 
         await pilot.press("v")  # tall rows spell the kind out under the times
         await pilot.pause(0.1)  # scrolled to the cursor after the refresh
-        kind = SINGULAR[found[-1]["kind"]]
-        spelt = "cut" if kind == "cut" else f"{kind}, frames {found[-1]['first_frame']}-{found[-1]['last_frame']}"
+        t_last = found[-1]
+        assert t_last is not None
+        kind = SINGULAR[t_last["kind"]]
+        spelt = "cut" if kind == "cut" else f"{kind}, frames {t_last['first_frame']}-{t_last['last_frame']}"
         assert row(picker, len(found), 2).rstrip().endswith(f"    {spelt}")  # after the thumbnail
 
 

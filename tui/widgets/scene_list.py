@@ -133,7 +133,7 @@ class SceneList(ScrollView, can_focus=True):
                 timecode(s.end, hours),
                 f"{duration(s.duration):>8}",
             )
-            for s, label in zip(scenes, labels)
+            for s, label in zip(scenes, labels, strict=True)
         ]
         self._time_width = len(timecode(0, hours))
         self._row_of_frame = {s.midpoint_frame: i for i, s in enumerate(scenes)}
@@ -154,10 +154,11 @@ class SceneList(ScrollView, can_focus=True):
 
     def _row_width(self, with_end: bool) -> int:
         digits = max(3, len(str(len(self.scenes))))
-        end = self._time_width + 2 if with_end else 0
-        # cursor, thumbnail, space, "[x] ", number, begins, start, (end,) duration, group mark
-        begins = self._begins_width + 2
-        return 1 + THUMB_CELLS[self.row_height] + 1 + 4 + digits + 2 + begins + self._time_width + 2 + end + 8 + 2 + GROUP_MARK
+        tw = self._time_width
+        prefix = 1 + THUMB_CELLS[self.row_height] + 1  # cursor, thumbnail, space
+        # "[x] " and number, begins, start, (end,) duration, group mark: two spaces between
+        columns = [4 + digits, self._begins_width, tw, *([tw] if with_end else []), 8, GROUP_MARK]
+        return prefix + sum(columns) + 2 * (len(columns) - 1)
 
     def _fit_columns(self) -> None:
         """Show the end time only where the whole row fits beside the scroll bar (decided with the bar
