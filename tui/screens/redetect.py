@@ -20,7 +20,7 @@ ABOUT = {
     "threshold": "cuts at fades to black (threshold: black level 0-255)",
     "hash": "cuts where the perceptual hash changes (0-1)",
     "histogram": "cuts where the luma histogram changes (0-1)",
-    "transnetv2": "a learned model (TransNetV2): cuts, dissolves, fades",
+    "transnetv2": "a learned model (TransNetV2): cuts and gradual transitions",
 }
 
 
