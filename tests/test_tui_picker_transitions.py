@@ -266,3 +266,34 @@ async def test_a_new_session_with_transnetv2_without_its_extra_is_refused_at_the
         await until(pilot, lambda: "1 field to fix" in text_of(form, "#form-status"), "the form to refuse")
         assert app.screen is form and text_of(form, "#error-detector") == without_ml_extra
     assert recorded_sessions() == [] and list(out.iterdir()) == []
+
+
+async def test_the_picture_of_a_scene_is_never_a_frame_inside_a_transition(
+    transition_session: ProcessingState,
+) -> None:
+    """The picture the picker shows is the frame the scene's midpoint still will be taken from: when
+    a long dissolve covers the midpoint, a frame after it, not a blend of two shots."""
+    records = [dict(s) for s in transition_session.scenes_data]
+    number = max(range(2, len(records) + 1), key=lambda n: records[n - 1]["end_frame"] - records[n - 1]["start_frame"])
+    scene = records[number - 1]
+    midpoint = (scene["start_frame"] + scene["end_frame"]) // 2
+    # its incoming dissolve now reaches past the midpoint (as a long, slow one does)
+    scene["transition_in"] = {"kind": "dissolve", "first_frame": scene["start_frame"] - 4, "last_frame": midpoint + 5}
+    ProcessingState.update(scenes_data=records).where(
+        ProcessingState.session_id == transition_session.session_id
+    ).execute()
+    clean_first = midpoint + 6
+    next_in = records[number]["transition_in"] if number < len(records) else None
+    clean_last = scene["end_frame"] if not next_in or next_in["kind"] == "cut" else next_in["first_frame"] - 1
+    expected = (clean_first + clean_last) // 2
+
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot)
+        await pilot.press("home", *["j"] * (number - 1))
+        assert picker.store is not None
+        await until(pilot, lambda: picker.store.cached(expected) is not None, "the scene's picture")
+        assert picker.store.cached(midpoint) is None  # the blended midpoint is never made
+        panel = picker.query_one(ScenePanel)
+        assert "making thumbnail" not in panel_text(picker)
+        assert picker.thumbnail(expected) is not None and panel.scene is not None and panel.scene.index == number

@@ -50,3 +50,8 @@ def still_frame(scene: Scene, next_scene: Scene | None, midpoint: bool) -> int:
     if clean is None:
         return frame
     return (clean[0] + clean[1]) // 2 if midpoint else clean[0]
+
+
+def picture_frames(scenes: list[Scene]) -> list[int]:
+    """Each scene's midpoint still frame (still_frame), in order: the picture the picker shows for it."""
+    return [still_frame(s, scenes[i + 1] if i + 1 < len(scenes) else None, True) for i, s in enumerate(scenes)]

@@ -173,7 +173,7 @@ class PickerScreen(WorkerErrors, Screen):
         rows = scene_list.visible_rows()
         order = [scene_list.cursor, *rows]
         order += [i for k in range(1, PREFETCH_ROWS + 1) for i in (rows.stop - 1 + k, rows.start - k)]
-        self.wanted.set([self.scenes[i].midpoint_frame for i in order if 0 <= i < len(self.scenes)])
+        self.wanted.set([scene_list.picture_frames[i] for i in order if 0 <= i < len(self.scenes)])
 
     def on_thumbnail_ready(self, message: ThumbnailReady) -> None:
         self.scene_list.thumbnail_ready(message.frame)

@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from core.pipeline.transition_trim import picture_frames
 from core.scenes import Scene
 from tui.formatting import duration, timecode
 from tui.picks import Picks
@@ -136,7 +137,9 @@ class SceneList(ScrollView, can_focus=True):
             for s, label in zip(scenes, labels, strict=True)
         ]
         self._time_width = len(timecode(0, hours))
-        self._row_of_frame = {s.midpoint_frame: i for i, s in enumerate(scenes)}
+        # the frame its midpoint still is taken from (never inside a transition), as the picture
+        self.picture_frames = picture_frames(scenes)
+        self._row_of_frame = {frame: i for i, frame in enumerate(self.picture_frames)}
         self.virtual_size = Size(0, len(scenes) * self.row_height)
         self._fit_columns()
         self.refresh()
@@ -291,7 +294,7 @@ class SceneList(ScrollView, can_focus=True):
         at_cursor = index == self.cursor
         base = self._style("scene-list--cursor" if at_cursor else ("" if marked else "scene-list--unmarked"))
         cells = THUMB_CELLS[self.row_height]
-        thumb = self._thumb_rows(scene.midpoint_frame, cells, self.row_height)
+        thumb = self._thumb_rows(self.picture_frames[index], cells, self.row_height)
         segments = [Segment("›" if at_cursor and sub == 0 else " ", base)]
         if thumb is None:
             segments.append(

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from core.detection.transitions import Transition
+from core.pipeline.transition_trim import still_frame
 from core.scenes import Scene
 from tui.formatting import duration, timecode
 from tui.transition_text import incoming, name
@@ -44,8 +45,13 @@ class ScenePanel(Widget):
         self.scene, self.marked, self.group, self.after = scene, marked, group, after
         self.refresh()
 
+    @property
+    def picture_frame(self) -> int | None:
+        """The frame its midpoint still is taken from: never inside a transition."""
+        return None if self.scene is None else still_frame(self.scene, self.after, True)
+
     def thumbnail_ready(self, frame: int) -> None:
-        if self.scene is not None and frame == self.scene.midpoint_frame:
+        if self.scene is not None and frame == self.picture_frame:
             self.refresh()
 
     def render(self) -> RenderableType:
@@ -54,7 +60,7 @@ class ScenePanel(Widget):
             return Text("No scenes.", style="dim")
         width, height = self.content_size
         lines = max(2, min(round(width * 9 / 16 / 2), height - DETAIL_LINES))
-        image = self.thumbnail(scene.midpoint_frame)
+        image = self.thumbnail(still_frame(scene, self.after, True))
         picture = (
             pixels(image, width, lines)
             if image is not None
