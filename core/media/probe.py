@@ -26,6 +26,7 @@ import av
 from core.errors import MediaError
 from core.media.picture import FIELD_ORDERS, INTERLACED_ORDERS, display_dimensions, sample_aspect
 from core.media.still_master import still_problem
+from core.media.timecode import start_timecode_of
 from core.media.video_stream import video_stream
 
 # Demuxers that "open" plain text (ANSI art, by extension): a text file is never a master.
@@ -93,6 +94,7 @@ class MediaInfo:
     bit_rate: int | None = None
     chapters: list[tuple[float, float, str]] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+    timecode: str | None = None  # the start timecode (a tmcd track's or a tag), ';' for drop-frame
 
     @property
     def display_size(self) -> tuple[int, int] | None:
@@ -430,6 +432,7 @@ def _probe_open(path: Path, size: int, container: av.container.InputContainer, r
         field_order=_field_order(ctx, first),
         pixel_format=ctx.pix_fmt,
         video_codec=_codec_name(video),
+        timecode=start_timecode_of(container, video),
         **common,
     )
 
