@@ -214,6 +214,8 @@ def media_summary(media: MediaInfo) -> dict:
             "rotation",
             "frame_count",
             "start_time",
+            "timecode",  # the start timecode: editorial exports when the master has gone
+            "vfr",
         )
     }
 

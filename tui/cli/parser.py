@@ -305,6 +305,21 @@ def build_parser() -> argparse.ArgumentParser:
         "is gone), then check again",
     )
 
+    export = command(
+        "export",
+        "write the selection as editorial files: CMX 3600 EDL, OpenTimelineIO, FCPXML, FCP 7 XML",
+        epilog="Each selected scene or group is one event referencing the master, its source in/out in the "
+        "master's own timecode. Without -o the files go into the project's editorial/ folder and their paths "
+        "are printed. Exit 0 written, 2 for an unknown session or one without a detection.",
+    )
+    export.add_argument("session", metavar="SESSION", help="a session's id (see: vat sessions)")
+    export.add_argument(
+        "--format",
+        choices=["edl", "otio", "fcpxml", "fcp7"],
+        help="one format (default: all four; with -o, the one its extension names)",
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="write this file instead (one format)")
+
     settings = command(
         "settings",
         "list, read or change settings",

@@ -1,0 +1,85 @@
+"""A session's editorial files: from what the database holds (its scenes, selection, groups, titles)
+and the master (its start timecode, audio, rate); written into <project>/editorial/ or where asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.editorial.events import Event, events_of
+from core.editorial.formats import EXTENSIONS, FORMATS, Size, render, write_atomically
+from core.editorial.timeline import Source
+from core.errors import BadInput, MediaError
+from core.media.timecode import SourceTimecode
+from core.pipeline import naming
+from core.pipeline.session_scenes import scenes_of
+from db.models import ProcessingState
+
+FOLDER = "editorial"
+
+
+def default_path(session: ProcessingState, fmt: str) -> Path:
+    slug = naming.artwork_slug(session.artwork_name)
+    return Path(session.output_path) / FOLDER / f"{slug}.{EXTENSIONS[fmt]}"
+
+
+def format_of(path: Path) -> str:
+    """-o FILE without --format: the format its extension names."""
+    by_extension = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()}
+    fmt = by_extension.get(path.suffix.lower())
+    if fmt is None:
+        raise BadInput(f"{path}: no format for the extension {path.suffix or '(none)'}; use --format {'|'.join(FORMATS)}")
+    return fmt
+
+
+def source_of(session: ProcessingState) -> tuple[Source, Size | None]:
+    """The master as the files describe it: read from the file where it is still there, else as
+    recorded when the session was created (a master moved away since)."""
+    meta = session.process_metadata or {}
+    media = dict(meta.get("media") or {})
+    master = Path(session.master_path)
+    try:
+        from core.media.probe import probe
+
+        info = probe(master, require_video=True)
+        media.update(
+            timecode=info.timecode, audio_codec=info.audio_codec, vfr=info.vfr, width=info.width, height=info.height
+        )
+    except MediaError:
+        pass  # as recorded
+    fps = float(meta.get("fps") or media.get("fps") or 0)
+    if fps <= 0:
+        raise BadInput(f"session {session.session_id}: the master's frame rate is not known")
+    frames = int(meta.get("frames") or media.get("frame_count") or 0)
+    size = Size(int(media["width"]), int(media["height"])) if media.get("width") and media.get("height") else None
+    source = Source(
+        path=master,
+        fps=fps,
+        frame_count=frames,
+        timecode=SourceTimecode.of(fps, media.get("timecode")),
+        has_audio=bool(media.get("audio_codec")),
+        vfr=bool(media.get("vfr")),
+    )
+    return source, size
+
+
+def session_events(session: ProcessingState) -> list[Event]:
+    """The selection's events; a session not yet through its picker exports every scene."""
+    if not session.scenes_data:
+        raise BadInput(f"session {session.session_id} has no detection yet: nothing to export")
+    scenes = scenes_of(session)
+    selected = session.selected_scenes if session.selected_scenes is not None else [s.index for s in scenes]
+    groups = [(int(a), int(b)) for a, b in session.grouped_scenes or []]
+    titles = {int(r["index"]): str(r["title"]) for r in session.scenes_data if r.get("title")}
+    return events_of(scenes, list(selected), groups, titles)
+
+
+def export_session(session: ProcessingState, formats: list[str], output: Path | None = None) -> list[Path]:
+    """Write the files; `output` (one format only) instead of <project>/editorial/<artwork>.<ext>."""
+    events = session_events(session)
+    source, size = source_of(session)
+    written = []
+    for fmt in formats:
+        path = output if output is not None else default_path(session, fmt)
+        write_atomically(path, render(fmt, session.artwork_name, source, events, size))
+        written.append(path)
+    return written
