@@ -1,0 +1,196 @@
+"""Editorial exports of a session's selection (vat export): each format read back with OpenTimelineIO's
+adapters and with a plain parser (the EDL's event lines, the XML tree), every event's source in/out
+compared frame by frame with the session's scenes, at 23.976, 25, 29.97 DF and 59.94 DF masters with
+a start timecode; a group is one event; a VFR master says so in each file."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+
+from core.detection.detectors import DEFAULT_DETECTOR
+from core.editorial.export import default_path, source_of
+from core.editorial.formats import ADAPTERS, FORMATS, edl_rate
+from core.media.timecode import SourceTimecode, to_frames
+from core.pipeline import session as sessions
+from core.pipeline.session_scenes import scenes_of, select
+from db.models import ProcessingState
+from tests.editorial_media import RATES, make_timecode_master
+from tests.helpers import vat
+from tests.media import make_vfr_video
+
+EVENT_LINE = re.compile(
+    r"^(?P<num>\d{3})\s+(?P<reel>\S+)\s+(?P<channel>V|A|B|AA/V)\s+C\s+"
+    r"(?P<src_in>\d\d:\d\d:\d\d[:;]\d\d) (?P<src_out>\S+) (?P<rec_in>\S+) (?P<rec_out>\S+)$"
+)
+
+
+def _session(master: Path, out: Path, groups: list[str], detector: str = "content") -> ProcessingState:
+    options = sessions.SessionOptions(master=master, artwork="Night Piece", out=out)
+    row = sessions.create_session(sessions.check_options(options))
+    sessions.detect(row, *sessions.detection_parameters(detector, None, 10))
+    select(row, None, groups)
+    return ProcessingState.get_by_id(row.id)
+
+
+def _expected(row: ProcessingState) -> list[tuple[str, int, int]]:
+    """(name, first frame, frames) per event: scene 2-3 grouped, the others alone, in order."""
+    scenes = {s.index: s for s in scenes_of(row)}
+    return [
+        ("Scene 1", scenes[1].start_frame, scenes[1].frame_count),
+        ("Scenes 2-3", scenes[2].start_frame, scenes[3].end_frame - scenes[2].start_frame + 1),
+        ("Scene 4", scenes[4].start_frame, scenes[4].frame_count),
+    ]
+
+
+def _read_otio(fmt: str, path: Path, rate: float) -> otio.schema.Timeline:
+    extra = {"rate": rate} if fmt == "edl" else {}
+    return otio.adapters.read_from_file(str(path), adapter_name=ADAPTERS[fmt], **extra)
+
+
+def _clips(track: otio.schema.Track) -> list[otio.schema.Clip]:
+    return [c for c in track if isinstance(c, otio.schema.Clip)]
+
+
+@pytest.fixture
+def db_open(db: object) -> None:
+    return None
+
+
+@pytest.mark.parametrize(("name", "rate", "timecode"), RATES, ids=[r[0] for r in RATES])
+def test_every_format_carries_the_exact_source_ranges(
+    tmp_path: Path, db_open: None, name: str, rate: str, timecode: str
+) -> None:
+    master = make_timecode_master(tmp_path / f"master_{name}.mov", rate, timecode)
+    row = _session(master, tmp_path / "out", ["2-3"])
+    assert len(row.scenes_data) == 4  # the four hard cuts: otherwise the comparison proves little
+    expected = _expected(row)
+    done = vat("export", row.session_id, check=True)
+    paths = [default_path(row, fmt) for fmt in FORMATS]
+    assert done.stdout.split() == [str(p) for p in paths]
+    assert all(p.parent == Path(row.output_path) / "editorial" for p in paths)
+    source, _ = source_of(row)
+    tc = source.timecode
+    assert tc.start == timecode and tc.rate.drop == (";" in timecode)
+
+    # OpenTimelineIO's own readers: the source range of each clip, in the master's timecode frames
+    for fmt, path in zip(FORMATS, paths, strict=True):
+        timeline = _read_otio(fmt, path, edl_rate(source) if fmt == "edl" else source.rate)
+        video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
+        audio = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
+        assert len(video) == 1 and len(audio) == 1, fmt  # the master has sound
+        for track in (video[0], audio[0]):
+            clips = _clips(track)
+            assert [c.name for c in clips] == [e[0] for e in expected], fmt
+            if fmt == "fcpxml" and rate != "25":
+                continue  # see test_fcpxml_reader_limits: the plain parser below checks these
+            got = [(round(c.source_range.start_time.value), round(c.source_range.duration.value)) for c in clips]
+            assert got == [(tc.frame(first), count) for _, first, count in expected], fmt
+
+    # plain parsers
+    _check_edl(paths[0].read_text(), expected, tc)
+    _check_fcp7(paths[3], expected, tc)
+    _check_fcpxml(paths[2], expected, tc, rate)
+
+
+def _check_edl(text: str, expected: list[tuple[str, int, int]], tc: SourceTimecode) -> None:
+    assert ("FCM: DROP FRAME" if tc.rate.drop else "FCM: NON-DROP FRAME") in text.splitlines()
+    events = [m for m in map(EVENT_LINE.match, text.splitlines()) if m]
+    assert len(events) == len(expected)
+    record = to_frames("01:00:00" + (";" if tc.rate.drop else ":") + "00", tc.rate)
+    for event, (_, first, count) in zip(events, expected, strict=True):
+        assert event["channel"] == "B"  # picture and sound
+        assert to_frames(event["src_in"], tc.rate) == tc.frame(first)
+        assert to_frames(event["src_out"], tc.rate) == tc.frame(first) + count  # out is exclusive
+        assert event["src_in"] == tc.label(first)
+        assert to_frames(event["rec_in"], tc.rate) == record  # one after the other from 01:00:00:00
+        record += count
+        assert (";" in event["src_in"]) == tc.rate.drop
+
+
+def _check_fcp7(path: Path, expected: list[tuple[str, int, int]], tc: SourceTimecode) -> None:
+    root = ET.parse(path).getroot()
+    items = root.findall(".//sequence/media/video/track/clipitem")
+    assert [i.findtext("name") for i in items] == [e[0] for e in expected]
+    for item, (_, first, count) in zip(items, expected, strict=True):
+        # <in>/<out>: frames from the file's start, whose timecode the <file> carries
+        assert int(item.findtext("in") or -1) == first
+        assert int(item.findtext("out") or -1) == first + count
+    file_tc = root.find(".//file/timecode")
+    assert file_tc is not None and file_tc.findtext("string") == tc.start
+    assert file_tc.findtext("displayformat") == ("DF" if tc.rate.drop else "NDF")
+    assert len(root.findall(".//sequence/media/audio/track/clipitem")) == len(expected)
+
+
+def _seconds(value: str | None) -> Fraction:
+    return Fraction((value or "0s").rstrip("s"))
+
+
+def _check_fcpxml(path: Path, expected: list[tuple[str, int, int]], tc: SourceTimecode, rate: str) -> None:
+    root = ET.parse(path).getroot()
+    frame = _seconds(root.find("./resources/format").get("frameDuration"))  # type: ignore[union-attr]
+    assert frame == 1 / Fraction(rate)
+    clips = [c for c in root.iter("asset-clip") if int(c.get("lane", "0")) >= 0]
+    assert [c.get("name") for c in clips] == [e[0] for e in expected]
+    for clip, (_, first, count) in zip(clips, expected, strict=True):
+        # rational seconds on the frame grid: start / frameDuration is the master's timecode frame
+        assert _seconds(clip.get("start")) / frame == tc.frame(first)
+        assert _seconds(clip.get("duration")) / frame == count
+    sequence = root.find(".//sequence")
+    assert sequence is not None and sequence.get("tcFormat") == ("DF" if tc.rate.drop else "NDF")
+
+
+def test_fcpxml_reader_limits(tmp_path: Path, db_open: None) -> None:
+    """The FCPXML adapter's reader rounds NTSC rates down to whole ones (29.97 -> 29), so its ranges
+    are only exact at whole rates; the plain parser above checks the file at every rate."""
+    master = make_timecode_master(tmp_path / "m.mov", "30000/1001", "00:00:59;28", [20, 24])
+    row = _session(master, tmp_path / "out", [])
+    path = tmp_path / "x.fcpxml"
+    vat("export", row.session_id, "-o", path, check=True)
+    clips = _clips(_read_otio("fcpxml", path, 0).tracks[0])
+    assert [c.name for c in clips] == ["Scene 1", "Scene 2"]
+
+
+def test_a_vfr_master_is_mapped_by_frame_index_and_says_so(tmp_path: Path, db_open: None) -> None:
+    master = make_vfr_video(tmp_path / "vfr.mkv", [30, 30], slow=(10, 20))
+    row = _session(master, tmp_path / "out", [])
+    source, _ = source_of(row)
+    assert source.vfr
+    done = vat("export", row.session_id, check=True)
+    scenes = scenes_of(row)
+    for fmt, line in zip(FORMATS, done.stdout.split(), strict=True):
+        text = Path(line).read_text()
+        assert "variable frame rate" in text and "mapped by frame index" in text, fmt
+    timeline = otio.adapters.read_from_file(str(default_path(row, "otio")))
+    assert timeline.tracks[0][0].source_range.start_time.rate == pytest.approx(source.fps)
+    got = [(c.source_range.start_time.value, c.source_range.duration.value) for c in _clips(timeline.tracks[0])]
+    assert got == [(s.start_frame, s.frame_count) for s in scenes]
+
+
+def test_gradual_transitions_are_markers_not_transitions(tmp_path: Path, db_open: None, transition_footage) -> None:  # type: ignore[no-untyped-def]
+    row = _session(transition_footage.path, tmp_path / "out", [], detector=DEFAULT_DETECTOR)
+    path = tmp_path / "t.otio"
+    vat("export", row.session_id, "-o", path, check=True)
+    timeline = otio.adapters.read_from_file(str(path))
+    gradual = [s for s in scenes_of(row) if s.transition_in is not None and s.transition_in.kind != "cut"]
+    assert gradual, "the footage has dissolves and fades"
+    assert not any(isinstance(item, otio.schema.Transition) for item in timeline.tracks[0])
+    markers = [m for c in _clips(timeline.tracks[0]) for m in c.markers]
+    assert len(markers) == len(gradual)
+
+
+def test_bad_sessions_exit_2(tmp_path: Path, db_open: None, cut_video: Path) -> None:
+    done = vat("export", "no-such-session")
+    assert done.returncode == 2 and "no-such-session" in done.stderr
+    options = sessions.SessionOptions(master=cut_video, artwork="Undetected", out=tmp_path)
+    row = sessions.create_session(sessions.check_options(options))
+    done = vat("export", row.session_id)
+    assert done.returncode == 2 and "no detection" in done.stderr
+    assert not (Path(row.output_path) / "editorial").exists()
+    done = vat("export", row.session_id, "-o", tmp_path / "x.txt")
+    assert done.returncode == 2
