@@ -28,7 +28,16 @@ def make_timecode_master(path: Path, rate: str, timecode: str | None, scene_fram
     graph = ";".join(parts) + f";{labels}concat=n={len(scene_frames)}:v=1:a=0,format=yuv420p[v]"
     num, _, den = rate.partition("/")
     seconds = sum(scene_frames) * int(den or 1) / int(num)
-    args = ["-filter_complex", graph, "-f", "lavfi", "-t", f"{seconds:.6f}", "-i", "sine=frequency=440:sample_rate=48000"]
+    args = [
+        "-filter_complex",
+        graph,
+        "-f",
+        "lavfi",
+        "-t",
+        f"{seconds:.6f}",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+    ]
     args += ["-map", "[v]", "-map", "0:a", "-c:a", "aac", "-b:a", "64k"]
     args += ["-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-threads", "2"]
     if timecode:

@@ -37,7 +37,9 @@ def test_known_labels(frame: int, rate: TimecodeRate, label: str) -> None:
     assert to_frames(label, rate) == frame
 
 
-@pytest.mark.parametrize("rate", [TimecodeRate(24), TimecodeRate(25), DF30, DF60], ids=["23.976", "25", "29.97DF", "59.94DF"])
+@pytest.mark.parametrize(
+    "rate", [TimecodeRate(24), TimecodeRate(25), DF30, DF60], ids=["23.976", "25", "29.97DF", "59.94DF"]
+)
 def test_an_hour_of_frames_round_trips_without_drift(rate: TimecodeRate) -> None:
     """Every frame of an hour (and a bit) maps to a label and back to itself; labels only ever go up
     by one frame, so nothing is skipped or doubled."""
@@ -86,5 +88,7 @@ def test_a_master_without_timecode_starts_at_zero(cut_video: Path) -> None:
 
 
 def test_the_video_stream_tag_counts_without_a_tmcd_track(tmp_path: Path) -> None:
-    master = make_cut_video(tmp_path / "tagged.mp4", [10], audio=False, extra_args=["-metadata:s:v", "timecode=02:00:00:00"])
+    master = make_cut_video(
+        tmp_path / "tagged.mp4", [10], audio=False, extra_args=["-metadata:s:v", "timecode=02:00:00:00"]
+    )
     assert probe(master).timecode == "02:00:00:00"

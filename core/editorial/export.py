@@ -27,7 +27,9 @@ def format_of(path: Path) -> str:
     by_extension = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()}
     fmt = by_extension.get(path.suffix.lower())
     if fmt is None:
-        raise BadInput(f"{path}: no format for the extension {path.suffix or '(none)'}; use --format {'|'.join(FORMATS)}")
+        raise BadInput(
+            f"{path}: no format for the extension {path.suffix or '(none)'}; use --format {'|'.join(FORMATS)}"
+        )
     return fmt
 
 

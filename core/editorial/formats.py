@@ -60,7 +60,9 @@ def _edl(name: str, source: Source, events: list[Event]) -> str:
     timeline = build_timeline(name, source, events, rate=rate)
     # record timecode from 01:00:00:00: the writer counts from the track's start, so a gap first
     # (gaps are no events in an EDL)
-    lead = otio.schema.Gap(source_range=opentime.TimeRange(duration=opentime.RationalTime(record_start(source.timecode), rate)))
+    lead = otio.schema.Gap(
+        source_range=opentime.TimeRange(duration=opentime.RationalTime(record_start(source.timecode), rate))
+    )
     track = timeline.tracks[0]
     if len(track):  # the notes: comments of the first event (the adapter's reader refuses them earlier)
         track[0].metadata["cmx_3600"] = {"comments": [f"NOTE: {note}" for note in source.notes()]}
@@ -86,7 +88,9 @@ def _fcpxml_fixes(text: str, source: Source, size: Size | None) -> str:
     if source.timecode.rate.drop:
         text = text.replace('tcFormat="NDF"', 'tcFormat="DF"')
     if size is not None:  # the adapter assumes 1920x1080
-        text = re.sub(r'(<format [^>]*)width="\d+" height="\d+"', rf'\1width="{size.width}" height="{size.height}"', text)
+        text = re.sub(
+            r'(<format [^>]*)width="\d+" height="\d+"', rf'\1width="{size.width}" height="{size.height}"', text
+        )
     return text
 
 

@@ -96,7 +96,11 @@ def _clip(event: Event, source: Source, rate: float, drop: str, markers: bool) -
     clip = otio.schema.Clip(
         name=event.name, media_reference=reference, source_range=_range(tc.frame(event.first_frame), event.frames, rate)
     )
-    clip.metadata["vat"] = {"scenes": list(event.scenes), "first_frame": event.first_frame, "last_frame": event.last_frame}
+    clip.metadata["vat"] = {
+        "scenes": list(event.scenes),
+        "first_frame": event.first_frame,
+        "last_frame": event.last_frame,
+    }
     if markers:
         for mark in event.marks:
             clip.markers.append(

@@ -64,7 +64,7 @@ def rate_for(fps: float, timecode: str | None = None) -> TimecodeRate:
 def is_drop_separator(timecode: str) -> bool:
     """SMPTE writes drop-frame with ';' (or '.', ',' where ';' is awkward) before the frames."""
     match = _TIMECODE.match(timecode.strip())
-    return bool(match) and match.group(4) in ";.,"
+    return match is not None and match.group(4) in ";.,"
 
 
 def to_frames(timecode: str, rate: TimecodeRate) -> int:
@@ -158,4 +158,3 @@ class SourceTimecode:
 
     def label(self, index: int) -> str:
         return to_timecode(self.frame(index), self.rate)
-
