@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from core.media.image_meta import read_copyright
+from core.media.timecode import TimecodeRate, to_timecode
 from tests.conftest import SCENES
 from tests.helpers import decode_rgb, nearest_frame, vat
 from tests.media import cut_starts
@@ -64,8 +65,27 @@ def test_every_output_is_there_with_the_right_names(archived: tuple[Path, subpro
         + [f"stills/hq/Test_Work_{s}_hq.png" for s in scenes]
         + [f"stills/web/Test_Work_{s}_web.jpg" for s in scenes]
         + [f"thumbnails/Test_Work_{s}_thumb.jpg" for s in scenes]
+        + [f"editorial/Test_Work.{ext}" for ext in ("edl", "otio", "fcpxml", "xml")]
     )
     assert names == sorted(expected)
+
+
+def test_the_run_writes_the_editorial_files_and_timecodes(
+    archived: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """The four editorial files are outputs like the others (registered, in the manifest), and the
+    manifest gives each scene's timecode (this master has none of its own: from 00:00:00:00)."""
+    root, _ = archived
+    manifest = json.loads((root / "manifest.json").read_text())
+    listed = sorted(e["path"] for e in manifest["outputs"] if e["kind"] == "editorial")
+    assert listed == [f"editorial/Test_Work.{ext}" for ext in ("edl", "fcpxml", "otio", "xml")]
+    assert manifest["start_timecode"] == "00:00:00:00"
+    for scene in manifest["scenes"]:
+        assert scene["start_timecode"] == to_timecode(scene["start_frame"], TimecodeRate(25))
+        assert scene["end_timecode"] == to_timecode(scene["end_frame"] + 1, TimecodeRate(25))
+    edl = (root / "editorial" / "Test_Work.edl").read_text()
+    events = [line for line in edl.splitlines() if line[:3].isdigit()]
+    assert len(events) == 4  # scenes 1-3 alone and the group 4-5
 
 
 def test_clips_are_frame_exact(

@@ -17,7 +17,7 @@ from core.pipeline.rd import RdFile
 from core.pipeline.rd_names import output_names
 from core.pipeline.transition_trim import UNTRIMMED_NOTE, clean_range, still_frame
 
-FINAL_KINDS = ("process_log", "manifest")
+FINAL_KINDS = ("process_log", "manifest", "editorial")
 
 
 @dataclass(frozen=True)
@@ -336,6 +336,9 @@ def build_plan(p: PlanInput) -> list[Operation]:
         first, last, trim = clip_range(p, by_index, a, b)
         ops.append(clip_operation(p, layout, tag, first, last, src_w, src_h, None, f"{a}-{b}", trim))
     ops += rd_operations(p, layout, meta)
+    # the selection for editing systems (core/editorial), made at the end like the records: the manifest lists them
+    for fmt, ext in (("edl", "edl"), ("otio", "otio"), ("fcpxml", "fcpxml"), ("fcp7", "xml")):
+        ops.append(Operation(f"editorial:{fmt}", "editorial", layout.root / "editorial" / f"{p.slug}.{ext}", None, {}))
     if p.process_log:
         ops.append(Operation("process_log", "process_log", layout.process_log, None, {}))
     ops.append(Operation("manifest", "manifest", layout.manifest, None, {}))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from core.media.probe import MediaInfo
+from core.media.timecode import SourceTimecode
 from core.pipeline.plan import Operation
 from core.pipeline.runner import RunSummary
 from db.connection import database
@@ -26,15 +27,21 @@ def _rd_source(session: ProcessingState, row: FileRegistry) -> dict:
     return {"source": source.relative_to(folder).as_posix() if source.is_relative_to(folder) else source.name}
 
 
-def _scene_entries(session: ProcessingState) -> list[dict]:
-    """Each detected scene's frames and the transition that starts it (null: the first scene, or one
-    detected before transitions were recorded)."""
+def _scene_entries(session: ProcessingState, tc: SourceTimecode) -> list[dict]:
+    """Each detected scene's frames, seconds and timecode in the master's own (end: the frame after
+    the last, as the end seconds and an EDL's out point), and the transition that starts it (null:
+    the first scene, or one detected before transitions were recorded)."""
     return [
         {
             "index": s.get("index"),
             "start_frame": s.get("start_frame"),
             "end_frame": s.get("end_frame"),
+            "start": s.get("start"),
+            "end": s.get("end"),
+            "start_timecode": tc.label(s["start_frame"]),
+            "end_timecode": tc.label(s["end_frame"] + 1),
             "transition_in": s.get("transition_in"),
+            **({"title": s["title"]} if s.get("title") else {}),
         }
         for s in session.scenes_data or []
     ]
@@ -61,7 +68,10 @@ def clip_trims(plan: list[Operation] | None) -> dict[str, dict]:
 def write_manifest(
     session: ProcessingState, root: Path, op: Operation, tmp: Path, plan: list[Operation] | None = None
 ) -> None:
+    from core.editorial.export import source_of
+
     trims = clip_trims(plan)
+    tc = source_of(session)[0].timecode
     entries = []
     for row in _outputs(session.session_id):
         path = Path(row.file_path)
@@ -96,10 +106,22 @@ def write_manifest(
         "preset": session.preset_id,
         "encoder": session.encoder_type,
         "generated_at": utc_now() + " UTC",
+        "start_timecode": tc.start,
+        "drop_frame": tc.rate.drop,
         "outputs": entries,
-        "scenes": _scene_entries(session),
+        "scenes": _scene_entries(session, tc),
     }
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_editorial(session: ProcessingState, op: Operation, tmp: Path) -> None:
+    """One editorial file of the selection (core/editorial); the key names its format."""
+    from core.editorial.export import session_events, source_of
+    from core.editorial.formats import render
+
+    source, size = source_of(session)
+    fmt = op.key.partition(":")[2]
+    tmp.write_text(render(fmt, session.artwork_name, source, session_events(session), size), encoding="utf-8")
 
 
 def write_process_log(session: ProcessingState, op: Operation, tmp: Path, plan: list[Operation] | None = None) -> None:
@@ -160,12 +182,13 @@ def finalizers(session: ProcessingState, root: Path, plan: list[Operation] | Non
     return {
         "manifest": lambda op, tmp, ctx: write_manifest(session, root, op, tmp, plan),
         "process_log": lambda op, tmp, ctx: write_process_log(session, op, tmp, plan),
+        "editorial": lambda op, tmp, ctx: write_editorial(session, op, tmp),
     }
 
 
 # what compression_ratio weighs the master against: every output but the master copy and the two
-# records (manifest.json and the process log), which describe the deliverables and are not media
-NOT_DELIVERABLES = ("master", "manifest", "process_log")
+# records (manifest.json, the process log, the editorial files), which describe the deliverables and are not media
+NOT_DELIVERABLES = ("master", "manifest", "process_log", "editorial")
 
 
 def master_size_of(session: ProcessingState) -> int | None:
