@@ -157,7 +157,7 @@ def test_fcpxml_reader_limits(tmp_path: Path, db_open: None) -> None:
 
 
 def test_a_vfr_master_is_mapped_by_frame_index_and_says_so(tmp_path: Path, db_open: None) -> None:
-    master = make_vfr_video(tmp_path / "vfr.mkv", [30, 30], slow=(10, 20))
+    master = make_vfr_video(tmp_path / "vfr.mp4", [30, 30], slow=(10, 20))
     row = _session(master, tmp_path / "out", [])
     source, _ = source_of(row)
     assert source.vfr

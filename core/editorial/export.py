@@ -44,11 +44,18 @@ def source_of(session: ProcessingState) -> tuple[Source, Size | None]:
 
         info = probe(master, require_video=True)
         media.update(
-            timecode=info.timecode, audio_codec=info.audio_codec, vfr=info.vfr, width=info.width, height=info.height
+            fps=info.fps,
+            timecode=info.timecode,
+            audio_codec=info.audio_codec,
+            vfr=info.vfr,
+            width=info.width,
+            height=info.height,
         )
     except MediaError:
         pass  # as recorded
-    fps = float(meta.get("fps") or media.get("fps") or 0)
+    # the container's average rate (avg_frame_rate, as the issue of VFR masters wants it); the
+    # detection's where the master cannot be read any more
+    fps = float(media.get("fps") or meta.get("fps") or 0)
     if fps <= 0:
         raise BadInput(f"session {session.session_id}: the master's frame rate is not known")
     frames = int(meta.get("frames") or media.get("frame_count") or 0)

@@ -30,6 +30,13 @@ class Size:
     height: int
 
 
+def timecode_rate(rate: float) -> float:
+    """`rate`, or where no timecode counts at it (a VFR average) the nearest rate one does."""
+    if opentime.RationalTime.is_valid_timecode_rate(rate):
+        return rate
+    return float(opentime.RationalTime.nearest_valid_timecode_rate(rate))
+
+
 def edl_rate(source: Source) -> float:
     """The rate an EDL labels frames at. Drop-frame: the NTSC rate (OTIO writes it drop-frame).
     Otherwise the whole-number rate: the same frame numbers, labelled non-drop (a 29.97 master with
@@ -37,22 +44,21 @@ def edl_rate(source: Source) -> float:
     tc = source.timecode
     if tc.rate.drop:
         return source.rate
-    rate = float(tc.rate.nominal)
-    if not opentime.RationalTime.is_valid_timecode_rate(rate):
-        rate = opentime.RationalTime.nearest_valid_timecode_rate(rate)
-    return rate
+    return timecode_rate(float(tc.rate.nominal))
 
 
 def render(fmt: str, name: str, source: Source, events: list[Event], size: Size | None = None) -> str:
     if fmt == "edl":
         return _edl(name, source, events)
-    timeline = build_timeline(name, source, events)
+    # FCP 7 XML carries timecode strings: its rate must be one timecode counts at
+    rate = timecode_rate(source.rate) if fmt == "fcp7" else source.rate
+    timeline = build_timeline(name, source, events, rate=rate)
     text = otio.adapters.write_to_string(timeline, adapter_name=ADAPTERS[fmt])
     if fmt == "otio":
         return text
     if fmt == "fcpxml":
         text = _fcpxml_fixes(text, source, size)
-    return _xml_notes(text, source.notes())
+    return _xml_notes(text, source.notes(rate))
 
 
 def _edl(name: str, source: Source, events: list[Event]) -> str:
@@ -65,7 +71,7 @@ def _edl(name: str, source: Source, events: list[Event]) -> str:
     )
     track = timeline.tracks[0]
     if len(track):  # the notes: comments of the first event (the adapter's reader refuses them earlier)
-        track[0].metadata["cmx_3600"] = {"comments": [f"NOTE: {note}" for note in source.notes()]}
+        track[0].metadata["cmx_3600"] = {"comments": [f"NOTE: {note}" for note in source.notes(rate)]}
     track.insert(0, lead)
     text = otio.adapters.write_to_string(timeline, adapter_name="cmx_3600", rate=rate)
     if source.has_audio:

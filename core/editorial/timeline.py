@@ -4,6 +4,7 @@ the master's own timecode (its start timecode + the frame index)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from opentimelineio import opentime
 
 from core.editorial.events import Event
 from core.media.timecode import SourceTimecode, is_ntsc, to_timecode
+from core.text import terminal_safe
 
 # Record timecode (the timeline's own) starts at 01:00:00:00: the default start of a sequence in
 # Avid, Premiere and Resolve, so an EDL conforms onto a new timeline without an offset, and a
@@ -38,7 +40,9 @@ class Source:
             return round(self.fps) * 1000 / 1001
         return self.fps
 
-    def notes(self) -> list[str]:
+    def notes(self, rate: float | None = None) -> list[str]:
+        """What the file cannot say itself. `rate`: the file's timeline rate, where it is not the
+        source's (a VFR average that is no timecode rate: the nearest that is)."""
         tc = self.timecode
         notes = [
             f"Source {self.path.name}: start timecode {tc.start} "
@@ -47,11 +51,26 @@ class Source:
             "Gradual transitions are part of the master's picture: they are markers here, not NLE transitions.",
         ]
         if self.vfr:
+            used = rate or self.rate
+            what = (
+                f"its average rate ({self.fps:.3f} fps)"
+                if abs(used - self.rate) < 1e-6
+                else f"{used:g} fps, the timecode rate nearest its average rate ({self.fps:.3f} fps)"
+            )
             notes.append(
-                f"The master has a variable frame rate: no exact representation exists in this format. "
-                f"The timeline rate is its average rate ({self.fps:.3f} fps) and scenes are mapped by frame index."
+                "The master has a variable frame rate: no exact representation exists in this format. "
+                f"The timeline rate is {what} and scenes are mapped by frame index."
             )
         return notes
+
+
+_NOT_IN_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """A name as every format can hold it: control characters shown as escapes (a line break would
+    start a new EDL line; XML 1.0 has no control characters), what XML cannot hold at all as U+FFFD."""
+    return _NOT_IN_XML.sub("\ufffd", terminal_safe(text))
 
 
 def record_start(tc: SourceTimecode) -> int:
@@ -72,9 +91,9 @@ def build_timeline(name: str, source: Source, events: list[Event], rate: float |
     rate = rate or source.rate
     tc = source.timecode
     drop = "DF" if tc.rate.drop else "NDF"
-    timeline = otio.schema.Timeline(name=name)
+    timeline = otio.schema.Timeline(name=printable(name))
     timeline.global_start_time = _time(record_start(tc), rate)
-    timeline.metadata["vat"] = {"notes": source.notes(), "start_timecode": tc.start, "vfr": source.vfr}
+    timeline.metadata["vat"] = {"notes": source.notes(rate), "start_timecode": tc.start, "vfr": source.vfr}
     timeline.metadata["fcp_xml"] = {"timecode": {"displayformat": drop}}
     kinds = [otio.schema.TrackKind.Video] + ([otio.schema.TrackKind.Audio] if source.has_audio else [])
     for number, kind in enumerate(kinds, start=1):
@@ -91,10 +110,12 @@ def _clip(event: Event, source: Source, rate: float, drop: str, markers: bool) -
         target_url=source.path.absolute().as_uri(),
         available_range=_range(tc.frame(0), source.frame_count, rate),
     )
-    reference.name = source.path.name
+    reference.name = printable(source.path.name)
     reference.metadata["fcp_xml"] = {"timecode": {"displayformat": drop}}
     clip = otio.schema.Clip(
-        name=event.name, media_reference=reference, source_range=_range(tc.frame(event.first_frame), event.frames, rate)
+        name=printable(event.name),
+        media_reference=reference,
+        source_range=_range(tc.frame(event.first_frame), event.frames, rate),
     )
     clip.metadata["vat"] = {
         "scenes": list(event.scenes),
@@ -105,7 +126,7 @@ def _clip(event: Event, source: Source, rate: float, drop: str, markers: bool) -
         for mark in event.marks:
             clip.markers.append(
                 otio.schema.Marker(
-                    name=f"{mark.kind.replace('_', ' ')} (in the master)",
+                    name=printable(f"{mark.kind.replace('_', ' ')} (in the master)"),
                     marked_range=_range(tc.frame(mark.first), mark.last - mark.first + 1, rate),
                     color=otio.schema.MarkerColor.YELLOW,
                 )
