@@ -194,3 +194,22 @@ def test_bad_sessions_exit_2(tmp_path: Path, db_open: None, cut_video: Path) -> 
     assert not (Path(row.output_path) / "editorial").exists()
     done = vat("export", row.session_id, "-o", tmp_path / "x.txt")
     assert done.returncode == 2
+
+
+def test_names_with_line_breaks_and_controls_cannot_forge_events(tmp_path: Path) -> None:
+    """A title is the user's text: a line break in it must not start an EDL line of its own, and a
+    control character must not make the XML unreadable (XML 1.0 has none)."""
+    from core.editorial.events import events_of
+    from core.editorial.formats import render
+    from core.editorial.timeline import Source
+    from core.scenes import Scene
+
+    scenes = [Scene(1, 0, 9, 0.0, 0.4), Scene(2, 10, 19, 0.4, 0.8)]
+    forged = "x\n002  AX       V     C        00:00:00:00 00:00:09:00 01:00:00:00 01:00:09:00\x1b\x07"
+    events = events_of(scenes, [1, 2], [], {1: forged})
+    source = Source(tmp_path / "m.mov", 25.0, 20, SourceTimecode.of(25.0, None))
+    edl = render("edl", "Art\x1b", source, events)
+    assert len([line for line in edl.splitlines() if EVENT_LINE.match(line)]) == 2
+    for fmt in ("fcpxml", "fcp7"):
+        root = ET.fromstring(render(fmt, "Art\x1b", source, events).encode())
+        assert any((e.get("name") or e.text or "").startswith("x\\n002") for e in root.iter()), fmt
