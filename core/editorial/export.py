@@ -11,7 +11,7 @@ from core.editorial.timeline import Source
 from core.errors import BadInput, MediaError
 from core.media.timecode import SourceTimecode
 from core.pipeline import naming
-from core.pipeline.session_scenes import scenes_of
+from core.pipeline.session_scenes import scene_titles, scenes_of
 from db.models import ProcessingState
 
 FOLDER = "editorial"
@@ -78,8 +78,7 @@ def session_events(session: ProcessingState) -> list[Event]:
     scenes = scenes_of(session)
     selected = session.selected_scenes if session.selected_scenes is not None else [s.index for s in scenes]
     groups = [(int(a), int(b)) for a, b in session.grouped_scenes or []]
-    titles = {int(r["index"]): str(r["title"]) for r in session.scenes_data if r.get("title")}
-    return events_of(scenes, list(selected), groups, titles)
+    return events_of(scenes, list(selected), groups, scene_titles(session))
 
 
 def export_session(session: ProcessingState, formats: list[str], output: Path | None = None) -> list[Path]:

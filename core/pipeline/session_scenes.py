@@ -49,6 +49,13 @@ def _transition_of(record: dict) -> Transition | None:
         return None  # a damaged record costs the span, not the scene
 
 
+def scene_titles(session: ProcessingState) -> dict[int, str]:
+    """Scene number -> its title, for the scenes that have one (a record's "title": the user's
+    override where there is one). Editorial files, chapters, the contact sheet and the manifest
+    all name scenes through this."""
+    return {int(r["index"]): str(r["title"]) for r in session.scenes_data or [] if r.get("title")}
+
+
 def select(session: ProcessingState, scenes_spec: str | None, group_specs: list[str] | None) -> None:
     count = len(session.scenes_data or [])
     groups = selection.parse_groups(group_specs, count)
