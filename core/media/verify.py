@@ -12,6 +12,7 @@ from core.media.image_meta import credits_fields, read_copyright
 from core.media.picture import display_dimensions, sample_aspect
 from core.media.verify_frames import ends_problem
 from core.media.video_stream import video_stream
+from core.pipeline.contact_sheet import pdf_page_count
 from core.pipeline.plan import Operation
 
 
@@ -104,13 +105,24 @@ def verify_video(op: Operation, path: Path, decode: bool = True) -> dict:
     return {"width": shown_w, "height": shown_h, "frames": frames, "duration": duration}
 
 
+def verify_pdf(op: Operation, path: Path) -> dict:
+    pages = pdf_page_count(path)
+    if not pages:
+        _fail(op, "not a complete PDF")
+    if op.params.get("pages") and pages != op.params["pages"]:
+        _fail(op, f"{pages} pages, planned {op.params['pages']}")
+    return {}
+
+
 def verify(op: Operation, path: Path) -> dict:
-    if op.kind in ("still_hq", "still_web", "thumbnail", "rd_image"):
+    if op.kind in ("still_hq", "still_web", "thumbnail", "rd_image", "contact_sheet"):
         return verify_image(op, path)
     if op.kind in ("clip", "rd_video"):
         return verify_video(op, path)
     if op.kind == "master":
         return verify_video(op, path, decode=False)
+    if op.kind == "contact_sheet_pdf":
+        return verify_pdf(op, path)
     if not path.exists() or path.stat().st_size == 0:
         _fail(op, "empty")
     return {}

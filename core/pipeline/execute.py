@@ -19,6 +19,7 @@ from core.media.image_meta import save_image
 from core.media.picture import clip_filters
 from core.media.usage import ChildUsage
 from core.media.video_stream import video_map
+from core.pipeline.contact_sheet import SheetUnit, render_sheet, save_pdf
 from core.pipeline.plan import Operation
 
 MUXER_BY_SUFFIX = {
@@ -188,6 +189,46 @@ def _save_resized(image: Image.Image, tmp: Path, p: dict) -> None:
     )
 
 
+def make_contact_sheet(op: Operation, tmp: Path, ctx: Context) -> None:
+    p = op.params
+    units = [
+        SheetUnit(
+            u["label"],
+            u["scene"],
+            u["first_frame"],
+            u["last_frame"],
+            u["start"],
+            u["end"],
+            op.output.parent / u["still"] if u["still"] else None,  # the sheet is in the project folder
+            _source(op),
+            u["at"],
+        )
+        for u in p["units"]
+    ]
+    sheet = render_sheet(
+        units,
+        artwork=p["title"],
+        copyright_text=p["copyright"],
+        credits_text=p.get("credits", ""),
+        titles={int(n): t for n, t in p["titles"].items()},
+        aspect=p["aspect"],
+    )
+    save_image(
+        sheet,
+        tmp,
+        "png",
+        quality=None,
+        copyright_text=p["copyright"],
+        title=p["title"],
+        credits_text=p.get("credits", ""),
+    )
+
+
+def make_contact_sheet_pdf(op: Operation, tmp: Path, ctx: Context) -> None:
+    with Image.open(_source(op)) as sheet:
+        save_pdf(sheet.convert("RGB"), tmp, title=op.params["title"], author=op.params.get("credits", ""))
+
+
 MAKERS = {
     "master": make_master,
     "clip": make_clip,
@@ -196,6 +237,8 @@ MAKERS = {
     "still_web": make_still,
     "thumbnail": make_still,
     "rd_image": make_rd_image,
+    "contact_sheet": make_contact_sheet,
+    "contact_sheet_pdf": make_contact_sheet_pdf,
 }
 
 

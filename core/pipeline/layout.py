@@ -49,3 +49,10 @@ class Layout:
     @property
     def manifest(self) -> Path:
         return self.root / "manifest.json"
+
+    def contact_sheet(self, suffix: str) -> Path:
+        return self.root / f"{self.slug}_contact_sheet.{suffix}"
+
+    @property
+    def index_page(self) -> Path:
+        return self.root / "index.html"

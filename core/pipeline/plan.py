@@ -11,13 +11,17 @@ from typing import Any
 
 from core.media.keyframes import keyframe_before
 from core.media.picture import sample_aspect
+from core.pipeline import contact_sheet
 from core.pipeline.layout import Layout
 from core.pipeline.presets import Preset, fit_width
 from core.pipeline.rd import RdFile
 from core.pipeline.rd_names import output_names
 from core.pipeline.transition_trim import UNTRIMMED_NOTE, clean_range, still_frame
 
-FINAL_KINDS = ("process_log", "manifest", "editorial")
+# made at the end, in plan order, every run: they describe everything else (index.html links the rest)
+FINAL_KINDS = ("process_log", "manifest", "editorial", "index_page")
+# made after every other operation (they show the stills), in plan order; skipped like any output on resume
+AFTER_MEDIA_KINDS = ("contact_sheet", "contact_sheet_pdf")
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class Expected:
 @dataclass
 class Operation:
     key: str  # stable across runs: "still_hq:s003", "clip:g01", "rd_image:sketches/a.png:web"
-    kind: str  # master, still_hq, still_web, clip, thumbnail, rd_image, rd_video, process_log, manifest
+    kind: str  # master, still_hq, still_web, clip, thumbnail, rd_image, rd_video, contact_sheet,
+    # contact_sheet_pdf, index_page, process_log, manifest
     output: Path
     source: Path | None
     params: dict[str, Any]
@@ -84,6 +89,10 @@ class Operation:
     def final(self) -> bool:
         return self.kind in FINAL_KINDS
 
+    @property
+    def after_media(self) -> bool:
+        return self.kind in AFTER_MEDIA_KINDS
+
 
 @dataclass
 class PlanInput:
@@ -108,6 +117,7 @@ class PlanInput:
     thumbnails: bool = True
     midpoint_stills: bool = True
     process_log: bool = True
+    titles: dict[int, str] = field(default_factory=dict)  # scene number -> title (none are stored yet)
 
 
 def _frame_check(p: PlanInput, index: int) -> FrameCheck:
@@ -339,10 +349,70 @@ def build_plan(p: PlanInput) -> list[Operation]:
     # the selection for editing systems (core/editorial), made at the end like the records: the manifest lists them
     for fmt, ext in (("edl", "edl"), ("otio", "otio"), ("fcpxml", "fcpxml"), ("fcp7", "xml")):
         ops.append(Operation(f"editorial:{fmt}", "editorial", layout.root / "editorial" / f"{p.slug}.{ext}", None, {}))
+    ops += overview_operations(p, layout, ops, meta)  # after the editorial files: index.html links them
     if p.process_log:
         ops.append(Operation("process_log", "process_log", layout.process_log, None, {}))
     ops.append(Operation("manifest", "manifest", layout.manifest, None, {}))
     return ops
+
+
+def overview_operations(p: PlanInput, layout: Layout, ops: list[Operation], meta: dict) -> list[Operation]:
+    """The contact sheet (PNG, and a PDF of it) and index.html. The sheet's parameters hold every
+    still's parameters hash, so a still made differently makes the sheet again on resume."""
+    by_key, by_index = {op.key: op for op in ops}, {s.index: s for s in p.scenes}
+    grouped = {n for a, b in p.groups for n in range(a, b + 1)}
+    spans = sorted([(n, n) for n in p.selected if n not in grouped] + list(p.groups))
+    units = []
+    for a, b in spans:
+        tag = layout.scene_tag(a)
+        still = by_key.get(f"still_web:{tag}") or by_key.get(f"still_hq:{tag}")
+        frame = by_index[a].midpoint_frame
+        at = {"pts": p.frame_times[frame], "keyframe": keyframe_before(p.keyframes, p.frame_times[frame])}
+        if still is not None:
+            at = {k: still.params[k] for k in ("pts", "keyframe", "rotation", "deinterlace") if k in still.params}
+        units.append(
+            {
+                "label": f"{a}-{b}" if b != a else str(a),
+                "scene": a,
+                "first_frame": by_index[a].start_frame,
+                "last_frame": by_index[b].end_frame,
+                "start": round(by_index[a].start, 6),
+                "end": round(by_index[b].end, 6),
+                # relative to the project folder: a moved folder keeps the sheet's parameters hash
+                "still": still.output.relative_to(layout.root).as_posix() if still else None,
+                "still_hash": still.params_hash if still else None,
+                "at": {"rotation": p.media.rotation, **at},
+            }
+        )
+    titles = {str(n): t for n, t in sorted(p.titles.items()) if t}
+    src_w, src_h = p.media.display_size
+    aspect = round(src_w / src_h, 6) if src_h else 16 / 9
+    result = []
+    if units:
+        png = layout.contact_sheet("png")
+        width, height = contact_sheet.grid_for(aspect).sheet_size(len(units))
+        sheet = Operation(
+            "contact_sheet",
+            "contact_sheet",
+            png,
+            p.master,
+            {"units": units, "titles": titles, "aspect": aspect, **meta},
+            Expected(width, height),
+        )
+        pages = height // contact_sheet.PAGE_SIZE[1]
+        pdf = Operation(
+            "contact_sheet_pdf",
+            "contact_sheet_pdf",
+            layout.contact_sheet("pdf"),
+            png,
+            {"sheet": sheet.params_hash, "pages": pages, **meta},
+        )
+        result += [sheet, pdf]
+    records = ([layout.process_log.name] if p.process_log else []) + [layout.manifest.name]
+    result.append(
+        Operation("index_page", "index_page", layout.index_page, None, {"titles": titles, "records": records})
+    )
+    return result
 
 
 def rd_operations(p: PlanInput, layout: Layout, meta: dict) -> list[Operation]:

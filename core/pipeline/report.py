@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core.media.probe import MediaInfo
 from core.media.timecode import SourceTimecode
+from core.pipeline.index_page import write_index_page
 from core.pipeline.plan import Operation
 from core.pipeline.runner import RunSummary
 from db.connection import database
@@ -183,12 +184,22 @@ def finalizers(session: ProcessingState, root: Path, plan: list[Operation] | Non
         "manifest": lambda op, tmp, ctx: write_manifest(session, root, op, tmp, plan),
         "process_log": lambda op, tmp, ctx: write_process_log(session, op, tmp, plan),
         "editorial": lambda op, tmp, ctx: write_editorial(session, op, tmp),
+        "index_page": lambda op, tmp, ctx: write_index_page(session, root, op, tmp),
     }
 
 
-# what compression_ratio weighs the master against: every output but the master copy and the two
-# records (manifest.json, the process log, the editorial files), which describe the deliverables and are not media
-NOT_DELIVERABLES = ("master", "manifest", "process_log", "editorial")
+# what compression_ratio weighs the master against: every output but the master copy and the records
+# (manifest.json, the process log, the editorial files, the contact sheet and index.html), which
+# describe the deliverables and are not media
+NOT_DELIVERABLES = (
+    "master",
+    "manifest",
+    "process_log",
+    "editorial",
+    "contact_sheet",
+    "contact_sheet_pdf",
+    "index_page",
+)
 
 
 def master_size_of(session: ProcessingState) -> int | None:
@@ -220,9 +231,9 @@ def record_history(
     session: ProcessingState, media: MediaInfo, summary: RunSummary, root: Path, gpu: bool, repair: bool = False
 ) -> ProjectHistory | ProjectHistoryArchive:
     """The project's summary row. compression_ratio is the master's size over the deliverables' (the
-    stills, clips, thumbnails and R&D outputs: not the master copy, manifest.json or the process
-    log); total_processing_time_seconds sums every run of the session (process_metadata["runs"]);
-    rd_files_processed counts R&D input files, however many outputs each gave.
+    stills, clips, thumbnails and R&D outputs: not the master copy, manifest.json, the process log,
+    the contact sheet or index.html); total_processing_time_seconds sums every run of the session
+    (process_metadata["runs"]); rd_files_processed counts R&D input files, however many outputs each gave.
 
     `repair` (`vat verify --repair`): the row is updated where it is, live or archived, and only in
     ARCHIVE_FIGURES (and its metadata's count of repairs); completed_at and the processing time stay."""

@@ -226,7 +226,9 @@ class Runner:
 
     def run(self) -> RunSummary:
         registry = records.registered_outputs(self.session_id)
-        work, final = [], []
+        work: list[tuple[int, Operation]] = []
+        later: list[tuple[int, Operation]] = []  # the contact sheet: after the stills it shows
+        final: list[tuple[int, Operation]] = []
         for sequence, op in enumerate(self.plan, start=1):
             if op.final:
                 final.append((sequence, op))
@@ -234,7 +236,7 @@ class Runner:
                 self.summary.skipped += 1
                 self.on_event(RunEvent("skipped", op.key))
             else:
-                work.append((sequence, op))
+                (later if op.after_media else work).append((sequence, op))
         self.on_event(RunEvent("plan", total=self.summary.total, done=self.summary.skipped))
         records.update_session(
             self.session_id,
@@ -247,6 +249,8 @@ class Runner:
             futures = [pool.submit(self._guarded, seq, op) for seq, op in work]
             for future in futures:
                 future.result()
+        for sequence, op in later:  # the contact sheet shows the stills: after them, in plan order
+            self._guarded(sequence, op)
         if not self.cancel.is_set():
             for sequence, op in final:  # the log and the manifest describe everything else
                 if self._final_wanted(op):

@@ -337,6 +337,7 @@ def plan_for(
             thumbnails=True,
             midpoint_stills=settings["extract_midpoint_stills"],
             process_log=settings["generate_log"],
+            titles={},  # the hook for scene titles (issue 12): none are stored yet
         )
     )
     return plan, media, skipped

@@ -1,0 +1,209 @@
+"""The contact sheet: the selected units' stills in a grid on A4 pages, as one PNG (the pages one
+under the other) and one PDF (a page each). README: What `vat run` makes.
+
+Pages, not one endless image: a sheet of hundreds of scenes prints as pages of PAGE_COLUMNS columns,
+and every page keeps the artwork in its header and the copyright in its footer. Texts are drawn in
+Pillow's scalable default font (Aileron, shipped inside Pillow: no system font is needed, the same
+pixels on every machine; letters it lacks, such as CJK, show as boxes); names and titles are
+untrusted, so control characters go and a line that does not fit ends in an ellipsis.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from core.media.frames import frame_at, rotate_for_display
+
+# A4 portrait at 150 dpi: sharp enough to print, small enough for hundreds of scenes in memory
+DPI = 150
+PAGE_SIZE = (1240, 1754)
+PAGE_COLUMNS = 4
+MARGIN = 60
+GAP = 24
+HEADER = 110  # the artwork's name and the page number
+FOOTER = 70  # the copyright and credits
+TEXT_SIZE = 19  # about 9 pt at 150 dpi
+HEADER_SIZE = 34
+LINE = 25  # one line of a cell's text
+CELL_LINES = 3  # number and title; timecode range; duration and frames
+BACKGROUND, INK, PALE = (255, 255, 255), (20, 20, 20), (110, 110, 110)
+
+
+def seconds_timecode(seconds: float) -> str:
+    """HH:MM:SS.mmm from seconds: the sheet's default until the master's own timecode is known."""
+    millis = max(0, round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Where the cells go: the same for every page, from the stills' aspect (width / height)."""
+
+    columns: int
+    rows: int
+    cell_width: int
+    picture_height: int
+    cell_height: int
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+    def pages(self, units: int) -> int:
+        return max(1, math.ceil(units / self.per_page))
+
+    def sheet_size(self, units: int) -> tuple[int, int]:
+        """The PNG's size: its pages one under the other."""
+        return PAGE_SIZE[0], PAGE_SIZE[1] * self.pages(units)
+
+    def cell_origin(self, slot: int) -> tuple[int, int]:
+        """The top left corner of the `slot`-th cell of a page."""
+        row, column = divmod(slot, self.columns)
+        return MARGIN + column * (self.cell_width + GAP), MARGIN + HEADER + row * (self.cell_height + GAP)
+
+
+def grid_for(aspect: float) -> Grid:
+    """Four columns; as many rows as fit, at least one (a very tall picture is shrunk to fit)."""
+    width = (PAGE_SIZE[0] - 2 * MARGIN - (PAGE_COLUMNS - 1) * GAP) // PAGE_COLUMNS
+    usable = PAGE_SIZE[1] - 2 * MARGIN - HEADER - FOOTER
+    picture = max(1, round(width / max(aspect, 0.01)))
+    picture = min(picture, usable - CELL_LINES * LINE - GAP)
+    cell = picture + 8 + CELL_LINES * LINE
+    rows = max(1, (usable + GAP) // (cell + GAP))
+    return Grid(PAGE_COLUMNS, rows, width, picture, cell)
+
+
+@dataclass(frozen=True)
+class SheetUnit:
+    """One cell: a scene or a group, its times (seconds from the master's first frame) and picture."""
+
+    label: str  # "12" for a scene, "4-5" for a group
+    scene: int  # the scene whose title and still it shows (a group's first)
+    first_frame: int
+    last_frame: int
+    start: float
+    end: float
+    still: Path | None  # the still the run made; None or missing: the frame is taken from the master
+    master: Path
+    at: dict  # the still's frame: pts, keyframe, rotation, deinterlace (as the still's operation)
+
+
+def clean_text(text: str) -> str:
+    """One printable line: control and format characters (line breaks, bidi overrides) become spaces."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).split())
+
+
+def fit_text(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
+    """`text` cut to `width` pixels, with an ellipsis where it was cut."""
+    text = clean_text(text)
+    if font.getlength(text) <= width:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits with its ellipsis
+        middle = (low + high + 1) // 2
+        if font.getlength(text[:middle] + "…") <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…"
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)  # type: ignore[return-value]  # FreeType in Pillow's wheels
+
+
+def _picture(unit: SheetUnit) -> Image.Image:
+    if unit.still is not None and unit.still.is_file():
+        with Image.open(unit.still) as im:
+            return im.convert("RGB")
+    at = unit.at
+    frame = frame_at(unit.master, at["pts"], at.get("keyframe"), deinterlace=bool(at.get("deinterlace")))
+    return rotate_for_display(frame, at.get("rotation") or 0).convert("RGB")
+
+
+def _cell_lines(unit: SheetUnit, title: str, timecode: Callable[[float], str]) -> list[str]:
+    frames = unit.last_frame - unit.first_frame + 1
+    return [
+        f"Scene{'s' if '-' in unit.label else ''} {unit.label}" + (f"  {title}" if title else ""),
+        f"{timecode(unit.start)} - {timecode(unit.end)}",  # Aileron has no en dash
+        f"{unit.end - unit.start:.3f} s · {frames} frame{'s' if frames != 1 else ''}",
+    ]
+
+
+def render_sheet(
+    units: list[SheetUnit],
+    *,
+    artwork: str,
+    copyright_text: str,
+    credits_text: str = "",
+    titles: dict[int, str] | None = None,
+    timecode: Callable[[float], str] = seconds_timecode,
+    aspect: float = 16 / 9,
+) -> Image.Image:
+    """The whole sheet as one image, PAGE_SIZE[1] pixels per page. `titles`: scene number -> title."""
+    titles = titles or {}
+    grid = grid_for(aspect)
+    sheet = Image.new("RGB", grid.sheet_size(len(units)), BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    text, header = _font(TEXT_SIZE), _font(HEADER_SIZE)
+    line_width = PAGE_SIZE[0] - 2 * MARGIN
+    pages = grid.pages(len(units))
+    footer = " · ".join(clean_text(t) for t in (copyright_text, credits_text) if clean_text(t))
+    for page in range(pages):
+        top = page * PAGE_SIZE[1]
+        number = f"{page + 1} / {pages}"
+        number_width = int(text.getlength(number)) + GAP
+        draw.text((MARGIN, top + MARGIN), fit_text(artwork, header, line_width - number_width), font=header, fill=INK)
+        draw.text((PAGE_SIZE[0] - MARGIN - number_width + GAP, top + MARGIN + 10), number, font=text, fill=PALE)
+        draw.text(
+            (MARGIN, top + PAGE_SIZE[1] - MARGIN - LINE), fit_text(footer, text, line_width), font=text, fill=PALE
+        )
+    for i, unit in enumerate(units):
+        page, slot = divmod(i, grid.per_page)
+        x, y = grid.cell_origin(slot)
+        y += page * PAGE_SIZE[1]
+        # scaled to the cell either way: a small master's stills would be stamps on the page
+        picture = ImageOps.contain(_picture(unit), (grid.cell_width, grid.picture_height), Image.Resampling.LANCZOS)
+        sheet.paste(picture, (x + (grid.cell_width - picture.width) // 2, y))
+        y += grid.picture_height + 8
+        for n, line in enumerate(_cell_lines(unit, titles.get(unit.scene, ""), timecode)):
+            draw.text((x, y + n * LINE), fit_text(line, text, grid.cell_width), font=text, fill=INK if n == 0 else PALE)
+    return sheet
+
+
+def pages_of(sheet: Image.Image) -> list[Image.Image]:
+    """The sheet cut back into its pages (for the PDF)."""
+    return [sheet.crop((0, top, PAGE_SIZE[0], top + PAGE_SIZE[1])) for top in range(0, sheet.height, PAGE_SIZE[1])]
+
+
+def save_pdf(sheet: Image.Image, path: Path, *, title: str, author: str = "") -> int:
+    """The sheet's pages as a PDF at DPI (so it prints at A4); returns the number of pages."""
+    pages = pages_of(sheet)
+    pages[0].save(
+        path,
+        "PDF",
+        resolution=DPI,
+        save_all=True,
+        append_images=pages[1:],
+        title=clean_text(title),
+        author=clean_text(author),
+        creator="vat",
+    )
+    return len(pages)
+
+
+def pdf_page_count(path: Path) -> int:
+    """The pages of a PDF as Pillow writes it (one /Type /Page object per page), 0 if it is no PDF."""
+    data = path.read_bytes()
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-64:]:
+        return 0
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", data))
