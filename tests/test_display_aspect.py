@@ -45,7 +45,10 @@ def _run(master: Path, out: Path, *extra: str) -> Path:
 
 def _manifest_sizes(root: Path) -> dict[str, tuple[int, int]]:
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-    return {o["path"]: (o["width"], o["height"]) for o in manifest["outputs"] if o["width"]}
+    # the contact sheet is a page of pictures, not one
+    return {
+        o["path"]: (o["width"], o["height"]) for o in manifest["outputs"] if o["width"] and o["kind"] != "contact_sheet"
+    }
 
 
 def _registry_sizes() -> dict[str, str]:
@@ -53,7 +56,11 @@ def _registry_sizes() -> dict[str, str]:
     from db.models import FileRegistry
 
     open_database()
-    return {r.file_path.rsplit("/", 1)[-1]: r.resolution for r in FileRegistry.select() if r.resolution}
+    return {
+        r.file_path.rsplit("/", 1)[-1]: r.resolution
+        for r in FileRegistry.select()
+        if r.resolution and r.file_type != "contact_sheet"
+    }
 
 
 def _shown(frames: list[np.ndarray], size: tuple[int, int]) -> list[np.ndarray]:

@@ -60,6 +60,7 @@ def test_every_output_is_there_with_the_right_names(archived: tuple[Path, subpro
     scenes = [f"s{n:03d}" for n in range(1, 6)]
     expected = (
         ["Test_Work_process_log.txt", "checksums.sha256", "manifest.json", "masters/Test_Work_master.mp4"]
+        + ["Test_Work_contact_sheet.png", "Test_Work_contact_sheet.pdf", "index.html"]
         + [f"clips/Test_Work_{s}.mp4" for s in scenes[:3]]
         + ["clips/Test_Work_g01.mp4"]
         + [f"stills/hq/Test_Work_{s}_hq.png" for s in scenes]

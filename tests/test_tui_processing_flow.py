@@ -136,7 +136,8 @@ def expected_files(slug: str, stills: list[int], clips: list[str], hq: str) -> l
     """The archive of a session with the given scenes (stills, thumbnails) and clip tags."""
     tags = [f"s{n:03d}" for n in stills]
     return sorted(
-        [f"{slug}_process_log.txt", "manifest.json", f"masters/{slug}_master.mp4"]
+        [f"{slug}_process_log.txt", "manifest.json", f"masters/{slug}_master.mp4", "index.html"]
+        + [f"{slug}_contact_sheet.png", f"{slug}_contact_sheet.pdf"]
         + [f"clips/{slug}_{tag}.mp4" for tag in clips]
         + [f"stills/hq/{slug}_{t}_hq.{hq}" for t in tags]
         + [f"stills/web/{slug}_{t}_web.jpg" for t in tags]
