@@ -3,13 +3,15 @@ under the other) and one PDF (a page each). README: What `vat run` makes.
 
 Pages, not one endless image: a sheet of hundreds of scenes prints as pages of PAGE_COLUMNS columns,
 and every page keeps the artwork in its header and the copyright in its footer. Texts are drawn in
-Pillow's scalable default font (Aileron, shipped inside Pillow: no system font is needed, the same
-pixels on every machine; letters it lacks, such as CJK, show as boxes); names and titles are
-untrusted, so control characters go and a line that does not fit ends in an ellipsis.
+the first of FONT_FILES the system has (DejaVu Sans on most Linux systems), else Pillow's own
+scalable font (Aileron, inside Pillow, so a fresh machine needs no font; it has ASCII letters only);
+letters a font lacks show as boxes. Names and titles are untrusted: control characters go, and a
+line that does not fit ends in an ellipsis.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -27,11 +29,11 @@ PAGE_SIZE = (1240, 1754)
 PAGE_COLUMNS = 4
 MARGIN = 60
 GAP = 24
-HEADER = 110  # the artwork's name and the page number
+HEADER = 100  # the artwork's name and the page number
 FOOTER = 70  # the copyright and credits
-TEXT_SIZE = 19  # about 9 pt at 150 dpi
+TEXT_SIZE = 17  # about 8 pt at 150 dpi: a timecode range fits a cell in DejaVu Sans
 HEADER_SIZE = 34
-LINE = 25  # one line of a cell's text
+LINE = 23  # one line of a cell's text
 CELL_LINES = 3  # number and title; timecode range; duration and frames
 BACKGROUND, INK, PALE = (255, 255, 255), (20, 20, 20), (110, 110, 110)
 
@@ -117,8 +119,19 @@ def fit_text(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
     return text[:low].rstrip() + "…"
 
 
+# Fonts with accents, Greek and Cyrillic, looked for in the system's font folders (Pillow searches
+# them by file name); Pillow's own scalable font, always there, has plain ASCII letters only.
+FONT_FILES = ("DejaVuSans.ttf", "NotoSans-Regular.ttf", "LiberationSans-Regular.ttf", "Arial Unicode.ttf", "arial.ttf")
+
+
+@functools.cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)  # type: ignore[return-value]  # FreeType in Pillow's wheels
+    for name in FONT_FILES:
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)  # type: ignore[return-value]  # FreeType is in Pillow's wheels
 
 
 def _picture(unit: SheetUnit) -> Image.Image:

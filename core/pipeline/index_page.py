@@ -20,7 +20,7 @@ from db.models import FileRegistry, ProcessingState
 STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:24px;color:#1a1a1a}
 h1{margin:0 0 4px}header p{margin:2px 0;color:#555}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}
-dt{color:#666}dd{margin:0;overflow-wrap:anywhere}
+dt{color:#666}dd{margin:0;overflow-wrap:anywhere}p a{overflow-wrap:anywhere}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:20px}
 article{border:1px solid #ddd;border-radius:6px;padding:10px}
 article img,article video{width:100%;height:auto;display:block}
