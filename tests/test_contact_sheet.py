@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.pipeline.contact_sheet import PAGE_SIZE, SheetUnit, grid_for, render_sheet, save_pdf
+from core.pipeline.contact_sheet import (
+    MAX_PNG_PIXELS,
+    PAGE_SIZE,
+    SheetUnit,
+    grid_for,
+    pdf_page_count,
+    render_pages,
+    render_sheet,
+    save_pdf,
+)
 from tests.helpers import vat
 
 DATE = "26-11-23"
@@ -21,10 +30,16 @@ COPYRIGHT = '© "Studio" <b>&'
 
 
 def pdf_pages(path: Path) -> int:
-    """A plain reading of the PDF, not vat's: its header, its end, and its page objects."""
+    """A plain reading of the PDF, not vat's: its header and end, and the pages its last page tree
+    lists (Kids), each an object of type Page."""
     data = path.read_bytes()
     assert data.startswith(b"%PDF-1.") and data.rstrip().endswith(b"%%EOF")
-    return len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
+    kids = re.findall(rb"/Kids\s*\[([^\]]*)\]", data)[-1]
+    numbers = re.findall(rb"(\d+) 0 R", kids)
+    for number in numbers:
+        start = data.rindex(b"\n" + number + b" 0 obj")
+        assert re.search(rb"/Type\s*/Page\b(?!s)", data[start : data.index(b"endobj", start)]), number
+    return len(numbers)
 
 
 def close(a: np.ndarray, b: np.ndarray, tolerance: int = 30) -> bool:
@@ -83,6 +98,14 @@ def test_a_run_makes_the_sheet_of_its_units_and_its_pdf(cut_video: Path, tmp_pat
     assert made[png] != png.stat().st_mtime_ns
     assert vat("verify", "--deep").returncode == 0
 
+    with open(pdf, "r+b") as fh:  # a PDF cut short is found, and made again by a repair
+        fh.truncate(pdf.stat().st_size // 2)
+    found = vat("verify")
+    assert found.returncode == 1 and f"{pdf}: modified" in found.stdout
+    repaired = vat("verify", "--repair")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert pdf_pages(pdf) == 1 and vat("verify", "--deep").returncode == 0
+
 
 def _units(tmp_path: Path, count: int) -> list[SheetUnit]:
     still = tmp_path / "still.png"
@@ -96,20 +119,32 @@ def _units(tmp_path: Path, count: int) -> list[SheetUnit]:
 def test_hundreds_of_units_make_pages_one_under_the_other(tmp_path: Path) -> None:
     grid = grid_for(16 / 9)
     count = 2 * grid.per_page + 1
-    sheet = render_sheet(_units(tmp_path, count), artwork="A", copyright_text="c", aspect=16 / 9)
+    units = _units(tmp_path, count)
+    sheet = render_sheet(units, artwork="A", copyright_text="c", aspect=16 / 9)
     assert grid.columns == 4 and grid.per_page >= 16  # readable at A4: four columns, several rows
-    assert sheet.size == (PAGE_SIZE[0], 3 * PAGE_SIZE[1])
+    assert sheet.size == grid.sheet_size(count) == (PAGE_SIZE[0], 3 * PAGE_SIZE[1])
     x, y = grid.cell_origin(0)
     red = np.array([200, 40, 40])
     third_page = np.asarray(sheet)[2 * PAGE_SIZE[1] + y + grid.picture_height // 2, x + grid.cell_width // 2]
     assert close(third_page, red)  # the last unit opens the third page
-    assert pdf_pages_of(sheet, tmp_path) == 3
+    pdf = tmp_path / "sheet.pdf"
+    assert save_pdf(render_pages(units, artwork="A", copyright_text="c"), pdf, title="t") == 3
+    assert pdf_pages(pdf) == 3 == pdf_page_count(pdf)
 
 
-def pdf_pages_of(sheet: Image.Image, tmp_path: Path) -> int:
-    path = tmp_path / "sheet.pdf"
-    assert save_pdf(sheet, path, title="t") == pdf_pages(path)
-    return pdf_pages(path)
+def test_very_many_units_shrink_the_png_not_the_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    grid = grid_for(16 / 9)
+    assert grid.sheet_size(24 * 27)[0] == PAGE_SIZE[0]  # about 650 scenes at full size
+    width, height = grid.sheet_size(3000)
+    assert width < PAGE_SIZE[0] and width * height <= MAX_PNG_PIXELS
+    # the same rule on a sheet small enough to draw here: a budget of one page for three
+    monkeypatch.setattr("core.pipeline.contact_sheet.MAX_PNG_PIXELS", PAGE_SIZE[0] * PAGE_SIZE[1])
+    units = _units(tmp_path, 2 * grid.per_page + 1)
+    sheet = render_sheet(units, artwork="A", copyright_text="c", aspect=16 / 9)
+    assert sheet.size == grid.sheet_size(len(units)) == (715, 3 * 1012)
+    pdf = tmp_path / "sheet.pdf"
+    assert save_pdf(render_pages(units, artwork="A", copyright_text="c"), pdf, title="t") == 3
+    assert pdf_pages(pdf) == 3
 
 
 def test_hostile_and_endless_titles_stay_inside_their_cells(tmp_path: Path) -> None:

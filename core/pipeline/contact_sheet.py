@@ -1,5 +1,6 @@
 """The contact sheet: the selected units' stills in a grid on A4 pages, as one PNG (the pages one
-under the other) and one PDF (a page each). README: What `vat run` makes.
+under the other, shrunk when there are very many: MAX_PNG_PIXELS) and one PDF (a page each, written
+a page at a time). README: What `vat run` makes.
 
 Pages, not one endless image: a sheet of hundreds of scenes prints as pages of PAGE_COLUMNS columns,
 and every page keeps the artwork in its header and the copyright in its footer. Texts are drawn in
@@ -15,9 +16,10 @@ import functools
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
@@ -36,6 +38,10 @@ HEADER_SIZE = 34
 LINE = 23  # one line of a cell's text
 CELL_LINES = 3  # number and title; timecode range; duration and frames
 BACKGROUND, INK, PALE = (255, 255, 255), (20, 20, 20), (110, 110, 110)
+# The PNG's pages at full size up to 27 pages (about 650 scenes at 16:9), shrunk beyond: the whole
+# PNG is one picture in memory, and Pillow and viewers refuse pictures far beyond 90 Mpixels. The
+# PDF is written a page at a time and keeps every page at full size.
+MAX_PNG_PIXELS = 60_000_000
 
 
 def seconds_timecode(seconds: float) -> str:
@@ -63,9 +69,16 @@ class Grid:
     def pages(self, units: int) -> int:
         return max(1, math.ceil(units / self.per_page))
 
+    def png_page_size(self, units: int) -> tuple[int, int]:
+        """A page's size in the PNG: full size up to MAX_PNG_PIXELS in all, shrunk beyond."""
+        pixels = self.pages(units) * PAGE_SIZE[0] * PAGE_SIZE[1]
+        scale = min(1.0, math.sqrt(MAX_PNG_PIXELS / pixels))
+        return math.floor(PAGE_SIZE[0] * scale), math.floor(PAGE_SIZE[1] * scale)  # never over the budget
+
     def sheet_size(self, units: int) -> tuple[int, int]:
         """The PNG's size: its pages one under the other."""
-        return PAGE_SIZE[0], PAGE_SIZE[1] * self.pages(units)
+        width, height = self.png_page_size(units)
+        return width, height * self.pages(units)
 
     def cell_origin(self, slot: int) -> tuple[int, int]:
         """The top left corner of the `slot`-th cell of a page."""
@@ -134,9 +147,10 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)  # type: ignore[return-value]  # FreeType is in Pillow's wheels
 
 
-def _picture(unit: SheetUnit) -> Image.Image:
+def _picture(unit: SheetUnit, size: tuple[int, int]) -> Image.Image:
     if unit.still is not None and unit.still.is_file():
         with Image.open(unit.still) as im:
+            im.draft("RGB", size)  # a JPEG decodes at a fraction of its size: hundreds of stills stay quick
             return im.convert("RGB")
     at = unit.at
     frame = frame_at(unit.master, at["pts"], at.get("keyframe"), deinterlace=bool(at.get("deinterlace")))
@@ -152,7 +166,7 @@ def _cell_lines(unit: SheetUnit, title: str, timecode: Callable[[float], str]) -
     ]
 
 
-def render_sheet(
+def render_pages(
     units: list[SheetUnit],
     *,
     artwork: str,
@@ -161,62 +175,65 @@ def render_sheet(
     titles: dict[int, str] | None = None,
     timecode: Callable[[float], str] = seconds_timecode,
     aspect: float = 16 / 9,
-) -> Image.Image:
-    """The whole sheet as one image, PAGE_SIZE[1] pixels per page. `titles`: scene number -> title."""
+) -> Iterator[Image.Image]:
+    """The sheet's pages, one at a time (PAGE_SIZE each). `titles`: scene number -> title."""
     titles = titles or {}
     grid = grid_for(aspect)
-    sheet = Image.new("RGB", grid.sheet_size(len(units)), BACKGROUND)
-    draw = ImageDraw.Draw(sheet)
     text, header = _font(TEXT_SIZE), _font(HEADER_SIZE)
     line_width = PAGE_SIZE[0] - 2 * MARGIN
     pages = grid.pages(len(units))
     footer = " · ".join(clean_text(t) for t in (copyright_text, credits_text) if clean_text(t))
     for page in range(pages):
-        top = page * PAGE_SIZE[1]
+        image = Image.new("RGB", PAGE_SIZE, BACKGROUND)
+        draw = ImageDraw.Draw(image)
         number = f"{page + 1} / {pages}"
         number_width = int(text.getlength(number)) + GAP
-        draw.text((MARGIN, top + MARGIN), fit_text(artwork, header, line_width - number_width), font=header, fill=INK)
-        draw.text((PAGE_SIZE[0] - MARGIN - number_width + GAP, top + MARGIN + 10), number, font=text, fill=PALE)
-        draw.text(
-            (MARGIN, top + PAGE_SIZE[1] - MARGIN - LINE), fit_text(footer, text, line_width), font=text, fill=PALE
-        )
-    for i, unit in enumerate(units):
-        page, slot = divmod(i, grid.per_page)
-        x, y = grid.cell_origin(slot)
-        y += page * PAGE_SIZE[1]
-        # scaled to the cell either way: a small master's stills would be stamps on the page
-        picture = ImageOps.contain(_picture(unit), (grid.cell_width, grid.picture_height), Image.Resampling.LANCZOS)
-        sheet.paste(picture, (x + (grid.cell_width - picture.width) // 2, y))
-        y += grid.picture_height + 8
-        for n, line in enumerate(_cell_lines(unit, titles.get(unit.scene, ""), timecode)):
-            draw.text((x, y + n * LINE), fit_text(line, text, grid.cell_width), font=text, fill=INK if n == 0 else PALE)
+        draw.text((MARGIN, MARGIN), fit_text(artwork, header, line_width - number_width), font=header, fill=INK)
+        draw.text((PAGE_SIZE[0] - MARGIN - number_width + GAP, MARGIN + 10), number, font=text, fill=PALE)
+        draw.text((MARGIN, PAGE_SIZE[1] - MARGIN - LINE), fit_text(footer, text, line_width), font=text, fill=PALE)
+        for slot, unit in enumerate(units[page * grid.per_page : (page + 1) * grid.per_page]):
+            x, y = grid.cell_origin(slot)
+            # scaled to the cell either way: a small master's stills would be stamps on the page
+            size = (grid.cell_width, grid.picture_height)
+            picture = ImageOps.contain(_picture(unit, size), size, Image.Resampling.LANCZOS)
+            image.paste(picture, (x + (grid.cell_width - picture.width) // 2, y))
+            y += grid.picture_height + 8
+            for n, line in enumerate(_cell_lines(unit, titles.get(unit.scene, ""), timecode)):
+                fill = INK if n == 0 else PALE
+                draw.text((x, y + n * LINE), fit_text(line, text, grid.cell_width), font=text, fill=fill)
+        yield image
+
+
+def render_sheet(units: list[SheetUnit], *, aspect: float = 16 / 9, **texts: Any) -> Image.Image:
+    """The PNG's picture: the pages one under the other (shrunk as Grid.png_page_size says)."""
+    grid = grid_for(aspect)
+    width, height = grid.png_page_size(len(units))
+    sheet = Image.new("RGB", grid.sheet_size(len(units)), BACKGROUND)
+    for number, page in enumerate(render_pages(units, aspect=aspect, **texts)):
+        if page.size != (width, height):
+            page = page.resize((width, height), Image.Resampling.LANCZOS)
+        sheet.paste(page, (0, number * height))
     return sheet
 
 
-def pages_of(sheet: Image.Image) -> list[Image.Image]:
-    """The sheet cut back into its pages (for the PDF)."""
-    return [sheet.crop((0, top, PAGE_SIZE[0], top + PAGE_SIZE[1])) for top in range(0, sheet.height, PAGE_SIZE[1])]
-
-
-def save_pdf(sheet: Image.Image, path: Path, *, title: str, author: str = "") -> int:
-    """The sheet's pages as a PDF at DPI (so it prints at A4); returns the number of pages."""
-    pages = pages_of(sheet)
-    pages[0].save(
-        path,
-        "PDF",
-        resolution=DPI,
-        save_all=True,
-        append_images=pages[1:],
-        title=clean_text(title),
-        author=clean_text(author),
-        creator="vat",
-    )
-    return len(pages)
+def save_pdf(pages: Iterable[Image.Image], path: Path, *, title: str, author: str = "") -> int:
+    """The pages as a PDF at DPI (so it prints at A4), added one at a time (Pillow's append: no more
+    than one page in memory); returns the number of pages."""
+    count = 0
+    for page in pages:
+        if count == 0:
+            page.save(path, "PDF", resolution=DPI, title=clean_text(title), author=clean_text(author), creator="vat")
+        else:
+            page.save(path, "PDF", resolution=DPI, append=True)
+        count += 1
+    return count
 
 
 def pdf_page_count(path: Path) -> int:
-    """The pages of a PDF as Pillow writes it (one /Type /Page object per page), 0 if it is no PDF."""
+    """The pages of a PDF as Pillow writes it (the /Count of its last page tree), 0 if it is no
+    complete PDF."""
     data = path.read_bytes()
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-64:]:
         return 0
-    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", data))
+    counts = re.findall(rb"/Type\s*/Pages\s*/Count\s+(\d+)", data)
+    return int(counts[-1]) if counts else 0

@@ -19,7 +19,7 @@ from core.media.image_meta import save_image
 from core.media.picture import clip_filters
 from core.media.usage import ChildUsage
 from core.media.video_stream import video_map
-from core.pipeline.contact_sheet import SheetUnit, render_sheet, save_pdf
+from core.pipeline.contact_sheet import SheetUnit, render_pages, render_sheet, save_pdf
 from core.pipeline.plan import Operation
 
 MUXER_BY_SUFFIX = {
@@ -189,7 +189,8 @@ def _save_resized(image: Image.Image, tmp: Path, p: dict) -> None:
     )
 
 
-def make_contact_sheet(op: Operation, tmp: Path, ctx: Context) -> None:
+def _sheet(op: Operation) -> tuple[list[SheetUnit], dict]:
+    """The contact sheet's units and texts, as the plan gave them (the PNG's and the PDF's alike)."""
     p = op.params
     units = [
         SheetUnit(
@@ -205,16 +206,21 @@ def make_contact_sheet(op: Operation, tmp: Path, ctx: Context) -> None:
         )
         for u in p["units"]
     ]
-    sheet = render_sheet(
-        units,
-        artwork=p["title"],
-        copyright_text=p["copyright"],
-        credits_text=p.get("credits", ""),
-        titles={int(n): t for n, t in p["titles"].items()},
-        aspect=p["aspect"],
-    )
+    texts = {
+        "artwork": p["title"],
+        "copyright_text": p["copyright"],
+        "credits_text": p.get("credits", ""),
+        "titles": {int(n): t for n, t in p["titles"].items()},
+        "aspect": p["aspect"],
+    }
+    return units, texts
+
+
+def make_contact_sheet(op: Operation, tmp: Path, ctx: Context) -> None:
+    units, texts = _sheet(op)
+    p = op.params
     save_image(
-        sheet,
+        render_sheet(units, **texts),
         tmp,
         "png",
         quality=None,
@@ -225,8 +231,8 @@ def make_contact_sheet(op: Operation, tmp: Path, ctx: Context) -> None:
 
 
 def make_contact_sheet_pdf(op: Operation, tmp: Path, ctx: Context) -> None:
-    with Image.open(_source(op)) as sheet:
-        save_pdf(sheet.convert("RGB"), tmp, title=op.params["title"], author=op.params.get("credits", ""))
+    units, texts = _sheet(op)
+    save_pdf(render_pages(units, **texts), tmp, title=op.params["title"], author=op.params.get("credits", ""))
 
 
 MAKERS = {

@@ -399,13 +399,13 @@ def overview_operations(p: PlanInput, layout: Layout, ops: list[Operation], meta
             {"units": units, "titles": titles, "aspect": aspect, **meta},
             Expected(width, height),
         )
-        pages = height // contact_sheet.PAGE_SIZE[1]
+        pages = contact_sheet.grid_for(aspect).pages(len(units))
         pdf = Operation(
             "contact_sheet_pdf",
             "contact_sheet_pdf",
             layout.contact_sheet("pdf"),
-            png,
-            {"sheet": sheet.params_hash, "pages": pages, **meta},
+            p.master,
+            {**sheet.params, "pages": pages},
         )
         result += [sheet, pdf]
     records = ([layout.process_log.name] if p.process_log else []) + [layout.manifest.name]
