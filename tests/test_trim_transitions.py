@@ -104,6 +104,8 @@ def test_plans_without_transitions_that_matter_keep_their_params(trim_footage: F
         if op.kind in STILL_KINDS and any(a <= old.params["frame"] <= b for a, b in spans):
             moved.append(key)
             assert op.params_hash != old.params_hash, key
+        elif op.kind in ("contact_sheet", "contact_sheet_pdf"):  # they show the stills: made again with them
+            assert moved and op.params_hash != old.params_hash, key
         else:  # every clip (trim off: the scene's frames) and every still outside a transition
             assert op.params == old.params and op.params_hash == old.params_hash, key
     assert moved == ["still_hq:s002", "still_web:s002", "thumbnail:s002"]  # its midpoint is in the dissolve

@@ -7,6 +7,7 @@ titles, file names) is typed by someone or derived from it: all of it is escaped
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
@@ -63,7 +64,7 @@ def _still(links: Links, scene: int, title: str) -> str:
     return f'<a href="{links.url((hq or web)[0])}">{img}</a>' if hq else img
 
 
-def _unit(links: Links, scenes: dict, a: int, b: int, titles: dict[str, str]) -> str:
+def _unit(links: Links, scenes: dict, a: int, b: int, titles: dict[str, str], timecode: Callable[[float], str]) -> str:
     first, last = scenes[a], scenes[b]
     label = f"Scenes {a}–{b}" if b != a else f"Scene {a}"
     title = titles.get(str(a), "")
@@ -78,7 +79,7 @@ def _unit(links: Links, scenes: dict, a: int, b: int, titles: dict[str, str]) ->
     return (
         f'<article><div class="stills">{stills}</div>'
         f"<h3>{_text(label)}{' — ' + _text(title) if title else ''}</h3>"
-        f'<p class="meta">{seconds_timecode(first.start)} – {seconds_timecode(last.end)} · '
+        f'<p class="meta">{_text(timecode(first.start))} – {_text(timecode(last.end))} · '
         f"{last.end - first.start:.3f} s</p>"
         f'<p class="meta">frames {first.start_frame}–{last.end_frame} ({frames})</p>{video}</article>'
     )
@@ -123,7 +124,14 @@ def _archive(session: ProcessingState, links: Links, records: list[str]) -> str:
     return f"<section><h2>Archive</h2><dl>{listed}</dl><p>{anchors}</p></section>"
 
 
-def write_index_page(session: ProcessingState, root: Path, op: Operation, tmp: Path) -> None:
+def write_index_page(
+    session: ProcessingState,
+    root: Path,
+    op: Operation,
+    tmp: Path,
+    timecode: Callable[[float], str] = seconds_timecode,
+) -> None:
+    """`timecode`: how a time (seconds from the master's first frame) is shown."""
     rows = list(
         FileRegistry.select().where(FileRegistry.session == session.session_id).order_by(FileRegistry.file_path)
     )
@@ -133,7 +141,7 @@ def write_index_page(session: ProcessingState, root: Path, op: Operation, tmp: P
     grouped = {n for a, b in groups for n in range(a, b + 1)}
     spans = sorted([(n, n) for n in session.selected_scenes or [] if n not in grouped and n in scenes] + groups)
     titles = op.params.get("titles") or {}
-    units = "".join(_unit(links, scenes, a, b, titles) for a, b in spans if a in scenes and b in scenes)
+    units = "".join(_unit(links, scenes, a, b, titles, timecode) for a, b in spans if a in scenes and b in scenes)
     artwork = _text(session.artwork_name)
     credit_line = f"<p>{_text(session.credits)}</p>" if session.credits else ""
     page = (
