@@ -69,6 +69,7 @@ def test_a_run_makes_the_sheet_of_its_units_and_its_pdf(cut_video: Path, tmp_pat
     x, y = grid.cell_origin(3)
     assert (sheet[y : y + grid.picture_height, x : x + grid.cell_width] == 255).all()  # no fourth unit
     assert pdf_pages(pdf) == 1
+    assert tuple(round(d) for d in Image.open(png).info["dpi"]) == (150, 150)  # A4 when printed
 
     from db.connection import open_database
     from db.models import FileRegistry, ProjectHistory

@@ -97,13 +97,15 @@ def save_image(
     copyright_text: str,
     title: str,
     credits_text: str = "",
+    dpi: tuple[int, int] = DPI,
 ) -> None:
-    """Write `image` to `path` in `fmt` (jpg, png, tiff, webp) with the metadata embedded."""
+    """Write `image` to `path` in `fmt` (jpg, png, tiff, webp) with the metadata embedded; `dpi`: a
+    page's (the contact sheet's), not a still's."""
     if fmt in ("jpg", "webp") and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     exif, xmp = _exif(copyright_text, title, credits_text), xmp_packet(copyright_text, title, credits_text)
     if fmt == "jpg":
-        image.save(path, "JPEG", quality=quality or 90, optimize=True, progressive=True, exif=exif, xmp=xmp, dpi=DPI)
+        image.save(path, "JPEG", quality=quality or 90, optimize=True, progressive=True, exif=exif, xmp=xmp, dpi=dpi)
     elif fmt == "webp":  # WebP has no resolution field
         image.save(path, "WEBP", quality=quality or 85, method=4, exif=exif, xmp=xmp)
     elif fmt == "png":
@@ -115,12 +117,12 @@ def save_image(
             info.add_itxt("Author", credits_text)
         info.add_itxt(PNG_XMP_KEY, xmp.decode("utf-8"))
         # Lossless at any level; 3 writes a grainy 1080p frame 2.7x faster than 6 for 4% more bytes.
-        image.save(path, "PNG", pnginfo=info, compress_level=3, exif=exif, dpi=DPI)
+        image.save(path, "PNG", pnginfo=info, compress_level=3, exif=exif, dpi=dpi)
     elif fmt == "tiff":
         tags = {33432: exif_text(copyright_text), 270: exif_text(title), 305: "vat", TIFF_XMP: xmp}
         if credits_text:
             tags[EXIF_ARTIST] = exif_text(credits_text)
-        image.save(path, "TIFF", compression="tiff_deflate", tiffinfo=tags, dpi=DPI)
+        image.save(path, "TIFF", compression="tiff_deflate", tiffinfo=tags, dpi=dpi)
     else:
         raise ValueError(f"unknown image format {fmt}")
 

@@ -19,6 +19,8 @@ from core.media.image_meta import save_image
 from core.media.picture import clip_filters
 from core.media.usage import ChildUsage
 from core.media.video_stream import video_map
+from core.pipeline.contact_sheet import DPI as SHEET_DPI
+from core.pipeline.contact_sheet import PAGE_SIZE as SHEET_PAGE
 from core.pipeline.contact_sheet import SheetUnit, render_pages, render_sheet, save_pdf
 from core.pipeline.plan import Operation
 
@@ -219,14 +221,17 @@ def _sheet(op: Operation) -> tuple[list[SheetUnit], dict]:
 def make_contact_sheet(op: Operation, tmp: Path, ctx: Context) -> None:
     units, texts = _sheet(op)
     p = op.params
+    sheet = render_sheet(units, **texts)
+    dpi = round(SHEET_DPI * sheet.width / SHEET_PAGE[0])  # prints at A4, its pages shrunk or not
     save_image(
-        render_sheet(units, **texts),
+        sheet,
         tmp,
         "png",
         quality=None,
         copyright_text=p["copyright"],
         title=p["title"],
         credits_text=p.get("credits", ""),
+        dpi=(dpi, dpi),
     )
 
 
