@@ -72,9 +72,17 @@ def test_a_run_makes_the_sheet_of_its_units_and_its_pdf(cut_video: Path, tmp_pat
     assert tuple(round(d) for d in Image.open(png).info["dpi"]) == (150, 150)  # A4 when printed
 
     from db.connection import open_database
-    from db.models import FileRegistry, ProjectHistory
+    from db.models import FileRegistry, OperationLog, ProjectHistory
 
     open_database()
+    units = OperationLog.get(OperationLog.operation_name == "contact_sheet").settings_used["units"]
+    # each unit's range in the master's timecode (none here: from zero at 25 fps), the end after its last frame
+    assert [(u["label"], u["timecode"]) for u in units] == [
+        ("1", ["00:00:00:00", "00:00:01:05"]),
+        ("2", ["00:00:01:05", "00:00:02:05"]),
+        ("4-5", ["00:00:03:20", "00:00:06:00"]),
+    ]
+
     rows = {r.file_type: r for r in FileRegistry.select()}
     assert rows["contact_sheet"].file_path == str(png) and rows["contact_sheet"].verified
     assert rows["contact_sheet"].resolution == f"{PAGE_SIZE[0]}x{PAGE_SIZE[1]}"

@@ -85,6 +85,7 @@ def test_the_page_links_every_output_and_escapes_every_text(cut_video: Path, tmp
         "rd/images/sketches_old/first_sketch_web.jpg",
         "rd/images/sketches_old/first_sketch_hq.png",
         "rd/videos/motion_test.mp4",
+        *(f"editorial/{SLUG}.{ext}" for ext in ("edl", "otio", "fcpxml", "xml")),
     }
     assert linked == expected
     tags = {tag for tag, _ in page.tags}
@@ -96,21 +97,29 @@ def test_the_page_links_every_output_and_escapes_every_text(cut_video: Path, tmp
     text = page.all_text()
     assert HOSTILE in text and COPYRIGHT in text and CREDITS in text  # shown as typed, as text
     assert "00:00:00.000 – 00:00:01.200" in text and "frames 0–29 (30)" in text  # scene 1
+    assert "timecode 00:00:00:00 – 00:00:01:05" in text  # the master has none: from zero, 25 fps
     assert "00:00:03.800 – 00:00:06.000" in text and "frames 95–149 (55)" in text  # group 4-5
+    assert "timecode 00:00:03:20 – 00:00:06:00" in text
     head = (root / "index.html").read_text(encoding="utf-8")
     assert "<script>" not in head and re.search(r"https?://", head) is None
 
-    # a title (none are stored yet: the plan's hook) is escaped like the rest
-    from core.pipeline.index_page import write_index_page
-    from core.pipeline.plan import Operation
+    # a scene's title (as the picker stores it) reaches the page, escaped like the rest, and the sheet
     from db.connection import open_database
     from db.models import ProcessingState
 
     open_database()
+    session = ProcessingState.get()
     title = '"><script>alert(1)</script><a href="../../etc/passwd">'
-    op = Operation("index_page", "index_page", root / "index.html", None, {"titles": {"2": title}, "records": []})
-    write_index_page(ProcessingState.get(), root, op, tmp_path / "titled.html")
-    titled = read(tmp_path / "titled.html")
-    assert title in titled.all_text() and "script" not in {tag for tag, _ in titled.tags}
+    scenes = session.scenes_data
+    scenes[1]["title"] = title
+    ProcessingState.update(scenes_data=scenes).where(ProcessingState.id == session.id).execute()
+    sheet = root / f"{SLUG}_contact_sheet.png"
+    sheet_before = sheet.read_bytes()
+    (root / "index.html").unlink()
+    again = vat("--resume", session.session_id)
+    assert again.returncode == 0, again.stdout + again.stderr
+    titled = read(root / "index.html")
+    assert f"Scene 2 — {title}" in titled.all_text() and "script" not in {tag for tag, _ in titled.tags}
     assert all(resolved(root, link) for link in titled.links())
+    assert sheet.read_bytes() != sheet_before  # made again: it shows the title
     assert vat("verify").returncode == 0

@@ -188,7 +188,7 @@ def test_history_figures_after_a_pause_and_resume(cut_video: Path, tmp_path: Pat
     assert history.total_processing_time_seconds > runs[-1]["seconds"]  # not only the last run
     assert history.rd_files_processed == 2
     assert FileRegistry.select().where(FileRegistry.file_type == "rd_image").count() == 4
-    records = ("master", "manifest", "process_log", "contact_sheet", "contact_sheet_pdf", "index_page")
+    records = ("master", "manifest", "process_log", "editorial", "contact_sheet", "contact_sheet_pdf", "index_page")
     deliverables = [r for r in FileRegistry.select() if r.file_type not in records]
     assert {r.file_type for r in deliverables} >= {"clip", "still_hq", "still_web", "thumbnail", "rd_image"}
     ratio = cut_video.stat().st_size / sum(Path(r.file_path).stat().st_size for r in deliverables)

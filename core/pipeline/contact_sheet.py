@@ -45,7 +45,7 @@ MAX_PNG_PIXELS = 60_000_000
 
 
 def seconds_timecode(seconds: float) -> str:
-    """HH:MM:SS.mmm from seconds: the sheet's default until the master's own timecode is known."""
+    """HH:MM:SS.mmm from seconds: for a unit without the master's timecode (SheetUnit.timecode)."""
     millis = max(0, round(seconds * 1000))
     hours, rest = divmod(millis, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
@@ -110,6 +110,7 @@ class SheetUnit:
     still: Path | None  # the still the run made; None or missing: the frame is taken from the master
     master: Path
     at: dict  # the still's frame: pts, keyframe, rotation, deinterlace (as the still's operation)
+    timecode: tuple[str, str] | None = None  # the master's timecode at its first frame and after its last
 
 
 def clean_text(text: str) -> str:
@@ -161,7 +162,7 @@ def _cell_lines(unit: SheetUnit, title: str, timecode: Callable[[float], str]) -
     frames = unit.last_frame - unit.first_frame + 1
     return [
         f"Scene{'s' if '-' in unit.label else ''} {unit.label}" + (f"  {title}" if title else ""),
-        f"{timecode(unit.start)} - {timecode(unit.end)}",  # Aileron has no en dash
+        " - ".join(unit.timecode or (timecode(unit.start), timecode(unit.end))),  # Aileron has no en dash
         f"{unit.end - unit.start:.3f} s · {frames} frame{'s' if frames != 1 else ''}",
     ]
 

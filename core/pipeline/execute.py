@@ -205,6 +205,7 @@ def _sheet(op: Operation) -> tuple[list[SheetUnit], dict]:
             op.output.parent / u["still"] if u["still"] else None,  # the sheet is in the project folder
             _source(op),
             u["at"],
+            tuple(u["timecode"]) if u.get("timecode") else None,
         )
         for u in p["units"]
     ]

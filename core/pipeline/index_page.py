@@ -64,7 +64,16 @@ def _still(links: Links, scene: int, title: str) -> str:
     return f'<a href="{links.url((hq or web)[0])}">{img}</a>' if hq else img
 
 
-def _unit(links: Links, scenes: dict, a: int, b: int, titles: dict[str, str], timecode: Callable[[float], str]) -> str:
+def _unit(
+    links: Links,
+    scenes: dict,
+    span: tuple[int, int],
+    titles: dict[str, str],
+    source: list[str] | None,
+    timecode: Callable[[float], str],
+) -> str:
+    """One unit: `source`, the master's timecode at its first frame and after its last (the plan's)."""
+    a, b = span
     first, last = scenes[a], scenes[b]
     label = f"Scenes {a}–{b}" if b != a else f"Scene {a}"
     title = titles.get(str(a), "")
@@ -79,7 +88,8 @@ def _unit(links: Links, scenes: dict, a: int, b: int, titles: dict[str, str], ti
     return (
         f'<article><div class="stills">{stills}</div>'
         f"<h3>{_text(label)}{' — ' + _text(title) if title else ''}</h3>"
-        f'<p class="meta">{_text(timecode(first.start))} – {_text(timecode(last.end))} · '
+        + (f'<p class="meta">timecode {_text(source[0])} – {_text(source[1])}</p>' if source else "")
+        + f'<p class="meta">{_text(timecode(first.start))} – {_text(timecode(last.end))} · '
         f"{last.end - first.start:.3f} s</p>"
         f'<p class="meta">frames {first.start_frame}–{last.end_frame} ({frames})</p>{video}</article>'
     )
@@ -115,7 +125,7 @@ def _archive(session: ProcessingState, links: Links, records: list[str]) -> str:
     ]
     files = [
         (Path(r.file_path).name, links.url(r))
-        for k in ("master", "contact_sheet", "contact_sheet_pdf")
+        for k in ("master", "contact_sheet", "contact_sheet_pdf", "editorial")
         for r in links.of(k)
     ]
     files += [(name, _text(quote(name))) for name in records]  # written right after this page
@@ -141,7 +151,12 @@ def write_index_page(
     grouped = {n for a, b in groups for n in range(a, b + 1)}
     spans = sorted([(n, n) for n in session.selected_scenes or [] if n not in grouped and n in scenes] + groups)
     titles = op.params.get("titles") or {}
-    units = "".join(_unit(links, scenes, a, b, titles, timecode) for a, b in spans if a in scenes and b in scenes)
+    timecodes = op.params.get("timecodes") or {}
+    units = "".join(
+        _unit(links, scenes, (a, b), titles, timecodes.get(f"{a}-{b}" if b != a else str(a)), timecode)
+        for a, b in spans
+        if a in scenes and b in scenes
+    )
     artwork = _text(session.artwork_name)
     credit_line = f"<p>{_text(session.credits)}</p>" if session.credits else ""
     page = (

@@ -11,6 +11,7 @@ from typing import Any
 
 from core.media.keyframes import keyframe_before
 from core.media.picture import sample_aspect
+from core.media.timecode import SourceTimecode
 from core.pipeline import contact_sheet
 from core.pipeline.layout import Layout
 from core.pipeline.presets import Preset, fit_width
@@ -117,7 +118,7 @@ class PlanInput:
     thumbnails: bool = True
     midpoint_stills: bool = True
     process_log: bool = True
-    titles: dict[int, str] = field(default_factory=dict)  # scene number -> title (none are stored yet)
+    titles: dict[int, str] = field(default_factory=dict)  # scene number -> title (session_scenes.scene_titles)
 
 
 def _frame_check(p: PlanInput, index: int) -> FrameCheck:
@@ -385,6 +386,10 @@ def overview_operations(p: PlanInput, layout: Layout, ops: list[Operation], meta
             }
         )
     titles = {str(n): t for n, t in sorted(p.titles.items()) if t}
+    # the master's own timecode (00:00:00:00 without one); the end is the frame after the last, as an EDL's
+    tc = SourceTimecode.of(p.media.fps, getattr(p.media, "timecode", None))
+    for unit in units:
+        unit["timecode"] = [tc.label(unit["first_frame"]), tc.label(unit["last_frame"] + 1)]
     src_w, src_h = p.media.display_size
     aspect = round(src_w / src_h, 6) if src_h else 16 / 9
     result = []
@@ -410,7 +415,13 @@ def overview_operations(p: PlanInput, layout: Layout, ops: list[Operation], meta
         result += [sheet, pdf]
     records = ([layout.process_log.name] if p.process_log else []) + [layout.manifest.name]
     result.append(
-        Operation("index_page", "index_page", layout.index_page, None, {"titles": titles, "records": records})
+        Operation(
+            "index_page",
+            "index_page",
+            layout.index_page,
+            None,
+            {"titles": titles, "records": records, "timecodes": {u["label"]: u["timecode"] for u in units}},
+        )
     )
     return result
 

@@ -34,7 +34,7 @@ from core.pipeline.runner import Runner, RunSummary, remove_stray_temporaries
 # re-exported: callers keep using session.select, session.scenes_of, ...
 from core.pipeline.session_scenes import request_selection as request_selection
 from core.pipeline.session_scenes import save_selection as save_selection
-from core.pipeline.session_scenes import scene_record, scenes_of
+from core.pipeline.session_scenes import scene_record, scene_titles, scenes_of
 from core.pipeline.session_scenes import select as select
 from core.pipeline.session_scenes import select_requested as select_requested
 from core.scenes import Detection, detect_scenes
@@ -337,7 +337,7 @@ def plan_for(
             thumbnails=True,
             midpoint_stills=settings["extract_midpoint_stills"],
             process_log=settings["generate_log"],
-            titles={},  # the hook for scene titles (issue 12): none are stored yet
+            titles=scene_titles(session),  # the contact sheet's and index.html's
         )
     )
     return plan, media, skipped
