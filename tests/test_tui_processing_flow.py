@@ -138,6 +138,7 @@ def expected_files(slug: str, stills: list[int], clips: list[str], hq: str) -> l
     return sorted(
         [f"{slug}_process_log.txt", "manifest.json", f"masters/{slug}_master.mp4", "index.html"]
         + [f"{slug}_contact_sheet.png", f"{slug}_contact_sheet.pdf"]
+        + [f"editorial/{slug}.{ext}" for ext in ("edl", "otio", "fcpxml", "xml")]
         + [f"clips/{slug}_{tag}.mp4" for tag in clips]
         + [f"stills/hq/{slug}_{t}_hq.{hq}" for t in tags]
         + [f"stills/web/{slug}_{t}_web.jpg" for t in tags]
@@ -244,7 +245,7 @@ async def test_the_whole_job_from_the_keyboard_at_80x24(cut_video: Path, tmp_pat
         await pause_until(pilot, lambda: finished(session_id), "the session to complete")
         await pause_until(
             pilot,
-            lambda: "20 done · 0 failed · 0 remaining of 20" in str(processing.query_one("#counts", Static).render()),
+            lambda: "24 done · 0 failed · 0 remaining of 24" in str(processing.query_one("#counts", Static).render()),
             "the final counts on screen",
         )
         # the worker lets go of the session a moment after recording its end
@@ -252,7 +253,7 @@ async def test_the_whole_job_from_the_keyboard_at_80x24(cut_video: Path, tmp_pat
             pilot, lambda: state_text(app) == "Completed. Every output is verified and recorded.", "the completed state"
         )
         log_text = "\n".join(line.text for line in processing.query_one(RichLog).lines)
-        assert "done  clip:g01" in log_text and "finished: completed (20/20 done, 0 failed)" in log_text
+        assert "done  clip:g01" in log_text and "finished: completed (24/24 done, 0 failed)" in log_text
 
         root = tmp_path / f"{date.today():%y-%m-%d}_Flow_Work"
         assert Path(session(session_id).output_path) == root
