@@ -186,8 +186,9 @@ def _save_resized(image: Image.Image, tmp: Path, p: dict) -> None:
         p["format"],
         quality=p.get("quality"),
         copyright_text=p["copyright"],
-        title=p["title"],
+        title=f"{p['title']} — {p['scene_title']}" if p.get("scene_title") else p["title"],
         credits_text=p.get("credits", ""),
+        description=p.get("scene_note", ""),
     )
 
 

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.pipeline.name_template import Naming
 from core.pipeline.naming import project_folder_name
 
 
 class Layout:
-    def __init__(self, out_root: Path, project_date: str, artwork: str, slug: str, scene_count: int):
+    def __init__(
+        self,
+        out_root: Path,
+        project_date: str,
+        artwork: str,
+        slug: str,
+        scene_count: int,
+        naming: Naming | None = None,
+    ):
         self.root = Path(out_root) / project_folder_name(project_date, artwork)
         self.slug = slug
         self.digits = max(3, len(str(scene_count)))
+        # the names of a unit's outputs: the preset's template (the default gives today's names)
+        self.naming = naming or Naming(slug, project_date)
+
+    def _scene_stem(self, scene: int, kind: str) -> str:
+        return self.naming.stem(self.scene_tag(scene), scene, kind, self.naming.group_of(scene))
 
     def scene_tag(self, index: int) -> str:
         return f"s{index:0{self.digits}d}"
@@ -24,16 +38,19 @@ class Layout:
         return self.root / "masters" / f"{self.slug}_master{suffix.lower()}"
 
     def still_hq(self, scene: int, fmt: str) -> Path:
-        return self.root / "stills" / "hq" / f"{self.slug}_{self.scene_tag(scene)}_hq.{fmt}"
+        return self.root / "stills" / "hq" / f"{self._scene_stem(scene, 'hq')}.{fmt}"
 
     def still_web(self, scene: int, fmt: str) -> Path:
-        return self.root / "stills" / "web" / f"{self.slug}_{self.scene_tag(scene)}_web.{fmt}"
+        return self.root / "stills" / "web" / f"{self._scene_stem(scene, 'web')}.{fmt}"
 
-    def clip(self, tag: str) -> Path:
-        return self.root / "clips" / f"{self.slug}_{tag}.mp4"
+    def clip(self, tag: str, first_scene: int, group: int | None = None) -> Path:
+        """A scene's clip (tag s003) or a group's (tag g01, its first scene, its number)."""
+        if group is None:
+            group = self.naming.group_of(first_scene)
+        return self.root / "clips" / f"{self.naming.stem(tag, first_scene, '', group)}.mp4"
 
     def thumbnail(self, scene: int, fmt: str) -> Path:
-        return self.root / "thumbnails" / f"{self.slug}_{self.scene_tag(scene)}_thumb.{fmt}"
+        return self.root / "thumbnails" / f"{self._scene_stem(scene, 'thumb')}.{fmt}"
 
     # `name`: the R&D file's safe relative path without its extension (core/rd_names.py)
     def rd_image(self, name: Path, variant: str, fmt: str) -> Path:

@@ -14,6 +14,7 @@ from core.media.picture import sample_aspect
 from core.media.timecode import SourceTimecode
 from core.pipeline import contact_sheet
 from core.pipeline.layout import Layout
+from core.pipeline.name_template import Naming, check_unique, template_of
 from core.pipeline.presets import Preset, fit_width
 from core.pipeline.rd import RdFile
 from core.pipeline.rd_names import output_names
@@ -118,7 +119,8 @@ class PlanInput:
     thumbnails: bool = True
     midpoint_stills: bool = True
     process_log: bool = True
-    titles: dict[int, str] = field(default_factory=dict)  # scene number -> title (session_scenes.scene_titles)
+    titles: dict[int, str] = field(default_factory=dict)  # scene -> its title (session_scenes.scene_titles)
+    notes: dict[int, str] = field(default_factory=dict)  # scene -> its note
 
 
 def _frame_check(p: PlanInput, index: int) -> FrameCheck:
@@ -197,6 +199,7 @@ def clip_operation(
     scene: int | None,
     group: str | None,
     trim: dict[str, Any] | None = None,
+    output: Path | None = None,
 ) -> Operation:
     video = p.preset.video
     width, height, picture = clip_picture(p, src_w, src_h)
@@ -229,7 +232,7 @@ def clip_operation(
     return Operation(
         f"clip:{key_tag}",
         "clip",
-        layout.clip(key_tag),
+        output or layout.clip(key_tag, scene or 0),
         p.master,
         params,
         Expected(width, height, count, duration, ends=ends),
@@ -273,8 +276,31 @@ def clip_range(p: PlanInput, by_index: dict, a: int, b: int) -> tuple[int, int, 
     return clean[0], clean[1], {"trimmed_from": [start, end]}
 
 
+def scene_texts(p: PlanInput, number: int) -> dict[str, str]:
+    """What a scene's stills embed of its title and note (XMP dc:title, dc:description): only where it
+    has them, so that the plans of scenes without stay as they were, and a changed title or note
+    changes the stills' params hash (a resume makes them again)."""
+    texts = {}
+    if p.titles.get(number):
+        texts["scene_title"] = p.titles[number]
+    if p.notes.get(number):
+        texts["scene_note"] = p.notes[number]
+    return texts
+
+
+def naming_of(p: PlanInput) -> Naming:
+    template = template_of(p.preset.advanced)
+    timecodes: dict[int, str] = {}
+    if "{tc}" in template and p.media.fps:
+        tc = SourceTimecode.of(p.media.fps, getattr(p.media, "timecode", None))
+        timecodes = {s.index: tc.label(s.start_frame) for s in p.scenes}
+    return Naming(
+        p.slug, p.project_date, p.preset.preset_id, template, dict(p.titles), timecodes, tuple(map(tuple, p.groups))
+    )
+
+
 def build_plan(p: PlanInput) -> list[Operation]:
-    layout = Layout(p.out_root, p.project_date, p.artwork, p.slug, len(p.scenes))
+    layout = Layout(p.out_root, p.project_date, p.artwork, p.slug, len(p.scenes), naming_of(p))
     src_w, src_h = p.media.display_size  # square pixels at the display aspect, rotated
     meta = embedded(p)
     ops: list[Operation] = [
@@ -302,6 +328,7 @@ def build_plan(p: PlanInput) -> list[Operation]:
         }
         if getattr(p.media, "interlaced", False):
             at["deinterlace"] = True  # pictures are always shown progressive: never a combed still
+        texts = scene_texts(p, number)
         w, h = fit_width(src_w, src_h, hq.get("max_width"), even=False)
         ops.append(
             Operation(
@@ -309,7 +336,7 @@ def build_plan(p: PlanInput) -> list[Operation]:
                 "still_hq",
                 layout.still_hq(number, hq["format"]),
                 p.master,
-                {**at, **hq, **meta, "size": [w, h]},
+                {**at, **hq, **meta, **texts, "size": [w, h]},
                 Expected(w, h),
                 scene=number,
             )
@@ -321,7 +348,7 @@ def build_plan(p: PlanInput) -> list[Operation]:
                 "still_web",
                 layout.still_web(number, web["format"]),
                 p.master,
-                {**at, **web, **meta, "size": [w, h]},
+                {**at, **web, **meta, **texts, "size": [w, h]},
                 Expected(w, h),
                 scene=number,
             )
@@ -345,7 +372,8 @@ def build_plan(p: PlanInput) -> list[Operation]:
     for i, (a, b) in enumerate(p.groups, start=1):
         tag = layout.group_tag(i)
         first, last, trim = clip_range(p, by_index, a, b)
-        ops.append(clip_operation(p, layout, tag, first, last, src_w, src_h, None, f"{a}-{b}", trim))
+        output = layout.clip(tag, a, i)
+        ops.append(clip_operation(p, layout, tag, first, last, src_w, src_h, None, f"{a}-{b}", trim, output))
     ops += rd_operations(p, layout, meta)
     # the selection for editing systems (core/editorial), made at the end like the records: the manifest lists them
     for fmt, ext in (("edl", "edl"), ("otio", "otio"), ("fcpxml", "fcpxml"), ("fcp7", "xml")):
@@ -354,6 +382,7 @@ def build_plan(p: PlanInput) -> list[Operation]:
     if p.process_log:
         ops.append(Operation("process_log", "process_log", layout.process_log, None, {}))
     ops.append(Operation("manifest", "manifest", layout.manifest, None, {}))
+    check_unique([op.output for op in ops])  # a template and titles that name two outputs alike are refused
     return ops
 
 

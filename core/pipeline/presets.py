@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import BadInput
+from core.pipeline.name_template import template_problem
 
 STILL_HQ_FORMATS = ("png", "tiff", "jpg")
 STILL_WEB_FORMATS = ("jpg", "webp")
@@ -53,6 +54,7 @@ FIELD_PATHS = {
     "GOP length": "advanced.gop_seconds",
     "fast start": "advanced.faststart",
     "x264 tune": "advanced.tune",
+    "file-name template": "advanced.naming_template",
     "preset id": "preset_id",
 }
 
@@ -219,6 +221,10 @@ def validate(preset: Preset) -> list[str]:
     tune = preset.advanced.get("tune")
     if tune is not None:
         _choice(errors, "x264 tune", tune, X264_TUNES)
+    if "naming_template" in preset.advanced:  # absent: the default names (core/pipeline/name_template.py)
+        problem = template_problem(preset.advanced["naming_template"])
+        if problem:
+            errors.append(f"file-name template: {problem}")
     if not valid_preset_id(preset.preset_id):
         errors.append("preset id: letters, digits, _ and - only")
     return errors

@@ -10,6 +10,7 @@ from core.media.timecode import SourceTimecode
 from core.pipeline.index_page import write_index_page
 from core.pipeline.plan import Operation
 from core.pipeline.runner import RunSummary
+from core.pipeline.scene_texts import effective_title
 from db.connection import database
 from db.fields import utc_now
 from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory, ProjectHistoryArchive
@@ -30,8 +31,8 @@ def _rd_source(session: ProcessingState, row: FileRegistry) -> dict:
 
 def _scene_entries(session: ProcessingState, tc: SourceTimecode) -> list[dict]:
     """Each detected scene's frames, seconds and timecode in the master's own (end: the frame after
-    the last, as the end seconds and an EDL's out point), and the transition that starts it (null:
-    the first scene, or one detected before transitions were recorded)."""
+    the last, as the end seconds and an EDL's out point), the transition that starts it (null:
+    the first scene, or one detected before transitions were recorded), its title and note if any."""
     return [
         {
             "index": s.get("index"),
@@ -42,7 +43,8 @@ def _scene_entries(session: ProcessingState, tc: SourceTimecode) -> list[dict]:
             "start_timecode": tc.label(s["start_frame"]),
             "end_timecode": tc.label(s["end_frame"] + 1),
             "transition_in": s.get("transition_in"),
-            **({"title": s["title"]} if s.get("title") else {}),
+            **({"title": effective_title(s)} if effective_title(s) else {}),
+            **({"note": s["note"]} if s.get("note") else {}),
         }
         for s in session.scenes_data or []
     ]

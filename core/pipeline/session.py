@@ -34,7 +34,8 @@ from core.pipeline.runner import Runner, RunSummary, remove_stray_temporaries
 # re-exported: callers keep using session.select, session.scenes_of, ...
 from core.pipeline.session_scenes import request_selection as request_selection
 from core.pipeline.session_scenes import save_selection as save_selection
-from core.pipeline.session_scenes import scene_record, scene_titles, scenes_of
+from core.pipeline.session_scenes import scene_notes, scene_record, scene_titles, scenes_of
+from core.pipeline.scene_texts import TEXTS_CHANGED, carry_texts
 from core.pipeline.session_scenes import select as select
 from core.pipeline.session_scenes import select_requested as select_requested
 from core.scenes import Detection, detect_scenes
@@ -246,6 +247,7 @@ def detect(
         cancel=cancel,
     )
     scenes = [scene_record(s) for s in found.scenes]
+    carry_texts(session.scenes_data or [], scenes)  # titles and notes of the scenes that did not change
     meta = dict(session.process_metadata or {})
     meta.update(detector=detector, fps=found.fps, frames=found.frames, duration=found.duration)
     with database.atomic():
@@ -337,10 +339,21 @@ def plan_for(
             thumbnails=True,
             midpoint_stills=settings["extract_midpoint_stills"],
             process_log=settings["generate_log"],
-            titles=scene_titles(session),  # the contact sheet's and index.html's
+            titles=scene_titles(session),  # the contact sheet's, index.html's, names and stills'
+            notes=scene_notes(session),
         )
     )
     return plan, media, skipped
+
+
+def clear_texts_changed(session: ProcessingState) -> None:
+    """The titles and notes changed since outputs were made (scene_texts.set_texts): a plan built now
+    carries them, so a completed session needs no further run for them."""
+    fresh = ProcessingState.get_by_id(session.id)
+    meta = dict(fresh.process_metadata or {})
+    if meta.pop(TEXTS_CHANGED, None) is not None:
+        ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
+    session.process_metadata = meta
 
 
 def copyright_of(session: ProcessingState) -> str:
@@ -418,6 +431,8 @@ def process(
                 raise
             remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
             root.mkdir(parents=True, exist_ok=True)
+            if not repairing:  # this plan embeds the texts as they are now
+                clear_texts_changed(session)
             if not repairing:  # a repair's scan (its R&D folder may be gone) does not rewrite the session's
                 for item in skipped:
                     log.info("R&D skipped: %s: %s", item.relative, item.reason)

@@ -50,10 +50,18 @@ def _transition_of(record: dict) -> Transition | None:
 
 
 def scene_titles(session: ProcessingState) -> dict[int, str]:
-    """Scene number -> its title, for the scenes that have one (a record's "title": the user's
-    override where there is one). Editorial files, chapters, the contact sheet and the manifest
-    all name scenes through this."""
-    return {int(r["index"]): str(r["title"]) for r in session.scenes_data or [] if r.get("title")}
+    """Scene number -> its title, for the scenes that have one (a record's "title", the user's
+    override, else its "detected_title": core/pipeline/scene_texts.py). Editorial files, chapters,
+    the contact sheet, the stills and the manifest all name scenes through this."""
+    from core.pipeline.scene_texts import effective_title
+
+    found = ((int(r["index"]), effective_title(r)) for r in session.scenes_data or [])
+    return {number: title for number, title in found if title}
+
+
+def scene_notes(session: ProcessingState) -> dict[int, str]:
+    """Scene number -> the user's note, for the scenes that have one."""
+    return {int(r["index"]): str(r["note"]) for r in session.scenes_data or [] if r.get("note")}
 
 
 def select(session: ProcessingState, scenes_spec: str | None, group_specs: list[str] | None) -> None:

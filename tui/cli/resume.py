@@ -10,6 +10,7 @@ from pathlib import Path
 from core.errors import EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
 from core.pipeline import selection
 from core.pipeline import session as sessions
+from core.pipeline.scene_texts import TEXTS_CHANGED
 from core.text import terminal_safe
 from db.models import ProcessingState
 from tui.cli.common import workers
@@ -46,20 +47,30 @@ def resume(args: argparse.Namespace) -> int:
         from core.pipeline.records import changed_outputs
 
         changed = changed_outputs(session.session_id)
-        if not changed:
+        texts = bool((session.process_metadata or {}).get(TEXTS_CHANGED))
+        if texts and not changed:
+            print(
+                terminal_safe(
+                    f"session {session.session_id} is completed but scene titles or notes changed since: "
+                    "making the outputs that carry them again"
+                ),
+                flush=True,
+            )
+        elif not changed:
             print(
                 terminal_safe(
                     f"session {session.session_id} is already completed, its outputs unchanged: {session.output_path}"
                 )
             )
             return EXIT_OK
-        print(
-            terminal_safe(
-                f"session {session.session_id} is completed but {len(changed)} output(s) changed "
-                f"since (first: {Path(changed[0]).name}): making them again"
-            ),
-            flush=True,
-        )
+        else:
+            print(
+                terminal_safe(
+                    f"session {session.session_id} is completed but {len(changed)} output(s) changed "
+                    f"since (first: {Path(changed[0]).name}): making them again"
+                ),
+                flush=True,
+            )
     ffmpeg.find_ffmpeg()  # refused now rather than after the first outputs
     sweep_stale_locks()
     cancel = threading.Event()

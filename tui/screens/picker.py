@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 from core.errors import VatError
 from core.pipeline.selection import format_numbers
 from core.pipeline.session import save_selection, scenes_of
+from core.pipeline.session_scenes import scene_titles
 from db.models import ProcessingState
 from db.settings import get_setting
 from tui.picks import Picks
@@ -51,7 +52,8 @@ class PickerScreen(WorkerErrors, Screen):
         "t detects again with another detector or threshold, keeping marks on scenes that did not\n"
         "change. Everything is saved as you go; ctrl+r starts processing in the background.\n"
         "begins: how each scene begins, a cut or a gradual transition and its length in frames:\n"
-        "dis a dissolve, blk/wht a fade through black/white, oth another; the panel gives its span."
+        "dis a dissolve, blk/wht a fade through black/white, oth another; the panel gives its span.\n"
+        "e gives the scene a title and a note (names, metadata, editorial files, the manifest)."
     )
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", id="picker-toggle"),
@@ -63,6 +65,7 @@ class PickerScreen(WorkerErrors, Screen):
         Binding("enter,p", "preview", "Preview", id="picker-preview"),
         Binding("slash", "jump", "Jump", show=False, id="picker-jump"),  # in ? and ctrl+p: the footer is full at 80
         Binding("t", "redetect", "Re-detect", show=False, id="picker-redetect"),
+        Binding("e", "edit_texts", "Title", show=False, id="picker-texts"),
         Binding("v", "tall", "Row size", show=False, id="picker-tall"),
         Binding("ctrl+s", "save", "Save", show=False, id="picker-save"),
         Binding("ctrl+r", "process", "Process", id="picker-process"),
@@ -76,6 +79,7 @@ class PickerScreen(WorkerErrors, Screen):
         self.scenes = scenes_of(self.session)
         meta = self.session.process_metadata or {}
         self.picks = Picks.from_saved(len(self.scenes), self.session.selected_scenes, self.session.grouped_scenes)
+        self.titles = scene_titles(self.session)
         self.store = self._thumbnail_store(meta)
         self.wanted = Wanted()
         self._cursor_dirty = False
@@ -97,7 +101,9 @@ class PickerScreen(WorkerErrors, Screen):
         yield Static(self._title_text(), id="picker-title", markup=False)
         with Horizontal(id="picker-body"):
             with Vertical(id="list-column"):
-                scene_list = SceneList(self.scenes, self.picks, self.thumbnail, cursor=self._cursor, id="scenes")
+                scene_list = SceneList(
+                    self.scenes, self.picks, self.thumbnail, cursor=self._cursor, titles=self.titles, id="scenes"
+                )
                 yield Static(scene_list.header_text(), id="list-header", markup=False)
                 yield scene_list
             hours = bool(self.scenes) and self.scenes[-1].end >= 3600  # as the list shows times
@@ -203,7 +209,9 @@ class PickerScreen(WorkerErrors, Screen):
         after = self.scenes[at + 1] if at + 1 < len(self.scenes) else None  # its transition ends this scene
         found = self.picks.group_of(scene.index)
         group = f"in group g{found[0]}: scenes {found[1]}-{found[2]}, one clip" if found else ""
-        self.query_one(ScenePanel).show(scene, scene.index in self.picks.selected, group, after)
+        panel = self.query_one(ScenePanel)
+        panel.texts = (self.titles.get(scene.index, ""), self._note_of(scene.index))
+        panel.show(scene, scene.index in self.picks.selected, group, after)
         self._show_status()
         self._want_thumbnails()
 
@@ -269,6 +277,39 @@ class PickerScreen(WorkerErrors, Screen):
         self.scene_list.set_tall(not self.scene_list.tall)
         self.query_one("#list-header", Static).update(self.scene_list.header_text())
 
+    def _note_of(self, number: int) -> str:
+        from core.pipeline.scene_texts import texts_of
+
+        return texts_of(self.session, number)[1]
+
+    def action_edit_texts(self) -> None:
+        from core.pipeline.scene_texts import texts_of
+        from tui.screens.scene_texts import SceneTextsScreen
+
+        number = self._current_number()
+        if number is None:
+            return
+        title, note = texts_of(self.session, number)
+        detected = next((str(r.get("detected_title") or "") for r in self.session.scenes_data or [] if r.get("index") == number), "")
+        self.app.push_screen(
+            SceneTextsScreen(self.session, number, title, note, detected), lambda texts: self._save_texts(number, texts)
+        )
+
+    def _save_texts(self, number: int, texts: tuple[str, str] | None) -> None:
+        """Saved at once, as every change in the picker (a dropped connection loses nothing)."""
+        from core.pipeline.scene_texts import set_texts
+
+        if texts is None:
+            return
+        try:
+            set_texts(self.session, number, *texts)
+        except VatError as exc:  # the dialog checked it; another writer may have changed the names since
+            self.notify(markup_safe(exc.message), severity="error")
+            return
+        self.titles = scene_titles(self.session)
+        self.scene_list.set_titles(self.titles)
+        self._show_current()
+
     def action_preview(self) -> None:
         from tui.screens.preview import PreviewScreen
 
@@ -328,6 +369,8 @@ class PickerScreen(WorkerErrors, Screen):
             return
         self.session = ProcessingState.get(ProcessingState.session_id == self.session_id)
         self.scenes = scenes_of(self.session)
+        self.titles = scene_titles(self.session)  # carried for the scenes that did not change
+        self.scene_list.set_titles(self.titles)
         self.picks = Picks.from_saved(len(self.scenes), self.session.selected_scenes, self.session.grouped_scenes)
         self._cursor = int((self.session.process_metadata or {}).get("picker_cursor") or 0)
         self.scene_list.set_scenes(self.scenes, self.picks, self._cursor)

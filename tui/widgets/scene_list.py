@@ -28,6 +28,7 @@ from textual.strip import Strip
 
 from core.pipeline.transition_trim import picture_frames
 from core.scenes import Scene
+from core.text import terminal_safe
 from tui.formatting import duration, timecode
 from tui.picks import Picks
 from tui.transition_text import incoming, name, short_label
@@ -108,9 +109,11 @@ class SceneList(ScrollView, can_focus=True):
         *,
         cursor: int = 0,
         tall: bool = False,
+        titles: dict[int, str] | None = None,
         id: str | None = None,
     ):
         super().__init__(id=id)
+        self.titles = titles or {}  # scene -> its title: after the row's columns, as far as it fits
         self.thumbnail = thumbnail  # frame -> image if already made (never blocks)
         self._segments: OrderedDict[tuple[int, int, int], list[list[Segment]]] = OrderedDict()
         self._styles: dict[str, Style] = {}
@@ -188,6 +191,10 @@ class SceneList(ScrollView, can_focus=True):
             self.refresh_lines(row * self.row_height, self.row_height)
 
     def picks_changed(self) -> None:
+        self.refresh()
+
+    def set_titles(self, titles: dict[int, str]) -> None:
+        self.titles = titles
         self.refresh()
 
     # --- cursor ------------------------------------------------------------------------------
@@ -309,9 +316,15 @@ class SceneList(ScrollView, can_focus=True):
             num, begins, start, end, dur = self._text[index]
             end = f"{end}  " if self._with_end else ""
             segments.append(Segment(f"{'[x]' if marked else '[ ]'} {num}  {begins}  {start}  {end}{dur}  ", base))
-            segments.append(Segment(self._group_mark(number), base + self._mark_style()))
+            mark = self._group_mark(number)
+            segments.append(Segment(mark, base + self._mark_style()))
+            title = self.titles.get(number)
+            if title:  # typed text: control characters shown as escapes, never sent to the terminal
+                segments.append(Segment(f"{' ' * (GROUP_MARK - len(mark))}  {terminal_safe(title)}", base))
         elif sub == 1:
-            segments.append(Segment(f"    frames {scene.start_frame}-{scene.end_frame}", base))
+            title = self.titles.get(number)  # tall rows have room for it at 80 columns too
+            shown = f" · {terminal_safe(title)}" if title else ""
+            segments.append(Segment(f"    frames {scene.start_frame}-{scene.end_frame}{shown}", base))
         elif sub == 2:
             segments.append(Segment(f"    {self._begins_text(scene)}", base))
         return Strip(segments).crop_extend(0, width, base)

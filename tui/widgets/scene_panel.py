@@ -13,6 +13,7 @@ from textual.widget import Widget
 from core.detection.transitions import Transition
 from core.pipeline.transition_trim import still_frame
 from core.scenes import Scene
+from core.text import terminal_safe
 from tui.formatting import duration, timecode
 from tui.transition_text import incoming, name
 from tui.widgets.pixels import pixels
@@ -39,6 +40,7 @@ class ScenePanel(Widget):
         self.after: Scene | None = None
         self.marked = False
         self.group = ""
+        self.texts = ("", "")  # the scene's title and note (the picker sets them before show)
 
     def show(self, scene: Scene | None, marked: bool, group: str, after: Scene | None = None) -> None:
         """`after`: the next scene, whose incoming transition ends this one (None: the last scene)."""
@@ -71,6 +73,7 @@ class ScenePanel(Widget):
         details = Text.assemble(
             (f"Scene {scene.index}", "bold"),
             ("  marked" if self.marked else "  not marked", ""),
+            *self._texts(),
             f"\n{timecode(scene.start, self.hours)} → {timecode(scene.end, self.hours)}",
             f"\n{duration(scene.duration)} · frames {scene.start_frame}-{scene.end_frame}",
             *self._transition("in", incoming(scene), "start of the video"),
@@ -78,6 +81,15 @@ class ScenePanel(Widget):
             f"\n{self.group}" if self.group else "",
         )
         return Group(picture, Text(""), details)
+
+    def _texts(self) -> list[tuple[str, str]]:
+        """The title in full, the note's first line: typed text, its control characters escaped."""
+        title, note = self.texts
+        lines = [(f"\n{terminal_safe(title)}", "italic")] if title else []
+        if note:
+            first = note.split("\n", 1)[0]
+            lines.append((f"\nnote: {terminal_safe(first)}{' …' if first != note else ''}", "dim"))
+        return lines
 
     def _transition(self, side: str, t: Transition | None, none: str) -> list[tuple[str, str] | str]:
         """'in: dissolve' / '  13 frames: 84-96' / '  00:03.360 → 00:03.880'; a cut in two lines."""
