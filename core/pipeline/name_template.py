@@ -99,7 +99,9 @@ class Naming:
         }
         # the slug, tags, date and timecode are safe as made; the typed texts are made so here
         safe = {**values, "title": _part(values["title"]), "preset": _part(values["preset"])}
-        name = re.sub(r"_+", "_", self.template.format(**safe).replace(" ", "_")).strip("._-")
+        # an empty value leaves no doubled or trailing separator; never a hidden file (a leading
+        # "_" stays: the safe name of an artwork called "con" is "_con")
+        name = re.sub(r"_+", "_", self.template.format(**safe).replace(" ", "_")).rstrip("._-").lstrip(".-")
         if name.lower() in _RESERVED:
             name = f"_{name}"
         if len(name.encode("utf-8")) > MAX_NAME_BYTES:

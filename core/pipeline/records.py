@@ -16,6 +16,7 @@ is not seen here: re-hashing everything is a full verification's job (`vat verif
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from core.pipeline.plan import Operation
 from db.connection import database
 from db.fields import utc_now
 from db.models import FileRegistry, OperationLog, ProcessingState
+
+log = logging.getLogger(__name__)
 
 
 def log_operation(session_id: str, op: Operation, sequence: int, status: str, **fields: Any) -> None:
@@ -189,6 +192,27 @@ def update_session(session_id: str, **fields: Any) -> None:
     ProcessingState.update(**fields).where(ProcessingState.session_id == session_id).execute()
 
 
+def _unregister_renamed(session_id: str, op: Operation) -> list[Path]:
+    """The same operation's earlier output under another name (a title in the preset's file-name
+    template changed): its row goes, and the caller removes the file, which this one replaces."""
+    rows = FileRegistry.select().where(
+        (FileRegistry.session == session_id) & (FileRegistry.file_path != str(op.output))
+    )
+    old = [row for row in rows if (row.compression_settings or {}).get("key") == op.key]
+    for row in old:
+        row.delete_instance()
+    return [Path(row.file_path) for row in old]
+
+
+def _remove_file(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("%s: the output's earlier name is not removed (%s)", path, exc.strerror or exc)
+
+
 def finish_operation(
     session_id: str,
     op: Operation,
@@ -223,3 +247,6 @@ def finish_operation(
             **(usage or {}),
         )
         update_session(session_id, **progress)
+        renamed = _unregister_renamed(session_id, op)
+    for old in renamed:  # after the commit: a crash between leaves a stray file, never a row without one
+        _remove_file(old)
