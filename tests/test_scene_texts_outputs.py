@@ -56,7 +56,10 @@ def test_a_changed_title_remakes_exactly_the_outputs_that_carry_it(
     remade = {name for name in after if after[name] != before[name]}
     assert remade == FINAL | {"stills/hq/Test_Work_s002_hq.png", "stills/web/Test_Work_s002_web.jpg"}
     for still in ("stills/hq/Test_Work_s002_hq.png", "stills/web/Test_Work_s002_web.jpg"):
-        assert title_fields(root / still) == {"title": "Test Work — Blue hour", "description": "shot on the roof\nat dusk"}
+        assert title_fields(root / still) == {
+            "title": "Test Work — Blue hour",
+            "description": "shot on the roof\nat dusk",
+        }
     assert title_fields(root / "stills/hq/Test_Work_s001_hq.png") == {"title": "Test Work", "description": None}
     scenes = {s["index"]: s for s in json.loads((root / "manifest.json").read_text(encoding="utf-8"))["scenes"]}
     assert (scenes[2]["title"], scenes[2]["note"]) == ("Blue hour", "shot on the roof\nat dusk")
@@ -79,7 +82,10 @@ def test_a_template_with_the_title_renames_the_outputs_and_the_old_names_go(
             base.stills_web,
             base.video,
             base.thumbnail,
-            {**{k: v for k, v in base.advanced.items() if k != "builtin"}, "naming_template": "{date}_{scene}_{title}_{kind}"},
+            {
+                **{k: v for k, v in base.advanced.items() if k != "builtin"},
+                "naming_template": "{date}_{scene}_{title}_{kind}",
+            },
         )
     )
     session, root = _run(cut_video, tmp_path / "out", "--preset", "titled")
@@ -137,7 +143,9 @@ def test_a_template_that_is_not_safe_is_refused_when_the_preset_is_saved(
     from core.errors import BadInput
 
     base = load_preset("webflow_standard")
-    preset = Preset("bad", "Bad", "", base.stills_hq, base.stills_web, base.video, base.thumbnail, {"naming_template": template})
+    preset = Preset(
+        "bad", "Bad", "", base.stills_hq, base.stills_web, base.video, base.thumbnail, {"naming_template": template}
+    )
     with pytest.raises(BadInput) as raised:
         save_preset(preset)
     assert "file-name template" in raised.value.message and problem in raised.value.message

@@ -19,8 +19,12 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core.errors import BadInput
+
+if TYPE_CHECKING:
+    from db.models import ProcessingState
 
 DEFAULT_TEMPLATE = "{artwork}_{scene}_{kind}"
 VARIABLES = ("artwork", "scene", "group", "title", "tc", "date", "preset", "kind")
@@ -53,7 +57,9 @@ def template_problem(template: object) -> str | None:
         if name is None:
             continue
         if name not in VARIABLES or spec or conversion:
-            return f"unknown variable {{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}} (known: {', '.join('{' + v + '}' for v in VARIABLES)})"
+            written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            known = ", ".join("{" + v + "}" for v in VARIABLES)
+            return f"unknown variable {{{written}}} (known: {known})"
         names.append(name)
     if "scene" not in names:
         return "must contain {scene}: without it two scenes' outputs could get the same name"
@@ -116,11 +122,13 @@ def check_unique(paths: list) -> None:
     for path in paths:
         key = str(path).casefold()
         if key in seen:
-            raise BadInput(f"two outputs would have the same file name: {path} (change a title or the preset's template)")
+            raise BadInput(
+                f"two outputs would have the same file name: {path} (change a title or the preset's template)"
+            )
         seen[key] = path
 
 
-def clash_with_title(session, number: int, title: str) -> str | None:  # noqa: ANN001 (a ProcessingState)
+def clash_with_title(session: ProcessingState, number: int, title: str) -> str | None:
     """With `title` for scene `number`, the collision (or over-long name) the session's template would
     make among its scenes' outputs, or None. Only a template that uses {title} can be affected."""
     from core.pipeline.preset_store import load_preset, preset_from_dict

@@ -295,7 +295,13 @@ def naming_of(p: PlanInput) -> Naming:
         tc = SourceTimecode.of(p.media.fps, getattr(p.media, "timecode", None))
         timecodes = {s.index: tc.label(s.start_frame) for s in p.scenes}
     return Naming(
-        p.slug, p.project_date, p.preset.preset_id, template, dict(p.titles), timecodes, tuple(map(tuple, p.groups))
+        p.slug,
+        p.project_date,
+        p.preset.preset_id,
+        template,
+        dict(p.titles),
+        timecodes,
+        tuple((a, b) for a, b in p.groups),
     )
 
 

@@ -30,12 +30,12 @@ from core.pipeline.preset_store import load_preset, preset_from_dict, preset_to_
 from core.pipeline.presets import Preset
 from core.pipeline.report import finalizers, record_history
 from core.pipeline.runner import Runner, RunSummary, remove_stray_temporaries
+from core.pipeline.scene_texts import TEXTS_CHANGED, carry_texts
 
 # re-exported: callers keep using session.select, session.scenes_of, ...
 from core.pipeline.session_scenes import request_selection as request_selection
 from core.pipeline.session_scenes import save_selection as save_selection
 from core.pipeline.session_scenes import scene_notes, scene_record, scene_titles, scenes_of
-from core.pipeline.scene_texts import TEXTS_CHANGED, carry_texts
 from core.pipeline.session_scenes import select as select
 from core.pipeline.session_scenes import select_requested as select_requested
 from core.scenes import Detection, detect_scenes

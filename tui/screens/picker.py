@@ -290,7 +290,9 @@ class PickerScreen(WorkerErrors, Screen):
         if number is None:
             return
         title, note = texts_of(self.session, number)
-        detected = next((str(r.get("detected_title") or "") for r in self.session.scenes_data or [] if r.get("index") == number), "")
+        detected = next(
+            (str(r.get("detected_title") or "") for r in self.session.scenes_data or [] if r.get("index") == number), ""
+        )
         self.app.push_screen(
             SceneTextsScreen(self.session, number, title, note, detected), lambda texts: self._save_texts(number, texts)
         )

@@ -12,6 +12,7 @@ from textual.widgets import Input, Static
 
 from core.pipeline.scene_texts import note_problem, title_problem
 from core.text import terminal_safe
+from db.models import ProcessingState
 from tui.safe_text import plain
 from tui.widgets.form_input import FormInput
 
@@ -20,7 +21,7 @@ class SceneTextsScreen(ModalScreen[tuple[str, str] | None]):
     CSS_PATH = "scene_texts.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="texts-cancel")]
 
-    def __init__(self, session, number: int, title: str, note: str, detected: str = "") -> None:  # noqa: ANN001
+    def __init__(self, session: ProcessingState, number: int, title: str, note: str, detected: str = "") -> None:
         """`title`, `note`: the user's as stored; `detected`: the title found in the master, if any."""
         super().__init__()
         self.session, self.number, self.detected = session, number, detected
@@ -47,7 +48,9 @@ class SceneTextsScreen(ModalScreen[tuple[str, str] | None]):
         from core.pipeline.scene_texts import name_problem
 
         title = self._value("title")
-        return title_problem(title) or note_problem(self._value("note")) or name_problem(self.session, self.number, title)
+        return (
+            title_problem(title) or note_problem(self._value("note")) or name_problem(self.session, self.number, title)
+        )
 
     def _check(self) -> str | None:
         problem = self._problem()
