@@ -315,3 +315,21 @@ def test_field_ids_stay_apart_from_the_list_screen_ids() -> None:
     # Screen CSS is global once loaded: the editor's ids must never meet the list's rules.
     assert all(f.widget_id.startswith("field-") for f in FIELDS)
     assert len({f.widget_id for f in FIELDS}) == len(FIELDS)
+
+
+async def test_a_file_name_template_that_cannot_tell_scenes_apart_is_refused_on_save(user_preset: str) -> None:
+    before = load_preset(user_preset)
+    app = ScreenHost(lambda: PresetEditScreen(before))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await retype(pilot, "field-advanced-naming-template", "{artwork}_{title}")
+        error = screen.query_one("#field-advanced-naming-template-error", Static)
+        assert error.display and "must contain {scene}" in str(error.render())
+        await pilot.press("ctrl+s")
+        assert app.screen is screen  # still editing, nothing saved
+        assert load_preset(user_preset) == before
+        await retype(pilot, "field-advanced-naming-template", "{date}_{scene}_{title}")
+        assert not error.display
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert load_preset(user_preset).advanced["naming_template"] == "{date}_{scene}_{title}"

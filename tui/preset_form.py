@@ -97,6 +97,14 @@ FIELDS: tuple[FormField, ...] = (
     FormField("advanced", "gop_seconds", "GOP seconds", "float", "GOP length", hint="keyframe every N s"),
     FormField("advanced", "faststart", "Fast start", "bool", "fast start", hint="index first, for the web"),
     FormField("advanced", "tune", "x264 tune", "choice_opt", "x264 tune", X264_TUNES),
+    FormField(
+        "advanced",
+        "naming_template",
+        "File names",
+        "text",
+        "file-name template",
+        hint="empty: {artwork}_{scene}_{kind}",
+    ),
 )
 
 
@@ -158,6 +166,8 @@ def build_preset(original: Preset, values: dict[str, Any]) -> Preset:
             top[field.key] = value
         elif value is None and field.key == "quality" and field.kind == "int_opt":
             sections[field.section].pop(field.key, None)  # an optional quality means "use the default"
+        elif field.key == "naming_template" and not value:
+            sections["advanced"].pop(field.key, None)  # empty: the default names, the preset as before
         elif (
             field.section == "video"
             and field.key not in sections["video"]

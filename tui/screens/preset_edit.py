@@ -89,7 +89,10 @@ class PresetEditScreen(Screen[bool]):
                 compact=True,
             )
         else:
-            widget = FormInput(value, id=field.widget_id, classes="-text" if field.kind == "text" else "")
+            text = field.kind == "text"  # its hint, if any, in the field: it takes the whole row
+            widget = FormInput(
+                value, id=field.widget_id, classes="-text" if text else "", placeholder=field.hint if text else ""
+            )
         widget.disabled = self.read_only
         return widget
 
