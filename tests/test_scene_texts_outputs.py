@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import peewee
 import pytest
@@ -21,9 +22,11 @@ from tests.helpers import vat
 
 RUN = ["--date", "26-11-23", "--group", "4-5", "--workers", "2", "--encoder", "x264"]
 # the outputs that always follow a run: they describe everything else
-FINAL = {"manifest.json", "checksums.sha256", "Test_Work_process_log.txt"} | {
+FINAL = {"manifest.json", "checksums.sha256", "Test_Work_process_log.txt", "index.html"} | {
     f"editorial/Test_Work.{ext}" for ext in ("edl", "otio", "fcpxml", "xml")
 }
+# the contact sheet shows the titles and the stills: made again with either
+SHEET = {"Test_Work_contact_sheet.png", "Test_Work_contact_sheet.pdf"}
 
 
 def _files(root: Path) -> dict[str, int]:
@@ -54,7 +57,7 @@ def test_a_changed_title_remakes_exactly_the_outputs_that_carry_it(
     after = _files(root)
     assert set(after) == set(before)  # the default names do not use the title
     remade = {name for name in after if after[name] != before[name]}
-    assert remade == FINAL | {"stills/hq/Test_Work_s002_hq.png", "stills/web/Test_Work_s002_web.jpg"}
+    assert remade == FINAL | SHEET | {"stills/hq/Test_Work_s002_hq.png", "stills/web/Test_Work_s002_web.jpg"}
     for still in ("stills/hq/Test_Work_s002_hq.png", "stills/web/Test_Work_s002_web.jpg"):
         assert title_fields(root / still) == {
             "title": "Test Work — Blue hour",
@@ -65,6 +68,7 @@ def test_a_changed_title_remakes_exactly_the_outputs_that_carry_it(
     assert (scenes[2]["title"], scenes[2]["note"]) == ("Blue hour", "shot on the roof\nat dusk")
     assert "title" not in scenes[1] and "note" not in scenes[1]
     assert "Blue hour" in (root / "editorial/Test_Work.edl").read_text(encoding="utf-8")
+    assert "Blue hour" in (root / "index.html").read_text(encoding="utf-8")
     again = _resume(session)  # nothing changed since: nothing to do
     assert "already completed" in again.stdout and _files(root) == after
 
@@ -119,11 +123,13 @@ def test_a_template_with_the_title_renames_the_outputs_and_the_old_names_go(
         "clips/26-11-23_g01.mp4",
     }
     untouched = {name for name in before if name in after and after[name] == before[name]}
-    assert untouched == set(before) - gone - FINAL  # scenes 2, 3, 5 and the master as they were
+    assert untouched == set(before) - gone - FINAL - SHEET  # scenes 2, 3, 5 and the master as they were
     registered = {Path(r.file_path).relative_to(root).as_posix() for r in FileRegistry.select()}
     assert renamed <= registered and not registered & gone
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     assert {e["path"] for e in manifest["outputs"]} >= renamed
+    page = (root / "index.html").read_text(encoding="utf-8")
+    assert quote("clips/26-11-23_s001_Über_Dawn.mp4") in page and "26-11-23_s001.mp4" not in page
 
 
 @pytest.mark.parametrize(
