@@ -51,7 +51,8 @@ def test_a_changed_title_remakes_exactly_the_outputs_that_carry_it(
 ) -> None:
     session, root = _run(cut_video, tmp_path / "out")
     before = _files(root)
-    assert set_texts(session, 2, "Blue hour", "shot on the roof\nat dusk")
+    told = vat("title", session.session_id, "2", "--title", "Blue hour", "--note", "shot on the roof\nat dusk")
+    assert told.returncode == 0 and f"vat --resume {session.session_id}" in told.stdout, told.stderr
     done = _resume(session)
     assert "titles or notes changed" in done.stdout
     after = _files(root)
@@ -155,3 +156,14 @@ def test_a_template_that_is_not_safe_is_refused_when_the_preset_is_saved(
     with pytest.raises(BadInput) as raised:
         save_preset(preset)
     assert "file-name template" in raised.value.message and problem in raised.value.message
+
+
+def test_vat_title_shows_and_refuses_in_one_line(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> None:
+    session, _ = _run(cut_video, tmp_path / "out")
+    bad = vat("title", session.session_id, "3", "--title", "two\nlines")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "scene 3: a title is one line" in bad.stderr
+    assert vat("title", "nope", "1").returncode == 2
+    assert vat("title", session.session_id, "9", "--title", "x").returncode == 2  # five scenes
+    assert vat("title", session.session_id, "3", "--title", "Dawn").returncode == 0
+    shown = vat("title", session.session_id, "3")
+    assert shown.returncode == 0 and shown.stdout.splitlines() == ["title: Dawn", "note: "]

@@ -19,7 +19,19 @@ EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose
 # Each command's module, imported only when run (`vat --help` and completion stay quick).
 COMMANDS = {
     name: f"tui.cli.{name}"
-    for name in ("detect", "doctor", "db", "sessions", "history", "presets", "settings", "run", "verify", "export")
+    for name in (
+        "detect",
+        "doctor",
+        "db",
+        "sessions",
+        "history",
+        "presets",
+        "settings",
+        "run",
+        "verify",
+        "export",
+        "title",
+    )
 }
 
 

@@ -320,6 +320,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("-o", "--output", metavar="FILE", help="write this file instead (one format)")
 
+    title = command(
+        "title",
+        "show or set a scene's title and note (as e in the scene picker)",
+        epilog="Without --title or --note, prints them. An empty --title removes yours (a detected title shows "
+        "again). A title is one line without control characters. When the session's outputs exist, "
+        "`vat --resume SESSION` makes again those that carry the text. Exit 0, 2 for bad input.",
+    )
+    title.add_argument("session", metavar="SESSION", help="a session's id (see: vat sessions)")
+    title.add_argument("scene", metavar="SCENE", type=int, help="the scene's number (1-based)")
+    title.add_argument("--title", metavar="TEXT", help="the scene's title (empty: none of yours)")
+    title.add_argument("--note", metavar="TEXT", help="the scene's note (empty: none)")
+
     settings = command(
         "settings",
         "list, read or change settings",
