@@ -145,6 +145,48 @@ def _archive_keeping(db: peewee.SqliteDatabase) -> None:
         db.execute_sql(statement)
 
 
+def _add_markers(db: peewee.SqliteDatabase) -> None:
+    """Issue 12: markers, the points in time a session knows of its master: the master's own chapters
+    (kind chapter, source file), the detected scenes (kind scene, source detected; confidence: the
+    detector's score at the cut that starts it, where it was kept) and, later, the user's cues.
+
+    Times are seconds from the master's first frame (as the scenes'), frames the master's. A session's
+    rows go with it (ON DELETE CASCADE: the code that deletes sessions needs no change). The scenes of
+    existing sessions become markers here, from their stored records; their masters' chapters are read
+    at the next detection (SQL cannot open the master).
+    """
+    for statement in (
+        """CREATE TABLE markers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            master_path TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('chapter', 'scene', 'cue')),
+            source TEXT NOT NULL CHECK (source IN ('file', 'detected', 'user')),
+            start_time REAL NOT NULL,
+            end_time REAL,
+            start_frame INTEGER,
+            end_frame INTEGER,
+            label TEXT,
+            confidence REAL,
+            created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+            FOREIGN KEY (session_id) REFERENCES processing_state(session_id) ON DELETE CASCADE
+        )""",
+        "CREATE INDEX idx_markers_session ON markers(session_id, kind, start_time)",
+        # a damaged record (no start) is left out, as scenes_of would fail on it
+        "INSERT INTO markers (session_id, master_path, kind, source, start_time, end_time, start_frame, "
+        "end_frame, label, confidence) "
+        "SELECT p.session_id, p.master_path, 'scene', 'detected', json_extract(s.value, '$.start'), "
+        "json_extract(s.value, '$.end'), json_extract(s.value, '$.start_frame'), "
+        "json_extract(s.value, '$.end_frame'), json_extract(s.value, '$.title'), "
+        "json_extract(s.value, '$.transition_in.score') "
+        "FROM processing_state AS p, json_each(p.scenes_data) AS s "
+        "WHERE json_valid(p.scenes_data) AND json_type(p.scenes_data) = 'array' "
+        "AND json_type(s.value) = 'object' AND json_type(s.value, '$.start') IN ('integer', 'real') "
+        "ORDER BY p.id, s.key",
+    ):
+        db.execute_sql(statement)
+
+
 Migration = Callable[[peewee.SqliteDatabase], None]
 
 # Target version -> the function that brings the previous version to it. Append only.
@@ -152,6 +194,7 @@ MIGRATIONS: dict[int, Migration] = {
     1: _create_v1_schema,
     2: _add_history_archive,
     3: _archive_keeping,
+    4: _add_markers,
 }
 LATEST_VERSION = max(MIGRATIONS)
 

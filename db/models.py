@@ -232,6 +232,40 @@ class AppSetting(BaseModel):
         table_name = "app_settings"
 
 
+# Values of markers.kind and markers.source (migration 4).
+MARKER_CHAPTER, MARKER_SCENE, MARKER_CUE = "chapter", "scene", "cue"
+FROM_FILE, FROM_DETECTION, FROM_USER = "file", "detected", "user"
+
+
+class Marker(BaseModel):
+    """A point or span of the master a session knows of (migration 4): the master's own chapters,
+    the detected scenes, the user's cues. Times in seconds from the master's first frame."""
+
+    id = AutoField()  # AUTOINCREMENT in the schema
+    session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
+    session = ForeignKeyField(
+        ProcessingState,
+        field=ProcessingState.session_id,
+        column_name="session_id",
+        backref="markers",
+        index=False,
+        on_delete="CASCADE",
+    )
+    master_path = TextField()
+    kind = TextField()  # MARKER_CHAPTER, MARKER_SCENE, MARKER_CUE
+    source = TextField()  # FROM_FILE, FROM_DETECTION, FROM_USER
+    start_time = FloatField()
+    end_time = FloatField(null=True)
+    start_frame = IntegerField(null=True)
+    end_frame = IntegerField(null=True)  # inclusive, as a scene's
+    label = TextField(null=True)  # a chapter's or scene's title
+    confidence = FloatField(null=True)  # the detector's score at the cut that starts a scene
+    created_at = TimestampField(null=True, **default_now())
+
+    class Meta:
+        table_name = "markers"
+
+
 ALL_MODELS = (
     ProcessingState,
     OperationLog,
@@ -240,6 +274,7 @@ ALL_MODELS = (
     ProjectHistoryArchive,
     FileRegistry,
     AppSetting,
+    Marker,
 )
 
 __all__ = [
@@ -256,6 +291,13 @@ __all__ = [
     "FAILED",
     "FileRegistry",
     "INITIALIZED",
+    "FROM_DETECTION",
+    "FROM_FILE",
+    "FROM_USER",
+    "MARKER_CHAPTER",
+    "MARKER_CUE",
+    "MARKER_SCENE",
+    "Marker",
     "OperationLog",
     "PAUSED",
     "PROCESSING",

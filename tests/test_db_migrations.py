@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -239,3 +240,67 @@ def test_a_failing_migration_leaves_the_previous_version_whole(db_path: Path) ->
     assert not database.table_exists("half_done")
     assert get_setting("db_version") == LATEST_VERSION
     assert len(list_backups(db_path)) == 1  # taken before the attempt
+
+
+def build_v3_database(path: Path) -> None:
+    """A database as version 3 left it: build_v1_database's rows, migrated by migrations 1-3 only, with
+    a session whose scenes carry a title and a detector's score, and its first backup removed."""
+    build_v1_database(path)
+    with closing(sqlite3.connect(path)) as conn:
+        records = [
+            {"index": 1, "start_frame": 0, "end_frame": 29, "start": 0.0, "end": 1.2, "midpoint_frame": 14},
+            {
+                "index": 2,
+                "start_frame": 30,
+                "end_frame": 54,
+                "start": 1.2,
+                "end": 2.2,
+                "midpoint_frame": 42,
+                "title": "Second",
+                "transition_in": {"kind": "cut", "first_frame": 30, "last_frame": 30, "score": 7.25},
+            },
+        ]
+        conn.execute("UPDATE processing_state SET scenes_data = ? WHERE session_id = 's-old'", (json.dumps(records),))
+        conn.execute("UPDATE processing_state SET scenes_data = '{\"not\": \"a list\"}' WHERE session_id = 's-done'")
+        conn.commit()
+    old = peewee.SqliteDatabase(str(path), pragmas={"foreign_keys": 1})
+    migrate(old, path, {v: MIGRATIONS[v] for v in (1, 2, 3)})
+    old.close()
+    for backup in list_backups(path):
+        backup.unlink()
+
+
+def test_migration_4_from_version_3_keeps_every_row_adds_markers_and_backs_up_first(db_path: Path) -> None:
+    build_v3_database(db_path)
+    with closing(sqlite3.connect(db_path)) as conn:
+        before = {table: table_rows(conn, table) for table in (*SEED_TABLES, "project_history_archive")}
+        assert conn.execute("SELECT value FROM app_settings WHERE key = 'db_version'").fetchone() == ("3",)
+
+    open_database(db_path)
+
+    assert get_setting("db_version") == LATEST_VERSION == 4
+    conn = database.connection()
+    for table, rows in before.items():
+        after = table_rows(conn, table)
+        if table == "app_settings":
+            rows, after = without_version(rows), without_version(after)
+        assert after == rows, table
+    # the stored scenes became scene markers (title, score); a damaged record none
+    markers = database.execute_sql(
+        "SELECT session_id, kind, source, start_time, end_time, start_frame, end_frame, label, confidence "
+        "FROM markers ORDER BY id"
+    ).fetchall()
+    assert markers == [
+        ("s-old", "scene", "detected", 0.0, 1.2, 0, 29, None, None),
+        ("s-old", "scene", "detected", 1.2, 2.2, 30, 54, "Second", 7.25),
+    ]
+    (backup,) = list_backups(db_path, MIGRATION)
+    with closing(sqlite3.connect(backup)) as saved:
+        assert saved.execute("SELECT value FROM app_settings WHERE key = 'db_version'").fetchone() == ("3",)
+        assert saved.execute("SELECT name FROM sqlite_master WHERE name = 'markers'").fetchone() is None
+        assert {table: table_rows(saved, table) for table in before} == before
+    # a session's markers go with it (ON DELETE CASCADE): deleting sessions needs no change
+    from db.maintenance import delete_sessions
+
+    delete_sessions(["s-old"])
+    assert database.execute_sql("SELECT count(*) FROM markers").fetchone() == (0,)

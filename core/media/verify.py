@@ -8,6 +8,7 @@ import av
 from PIL import Image
 
 from core.errors import VatError
+from core.media.chapter_files import read_webvtt, vtt_title
 from core.media.image_meta import credits_fields, read_copyright
 from core.media.picture import display_dimensions, sample_aspect
 from core.media.verify_frames import ends_problem
@@ -63,6 +64,7 @@ def verify_video(op: Operation, path: Path, decode: bool = True) -> dict:
             stream.thread_type = "AUTO"
             ctx = stream.codec_context
             width, height = ctx.width, ctx.height
+            ctx_rate = float(stream.average_rate) if stream.average_rate else None
             sar = sample_aspect(getattr(stream, "sample_aspect_ratio", None) or ctx.sample_aspect_ratio)
             frames = 0
             if decode:
@@ -79,6 +81,7 @@ def verify_video(op: Operation, path: Path, decode: bool = True) -> dict:
                             first = _first_frame(packet)  # for its rotation only
             duration = float(container.duration / av.time_base) if container.duration else None
             tags = dict(container.metadata)
+            chapter_starts = [float(ch["start"] * (ch["time_base"] or 0)) for ch in container.chapters()]
             first_image = first.to_image() if decode and first is not None else None
             last_image = last.to_image() if decode and last is not None else None
     except (av.error.FFmpegError, IndexError, OSError) as exc:
@@ -96,6 +99,10 @@ def verify_video(op: Operation, path: Path, decode: bool = True) -> dict:
         _fail(op, "copyright not in the container metadata")
     if op.params.get("credits") and op.params["credits"] not in tags.values():
         _fail(op, "credits not in the container metadata")
+    if exp.chapter_starts is not None:
+        problem = chapters_problem(exp.chapter_starts, chapter_starts, ctx_rate)
+        if problem:
+            _fail(op, problem)
     if exp.ends is not None and first_image is not None and last_image is not None:
         problem = ends_problem(exp.ends, first_image, last_image)
         if problem:
@@ -114,6 +121,42 @@ def verify_pdf(op: Operation, path: Path) -> dict:
     return {}
 
 
+def chapters_problem(planned: tuple[float, ...], found: list[float], fps: float | None) -> str | None:
+    """A master copy's chapters against the plan: as many, each starting within half a frame of where
+    planned (containers keep chapter times to the millisecond)."""
+    if len(found) != len(planned):
+        return f"{len(found)} chapters, planned {len(planned)}"
+    slack = 0.5 / fps if fps else 0.02
+    for number, (want, got) in enumerate(zip(planned, found, strict=True), start=1):
+        if abs(want - got) > slack:
+            return f"chapter {number} starts at {got:.3f}s, planned {want:.3f}s"
+    return None
+
+
+def verify_chapters(op: Operation, path: Path) -> dict:
+    """A WebVTT chapters sidecar: it reads back as the planned cues (times to the millisecond, titles)."""
+    try:
+        cues = read_webvtt(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        _fail(op, f"not a WebVTT file ({exc})")
+    planned = op.params.get("chapters")
+    if planned is None:  # checked later without the plan (vat verify --deep from the records alone)
+        if not cues:
+            _fail(op, "no chapters")
+        return {}
+    if len(cues) != len(planned):
+        _fail(op, f"{len(cues)} chapters, planned {len(planned)}")
+    for number, ((start, end, title), (a, b, t)) in enumerate(zip(cues, planned, strict=True), start=1):
+        if abs(start - a) > 0.0006 or abs(end - b) > 0.0006 or title != read_webvtt_title(str(t)):
+            _fail(op, f"chapter {number} is not the one planned")
+    return {}
+
+
+def read_webvtt_title(title: str) -> str:
+    """A title as it reads back from webvtt() (escaped, then unescaped)."""
+    return vtt_title(title).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def verify(op: Operation, path: Path) -> dict:
     if op.kind in ("still_hq", "still_web", "thumbnail", "rd_image", "contact_sheet"):
         return verify_image(op, path)
@@ -123,6 +166,8 @@ def verify(op: Operation, path: Path) -> dict:
         return verify_video(op, path, decode=False)
     if op.kind == "contact_sheet_pdf":
         return verify_pdf(op, path)
+    if op.kind == "chapters":
+        return verify_chapters(op, path)
     if not path.exists() or path.stat().st_size == 0:
         _fail(op, "empty")
     return {}

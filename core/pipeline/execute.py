@@ -13,6 +13,7 @@ from PIL import Image, ImageOps
 
 from core.events import FfmpegProgress
 from core.media import ffmpeg
+from core.media.chapter_files import ffmetadata, webvtt
 from core.media.encode_args import audio_args, container_args, scale_filter, video_codec_args
 from core.media.frames import frame_at, rotate_for_display
 from core.media.image_meta import save_image
@@ -62,10 +63,17 @@ def _metadata_args(params: dict) -> list[str]:
 
 
 def make_master(op: Operation, tmp: Path, ctx: Context) -> None:
+    """A stream copy. Its chapters: the scenes' (params["chapters"], through an ffmetadata input), else
+    the master's own."""
     muxer = MUXER_BY_SUFFIX.get(op.output.suffix.lower())
-    args = [
-        "-i",
-        ffmpeg.file_arg(_source(op)),
+    chapters = op.params.get("chapters")
+    # hidden beside the output, named as a temporary: a kill leaves nothing that stray removal misses
+    meta_file = tmp.with_name(tmp.name + ".ffmeta")
+    args = ["-i", ffmpeg.file_arg(_source(op))]
+    if chapters:
+        meta_file.write_text(ffmetadata([(a, b, str(t)) for a, b, t in chapters]), encoding="utf-8")
+        args += ["-f", "ffmetadata", "-i", ffmpeg.file_arg(meta_file)]
+    args += [
         "-map",
         "0:v",
         "-map",
@@ -77,20 +85,28 @@ def make_master(op: Operation, tmp: Path, ctx: Context) -> None:
         "-map_metadata",
         "0",
         "-map_chapters",
-        "0",
+        "1" if chapters else "0",
         *_metadata_args(op.params),
     ]
     if muxer in ("mp4", "mov"):
         args += ["-movflags", "+faststart"]
     if muxer:
         args += ["-f", muxer]
-    ffmpeg.run(
-        [*args, ffmpeg.file_arg(tmp)],
-        duration=op.expected.duration,
-        on_progress=ctx.on_progress,
-        cancel=ctx.cancel,
-        usage=ctx.usage,
-    )
+    try:
+        ffmpeg.run(
+            [*args, ffmpeg.file_arg(tmp)],
+            duration=op.expected.duration,
+            on_progress=ctx.on_progress,
+            cancel=ctx.cancel,
+            usage=ctx.usage,
+        )
+    finally:
+        meta_file.unlink(missing_ok=True)
+
+
+def make_chapters(op: Operation, tmp: Path, ctx: Context) -> None:
+    """The scenes' chapters beside a master copy that keeps its own (core/pipeline/chapter_plan.py)."""
+    tmp.write_text(webvtt([(a, b, str(t)) for a, b, t in op.params["chapters"]]), encoding="utf-8")
 
 
 def make_clip(op: Operation, tmp: Path, ctx: Context) -> None:
@@ -244,6 +260,7 @@ def make_contact_sheet_pdf(op: Operation, tmp: Path, ctx: Context) -> None:
 
 MAKERS = {
     "master": make_master,
+    "chapters": make_chapters,
     "clip": make_clip,
     "rd_video": make_rd_video,
     "still_hq": make_still,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from core.media.keyframes import keyframe_before
 from core.media.picture import sample_aspect
 from core.media.timecode import SourceTimecode
 from core.pipeline import contact_sheet
+from core.pipeline.chapter_plan import own_chapter_starts, scene_chapters, sidecar_path
 from core.pipeline.layout import Layout
 from core.pipeline.name_template import Naming, check_unique, template_of
 from core.pipeline.presets import Preset, fit_width
@@ -56,6 +57,8 @@ class Expected:
     duration: float | None = None
     frames_exact: bool = True
     ends: EndFrames | None = None
+    # a master copy's chapters: where each starts (seconds; None: not checked)
+    chapter_starts: tuple[float, ...] | None = None
 
 
 @dataclass
@@ -79,6 +82,7 @@ class Operation:
     def category(self) -> str:
         return {
             "master": "masters",
+            "chapters": "masters",
             "still_hq": "stills",
             "still_web": "stills",
             "clip": "clips",
@@ -121,6 +125,7 @@ class PlanInput:
     process_log: bool = True
     titles: dict[int, str] = field(default_factory=dict)  # scene -> its title (session_scenes.scene_titles)
     notes: dict[int, str] = field(default_factory=dict)  # scene -> its note
+    own_chapters: list = field(default_factory=list)  # the master's own (core.pipeline.markers.Chapter)
 
 
 def _frame_check(p: PlanInput, index: int) -> FrameCheck:
@@ -309,16 +314,7 @@ def build_plan(p: PlanInput) -> list[Operation]:
     layout = Layout(p.out_root, p.project_date, p.artwork, p.slug, len(p.scenes), naming_of(p))
     src_w, src_h = p.media.display_size  # square pixels at the display aspect, rotated
     meta = embedded(p)
-    ops: list[Operation] = [
-        Operation(
-            "master",
-            "master",
-            layout.master(master_suffix(p.master)),
-            p.master,
-            {"copy": "streams", **meta},
-            Expected(p.media.width, p.media.height, len(p.frame_times) or None, p.media.duration),
-        ),
-    ]
+    ops = master_operations(p, layout, meta)
     by_index = {s.index: s for s in p.scenes}
     grouped = {n for a, b in p.groups for n in range(a, b + 1)}
     hq, web, thumb = p.preset.stills_hq, p.preset.stills_web, p.preset.thumbnail
@@ -459,6 +455,26 @@ def overview_operations(p: PlanInput, layout: Layout, ops: list[Operation], meta
         )
     )
     return result
+
+
+def master_operations(p: PlanInput, layout: Layout, meta: dict) -> list[Operation]:
+    """The master copy, with one chapter per scene (chapter_plan); where the master has chapters of its
+    own, the copy keeps them and the scenes' chapters go into a sidecar beside it."""
+    copy = layout.master(master_suffix(p.master))
+    chapters = scene_chapters(p, _end_seconds)
+    params: dict[str, Any] = {"copy": "streams", **meta}
+    starts: tuple[float, ...] | None = None
+    if p.own_chapters:
+        starts = own_chapter_starts(p)
+    elif chapters:
+        params["chapters"] = [list(c) for c in chapters]
+        starts = tuple(start for start, _, _ in chapters)
+    expected = Expected(p.media.width, p.media.height, len(p.frame_times) or None, p.media.duration)
+    ops = [Operation("master", "master", copy, p.master, params, replace(expected, chapter_starts=starts))]
+    if p.own_chapters and chapters:
+        sidecar = {"chapters": [list(c) for c in chapters]}
+        ops.append(Operation("chapters", "chapters", sidecar_path(copy), p.master, sidecar))
+    return ops
 
 
 def rd_operations(p: PlanInput, layout: Layout, meta: dict) -> list[Operation]:

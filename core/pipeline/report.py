@@ -190,11 +190,12 @@ def finalizers(session: ProcessingState, root: Path, plan: list[Operation] | Non
     }
 
 
-# what compression_ratio weighs the master against: every output but the master copy and the records
-# (manifest.json, the process log, the editorial files, the contact sheet and index.html), which
-# describe the deliverables and are not media
+# what compression_ratio weighs the master against: every output but the master copy, its chapters
+# sidecar and the records (manifest.json, the process log, the editorial files, the contact sheet and
+# index.html), which describe the deliverables and are not media
 NOT_DELIVERABLES = (
     "master",
+    "chapters",
     "manifest",
     "process_log",
     "editorial",

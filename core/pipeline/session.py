@@ -20,7 +20,7 @@ from core.events import DetectProgress, RunEvent
 from core.media import encoders, ffmpeg
 from core.media.keyframes import keyframe_times
 from core.media.probe import MediaInfo, packet_times, probe
-from core.pipeline import naming, rd
+from core.pipeline import markers, naming, rd
 from core.pipeline.fixity import write_checksums
 from core.pipeline.layout import Layout
 from core.pipeline.lock import ProjectLock, SessionLock
@@ -248,12 +248,15 @@ def detect(
     )
     scenes = [scene_record(s) for s in found.scenes]
     carry_texts(session.scenes_data or [], scenes)  # titles and notes of the scenes that did not change
+    chapters = master_chapters(Path(session.master_path), found.frame_times)
     meta = dict(session.process_metadata or {})
     meta.update(detector=detector, fps=found.fps, frames=found.frames, duration=found.duration)
+    meta["master_chapters"] = len(chapters)  # read, and kept as markers: known even once the master is gone
     with database.atomic():
         ProcessingState.update(
             scenes_data=scenes, scene_threshold=threshold, min_scene_length=min_len, process_metadata=meta
         ).where(ProcessingState.id == session.id).execute()
+        markers.replace_detected(session, scenes, chapters)
         row = OperationLog.get_or_none(
             (OperationLog.session == session.session_id) & (OperationLog.operation_name == "scene_detection")
         )
@@ -282,6 +285,17 @@ def detect(
     session.scenes_data, session.process_metadata = scenes, meta
     session.scene_threshold, session.min_scene_length = threshold, min_len
     return found
+
+
+def master_chapters(master: Path, frame_times: list[float]) -> list[markers.Chapter]:
+    """The master's own chapters on its frames' timeline (none where it cannot be read again: its scenes
+    were just detected, so that is a master changed meanwhile, and the next detection reads them)."""
+    try:
+        found = probe(master, require_video=True).chapters
+    except VatError as exc:
+        log.warning("%s: chapters not read (%s)", master, exc)
+        return []
+    return markers.chapters_on_frames(found, frame_times)
 
 
 def _monotonic() -> float:
@@ -341,6 +355,7 @@ def plan_for(
             process_log=settings["generate_log"],
             titles=scene_titles(session),  # the contact sheet's, index.html's, names and stills'
             notes=scene_notes(session),
+            own_chapters=own_chapters(session, media, times, from_master=source is None),
         )
     )
     return plan, media, skipped
@@ -354,6 +369,16 @@ def clear_texts_changed(session: ProcessingState) -> None:
     if meta.pop(TEXTS_CHANGED, None) is not None:
         ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
     session.process_metadata = meta
+
+
+def own_chapters(
+    session: ProcessingState, media: MediaInfo, times: list[float], from_master: bool
+) -> list[markers.Chapter]:
+    """The master's own chapters: read from it; made from its copy (a repair), those kept as markers
+    when it was detected, for the copy may hold the scenes' chapters vat gave it."""
+    if from_master or "master_chapters" not in (session.process_metadata or {}):
+        return markers.chapters_on_frames(media.chapters, times)
+    return markers.file_chapters(session.session_id)
 
 
 def copyright_of(session: ProcessingState) -> str:

@@ -1,0 +1,43 @@
+"""The master copy's chapters: one per detected scene, titled by the scene's title or "Scene N", unless
+the master has chapters of its own. Then the copy keeps those (an author's chapters are not replaced)
+and the scenes' chapters go into a WebVTT sidecar beside the copy, `<copy name>.chapters.vtt`: the
+format of HTML's <track kind="chapters"> and of players' chapter files, readable as text.
+
+Times are on the copy's timeline: a stream copy starts at the master's container start, so a frame at
+master time t is at t - start_time in the copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.media.chapter_files import ChapterSpan
+
+SIDECAR_SUFFIX = ".chapters.vtt"
+
+
+def sidecar_path(master_copy: Path) -> Path:
+    return master_copy.with_name(master_copy.stem + SIDECAR_SUFFIX)
+
+
+def scene_chapters(p: Any, end_seconds: Any) -> list[ChapterSpan]:
+    """One chapter per detected scene (p: a plan.PlanInput), frame-exact on the copy's timeline."""
+    times, offset = p.frame_times, p.media.start_time
+    if not times:
+        return []
+    chapters = []
+    for scene in p.scenes:
+        if not 0 <= scene.start_frame <= scene.end_frame < len(times):
+            continue  # a record that does not fit this master's frames (a repair's source): no chapter
+        start = times[scene.start_frame] - offset
+        end = end_seconds(times, scene.end_frame, p.media.duration or 0.0) - offset
+        title = p.titles.get(scene.index) or f"Scene {scene.index}"
+        chapters.append((round(max(0.0, start), 6), round(max(0.0, end), 6), title))
+    return chapters
+
+
+def own_chapter_starts(p: Any) -> tuple[float, ...]:
+    """Where the master's own chapters start in the copy (p.own_chapters: on the frames' timeline)."""
+    origin = (p.frame_times[0] if p.frame_times else p.media.start_time) - p.media.start_time
+    return tuple(round(max(0.0, c.start + origin), 6) for c in p.own_chapters)

@@ -1,0 +1,172 @@
+"""Chapters and markers: the master copy carries one chapter per scene (titled), or keeps the master's
+own and gets a WebVTT sidecar; markers hold both; verification checks the copy's chapters. Real ffmpeg,
+real SQLite."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import av
+import peewee
+import pytest
+
+from core.media.chapter_files import ffmetadata, ffmetadata_escape, read_webvtt, webvtt
+from core.media.verify import VerificationError, verify
+from core.pipeline import session as sessions
+from core.pipeline.execute import Context, make_master
+from core.pipeline.plan import Expected, Operation
+from core.pipeline.session_scenes import scenes_of
+from db.models import FileRegistry, Marker, OperationLog, ProcessingState
+from tests.conftest import SCENES
+from tests.media import cut_starts, make_chaptered
+
+FPS = 25
+# the master's own chapters: two, neither at a cut
+OWN = [(0.0, 2.0, "Opening"), (2.0, 6.0, "Middle part")]
+# a title an attacker could write: every ffmetadata special character, a line break, WebVTT's
+HOSTILE = "a=b;c#d\\e\nf --> <b>&"
+
+
+@pytest.fixture(scope="module")
+def chaptered_master(cut_video: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("chaptered")
+    return make_chaptered(cut_video, folder / "chaptered.mp4", OWN, "With chapters")
+
+
+def _session(master: Path, out: Path, titles: dict[int, str] | None = None) -> ProcessingState:
+    options = sessions.SessionOptions(
+        master=master, artwork="Chaptered", project_date="26-12-02", out=out, encoder="x264", unattended=True
+    )
+    row = sessions.create_session(sessions.check_options(options))
+    sessions.detect(row, *sessions.detection_parameters("adaptive", None, None))
+    if titles:  # as the picker's title editing stores them (the record's "title")
+        records = [dict(r, **({"title": titles[r["index"]]} if r["index"] in titles else {})) for r in row.scenes_data]
+        ProcessingState.update(scenes_data=records).where(ProcessingState.id == row.id).execute()
+    sessions.request_selection(row, "1", [])  # one scene: the chapters are every scene's all the same
+    sessions.select_requested(row)
+    return ProcessingState.get_by_id(row.id)
+
+
+def _chapters(path: Path) -> list[tuple[float, str]]:
+    with av.open(str(path)) as container:
+        return [
+            (float(ch["start"] * (ch["time_base"] or 0)), ch["metadata"].get("title", ""))
+            for ch in container.chapters()
+        ]
+
+
+def _master_copy(row: ProcessingState) -> Path:
+    return Path(
+        FileRegistry.get((FileRegistry.session == row.session_id) & (FileRegistry.file_type == "master")).file_path
+    )
+
+
+def test_the_copy_of_a_master_without_chapters_has_one_per_scene_titled(
+    cut_video: Path, tmp_path: Path, db: peewee.SqliteDatabase
+) -> None:
+    row = _session(cut_video, tmp_path / "out", titles={2: HOSTILE, 3: "Ünïcode — title"})
+    summary = sessions.process(row, workers=2)
+    assert summary.status == "completed", summary.failed
+
+    copy = _master_copy(row)
+    found = _chapters(copy)
+    starts = [n / FPS for n in cut_starts(SCENES)]
+    assert [round(t, 3) for t, _ in found] == [round(s, 3) for s in starts]
+    # the titles arrive whole: ffmetadata's specials escaped, the line break kept
+    assert [title for _, title in found] == ["Scene 1", HOSTILE, "Ünïcode — title", "Scene 4", "Scene 5"]
+    assert not list(copy.parent.glob("*.vtt"))  # no sidecar: the chapters are in the copy
+    assert not list(copy.parent.glob(".*"))  # nor the ffmetadata file it was made with
+    # the markers: one per scene, none from the file
+    markers = list(Marker.select().where(Marker.session == row.session_id).order_by(Marker.start_time))
+    assert [(m.kind, m.source) for m in markers] == [("scene", "detected")] * len(SCENES)
+    assert [m.start_frame for m in markers] == cut_starts(SCENES)
+
+
+def test_a_master_with_chapters_keeps_them_and_the_scenes_go_into_a_sidecar(
+    chaptered_master: Path, tmp_path: Path, db: peewee.SqliteDatabase
+) -> None:
+    row = _session(chaptered_master, tmp_path / "out", titles={4: "Fourth <i>"})
+    summary = sessions.process(row, workers=2)
+    assert summary.status == "completed", summary.failed
+
+    copy = _master_copy(row)
+    assert [(round(t, 3), title) for t, title in _chapters(copy)] == [(0.0, "Opening"), (2.0, "Middle part")]
+    sidecar = copy.with_name(copy.stem + ".chapters.vtt")
+    cues = read_webvtt(sidecar.read_text(encoding="utf-8"))
+    starts = [n / FPS for n in cut_starts(SCENES)]
+    assert [round(a, 3) for a, _, _ in cues] == [round(s, 3) for s in starts]
+    assert [t for _, _, t in cues] == ["Scene 1", "Scene 2", "Scene 3", "Fourth <i>", "Scene 5"]
+    assert round(cues[-1][1], 3) == sum(SCENES) / FPS  # the last ends with the video
+    # registered and verified like any output, listed in the manifest
+    registered = FileRegistry.get(FileRegistry.file_path == str(sidecar))
+    assert registered.file_type == "chapters" and registered.verified
+    manifest = json.loads((Path(row.output_path) / "manifest.json").read_text(encoding="utf-8"))
+    assert {"path": f"masters/{sidecar.name}", "kind": "chapters"}.items() <= next(
+        o for o in manifest["outputs"] if o["kind"] == "chapters"
+    ).items()
+    # markers: the master's chapters (source file, on its frames) and the scenes
+    chapters = list(Marker.select().where((Marker.session == row.session_id) & (Marker.kind == "chapter")))
+    assert [(m.source, m.label, m.start_frame, m.start_time) for m in chapters] == [
+        ("file", "Opening", 0, 0.0),
+        ("file", "Middle part", 50, 2.0),
+    ]
+    assert Marker.select().where((Marker.session == row.session_id) & (Marker.kind == "scene")).count() == len(SCENES)
+
+
+def test_a_redetect_replaces_the_markers_in_one_go_and_keeps_the_users(
+    chaptered_master: Path, tmp_path: Path, db: peewee.SqliteDatabase
+) -> None:
+    row = _session(chaptered_master, tmp_path / "out")
+    Marker.create(session=row.session_id, master_path=row.master_path, kind="cue", source="user", start_time=1.0)
+    sessions.detect(row, "adaptive", 255.0, 15)  # a threshold no cut reaches: one scene
+    kinds = sorted((m.kind, m.source) for m in Marker.select().where(Marker.session == row.session_id))
+    assert kinds == [("chapter", "file"), ("chapter", "file"), ("cue", "user"), ("scene", "detected")]
+    assert len(scenes_of(ProcessingState.get_by_id(row.id))) == 1
+
+
+def test_a_redetect_that_fails_to_store_leaves_scenes_and_markers_as_they_were(
+    cut_video: Path, tmp_path: Path, db: peewee.SqliteDatabase
+) -> None:
+    row = _session(cut_video, tmp_path / "out")
+    before = [(m.kind, m.start_frame) for m in Marker.select().order_by(Marker.id)]
+    # the detection's log row cannot be written: the whole store is rolled back
+    db.execute_sql("CREATE TRIGGER refuse BEFORE UPDATE ON operation_log BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    with pytest.raises(Exception, match="refused"):
+        sessions.detect(row, "adaptive", 255.0, 15)
+    assert [(m.kind, m.start_frame) for m in Marker.select().order_by(Marker.id)] == before
+    assert len(ProcessingState.get_by_id(row.id).scenes_data) == len(SCENES)
+    assert OperationLog.select().count() == 1
+
+
+def test_verification_refuses_a_copy_whose_chapters_are_not_the_plans(
+    cut_video: Path, tmp_path: Path, db: peewee.SqliteDatabase
+) -> None:
+    row = _session(cut_video, tmp_path / "out")
+    plan, _, _ = sessions.plan_for(row)
+    master = next(op for op in plan if op.kind == "master")
+    assert len(master.expected.chapter_starts or ()) == len(SCENES)
+    # the master itself has no chapters: as a copy, it is refused (its copyright aside)
+    with pytest.raises(VerificationError, match="0 chapters, planned 5"):
+        verify(Operation("master", "master", master.output, None, {}, master.expected), cut_video)
+    shifted = Operation("master", "master", master.output, None, {}, Expected(chapter_starts=(0.0, 0.5, 2.2, 3.8, 4.8)))
+    made = tmp_path / "made.mp4"
+    make_master(master, made, Context(threading.Event(), 1))
+    verify(master, made)  # the copy as planned
+    with pytest.raises(VerificationError, match="chapter 2 starts at 1.200s, planned 0.500s"):
+        verify(shifted, made)
+
+
+def test_ffmetadata_escapes_what_would_break_it() -> None:
+    assert ffmetadata_escape("a=b;c#d\\e\nf\r\x00g") == "a\\=b\\;c\\#d\\\\e\\\nf\\\ng"
+    text = ffmetadata([(0.0, 1.5, "x\n[CHAPTER]\nSTART=0")])
+    # the forged section stays inside the title: one chapter header only
+    assert text.count("\n[CHAPTER]\n") == 1 and "title=x\\\n[CHAPTER]\\\nSTART\\=0" in text
+
+
+def test_webvtt_titles_cannot_forge_a_cue() -> None:
+    text = webvtt([(0.0, 1.0, "one\n\n00:00:05.000 --> 00:00:09.000\nforged"), (1.0, 2.0, "two")])
+    assert text.count("-->") == 2
+    cues = read_webvtt(text)
+    assert [t for _, _, t in cues] == ["one  00:00:05.000 --> 00:00:09.000 forged", "two"]
