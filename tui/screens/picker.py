@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from core.errors import VatError
+from core.pipeline.markers import file_chapters
 from core.pipeline.selection import format_numbers
 from core.pipeline.session import save_selection, scenes_of
 from core.pipeline.session_scenes import scene_titles
@@ -53,7 +54,8 @@ class PickerScreen(WorkerErrors, Screen):
         "change. Everything is saved as you go; ctrl+r starts processing in the background.\n"
         "begins: how each scene begins, a cut or a gradual transition and its length in frames:\n"
         "dis a dissolve, blk/wht a fade through black/white, oth another; the panel gives its span.\n"
-        "e gives the scene a title and a note (names, metadata, editorial files, the manifest)."
+        "e gives the scene a title and a note (names, metadata, editorial files, the manifest).\n"
+        "§ after a number: one of the master's own chapters starts in that scene (its title in the panel)."
     )
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", id="picker-toggle"),
@@ -77,6 +79,7 @@ class PickerScreen(WorkerErrors, Screen):
         self.session_id = session_id
         self.session = ProcessingState.get(ProcessingState.session_id == session_id)
         self.scenes = scenes_of(self.session)
+        self.chapters = file_chapters(session_id)  # the master's own, read when it was detected
         meta = self.session.process_metadata or {}
         self.picks = Picks.from_saved(len(self.scenes), self.session.selected_scenes, self.session.grouped_scenes)
         self.titles = scene_titles(self.session)
@@ -102,12 +105,18 @@ class PickerScreen(WorkerErrors, Screen):
         with Horizontal(id="picker-body"):
             with Vertical(id="list-column"):
                 scene_list = SceneList(
-                    self.scenes, self.picks, self.thumbnail, cursor=self._cursor, titles=self.titles, id="scenes"
+                    self.scenes,
+                    self.picks,
+                    self.thumbnail,
+                    cursor=self._cursor,
+                    titles=self.titles,
+                    chapters=self.chapters,
+                    id="scenes",
                 )
                 yield Static(scene_list.header_text(), id="list-header", markup=False)
                 yield scene_list
             hours = bool(self.scenes) and self.scenes[-1].end >= 3600  # as the list shows times
-            yield ScenePanel(self.thumbnail, hours=hours, id="scene-panel")
+            yield ScenePanel(self.thumbnail, hours=hours, chapters=self.chapters, id="scene-panel")
         yield Static("", id="picker-status", markup=False)
         yield Footer(compact=True)  # every key, ? included, fits in 80 columns
 

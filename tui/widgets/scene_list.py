@@ -7,13 +7,14 @@ has made it (a dim placeholder until then): one line high in compact mode, three
 The `begins` column says how each scene begins: `cut`, or a gradual transition's kind and frames
 (`dis 25`: a 25-frame dissolve; `blk`/`wht`: a fade through black/white; tui.transition_text). Where
 the list is too narrow for every column (80 columns, beside the panel), the end time goes (the next
-row's start, and the panel shows it) and the header follows (ColumnsChanged).
+row's start, and the panel shows it) and the header follows (ColumnsChanged). A `§` after the number:
+one of the master's own chapters starts in that scene (the panel gives its title).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PIL import Image
@@ -26,6 +27,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from core.pipeline.markers import Chapter, chapters_starting_in
 from core.pipeline.transition_trim import picture_frames
 from core.scenes import Scene
 from core.text import terminal_safe
@@ -36,6 +38,7 @@ from tui.widgets.pixels import image_lines
 
 THUMB_CELLS = {1: 6, 3: 10}  # thumbnail width (cells) by row height (lines)
 SEGMENT_CACHE = 3000
+CHAPTER_MARK = "§"  # in the space after the number: no column of its own at 80 columns
 BEGINS = "begins"  # the transition column's title, also its narrowest width
 GROUP_MARK = 4  # cells kept for the group mark ("┌ g1")
 
@@ -110,10 +113,12 @@ class SceneList(ScrollView, can_focus=True):
         cursor: int = 0,
         tall: bool = False,
         titles: dict[int, str] | None = None,
+        chapters: Sequence[Chapter] = (),
         id: str | None = None,
     ):
         super().__init__(id=id)
         self.titles = titles or {}  # scene -> its title: after the row's columns, as far as it fits
+        self.chapters = chapters  # the master's own: a § after the number where one starts in the scene
         self.thumbnail = thumbnail  # frame -> image if already made (never blocks)
         self._segments: OrderedDict[tuple[int, int, int], list[list[Segment]]] = OrderedDict()
         self._styles: dict[str, Style] = {}
@@ -128,16 +133,19 @@ class SceneList(ScrollView, can_focus=True):
         digits = max(3, len(str(len(scenes))))
         hours = bool(scenes) and scenes[-1].end >= 3600  # drop the hours when there are none: 6 cells back
         labels = [short_label(incoming(s)) for s in scenes]
+        chapter_mark = [
+            CHAPTER_MARK if chapters_starting_in(self.chapters, s.start_frame, s.end_frame) else " " for s in scenes
+        ]
         self._begins_width = max([len(BEGINS), *map(len, labels)])
         self._text = [
             (
-                f"{s.index:>{digits}}",
+                f"{s.index:>{digits}}{mark}",
                 f"{label:<{self._begins_width}}",
                 timecode(s.start, hours),
                 timecode(s.end, hours),
                 f"{duration(s.duration):>8}",
             )
-            for s, label in zip(scenes, labels, strict=True)
+            for s, label, mark in zip(scenes, labels, chapter_mark, strict=True)
         ]
         self._time_width = len(timecode(0, hours))
         # the frame its midpoint still is taken from (never inside a transition), as the picture
@@ -315,7 +323,7 @@ class SceneList(ScrollView, can_focus=True):
         if sub == 0:
             num, begins, start, end, dur = self._text[index]
             end = f"{end}  " if self._with_end else ""
-            segments.append(Segment(f"{'[x]' if marked else '[ ]'} {num}  {begins}  {start}  {end}{dur}  ", base))
+            segments.append(Segment(f"{'[x]' if marked else '[ ]'} {num} {begins}  {start}  {end}{dur}  ", base))
             mark = self._group_mark(number)
             segments.append(Segment(mark, base + self._mark_style()))
             title = self.titles.get(number)

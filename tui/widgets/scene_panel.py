@@ -1,9 +1,10 @@
 """Beside the scene list: the highlighted scene's thumbnail, larger, and its details: its times and
-frames, the transition that begins it and the one that ends it (kind, frames, times), its group."""
+frames, the transition that begins it and the one that ends it (kind, frames, times), its group, and
+the master's own chapter starting in it (or the one it lies in)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PIL import Image
 from rich.console import Group, RenderableType
@@ -11,12 +12,14 @@ from rich.text import Text
 from textual.widget import Widget
 
 from core.detection.transitions import Transition
+from core.pipeline.markers import Chapter, chapter_at, chapters_starting_in
 from core.pipeline.transition_trim import still_frame
 from core.scenes import Scene
 from core.text import terminal_safe
 from tui.formatting import duration, timecode
 from tui.transition_text import incoming, name
 from tui.widgets.pixels import pixels
+from tui.widgets.scene_list import CHAPTER_MARK
 
 DETAIL_LINES = 12  # kept below the picture for the details, at most (the picture shrinks first)
 
@@ -31,9 +34,17 @@ class ScenePanel(Widget):
     }
     """
 
-    def __init__(self, thumbnail: Callable[[int], Image.Image | None], hours: bool = True, id: str | None = None):
-        """`hours`: times with hours (a video of an hour or more), as the scene list shows them."""
+    def __init__(
+        self,
+        thumbnail: Callable[[int], Image.Image | None],
+        hours: bool = True,
+        chapters: Sequence[Chapter] = (),
+        id: str | None = None,
+    ):
+        """`hours`: times with hours (a video of an hour or more), as the scene list shows them.
+        `chapters`: the master's own, the one the scene lies in or those starting in it shown by title."""
         super().__init__(id=id)
+        self.chapters = chapters
         self.thumbnail = thumbnail
         self.hours = hours
         self.scene: Scene | None = None
@@ -79,6 +90,7 @@ class ScenePanel(Widget):
             *self._transition("in", incoming(scene), "start of the video"),
             *self._transition("out", incoming(self.after) if self.after else None, "end of the video"),
             f"\n{self.group}" if self.group else "",
+            *self._chapter(scene, width),
         )
         return Group(picture, Text(""), details)
 
@@ -90,6 +102,21 @@ class ScenePanel(Widget):
             first = note.split("\n", 1)[0]
             lines.append((f"\nnote: {terminal_safe(first)}{' …' if first != note else ''}", "dim"))
         return lines
+
+    def _chapter(self, scene: Scene, width: int) -> list[tuple[str, str] | str]:
+        """'§ Title' for the first chapter starting in the scene ('+2' more), else 'in § Title', dimmed:
+        one line, cut to the panel's width (a file's title is untrusted text: controls shown escaped)."""
+        starting = chapters_starting_in(self.chapters, scene.start_frame, scene.end_frame)
+        current = starting[0] if starting else chapter_at(self.chapters, scene.start_frame)
+        if current is None:
+            return []
+        more = f" +{len(starting) - 1}" if len(starting) > 1 else ""
+        prefix = f"{CHAPTER_MARK} " if starting else f"in {CHAPTER_MARK} "
+        title = terminal_safe(current.title or "untitled")
+        room = max(1, width - len(prefix) - len(more))
+        if len(title) > room:
+            title = title[: room - 1] + "…"
+        return [("\n" + prefix, "bold" if starting else "dim"), (title, "" if starting else "dim"), (more, "dim")]
 
     def _transition(self, side: str, t: Transition | None, none: str) -> list[tuple[str, str] | str]:
         """'in: dissolve' / '  13 frames: 84-96' / '  00:03.360 → 00:03.880'; a cut in two lines."""
