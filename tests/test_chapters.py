@@ -16,6 +16,7 @@ from core.media.chapter_files import ffmetadata, ffmetadata_escape, read_webvtt,
 from core.media.verify import VerificationError, verify
 from core.pipeline import session as sessions
 from core.pipeline.execute import Context, make_master
+from core.pipeline.fixity import check_folder, check_session, decode_problem
 from core.pipeline.plan import Expected, Operation
 from core.pipeline.session_scenes import scenes_of
 from db.models import FileRegistry, Marker, OperationLog, ProcessingState
@@ -55,6 +56,12 @@ def _chapters(path: Path) -> list[tuple[float, str]]:
             (float(ch["start"] * (ch["time_base"] or 0)), ch["metadata"].get("title", ""))
             for ch in container.chapters()
         ]
+
+
+def registered_params(row: ProcessingState, key: str) -> dict:
+    return OperationLog.get(
+        (OperationLog.session == row.session_id) & (OperationLog.operation_name == key)
+    ).settings_used
 
 
 def _master_copy(row: ProcessingState) -> Path:
@@ -106,6 +113,15 @@ def test_a_master_with_chapters_keeps_them_and_the_scenes_go_into_a_sidecar(
     assert {"path": f"masters/{sidecar.name}", "kind": "chapters"}.items() <= next(
         o for o in manifest["outputs"] if o["kind"] == "chapters"
     ).items()
+    # vat verify --deep reads it back against the plan (from the records), and as a folder without them
+    root = Path(row.output_path)
+    assert not check_session(row.session_id, root, deep=True).problems
+    assert not check_folder(root, deep=True).problems
+    sidecar.write_text("WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\nforged\n", encoding="utf-8")
+    op = Operation(sidecar.name, "chapters", sidecar, None, registered_params(row, "chapters"))
+    assert decode_problem(op) == "1 chapters, planned 5"
+    sidecar.write_text("not chapters", encoding="utf-8")
+    assert decode_problem(Operation(sidecar.name, "chapters", sidecar, None, {})).startswith("not a WebVTT file")
     # markers: the master's chapters (source file, on its frames) and the scenes
     chapters = list(Marker.select().where((Marker.session == row.session_id) & (Marker.kind == "chapter")))
     assert [(m.source, m.label, m.start_frame, m.start_time) for m in chapters] == [

@@ -115,6 +115,8 @@ def check_file(
 def _kind_of(relative: Path) -> str:
     """How a file listed in checksums.sha256 is decoded: the master copy is only demuxed, as when written."""
     suffix = relative.suffix.lower()
+    if relative.name.lower().endswith(".chapters.vtt"):
+        return "chapters"  # a master copy's chapters sidecar: it must read as WebVTT chapters
     if suffix in VIDEO_EXTENSIONS and relative.parts[0] == "masters":
         return "master"
     if suffix in IMAGE_EXTENSIONS:
