@@ -9,10 +9,14 @@ master time t is at t - start_time in the copy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from core.media.chapter_files import ChapterSpan
+
+if TYPE_CHECKING:  # plan.py imports this module
+    from core.pipeline.plan import PlanInput
 
 SIDECAR_SUFFIX = ".chapters.vtt"
 
@@ -21,8 +25,9 @@ def sidecar_path(master_copy: Path) -> Path:
     return master_copy.with_name(master_copy.stem + SIDECAR_SUFFIX)
 
 
-def scene_chapters(p: Any, end_seconds: Any) -> list[ChapterSpan]:
-    """One chapter per detected scene (p: a plan.PlanInput), frame-exact on the copy's timeline."""
+def scene_chapters(p: PlanInput, end_seconds: Callable[[list[float], int, float], float]) -> list[ChapterSpan]:
+    """One chapter per detected scene, frame-exact on the copy's timeline (`end_seconds`: when the frame
+    after a scene's last starts, plan._end_seconds)."""
     times, offset = p.frame_times, p.media.start_time
     if not times:
         return []
@@ -30,14 +35,16 @@ def scene_chapters(p: Any, end_seconds: Any) -> list[ChapterSpan]:
     for scene in p.scenes:
         if not 0 <= scene.start_frame <= scene.end_frame < len(times):
             continue  # a record that does not fit this master's frames (a repair's source): no chapter
-        start = times[scene.start_frame] - offset
+        # the first from the copy's start: a chapter list covers the whole copy (MP4's chapter track
+        # starts at zero whatever the first chapter says; the first frame may come later, after audio)
+        start = times[scene.start_frame] - offset if chapters else 0.0
         end = end_seconds(times, scene.end_frame, p.media.duration or 0.0) - offset
         title = p.titles.get(scene.index) or f"Scene {scene.index}"
         chapters.append((round(max(0.0, start), 6), round(max(0.0, end), 6), title))
     return chapters
 
 
-def own_chapter_starts(p: Any) -> tuple[float, ...]:
+def own_chapter_starts(p: PlanInput) -> tuple[float, ...]:
     """Where the master's own chapters start in the copy (p.own_chapters: on the frames' timeline)."""
     origin = (p.frame_times[0] if p.frame_times else p.media.start_time) - p.media.start_time
     return tuple(round(max(0.0, c.start + origin), 6) for c in p.own_chapters)

@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.media.keyframes import keyframe_before
 from core.media.picture import sample_aspect
@@ -20,6 +20,9 @@ from core.pipeline.presets import Preset, fit_width
 from core.pipeline.rd import RdFile
 from core.pipeline.rd_names import output_names
 from core.pipeline.transition_trim import UNTRIMMED_NOTE, clean_range, still_frame
+
+if TYPE_CHECKING:  # markers reads the database, which plans never do
+    from core.pipeline.markers import Chapter
 
 # made at the end, in plan order, every run: they describe everything else (index.html links the rest)
 FINAL_KINDS = ("process_log", "manifest", "editorial", "index_page")
@@ -125,7 +128,7 @@ class PlanInput:
     process_log: bool = True
     titles: dict[int, str] = field(default_factory=dict)  # scene -> its title (session_scenes.scene_titles)
     notes: dict[int, str] = field(default_factory=dict)  # scene -> its note
-    own_chapters: list = field(default_factory=list)  # the master's own (core.pipeline.markers.Chapter)
+    own_chapters: list[Chapter] = field(default_factory=list)  # the master's own, on the frames' timeline
 
 
 def _frame_check(p: PlanInput, index: int) -> FrameCheck:
