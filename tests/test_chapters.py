@@ -186,3 +186,20 @@ def test_webvtt_titles_cannot_forge_a_cue() -> None:
     assert text.count("-->") == 2
     cues = read_webvtt(text)
     assert [t for _, _, t in cues] == ["one  00:00:05.000 --> 00:00:09.000 forged", "two"]
+
+
+def test_a_scene_marker_carries_the_detectors_score_where_the_record_has_one(
+    cut_video: Path, tmp_path: Path, db: peewee.SqliteDatabase
+) -> None:
+    from core.pipeline.markers import Chapter, replace_detected
+
+    row = _session(cut_video, tmp_path / "out")
+    records = [dict(r) for r in row.scenes_data]
+    records[1]["transition_in"] = {"kind": "cut", "first_frame": 30, "last_frame": 30, "score": 8.5}
+    with db.atomic():
+        replace_detected(row, records, [Chapter(0.0, 6.0, "All", 0)])
+    found = [(m.kind, m.end_frame, m.confidence) for m in Marker.select().order_by(Marker.kind, Marker.start_time)]
+    assert found[0] == ("chapter", None, None)
+    # each scene marker whole after a chapter's (which has neither an end frame nor a score)
+    ends = [n - 1 for n in cut_starts(SCENES)[1:]] + [sum(SCENES) - 1]
+    assert found[1:] == [("scene", end, 8.5 if end == 54 else None) for end in ends]

@@ -63,7 +63,9 @@ def replace_detected(session: ProcessingState, records: list[dict], chapters: Se
             "start_time": c.start,
             "end_time": c.end,
             "start_frame": c.start_frame,
+            "end_frame": None,
             "label": c.title or None,
+            "confidence": None,
         }
         for c in chapters
     ]
@@ -83,6 +85,7 @@ def replace_detected(session: ProcessingState, records: list[dict], chapters: Se
                 "confidence": float(score) if isinstance(score, (int, float)) else None,
             }
         )
+    # every row with the same keys: insert_many takes its columns from the first row
     for start in range(0, len(rows), 50):  # within SQLite's limit on bound variables
         Marker.insert_many(rows[start : start + 50]).execute()
 
