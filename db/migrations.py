@@ -148,7 +148,9 @@ def _archive_keeping(db: peewee.SqliteDatabase) -> None:
 def _add_markers(db: peewee.SqliteDatabase) -> None:
     """Issue 12: markers, the points in time a session knows of its master: the master's own chapters
     (kind chapter, source file), the detected scenes (kind scene, source detected; confidence: the
-    detector's score at the cut that starts it, where it was kept) and, later, the user's cues.
+    detector's score at the cut that starts it, where it was kept) and, later, the user's cues. A scene
+    marker has no label: the scene's title stays in its record (session_scenes.scene_titles), where
+    editing it changes it.
 
     Times are seconds from the master's first frame (as the scenes'), frames the master's. A session's
     rows go with it (ON DELETE CASCADE: the code that deletes sessions needs no change). The scenes of
@@ -177,7 +179,7 @@ def _add_markers(db: peewee.SqliteDatabase) -> None:
         "end_frame, label, confidence) "
         "SELECT p.session_id, p.master_path, 'scene', 'detected', json_extract(s.value, '$.start'), "
         "json_extract(s.value, '$.end'), json_extract(s.value, '$.start_frame'), "
-        "json_extract(s.value, '$.end_frame'), json_extract(s.value, '$.title'), "
+        "json_extract(s.value, '$.end_frame'), NULL, "
         "json_extract(s.value, '$.transition_in.score') "
         "FROM processing_state AS p, json_each(p.scenes_data) AS s "
         "WHERE json_valid(p.scenes_data) AND json_type(p.scenes_data) = 'array' "

@@ -258,7 +258,7 @@ class Marker(BaseModel):
     end_time = FloatField(null=True)
     start_frame = IntegerField(null=True)
     end_frame = IntegerField(null=True)  # inclusive, as a scene's
-    label = TextField(null=True)  # a chapter's or scene's title
+    label = TextField(null=True)  # a chapter's title (a scene's stays in its record: scene_titles)
     confidence = FloatField(null=True)  # the detector's score at the cut that starts a scene
     created_at = TimestampField(null=True, **default_now())
 

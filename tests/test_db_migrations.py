@@ -285,14 +285,14 @@ def test_migration_4_from_version_3_keeps_every_row_adds_markers_and_backs_up_fi
         if table == "app_settings":
             rows, after = without_version(rows), without_version(after)
         assert after == rows, table
-    # the stored scenes became scene markers (title, score); a damaged record none
+    # the stored scenes became scene markers (with the score); a damaged record none
     markers = database.execute_sql(
         "SELECT session_id, kind, source, start_time, end_time, start_frame, end_frame, label, confidence "
         "FROM markers ORDER BY id"
     ).fetchall()
     assert markers == [
         ("s-old", "scene", "detected", 0.0, 1.2, 0, 29, None, None),
-        ("s-old", "scene", "detected", 1.2, 2.2, 30, 54, "Second", 7.25),
+        ("s-old", "scene", "detected", 1.2, 2.2, 30, 54, None, 7.25),  # the title stays the record's
     ]
     (backup,) = list_backups(db_path, MIGRATION)
     with closing(sqlite3.connect(backup)) as saved:

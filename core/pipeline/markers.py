@@ -81,7 +81,7 @@ def replace_detected(session: ProcessingState, records: list[dict], chapters: Se
                 "end_time": r["end"],
                 "start_frame": r["start_frame"],
                 "end_frame": r["end_frame"],
-                "label": r.get("title") or None,
+                "label": None,  # a scene's title is its record's (scene_titles): an edit would leave a copy stale
                 "confidence": float(score) if isinstance(score, (int, float)) else None,
             }
         )
