@@ -31,7 +31,7 @@ def scene_chapters(p: PlanInput, end_seconds: Callable[[list[float], int, float]
     times, offset = p.frame_times, p.media.start_time
     if not times:
         return []
-    chapters = []
+    chapters: list[ChapterSpan] = []
     for scene in p.scenes:
         if not 0 <= scene.start_frame <= scene.end_frame < len(times):
             continue  # a record that does not fit this master's frames (a repair's source): no chapter
