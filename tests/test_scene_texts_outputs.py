@@ -58,7 +58,9 @@ def test_a_changed_title_remakes_exactly_the_outputs_that_carry_it(
     after = _files(root)
     assert set(after) == set(before)  # the default names do not use the title
     remade = {name for name in after if after[name] != before[name]}
-    assert remade == FINAL | SHEET | {"stills/hq/Test_Work_s002_hq.png", "stills/web/Test_Work_s002_web.jpg"}
+    stills = {"stills/hq/Test_Work_s002_hq.png", "stills/web/Test_Work_s002_web.jpg"}
+    # the master copy's chapters are titled by the scenes (Chapters and markers)
+    assert remade == FINAL | SHEET | stills | {"masters/Test_Work_master.mp4"}
     for still in ("stills/hq/Test_Work_s002_hq.png", "stills/web/Test_Work_s002_web.jpg"):
         assert title_fields(root / still) == {
             "title": "Test Work — Blue hour",
@@ -124,7 +126,8 @@ def test_a_template_with_the_title_renames_the_outputs_and_the_old_names_go(
         "clips/26-11-23_g01.mp4",
     }
     untouched = {name for name in before if name in after and after[name] == before[name]}
-    assert untouched == set(before) - gone - FINAL - SHEET  # scenes 2, 3, 5 and the master as they were
+    copy = {name for name in before if name.startswith("masters/")}  # its chapters carry the titles
+    assert copy and untouched == set(before) - gone - FINAL - SHEET - copy  # scenes 2, 3, 5 as they were
     registered = {Path(r.file_path).relative_to(root).as_posix() for r in FileRegistry.select()}
     assert renamed <= registered and not registered & gone
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
