@@ -108,7 +108,8 @@ def test_analysis_size_follows_pyscenedetects_auto_downscale() -> None:
     assert framesource.analysis_size(3840, 2160) == (256, 144)
     assert framesource.analysis_size(1080, 1920) == (144, 256)  # portrait: the longest side is the one shrunk
     assert framesource.analysis_size(160, 96) == (160, 96)  # small enough already
-    assert framesource.analysis_size(161, 97) == (160, 96)  # even sizes, for 4:2:0 chroma
+    assert framesource.analysis_size(161, 97) == (161, 97)  # odd sizes stay: PySceneDetect does not round them
+    assert framesource.analysis_size(720, 576) == (256, 205)  # factor 2.8125, each side rounded
 
 
 def test_scene_properties(cut_video: Path) -> None:
