@@ -262,6 +262,7 @@ def detect_scenes(
                 min_scene_len,
                 from_cache=True,
                 thumbs=stats.thumbs,
+                scores=detect_metrics.decision_scores(scene_detector, detector, stats.metric),
             )
     metric_of = detect_metrics.record(scene_detector, detector)
     thumbs: list[np.ndarray] | None = [] if detector == "transitions" else None
@@ -310,7 +311,16 @@ def detect_scenes(
     if on_progress is not None and reported < total:
         on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
     return _detection(
-        info, fps, frame_times, last_duration, cuts, detector, threshold, min_scene_len, thumbs=thumb_array
+        info,
+        fps,
+        frame_times,
+        last_duration,
+        cuts,
+        detector,
+        threshold,
+        min_scene_len,
+        thumbs=thumb_array,
+        scores=detect_metrics.decision_scores(scene_detector, detector, metric),
     )
 
 
@@ -325,15 +335,19 @@ def _detection(
     min_scene_len: int,
     from_cache: bool = False,
     thumbs: np.ndarray | None = None,
+    scores: np.ndarray | None = None,
 ) -> Detection:
     """The detection's scenes: for `transitions`, from the transitions found on the thumbnails and
-    the adaptive detector's `cuts`; for a single detector, a cut at each of its cuts."""
+    the adaptive detector's `cuts`; for a single detector, a cut at each of its cuts. Each transition
+    carries the detector's score at its boundary (`scores`: every frame's, metrics.decision_scores)."""
     end = _video_end(frame_times, last_duration, info.fps)
     n = len(frame_times)
     if detector == "transitions" and thumbs is not None:
         found = detect_transitions.find(thumbs, cuts, standout=threshold, min_scene_len=int(min_scene_len))
     else:
         found = [Transition.cut(c) for c in sorted({c for c in cuts if 0 < c < n})]
+    if scores is not None:
+        found = [replace(t, score=detect_metrics.score_at(scores, t.boundary)) for t in found]
     return Detection(
         fps=fps,
         frames=len(frame_times),

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from scenedetect import FrameTimecode, SceneManager, StatsManager, open_video
+
+from core.scenes import default_threshold, make_detector
 from db.migrations import LATEST_VERSION
 from tests.conftest import SCENES
 from tests.helpers import vat
@@ -57,8 +60,33 @@ def test_detect_json_is_one_object_with_inclusive_ends(cut_video: Path) -> None:
     assert [s["start_frame"] for s in found["scenes"]] == starts
     assert [s["end_frame"] for s in found["scenes"]] == [s - 1 for s in starts[1:]] + [149]
     assert found["scenes"][0] == {"index": 1, "start_frame": 0, "end_frame": 29, "start": 0.0, "end": 1.2}
-    assert found["scenes"][1]["transition_in"] == {"kind": "cut", "first_frame": 30, "last_frame": 30}
+    first_cut = found["scenes"][1]["transition_in"]
+    assert {k: first_cut[k] for k in ("kind", "first_frame", "last_frame")} == {
+        "kind": "cut",
+        "first_frame": 30,
+        "last_frame": 30,
+    }
+    assert first_cut["score"] == found["transitions"][0]["score"]
     assert [t["boundary_frame"] for t in found["transitions"]] == starts[1:]
+
+
+@pytest.mark.parametrize("detector", ["adaptive", "content"])
+def test_detect_json_gives_each_cuts_score(cut_video: Path, detector: str) -> None:
+    """Each cut's score is the detector's metric at the boundary, as PySceneDetect's stats file has it
+    (adaptive: adaptive_ratio, content: content_val), the same from the cache as from decoding."""
+    video = open_video(str(cut_video))
+    stats = StatsManager()
+    manager = SceneManager(stats)
+    manager.add_detector(make_detector(detector, default_threshold(detector), 15))
+    manager.detect_scenes(video)
+    key = "adaptive_ratio (w=2)" if detector == "adaptive" else "content_val"
+    runs = [json.loads(vat("detect", cut_video, "--format", "json", "--detector", detector, check=True).stdout)]
+    runs.append(json.loads(vat("detect", cut_video, "--format", "json", "--detector", detector, check=True).stdout))
+    for found in runs:
+        for t in found["transitions"]:
+            theirs = stats.get_metrics(FrameTimecode(t["boundary_frame"], video.frame_rate), [key])[0]
+            assert t["score"] == pytest.approx(theirs, rel=0.02) and t["score"] >= default_threshold(detector)
+    assert runs[0]["transitions"] == runs[1]["transitions"]
 
 
 def test_detect_csv_and_table(cut_video: Path) -> None:

@@ -81,7 +81,17 @@ def test_known_cuts_are_found_exactly(cut_video: Path, detector: str) -> None:
         "scenes": expected_scenes(SCENES),
         "transitions": expected_transitions(SCENES),
     }
-    assert result.to_dict() == expected
+    found = result.to_dict()
+    scores = [t.pop("score") for t in found["transitions"]]
+    for scene in found["scenes"][1:]:
+        assert scene["transition_in"].pop("score") == scores[scene["index"] - 2]
+    assert found == expected
+    # each cut's score is the detector's own metric there, past its threshold (histogram: a correlation below it)
+    threshold = default_threshold(detector)
+    if detector == "histogram":
+        assert all(s <= 1 - threshold for s in scores)
+    else:
+        assert all(s >= threshold for s in scores)
 
 
 @pytest.mark.parametrize("pix_fmt", PIX_FMTS)
@@ -134,8 +144,8 @@ def test_to_dict_is_json_with_exactly_the_documented_keys(cut_video: Path) -> No
     assert list(data) == ["fps", "frames", "duration", "scenes", "transitions"]
     assert list(data["scenes"][0]) == ["index", "start_frame", "end_frame", "start", "end"]
     assert list(data["scenes"][1]) == ["index", "start_frame", "end_frame", "start", "end", "transition_in"]
-    assert list(data["scenes"][1]["transition_in"]) == ["kind", "first_frame", "last_frame"]
-    assert list(data["transitions"][0]) == ["kind", "first_frame", "last_frame", "boundary_frame"]
+    assert list(data["scenes"][1]["transition_in"]) == ["kind", "first_frame", "last_frame", "score"]
+    assert list(data["transitions"][0]) == ["kind", "first_frame", "last_frame", "score", "boundary_frame"]
 
 
 @pytest.mark.parametrize("detector", DETECTORS)

@@ -138,9 +138,10 @@ def test_vat_detect_shows_kinds_and_spans_in_every_format(transition_footage: Fo
     path = transition_footage.path
     found = json.loads(vat("detect", path, "--format", "json", check=True).stdout)
     assert found["transitions"] == [
-        {"kind": t.kind, "first_frame": t.first, "last_frame": t.last, "boundary_frame": t.boundary}
+        {"kind": t.kind, "first_frame": t.first, "last_frame": t.last, "score": t.score, "boundary_frame": t.boundary}
         for t in detected.transitions
     ]
+    assert all(isinstance(t["score"], float) for t in found["transitions"])
     assert [s.get("transition_in") for s in found["scenes"][1:]] == [t.to_dict() for t in detected.transitions]
 
     rows = list(csv.DictReader(io.StringIO(vat("detect", path, "--format", "csv", check=True).stdout)))

@@ -140,3 +140,35 @@ def _replay_simple(metric: np.ndarray, is_cut: Callable[[float], bool], min_len:
             cuts.append(i)
             last_cut = i
     return cuts
+
+
+def decision_scores(scene_detector: SceneDetector, detector: str, metric: np.ndarray) -> np.ndarray:
+    """Every frame's score as the detector compares it with its threshold (NaN where it has none): the
+    recorded metric itself, or for the adaptive detector (and `transitions`, whose cuts are its) the
+    ratio of a frame's content score to the mean of its window_width neighbours either side, with
+    AdaptiveDetector.process_frame's own rules (capped at 255; 255 over a still window when the
+    score reaches min_content_val, else 0)."""
+    values = np.asarray(metric, np.float64)
+    if detector not in ("adaptive", "transitions"):
+        return values.copy()
+    w = int(scene_detector.window_width)
+    n = len(values)
+    out = np.full(n, np.nan)
+    if n < 2 * w + 1:
+        return out
+    scores = np.nan_to_num(values, nan=0.0)
+    window = np.convolve(scores, np.ones(2 * w + 1), mode="valid")  # sum over t-w..t+w, t = w..n-w-1
+    target = scores[w : n - w]
+    mean = (window - target) / (2.0 * w)
+    still = np.abs(mean) < 0.00001
+    ratio = np.minimum(np.divide(target, mean, out=np.zeros_like(target), where=~still), 255.0)
+    ratio[still] = np.where(target[still] >= scene_detector.min_content_val, 255.0, 0.0)
+    out[w : n - w] = ratio
+    return out
+
+
+def score_at(scores: np.ndarray, frame: int) -> float | None:
+    """The decision score of `frame`, rounded for reports; None where the detector has none."""
+    if not 0 <= frame < len(scores) or math.isnan(float(scores[frame])):
+        return None
+    return round(float(scores[frame]), 6)

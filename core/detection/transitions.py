@@ -34,7 +34,7 @@ half way), a fade's darkest or brightest frame: scenes stay contiguous, the span
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import cv2
@@ -65,6 +65,8 @@ class Transition:
     first: int
     last: int
     boundary: int
+    # the detector's score at the boundary (what it compares with its threshold), when it has one
+    score: float | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.first <= self.boundary <= self.last:
@@ -79,7 +81,10 @@ class Transition:
         return self.last - self.first + 1
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "first_frame": self.first, "last_frame": self.last}
+        out: dict[str, object] = {"kind": self.kind, "first_frame": self.first, "last_frame": self.last}
+        if self.score is not None:
+            out["score"] = self.score
+        return out
 
 
 def thumbnail(image: np.ndarray) -> np.ndarray:

@@ -44,7 +44,14 @@ def _transition_of(record: dict) -> Transition | None:
     if not isinstance(t, dict):
         return None
     try:
-        return Transition(str(t["kind"]), int(t["first_frame"]), int(t["last_frame"]), int(record["start_frame"]))
+        score = t.get("score")
+        return Transition(
+            str(t["kind"]),
+            int(t["first_frame"]),
+            int(t["last_frame"]),
+            int(record["start_frame"]),
+            float(score) if isinstance(score, (int, float)) else None,
+        )
     except (KeyError, TypeError, ValueError):
         return None  # a damaged record costs the span, not the scene
 
