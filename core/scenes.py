@@ -62,6 +62,7 @@ from core.detection import cache as detect_cache
 from core.detection import metrics as detect_metrics
 from core.detection import transitions as detect_transitions
 from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS, LEARNED_DETECTORS
+from core.detection.options import DetectorOptions, Window
 from core.detection.transitions import Transition
 from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
@@ -101,16 +102,20 @@ def _check_detector(detector: str) -> None:
         raise BadInput(f"unknown scene detector {detector!r} (choose from {', '.join(DETECTORS)})")
 
 
-def make_detector(detector: str, threshold: float, min_scene_len: int) -> SceneDetector:
-    """A fresh PySceneDetect detector; `min_scene_len` in frames."""
+def make_detector(
+    detector: str, threshold: float, min_scene_len: int, options: DetectorOptions | None = None
+) -> SceneDetector:
+    """A fresh PySceneDetect detector; `min_scene_len` in frames; `options`: those of its own options
+    that apply to it (the others are left: a session re-detected with another detector keeps them)."""
     _check_detector(detector)
+    own = (options or DetectorOptions()).for_detector(detector)
     if detector in ("adaptive", "transitions"):  # transitions: the adaptive detector gives its cuts
-        return AdaptiveDetector(adaptive_threshold=threshold, min_scene_len=min_scene_len)
+        return AdaptiveDetector(adaptive_threshold=threshold, min_scene_len=min_scene_len, **own)  # type: ignore[arg-type]
     if detector == "content":
-        return ContentDetector(threshold=threshold, min_scene_len=min_scene_len)
+        return ContentDetector(threshold=threshold, min_scene_len=min_scene_len, **own)  # type: ignore[arg-type]
     if detector == "threshold":
         # as PySceneDetect's CLI: a video that ends faded out gets that black tail as its own scene
-        return ThresholdDetector(threshold=threshold, min_scene_len=min_scene_len, add_final_scene=True)
+        return ThresholdDetector(threshold=threshold, min_scene_len=min_scene_len, add_final_scene=True, **own)  # type: ignore[arg-type]
     if detector == "hash":
         return HashDetector(threshold=threshold, min_scene_len=min_scene_len)
     return HistogramDetector(threshold=threshold, min_scene_len=min_scene_len)
@@ -163,15 +168,23 @@ class Detection:
     min_scene_len: int = 0
     from_cache: bool = False  # the per-frame statistics came from the cache: nothing was decoded
     transitions: list[Transition] = field(default_factory=list)  # one per boundary, in frame order
+    # a window of the master (--start/--end): its first frame's number in the master (frames, frame_times
+    # and duration are the window's; scenes and transitions keep the master's frame numbers and times)
+    first_frame: int = 0
+    windowed: bool = False
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "fps": round(self.fps, 6),
             "frames": self.frames,
             "duration": round(self.duration, 6),
             "scenes": [scene.to_dict() for scene in self.scenes],
             "transitions": [{**t.to_dict(), "boundary_frame": t.boundary} for t in self.transitions],
         }
+        if self.windowed:
+            last = self.first_frame + self.frames - 1
+            out["window"] = {"first_frame": self.first_frame, "last_frame": last}
+        return out
 
 
 def scenes_from_cuts(cuts: list[int], frame_times: list[float], end_time: float) -> list[Scene]:
@@ -214,16 +227,25 @@ def detect_scenes(
     on_progress: Callable[[DetectProgress], None] | None = None,
     cancel: threading.Event | None = None,
     use_cache: bool = True,
+    options: DetectorOptions | None = None,
+    window: Window | None = None,
 ) -> Detection:
     """Find the scenes of `path`. `threshold` None: default_threshold(detector). Setting `cancel`
     stops within a frame and raises Cancelled; bad input raises MediaError. The detector's per-frame
     metric is cached per master (core.detection.cache): with `use_cache`, a master seen before is not
-    decoded again, whatever the threshold and minimum length."""
+    decoded again, whatever the threshold and minimum length.
+
+    `options`: the detector's own options (core.detection.options). `window`: detect within that part
+    of the master only: its scenes are numbered from 1, their frame numbers and times stay the
+    master's. A window is cut from the whole master's cached metric when there is one (the detector
+    starting afresh at the window's first frame, as a decoding run does); else only the window is
+    analysed and its metric cached under its own name."""
     if detector in LEARNED_DETECTORS:  # the optional learned detector: its own module (core.detection.transnet)
         from core.detection.transnet import detect_scenes as detect_learned
 
         return detect_learned(path, threshold, min_scene_len, on_progress=on_progress, cancel=cancel)
     _check_detector(detector)
+    options = options or DetectorOptions()
     if threshold is None:
         threshold = default_threshold(detector)
     if threshold < 0:
@@ -233,19 +255,29 @@ def detect_scenes(
     path = Path(path)
     info = probe(path, require_video=True)
     fps = info.fps or 25.0
-    scene_detector = make_detector(detector, threshold, int(min_scene_len))
+    span = window.seconds(fps) if window else None
+    scene_detector = make_detector(detector, threshold, int(min_scene_len), options)
     if cancel is not None and cancel.is_set():
         raise Cancelled(f"{path}: scene detection cancelled")
-    cache_file = None
+    metric_name = detect_metrics.METRIC_OF[detector] + options.metric_suffix(detector)
+    cache_file = window_file = None
     if use_cache:
         try:
             fingerprint = detect_cache.master_fingerprint(path)
         except OSError as exc:
             raise MediaError(f"{path}: cannot read the master ({exc.strerror})") from None
-        cache_file = detect_cache.cache_path(fingerprint, detect_metrics.METRIC_OF[detector], framesource.TARGET_WIDTH)
-        stats = detect_cache.load(cache_file)
-        if stats is not None and (detector != "transitions" or stats.thumbs is not None):
+        cache_file = detect_cache.cache_path(fingerprint, metric_name, framesource.TARGET_WIDTH)
+        if span is not None:
+            window_file = detect_cache.cache_path(
+                fingerprint, f"{metric_name}-t{span[0]:g}-{span[1]:g}", framesource.TARGET_WIDTH
+            )
+        for file, cut_out in ((cache_file, span is not None), (window_file, False)):
+            stats = detect_cache.load(file) if file is not None else None
+            if stats is None or (detector == "transitions" and stats.thumbs is None):
+                continue
             started = time.monotonic()
+            if cut_out:
+                stats = _window_of(stats, span, detector, path, window)
             cached_cuts = detect_metrics.replay(scene_detector, detector, stats.metric, fps)
             cached_times = [float(t) for t in stats.frame_times]
             total = len(cached_times)
@@ -263,6 +295,9 @@ def detect_scenes(
                 from_cache=True,
                 thumbs=stats.thumbs,
                 scores=detect_metrics.decision_scores(scene_detector, detector, stats.metric),
+                first=stats.first,
+                origin=stats.origin,
+                windowed=span is not None,
             )
     metric_of = detect_metrics.record(scene_detector, detector)
     thumbs: list[np.ndarray] | None = [] if detector == "transitions" else None
@@ -277,11 +312,14 @@ def detect_scenes(
     last_report = float("-inf")
     reported = 0
     timecode = None
-    with closing(framesource.frames(path)) as source:
+    first, origin = None, None
+    with closing(framesource.frames(path, window=span)) as source:
         for frame in source:
             if cancel is not None and cancel.is_set():
                 raise Cancelled(f"{path}: scene detection cancelled")
-            timecode = FrameTimecode(frame.index, rate)
+            if first is None:
+                first, origin = frame.index, frame.origin
+            timecode = FrameTimecode(frame.index - first, rate)
             cuts += [c.frame_num for c in scene_detector.process_frame(timecode, frame.image)]
             frame_times.append(frame.time)
             if thumbs is not None:
@@ -292,10 +330,12 @@ def detect_scenes(
                 now = time.monotonic()
                 if now - last_report >= PROGRESS_INTERVAL_S:
                     last_report = now
-                    reported = frame.index + 1
+                    reported = frame.index + 1 - first
                     speed = reported / max(now - started, 1e-6)
                     on_progress(DetectProgress(reported, info.frame_count, speed))
     if not frame_times:
+        if span is not None:
+            raise BadInput(f"{path}: no frame in the window {window.start or 0} to {window.end or 'the end'}")
         raise MediaError(f"{path}: no video frame could be decoded")
     if cancel is not None and cancel.is_set():
         raise Cancelled(f"{path}: scene detection cancelled")
@@ -303,10 +343,21 @@ def detect_scenes(
     total = len(frame_times)
     metric = metric_of(total)
     thumb_array = None if thumbs is None else np.stack(thumbs)
-    if cache_file is not None:
+    first = first or 0
+    origin = frame_times[0] if origin is None else origin
+    target = cache_file if span is None else window_file
+    if target is not None:
         detect_cache.save(
-            cache_file,
-            detect_cache.Statistics(metric, np.asarray(frame_times, np.float64), last_duration, size, thumb_array),
+            target,
+            detect_cache.Statistics(
+                metric,
+                np.asarray(frame_times, np.float64),
+                last_duration,
+                size,
+                thumb_array,
+                first=first,
+                origin=origin,
+            ),
         )
     if on_progress is not None and reported < total:
         on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
@@ -321,6 +372,35 @@ def detect_scenes(
         min_scene_len,
         thumbs=thumb_array,
         scores=detect_metrics.decision_scores(scene_detector, detector, metric),
+        first=first,
+        origin=origin,
+        windowed=span is not None,
+    )
+
+
+def _window_of(
+    stats: detect_cache.Statistics, span: tuple[float, float], detector: str, path: Path, window: Window | None
+) -> detect_cache.Statistics:
+    """The whole master's statistics cut to the window's frames, as a decoding run of the window alone
+    records them: the detector starts afresh at its first frame (a content score of 0 there)."""
+    offsets = stats.frame_times - stats.frame_times[0]
+    inside = np.flatnonzero((offsets >= span[0] - 1e-6) & (offsets < span[1] - 1e-6))
+    if not len(inside):
+        raise BadInput(f"{path}: no frame in the window {window.start if window else 0} to {window.end if window else 'the end'}")
+    first, last = int(inside[0]), int(inside[-1])
+    metric = stats.metric[first : last + 1].copy()
+    if detector in ("content", "adaptive", "transitions"):
+        metric[0] = 0.0  # ContentDetector's first frame
+    elif detector in ("hash", "histogram"):
+        metric[0] = np.nan  # no metric on a first frame
+    return replace(
+        stats,
+        metric=metric,
+        frame_times=stats.frame_times[first : last + 1],
+        last_duration=stats.last_duration if last == len(stats.frame_times) - 1 else None,
+        thumbs=None if stats.thumbs is None else stats.thumbs[first : last + 1],
+        first=first,
+        origin=float(stats.frame_times[0]),
     )
 
 
@@ -336,6 +416,9 @@ def _detection(
     from_cache: bool = False,
     thumbs: np.ndarray | None = None,
     scores: np.ndarray | None = None,
+    first: int = 0,
+    origin: float | None = None,
+    windowed: bool = False,
 ) -> Detection:
     """The detection's scenes: for `transitions`, from the transitions found on the thumbnails and
     the adaptive detector's `cuts`; for a single detector, a cut at each of its cuts. Each transition
@@ -348,16 +431,35 @@ def _detection(
         found = [Transition.cut(c) for c in sorted({c for c in cuts if 0 < c < n})]
     if scores is not None:
         found = [replace(t, score=detect_metrics.score_at(scores, t.boundary)) for t in found]
+    scenes = scenes_from_transitions(found, frame_times, end)
+    if first or (origin is not None and origin != frame_times[0]):
+        # a window: the master's frame numbers and times (seconds from the master's first frame)
+        shift = round(frame_times[0] - (frame_times[0] if origin is None else origin), 9)
+        found = [replace(t, first=t.first + first, last=t.last + first, boundary=t.boundary + first) for t in found]
+        by_start = {t.boundary: t for t in found}
+        scenes = [
+            replace(
+                s,
+                start_frame=s.start_frame + first,
+                end_frame=s.end_frame + first,
+                start=round(s.start + shift, 9),
+                end=round(s.end + shift, 9),
+                transition_in=by_start.get(s.start_frame + first) if s.index > 1 else None,
+            )
+            for s in scenes
+        ]
     return Detection(
         fps=fps,
         frames=len(frame_times),
         duration=end,
         start_time=frame_times[0],
         frame_times=frame_times,
-        scenes=scenes_from_transitions(found, frame_times, end),
+        scenes=scenes,
         transitions=found,
         detector=detector,
         threshold=threshold,
         min_scene_len=int(min_scene_len),
         from_cache=from_cache,
+        first_frame=first,
+        windowed=windowed,
     )

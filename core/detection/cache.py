@@ -72,6 +72,12 @@ class Statistics:
     last_duration: float | None  # the last frame's duration, when the stream says
     size: tuple[int, int]  # the analysis size the frames were shrunk to
     thumbs: np.ndarray | None = None  # uint8, frames x H x W x 3: each frame's thumbnail (detector transitions)
+    first: int = 0  # the master's frame number of the first frame here (a window of it: --start)
+    origin: float | None = None  # the master's first frame time (None: frame_times[0])
+
+    def __post_init__(self) -> None:
+        if self.origin is None:
+            object.__setattr__(self, "origin", float(self.frame_times[0]) if len(self.frame_times) else 0.0)
 
 
 def cache_path(fingerprint: str, metric: str, analysis_width: int) -> Path:
@@ -87,6 +93,8 @@ def load(path: Path) -> Statistics | None:
             last = float(data["last_duration"])
             size = tuple(int(v) for v in data["size"])
             thumbs = data["thumbs"].astype(np.uint8) if "thumbs" in data.files else None
+            first = int(data["first"]) if "first" in data.files else 0
+            origin = float(data["origin"]) if "origin" in data.files else None
     except FileNotFoundError:
         return None
     except Exception as exc:  # a cut or empty file raises zipfile's and numpy's own errors too
@@ -102,7 +110,7 @@ def load(path: Path) -> Statistics | None:
     ):
         log.warning("%s: inconsistent detection cache, detecting again", path)
         return None
-    return Statistics(metric, times, None if np.isnan(last) else last, (size[0], size[1]), thumbs)
+    return Statistics(metric, times, None if np.isnan(last) else last, (size[0], size[1]), thumbs, first, origin)
 
 
 def save(path: Path, stats: Statistics) -> None:
@@ -120,6 +128,8 @@ def save(path: Path, stats: Statistics) -> None:
                     frame_times=np.asarray(stats.frame_times, np.float64),
                     last_duration=np.float64(np.nan if stats.last_duration is None else stats.last_duration),
                     size=np.asarray(stats.size, np.int64),
+                    first=np.int64(stats.first),
+                    origin=np.float64(stats.origin),
                 )
                 f.flush()
                 os.fsync(f.fileno())  # a crash after the rename must not leave an empty file under the name

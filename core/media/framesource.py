@@ -69,6 +69,7 @@ class Frame:
     time: float  # presentation time in seconds, as in the stream (not shifted to 0)
     duration: float | None  # seconds, when the stream says
     image: np.ndarray  # small BGR picture, analysis_size()
+    origin: float = 0.0  # presentation time of the file's first frame (seconds, as in the stream)
 
 
 def yuv_to_bgr(y: np.ndarray, u: np.ndarray, v: np.ndarray, full_range: bool = False) -> np.ndarray:
@@ -186,9 +187,17 @@ def open_video(path: Path) -> tuple[av.container.InputContainer, av.video.stream
     raise MediaError(f"{path}: no video stream")
 
 
-def frames(path: Path | str, size: tuple[int, int] | None = None) -> Generator[Frame, None, None]:
-    """Every video frame of `path`, shrunk to `size` (default: analysis_size of the stream)."""
+def frames(
+    path: Path | str,
+    size: tuple[int, int] | None = None,
+    window: tuple[float, float] | None = None,
+) -> Generator[Frame, None, None]:
+    """Every video frame of `path`, shrunk to `size` (default: analysis_size of the stream). `window`:
+    only the frames from `start` to before `end` seconds after the first frame's time, still numbered
+    from the first frame of the file. Frame numbers are counted, not derived from timestamps, so the
+    frames before the window are decoded too (not shrunk) and decoding stops after it."""
     path = Path(path)
+    origin: float | None = None
     container, stream = open_video(path)
     try:
         ctx = stream.codec_context
@@ -220,8 +229,16 @@ def frames(path: Path | str, size: tuple[int, int] | None = None) -> Generator[F
                 duration = None
                 if frame.duration and frame.time_base:
                     duration = float(frame.duration * frame.time_base)
-                yield Frame(index, time, duration, shrink(frame))
+                if origin is None:
+                    origin = time
                 last_time = time
                 index += 1
+                if window is not None:
+                    offset = time - origin
+                    if offset >= window[1] - 1e-6:
+                        return
+                    if offset < window[0] - 1e-6:
+                        continue
+                yield Frame(index - 1, time, duration, shrink(frame), origin)
     finally:
         container.close()
