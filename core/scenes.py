@@ -110,12 +110,12 @@ def make_detector(
     _check_detector(detector)
     own = (options or DetectorOptions()).for_detector(detector)
     if detector in ("adaptive", "transitions"):  # transitions: the adaptive detector gives its cuts
-        return AdaptiveDetector(adaptive_threshold=threshold, min_scene_len=min_scene_len, **own)  # type: ignore[arg-type]
+        return AdaptiveDetector(adaptive_threshold=threshold, min_scene_len=min_scene_len, **own)
     if detector == "content":
-        return ContentDetector(threshold=threshold, min_scene_len=min_scene_len, **own)  # type: ignore[arg-type]
+        return ContentDetector(threshold=threshold, min_scene_len=min_scene_len, **own)
     if detector == "threshold":
         # as PySceneDetect's CLI: a video that ends faded out gets that black tail as its own scene
-        return ThresholdDetector(threshold=threshold, min_scene_len=min_scene_len, add_final_scene=True, **own)  # type: ignore[arg-type]
+        return ThresholdDetector(threshold=threshold, min_scene_len=min_scene_len, add_final_scene=True, **own)
     if detector == "hash":
         return HashDetector(threshold=threshold, min_scene_len=min_scene_len)
     return HistogramDetector(threshold=threshold, min_scene_len=min_scene_len)
@@ -276,7 +276,7 @@ def detect_scenes(
             if stats is None or (detector == "transitions" and stats.thumbs is None):
                 continue
             started = time.monotonic()
-            if cut_out:
+            if cut_out and span is not None:
                 stats = _window_of(stats, span, detector, path, window)
             cached_cuts = detect_metrics.replay(scene_detector, detector, stats.metric, fps)
             cached_times = [float(t) for t in stats.frame_times]
@@ -335,7 +335,7 @@ def detect_scenes(
                     on_progress(DetectProgress(reported, info.frame_count, speed))
     if not frame_times:
         if span is not None:
-            raise BadInput(f"{path}: no frame in the window {window.start or 0} to {window.end or 'the end'}")
+            raise BadInput(f"{path}: no frame in the window {window}")
         raise MediaError(f"{path}: no video frame could be decoded")
     if cancel is not None and cancel.is_set():
         raise Cancelled(f"{path}: scene detection cancelled")
@@ -386,7 +386,7 @@ def _window_of(
     offsets = stats.frame_times - stats.frame_times[0]
     inside = np.flatnonzero((offsets >= span[0] - 1e-6) & (offsets < span[1] - 1e-6))
     if not len(inside):
-        raise BadInput(f"{path}: no frame in the window {window.start if window else 0} to {window.end if window else 'the end'}")
+        raise BadInput(f"{path}: no frame in the window {window or Window()}")
     first, last = int(inside[0]), int(inside[-1])
     metric = stats.metric[first : last + 1].copy()
     if detector in ("content", "adaptive", "transitions"):

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from scenedetect import FrameTimecode, SceneManager, StatsManager, open_video
 
 from core.scenes import default_threshold, make_detector

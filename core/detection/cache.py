@@ -41,7 +41,9 @@ from core import dirs
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 2  # bump when what is stored, or how a metric is computed, changes (2: frames as PySceneDetect makes them)
+CACHE_VERSION = (
+    2  # bump when what is stored, or how a metric is computed, changes (2: frames as PySceneDetect makes them)
+)
 SAMPLES = 32
 SAMPLE_BYTES = 1 << 20
 

@@ -14,8 +14,6 @@ import math
 import re
 from dataclasses import asdict, dataclass, fields
 
-from scenedetect import ContentDetector
-
 from core.errors import BadInput
 
 CONTENT_LIKE = ("content", "adaptive", "transitions")  # detectors that decide on the content score
@@ -28,6 +26,10 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "min_content_val": ("adaptive", "transitions"),
     "fade_bias": ("threshold",),
 }
+# ContentDetector's DEFAULT_COMPONENT_WEIGHTS and LUMA_ONLY_WEIGHTS (hue, saturation, luma, edges), here
+# so that the command line's parser need not import PySceneDetect (and OpenCV) to check an option
+DEFAULT_WEIGHTS = (1.0, 1.0, 1.0, 0.0)
+LUMA_ONLY_WEIGHTS = (0.0, 0.0, 1.0, 0.0)
 _TIMECODE = re.compile(r"^(\d+):([0-5]?\d):([0-5]?\d)(?:([.:])(\d+))?$")
 _SECONDS = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)s?$")
 
@@ -60,6 +62,8 @@ class DetectorOptions:
         """The keyword arguments of `detector`'s PySceneDetect class (the options that apply to it)."""
         out = {k: v for k, v in self.given().items() if detector in APPLIES_TO[k]}
         if "weights" in out:
+            from scenedetect import ContentDetector
+
             out["weights"] = ContentDetector.Components(*out["weights"])  # type: ignore[misc]
         return out
 
@@ -67,17 +71,17 @@ class DetectorOptions:
         for name in self.given():
             if detector not in APPLIES_TO[name]:
                 flag = "--" + name.replace("_", "-")
-                raise BadInput(f"{flag} is an option of the {', '.join(APPLIES_TO[name])} detector, not {detector}")
+                raise BadInput(
+                    f"{flag} is an option of the {' and '.join(APPLIES_TO[name])} detector, not of {detector}"
+                )
 
     def metric_suffix(self, detector: str) -> str:
         """What the options change in the detector's per-frame metric, for the cache's key ('' for none)."""
         if detector not in CONTENT_LIKE:
             return ""
-        weights = tuple(self.weights or ContentDetector.DEFAULT_COMPONENT_WEIGHTS)
-        if self.luma_only:
-            weights = tuple(ContentDetector.LUMA_ONLY_WEIGHTS)
+        weights = LUMA_ONLY_WEIGHTS if self.luma_only else tuple(self.weights or DEFAULT_WEIGHTS)
         parts = []
-        if weights != tuple(ContentDetector.DEFAULT_COMPONENT_WEIGHTS):
+        if weights != DEFAULT_WEIGHTS:
             parts.append("w" + ",".join(f"{w:g}" for w in weights))
         if self.kernel_size is not None and weights[3] > 0:  # the kernel only shapes the edges' score
             parts.append(f"k{self.kernel_size}")
@@ -92,7 +96,7 @@ def parse_weights(text: str) -> tuple[float, float, float, float]:
         values = ()
     if len(values) != 4 or not all(math.isfinite(v) and v >= 0 for v in values) or not any(values):
         raise BadInput(f"--weights {text!r}: four weights, hue,saturation,luma,edges (e.g. 1,1,1,0), not all 0")
-    return values  # type: ignore[return-value]
+    return (values[0], values[1], values[2], values[3])
 
 
 def check_detector_options(options: DetectorOptions) -> None:
@@ -176,6 +180,9 @@ class Window:
 
     def __bool__(self) -> bool:
         return bool(self.start or self.end)
+
+    def __str__(self) -> str:
+        return f"{self.start or 0} to {self.end or 'the end'}"
 
     def to_dict(self) -> dict[str, str]:
         return {k: v for k, v in asdict(self).items() if v}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.errors import BadInput
 from core.text import terminal_safe
 
 if TYPE_CHECKING:
@@ -39,11 +41,53 @@ def open_db() -> peewee.SqliteDatabase:
     return database
 
 
-def detection_settings(args: argparse.Namespace) -> tuple[str, float, int]:
-    """Detector, threshold and minimum scene length: the options, else the app settings."""
+def detection_settings(args: argparse.Namespace, fps: float | None = None) -> tuple[str, float, int]:
+    """Detector, threshold and minimum scene length in frames (seconds at the master's frame rate,
+    `fps`, probed when not given): the options, else the app settings."""
     from core.pipeline.session import detection_parameters
 
-    return detection_parameters(args.detector, args.threshold, args.min_scene_len)
+    length = args.min_scene_len
+    frames = None
+    if length is not None:
+        frames = length.frames(fps or _master_fps(args.master)) if length.seconds else int(length.value)
+    return detection_parameters(args.detector, args.threshold, frames)
+
+
+def detection_steering(args: argparse.Namespace, fps: float | None = None) -> dict:
+    """The detector's own options and the window (--start/--end), checked (BadInput: exit 2), as the
+    session keeps them (core.pipeline.session.detect passes them on)."""
+    from core.detection.detectors import LEARNED_DETECTORS
+    from core.detection.options import DetectorOptions, Window, check_detector_options
+
+    options = DetectorOptions(
+        luma_only=True if args.luma_only else None,
+        weights=args.weights,
+        kernel_size=args.kernel_size,
+        window_width=args.window_width,
+        min_content_val=args.min_content_val,
+        fade_bias=args.fade_bias,
+    )
+    check_detector_options(options)
+    options.check_applies(args.detector)
+    window = Window(args.start, args.end)
+    if window and args.detector in LEARNED_DETECTORS:
+        raise BadInput(f"--start/--end: not with the {args.detector} detector")
+    if window:
+        window.seconds(fps or _master_fps(args.master))  # --end after --start
+    steering: dict[str, object] = {}
+    if options.given():
+        steering["options"] = options.to_dict()
+    if window:
+        steering["window"] = window.to_dict()
+    if args.min_scene_len is not None:
+        steering["min_scene_len"] = str(args.min_scene_len)  # as given: 15 or 0.6s
+    return steering
+
+
+def _master_fps(master: str) -> float:
+    from core.media.probe import probe
+
+    return probe(Path(master), require_video=True).fps or 25.0
 
 
 def workers(args: argparse.Namespace) -> int:

@@ -14,19 +14,28 @@ import sys
 from rich.table import Table
 
 from core.errors import EXIT_OK
-from tui.cli.common import console, detection_settings, open_db
+from tui.cli.common import console, detection_settings, detection_steering, open_db
 from tui.cli.progress_view import detection_progress
 from tui.formatting import timecode
 
 
 def detect(args: argparse.Namespace) -> int:
+    from core.detection.options import DetectorOptions, Window
     from core.scenes import detect_scenes
 
     open_db()
     detector, threshold, min_len = detection_settings(args)
+    steering = detection_steering(args)
+    window = Window(**steering.get("window", {}))
     with detection_progress(json_lines=False) as on_progress:
         found = detect_scenes(
-            args.master, detector=detector, threshold=threshold, min_scene_len=min_len, on_progress=on_progress
+            args.master,
+            detector=detector,
+            threshold=threshold,
+            min_scene_len=min_len,
+            on_progress=on_progress,
+            options=DetectorOptions.from_dict(steering.get("options")),
+            window=window or None,
         )
     if args.format == "json":
         print(json.dumps(found.to_dict()))

@@ -70,7 +70,7 @@ def hash_master(view: RunView, master: Path, cancel: threading.Event) -> str:
 def run(args: argparse.Namespace) -> int:
     from core.pipeline import project_folder
     from core.pipeline.lock import SessionLock, sweep_stale_locks
-    from tui.cli.common import detection_settings, open_db
+    from tui.cli.common import detection_settings, detection_steering, open_db
 
     open_db()
     options = sessions.SessionOptions(
@@ -83,7 +83,6 @@ def run(args: argparse.Namespace) -> int:
         encoder=args.encoder,
         detector=args.detector,
         threshold=args.threshold,
-        min_scene_len=args.min_scene_len,
         scenes=args.scenes,
         groups=args.group or [],
         unattended=True,
@@ -92,7 +91,11 @@ def run(args: argparse.Namespace) -> int:
     )
     checked = sessions.check_options(options)
     selection.check_syntax(args.scenes, args.group)
-    detector, threshold, min_len = detection_settings(args)
+    fps = checked.media.fps or 25.0
+    detector, threshold, min_len = detection_settings(args, fps)
+    # kept with the session: a resume detects with the same (min_scene_len in frames, as the setting)
+    options.min_scene_len = min_len if args.min_scene_len is not None else None
+    options.detection_steering = detection_steering(args, fps)
     session_id = sessions.new_session_id(checked)
     sweep_stale_locks()
     cancel = threading.Event()
@@ -143,6 +146,11 @@ def run(args: argparse.Namespace) -> int:
         count = workers(args)
         view.say(f"{count} operation(s) at a time")
         summary = sessions.process(
-            session, workers=count, cancel=cancel, on_event=view.run_event, media=checked.media, times=found.frame_times
+            session,
+            workers=count,
+            cancel=cancel,
+            on_event=view.run_event,
+            media=checked.media,
+            times=None if found.windowed else found.frame_times,
         )
         return finish(view, summary, session.session_id, session.output_path)
