@@ -11,10 +11,11 @@ numpy views), shrunk to the small size, and only then combined, with swscale's o
 term truncated on its own, B = floor(1.164(Y-16)) + floor(2.017(U-128)), and so on (measured against
 its output on every Y and V and a grid of U: equal to within 0.05 levels on average). The luma term
 is taken at full size on just the pixels the resize reads (Shrinker._luma), the chroma planes are
-sampled where that resize samples swscale's repeated chroma (chroma_positions). ~1 ms a 1080p frame
-on a busy machine, ~0.5 ms more than the I420 shortcut vat took before (4:2:0 chroma shrunk to half
-the small size, 8-bit luma blended then converted), whose scores were 1-4% off PySceneDetect's on
-average, histogram scores up to 8% on single frames of grainy footage.
+sampled where that resize samples swscale's repeated chroma (chroma_positions). 1.7 ms a 1080p frame
+on a busy 2-core machine, against 0.8 ms for the I420 shortcut vat took before (4:2:0 chroma shrunk
+to half the small size, 8-bit luma blended then converted), whose scores were 1-4% off
+PySceneDetect's on average, histogram scores up to 8% on single frames of grainy footage; decoding
+the frame costs ~12 ms of CPU there.
 Other pixel formats take PySceneDetect's path itself: full BGR from swscale, then cv2.resize.
 
 Frames come in presentation order, numbered from 0 in the order decoded, each with its exact
