@@ -313,7 +313,9 @@ def detect_scenes(
     reported = 0
     timecode = None
     first, origin = None, None
-    with closing(framesource.frames(path, window=span)) as source:
+    # the histogram and hash detectors decide on the luma's distribution: its term taken at full size
+    exact_luma = detector in ("histogram", "hash")
+    with closing(framesource.frames(path, window=span, exact_luma=exact_luma)) as source:
         for frame in source:
             if cancel is not None and cancel.is_set():
                 raise Cancelled(f"{path}: scene detection cancelled")

@@ -30,9 +30,8 @@ SIZE = (512, 288)  # shrunk by both to 256x144 (factor 2)
 MAX_MEAN_RELATIVE = 0.02
 NEAR_THRESHOLD = 0.03
 MIN_SCENE_LEN = 15
-# hash: its distance counts flipped bits of a 16x16 DCT sign pattern, which a level of rounding flips
-# on flat, grainy pictures: ~6% apart on average here (PySceneDetect against itself at another
-# decoder would be too); its cuts are held to the rule, its scores are not.
+# hash: its distance counts flipped bits of a 16x16 DCT sign pattern, which a level of rounding flips on
+# flat, grainy pictures: ~3% apart on average here; its cuts are held to the rule, its scores are not.
 SCORED = ("content", "adaptive", "histogram", "threshold")
 
 

@@ -9,13 +9,15 @@ block) and shrinks it with cv2.resize, INTER_LINEAR, to round(size / factor), fa
 decoding time, so here the order is swapped: the planes are read straight from the decoder (zero-copy
 numpy views), shrunk to the small size, and only then combined, with swscale's own arithmetic: each
 term truncated on its own, B = floor(1.164(Y-16)) + floor(2.017(U-128)), and so on (measured against
-its output on every Y and V and a grid of U: equal to within 0.05 levels on average). The luma term
-is taken at full size on just the pixels the resize reads (Shrinker._luma), the chroma planes are
-sampled where that resize samples swscale's repeated chroma (chroma_positions). 1.7 ms a 1080p frame
-on a busy 2-core machine, against 0.8 ms for the I420 shortcut vat took before (4:2:0 chroma shrunk
-to half the small size, 8-bit luma blended then converted), whose scores were 1-4% off
-PySceneDetect's on average, histogram scores up to 8% on single frames of grainy footage; decoding
-the frame costs ~12 ms of CPU there.
+its output on every Y and V and a grid of U: equal to within 0.05 levels on average). The chroma planes
+are sampled where that resize samples swscale's repeated chroma (chroma_positions): 1.2 ms a 1080p
+frame on a busy 2-core machine, against 0.8 ms for the I420 shortcut vat took before (4:2:0 chroma
+shrunk to half the small size), whose scores were 1-4% off PySceneDetect's on average; decoding the
+frame costs ~12 ms of CPU there. The luma is still blended as 8-bit Y before its conversion, which
+leaves gaps in the luma histogram (1.164 levels a step): harmless to the HSV differences of the
+content and adaptive detectors (within 1.3% on grainy 1080p), not to the histogram and hash
+detectors (up to 8% on single frames), for which the luma term is taken at full size on just the
+pixels the resize reads (exact_luma, Shrinker._luma: 1.7 ms a frame there).
 Other pixel formats take PySceneDetect's path itself: full BGR from swscale, then cv2.resize.
 
 Frames come in presentation order, numbered from 0 in the order decoded, each with its exact
@@ -124,8 +126,9 @@ def chroma_positions(full: int, plane: int, out: int) -> np.ndarray:
 class Shrinker:
     """Turns decoded frames into small BGR arrays; picks the fast plane path when it can."""
 
-    def __init__(self, size: tuple[int, int]):
+    def __init__(self, size: tuple[int, int], exact_luma: bool = False):
         self.size = size
+        self.exact_luma = exact_luma  # the luma term at full size (_luma): ~0.9 ms more a 1080p frame
         self._fast: bool | None = None
         self._shift = 0
         self._maps: dict[tuple[int, int, int, int], tuple] = {}
@@ -181,7 +184,7 @@ class Shrinker:
                 plane.height, plane.line_size // itemsize
             )
             view = full[:, : plane.width]
-            if i == 0 and not self._shift:
+            if i == 0 and self.exact_luma and not self._shift:
                 luma = self._luma(view)
                 out.append(view)  # not used
                 continue
@@ -199,12 +202,13 @@ class Shrinker:
         return yuv_to_bgr(y, u, v, full_range=self._full_range, luma=luma)
 
     def _luma(self, view: np.ndarray) -> np.ndarray:
-        """swscale's luma term (int16) of the small frame, as PySceneDetect's pipeline makes it: the term of
-        every full-size pixel first (it is truncated, floor(1.164 (Y - 16)), before the resize blends
-        it with its neighbours), then the same bilinear blend. Only the 2x2 pixels cv2.resize reads
-        for each small pixel are fetched (numpy takes: a grid twice the small size), mapped through
-        the table, then blended: ~0.3 ms at 1080p where mapping the whole plane costs ~1 ms. Blending the 8-bit Y first and mapping after leaves gaps in the luma histogram (1.164
-        levels a step): the histogram detector's scores then drift by up to 8% on grainy footage."""
+        """swscale's luma term (int16) of the small frame, as PySceneDetect's pipeline makes it: the
+        term of every full-size pixel first (truncated, floor(1.164 (Y - 16))), then the resize's
+        bilinear blend. Only the 2x2 pixels cv2.resize reads for each small pixel are fetched (numpy
+        takes: a grid twice the small size), mapped through the table, then blended: ~0.5 ms at 1080p,
+        where mapping the whole plane costs ~1 ms. Blending the 8-bit Y first and mapping after
+        leaves gaps in the luma histogram (1.164 levels a step): the histogram detector's scores then
+        drift by up to 8% on single frames of grainy footage."""
         w, h = self.size
         if view.shape[1] == w and view.shape[0] == h:  # nothing shrunk: the exact terms
             return cv2.LUT(view, (_FULL if self._full_range else _LIMITED)[0])
@@ -245,6 +249,7 @@ def frames(
     path: Path | str,
     size: tuple[int, int] | None = None,
     window: tuple[float, float] | None = None,
+    exact_luma: bool = False,
 ) -> Generator[Frame, None, None]:
     """Every video frame of `path`, shrunk to `size` (default: analysis_size of the stream). `window`:
     only the frames from `start` to before `end` seconds after the first frame's time, still numbered
@@ -257,7 +262,7 @@ def frames(
         ctx = stream.codec_context
         if size is None:
             size = analysis_size(ctx.width, ctx.height)
-        shrink = Shrinker(size)
+        shrink = Shrinker(size, exact_luma)
         rate = stream.average_rate or stream.guessed_rate
         step = float(1 / rate) if rate else 0.0
         index, last_time, bad = 0, None, 0
