@@ -186,6 +186,13 @@ class Detection:
             out["window"] = {"first_frame": self.first_frame, "last_frame": last}
         return out
 
+    def summary(self) -> dict:
+        """What a session keeps of it beside the scenes: a window's frames and duration are not the
+        master's, so then only the window is said."""
+        if self.windowed:
+            return {"fps": self.fps, "detection_window": self.to_dict()["window"]}
+        return {"fps": self.fps, "frames": self.frames, "duration": self.duration}
+
 
 def scenes_from_cuts(cuts: list[int], frame_times: list[float], end_time: float) -> list[Scene]:
     """Scenes between cut frames (each cut is a scene's first frame); times relative to frame 0."""

@@ -186,3 +186,14 @@ class Window:
 
     def to_dict(self) -> dict[str, str]:
         return {k: v for k, v in asdict(self).items() if v}
+
+
+def steered(meta: dict | None, detector: str) -> tuple[dict, DetectorOptions, Window | None]:
+    """A session's stored steering (process_metadata["detection_options"]), its detector options and
+    its window for `detector` (the learned detector takes no window)."""
+    from core.detection.detectors import LEARNED_DETECTORS
+
+    steering = (meta or {}).get("detection_options") or {}
+    window = Window(**steering.get("window", {}))
+    usable = window if window and detector not in LEARNED_DETECTORS else None
+    return steering, DetectorOptions.from_dict(steering.get("options")), usable

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.detection.detectors import DEFAULT_DETECTOR, LEARNED_DETECTORS
-from core.detection.options import DetectorOptions, Window
+from core.detection.detectors import DEFAULT_DETECTOR
+from core.detection.options import steered
 from core.errors import BadInput, Cancelled, EnvironmentProblem, VatError
 from core.events import DetectProgress, RunEvent
 from core.media import encoders, ffmpeg
@@ -60,8 +60,7 @@ class SessionOptions:
     detector: str = DEFAULT_DETECTOR
     threshold: float | None = None
     min_scene_len: int | None = None
-    # the detector's own options, the window, the minimum length as given (tui.cli.common.detection_steering)
-    detection_steering: dict = field(default_factory=dict)
+    detection_steering: dict = field(default_factory=dict)  # options, window: tui.cli.common.detection_steering
     scenes: str | None = None
     groups: list[str] = field(default_factory=list)
     # the session's own texts, embedded in every output (None: the copyright_text setting; no credits)
@@ -177,8 +176,7 @@ def create_session(checked: Checked, session_id: str | None = None) -> Processin
         # the history's compression ratio needs it after the master has gone (a repair from its copy)
         "master_size": checked.master.stat().st_size,
     }
-    if o.detection_steering:
-        meta["detection_options"] = dict(o.detection_steering)  # a resume detects with the same
+    meta.update({"detection_options": dict(o.detection_steering)} if o.detection_steering else {})
     if o.unattended:
         meta["requested_selection"] = {"scenes": o.scenes, "groups": list(o.groups or [])}
     with database.atomic("IMMEDIATE"):
@@ -241,11 +239,9 @@ def detect(
     on_progress: Callable[[DetectProgress], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> Detection:
-    """Detect the scenes of the session's master and store them (scenes_data), with the detector
-    options and window the session was made with (process_metadata["detection_options"])."""
+    """Detect the scenes of the session's master and store them (scenes_data), as the session steers."""
     started, t0 = utc_now(), _monotonic()
-    steering = (session.process_metadata or {}).get("detection_options") or {}
-    window = Window(**steering.get("window", {}))
+    steering, options, window = steered(session.process_metadata, detector)
     found = detect_scenes(
         session.master_path,
         detector=detector,
@@ -253,19 +249,15 @@ def detect(
         min_scene_len=min_len,
         on_progress=on_progress,
         cancel=cancel,
-        options=DetectorOptions.from_dict(steering.get("options")),
-        window=window if window and detector not in LEARNED_DETECTORS else None,
+        options=options,
+        window=window,
     )
     scenes = [scene_record(s) for s in found.scenes]
     carry_texts(session.scenes_data or [], scenes)  # titles and notes of the scenes that did not change
     chapters = master_chapters(Path(session.master_path), found.frame_times)
     meta = dict(session.process_metadata or {})
-    meta.update(detector=detector, fps=found.fps)
-    if found.windowed:  # frames and duration stay the master's; the window's frames are said apart
-        meta["detection_window"] = found.to_dict()["window"]
-    else:
-        meta.update(frames=found.frames, duration=found.duration)
-        meta.pop("detection_window", None)
+    meta.pop("detection_window", None)  # a whole-master detection after a windowed one
+    meta.update(detector=detector, **found.summary())
     meta["master_chapters"] = len(chapters)  # read, and kept as markers: known even once the master is gone
     with database.atomic():
         ProcessingState.update(
