@@ -281,7 +281,8 @@ def detect(
                 "threshold": threshold,
                 "min_scene_len": min_len,
                 "from_cache": found.from_cache,
-                **steering,
+                # the steering as given (--min-scene-len 0.6s: the frames above, the text here)
+                **{("min_scene_len_given" if k == "min_scene_len" else k): v for k, v in steering.items()},
             },
             output_files=None,
         )
