@@ -17,7 +17,7 @@ from core.detection.detectors import DEFAULT_DETECTOR
 from core.detection.scoring import Span, overlaps, score
 from core.detection.transitions import Transition, fades, luma, thumbnail
 from core.media import framesource
-from core.pipeline.session import scene_record, scenes_of
+from core.pipeline.session_scenes import scene_record, scenes_of
 from core.scenes import Detection, detect_scenes
 from db.models import ProcessingState
 from tests.helpers import vat

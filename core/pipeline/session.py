@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.detection.detectors import DEFAULT_DETECTOR
-from core.detection.options import steered
 from core.errors import BadInput, Cancelled, EnvironmentProblem, VatError
-from core.events import DetectProgress, RunEvent
+from core.events import RunEvent
 from core.media import encoders, ffmpeg
 from core.media.keyframes import keyframe_times
 from core.media.probe import MediaInfo, packet_times, probe
@@ -31,15 +30,16 @@ from core.pipeline.preset_store import load_preset, preset_from_dict, preset_to_
 from core.pipeline.presets import Preset
 from core.pipeline.report import finalizers, record_history
 from core.pipeline.runner import Runner, RunSummary, remove_stray_temporaries
-from core.pipeline.scene_texts import TEXTS_CHANGED, carry_texts
+from core.pipeline.scene_texts import TEXTS_CHANGED
+from core.pipeline.session_detect import detect as detect
+from core.pipeline.session_detect import detection_parameters as detection_parameters
 
 # re-exported: callers keep using session.select, session.scenes_of, ...
 from core.pipeline.session_scenes import request_selection as request_selection
 from core.pipeline.session_scenes import save_selection as save_selection
-from core.pipeline.session_scenes import scene_notes, scene_record, scene_titles, scenes_of
+from core.pipeline.session_scenes import scene_notes, scene_titles, scenes_of
 from core.pipeline.session_scenes import select as select
 from core.pipeline.session_scenes import select_requested as select_requested
-from core.scenes import Detection, detect_scenes
 from db.connection import database, database_problem, is_database_fault
 from db.fields import utc_now
 from db.models import OperationLog, ProcessingState
@@ -229,82 +229,6 @@ def remember_directories(checked: Checked) -> None:
     set_setting("last_master_directory", str(checked.master.parent))
     if checked.rd_folder:
         set_setting("last_rd_directory", str(checked.rd_folder))
-
-
-def detect(
-    session: ProcessingState,
-    detector: str,
-    threshold: float,
-    min_len: int,
-    on_progress: Callable[[DetectProgress], None] | None = None,
-    cancel: threading.Event | None = None,
-) -> Detection:
-    """Detect the scenes of the session's master and store them (scenes_data), as the session steers."""
-    started, t0 = utc_now(), _monotonic()
-    steering, options, window = steered(session.process_metadata, detector)
-    found = detect_scenes(
-        session.master_path,
-        detector=detector,
-        threshold=threshold,
-        min_scene_len=min_len,
-        on_progress=on_progress,
-        cancel=cancel,
-        options=options,
-        window=window,
-    )
-    scenes = [scene_record(s) for s in found.scenes]
-    carry_texts(session.scenes_data or [], scenes)  # titles and notes of the scenes that did not change
-    chapters = master_chapters(Path(session.master_path), found.frame_times)
-    meta = dict(session.process_metadata or {})
-    meta.pop("detection_window", None)  # a whole-master detection after a windowed one
-    meta.update(detector=detector, **found.summary())
-    meta["master_chapters"] = len(chapters)  # read, and kept as markers: known even once the master is gone
-    with database.atomic():
-        ProcessingState.update(
-            scenes_data=scenes, scene_threshold=threshold, min_scene_length=min_len, process_metadata=meta
-        ).where(ProcessingState.id == session.id).execute()
-        markers.replace_detected(session, scenes, chapters)
-        row = OperationLog.get_or_none(
-            (OperationLog.session == session.session_id) & (OperationLog.operation_name == "scene_detection")
-        )
-        values = dict(
-            operation_type="scene_detection",
-            sequence_number=0,
-            status="completed",
-            progress=1.0,
-            start_time=started,
-            end_time=utc_now(),
-            duration_seconds=round(_monotonic() - t0, 3),
-            input_file=session.master_path,
-            settings_used={
-                "detector": detector,
-                "threshold": threshold,
-                "min_scene_len": min_len,
-                "from_cache": found.from_cache,
-                # the steering as given (--min-scene-len 0.6s: the frames above, the text here)
-                **{("min_scene_len_given" if k == "min_scene_len" else k): v for k, v in steering.items()},
-            },
-            output_files=None,
-        )
-        if row is None:
-            OperationLog.create(session=session.session_id, operation_name="scene_detection", **values)
-        else:
-            OperationLog.update(**values).where(OperationLog.id == row.id).execute()
-    # the caller's row too: a save_selection on it next must not write the old metadata back
-    session.scenes_data, session.process_metadata = scenes, meta
-    session.scene_threshold, session.min_scene_length = threshold, min_len
-    return found
-
-
-def master_chapters(master: Path, frame_times: list[float]) -> list[markers.Chapter]:
-    """The master's own chapters on its frames' timeline (none where it cannot be read again: its scenes
-    were just detected, so that is a master changed meanwhile, and the next detection reads them)."""
-    try:
-        found = probe(master, require_video=True).chapters
-    except VatError as exc:
-        log.warning("%s: chapters not read (%s)", master, exc)
-        return []
-    return markers.chapters_on_frames(found, frame_times)
 
 
 def _monotonic() -> float:
@@ -614,17 +538,6 @@ def apply_daily_retention(session_id: str) -> None:
         apply_retention(exclude=session_id)  # logs what it did
     except (VatError, OSError) as exc:
         log.warning("retention skipped: %s", exc)
-
-
-def detection_parameters(detector: str, threshold: float | None, min_len: int | None) -> tuple[str, float, int]:
-    """The options given, else the app settings (mapped to the detector's own scale)."""
-    from core.scenes import default_threshold
-
-    if threshold is None:
-        threshold = default_threshold(detector, float(get_setting("scene_threshold_default")))
-    if min_len is None:
-        min_len = int(get_setting("min_scene_length_default"))
-    return detector, threshold, min_len
 
 
 @contextlib.contextmanager

@@ -1,0 +1,112 @@
+"""A session's scene detection: detect the master's scenes as the session steers, and store them with
+their markers and the detection's record in one transaction (re-exported by core.pipeline.session)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from core.detection.options import steered
+from core.errors import VatError
+from core.events import DetectProgress
+from core.media.probe import probe
+from core.pipeline import markers
+from core.pipeline.scene_texts import carry_texts
+from core.pipeline.session_scenes import scene_record
+from core.scenes import Detection, detect_scenes
+from db.connection import database
+from db.fields import utc_now
+from db.models import OperationLog, ProcessingState
+from db.settings import get_setting
+
+log = logging.getLogger(__name__)
+
+
+def detect(
+    session: ProcessingState,
+    detector: str,
+    threshold: float,
+    min_len: int,
+    on_progress: Callable[[DetectProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Detection:
+    """Detect the scenes of the session's master and store them (scenes_data), as the session steers."""
+    started, t0 = utc_now(), time.monotonic()
+    steering, options, window = steered(session.process_metadata, detector)
+    found = detect_scenes(
+        session.master_path,
+        detector=detector,
+        threshold=threshold,
+        min_scene_len=min_len,
+        on_progress=on_progress,
+        cancel=cancel,
+        options=options,
+        window=window,
+    )
+    scenes = [scene_record(s) for s in found.scenes]
+    carry_texts(session.scenes_data or [], scenes)  # titles and notes of the scenes that did not change
+    chapters = master_chapters(Path(session.master_path), found.frame_times)
+    meta = dict(session.process_metadata or {})
+    meta.pop("detection_window", None)  # a whole-master detection after a windowed one
+    meta.update(detector=detector, **found.summary())
+    meta["master_chapters"] = len(chapters)  # read, and kept as markers: known even once the master is gone
+    with database.atomic():
+        ProcessingState.update(
+            scenes_data=scenes, scene_threshold=threshold, min_scene_length=min_len, process_metadata=meta
+        ).where(ProcessingState.id == session.id).execute()
+        markers.replace_detected(session, scenes, chapters)
+        row = OperationLog.get_or_none(
+            (OperationLog.session == session.session_id) & (OperationLog.operation_name == "scene_detection")
+        )
+        values = dict(
+            operation_type="scene_detection",
+            sequence_number=0,
+            status="completed",
+            progress=1.0,
+            start_time=started,
+            end_time=utc_now(),
+            duration_seconds=round(time.monotonic() - t0, 3),
+            input_file=session.master_path,
+            settings_used={
+                "detector": detector,
+                "threshold": threshold,
+                "min_scene_len": min_len,
+                "from_cache": found.from_cache,
+                # the steering as given (--min-scene-len 0.6s: the frames above, the text here)
+                **{("min_scene_len_given" if k == "min_scene_len" else k): v for k, v in steering.items()},
+            },
+            output_files=None,
+        )
+        if row is None:
+            OperationLog.create(session=session.session_id, operation_name="scene_detection", **values)
+        else:
+            OperationLog.update(**values).where(OperationLog.id == row.id).execute()
+    # the caller's row too: a save_selection on it next must not write the old metadata back
+    session.scenes_data, session.process_metadata = scenes, meta
+    session.scene_threshold, session.min_scene_length = threshold, min_len
+    return found
+
+
+def master_chapters(master: Path, frame_times: list[float]) -> list[markers.Chapter]:
+    """The master's own chapters on its frames' timeline (none where it cannot be read again: its scenes
+    were just detected, so that is a master changed meanwhile, and the next detection reads them)."""
+    try:
+        found = probe(master, require_video=True).chapters
+    except VatError as exc:
+        log.warning("%s: chapters not read (%s)", master, exc)
+        return []
+    return markers.chapters_on_frames(found, frame_times)
+
+
+def detection_parameters(detector: str, threshold: float | None, min_len: int | None) -> tuple[str, float, int]:
+    """The options given, else the app settings (mapped to the detector's own scale)."""
+    from core.scenes import default_threshold
+
+    if threshold is None:
+        threshold = default_threshold(detector, float(get_setting("scene_threshold_default")))
+    if min_len is None:
+        min_len = int(get_setting("min_scene_length_default"))
+    return detector, threshold, min_len
