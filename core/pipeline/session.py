@@ -33,6 +33,7 @@ from core.pipeline.runner import Runner, RunSummary, remove_stray_temporaries
 from core.pipeline.scene_texts import TEXTS_CHANGED
 from core.pipeline.session_detect import detect as detect
 from core.pipeline.session_detect import detection_parameters as detection_parameters
+from core.pipeline.session_detect import store_scene_file as store_scene_file
 
 # re-exported: callers keep using session.select, session.scenes_of, ...
 from core.pipeline.session_scenes import request_selection as request_selection

@@ -46,6 +46,28 @@ def detect(
         options=options,
         window=window,
     )
+    seconds = time.monotonic() - t0
+    # the steering as given (--min-scene-len 0.6s: the frames in min_scene_len, the text here)
+    given = {("min_scene_len_given" if k == "min_scene_len" else k): v for k, v in steering.items()}
+    store_detection(
+        session, found, detector, threshold, min_len, started, seconds, {"from_cache": found.from_cache, **given}
+    )
+    return found
+
+
+def store_detection(
+    session: ProcessingState,
+    found: Detection,
+    detector: str,
+    threshold: float | None,
+    min_len: int | None,
+    started: str,
+    seconds: float,
+    extra: dict | None = None,
+) -> None:
+    """Store a detection's scenes (scenes_data), markers and operation_log row: a detection's, or the
+    scene list of `vat run --scenes-from` (detector "file:<name>"), which resume, the picker and the
+    plan then take alike (threshold and min_len None: the file decided)."""
     scenes = [scene_record(s) for s in found.scenes]
     carry_texts(session.scenes_data or [], scenes)  # titles and notes of the scenes that did not change
     chapters = master_chapters(Path(session.master_path), found.frame_times)
@@ -68,16 +90,9 @@ def detect(
             progress=1.0,
             start_time=started,
             end_time=utc_now(),
-            duration_seconds=round(time.monotonic() - t0, 3),
+            duration_seconds=round(seconds, 3),
             input_file=session.master_path,
-            settings_used={
-                "detector": detector,
-                "threshold": threshold,
-                "min_scene_len": min_len,
-                "from_cache": found.from_cache,
-                # the steering as given (--min-scene-len 0.6s: the frames above, the text here)
-                **{("min_scene_len_given" if k == "min_scene_len" else k): v for k, v in steering.items()},
-            },
+            settings_used={"detector": detector, "threshold": threshold, "min_scene_len": min_len, **(extra or {})},
             output_files=None,
         )
         if row is None:
@@ -87,7 +102,12 @@ def detect(
     # the caller's row too: a save_selection on it next must not write the old metadata back
     session.scenes_data, session.process_metadata = scenes, meta
     session.scene_threshold, session.min_scene_length = threshold, min_len
-    return found
+
+
+def store_scene_file(session: ProcessingState, found: Detection, path: Path) -> None:
+    """`vat run --scenes-from FILE`: the file's scenes (core.detection.scene_file), stored as a
+    detection by "file:<name>" (resume, the picker and the plan take them alike)."""
+    store_detection(session, found, found.detector, None, None, utc_now(), 0.0, {"scenes_from": str(path.absolute())})
 
 
 def master_chapters(master: Path, frame_times: list[float]) -> list[markers.Chapter]:

@@ -84,6 +84,20 @@ def detection_steering(args: argparse.Namespace, fps: float | None = None) -> di
     return steering
 
 
+def refuse_steering(args: argparse.Namespace) -> None:
+    """--scenes-from: the file decides the scenes, so the options that steer a detection are refused
+    (BadInput: exit 2) rather than silently ignored."""
+    given = [
+        name
+        for name in ("threshold", "min_scene_len", "start", "end", "luma_only", "weights", "kernel_size")
+        + ("window_width", "min_content_val", "fade_bias")
+        if getattr(args, name, None) not in (None, False)
+    ]
+    if given:
+        options = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise BadInput(f"--scenes-from {args.scenes_from}: the scenes come from the file; {options} do not apply")
+
+
 def _master_fps(master: str) -> float:
     from core.media.probe import probe
 

@@ -10,11 +10,12 @@ import argparse
 import csv
 import json
 import sys
+from pathlib import Path
 
 from rich.table import Table
 
 from core.errors import EXIT_OK
-from tui.cli.common import console, detection_settings, detection_steering, open_db
+from tui.cli.common import console, detection_settings, detection_steering, open_db, refuse_steering
 from tui.cli.progress_view import detection_progress
 from tui.formatting import timecode
 
@@ -25,18 +26,24 @@ def detect(args: argparse.Namespace) -> int:
 
     open_db()
     detector, threshold, min_len = detection_settings(args)
-    steering = detection_steering(args)
-    window = Window(**steering.get("window", {}))
-    with detection_progress(json_lines=False) as on_progress:
-        found = detect_scenes(
-            args.master,
-            detector=detector,
-            threshold=threshold,
-            min_scene_len=min_len,
-            on_progress=on_progress,
-            options=DetectorOptions.from_dict(steering.get("options")),
-            window=window or None,
-        )
+    if getattr(args, "scenes_from", None):  # the file's scenes, checked against the master and shown alike
+        from core.detection.scene_file import detection_from_file
+
+        refuse_steering(args)
+        found = detection_from_file(Path(args.scenes_from), Path(args.master))
+    else:
+        steering = detection_steering(args)
+        window = Window(**steering.get("window", {}))
+        with detection_progress(json_lines=False) as on_progress:
+            found = detect_scenes(
+                args.master,
+                detector=detector,
+                threshold=threshold,
+                min_scene_len=min_len,
+                on_progress=on_progress,
+                options=DetectorOptions.from_dict(steering.get("options")),
+                window=window or None,
+            )
     if args.format == "json":
         print(json.dumps(found.to_dict()))
     elif args.format == "csv":

@@ -239,6 +239,16 @@ def _number(text: str, option: str) -> float:
     return value
 
 
+def _scenes_from_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scenes-from",
+        metavar="FILE",
+        help="take the scenes from FILE instead of detecting them: vat detect --format json (.json), "
+        "PySceneDetect's list-scenes (.csv), an EDL (.edl) or OpenTimelineIO (.otio) file; gaps between "
+        "its scenes become scenes of their own, overlaps and frames beyond the master are refused (exit 2)",
+    )
+
+
 def _resume_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     parser.add_argument(
         "--detect-only",
@@ -295,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     detect.add_argument("master", help="the master video file")
     _detection_options(detect)
+    _scenes_from_option(detect)
     detect.add_argument(
         "--format",
         choices=["table", "csv", "json"],
@@ -337,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a master already archived (same SHA-256) by another session is skipped, not archived again",
     )
     _detection_options(run)
+    _scenes_from_option(run)
 
     resume = command("resume", "resume a session headless: the most recent resumable one, or SESSION", session)
     resume.add_argument(

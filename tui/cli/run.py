@@ -14,6 +14,7 @@ from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Cancelled
 from core.pipeline import archived, selection
 from core.pipeline import session as sessions
 from core.pipeline.runner import RunSummary
+from core.scenes import Detection
 from tui.cli.common import workers
 from tui.cli.run_view import RunView
 
@@ -67,9 +68,21 @@ def hash_master(view: RunView, master: Path, cancel: threading.Event) -> str:
     return sha256_file(master, on_progress=view.hashing, cancel=cancel)
 
 
+def scene_list(args: argparse.Namespace, master: Path) -> Detection | None:
+    """--scenes-from FILE: its scenes, checked against the master (BadInput, exit 2, when they do not fit)."""
+    if not getattr(args, "scenes_from", None):
+        return None
+    from core.detection.scene_file import detection_from_file
+    from tui.cli.common import refuse_steering
+
+    refuse_steering(args)
+    return detection_from_file(Path(args.scenes_from), master)
+
+
 def run(args: argparse.Namespace) -> int:
     from core.pipeline import project_folder
     from core.pipeline.lock import SessionLock, sweep_stale_locks
+    from db.connection import database
     from tui.cli.common import detection_settings, detection_steering, open_db
 
     open_db()
@@ -96,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
     # kept with the session: a resume detects with the same (min_scene_len in frames, as the setting)
     options.min_scene_len = min_len if args.min_scene_len is not None else None
     options.detection_steering = detection_steering(args, fps)
+    listed = scene_list(args, checked.master)  # a bad scene list is refused before anything is written
     session_id = sessions.new_session_id(checked)
     sweep_stale_locks()
     cancel = threading.Event()
@@ -127,7 +141,10 @@ def run(args: argparse.Namespace) -> int:
         # (process() takes the folder's lock again to write). Once the row exists, a kill at any
         # moment leaves a session that a plain `vat --resume` finds.
         with project_folder.claim(sessions.project_root(checked), session_id, replace=args.replace):
-            session = sessions.create_session(checked, session_id)
+            with database.atomic("IMMEDIATE"):  # a listed session is never without its scenes
+                session = sessions.create_session(checked, session_id)
+                if listed is not None:
+                    sessions.store_scene_file(session, listed, Path(args.scenes_from))
             held.enter_context(SessionLock(session_id))
         held.enter_context(sessions.database_faults_of(session_id))
         view.say(
@@ -136,12 +153,20 @@ def run(args: argparse.Namespace) -> int:
             master=checked.master.name,
             out=session.output_path,
         )
-        try:
-            found = sessions.detect(session, detector, threshold, min_len, on_progress=view.detection, cancel=cancel)
-        except Cancelled:
-            view.say("stopped during scene detection. Resume with: vat --resume {session}", session=session.session_id)
-            return EXIT_INTERRUPTED
-        view.say(f"{len(found.scenes)} scenes detected")
+        if listed is not None:
+            found = listed
+            view.say(f"{len(found.scenes)} scenes from {Path(args.scenes_from).name}")
+        else:
+            try:
+                found = sessions.detect(
+                    session, detector, threshold, min_len, on_progress=view.detection, cancel=cancel
+                )
+            except Cancelled:
+                view.say(
+                    "stopped during scene detection. Resume with: vat --resume {session}", session=session.session_id
+                )
+                return EXIT_INTERRUPTED
+            view.say(f"{len(found.scenes)} scenes detected")
         sessions.select_requested(session)
         count = workers(args)
         view.say(f"{count} operation(s) at a time")
