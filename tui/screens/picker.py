@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from core.errors import VatError
+from core.media.timecode import SourceTimecode
 from core.pipeline.markers import file_chapters
 from core.pipeline.selection import format_numbers
 from core.pipeline.session import save_selection, scenes_of
@@ -116,16 +117,31 @@ class PickerScreen(WorkerErrors, Screen):
                 yield Static(scene_list.header_text(), id="list-header", markup=False)
                 yield scene_list
             hours = bool(self.scenes) and self.scenes[-1].end >= 3600  # as the list shows times
-            yield ScenePanel(self.thumbnail, hours=hours, chapters=self.chapters, id="scene-panel")
+            yield ScenePanel(
+                self.thumbnail,
+                hours=hours,
+                chapters=self.chapters,
+                id="scene-panel",
+                source_timecode=self._source_timecode(),
+            )
         yield Static("", id="picker-status", markup=False)
         yield Footer(compact=True)  # every key, ? included, fits in 80 columns
 
+    def _source_timecode(self) -> SourceTimecode | None:
+        """The master's start timecode as recorded with the session (no probe here), counting on."""
+        meta = self.session.process_metadata or {}
+        media = meta.get("media") or {}
+        fps = float(media.get("fps") or meta.get("fps") or 0)
+        return SourceTimecode.of(fps, media.get("timecode")) if fps > 0 else None
+
     def _title_text(self) -> str:
         meta = self.session.process_metadata or {}
-        detector = meta.get("detector", "adaptive")
+        detector = str(meta.get("detector", "adaptive"))
+        names = terminal_safe(f"{self.session.artwork_name} · {Path(self.session.master_path).name}")
+        if detector.startswith("file:"):  # vat run --scenes-from: no threshold, no minimum length
+            return f"{names} · {len(self.scenes)} scenes (from {terminal_safe(detector[5:])})"
         threshold = self.session.scene_threshold
         setting = f"{detector} {threshold:g}" if threshold is not None else detector
-        names = terminal_safe(f"{self.session.artwork_name} · {Path(self.session.master_path).name}")
         return f"{names} · {len(self.scenes)} scenes ({setting}, min {self.session.min_scene_length} frames)"
 
     @property

@@ -1,6 +1,8 @@
-"""Beside the scene list: the highlighted scene's thumbnail, larger, and its details: its times and
-frames, the transition that begins it and the one that ends it (kind, frames, times), its group, and
-the master's own chapter starting in it (or the one it lies in)."""
+"""Beside the scene list: the highlighted scene's thumbnail, larger, and its details: its times, its
+source timecode (the master's start timecode on, drop-frame where it is; the end is the label of the
+frame after it, as an EDL's out point and as the times' end) and frames, the transition that begins
+it and the one that ends it (kind, frames, times), its group, and the master's own chapter starting
+in it (or the one it lies in)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from core.detection.transitions import Transition
+from core.media.timecode import SourceTimecode
 from core.pipeline.markers import Chapter, chapter_at, chapters_starting_in
 from core.pipeline.transition_trim import still_frame
 from core.scenes import Scene
@@ -21,7 +24,7 @@ from tui.transition_text import incoming, name
 from tui.widgets.pixels import pixels
 from tui.widgets.scene_list import CHAPTER_MARK
 
-DETAIL_LINES = 12  # kept below the picture for the details, at most (the picture shrinks first)
+DETAIL_LINES = 13  # kept below the picture for the details, at most (the picture shrinks first)
 
 
 class ScenePanel(Widget):
@@ -40,12 +43,15 @@ class ScenePanel(Widget):
         hours: bool = True,
         chapters: Sequence[Chapter] = (),
         id: str | None = None,
+        source_timecode: SourceTimecode | None = None,
     ):
         """`hours`: times with hours (a video of an hour or more), as the scene list shows them.
-        `chapters`: the master's own, the one the scene lies in or those starting in it shown by title."""
+        `chapters`: the master's own, the one the scene lies in or those starting in it shown by title.
+        `source_timecode`: the master's frames as timecode (None: no timecode line)."""
         super().__init__(id=id)
         self.chapters = chapters
         self.thumbnail = thumbnail
+        self.source_timecode = source_timecode
         self.hours = hours
         self.scene: Scene | None = None
         self.after: Scene | None = None
@@ -86,6 +92,7 @@ class ScenePanel(Widget):
             ("  marked" if self.marked else "  not marked", ""),
             *self._texts(),
             f"\n{timecode(scene.start, self.hours)} → {timecode(scene.end, self.hours)}",
+            *self._source_timecode(scene, width),
             f"\n{duration(scene.duration)} · frames {scene.start_frame}-{scene.end_frame}",
             *self._transition("in", incoming(scene), "start of the video"),
             *self._transition("out", incoming(self.after) if self.after else None, "end of the video"),
@@ -93,6 +100,15 @@ class ScenePanel(Widget):
             *self._chapter(scene, width),
         )
         return Group(picture, Text(""), details)
+
+    def _source_timecode(self, scene: Scene, width: int) -> list[tuple[str, str] | str]:
+        """'TC 00:00:59;28–00:01:00;20' where 26 columns fit, else without 'TC ' (23: the panel's
+        width at 80 columns): one line either way."""
+        tc = self.source_timecode
+        if tc is None:
+            return []
+        labels = f"{tc.label(scene.start_frame)}–{tc.label(scene.end_frame + 1)}"
+        return [("\nTC ", "dim"), labels] if width >= len(labels) + 3 else ["\n", labels]
 
     def _texts(self) -> list[tuple[str, str]]:
         """The title in full, the note's first line: typed text, its control characters escaped."""
