@@ -7,6 +7,7 @@ scenes they were). Bad files exit 2 with one line naming the file, and nothing i
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from db.models import OperationLog, ProcessingState
 from tests.editorial_media import RATES, make_timecode_master
 from tests.helpers import vat
 
+SCENE_LINE = re.compile(r"^([* ]) *(\d+)  (\d+-\d+) +([\d.]+-[\d.]+) +(\S+)", re.MULTILINE)
 SCENE_KEYS = ("index", "start_frame", "end_frame", "transition_in")
 
 
@@ -110,6 +112,12 @@ def test_vat_export_round_trip_at_2997_drop_frame(tmp_path: Path, fmt: str) -> N
     frames = [(r["start_frame"], r["end_frame"]) for r in again.scenes_data]
     assert frames == [(r["start_frame"], r["end_frame"]) for r in original]
     assert again.process_metadata["detector"] == f"file:picked.{fmt}"
+    # the process log: each scene's source timecode, from 00:00:59;28 (;00 and ;01 of minute 1 skipped)
+    log = (Path(again.output_path) / "Again_process_log.txt").read_text()
+    assert f"scenes from the file picked.{fmt}" in log
+    rows = {int(m[2]): m.groups() for m in SCENE_LINE.finditer(log)}
+    assert rows[1] == ("*", "1", "0-19", "0.000-0.667", "00:00:59;28-00:01:00;20")
+    assert rows[2][0] == " " and rows[2][2] == "20-43" and rows[2][4] == "00:01:00;20-00:01:01;14"
 
 
 def _bad_files(folder: Path) -> dict[str, tuple[str, str]]:

@@ -148,7 +148,10 @@ def write_process_log(session: ProcessingState, op: Operation, tmp: Path, plan: 
         f"scenes detected: {len(scenes)}; selected: {len(session.selected_scenes or [])}; "
         f"groups: {', '.join(f'{a}-{b}' for a, b in session.grouped_scenes or []) or '-'}"
     )
-    lines.append("")
+    detector = str((session.process_metadata or {}).get("detector") or "")
+    if detector.startswith("file:"):  # vat run --scenes-from: listed, not detected
+        lines.append(f"scenes from the file {detector[5:]}")
+    lines += ["", *_scene_lines(session), ""]
     lines.append(f"{'#':>4}  {'operation':<44} {'status':<10} {'seconds':>8}  detail")
     rows = (
         OperationLog.select().where(OperationLog.session == session.session_id).order_by(OperationLog.sequence_number)
@@ -179,6 +182,24 @@ def write_process_log(session: ProcessingState, op: Operation, tmp: Path, plan: 
                 a, b = params["trimmed_from"]
                 lines.append(f"  {key}: frames {params['first_frame']}-{params['last_frame']} (of {a}-{b})")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _scene_lines(session: ProcessingState) -> list[str]:
+    """One line a scene: its frames, seconds and source timecode (the master's start timecode on;
+    the end is the frame after it, as in the manifest and an EDL), marked * when selected."""
+    from core.editorial.export import source_of
+
+    tc = source_of(session)[0].timecode
+    chosen = set(session.selected_scenes or [])
+    lines = [f"{'scene':>5}  {'frames':<15} {'seconds':<21} {'timecode':<27} title"]
+    for entry in _scene_entries(session, tc):
+        mark = "*" if entry["index"] in chosen else " "
+        frames = f"{entry['start_frame']}-{entry['end_frame']}"
+        seconds = f"{entry['start']:.3f}-{entry['end']:.3f}"
+        timecode = f"{entry['start_timecode']}-{entry['end_timecode']}"
+        title = " ".join(str(entry.get("title") or "").split())  # one line whatever was typed
+        lines.append(f"{mark}{entry['index']:>4}  {frames:<15} {seconds:<21} {timecode:<27} {title}".rstrip())
+    return lines
 
 
 def finalizers(session: ProcessingState, root: Path, plan: list[Operation] | None = None) -> dict:
