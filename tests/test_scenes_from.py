@@ -34,8 +34,8 @@ def _times(records: list[dict]) -> list[tuple[float, float]]:
     return [(r["start"], r["end"]) for r in records]
 
 
-def _run(master: Path, listing: Path, out: Path, *extra: str) -> ProcessingState:
-    vat("run", master, "--artwork", "Listed", "--out", out, "--scenes", "1", "--scenes-from", listing, *extra, check=True)
+def _run(master: Path, listing: Path, out: Path) -> ProcessingState:
+    vat("run", master, "--artwork", "Listed", "--out", out, "--scenes", "1", "--scenes-from", listing, check=True)
     open_database()
     try:
         (row,) = ProcessingState.select()
@@ -102,7 +102,9 @@ def test_vat_export_round_trip_at_2997_drop_frame(tmp_path: Path, fmt: str) -> N
         close_database()
     listing = tmp_path / f"picked.{fmt}"
     vat("export", session_id, "--format", fmt, "-o", listing, check=True)
-    done = vat("run", master, "--artwork", "Again", "--out", tmp_path / "again", "--scenes", "1", "--scenes-from", listing)
+    done = vat(
+        "run", master, "--artwork", "Again", "--out", tmp_path / "again", "--scenes", "1", "--scenes-from", listing
+    )
     assert done.returncode == 0, done.stderr
     open_database()
     try:

@@ -180,7 +180,9 @@ def _from_timeline(path: Path, text: str, master: MasterFrames, adapter: str) ->
         timeline = otio.adapters.read_from_string(text, adapter_name=adapter, **extra)
         tracks = [t for t in timeline.video_tracks()] if isinstance(timeline, otio.schema.Timeline) else []
     except Exception as exc:  # the adapters raise their own and Python's errors alike
-        raise BadInput(f"{path}: not a readable {'EDL' if adapter == 'cmx_3600' else 'OTIO'} file ({_why(exc)})") from None
+        raise BadInput(
+            f"{path}: not a readable {'EDL' if adapter == 'cmx_3600' else 'OTIO'} file ({_why(exc)})"
+        ) from None
     if not tracks:
         raise BadInput(f"{path}: no video track")
     listed = []
