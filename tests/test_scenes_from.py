@@ -143,6 +143,10 @@ def test_bad_scene_lists_exit_2_with_nothing_written(tmp_path: Path, cut_video: 
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and name in lines[0] and says in lines[0], (name, done.stderr)
         assert vat("detect", cut_video, "--scenes-from", listing).returncode == 2, name
+    listing = tmp_path / "fine.csv"
+    listing.write_text("Scene Number,Start Frame,End Frame\n1,1,150\n")
+    done = vat("run", cut_video, "--artwork", "Bad", "--out", out, "--scenes-from", listing, "--min-scene-len", "5")
+    assert done.returncode == 2 and "--min-scene-len do not apply" in done.stderr, done.stderr
     assert not out.exists()
     open_database()
     try:
