@@ -121,7 +121,7 @@ def _from_json(path: Path, text: str, master: MasterFrames) -> list[Listed]:
         listed = []
         for record in records:
             first, last = int(record["start_frame"]), int(record["end_frame"])
-            listed.append(Listed(first, last, _transition(path, record.get("transition_in"), first)))
+            listed.append(Listed(first, last, _transition(path, record.get("transition_in"), first, master.count)))
         return listed
     except BadInput:
         raise
@@ -129,14 +129,16 @@ def _from_json(path: Path, text: str, master: MasterFrames) -> list[Listed]:
         raise BadInput(f"{path}: not a scene list of `vat detect --format json` ({_why(exc)})") from None
 
 
-def _transition(path: Path, record: object, boundary: int) -> Transition | None:
+def _transition(path: Path, record: object, boundary: int, count: int) -> Transition | None:
     if record is None:
         return None
     if not isinstance(record, dict):
         raise TypeError("transition_in is not an object")
     first, last = int(record["first_frame"]), int(record["last_frame"])
-    if not first <= boundary <= last:
-        raise BadInput(f"{path}: the transition into the scene at frame {boundary} spans {first}-{last}, not it")
+    if not 0 <= first <= boundary <= last < count:
+        raise BadInput(
+            f"{path}: the transition into frame {boundary} spans {first}-{last}: not across it, or beyond the master"
+        )
     score = record.get("score")  # the detector's, kept as the detection kept it
     return Transition(str(record["kind"]), first, last, boundary, None if score is None else float(score))
 
