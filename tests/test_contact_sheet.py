@@ -93,7 +93,7 @@ def test_a_run_makes_the_sheet_of_its_units_and_its_pdf(cut_video: Path, tmp_pat
     # the sheet is no deliverable: the compression ratio weighs the stills, clips and thumbnails only
     history = ProjectHistory.get()
     media = [r for r in FileRegistry.select() if r.file_type in ("still_hq", "still_web", "thumbnail", "clip")]
-    assert history.compression_ratio == round(cut_video.stat().st_size / sum(r.file_size_bytes for r in media), 4)
+    assert history.compression_ratio == round(cut_video.stat().st_size / sum(r.file_size_bytes or 0 for r in media), 4)
     assert history.stills_created == 8 and history.clips_created == 3
 
     assert vat("verify", "--deep").returncode == 0

@@ -189,4 +189,5 @@ def test_a_session_keeps_its_options_and_detects_again_with_them(cut_video: Path
     assert [t.score for t in again.transitions] == [
         s["transition_in"]["score"] for s in ProcessingState.get_by_id(row.id).scenes_data[1:]
     ]
-    assert np.isfinite([t.score for t in again.transitions]).all()
+    scores = [t.score for t in again.transitions]
+    assert None not in scores and np.isfinite(np.array(scores, dtype=float)).all()

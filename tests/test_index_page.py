@@ -92,7 +92,7 @@ def test_the_page_links_every_output_and_escapes_every_text(cut_video: Path, tmp
     assert not tags & {"script", "iframe", "link", "object", "embed"}  # no script, nothing fetched
     assert [attrs.get("src") for tag, attrs in page.tags if tag == "img"].count("x") == 0
     videos = [attrs for tag, attrs in page.tags if tag == "video"]
-    assert len(videos) == 4 and all(attrs["src"].endswith(".mp4") for attrs in videos)  # 3 clips, 1 R&D video
+    assert len(videos) == 4 and all(str(attrs["src"]).endswith(".mp4") for attrs in videos)  # 3 clips, 1 R&D video
 
     text = page.all_text()
     assert HOSTILE in text and COPYRIGHT in text and CREDITS in text  # shown as typed, as text

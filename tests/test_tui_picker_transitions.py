@@ -291,9 +291,10 @@ async def test_the_picture_of_a_scene_is_never_a_frame_inside_a_transition(
     async with app.run_test(size=(80, 24)) as pilot:
         picker = await open_picker(pilot)
         await pilot.press("home", *["j"] * (number - 1))
-        assert picker.store is not None
-        await until(pilot, lambda: picker.store.cached(expected) is not None, "the scene's picture")
-        assert picker.store.cached(midpoint) is None  # the blended midpoint is never made
+        store = picker.store
+        assert store is not None
+        await until(pilot, lambda: store.cached(expected) is not None, "the scene's picture")
+        assert store.cached(midpoint) is None  # the blended midpoint is never made
         panel = picker.query_one(ScenePanel)
         assert "making thumbnail" not in panel_text(picker)
         assert picker.thumbnail(expected) is not None and panel.scene is not None and panel.scene.index == number

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import peewee
 import pytest
+from rich.console import Group
 from textual.pilot import Pilot
 
 from core.pipeline.preset_store import preset_to_dict
@@ -45,7 +46,9 @@ def row(picker: PickerScreen, number: int) -> str:
 
 def panel(picker: PickerScreen) -> str:
     """The panel's details as drawn (below the picture)."""
-    return str(picker.query_one(ScenePanel).render().renderables[-1])  # type: ignore[attr-defined]
+    rendered = picker.query_one(ScenePanel).render()
+    assert isinstance(rendered, Group)
+    return str(rendered.renderables[-1])
 
 
 async def edit(pilot: Pilot, title: str | None, note: str | None) -> SceneTextsScreen:
