@@ -36,9 +36,17 @@ def chaptered_master(cut_video: Path, tmp_path_factory: pytest.TempPathFactory) 
     return make_chaptered(cut_video, folder / "chaptered.mp4", OWN, "With chapters")
 
 
-def _session(master: Path, out: Path, titles: dict[int, str] | None = None) -> ProcessingState:
+def _session(
+    master: Path, out: Path, titles: dict[int, str] | None = None, steering: dict | None = None
+) -> ProcessingState:
     options = sessions.SessionOptions(
-        master=master, artwork="Chaptered", project_date="26-12-02", out=out, encoder="x264", unattended=True
+        master=master,
+        artwork="Chaptered",
+        project_date="26-12-02",
+        out=out,
+        encoder="x264",
+        unattended=True,
+        detection_steering=steering or {},
     )
     row = sessions.create_session(sessions.check_options(options))
     sessions.detect(row, *sessions.detection_parameters("adaptive", None, None))
@@ -129,6 +137,34 @@ def test_a_master_with_chapters_keeps_them_and_the_scenes_go_into_a_sidecar(
         ("file", "Middle part", 50, 2.0),
     ]
     assert Marker.select().where((Marker.session == row.session_id) & (Marker.kind == "scene")).count() == len(SCENES)
+
+
+def test_a_windowed_detection_keeps_the_masters_chapters_on_the_masters_frames(
+    chaptered_master: Path, tmp_path: Path, db: peewee.SqliteDatabase
+) -> None:
+    # the window's frame times start at 2 s: read against them, both chapters fell on its frame 0
+    row = _session(chaptered_master, tmp_path / "out", steering={"window": {"start": "2.0"}})
+    assert row.scenes_data[0]["start_frame"] == 50
+    chapters = list(Marker.select().where((Marker.session == row.session_id) & (Marker.kind == "chapter")))
+    assert [(m.label, m.start_frame, m.start_time) for m in chapters] == [
+        ("Opening", 0, 0.0),
+        ("Middle part", 50, 2.0),
+    ]
+
+
+def test_a_windowed_runs_copy_has_a_chapter_before_the_window_and_one_per_scene_in_it(
+    cut_video: Path, tmp_path: Path, db: peewee.SqliteDatabase
+) -> None:
+    row = _session(cut_video, tmp_path / "out", steering={"window": {"start": "2.0"}})
+    summary = sessions.process(row, workers=2)
+    assert summary.status == "completed", summary.failed
+    starts = [round(r["start"], 3) for r in row.scenes_data]
+    assert starts[0] == 2.0
+    found = _chapters(_master_copy(row))
+    assert [round(t, 3) for t, _ in found] == [0.0, *starts]
+    assert [title for _, title in found] == ["Before the detected window"] + [
+        f"Scene {n}" for n in range(1, len(starts) + 1)
+    ]
 
 
 def test_a_redetect_replaces_the_markers_in_one_go_and_keeps_the_users(

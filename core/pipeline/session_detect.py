@@ -12,7 +12,7 @@ from pathlib import Path
 from core.detection.options import steered
 from core.errors import VatError
 from core.events import DetectProgress
-from core.media.probe import probe
+from core.media.probe import packet_times, probe
 from core.pipeline import markers
 from core.pipeline.scene_texts import carry_texts
 from core.pipeline.session_scenes import scene_record
@@ -70,7 +70,7 @@ def store_detection(
     plan then take alike (threshold and min_len None: the file decided)."""
     scenes = [scene_record(s) for s in found.scenes]
     carry_texts(session.scenes_data or [], scenes)  # titles and notes of the scenes that did not change
-    chapters = master_chapters(Path(session.master_path), found.frame_times)
+    chapters = master_chapters(Path(session.master_path), found)
     meta = dict(session.process_metadata or {})
     meta.pop("detection_window", None)  # a whole-master detection after a windowed one
     meta.update(detector=detector, **found.summary())
@@ -110,15 +110,18 @@ def store_scene_file(session: ProcessingState, found: Detection, path: Path) -> 
     store_detection(session, found, found.detector, None, None, utc_now(), 0.0, {"scenes_from": str(path.absolute())})
 
 
-def master_chapters(master: Path, frame_times: list[float]) -> list[markers.Chapter]:
+def master_chapters(master: Path, found: Detection) -> list[markers.Chapter]:
     """The master's own chapters on its frames' timeline (none where it cannot be read again: its scenes
-    were just detected, so that is a master changed meanwhile, and the next detection reads them)."""
+    were just detected, so that is a master changed meanwhile, and the next detection reads them).
+    A window's frame times are only the window's: its chapters are read against the whole master's
+    (as plan_for does), so their frames are the master's, as the scenes' are."""
     try:
-        found = probe(master, require_video=True).chapters
+        chapters = probe(master, require_video=True).chapters
+        times = packet_times(master)[0] if chapters and found.windowed else found.frame_times
     except VatError as exc:
         log.warning("%s: chapters not read (%s)", master, exc)
         return []
-    return markers.chapters_on_frames(found, frame_times)
+    return markers.chapters_on_frames(chapters, times)
 
 
 def detection_parameters(detector: str, threshold: float | None, min_len: int | None) -> tuple[str, float, int]:
