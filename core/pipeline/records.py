@@ -21,6 +21,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+import peewee
+from peewee import fn
+
 from core.pipeline.plan import Operation
 from db.connection import database
 from db.fields import utc_now
@@ -194,14 +197,45 @@ def update_session(session_id: str, **fields: Any) -> None:
 
 def _unregister_renamed(session_id: str, op: Operation) -> list[Path]:
     """The same operation's earlier output under another name (a title in the preset's file-name
-    template changed): its row goes, and the caller removes the file, which this one replaces."""
-    rows = FileRegistry.select().where(
-        (FileRegistry.session == session_id) & (FileRegistry.file_path != str(op.output))
+    template changed): its row goes, and the caller removes the file, which this one replaces. The
+    rows are picked by their operation key in SQL: a finished operation touches only its own, not
+    every row of the session (this runs inside the write transaction of each operation)."""
+    rows = list(
+        FileRegistry.select().where(
+            (FileRegistry.session == session_id)
+            & (FileRegistry.file_path != str(op.output))
+            & (_registered_key() == op.key)
+        )
     )
-    old = [row for row in rows if (row.compression_settings or {}).get("key") == op.key]
-    for row in old:
+    for row in rows:
         row.delete_instance()
-    return [Path(row.file_path) for row in old]
+    # a title that only changed case names the same file where names ignore case (macOS, Windows):
+    # the row of the old spelling goes all the same, the file (the one just made) stays
+    return [Path(row.file_path) for row in rows if not same_file(Path(row.file_path), op.output)]
+
+
+def _registered_key() -> peewee.Node:
+    """A registry row's operation key, read in SQL (a row whose settings are not JSON, written by
+    another tool, has none rather than failing the query)."""
+    settings = FileRegistry.compression_settings
+    return peewee.Case(None, [(fn.json_valid(settings), fn.json_extract(settings, "$.key"))], None)
+
+
+def same_file(old: Path, new: Path) -> bool:
+    """Whether the old name is the new file: the same directory entry (a name that differs only in case
+    where names ignore it: macOS, Windows), or a name equal but for case that the folder no longer lists
+    as an entry of its own (the write replaced it), where removing it would remove the new file."""
+    try:
+        if os.path.samefile(old, new):
+            return True
+    except OSError:
+        pass
+    if str(old).casefold() != str(new).casefold():
+        return False
+    try:
+        return old.name not in os.listdir(old.parent)
+    except OSError:
+        return True  # not listed: nothing of its own to remove
 
 
 def _remove_file(path: Path) -> None:
