@@ -5,6 +5,8 @@ detection keeps."""
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import peewee
@@ -14,6 +16,7 @@ from core.errors import BadInput
 from core.pipeline.scene_texts import TEXTS_CHANGED, set_texts
 from core.pipeline.session import detect, detection_parameters
 from core.pipeline.session_scenes import scene_titles
+from db.connection import database
 from db.models import ProcessingState
 from tests.tui_flows import detected_session
 
@@ -63,3 +66,39 @@ def test_detecting_again_keeps_the_texts_of_the_scenes_that_keep_their_frames(se
     for record in after:
         same = (record["start_frame"], record["end_frame"]) in (before[1], before[5])
         assert bool(record.get("title")) == same, record
+
+
+def test_a_title_saved_while_a_redetect_commits_lands_on_the_new_scenes(session: ProcessingState) -> None:
+    stale = ProcessingState.get_by_id(session.id)
+    # the redetect's write: scenes 1 and 2 merged, held uncommitted while the title is saved
+    records = [dict(r) for r in session.scenes_data]
+    merged = [dict(records[0], end_frame=records[1]["end_frame"], end=records[1]["end"])]
+    merged += [dict(r, index=r["index"] - 1) for r in records[2:]]
+    saved: list[BaseException | bool] = []
+
+    def save_title() -> None:
+        try:
+            saved.append(set_texts(stale, 1, "Dawn", ""))
+        except BaseException as exc:  # reported below
+            saved.append(exc)
+
+    with database.atomic("IMMEDIATE"):
+        ProcessingState.update(scenes_data=merged).where(ProcessingState.id == session.id).execute()
+        editor = threading.Thread(target=save_title)
+        editor.start()
+        time.sleep(0.5)  # the edit reads, then waits for the lock (before: the old records, written back)
+    editor.join()
+    assert saved == [True]
+    stored = ProcessingState.get_by_id(session.id).scenes_data
+    assert stored == [dict(merged[0], title="Dawn"), *merged[1:]]
+
+
+def test_a_title_saved_while_detecting_is_kept_on_the_scenes_that_keep_their_frames(
+    session: ProcessingState,
+) -> None:
+    # `vat title` in another process while the picker redetects: the detection's row is the older one
+    def edit(_progress: object) -> None:
+        set_texts(ProcessingState.get_by_id(session.id), 1, "Saved meanwhile", "")
+
+    detect(session, *detection_parameters("adaptive", None, None), on_progress=edit)
+    assert scene_titles(ProcessingState.get_by_id(session.id)).get(1) == "Saved meanwhile"

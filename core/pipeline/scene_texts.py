@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from core.errors import BadInput
 from core.text import terminal_safe, unsafe_characters
+from db.connection import database
 from db.models import FileRegistry, ProcessingState
 
 MAX_TITLE_LENGTH = 300
@@ -63,27 +64,31 @@ def set_texts(session: ProcessingState, number: int, title: str, note: str) -> b
     problem = title_problem(title) or note_problem(note) or name_problem(session, number, title)
     if problem:
         raise BadInput(f"scene {number}: {problem}")
-    fresh = ProcessingState.get_by_id(session.id)  # another writer's changes to other scenes stay
-    records = [dict(r) for r in fresh.scenes_data or []]
-    changed = False
-    for record in records:
-        if record.get("index") != number:
-            continue
-        for key, value in (("title", title), ("note", note)):
-            if (record.get(key) or "") != value:
-                changed = True
-                if value:
-                    record[key] = value
-                else:
-                    record.pop(key, None)
-    if not changed:
-        return False
-    meta = dict(fresh.process_metadata or {})
-    if FileRegistry.select().where(FileRegistry.session == session.session_id).exists():
-        meta[TEXTS_CHANGED] = True  # outputs exist that embed the old texts: a resume makes them again
-    ProcessingState.update(scenes_data=records, process_metadata=meta).where(ProcessingState.id == session.id).execute()
+    # read and written in one write transaction, the lock taken first: a redetect (or another edit)
+    # that commits meanwhile is read, never overwritten with the records read before it
+    with database.atomic("IMMEDIATE"):
+        fresh = ProcessingState.get_by_id(session.id)
+        records = [dict(r) for r in fresh.scenes_data or []]
+        changed = False
+        for record in records:
+            if record.get("index") != number:
+                continue
+            for key, value in (("title", title), ("note", note)):
+                if (record.get(key) or "") != value:
+                    changed = True
+                    if value:
+                        record[key] = value
+                    else:
+                        record.pop(key, None)
+        meta = dict(fresh.process_metadata or {})
+        if changed:
+            if FileRegistry.select().where(FileRegistry.session == session.session_id).exists():
+                meta[TEXTS_CHANGED] = True  # outputs exist that embed the old texts: a resume makes them again
+            ProcessingState.update(scenes_data=records, process_metadata=meta).where(
+                ProcessingState.id == session.id
+            ).execute()
     session.scenes_data, session.process_metadata = records, meta
-    return True
+    return changed
 
 
 def name_problem(session: ProcessingState, number: int, title: str) -> str | None:

@@ -298,10 +298,11 @@ def plan_for(
 def clear_texts_changed(session: ProcessingState) -> None:
     """The titles and notes changed since outputs were made (scene_texts.set_texts): a plan built now
     carries them, so a completed session needs no further run for them."""
-    fresh = ProcessingState.get_by_id(session.id)
-    meta = dict(fresh.process_metadata or {})
-    if meta.pop(TEXTS_CHANGED, None) is not None:
-        ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
+    with database.atomic("IMMEDIATE"):  # read then write: an edit saved meanwhile is not overwritten
+        fresh = ProcessingState.get_by_id(session.id)
+        meta = dict(fresh.process_metadata or {})
+        if meta.pop(TEXTS_CHANGED, None) is not None:
+            ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
     session.process_metadata = meta
 
 

@@ -14,7 +14,7 @@ from core.errors import VatError
 from core.events import DetectProgress
 from core.media.probe import packet_times, probe
 from core.pipeline import markers
-from core.pipeline.scene_texts import carry_texts
+from core.pipeline.scene_texts import TEXTS_CHANGED, carry_texts
 from core.pipeline.session_scenes import scene_record
 from core.scenes import Detection, detect_scenes
 from db.connection import database
@@ -69,13 +69,17 @@ def store_detection(
     scene list of `vat run --scenes-from` (detector "file:<name>"), which resume, the picker and the
     plan then take alike (threshold and min_len None: the file decided)."""
     scenes = [scene_record(s) for s in found.scenes]
-    carry_texts(session.scenes_data or [], scenes)  # titles and notes of the scenes that did not change
     chapters = master_chapters(Path(session.master_path), found)
     meta = dict(session.process_metadata or {})
     meta.pop("detection_window", None)  # a whole-master detection after a windowed one
     meta.update(detector=detector, **found.summary())
     meta["master_chapters"] = len(chapters)  # read, and kept as markers: known even once the master is gone
-    with database.atomic():
+    with database.atomic("IMMEDIATE"):
+        # titles and notes of the scenes that did not change, as stored now: one saved while detecting stays
+        fresh = ProcessingState.get_by_id(session.id)
+        carry_texts(fresh.scenes_data or [], scenes)
+        if (fresh.process_metadata or {}).get(TEXTS_CHANGED):
+            meta[TEXTS_CHANGED] = True
         ProcessingState.update(
             scenes_data=scenes, scene_threshold=threshold, min_scene_length=min_len, process_metadata=meta
         ).where(ProcessingState.id == session.id).execute()
