@@ -4,7 +4,9 @@ real SQLite."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
 import threading
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import peewee
 import pytest
 
 from core.media.chapter_files import ffmetadata, ffmetadata_escape, read_webvtt, webvtt
+from core.media import ffmpeg
 from core.media.verify import VerificationError, verify
 from core.pipeline import session as sessions
 from core.pipeline.execute import Context, make_master
@@ -242,3 +245,39 @@ def test_a_scene_marker_carries_the_detectors_score_where_the_record_has_one(
     # each scene marker whole after a chapter's (which has neither an end frame nor a score)
     ends = [n - 1 for n in cut_starts(SCENES)[1:]] + [sum(SCENES) - 1]
     assert found[1:] == [("scene", end, 8.5 if end == 54 else None) for end in ends]
+
+
+def test_a_resume_keeps_a_verified_master_copy_made_before_copies_had_chapters(
+    cut_video: Path, tmp_path: Path, db: peewee.SqliteDatabase
+) -> None:
+    row = _session(cut_video, tmp_path / "out")
+    assert sessions.process(row, workers=2).status == "completed"
+    copy = _master_copy(row)
+    # the copy as a session from before chapters made and registered it: no chapters, its parameters without
+    plain = copy.with_name("plain" + copy.suffix)
+    subprocess.run(
+        [ffmpeg.find_ffmpeg().path, "-v", "error", "-i", str(copy), "-map", "0", "-map_chapters", "-1", "-c", "copy", str(plain)],
+        check=True,
+    )
+    plain.replace(copy)
+    params = {k: v for k, v in registered_params(row, "master").items() if k != "chapters"}
+    registered = FileRegistry.get(FileRegistry.file_path == str(copy))
+    stat = copy.stat()
+    settings = dict(
+        registered.compression_settings,
+        params_hash=Operation("master", "master", copy, None, params).params_hash,
+        sha256=hashlib.sha256(copy.read_bytes()).hexdigest(),
+        mtime_ns=stat.st_mtime_ns,
+    )
+    FileRegistry.update(compression_settings=settings, file_size_bytes=stat.st_size).where(
+        FileRegistry.id == registered.id
+    ).execute()
+    OperationLog.update(settings_used=params).where(
+        (OperationLog.session == row.session_id) & (OperationLog.operation_name == "master")
+    ).execute()
+    made = stat.st_mtime_ns
+
+    assert sessions.process(ProcessingState.get_by_id(row.id), workers=2).status == "completed"
+    assert copy.stat().st_mtime_ns == made and _chapters(copy) == []  # not copied again
+    assert "chapters" not in registered_params(row, "master")
+    assert not check_session(row.session_id, Path(row.output_path), deep=True).problems

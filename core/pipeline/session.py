@@ -21,6 +21,7 @@ from core.media import encoders, ffmpeg
 from core.media.keyframes import keyframe_times
 from core.media.probe import MediaInfo, packet_times, probe
 from core.pipeline import markers, naming, rd
+from core.pipeline.chapterless_copy import keep_chapterless_copy
 from core.pipeline.fixity import write_checksums
 from core.pipeline.layout import Layout
 from core.pipeline.lock import ProjectLock, SessionLock
@@ -292,7 +293,7 @@ def plan_for(
             own_chapters=own_chapters(session, media, times, from_master=source is None),
         )
     )
-    return plan, media, skipped
+    return keep_chapterless_copy(session.session_id, plan), media, skipped
 
 
 def clear_texts_changed(session: ProcessingState) -> None:
