@@ -14,8 +14,8 @@ import av
 import peewee
 import pytest
 
-from core.media.chapter_files import ffmetadata, ffmetadata_escape, read_webvtt, webvtt
 from core.media import ffmpeg
+from core.media.chapter_files import ffmetadata, ffmetadata_escape, read_webvtt, webvtt
 from core.media.verify import VerificationError, verify
 from core.pipeline import session as sessions
 from core.pipeline.execute import Context, make_master
@@ -256,7 +256,20 @@ def test_a_resume_keeps_a_verified_master_copy_made_before_copies_had_chapters(
     # the copy as a session from before chapters made and registered it: no chapters, its parameters without
     plain = copy.with_name("plain" + copy.suffix)
     subprocess.run(
-        [ffmpeg.find_ffmpeg().path, "-v", "error", "-i", str(copy), "-map", "0", "-map_chapters", "-1", "-c", "copy", str(plain)],
+        [
+            ffmpeg.find_ffmpeg().path,
+            "-v",
+            "error",
+            "-i",
+            str(copy),
+            "-map",
+            "0",
+            "-map_chapters",
+            "-1",
+            "-c",
+            "copy",
+            str(plain),
+        ],
         check=True,
     )
     plain.replace(copy)

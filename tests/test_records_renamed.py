@@ -86,9 +86,14 @@ def test_only_the_operations_own_rows_are_read(
     FileRegistry.update(compression_settings="not json").where(
         FileRegistry.file_path == str(tmp_path / "s002_hq.png")
     ).execute()  # a row another tool wrote: no key, no failure
-    decoded = []
+    decoded: list[object] = []
     real = JsonField.python_value
+
+    def counted(self: JsonField, value: object) -> object:
+        decoded.append(value)
+        return real(self, value)
+
     # counts the JSON decodes of the rows read (the registry's real rows, the real query)
-    monkeypatch.setattr(JsonField, "python_value", lambda self, value: decoded.append(value) or real(self, value))
+    monkeypatch.setattr(JsonField, "python_value", counted)
     assert _unregister(_op(tmp_path / "s001_foo_hq.png")) == [old.output]
     assert len(decoded) <= 3  # the renamed row's JSON columns, not every row of the session

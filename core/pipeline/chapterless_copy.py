@@ -27,8 +27,10 @@ def keep_chapterless_copy(session_id: str, plan: list[Operation]) -> list[Operat
                 params={k: v for k, v in op.params.items() if k != "chapters"},
                 expected=replace(op.expected, chapter_starts=None),
             )
-            if row is not None and row.verified and (row.compression_settings or {}).get("params_hash") == (
-                without.params_hash
+            if (
+                row is not None
+                and row.verified
+                and (row.compression_settings or {}).get("params_hash") == (without.params_hash)
             ):
                 op = without
         kept.append(op)
