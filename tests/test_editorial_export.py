@@ -146,14 +146,28 @@ def _check_fcpxml(path: Path, expected: list[tuple[str, int, int]], tc: SourceTi
 
 
 def test_fcpxml_reader_limits(tmp_path: Path, db_open: None) -> None:
-    """The FCPXML adapter's reader rounds NTSC rates down to whole ones (29.97 -> 29), so its ranges
-    are only exact at whole rates; the plain parser above checks the file at every rate."""
+    """No OpenTimelineIO adapter reads FCPXML exactly at NTSC rates, so the exact-range check above
+    reads only 25 through the adapter and the plain parser checks the file at every rate. The lite
+    adapter's reader (otio-fcpx-xml-lite-adapter 0.2.3, utils._to_rational_time) divides the file's
+    exact rational seconds by 1/int(rate): 29.97 counts frames of 1/29 s (23.976 of 1/23 s), still
+    labelled 29.97, then rounds, so distinct frames can even fall on one value. The full adapter
+    (otio-fcpx-xml-adapter 1.0) truncates the rate itself (29.97 -> 29) and the frames with it. This
+    pins the lite reader's arithmetic: once it fails, the adapter counts right and the skip can go."""
     master = make_timecode_master(tmp_path / "m.mov", "30000/1001", "00:00:59;28", [20, 24])
     row = _session(master, tmp_path / "out", [])
     path = tmp_path / "x.fcpxml"
     vat("export", row.session_id, "-o", path, check=True)
+    tc = source_of(row)[0].timecode
+    scenes = scenes_of(row)
+    _check_fcpxml(path, [(f"Scene {s.index}", s.start_frame, s.frame_count) for s in scenes], tc, "30000/1001")
+    exact = [tc.frame(s.start_frame) for s in scenes]
     clips = _clips(_read_otio("fcpxml", path, 0).tracks[0])
     assert [c.name for c in clips] == ["Scene 1", "Scene 2"]
+    assert all(c.source_range.start_time.rate == pytest.approx(30000 / 1001) for c in clips)
+    got = [c.source_range.start_time.value for c in clips]
+    # the file holds frame * 1001/30000 s exactly (above); the reader counts that in 1/29 s
+    assert got == [round(frame * Fraction(1001, 30000) * 29) for frame in exact]
+    assert got != exact
 
 
 def test_a_vfr_master_is_mapped_by_frame_index_and_says_so(tmp_path: Path, db_open: None) -> None:
