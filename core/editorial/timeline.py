@@ -85,15 +85,18 @@ def _range(first: int, count: int, rate: float) -> opentime.TimeRange:
     return opentime.TimeRange(_time(first, rate), _time(count, rate))
 
 
-def build_timeline(name: str, source: Source, events: list[Event], rate: float | None = None) -> otio.schema.Timeline:
-    """`rate`: the rate times are labelled with (the EDL writes non-drop 29.97 at 30: the same
-    frame numbers, labels without drop); default the source's."""
+def build_timeline(
+    name: str, source: Source, events: list[Event], rate: float | None = None, labelled_at: float | None = None
+) -> otio.schema.Timeline:
+    """`rate`: the rate times are written at (the EDL writes non-drop 29.97 at 30: the same frame
+    numbers, labels without drop); default the source's. `labelled_at`: the rate the file's labels
+    count at, where the writer works at a stand-in (core/editorial/formats.py), for the notes."""
     rate = rate or source.rate
     tc = source.timecode
     drop = "DF" if tc.rate.drop else "NDF"
     timeline = otio.schema.Timeline(name=printable(name))
     timeline.global_start_time = _time(record_start(tc), rate)
-    timeline.metadata["vat"] = {"notes": source.notes(rate), "start_timecode": tc.start, "vfr": source.vfr}
+    timeline.metadata["vat"] = {"notes": source.notes(labelled_at or rate), "start_timecode": tc.start, "vfr": source.vfr}
     timeline.metadata["fcp_xml"] = {"timecode": {"displayformat": drop}}
     kinds = [otio.schema.TrackKind.Video] + ([otio.schema.TrackKind.Audio] if source.has_audio else [])
     for number, kind in enumerate(kinds, start=1):

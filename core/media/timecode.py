@@ -143,7 +143,8 @@ class SourceTimecode:
         rate = rate_for(fps, timecode)
         start = normalised(timecode) or (ZERO if not rate.drop else "00:00:00;00")
         try:
-            to_frames(start, rate)
+            # written again at its rate: a ';' tag on a non-drop master (25, 23.976) reads ':' as it counts
+            start = to_timecode(to_frames(start, rate), rate)
         except BadInput:
             start = to_timecode(0, rate)  # a tag that is no valid label at this rate: count from zero
         return cls(start, rate)
