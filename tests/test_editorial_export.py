@@ -16,7 +16,7 @@ import pytest
 from core.detection.detectors import DEFAULT_DETECTOR
 from core.editorial.export import default_path, source_of
 from core.editorial.formats import ADAPTERS, FORMATS, edl_rate
-from core.media.timecode import SourceTimecode, to_frames
+from core.media.timecode import SourceTimecode, TimecodeRate, to_frames, to_timecode
 from core.pipeline import session as sessions
 from core.pipeline.session_scenes import scenes_of, select
 from db.models import ProcessingState
@@ -98,13 +98,13 @@ def test_every_format_carries_the_exact_source_ranges(
     _check_fcpxml(paths[2], expected, tc, rate)
 
 
-def _check_edl(text: str, expected: list[tuple[str, int, int]], tc: SourceTimecode) -> None:
+def _check_edl(text: str, expected: list[tuple[str, int, int]], tc: SourceTimecode, channel: str = "B") -> None:
     assert ("FCM: DROP FRAME" if tc.rate.drop else "FCM: NON-DROP FRAME") in text.splitlines()
     events = [m for m in map(EVENT_LINE.match, text.splitlines()) if m]
     assert len(events) == len(expected)
     record = to_frames("01:00:00" + (";" if tc.rate.drop else ":") + "00", tc.rate)
     for event, (_, first, count) in zip(events, expected, strict=True):
-        assert event["channel"] == "B"  # picture and sound
+        assert event["channel"] == channel  # B: picture and sound
         assert to_frames(event["src_in"], tc.rate) == tc.frame(first)
         assert to_frames(event["src_out"], tc.rate) == tc.frame(first) + count  # out is exclusive
         assert event["src_in"] == tc.label(first)
@@ -113,7 +113,7 @@ def _check_edl(text: str, expected: list[tuple[str, int, int]], tc: SourceTimeco
         assert (";" in event["src_in"]) == tc.rate.drop
 
 
-def _check_fcp7(path: Path, expected: list[tuple[str, int, int]], tc: SourceTimecode) -> None:
+def _check_fcp7(path: Path, expected: list[tuple[str, int, int]], tc: SourceTimecode, audio: bool = True) -> None:
     root = ET.parse(path).getroot()
     items = root.findall(".//sequence/media/video/track/clipitem")
     assert [i.findtext("name") for i in items] == [e[0] for e in expected]
@@ -124,7 +124,7 @@ def _check_fcp7(path: Path, expected: list[tuple[str, int, int]], tc: SourceTime
     file_tc = root.find(".//file/timecode")
     assert file_tc is not None and file_tc.findtext("string") == tc.start
     assert file_tc.findtext("displayformat") == ("DF" if tc.rate.drop else "NDF")
-    assert len(root.findall(".//sequence/media/audio/track/clipitem")) == len(expected)
+    assert len(root.findall(".//sequence/media/audio/track/clipitem")) == (len(expected) if audio else 0)
 
 
 def _seconds(value: str | None) -> Fraction:
@@ -227,3 +227,92 @@ def test_names_with_line_breaks_and_controls_cannot_forge_events(tmp_path: Path)
     for fmt in ("fcpxml", "fcp7"):
         root = ET.fromstring(render(fmt, "Art\x1b", source, events).encode())
         assert any((e.get("name") or e.text or "").startswith("x\\n002") for e in root.iter()), fmt
+
+
+def _every_scene(row: ProcessingState) -> list[tuple[str, int, int]]:
+    return [(f"Scene {s.index}", s.start_frame, s.frame_count) for s in scenes_of(row)]
+
+
+@pytest.mark.parametrize(("rate", "timecode"), [("10", "01:00:00:00"), ("15", "00:59:59:10")])
+def test_rates_opentimelineio_cannot_label_are_labelled_at_their_own(
+    tmp_path: Path, db_open: None, rate: str, timecode: str
+) -> None:
+    """At 10 and 15 fps OTIO's writers refuse (10: 'SMPTE timecode does not support this rate') or label
+    at another rate (15 as 23.976: frame 3000 would read 00:02:05:00); the files count at the master's."""
+    master = make_timecode_master(tmp_path / f"m{rate}.mkv", rate, timecode)  # MOV keeps no tmcd at 10
+    row = _session(master, tmp_path / "out", [])
+    vat("export", row.session_id, check=True)
+    source, _ = source_of(row)
+    tc = source.timecode
+    assert tc.rate == TimecodeRate(int(rate)) and tc.start == timecode
+    expected = _every_scene(row)
+    assert len(expected) == 4
+    _check_edl(default_path(row, "edl").read_text(), expected, tc)
+    _check_fcp7(default_path(row, "fcp7"), expected, tc)
+    root = ET.parse(default_path(row, "fcp7")).getroot()
+    assert {r.findtext("timebase") for r in root.iter("rate")} == {rate}
+    assert {r.findtext("ntsc") for r in root.iter("rate")} == {"FALSE"}
+    # OTIO's FCP 7 reader takes each <timecode>'s frame number: the same ranges
+    clips = _clips(_read_otio("fcp7", default_path(row, "fcp7"), 0).tracks[0])
+    got = [(round(c.source_range.start_time.value), round(c.source_range.duration.value)) for c in clips]
+    assert got == [(tc.frame(first), count) for _, first, count in expected]
+
+
+def test_a_vfr_average_that_is_no_timecode_rate_counts_at_its_whole_rate(tmp_path: Path, db_open: None) -> None:
+    """An average of ~28.9 fps counts at 29, non-drop: not labelled at 29.97 drop-frame (';' under an
+    FCM NON-DROP line) as OTIO's nearest rate would."""
+    master = make_vfr_video(tmp_path / "vfr29.mp4", [40, 40], slow=(10, 13), fps=30)
+    row = _session(master, tmp_path / "out", [])
+    source, _ = source_of(row)
+    assert source.vfr and round(source.fps) == 29 and abs(source.fps - 29) > 0.05
+    tc = source.timecode
+    assert tc.rate == TimecodeRate(29)
+    vat("export", row.session_id, check=True)
+    text = default_path(row, "edl").read_text()
+    assert ";" not in "".join(line for line in text.splitlines() if EVENT_LINE.match(line))
+    _check_edl(text, _every_scene(row), tc, channel="V")
+    _check_fcp7(default_path(row, "fcp7"), _every_scene(row), tc, audio=False)
+    root = ET.parse(default_path(row, "fcp7")).getroot()
+    assert {(r.findtext("timebase"), r.findtext("ntsc")) for r in root.iter("rate")} == {("29", "FALSE")}
+
+
+@pytest.mark.parametrize(("master", "reel"), [("Night Piece master.mov", "NIGHT_PI"), ("日本.mov", "AX")])
+def test_the_edl_reel_is_one_word(tmp_path: Path, master: str, reel: str) -> None:
+    """The adapter's reel is the file name cut to 8 characters: 'Night Pi' (a space) or 8 blanks,
+    which readers splitting the event line on whitespace misread."""
+    from core.editorial.events import Event
+    from core.editorial.formats import render
+    from core.editorial.timeline import Source
+
+    source = Source(tmp_path / master, 25.0, 200, SourceTimecode.of(25.0, "10:00:00:00"), has_audio=True)
+    events = [Event("A", 0, 99, (1,)), Event("B", 100, 199, (2,))]
+    text = render("edl", "Artwork", source, events)
+    fields = [line.split() for line in text.splitlines() if EVENT_LINE.match(line)]
+    assert [f[:2] for f in fields] == [["001", reel], ["002", reel]]
+    assert [f[4:6] for f in fields] == [["10:00:00:00", "10:00:04:00"], ["10:00:04:00", "10:00:08:00"]]
+    timeline = otio.adapters.read_from_string(text, adapter_name="cmx_3600", rate=25)
+    assert [c.source_range.start_time.value for c in _clips(timeline.tracks[0])] == [900000, 900100]
+
+
+@pytest.mark.parametrize("fps", [12.0, 20.0, 120.0])
+def test_every_rate_renders_at_its_own_labels(tmp_path: Path, fps: float) -> None:
+    """12 and 20 fps (OTIO would label them 23.976) and 120 (60; 3-digit frames as vat writes them)."""
+    from core.editorial.events import Event, Mark
+    from core.editorial.formats import render
+    from core.editorial.timeline import Source
+
+    tc = SourceTimecode.of(fps, "10:00:00:00")
+    source = Source(tmp_path / "m.mov", fps, 5000, tc)
+    events = [Event("A", 0, 99, (1,), (Mark("dissolve", 90, 99),)), Event("B", 3000, 3099, (2,))]
+    text = render("edl", "Artwork", source, events)
+    lines = text.splitlines()
+    times = [line.split()[-4:] for line in lines if line[:3].isdigit()]
+    record = to_frames("01:00:00:00", tc.rate)
+    assert [[to_frames(t, tc.rate) for t in row] for row in times] == [
+        [tc.frame(0), tc.frame(100), record, record + 100],
+        [tc.frame(3000), tc.frame(3100), record + 100, record + 200],
+    ]
+    assert [line.split()[2] for line in lines if line.startswith("* LOC:")] == [tc.label(90)]
+    root = ET.fromstring(render("fcp7", "Artwork", source, events).encode())
+    assert {r.findtext("timebase") for r in root.iter("rate")} == {str(int(fps))}
+    assert [t.findtext("string") for t in root.iter("timecode")] == [tc.label(0), to_timecode(record, tc.rate)]

@@ -96,7 +96,11 @@ def build_timeline(
     drop = "DF" if tc.rate.drop else "NDF"
     timeline = otio.schema.Timeline(name=printable(name))
     timeline.global_start_time = _time(record_start(tc), rate)
-    timeline.metadata["vat"] = {"notes": source.notes(labelled_at or rate), "start_timecode": tc.start, "vfr": source.vfr}
+    timeline.metadata["vat"] = {
+        "notes": source.notes(labelled_at or rate),
+        "start_timecode": tc.start,
+        "vfr": source.vfr,
+    }
     timeline.metadata["fcp_xml"] = {"timecode": {"displayformat": drop}}
     kinds = [otio.schema.TrackKind.Video] + ([otio.schema.TrackKind.Audio] if source.has_audio else [])
     for number, kind in enumerate(kinds, start=1):
