@@ -316,3 +316,45 @@ def test_every_rate_renders_at_its_own_labels(tmp_path: Path, fps: float) -> Non
     root = ET.fromstring(render("fcp7", "Artwork", source, events).encode())
     assert {r.findtext("timebase") for r in root.iter("rate")} == {str(int(fps))}
     assert [t.findtext("string") for t in root.iter("timecode")] == [tc.label(0), to_timecode(record, tc.rate)]
+
+
+def test_paths_that_cannot_be_written_are_one_line_errors(tmp_path: Path, db_open: None, cut_video: Path) -> None:
+    """-o under a regular file or in /proc: exit 2 (the user's path); the project's editorial/ folder
+    unwritable (here a file where the folder goes, as root ignores permissions): exit 3. No traceback."""
+    options = sessions.SessionOptions(master=cut_video, artwork="Unwritable", out=tmp_path / "out")
+    row = sessions.create_session(sessions.check_options(options))
+    sessions.detect(row, *sessions.detection_parameters("content", None, 10))
+    plain = tmp_path / "afile"
+    plain.write_text("x")
+    for target in (plain / "x.edl", Path("/proc/x/x.edl")):
+        done = vat("export", row.session_id, "-o", target)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and str(target) in done.stderr and "Traceback" not in done.stderr
+    folder = Path(row.output_path) / "editorial"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("not a folder")
+    done = vat("export", row.session_id, "--format", "edl")
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.count("\n") == 1 and str(folder) in done.stderr and "Traceback" not in done.stderr
+    assert folder.read_text() == "not a folder"
+
+
+def test_export_leaves_the_runs_registered_files_alone(tmp_path: Path, cut_video: Path) -> None:
+    """After a run the editorial files are the archive's: `vat export` (the selection retitled since)
+    writes into editorial/export/, and `vat verify` still finds the run's files as registered."""
+    out = tmp_path / "out"
+    vat("run", cut_video, "--artwork", "Registered", "--date", "26-12-02", "--out", out, "--scenes", "1,2", check=True)
+    from db.connection import open_database
+
+    open_database()
+    row = ProcessingState.get()
+    scenes = row.scenes_data
+    scenes[0]["title"] = "Retitled"
+    ProcessingState.update(scenes_data=scenes).where(ProcessingState.id == row.id).execute()
+    before = {fmt: default_path(row, fmt).read_bytes() for fmt in FORMATS}
+    done = vat("export", row.session_id, check=True)
+    folder = Path(row.output_path) / "editorial" / "export"
+    assert done.stdout.split() == [str(folder / default_path(row, fmt).name) for fmt in FORMATS]
+    assert "Retitled" in (folder / default_path(row, "edl").name).read_text()
+    assert {fmt: default_path(row, fmt).read_bytes() for fmt in FORMATS} == before
+    assert vat("verify", row.session_id).returncode == 0

@@ -8,13 +8,14 @@ from pathlib import Path
 from core.editorial.events import Event, events_of
 from core.editorial.formats import EXTENSIONS, FORMATS, Size, render, write_atomically
 from core.editorial.timeline import Source
-from core.errors import BadInput, MediaError
+from core.errors import BadInput, EnvironmentProblem, MediaError
 from core.media.timecode import SourceTimecode
 from core.pipeline import naming
 from core.pipeline.session_scenes import scene_titles, scenes_of
 from db.models import ProcessingState
 
 FOLDER = "editorial"
+EXPORT_FOLDER = "export"  # editorial/export/: `vat export` of a session whose run made editorial/
 
 
 def default_path(session: ProcessingState, fmt: str) -> Path:
@@ -81,13 +82,34 @@ def session_events(session: ProcessingState) -> list[Event]:
     return events_of(scenes, list(selected), groups, scene_titles(session))
 
 
+def export_path(session: ProcessingState, fmt: str) -> Path:
+    """Where `vat export` without -o writes: <project>/editorial/, unless a run made that file. Then
+    it is the archive's (registered, in the manifest and checksums.sha256 with its SHA-256): a copy
+    written over it would make `vat verify` report it modified, and re-registering it would leave the
+    manifest and checksums.sha256 saying otherwise. So the export goes to editorial/export/ beside it;
+    `vat run` (resume) is what changes the archive's."""
+    from db.models import FileRegistry
+
+    path = default_path(session, fmt)
+    registered = FileRegistry.select().where(
+        (FileRegistry.session == session.session_id) & (FileRegistry.file_path == str(path))
+    )
+    return path.parent / EXPORT_FOLDER / path.name if registered.exists() else path
+
+
 def export_session(session: ProcessingState, formats: list[str], output: Path | None = None) -> list[Path]:
-    """Write the files; `output` (one format only) instead of <project>/editorial/<artwork>.<ext>."""
+    """Write the files; `output` (one format only) instead of export_path. A file that cannot be
+    written: BadInput for -o (the user's path), EnvironmentProblem for the project's folder."""
     events = session_events(session)
     source, size = source_of(session)
     written = []
     for fmt in formats:
-        path = output if output is not None else default_path(session, fmt)
-        write_atomically(path, render(fmt, session.artwork_name, source, events, size))
+        path = output if output is not None else export_path(session, fmt)
+        text = render(fmt, session.artwork_name, source, events, size)
+        try:
+            write_atomically(path, text)
+        except OSError as exc:
+            problem = BadInput if output is not None else EnvironmentProblem
+            raise problem(f"{path}: cannot be written ({exc.strerror or exc})") from None
         written.append(path)
     return written

@@ -1,5 +1,6 @@
 """`vat export SESSION [--format edl|otio|fcpxml|fcp7] [-o FILE]`: the session's selection as editorial
-files (core/editorial). Exit 0 written, 2 an unknown session, one without a detection or a bad -o."""
+files (core/editorial). Exit 0 written, 2 an unknown session, one without a detection or a bad -o (one
+that cannot be written too), 3 the project's editorial/ folder cannot be written."""
 
 from __future__ import annotations
 
