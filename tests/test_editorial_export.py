@@ -194,8 +194,17 @@ def test_gradual_transitions_are_markers_not_transitions(tmp_path: Path, db_open
     gradual = [s for s in scenes_of(row) if s.transition_in is not None and s.transition_in.kind != "cut"]
     assert gradual, "the footage has dissolves and fades"
     assert not any(isinstance(item, otio.schema.Transition) for item in timeline.tracks[0])
-    markers = [m for c in _clips(timeline.tracks[0]) for m in c.markers]
-    assert len(markers) == len(gradual)
+    clips = _clips(timeline.tracks[0])
+    tc = source_of(row)[0].timecode
+    # each gradual transition is marked in the event it ends (its second half) and, where it begins
+    # before its scene (a dissolve's first half), in the event before: every marked frame inside its clip
+    expected = sum(1 + (t.first < t.boundary) for t in (s.transition_in for s in gradual) if t is not None)
+    assert sum(len(c.markers) for c in clips) == expected
+    for clip in clips:
+        for marker in clip.markers:
+            assert clip.source_range.start_time.value <= marker.marked_range.start_time.value
+            assert marker.marked_range.end_time_exclusive().value <= clip.source_range.end_time_exclusive().value
+    assert tc.frame(0) == clips[0].source_range.start_time.value
 
 
 def test_bad_sessions_exit_2(tmp_path: Path, db_open: None, cut_video: Path) -> None:
@@ -358,3 +367,21 @@ def test_export_leaves_the_runs_registered_files_alone(tmp_path: Path, cut_video
     assert "Retitled" in (folder / default_path(row, "edl").name).read_text()
     assert {fmt: default_path(row, fmt).read_bytes() for fmt in FORMATS} == before
     assert vat("verify", row.session_id).returncode == 0
+
+
+def test_a_transition_at_the_tail_of_an_event_is_marked_there() -> None:
+    """Scene 2's dissolve (frames 40-59, boundary 50) begins in scene 1: exported alone, scene 1's
+    event carries its first half, clipped to the event (40-49); scene 2's the rest (50-59)."""
+    from core.detection.transitions import Transition
+    from core.editorial.events import Mark, events_of
+    from core.scenes import Scene
+
+    dissolve = Transition("dissolve", 40, 59, 50)
+    scenes = [Scene(1, 0, 49, 0.0, 2.0), Scene(2, 50, 99, 2.0, 4.0, dissolve), Scene(3, 100, 149, 4.0, 6.0)]
+    assert events_of(scenes, [1], [])[0].marks == (Mark("dissolve", 40, 49),)
+    assert [e.marks for e in events_of(scenes, [1, 2], [])] == [
+        (Mark("dissolve", 40, 49),),
+        (Mark("dissolve", 50, 59),),
+    ]
+    assert events_of(scenes, [1, 2], [(1, 2)])[0].marks == (Mark("dissolve", 40, 59),)  # grouped: whole, once
+    assert events_of(scenes, [3], [])[0].marks == ()

@@ -40,6 +40,8 @@ def _name(numbers: tuple[int, ...], titles: dict[int, str]) -> str:
 
 
 def _marks(scenes: list[Scene], first: int, last: int) -> tuple[Mark, ...]:
+    """`scenes`: the event's own and the scene after it, whose transition_in begins (a dissolve's first
+    half, a fade's out) inside this event's last frames; each span clipped to the event."""
     marks = []
     for scene in scenes:
         t = scene.transition_in
@@ -66,6 +68,8 @@ def events_of(
         done.add(span)
         numbers = tuple(range(span[0], span[1] + 1))
         members = [by_number[n] for n in numbers if n in by_number]
+        following = by_number.get(span[1] + 1)  # its transition_in may start before this event ends
+        members += [following] if following is not None else []
         first, last = by_number[span[0]].start_frame, by_number[span[1]].end_frame
         events.append(Event(_name(numbers, titles), first, last, numbers, _marks(members, first, last)))
     return events
