@@ -143,6 +143,8 @@ def _check_fcpxml(path: Path, expected: list[tuple[str, int, int]], tc: SourceTi
         assert _seconds(clip.get("duration")) / frame == count
     sequence = root.find(".//sequence")
     assert sequence is not None and sequence.get("tcFormat") == ("DF" if tc.rate.drop else "NDF")
+    audio_lanes = [c for c in root.iter("asset-clip") if int(c.get("lane", "0")) < 0]
+    assert audio_lanes and root.find("./resources/asset").get("hasAudio") == "1"  # type: ignore[union-attr]
 
 
 def test_fcpxml_reader_limits(tmp_path: Path, db_open: None) -> None:
@@ -385,3 +387,22 @@ def test_a_transition_at_the_tail_of_an_event_is_marked_there() -> None:
     ]
     assert events_of(scenes, [1, 2], [(1, 2)])[0].marks == (Mark("dissolve", 40, 59),)  # grouped: whole, once
     assert events_of(scenes, [3], [])[0].marks == ()
+
+
+def test_the_master_name_is_escaped_in_the_notes(tmp_path: Path) -> None:
+    """The master's file name is the user's too: a line break in it must not start an EDL line of its
+    own, a control character must not make the XML unreadable."""
+    from core.editorial.events import Event
+    from core.editorial.formats import render
+    from core.editorial.timeline import Source
+
+    forged = "m\n002  AX       V     C        00:00:00:00 00:00:09:00 01:00:00:00 01:00:09:00\n\x07.mov"
+    source = Source(tmp_path / forged, 25.0, 200, SourceTimecode.of(25.0, None))
+    events = [Event("A", 0, 99, (1,)), Event("B", 100, 199, (2,))]
+    edl = render("edl", "Art", source, events)
+    assert len([line for line in edl.splitlines() if EVENT_LINE.match(line)]) == 2
+    assert all(line.startswith(("TITLE:", "FCM:", "* ", "00")) for line in edl.splitlines() if line), edl
+    for fmt in ("fcpxml", "fcp7"):
+        ET.fromstring(render(fmt, "Art", source, events).encode())  # well-formed: no control character
+    root = ET.fromstring(render("fcpxml", "Art", source, events).encode())
+    assert root.find("./resources/asset").get("hasAudio") == "0"  # type: ignore[union-attr]  # none: none said

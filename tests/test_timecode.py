@@ -92,3 +92,13 @@ def test_the_video_stream_tag_counts_without_a_tmcd_track(tmp_path: Path) -> Non
         tmp_path / "tagged.mp4", [10], audio=False, extra_args=["-metadata:s:v", "timecode=02:00:00:00"]
     )
     assert probe(master).timecode == "02:00:00:00"
+
+
+def test_a_drop_separator_on_a_non_drop_master_reads_as_it_counts() -> None:
+    """'10:00:00;00' tagged on a 25 or 23.976 master: no drop-frame there, so ':' (the manifest's
+    start_timecode beside drop_frame false); at 29.97 the ';' stays."""
+    for fps in (25.0, 24000 / 1001):
+        tc = SourceTimecode.of(fps, "10:00:00;00")
+        assert (tc.start, tc.rate.drop, tc.label(0)) == ("10:00:00:00", False, "10:00:00:00")
+    assert SourceTimecode.of(30000 / 1001, "10:00:00;00").start == "10:00:00;00"
+    assert SourceTimecode.of(30000 / 1001, "10:00:00.00").start == "10:00:00;00"

@@ -171,6 +171,8 @@ def _xml_notes(text: str, notes: list[str]) -> str:
 
 
 def _fcpxml_fixes(text: str, source: Source, size: Size | None) -> str:
+    if source.has_audio:  # the adapter says the asset has none while the timeline has its audio lanes
+        text = re.sub(r'(<asset [^>]*)hasAudio="0"', r'\1hasAudio="1"', text)
     if source.timecode.rate.drop:
         text = text.replace('tcFormat="NDF"', 'tcFormat="DF"')
     if size is not None:  # the adapter assumes 1920x1080

@@ -45,7 +45,7 @@ class Source:
         source's (a VFR average that is no timecode rate: the nearest that is)."""
         tc = self.timecode
         notes = [
-            f"Source {self.path.name}: start timecode {tc.start} "
+            f"Source {printable(self.path.name)}: start timecode {tc.start} "  # a line break would start an EDL line
             f"({tc.rate.nominal} {'drop-frame' if tc.rate.drop else 'non-drop'}); "
             f"record timecode starts at {to_timecode(record_start(tc), tc.rate)}.",
             "Gradual transitions are part of the master's picture: they are markers here, not NLE transitions.",
