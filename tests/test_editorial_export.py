@@ -406,3 +406,16 @@ def test_the_master_name_is_escaped_in_the_notes(tmp_path: Path) -> None:
         ET.fromstring(render(fmt, "Art", source, events).encode())  # well-formed: no control character
     root = ET.fromstring(render("fcpxml", "Art", source, events).encode())
     assert root.find("./resources/asset").get("hasAudio") == "0"  # type: ignore[union-attr]  # none: none said
+
+
+def test_a_run_on_a_10_fps_master_writes_every_editorial_file(tmp_path: Path) -> None:
+    """Before: editorial:edl and editorial:fcp7 failed ('SMPTE timecode does not support this rate'), exit 1."""
+    from tests.media import make_cut_video
+
+    master = make_cut_video(tmp_path / "ten.mp4", [20, 20], fps=10, audio=False)
+    out = tmp_path / "out"
+    done = vat("run", master, "--artwork", "Ten", "--date", "26-12-02", "--out", out, "--scenes", "1,2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    edl = (out / "26-12-02_Ten" / "editorial" / "Ten.edl").read_text()
+    times = [m["src_in"] for m in map(EVENT_LINE.match, edl.splitlines()) if m]
+    assert times == ["00:00:00:00", "00:00:02:00"]  # frame 20 at 10 frames a second
