@@ -405,8 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         "write the selection as editorial files: CMX 3600 EDL, OpenTimelineIO, FCPXML, FCP 7 XML",
         epilog="Each selected scene or group is one event referencing the master, its source in/out in the "
-        "master's own timecode. Without -o the files go into the project's editorial/ folder and their paths "
-        "are printed. Exit 0 written, 2 for an unknown session or one without a detection.",
+        "master's own timecode. Without -o the files go into the project's editorial/ folder (editorial/export/ "
+        "once a run has made the archive's there) and their paths are printed. Exit 0 written, 2 for an unknown "
+        "session, one without a detection or a -o FILE that cannot be written, 3 an unwritable editorial/ folder.",
     )
     export.add_argument("session", metavar="SESSION", help="a session's id (see: vat sessions)")
     export.add_argument(
