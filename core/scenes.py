@@ -320,9 +320,10 @@ def detect_scenes(
     reported = 0
     timecode = None
     first, origin = None, None
-    # the histogram and hash detectors decide on the luma's distribution: its term taken at full size
-    exact_luma = detector in ("histogram", "hash")
-    with closing(framesource.frames(path, window=span, exact_luma=exact_luma)) as source:
+    # the histogram detector decides on the luma's distribution: its term taken at full size; the hash
+    # detector's bits flip on a level of rounding: it gets PySceneDetect's own frames (framesource doc)
+    exact_luma, reference = detector == "histogram", detector == "hash"
+    with closing(framesource.frames(path, window=span, exact_luma=exact_luma, reference=reference)) as source:
         for frame in source:
             if cancel is not None and cancel.is_set():
                 raise Cancelled(f"{path}: scene detection cancelled")

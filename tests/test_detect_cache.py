@@ -86,6 +86,28 @@ def test_the_cuts_come_from_the_cached_scores(cut_video: Path) -> None:
     assert detect_scenes(cut_video, "adaptive").from_cache
 
 
+def test_hash_scores_cached_before_its_frames_changed_are_not_replayed(cut_video: Path) -> None:
+    """The hash detector now sees PySceneDetect's own frames (issue 12): its scores cached under the old
+    key (version 2) are left alone and it decodes again; the other detectors keep their version-2 files."""
+    fresh = detect_scenes(cut_video, "content")  # caches content under the shared version
+    content_path = detect_cache.cache_path(
+        detect_cache.master_fingerprint(cut_video), detect_metrics.METRIC_OF["content"], framesource.TARGET_WIDTH
+    )
+    assert content_path.name.endswith("_v2.npz")
+    old = content_path.with_name(
+        content_path.name.replace(detect_metrics.METRIC_OF["content"], detect_metrics.METRIC_OF["hash"])
+    )
+    stats = detect_cache.load(content_path)
+    assert stats is not None and not fresh.from_cache
+    detect_cache.save(old, stats)  # what an older vat left for the hash detector
+    detection = detect_scenes(cut_video, "hash")
+    assert not detection.from_cache
+    assert detect_cache.cache_path(
+        detect_cache.master_fingerprint(cut_video), detect_metrics.METRIC_OF["hash"], framesource.TARGET_WIDTH
+    ).exists()
+    assert detect_scenes(cut_video, "hash").from_cache
+
+
 def test_a_copy_of_the_master_hits_and_other_content_at_the_same_path_misses(
     cut_video: Path, varied_video: Path, tmp_path: Path
 ) -> None:

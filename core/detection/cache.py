@@ -7,12 +7,13 @@ it), keyed by what determines it:
 
     <cache>/detect/<master fingerprint>/<metric>_a<analysis width>_sd<scenedetect version>_v<N>.npz
 
-and never by the threshold or the minimum length, which are applied to the cached scores. Each file
-holds the metric, one value per frame (NaN where the detector has none, as for a first frame), and
-every frame's presentation time: compact float64 arrays (~16 bytes a frame, 3 MB for two hours at
-25 fps). The transitions detector also keeps every frame's 16x9 thumbnail (432 bytes a frame, 78 MB
-for two hours), from which it derives its fade, dissolve and flash tests. Files are written to a
-temporary name and renamed, so a reader never sees half of one.
+(N: CACHE_VERSION, or the metric's own in METRIC_VERSIONS) and never by the threshold or the minimum
+length, which are applied to the cached scores. Each file holds the metric, one value per frame (NaN
+where the detector has none, as for a first frame), and every frame's presentation time: compact
+float64 arrays (~16 bytes a frame, 3 MB for two hours at 25 fps). The transitions detector also keeps
+every frame's 16x9 thumbnail (432 bytes a frame, 78 MB for two hours), from which it derives its fade,
+dissolve and flash tests. Files are written to a temporary name and renamed, so a reader never sees
+half of one.
 
 The master fingerprint is a content hash, not a path or a date: a copy of the master elsewhere, or a
 second session on it, finds the same statistics. Hashing a whole master would read it all (tens of
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = (
     2  # bump when what is stored, or how a metric is computed, changes (2: frames as PySceneDetect makes them)
 )
+# a metric's own version where it changed alone (by its name before any "-" option): hash 3, frames made
+# on PySceneDetect's own path (framesource.Shrinker's reference), whose scores the older ones are 3-7% from
+METRIC_VERSIONS = {"hash_dist": 3}
 SAMPLES = 32
 SAMPLE_BYTES = 1 << 20
 
@@ -83,7 +87,8 @@ class Statistics:
 
 
 def cache_path(fingerprint: str, metric: str, analysis_width: int) -> Path:
-    name = f"{metric}_a{analysis_width}_sd{scenedetect.__version__}_v{CACHE_VERSION}.npz"
+    version = METRIC_VERSIONS.get(metric.split("-")[0], CACHE_VERSION)
+    name = f"{metric}_a{analysis_width}_sd{scenedetect.__version__}_v{version}.npz"
     return dirs.cache_dir() / "detect" / fingerprint / name
 
 

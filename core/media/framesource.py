@@ -17,8 +17,11 @@ frame costs ~12 ms of CPU there. The luma is still blended as 8-bit Y before its
 leaves gaps in the luma histogram (1.164 levels a step): harmless to the HSV differences of the
 content and adaptive detectors (within 1.3% on grainy 1080p), not to the histogram and hash
 detectors (up to 8% on single frames), for which the luma term is taken at full size on just the
-pixels the resize reads (exact_luma, Shrinker._luma: 1.7 ms a frame there).
-Other pixel formats take PySceneDetect's path itself: full BGR from swscale, then cv2.resize.
+pixels the resize reads (exact_luma, Shrinker._luma: 1.7 ms a frame there). The hash detector's distance
+counts flipped signs of a DCT of a 16x16 grey picture, which a single level of rounding flips: even
+with the full-size luma term it stays 3-7% from PySceneDetect's, so it takes PySceneDetect's path itself
+(reference=True), full BGR from swscale, then cv2.resize: its own scores, at the cost of converting
+every full frame. Other pixel formats take that path too.
 
 Frames come in presentation order, numbered from 0 in the order decoded, each with its exact
 presentation time (seconds, as in the stream), so VFR sources keep their true timing.
@@ -126,10 +129,10 @@ def chroma_positions(full: int, plane: int, out: int) -> np.ndarray:
 class Shrinker:
     """Turns decoded frames into small BGR arrays; picks the fast plane path when it can."""
 
-    def __init__(self, size: tuple[int, int], exact_luma: bool = False):
+    def __init__(self, size: tuple[int, int], exact_luma: bool = False, reference: bool = False):
         self.size = size
         self.exact_luma = exact_luma  # the luma term at full size (_luma): ~0.9 ms more a 1080p frame
-        self._fast: bool | None = None
+        self._fast: bool | None = False if reference else None  # reference: PySceneDetect's own path
         self._shift = 0
         self._maps: dict[tuple[int, int, int, int], tuple] = {}
         self._full_range = False
@@ -250,11 +253,13 @@ def frames(
     size: tuple[int, int] | None = None,
     window: tuple[float, float] | None = None,
     exact_luma: bool = False,
+    reference: bool = False,
 ) -> Generator[Frame, None, None]:
     """Every video frame of `path`, shrunk to `size` (default: analysis_size of the stream). `window`:
     only the frames from `start` to before `end` seconds after the first frame's time, still numbered
     from the first frame of the file. Frame numbers are counted, not derived from timestamps, so the
-    frames before the window are decoded too (not shrunk) and decoding stops after it."""
+    frames before the window are decoded too (not shrunk) and decoding stops after it. `exact_luma`,
+    `reference`: see Shrinker (the module doc says which detectors need them)."""
     path = Path(path)
     origin: float | None = None
     container, stream = open_video(path)
@@ -262,7 +267,7 @@ def frames(
         ctx = stream.codec_context
         if size is None:
             size = analysis_size(ctx.width, ctx.height)
-        shrink = Shrinker(size, exact_luma)
+        shrink = Shrinker(size, exact_luma, reference)
         rate = stream.average_rate or stream.guessed_rate
         step = float(1 / rate) if rate else 0.0
         index, last_time, bad = 0, None, 0
