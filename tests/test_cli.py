@@ -122,6 +122,7 @@ def test_db_option_overrides_the_location(tmp_path: Path) -> None:
     assert other.exists()
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_listings_after_a_run(cut_video: Path, tmp_path: Path) -> None:
     vat("run", cut_video, "--artwork", "Listed", "--out", tmp_path / "o", "--scenes", "1", check=True)
     assert "Listed" in vat("sessions", check=True).stdout

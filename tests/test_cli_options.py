@@ -19,6 +19,7 @@ def session_of(events: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_json_workers_and_db_reach_run_before_or_after_the_command(
     cut_video: Path, tmp_path: Path, db_path: Path, where: str
 ) -> None:

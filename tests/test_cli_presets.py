@@ -153,6 +153,7 @@ def test_default_sets_the_flag_and_delete_refuses_builtins_and_the_default(tmp_p
     assert listed()["archive_hq"]["default"] is True
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_show_prints_every_setting_readably_and_as_json() -> None:
     text = vat("presets", "show", "webflow_standard", check=True).stdout
     assert text.startswith("webflow_standard: Webflow standard (default)")

@@ -40,6 +40,7 @@ def rotated_frames(frames: list[np.ndarray]) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("kind", ["vfr", "open_gop", "mpegts_offset", "mp4_offset", "rotated"])
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_clips_and_stills_are_exact(kind: str, awkward_sources: dict[str, Path], tmp_path: Path) -> None:
     source = awkward_sources[kind]
     out = tmp_path / "out"

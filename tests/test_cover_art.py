@@ -7,6 +7,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 from PIL import Image
 
 from core.media.probe import probe
@@ -22,6 +23,7 @@ def _is_cover(rgb: np.ndarray) -> bool:
     return bool(np.abs(rgb.reshape(-1, 3).mean(axis=0) - MAGENTA).max() < 40)
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_cover_art_master_gives_stills_and_clips_of_the_film(tmp_path: Path) -> None:
     master = make_cover_art_video(tmp_path / "covered.mp4", SCENES)
     with av.open(str(master)) as container:

@@ -49,6 +49,7 @@ def _same(a: Detection, b: Detection) -> None:
 
 
 @pytest.mark.parametrize("detector", DETECTORS)
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_cached_statistics_give_exactly_the_cuts_of_decoding(
     detector: str, cut_video: Path, varied_video: Path, gap_video: Path
 ) -> None:

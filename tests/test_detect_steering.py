@@ -64,6 +64,7 @@ def test_a_window_cut_from_the_cache_equals_a_window_decoded(cut_video: Path, de
         assert decoded.transitions and all(37 < t.boundary <= 124 for t in decoded.transitions)
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_min_scene_len_in_seconds_is_frames_at_the_masters_rate(cut_video: Path) -> None:
     assert (
         starts(detect_json(cut_video, "--min-scene-len", "0.6s"))
@@ -108,6 +109,7 @@ def test_luma_only_scores_the_luma_change_and_is_cached_apart(cut_video: Path) -
     assert detect_metrics.METRIC_OF["content"] == "content_val"
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_decision_options_change_the_cuts_on_cached_scores(cut_video: Path) -> None:
     assert starts(detect_json(cut_video, "--detector", "adaptive")) == [0, *CUTS]
     # every cut's content score is far below 200: none passes

@@ -71,6 +71,7 @@ def _shown(frames: list[np.ndarray], size: tuple[int, int]) -> list[np.ndarray]:
     ]
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_anamorphic_master_gives_square_pixels_at_the_display_aspect(anamorphic_video: Path, tmp_path: Path) -> None:
     info = probe(anamorphic_video)
     assert (info.width, info.height, info.sample_aspect) == (176, 144, Fraction(16, 11))
@@ -106,6 +107,7 @@ def test_anamorphic_master_gives_square_pixels_at_the_display_aspect(anamorphic_
     assert set(_registry_sizes().values()) == {"256x144"}
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_preset_maximum_width_applies_after_the_aspect_correction(anamorphic_video: Path, tmp_path: Path) -> None:
     # preview_fast: thumbnails 240 wide; 256x144 shown, so 240x135 (not 176x144 squeezed, nor 240x196)
     root = _run(anamorphic_video, tmp_path / "out", "--preset", "preview_fast")
@@ -115,6 +117,7 @@ def test_preset_maximum_width_applies_after_the_aspect_correction(anamorphic_vid
         assert im.size == (256, 144)
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_keep_pixel_aspect_keeps_the_stored_size_and_the_sources_pixel_shape(
     anamorphic_video: Path, tmp_path: Path
 ) -> None:

@@ -209,6 +209,7 @@ def test_gradual_transitions_are_markers_not_transitions(tmp_path: Path, db_open
     assert tc.frame(0) == clips[0].source_range.start_time.value
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_bad_sessions_exit_2(tmp_path: Path, db_open: None, cut_video: Path) -> None:
     done = vat("export", "no-such-session")
     assert done.returncode == 2 and "no-such-session" in done.stderr
@@ -350,6 +351,7 @@ def test_paths_that_cannot_be_written_are_one_line_errors(tmp_path: Path, db_ope
     assert folder.read_text() == "not a folder"
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_export_leaves_the_runs_registered_files_alone(tmp_path: Path, cut_video: Path) -> None:
     """After a run the editorial files are the archive's: `vat export` (the selection retitled since)
     writes into editorial/export/, and `vat verify` still finds the run's files as registered."""

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pytest
 from PIL import Image
 
 from tests.helpers import vat
@@ -58,6 +59,7 @@ def resolved(root: Path, link: str) -> Path:
     return target
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_the_page_links_every_output_and_escapes_every_text(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"
     (rd / "sketches (old)").mkdir(parents=True)

@@ -99,6 +99,7 @@ def finished_set(out: Path) -> dict[str, int | None]:
         pytest.param("scenes detected", marks=pytest.mark.slow),
     ],
 )
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_killed_before_processing_is_resumed_with_its_selection(
     long_video: Path, rd_folder: Path, tmp_path: Path, stop_at: str
 ) -> None:
@@ -126,6 +127,7 @@ def test_killed_before_processing_is_resumed_with_its_selection(
         pytest.param(signal.SIGINT, marks=pytest.mark.slow),
     ],
 )
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_stopped_during_detection_is_resumed_with_its_selection(
     long_video: Path, tmp_path: Path, sig: signal.Signals
 ) -> None:

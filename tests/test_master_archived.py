@@ -70,6 +70,7 @@ def test_an_archived_master_is_archived_again_with_a_warning_naming_the_first(cu
     assert len(rows()) == 2 and (tmp_path / "b").is_dir()
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_skip_archived_skips_it_in_one_line_and_creates_nothing(cut_video: Path, tmp_path: Path) -> None:
     assert vat("run", cut_video, "--out", tmp_path / "a", *ARGS).returncode == 0
     [first] = rows()

@@ -99,6 +99,7 @@ def test_a_real_run_fills_the_resource_and_warning_columns(tmp_path: Path) -> No
     assert (master_copy.memory_usage or 0) > 0  # an ffmpeg stream copy
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_skipped_rd_files_get_rows_with_the_reason(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"
     rd.mkdir()

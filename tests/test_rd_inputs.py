@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import av
+import pytest
 from PIL import Image
 
 from tests.helpers import json_events, vat
@@ -116,6 +117,7 @@ def test_a_link_out_of_the_folder_is_skipped_one_inside_is_followed(cut_video: P
     assert not [e for e in manifest(root) if "leak" in e or "secret" in e]
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_an_earlier_session_resumes_without_making_its_rd_outputs_again(cut_video: Path, tmp_path: Path) -> None:
     """Files that collide with no other keep the names vat gave before, so an interrupted session
     recorded then finds its R&D outputs done (here: a finished session set back to paused)."""

@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.helpers import decode_rgb, json_events, vat
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ def registry_row(path: Path) -> FileRegistry:
     return FileRegistry.get(FileRegistry.file_path == str(path))
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_a_clip_damaged_without_changing_its_size_is_made_again(cut_video: Path, tmp_path: Path) -> None:
     session_id, root = finished_run(cut_video, tmp_path)
     clip = root / "clips" / "Damage_s001.mp4"
@@ -90,6 +93,7 @@ def test_a_touched_output_is_kept_and_its_new_time_recorded(cut_video: Path, tmp
     assert registry_row(thumb).compression_settings["mtime_ns"] == thumb.stat().st_mtime_ns
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_a_deleted_output_of_a_completed_session_is_made_again(cut_video: Path, tmp_path: Path) -> None:
     session_id, root = finished_run(cut_video, tmp_path)
     web = root / "stills" / "web" / "Damage_s002_web.jpg"

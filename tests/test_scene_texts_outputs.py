@@ -46,6 +46,7 @@ def _resume(session: ProcessingState) -> subprocess.CompletedProcess[str]:
     return done
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_a_changed_title_remakes_exactly_the_outputs_that_carry_it(
     db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path
 ) -> None:
@@ -76,6 +77,7 @@ def test_a_changed_title_remakes_exactly_the_outputs_that_carry_it(
     assert "already completed" in again.stdout and _files(root) == after
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_a_template_with_the_title_renames_the_outputs_and_the_old_names_go(
     db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path
 ) -> None:
@@ -161,6 +163,7 @@ def test_a_template_that_is_not_safe_is_refused_when_the_preset_is_saved(
     assert "file-name template" in raised.value.message and problem in raised.value.message
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_vat_title_shows_and_refuses_in_one_line(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> None:
     session, _ = _run(cut_video, tmp_path / "out")
     bad = vat("title", session.session_id, "3", "--title", "two\nlines")

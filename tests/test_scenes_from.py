@@ -84,6 +84,7 @@ def test_pyscenedetect_list_scenes_csv(tmp_path: Path, cut_video: Path, timecode
 
 
 @pytest.mark.parametrize("fmt", ["edl", "otio"])
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_vat_export_round_trip_at_2997_drop_frame(tmp_path: Path, fmt: str) -> None:
     """A picked selection's export (scenes 2 and 4 of 4, from 00:00:59;28 across the dropped labels):
     its ranges come back exactly, and its gaps as the scenes they were."""
@@ -133,6 +134,7 @@ def _bad_files(folder: Path) -> dict[str, tuple[str, str]]:
     }
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_bad_scene_lists_exit_2_with_nothing_written(tmp_path: Path, cut_video: Path) -> None:
     out = tmp_path / "out"
     for name, (content, says) in _bad_files(tmp_path).items():

@@ -25,6 +25,7 @@ def open_db() -> None:
     open_database()
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_a_paused_session_resumes_with_its_own_texts_and_settings(cut_video: Path, tmp_path: Path) -> None:
     from db.models import ProcessingState
     from db.settings import get_setting, set_setting

@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable
 
 from core.text import terminal_safe
@@ -26,6 +27,7 @@ def test_terminal_safe_escapes_controls_and_keeps_the_rest() -> None:
     assert terminal_safe(f"a{HOSTILE}é — ©\t\n\x9b\x7f\u202e") == f"a{SHOWN}é — ©\\t\\n\\x9b\\x7f\\u202e"
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_run_sessions_history_and_errors_show_names_escaped(cut_video: Path, tmp_path: Path) -> None:
     master = tmp_path / f"master{HOSTILE}.mp4"
     shutil.copy(cut_video, master)

@@ -134,6 +134,7 @@ def test_stored_scenes_keep_their_transition_and_old_records_still_load(detected
         assert [s.transition_in for s in loaded[1:]] == expect
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_vat_detect_shows_kinds_and_spans_in_every_format(transition_footage: Footage, detected: Detection) -> None:
     path = transition_footage.path
     found = json.loads(vat("detect", path, "--format", "json", check=True).stdout)

@@ -244,6 +244,7 @@ async def test_every_field_wrong_then_fixed_creates_the_session_and_detects(
     assert not work["out"].exists(), "detection writes no output"
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 async def test_the_form_gives_the_session_its_copyright_and_credits_and_the_master_is_hashed(
     work: dict[str, Path],
 ) -> None:

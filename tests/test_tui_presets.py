@@ -317,6 +317,7 @@ def test_field_ids_stay_apart_from_the_list_screen_ids() -> None:
     assert len({f.widget_id for f in FIELDS}) == len(FIELDS)
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 async def test_a_file_name_template_that_cannot_tell_scenes_apart_is_refused_on_save(user_preset: str) -> None:
     before = load_preset(user_preset)
     app = ScreenHost(lambda: PresetEditScreen(before))

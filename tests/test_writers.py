@@ -70,6 +70,7 @@ def test_a_second_run_into_a_folder_being_written_is_refused_naming_the_holder(
     assert lock_files(db_path, out) == []
 
 
+@pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_two_runs_started_together_one_completes_the_other_is_refused(cut_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     procs = [start_vat("run", cut_video, "--out", out, *ARGS) for _ in range(2)]
