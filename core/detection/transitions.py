@@ -168,14 +168,8 @@ def fades(level: np.ndarray) -> list[Transition]:
     out: list[Transition] = []
     for kind, beyond, sign in (("fade_black", level <= BLACK_LEVEL, -1.0), ("fade_white", level >= WHITE_LEVEL, 1.0)):
         v = sign * level  # fades climb towards their extreme in v
-        i, n = 0, len(level)
-        while i < n:
-            if not beyond[i]:
-                i += 1
-                continue
-            j = i
-            while j + 1 < n and beyond[j + 1]:
-                j += 1
+        n = len(level)
+        for i, j in _runs(beyond):
             extreme = i + int(np.argmax(v[i : j + 1]))
             first, last = i, j
             while first > 0 and v[first - 1] < v[first] - RAMP_STEP:
@@ -188,7 +182,6 @@ def fades(level: np.ndarray) -> list[Transition]:
             # a flash or a cut to black: one step does it all; a fade gets there over several frames
             if ramp >= 2 and (len(steps) == 0 or steps.max() < 0.5 * max(depth, 1e-6)):
                 out.append(Transition(kind, first, last, extreme))
-            i = j + 1
     return out
 
 
@@ -244,22 +237,20 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: Sequence
         top_k[hit] = k
     best_k[passes < PASSES_MIN] = 0
     out: list[Transition] = []
-    i = 0
-    while i < n:
-        if not best_k[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < n and best_k[j + 1]:
-            j += 1
+    for i, j in _runs(best_k > 0):
         found = _dissolve_span(flat, (i + j) // 2, int(top_k[i : j + 1].max()))
         if out and found.first <= out[-1].last + 2:  # two runs of one dissolve (motion broke the run)
             longer = max(out[-1], found, key=lambda t: t.frame_count)
             found = Transition("dissolve", out[-1].first, max(found.last, out[-1].last), longer.boundary)
             out.pop()
         out.append(found)
-        i = j + 1
     return out
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """The maximal runs of true frames in `mask`, as (first, last) inclusive."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def _blend_rows(flat: np.ndarray, k: int, start: int, stop: int) -> np.ndarray:
