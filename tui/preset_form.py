@@ -86,10 +86,10 @@ FIELDS: tuple[FormField, ...] = (
     FormField(
         "video",
         "trim_transitions",
-        "Trim transitions",
+        "Trim transition",
         "bool",
         "trim transitions",
-        hint="clips leave out dissolves and fades",
+        hint="clips skip dissolves, fades",
     ),
     FormField("thumbnail", "format", "Format", "choice", "thumbnail format", THUMB_FORMATS),
     FormField("thumbnail", "width", "Width", "int", "thumbnail width", hint="px"),
