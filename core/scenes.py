@@ -266,46 +266,18 @@ def detect_scenes(
     scene_detector = make_detector(detector, threshold, int(min_scene_len), options)
     if cancel is not None and cancel.is_set():
         raise Cancelled(f"{path}: scene detection cancelled")
-    metric_name = detect_metrics.METRIC_OF[detector] + options.metric_suffix(detector)
-    cache_file = window_file = None
+    cache_file: Path | None = None
+    window_file: Path | None = None
     if use_cache:
-        try:
-            fingerprint = detect_cache.master_fingerprint(path)
-        except OSError as exc:
-            raise MediaError(f"{path}: cannot read the master ({exc.strerror})") from None
-        cache_file = detect_cache.cache_path(fingerprint, metric_name, framesource.TARGET_WIDTH)
-        if span is not None:
-            window_file = detect_cache.cache_path(
-                fingerprint, f"{metric_name}-t{span[0]:g}-{span[1]:g}", framesource.TARGET_WIDTH
-            )
-        for file, cut_out in ((cache_file, span is not None), (window_file, False)):
-            stats = detect_cache.load(file) if file is not None else None
-            if stats is None or (detector == "transitions" and stats.thumbs is None):
-                continue
-            started = time.monotonic()
-            if cut_out and span is not None:
-                stats = _window_of(stats, span, detector, path, window)
-            cached_cuts = detect_metrics.replay(scene_detector, detector, stats.metric, fps)
-            cached_times = [float(t) for t in stats.frame_times]
-            total = len(cached_times)
+        cache_file, window_file = statistics_files(path, detector, options, span)
+        started = time.monotonic()
+        stats = cached_statistics(path, detector, cache_file, window_file, span, window)
+        if stats is not None:
+            total = len(stats.frame_times)
+            found = from_statistics(info, fps, stats, detector, threshold, min_scene_len, options, span is not None)
             if on_progress is not None:
                 on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
-            return _detection(
-                info,
-                fps,
-                cached_times,
-                stats.last_duration,
-                cached_cuts,
-                detector,
-                threshold,
-                min_scene_len,
-                from_cache=True,
-                thumbs=stats.thumbs,
-                scores=detect_metrics.decision_scores(scene_detector, detector, stats.metric),
-                first=stats.first,
-                origin=stats.origin,
-                windowed=span is not None,
-            )
+            return found
     metric_of = detect_metrics.record(scene_detector, detector)
     thumbs: list[np.ndarray] | None = [] if detector == "transitions" else None
     # Detectors see frame numbers (exact, in decode order), not times: a VFR-proof min_scene_len.
@@ -385,6 +357,77 @@ def detect_scenes(
         first=first,
         origin=origin,
         windowed=span is not None,
+    )
+
+
+def statistics_files(
+    path: Path, detector: str, options: DetectorOptions, span: tuple[float, float] | None
+) -> tuple[Path, Path | None]:
+    """Where the master's statistics for `detector` are cached: the whole master's, and a window's own
+    (None without a window). Reads the master's fingerprint (MediaError when it cannot be read)."""
+    metric_name = detect_metrics.METRIC_OF[detector] + options.metric_suffix(detector)
+    try:
+        fingerprint = detect_cache.master_fingerprint(path)
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot read the master ({exc.strerror})") from None
+    cache_file = detect_cache.cache_path(fingerprint, metric_name, framesource.TARGET_WIDTH)
+    window_file = None
+    if span is not None:
+        window_file = detect_cache.cache_path(
+            fingerprint, f"{metric_name}-t{span[0]:g}-{span[1]:g}", framesource.TARGET_WIDTH
+        )
+    return cache_file, window_file
+
+
+def cached_statistics(
+    path: Path,
+    detector: str,
+    cache_file: Path,
+    window_file: Path | None,
+    span: tuple[float, float] | None,
+    window: Window | None,
+) -> detect_cache.Statistics | None:
+    """The cached statistics a detection replays (a window cut from the whole master's when there are
+    those, else the window's own), or None: the master must be decoded."""
+    for file, cut_out in ((cache_file, span is not None), (window_file, False)):
+        stats = detect_cache.load(file) if file is not None else None
+        if stats is None or (detector == "transitions" and stats.thumbs is None):
+            continue
+        if cut_out and span is not None:
+            stats = _window_of(stats, span, detector, path, window)
+        return stats
+    return None
+
+
+def from_statistics(
+    info: MediaInfo,
+    fps: float,
+    stats: detect_cache.Statistics,
+    detector: str,
+    threshold: float,
+    min_scene_len: int,
+    options: DetectorOptions,
+    windowed: bool,
+) -> Detection:
+    """The detection that cached statistics give at `threshold` and `min_scene_len`: the detector's
+    decision replayed on them, nothing decoded (what detect_scenes returns for a cached master)."""
+    scene_detector = make_detector(detector, threshold, int(min_scene_len), options)
+    cuts = detect_metrics.replay(scene_detector, detector, stats.metric, fps)
+    return _detection(
+        info,
+        fps,
+        [float(t) for t in stats.frame_times],
+        stats.last_duration,
+        cuts,
+        detector,
+        threshold,
+        min_scene_len,
+        from_cache=True,
+        thumbs=stats.thumbs,
+        scores=detect_metrics.decision_scores(scene_detector, detector, stats.metric),
+        first=stats.first,
+        origin=stats.origin,
+        windowed=windowed,
     )
 
 
