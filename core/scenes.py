@@ -97,6 +97,12 @@ def default_threshold(detector: str, content_setting: float = CONTENT_SETTING_DE
     return max(0.0, min(top, at_default * float(content_setting) / CONTENT_SETTING_DEFAULT))
 
 
+def threshold_top(detector: str) -> float:
+    """The top of `detector`'s threshold scale (the module table's; 255 for the black level)."""
+    scale = _SCALES.get(detector)
+    return 255.0 if scale is None else scale[1]
+
+
 def _check_detector(detector: str) -> None:
     if detector not in DETECTORS:
         raise BadInput(f"unknown scene detector {detector!r} (choose from {', '.join(DETECTORS)})")

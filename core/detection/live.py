@@ -112,3 +112,30 @@ def for_session(session: ProcessingState) -> LiveStatistics | NoStatistics:
     detector = str(meta.get("detector") or "adaptive")
     _, options, window = steered(meta, detector)
     return load(session.master_path, detector, options, window)
+
+
+# Steps of the live threshold: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten, on every detector's
+# scale alike (transitions 3 -> 4 -> 5, content 30 -> 40, hash 0.35 -> 0.4, histogram 0.2 -> 0.25)
+_MANTISSAS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
+_LADDER = tuple(round(m * 10.0**e, 6) for e in range(-2, 6) for m in _MANTISSAS)
+MIN_THRESHOLD = 0.01
+_LENGTHS = (0, *sorted({int(v) for v in _LADDER if v >= 1}))
+
+
+def step_threshold(detector: str, value: float, direction: int) -> float:
+    """The next threshold up (direction 1) or down (-1) on the ladder, within the detector's scale."""
+    from core.scenes import threshold_top
+
+    top = threshold_top(detector)
+    if direction > 0:
+        above = [v for v in _LADDER if v > value * (1 + 1e-9)]
+        return min(above[0] if above else top, top)
+    below = [v for v in _LADDER if v < value * (1 - 1e-9)]
+    return max(below[-1] if below else MIN_THRESHOLD, MIN_THRESHOLD)
+
+
+def step_min_len(value: int, direction: int) -> int:
+    """The next minimum scene length (frames) up or down: 0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20..."""
+    if direction > 0:
+        return next((v for v in _LENGTHS if v > value), _LENGTHS[-1])
+    return next((v for v in reversed(_LENGTHS) if v < value), 0)

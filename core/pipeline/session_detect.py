@@ -10,12 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.detection.options import steered
-from core.errors import VatError
+from core.errors import BadInput, VatError
 from core.events import DetectProgress
 from core.media.probe import packet_times, probe
 from core.pipeline import markers
+from core.pipeline.lock import SessionLock
 from core.pipeline.scene_texts import TEXTS_CHANGED, carry_texts
-from core.pipeline.session_scenes import scene_record
+from core.pipeline.session_scenes import save_selection, scene_record
 from core.scenes import Detection, detect_scenes
 from db.connection import database
 from db.fields import utc_now
@@ -64,12 +65,15 @@ def store_detection(
     started: str,
     seconds: float,
     extra: dict | None = None,
+    chapters: list[markers.Chapter] | None = None,
 ) -> None:
     """Store a detection's scenes (scenes_data), markers and operation_log row: a detection's, or the
     scene list of `vat run --scenes-from` (detector "file:<name>"), which resume, the picker and the
-    plan then take alike (threshold and min_len None: the file decided)."""
+    plan then take alike (threshold and min_len None: the file decided). `chapters`: the master's
+    chapters as stored already (a detection derived again: the master is not read); None: read them."""
     scenes = [scene_record(s) for s in found.scenes]
-    chapters = master_chapters(Path(session.master_path), found)
+    if chapters is None:
+        chapters = master_chapters(Path(session.master_path), found)
     meta = dict(session.process_metadata or {})
     meta.pop("detection_window", None)  # a whole-master detection after a windowed one
     meta.update(detector=detector, **found.summary())
@@ -106,6 +110,32 @@ def store_detection(
     # the caller's row too: a save_selection on it next must not write the old metadata back
     session.scenes_data, session.process_metadata = scenes, meta
     session.scene_threshold, session.min_scene_length = threshold, min_len
+
+
+def store_derived(
+    session: ProcessingState, found: Detection, chosen: list[int], groups: list[tuple[int, int]], cursor: int
+) -> None:
+    """The picker's live threshold: a detection derived again from the cached statistics
+    (core.detection.live), stored as a detection is, with the picks carried over to its scenes, all in
+    one transaction. Under the session's lock, as a detached detection takes it: BadInput while another
+    process works on the session (a detection, processing), or once its scenes can no longer change."""
+    with SessionLock(session.session_id):
+        status = ProcessingState.get_by_id(session.id).status
+        if status != "initialized":
+            raise BadInput(f"session {session.session_id} is {status}: its scenes can no longer change")
+        with database.atomic("IMMEDIATE"):
+            store_detection(
+                session,
+                found,
+                found.detector,
+                found.threshold,
+                found.min_scene_len,
+                utc_now(),
+                0.0,
+                {"from_cache": True, "derived_live": True},
+                chapters=markers.file_chapters(session.session_id),
+            )
+            save_selection(session, chosen, groups, cursor)
 
 
 def store_scene_file(session: ProcessingState, found: Detection, path: Path) -> None:
