@@ -31,7 +31,9 @@ from db.settings import get_setting
 from tui.picks import Picks
 from tui.safe_text import markup_safe, terminal_safe
 from tui.screens.base import WorkerErrors
+from tui.screens.picker_graph import PickerGraph
 from tui.thumbs import ThumbnailStore, Wanted
+from tui.widgets.detection_graph import DetectionGraph
 from tui.widgets.scene_list import ColumnsChanged, Highlighted, SceneList, VisibleChanged
 from tui.widgets.scene_panel import ScenePanel
 
@@ -56,7 +58,9 @@ class PickerScreen(WorkerErrors, Screen):
         "begins: how each scene begins, a cut or a gradual transition and its length in frames:\n"
         "dis a dissolve, blk/wht a fade through black/white, oth another; the panel gives its span.\n"
         "e gives the scene a title and a note (names, metadata, editorial files, the manifest).\n"
-        "§ after a number: one of the master's own chapters starts in that scene (its title in the panel)."
+        "§ after a number: one of the master's own chapters starts in that scene (its title in the panel).\n"
+        "d shows the detection graph: every frame's score, the threshold and the cuts; there -/+ lower or\n"
+        "raise the threshold and </> the shortest scene: the scenes change at once, without decoding."
     )
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", id="picker-toggle"),
@@ -70,6 +74,11 @@ class PickerScreen(WorkerErrors, Screen):
         Binding("t", "redetect", "Re-detect", show=False, id="picker-redetect"),
         Binding("e", "edit_texts", "Title", show=False, id="picker-texts"),
         Binding("v", "tall", "Row size", show=False, id="picker-tall"),
+        Binding("d", "graph", "Graph", id="picker-graph"),
+        Binding("minus", "threshold(-1)", "Lower threshold", show=False, id="picker-threshold-down"),
+        Binding("plus,equals_sign", "threshold(1)", "Raise threshold", show=False, id="picker-threshold-up"),
+        Binding("less_than_sign", "min_len(-1)", "Shorter scenes", show=False, id="picker-min-len-down"),
+        Binding("greater_than_sign", "min_len(1)", "Longer scenes", show=False, id="picker-min-len-up"),
         Binding("ctrl+s", "save", "Save", show=False, id="picker-save"),
         Binding("ctrl+r", "process", "Process", id="picker-process"),
         Binding("escape", "back", "Back", id="picker-back"),
@@ -89,6 +98,7 @@ class PickerScreen(WorkerErrors, Screen):
         self._cursor_dirty = False
         self._cursor = int(meta.get("picker_cursor") or 0)  # kept here too: saved after unmount
         self._status_text: str | None = None
+        self.graph = PickerGraph(self)  # d: the detection graph and live threshold
 
     def _thumbnail_store(self, meta: dict) -> ThumbnailStore | None:
         rotation = int((meta.get("media") or {}).get("rotation") or 0)
@@ -124,6 +134,7 @@ class PickerScreen(WorkerErrors, Screen):
                 id="scene-panel",
                 source_timecode=self._source_timecode(),
             )
+        yield DetectionGraph(id="detection-graph")
         yield Static("", id="picker-status", markup=False)
         yield Footer(compact=True)  # every key, ? included, fits in 80 columns
 
@@ -225,6 +236,7 @@ class PickerScreen(WorkerErrors, Screen):
 
     # --- what the screen shows ---------------------------------------------------------------
     def _show_current(self) -> None:
+        self.graph.sync()
         if not self.scenes:
             self.query_one(ScenePanel).show(None, False, "")
             self._show_status()
@@ -301,6 +313,15 @@ class PickerScreen(WorkerErrors, Screen):
     def action_tall(self) -> None:
         self.scene_list.set_tall(not self.scene_list.tall)
         self.query_one("#list-header", Static).update(self.scene_list.header_text())
+
+    def action_graph(self) -> None:
+        self.graph.toggle()
+
+    def action_threshold(self, direction: int) -> None:
+        self.graph.step(threshold=direction)
+
+    def action_min_len(self, direction: int) -> None:
+        self.graph.step(min_len=direction)
 
     def _note_of(self, number: int) -> str:
         from core.pipeline.scene_texts import texts_of

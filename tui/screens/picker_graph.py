@@ -1,0 +1,156 @@
+"""The picker's detection graph and live threshold (d, then -/+ and </>), kept out of picker.py.
+
+`d` shows the graph under the list and loads the session's cached statistics in a thread
+(core.detection.live: the picker opens at once, nothing is decoded). While it shows, -/+ (=) and </>
+step the threshold and the minimum scene length; the scenes are derived again from the statistics in
+a thread (a long master takes seconds, the screen stays live), then stored as a detection stores them,
+with the marks, groups, titles and notes of the scenes that survive (core.pipeline.session_detect
+store_derived, under the session's lock: refused while a detached detection or processing runs).
+Everything is saved at once, so there is nothing to flush when the picker closes.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import TYPE_CHECKING
+
+from core.detection import live
+from core.errors import VatError
+from tui.picks import carry_over
+from tui.safe_text import markup_safe
+from tui.widgets.detection_graph import DetectionGraph
+
+if TYPE_CHECKING:
+    from core.scenes import Detection
+    from tui.screens.picker import PickerScreen
+
+
+class PickerGraph:
+    def __init__(self, screen: PickerScreen):
+        self.screen = screen
+        self.statistics: live.LiveStatistics | live.NoStatistics | None = None  # None: not loaded
+        self.loaded_for: str | None = None  # the detection (detector, options) they were loaded for
+        self.loading = False
+        self.threshold = 0.0  # wanted: applied once derived and stored
+        self.min_len = 0
+        self.asked = 0  # derivations asked for so far
+        self.pending: int | None = None  # the one asked for last, until stored: an older one is dropped
+
+    @property
+    def graph(self) -> DetectionGraph:
+        return self.screen.query_one(DetectionGraph)
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.graph.display)
+
+    def _detection_key(self) -> str:
+        meta = self.screen.session.process_metadata or {}
+        return json.dumps([meta.get("detector"), meta.get("detection_options")], sort_keys=True, default=str)
+
+    # --- showing -----------------------------------------------------------------------------------
+    def toggle(self) -> None:
+        self.graph.display = not self.shown
+        if self.shown:
+            self.sync()
+
+    def sync(self) -> None:
+        """The graph after the scenes or the cursor changed (the picker calls it whenever it shows them);
+        statistics loaded again when the session was detected again with another detector or options."""
+        if not self.shown:
+            return
+        session = self.screen.session
+        if self.loaded_for != self._detection_key() and not self.loading:
+            self._load()
+        if self.pending is None:
+            meta = session.process_metadata or {}
+            self.threshold = float(session.scene_threshold or 0.0)
+            self.min_len = int(session.min_scene_length or 0)
+            self.graph.set_params(str(meta.get("detector", "")), self.threshold, self.min_len)
+        self.graph.set_scenes(self.screen.scenes, self.screen.scene_list.cursor)
+
+    def _load(self) -> None:
+        self.loading, self.statistics, self.loaded_for = True, None, self._detection_key()
+        self.graph.loading()
+        session = self.screen.session
+        self.screen.run_worker(
+            partial(self._load_in_thread, session),
+            thread=True,
+            exclusive=True,
+            group="graph-statistics",
+            exit_on_error=False,
+            name="loading the detection statistics",
+        )
+
+    def _load_in_thread(self, session: object) -> None:
+        found = live.for_session(session)  # type: ignore[arg-type]
+        self.screen.app.call_from_thread(self._loaded, found)
+
+    def _loaded(self, found: live.LiveStatistics | live.NoStatistics) -> None:
+        self.loading, self.statistics = False, found
+        if isinstance(found, live.NoStatistics):
+            self.graph.unavailable(found.reason)
+        else:
+            self.graph.show_scores(found.scores, found.first_frame)
+
+    # --- the live threshold ------------------------------------------------------------------------
+    def step(self, threshold: int = 0, min_len: int = 0) -> None:
+        """-/+ (threshold) or </> (min_len): one step down (-1) or up (1), then derive and store."""
+        if not self.shown:
+            self.screen.notify("d shows the detection graph; -/+ and </> then change the threshold")
+            return
+        stats = self.statistics
+        if not isinstance(stats, live.LiveStatistics):
+            why = "loading the statistics…" if stats is None else stats.reason
+            self.screen.notify(markup_safe(f"cannot derive the scenes again: {why}"), severity="warning")
+            return
+        busy = self._busy()
+        if busy:
+            self.screen.notify(markup_safe(busy), severity="warning")
+            return
+        if threshold:
+            self.threshold = live.step_threshold(stats.detector, self.threshold, threshold)
+        if min_len:
+            self.min_len = live.step_min_len(self.min_len, min_len)
+        self.asked += 1
+        self.pending = self.asked
+        self.graph.set_params(stats.detector, self.threshold, self.min_len, busy=True)
+        self.screen.run_worker(
+            partial(self._derive_in_thread, stats, self.pending, self.threshold, self.min_len),
+            thread=True,
+            group="graph-derive",
+            exit_on_error=False,
+            name="deriving the scenes",
+        )
+
+    def _busy(self) -> str | None:
+        """Why the scenes cannot change now: another process works on the session (a detached
+        detection, processing), as its lock says."""
+        from core.pipeline.background import running_pid
+
+        pid = running_pid(self.screen.session_id)
+        if pid is not None:
+            return f"process {pid} is working on this session (a detection or processing): wait for it"
+        return None
+
+    def _derive_in_thread(self, stats: live.LiveStatistics, asked: int, threshold: float, min_len: int) -> None:
+        found = stats.derive(threshold, min_len)
+        self.screen.app.call_from_thread(self._derived, asked, found)
+
+    def _derived(self, asked: int, found: Detection) -> None:
+        from core.pipeline.session_detect import store_derived
+
+        if asked != self.pending:
+            return  # a later key asked for another: that one's result follows
+        screen = self.screen
+        picks, cursor = carry_over(screen.scenes, screen.picks, found.scenes, screen.scene_list.cursor)
+        try:
+            store_derived(screen.session, found, picks.chosen(), list(picks.groups), cursor)
+        except VatError as exc:
+            self.pending = None
+            screen.notify(markup_safe(exc.message), severity="error")
+            self.sync()  # back to the stored threshold
+            return
+        self.pending = None
+        screen._redetected(True)  # reload the scenes, picks, titles and title line as after `t`
