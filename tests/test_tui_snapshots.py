@@ -34,6 +34,7 @@ from tui.screens.home import SessionsScreen
 from tui.screens.new_session import NewSessionScreen
 from tui.screens.picker import PickerScreen
 from tui.screens.processing import ProcessingScreen
+from tui.widgets.detection_graph import DetectionGraph
 from tui.widgets.picture import Picture
 
 SIZES = [(80, 24), (120, 40)]
@@ -344,6 +345,23 @@ def picked_transitions(db: peewee.SqliteDatabase, transition_footage: Footage) -
 def test_picker_with_transitions(snap_compare: Callable[..., bool], picked_transitions: str) -> None:
     """80x24 over SSH: how each scene begins in the list, the transitions in and out in the panel."""
     assert snap_compare(vat(), terminal_size=(80, 24), run_before=open_picker)
+
+
+@sizes
+def test_picker_detection_graph(
+    snap_compare: Callable[..., bool], picked_transitions: str, size: tuple[int, int]
+) -> None:
+    """d: every frame's score, the threshold line, the cuts, the gradual transitions' spans shaded and
+    the cursor's scene (3, which begins with a dissolve) under the list."""
+
+    async def graph(pilot: Pilot) -> None:
+        await open_picker(pilot)
+        await pilot.press("d")
+        shown = pilot.app.screen.query_one(DetectionGraph)
+        await until(pilot, lambda: shown.scores is not None, "the detection statistics", SLOW_WAIT_S)
+        await pilot.pause()
+
+    assert snap_compare(vat(), terminal_size=size, run_before=graph)
 
 
 @sizes
