@@ -414,9 +414,11 @@ def from_statistics(
     min_scene_len: int,
     options: DetectorOptions,
     windowed: bool,
+    analysis: detect_transitions.Analysis | None = None,
 ) -> Detection:
     """The detection that cached statistics give at `threshold` and `min_scene_len`: the detector's
-    decision replayed on them, nothing decoded (what detect_scenes returns for a cached master)."""
+    decision replayed on them, nothing decoded (what detect_scenes returns for a cached master).
+    `analysis`: the thumbnails' (transitions), kept from an earlier call on the same statistics."""
     scene_detector = make_detector(detector, threshold, int(min_scene_len), options)
     cuts = detect_metrics.replay(scene_detector, detector, stats.metric, fps)
     return _detection(
@@ -434,6 +436,7 @@ def from_statistics(
         first=stats.first,
         origin=stats.origin,
         windowed=windowed,
+        analysis=analysis,
     )
 
 
@@ -478,6 +481,7 @@ def _detection(
     first: int = 0,
     origin: float | None = None,
     windowed: bool = False,
+    analysis: detect_transitions.Analysis | None = None,
 ) -> Detection:
     """The detection's scenes: for `transitions`, from the transitions found on the thumbnails and
     the adaptive detector's `cuts`; for a single detector, a cut at each of its cuts. Each transition
@@ -485,7 +489,9 @@ def _detection(
     end = _video_end(frame_times, last_duration, info.fps)
     n = len(frame_times)
     if detector == "transitions" and thumbs is not None:
-        found = detect_transitions.find(thumbs, cuts, standout=threshold, min_scene_len=int(min_scene_len))
+        found = detect_transitions.find(
+            thumbs, cuts, standout=threshold, min_scene_len=int(min_scene_len), analysis=analysis
+        )
     else:
         found = [Transition.cut(c) for c in sorted({c for c in cuts if 0 < c < n})]
     if scores is not None:

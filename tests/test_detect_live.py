@@ -72,3 +72,37 @@ def test_for_session_reads_the_session_detector(db: object, cut_video: Path, tmp
     stored = [(s["start_frame"], s["end_frame"]) for s in session.scenes_data]
     derived = loaded.derive(session.scene_threshold, session.min_scene_length)
     assert [(s.start_frame, s.end_frame) for s in derived.scenes] == stored
+
+
+def test_adaptive_replay_at_once_equals_process_frame() -> None:
+    """metrics.replay decides the adaptive detector (and transitions' cuts) over the whole record at
+    once; PySceneDetect's own process_frame, fed frame by frame, gives the same cuts."""
+    from core.detection import metrics
+    from core.detection.options import DetectorOptions
+    from core.scenes import make_detector
+
+    rng = np.random.default_rng(13)
+    compared = 0
+    for trial in range(12):
+        n = int(rng.integers(0, 300))
+        metric = np.abs(rng.normal(4.0, rng.uniform(0.1, 3.0), n))
+        if n:
+            spikes = rng.integers(0, n, max(1, n // 25))
+            metric[spikes] = rng.uniform(10, 80, len(spikes))
+            metric[0] = 0.0 if trial % 2 else np.nan  # a first frame's score, or none
+            if trial % 3 == 0:
+                metric[rng.integers(0, n, 3)] = np.nan  # frames without a score are not buffered
+            if trial % 4 == 0:
+                metric[: min(n, 20)] = 0.0  # a still window: 255 or 0
+        for threshold in (0.5, 2.0, 3.0, 6.0):
+            for min_len in (0, 1, 15):
+                for options in (DetectorOptions(), DetectorOptions(window_width=1, min_content_val=0.0)):
+                    fast = metrics.replay(
+                        make_detector("adaptive", threshold, min_len, options), "adaptive", metric, 25
+                    )
+                    slow = metrics.replay_frames(
+                        make_detector("adaptive", threshold, min_len, options), "adaptive", metric, 25
+                    )
+                    assert fast == slow, (trial, threshold, min_len, options)
+                    compared += bool(slow)
+    assert compared > 50  # most cases do find cuts

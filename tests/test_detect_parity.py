@@ -86,7 +86,7 @@ def _vat(path: Path, name: str) -> tuple[np.ndarray, list[int]]:
         detector = scenes.make_detector(name, scenes.default_threshold(name), MIN_SCENE_LEN)
         ratios = StatsManager()
         detector.stats_manager = ratios
-        detect_metrics.replay(detector, name, values, detection.fps)
+        detect_metrics.replay_frames(detector, name, values, detection.fps)  # process_frame: it sets the ratios
         key = _score_key(detector, name)
         rate = Fraction(detection.fps).limit_denominator(100000)
         values = np.full(len(values), np.nan)

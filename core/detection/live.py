@@ -20,6 +20,7 @@ import numpy as np
 from core.detection.cache import Statistics
 from core.detection.detectors import DETECTORS, LEARNED_DETECTORS
 from core.detection.options import DetectorOptions, Window
+from core.detection.transitions import Analysis
 from core.errors import VatError
 from core.media.probe import MediaInfo
 
@@ -46,6 +47,8 @@ class LiveStatistics:
     stats: Statistics = field(repr=False)
     windowed: bool
     scores: np.ndarray = field(repr=False)  # every frame's decision score (NaN: none), whatever the threshold
+    # the thumbnails' analysis (transitions), computed by the first derive and kept for the next ones
+    analysis: Analysis | None = field(default=None, repr=False, compare=False)
 
     @property
     def frames(self) -> int:
@@ -69,6 +72,7 @@ class LiveStatistics:
             int(min_scene_len),
             self.options,
             self.windowed,
+            self.analysis,
         )
 
 
@@ -101,7 +105,8 @@ def load(
         return NoStatistics("no cached statistics for this master (the cache was cleared)")
     scene_detector = scenes.make_detector(detector, 1.0, 0, options)  # the scores ignore both
     scores = metrics.decision_scores(scene_detector, detector, stats.metric)
-    return LiveStatistics(detector, options, info, fps, stats, span is not None, scores)
+    analysis = Analysis(stats.thumbs) if detector == "transitions" and stats.thumbs is not None else None
+    return LiveStatistics(detector, options, info, fps, stats, span is not None, scores, analysis)
 
 
 def for_session(session: ProcessingState) -> LiveStatistics | NoStatistics:

@@ -98,23 +98,60 @@ def luma(thumbs: np.ndarray) -> np.ndarray:
     return (0.114 * t[:, :, 0] + 0.587 * t[:, :, 1] + 0.299 * t[:, :, 2]).mean(axis=1)
 
 
+class Analysis:
+    """What the tests below compute from the thumbnails alone, whatever the cuts and the threshold: the
+    mean luma, the frame differences over each distance and the blend residuals of each half-width.
+    Kept between calls on the same thumbnails (the picker's live threshold derives again and again),
+    each computed once, as it would be on a first call: the results are the same."""
+
+    def __init__(self, thumbs: np.ndarray):
+        self.n = len(thumbs)
+        self.flat = thumbs.reshape(self.n, -1)  # uint8, converted a block at a time (two hours: 78 MB, not 311)
+        self._luma: np.ndarray | None = None
+        self._diffs: dict[int, np.ndarray] = {}
+        self._blends: dict[int, np.ndarray] = {}
+
+    def luma(self) -> np.ndarray:
+        if self._luma is None:
+            self._luma = luma(self.flat.reshape(self.n, -1, 3))
+        return self._luma
+
+    def diff(self, d: int) -> np.ndarray:
+        """Mean absolute difference of every frame j and frame j + d (slices: no copies of flat)."""
+        if d not in self._diffs:
+            flat, n = self.flat, self.n
+            self._diffs[d] = _blocked(
+                n - d, lambda s, e: np.abs(_f32(flat[d + s : d + e]) - _f32(flat[s:e])).mean(axis=1)
+            )
+        return self._diffs[d]
+
+    def blend(self, k: int) -> np.ndarray:
+        """The blend residual of centres 2k..n-2k-1 (_blend_rows)."""
+        if k not in self._blends:
+            self._blends[k] = _blocked(self.n - 4 * k, partial(_blend_rows, self.flat, k))
+        return self._blends[k]
+
+
 def find(
     thumbs: np.ndarray,
     cuts: list[int],
     standout: float = STANDOUT_MIN,
     min_scene_len: int = 0,
+    analysis: Analysis | None = None,
 ) -> list[Transition]:
     """Every transition, once, in frame order. `thumbs`: every frame's thumbnail(); `cuts`: the
     adaptive detector's cut frames; `standout`: how far a dissolve's change must stand out (higher:
-    fewer dissolves, as a higher adaptive threshold gives fewer cuts)."""
+    fewer dissolves, as a higher adaptive threshold gives fewer cuts). `analysis`: the thumbnails'
+    Analysis from an earlier call, to spare computing it again."""
     n = len(thumbs)
     if n == 0:
         return []
-    flat = thumbs.reshape(n, -1)  # uint8, converted a block at a time (two hours: 78 MB, not 311)
+    analysis = analysis or Analysis(thumbs)
+    flat = analysis.flat
     found: list[Transition] = []
-    found += fades(luma(thumbs))
+    found += fades(analysis.luma())
     real_cuts = [Transition.cut(c) for c in cuts if 0 < c < n and not _is_flash(flat, c)]
-    found += [t for t in dissolves(flat, standout, found + real_cuts) if not _near_any(t, found, 2)]
+    found += [t for t in dissolves(flat, standout, found + real_cuts, analysis) if not _near_any(t, found, 2)]
     found += [
         t
         for t in real_cuts
@@ -185,10 +222,17 @@ def fades(level: np.ndarray) -> list[Transition]:
     return out
 
 
-def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: Sequence[Transition] = ()) -> list[Transition]:
+def dissolves(
+    flat: np.ndarray,
+    standout: float = STANDOUT_MIN,
+    others: Sequence[Transition] = (),
+    analysis: Analysis | None = None,
+) -> list[Transition]:
     """Dissolves by the blend test over a distance (module doc); flat: frames x thumbnail values.
-    `others`: fades and cuts already found; a comparison within a side that crosses one is void."""
+    `others`: fades and cuts already found; a comparison within a side that crosses one is void.
+    `analysis`: flat's Analysis, its differences and residuals computed once for every call."""
     n = len(flat)
+    analysis = analysis or Analysis(flat)
     # each frame's shot between the transitions found so far; -1: in one (or within 2 frames of it)
     starts = np.zeros(n, np.int64)
     busy = np.zeros(n, bool)
@@ -199,21 +243,13 @@ def dissolves(flat: np.ndarray, standout: float = STANDOUT_MIN, others: Sequence
     best_k = np.zeros(n, np.int64)  # the smallest k at which frame i passes, 0: none
     passes = np.zeros(n, np.int64)
     top_k = np.zeros(n, np.int64)  # the largest
-    diffs: dict[int, np.ndarray] = {}
-
-    def diff(d: int) -> np.ndarray:
-        """Mean absolute difference of every frame j and frame j + d (slices: no copies of flat)."""
-        if d not in diffs:
-            diffs[d] = _blocked(n - d, lambda s, e: np.abs(_f32(flat[d + s : d + e]) - _f32(flat[s:e])).mean(axis=1))
-        return diffs[d]
-
     for k in DISSOLVE_K:
         if n <= 4 * k:
             continue
         centre = np.arange(2 * k, n - 2 * k)
-        near, wide = diff(k), diff(2 * k)
+        near, wide = analysis.diff(k), analysis.diff(2 * k)
         across = wide[centre - k]  # frame centre-k (A) against frame centre+k (B)
-        blend = _blocked(n - 4 * k, partial(_blend_rows, flat, k))
+        blend = analysis.blend(k)
         left, right = shot[centre - 2 * k], shot[centre + 2 * k]
         clean = (left >= 0) & (shot[centre - k] == left) & (right >= 0) & (shot[centre + k] == right)
         # the change within each side, over 2k frames where the shot reaches that far, else over k
