@@ -70,6 +70,7 @@ def test_for_session_reads_the_session_detector(db: object, cut_video: Path, tmp
     loaded = live.for_session(session)
     assert isinstance(loaded, live.LiveStatistics) and loaded.detector == "transitions"
     stored = [(s["start_frame"], s["end_frame"]) for s in session.scenes_data]
+    assert session.scene_threshold is not None and session.min_scene_length is not None
     derived = loaded.derive(session.scene_threshold, session.min_scene_length)
     assert [(s.start_frame, s.end_frame) for s in derived.scenes] == stored
 

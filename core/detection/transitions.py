@@ -125,6 +125,13 @@ class Analysis:
             )
         return self._diffs[d]
 
+    def prepare(self) -> None:
+        """Compute everything now (a thread, ahead of the first call): every later find() is quick."""
+        self.luma()
+        for k in DISSOLVE_K:
+            if self.n > 4 * k:
+                self.diff(k), self.diff(2 * k), self.blend(k)
+
     def blend(self, k: int) -> np.ndarray:
         """The blend residual of centres 2k..n-2k-1 (_blend_rows)."""
         if k not in self._blends:

@@ -72,7 +72,7 @@ class PickerGraph:
 
     def _load(self) -> None:
         self.loading, self.statistics, self.loaded_for = True, None, self._detection_key()
-        self.graph.loading()
+        self.graph.show_loading()
         session = self.screen.session
         self.screen.run_worker(
             partial(self._load_in_thread, session),
@@ -85,7 +85,9 @@ class PickerGraph:
 
     def _load_in_thread(self, session: object) -> None:
         found = live.for_session(session)  # type: ignore[arg-type]
-        self.screen.app.call_from_thread(self._loaded, found)
+        self.screen.app.call_from_thread(self._loaded, found)  # the graph shows now
+        if isinstance(found, live.LiveStatistics):
+            found.prepare()  # then every step is quick (a step meanwhile computes what it needs itself)
 
     def _loaded(self, found: live.LiveStatistics | live.NoStatistics) -> None:
         self.loading, self.statistics = False, found

@@ -95,7 +95,7 @@ class DetectionGraph(Widget):
         self._columns: tuple[int, int, np.ndarray] | None = None  # (width, id(scores), maxima)
 
     # --- what it shows ---------------------------------------------------------------------------
-    def loading(self) -> None:
+    def show_loading(self) -> None:
         self.scores, self.message = None, "loading the detection statistics…"
         self.refresh()
 
