@@ -186,7 +186,8 @@ class PickerScreen(WorkerErrors, Screen):
 
     def on_unmount(self) -> None:
         self.wanted.close()
-        self.flush_cursor()
+        if not self.graph.flush():  # a new threshold being applied: it saves the picks it renumbers
+            self.flush_cursor()
 
     # --- thumbnails --------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="thumbnails", exit_on_error=False, name="making thumbnails")

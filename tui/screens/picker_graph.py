@@ -6,14 +6,19 @@ step the threshold and the minimum scene length; the scenes are derived again fr
 a thread (a long master takes seconds, the screen stays live), then stored as a detection stores them,
 with the marks, groups, titles and notes of the scenes that survive (core.pipeline.session_detect
 store_derived, under the session's lock: refused while a detached detection or processing runs).
-Everything is saved at once, so there is nothing to flush when the picker closes.
+Each step is saved once derived; one still being derived when the picker closes is derived and saved
+then (flush).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
+
+from textual.worker import get_current_worker
 
 from core.detection import live
 from core.errors import VatError
@@ -24,6 +29,8 @@ from tui.widgets.detection_graph import DetectionGraph
 if TYPE_CHECKING:
     from core.scenes import Detection
     from tui.screens.picker import PickerScreen
+
+log = logging.getLogger(__name__)
 
 
 class PickerGraph:
@@ -83,10 +90,20 @@ class PickerGraph:
             name="loading the detection statistics",
         )
 
+    def _back_on_screen(self, callback: Callable[..., object], *args: object) -> bool:
+        """callback(*args) on the app's thread, unless the picker has closed meanwhile."""
+        if get_current_worker().is_cancelled:
+            return False
+        try:
+            self.screen.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app is closing
+            return False
+        return True
+
     def _load_in_thread(self, session: object) -> None:
         found = live.for_session(session)  # type: ignore[arg-type]
-        self.screen.app.call_from_thread(self._loaded, found)  # the graph shows now
-        if isinstance(found, live.LiveStatistics):
+        shown = self._back_on_screen(self._loaded, found)  # the graph shows now
+        if shown and isinstance(found, live.LiveStatistics):
             found.prepare()  # then every step is quick (a step meanwhile computes what it needs itself)
 
     def _loaded(self, found: live.LiveStatistics | live.NoStatistics) -> None:
@@ -138,21 +155,41 @@ class PickerGraph:
 
     def _derive_in_thread(self, stats: live.LiveStatistics, asked: int, threshold: float, min_len: int) -> None:
         found = stats.derive(threshold, min_len)
-        self.screen.app.call_from_thread(self._derived, asked, found)
+        self._back_on_screen(self._derived, asked, found)
 
     def _derived(self, asked: int, found: Detection) -> None:
-        from core.pipeline.session_detect import store_derived
-
         if asked != self.pending:
             return  # a later key asked for another: that one's result follows
+        problem = self._store(found, self.screen.scene_list.cursor)
+        if problem is not None:
+            self.screen.notify(markup_safe(problem), severity="error")
+            self.sync()  # back to the stored threshold
+            return
+        self.screen._redetected(True)  # reload the scenes, picks, titles and title line as after `t`
+
+    def _store(self, found: Detection, at: int) -> str | None:
+        """Store the derived scenes with the picks and the cursor (`at`, 0-based) carried over to them;
+        why not, when refused."""
+        from core.pipeline.session_detect import store_derived
+
         screen = self.screen
-        picks, cursor = carry_over(screen.scenes, screen.picks, found.scenes, screen.scene_list.cursor)
+        self.pending = None
+        picks, cursor = carry_over(screen.scenes, screen.picks, found.scenes, at)
         try:
             store_derived(screen.session, found, picks.chosen(), list(picks.groups), cursor)
         except VatError as exc:
-            self.pending = None
-            screen.notify(markup_safe(exc.message), severity="error")
-            self.sync()  # back to the stored threshold
-            return
-        self.pending = None
-        screen._redetected(True)  # reload the scenes, picks, titles and title line as after `t`
+            return exc.message
+        return None
+
+    def flush(self) -> bool:
+        """The picker closes (quit, back, a dropped connection): a step still being derived is derived
+        here and stored, not lost (quick: the statistics are prepared). True when it stored the scenes,
+        picks and cursor: the picker's own, numbered for the old scenes, must not be saved after it."""
+        stats = self.statistics
+        if self.pending is None or not isinstance(stats, live.LiveStatistics):
+            return False
+        # the list may be gone already: the cursor the picker keeps for saving after unmount
+        problem = self._store(stats.derive(self.threshold, self.min_len), self.screen._cursor)
+        if problem is not None:
+            log.warning("the new threshold was not saved: %s", problem)
+        return problem is None
