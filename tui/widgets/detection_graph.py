@@ -112,8 +112,9 @@ class DetectionGraph(Widget):
         self.refresh()
 
     def set_scenes(self, scenes: Sequence[Scene], cursor: int) -> None:
-        self.scenes, self.cursor = scenes, cursor
-        self.refresh()
+        if scenes is not self.scenes or cursor != self.cursor:  # the picker calls it on every move
+            self.scenes, self.cursor = scenes, cursor
+            self.refresh()
 
     def set_cursor(self, cursor: int) -> None:
         if cursor != self.cursor:
