@@ -183,6 +183,9 @@ def create_app(*, cursor_blink: bool = True) -> VatApp:
 
 
 def run_app() -> int:
+    from tui import graphics
+
+    graphics.decide()  # before Textual takes the terminal: nothing can ask it afterwards
     app = create_app()
     result = app.run()
     return int(result or 0)

@@ -1,0 +1,129 @@
+"""How pictures are drawn (tui.graphics): the choice from the terminal's environment, the Kitty
+graphics protocol path with a real frame of the cut video, and half blocks by default (the tests' and
+snapshots' path, and the one a plain start keeps without importing textual-image)."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import peewee
+import pytest
+from rich.cells import cell_len
+from rich.segment import Segment
+
+from tests.tui_flows import detected_session, screen_is, until
+from tui import graphics
+from tui.app import create_app
+from tui.screens.picker import PickerScreen
+from tui.screens.preview import PreviewScreen
+from tui.thumbs import ThumbnailStore
+from tui.widgets.picture import Picture
+from tui.widgets.scene_grid import SceneGrid
+from tui.widgets.scene_panel import ScenePanel
+
+KITTY_ESCAPE = "\x1b_G"  # the start of every Kitty graphics command
+PLACEHOLDER = chr(0x10EEEE)  # the cell a Kitty picture is drawn in (with diacritics for row and column)
+TTY = {"TERM": "xterm-256color"}
+
+
+@pytest.mark.parametrize(
+    ("env", "tty", "passthrough", "expected"),
+    [
+        (TTY, True, False, "halfblocks"),  # nothing says a protocol is there
+        ({"TERM": "xterm-kitty"}, True, False, "kitty"),
+        ({**TTY, "KITTY_WINDOW_ID": "3"}, True, False, "kitty"),
+        ({**TTY, "TERM_PROGRAM": "WezTerm"}, True, False, "probe"),
+        ({**TTY, "TERM_PROGRAM": "iTerm.app"}, True, False, "probe"),
+        ({"TERM": "xterm-kitty"}, False, False, "halfblocks"),  # stdout is not a terminal
+        ({"TERM": "xterm-kitty", "NO_COLOR": "1"}, True, False, "halfblocks"),
+        ({"TERM": "dumb", "KITTY_WINDOW_ID": "3"}, True, False, "halfblocks"),
+        ({"TERM": "tmux-256color", "TMUX": "/tmp/tmux-0/default,1,0", "KITTY_WINDOW_ID": "3"}, True, False, "halfblocks"),
+        ({"TERM": "tmux-256color", "TMUX": "/tmp/tmux-0/default,1,0"}, True, True, "probe"),
+        ({**TTY, "VAT_GRAPHICS": "kitty"}, True, False, "kitty"),
+        ({"TERM": "xterm-kitty", "VAT_GRAPHICS": "halfblocks"}, True, False, "halfblocks"),
+        ({**TTY, "VAT_GRAPHICS": "Sixel"}, True, False, "sixel"),
+        ({"TERM": "xterm-kitty", "VAT_GRAPHICS": "auto"}, True, False, "kitty"),
+        ({**TTY, "VAT_GRAPHICS": "pictures please"}, True, False, "halfblocks"),  # unknown: as auto
+    ],
+)
+def test_the_way_pictures_are_drawn_follows_the_terminal(
+    env: dict[str, str], tty: bool, passthrough: bool, expected: str
+) -> None:
+    assert graphics.choose(env, tty, passthrough) == expected
+
+
+def test_a_plain_start_keeps_half_blocks_without_importing_textual_image(tmp_path: Path) -> None:
+    """Run as the app starts (decide before Textual), in a fresh interpreter whose stdout is a pipe."""
+    code = (
+        "import sys; from tui import graphics; "
+        "print(graphics.decide({'TERM': 'xterm-kitty'}), 'textual_image' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split() == ["halfblocks", "False"]
+
+
+@pytest.fixture
+def kitty(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
+    """Kitty pictures, with what textual-image writes to the terminal (sys.__stdout__) kept here."""
+    written = io.StringIO()
+    monkeypatch.setattr(sys, "__stdout__", written)
+    graphics.use("kitty", (8, 16))
+    yield written
+    graphics.use("halfblocks")
+
+
+def test_a_frame_drawn_with_kitty_graphics(kitty: io.StringIO, cut_video: Path) -> None:
+    image = ThumbnailStore(cut_video, 0, False).decode(40, 160)  # scene 2 of the cut video
+    rows = graphics.picture_lines(image, 20, 8)
+    sent = kitty.getvalue()
+    assert sent.startswith(KITTY_ESCAPE) and "f=100" in sent  # the frame as PNG
+    assert f"{KITTY_ESCAPE}a=p," in sent and ",U=1," in sent  # placed by unicode placeholders
+    assert len(rows) == 8 and all(sum(cell_len(s.text) for s in row) == 20 for row in rows)
+    # 160x96 on 8x16-pixel cells, 20 cells wide: 6 lines high, centred down
+    drawn = [i for i, row in enumerate(rows) if any(PLACEHOLDER in s.text for s in row)]
+    assert drawn == [1, 2, 3, 4, 5, 6]
+
+
+def test_half_blocks_by_default(cut_video: Path) -> None:
+    assert graphics.mode() == "halfblocks"
+    image = ThumbnailStore(cut_video, 0, False).decode(40, 160)
+    rows = graphics.picture_lines(image, 20, 8)
+    assert all(PLACEHOLDER not in s.text for row in rows for s in row)
+    assert any("▄" in s.text for row in rows for s in row)
+
+
+def placeholders(segments: list[Segment]) -> bool:
+    return any(PLACEHOLDER in s.text for s in segments)
+
+
+async def test_the_picker_panel_grid_and_preview_show_kitty_pictures(
+    kitty: io.StringIO, db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path
+) -> None:
+    detected_session(cut_video, tmp_path / "out")
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
+        await pilot.press("enter")
+        picker = await screen_is(pilot, PickerScreen)
+        panel = picker.query_one(ScenePanel)
+        await until(
+            pilot,
+            lambda: any(placeholders(list(panel.render_line(y))) for y in range(panel.size.height)),
+            "the panel's Kitty picture",
+        )
+        await pilot.press("o")
+        grid = picker.query_one(SceneGrid)
+        await until(pilot, lambda: placeholders(list(grid.render_line(0))), "the grid's Kitty pictures")
+        await pilot.press("p")
+        preview = await screen_is(pilot, PreviewScreen)
+        picture = preview.query_one("#picture-1", Picture)
+        await until(pilot, lambda: picture.image is not None, "the middle frame")
+        await pilot.pause()
+        assert placeholders(list(picture.render_line(0)))
+    assert kitty.getvalue().count(f"{KITTY_ESCAPE}a=p,") >= 1 + 5 + 3  # the panel's, the grid's, the preview's
