@@ -71,6 +71,19 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
 
     def on_mount(self) -> None:
         self._show()
+        self.call_after_refresh(self._line_up)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._line_up)
+
+    def _line_up(self) -> None:
+        """One size for the three pictures, the smallest column's: the same top, the same size, whatever
+        the rounding of the columns' widths and whatever a frame's own shape."""
+        pictures = list(self.query(Picture))
+        sizes = [picture.content_size for picture in pictures]
+        box = (min(size.width for size in sizes), min(size.height for size in sizes))
+        for picture in pictures:
+            picture.set_box(box)
 
     def _frames(self, scene: Scene) -> list[int]:
         return [scene.start_frame, scene.midpoint_frame, scene.end_frame]

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PIL import Image
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -173,6 +174,12 @@ class SceneList(ScrollView, can_focus=True):
         # "[x] " and number, begins, start, (end,) duration, group mark: two spaces between
         columns = [4 + digits, self._begins_width, tw, *([tw] if with_end else []), 8, GROUP_MARK]
         return prefix + sum(columns) + 2 * (len(columns) - 1)
+
+    def wanted_width(self, title_room: int = 24) -> int:
+        """The cells that show every column, the scroll bar and (up to `title_room`) the titles."""
+        longest = max((cell_len(terminal_safe(title)) for title in self.titles.values()), default=0)
+        titles = min(title_room, 2 + longest) if longest else 0
+        return self._row_width(True) + self.styles.scrollbar_size_vertical + titles
 
     def _fit_columns(self) -> None:
         """Show the end time only where the whole row fits beside the scroll bar (decided with the bar

@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PIL import Image
+from typing import Any
+
 from rich.console import Group, RenderableType
+from rich.segment import Segment
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.widget import Widget
 
 from core.detection.transitions import Transition
@@ -20,11 +24,23 @@ from core.pipeline.transition_trim import still_frame
 from core.scenes import Scene
 from core.text import terminal_safe
 from tui.formatting import duration, timecode
+from tui import graphics
 from tui.transition_text import incoming, name
-from tui.widgets.pixels import pixels
+from tui.widgets.picture import Picture, lines_renderable
 from tui.widgets.scene_list import CHAPTER_MARK
 
 DETAIL_LINES = 13  # kept below the picture for the details, at most (the picture shrinks first)
+WAITING_ASPECT = (16, 9)  # the picture's shape until the thumbnail is made
+NARROW, WIDE, WIDE_FROM = 26, 40, 110  # the panel's width below and from WIDE_FROM columns
+WIDEST = 0.45  # of the screen, at most: the picture grows with the terminal where the list has room
+
+
+def panel_width(screen_width: int, list_wants: int) -> int:
+    """26 cells below 110 columns; above, what the list leaves (all its columns and its titles), 40 at
+    least and 45% of the screen at most."""
+    if screen_width < WIDE_FROM:
+        return NARROW
+    return max(WIDE, min(int(screen_width * WIDEST), screen_width - list_wants))
 
 
 class ScenePanel(Widget):
@@ -34,6 +50,10 @@ class ScenePanel(Widget):
         height: 1fr;
         padding: 0 1;
         border-left: vkey $foreground 20%;
+    }
+    ScenePanel > #panel-picture {
+        dock: top;
+        height: 2;
     }
     """
 
@@ -58,6 +78,13 @@ class ScenePanel(Widget):
         self.marked = False
         self.group = ""
         self.texts = ("", "")  # the scene's title and note (the picker sets them before show)
+        self._drawn: tuple[int, int, int] | None = None  # (frame, cells, lines) of the rows below
+        self._rows: list[list[Segment]] = []
+        self._kitty: list[Any] = []  # the Kitty image shown: freed in the terminal when replaced
+
+    def compose(self) -> ComposeResult:
+        if graphics.mode() == "sixel":  # drawn over the blank lines render() leaves for it
+            yield Picture(placeholder="", id="panel-picture")
 
     def show(self, scene: Scene | None, marked: bool, group: str, after: Scene | None = None) -> None:
         """`after`: the next scene, whose incoming transition ends this one (None: the last scene)."""
@@ -78,15 +105,9 @@ class ScenePanel(Widget):
         if scene is None:
             return Text("No scenes.", style="dim")
         width, height = self.content_size
-        lines = max(2, min(round(width * 9 / 16 / 2), height - DETAIL_LINES))
-        image = self.thumbnail(still_frame(scene, self.after, True))
-        picture = (
-            pixels(image, width, lines)
-            if image is not None
-            else Text(
-                "\n" * (lines // 2) + "making thumbnail…".center(width) + "\n" * (lines - lines // 2 - 1), style="dim"
-            )
-        )
+        frame = still_frame(scene, self.after, True)
+        image = self.thumbnail(frame)
+        picture = self._picture(frame, image, width, max(2, height - DETAIL_LINES))
         details = Text.assemble(
             (f"Scene {scene.index}", "bold"),
             ("  marked" if self.marked else "  not marked", ""),
@@ -100,6 +121,34 @@ class ScenePanel(Widget):
             *self._chapter(scene, width),
         )
         return Group(picture, Text(""), details)
+
+    def _picture(self, frame: int, image: Image.Image | None, width: int, room: int) -> RenderableType:
+        """The thumbnail as large as the panel's width and the height left by the details allow."""
+        lines = max(2, graphics.fitted_lines(image.size if image else WAITING_ASPECT, width, room))
+        if image is None:
+            self._show_sixel(None, width, lines)
+            return Text(
+                "\n" * (lines // 2) + "making thumbnail…".center(width) + "\n" * (lines - lines // 2 - 1), style="dim"
+            )
+        if graphics.mode() == "sixel":
+            self._show_sixel(image, width, lines)
+            return Text("\n" * (lines - 1))
+        key = (frame, width, lines)
+        if key != self._drawn:
+            for old in self._kitty:
+                old.cleanup()
+            self._kitty = []
+            self._rows = graphics.picture_lines(image, width, lines, picture=self._kitty)
+            self._drawn = key
+        return lines_renderable(self._rows)
+
+    def _show_sixel(self, image: Image.Image | None, width: int, lines: int) -> None:
+        if graphics.mode() != "sixel":
+            return
+        picture = self.query_one("#panel-picture", Picture)
+        picture.styles.height = lines
+        if picture.image is not image:
+            picture.set_image(image)
 
     def _source_timecode(self, scene: Scene, width: int) -> list[tuple[str, str] | str]:
         """'TC 00:00:59;28–00:01:00;20' where 26 columns fit, else without 'TC ' (23: the panel's
