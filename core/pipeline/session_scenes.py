@@ -111,11 +111,18 @@ def select_requested(session: ProcessingState) -> None:
 
 
 def save_selection(
-    session: ProcessingState, chosen: list[int], groups: list[tuple[int, int]], cursor: int | None = None
+    session: ProcessingState,
+    chosen: list[int],
+    groups: list[tuple[int, int]],
+    cursor: int | None = None,
+    view: str | None = None,
 ) -> None:
+    """`cursor` and `view` (the picker's "list" or "grid"): where the picker reopens."""
     meta = dict(session.process_metadata or {})
     if cursor is not None:
         meta["picker_cursor"] = cursor
+    if view is not None:
+        meta["picker_view"] = view
     ProcessingState.update(
         selected_scenes=list(chosen), grouped_scenes=[list(g) for g in groups], process_metadata=meta
     ).where(ProcessingState.id == session.id).execute()

@@ -34,8 +34,9 @@ from tui.screens.base import WorkerErrors
 from tui.screens.picker_graph import PickerGraph
 from tui.thumbs import ThumbnailStore, Wanted
 from tui.widgets.detection_graph import DetectionGraph
+from tui.widgets.scene_grid import SceneGrid
 from tui.widgets.scene_list import ColumnsChanged, Highlighted, SceneList, VisibleChanged
-from tui.widgets.scene_panel import ScenePanel
+from tui.widgets.scene_panel import ScenePanel, panel_width
 
 log = logging.getLogger(__name__)
 PREFETCH_ROWS = 30  # beyond the visible rows, both ways: thumbnails ready before the user gets there
@@ -79,6 +80,7 @@ class PickerScreen(WorkerErrors, Screen):
         Binding("plus,equals_sign", "threshold(1)", "Raise threshold", show=False, id="picker-threshold-up"),
         Binding("less_than_sign", "min_len(-1)", "Shorter scenes", show=False, id="picker-min-len-down"),
         Binding("greater_than_sign", "min_len(1)", "Longer scenes", show=False, id="picker-min-len-up"),
+        Binding("o", "grid", "Grid", id="picker-grid"),
         Binding("ctrl+s", "save", "Save", show=False, id="picker-save"),
         Binding("ctrl+r", "process", "Process", id="picker-process"),
         Binding("escape", "back", "Back", id="picker-back"),
@@ -97,6 +99,7 @@ class PickerScreen(WorkerErrors, Screen):
         self.wanted = Wanted()
         self._cursor_dirty = False
         self._cursor = int(meta.get("picker_cursor") or 0)  # kept here too: saved after unmount
+        self._grid = meta.get("picker_view") == "grid"  # the view it was left in: the list or the grid
         self._status_text: str | None = None
         self.graph = PickerGraph(self)  # d: the detection graph and live threshold
 
@@ -126,6 +129,7 @@ class PickerScreen(WorkerErrors, Screen):
                 )
                 yield Static(scene_list.header_text(), id="list-header", markup=False)
                 yield scene_list
+                yield SceneGrid(scene_list, self.thumbnail, id="grid")
             hours = bool(self.scenes) and self.scenes[-1].end >= 3600  # as the list shows times
             yield ScenePanel(
                 self.thumbnail,
@@ -159,8 +163,12 @@ class PickerScreen(WorkerErrors, Screen):
     def scene_list(self) -> SceneList:
         return self.query_one(SceneList)
 
+    @property
+    def grid(self) -> SceneGrid:
+        return self.query_one(SceneGrid)
+
     def on_mount(self) -> None:
-        self.scene_list.focus()
+        self._show_view()
         self._show_current()
         self._warn_if_archived()
         self.set_interval(0.5, self.flush_cursor)
@@ -183,6 +191,13 @@ class PickerScreen(WorkerErrors, Screen):
                 severity="warning",
                 timeout=15,
             )
+
+    def on_resize(self) -> None:
+        self._fit_panel()
+
+    def _fit_panel(self) -> None:
+        """The panel (and its picture) as wide as the list leaves room for."""
+        self.query_one(ScenePanel).styles.width = panel_width(self.size.width, self.scene_list.wanted_width())
 
     def on_unmount(self) -> None:
         self.wanted.close()
@@ -213,13 +228,14 @@ class PickerScreen(WorkerErrors, Screen):
 
     def _want_thumbnails(self) -> None:
         scene_list = self.scene_list
-        rows = scene_list.visible_rows()
+        rows = self.grid.visible_rows() if self._grid else scene_list.visible_rows()
         order = [scene_list.cursor, *rows]
         order += [i for k in range(1, PREFETCH_ROWS + 1) for i in (rows.stop - 1 + k, rows.start - k)]
         self.wanted.set([scene_list.picture_frames[i] for i in order if 0 <= i < len(self.scenes)])
 
     def on_thumbnail_ready(self, message: ThumbnailReady) -> None:
         self.scene_list.thumbnail_ready(message.frame)
+        self.grid.thumbnail_ready(message.frame)
         self.query_one(ScenePanel).thumbnail_ready(message.frame)
 
     @on(VisibleChanged)
@@ -233,6 +249,8 @@ class PickerScreen(WorkerErrors, Screen):
     @on(Highlighted)
     def _highlighted(self, message: Highlighted) -> None:
         self._cursor, self._cursor_dirty = message.index, True
+        if self._grid:
+            self.grid.cursor_moved()
         self._show_current()
 
     # --- what the screen shows ---------------------------------------------------------------
@@ -268,6 +286,7 @@ class PickerScreen(WorkerErrors, Screen):
 
     def _changed(self) -> None:
         self.scene_list.picks_changed()
+        self.grid.refresh()
         self.save()
         self._show_current()
 
@@ -310,6 +329,19 @@ class PickerScreen(WorkerErrors, Screen):
         number = self._current_number()
         if number is not None and self.picks.ungroup(number) is not None:
             self._changed()
+
+    def action_grid(self) -> None:
+        """o: the list or the grid of thumbnails, one cursor for both; remembered with the session."""
+        self._grid = not self._grid
+        self._show_view()
+        self.save()
+
+    def _show_view(self) -> None:
+        self.query_one("#list-header").display = self.scene_list.display = not self._grid
+        self.grid.display = self._grid
+        (self.grid if self._grid else self.scene_list).focus()
+        if not self._grid:
+            self.scene_list.call_after_refresh(self.scene_list.scroll_to_cursor, center=True)
 
     def action_tall(self) -> None:
         self.scene_list.set_tall(not self.scene_list.tall)
@@ -357,6 +389,7 @@ class PickerScreen(WorkerErrors, Screen):
             return
         self.titles = scene_titles(self.session)
         self.scene_list.set_titles(self.titles)
+        self._fit_panel()
         self._show_current()
 
     def action_preview(self) -> None:
@@ -379,6 +412,7 @@ class PickerScreen(WorkerErrors, Screen):
         if index is not None:
             self.scene_list.move_to(index)
         self.scene_list.picks_changed()  # the preview may have marked scenes
+        self.grid.refresh()
         self.save()
         self._show_current()
 
@@ -420,9 +454,11 @@ class PickerScreen(WorkerErrors, Screen):
         self.scenes = scenes_of(self.session)
         self.titles = scene_titles(self.session)  # carried for the scenes that did not change
         self.scene_list.set_titles(self.titles)
+        self._fit_panel()
         self.picks = Picks.from_saved(len(self.scenes), self.session.selected_scenes, self.session.grouped_scenes)
         self._cursor = int((self.session.process_metadata or {}).get("picker_cursor") or 0)
         self.scene_list.set_scenes(self.scenes, self.picks, self._cursor)
+        self.grid.scenes_changed()
         self.scene_list.scroll_to_cursor(center=True)
         self.query_one("#list-header", Static).update(self.scene_list.header_text())
         self.query_one("#picker-title", Static).update(self._title_text())
@@ -433,7 +469,8 @@ class PickerScreen(WorkerErrors, Screen):
         self.notify("selection saved")
 
     def save(self) -> None:
-        save_selection(self.session, self.picks.chosen(), list(self.picks.groups), self._cursor)
+        view = "grid" if self._grid else "list"
+        save_selection(self.session, self.picks.chosen(), list(self.picks.groups), self._cursor, view)
         self._cursor_dirty = False
 
     def flush_cursor(self) -> None:

@@ -1,0 +1,98 @@
+"""The picker's grid view (o) with the real app, database and ffmpeg, on the cut video's five scenes:
+the toggle, moving in two dimensions, marking and grouping from the grid saved to the session, and a
+new app (a dropped SSH connection) reopening the grid where it was left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import peewee
+import pytest
+from textual.pilot import Pilot
+
+from db.models import ProcessingState
+from tests.tui_flows import detected_session, screen_is, stored, until
+from tui.app import create_app
+from tui.screens.picker import PickerScreen
+from tui.widgets.scene_grid import SceneGrid
+from tui.widgets.scene_list import SceneList
+
+
+@pytest.fixture
+def session(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> ProcessingState:
+    return detected_session(cut_video, tmp_path / "out")
+
+
+async def open_picker(pilot: Pilot) -> PickerScreen:
+    await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
+    await pilot.press("enter")
+    return await screen_is(pilot, PickerScreen)
+
+
+def cursor(picker: PickerScreen) -> int:
+    return picker.query_one(SceneList).cursor + 1
+
+
+async def test_o_toggles_the_grid_and_the_session_remembers_it(session: ProcessingState) -> None:
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot)
+        grid, scene_list = picker.query_one(SceneGrid), picker.query_one(SceneList)
+        assert not grid.display and scene_list.display and scene_list.has_focus
+        await pilot.press("o")
+        await pilot.pause()
+        assert grid.display and not scene_list.display and grid.has_focus
+        assert not picker.query_one("#list-header").display
+        assert (stored(session.session_id).process_metadata or {}).get("picker_view") == "grid"
+        assert grid.columns == 3  # 16-cell thumbnails beside the panel at 80 columns
+        await pilot.press("o")
+        await pilot.pause()
+        assert scene_list.display and scene_list.has_focus and not grid.display
+        assert (stored(session.session_id).process_metadata or {}).get("picker_view") == "list"
+
+
+async def test_the_grid_moves_in_two_dimensions(session: ProcessingState) -> None:
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        # three columns: 1 2 3 / 4 5; None: no scene that way (below 3, above 3), the cursor stays
+        steps = [
+            ("l", 2), ("right", 3), ("j", None), ("k", None), ("h", 2), ("left", 1), ("down", 4),
+            ("up", 1), ("end", 5), ("home", 1), ("G", 5), ("pageup", 1), ("pagedown", 5),
+        ]  # fmt: skip
+        for key, expected in steps:
+            before = cursor(picker)
+            await pilot.press(key)
+            await pilot.pause()
+            assert cursor(picker) == (before if expected is None else expected), key
+
+
+async def test_marking_and_grouping_from_the_grid_are_saved_and_the_grid_reopens(session: ProcessingState) -> None:
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot)
+        await pilot.press("o", "x")  # no scene marked
+        await pilot.press("space", "space")  # scenes 1 and 2 marked, the cursor moves on to 3
+        assert cursor(picker) == 3
+        await pilot.press("h", "g")  # on scene 2: group the marked run around it
+        await pilot.press("j", "space")  # scene 5 (below 2): marked, the cursor stays on the last
+        await pilot.pause()
+        grid = picker.query_one(SceneGrid)
+        caption = grid.render_line(5).text  # the first row's caption line
+        assert "[x] 1" in caption and "[x] 2" in caption and "g1" in caption and "[ ] 3" in caption
+        saved = stored(session.session_id)
+        assert saved.selected_scenes == [1, 2, 5] and saved.grouped_scenes == [[1, 2]]
+        await pilot.press("h")  # to scene 4
+        await pilot.pause(0.7)  # the cursor is saved at most every half second
+    app = create_app(cursor_blink=False)  # the connection dropped: a new app
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot)
+        await pilot.pause()
+        grid = picker.query_one(SceneGrid)
+        assert grid.display and grid.has_focus and cursor(picker) == 4
+        await pilot.press("u")  # ungroup acts on the grid's scene: 4 is in no group
+        await pilot.press("k", "u")  # scene 1: its group goes
+        await pilot.pause()
+        assert stored(session.session_id).grouped_scenes == []

@@ -1,0 +1,223 @@
+"""The picker's grid view (o): a contact sheet of the scenes, as many columns of thumbnails as fit, the
+scene's number, mark, group and duration under each.
+
+It has no cursor of its own: it shows and moves the scene list's (SceneList.move_to), so every key of
+the picker (marking, grouping, preview, titles, jump) acts on the same scene in both views. Like the
+list it renders only the lines on screen (Line API), whatever the number of scenes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PIL import Image
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.events import Click
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.formatting import duration
+from tui.graphics import PictureCache
+from tui.widgets.scene_list import SceneList, VisibleChanged
+
+THUMB_CELLS = 16  # a thumbnail's width in cells
+THUMB_LINES = 5  # and height: 16:9 at two half-block pixels a line
+GAP = 1  # cells between two columns (the cursor mark in it): three columns at 80
+CAPTION_LINES = 2  # "[x] 12   g1" and the duration
+CELL_HEIGHT = THUMB_LINES + CAPTION_LINES + 1  # one blank line between rows
+
+
+class SceneGrid(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    SceneGrid {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    SceneGrid > .scene-grid--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    SceneGrid:blur > .scene-grid--cursor {
+        background: $block-cursor-blurred-background;
+        text-style: none;
+    }
+    SceneGrid > .scene-grid--unmarked {
+        color: $text-muted;
+    }
+    SceneGrid > .scene-grid--group {
+        color: $text-accent;
+        text-style: bold;
+    }
+    SceneGrid > .scene-grid--placeholder {
+        color: $text-disabled;
+    }
+    """
+    COMPONENT_CLASSES = {"scene-grid--cursor", "scene-grid--unmarked", "scene-grid--group", "scene-grid--placeholder"}
+    BINDINGS = [
+        Binding("down,j", "move(0, 1)", "Down", show=False, id="grid-down"),
+        Binding("up,k", "move(0, -1)", "Up", show=False, id="grid-up"),
+        Binding("right,l", "move(1, 0)", "Right", show=False, id="grid-right"),
+        Binding("left,h", "move(-1, 0)", "Left", show=False, id="grid-left"),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="grid-page-down"),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="grid-page-up"),
+        Binding("home", "jump(0)", "First scene", show=False, id="grid-first"),
+        Binding("end,G", "jump(-1)", "Last scene", show=False, id="grid-last"),
+    ]
+
+    def __init__(self, scene_list: SceneList, thumbnail: Callable[[int], Image.Image | None], id: str | None = None):
+        super().__init__(id=id)
+        self.scene_list = scene_list  # its scenes, picks, cursor and picture frames are the grid's
+        self.thumbnail = thumbnail  # frame -> image if already made (never blocks)
+        self.pictures = PictureCache()
+        self._styles: dict[str, Style] = {}
+        self.columns = 1
+
+    # --- geometry ----------------------------------------------------------------------------
+    @property
+    def count(self) -> int:
+        return len(self.scene_list.scenes)
+
+    @property
+    def cell_width(self) -> int:
+        return THUMB_CELLS + GAP
+
+    def _fit(self) -> None:
+        width = self.size.width - self.styles.scrollbar_size_vertical
+        self.columns = max(1, width // self.cell_width) if width > 0 else 1
+        rows = -(-self.count // self.columns)
+        self.virtual_size = Size(0, rows * CELL_HEIGHT)
+
+    def visible_rows(self) -> range:
+        """The scenes on screen (0-based), as the list's visible_rows: the picker asks for their thumbnails."""
+        top = round(self.scroll_y) // CELL_HEIGHT
+        rows = self.scrollable_content_region.height // CELL_HEIGHT + 2
+        return range(top * self.columns, min(self.count, (top + rows) * self.columns))
+
+    def _announce(self) -> None:
+        visible = self.visible_rows()
+        self.post_message(VisibleChanged(visible.start, visible.stop))
+
+    def scroll_to_cursor(self) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
+        top = self.scene_list.cursor // self.columns * CELL_HEIGHT
+        bottom = top + CELL_HEIGHT
+        y = round(self.scroll_y)
+        if top < y:
+            self.scroll_to(y=top, animate=False, immediate=True)
+        elif bottom > y + height:
+            self.scroll_to(y=min(top, bottom - height), animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        self._fit()
+        self.scroll_to_cursor()
+        self._announce()
+
+    def on_show(self) -> None:
+        self._fit()
+        self.refresh()
+        self.call_after_refresh(self.scroll_to_cursor)
+        self._announce()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._announce()
+
+    # --- what changed ------------------------------------------------------------------------
+    def cursor_moved(self) -> None:
+        self.refresh()
+        self.scroll_to_cursor()
+
+    def scenes_changed(self) -> None:
+        self.pictures.clear()
+        self._fit()
+        self.refresh()
+
+    def thumbnail_ready(self, frame: int) -> None:
+        if self.display:  # only the lines on screen are drawn again
+            self.refresh()
+
+    # --- keys --------------------------------------------------------------------------------
+    def action_move(self, across: int, down: int) -> None:
+        cursor = self.scene_list.cursor
+        target = cursor + across + down * self.columns
+        if down and not 0 <= target < self.count:
+            return  # no row above the first or below the last: stay
+        self.scene_list.move_to(target)
+
+    def action_page(self, direction: int) -> None:
+        rows = max(1, self.scrollable_content_region.height // CELL_HEIGHT)
+        target = self.scene_list.cursor + direction * rows * self.columns
+        self.scene_list.move_to(max(0, min(target, self.count - 1)))
+
+    def action_jump(self, index: int) -> None:
+        self.scene_list.move_to(index if index >= 0 else self.count - 1)
+
+    def on_click(self, event: Click) -> None:
+        row = (round(self.scroll_y) + event.y) // CELL_HEIGHT
+        column = event.x // self.cell_width
+        index = row * self.columns + column
+        if column < self.columns and 0 <= index < self.count:
+            self.scene_list.move_to(index)
+
+    # --- rendering ---------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = (
+                self.rich_style + self.get_component_rich_style(name, partial=True) if name else self.rich_style
+            )
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = round(self.scroll_y) + y
+        row, sub = divmod(line, CELL_HEIGHT)
+        segments: list[Segment] = []
+        for column in range(self.columns):
+            index = row * self.columns + column
+            if index >= self.count:
+                break
+            segments += self._cell_line(index, sub)
+        return Strip(segments).crop_extend(0, width, self.rich_style)
+
+    def _cell_line(self, index: int, sub: int) -> list[Segment]:
+        """Line `sub` of scene `index`'s cell, GAP cells on its left included."""
+        scene_list = self.scene_list
+        at_cursor = index == scene_list.cursor
+        gap = Segment(("▐" if at_cursor and sub < THUMB_LINES + CAPTION_LINES else " ").rjust(GAP), self._style(""))
+        if sub < THUMB_LINES:
+            frame = scene_list.picture_frames[index]
+            rows = self.pictures.rows(frame, self.thumbnail, THUMB_CELLS, THUMB_LINES)
+            if rows is None:
+                dots = "·" * THUMB_CELLS if sub == THUMB_LINES // 2 else " " * THUMB_CELLS
+                return [gap, Segment(dots, self._style("scene-grid--placeholder"))]
+            return [gap, *rows[sub]]
+        if sub >= THUMB_LINES + CAPTION_LINES:
+            return [Segment(" " * (GAP + THUMB_CELLS), self._style(""))]
+        number = scene_list.scenes[index].index
+        marked = number in scene_list.picks.selected
+        base = self._style("scene-grid--cursor" if at_cursor else ("" if marked else "scene-grid--unmarked"))
+        if sub == THUMB_LINES:
+            found = scene_list.picks.group_of(number)
+            group = f"g{found[0]}" if found else ""
+            left = f"{'[x]' if marked else '[ ]'} {number}"[:THUMB_CELLS]
+            group = group[: max(0, THUMB_CELLS - len(left) - 1)]
+            pad = " " * (THUMB_CELLS - len(left) - len(group))
+            return [gap, Segment(left + pad, base), Segment(group, base + self._group_style())]
+        return [gap, Segment(f"    {duration(scene_list.scenes[index].duration)}".ljust(THUMB_CELLS), base)]
+
+    def _group_style(self) -> Style:
+        style = self._styles.get("-group")
+        if style is None:
+            style = self._styles["-group"] = self.get_component_rich_style("scene-grid--group", partial=True)
+        return style
