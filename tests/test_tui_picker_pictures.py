@@ -45,7 +45,7 @@ async def panel_picture_lines(size: tuple[int, int]) -> int:
 
 async def test_the_panel_picture_grows_with_the_terminal(session: ProcessingState) -> None:
     lines = [await panel_picture_lines(size) for size in ((80, 24), (120, 30), (120, 40), (160, 50))]
-    assert lines[0] == 7  # 24 cells wide: as before
+    assert lines[0] == 7  # 24 cells wide (6 on main, which took every picture for 16:9)
     assert lines[0] < lines[1] < lines[2] < lines[3], lines
     assert lines[1] == 30 - 4 - 13  # the height left above the details (header, title, status, footer)
 

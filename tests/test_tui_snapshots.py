@@ -374,6 +374,18 @@ def test_picker_tall_rows(snap_compare: Callable[..., bool], picked: str, size: 
 
 
 @sizes
+def test_picker_grid(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
+    """o: the contact sheet, the cursor on scene 3 (in group g1 with 2)."""
+
+    async def grid(pilot: Pilot) -> None:
+        await open_picker(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+
+    assert snap_compare(vat(), terminal_size=size, run_before=grid)
+
+
+@sizes
 def test_preview(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
     async def preview(pilot: Pilot) -> None:
         await open_picker(pilot)
