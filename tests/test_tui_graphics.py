@@ -29,6 +29,7 @@ from tui.widgets.scene_panel import ScenePanel
 KITTY_ESCAPE = "\x1b_G"  # the start of every Kitty graphics command
 PLACEHOLDER = chr(0x10EEEE)  # the cell a Kitty picture is drawn in (with diacritics for row and column)
 TTY = {"TERM": "xterm-256color"}
+TMUX = {"TERM": "tmux-256color", "TMUX": "/tmp/tmux-0/default,1,0"}
 
 
 @pytest.mark.parametrize(
@@ -42,8 +43,8 @@ TTY = {"TERM": "xterm-256color"}
         ({"TERM": "xterm-kitty"}, False, False, "halfblocks"),  # stdout is not a terminal
         ({"TERM": "xterm-kitty", "NO_COLOR": "1"}, True, False, "halfblocks"),
         ({"TERM": "dumb", "KITTY_WINDOW_ID": "3"}, True, False, "halfblocks"),
-        ({"TERM": "tmux-256color", "TMUX": "/tmp/tmux-0/default,1,0", "KITTY_WINDOW_ID": "3"}, True, False, "halfblocks"),
-        ({"TERM": "tmux-256color", "TMUX": "/tmp/tmux-0/default,1,0"}, True, True, "probe"),
+        ({**TMUX, "KITTY_WINDOW_ID": "3"}, True, False, "halfblocks"),  # tmux without passthrough
+        (TMUX, True, True, "probe"),
         ({**TTY, "VAT_GRAPHICS": "kitty"}, True, False, "kitty"),
         ({"TERM": "xterm-kitty", "VAT_GRAPHICS": "halfblocks"}, True, False, "halfblocks"),
         ({**TTY, "VAT_GRAPHICS": "Sixel"}, True, False, "sixel"),
@@ -127,3 +128,37 @@ async def test_the_picker_panel_grid_and_preview_show_kitty_pictures(
         await pilot.pause()
         assert placeholders(list(picture.render_line(0)))
     assert kitty.getvalue().count(f"{KITTY_ESCAPE}a=p,") >= 1 + 5 + 3  # the panel's, the grid's, the preview's
+
+
+async def test_sixel_pictures_are_drawn_by_textual_image_in_the_panel_and_the_preview(
+    db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path
+) -> None:
+    """Sixel cannot go through render(): textual-image's widget draws it, sized to the fitted picture."""
+    from textual_image.widget import SixelImage
+
+    graphics.use("sixel", (8, 16))
+    try:
+        detected_session(cut_video, tmp_path / "out")
+        app = create_app(cursor_blink=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
+            await pilot.press("enter")
+            picker = await screen_is(pilot, PickerScreen)
+            sixel = picker.query_one(ScenePanel).query_one(SixelImage)
+            await until(pilot, lambda: sixel.image is not None, "the panel's Sixel picture")
+            await pilot.pause()
+            # 160x96 on 8x16-pixel cells across the panel's 51 cells (54, less its border and padding)
+            panel_cells = picker.query_one(ScenePanel).content_size.width
+            assert panel_cells == 51 and (sixel.size.width, sixel.size.height) == (51, round(51 * 8 * 96 / 160 / 16))
+            await pilot.press("p")
+            preview = await screen_is(pilot, PreviewScreen)
+            pictures = list(preview.query(Picture))
+            await until(pilot, lambda: all(p.query_one(SixelImage).image is not None for p in pictures), "3 frames")
+            await pilot.pause()
+            sizes = {(p.query_one(SixelImage).size.width, p.query_one(SixelImage).size.height) for p in pictures}
+            assert len(sizes) == 1  # the three line up
+            drawing = pictures[0].query_one(SixelImage).children[0]  # textual-image's, that writes the Sixel
+            strips = drawing.render_lines(drawing.region.reset_offset)
+            assert any("\x1bP" in segment.text for strip in strips for segment in strip)  # a Sixel DCS
+    finally:
+        graphics.use("halfblocks")

@@ -45,7 +45,7 @@ def choose(env: Mapping[str, str], stdout_is_tty: bool, tmux_passthrough: bool =
     `allow-passthrough` is on (only asked where TMUX is set). Half blocks unless a protocol is plausible."""
     override = env.get("VAT_GRAPHICS", "").strip().lower()
     if override in MODES:
-        return override  # type: ignore[return-value]
+        return override
     if not stdout_is_tty or env.get("NO_COLOR") or env.get("TERM", "") in ("", "dumb"):
         return "halfblocks"
     if env.get("TMUX"):
@@ -138,14 +138,13 @@ def fitted_lines(size: tuple[int, int], cells: int, lines: int) -> int:
 def _kitty(image: Image.Image, w: int, h: int) -> tuple[Any, list[list[Segment]]]:
     """A Kitty image of w x h cells: sent to the terminal once (at its first render), then drawn by
     placeholder characters whose colour names the image, so they go through Textual like text."""
-    from textual_image.renderable.tgp import Image as TGPImage
-
     from rich.console import Console
+    from textual_image.renderable.tgp import Image as TGPImage
 
     picture = TGPImage(image, width=w, height=h)
     console = Console(width=w, height=h)  # only its options are read: the size is given in cells
-    segments = list(picture.__rich_console__(console, console.options))
-    rows = [row for row in Segment.split_lines(segments)][:h]
+    segments = [s for s in picture.__rich_console__(console, console.options) if isinstance(s, Segment)]
+    rows = list(Segment.split_lines(segments))[:h]
     return picture, rows
 
 

@@ -124,6 +124,9 @@ class SceneGrid(ScrollView, can_focus=True):
         self.call_after_refresh(self.scroll_to_cursor)
         self._announce()
 
+    def on_unmount(self) -> None:
+        self.pictures.clear()  # Kitty pictures freed in the terminal
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._announce()

@@ -7,10 +7,9 @@ in it (or the one it lies in)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-
-from PIL import Image
 from typing import Any
 
+from PIL import Image
 from rich.console import Group, RenderableType
 from rich.segment import Segment
 from rich.text import Text
@@ -23,8 +22,8 @@ from core.pipeline.markers import Chapter, chapter_at, chapters_starting_in
 from core.pipeline.transition_trim import still_frame
 from core.scenes import Scene
 from core.text import terminal_safe
-from tui.formatting import duration, timecode
 from tui import graphics
+from tui.formatting import duration, timecode
 from tui.transition_text import incoming, name
 from tui.widgets.picture import Picture, lines_renderable
 from tui.widgets.scene_list import CHAPTER_MARK
@@ -141,6 +140,11 @@ class ScenePanel(Widget):
             self._rows = graphics.picture_lines(image, width, lines, picture=self._kitty)
             self._drawn = key
         return lines_renderable(self._rows)
+
+    def on_unmount(self) -> None:
+        for old in self._kitty:
+            old.cleanup()
+        self._kitty = []
 
     def _show_sixel(self, image: Image.Image | None, width: int, lines: int) -> None:
         if graphics.mode() != "sixel":
