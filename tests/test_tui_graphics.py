@@ -69,6 +69,16 @@ def test_a_plain_start_keeps_half_blocks_without_importing_textual_image(tmp_pat
     assert done.stdout.split() == ["halfblocks", "False"]
 
 
+def test_kitty_pictures_get_24_bit_colour_over_ssh(monkeypatch: pytest.MonkeyPatch, db: peewee.SqliteDatabase) -> None:
+    """Over SSH only TERM=xterm-kitty arrives: Textual would draw 256 colours, and the placeholders'
+    colour (the picture's name) would be rounded away."""
+    monkeypatch.setenv("TERM", "xterm-kitty")
+    monkeypatch.delenv("COLORTERM", raising=False)
+    assert create_app().console.color_system == "256"
+    graphics.with_truecolor(os.environ)
+    assert create_app().console.color_system == "truecolor"
+
+
 @pytest.fixture
 def kitty(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     """Kitty pictures, with what textual-image writes to the terminal (sys.__stdout__) kept here."""

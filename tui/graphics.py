@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from rich.segment import Segment
@@ -100,8 +100,18 @@ def decide(env: Mapping[str, str] | None = None) -> Mode:
         _mode = "sixel" if Detected is SixelImage else "kitty" if Detected is TGPImage else "halfblocks"
     else:
         _mode = choice
+    if _mode == "kitty" and isinstance(env, MutableMapping):
+        with_truecolor(env)
     log.info("pictures drawn as %s", _mode)
     return _mode
+
+
+def with_truecolor(env: MutableMapping[str, str]) -> None:
+    """Kitty pictures are named by their placeholders' 24-bit colour. A terminal that speaks the Kitty
+    protocol has 24-bit colour, but SSH seldom passes COLORTERM on, and Textual (Rich) would then draw
+    256 colours from TERM=xterm-kitty: every picture lost. Said here before the app starts."""
+    if env.get("COLORTERM", "").strip().lower() not in ("truecolor", "24bit"):
+        env["COLORTERM"] = "truecolor"
 
 
 def mode() -> Mode:
