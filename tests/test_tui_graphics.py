@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -172,3 +173,19 @@ async def test_sixel_pictures_are_drawn_by_textual_image_in_the_panel_and_the_pr
             assert any("\x1bP" in segment.text for strip in strips for segment in strip)  # a Sixel DCS
     finally:
         graphics.use("halfblocks")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="no tmux here")
+def test_tmux_passthrough_is_asked_of_the_tmux_around_us(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    socket = tmp_path / "tmux.sock"
+    tmux = ["tmux", "-S", str(socket), "-f", "/dev/null"]
+    subprocess.run([*tmux, "new-session", "-d", "-x", "80", "-y", "24"], check=True, timeout=10)
+    try:
+        monkeypatch.setenv("TMUX", f"{socket},1,0")  # as tmux sets it inside its panes
+        assert not graphics.tmux_passthrough()  # tmux's default: off
+        subprocess.run([*tmux, "set", "-g", "allow-passthrough", "on"], check=True, timeout=10)
+        assert graphics.tmux_passthrough()
+    finally:
+        subprocess.run([*tmux, "kill-server"], check=False, timeout=10)
+    monkeypatch.setenv("TMUX", f"{tmp_path / 'gone.sock'},1,0")
+    assert not graphics.tmux_passthrough()  # no server: half blocks, no error
