@@ -161,6 +161,9 @@ async def test_sixel_pictures_are_drawn_by_textual_image_in_the_panel_and_the_pr
             # 160x96 on 8x16-pixel cells across the panel's 51 cells (54, less its border and padding)
             panel_cells = picker.query_one(ScenePanel).content_size.width
             assert panel_cells == 51 and (sixel.size.width, sixel.size.height) == (51, round(51 * 8 * 96 / 160 / 16))
+            drawn = [strip.text for strip in picker._compositor.render_strips()]
+            details = next(y for y, text in enumerate(drawn) if "Scene 1  marked" in text)
+            assert details == sixel.region.bottom + 1  # the details right under the picture, as drawn
             await pilot.press("p")
             preview = await screen_is(pilot, PreviewScreen)
             pictures = list(preview.query(Picture))

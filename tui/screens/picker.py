@@ -61,7 +61,8 @@ class PickerScreen(WorkerErrors, Screen):
         "e gives the scene a title and a note (names, metadata, editorial files, the manifest).\n"
         "§ after a number: one of the master's own chapters starts in that scene (its title in the panel).\n"
         "d shows the detection graph: every frame's score, the threshold and the cuts; there -/+ lower or\n"
-        "raise the threshold and </> the shortest scene: the scenes change at once, without decoding."
+        "raise the threshold and </> the shortest scene: the scenes change at once, without decoding.\n"
+        "o shows the scenes as a grid of thumbnails and back: the same keys, the arrows and h j k l move across."
     )
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", id="picker-toggle"),
