@@ -24,7 +24,7 @@ from tui.screens.picker import PickerScreen
 from tui.screens.preview import PreviewScreen
 from tui.thumbs import ThumbnailStore
 from tui.widgets.picture import Picture
-from tui.widgets.scene_grid import SceneGrid
+from tui.widgets.scene_grid import CELL_HEIGHT, GAP, THUMB_CELLS, GridPictures, SceneGrid
 from tui.widgets.scene_panel import ScenePanel
 
 KITTY_ESCAPE = "\x1b_G"  # the start of every Kitty graphics command
@@ -164,6 +164,25 @@ async def test_sixel_pictures_are_drawn_by_textual_image_in_the_panel_and_the_pr
             drawn = [strip.text for strip in picker._compositor.render_strips()]
             details = next(y for y, text in enumerate(drawn) if "Scene 1  marked" in text)
             assert details == sixel.region.bottom + 1  # the details right under the picture, as drawn
+            await pilot.press("o")  # the grid: a Sixel over each wholly shown cell, the cell left blank
+            grid = picker.query_one(SceneGrid)
+            layer = grid.sixels
+            assert isinstance(layer, GridPictures)
+            await until(pilot, lambda: len(layer.shown) == 5, "the grid's five Sixel pictures")
+            await pilot.pause()
+            columns = grid.columns
+            for index, picture in layer.shown.items():
+                row, column = divmod(index, columns)
+                x = grid.region.x + column * (THUMB_CELLS + GAP) + GAP
+                y = grid.region.y + row * CELL_HEIGHT
+                # 160x96 in 16x5 cells of 8x16 pixels: 16 x 5 (4.8), at the cell's top left
+                assert (picture.region.x, picture.region.y, picture.size.width, picture.size.height) == (x, y, 16, 5)
+                assert grid.render_line(row * CELL_HEIGHT).text[x - grid.region.x :][:16] == " " * 16
+            screen = "\n".join(strip.text for strip in picker._compositor.render_strips())
+            assert "[x] 1" in screen and "[x] 5" in screen  # the captions beside the pictures' layer
+            await pilot.press("o")
+            await pilot.pause()
+            assert not layer.shown and not picker.query(".grid-sixel")
             await pilot.press("p")
             preview = await screen_is(pilot, PreviewScreen)
             pictures = list(preview.query(Picture))

@@ -18,7 +18,9 @@ from textual.events import Click
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
+from tui import graphics
 from tui.formatting import duration
 from tui.graphics import PictureCache
 from tui.widgets.scene_list import SceneList, VisibleChanged
@@ -75,6 +77,11 @@ class SceneGrid(ScrollView, can_focus=True):
         self.pictures = PictureCache()
         self._styles: dict[str, Style] = {}
         self.columns = 1
+        self.sixels: GridPictures | None = None  # the layer that draws Sixel pictures over the cells
+
+    def on_mount(self) -> None:
+        if graphics.mode() == "sixel" and isinstance(self.parent, Widget):
+            self.sixels = GridPictures(self, self.parent)  # beside the grid, on a layer above it
 
     # --- geometry ----------------------------------------------------------------------------
     @property
@@ -117,12 +124,32 @@ class SceneGrid(ScrollView, can_focus=True):
         self._fit()
         self.scroll_to_cursor()
         self._announce()
+        self._place_sixels()
 
     def on_show(self) -> None:
         self._fit()
         self.refresh()
         self.call_after_refresh(self.scroll_to_cursor)
         self._announce()
+        if self.sixels is not None:
+            self.sixels.display = True
+        self._place_sixels()
+
+    def on_hide(self) -> None:
+        if self.sixels is not None:
+            self.sixels.hide()
+
+    def _sixel_cell(self, index: int) -> bool:
+        """Whether scene `index`'s picture is a Sixel over its cell: made, and its cell wholly on
+        screen (a Sixel cannot be cut; a cell partly shown keeps half blocks)."""
+        if self.sixels is None or self.thumbnail(self.scene_list.picture_frames[index]) is None:
+            return False
+        top = index // self.columns * CELL_HEIGHT - round(self.scroll_y)
+        return 0 <= top and top + THUMB_LINES <= self.scrollable_content_region.height
+
+    def _place_sixels(self) -> None:
+        if self.sixels is not None:
+            self.call_after_refresh(self.sixels.place)
 
     def on_unmount(self) -> None:
         self.pictures.clear()  # Kitty pictures freed in the terminal
@@ -130,6 +157,7 @@ class SceneGrid(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._announce()
+        self._place_sixels()
 
     # --- what changed ------------------------------------------------------------------------
     def cursor_moved(self) -> None:
@@ -140,10 +168,12 @@ class SceneGrid(ScrollView, can_focus=True):
         self.pictures.clear()
         self._fit()
         self.refresh()
+        self._place_sixels()
 
     def thumbnail_ready(self, frame: int) -> None:
         if self.display:  # only the lines on screen are drawn again
             self.refresh()
+            self._place_sixels()
 
     # --- keys --------------------------------------------------------------------------------
     def action_move(self, across: int, down: int) -> None:
@@ -200,6 +230,8 @@ class SceneGrid(ScrollView, can_focus=True):
         gap = Segment(("▐" if at_cursor and sub < THUMB_LINES + CAPTION_LINES else " ").rjust(GAP), self._style(""))
         if sub < THUMB_LINES:
             frame = scene_list.picture_frames[index]
+            if self._sixel_cell(index):  # drawn over these cells
+                return [gap, Segment(" " * THUMB_CELLS, self._style(""))]
             rows = self.pictures.rows(frame, self.thumbnail, THUMB_CELLS, THUMB_LINES)
             if rows is None:
                 dots = "·" * THUMB_CELLS if sub == THUMB_LINES // 2 else " " * THUMB_CELLS
@@ -224,3 +256,51 @@ class SceneGrid(ScrollView, can_focus=True):
         if style is None:
             style = self._styles["-group"] = self.get_component_rich_style("scene-grid--group", partial=True)
         return style
+
+
+class GridPictures:
+    """Sixel pictures over the grid's cells: Sixel cannot go through render_line, so textual-image's
+    widget draws each wholly visible thumbnail, placed (absolutely, on a layer above) where the grid
+    leaves its cell blank. Nothing else is covered: the captions stay the grid's."""
+
+    def __init__(self, grid: SceneGrid, parent: Widget):
+        self.grid, self.parent = grid, parent
+        self.shown: dict[int, Widget] = {}  # scene index -> its picture
+        self.display = True
+
+    def hide(self) -> None:
+        self.display = False
+        for picture in self.shown.values():
+            picture.remove()
+        self.shown.clear()
+
+    def place(self) -> None:
+        from textual_image.widget import SixelImage
+
+        grid = self.grid
+        if not self.display or not grid.display:
+            return
+        top = round(grid.scroll_y)
+        dx = grid.region.x - self.parent.content_region.x
+        dy = grid.region.y - self.parent.content_region.y
+        wanted: dict[int, tuple[Image.Image, int, int, int, int]] = {}
+        for index in grid.visible_rows():
+            image = grid.thumbnail(grid.scene_list.picture_frames[index])
+            if image is None or not grid._sixel_cell(index):
+                continue
+            w, h = graphics.fit_cells(image.size, THUMB_CELLS, THUMB_LINES)
+            row, column = divmod(index, grid.columns)
+            x = dx + column * grid.cell_width + GAP + (THUMB_CELLS - w) // 2
+            y = dy + row * CELL_HEIGHT - top + (THUMB_LINES - h) // 2
+            wanted[index] = (image, x, y, w, h)
+        for index in [i for i in self.shown if i not in wanted]:
+            self.shown.pop(index).remove()
+        for index, (image, x, y, w, h) in wanted.items():
+            picture = self.shown.get(index)
+            if picture is None:
+                picture = self.shown[index] = SixelImage(classes="grid-sixel")
+                self.parent.mount(picture)
+            picture.styles.offset = (x, y)
+            picture.styles.width, picture.styles.height = w, h
+            if picture.image is not image:  # type: ignore[attr-defined]
+                picture.image = image  # type: ignore[attr-defined]
