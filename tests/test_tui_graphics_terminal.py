@@ -38,12 +38,12 @@ def read_for(fd: int, seconds: float, out: bytearray) -> None:
                 return
 
 
-def test_a_kitty_terminal_gets_kitty_pictures(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> None:
-    detected_session(cut_video, tmp_path / "out")
-    env = {**os.environ, "TERM": "xterm-kitty", "PYTHONPATH": str(ROOT), "COLUMNS": "120", "LINES": "40"}
-    env.pop("COLORTERM", None)
-    env.pop("TMUX", None)
-    env.pop("NO_COLOR", None)
+def run_vat(tmp_path: Path, **terminal: str) -> bytes:
+    """vat in a 120x40 pseudo-terminal: enter on the session (the picker), o (the grid), q; all it wrote."""
+    env = {**os.environ, **terminal, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "LINES": "40"}
+    for name in ("COLORTERM", "TMUX", "NO_COLOR", "VAT_GRAPHICS"):
+        if name not in terminal:
+            env.pop(name, None)
     leader, follower = pty.openpty()
     os.set_blocking(leader, False)
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 1200, 1600))
@@ -64,6 +64,19 @@ def test_a_kitty_terminal_gets_kitty_pictures(db: peewee.SqliteDatabase, cut_vid
         vat.kill()
         vat.wait()
         os.close(leader)
+    return bytes(out)
+
+
+def test_a_kitty_terminal_gets_kitty_pictures(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> None:
+    detected_session(cut_video, tmp_path / "out")
+    out = run_vat(tmp_path, TERM="xterm-kitty")
     assert out.count(KITTY_PLACEMENT) >= 1 + 5, out[-2000:]  # the panel's and the grid's five
     # placeholders drawn in a 24-bit colour (the picture's id): 38;2;R;G;B before them
-    assert re.search(rb"38;2;\d+;\d+;\d+m[^\x1b]*" + re.escape(PLACEHOLDER), bytes(out))
+    assert re.search(rb"38;2;\d+;\d+;\d+m[^\x1b]*" + re.escape(PLACEHOLDER), out)
+
+
+def test_sixel_asked_for_gets_sixel_pictures(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> None:
+    detected_session(cut_video, tmp_path / "out")
+    out = run_vat(tmp_path, TERM="xterm-256color", VAT_GRAPHICS="sixel")
+    # Sixel images (DCS P...q) for the panel and the grid's five cells; no Kitty command
+    assert len(re.findall(rb"\x1bP[0-9;]*q", out)) >= 1 + 5 and KITTY_PLACEMENT not in out
