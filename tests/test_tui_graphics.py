@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -110,6 +111,24 @@ def test_half_blocks_by_default(cut_video: Path) -> None:
     assert any("▄" in s.text for row in rows for s in row)
 
 
+def drawn_in_own_colour(segment: Segment, sent: str) -> bool:
+    """A Kitty placeholder's colour names its picture (textual-image: the id's low 24 bits as R, G, B,
+    its high byte as the fourth character, a diacritic), one of the pictures sent to the terminal."""
+    from textual_image.renderable.tgp import _NUMBER_TO_DIACRITIC
+
+    if PLACEHOLDER not in segment.text:
+        return True
+    color = segment.style.color if segment.style else None
+    if color is None or color.triplet is None:
+        return False
+    red, green, blue = color.triplet
+    ids = {int(found) for found in re.findall(r"\x1b_Gi=(\d+),", sent)}
+    return any(
+        i & 0xFFFFFF == (red << 16 | green << 8 | blue) and segment.text[3] == chr(_NUMBER_TO_DIACRITIC[i >> 24 & 255])
+        for i in ids
+    )
+
+
 def placeholders(segments: list[Segment]) -> bool:
     return any(PLACEHOLDER in s.text for s in segments)
 
@@ -129,9 +148,20 @@ async def test_the_picker_panel_grid_and_preview_show_kitty_pictures(
             lambda: any(placeholders(list(panel.render_line(y))) for y in range(panel.size.height)),
             "the panel's Kitty picture",
         )
+        # drawn as Textual draws it, each placeholder keeps the colour that names its picture
+        assert all(
+            drawn_in_own_colour(segment, kitty.getvalue())
+            for y in range(panel.size.height)
+            for segment in panel.render_line(y)
+        )
         await pilot.press("o")
         grid = picker.query_one(SceneGrid)
         await until(pilot, lambda: placeholders(list(grid.render_line(0))), "the grid's Kitty pictures")
+        assert all(
+            drawn_in_own_colour(segment, kitty.getvalue())
+            for y in range(grid.size.height)
+            for segment in grid.render_line(y)
+        )
         await pilot.press("p")
         preview = await screen_is(pilot, PreviewScreen)
         picture = preview.query_one("#picture-1", Picture)
