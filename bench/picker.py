@@ -118,7 +118,8 @@ def isolate(root: Path) -> None:
 
 def make_session(video: Path, scenes: int, root: Path) -> str:
     """A session over `video` with `scenes` scenes, made with core.pipeline.session; returns its id."""
-    from core.pipeline.session import SessionOptions, check_options, create_session, scene_record
+    from core.pipeline.session import SessionOptions, check_options, create_session
+    from core.pipeline.session_scenes import scene_record
     from core.scenes import Scene
     from db.connection import database, open_database
     from db.models import ProcessingState
