@@ -8,9 +8,12 @@ Rules kept here so that every key of the picker leaves a valid selection for cor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from core.scenes import Scene
+
+Snapshot = tuple[frozenset[int], tuple[tuple[int, int], ...]]  # what undo restores: marks and groups
 
 
 @dataclass
@@ -77,6 +80,45 @@ class Picks:
     def clear(self) -> None:
         self.selected.clear()
         self.groups = []
+        self._changed()
+
+    def set_marked(self, numbers: Iterable[int], marked: bool) -> None:
+        """Mark (or unmark, cutting the groups they were in) every scene in `numbers`."""
+        for number in numbers:
+            if not 1 <= number <= self.count:
+                continue
+            if marked:
+                self.selected.add(number)
+            elif number in self.selected:
+                self.selected.discard(number)
+                self._cut_groups_at(number)
+        self._changed()
+
+    def group_span(self, first: int, last: int) -> tuple[int, int]:
+        """Group scenes first..last, marking them; a group it overlaps joins it (the span grows to hold
+        it), so no scene is left in two groups. Returns the group made."""
+        if not 1 <= first < last <= self.count:
+            raise ValueError(f"scenes {first}-{last}: a group needs at least two adjacent scenes")
+        touched = [(a, b) for a, b in self.groups if a <= last and first <= b]
+        first, last = min([first, *(a for a, _ in touched)]), max([last, *(b for _, b in touched)])
+        self.groups = [g for g in self.groups if g not in touched] + [(first, last)]
+        self.selected.update(range(first, last + 1))
+        self._changed()
+        return first, last
+
+    def ungroup_span(self, first: int, last: int) -> list[tuple[int, int]]:
+        """Ungroup every group with a scene in first..last (its scenes stay marked)."""
+        gone = [(a, b) for a, b in self.groups if a <= last and first <= b]
+        if gone:
+            self.groups = [g for g in self.groups if g not in gone]
+            self._changed()
+        return gone
+
+    def snapshot(self) -> Snapshot:
+        return frozenset(self.selected), tuple(self.groups)
+
+    def restore(self, snapshot: Snapshot) -> None:
+        self.selected, self.groups = set(snapshot[0]), list(snapshot[1])
         self._changed()
 
     def group_around(self, number: int) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""/ in the picker: go to a scene by its number."""
+"""/ in the picker: go to a scene by its number, or to the scene holding a timecode or a time."""
 
 from __future__ import annotations
 
@@ -8,30 +8,42 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from core.media.timecode import SourceTimecode
+from core.scenes import Scene
+from tui.jump_target import describe_timecode, scene_at
 from tui.widgets.form_input import FormInput
 
 
 class JumpScreen(ModalScreen[int | None]):
+    """Dismisses with the scene's number (1-based), or None."""
+
     CSS_PATH = "jump.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="jump-cancel")]
 
-    def __init__(self, count: int):
+    def __init__(self, scenes: list[Scene], source: SourceTimecode | None = None):
         super().__init__()
-        self.count = count
+        self.scenes, self.source = scenes, source
 
     def compose(self) -> ComposeResult:
+        count = len(self.scenes)
         with Vertical(id="jump"):
-            yield Static(f"Go to scene (1-{self.count}), enter to go:")
-            yield FormInput(type="integer", id="jump-number", placeholder=f"1-{self.count}")
-            yield Static("", id="jump-error", classes="error")
+            yield Static(f"Go to scene 1-{count}, or to the scene at a moment:", markup=False)
+            yield Static(
+                f"  HH:MM:SS:FF  {describe_timecode(self.source)}\n"
+                "               (HH:MM:SS;FF: drop-frame)\n"
+                "  MM:SS, HH:MM:SS.mmm  time from the start",
+                classes="hint",
+                markup=False,
+            )
+            yield FormInput(id="jump-number", placeholder=f"1-{count}, 00:00:12:05, 01:30")
+            yield Static("", id="jump-error", classes="error", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        text = event.value.strip()
-        if text.isdigit() and 1 <= int(text) <= self.count:
-            self.dismiss(int(text))
-        else:
-            self.query_one("#jump-error", Static).update(f"scenes are numbered 1 to {self.count}")
+        try:
+            self.dismiss(scene_at(event.value, self.scenes, self.source))
+        except ValueError as exc:
+            self.query_one("#jump-error", Static).update(str(exc))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

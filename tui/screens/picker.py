@@ -28,6 +28,7 @@ from core.pipeline.session import save_selection, scenes_of
 from core.pipeline.session_scenes import scene_titles
 from db.models import ProcessingState
 from db.settings import get_setting
+from tui.picker_selection import PickerSelection
 from tui.picks import Picks
 from tui.safe_text import markup_safe, terminal_safe
 from tui.screens.base import WorkerErrors
@@ -35,7 +36,7 @@ from tui.screens.picker_graph import PickerGraph
 from tui.thumbs import ThumbnailStore, Wanted
 from tui.widgets.detection_graph import DetectionGraph
 from tui.widgets.scene_grid import SceneGrid
-from tui.widgets.scene_list import ColumnsChanged, Highlighted, SceneList, VisibleChanged
+from tui.widgets.scene_list import ColumnsChanged, Highlighted, RangeChanged, SceneList, VisibleChanged
 from tui.widgets.scene_panel import ScenePanel, panel_width
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,10 @@ class PickerScreen(WorkerErrors, Screen):
         "§ after a number: one of the master's own chapters starts in that scene (its title in the panel).\n"
         "d shows the detection graph: every frame's score, the threshold and the cuts; there -/+ lower or\n"
         "raise the threshold and </> the shortest scene: the scenes change at once, without decoding.\n"
-        "o shows the scenes as a grid of thumbnails and back: the same keys, the arrows and h j k l move across."
+        "o shows the scenes as a grid of thumbnails and back: the same keys, the arrows and h j k l move across.\n"
+        "A range: shift+↑/↓ or J/K from the cursor, or V then any movement (V or escape leaves it);\n"
+        "space, g, u, a, i and x then act on the range. ctrl+z undoes a selection change, ctrl+y redoes.\n"
+        "/ goes to a scene number, a timecode (HH:MM:SS:FF) or a time from the start (MM:SS)."
     )
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", id="picker-toggle"),
@@ -82,6 +86,8 @@ class PickerScreen(WorkerErrors, Screen):
         Binding("less_than_sign", "min_len(-1)", "Shorter scenes", show=False, id="picker-min-len-down"),
         Binding("greater_than_sign", "min_len(1)", "Longer scenes", show=False, id="picker-min-len-up"),
         Binding("o", "grid", "Grid", id="picker-grid"),
+        Binding("ctrl+z", "undo", "Undo", show=False, id="picker-undo"),
+        Binding("ctrl+y", "redo", "Redo", show=False, id="picker-redo"),
         Binding("ctrl+s", "save", "Save", show=False, id="picker-save"),
         Binding("ctrl+r", "process", "Process", id="picker-process"),
         Binding("escape", "back", "Back", id="picker-back"),
@@ -103,6 +109,7 @@ class PickerScreen(WorkerErrors, Screen):
         self._grid = meta.get("picker_view") == "grid"  # the view it was left in: the list or the grid
         self._status_text: str | None = None
         self.graph = PickerGraph(self)  # d: the detection graph and live threshold
+        self.selection = PickerSelection(self)  # the selection keys, their range and undo history
 
     def _thumbnail_store(self, meta: dict) -> ThumbnailStore | None:
         rotation = int((meta.get("media") or {}).get("rotation") or 0)
@@ -247,6 +254,10 @@ class PickerScreen(WorkerErrors, Screen):
     def _columns_changed(self, message: ColumnsChanged) -> None:
         self.query_one("#list-header", Static).update(message.header)
 
+    @on(RangeChanged)
+    def _range_changed(self) -> None:
+        self._show_status()
+
     @on(Highlighted)
     def _highlighted(self, message: Highlighted) -> None:
         self._cursor, self._cursor_dirty = message.index, True
@@ -276,6 +287,10 @@ class PickerScreen(WorkerErrors, Screen):
         marked = len(self.picks.selected)
         groups = ", ".join(f"g{i} {a}-{b}" for i, (a, b) in enumerate(self.picks.groups, start=1))
         text = f"{marked}/{len(self.scenes)} marked"
+        span = self.scene_list.range_span()
+        if span is not None:  # first: at 80 columns the end of the line may be cut
+            kind = "visual range" if self.scene_list.range.visual else "range"
+            text = f"{kind} {span[0]}-{span[1]} · {text}"
         if marked and marked < len(self.scenes):
             text += f" ({format_numbers(self.picks.chosen())})"
         text += f" · groups: {groups}" if groups else " · no groups"
@@ -295,45 +310,35 @@ class PickerScreen(WorkerErrors, Screen):
     def _current_number(self) -> int | None:
         return self.scenes[self.scene_list.cursor].index if self.scenes else None
 
+    # the selection keys act on the range when there is one: tui.picker_selection
     def action_toggle_mark(self) -> None:
-        number = self._current_number()
-        if number is not None:
-            self.picks.toggle(number)
-            self._changed()
-            self.scene_list.action_move(1)  # as in file managers: mark and move on
+        self.selection.toggle_mark()
 
     def action_select_all(self) -> None:
-        self.picks.select_all()
-        self._changed()
+        self.selection.select_all()
 
     def action_invert(self) -> None:
-        self.picks.invert()
-        self._changed()
+        self.selection.invert()
 
     def action_clear(self) -> None:
-        self.picks.clear()
-        self._changed()
+        self.selection.clear()
 
     def action_group(self) -> None:
-        number = self._current_number()
-        if number is None:
-            return
-        try:
-            first, last = self.picks.group_around(number)
-        except ValueError as exc:
-            self.notify(markup_safe(exc), severity="warning")
-            return
-        self._changed()
-        self.notify(f"scenes {first}-{last} will be exported as one clip")
+        self.selection.group()
 
     def action_ungroup(self) -> None:
-        number = self._current_number()
-        if number is not None and self.picks.ungroup(number) is not None:
-            self._changed()
+        self.selection.ungroup()
+
+    def action_undo(self) -> None:
+        self.selection.undo()
+
+    def action_redo(self) -> None:
+        self.selection.redo()
 
     def action_grid(self) -> None:
         """o: the list or the grid of thumbnails, one cursor for both; remembered with the session."""
         self._grid = not self._grid
+        self.scene_list.leave_range()  # ranges are the list's (the grid has no keys for them)
         self._show_view()
         self.save()
 
@@ -405,7 +410,9 @@ class PickerScreen(WorkerErrors, Screen):
             )
             return
         self.app.push_screen(
-            PreviewScreen(self.store, self.scenes, self.scene_list.cursor, self.picks, on_change=self.save),
+            PreviewScreen(
+                self.store, self.scenes, self.scene_list.cursor, self.picks, on_change=self.selection.outside_change
+            ),
             self._preview_closed,
         )
 
@@ -421,7 +428,7 @@ class PickerScreen(WorkerErrors, Screen):
         from tui.screens.jump import JumpScreen
 
         if self.scenes:
-            self.app.push_screen(JumpScreen(len(self.scenes)), self._jump_to)
+            self.app.push_screen(JumpScreen(self.scenes, self._source_timecode()), self._jump_to)
 
     def _jump_to(self, number: int | None) -> None:
         if number is not None:
@@ -460,6 +467,7 @@ class PickerScreen(WorkerErrors, Screen):
         self._cursor = int((self.session.process_metadata or {}).get("picker_cursor") or 0)
         self.scene_list.set_scenes(self.scenes, self.picks, self._cursor)
         self.grid.scenes_changed()
+        self.selection.reset()  # undo would name other scenes now
         self.scene_list.scroll_to_cursor(center=True)
         self.query_one("#list-header", Static).update(self.scene_list.header_text())
         self.query_one("#picker-title", Static).update(self._title_text())

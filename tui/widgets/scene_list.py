@@ -9,6 +9,9 @@ The `begins` column says how each scene begins: `cut`, or a gradual transition's
 the list is too narrow for every column (80 columns, beside the panel), the end time goes (the next
 row's start, and the panel shows it) and the header follows (ColumnsChanged). A `§` after the number:
 one of the master's own chapters starts in that scene (the panel gives its title).
+
+A range (tui.scene_range: shift+movement, or V then movement) is drawn on its rows' background and
+with a `┃` before them, so it reads without colour too; RangeChanged tells the picker.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from PIL import Image
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.events import Click
 from textual.geometry import Size
@@ -34,6 +38,7 @@ from core.scenes import Scene
 from core.text import terminal_safe
 from tui.formatting import duration, timecode
 from tui.picks import Picks
+from tui.scene_range import SceneRange
 from tui.transition_text import incoming, name, short_label
 from tui.widgets.pixels import image_lines
 
@@ -42,6 +47,7 @@ SEGMENT_CACHE = 3000
 CHAPTER_MARK = "§"  # in the space after the number: no column of its own at 80 columns
 BEGINS = "begins"  # the transition column's title, also its narrowest width
 GROUP_MARK = 4  # cells kept for the group mark ("┌ g1")
+RANGE_MARK = "┃"  # before the rows of a range (the cursor's row keeps its ›)
 
 
 @dataclass
@@ -60,6 +66,11 @@ class VisibleChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, VisibleChanged)
+
+
+@dataclass
+class RangeChanged(Message):
+    """A range started, grew, shrank or ended: the picker's status line says which scenes it holds."""
 
 
 @dataclass
@@ -94,15 +105,31 @@ class SceneList(ScrollView, can_focus=True):
     SceneList > .scene-list--placeholder {
         color: $text-disabled;
     }
+    SceneList > .scene-list--range {
+        background: $primary 40%;
+    }
     """
-    COMPONENT_CLASSES = {"scene-list--cursor", "scene-list--unmarked", "scene-list--group", "scene-list--placeholder"}
+    COMPONENT_CLASSES = {
+        "scene-list--cursor",
+        "scene-list--unmarked",
+        "scene-list--group",
+        "scene-list--placeholder",
+        "scene-list--range",
+    }
     BINDINGS = [
         Binding("down,j", "move(1)", "Down", show=False, id="scene-down"),
         Binding("up,k", "move(-1)", "Up", show=False, id="scene-up"),
         Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="scene-page-down"),
         Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="scene-page-up"),
+        Binding("ctrl+d", "half_page(1)", "Half a page down", show=False, id="scene-half-down"),
+        Binding("ctrl+u", "half_page(-1)", "Half a page up", show=False, id="scene-half-up"),
         Binding("home", "jump(0)", "First scene", show=False, id="scene-first"),
         Binding("end,G", "jump(-1)", "Last scene", show=False, id="scene-last"),
+        Binding("shift+down,J", "extend(1)", "Range down", show=False, id="scene-range-down"),
+        Binding("shift+up,K", "extend(-1)", "Range up", show=False, id="scene-range-up"),
+        Binding("V", "visual", "Visual range", show=False, id="scene-visual"),
+        # only while a range is on (check_action): otherwise escape goes on to the picker (back)
+        Binding("escape", "leave_range", "Cancel", id="scene-range-leave"),
     ]
 
     def __init__(
@@ -125,12 +152,16 @@ class SceneList(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self.row_height = 3 if tall else 1
         self._with_end: bool | None = None  # the end time column shown (_fit_columns)
+        self.range = SceneRange()
+        self._row_styles: dict[tuple[bool, bool, bool], Style] = {}
         self.set_scenes(scenes, picks, cursor)
 
     # --- data --------------------------------------------------------------------------------
     def set_scenes(self, scenes: list[Scene], picks: Picks, cursor: int = 0) -> None:
         self.scenes, self.picks = scenes, picks
         self.cursor = max(0, min(cursor, len(scenes) - 1))
+        if self.range.active:  # its rows were other scenes
+            self.leave_range()
         digits = max(3, len(str(len(scenes))))
         hours = bool(scenes) and scenes[-1].end >= 3600  # drop the hours when there are none: 6 cells back
         labels = [short_label(incoming(s)) for s in scenes]
@@ -223,8 +254,11 @@ class SceneList(ScrollView, can_focus=True):
         # straight to the screen and before this list's repaint: the picker then updates its panel and
         # status in time for the same frame (bubbling up through the containers, they came a frame late)
         self.screen.post_message(Highlighted(index))
-        self.refresh_lines(old * self.row_height, self.row_height)
-        self.refresh_lines(index * self.row_height, self.row_height)
+        if self.range.active:  # the range's rows change with the cursor: repaint what is on screen
+            self.refresh()
+        else:
+            self.refresh_lines(old * self.row_height, self.row_height)
+            self.refresh_lines(index * self.row_height, self.row_height)
         self.scroll_to_cursor()
 
     def scroll_to_cursor(self, center: bool = False) -> None:
@@ -241,15 +275,67 @@ class SceneList(ScrollView, can_focus=True):
         elif bottom > y + height:
             self.scroll_to(y=bottom - height, animate=False, immediate=True)
 
+    def _plain_move(self, index: int) -> None:
+        """A movement key without shift: a shift range ends, a visual one (V) follows the cursor."""
+        if self.range.active and not self.range.visual:
+            self.leave_range()
+        self.move_to(index)
+
     def action_move(self, step: int) -> None:
-        self.move_to(self.cursor + step)
+        self._plain_move(self.cursor + step)
+
+    def _page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height // self.row_height)
 
     def action_page(self, direction: int) -> None:
-        rows = max(1, self.scrollable_content_region.height // self.row_height - 1)
-        self.move_to(self.cursor + direction * rows)
+        self._plain_move(self.cursor + direction * max(1, self._page_rows() - 1))
+
+    def action_half_page(self, direction: int) -> None:
+        """ctrl+d / ctrl+u, as in vim and less."""
+        self._plain_move(self.cursor + direction * max(1, self._page_rows() // 2))
 
     def action_jump(self, index: int) -> None:
-        self.move_to(index if index >= 0 else len(self.scenes) - 1)
+        self._plain_move(index if index >= 0 else len(self.scenes) - 1)
+
+    # --- range -------------------------------------------------------------------------------
+    def action_extend(self, step: int) -> None:
+        if not self.scenes:
+            return
+        started = not self.range.active
+        self.range.extend_from(self.cursor)
+        self.move_to(self.cursor + step)
+        self._range_changed(started)
+
+    def action_visual(self) -> None:
+        if not self.scenes:
+            return
+        self.range.toggle_visual(self.cursor)
+        self._range_changed(True)
+
+    def leave_range(self) -> None:
+        if self.range.active:
+            self.range.leave()
+            self._range_changed(True)
+
+    def action_leave_range(self) -> None:
+        if not self.range.active:
+            raise SkipAction()  # escape goes on to the picker
+        self.leave_range()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_range":
+            return self.range.active
+        return True
+
+    def _range_changed(self, started_or_ended: bool) -> None:
+        if started_or_ended:
+            self.refresh_bindings()  # escape cancels the range now, or goes back again
+        self.refresh()
+        self.screen.post_message(RangeChanged())
+
+    def range_span(self) -> tuple[int, int] | None:
+        """First and last scene number of the range, None without one."""
+        return self.range.span(self.cursor) if self.scenes else None
 
     def visible_rows(self) -> range:
         top = round(self.scroll_y) // self.row_height
@@ -276,6 +362,17 @@ class SceneList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
+        self._row_styles.clear()
+
+    def _row_style(self, at_cursor: bool, marked: bool, in_range: bool) -> Style:
+        key = (at_cursor, marked, in_range)
+        style = self._row_styles.get(key)
+        if style is None:
+            style = self._style("scene-list--cursor" if at_cursor else ("" if marked else "scene-list--unmarked"))
+            if in_range and not at_cursor:
+                style += self.get_component_rich_style("scene-list--range", partial=True)
+            self._row_styles[key] = style
+        return style
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -314,10 +411,12 @@ class SceneList(ScrollView, can_focus=True):
         number = scene.index
         marked = number in self.picks.selected
         at_cursor = index == self.cursor
-        base = self._style("scene-list--cursor" if at_cursor else ("" if marked else "scene-list--unmarked"))
+        in_range = index in self.range.rows(self.cursor)
+        base = self._row_style(at_cursor, marked, in_range)
         cells = THUMB_CELLS[self.row_height]
         thumb = self._thumb_rows(self.picture_frames[index], cells, self.row_height)
-        segments = [Segment("›" if at_cursor and sub == 0 else " ", base)]
+        gutter = "›" if at_cursor and sub == 0 else (RANGE_MARK if in_range else " ")
+        segments = [Segment(gutter, base)]
         if thumb is None:
             segments.append(
                 Segment(
