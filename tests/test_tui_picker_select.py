@@ -312,7 +312,7 @@ async def test_slash_takes_the_masters_own_drop_frame_timecode(db: peewee.Sqlite
             assert await jump(pilot, text) is None, text
             assert cursor(picker) == scene, text
         stayed = await jump(pilot, "00:00:10;00")  # before the master's first frame
-        assert stayed is not None and "is outside the scenes (00:00:59;28 to" in text_of(dialog, "#jump-error")
+        assert stayed is not None and "is outside the scenes (00:00:59;28 to" in text_of(stayed, "#jump-error")
         await pilot.press("ctrl+a", "ctrl+k", *"00:01:00;01", "enter")  # a label drop-frame skips
         assert "skipped in drop-frame timecode" in text_of(stayed, "#jump-error")
 
@@ -350,3 +350,25 @@ async def test_the_lists_movement_keys(session: ProcessingState) -> None:
         assert cursor(picker) == 5
         top = scene_list.scroll_y
         assert top > 0, "the last scene is scrolled into view"
+
+
+async def test_where_a_row_does_not_fit_left_and_right_scroll_it_sideways(session: ProcessingState) -> None:
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(60, 24)) as pilot:
+        picker = await open_picker(pilot)
+        scene_list = picker.query_one(SceneList)
+        await pilot.press("x", "J", "g")  # group 1-2: its mark ends the row
+        assert marks(session.session_id) == ([1, 2], [[1, 2]])
+        assert scene_list.max_scroll_x > 0, "60 columns: even the narrowest row is wider than the list"
+        assert "┌ g1" not in row(picker, 1) and "#" in text_of(picker, "#list-header")
+        thumbnail = row(picker, 1)[:8]
+        for _ in range(10):
+            await pilot.press("right")
+        assert scene_list.scroll_x == scene_list.max_scroll_x
+        assert row(picker, 1).rstrip().endswith("┌ g1"), "the group column is reached"
+        assert row(picker, 1)[:8] == thumbnail, "the cursor mark and thumbnail stay put"
+        header = text_of(picker, "#list-header")
+        assert "#" not in header and header.rstrip().endswith("group"), "the header follows"
+        for _ in range(10):
+            await pilot.press("left")
+        assert scene_list.scroll_x == 0 and "[x]" in row(picker, 1)

@@ -386,6 +386,43 @@ def test_picker_grid(snap_compare: Callable[..., bool], picked: str, size: tuple
 
 
 @sizes
+def test_picker_range(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
+    """A range 3-5 (shift+down twice from scene 3): its rows drawn with ┃, the status saying so."""
+
+    async def ranged(pilot: Pilot) -> None:
+        await open_picker(pilot)
+        await pilot.press("J", "J")
+
+    assert snap_compare(vat(), terminal_size=size, run_before=ranged)
+
+
+@pytest.fixture(scope="module")
+def hour_long_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three scenes over an hour (1 fps, tiny): the list's times take hours, their widest form."""
+    from tests.media import make_cut_video
+
+    return make_cut_video(
+        tmp_path_factory.mktemp("long") / "long.mp4", [1200, 1300, 1250], fps=1, size=(64, 36), audio=False
+    )
+
+
+def test_picker_tall_rows_of_an_hour_long_master(
+    snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, hour_long_video: Path
+) -> None:
+    """80x24, tall rows, times with hours: the group column stays (begins goes: the third line says it)."""
+    session = add_session("s-pick", "Harbour at Dawn", "initialized", NOW, total=0, master=str(hour_long_video))
+    detect(session, *detection_parameters("adaptive", None, None))
+    session = ProcessingState.get(ProcessingState.session_id == "s-pick")
+    save_selection(session, [1, 2, 3], [(2, 3)], cursor=2)
+
+    async def tall(pilot: Pilot) -> None:
+        await open_picker(pilot)
+        await pilot.press("v")
+
+    assert snap_compare(vat(), terminal_size=(80, 24), run_before=tall)
+
+
+@sizes
 def test_preview(snap_compare: Callable[..., bool], picked: str, size: tuple[int, int]) -> None:
     async def preview(pilot: Pilot) -> None:
         await open_picker(pilot)

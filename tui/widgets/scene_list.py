@@ -6,9 +6,12 @@ has made it (a dim placeholder until then): one line high in compact mode, three
 
 The `begins` column says how each scene begins: `cut`, or a gradual transition's kind and frames
 (`dis 25`: a 25-frame dissolve; `blk`/`wht`: a fade through black/white; tui.transition_text). Where
-the list is too narrow for every column (80 columns, beside the panel), the end time goes (the next
-row's start, and the panel shows it) and the header follows (ColumnsChanged). A `§` after the number:
-one of the master's own chapters starts in that scene (the panel gives its title).
+the list is too narrow for every column (80 columns, beside the panel), columns narrow in turn so
+that the group column stays (COLUMN_LAYOUTS): the end time goes (the next row's start, and the panel
+shows it), the duration takes 6 cells, and with tall rows `begins` goes (their third line spells it
+out). Narrower still, the text scrolls sideways with left/right, the thumbnail staying put; the
+header follows (ColumnsChanged). A `§` after the number: one of the master's own chapters starts in
+that scene (the panel gives its title).
 
 A range (tui.scene_range: shift+movement, or V then movement) is drawn on its rows' background and
 with a `┃` before them, so it reads without colour too; RangeChanged tells the picker.
@@ -48,6 +51,21 @@ CHAPTER_MARK = "§"  # in the space after the number: no column of its own at 80
 BEGINS = "begins"  # the transition column's title, also its narrowest width
 GROUP_MARK = 4  # cells kept for the group mark ("┌ g1")
 RANGE_MARK = "┃"  # before the rows of a range (the cursor's row keeps its ›)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which columns a row shows, and how wide the duration is."""
+
+    end: bool = True
+    begins: bool = True
+    duration: int = 8
+
+
+# widest first; the first one whose row fits is drawn ("begins" only goes where tall rows spell it out)
+COLUMN_LAYOUTS = (Columns(), Columns(end=False), Columns(end=False, duration=6))
+TALL_LAYOUTS = (*COLUMN_LAYOUTS, Columns(end=False, begins=False, duration=6))
+SIDEWAYS_STEP = 8  # cells a left/right press scrolls the text where even the narrowest row does not fit
 
 
 @dataclass
@@ -130,6 +148,8 @@ class SceneList(ScrollView, can_focus=True):
         Binding("V", "visual", "Visual range", show=False, id="scene-visual"),
         # only while a range is on (check_action): otherwise escape goes on to the picker (back)
         Binding("escape", "leave_range", "Cancel", id="scene-range-leave"),
+        Binding("left", "sideways(-1)", "Scroll left", show=False, id="scene-left"),
+        Binding("right", "sideways(1)", "Scroll right", show=False, id="scene-right"),
     ]
 
     def __init__(
@@ -151,7 +171,7 @@ class SceneList(ScrollView, can_focus=True):
         self._segments: OrderedDict[tuple[int, int, int], list[list[Segment]]] = OrderedDict()
         self._styles: dict[str, Style] = {}
         self.row_height = 3 if tall else 1
-        self._with_end: bool | None = None  # the end time column shown (_fit_columns)
+        self._columns: Columns | None = None  # the columns shown (_fit_columns)
         self.range = SceneRange()
         self._row_styles: dict[tuple[bool, bool, bool], Style] = {}
         self.set_scenes(scenes, picks, cursor)
@@ -175,7 +195,7 @@ class SceneList(ScrollView, can_focus=True):
                 f"{label:<{self._begins_width}}",
                 timecode(s.start, hours),
                 timecode(s.end, hours),
-                f"{duration(s.duration):>8}",
+                duration(s.duration),
             )
             for s, label, mark in zip(scenes, labels, chapter_mark, strict=True)
         ]
@@ -183,7 +203,6 @@ class SceneList(ScrollView, can_focus=True):
         # the frame its midpoint still is taken from (never inside a transition), as the picture
         self.picture_frames = picture_frames(scenes)
         self._row_of_frame = {frame: i for i, frame in enumerate(self.picture_frames)}
-        self.virtual_size = Size(0, len(scenes) * self.row_height)
         self._fit_columns()
         self.refresh()
 
@@ -193,18 +212,24 @@ class SceneList(ScrollView, can_focus=True):
 
     def set_tall(self, tall: bool) -> None:
         self.row_height = 3 if tall else 1
-        self.virtual_size = Size(0, len(self.scenes) * self.row_height)
         self._fit_columns()
         self.refresh()
         self.call_after_refresh(self.scroll_to_cursor, center=True)
 
-    def _row_width(self, with_end: bool) -> int:
+    @property
+    def columns(self) -> Columns:
+        return self._columns or Columns()
+
+    def _prefix_width(self) -> int:
+        return 1 + THUMB_CELLS[self.row_height] + 1  # cursor, thumbnail, space: never scrolled sideways
+
+    def _text_width(self, columns: Columns) -> int:
         digits = max(3, len(str(len(self.scenes))))
         tw = self._time_width
-        prefix = 1 + THUMB_CELLS[self.row_height] + 1  # cursor, thumbnail, space
-        # "[x] " and number, begins, start, (end,) duration, group mark: two spaces between
-        columns = [4 + digits, self._begins_width, tw, *([tw] if with_end else []), 8, GROUP_MARK]
-        return prefix + sum(columns) + 2 * (len(columns) - 1)
+        # "[x] " and number, (begins,) start, (end,) duration, group mark: two spaces between
+        widths = [4 + digits, *([self._begins_width] if columns.begins else []), tw]
+        widths += [*([tw] if columns.end else []), columns.duration, GROUP_MARK]
+        return sum(widths) + 2 * (len(widths) - 1)
 
     def wanted_width(self, title_room: int = 24) -> int:
         """The cells that show every column, the scroll bar and (up to `title_room`) the titles."""
@@ -213,23 +238,47 @@ class SceneList(ScrollView, can_focus=True):
         return self._row_width(True) + self.styles.scrollbar_size_vertical + titles
 
     def _fit_columns(self) -> None:
-        """Show the end time only where the whole row fits beside the scroll bar (decided with the bar
-        counted, so that the layout does not flip when the bar comes and goes)."""
+        """The widest layout whose whole row fits beside the scroll bar (decided with the bar counted,
+        so that the layout does not flip when the bar comes and goes); the narrowest one scrolls
+        sideways where even it does not fit."""
         width = self.size.width - self.styles.scrollbar_size_vertical
-        with_end = width <= 0 or width >= self._row_width(True)  # not laid out yet: as wide as it gets
-        if with_end != self._with_end:
-            self._with_end = with_end
+        layouts = TALL_LAYOUTS if self.tall else COLUMN_LAYOUTS
+        fits = [c for c in layouts if width <= 0 or self._prefix_width() + self._text_width(c) <= width]
+        columns = fits[0] if fits else layouts[-1]  # not laid out yet: as wide as it gets
+        self.virtual_size = Size(0 if fits else self._prefix_width() + self._text_width(columns), self._rows_height())
+        if not fits:
+            self.scroll_x = min(self.scroll_x, self.max_scroll_x)
+        if columns != self._columns:
+            self._columns = columns
+            self.refresh()
             if self.is_attached:
                 self.post_message(ColumnsChanged(self.header_text()))
 
+    def _rows_height(self) -> int:
+        return len(self.scenes) * self.row_height
+
     def header_text(self) -> str:
-        """Column titles aligned with the rows (the picker shows them above the list)."""
+        """Column titles aligned with the rows, scrolled sideways as they are (shown above the list)."""
+        columns = self.columns
         digits = max(3, len(str(len(self.scenes))))
-        thumb = " " * (THUMB_CELLS[self.row_height] + 1)
         tw = self._time_width
-        end = f"{'end':<{tw}}  " if self._with_end else ""
-        begins = f"{BEGINS:<{self._begins_width}}"
-        return f"{thumb}    {'#':>{digits}}  {begins}  {'start':<{tw}}  {end}{'duration':>8}  group"
+        end = f"{'end':<{tw}}  " if columns.end else ""
+        begins = f"{BEGINS:<{self._begins_width}}  " if columns.begins else ""
+        length = "duration" if columns.duration >= 8 else "length"
+        text = f"    {'#':>{digits}}  {begins}{'start':<{tw}}  {end}{length:>{columns.duration}}  group"
+        # one cell less than the rows' prefix before it: the header lines up with the rows as drawn
+        return " " * (self._prefix_width() - 1) + text[round(self.scroll_x) :]
+
+    def action_sideways(self, direction: int) -> None:
+        """left/right where the row does not fit: the text scrolls, the thumbnail stays."""
+        if self.max_scroll_x <= 0:
+            raise SkipAction()
+        self.scroll_to(x=self.scroll_x + direction * SIDEWAYS_STEP, animate=False, immediate=True)
+
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_x(old_value, new_value)
+        if round(old_value) != round(new_value) and self.is_attached:
+            self.post_message(ColumnsChanged(self.header_text()))
 
     def thumbnail_ready(self, frame: int) -> None:
         row = self._row_of_frame.get(frame)
@@ -426,22 +475,30 @@ class SceneList(ScrollView, can_focus=True):
         else:
             segments += thumb[sub]
         segments.append(Segment(" ", base))
+        text: list[Segment] = []  # what scrolls sideways where the row does not fit
         if sub == 0:
+            columns = self.columns
             num, begins, start, end, dur = self._text[index]
-            end = f"{end}  " if self._with_end else ""
-            segments.append(Segment(f"{'[x]' if marked else '[ ]'} {num} {begins}  {start}  {end}{dur}  ", base))
+            begins = f"{begins}  " if columns.begins else ""
+            end = f"{end}  " if columns.end else ""
+            dur = f"{dur:>{columns.duration}}"
+            text.append(Segment(f"{'[x]' if marked else '[ ]'} {num} {begins}{start}  {end}{dur}  ", base))
             mark = self._group_mark(number)
-            segments.append(Segment(mark, base + self._mark_style()))
+            text.append(Segment(mark, base + self._mark_style()))
             title = self.titles.get(number)
             if title:  # typed text: control characters shown as escapes, never sent to the terminal
-                segments.append(Segment(f"{' ' * (GROUP_MARK - len(mark))}  {terminal_safe(title)}", base))
+                text.append(Segment(f"{' ' * (GROUP_MARK - len(mark))}  {terminal_safe(title)}", base))
         elif sub == 1:
             title = self.titles.get(number)  # tall rows have room for it at 80 columns too
             shown = f" · {terminal_safe(title)}" if title else ""
-            segments.append(Segment(f"    frames {scene.start_frame}-{scene.end_frame}{shown}", base))
+            text.append(Segment(f"    frames {scene.start_frame}-{scene.end_frame}{shown}", base))
         elif sub == 2:
-            segments.append(Segment(f"    {self._begins_text(scene)}", base))
-        return Strip(segments).crop_extend(0, width, base)
+            text.append(Segment(f"    {self._begins_text(scene)}", base))
+        shifted = round(self.scroll_x)
+        strip = Strip(text)
+        if shifted:
+            strip = strip.crop(shifted, max(shifted, strip.cell_length))
+        return Strip.join([Strip(segments), strip]).crop_extend(0, width, base)
 
     @staticmethod
     def _begins_text(scene: Scene) -> str:
