@@ -256,7 +256,8 @@ async def jump(pilot: Pilot, text: str) -> JumpScreen | None:
         ("00:00:02:10", 3),  # frame 60: no timecode of its own, so counted from 00:00:00:00
         ("00:00:01:05", 2),  # frame 30, the first of scene 2
         ("00:00:01:04", 1),  # frame 29, the last of scene 1
-        ("00:04", 4),  # 4 s from the start
+        ("00:03.9", 4),  # 3.9 s from the start
+        ("0:04.5", 4),
         ("0:00:05.5", 5),
         ("00:01.199", 1),
     ],

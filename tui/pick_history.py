@@ -86,12 +86,12 @@ def describe(before: Snapshot, after: Snapshot) -> str:
 
 def group_losses(before: Snapshot, after: Snapshot) -> list[str]:
     """What a change did to the groups it did not keep whole: 'group 4-6 dissolved' where none of it
-    stays grouped, 'group 2-4 cut to 2-3' where part of it does. A group that grew (joined another)
+    stays grouped, 'group 2-4 is now 2-3' where part of it does. A group that grew (joined another)
     is kept whole, so it is not named."""
     lines = []
     for a, b in before[1]:
         if any(x <= a and b <= y for x, y in after[1]):
             continue
-        pieces = [f"{x}-{y}" for x, y in after[1] if a <= x and y <= b]
-        lines.append(f"group {a}-{b} cut to {', '.join(pieces)}" if pieces else f"group {a}-{b} dissolved")
+        pieces = [f"{x}-{y}" for x, y in after[1] if x <= b and a <= y]
+        lines.append(f"group {a}-{b} is now {', '.join(pieces)}" if pieces else f"group {a}-{b} dissolved")
     return lines

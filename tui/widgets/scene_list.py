@@ -405,7 +405,7 @@ class SceneList(ScrollView, can_focus=True):
     def on_click(self, event: Click) -> None:  # the mouse is optional, but it should not surprise
         row = (round(self.scroll_y) + event.y) // self.row_height
         if 0 <= row < len(self.scenes):
-            self.move_to(row)
+            self._plain_move(row)
 
     # --- rendering ---------------------------------------------------------------------------
     def notify_style_update(self) -> None:
