@@ -246,8 +246,8 @@ class SceneList(ScrollView, can_focus=True):
         fits = [c for c in layouts if width <= 0 or self._prefix_width() + self._text_width(c) <= width]
         columns = fits[0] if fits else layouts[-1]  # not laid out yet: as wide as it gets
         self.virtual_size = Size(0 if fits else self._prefix_width() + self._text_width(columns), self._rows_height())
-        if not fits:
-            self.scroll_x = min(self.scroll_x, self.max_scroll_x)
+        if self.scroll_x > self.max_scroll_x:  # wider again: back to what fits
+            self.scroll_x = self.max_scroll_x
         if columns != self._columns:
             self._columns = columns
             self.refresh()
