@@ -93,7 +93,7 @@ async def test_shift_extends_a_range_that_g_groups_in_three_keys(session: Proces
 
         await pilot.press("shift+down", "shift+down")  # from scene 3: 3-5
         assert cursor(picker) == 5 and ranged(picker) == [3, 4, 5]
-        assert status(picker).startswith("range 3-5 · ")
+        assert status(picker).startswith("range 3-5 (esc ends it) · ")
         assert row(picker, 3).startswith(RANGE_MARK) and row(picker, 5).startswith("›")
         await pilot.press("shift+up", "K", "K", "K")  # back past the anchor: 2-3 upwards
         assert cursor(picker) == 1 and ranged(picker) == [1, 2, 3] and status(picker).startswith("range 1-3 ")
@@ -110,7 +110,7 @@ async def test_V_starts_a_visual_range_that_movement_extends(session: Processing
     async with app.run_test(size=(100, 30)) as pilot:
         picker = await open_picker(pilot)
         await pilot.press("x", "V", "j", "j")
-        assert ranged(picker) == [1, 2, 3] and status(picker).startswith("visual range 1-3 · ")
+        assert ranged(picker) == [1, 2, 3] and status(picker).startswith("visual range 1-3 (esc ends it) · ")
         await pilot.press("end")  # every movement key extends it
         assert ranged(picker) == [1, 2, 3, 4, 5]
         await pilot.press("V")  # V again leaves it

@@ -290,7 +290,7 @@ class PickerScreen(WorkerErrors, Screen):
         span = self.scene_list.range_span()
         if span is not None:  # first: at 80 columns the end of the line may be cut
             kind = "visual range" if self.scene_list.range.visual else "range"
-            text = f"{kind} {span[0]}-{span[1]} · {text}"
+            text = f"{kind} {span[0]}-{span[1]} (esc ends it) · {text}"
         if marked and marked < len(self.scenes):
             text += f" ({format_numbers(self.picks.chosen())})"
         text += f" · groups: {groups}" if groups else " · no groups"

@@ -146,8 +146,9 @@ class SceneList(ScrollView, can_focus=True):
         Binding("shift+down,J", "extend(1)", "Range down", show=False, id="scene-range-down"),
         Binding("shift+up,K", "extend(-1)", "Range up", show=False, id="scene-range-up"),
         Binding("V", "visual", "Visual range", show=False, id="scene-visual"),
-        # only while a range is on (check_action): otherwise escape goes on to the picker (back)
-        Binding("escape", "leave_range", "Cancel", id="scene-range-leave"),
+        # only while a range is on (check_action): otherwise escape goes on to the picker (back); not in
+        # the footer, full at 80 columns: the status line says it
+        Binding("escape", "leave_range", "End the range", show=False, id="scene-range-leave"),
         Binding("left", "sideways(-1)", "Scroll left", show=False, id="scene-left"),
         Binding("right", "sideways(1)", "Scroll right", show=False, id="scene-right"),
     ]
