@@ -236,7 +236,7 @@ class SceneList(ScrollView, can_focus=True):
         """The cells that show every column, the scroll bar and (up to `title_room`) the titles."""
         longest = max((cell_len(terminal_safe(title)) for title in self.titles.values()), default=0)
         titles = min(title_room, 2 + longest) if longest else 0
-        return self._row_width(True) + self.styles.scrollbar_size_vertical + titles
+        return self._prefix_width() + self._text_width(Columns()) + self.styles.scrollbar_size_vertical + titles
 
     def _fit_columns(self) -> None:
         """The widest layout whose whole row fits beside the scroll bar (decided with the bar counted,
