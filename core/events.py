@@ -34,9 +34,11 @@ class DetectProgress:
 class RunEvent:
     """Something happened to the plan or to one operation of it.
 
-    kind: plan (total, skipped), start, progress (fraction, fps), done, skipped, failed (error),
-    finished (status). `key` names the operation (None for plan-wide events). `fraction` is the
-    operation's, `overall` the whole plan's (progress, done, failed); neither ever decreases.
+    kind: plan (total, skipped), start, progress (fraction, fps), verifying (the output is made and
+    being checked), done, skipped, failed (error), finished (status). `key` names the operation (None
+    for plan-wide events). `fraction` is the operation's, `overall` the whole plan's, weighed by work
+    (progress, verifying, done, failed); neither ever decreases. `eta` is the operation's seconds
+    left, `remaining` the whole run's (core.pipeline.progress).
     """
 
     kind: str
@@ -51,3 +53,4 @@ class RunEvent:
     failed: int | None = None
     status: str | None = None
     overall: float | None = None
+    remaining: float | None = None

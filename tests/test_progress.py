@@ -12,8 +12,13 @@ import pytest
 from core.events import RunEvent
 from core.media import ffmpeg
 from core.media.ffmpeg import parse_progress_block
+from core.pipeline.plan import Expected, Operation
 from core.pipeline.runner import Runner
 from tests.helpers import json_events, vat
+
+
+def clip(key: str, frames: int) -> Operation:
+    return Operation(key, "clip", Path(f"/nowhere/{key}.mp4"), None, {"fps": 25.0}, Expected(frames=frames))
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +64,8 @@ def test_a_real_run_reports_fractions_that_never_go_back(busy_master: Path, tmp_
 def test_a_block_without_a_fraction_or_a_step_back_moves_no_bar() -> None:
     """ffmpeg's out_time is N/A before the first frame and can step back near the end."""
     seen: list[RunEvent] = []
-    ops: list = [object(), object()]  # stand-ins: nothing is run, only the progress events are looked at
+    # two clips of the same length (nothing is run: only the progress events are looked at)
+    ops = [clip(f"clip:s00{n}", 125) for n in (1, 2)]
     runner = Runner("no-session", ops, workers=1, cancel=threading.Event(), on_event=seen.append)
     show = runner._on_ffmpeg("clip:s001", started=0.0)
     for out_time in ("N/A", "2000000", "N/A", "4250000", "3300000", "5000000"):

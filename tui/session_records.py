@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.pipeline.background import remove_worker_log, running_pid
+from core.pipeline.background import is_pausing, remove_worker_log, running_pid
 from core.pipeline.fixity import CHECKSUMS_NAME
+from core.pipeline.progress import percent_text, session_fraction
 from db.connection import database
 from db.models import (
     COMPLETED,
@@ -35,11 +36,13 @@ class SessionRow:
     alive: bool
 
 
-def _label(status: str, alive: bool, has_scenes: bool) -> str:
+def _label(status: str, alive: bool, has_scenes: bool, pausing: bool = False) -> str:
     if status == "processing":
         return "running" if alive else "interrupted"
     if status == "paused":
-        return "pausing" if alive else "paused"
+        if alive:  # a resumed process holds the session a moment before it marks it processing
+            return "pausing" if pausing else "running"
+        return "paused"
     if status == "initialized":
         if alive:
             return "detecting"
@@ -58,16 +61,30 @@ def session_rows() -> list[SessionRow]:
             & ProcessingState.scenes_data.is_null(False)
         )
     }
+    states = {
+        r.session_id: r
+        for r in ProcessingState.select(
+            ProcessingState.session_id,
+            ProcessingState.total_operations,
+            ProcessingState.completed_operations,
+            ProcessingState.operation_details,
+        ).where(ProcessingState.session_id.in_([a["session_id"] for a in active]))
+    }
     for a in active:
-        alive = running_pid(a["session_id"]) is not None  # "detecting" when an initialized one is alive
-        percent = a["progress_percent"]
+        pid = running_pid(a["session_id"])  # "detecting" when an initialized one is alive
+        alive = pid is not None
+        state = states.get(a["session_id"])
+        details = state.operation_details if state else None
+        fraction = session_fraction(
+            a["status"], state and state.total_operations, state and state.completed_operations, details
+        )
         rows.append(
             SessionRow(
                 a["session_id"],
                 a["artwork_name"],
                 a["status"],
-                _label(a["status"], alive, a["session_id"] in with_scenes),
-                f"{percent:.0f}%" if percent is not None else "",
+                _label(a["status"], alive, a["session_id"] in with_scenes, is_pausing(a["status"], pid, details)),
+                percent_text(fraction),
                 a["current_operation"] or "",
                 local_time(a["updated_at"]),
                 alive,
@@ -80,15 +97,15 @@ def session_rows() -> list[SessionRow]:
         .limit(RECENT_FINISHED)
     )
     for s in finished:
-        total, done = s.total_operations or 0, s.completed_operations or 0
         status = s.status or ""  # never empty here: the query selects completed and failed
+        fraction = session_fraction(status, s.total_operations, s.completed_operations, s.operation_details)
         rows.append(
             SessionRow(
                 s.session_id,
                 s.artwork_name,
                 status,
                 status,
-                f"{100 * done / total:.0f}%" if total else "",
+                percent_text(fraction),
                 s.current_operation or "",
                 local_time(s.updated_at),
                 False,

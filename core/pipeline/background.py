@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core import dirs
 from core.pipeline.lock import holder_pid
+from core.pipeline.progress import session_fraction
 
 
 def _worker_log(session_id: str) -> Path:
@@ -97,6 +98,7 @@ class Snapshot:
     eta_seconds: float | None
     current: str | None
     alive: bool
+    pausing: bool = False  # alive, and the process is the one that is pausing (not one resuming)
 
 
 def snapshot(session_id: str) -> Snapshot | None:
@@ -107,14 +109,23 @@ def snapshot(session_id: str) -> Snapshot | None:
         return None
     details = row.operation_details or {}
     total = row.total_operations or details.get("total") or 0
+    pid = running_pid(session_id)
     return Snapshot(
         status=row.status or INITIALIZED,
         total=total,
         done=row.completed_operations or 0,
         failed=details.get("failed") or {},
         running=details.get("running") or {},
-        fraction=details.get("fraction") or (1.0 if row.status == "completed" else 0.0),
+        fraction=session_fraction(row.status, total, row.completed_operations, details) or 0.0,
         eta_seconds=details.get("eta_seconds"),
         current=row.current_operation,
-        alive=running_pid(session_id) is not None,
+        alive=pid is not None,
+        pausing=is_pausing(row.status, pid, details),
     )
+
+
+def is_pausing(status: str | None, pid: int | None, details: dict | None) -> bool:
+    """A live process on a paused session is pausing only if it is the one that ran (and recorded
+    the pause): a process started by a resume holds the session before it marks it processing again,
+    and that one is running, not pausing."""
+    return status == "paused" and pid is not None and (details or {}).get("pid") == pid

@@ -23,12 +23,14 @@ from core.pipeline import execute, records
 from core.pipeline.execute import Context, temporary_path
 from core.pipeline.measure import Measure
 from core.pipeline.plan import Operation
+from core.pipeline.progress import eta_seconds, work_of
 from core.pipeline.records import sha256_of
 from db.connection import is_database_fault
 from db.fields import utc_now
 
 log = logging.getLogger(__name__)
 PROGRESS_WRITE_INTERVAL = 0.5  # seconds between progress writes to processing_state
+VERIFIED_KINDS = ("master", "clip", "rd_video")  # whose verification decodes or demuxes the whole file: "verifying"
 
 
 @dataclass
@@ -72,6 +74,12 @@ class Runner:
         self._last_write = 0.0
         self._started = time.monotonic()
         self._overall = 0.0  # the highest overall fraction shown so far
+        # the work (frames: core.pipeline.progress) of each operation, all of it, what is finished
+        # (made, failed or skipped) and what a resume found already made (not this run's speed)
+        self._work = {op.key: work_of(op) for op in plan}
+        self._total_work = sum(self._work.values()) or 1.0
+        self._finished_work = 0.0
+        self._skipped_work = 0.0
         # the first database fault (read-only, locked, disk full): the run stops as if cancelled and
         # the caller reports it; every output not yet recorded is simply made again on resume
         self.database_fault: BaseException | None = None
@@ -80,17 +88,32 @@ class Runner:
     def _fraction(self) -> float:
         """Overall progress, never lower than already shown: an operation that is cancelled drops
         out of the running ones, and what is shown must not go backwards meanwhile."""
-        s = self.summary
-        running = sum(r.get("fraction") or 0.0 for r in self._running.values())
-        now = min(1.0, (s.done + s.skipped + len(s.failed) + running) / max(1, s.total))
+        now = min(1.0, (self._finished_work + self._running_work()) / self._total_work)
         self._overall = max(self._overall, now)
         return self._overall
+
+    def _running_work(self) -> float:
+        return sum((r.get("fraction") or 0.0) * self._work.get(k, 1.0) for k, r in self._running.items())
+
+    def _finished(self, op: Operation, skipped: bool = False) -> None:
+        """`op` is made, failed or skipped (under the lock, or before the pool starts)."""
+        self._finished_work += self._work.get(op.key, 1.0)
+        if skipped:
+            self._skipped_work += self._work.get(op.key, 1.0)
+
+    def _eta(self) -> float | None:
+        """Seconds left: the work left at the speed this run has measured (the work a resume skipped
+        took no time here, so it is no part of the speed)."""
+        running = self._running_work()
+        left = self._total_work - self._finished_work - running
+        done_here = self._finished_work - self._skipped_work + running
+        elapsed = time.monotonic() - self._started
+        return eta_seconds(left, done_here, self._total_work - self._skipped_work, elapsed)
 
     def _details(self) -> dict:
         s = self.summary
         fraction = self._fraction()
-        elapsed = time.monotonic() - self._started
-        eta = elapsed * (1 - fraction) / fraction if fraction > 0.01 else None
+        eta = self._eta()
         return {
             "pid": os.getpid(),
             "running": dict(self._running),
@@ -120,6 +143,7 @@ class Runner:
                 fraction = max(shown, event.fraction)
                 self._running[key] = {"fraction": fraction, "fps": event.fps}
                 overall = self._fraction()
+                remaining = self._eta()
                 now = time.monotonic()
                 write = now - self._last_write >= PROGRESS_WRITE_INTERVAL
                 if write:
@@ -130,7 +154,15 @@ class Runner:
                 spent = time.monotonic() - started
                 eta = spent * (1 - fraction) / fraction
             self.on_event(
-                RunEvent("progress", key, fraction=fraction, fps=event.fps, eta=eta, overall=round(overall, 4))
+                RunEvent(
+                    "progress",
+                    key,
+                    fraction=fraction,
+                    fps=event.fps,
+                    eta=eta,
+                    overall=round(overall, 4),
+                    remaining=round(remaining, 1) if remaining is not None else None,
+                )
             )
             if write:
                 try:
@@ -139,6 +171,17 @@ class Runner:
                     log.debug("progress write skipped", exc_info=True)
 
         return show
+
+    def _verifying(self, op: Operation) -> None:
+        """The encode is made (100%); its verification decodes it all, which takes a while on a long
+        clip: said at once, so that a bar at 100% is not taken for a stalled one."""
+        with self._lock:
+            self._running[op.key] = {**(self._running.get(op.key) or {}), "fraction": 1.0, "stage": "verifying"}
+            overall = self._fraction()
+            self._last_write = time.monotonic()
+            details = self._details()
+        records.update_session(self.session_id, operation_details=details)
+        self.on_event(RunEvent("verifying", op.key, fraction=1.0, overall=round(overall, 4)))
 
     # one operation --------------------------------------------------------------------------
     def _guarded(self, sequence: int, op: Operation) -> None:
@@ -170,6 +213,8 @@ class Runner:
             maker = self.finalizers.get(op.kind) or execute.MAKERS[op.kind]
             progress = self._on_ffmpeg(op.key, started)
             maker(op, tmp, Context(self.cancel, threads_per_job(self.workers), progress, measure.children))
+            if op.kind in VERIFIED_KINDS:
+                self._verifying(op)
             info = verify(op, tmp)
             digest = sha256_of(tmp)
             os.replace(tmp, op.output)
@@ -194,6 +239,7 @@ class Runner:
             with self._lock:
                 self._running.pop(op.key, None)
                 self.summary.failed[op.key] = message
+                self._finished(op)
                 fields = self._progress_fields(None)
                 overall = self._overall
             records.fail_operation(
@@ -207,6 +253,7 @@ class Runner:
         with self._lock:
             self._running.pop(op.key, None)
             self.summary.done += 1
+            self._finished(op)
             fields = self._progress_fields(op.key)
             overall = self._overall
         records.finish_operation(
@@ -234,10 +281,12 @@ class Runner:
                 final.append((sequence, op))
             elif records.is_done(op, registry) or (self.only is not None and str(op.output) not in self.only):
                 self.summary.skipped += 1
+                self._finished(op, skipped=True)
                 self.on_event(RunEvent("skipped", op.key))
             else:
                 (later if op.after_media else work).append((sequence, op))
-        self.on_event(RunEvent("plan", total=self.summary.total, done=self.summary.skipped))
+        overall = round(self._fraction(), 4)  # what a resume found made
+        self.on_event(RunEvent("plan", total=self.summary.total, done=self.summary.skipped, overall=overall))
         records.update_session(
             self.session_id,
             status="processing",
@@ -256,7 +305,9 @@ class Runner:
                 if self._final_wanted(op):
                     self._guarded(sequence, op)
                 else:
-                    self.summary.skipped += 1
+                    with self._lock:
+                        self.summary.skipped += 1
+                        self._finished(op, skipped=True)
                     self.on_event(RunEvent("skipped", op.key))
         self.summary.elapsed = time.monotonic() - self._started
         if self.cancel.is_set():

@@ -16,6 +16,8 @@ from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TaskProgressColumn,
     TextColumn,
@@ -26,7 +28,23 @@ from rich.style import Style
 from rich.text import Text
 
 from core.events import DetectProgress, RunEvent
+from core.pipeline.progress import fps_text, percent
 from core.text import terminal_safe
+from tui.formatting import eta
+
+
+class EtaColumn(ProgressColumn):
+    """The time left as the run measures it (a task with an "eta" field: the operations, weighed by
+    their work, as the TUI shows it); Rich's own estimate for the others (detection, hashing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rich = TimeRemainingColumn()
+
+    def render(self, task: Task) -> Text:
+        if "eta" not in task.fields:
+            return self.rich.render(task)
+        return Text(eta(task.fields["eta"]), style="progress.remaining")
 
 
 def shown(value: object) -> str:
@@ -53,7 +71,7 @@ class RunView:
                 BarColumn(),
                 TaskProgressColumn(),
                 TextColumn("{task.fields[fps]}"),
-                TimeRemainingColumn(),
+                EtaColumn(),
                 TimeElapsedColumn(),
                 console=self.console,
                 transient=self.transient,
@@ -137,9 +155,8 @@ class RunView:
             if self.progress is not None:
                 if "detect" in self.tasks:
                     self._safe(self.progress.remove_task, self.tasks.pop("detect"))
-                self.overall = self.progress.add_task(
-                    "[bold]all operations", total=self.total, completed=self.finished, fps=""
-                )
+                # in whole percents of the work, as the TUI shows them (core.pipeline.progress)
+                self.overall = self.progress.add_task("[bold]all operations", total=100, completed=0, fps="", eta=None)
             else:
                 self.say(f"{self.total} operations, {self.finished} already done")  # numbers only
             return
@@ -152,11 +169,14 @@ class RunView:
         if self.progress is None:
             return
         if event.kind == "start" and event.key is not None:
-            self.tasks[event.key] = self.progress.add_task(shown(event.key), total=1.0, fps="")
+            self.tasks[event.key] = self.progress.add_task(shown(event.key), total=1.0, fps="", eta=None)
         elif event.kind == "progress" and event.key in self.tasks:
-            fps = f"{event.fps:.0f} fps" if event.fps else ""
-            self._safe(self.progress.update, self.tasks[event.key], completed=event.fraction or 0, fps=fps)
+            fields = {"fps": fps_text(event.fps), "eta": event.eta}
+            self._safe(self.progress.update, self.tasks[event.key], completed=event.fraction or 0, **fields)
+        elif event.kind == "verifying" and event.key in self.tasks:
+            self._safe(self.progress.update, self.tasks[event.key], completed=1.0, fps="verifying", eta=None)
         elif event.kind in ("done", "failed") and event.key in self.tasks:
             self._safe(self.progress.remove_task, self.tasks.pop(event.key))
-        if self.overall is not None:
-            self._safe(self.progress.update, self.overall, completed=self.finished)
+        if self.overall is not None and event.overall is not None:
+            fields = {"eta": event.remaining} if event.kind == "progress" else {}
+            self._safe(self.progress.update, self.overall, completed=percent(event.overall), **fields)

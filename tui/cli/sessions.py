@@ -12,12 +12,16 @@ from tui.cli.common import cells, console, open_db, print_json
 
 def sessions(args: argparse.Namespace) -> int:
     from core.pipeline.lock import holder_pid
+    from core.pipeline.progress import percent_text, session_fraction
     from db.models import ProcessingState
 
     open_db()
     rows = []
+    shown: list[str] = []  # each row's progress as the TUI shows it (core.pipeline.progress)
     for state in ProcessingState.select().order_by(ProcessingState.updated_at.desc()).limit(50):
         total = state.total_operations or 0
+        fraction = session_fraction(state.status, total, state.completed_operations, state.operation_details)
+        shown.append(percent_text(fraction) or "-")
         rows.append(
             {
                 "session_id": state.session_id,
@@ -26,7 +30,7 @@ def sessions(args: argparse.Namespace) -> int:
                 "running": holder_pid(state.session_id) is not None,
                 "total_operations": total,
                 "completed_operations": state.completed_operations or 0,
-                "progress_percent": round(100 * (state.completed_operations or 0) / total, 1) if total else None,
+                "progress_percent": round(100 * fraction, 1) if fraction is not None else None,
                 "current_operation": state.current_operation,
                 "error_message": state.error_message,
                 "preset_id": state.preset_id,
@@ -41,8 +45,7 @@ def sessions(args: argparse.Namespace) -> int:
     table = Table(title="sessions")
     for column in ("session", "artwork", "status", "progress", "current operation", "updated (UTC)"):
         table.add_column(column)
-    for row in rows:
-        progress = "-" if row["progress_percent"] is None else f"{row['progress_percent']:.0f}%"
+    for row, progress in zip(rows, shown, strict=True):
         table.add_row(
             *cells(
                 row["session_id"],

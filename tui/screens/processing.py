@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, ProgressBar, RichLog, Static
 
 from core.pipeline import background
+from core.pipeline.progress import fps_text, percent
 from tui.formatting import eta
 from tui.safe_text import terminal_safe
 from tui.screens.base import WorkerErrors
@@ -36,10 +37,10 @@ class RunningRow(Horizontal):
     RunningRow .op-fps { width: 10; text-align: right; }
     """
 
-    def __init__(self, key: str, fraction: float | None = None, fps: float | None = None):
+    def __init__(self, key: str, fraction: float | None = None, fps: float | None = None, stage: str | None = None):
         super().__init__()
         self.key = key
-        self.initial = (fraction, fps)
+        self.initial = (fraction, fps, stage)
 
     def on_mount(self) -> None:  # children are mounted, the bar not laid out yet: the same first frame every time
         self.show(*self.initial)
@@ -49,9 +50,10 @@ class RunningRow(Horizontal):
         yield ProgressBar(total=1.0, show_eta=False)
         yield Label("", classes="op-fps")
 
-    def show(self, fraction: float | None, fps: float | None) -> None:
+    def show(self, fraction: float | None, fps: float | None, stage: str | None = None) -> None:
         self.query_one(ProgressBar).update(progress=fraction or 0.0)
-        self.query_one(".op-fps", Label).update(f"{fps:.0f} fps" if fps else "")
+        # made, and being decoded to check it: a bar at 100% that is not stuck
+        self.query_one(".op-fps", Label).update("verifying" if stage == "verifying" else fps_text(fps))
 
 
 class ProcessingScreen(WorkerErrors, Screen):
@@ -143,7 +145,8 @@ class ProcessingScreen(WorkerErrors, Screen):
         self.query_one("#processing-output", Static).update(text)
 
     def _show_overall(self, snap: background.Snapshot) -> None:
-        self.query_one("#overall", ProgressBar).update(progress=round(100 * snap.fraction, 1))
+        # whole percents, as Sessions shows them (one function: core.pipeline.progress.percent)
+        self.query_one("#overall", ProgressBar).update(progress=percent(snap.fraction))
         failed = len(snap.failed)
         remaining = max(0, snap.total - snap.done - failed) if snap.total else 0
         text = f"{snap.done} done · {failed} failed · {remaining} remaining"
@@ -160,10 +163,10 @@ class ProcessingScreen(WorkerErrors, Screen):
             self.rows.pop(key).remove()
         for key, info in running.items():
             if key not in self.rows:
-                self.rows[key] = RunningRow(key, info.get("fraction"), info.get("fps"))
+                self.rows[key] = RunningRow(key, info.get("fraction"), info.get("fps"), info.get("stage"))
                 box.mount(self.rows[key])
             elif self.rows[key].is_mounted:
-                self.rows[key].show(info.get("fraction"), info.get("fps"))
+                self.rows[key].show(info.get("fraction"), info.get("fps"), info.get("stage"))
 
     def _show_state(self, snap: background.Snapshot) -> None:
         starting = self.started_at is not None and time.monotonic() - self.started_at < START_GRACE_SECONDS
@@ -171,7 +174,7 @@ class ProcessingScreen(WorkerErrors, Screen):
             pid = background.running_pid(self.session_id)
             text = (
                 f"Pausing (process {pid})…"
-                if snap.status == "paused"
+                if snap.pausing
                 else f"Running in the background (process {pid}): leave or quit vat, the work goes on."
             )
             self.started_at = None
