@@ -66,6 +66,9 @@ class SessionCreated(Message):
 class NewSessionScreen(WorkerErrors, Screen):
     CSS_PATH = "new_session.tcss"
     TITLE = "New session"
+    # the first field takes the focus at once: the form, focused first by default, would restyle its
+    # every field as it takes the focus and again as it gives it up (bench/startup.py)
+    AUTO_FOCUS = "#master"
     HELP = (
         "Choose the master video and name the artwork; the rest has defaults. Path fields complete\n"
         "as you type (→ or end accepts), ctrl+o browses. ctrl+s (or enter) creates the session and\n"
@@ -193,8 +196,8 @@ class NewSessionScreen(WorkerErrors, Screen):
     def on_mount(self) -> None:
         self.initial = {field.id: field.value for field in self.query(Input) if field.id}
         self.query_one("#master", Input).focus()
-        if self.nvenc is None:
-            self.check_encoders()
+        if self.nvenc is None:  # a test encode (a process) after the form is drawn, not before
+            self.call_after_refresh(self.check_encoders)
         else:
             self.post_message(EncodersChecked(*self.nvenc))
 

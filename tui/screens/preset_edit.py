@@ -19,6 +19,7 @@ from core.pipeline.presets import Preset
 from tui.preset_form import FIELDS, SECTIONS, FormField, build_preset, ffmpeg_preview, problems_by_field, value_of
 from tui.preset_usage import unfinished_sessions_using
 from tui.screens.confirm import ConfirmScreen
+from tui.breakpoints import breakpoint_classes
 from tui.widgets.form_input import FormInput
 
 
@@ -36,6 +37,13 @@ class PresetEditScreen(Screen[bool]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="preset-save"),
         Binding("escape", "cancel", "Cancel", id="preset-cancel"),
+        # read-only, nothing takes the focus and these scroll the form (see on_mount)
+        Binding("down,j", "scroll_form('down')", show=False, id="preset-view-down"),
+        Binding("up,k", "scroll_form('up')", show=False, id="preset-view-up"),
+        Binding("pagedown,ctrl+d", "scroll_form('page_down')", show=False, id="preset-view-page-down"),
+        Binding("pageup,ctrl+u", "scroll_form('page_up')", show=False, id="preset-view-page-up"),
+        Binding("home", "scroll_form('home')", show=False, id="preset-view-home"),
+        Binding("end,G", "scroll_form('end')", show=False, id="preset-view-end"),
     ]
 
     def __init__(self, preset: Preset, *, read_only: bool = False) -> None:
@@ -43,14 +51,19 @@ class PresetEditScreen(Screen[bool]):
         self.preset = preset
         self.read_only = read_only or preset.builtin
         self._baseline: Preset | None = None
+        self._checked: Preset | None = None  # the preset the problems and arguments shown are of
         self._shown_errors: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
+        # the breakpoint class set now, while the screen is empty: Textual's own, at the first resize,
+        # would restyle every field of the form once more (bench/startup.py)
+        self.add_class(*breakpoint_classes(self.HORIZONTAL_BREAKPOINTS, self.app.size.width))
         yield Header()
         yield Static(self._hint_text(), id="edit-hint", markup=False)
         yield Static("", id="edit-problems", markup=False)
         with Container(id="edit-body"):
-            with VerticalScroll(id="edit-form"):
+            # never focused (see on_mount): taking the focus, it would restyle its every field once more
+            with VerticalScroll(id="edit-form", can_focus=False):
                 section = None
                 for field in FIELDS:
                     if field.section != section:
@@ -77,7 +90,7 @@ class PresetEditScreen(Screen[bool]):
     def _make_widget(self, field: FormField) -> Widget:
         value = value_of(self.preset, field)
         if field.kind == "bool":
-            widget: Widget = Checkbox("", value, id=field.widget_id, compact=True)
+            widget: Widget = Checkbox("", value, id=field.widget_id, compact=True, disabled=self.read_only)
         elif field.kind in ("choice", "choice_opt"):
             known = value in field.choices
             widget = Select(
@@ -87,13 +100,17 @@ class PresetEditScreen(Screen[bool]):
                 prompt="none",
                 id=field.widget_id,
                 compact=True,
+                disabled=self.read_only,
             )
         else:
             text = field.kind == "text"  # its hint, if any, in the field: it takes the whole row
             widget = FormInput(
-                value, id=field.widget_id, classes="-text" if text else "", placeholder=field.hint if text else ""
+                value,
+                id=field.widget_id,
+                classes="-text" if text else "",
+                placeholder=field.hint if text else "",
+                disabled=self.read_only,  # given at once: set afterwards, each would restyle itself
             )
-        widget.disabled = self.read_only
         return widget
 
     def on_mount(self) -> None:
@@ -101,12 +118,27 @@ class PresetEditScreen(Screen[bool]):
         self.query_one("#edit-args").border_title = "ffmpeg arguments (clips, 25 fps)"
         self._baseline = self.current_preset()
         self._refresh_checks()
-        form = self.query_one("#edit-form")
-        if self.read_only:
-            form.focus()  # nothing to edit: arrows and page keys scroll
-        else:
-            form.can_focus = False  # tab goes field to field; the form scrolls to the focused one
+        # Read-only, nothing has the focus and the screen's keys scroll the form: a focused form would
+        # restyle its every field when it takes the focus and again when it loses it (0.2 s each,
+        # bench/startup.py). Editable, tab goes field to field and the form scrolls to the focused one.
+        if not self.read_only:
             self.query_one(f"#{FIELDS[0].widget_id}").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "scroll_form":
+            return self.read_only  # editable: the keys are the fields' own
+        return True
+
+    def action_scroll_form(self, where: str) -> None:
+        form = self.query_one("#edit-form", VerticalScroll)
+        {
+            "down": form.scroll_down,
+            "up": form.scroll_up,
+            "page_down": form.scroll_page_down,
+            "page_up": form.scroll_page_up,
+            "home": form.scroll_home,
+            "end": form.scroll_end,
+        }[where](animate=False)
 
     def _form_values(self) -> dict[str, Any]:
         values = {}
@@ -129,12 +161,13 @@ class PresetEditScreen(Screen[bool]):
     @on(Select.Changed)
     @on(Checkbox.Changed)
     def _field_changed(self) -> None:
-        if self._baseline is not None:  # widgets also report their first value while mounting
+        # widgets also report their first value while mounting: nothing changed, nothing to redo
+        if self._baseline is not None and self.current_preset() != self._checked:
             self._refresh_checks()
 
     def _refresh_checks(self) -> list[str]:
         """Show each problem under its field and the arguments; returns the widget ids with problems."""
-        preset = self.current_preset()
+        preset = self._checked = self.current_preset()
         placed, loose = problems_by_field(preset)
         for field in FIELDS:
             message = "\n".join(placed.get(field.widget_id, []))
