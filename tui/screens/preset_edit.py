@@ -74,7 +74,8 @@ class PresetEditScreen(Screen[bool]):
                         yield self._make_widget(field)
                         if field.kind != "text":  # text fields take the whole row
                             yield Label(field.hint, classes="field-hint")
-                    yield Static("", id=f"{field.widget_id}-error", classes="field-error", markup=False)
+                    # its problem (#<id>-error) is mounted under it the first time it has one: an empty
+                    # Static per field was a sixth of the form's widgets, styled for nothing
             yield Static("", id="edit-args")
         yield Footer()
 
@@ -173,15 +174,26 @@ class PresetEditScreen(Screen[bool]):
             message = "\n".join(placed.get(field.widget_id, []))
             if self._shown_errors.get(field.widget_id, "") != message:  # a relayout per key otherwise
                 self._shown_errors[field.widget_id] = message
-                error = self.query_one(f"#{field.widget_id}-error", Static)
-                error.update(message)
-                error.display = bool(message)
+                self._show_error(field.widget_id, message)
         count = sum(map(len, placed.values())) + len(loose)
         summary = self.query_one("#edit-problems", Static)
         summary.update("\n".join([f"{count} problem{'s' * (count != 1)} to fix before saving", *loose]))
         summary.display = count > 0
         self._show_args(preset, count)
         return [f.widget_id for f in FIELDS if f.widget_id in placed]
+
+    def _show_error(self, widget_id: str, message: str) -> None:
+        found = self.query(f"#{widget_id}-error").results(Static)
+        error = next(found, None)
+        if error is None:
+            if not message:
+                return
+            error = Static(message, id=f"{widget_id}-error", classes="field-error", markup=False)
+            row = self.query_one(f"#{widget_id}").parent
+            assert isinstance(row, Widget)
+            self.query_one("#edit-form").mount(error, after=row)
+        error.update(message)
+        error.display = bool(message)
 
     def _show_args(self, preset: Preset, problem_count: int) -> None:
         panel = self.query_one("#edit-args", Static)
