@@ -53,6 +53,7 @@ class PresetEditScreen(Screen[bool]):
         self._baseline: Preset | None = None
         self._checked: Preset | None = None  # the preset the problems and arguments shown are of
         self._shown_errors: dict[str, str] = {}
+        self._later: list[Widget] = []  # the form's rows below the screen's height, mounted after the first paint
 
     def compose(self) -> ComposeResult:
         # the breakpoint class set now, while the screen is empty: Textual's own, at the first resize,
@@ -64,18 +65,16 @@ class PresetEditScreen(Screen[bool]):
         with Container(id="edit-body"):
             # never focused (see on_mount): taking the focus, it would restyle its every field once more
             with VerticalScroll(id="edit-form", can_focus=False):
-                section = None
-                for field in FIELDS:
-                    if field.section != section:
-                        section = field.section
-                        yield Label(SECTIONS[section], classes="section-title")
-                    with Horizontal(classes="field-row"):
-                        yield Label(field.label, classes="field-label")
-                        yield self._make_widget(field)
-                        if field.kind != "text":  # text fields take the whole row
-                            yield Label(field.hint, classes="field-hint")
-                    # its problem (#<id>-error) is mounted under it the first time it has one: an empty
-                    # Static per field was a sixth of the form's widgets, styled for nothing
+                # What the screen's height can show is drawn first; the rows below it are mounted
+                # right after (the first paint comes in half the time at 80x24: bench/startup.py).
+                rows, first = 0, True
+                for height, part in self._form_parts():
+                    rows += height
+                    first = first and rows <= self.app.size.height
+                    if first:
+                        yield part
+                    else:
+                        self._later.append(part)
             yield Static("", id="edit-args")
         yield Footer()
 
@@ -87,6 +86,22 @@ class PresetEditScreen(Screen[bool]):
             return f"Unfinished sessions use this preset ({', '.join(users)}): they resume with your changes."
         based = f"Based on {self.preset.base_preset}. " if self.preset.base_preset else ""
         return f"{based}tab or ↑/↓: next / previous field."
+
+    def _form_parts(self) -> list[tuple[int, Widget]]:
+        """The form's section titles and rows, in order, with the lines each takes."""
+        parts: list[tuple[int, Widget]] = []
+        section = None
+        for field in FIELDS:
+            if field.section != section:
+                section = field.section
+                parts.append((2, Label(SECTIONS[section], classes="section-title")))  # margin-top: 1
+            row = [Label(field.label, classes="field-label"), self._make_widget(field)]
+            if field.kind != "text":  # text fields take the whole row
+                row.append(Label(field.hint, classes="field-hint"))
+            # its problem (#<id>-error) is mounted under it the first time it has one: an empty
+            # Static per field was a sixth of the form's widgets, styled for nothing
+            parts.append((1, Horizontal(*row, classes="field-row")))
+        return parts
 
     def _make_widget(self, field: FormField) -> Widget:
         value = value_of(self.preset, field)
@@ -117,13 +132,27 @@ class PresetEditScreen(Screen[bool]):
     def on_mount(self) -> None:
         self.title = f"{'View' if self.read_only else 'Edit'} preset {self.preset.preset_id}"
         self.query_one("#edit-args").border_title = "ffmpeg arguments (clips, 25 fps)"
-        self._baseline = self.current_preset()
-        self._refresh_checks()
+        placed, loose = problems_by_field(self.preset)  # the stored preset's, while the form is being built
+        self._show_args(self.preset, sum(map(len, placed.values())) + len(loose))
+        if self._later:
+            self.call_after_refresh(self._mount_later)
+        else:
+            self._form_complete()
         # Read-only, nothing has the focus and the screen's keys scroll the form: a focused form would
         # restyle its every field when it takes the focus and again when it loses it (0.2 s each,
         # bench/startup.py). Editable, tab goes field to field and the form scrolls to the focused one.
         if not self.read_only:
             self.query_one(f"#{FIELDS[0].widget_id}").focus()
+
+    async def _mount_later(self) -> None:
+        later, self._later = self._later, []
+        await self.query_one("#edit-form").mount_all(later)
+        self._form_complete()
+
+    def _form_complete(self) -> None:
+        """Every field is there: what it holds now is what a change is measured against."""
+        self._baseline = self.current_preset()
+        self._refresh_checks()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "scroll_form":
@@ -208,6 +237,8 @@ class PresetEditScreen(Screen[bool]):
         panel.update(text)
 
     def action_save(self) -> None:
+        if self._baseline is None:
+            return  # the form is still being built (a few milliseconds)
         if self.read_only:
             self.notify("Built-in presets are read-only: press n in the list to make a copy.", severity="warning")
             return
