@@ -5,17 +5,18 @@
 
 Each round starts `python -m tui.cli` (what `vat` runs) on a pseudo-terminal of --size, in a temporary
 database with --sessions sessions (XDG folders temporary too), and reads what it writes to the terminal:
-  - start: from the process's start until the Sessions screen is drawn (its last row and its footer
+  - start: from the process's start until the Sessions screen is drawn (its first row and its footer
     have reached the terminal);
   - New session: n pressed on Sessions, until the form is drawn; escape back;
-  - Presets, then the preset editor: P, until the list is drawn; enter on its first preset, until the
-    editor is drawn.
-Then q. Each step is timed on the wall clock and in CPU seconds of vat's process (all its threads;
-other jobs on the machine stretch the first, hardly the second). Figures are the best of --rounds (the
-machine is shared: the best round is the one least disturbed), with the median beside it. Bytecode is
-cached (as installed); the page cache is warm, as for any second start of the day. `--repo` (repeated)
-times other checkouts of vat in the same rounds, interleaved (before and after a change: same load). `--importtime` prints the imports of the start instead, slowest first; `--profile FILE` runs one
-round under cProfile (stats in FILE, for `python -m pstats`).
+  - Presets, then the preset editor: P, until the list is drawn; enter on its first preset (a
+    built-in, read-only), until the editor is drawn.
+Then q. Each step is timed on the wall clock and in CPU seconds of vat's process (all its threads,
+read from /proc; other jobs on the machine stretch the first, hardly the second). Figures are the best
+of --rounds (the machine is shared: the best round is the least disturbed), the median beside it.
+Bytecode is cached (as installed); the page cache is warm, as for any second start of the day.
+`--repo` (repeated) times other checkouts of vat in the same rounds, interleaved (before and after a
+change, under the same load). `--importtime` prints the imports of the start instead, slowest first;
+`--profile FILE` runs one round under cProfile (stats in FILE, for `python -m pstats`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 # what the terminal shows once each screen is drawn
-ESCAPES = re.compile(rb"\x1b(\[[0-9;?<>=$ ]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|P[^\x1b]*\x1b\\|[()][0-9A-Za-z]|[=>78DEHMc])")
+ESCAPES = re.compile(
+    rb"\x1b(\[[0-9;?<>=$ ]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|P[^\x1b]*\x1b\\|[()][0-9A-Za-z]|[=>78DEHMc])"
+)
 SESSIONS_DRAWN = (b"Bench Artwork 01", b"Settings")
 NEW_SESSION_DRAWN = (b"Archive a master video", b"Detect scenes")
 PRESETS_DRAWN = (b"New from selected", b"Set default")
@@ -80,7 +83,9 @@ class Terminal:
                 return time.perf_counter()
             left = deadline - time.perf_counter()
             if left <= 0:
-                raise SystemExit(f"timed out waiting for {markers}; the screen said: {text.decode(errors='replace')[-3000:]}")
+                raise SystemExit(
+                    f"timed out waiting for {markers}; the screen said: {text.decode(errors='replace')[-3000:]}"
+                )
             ready, _, _ = select.select([self.fd], [], [], left)
             if ready:
                 try:
@@ -181,7 +186,9 @@ def one_round(
 
 def importtime(env: dict[str, str]) -> None:
     code = "import tui.cli.main, tui.app"
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env, cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], env=env, cwd=REPO, capture_output=True, text=True
+    )
     rows = []
     for line in done.stderr.splitlines():
         parts = line.split("|")
@@ -223,8 +230,10 @@ def main() -> None:
     print(f"{args.rounds} rounds at {width}x{height}, {args.sessions} sessions; best (median)")
     print(f"{'what':<16} {'wall':>16} {'ratio':>6}  {'CPU':>16} {'ratio':>6}")
     walls, cpus = [w for w, _ in base], [c for _, c in base]
-    print(f"{'python -c pass':<16} {floor:6.3f} s ({statistics.median(walls):.3f}) {1:6.2f}  "
-          f"{cpu_floor:6.3f} s ({statistics.median(cpus):.3f}) {1:6.2f}")
+    print(
+        f"{'python -c pass':<16} {floor:6.3f} s ({statistics.median(walls):.3f}) {1:6.2f}  "
+        f"{cpu_floor:6.3f} s ({statistics.median(cpus):.3f}) {1:6.2f}"
+    )
     for repo, mine in zip(repos, rounds, strict=True):
         if len(repos) > 1:
             print(repo)
@@ -232,8 +241,10 @@ def main() -> None:
             walls = [r[what][0] for r in mine]
             cpus = [r[what][1] for r in mine]
             ratios = (f"{min(walls) / floor:6.2f}", f"{min(cpus) / cpu_floor:6.2f}") if what == "start" else ("", "")
-            print(f"{what:<16} {min(walls):6.3f} s ({statistics.median(walls):.3f}) {ratios[0]:>6}  "
-                  f"{min(cpus):6.3f} s ({statistics.median(cpus):.3f}) {ratios[1]:>6}")
+            print(
+                f"{what:<16} {min(walls):6.3f} s ({statistics.median(walls):.3f}) {ratios[0]:>6}  "
+                f"{min(cpus):6.3f} s ({statistics.median(cpus):.3f}) {ratios[1]:>6}"
+            )
 
 
 if __name__ == "__main__":

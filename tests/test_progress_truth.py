@@ -58,6 +58,7 @@ def test_a_resume_near_its_end_by_count_is_far_from_it_by_work() -> None:
     show = runner._on_ffmpeg(left.key, started=runner._started)
     show(parse_progress_block({"out_time_us": "60000000", "progress": "continue"}, duration=600.0))  # 10%
     event = seen[-1]
+    assert event.remaining is not None and event.overall is not None
     assert event.fraction == 0.1
     assert abs(event.remaining - 540.0) < 1.0, event.remaining
     assert abs(event.overall - (15500 + 1500) / 30500) < 1e-3, event.overall
@@ -90,10 +91,12 @@ def test_an_encode_at_100_percent_is_verifying_until_checked(
     database says so meanwhile (what the Processing screen reads)."""
     session = detected_session(cut_video, tmp_path / "out", "Verified")
     select(session, "1-2", [])
-    seen: list[tuple[str, str | None]] = []
+    seen: list[tuple[str, str]] = []
     stages: dict[str, str | None] = {}
 
     def on_event(event: RunEvent) -> None:
+        if event.key is None:
+            return  # plan-wide events
         seen.append((event.kind, event.key))
         if event.kind == "verifying":
             row = ProcessingState.get(ProcessingState.session_id == session.session_id)

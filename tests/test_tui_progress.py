@@ -109,9 +109,7 @@ async def test_a_resumed_session_is_running_not_pausing(
             assert shown(screen, "#state").startswith("Running in the background"), shown(screen, "#state")
 
 
-async def test_the_process_that_was_stopped_is_pausing(
-    db: peewee.SqliteDatabase, master: Path, tmp_path: Path
-) -> None:
+async def test_the_process_that_was_stopped_is_pausing(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> None:
     session_id = running_session(master, tmp_path / "out", "paused", running={})
     with SessionLock(session_id):
         app = create_app(cursor_blink=False)

@@ -75,9 +75,8 @@ def session_rows() -> list[SessionRow]:
         alive = pid is not None
         state = states.get(a["session_id"])
         details = state.operation_details if state else None
-        fraction = session_fraction(
-            a["status"], state and state.total_operations, state and state.completed_operations, details
-        )
+        total, completed = (state.total_operations, state.completed_operations) if state else (None, None)
+        fraction = session_fraction(a["status"], total, completed, details)
         rows.append(
             SessionRow(
                 a["session_id"],

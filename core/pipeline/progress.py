@@ -50,7 +50,9 @@ def eta_seconds(work_left: float, work_done_here: float, work_here: float, elaps
     return work_left * elapsed / work_done_here
 
 
-def session_fraction(status: str | None, total: int | None, completed: int | None, details: dict | None) -> float | None:
+def session_fraction(
+    status: str | None, total: int | None, completed: int | None, details: dict | None
+) -> float | None:
     """A session's progress (0..1), the same on every screen: the work-weighted fraction its run
     recorded, else (sessions from before it was recorded) its operations done; None when it has no plan."""
     if status == "completed":

@@ -161,7 +161,7 @@ class Runner:
                     fps=event.fps,
                     eta=eta,
                     overall=round(overall, 4),
-                    remaining=round(remaining, 1) if remaining is not None else None,
+                    remaining=_rounded(remaining),
                 )
             )
             if write:
@@ -241,12 +241,14 @@ class Runner:
                 self.summary.failed[op.key] = message
                 self._finished(op)
                 fields = self._progress_fields(None)
-                overall = self._overall
+                overall, remaining = self._overall, self._eta()
             records.fail_operation(
                 self.session_id, op, sequence, message, duration_seconds=round(time.monotonic() - started, 3), **usage
             )
             records.update_session(self.session_id, **fields)
-            self.on_event(RunEvent("failed", op.key, error=message, overall=round(overall, 4)))
+            self.on_event(
+                RunEvent("failed", op.key, error=message, overall=round(overall, 4), remaining=_rounded(remaining))
+            )
             return
         usage = measure.finish()
         elapsed = time.monotonic() - started
@@ -255,11 +257,13 @@ class Runner:
             self.summary.done += 1
             self._finished(op)
             fields = self._progress_fields(op.key)
-            overall = self._overall
+            overall, remaining = self._overall, self._eta()
         records.finish_operation(
             self.session_id, op, sequence, stat, info, digest, started_wall, elapsed, fields, usage
         )
-        self.on_event(RunEvent("done", op.key, output=str(op.output), overall=round(overall, 4)))
+        self.on_event(
+            RunEvent("done", op.key, output=str(op.output), overall=round(overall, 4), remaining=_rounded(remaining))
+        )
 
     # the plan -------------------------------------------------------------------------------
     def _final_wanted(self, op: Operation) -> bool:
@@ -315,6 +319,10 @@ class Runner:
         else:
             self.summary.status = "failed" if self.summary.failed else "completed"
         return self.summary
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return round(seconds, 1) if seconds is not None else None
 
 
 def _remove(path: Path) -> None:

@@ -178,5 +178,5 @@ class RunView:
         elif event.kind in ("done", "failed") and event.key in self.tasks:
             self._safe(self.progress.remove_task, self.tasks.pop(event.key))
         if self.overall is not None and event.overall is not None:
-            fields = {"eta": event.remaining} if event.kind == "progress" else {}
+            fields = {"eta": event.remaining} if event.kind in ("progress", "done", "failed") else {}
             self._safe(self.progress.update, self.overall, completed=percent(event.overall), **fields)

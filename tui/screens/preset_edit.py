@@ -16,10 +16,10 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Stat
 from core.errors import BadInput
 from core.pipeline.preset_store import save_preset
 from core.pipeline.presets import Preset
+from tui.breakpoints import breakpoint_classes
 from tui.preset_form import FIELDS, SECTIONS, FormField, build_preset, ffmpeg_preview, problems_by_field, value_of
 from tui.preset_usage import unfinished_sessions_using
 from tui.screens.confirm import ConfirmScreen
-from tui.breakpoints import breakpoint_classes
 from tui.widgets.form_input import FormInput
 
 
