@@ -196,8 +196,8 @@ class NewSessionScreen(WorkerErrors, Screen):
     def on_mount(self) -> None:
         self.initial = {field.id: field.value for field in self.query(Input) if field.id}
         self.query_one("#master", Input).focus()
-        if self.nvenc is None:  # a test encode (a process) after the form is drawn, not before
-            self.call_after_refresh(self.check_encoders)
+        if self.nvenc is None:  # a test encode (a process) after the form and its footer are drawn
+            self.call_after_refresh(self.call_after_refresh, self.check_encoders)
         else:
             self.post_message(EncodersChecked(*self.nvenc))
 

@@ -65,12 +65,12 @@ class PresetEditScreen(Screen[bool]):
         with Container(id="edit-body"):
             # never focused (see on_mount): taking the focus, it would restyle its every field once more
             with VerticalScroll(id="edit-form", can_focus=False):
-                # What the screen's height can show is drawn first; the rows below it are mounted
-                # right after (the first paint comes in half the time at 80x24: bench/startup.py).
-                rows, first = 0, True
+                # What the form can show is drawn first; the rows below it are mounted right after
+                # (the first paint comes in two thirds of the time at 80x24: bench/startup.py).
+                rows, first, shown = 0, True, self._form_height()
                 for height, part in self._form_parts():
                     rows += height
-                    first = first and rows <= self.app.size.height
+                    first = first and rows <= shown
                     if first:
                         yield part
                     else:
@@ -86,6 +86,12 @@ class PresetEditScreen(Screen[bool]):
             return f"Unfinished sessions use this preset ({', '.join(users)}): they resume with your changes."
         based = f"Based on {self.preset.base_preset}. " if self.preset.base_preset else ""
         return f"{based}tab or ↑/↓: next / previous field."
+
+    def _form_height(self) -> int:
+        """About the lines the form shows: the screen less the header, the hint and the footer, and
+        narrow, less the arguments panel under it (at most 9 lines: preset_edit.tcss)."""
+        width, height = self.app.size
+        return height - 3 - (0 if "-wide" in breakpoint_classes(self.HORIZONTAL_BREAKPOINTS, width) else 9)
 
     def _form_parts(self) -> list[tuple[int, Widget]]:
         """The form's section titles and rows, in order, with the lines each takes."""
@@ -135,7 +141,8 @@ class PresetEditScreen(Screen[bool]):
         placed, loose = problems_by_field(self.preset)  # the stored preset's, while the form is being built
         self._show_args(self.preset, sum(map(len, placed.values())) + len(loose))
         if self._later:
-            self.call_after_refresh(self._mount_later)
+            # after the footer, which Textual fills one refresh after the screen's first one
+            self.call_after_refresh(self.call_after_refresh, self._mount_later)
         else:
             self._form_complete()
         # Read-only, nothing has the focus and the screen's keys scroll the form: a focused form would
