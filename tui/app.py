@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import logging
@@ -21,6 +22,7 @@ from tui.safe_text import markup_safe
 from tui.screens.confirm import ConfirmScreen, MessageScreen
 from tui.screens.help import HelpScreen
 from tui.screens.home import SessionsScreen
+from tui.worker_threads import QuitFastExecutor
 
 log = logging.getLogger("vat.tui")
 
@@ -66,6 +68,8 @@ class VatApp(App[int]):
         self._terminal_log = []
 
     def on_mount(self) -> None:
+        # Thread workers on daemon threads: q never waits for a thumbnail being decoded (worker_threads)
+        asyncio.get_running_loop().set_default_executor(QuitFastExecutor())
         self._log_away_from_the_terminal()
         self._use_theme_setting()
         self.push_screen(SessionsScreen())  # pushed (not the default screen) so its CSS_PATH loads

@@ -117,6 +117,10 @@ class Wanted:
                 self._condition.wait(timeout)
             return self._frames.pop(0) if self._frames and not self._closed else None
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         with self._condition:
             self._closed = True

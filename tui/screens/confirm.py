@@ -12,14 +12,15 @@ from textual.widgets import Button, Static
 from tui.safe_text import lines_safe
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Dismisses with True (y) or False (n, escape)."""
+class ConfirmScreen(ModalScreen[bool | None]):
+    """Dismisses with True (y), False (n) or None (escape: cancelled, neither answer). A caller whose
+    "no" still does something (keep the files, delete the record) must do nothing on None."""
 
     CSS_PATH = "confirm.tcss"
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm-yes"),
         Binding("n", "answer(False)", "No", id="confirm-no"),
-        Binding("escape", "answer(False)", "Cancel", show=False, id="confirm-cancel"),
+        Binding("escape", "cancel", "Cancel", show=False, id="confirm-cancel"),
         Binding("left,h", "app.focus_previous", show=False, id="confirm-left"),
         Binding("right,l", "app.focus_next", show=False, id="confirm-right"),
     ]
@@ -48,6 +49,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class MessageScreen(ModalScreen[None]):

@@ -219,7 +219,7 @@ class SessionsScreen(WorkerErrors, Screen):
         )
         self.app.push_screen(
             ConfirmScreen(question, title="Delete its outputs too?", yes="Delete files", no="Keep files", danger=True),
-            lambda yes: self._delete(row, bool(yes)),
+            lambda yes: None if yes is None else self._delete(row, yes),  # escape: nothing deleted
         )
 
     def _delete(self, row: SessionRow, with_outputs: bool) -> None:

@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Static
 
 from core.pipeline.presets import Preset, valid_preset_id
 from db.models import UserPreset
+from tui.form_guard import GuardsItsForm
 from tui.widgets.form_input import FormInput
 
 
@@ -34,7 +35,7 @@ def free_copy_id(base_id: str) -> str:
     return candidate
 
 
-class NewPresetDialog(ModalScreen[tuple[str, str] | None]):
+class NewPresetDialog(GuardsItsForm, ModalScreen[tuple[str, str] | None]):
     """Dismisses with (id, name), or None when cancelled."""
 
     CSS_PATH = "new_preset.tcss"
@@ -57,6 +58,9 @@ class NewPresetDialog(ModalScreen[tuple[str, str] | None]):
             yield Static("", id="new-preset-error", markup=False)
             yield Label("[b]enter[/b] create   [b]escape[/b] cancel", id="new-preset-keys")
 
+    def on_mount(self) -> None:
+        self.remember_form()
+
     @on(Input.Submitted)
     def action_create(self) -> None:
         preset_id = self.query_one("#new-preset-id", Input).value.strip()
@@ -68,4 +72,4 @@ class NewPresetDialog(ModalScreen[tuple[str, str] | None]):
         self.dismiss((preset_id, name))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form(None, what="the new preset's id and name")

@@ -26,6 +26,7 @@ from textual.worker import Worker
 
 from core.detection.detectors import ALL_DETECTORS, DEFAULT_DETECTOR
 from tui import form_checks
+from tui.form_guard import GuardsItsForm
 from tui.safe_text import terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.widgets.form_input import FormInput
@@ -63,7 +64,7 @@ class SessionCreated(Message):
     params: tuple
 
 
-class NewSessionScreen(WorkerErrors, Screen):
+class NewSessionScreen(GuardsItsForm, WorkerErrors, Screen):
     CSS_PATH = "new_session.tcss"
     TITLE = "New session"
     # the first field takes the focus at once: the form, focused first by default, would restyle its
@@ -195,6 +196,7 @@ class NewSessionScreen(WorkerErrors, Screen):
 
     def on_mount(self) -> None:
         self.initial = {field.id: field.value for field in self.query(Input) if field.id}
+        self.call_after_refresh(self.remember_form)  # escape asks once something is typed
         self.query_one("#master", Input).focus()
         if self.nvenc is None:  # a test encode (a process) after the form and its footer are drawn
             self.call_after_refresh(self.call_after_refresh, self.check_encoders)
@@ -382,4 +384,4 @@ class NewSessionScreen(WorkerErrors, Screen):
             field.focus()
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.leave_form(what="the new session")

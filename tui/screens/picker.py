@@ -220,7 +220,7 @@ class PickerScreen(WorkerErrors, Screen):
         if store is None:  # on_mount starts this only with a store
             return
         failed: set[int] = set()
-        while not worker.is_cancelled:
+        while not worker.is_cancelled and not self.wanted.closed:  # closed: next() no longer waits
             frame = self.wanted.next(timeout=0.25)
             if frame is None or frame in failed:
                 continue

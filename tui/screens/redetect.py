@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Select, Static
 from core.detection.detectors import ALL_DETECTORS
 from core.scenes import default_threshold
 from db.settings import get_setting
+from tui.form_guard import GuardsItsForm
 from tui.widgets.form_input import FormInput
 
 ABOUT = {
@@ -24,7 +25,7 @@ ABOUT = {
 }
 
 
-class RedetectScreen(ModalScreen[tuple[str, float, int] | None]):
+class RedetectScreen(GuardsItsForm, ModalScreen[tuple[str, float, int] | None]):
     CSS_PATH = "jump.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="redetect-cancel"),
@@ -61,6 +62,9 @@ class RedetectScreen(ModalScreen[tuple[str, float, int] | None]):
                 yield FormInput(str(self.min_len or ""), type="integer", valid_empty=True, id="min-len")
             yield Static("enter or ctrl+s detects · escape cancels", classes="hint")
             yield Static("", id="redetect-error", classes="error", markup=False)  # the hint names vat[ml]
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.remember_form)  # after the select's first Changed
 
     def on_select_changed(self, event: Select.Changed) -> None:
         detector = str(event.value)
@@ -107,4 +111,4 @@ class RedetectScreen(ModalScreen[tuple[str, float, int] | None]):
         self.dismiss(detection_parameters(detector, threshold, min_len))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form(None, what="the changed detection settings")

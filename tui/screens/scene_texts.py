@@ -13,11 +13,12 @@ from textual.widgets import Input, Static
 from core.pipeline.scene_texts import note_problem, title_problem
 from core.text import terminal_safe
 from db.models import ProcessingState
+from tui.form_guard import GuardsItsForm
 from tui.safe_text import plain
 from tui.widgets.form_input import FormInput
 
 
-class SceneTextsScreen(ModalScreen[tuple[str, str] | None]):
+class SceneTextsScreen(GuardsItsForm, ModalScreen[tuple[str, str] | None]):
     CSS_PATH = "scene_texts.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="texts-cancel")]
 
@@ -38,6 +39,7 @@ class SceneTextsScreen(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#texts-title", Input).focus()
+        self.remember_form()
         self._check()
 
     def _value(self, name: str) -> str:
@@ -67,4 +69,4 @@ class SceneTextsScreen(ModalScreen[tuple[str, str] | None]):
             self.dismiss((self._value("title"), self._value("note")))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form(None, what="the changed title and note")

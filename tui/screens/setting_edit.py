@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from core.errors import BadInput
 from db.setting_rules import rule_of
 from db.settings import SettingInfo, set_setting, value_text
+from tui.form_guard import GuardsItsForm
 from tui.widgets.form_input import FormInput
 
 TYPE_HINTS = {
@@ -23,7 +24,7 @@ TYPE_HINTS = {
 }
 
 
-class SettingEditDialog(ModalScreen[bool]):
+class SettingEditDialog(GuardsItsForm, ModalScreen[bool]):
     """Dismisses with True once a valid value is saved; a bad value keeps it open with the reason."""
 
     CSS_PATH = "setting_edit.tcss"
@@ -54,6 +55,9 @@ class SettingEditDialog(ModalScreen[bool]):
             yield Static("", id="setting-error", markup=False)
             yield Label("[b]enter[/b] save   [b]escape[/b] cancel", id="setting-keys")
 
+    def on_mount(self) -> None:
+        self.remember_form()
+
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
         self._save(event.value)
@@ -81,4 +85,4 @@ class SettingEditDialog(ModalScreen[bool]):
         self.dismiss(True)
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self.leave_form(False, what="the new value")
