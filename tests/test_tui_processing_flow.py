@@ -394,7 +394,7 @@ async def test_quitting_while_work_runs_asks_and_leaves_it_running(
         os.kill(worker, signal.SIGSTOP)  # still running, however fast this machine encodes
         await pilot.press("ctrl+q")
         assert isinstance(app.screen, ConfirmScreen)
-        assert "'Slow Work' is still running" in str(app.screen.query_one("#question", Static).render())
+        assert "processing of 'Slow Work'" in str(app.screen.query_one("#question", Static).render())
         await pilot.press("ctrl+q")  # again: no second question on top of the first
         assert sum(isinstance(s, ConfirmScreen) for s in app.screen_stack) == 1
         await pilot.press("n")  # Stay

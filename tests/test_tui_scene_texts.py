@@ -17,6 +17,7 @@ from core.pipeline.presets import BUILTIN_PRESETS
 from db.models import ProcessingState
 from tests.tui_flows import detected_session, screen_is, stored, type_into, until
 from tui.app import create_app
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.picker import PickerScreen
 from tui.screens.scene_texts import SceneTextsScreen
 from tui.widgets.scene_list import SceneList
@@ -93,7 +94,9 @@ async def test_escape_cancels_and_an_emptied_title_falls_back_to_the_detected_on
         picker = await open_picker(pilot)
         assert "Mine" in row(picker, 1)
         await edit(pilot, "Something else", None)
-        await pilot.press("escape")
+        await pilot.press("escape")  # typed: asks first (issue 13)
+        await screen_is(pilot, ConfirmScreen)
+        await pilot.press("y")
         await screen_is(pilot, PickerScreen)
         assert record(session.session_id, 1)["title"] == "Mine"  # escape: nothing saved
         await edit(pilot, "", None)

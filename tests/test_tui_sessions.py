@@ -263,6 +263,30 @@ async def test_delete_keeps_the_outputs_unless_told(processed: tuple[ProcessingS
     assert all(f.is_file() for f in files) and own.is_file()
 
 
+async def test_escape_on_the_second_question_deletes_nothing(
+    processed: tuple[ProcessingState, list[Path], Path],
+) -> None:
+    """Issue 13: escape on "Also delete the output files?" was "no", which deleted the record."""
+    session, files, own = processed
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await cursor_to(pilot, session.session_id)
+        await pilot.press("d")
+        await screen_is(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ConfirmScreen) and "output file" in text_of(app.screen, "#question"),
+            "the second question",
+        )
+        await pilot.press("escape")
+        await home(pilot)
+        assert session.session_id in shown(app)
+    assert exists(session.session_id)
+    assert FileRegistry.select().where(FileRegistry.session == session.session_id).count() == len(files)
+    assert all(f.is_file() for f in files)
+
+
 async def test_delete_with_its_outputs(processed: tuple[ProcessingState, list[Path], Path]) -> None:
     session, files, own = processed
     app = create_app(cursor_blink=False)

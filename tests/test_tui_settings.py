@@ -59,7 +59,7 @@ async def test_a_bad_integer_shows_the_error_and_keeps_the_old_value(db: peewee.
         error = dialog.query_one("#setting-error", Static)
         assert error.display
         assert str(error.render()) == 'parallel_workers: expected an integer, got "many"'
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # typed: escape asks first (issue 13)
         assert isinstance(app.screen, SettingsScreen)
         assert value_cell(app.screen, "parallel_workers") == "4"
     assert get_setting("parallel_workers") == 4

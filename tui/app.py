@@ -47,7 +47,7 @@ class VatApp(App[int]):
     def __init__(self, *, cursor_blink: bool = True):
         super().__init__()
         self.cursor_blink = cursor_blink  # tests turn it off: snapshots must not depend on the blink phase
-        self.started_here: set[str] = set()  # sessions this TUI started processing (quit asks about them)
+        self.started_here: set[str] = set()  # sessions this TUI started detecting or processing (q asks)
         self._terminal_log: list[logging.Handler] = []
         self._textual_log: logging.Handler | None = None
 
@@ -118,9 +118,9 @@ class VatApp(App[int]):
 
     # --- quitting ---------------------------------------------------------------------------
     def running_started_here(self) -> list[str]:
-        from core.pipeline.background import running_pid
+        from core.pipeline.background import running_pid, started_alive
 
-        return sorted(s for s in self.started_here if running_pid(s) is not None)
+        return sorted(s for s in self.started_here if started_alive(s) or running_pid(s) is not None)
 
     async def action_quit(self) -> None:
         if isinstance(self.screen, ConfirmScreen) and self.screen.id == "quit-confirm":
@@ -129,9 +129,9 @@ class VatApp(App[int]):
         if not running:
             self.exit(0)
             return
-        names = ", ".join(self._artwork_of(session_id) for session_id in running)
+        work = "; ".join(self._work_of(session_id) for session_id in running)
         question = (
-            f"Processing of {names} is still running. It goes on in the background after vat closes; "
+            f"vat is still working: {work}. It goes on in the background after vat closes; "
             "open vat again to watch it. Quit now?"
         )
         dialog = ConfirmScreen(question, title="Quit vat?", yes="Quit", no="Stay")
@@ -139,11 +139,16 @@ class VatApp(App[int]):
         self.push_screen(dialog, lambda ok: self.exit(0) if ok else None)
 
     @staticmethod
-    def _artwork_of(session_id: str) -> str:
+    def _work_of(session_id: str) -> str:
+        """'scene detection of 'Name'' or 'processing of 'Name'': what runs for the session."""
+        from core.pipeline import detached_detection
         from db.models import ProcessingState
 
         row = ProcessingState.get_or_none(ProcessingState.session_id == session_id)
-        return f"'{terminal_safe(row.artwork_name)}'" if row is not None else session_id
+        if row is None:
+            return session_id
+        what = "scene detection" if detached_detection.pending(row) is not None else "processing"
+        return f"{what} of '{terminal_safe(row.artwork_name)}'"
 
     # --- the one error path for workers (screens forward Worker.StateChanged here) ----------
     def report_error(self, error: BaseException | None, during: str = "") -> None:

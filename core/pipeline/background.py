@@ -73,6 +73,13 @@ def running_pid(session_id: str) -> int | None:
     return holder_pid(session_id)
 
 
+def started_alive(session_id: str) -> bool:
+    """Whether a worker this process started for the session is still running (true from its start,
+    before it has taken the session's lock and shows in running_pid)."""
+    _reap()
+    return any(session_id in proc.args for proc in _children)
+
+
 def request_stop(session_id: str) -> bool:
     """Ask the process working on the session to pause it. False when none is running."""
     pid = running_pid(session_id)

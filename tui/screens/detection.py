@@ -149,6 +149,7 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
         self.app.call_from_thread(self._watch, request_id)
 
     def _watch(self, request_id: str) -> None:
+        self.app.started_here.add(self.session_id)  # q asks while it runs
         self.request_id = request_id
         self.started_at = time.monotonic()
         if not self.ended:
