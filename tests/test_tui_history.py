@@ -145,7 +145,7 @@ def shown_artworks(screen: Screen) -> list[str]:
 
 async def cursor_to(pilot: Pilot, artwork: str) -> None:
     table = pilot.app.screen.query_one("#history-table", VimTable)
-    await pilot.press("g")
+    await pilot.press("home")
     for _ in range(table.row_count):
         if str(table.get_row_at(table.cursor_row)[1]) == artwork:
             return

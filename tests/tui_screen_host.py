@@ -36,11 +36,11 @@ def cells(row: Iterable[object]) -> list[str]:
 
 
 async def cursor_to(pilot: Pilot, key: str) -> None:
-    """Move the VimTable's cursor with j (from the top: g) until it is on the row `key`."""
+    """Move the VimTable's cursor with j (from the top: Home) until it is on the row `key`."""
     from tui.widgets.vim_table import VimTable
 
     table = pilot.app.screen.query_one(VimTable)
-    await pilot.press("g")
+    await pilot.press("home")
     for _ in range(table.row_count):
         if table.selected_key == key:
             return

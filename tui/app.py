@@ -20,7 +20,7 @@ from core.errors import VatError
 from core.text import terminal_safe
 from tui.safe_text import markup_safe
 from tui.screens.confirm import ConfirmScreen, MessageScreen
-from tui.screens.help import HelpScreen
+from tui.screens.help import HelpScreen, is_vats
 from tui.screens.home import SessionsScreen
 from tui.worker_threads import QuitFastExecutor
 
@@ -174,13 +174,14 @@ class VatApp(App[int]):
         seen = {"quit", "help", "app.open('presets')", "app.open('history')", "app.open('settings')"}
         for active in screen.active_bindings.values():  # what the screen's keys do now (Textual's public view)
             binding = active.binding
-            if active.node is screen and binding.description and binding.action not in seen:
+            if active.node is screen and is_vats(binding) and binding.action not in seen:
                 seen.add(binding.action)
                 key = self.get_key_display(binding)
                 yield SystemCommand(
                     binding.description, f"{key} on this screen", partial(screen.run_action, binding.action)
                 )
-        yield from super().get_system_commands(screen)
+        # Of Textual's own (keys panel, maximize, screenshot...) only the theme: vat keeps it as ui_theme
+        yield from (command for command in super().get_system_commands(screen) if command.title == "Theme")
 
 
 def create_app(*, cursor_blink: bool = True) -> VatApp:

@@ -12,15 +12,23 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Static
 
+from tui.widgets.list_keys import ListKeys
 from tui.widgets.path_suggester import VIDEO_SUFFIXES
 
 
-class VideoTree(DirectoryTree):
+class VideoTree(ListKeys, DirectoryTree):
     """Folders and, unless only folders are wanted, video files; no hidden entries."""
 
     def __init__(self, path: Path, folders: bool, **kwargs: Any) -> None:
         super().__init__(path, **kwargs)
         self.folders = folders
+
+    def nav_position(self) -> tuple[int, int]:
+        return self.cursor_line, self.last_line + 1
+
+    def nav_to(self, row: int) -> None:
+        self.cursor_line = row
+        self.scroll_to_line(row, animate=False)
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         for path in paths:

@@ -12,15 +12,28 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.widgets.list_keys import MOVE_SUMMARY, NAV_PREFIX, scroll_keys
+
+HelpScroll = scroll_keys(VerticalScroll)
+
+
+def is_vats(binding: Binding) -> bool:
+    """vat's own keys carry an id; Textual's (copy, focus, scroll, a table's cursor) do not."""
+    return bool(binding.id and binding.description)
+
 
 def key_table(app: App, bindings: Iterable[ActiveBinding]) -> Table:
-    """One row per action: all its keys, its description. Bindings without a description are skipped.
-    `bindings` come from Screen.active_bindings, which has already given each key to the binding that
-    takes it (a priority binding over the table's enter) and left out the actions the screen disables."""
+    """One row per action: all its keys, its description; the list keys as one "Move" row. Only
+    vat's keys. `bindings` come from Screen.active_bindings, which has already given each key to the
+    binding that takes it (a priority binding over the table's enter) and left out the actions the
+    screen disables."""
     rows: dict[tuple[str, str], list[str]] = {}
     for active in bindings:
         binding = active.binding
-        if not binding.description:
+        if not is_vats(binding):
+            continue
+        if binding.id and binding.id.startswith(NAV_PREFIX):
+            rows.setdefault((MOVE_SUMMARY, "nav"), [])
             continue
         keys = rows.setdefault((binding.description, binding.action), [])
         shown = app.get_key_display(Binding(binding.key, binding.action))
@@ -29,8 +42,11 @@ def key_table(app: App, bindings: Iterable[ActiveBinding]) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
     table.add_column("keys", style="bold", no_wrap=True)
     table.add_column("action")
-    for (description, _action), keys in rows.items():
-        table.add_row(" ".join(keys), description)
+    for (description, action), keys in rows.items():
+        if action == "nav":  # keys and words in one line: "Move: j/k ↑/↓, ..."
+            table.add_row("", description)
+        else:
+            table.add_row(" ".join(keys), description)
     return table
 
 
@@ -47,7 +63,7 @@ class HelpScreen(ModalScreen[None]):
         focused_chain = list(reversed(target.focused.ancestors_with_self)) if target.focused else []
         sources = [w for w in focused_chain if w is not target and w is not self.app]
         title = getattr(target, "TITLE", None) or type(target).__name__
-        with VerticalScroll(id="help"):
+        with HelpScroll(id="help"):
             yield Static(Text(f"Help: {title}", style="bold"), id="help-title")
             text = getattr(target, "HELP", "")
             if text:  # written with line breaks for the source: one paragraph per blank line, wrapped here
@@ -66,6 +82,9 @@ class HelpScreen(ModalScreen[None]):
                 classes="help-hint",
                 markup=False,
             )
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()  # the list keys scroll the help
 
     def action_close(self) -> None:
         self.dismiss(None)

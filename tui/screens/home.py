@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from tui.safe_text import markup_safe, plain, terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.session_records import SessionRow, delete_session, output_files, session_rows
+from tui.widgets.vim_table import VimTable
 
 if TYPE_CHECKING:
     from db.models import ProcessingState  # imported where used: start-up stays quick
@@ -45,8 +46,6 @@ class SessionsScreen(WorkerErrors, Screen):
         Binding("enter", "open", "Open", priority=True, id="sessions-open"),
         Binding("d", "delete", "Delete", id="sessions-delete"),
         Binding("r", "refresh", "Refresh", show=False, id="sessions-refresh"),
-        Binding("j", "cursor(1)", "Down", show=False, id="sessions-down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="sessions-up"),
         Binding("P", "app.open('presets')", "Presets", id="sessions-presets"),
         Binding("H", "app.open('history')", "History", id="sessions-history"),
         Binding("S", "app.open('settings')", "Settings", id="sessions-settings"),
@@ -59,7 +58,7 @@ class SessionsScreen(WorkerErrors, Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table: DataTable[str] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        table = VimTable(id="sessions")
         self._add_columns(table, column_widths(self.app.size.width))
         yield table
         yield Static("No sessions yet. Press n to archive a master video.", id="empty")
@@ -136,9 +135,6 @@ class SessionsScreen(WorkerErrors, Screen):
                 + f"\n→ {terminal_safe(session.output_path)}"
             )
         self.query_one("#details", Static).update(text)
-
-    def action_cursor(self, step: int) -> None:
-        self.table.move_cursor(row=self.table.cursor_row + step, animate=False)
 
     def action_new_session(self) -> None:
         self.app.action_new_session()

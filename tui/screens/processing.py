@@ -1,6 +1,6 @@
 """A session's processing, live: the work runs in a detached `vat --resume` process (core.pipeline.background),
 so this screen only reads the database (4 times a second) and tails the worker's log. Leaving the
-screen or closing vat does not stop the work; c pauses it (SIGTERM: the session resumes later)."""
+screen or closing vat does not stop the work; p pauses it (SIGTERM: the session resumes later)."""
 
 from __future__ import annotations
 
@@ -62,10 +62,10 @@ class ProcessingScreen(WorkerErrors, Screen):
     HELP = (
         "The work runs in its own background process: leaving this screen or quitting vat does not\n"
         "stop it, and it survives a dropped SSH connection. Open the session again from Sessions to\n"
-        "watch it. c pauses it (operations under way are redone on resume); r resumes."
+        "watch it. p pauses it (operations under way are redone on resume); r resumes."
     )
     BINDINGS = [
-        Binding("c", "cancel", "Cancel", id="processing-cancel"),
+        Binding("p,c", "pause", "Pause", id="processing-pause"),  # c: the key it had before
         Binding("r", "resume", "Resume", id="processing-resume"),
         Binding("escape", "leave", "Leave", id="processing-leave"),
     ]
@@ -202,7 +202,7 @@ class ProcessingScreen(WorkerErrors, Screen):
                 log.write(text)
 
     # --- keys ----------------------------------------------------------------------------------
-    def action_cancel(self) -> None:
+    def action_pause(self) -> None:
         from tui.screens.confirm import ConfirmScreen
 
         if background.running_pid(self.session_id) is None:
@@ -210,17 +210,17 @@ class ProcessingScreen(WorkerErrors, Screen):
             return
         self.app.push_screen(
             ConfirmScreen(
-                "Stop processing now? The session is paused: finished outputs are "
-                "kept, operations under way are redone when you resume.",
-                title="Cancel processing?",
-                yes="Stop",
+                "Pause processing now? Finished outputs are kept; operations under way "
+                "are redone when you resume (r).",
+                title="Pause processing?",
+                yes="Pause",
                 no="Keep going",
                 danger=True,
             ),
-            self._stop,
+            self._pause,
         )
 
-    def _stop(self, stop: bool | None) -> None:
+    def _pause(self, stop: bool | None) -> None:
         if stop and background.request_stop(self.session_id):
             self.notify("Pausing: the running operations are being stopped.")
 

@@ -15,6 +15,18 @@ from db.setting_rules import rule_of
 from db.settings import SettingInfo, set_setting, value_text
 from tui.form_guard import GuardsItsForm
 from tui.widgets.form_input import FormInput
+from tui.widgets.list_keys import ListKeys
+
+
+class ChoiceList(ListKeys, OptionList):
+    """The pick list of an enumeration, with the list keys."""
+
+    def nav_position(self) -> tuple[int, int]:
+        return self.highlighted or 0, self.option_count
+
+    def nav_to(self, row: int) -> None:
+        self.highlighted = row
+
 
 TYPE_HINTS = {
     "integer": "a whole number",
@@ -46,7 +58,7 @@ class SettingEditDialog(GuardsItsForm, ModalScreen[bool]):
             yield Label(self.info.description or "", id="setting-description", markup=False)
             yield Label(f"Expected: {expected}", id="setting-type", markup=False)
             if self.choices is not None:
-                picks = OptionList(*self.choices, id="setting-choices")
+                picks = ChoiceList(*self.choices, id="setting-choices")
                 if str(self.info.value) in self.choices:
                     picks.highlighted = self.choices.index(str(self.info.value))
                 yield picks

@@ -1,24 +1,17 @@
-"""A row-cursor DataTable that also moves with vim keys (j/k, g/G), as every list in vat does."""
+"""A row-cursor DataTable that moves with vat's list keys (tui/widgets/list_keys.py), as every list does."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist, RowKey
 
 from tui.safe_text import plain
+from tui.widgets.list_keys import ListKeys
 
 
-class VimTable(DataTable):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="table-down"),
-        Binding("k", "cursor_up", "Up", show=False, id="table-up"),
-        Binding("g", "first_row", "First", show=False, id="table-first"),
-        Binding("G", "last_row", "Last", show=False, id="table-last"),
-    ]
-
+class VimTable(ListKeys, DataTable):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
@@ -27,11 +20,14 @@ class VimTable(DataTable):
         # and control characters that are shown escaped.
         return super().add_row(*(plain(c) if isinstance(c, str) else c for c in cells), **kwargs)
 
-    def action_first_row(self) -> None:
-        self.move_cursor(row=0)
+    def nav_position(self) -> tuple[int, int]:
+        return self.cursor_row, self.row_count
 
-    def action_last_row(self) -> None:
-        self.move_cursor(row=self.row_count - 1)
+    def nav_to(self, row: int) -> None:
+        self.move_cursor(row=row, animate=False)
+
+    def nav_page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - (1 if self.show_header else 0))
 
     @property
     def selected_key(self) -> str | None:
