@@ -202,7 +202,7 @@ async def test_new_preset_dialog_refuses_a_taken_or_bad_id(user_preset: str) -> 
         assert "already exists" in str(dialog.query_one("#new-preset-error", Static).render())
         await pilot.press("ctrl+a", "ctrl+k", *"no spaces", "enter")
         assert "letters, digits" in str(dialog.query_one("#new-preset-error", Static).render())
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # typed: escape asks first (issue 13)
         assert isinstance(app.screen, PresetsScreen)
     assert UserPreset.select().count() == len(BUILTIN_PRESETS) + 1
 

@@ -12,12 +12,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Static
 
-from tui.widgets.list_keys import ListKeys
+from tui.widgets.list_keys import NAV_BINDINGS, ListKeys
 from tui.widgets.path_suggester import VIDEO_SUFFIXES
 
 
 class VideoTree(ListKeys, DirectoryTree):
     """Folders and, unless only folders are wanted, video files; no hidden entries."""
+
+    BINDINGS = NAV_BINDINGS
 
     def __init__(self, path: Path, folders: bool, **kwargs: Any) -> None:
         super().__init__(path, **kwargs)

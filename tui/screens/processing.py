@@ -210,8 +210,7 @@ class ProcessingScreen(WorkerErrors, Screen):
             return
         self.app.push_screen(
             ConfirmScreen(
-                "Pause processing now? Finished outputs are kept; operations under way "
-                "are redone when you resume (r).",
+                "Pause processing now? Finished outputs are kept; operations under way are redone when you resume (r).",
                 title="Pause processing?",
                 yes="Pause",
                 no="Keep going",

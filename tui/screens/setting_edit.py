@@ -15,11 +15,13 @@ from db.setting_rules import rule_of
 from db.settings import SettingInfo, set_setting, value_text
 from tui.form_guard import GuardsItsForm
 from tui.widgets.form_input import FormInput
-from tui.widgets.list_keys import ListKeys
+from tui.widgets.list_keys import NAV_BINDINGS, ListKeys
 
 
 class ChoiceList(ListKeys, OptionList):
     """The pick list of an enumeration, with the list keys."""
+
+    BINDINGS = NAV_BINDINGS
 
     def nav_position(self) -> tuple[int, int]:
         return self.highlighted or 0, self.option_count

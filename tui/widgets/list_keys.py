@@ -2,7 +2,8 @@
 j/k and the arrows, Home/End, G (last), ctrl+d/ctrl+u (half a page), PageUp/PageDown. The scene list
 of the picker has its own, with the same keys (`g` is group there, so the first row is Home everywhere).
 
-A widget mixes in ListKeys before its Textual class and says where its cursor is (`nav_position`)
+A widget mixes in ListKeys before its Textual class, sets `BINDINGS = NAV_BINDINGS` (Textual reads
+BINDINGS only from widget classes, not from a mixin) and says where its cursor is (`nav_position`)
 and how to move it (`nav_to`); the actions and the bindings are shared, not copied."""
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ MOVE_SUMMARY = "Move: j/k ↑/↓, Home/End (G last), ctrl+d/ctrl+u half page, P
 
 class ListKeys:
     """Mixin for a focusable widget with a row cursor (or, for text, a scroll position)."""
-
-    BINDINGS = NAV_BINDINGS
 
     def nav_position(self) -> tuple[int, int]:
         """(the cursor's row, how many rows there are)."""
@@ -64,6 +63,8 @@ def scroll_keys(scrollable: type) -> type:
     """A scrolling container (help text) with the list keys: a row is a line of text."""
 
     class ScrollKeys(ListKeys, scrollable):  # type: ignore[misc, valid-type]
+        BINDINGS = NAV_BINDINGS
+
         def nav_position(self) -> tuple[int, int]:
             return round(self.scroll_y), int(self.max_scroll_y) + 1
 

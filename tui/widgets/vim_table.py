@@ -8,10 +8,12 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist, RowKey
 
 from tui.safe_text import plain
-from tui.widgets.list_keys import ListKeys
+from tui.widgets.list_keys import NAV_BINDINGS, ListKeys
 
 
 class VimTable(ListKeys, DataTable):
+    BINDINGS = NAV_BINDINGS
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
