@@ -53,7 +53,7 @@ async def check_moves(pilot: Pilot, position: Callable[[], tuple[int, int]], pag
         assert start == count // 2
         await pilot.press(key)
         want = expected(start, count, rows)
-        await until(pilot, lambda: position()[0] == want, f"{key}: row {want} (now {position()[0]})", timeout=5)
+        await until(pilot, lambda w=want: position()[0] == w, f"{key}: row {want}", timeout=5)
 
 
 async def test_a_table_moves_with_the_list_keys(db: peewee.SqliteDatabase) -> None:
@@ -65,7 +65,9 @@ async def test_a_table_moves_with_the_list_keys(db: peewee.SqliteDatabase) -> No
         await check_moves(pilot, lambda: (table.cursor_row, table.row_count), table.nav_page_rows)
 
 
-async def test_the_sessions_list_moves_with_the_list_keys(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> None:
+async def test_the_sessions_list_moves_with_the_list_keys(
+    db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path
+) -> None:
     for i in range(8):
         new_session(cut_video, tmp_path / f"out{i}", f"Work {i}")
     app = create_app(cursor_blink=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Callable
 
 from textual.app import App
@@ -15,6 +16,7 @@ class ScreenHost(App):
 
     TITLE = "vat"
     SUB_TITLE = "Video Archive Tool"
+    CSS_PATH = str(Path(__file__).resolve().parent.parent / "tui" / "vat.tcss")  # VatApp's app-wide rules
     cursor_blink = False  # read by FormInput, as VatApp's: screenshots must not catch a blink phase
 
     def __init__(self, make_screen: Callable[[], Screen]) -> None:

@@ -37,6 +37,7 @@ OTHER_SCREENS = {
 class VatApp(App[int]):
     TITLE = "vat"
     SUB_TITLE = "Video Archive Tool"
+    CSS_PATH = "vat.tcss"  # app-wide rules: the focus border
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit-ctrl"),

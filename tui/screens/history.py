@@ -53,7 +53,7 @@ class HistoryScreen(Screen):
         Binding("slash", "search", "Search", key_display="/", id="history-search"),
         Binding("f", "failed_only", "Failed checks", id="history-failed"),
         Binding("a", "archived", "Archived", id="history-archived"),
-        Binding("r", "reload", "Refresh", id="history-refresh"),
+        Binding("r", "reload", "Refresh", show=False, id="history-refresh"),
         Binding("escape", "back", "Back", id="history-back"),
     ]
 
@@ -78,7 +78,7 @@ class HistoryScreen(Screen):
             )
         yield Static("", id="history-stats", markup=False)
         yield VimTable(id="history-table")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits in 80 columns
 
     def on_mount(self) -> None:
         table = self.query_one(VimTable)

@@ -27,8 +27,9 @@ FIXED_WIDTHS = {"status": 14, "progress": 4, "updated": 16}
 
 def column_widths(width: int) -> tuple[int, int]:
     """(artwork, current) widths that fill a `width`-cell table beside the fixed columns: 2 cells of
-    padding per column and 2 for a vertical scrollbar, so that 80 columns never scroll sideways."""
-    free = max(28, width - 2 * 5 - sum(FIXED_WIDTHS.values()) - 2)
+    padding per column, 2 for a vertical scrollbar and 2 for the focus border (tui/vat.tcss), so that
+    80 columns never scroll sideways."""
+    free = max(28, width - 2 * 5 - sum(FIXED_WIDTHS.values()) - 2 - 2)
     current = max(14, free // 3)
     return free - current, current
 

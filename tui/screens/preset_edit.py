@@ -21,6 +21,7 @@ from tui.preset_form import FIELDS, SECTIONS, FormField, build_preset, ffmpeg_pr
 from tui.preset_usage import unfinished_sessions_using
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.form_input import FormInput
+from tui.widgets.glyph_checkbox import GlyphCheckbox
 
 
 class PresetEditScreen(Screen[bool]):
@@ -112,7 +113,7 @@ class PresetEditScreen(Screen[bool]):
     def _make_widget(self, field: FormField) -> Widget:
         value = value_of(self.preset, field)
         if field.kind == "bool":
-            widget: Widget = Checkbox("", value, id=field.widget_id, compact=True, disabled=self.read_only)
+            widget: Widget = GlyphCheckbox("", value, id=field.widget_id, compact=True, disabled=self.read_only)
         elif field.kind in ("choice", "choice_opt"):
             known = value in field.choices
             widget = Select(

@@ -24,6 +24,10 @@ from tui.screens.preset_edit import PresetEditScreen
 from tui.widgets.vim_table import VimTable
 
 
+def stable_order(row: UserPreset) -> tuple[bool, str, str]:
+    return (not (row.advanced_settings or {}).get("builtin"), row.preset_name.casefold(), row.preset_id)
+
+
 class PresetsScreen(Screen):
     CSS_PATH = "presets.tcss"
     TITLE = "Presets"
@@ -34,7 +38,7 @@ class PresetsScreen(Screen):
     )
     BINDINGS = [
         Binding("enter", "edit", "Edit", priority=True, id="presets-edit"),  # over the table's hidden enter
-        Binding("n", "new", "New from selected", id="presets-new"),
+        Binding("n", "new", "New copy", id="presets-new"),
         Binding("d", "delete", "Delete", id="presets-delete"),
         Binding("asterisk", "set_default", "Set default", key_display="*", id="presets-default"),
         Binding("escape", "back", "Back", id="presets-back"),
@@ -44,7 +48,7 @@ class PresetsScreen(Screen):
         yield Header()
         yield VimTable(id="presets-table")
         yield Static("", id="preset-description", markup=False)
-        yield Footer()
+        yield Footer(compact=True)  # every key fits in 80 columns
 
     def on_mount(self) -> None:
         table = self.query_one(VimTable)
@@ -58,7 +62,9 @@ class PresetsScreen(Screen):
         table = self.query_one(VimTable)
         keep = select or table.selected_key
         table.clear()
-        for row in get_user_presets():
+        # a stable order (issue 13): built-in first, then by name; never moved by * or by use
+        rows = sorted(get_user_presets(), key=stable_order)
+        for row in rows:
             builtin = bool((row.advanced_settings or {}).get("builtin"))
             table.add_row(
                 row.preset_id,
