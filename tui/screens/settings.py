@@ -58,7 +58,8 @@ class SettingsScreen(Screen):
         for category, settings in all_settings().items():
             for index, info in enumerate(settings):
                 self._settings[info.key] = info
-                kind = f"{info.value_type}, read-only" if info.key in READ_ONLY else info.value_type
+                # "read-only" alone (its type does not matter then): the table fits 80 columns in its border
+                kind = "read-only" if info.key in READ_ONLY else info.value_type
                 table.add_row(category if index == 0 else "", info.key, _cell(value_text(info)), kind, key=info.key)
         table.select_key(keep)
         self._describe(table.selected_key)
