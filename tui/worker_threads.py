@@ -15,7 +15,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 # Thread workers that only read (decode, probe, test-encode to null): safe to abandon at exit.
-READ_ONLY_WORKERS = frozenset({"making thumbnails", "decoding preview frames", "checking NVENC", "probing the master"})
+READ_ONLY_WORKERS = frozenset(
+    {
+        "making thumbnails",
+        "decoding preview frames",
+        "checking NVENC",
+        "probing the master",
+        "loading the detection statistics",  # the picker's graph: reads the statistics cache
+        "deriving the scenes",  # computes only; the picker stores the result on the app's thread
+    }
+)
 
 
 class QuitFastExecutor(ThreadPoolExecutor):
