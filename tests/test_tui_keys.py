@@ -5,23 +5,24 @@ actions only, and the palette reaches the screen's actions (pause and resume inc
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import peewee
 import pytest
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static, Tree
+from textual.widgets import Static
 
 from db.models import ProcessingState
 from tests.tui_flows import new_session, screen_is, static_text, until
 from tests.tui_screen_host import ScreenHost, cursor_to
 from tui.app import create_app
-from tui.screens.file_picker import FilePickerScreen
+from tui.screens.file_picker import FilePickerScreen, VideoTree
 from tui.screens.help import HelpScreen
 from tui.screens.home import SessionsScreen
 from tui.screens.processing import ProcessingScreen
-from tui.screens.setting_edit import SettingEditDialog
+from tui.screens.setting_edit import ChoiceList, SettingEditDialog
 from tui.screens.settings import SettingsScreen
 from tui.widgets.vim_table import VimTable
 
@@ -41,6 +42,10 @@ MOVES: list[tuple[str, Callable[[int, int, int], int]]] = [
 ]
 
 
+def reached(position: Callable[[], tuple[int, int]], row: int) -> bool:
+    return position()[0] == row
+
+
 async def check_moves(pilot: Pilot, position: Callable[[], tuple[int, int]], page: Callable[[], int]) -> None:
     """Each key from the middle of the list lands where the one set of keys says."""
     for key, expected in MOVES:
@@ -53,7 +58,7 @@ async def check_moves(pilot: Pilot, position: Callable[[], tuple[int, int]], pag
         assert start == count // 2
         await pilot.press(key)
         want = expected(start, count, rows)
-        await until(pilot, lambda w=want: position()[0] == w, f"{key}: row {want}", timeout=5)
+        await until(pilot, partial(reached, position, want), f"{key}: row {want}", timeout=5)
 
 
 async def test_a_table_moves_with_the_list_keys(db: peewee.SqliteDatabase) -> None:
@@ -85,7 +90,7 @@ async def test_a_pick_list_moves_with_the_list_keys(db: peewee.SqliteDatabase) -
         await cursor_to(pilot, "ui_theme")  # an enumeration: a pick list of themes
         await pilot.press("enter")
         dialog = await screen_is(pilot, SettingEditDialog)
-        picks = dialog.query_one(OptionList)
+        picks = dialog.query_one(ChoiceList)
         assert picks.has_focus
         await check_moves(pilot, lambda: (picks.highlighted or 0, picks.option_count), picks.nav_page_rows)
 
@@ -96,7 +101,7 @@ async def test_the_file_browser_moves_with_the_list_keys(db: peewee.SqliteDataba
     app = ScreenHost(lambda: FilePickerScreen(str(tmp_path), folders=True))
     async with app.run_test(size=(80, 24)) as pilot:
         browser = await screen_is(pilot, FilePickerScreen)
-        tree = browser.query_one(Tree)
+        tree = browser.query_one(VideoTree)
         await until(pilot, lambda: tree.last_line >= 30, "the folders listed")
         await check_moves(pilot, lambda: (tree.cursor_line, tree.last_line + 1), tree.nav_page_rows)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import peewee
 import pytest
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -75,7 +76,7 @@ async def test_the_preset_list_keeps_its_order(db: peewee.SqliteDatabase) -> Non
         table = screen.query_one(VimTable)
 
         def order() -> list[str]:
-            return [str(table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(table.row_count)]
+            return [str(table.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value) for i in range(table.row_count)]
 
         before = order()
         assert before[-2:] == ["apple", "zebra"], "user presets after the built-in ones, by name"

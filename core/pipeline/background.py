@@ -77,7 +77,7 @@ def started_alive(session_id: str) -> bool:
     """Whether a worker this process started for the session is still running (true from its start,
     before it has taken the session's lock and shows in running_pid)."""
     _reap()
-    return any(session_id in proc.args for proc in _children)
+    return any(isinstance(proc.args, list) and session_id in proc.args for proc in _children)
 
 
 def request_stop(session_id: str) -> bool:

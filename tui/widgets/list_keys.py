@@ -8,11 +8,11 @@ and how to move it (`nav_to`); the actions and the bindings are shared, not copi
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 NAV_PREFIX = "nav-"  # the help shows these bindings as one "Move" line
 
-NAV_BINDINGS = [
+NAV_BINDINGS: list[BindingType] = [
     Binding("down,j", "nav_move(1)", "Down", show=False, id="nav-down"),
     Binding("up,k", "nav_move(-1)", "Up", show=False, id="nav-up"),
     Binding("home", "nav_first", "First", show=False, id="nav-first"),
@@ -62,7 +62,7 @@ class ListKeys:
 def scroll_keys(scrollable: type) -> type:
     """A scrolling container (help text) with the list keys: a row is a line of text."""
 
-    class ScrollKeys(ListKeys, scrollable):  # type: ignore[misc, valid-type]
+    class ScrollKeys(ListKeys, scrollable):
         BINDINGS = NAV_BINDINGS
 
         def nav_position(self) -> tuple[int, int]:
