@@ -240,7 +240,7 @@ async def test_redetect_offers_transnetv2_and_without_its_extra_says_how_to_inst
         await pilot.pause(0.3)
         assert app.screen is dialog, "nothing started"
         assert text_of(dialog, "#redetect-error") == without_ml_extra
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # the detector was changed: escape asks first (issue 13)
         await screen_is(pilot, PickerScreen)
         assert app.screen is picker
     after = stored(session.session_id)
