@@ -8,6 +8,7 @@ import importlib
 import logging
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -37,7 +38,8 @@ OTHER_SCREENS = {
 class VatApp(App[int]):
     TITLE = "vat"
     SUB_TITLE = "Video Archive Tool"
-    CSS_PATH = "vat.tcss"  # app-wide rules: the focus border
+    # app-wide rules (the focus border); absolute, as a subclass in another folder (tests) would look there
+    CSS_PATH = str(Path(__file__).with_name("vat.tcss"))
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit-ctrl"),
