@@ -26,19 +26,20 @@ from tui.screens.setting_edit import ChoiceList, SettingEditDialog
 from tui.screens.settings import SettingsScreen
 from tui.widgets.vim_table import VimTable
 
-# key, where the cursor must be after it, from row `start` of `count` rows with `page` rows a page
+# key, where the cursor must be after it, from row `start` of `count` rows with `page` rows a page; in
+# an order where each key starts from a row it can move from (the first from the middle of the list)
 MOVES: list[tuple[str, Callable[[int, int, int], int]]] = [
     ("j", lambda start, count, page: start + 1),
-    ("down", lambda start, count, page: start + 1),
     ("k", lambda start, count, page: start - 1),
+    ("down", lambda start, count, page: start + 1),
     ("up", lambda start, count, page: start - 1),
-    ("end", lambda start, count, page: count - 1),
-    ("home", lambda start, count, page: 0),
-    ("G", lambda start, count, page: count - 1),
     ("ctrl+d", lambda start, count, page: min(count - 1, start + max(1, round(page / 2)))),
     ("ctrl+u", lambda start, count, page: max(0, start - max(1, round(page / 2)))),
     ("pagedown", lambda start, count, page: min(count - 1, start + page)),
     ("pageup", lambda start, count, page: max(0, start - page)),
+    ("end", lambda start, count, page: count - 1),
+    ("home", lambda start, count, page: 0),
+    ("G", lambda start, count, page: count - 1),
 ]
 
 
@@ -47,17 +48,18 @@ def reached(position: Callable[[], tuple[int, int]], row: int) -> bool:
 
 
 async def check_moves(pilot: Pilot, position: Callable[[], tuple[int, int]], page: Callable[[], int]) -> None:
-    """Each key from the middle of the list lands where the one set of keys says."""
+    """From the middle of the list, each key in turn lands where the one set of keys says."""
+    await pilot.press("home")
+    count = position()[1]
+    assert count > 4, "a list long enough to move in"
+    for _ in range(count // 2):
+        await pilot.press("j")
+    assert position()[0] == count // 2
     for key, expected in MOVES:
-        await pilot.press("home")
-        count = position()[1]
-        assert count > 4, "a list long enough to move in"
-        for _ in range(count // 2):
-            await pilot.press("j")
         start, rows = position()[0], page()  # a page: the rows shown when the key is pressed
-        assert start == count // 2
         await pilot.press(key)
         want = expected(start, count, rows)
+        assert want != start, f"{key} from row {start} would not move: a check that cannot fail"
         await until(pilot, partial(reached, position, want), f"{key}: row {want}", timeout=5)
 
 
