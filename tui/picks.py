@@ -173,3 +173,32 @@ def carry_over(old: list[Scene], picks: Picks, new: list[Scene], cursor: int) ->
         frame = old[min(cursor, len(old) - 1)].start_frame
         new_cursor = max((s.index - 1 for s in new if s.start_frame <= frame), default=0)
     return result, new_cursor
+
+
+def _overlap(scene: Scene, first: int, last: int) -> int:
+    """How many of `scene`'s frames lie in frames first..last (inclusive)."""
+    return max(0, min(scene.end_frame, last) - max(scene.start_frame, first) + 1)
+
+
+def _mostly_in(scene: Scene, spans: list[tuple[int, int]]) -> bool:
+    """Whether more than half of `scene`'s frames lie in these (disjoint) frame spans."""
+    return 2 * sum(_overlap(scene, a, b) for a, b in spans) > scene.frame_count
+
+
+def carry_by_frames(base: list[Scene], picks: Picks, new: list[Scene]) -> Picks:
+    """The live threshold's picks (tui.screens.picker_graph): carried from a baseline, the scenes and
+    picks the user had when stepping began, so that a boundary that moves a few frames, or a scene
+    that merges into its neighbour and comes back, keeps its mark, and stepping back to the starting
+    threshold restores the marks and groups exactly. A new scene is marked when most of its frames lay
+    in marked baseline scenes; a baseline group stays as the run of new scenes whose frames lie mostly
+    in it (one scene only: that scene is marked, not grouped)."""
+    marked = [(s.start_frame, s.end_frame) for s in base if s.index in picks.selected]
+    result = Picks(len(new), {s.index for s in new if _mostly_in(s, marked)})
+    for a, b in picks.groups:
+        span = [(base[a - 1].start_frame, base[b - 1].end_frame)]
+        inside = [s.index for s in new if _mostly_in(s, span)]
+        if len(inside) >= 2:  # a run: scenes lie in the span in order, and spans never overlap
+            result.groups.append((inside[0], inside[-1]))
+        result.selected.update(inside)
+    result.groups.sort()
+    return result

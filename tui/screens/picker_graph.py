@@ -22,12 +22,12 @@ from textual.worker import get_current_worker
 
 from core.detection import live
 from core.errors import VatError
-from tui.picks import carry_over
+from tui.picks import Picks, Snapshot, carry_by_frames, carry_over
 from tui.safe_text import markup_safe
 from tui.widgets.detection_graph import DetectionGraph
 
 if TYPE_CHECKING:
-    from core.scenes import Detection
+    from core.scenes import Detection, Scene
     from tui.screens.picker import PickerScreen
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,10 @@ class PickerGraph:
         self.min_len = 0
         self.asked = 0  # derivations asked for so far
         self.pending: int | None = None  # the one asked for last, until stored: an older one is dropped
+        # where the marks of every step come from (tui.picks.carry_by_frames): the scenes and picks when
+        # stepping began, kept while the picker shows what the last step stored (`expected`)
+        self.baseline: tuple[list[Scene], Picks] | None = None
+        self.expected: tuple[tuple[int, ...], Snapshot] | None = None
 
     @property
     def graph(self) -> DetectionGraph:
@@ -132,6 +136,7 @@ class PickerGraph:
             self.threshold = live.step_threshold(stats.detector, self.threshold, threshold)
         if min_len:
             self.min_len = live.step_min_len(self.min_len, min_len)
+        self._keep_or_take_baseline()
         self.asked += 1
         self.pending = self.asked
         self.graph.set_params(stats.detector, self.threshold, self.min_len, busy=True)
@@ -142,6 +147,22 @@ class PickerGraph:
             exit_on_error=False,
             name="deriving the scenes",
         )
+
+    def _shown_now(self) -> tuple[tuple[int, ...], Snapshot]:
+        screen = self.screen
+        return tuple(s.start_frame for s in screen.scenes), screen.picks.snapshot()
+
+    def _keep_or_take_baseline(self) -> None:
+        """Steps carry the marks from where stepping began: the baseline goes on while the picker shows
+        what the last step stored, and is taken anew once the user changed the selection (or the
+        scenes changed otherwise) since."""
+        if self.pending is not None and self.baseline is not None:
+            return  # the last step is still being derived: nothing changed on screen since
+        shown = self._shown_now()
+        if self.baseline is None or shown != self.expected:
+            screen = self.screen
+            picks = Picks(screen.picks.count, set(screen.picks.selected), list(screen.picks.groups))
+            self.baseline, self.expected = (list(screen.scenes), picks), shown
 
     def _busy(self) -> str | None:
         """Why the scenes cannot change now: another process works on the session (a detached
@@ -174,11 +195,15 @@ class PickerGraph:
 
         screen = self.screen
         self.pending = None
-        picks, cursor = carry_over(screen.scenes, screen.picks, found.scenes, at)
+        _, cursor = carry_over(screen.scenes, screen.picks, found.scenes, at)  # the cursor's frame
+        if self.baseline is None:  # never: a step takes one first
+            self.baseline = (list(screen.scenes), screen.picks)
+        picks = carry_by_frames(*self.baseline, found.scenes)
         try:
             store_derived(screen.session, found, picks.chosen(), list(picks.groups), cursor)
         except VatError as exc:
             return exc.message
+        self.expected = tuple(s.start_frame for s in found.scenes), picks.snapshot()
         return None
 
     def flush(self) -> bool:
