@@ -96,3 +96,44 @@ async def test_marking_and_grouping_from_the_grid_are_saved_and_the_grid_reopens
         await pilot.press("k", "u")  # scene 1: its group goes
         await pilot.pause()
         assert stored(session.session_id).grouped_scenes == []
+
+
+def gap_marks(grid: SceneGrid) -> str:
+    """What the grid draws left of each scene's thumbnail (scroll at the top): ▐ the cursor, ┃ a range."""
+    marks = ""
+    for index in range(grid.count):
+        row, column = divmod(index, grid.columns)
+        marks += grid.render_line(row * 8).text[column * grid.cell_width]
+    return marks
+
+
+async def test_ranges_and_half_pages_in_the_grid(session: ProcessingState) -> None:
+    sid = session.session_id
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot)
+        await pilot.press("o", "x")
+        grid = picker.query_one(SceneGrid)
+        await pilot.press("ctrl+d")  # half a page: one row of three
+        assert cursor(picker) == 4
+        await pilot.press("ctrl+u")
+        assert cursor(picker) == 1
+        # three columns: 1 2 3 / 4 5. shift+right then J: from scene 1 to 2, then down a row to 5
+        await pilot.press("shift+right", "J")
+        await pilot.pause()
+        assert picker.scene_list.range_span() == (1, 5)
+        assert "range 1-5" in str(picker.query_one("#picker-status").render())
+        assert gap_marks(grid) == "┃┃┃┃▐"  # without colour: the range's cells and the cursor's
+        await pilot.press("K")  # back up a row: 1-2
+        assert picker.scene_list.range_span() == (1, 2)
+        await pilot.press("g")
+        await until(pilot, lambda: stored(sid).grouped_scenes == [[1, 2]], "1-2 grouped")
+        assert picker.scene_list.range_span() is None and gap_marks(grid) == " ▐   "
+        # V, then plain movement extends; escape ends the range and does not leave the picker
+        await pilot.press("V", "j")  # from scene 2 down to 5
+        assert picker.scene_list.range_span() == (2, 5)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert picker.scene_list.range_span() is None and app.screen is picker
+        await pilot.press("V", "k", "space")  # from 5 up to 2: some unmarked, so space marks them all
+        await until(pilot, lambda: stored(sid).selected_scenes == [1, 2, 3, 4, 5], "2-5 marked")

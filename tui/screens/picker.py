@@ -256,6 +256,8 @@ class PickerScreen(WorkerErrors, Screen):
 
     @on(RangeChanged)
     def _range_changed(self) -> None:
+        if self._grid:
+            self.grid.refresh()  # the range is drawn in its cells
         self._show_status()
 
     @on(Highlighted)
@@ -337,8 +339,7 @@ class PickerScreen(WorkerErrors, Screen):
 
     def action_grid(self) -> None:
         """o: the list or the grid of thumbnails, one cursor for both; remembered with the session."""
-        self._grid = not self._grid
-        self.scene_list.leave_range()  # ranges are the list's (the grid has no keys for them)
+        self._grid = not self._grid  # a range goes on in the other view: one cursor, one range
         self._show_view()
         self.save()
 

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from tui import graphics
 from tui.formatting import duration
 from tui.graphics import PictureCache
-from tui.widgets.scene_list import SceneList, VisibleChanged
+from tui.widgets.scene_list import RANGE_MARK, SceneList, VisibleChanged
 
 THUMB_CELLS = 16  # a thumbnail's width in cells
 THUMB_LINES = 5  # and height: 16:9 at two half-block pixels a line
@@ -57,8 +57,17 @@ class SceneGrid(ScrollView, can_focus=True):
     SceneGrid > .scene-grid--placeholder {
         color: $text-disabled;
     }
+    SceneGrid > .scene-grid--range {
+        background: $primary 40%;
+    }
     """
-    COMPONENT_CLASSES = {"scene-grid--cursor", "scene-grid--unmarked", "scene-grid--group", "scene-grid--placeholder"}
+    COMPONENT_CLASSES = {
+        "scene-grid--cursor",
+        "scene-grid--unmarked",
+        "scene-grid--group",
+        "scene-grid--placeholder",
+        "scene-grid--range",
+    }
     BINDINGS = [
         Binding("down,j", "move(0, 1)", "Down", show=False, id="grid-down"),
         Binding("up,k", "move(0, -1)", "Up", show=False, id="grid-up"),
@@ -66,8 +75,17 @@ class SceneGrid(ScrollView, can_focus=True):
         Binding("left,h", "move(-1, 0)", "Left", show=False, id="grid-left"),
         Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="grid-page-down"),
         Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="grid-page-up"),
+        Binding("ctrl+d", "page(0.5)", "Half a page down", show=False, id="grid-half-down"),
+        Binding("ctrl+u", "page(-0.5)", "Half a page up", show=False, id="grid-half-up"),
         Binding("home", "jump(0)", "First scene", show=False, id="grid-first"),
         Binding("end,G", "jump(-1)", "Last scene", show=False, id="grid-last"),
+        # the list's range (SceneList.range), as there: shift extends it, V starts a visual one
+        Binding("shift+down,J", "extend(0, 1)", "Range down", show=False, id="grid-range-down"),
+        Binding("shift+up,K", "extend(0, -1)", "Range up", show=False, id="grid-range-up"),
+        Binding("shift+right,L", "extend(1, 0)", "Range right", show=False, id="grid-range-right"),
+        Binding("shift+left,H", "extend(-1, 0)", "Range left", show=False, id="grid-range-left"),
+        Binding("V", "visual", "Visual range", show=False, id="grid-visual"),
+        Binding("escape", "leave_range", "End the range", show=False, id="grid-range-leave"),
     ]
 
     def __init__(self, scene_list: SceneList, thumbnail: Callable[[int], Image.Image | None], id: str | None = None):
@@ -176,27 +194,49 @@ class SceneGrid(ScrollView, can_focus=True):
             self._place_sixels()
 
     # --- keys --------------------------------------------------------------------------------
-    def action_move(self, across: int, down: int) -> None:
-        cursor = self.scene_list.cursor
-        target = cursor + across + down * self.columns
+    def _target(self, across: int, down: int) -> int | None:
+        target = self.scene_list.cursor + across + down * self.columns
         if down and not 0 <= target < self.count:
-            return  # no row above the first or below the last: stay
-        self.scene_list.move_to(target)
+            return None  # no row above the first or below the last: stay
+        return max(0, min(target, self.count - 1))
 
-    def action_page(self, direction: int) -> None:
+    def action_move(self, across: int, down: int) -> None:
+        target = self._target(across, down)
+        if target is not None:
+            self.scene_list.plain_move(target)  # a shift range ends, a visual one follows
+
+    def action_extend(self, across: int, down: int) -> None:
+        target = self._target(across, down)
+        if target is not None:
+            self.scene_list.extend_to(target)
+
+    def action_page(self, pages: float) -> None:
+        """PageUp/PageDown a screenful of rows, ctrl+d/ctrl+u half of one (at least a row)."""
         rows = max(1, self.scrollable_content_region.height // CELL_HEIGHT)
-        target = self.scene_list.cursor + direction * rows * self.columns
-        self.scene_list.move_to(max(0, min(target, self.count - 1)))
+        step = max(1, round(rows * abs(pages))) * (1 if pages > 0 else -1)
+        target = self.scene_list.cursor + step * self.columns
+        self.scene_list.plain_move(max(0, min(target, self.count - 1)))
 
     def action_jump(self, index: int) -> None:
-        self.scene_list.move_to(index if index >= 0 else self.count - 1)
+        self.scene_list.plain_move(index if index >= 0 else self.count - 1)
+
+    def action_visual(self) -> None:
+        self.scene_list.action_visual()
+
+    def action_leave_range(self) -> None:
+        self.scene_list.action_leave_range()  # none on: escape goes on to the picker (back)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_range":
+            return self.scene_list.range.active
+        return True
 
     def on_click(self, event: Click) -> None:
         row = (round(self.scroll_y) + event.y) // CELL_HEIGHT
         column = event.x // self.cell_width
         index = row * self.columns + column
         if column < self.columns and 0 <= index < self.count:
-            self.scene_list.move_to(index)
+            self.scene_list.plain_move(index)
 
     # --- rendering ---------------------------------------------------------------------------
     def notify_style_update(self) -> None:
@@ -227,7 +267,9 @@ class SceneGrid(ScrollView, can_focus=True):
         """Line `sub` of scene `index`'s cell, GAP cells on its left included."""
         scene_list = self.scene_list
         at_cursor = index == scene_list.cursor
-        gap = Segment(("▐" if at_cursor and sub < THUMB_LINES + CAPTION_LINES else " ").rjust(GAP), self._style(""))
+        in_range = index in scene_list.range.rows(scene_list.cursor)
+        mark = "▐" if at_cursor else (RANGE_MARK if in_range else " ")  # a range reads without colour too
+        gap = Segment((mark if sub < THUMB_LINES + CAPTION_LINES else " ").rjust(GAP), self._style(""))
         if sub < THUMB_LINES:
             frame = scene_list.picture_frames[index]
             if self._sixel_cell(index):  # drawn over these cells
@@ -242,6 +284,8 @@ class SceneGrid(ScrollView, can_focus=True):
         number = scene_list.scenes[index].index
         marked = number in scene_list.picks.selected
         base = self._style("scene-grid--cursor" if at_cursor else ("" if marked else "scene-grid--unmarked"))
+        if in_range and not at_cursor:
+            base += self._range_style()
         if sub == THUMB_LINES:
             found = scene_list.picks.group_of(number)
             group = f"g{found[0]}" if found else ""
@@ -250,6 +294,12 @@ class SceneGrid(ScrollView, can_focus=True):
             pad = " " * (THUMB_CELLS - len(left) - len(group))
             return [gap, Segment(left + pad, base), Segment(group, base + self._group_style())]
         return [gap, Segment(f"    {duration(scene_list.scenes[index].duration)}".ljust(THUMB_CELLS), base)]
+
+    def _range_style(self) -> Style:
+        style = self._styles.get("-range")
+        if style is None:
+            style = self._styles["-range"] = self.get_component_rich_style("scene-grid--range", partial=True)
+        return style
 
     def _group_style(self) -> Style:
         style = self._styles.get("-group")

@@ -325,35 +325,39 @@ class SceneList(ScrollView, can_focus=True):
         elif bottom > y + height:
             self.scroll_to(y=bottom - height, animate=False, immediate=True)
 
-    def _plain_move(self, index: int) -> None:
-        """A movement key without shift: a shift range ends, a visual one (V) follows the cursor."""
+    def plain_move(self, index: int) -> None:
+        """A movement key without shift (in the list or the grid): a shift range ends, a visual one (V) follows the cursor."""
         if self.range.active and not self.range.visual:
             self.leave_range()
         self.move_to(index)
 
     def action_move(self, step: int) -> None:
-        self._plain_move(self.cursor + step)
+        self.plain_move(self.cursor + step)
 
     def _page_rows(self) -> int:
         return max(1, self.scrollable_content_region.height // self.row_height)
 
     def action_page(self, direction: int) -> None:
-        self._plain_move(self.cursor + direction * max(1, self._page_rows() - 1))
+        self.plain_move(self.cursor + direction * max(1, self._page_rows() - 1))
 
     def action_half_page(self, direction: int) -> None:
         """ctrl+d / ctrl+u, as in vim and less."""
-        self._plain_move(self.cursor + direction * max(1, self._page_rows() // 2))
+        self.plain_move(self.cursor + direction * max(1, self._page_rows() // 2))
 
     def action_jump(self, index: int) -> None:
-        self._plain_move(index if index >= 0 else len(self.scenes) - 1)
+        self.plain_move(index if index >= 0 else len(self.scenes) - 1)
 
     # --- range -------------------------------------------------------------------------------
     def action_extend(self, step: int) -> None:
+        self.extend_to(self.cursor + step)
+
+    def extend_to(self, index: int) -> None:
+        """Shift+movement (in the list or the grid): the range from where it started to `index`."""
         if not self.scenes:
             return
         started = not self.range.active
         self.range.extend_from(self.cursor)
-        self.move_to(self.cursor + step)
+        self.move_to(index)
         self._range_changed(started)
 
     def action_visual(self) -> None:
@@ -406,7 +410,7 @@ class SceneList(ScrollView, can_focus=True):
     def on_click(self, event: Click) -> None:  # the mouse is optional, but it should not surprise
         row = (round(self.scroll_y) + event.y) // self.row_height
         if 0 <= row < len(self.scenes):
-            self._plain_move(row)
+            self.plain_move(row)
 
     # --- rendering ---------------------------------------------------------------------------
     def notify_style_update(self) -> None:
