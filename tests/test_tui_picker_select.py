@@ -221,6 +221,26 @@ async def test_the_undo_stack_is_at_least_50_deep(session: ProcessingState) -> N
         assert notices(app)[-1] == "nothing to undo"
 
 
+async def test_the_history_outlives_leaving_the_picker(session: ProcessingState) -> None:
+    """The tester's space, escape, enter, ctrl+z: the picker is made anew, the app keeps its history."""
+    sid = session.session_id
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        picker = await open_picker(pilot)
+        await pilot.press("x", "space")
+        assert marks(sid) == ([1], [])
+        await pilot.press("escape")
+        picker = await open_picker(pilot)
+        await pilot.press("ctrl+z")
+        assert marks(sid) == ([], []) and notices(app)[-1] == "undone: mark scene 1"
+        await pilot.press("ctrl+z")
+        assert marks(sid) == ([1, 2, 3, 4, 5], []) and notices(app)[-1] == "undone: clear the marks"
+        await pilot.press("escape")
+        await open_picker(pilot)
+        await pilot.press("ctrl+y")
+        assert marks(sid) == ([], []) and notices(app)[-1] == "redone: clear the marks"
+
+
 async def test_redetection_clears_the_history(session: ProcessingState) -> None:
     """Scene numbers name other scenes after re-detection: an undo must not apply old ones."""
     sid = session.session_id

@@ -51,6 +51,9 @@ class VatApp(App[int]):
         super().__init__()
         self.cursor_blink = cursor_blink  # tests turn it off: snapshots must not depend on the blink phase
         self.started_here: set[str] = set()  # sessions this TUI started detecting or processing (q asks)
+        # each session's picker undo history (tui.picker_selection), kept while the app runs: leaving
+        # the picker and coming back keeps ctrl+z
+        self.pick_histories: dict[str, object] = {}
         self._terminal_log: list[logging.Handler] = []
         self._textual_log: logging.Handler | None = None
 

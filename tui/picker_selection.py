@@ -26,7 +26,30 @@ def _span_text(first: int, last: int) -> str:
 class PickerSelection:
     def __init__(self, screen: PickerScreen):
         self.screen = screen
-        self.history = PickHistory.of(screen.picks)
+        self._history: PickHistory | None = None
+
+    @property
+    def history(self) -> PickHistory:
+        if self._history is None:
+            self.take_up()
+        assert self._history is not None
+        return self._history
+
+    def take_up(self) -> None:
+        """The session's history, kept on the app while it runs (the picker is made anew each time it
+        opens; it calls this on mount, before any change): taken up again where it is for these scenes
+        and this selection, else started afresh (the scenes were detected again, or the selection
+        changed outside the picker)."""
+        if self._history is None:
+            screen = self.screen
+            kept: dict[str, object] = getattr(screen.app, "pick_histories", {})
+            scenes = tuple(s.start_frame for s in screen.scenes)
+            found = kept.get(screen.session_id)
+            if isinstance(found, tuple) and found[0] == scenes and found[1].current == self.picks.snapshot():
+                self._history = found[1]
+            else:
+                self._history = PickHistory.of(self.picks)
+                kept[screen.session_id] = (scenes, self._history)
 
     @property
     def picks(self) -> Picks:
@@ -34,7 +57,10 @@ class PickerSelection:
 
     def reset(self) -> None:
         """The scenes were replaced (re-detection): the history would name other scenes."""
-        self.history.reset(self.picks)
+        self._history = None
+        kept: dict[str, object] = getattr(self.screen.app, "pick_histories", {})
+        kept.pop(self.screen.session_id, None)
+        self.take_up()  # a new one, for the new scenes
         self.screen.scene_list.leave_range()
 
     def _span(self) -> tuple[int, int] | None:

@@ -176,6 +176,7 @@ class PickerScreen(WorkerErrors, Screen):
         return self.query_one(SceneGrid)
 
     def on_mount(self) -> None:
+        self.selection.take_up()  # ctrl+z reaches back past leaving the picker and coming back
         self._show_view()
         self._show_current()
         self._warn_if_archived()
