@@ -202,6 +202,24 @@ async def test_undo_and_redo_every_kind_of_change(session: ProcessingState) -> N
     assert await seen_by_a_new_app(sid) == ({2, 3, 4}, [(2, 4)])
 
 
+async def test_grouping_over_groups_says_they_merged_and_redo_says_it_again(session: ProcessingState) -> None:
+    sid = session.session_id
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_picker(pilot)
+        await pilot.press("x", "J", "g", "j", "j", "J", "g")  # groups 1-2 and 4-5
+        assert marks(sid) == ([1, 2, 4, 5], [[1, 2], [4, 5]])
+        await pilot.press("home", "V", "end", "g")
+        merged = "groups 1-2 and 4-5 merged: scenes 1-5 will be exported as one clip"
+        assert marks(sid)[1] == [[1, 5]] and notices(app)[-1] == merged
+        await pilot.press("ctrl+z")
+        assert notices(app)[-2:] == ["undone: group 1-5", "group 1-5 is now 1-2, 4-5"]
+        await pilot.press("ctrl+y")
+        assert notices(app)[-2:] == ["redone: group 1-5", merged]
+        await pilot.press("ctrl+z", "end", "K", "K", "g")  # 3-5: group 4-5 grows
+        assert notices(app)[-1] == "group 4-5 is now 3-5: scenes 3-5 will be exported as one clip"
+
+
 async def test_the_undo_stack_is_at_least_50_deep(session: ProcessingState) -> None:
     sid = session.session_id
     app = create_app(cursor_blink=False)

@@ -95,3 +95,22 @@ def group_losses(before: Snapshot, after: Snapshot) -> list[str]:
         pieces = [f"{x}-{y}" for x, y in after[1] if x <= b and a <= y]
         lines.append(f"group {a}-{b} is now {', '.join(pieces)}" if pieces else f"group {a}-{b} dissolved")
     return lines
+
+
+def group_news(before: Snapshot, after: Snapshot) -> list[str]:
+    """What a change made of groups (the counterpart of group_losses): a new group is one clip, a group
+    that grew or groups that merged say so ('groups 4-5 and 6-7 merged: scenes 4-7 will be exported as
+    one clip'). A group left whole or cut down is not named here (group_losses names what it lost)."""
+    lines = []
+    for x, y in after[1]:
+        if any(a <= x and y <= b for a, b in before[1]):
+            continue  # unchanged, or a piece of an earlier group
+        inside = [f"{a}-{b}" for a, b in before[1] if x <= a and b <= y]
+        clip = f"scenes {x}-{y} will be exported as one clip"
+        if len(inside) > 1:
+            lines.append(f"groups {', '.join(inside[:-1])} and {inside[-1]} merged: {clip}")
+        elif inside:
+            lines.append(f"group {inside[0]} is now {x}-{y}: {clip}")
+        else:
+            lines.append(clip)
+    return lines

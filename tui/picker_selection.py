@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tui.pick_history import PickHistory, Step, group_losses
+from tui.pick_history import PickHistory, Step, group_losses, group_news
 from tui.safe_text import markup_safe
 
 if TYPE_CHECKING:
-    from tui.picks import Picks
+    from tui.picks import Picks, Snapshot
     from tui.screens.picker import PickerScreen
 
 
@@ -72,12 +72,17 @@ class PickerSelection:
         self.screen.scene_list.leave_range()
         self.screen._changed()
         if step is not None:
-            self._tell_losses(group_losses(step.before, step.after))
+            self._tell_groups(step.before, step.after)
         return step
 
-    def _tell_losses(self, losses: list[str]) -> None:
-        if losses:
-            self.screen.notify("; ".join(losses), severity="warning")
+    def _tell_groups(self, before: Snapshot, after: Snapshot, done: str = "") -> None:
+        """One toast: what was undone or redone (`done`), then what it did to the groups (the same
+        words for a change, its undo and its redo)."""
+        losses, news = group_losses(before, after), group_news(before, after)
+        if done:
+            self.screen.notify(done)
+        if losses or news:
+            self.screen.notify("; ".join(losses + news), severity="warning" if losses else "information")
 
     def _on_span_or_cursor(
         self, on_span: Callable[[int, int], str | None], on_cursor: Callable[[int], str | None]
@@ -153,8 +158,8 @@ class PickerSelection:
         except ValueError as exc:
             self.screen.notify(markup_safe(exc), severity="warning")
             return
-        self._commit(f"group {first}-{last}")
-        self.screen.notify(f"scenes {first}-{last} will be exported as one clip")
+        if self._commit(f"group {first}-{last}") is None:  # already so: say what it is
+            self.screen.notify(f"scenes {first}-{last} will be exported as one clip")
 
     def ungroup(self) -> None:
         def on_span(first: int, last: int) -> str | None:
@@ -186,5 +191,4 @@ class PickerSelection:
             return
         self.screen.scene_list.leave_range()
         self.screen._changed()  # saved at once, as every change
-        self.screen.notify(f"{done}: {step.what}")
-        self._tell_losses(group_losses(before, self.picks.snapshot()))
+        self._tell_groups(before, self.picks.snapshot(), f"{done}: {step.what}")

@@ -75,7 +75,8 @@ class PickerScreen(WorkerErrors, Screen):
         Binding("x", "clear", "Clear marks", show=False, id="picker-clear"),
         Binding("g", "group", "Group", id="picker-group"),
         Binding("u", "ungroup", "Ungroup", show=False, id="picker-ungroup"),
-        Binding("enter,p", "preview", "Preview", id="picker-preview"),
+        # Preview and Back in ? and ctrl+p: with Graph and Grid the footer fits 80 columns only without them
+        Binding("enter,p", "preview", "Preview", show=False, id="picker-preview"),
         Binding("slash", "jump", "Jump", show=False, id="picker-jump"),  # in ? and ctrl+p: the footer is full at 80
         Binding("t", "redetect", "Re-detect", show=False, id="picker-redetect"),
         Binding("e", "edit_texts", "Title", show=False, id="picker-texts"),
@@ -90,7 +91,7 @@ class PickerScreen(WorkerErrors, Screen):
         Binding("ctrl+y", "redo", "Redo", show=False, id="picker-redo"),
         Binding("ctrl+s", "save", "Save", show=False, id="picker-save"),
         Binding("ctrl+r", "process", "Process", id="picker-process"),
-        Binding("escape", "back", "Back", id="picker-back"),
+        Binding("escape", "back", "Back", show=False, id="picker-back"),
     ]
 
     def __init__(self, session_id: str):
