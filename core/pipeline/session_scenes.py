@@ -116,13 +116,17 @@ def save_selection(
     groups: list[tuple[int, int]],
     cursor: int | None = None,
     view: str | None = None,
+    rows: str | None = None,
 ) -> None:
-    """`cursor` and `view` (the picker's "list" or "grid"): where the picker reopens."""
+    """`cursor`, `view` (the picker's "list" or "grid") and `rows` ("tall" or "short"): where and how
+    the picker reopens."""
     meta = dict(session.process_metadata or {})
     if cursor is not None:
         meta["picker_cursor"] = cursor
     if view is not None:
         meta["picker_view"] = view
+    if rows is not None:
+        meta["picker_rows"] = rows
     ProcessingState.update(
         selected_scenes=list(chosen), grouped_scenes=[list(g) for g in groups], process_metadata=meta
     ).where(ProcessingState.id == session.id).execute()

@@ -108,6 +108,7 @@ class PickerScreen(WorkerErrors, Screen):
         self._cursor_dirty = False
         self._cursor = int(meta.get("picker_cursor") or 0)  # kept here too: saved after unmount
         self._grid = meta.get("picker_view") == "grid"  # the view it was left in: the list or the grid
+        self._tall = meta.get("picker_rows") == "tall"  # and the list's rows (v)
         self._status_text: str | None = None
         self.graph = PickerGraph(self)  # d: the detection graph and live threshold
         self.selection = PickerSelection(self)  # the selection keys, their range and undo history
@@ -166,7 +167,9 @@ class PickerScreen(WorkerErrors, Screen):
             return f"{names} · {len(self.scenes)} scenes (from {terminal_safe(detector[5:])})"
         threshold = self.session.scene_threshold
         setting = f"{detector} {threshold:g}" if threshold is not None else detector
-        return f"{names} · {len(self.scenes)} scenes ({setting}, min {self.session.min_scene_length} frames)"
+        shortest = self.session.min_scene_length
+        frames = "frame" if shortest == 1 else "frames"
+        return f"{names} · {len(self.scenes)} scenes ({setting}, min {shortest} {frames})"
 
     @property
     def scene_list(self) -> SceneList:
@@ -178,6 +181,8 @@ class PickerScreen(WorkerErrors, Screen):
 
     def on_mount(self) -> None:
         self.selection.take_up()  # ctrl+z reaches back past leaving the picker and coming back
+        if self._tall:
+            self._set_tall(True)
         self._show_view()
         self._show_current()
         self._warn_if_archived()
@@ -353,7 +358,13 @@ class PickerScreen(WorkerErrors, Screen):
             self.scene_list.call_after_refresh(self.scene_list.scroll_to_cursor, center=True)
 
     def action_tall(self) -> None:
-        self.scene_list.set_tall(not self.scene_list.tall)
+        """v: tall rows (three lines, a larger thumbnail) or short ones; remembered with the session."""
+        self._set_tall(not self._tall)
+        self.save()
+
+    def _set_tall(self, tall: bool) -> None:
+        self._tall = tall
+        self.scene_list.set_tall(tall)
         self.query_one("#list-header", Static).update(self.scene_list.header_text())
 
     def action_graph(self) -> None:
@@ -481,8 +492,8 @@ class PickerScreen(WorkerErrors, Screen):
         self.notify("selection saved")
 
     def save(self) -> None:
-        view = "grid" if self._grid else "list"
-        save_selection(self.session, self.picks.chosen(), list(self.picks.groups), self._cursor, view)
+        view, rows = "grid" if self._grid else "list", "tall" if self._tall else "short"
+        save_selection(self.session, self.picks.chosen(), list(self.picks.groups), self._cursor, view, rows)
         self._cursor_dirty = False
 
     def flush_cursor(self) -> None:

@@ -10,8 +10,9 @@ without colour: every mark is a glyph.
 
 The scale runs from 0 to the scores' 98th percentile (a few tall spikes do not flatten the rest), kept
 between 2 and 3 times the threshold, so the line always shows and the bars near it are tall enough
-to compare (an adaptive ratio reaches 255 on a cut after a still shot). numpy is imported with the
-scores.
+to compare (an adaptive ratio reaches 255 on a cut after a still shot). It is kept while the user
+steps the threshold (the line moves, the bars stay) until the line would leave it. numpy is imported
+with the scores.
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ class DetectionGraph(Widget):
         self.scenes: Sequence[Scene] = ()
         self.cursor = 0
         self._columns: tuple[int, int, np.ndarray] | None = None  # (width, id(scores), maxima)
+        # the scale's top, kept while the threshold steps (the line moves, the bars stay): made anew for
+        # other scores or widths, or when the line would leave the scale
+        self._top: tuple[int, int, float] | None = None  # (width, id(scores), top)
 
     # --- what it shows ---------------------------------------------------------------------------
     def show_loading(self) -> None:
@@ -136,7 +140,7 @@ class DetectionGraph(Widget):
             lines = [self._legend(width, None), *body, *[Text()] * (height - 3)]
             return Text("\n").join(lines[:height])
         values = self._maxima(width)
-        top = nice_top(values, self.threshold)
+        top = self._scale_top(width, values)
         lines = [self._legend(width, top), *self._bars(values, top, rows), self._marks(width)]
         return Text("\n").join(lines[:height])
 
@@ -146,20 +150,30 @@ class DetectionGraph(Widget):
             self._columns = (width, id(self.scores), column_maxima(self.scores, width))
         return self._columns[2]
 
+    def _scale_top(self, width: int, values: np.ndarray) -> float:
+        held = self._top
+        if held is not None and held[:2] == (width, id(self.scores)) and 0 < self.threshold < held[2]:
+            return held[2]
+        top = nice_top(values, self.threshold)
+        self._top = (width, id(self.scores), top)
+        return top
+
     def _legend(self, width: int, top: float | None) -> Text:
-        parts = ["detection graph" if top is None else self.detector or "detection graph"]
+        parts = [("detection graph" if top is None else self.detector or "detection graph",)]
         if top is not None:
+            frames = "frame" if self.min_len == 1 else "frames"
             parts += [
-                f"threshold {self.threshold:g} -/+",
-                f"min {self.min_len} frames </>",
-                f"{len(self.scenes)} scenes",
+                (f"threshold {self.threshold:g} -/+",),
+                (f"min {self.min_len} {frames} </>",),
+                (f"{len(self.scenes)} scenes",),
             ]
             if self.busy:
-                parts.append("applying…")
-            parts += [f"scale 0-{top:.3g}", LEGEND_KEYS]
-        text = parts[0]
-        for part in parts[1:]:  # what fits, in this order: the keys' legend goes first at 80 columns
-            if len(text) + 3 + len(part) <= width:
+                parts.append(("applying…",))
+            parts += [(f"scale 0-{top:.3g}", f"0-{top:.3g}"), (LEGEND_KEYS,)]
+        text = parts[0][0]
+        for forms in parts[1:]:  # what fits, in this order (shortened where that fits): the keys' legend
+            part = next((form for form in forms if len(text) + 3 + len(form) <= width), None)  # goes first
+            if part is not None:
                 text += " · " + part
         return Text(text, style=self._style("legend"))
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PIL import Image
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.actions import SkipAction
@@ -50,6 +50,7 @@ SEGMENT_CACHE = 3000
 CHAPTER_MARK = "§"  # in the space after the number: no column of its own at 80 columns
 BEGINS = "begins"  # the transition column's title, also its narrowest width
 GROUP_MARK = 4  # cells kept for the group mark ("┌ g1")
+TITLE_ROOM = 6  # the fewest cells a title is shown in (cut to them with an ellipsis): fewer read as noise
 RANGE_MARK = "┃"  # before the rows of a range (the cursor's row keeps its ›)
 
 
@@ -490,13 +491,14 @@ class SceneList(ScrollView, can_focus=True):
             text.append(Segment(f"{'[x]' if marked else '[ ]'} {num} {begins}{start}  {end}{dur}  ", base))
             mark = self._group_mark(number)
             text.append(Segment(mark, base + self._mark_style()))
-            title = self.titles.get(number)
-            if title:  # typed text: control characters shown as escapes, never sent to the terminal
-                text.append(Segment(f"{' ' * (GROUP_MARK - len(mark))}  {terminal_safe(title)}", base))
+            before = f"{' ' * (GROUP_MARK - len(mark))}  "
+            title = self._title_in(number, width - self._prefix_width() - Strip(text).cell_length - len(before))
+            if title:
+                text.append(Segment(before + title, base))
         elif sub == 1:
-            title = self.titles.get(number)  # tall rows have room for it at 80 columns too
-            shown = f" · {terminal_safe(title)}" if title else ""
-            text.append(Segment(f"    frames {scene.start_frame}-{scene.end_frame}{shown}", base))
+            frames = f"    frames {scene.start_frame}-{scene.end_frame}"
+            title = self._title_in(number, width - self._prefix_width() - len(frames) - 3)
+            text.append(Segment(f"{frames} · {title}" if title else frames, base))
         elif sub == 2:
             text.append(Segment(f"    {self._begins_text(scene)}", base))
         shifted = round(self.scroll_x)
@@ -504,6 +506,17 @@ class SceneList(ScrollView, can_focus=True):
         if shifted:
             strip = strip.crop(shifted, max(shifted, strip.cell_length))
         return Strip.join([Strip(segments), strip]).crop_extend(0, width, base)
+
+    def _title_in(self, number: int, room: int) -> str:
+        """Scene `number`'s title cut to `room` cells with an ellipsis; none where that leaves too few
+        (a lone letter says nothing: the panel shows the whole title). Typed text: control characters
+        shown as escapes, never sent to the terminal."""
+        title = terminal_safe(self.titles.get(number) or "")
+        if not title or room < TITLE_ROOM:
+            return ""
+        if cell_len(title) <= room:
+            return title
+        return set_cell_size(title, room - 1).rstrip() + "…"
 
     @staticmethod
     def _begins_text(scene: Scene) -> str:
