@@ -12,6 +12,7 @@ import peewee
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from core.pipeline.scene_texts import set_texts
 from core.pipeline.session import detect
@@ -52,7 +53,7 @@ async def test_the_footer_fits_80_columns_and_the_list_shows_focus(session: Proc
     async with app.run_test(size=(80, 24)) as pilot:
         picker = await open_picker(pilot)
         footer = picker.query_one(Footer)
-        keys = list(footer.query("FooterKey"))
+        keys = list(footer.query(FooterKey))
         palette = next(key for key in keys if key.has_class("-command-palette"))
         shown = {key.description: key for key in keys if key is not palette}
         assert {"Mark", "Group", "Graph", "Grid", "Process", "Quit", "Help"} <= set(shown)

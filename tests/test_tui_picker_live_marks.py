@@ -5,6 +5,8 @@ transition footage (tests/transition_media.py: cuts, dissolves and fades) detect
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import peewee
 from textual.pilot import Pilot
 
@@ -17,7 +19,7 @@ from tui.screens.picker import PickerScreen
 from tui.widgets.detection_graph import DetectionGraph
 
 
-def detected(footage: Footage, tmp_path) -> ProcessingState:  # type: ignore[no-untyped-def]
+def detected(footage: Footage, tmp_path: Path) -> ProcessingState:
     session = new_session(footage.path, tmp_path / "out", detector="transitions")
     detect(session, *detection_parameters("transitions", None, None))
     return ProcessingState.get_by_id(session.id)
@@ -58,8 +60,8 @@ async def step(pilot: Pilot, picker: PickerScreen, key: str) -> list[int]:
 
 
 async def test_stepping_up_and_back_keeps_every_mark(
-    db: peewee.SqliteDatabase, transition_footage: Footage, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    db: peewee.SqliteDatabase, transition_footage: Footage, tmp_path: Path
+) -> None:
     session = detected(transition_footage, tmp_path)
     first = starts(session.session_id)
     app = create_app(cursor_blink=False)
@@ -77,8 +79,8 @@ async def test_stepping_up_and_back_keeps_every_mark(
 
 
 async def test_groups_come_back_exactly_and_a_change_between_steps_starts_anew(
-    db: peewee.SqliteDatabase, transition_footage: Footage, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    db: peewee.SqliteDatabase, transition_footage: Footage, tmp_path: Path
+) -> None:
     session = detected(transition_footage, tmp_path)
     sid = session.session_id
     first = starts(sid)

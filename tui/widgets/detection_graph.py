@@ -159,7 +159,7 @@ class DetectionGraph(Widget):
         return top
 
     def _legend(self, width: int, top: float | None) -> Text:
-        parts = [("detection graph" if top is None else self.detector or "detection graph",)]
+        parts: list[tuple[str, ...]] = [("detection graph" if top is None else self.detector or "detection graph",)]
         if top is not None:
             frames = "frame" if self.min_len == 1 else "frames"
             parts += [

@@ -327,7 +327,8 @@ class SceneList(ScrollView, can_focus=True):
             self.scroll_to(y=bottom - height, animate=False, immediate=True)
 
     def plain_move(self, index: int) -> None:
-        """A movement key without shift (in the list or the grid): a shift range ends, a visual one (V) follows the cursor."""
+        """A movement key without shift (in the list or the grid): a shift range ends, a visual one (V)
+        follows the cursor."""
         if self.range.active and not self.range.visual:
             self.leave_range()
         self.move_to(index)
