@@ -95,7 +95,7 @@ async def test_titles_show_where_they_have_room_cut_with_an_ellipsis(session: Pr
         assert "min 1 frame)" in text_of(picker, "#picker-title")
         await pilot.press("v")
         await pilot.pause()
-        assert row_text(picker, 2).endswith("  Opening titles with a vi…")  # the list leaves titles 24 cells
+        assert row_text(picker, 2).endswith("  Opening titles with a…")  # the list leaves titles 22 cells
         assert (stored(session.session_id).process_metadata or {}).get("picker_rows") == "short"
 
 

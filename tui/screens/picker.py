@@ -212,7 +212,9 @@ class PickerScreen(WorkerErrors, Screen):
 
     def _fit_panel(self) -> None:
         """The panel (and its picture) as wide as the list leaves room for."""
-        self.query_one(ScenePanel).styles.width = panel_width(self.size.width, self.scene_list.wanted_width())
+        column = self.query_one("#list-column")  # its border is the list's too
+        wants = self.scene_list.wanted_width() + column.styles.gutter.width
+        self.query_one(ScenePanel).styles.width = panel_width(self.size.width, wants)
 
     def on_unmount(self) -> None:
         self.wanted.close()
@@ -366,6 +368,7 @@ class PickerScreen(WorkerErrors, Screen):
         self._tall = tall
         self.scene_list.set_tall(tall)
         self.query_one("#list-header", Static).update(self.scene_list.header_text())
+        self._fit_panel()  # the thumbnails' width changed what the list wants
 
     def action_graph(self) -> None:
         self.graph.toggle()

@@ -513,10 +513,10 @@ class SceneList(ScrollView, can_focus=True):
         (a lone letter says nothing: the panel shows the whole title). Typed text: control characters
         shown as escapes, never sent to the terminal."""
         title = terminal_safe(self.titles.get(number) or "")
-        if not title or room < TITLE_ROOM:
-            return ""
-        if cell_len(title) <= room:
+        if cell_len(title) <= room:  # whole (or none)
             return title
+        if room < TITLE_ROOM:
+            return ""
         return set_cell_size(title, room - 1).rstrip() + "…"
 
     @staticmethod
