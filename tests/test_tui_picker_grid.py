@@ -137,3 +137,5 @@ async def test_ranges_and_half_pages_in_the_grid(session: ProcessingState) -> No
         assert picker.scene_list.range_span() is None and app.screen is picker
         await pilot.press("V", "k", "space")  # from 5 up to 2: some unmarked, so space marks them all
         await until(pilot, lambda: stored(sid).selected_scenes == [1, 2, 3, 4, 5], "2-5 marked")
+        await pilot.press("escape")  # no range now: escape goes back, as in the list
+        await until(pilot, lambda: app.screen is not picker, "back to the sessions")
