@@ -46,7 +46,7 @@ ESCAPES = re.compile(
 )
 SESSIONS_DRAWN = (b"Bench Artwork 01", b"Settings")
 NEW_SESSION_DRAWN = (b"Archive a master video", b"Detect scenes")
-PRESETS_DRAWN = (b"New from selected", b"Set default")
+PRESETS_DRAWN = (b"New copy", b"Set default")
 EDITOR_DRAWN = (b"Built in, read-only", b"ffmpeg arguments", b"esc Cancel")
 TIMEOUT = 30.0
 

@@ -63,11 +63,12 @@ from core.detection import metrics as detect_metrics
 from core.detection import transitions as detect_transitions
 from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS, LEARNED_DETECTORS
 from core.detection.options import DetectorOptions, Window
-from core.detection.transitions import Transition
+from core.detection.transition import Transition
 from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
 from core.media import framesource
 from core.media.probe import MediaInfo, probe
+from core.scene import Scene as Scene  # re-exported: its home was here
 
 CONTENT_SETTING_DEFAULT = 30.0  # app setting scene_threshold_default
 # (value at the default setting, upper bound of the detector's scale); None: independent of it
@@ -125,40 +126,6 @@ def make_detector(
     if detector == "hash":
         return HashDetector(threshold=threshold, min_scene_len=min_scene_len)
     return HistogramDetector(threshold=threshold, min_scene_len=min_scene_len)
-
-
-@dataclass(frozen=True)
-class Scene:
-    index: int  # 1-based
-    start_frame: int  # 0-based
-    end_frame: int  # inclusive: the scene's last frame
-    start: float  # seconds from the first frame
-    end: float  # seconds: start of the frame after end_frame, or the end of the video
-    transition_in: Transition | None = None  # the transition that starts it (None: the first scene)
-
-    @property
-    def frame_count(self) -> int:
-        return self.end_frame - self.start_frame + 1
-
-    @property
-    def duration(self) -> float:
-        return self.end - self.start
-
-    @property
-    def midpoint_frame(self) -> int:
-        return (self.start_frame + self.end_frame) // 2
-
-    def to_dict(self) -> dict:
-        out: dict[str, object] = {
-            "index": self.index,
-            "start_frame": self.start_frame,
-            "end_frame": self.end_frame,
-            "start": round(self.start, 6),
-            "end": round(self.end, 6),
-        }
-        if self.transition_in is not None:
-            out["transition_in"] = self.transition_in.to_dict()
-        return out
 
 
 @dataclass(frozen=True)

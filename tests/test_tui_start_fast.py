@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import peewee
 from textual import events, on
@@ -15,7 +16,7 @@ from textual.widgets import Input
 
 from core.pipeline.presets import BUILTIN_PRESETS
 from tests.helpers import ROOT
-from tests.tui_flows import screen_is, until
+from tests.tui_flows import detected_session, screen_is, until
 from tui.app import VatApp
 from tui.breakpoints import breakpoint_classes
 from tui.preset_form import FIELDS
@@ -133,3 +134,45 @@ def test_the_start_imports_nothing_heavy() -> None:
         "PresetsScreen:",
         "PresetEditScreen:",
     ], done.stdout + done.stderr
+
+
+# what opening the picker must not import on the UI thread: the decoders and detectors (numpy, OpenCV,
+# PyAV, PySceneDetect: about 0.5 s cold) belong to its worker threads; q pressed while it opens waited
+# for them (issue 13)
+PICKER_CODE = """
+import asyncio, sys, threading
+HEAVY = ('numpy', 'cv2', 'av', 'scenedetect', 'opentimelineio', 'textual_image', 'plotext')
+on_ui = []
+def audit(event, args):
+    if event == 'import' and threading.current_thread() is threading.main_thread():
+        if args[0].split('.')[0] in HEAVY and args[0] not in on_ui:
+            on_ui.append(args[0])
+from tui.app import create_app
+def drawn(screen):  # the picker and its first thumbnail (the picker's own imports come with enter)
+    if type(screen).__name__ != 'PickerScreen':
+        return False
+    from core.pipeline.transition_trim import picture_frames
+    return screen.thumbnail(picture_frames(screen.scenes)[0]) is not None
+async def main():
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        sys.addaudithook(audit)
+        await pilot.press('enter')
+        for _ in range(400):
+            await pilot.pause(0.05)
+            if drawn(app.screen):
+                break
+        print(type(app.screen).__name__, drawn(app.screen), ','.join(on_ui))
+asyncio.run(main())
+"""
+
+
+def test_opening_the_picker_leaves_the_decoders_to_its_threads(
+    db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path
+) -> None:
+    """The picker opens (and draws its first thumbnail, decoded in its worker) without the UI thread
+    importing numpy, OpenCV, PyAV or PySceneDetect: a q pressed meanwhile is handled at once."""
+    detected_session(cut_video, tmp_path / "out")
+    done = subprocess.run([sys.executable, "-c", PICKER_CODE], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.split() == ["PickerScreen", "True"], done.stdout + done.stderr

@@ -13,7 +13,7 @@ import re
 
 from core.errors import BadInput
 from core.media.timecode import SourceTimecode, to_frames
-from core.scenes import Scene
+from core.scene import Scene
 from tui.formatting import timecode as clock
 
 _NUMBER = re.compile(r"^\d+$")

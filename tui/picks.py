@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from core.scenes import Scene
+from core.scene import Scene
 
 Snapshot = tuple[frozenset[int], tuple[tuple[int, int], ...]]  # what undo restores: marks and groups
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from PIL import Image
 
 from core import dirs
-from core.media.frames import frame_at, rotate_for_display
 from core.media.picture import display_dimensions
-from core.media.probe import frame_times, probe
+
+# PyAV (core.media.frames, core.media.probe) is imported by the methods that decode, in the worker
+# thread: imported here, it cost the UI thread about 0.1 s as the picker opened
 
 WIDTH = 96  # pixels: enough for the side panel at 120 columns (one pixel per cell)
 MEMORY_LIMIT = 2000  # thumbnails kept in memory (96x54 RGB: about 15 kB each)
@@ -71,6 +72,8 @@ class ThumbnailStore:
     def decode(self, frame: int, width: int) -> Image.Image:
         """Frame `frame` (0-based) of the master, upright, `width` pixels wide, at the display
         aspect (the pixel aspect applied, as for stills and clips)."""
+        from core.media.frames import frame_at, rotate_for_display
+
         times = self.frame_times()
         pts = times[max(0, min(frame, len(times) - 1))]
         stored = frame_at(self.master, pts)
@@ -81,11 +84,15 @@ class ThumbnailStore:
 
     def sample_aspect(self) -> Fraction:
         if self._sar is None:
+            from core.media.probe import probe
+
             self._sar = probe(self.master).sample_aspect  # once per picker, in the worker thread
         return self._sar
 
     def frame_times(self) -> list[float]:
         if self._times is None:
+            from core.media.probe import frame_times
+
             self._times = frame_times(self.master)  # demux only: fast, once per picker
         return self._times
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from core.detection.transitions import KINDS, Transition
-from core.scenes import Scene
+from core.detection.transition import KINDS, Transition
+from core.scene import Scene
 
 # 3 letters each, so that the list's column stays narrow at 80 columns; the panel spells them out
 SHORT = {"cut": "cut", "dissolve": "dis", "fade_black": "blk", "fade_white": "wht", "other": "oth"}

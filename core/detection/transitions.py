@@ -34,13 +34,14 @@ half way), a fade's darkest or brightest frame: scenes stay contiguous, the span
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 
 import cv2
 import numpy as np
 
-KINDS = ("cut", "dissolve", "fade_black", "fade_white", "other")
+from core.detection.transition import KINDS as KINDS  # re-exported: their home was here
+from core.detection.transition import Transition as Transition
+
 THUMB_SIZE = (16, 9)  # width, height: the layout of a frame's colour, not its detail (motion)
 DISSOLVE_K = (3, 5, 8, 12, 18, 26, 36)
 BLEND_MAX = 0.35  # blend residual / change across, at most, for a dissolve's centre
@@ -54,37 +55,6 @@ ALPHA_EDGE = 0.1  # share of the way from the old shot to the new at which a dis
 GRADUAL_RATIO = 0.5  # a cut whose jump is less than this share of the change around it: gradual
 EDGE_REACH = 12  # frames from a dissolve within which such a cut is the dissolve's edge
 FLASH_RATIO = 0.4  # a cut whose before/after thumbnails differ less than this share of its jump: a flash
-
-
-@dataclass(frozen=True)
-class Transition:
-    """A change of shot. `first`..`last` inclusive, 0-based (a cut: first == last == the new shot's
-    first frame); `boundary`: the first frame of the scene it starts."""
-
-    kind: str
-    first: int
-    last: int
-    boundary: int
-    # the detector's score at the boundary (what it compares with its threshold), when it has one
-    score: float | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        if not self.first <= self.boundary <= self.last:
-            raise ValueError(f"boundary {self.boundary} outside the span {self.first}..{self.last}")
-
-    @classmethod
-    def cut(cls, frame: int) -> Transition:
-        return cls("cut", frame, frame, frame)
-
-    @property
-    def frame_count(self) -> int:
-        return self.last - self.first + 1
-
-    def to_dict(self) -> dict:
-        out: dict[str, object] = {"kind": self.kind, "first_frame": self.first, "last_frame": self.last}
-        if self.score is not None:
-            out["score"] = self.score
-        return out
 
 
 def thumbnail(image: np.ndarray) -> np.ndarray:

@@ -3,10 +3,10 @@ what is chosen (--scenes/--group or the picker), and the request kept for an una
 
 from __future__ import annotations
 
-from core.detection.transitions import Transition
+from core.detection.transition import Transition
 from core.errors import BadInput
 from core.pipeline import selection
-from core.scenes import Scene
+from core.scene import Scene
 from db.models import ProcessingState
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TypeGuard
 
-from core.detection.transitions import Transition
-from core.scenes import Scene
+from core.detection.transition import Transition
+from core.scene import Scene
 
 UNTRIMMED_NOTE = "kept whole: no frames outside its transitions"
 

@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from core.media.timecode import SourceTimecode
-from core.scenes import Scene
+from core.scene import Scene
 from tui.jump_target import describe_timecode, scene_at
 from tui.widgets.form_input import FormInput
 

@@ -24,8 +24,7 @@ from core.errors import VatError
 from core.media.timecode import SourceTimecode
 from core.pipeline.markers import file_chapters
 from core.pipeline.selection import format_numbers
-from core.pipeline.session import save_selection, scenes_of
-from core.pipeline.session_scenes import scene_titles
+from core.pipeline.session_scenes import save_selection, scene_titles, scenes_of
 from db.models import ProcessingState
 from db.settings import get_setting
 from tui.picker_selection import PickerSelection

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 
 from textual.worker import get_current_worker
 
-from core.detection import live
 from core.errors import VatError
 from tui.picks import Picks, Snapshot, carry_by_frames, carry_over
 from tui.safe_text import markup_safe
 from tui.widgets.detection_graph import DetectionGraph
 
 if TYPE_CHECKING:
+    from core.detection import live
     from core.scenes import Detection, Scene
     from tui.screens.picker import PickerScreen
 
@@ -105,12 +105,17 @@ class PickerGraph:
         return True
 
     def _load_in_thread(self, session: object) -> None:
+        # imported here, in the thread: numpy, OpenCV and the detectors cost the UI thread about 0.3 s
+        from core.detection import live
+
         found = live.for_session(session)  # type: ignore[arg-type]
         shown = self._back_on_screen(self._loaded, found)  # the graph shows now
         if shown and isinstance(found, live.LiveStatistics):
             found.prepare()  # then every step is quick (a step meanwhile computes what it needs itself)
 
     def _loaded(self, found: live.LiveStatistics | live.NoStatistics) -> None:
+        from core.detection import live  # imported by the loading thread already
+
         self.loading, self.statistics = False, found
         if isinstance(found, live.NoStatistics):
             self.graph.unavailable(found.reason)
@@ -124,8 +129,13 @@ class PickerGraph:
             self.screen.notify("d shows the detection graph; -/+ and </> then change the threshold")
             return
         stats = self.statistics
+        if stats is None:
+            self.screen.notify("cannot derive the scenes again: loading the statistics…", severity="warning")
+            return
+        from core.detection import live  # imported by the loading thread already
+
         if not isinstance(stats, live.LiveStatistics):
-            why = "loading the statistics…" if stats is None else stats.reason
+            why = stats.reason
             self.screen.notify(markup_safe(f"cannot derive the scenes again: {why}"), severity="warning")
             return
         busy = self._busy()
@@ -211,7 +221,11 @@ class PickerGraph:
         here and stored, not lost (quick: the statistics are prepared). True when it stored the scenes,
         picks and cursor: the picker's own, numbered for the old scenes, must not be saved after it."""
         stats = self.statistics
-        if self.pending is None or not isinstance(stats, live.LiveStatistics):
+        if self.pending is None or stats is None:
+            return False
+        from core.detection import live  # imported by the loading thread already
+
+        if not isinstance(stats, live.LiveStatistics):
             return False
         # the list may be gone already: the cursor the picker keeps for saving after unmount
         problem = self._store(stats.derive(self.threshold, self.min_len), self.screen._cursor)

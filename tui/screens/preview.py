@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from core.scenes import Scene
+from core.scene import Scene
 from tui.formatting import duration, timecode
 from tui.picks import Picks
 from tui.screens.base import WorkerErrors

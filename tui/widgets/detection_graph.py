@@ -24,7 +24,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from core.scenes import Scene
+from core.scene import Scene
 
 if TYPE_CHECKING:
     import numpy as np

@@ -37,7 +37,7 @@ from textual.strip import Strip
 
 from core.pipeline.markers import Chapter, chapters_starting_in
 from core.pipeline.transition_trim import picture_frames
-from core.scenes import Scene
+from core.scene import Scene
 from core.text import terminal_safe
 from tui.formatting import duration, timecode
 from tui.picks import Picks

@@ -16,11 +16,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
 
-from core.detection.transitions import Transition
+from core.detection.transition import Transition
 from core.media.timecode import SourceTimecode
 from core.pipeline.markers import Chapter, chapter_at, chapters_starting_in
 from core.pipeline.transition_trim import still_frame
-from core.scenes import Scene
+from core.scene import Scene
 from core.text import terminal_safe
 from tui import graphics
 from tui.formatting import duration, timecode
