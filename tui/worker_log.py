@@ -28,7 +28,7 @@ def format_line(line: str) -> Text | None:
         event = json.loads(line)
     except ValueError:
         return Text(terminal_safe(line))  # stderr: an error message or a traceback line
-    if not isinstance(event, dict):
+    if not isinstance(event, dict) or "event" not in event:  # JSON, but not one of ours
         return Text(terminal_safe(line))
     # names in events are as the user or a file chose them: shown as text, control characters escaped
     kind, key = event.get("event"), terminal_safe(event.get("key") or "")
@@ -41,6 +41,8 @@ def format_line(line: str) -> Text | None:
         text.append(f"plan: {event.get('total', 0)} operations, {event.get('done', 0)} already done")
     elif kind == "start":
         text.append(f"start {key}")
+    elif kind == "verifying":  # the encode is made; its check decodes it all, which takes a while
+        text.append(f"verifying {key}")
     elif kind == "done":
         text.append("done  ", style="green").append(key)
     elif kind == "failed":
@@ -51,8 +53,8 @@ def format_line(line: str) -> Text | None:
             f"{event.get('failed')} failed)",
             style="bold",
         )
-    else:
-        text.append(terminal_safe(line))
+    else:  # a kind this screen does not know yet: a sentence still, never the raw JSON
+        text.append(" ".join(part for part in (terminal_safe(str(kind)), key) if part))
     return text
 
 
