@@ -45,6 +45,11 @@ class VatApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit-ctrl"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("f1", "help", "Help", show=False, id="help-f1"),  # reachable while typing in a field
+        # Priority: focus moves as the app reads the key, in the order typed. Textual's own tab binding
+        # acts only once the key has come back unused from the focused field, and by then a burst of
+        # typing (a paste of keys, tmux send-keys) has already been handed to the old field.
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     def __init__(self, *, cursor_blink: bool = True):

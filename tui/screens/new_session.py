@@ -197,7 +197,8 @@ class NewSessionScreen(GuardsItsForm, WorkerErrors, Screen):
     def on_mount(self) -> None:
         self.initial = {field.id: field.value for field in self.query(Input) if field.id}
         self.call_after_refresh(self.remember_form)  # escape asks once something is typed
-        self.query_one("#master", Input).focus()
+        # no .focus() here: AUTO_FOCUS has given the master field the focus already, and a deferred
+        # focus would take it back from wherever keys typed meanwhile (tab) had moved it
         if self.nvenc is None:  # a test encode (a process) after the form and its footer are drawn
             self.call_after_refresh(self.call_after_refresh, self.check_encoders)
         else:
