@@ -3,6 +3,7 @@
 - a number alone: that scene;
 - HH:MM:SS:FF (HH:MM:SS;FF drop-frame): a timecode, counted from the master's start timecode where
   detection found one (SourceTimecode), else from 00:00:00:00, i.e. time from the start in frames;
+  ';' only where the master's timecode is drop-frame (it exists only at 29.97 and 59.94 fps);
 - MM:SS or HH:MM:SS, with .mmm if wanted: time from the start of the master.
 A moment goes to the scene that holds it. Anything else raises ValueError with the reason, one line.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 
 from core.errors import BadInput
-from core.media.timecode import SourceTimecode, to_frames
+from core.media.timecode import DROP_FRAMES, SourceTimecode, to_frames
 from core.scene import Scene
 from tui.formatting import timecode as clock
 
@@ -47,6 +48,13 @@ def scene_at(text: str, scenes: list[Scene], source: SourceTimecode | None) -> i
 def _scene_at_timecode(text: str, scenes: list[Scene], source: SourceTimecode | None) -> int:
     if source is None:
         raise ValueError("this session has no frame rate recorded: give a time (MM:SS) instead")
+    if ";" in text and not source.rate.drop:  # counted as non-drop, a ;FF label would land frames off
+        if source.rate.nominal in DROP_FRAMES:
+            raise ValueError(f"{text}: this master's timecode is not drop-frame: use HH:MM:SS:FF")
+        raise ValueError(
+            f"{text}: drop-frame timecode exists only at 29.97 and 59.94 fps, and this master's counts "
+            f"{source.rate.nominal} frames a second: use HH:MM:SS:FF"
+        )
     try:
         label = to_frames(text, source.rate)
     except BadInput as exc:
@@ -71,6 +79,21 @@ def _scene_at_time(text: str, seconds: float, scenes: list[Scene]) -> int:
     if found is None:
         raise ValueError(f"{text} is in no scene: the scene list leaves it out")
     return found
+
+
+def examples(scenes: list[Scene], source: SourceTimecode | None) -> str:
+    """What the field suggests typing, each inside this master: a scene number, the timecode and the
+    time of the middle scene's first frame (the timecode counted as this master's is)."""
+    if not scenes:
+        return ""
+    middle = scenes[len(scenes) // 2]
+    shown = [f"1-{len(scenes)}"]
+    if source is not None:
+        shown.append(source.label(middle.start_frame))
+    minutes, seconds = divmod(int(middle.start), 60)
+    hours, minutes = divmod(minutes, 60)
+    shown.append(f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}")
+    return ", ".join(shown)
 
 
 def describe_timecode(source: SourceTimecode | None) -> str:

@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 
 from core.media.timecode import SourceTimecode
 from core.scene import Scene
-from tui.jump_target import describe_timecode, scene_at
+from tui.jump_target import describe_timecode, examples, scene_at
 from tui.widgets.form_input import FormInput
 
 
@@ -26,16 +26,17 @@ class JumpScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         count = len(self.scenes)
+        drop = self.source is not None and self.source.rate.drop
         with Vertical(id="jump"):
             yield Static(f"Go to scene 1-{count}, or to the scene at a moment:", markup=False)
             yield Static(
                 f"  HH:MM:SS:FF  {describe_timecode(self.source)}\n"
-                "               (HH:MM:SS;FF: drop-frame)\n"
-                "  MM:SS, HH:MM:SS.mmm  time from the start",
+                + ("               (HH:MM:SS;FF: drop-frame)\n" if drop else "")
+                + "  MM:SS, HH:MM:SS.mmm  time from the start",
                 classes="hint",
                 markup=False,
             )
-            yield FormInput(id="jump-number", placeholder=f"1-{count}, 00:00:12:05, 01:30")
+            yield FormInput(id="jump-number", placeholder=examples(self.scenes, self.source))
             yield Static("", id="jump-error", classes="error", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
