@@ -23,6 +23,7 @@ from tui.safe_text import markup_safe
 from tui.screens.confirm import ConfirmScreen, MessageScreen
 from tui.screens.help import HelpScreen, is_vats
 from tui.screens.home import SessionsScreen
+from tui.widgets.list_keys import MOVE_ACTIONS
 from tui.worker_threads import QuitFastExecutor
 
 log = logging.getLogger("vat.tui")
@@ -182,14 +183,25 @@ class VatApp(App[int]):
         for which, (_module, _name, title) in OTHER_SCREENS.items():
             yield SystemCommand(title, f"Open the {title.lower()} screen", partial(self.action_open, which))
         yield SystemCommand("Help", "Keys of this screen", self.action_help)
-        seen = {"quit", "help", "app.open('presets')", "app.open('history')", "app.open('settings')"}
-        for active in screen.active_bindings.values():  # what the screen's keys do now (Textual's public view)
-            binding = active.binding
-            if active.node is screen and is_vats(binding) and binding.action not in seen:
-                seen.add(binding.action)
+        seen: set[object] = {
+            (screen, action)
+            for action in ("quit", "help", "app.open('presets')", "app.open('history')", "app.open('settings')")
+        }
+        # What the screen's keys do now (Textual's public view), then those of the focused widget and
+        # its containers (the picker's range keys live on its scene list), less the cursor moves.
+        active_bindings = list(screen.active_bindings.values())
+        nodes = [active.node for active in active_bindings if active.node not in (screen, self)]
+        for node in [screen, *dict.fromkeys(nodes)]:
+            for active in active_bindings:
+                binding = active.binding
+                if active.node is not node or not is_vats(binding) or (node, binding.action) in seen:
+                    continue
+                if node is not screen and (not active.enabled or binding.action.split("(")[0] in MOVE_ACTIONS):
+                    continue
+                seen.add((node, binding.action))
                 key = self.get_key_display(binding)
                 yield SystemCommand(
-                    binding.description, f"{key} on this screen", partial(screen.run_action, binding.action)
+                    binding.description, f"{key} on this screen", partial(node.run_action, binding.action)
                 )
         # Of Textual's own (keys panel, maximize, screenshot...) only the theme: vat keeps it as ui_theme
         yield from (command for command in super().get_system_commands(screen) if command.title == "Theme")

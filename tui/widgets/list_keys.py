@@ -23,6 +23,14 @@ NAV_BINDINGS: list[BindingType] = [
     Binding("pageup", "nav_page(-1)", "Page up", show=False, id="nav-page-up"),
 ]
 
+# Moving the cursor is what the keys are for, not something to look up by name: the command palette
+# leaves out the focused widget's bindings to these actions (the picker's list and grid use the first
+# five, every other list the nav_ ones).
+MOVE_ACTIONS = frozenset(
+    {"move", "page", "half_page", "jump", "sideways", "nav_move", "nav_first", "nav_last", "nav_page"}
+    | {"app.focus_next", "app.focus_previous"}
+)
+
 MOVE_SUMMARY = "Move: j/k ↑/↓, Home/End (G last), ctrl+d/ctrl+u half page, PgUp/PgDn"
 
 
