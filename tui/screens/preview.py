@@ -77,8 +77,16 @@ class PreviewScreen(WorkerErrors, ModalScreen[int]):
         self.call_after_refresh(self._line_up)
 
     def _line_up(self) -> None:
+        """Three columns of one whole width, centred (1fr columns round to widths a cell apart, and so
+        did the gaps between the pictures: 2 and 3 cells at 120 columns); then their pictures' size."""
+        width = self.query_one("#frames").content_size.width // len(SLOTS)
+        for column in self.query(".frame"):
+            column.styles.width = width
+        self.call_after_refresh(self._share_box)
+
+    def _share_box(self) -> None:
         """One size for the three pictures, the smallest column's: the same top, the same size, whatever
-        the rounding of the columns' widths and whatever a frame's own shape."""
+        a frame's own shape."""
         pictures = list(self.query(Picture))
         sizes = [picture.content_size for picture in pictures]
         box = (min(size.width for size in sizes), min(size.height for size in sizes))
