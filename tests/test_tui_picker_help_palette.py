@@ -5,11 +5,13 @@ by name, the range (visual) mode on the scene list included, and runs it."""
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 import peewee
 from textual.command import CommandPalette
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tests.test_tui_keys import palette_titles
@@ -18,6 +20,10 @@ from tui.app import create_app
 from tui.screens.help import HelpScreen
 from tui.screens.picker import PickerScreen
 from tui.widgets.scene_list import SceneList
+
+
+def scrolled_to(scroll: Widget, row: int) -> bool:
+    return scroll.scroll_y == row
 
 
 async def open_picker(pilot: Pilot) -> PickerScreen:
@@ -62,7 +68,7 @@ async def test_the_pickers_help_lists_its_keys_and_scrolls(
         assert scroll.max_scroll_y > 20
         for keys, expected in [(("j",), 1), (("ctrl+d",), 1 + round(scroll.scrollable_content_region.height / 2))]:
             await pilot.press(*keys)
-            await until(pilot, lambda: scroll.scroll_y == expected, f"{keys} to scroll to {expected}")
+            await until(pilot, partial(scrolled_to, scroll, expected), f"{keys} to scroll to {expected}")
         await pilot.press("G")
         await until(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y, "G to the end of the help")
 
@@ -86,7 +92,8 @@ async def test_the_palette_finds_every_picker_action_by_name(
             await pilot.press("ctrl+p")
             palette = await screen_is(pilot, CommandPalette)
             await pilot.press(*typed)
-            await until(pilot, lambda: title in palette_titles(palette), f"{title!r} found by {typed!r}")
+            found = lambda title=title, palette=palette: title in palette_titles(palette)  # noqa: E731
+            await until(pilot, found, f"{title!r} found by {typed!r}")
             await pilot.press("escape")
             await screen_is(pilot, PickerScreen)
         titles = [command.title for command in app.get_system_commands(picker)]  # what the palette searches

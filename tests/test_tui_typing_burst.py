@@ -68,9 +68,7 @@ async def test_a_burst_of_editing_keys_acts_in_order(db: peewee.SqliteDatabase, 
     assert (values, focused) == await typed_into_new_session(tmp_path, keys, fast=False)
 
 
-async def test_keys_typed_as_the_form_opens_land_in_its_first_field(
-    db: peewee.SqliteDatabase, tmp_path: Path
-) -> None:
+async def test_keys_typed_as_the_form_opens_land_in_its_first_field(db: peewee.SqliteDatabase, tmp_path: Path) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()

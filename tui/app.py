@@ -201,7 +201,7 @@ class VatApp(App[int]):
                 seen.add((node, binding.action))
                 key = self.get_key_display(binding)
                 yield SystemCommand(
-                    binding.description, f"{key} on this screen", partial(node.run_action, binding.action)
+                    binding.description, f"{key} on this screen", partial(self.run_action, binding.action, node)
                 )
         # Of Textual's own (keys panel, maximize, screenshot...) only the theme: vat keeps it as ui_theme
         yield from (command for command in super().get_system_commands(screen) if command.title == "Theme")

@@ -9,7 +9,6 @@ from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
 
-
 # Input's bindings, key -> action ("home,ctrl+a" gives two keys)
 EDITING_KEYS = {
     key.strip(): binding.action
