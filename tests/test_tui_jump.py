@@ -61,7 +61,7 @@ async def test_the_example_is_inside_the_master_and_drop_frame_is_refused_at_25_
 
 
 def test_a_drop_frame_label_on_a_non_drop_29_97_master_says_so() -> None:
-    from core.scenes import Scene
+    from core.scene import Scene
 
     scenes = [Scene(1, 0, 99, 0.0, 100 / 29.97)]
     source = SourceTimecode.of(30000 / 1001, "00:00:00:00")
