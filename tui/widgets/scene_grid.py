@@ -24,6 +24,7 @@ from tui import graphics
 from tui.formatting import duration
 from tui.graphics import PictureCache
 from tui.widgets.scene_list import RANGE_MARK, SceneList, VisibleChanged
+from tui.widgets.scene_styles import component_classes, scene_css
 
 THUMB_CELLS = 16  # a thumbnail's width in cells
 THUMB_LINES = 5  # and height: 16:9 at two half-block pixels a line
@@ -33,41 +34,8 @@ CELL_HEIGHT = THUMB_LINES + CAPTION_LINES + 1  # one blank line between rows
 
 
 class SceneGrid(ScrollView, can_focus=True):
-    DEFAULT_CSS = """
-    SceneGrid {
-        height: 1fr;
-        scrollbar-size-vertical: 1;
-    }
-    SceneGrid > .scene-grid--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: bold;
-    }
-    SceneGrid:blur > .scene-grid--cursor {
-        background: $block-cursor-blurred-background;
-        text-style: none;
-    }
-    SceneGrid > .scene-grid--unmarked {
-        color: $text-muted;
-    }
-    SceneGrid > .scene-grid--group {
-        color: $text-accent;
-        text-style: bold;
-    }
-    SceneGrid > .scene-grid--placeholder {
-        color: $text-disabled;
-    }
-    SceneGrid > .scene-grid--range {
-        background: $primary 40%;
-    }
-    """
-    COMPONENT_CLASSES = {
-        "scene-grid--cursor",
-        "scene-grid--unmarked",
-        "scene-grid--group",
-        "scene-grid--placeholder",
-        "scene-grid--range",
-    }
+    DEFAULT_CSS = scene_css("SceneGrid", "scene-grid")
+    COMPONENT_CLASSES = component_classes("scene-grid")
     BINDINGS = [
         Binding("down,j", "move(0, 1)", "Down", show=False, id="grid-down"),
         Binding("up,k", "move(0, -1)", "Up", show=False, id="grid-up"),

@@ -44,6 +44,7 @@ from tui.picks import Picks
 from tui.scene_range import SceneRange
 from tui.transition_text import incoming, name, short_label
 from tui.widgets.pixels import image_lines
+from tui.widgets.scene_styles import component_classes, scene_css
 
 THUMB_CELLS = {1: 6, 3: 10}  # thumbnail width (cells) by row height (lines)
 SEGMENT_CACHE = 3000
@@ -100,41 +101,8 @@ class ColumnsChanged(Message):
 
 
 class SceneList(ScrollView, can_focus=True):
-    DEFAULT_CSS = """
-    SceneList {
-        height: 1fr;
-        scrollbar-size-vertical: 1;
-    }
-    SceneList > .scene-list--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: bold;
-    }
-    SceneList:blur > .scene-list--cursor {
-        background: $block-cursor-blurred-background;
-        text-style: none;
-    }
-    SceneList > .scene-list--unmarked {
-        color: $text-muted;
-    }
-    SceneList > .scene-list--group {
-        color: $text-accent;
-        text-style: bold;
-    }
-    SceneList > .scene-list--placeholder {
-        color: $text-disabled;
-    }
-    SceneList > .scene-list--range {
-        background: $primary 40%;
-    }
-    """
-    COMPONENT_CLASSES = {
-        "scene-list--cursor",
-        "scene-list--unmarked",
-        "scene-list--group",
-        "scene-list--placeholder",
-        "scene-list--range",
-    }
+    DEFAULT_CSS = scene_css("SceneList", "scene-list")
+    COMPONENT_CLASSES = component_classes("scene-list")
     BINDINGS = [
         Binding("down,j", "move(1)", "Down", show=False, id="scene-down"),
         Binding("up,k", "move(-1)", "Up", show=False, id="scene-up"),
