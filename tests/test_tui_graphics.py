@@ -18,10 +18,10 @@ import pytest
 from rich.cells import cell_len
 from rich.segment import Segment
 
+from tests.picker_flows import open_picker
 from tests.tui_flows import detected_session, screen_is, until
 from tui import graphics
 from tui.app import create_app
-from tui.screens.picker import PickerScreen
 from tui.screens.preview import PreviewScreen
 from tui.thumbs import ThumbnailStore
 from tui.widgets.picture import Picture
@@ -139,9 +139,7 @@ async def test_the_picker_panel_grid_and_preview_show_kitty_pictures(
     detected_session(cut_video, tmp_path / "out")
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
-        await pilot.press("enter")
-        picker = await screen_is(pilot, PickerScreen)
+        picker = await open_picker(pilot)
         panel = picker.query_one(ScenePanel)
         await until(
             pilot,
@@ -182,9 +180,7 @@ async def test_sixel_pictures_are_drawn_by_textual_image_in_the_panel_and_the_pr
         detected_session(cut_video, tmp_path / "out")
         app = create_app(cursor_blink=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
-            await pilot.press("enter")
-            picker = await screen_is(pilot, PickerScreen)
+            picker = await open_picker(pilot)
             sixel = picker.query_one(ScenePanel).query_one(SixelImage)
             await until(pilot, lambda: sixel.image is not None, "the panel's Sixel picture")
             await pilot.pause()

@@ -4,17 +4,15 @@ state found again by a new app (a dropped SSH connection), re-detection, preview
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import peewee
 import pytest
-from textual.app import App
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 
 from db.models import ProcessingState
 from db.settings import set_setting
+from tests.picker_flows import copied_master, cursor, marks, notices, open_picker, row
 from tests.tui_flows import detected_session, screen_is, stored, text_of, type_into, until
 from tui.app import create_app
 from tui.screens.detection import DetectionScreen
@@ -23,7 +21,6 @@ from tui.screens.picker import PickerScreen
 from tui.screens.preview import PreviewScreen
 from tui.screens.redetect import RedetectScreen
 from tui.widgets.picture import Picture
-from tui.widgets.scene_list import SceneList
 from tui.widgets.scene_panel import ScenePanel
 
 PLACEHOLDER = "······"  # the list's dim dots where a thumbnail is not made yet
@@ -32,9 +29,7 @@ PLACEHOLDER = "······"  # the list's dim dots where a thumbnail is not mad
 @pytest.fixture
 def master(tmp_path: Path, cut_video: Path) -> Path:
     """A copy of the cut video per test: a test may move it away."""
-    path = tmp_path / "master.mp4"
-    shutil.copyfile(cut_video, path)
-    return path
+    return copied_master(cut_video, tmp_path)
 
 
 @pytest.fixture
@@ -42,34 +37,8 @@ def session(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> Processi
     return detected_session(master, tmp_path / "out")
 
 
-async def open_picker(pilot: Pilot) -> PickerScreen:
-    """From the Sessions screen, as a user does: enter on the (only) session."""
-    await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
-    await pilot.press("enter")
-    return await screen_is(pilot, PickerScreen)
-
-
-def cursor(picker: PickerScreen) -> int:
-    """The highlighted scene's number (1-based, as the user reads it)."""
-    return picker.query_one(SceneList).cursor + 1
-
-
-def row(picker: PickerScreen, number: int) -> str:
-    """Scene `number`'s line as drawn (the list shows all five rows at this size)."""
-    return picker.query_one(SceneList).render_line(number - 1).text
-
-
-def marks(session_id: str) -> tuple[list[int], list[list[int]]]:
-    saved = stored(session_id)
-    return saved.selected_scenes, [list(g) for g in saved.grouped_scenes or []]
-
-
 def saved_cursor(session_id: str) -> int | None:
     return (stored(session_id).process_metadata or {}).get("picker_cursor")
-
-
-def notices(app: App) -> list[str]:
-    return [notification.message for notification in app._notifications]
 
 
 # --- moving ------------------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from core.pipeline.lock import SessionLock
 from core.pipeline.scene_texts import set_texts
 from core.pipeline.session import detect, save_selection
 from db.models import OperationLog, ProcessingState
-from tests.tui_flows import new_session, screen_is, stored, text_of, until
+from tests.picker_flows import copied_master, open_picker
+from tests.tui_flows import new_session, stored, text_of, until
 from tui.app import create_app
 from tui.screens.picker import PickerScreen
 from tui.widgets.detection_graph import DetectionGraph
@@ -24,9 +25,7 @@ from tui.widgets.detection_graph import DetectionGraph
 
 @pytest.fixture
 def master(tmp_path: Path, cut_video: Path) -> Path:
-    path = tmp_path / "master.mp4"
-    shutil.copyfile(cut_video, path)
-    return path
+    return copied_master(cut_video, tmp_path)
 
 
 @pytest.fixture
@@ -39,12 +38,6 @@ def session(db: peewee.SqliteDatabase, master: Path, tmp_path: Path) -> Processi
     save_selection(session, [1, 3, 4], [(3, 4)], cursor=0)
     set_texts(session, 4, "Harbour", "the last shot")
     return ProcessingState.get_by_id(session.id)
-
-
-async def open_picker(pilot: Pilot) -> PickerScreen:
-    await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
-    await pilot.press("enter")
-    return await screen_is(pilot, PickerScreen)
 
 
 async def show_graph(pilot: Pilot, picker: PickerScreen) -> DetectionGraph:

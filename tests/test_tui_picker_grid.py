@@ -8,12 +8,11 @@ from pathlib import Path
 
 import peewee
 import pytest
-from textual.pilot import Pilot
 
 from db.models import ProcessingState
-from tests.tui_flows import detected_session, screen_is, stored, until
+from tests.picker_flows import cursor, open_picker
+from tests.tui_flows import detected_session, stored, until
 from tui.app import create_app
-from tui.screens.picker import PickerScreen
 from tui.widgets.scene_grid import SceneGrid
 from tui.widgets.scene_list import SceneList
 
@@ -21,16 +20,6 @@ from tui.widgets.scene_list import SceneList
 @pytest.fixture
 def session(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> ProcessingState:
     return detected_session(cut_video, tmp_path / "out")
-
-
-async def open_picker(pilot: Pilot) -> PickerScreen:
-    await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
-    await pilot.press("enter")
-    return await screen_is(pilot, PickerScreen)
-
-
-def cursor(picker: PickerScreen) -> int:
-    return picker.query_one(SceneList).cursor + 1
 
 
 async def test_o_toggles_the_grid_and_the_session_remembers_it(session: ProcessingState) -> None:

@@ -10,11 +10,9 @@ import peewee
 import pytest
 
 from db.models import ProcessingState
-from tests.tui_flows import detected_session, screen_is, until
+from tests.picker_flows import open_picker, preview_pictures
+from tests.tui_flows import detected_session, until
 from tui.app import create_app
-from tui.screens.picker import PickerScreen
-from tui.screens.preview import PreviewScreen
-from tui.widgets.picture import Picture
 from tui.widgets.scene_panel import ScenePanel, panel_width
 
 HALF_BLOCK = "▄"
@@ -35,9 +33,7 @@ def test_the_panel_takes_what_the_list_leaves() -> None:
 async def panel_picture_lines(size: tuple[int, int]) -> int:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=size) as pilot:
-        await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
-        await pilot.press("enter")
-        picker = await screen_is(pilot, PickerScreen)
+        picker = await open_picker(pilot)
         panel = picker.query_one(ScenePanel)
         await until(pilot, lambda: HALF_BLOCK in panel.render_line(0).text, "the panel's picture")
         return sum(HALF_BLOCK in panel.render_line(y).text for y in range(panel.size.height))
@@ -54,14 +50,7 @@ async def test_the_panel_picture_grows_with_the_terminal(session: ProcessingStat
 async def test_the_three_preview_frames_line_up(session: ProcessingState, size: tuple[int, int]) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=size) as pilot:
-        await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
-        await pilot.press("enter")
-        await screen_is(pilot, PickerScreen)
-        await pilot.press("p")
-        preview = await screen_is(pilot, PreviewScreen)
-        pictures = list(preview.query(Picture))
-        await until(pilot, lambda: all(p.image is not None for p in pictures), "the three frames")
-        await pilot.pause()
+        _, pictures = await preview_pictures(pilot)
         shapes = []
         for picture in pictures:
             rows = [picture.render_line(y).text for y in range(picture.size.height)]

@@ -6,18 +6,17 @@ selection change is checked in the database, and a new app finds it there (a dro
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import peewee
 import pytest
-from textual.app import App
 from textual.pilot import Pilot
 
 from core.pipeline.session import detect, detection_parameters
 from db.models import ProcessingState
 from tests.editorial_media import make_timecode_master
-from tests.tui_flows import detected_session, new_session, screen_is, stored, text_of, until
+from tests.picker_flows import copied_session, cursor, marks, notices, open_picker, row
+from tests.tui_flows import new_session, screen_is, text_of, until
 from tui.app import create_app
 from tui.pick_history import DEPTH
 from tui.screens.home import SessionsScreen
@@ -29,23 +28,7 @@ from tui.widgets.scene_list import RANGE_MARK, SceneList
 
 @pytest.fixture
 def session(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> ProcessingState:
-    master = tmp_path / "master.mp4"
-    shutil.copyfile(cut_video, master)
-    return detected_session(master, tmp_path / "out")
-
-
-async def open_picker(pilot: Pilot) -> PickerScreen:
-    await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
-    await pilot.press("enter")
-    return await screen_is(pilot, PickerScreen)
-
-
-def cursor(picker: PickerScreen) -> int:
-    return picker.query_one(SceneList).cursor + 1
-
-
-def row(picker: PickerScreen, number: int) -> str:
-    return picker.query_one(SceneList).render_line(number - 1).text
+    return copied_session(cut_video, tmp_path)
 
 
 def ranged(picker: PickerScreen) -> list[int]:
@@ -54,17 +37,8 @@ def ranged(picker: PickerScreen) -> list[int]:
     return [n for n in range(1, 6) if row(picker, n).startswith(RANGE_MARK) or (span and row(picker, n)[0] == "›")]
 
 
-def marks(session_id: str) -> tuple[list[int], list[list[int]]]:
-    saved = stored(session_id)
-    return saved.selected_scenes, [list(g) for g in saved.grouped_scenes or []]
-
-
 def status(picker: PickerScreen) -> str:
     return text_of(picker, "#picker-status")
-
-
-def notices(app: App) -> list[str]:
-    return [notification.message for notification in app._notifications]
 
 
 async def seen_by_a_new_app(session_id: str) -> tuple[set[int], list[tuple[int, int]]]:

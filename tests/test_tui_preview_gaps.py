@@ -8,11 +8,9 @@ from pathlib import Path
 import peewee
 import pytest
 
-from tests.tui_flows import detected_session, screen_is, until
+from tests.picker_flows import preview_pictures
+from tests.tui_flows import detected_session
 from tui.app import create_app
-from tui.screens.picker import PickerScreen
-from tui.screens.preview import PreviewScreen
-from tui.widgets.picture import Picture
 
 HALF_BLOCK = "▄"
 
@@ -24,14 +22,7 @@ async def test_the_gaps_between_the_preview_frames_are_equal(
     detected_session(cut_video, tmp_path / "out")
     app = create_app(cursor_blink=False)
     async with app.run_test(size=size) as pilot:
-        await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
-        await pilot.press("enter")
-        await screen_is(pilot, PickerScreen)
-        await pilot.press("p")
-        preview = await screen_is(pilot, PreviewScreen)
-        pictures = list(preview.query(Picture))
-        await until(pilot, lambda: all(p.image is not None for p in pictures), "the three frames")
-        await pilot.pause()
+        preview, pictures = await preview_pictures(pilot)
         spans = []  # (first column, last column + 1) of each picture's top line, on the screen
         for picture in pictures:
             text = picture.render_line(0).text

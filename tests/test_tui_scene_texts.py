@@ -4,7 +4,6 @@ override over the detected title, a title that cannot be stored refused as it is
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import peewee
@@ -15,7 +14,8 @@ from textual.pilot import Pilot
 from core.pipeline.preset_store import preset_to_dict
 from core.pipeline.presets import BUILTIN_PRESETS
 from db.models import ProcessingState
-from tests.tui_flows import detected_session, screen_is, stored, type_into, until
+from tests.picker_flows import copied_session, open_picker, row
+from tests.tui_flows import screen_is, stored, type_into
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.picker import PickerScreen
@@ -26,23 +26,11 @@ from tui.widgets.scene_panel import ScenePanel
 
 @pytest.fixture
 def session(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> ProcessingState:
-    master = tmp_path / "master.mp4"
-    shutil.copyfile(cut_video, master)
-    return detected_session(master, tmp_path / "out")
-
-
-async def open_picker(pilot: Pilot) -> PickerScreen:
-    await until(pilot, lambda: pilot.app.screen.query("#sessions"), "the sessions list")
-    await pilot.press("enter")
-    return await screen_is(pilot, PickerScreen)
+    return copied_session(cut_video, tmp_path)
 
 
 def record(session_id: str, number: int) -> dict:
     return next(r for r in stored(session_id).scenes_data if r["index"] == number)
-
-
-def row(picker: PickerScreen, number: int) -> str:
-    return picker.query_one(SceneList).render_line(number - 1).text
 
 
 def panel(picker: PickerScreen) -> str:
