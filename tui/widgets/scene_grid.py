@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from PIL import Image
 from rich.segment import Segment
-from rich.style import Style
 from textual.binding import Binding
 from textual.events import Click
 from textual.geometry import Size
@@ -24,7 +23,7 @@ from tui import graphics
 from tui.formatting import duration
 from tui.graphics import PictureCache
 from tui.widgets.scene_list import RANGE_MARK, SceneList, VisibleChanged
-from tui.widgets.scene_styles import component_classes, scene_css
+from tui.widgets.scene_styles import StyleCache, component_classes, scene_css
 
 THUMB_CELLS = 16  # a thumbnail's width in cells
 THUMB_LINES = 5  # and height: 16:9 at two half-block pixels a line
@@ -61,7 +60,7 @@ class SceneGrid(ScrollView, can_focus=True):
         self.scene_list = scene_list  # its scenes, picks, cursor and picture frames are the grid's
         self.thumbnail = thumbnail  # frame -> image if already made (never blocks)
         self.pictures = PictureCache()
-        self._styles: dict[str, Style] = {}
+        self._styles = StyleCache(self)
         self.columns = 1
         self.sixels: GridPictures | None = None  # the layer that draws Sixel pictures over the cells
 
@@ -211,14 +210,6 @@ class SceneGrid(ScrollView, can_focus=True):
         super().notify_style_update()
         self._styles.clear()
 
-    def _style(self, name: str) -> Style:
-        style = self._styles.get(name)
-        if style is None:
-            style = self._styles[name] = (
-                self.rich_style + self.get_component_rich_style(name, partial=True) if name else self.rich_style
-            )
-        return style
-
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         line = round(self.scroll_y) + y
@@ -237,43 +228,31 @@ class SceneGrid(ScrollView, can_focus=True):
         at_cursor = index == scene_list.cursor
         in_range = index in scene_list.range.rows(scene_list.cursor)
         mark = "▐" if at_cursor else (RANGE_MARK if in_range else " ")  # a range reads without colour too
-        gap = Segment((mark if sub < THUMB_LINES + CAPTION_LINES else " ").rjust(GAP), self._style(""))
+        gap = Segment((mark if sub < THUMB_LINES + CAPTION_LINES else " ").rjust(GAP), self._styles.full(""))
         if sub < THUMB_LINES:
             frame = scene_list.picture_frames[index]
             if self._sixel_cell(index):  # drawn over these cells
-                return [gap, Segment(" " * THUMB_CELLS, self._style(""))]
+                return [gap, Segment(" " * THUMB_CELLS, self._styles.full(""))]
             rows = self.pictures.rows(frame, self.thumbnail, THUMB_CELLS, THUMB_LINES)
             if rows is None:
                 dots = "·" * THUMB_CELLS if sub == THUMB_LINES // 2 else " " * THUMB_CELLS
-                return [gap, Segment(dots, self._style("scene-grid--placeholder"))]
+                return [gap, Segment(dots, self._styles.full("scene-grid--placeholder"))]
             return [gap, *rows[sub]]
         if sub >= THUMB_LINES + CAPTION_LINES:
-            return [Segment(" " * (GAP + THUMB_CELLS), self._style(""))]
+            return [Segment(" " * (GAP + THUMB_CELLS), self._styles.full(""))]
         number = scene_list.scenes[index].index
         marked = number in scene_list.picks.selected
-        base = self._style("scene-grid--cursor" if at_cursor else ("" if marked else "scene-grid--unmarked"))
+        base = self._styles.full("scene-grid--cursor" if at_cursor else ("" if marked else "scene-grid--unmarked"))
         if in_range and not at_cursor:
-            base += self._range_style()
+            base += self._styles.own("scene-grid--range")
         if sub == THUMB_LINES:
             found = scene_list.picks.group_of(number)
             group = f"g{found[0]}" if found else ""
             left = f"{'[x]' if marked else '[ ]'} {number}"[:THUMB_CELLS]
             group = group[: max(0, THUMB_CELLS - len(left) - 1)]
             pad = " " * (THUMB_CELLS - len(left) - len(group))
-            return [gap, Segment(left + pad, base), Segment(group, base + self._group_style())]
+            return [gap, Segment(left + pad, base), Segment(group, base + self._styles.own("scene-grid--group"))]
         return [gap, Segment(f"    {duration(scene_list.scenes[index].duration)}".ljust(THUMB_CELLS), base)]
-
-    def _range_style(self) -> Style:
-        style = self._styles.get("-range")
-        if style is None:
-            style = self._styles["-range"] = self.get_component_rich_style("scene-grid--range", partial=True)
-        return style
-
-    def _group_style(self) -> Style:
-        style = self._styles.get("-group")
-        if style is None:
-            style = self._styles["-group"] = self.get_component_rich_style("scene-grid--group", partial=True)
-        return style
 
 
 class GridPictures:

@@ -44,7 +44,7 @@ from tui.picks import Picks
 from tui.scene_range import SceneRange
 from tui.transition_text import incoming, name, short_label
 from tui.widgets.pixels import image_lines
-from tui.widgets.scene_styles import component_classes, scene_css
+from tui.widgets.scene_styles import StyleCache, component_classes, scene_css
 
 THUMB_CELLS = {1: 6, 3: 10}  # thumbnail width (cells) by row height (lines)
 SEGMENT_CACHE = 3000
@@ -139,7 +139,7 @@ class SceneList(ScrollView, can_focus=True):
         self.chapters = chapters  # the master's own: a § after the number where one starts in the scene
         self.thumbnail = thumbnail  # frame -> image if already made (never blocks)
         self._segments: OrderedDict[tuple[int, int, int], list[list[Segment]]] = OrderedDict()
-        self._styles: dict[str, Style] = {}
+        self._styles = StyleCache(self)
         self.row_height = 3 if tall else 1
         self._columns: Columns | None = None  # the columns shown (_fit_columns)
         self.range = SceneRange()
@@ -392,25 +392,10 @@ class SceneList(ScrollView, can_focus=True):
         key = (at_cursor, marked, in_range)
         style = self._row_styles.get(key)
         if style is None:
-            style = self._style("scene-list--cursor" if at_cursor else ("" if marked else "scene-list--unmarked"))
+            style = self._styles.full("scene-list--cursor" if at_cursor else ("" if marked else "scene-list--unmarked"))
             if in_range and not at_cursor:
                 style += self.get_component_rich_style("scene-list--range", partial=True)
             self._row_styles[key] = style
-        return style
-
-    def _style(self, name: str) -> Style:
-        style = self._styles.get(name)
-        if style is None:
-            style = self._styles[name] = (
-                self.rich_style + self.get_component_rich_style(name, partial=True) if name else self.rich_style
-            )
-        return style
-
-    def _mark_style(self) -> Style:
-        """The group mark's own colour and weight only: on the cursor row it keeps the cursor's background."""
-        style = self._styles.get("-mark")
-        if style is None:
-            style = self._styles["-mark"] = self.get_component_rich_style("scene-list--group", partial=True)
         return style
 
     def _thumb_rows(self, frame: int, cells: int, lines: int) -> list[list[Segment]] | None:
@@ -444,7 +429,8 @@ class SceneList(ScrollView, can_focus=True):
         if thumb is None:
             segments.append(
                 Segment(
-                    "·" * cells if sub == self.row_height // 2 else " " * cells, self._style("scene-list--placeholder")
+                    "·" * cells if sub == self.row_height // 2 else " " * cells,
+                    self._styles.full("scene-list--placeholder"),
                 )
             )
         else:
@@ -459,7 +445,7 @@ class SceneList(ScrollView, can_focus=True):
             dur = f"{dur:>{columns.duration}}"
             text.append(Segment(f"{'[x]' if marked else '[ ]'} {num} {begins}{start}  {end}{dur}  ", base))
             mark = self._group_mark(number)
-            text.append(Segment(mark, base + self._mark_style()))
+            text.append(Segment(mark, base + self._styles.own("scene-list--group")))  # the row's background kept
             before = f"{' ' * (GROUP_MARK - len(mark))}  "
             title = self._title_in(number, width - self._prefix_width() - Strip(text).cell_length - len(before))
             if title:
