@@ -37,11 +37,13 @@ def session(db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path) -> Proce
 
 
 async def escape_asks_then_keeps_editing(pilot: Pilot, form: Screen) -> None:
-    """escape on a changed form: the question; escape (and n) on it: back on the form, still filled."""
-    for keep in ("escape", "n"):
+    """escape on a changed form: the question; escape, n (and enter: the focus opens on the safe
+    answer) on it: back on the form, still filled."""
+    for keep in ("escape", "n", "enter"):
         await pilot.press("escape")
         question = await screen_is(pilot, ConfirmScreen)
         assert "discard" in text_of(question, "#question").lower()
+        assert pilot.app.focused is not None and pilot.app.focused.id == "no", "discarding is never the default"
         await pilot.press(keep)
         await until(pilot, lambda: pilot.app.screen is form, f"the form again after {keep}")
 

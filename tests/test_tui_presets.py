@@ -281,7 +281,8 @@ async def test_escape_with_changes_asks_before_discarding(user_preset: str) -> N
         await pilot.press(*" 2")  # the name field has the focus first
         await pilot.press("escape")
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("n")
+        assert app.focused is not None and app.focused.id == "no", "discarding is never the default"
+        await pilot.press("enter")  # on the safe answer: keeps editing
         assert isinstance(app.screen, PresetEditScreen)
         await pilot.press("escape", "y")
         assert isinstance(app.screen, PresetsScreen)

@@ -41,6 +41,9 @@ class GuardsItsForm(_ScreenBase):
                 self.dismiss(result)
 
         self.app.push_screen(
-            ConfirmScreen(f"Leave and discard {what}?", title="Discard changes?", yes="Discard", no="Keep editing"),
+            # danger: the focus opens on "Keep editing", so a stray enter keeps the typing
+            ConfirmScreen(
+                f"Leave and discard {what}?", title="Discard changes?", yes="Discard", no="Keep editing", danger=True
+            ),
             answered,
         )

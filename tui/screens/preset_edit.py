@@ -276,5 +276,6 @@ class PresetEditScreen(Screen[bool]):
 
         question = f"Discard your changes to {self.preset.preset_id}?"
         self.app.push_screen(
-            ConfirmScreen(question, title="Discard changes?", yes="Discard", no="Keep editing"), answered
+            ConfirmScreen(question, title="Discard changes?", yes="Discard", no="Keep editing", danger=True),
+            answered,
         )
