@@ -42,3 +42,11 @@ def test_every_event_of_a_real_run_reads_as_a_sentence(
 def test_an_event_kind_the_screen_does_not_know_is_still_a_sentence() -> None:
     text = format_line('{"event": "rehashing", "time": 1796195693.5, "key": "master", "fraction": 1.0}')
     assert text is not None and text.plain.endswith("rehashing master")
+
+
+def test_the_cli_error_line_reads_as_an_error_sentence() -> None:
+    line = "vat: error: session abc is being processed by process 19430; wait for it or stop it first\n"
+    text = format_line(line)
+    assert text is not None
+    assert text.plain == "Error: Session abc is being processed by process 19430; wait for it or stop it first"
+    assert "vat: error" not in text.plain

@@ -12,6 +12,7 @@ from rich.text import Text
 from core.text import terminal_safe
 
 FIRST_READ_BYTES = 64 * 1024  # on opening, only the end of a long log
+CLI_ERROR = "vat: error: "  # how tui.cli (argparse style) starts its one-line errors on stderr
 
 
 def _clock(event: dict) -> str:
@@ -27,7 +28,10 @@ def format_line(line: str) -> Text | None:
     try:
         event = json.loads(line)
     except ValueError:
-        return Text(terminal_safe(line))  # stderr: an error message or a traceback line
+        if line.startswith(CLI_ERROR):  # the CLI's one-line error (e.g. the session is busy): a sentence
+            problem = terminal_safe(line[len(CLI_ERROR) :].strip())
+            return Text("Error: ", style="bold red").append(problem[:1].upper() + problem[1:])
+        return Text(terminal_safe(line))  # stderr: a traceback line or other text
     if not isinstance(event, dict) or "event" not in event:  # JSON, but not one of ours
         return Text(terminal_safe(line))
     # names in events are as the user or a file chose them: shown as text, control characters escaped

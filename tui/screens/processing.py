@@ -82,11 +82,11 @@ class ProcessingScreen(WorkerErrors, Screen):
         self.output_ended: bool | None = None  # whether the folder was last shown for an ended run (None: not yet)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.last_state is None or action not in ("cancel", "resume"):
+        if self.last_state is None or action not in ("pause", "resume"):
             return True
         status, alive = self.last_state
-        if action == "cancel":
-            return alive
+        if action == "pause":  # hidden when nothing runs, or what runs is already pausing
+            return alive and status != "paused"
         return not alive and status != "completed"
 
     def compose(self) -> ComposeResult:
@@ -225,8 +225,14 @@ class ProcessingScreen(WorkerErrors, Screen):
 
     def action_resume(self) -> None:
         snap = background.snapshot(self.session_id)
-        if snap is None or snap.alive:
-            self.notify("It is already running." if snap else "This session no longer exists.")
+        if snap is None:
+            self.notify("This session no longer exists.")
+            return
+        # the old process (or one started here that has not taken the lock yet) still lives: a second
+        # `vat --resume` would only fail with "being processed by process N"
+        if snap.alive or background.started_alive(self.session_id):
+            paused = snap.status == "paused"
+            self.notify("Still pausing: try again in a moment." if paused else "It is already running.")
             return
         if snap.status == "completed":
             self.notify("This session is completed.")
