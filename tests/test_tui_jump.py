@@ -68,3 +68,14 @@ def test_a_drop_frame_label_on_a_non_drop_29_97_master_says_so() -> None:
     assert scene_at("00:00:01:00", scenes, source) == 1
     with pytest.raises(ValueError, match="this master's timecode is not drop-frame"):
         scene_at("00:00:01;00", scenes, source)
+
+
+def test_the_unreadable_input_error_names_drop_frame_only_on_a_drop_frame_master() -> None:
+    from core.scene import Scene
+
+    scenes = [Scene(1, 0, 99, 0.0, 4.0)]
+    with pytest.raises(ValueError) as on_25:
+        scene_at("soon", scenes, SourceTimecode.of(25.0, "01:00:00:00"))
+    assert "HH:MM:SS:FF" in str(on_25.value) and "drop-frame" not in str(on_25.value)
+    with pytest.raises(ValueError, match=r"\(;FF drop-frame\)"):
+        scene_at("soon", scenes, SourceTimecode.of(30000 / 1001, "00:00:00;00"))

@@ -21,7 +21,10 @@ _NUMBER = re.compile(r"^\d+$")
 _TIMECODE = re.compile(r"^\d{1,2}:\d{2}:\d{2}[:;]\d{2,3}$")
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
 
-ACCEPTS = "a scene number, a timecode HH:MM:SS:FF (;FF drop-frame) or a time MM:SS, HH:MM:SS.mmm"
+def accepts(source: SourceTimecode | None) -> str:
+    """What the field takes; ';FF' only where the master's timecode is drop-frame (as the hint says)."""
+    drop = " (;FF drop-frame)" if source is not None and source.rate.drop else ""
+    return f"a scene number, a timecode HH:MM:SS:FF{drop} or a time MM:SS, HH:MM:SS.mmm"
 
 
 def scene_at(text: str, scenes: list[Scene], source: SourceTimecode | None) -> int:
@@ -42,7 +45,7 @@ def scene_at(text: str, scenes: list[Scene], source: SourceTimecode | None) -> i
         if seconds >= 60 or (match.group(1) is not None and minutes >= 60):
             raise ValueError(f"{text}: minutes and seconds go up to 59")
         return _scene_at_time(text, 3600 * hours + 60 * minutes + seconds, scenes)
-    raise ValueError(f"{text!r} is not {ACCEPTS}")
+    raise ValueError(f"{text!r} is not {accepts(source)}")
 
 
 def _scene_at_timecode(text: str, scenes: list[Scene], source: SourceTimecode | None) -> int:
