@@ -47,6 +47,26 @@ async def test_the_focused_list_has_the_accent_border(db: peewee.SqliteDatabase)
         assert focused[1] != blurred[1], "the focused list's border stands out"
 
 
+async def test_a_focused_dropdown_has_the_focused_input_look(db: peewee.SqliteDatabase) -> None:
+    from textual.widgets import Input, Select
+    from textual.widgets._select import SelectCurrent
+
+    ensure_builtin_presets()
+    app = ScreenHost(NewSessionScreen)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await screen_is(pilot, NewSessionScreen)
+        preset = screen.query_one("#preset", Select)
+        blurred = preset.query_one(SelectCurrent).styles.background
+        preset.focus()
+        await pilot.pause()
+        focused = preset.query_one(SelectCurrent).styles.background
+        field = screen.query(Input).first()
+        field.focus()
+        await pilot.pause()
+        assert focused == field.styles.background, "the same focus look as a focused input"
+        assert focused != blurred
+
+
 async def test_a_checkbox_reads_without_colour(db: peewee.SqliteDatabase) -> None:
     ensure_builtin_presets()
     base = BUILTIN_PRESETS[0]
