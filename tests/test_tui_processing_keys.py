@@ -46,8 +46,8 @@ def offered(app: ScreenHost) -> set[str]:
 async def test_pause_is_not_offered_when_nothing_runs(paused: ProcessingState) -> None:
     app = ScreenHost(lambda: ProcessingScreen(paused.session_id))
     async with app.run_test(size=(100, 30)) as pilot:
-        await screen_is(pilot, ProcessingScreen)
-        await until(pilot, lambda: app.screen.last_state is not None, "the first poll")
+        screen = await screen_is(pilot, ProcessingScreen)
+        await until(pilot, lambda: screen.last_state is not None, "the first poll")
         assert "resume" in offered(app)
         assert "pause" not in offered(app), "nothing runs: p has nothing to pause"
 

@@ -21,6 +21,7 @@ _NUMBER = re.compile(r"^\d+$")
 _TIMECODE = re.compile(r"^\d{1,2}:\d{2}:\d{2}[:;]\d{2,3}$")
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
 
+
 def accepts(source: SourceTimecode | None) -> str:
     """What the field takes; ';FF' only where the master's timecode is drop-frame (as the hint says)."""
     drop = " (;FF drop-frame)" if source is not None and source.rate.drop else ""
