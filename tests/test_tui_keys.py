@@ -14,10 +14,12 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from core.pipeline.lock import SessionLock
 from db.models import ProcessingState
 from tests.tui_flows import new_session, screen_is, static_text, until
 from tests.tui_screen_host import ScreenHost, cursor_to
 from tui.app import create_app
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.file_picker import FilePickerScreen, VideoTree
 from tui.screens.help import HelpScreen
 from tui.screens.home import SessionsScreen
@@ -161,16 +163,34 @@ async def test_the_palette_lists_vats_actions_only(db: peewee.SqliteDatabase) ->
 async def test_the_palette_reaches_pause_and_resume(
     db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path, size: tuple[int, int]
 ) -> None:
+    """The palette offers what the footer offers: Resume while nothing runs, Pause while a worker holds
+    the session (the lock held here as the detached worker holds it), and runs it."""
     session = new_session(cut_video, tmp_path / "out", "Pausable")
     app = create_app(cursor_blink=False)
     async with app.run_test(size=size) as pilot:
         await screen_is(pilot, SessionsScreen)
         app.push_screen(ProcessingScreen(session.session_id))
         screen = await screen_is(pilot, ProcessingScreen)
+        await until(pilot, lambda: screen.last_state is not None, "the first poll")
         await pilot.press("ctrl+p")
         palette = await screen_is(pilot, CommandPalette)
-        await until(pilot, lambda: "Pause" in palette_titles(palette), "Pause in the palette")
-        assert "Resume" in palette_titles(palette)
-        await pilot.press(*"pause", "enter")
+        await until(pilot, lambda: "Resume" in palette_titles(palette), "Resume in the palette")
+        assert "Pause" not in palette_titles(palette), "nothing runs: nothing to pause"
+        await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen, "the palette closed")
-        assert any("Nothing is running" in n.message for n in app._notifications), "the pause action ran"
+        with SessionLock(session.session_id):
+            await until(pilot, lambda: screen.last_state is not None and screen.last_state[1], "the worker seen")
+            await pilot.press("ctrl+p")
+            palette = await screen_is(pilot, CommandPalette)
+            await until(pilot, lambda: "Pause" in palette_titles(palette), "Pause in the palette")
+            assert "Resume" not in palette_titles(palette), "it runs: nothing to resume"
+            await pilot.press(*"pause", "enter")
+            question = await screen_is(pilot, ConfirmScreen)
+            assert "Pause processing now?" in static_text(question.query_one("#question", Static))
+            await pilot.press("escape")  # escape cancels: nothing paused
+            await until(pilot, lambda: app.screen is screen, "back on Processing")
+    assert stored_status(session.session_id) != "paused"
+
+
+def stored_status(session_id: str) -> str:
+    return str(ProcessingState.get(ProcessingState.session_id == session_id).status)
