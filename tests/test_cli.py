@@ -70,6 +70,7 @@ def test_detect_json_is_one_object_with_inclusive_ends(cut_video: Path) -> None:
 
 
 @pytest.mark.parametrize("detector", ["adaptive", "content"])
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_detect_json_gives_each_cuts_score(cut_video: Path, detector: str) -> None:
     """Each cut's score is the detector's metric at the boundary, as PySceneDetect's stats file has it
     (adaptive: adaptive_ratio, content: content_val), the same from the cache as from decoding."""
@@ -88,6 +89,7 @@ def test_detect_json_gives_each_cuts_score(cut_video: Path, detector: str) -> No
     assert runs[0]["transitions"] == runs[1]["transitions"]
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_detect_csv_and_table(cut_video: Path) -> None:
     csv_out = vat("detect", cut_video, "--format", "csv", "--detector", "content").stdout.splitlines()
     assert csv_out[0] == (

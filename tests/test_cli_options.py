@@ -112,6 +112,7 @@ def test_options_that_add_up_count_on_both_sides_of_the_command() -> None:
     assert parse(["--resume"]).resume == "" and parse(["sessions"]).group is None
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_detect_numbers_frames_from_0_in_the_table_csv_and_json(cut_video: Path) -> None:
     found = json.loads(vat("detect", cut_video, "--format", "json", check=True).stdout)["scenes"]
     frames = [(s["index"], s["start_frame"], s["end_frame"]) for s in found]

@@ -117,6 +117,7 @@ def unexplained_cut_differences(
 
 
 @pytest.mark.parametrize("name", ["content", "adaptive", "histogram", "threshold", "hash"])
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_scores_and_cuts_match_pyscenedetects_scene_manager(parity_footage: Footage, name: str) -> None:
     theirs, their_cuts, threshold = _reference(parity_footage.path, name)
     ours, our_cuts = _vat(parity_footage.path, name)

@@ -86,6 +86,7 @@ def test_timecodes_and_seconds() -> None:
         position_seconds("00:00:01:25", 25.0)  # frame 25 of a 25-frame second
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_luma_only_scores_the_luma_change_and_is_cached_apart(cut_video: Path) -> None:
     plain = detect_json(cut_video, "--detector", "content")
     luma = detect_json(cut_video, "--detector", "content", "--luma-only")

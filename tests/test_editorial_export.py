@@ -330,6 +330,7 @@ def test_every_rate_renders_at_its_own_labels(tmp_path: Path, fps: float) -> Non
     assert [t.findtext("string") for t in root.iter("timecode")] == [tc.label(0), to_timecode(record, tc.rate)]
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_paths_that_cannot_be_written_are_one_line_errors(tmp_path: Path, db_open: None, cut_video: Path) -> None:
     """-o under a regular file or in /proc: exit 2 (the user's path); the project's editorial/ folder
     unwritable (here a file where the folder goes, as root ignores permissions): exit 3. No traceback."""
@@ -410,6 +411,7 @@ def test_the_master_name_is_escaped_in_the_notes(tmp_path: Path) -> None:
     assert root.find("./resources/asset").get("hasAudio") == "0"  # type: ignore[union-attr]  # none: none said
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_run_on_a_10_fps_master_writes_every_editorial_file(tmp_path: Path) -> None:
     """Before: editorial:edl and editorial:fcp7 failed ('SMPTE timecode does not support this rate'), exit 1."""
     from tests.media import make_cut_video

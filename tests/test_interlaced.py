@@ -62,6 +62,7 @@ def test_the_probe_reads_the_field_order(interlaced_video: Path, cut_video: Path
     assert probe(cut_video).field_order == "progressive" and not probe(cut_video).interlaced
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(
     interlaced_video: Path, source: tuple[list[np.ndarray], float], tmp_path: Path
 ) -> None:
@@ -90,6 +91,7 @@ def test_pictures_and_clips_of_an_interlaced_master_are_deinterlaced(
         assert probe(root / "clips" / f"Fields_{tag}.mp4").field_order == "progressive"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_deinterlace_off_keeps_the_fields_of_clips(
     interlaced_video: Path, source: tuple[list[np.ndarray], float], tmp_path: Path
 ) -> None:
@@ -116,6 +118,7 @@ def test_deinterlace_off_keeps_the_fields_of_clips(
     assert combing(_picture(root / "stills" / "hq" / "Fields_s001_hq.tiff")) < source_combing / 2
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_rotated_interlaced_master_is_deinterlaced_before_it_is_turned(
     interlaced_video: Path, source: tuple[list[np.ndarray], float], media_dir: Path, tmp_path: Path
 ) -> None:

@@ -53,6 +53,7 @@ def scene_bounds(number: int) -> tuple[int, int]:
     return start, start + SCENES[number - 1] - 1
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_every_output_is_there_with_the_right_names(archived: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     root, done = archived
     assert str(root) in done.stdout + done.stderr  # the summary says where the archive is
@@ -71,6 +72,7 @@ def test_every_output_is_there_with_the_right_names(archived: tuple[Path, subpro
     assert names == sorted(expected)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_the_run_writes_the_editorial_files_and_timecodes(
     archived: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -105,6 +107,7 @@ def test_clips_are_frame_exact(
         assert nearest_frame(clip[-1], source_frames) == last, tag
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_stills_are_the_midpoint_frames_with_copyright(
     archived: tuple[Path, subprocess.CompletedProcess[str]], source_frames: list[np.ndarray]
 ) -> None:
@@ -121,6 +124,7 @@ def test_stills_are_the_midpoint_frames_with_copyright(
             assert read_copyright(still) == COPYRIGHT
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_master_copy_is_untouched_streams_with_metadata(
     archived: tuple[Path, subprocess.CompletedProcess[str]], cut_video: Path
 ) -> None:
@@ -134,6 +138,7 @@ def test_master_copy_is_untouched_streams_with_metadata(
     assert copied == source
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_clip_metadata_and_manifest(archived: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     root, _ = archived
     with av.open(str(root / "clips" / "Test_Work_s001.mp4")) as clip:
@@ -150,6 +155,7 @@ def test_clip_metadata_and_manifest(archived: tuple[Path, subprocess.CompletedPr
     assert g01["sha256"] == hashlib.sha256((root / g01["path"]).read_bytes()).hexdigest()
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_database_records_the_session(archived: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     from db.connection import open_database
     from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory
@@ -175,6 +181,7 @@ def test_database_records_the_session(archived: tuple[Path, subprocess.Completed
     assert history.completed_successfully and history.preset_used == "webflow_standard"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_failing_operation_is_recorded_and_the_others_go_on(cut_video: Path, tmp_path: Path) -> None:
     from db.connection import open_database
     from db.models import OperationLog, ProcessingState

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 import av
+import pytest
 from PIL import Image
 
 from core.media.image_meta import read_copyright
@@ -22,6 +23,7 @@ def digest(folder: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_rd_folder_is_processed_and_left_untouched(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"
     (rd / "sketches (old)").mkdir(parents=True)

@@ -28,6 +28,7 @@ def manifest(root: Path) -> dict[str, dict]:
     return {e["path"]: e for e in json.loads((root / "manifest.json").read_text())["outputs"]}
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_inputs_that_make_the_same_name_each_keep_their_output(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"
     rd.mkdir()

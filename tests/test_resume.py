@@ -125,6 +125,7 @@ def test_hangup_and_ctrl_c_pause_too(cut_video: Path, tmp_path: Path, sig: signa
     assert ProcessingState.get().status == "paused"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_session_being_processed_is_refused(cut_video: Path, tmp_path: Path) -> None:
     proc = start_vat("run", cut_video, "--out", tmp_path, *ARGS)
     try:

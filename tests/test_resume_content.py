@@ -70,6 +70,7 @@ def test_a_clip_damaged_without_changing_its_size_is_made_again(cut_video: Path,
     assert registry_row(clip).compression_settings["mtime_ns"] == clip.stat().st_mtime_ns
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_touched_output_is_kept_and_its_new_time_recorded(cut_video: Path, tmp_path: Path) -> None:
     session_id, root = finished_run(cut_video, tmp_path)
     still = root / "stills" / "hq" / "Damage_s001_hq.png"

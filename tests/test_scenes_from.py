@@ -49,6 +49,7 @@ def _run(master: Path, listing: Path, out: Path) -> ProcessingState:
         close_database()
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_detect_json_round_trip_keeps_scenes_and_transition_spans(tmp_path: Path, trim_footage) -> None:  # type: ignore[no-untyped-def]
     listing = tmp_path / "scenes.json"
     listing.write_text(vat("detect", trim_footage.path, "--format", "json", check=True).stdout)
@@ -63,6 +64,7 @@ def test_detect_json_round_trip_keeps_scenes_and_transition_spans(tmp_path: Path
 
 
 @pytest.mark.parametrize("timecode_list_row", [True, False], ids=["with-timecode-list", "skip-cuts"])
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_pyscenedetect_list_scenes_csv(tmp_path: Path, cut_video: Path, timecode_list_row: bool) -> None:
     """The real CLI's CSV: its Start Frame and End Frame count from 1, both in the scene."""
     scenedetect = shutil.which("scenedetect", path=str(Path(sys.executable).parent))

@@ -73,6 +73,7 @@ def run_root(run_under_settings: tuple[Path, subprocess.CompletedProcess[str]]) 
     return run_under_settings[0] / "out" / "26-01-02_Settings_Work"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_last_output_directory_is_where_vat_run_writes_without_out(run_root: Path) -> None:
     assert (run_root / "manifest.json").is_file()
 
@@ -150,6 +151,7 @@ def detected_starts(master: Path) -> list[int]:
     return [scene["start_frame"] for scene in json.loads(done.stdout)["scenes"]]
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_min_scene_length_default_is_the_shortest_scene(cut_video: Path) -> None:
     assert detected_starts(cut_video) == cut_starts(SCENES)
     settings(("min_scene_length_default", "60"))
@@ -166,6 +168,7 @@ def test_scene_threshold_default_is_the_detection_threshold(cut_video: Path) -> 
 # --- log_level, app_version, encoder_preference ------------------------------------------------------------
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_log_level_is_the_level_of_the_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     log_file = dirs.log_dir() / "vat.log"

@@ -55,6 +55,7 @@ async def discard(pilot: Pilot, form: Screen) -> None:
     await until(pilot, lambda: form not in pilot.app.screen_stack, "the form gone")
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_new_session_leaves_at_once_when_empty_and_asks_when_typed(db: peewee.SqliteDatabase) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -74,6 +75,7 @@ async def test_new_session_leaves_at_once_when_empty_and_asks_when_typed(db: pee
     assert ProcessingState.select().count() == 0
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_setting_edit_asks_before_dropping_a_typed_value(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -91,6 +93,7 @@ async def test_setting_edit_asks_before_dropping_a_typed_value(db: peewee.Sqlite
     assert get_setting("parallel_workers") == 4
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_scene_texts_ask_before_dropping_a_typed_title(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -106,6 +109,7 @@ async def test_scene_texts_ask_before_dropping_a_typed_title(session: Processing
     assert "title" not in ProcessingState.get_by_id(session.id).scenes_data[0]
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_redetect_asks_before_dropping_a_changed_threshold(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -169,6 +169,7 @@ async def test_the_picker_panel_grid_and_preview_show_kitty_pictures(
     assert kitty.getvalue().count(f"{KITTY_ESCAPE}a=p,") >= 1 + 5 + 3  # the panel's, the grid's, the preview's
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_sixel_pictures_are_drawn_by_textual_image_in_the_panel_and_the_preview(
     db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path
 ) -> None:

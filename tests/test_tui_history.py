@@ -186,6 +186,7 @@ async def test_search_filters_by_artwork_name_as_you_type(projects: ProjectHisto
         assert len(shown_artworks(screen)) == 4
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_date_filter_keeps_recent_project_dates(projects: ProjectHistory) -> None:
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -200,6 +201,7 @@ async def test_the_date_filter_keeps_recent_project_dates(projects: ProjectHisto
         assert shown_artworks(screen) == ["Morning Light"]
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_enter_opens_the_project_with_its_files_timings_and_errors(projects: ProjectHistory) -> None:
     app = ScreenHost(lambda: HistoryScreen(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:

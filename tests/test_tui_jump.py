@@ -29,6 +29,7 @@ async def open_jump(pilot: Pilot) -> tuple[PickerScreen, JumpScreen]:
     return picker, await screen_is(pilot, JumpScreen)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_example_is_inside_the_master_and_drop_frame_is_refused_at_25_fps(
     db: peewee.SqliteDatabase, tmp_path: Path
 ) -> None:

@@ -65,6 +65,7 @@ async def check_moves(pilot: Pilot, position: Callable[[], tuple[int, int]], pag
         await until(pilot, partial(reached, position, want), f"{key}: row {want}", timeout=5)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_a_table_moves_with_the_list_keys(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -88,6 +89,7 @@ async def test_the_sessions_list_moves_with_the_list_keys(
     assert ProcessingState.select().count() == 8
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_a_pick_list_moves_with_the_list_keys(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -160,6 +162,7 @@ async def test_the_palette_lists_vats_actions_only(db: peewee.SqliteDatabase) ->
 
 
 @pytest.mark.parametrize("size", [(80, 24)])
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_palette_reaches_pause_and_resume(
     db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path, size: tuple[int, int]
 ) -> None:

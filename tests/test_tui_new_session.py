@@ -126,6 +126,7 @@ SLOW_CASES = {"text file", "zero-byte mp4", "missing R&D folder", "bidi override
     [pytest.param(c, marks=pytest.mark.slow) if c in SLOW_CASES else c for c in BAD],
     ids=lambda c: c.replace(" ", "-"),
 )
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_one_bad_field_is_shown_next_to_it_and_nothing_is_created(case: str, work: dict[str, Path]) -> None:
     field, value, message = (_fill_in(t, work) if i else t for i, t in enumerate(BAD[case]))
     before = files_under(work["root"])
@@ -266,6 +267,7 @@ async def test_the_form_gives_the_session_its_copyright_and_credits_and_the_mast
 # --- choosing the master ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_file_picker_chooses_the_master_with_the_keys(work: dict[str, Path]) -> None:
     masters = work["master"].parent
     app = create_app(cursor_blink=False)

@@ -127,6 +127,7 @@ async def test_grouping_keys(session: ProcessingState) -> None:
 # --- jumping -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_slash_jumps_to_a_scene_number(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -159,6 +160,7 @@ def decoded(preview: PreviewScreen) -> bool:
     return all(preview.query_one(f"#picture-{slot}", Picture).image is not None for slot in range(3))
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_preview_shows_first_middle_and_last_frames(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     sid = session.session_id
@@ -223,6 +225,7 @@ async def test_a_new_app_reopens_the_picker_where_the_user_left_it(session: Proc
 # --- re-detection ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_redetect_keeps_marks_on_scenes_that_start_on_the_same_frame(session: ProcessingState) -> None:
     """content detector, shortest scene 26 frames: the cuts at 55 and 95 go, scenes start at 0, 30, 120."""
     sid = session.session_id
@@ -257,6 +260,7 @@ async def test_redetect_keeps_marks_on_scenes_that_start_on_the_same_frame(sessi
         )
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_redetect_keeps_a_group_whose_first_and_last_frames_still_bound_scenes(session: ProcessingState) -> None:
     """adaptive, shortest scene 30 frames: the cuts at 55 and 120 go, scenes start at 0, 30, 95."""
     sid = session.session_id

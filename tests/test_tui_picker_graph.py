@@ -75,6 +75,7 @@ async def test_d_shows_the_graph_with_its_threshold(session: ProcessingState) ->
         assert not graph.display
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_threshold_keys_derive_the_scenes_again_and_keep_the_marks(
     session: ProcessingState, master: Path
 ) -> None:

@@ -40,6 +40,7 @@ async def test_o_toggles_the_grid_and_the_session_remembers_it(session: Processi
         assert (stored(session.session_id).process_metadata or {}).get("picker_view") == "list"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_grid_moves_in_two_dimensions(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -58,6 +59,7 @@ async def test_the_grid_moves_in_two_dimensions(session: ProcessingState) -> Non
             assert cursor(picker) == (before if expected is None else expected), key
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_marking_and_grouping_from_the_grid_are_saved_and_the_grid_reopens(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:

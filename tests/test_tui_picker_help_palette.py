@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import peewee
+import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -73,6 +74,7 @@ async def test_the_pickers_help_lists_its_keys_and_scrolls(
         await until(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y, "G to the end of the help")
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_palette_finds_every_picker_action_by_name(
     db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path
 ) -> None:

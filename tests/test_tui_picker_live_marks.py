@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import peewee
+import pytest
 from textual.pilot import Pilot
 
 from core.pipeline.session import detect, detection_parameters, save_selection
@@ -59,6 +60,7 @@ async def step(pilot: Pilot, picker: PickerScreen, key: str) -> list[int]:
     return starts(sid)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_stepping_up_and_back_keeps_every_mark(
     db: peewee.SqliteDatabase, transition_footage: Footage, tmp_path: Path
 ) -> None:
@@ -78,6 +80,7 @@ async def test_stepping_up_and_back_keeps_every_mark(
         assert f"{len(first)}/{len(first)} marked" in str(picker.query_one("#picker-status").render())
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_groups_come_back_exactly_and_a_change_between_steps_starts_anew(
     db: peewee.SqliteDatabase, transition_footage: Footage, tmp_path: Path
 ) -> None:

@@ -53,6 +53,7 @@ async def seen_by_a_new_app(session_id: str) -> tuple[set[int], list[tuple[int, 
 # --- ranges ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_shift_extends_a_range_that_g_groups_in_three_keys(session: ProcessingState) -> None:
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -78,6 +79,7 @@ async def test_shift_extends_a_range_that_g_groups_in_three_keys(session: Proces
     assert await seen_by_a_new_app(sid) == ({2, 3, 4}, [(2, 4)])
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_V_starts_a_visual_range_that_movement_extends(session: ProcessingState) -> None:
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -101,6 +103,7 @@ async def test_V_starts_a_visual_range_that_movement_extends(session: Processing
     assert await seen_by_a_new_app(sid) == ({1, 2}, [(1, 2)])
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_space_on_a_range_marks_it_or_unmarks_it_when_all_of_it_is_marked(session: ProcessingState) -> None:
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -124,6 +127,7 @@ async def test_space_on_a_range_marks_it_or_unmarks_it_when_all_of_it_is_marked(
 # --- undo and redo ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_undo_and_redo_every_kind_of_change(session: ProcessingState) -> None:
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -176,6 +180,7 @@ async def test_undo_and_redo_every_kind_of_change(session: ProcessingState) -> N
     assert await seen_by_a_new_app(sid) == ({2, 3, 4}, [(2, 4)])
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_grouping_over_groups_says_they_merged_and_redo_says_it_again(session: ProcessingState) -> None:
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -194,6 +199,7 @@ async def test_grouping_over_groups_says_they_merged_and_redo_says_it_again(sess
         assert notices(app)[-1] == "group 4-5 is now 3-5: scenes 3-5 will be exported as one clip"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_undo_stack_is_at_least_50_deep(session: ProcessingState) -> None:
     sid = session.session_id
     app = create_app(cursor_blink=False)
@@ -213,6 +219,7 @@ async def test_the_undo_stack_is_at_least_50_deep(session: ProcessingState) -> N
         assert notices(app)[-1] == "nothing to undo"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_history_outlives_leaving_the_picker(session: ProcessingState) -> None:
     """The tester's space, escape, enter, ctrl+z: the picker is made anew, the app keeps its history."""
     sid = session.session_id
@@ -233,6 +240,7 @@ async def test_the_history_outlives_leaving_the_picker(session: ProcessingState)
         assert marks(sid) == ([], []) and notices(app)[-1] == "redone: clear the marks"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_redetection_clears_the_history(session: ProcessingState) -> None:
     """Scene numbers name other scenes after re-detection: an undo must not apply old ones."""
     sid = session.session_id
@@ -274,6 +282,7 @@ async def jump(pilot: Pilot, text: str) -> JumpScreen | None:
         ("00:01.199", 1),
     ],
 )
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_slash_goes_to_a_scene_by_number_timecode_or_time(
     session: ProcessingState, text: str, scene: int
 ) -> None:
@@ -295,6 +304,7 @@ async def test_slash_goes_to_a_scene_by_number_timecode_or_time(
         ("soon", "'soon' is not a scene number, a timecode HH:MM:SS:FF"),
     ],
 )
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_slash_says_why_it_cannot_go(session: ProcessingState, text: str, error: str) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -308,6 +318,7 @@ async def test_slash_says_why_it_cannot_go(session: ProcessingState, text: str, 
         assert cursor(picker) == 2
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_slash_takes_the_masters_own_drop_frame_timecode(db: peewee.SqliteDatabase, tmp_path: Path) -> None:
     # scenes of 20, 24, 18, 22 frames from 00:00:59;28 at 29.97 drop-frame: ;00 and ;01 of minute 1 skipped
     master = make_timecode_master(tmp_path / "master.mov", "30000/1001", "00:00:59;28")
@@ -365,6 +376,7 @@ async def test_the_lists_movement_keys(session: ProcessingState) -> None:
         assert top > 0, "the last scene is scrolled into view"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_where_a_row_does_not_fit_left_and_right_scroll_it_sideways(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(60, 24)) as pilot:

@@ -177,6 +177,7 @@ async def test_an_old_session_without_transitions_shows_every_boundary_as_a_cut(
         assert "in: cut at frame 30\n  00:01.200" in text and "out: cut at frame 55\n  00:02.200" in text, text
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_detection_ends_counting_the_kinds_of_transitions(
     db: peewee.SqliteDatabase, transition_footage: Footage, tmp_path: Path
 ) -> None:
@@ -225,6 +226,7 @@ async def choose(pilot: Pilot, select: Select, value: str) -> None:
     await until(pilot, lambda: select.value == value, value)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_redetect_offers_transnetv2_and_without_its_extra_says_how_to_install_it(
     db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path, without_ml_extra: str
 ) -> None:
@@ -247,6 +249,7 @@ async def test_redetect_offers_transnetv2_and_without_its_extra_says_how_to_inst
     assert after.scenes_data == session.scenes_data and after.process_metadata == session.process_metadata
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_a_new_session_with_transnetv2_without_its_extra_is_refused_at_the_form(
     db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path, without_ml_extra: str
 ) -> None:

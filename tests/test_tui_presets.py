@@ -192,6 +192,7 @@ async def test_delete_asks_first_and_n_keeps_the_preset(user_preset: str) -> Non
     assert stored(user_preset) is not None
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_new_preset_dialog_refuses_a_taken_or_bad_id(user_preset: str) -> None:
     app = ScreenHost(PresetsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -211,6 +212,7 @@ async def test_new_preset_dialog_refuses_a_taken_or_bad_id(user_preset: str) -> 
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_preset_edit_form_snapshot(snap_compare: Callable[..., bool], user_preset: str, size: tuple[int, int]) -> None:
     async def open_editor(pilot: Pilot) -> None:
         await cursor_to(pilot, user_preset)
@@ -219,6 +221,7 @@ def test_preset_edit_form_snapshot(snap_compare: Callable[..., bool], user_prese
     assert snap_compare(ScreenHost(PresetsScreen), terminal_size=size, run_before=open_editor)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_preset_edit_form_with_problems_snapshot(snap_compare: Callable[..., bool], user_preset: str) -> None:
     async def break_fields(pilot: Pilot) -> None:
         await cursor_to(pilot, user_preset)

@@ -50,6 +50,7 @@ async def edit(pilot: Pilot, title: str | None, note: str | None) -> SceneTextsS
     return dialog
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_e_saves_the_title_and_note_at_once_and_shows_them(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -77,6 +78,7 @@ async def test_e_saves_the_title_and_note_at_once_and_shows_them(session: Proces
         assert "Blue hour — 青" in row(picker, 2) and "Blue hour" not in row(picker, 1)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_escape_cancels_and_an_emptied_title_falls_back_to_the_detected_one(session: ProcessingState) -> None:
     records = [dict(r) for r in session.scenes_data]
     records[0].update(detected_title="Chapter One", title="Mine")
@@ -99,6 +101,7 @@ async def test_escape_cancels_and_an_emptied_title_falls_back_to_the_detected_on
         assert "Chapter One" in row(picker, 1)  # and shows again
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_a_title_with_control_characters_is_refused_as_typed_and_a_note_is_shown_escaped(
     session: ProcessingState,
 ) -> None:

@@ -36,6 +36,7 @@ def test_settings_snapshot(snap_compare: Callable[..., bool], fixed_version: Non
     assert snap_compare(ScreenHost(SettingsScreen), terminal_size=size)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_setting_edit_dialog_snapshot(snap_compare: Callable[..., bool], fixed_version: None) -> None:
     async def bad_value(pilot: Pilot) -> None:
         await cursor_to(pilot, "parallel_workers")
@@ -44,6 +45,7 @@ def test_setting_edit_dialog_snapshot(snap_compare: Callable[..., bool], fixed_v
     assert snap_compare(ScreenHost(SettingsScreen), terminal_size=(80, 24), run_before=bad_value)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_a_bad_integer_shows_the_error_and_keeps_the_old_value(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -65,6 +67,7 @@ async def test_a_bad_integer_shows_the_error_and_keeps_the_old_value(db: peewee.
     assert get_setting("parallel_workers") == 4
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_a_good_value_is_saved(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -76,6 +79,7 @@ async def test_a_good_value_is_saved(db: peewee.SqliteDatabase) -> None:
     assert get_setting("scene_threshold_default") == 27.5
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_space_toggles_a_boolean_and_only_a_boolean(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -91,6 +95,7 @@ async def test_space_toggles_a_boolean_and_only_a_boolean(db: peewee.SqliteDatab
     assert get_setting("parallel_workers") == 4
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_read_only_settings_do_not_open_an_editor(db: peewee.SqliteDatabase) -> None:
     version = get_setting("db_version")
     app = ScreenHost(SettingsScreen)
@@ -102,6 +107,7 @@ async def test_read_only_settings_do_not_open_an_editor(db: peewee.SqliteDatabas
     assert get_setting("db_version") == version
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_text_values_round_trip(db: peewee.SqliteDatabase) -> None:
     app = ScreenHost(SettingsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -127,6 +133,7 @@ async def test_a_range_is_refused_with_the_rule(db: peewee.SqliteDatabase) -> No
     assert get_setting("max_resume_age_days") == 7
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_an_enumeration_is_a_pick_list(db: peewee.SqliteDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
     root = logging.getLogger()
     monkeypatch.setattr(root, "level", root.level)  # given back after the test
@@ -152,6 +159,7 @@ async def test_an_enumeration_is_a_pick_list(db: peewee.SqliteDatabase, monkeypa
     assert root.level == logging.WARNING  # at once, not at the next start
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_default_preset_is_picked_from_the_stored_presets(db: peewee.SqliteDatabase) -> None:
     from core.pipeline.preset_store import ensure_builtin_presets
     from db.models import UserPreset

@@ -406,6 +406,7 @@ def hour_long_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_picker_tall_rows_of_an_hour_long_master(
     snap_compare: Callable[..., bool], db: peewee.SqliteDatabase, hour_long_video: Path
 ) -> None:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import peewee
+import pytest
 from textual import events, on
 from textual.widget import Widget
 from textual.widgets import Input
@@ -108,6 +109,7 @@ def test_breakpoint_classes_are_textuals() -> None:
     assert breakpoint_classes(None, 80) == []
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_the_start_imports_nothing_heavy() -> None:
     """Drawing Sessions, New session and the preset editor loads no picture, video or plotting library:
     those are imported where a screen first needs them (the picker, a preview)."""

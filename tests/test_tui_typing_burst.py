@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import peewee
+import pytest
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -49,6 +50,7 @@ async def typed_into_new_session(tmp_path: Path, keys: list[str], *, fast: bool)
         return form(screen)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_a_burst_of_keys_follows_the_focus_as_it_moves(db: peewee.SqliteDatabase, tmp_path: Path) -> None:
     path = f"{tmp_path}/master.mp4"
     keys = [*path, "tab", "tab", *"Second"]
@@ -58,6 +60,7 @@ async def test_a_burst_of_keys_follows_the_focus_as_it_moves(db: peewee.SqliteDa
     assert (values, focused) == await typed_into_new_session(tmp_path, keys, fast=False)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_a_burst_of_editing_keys_acts_in_order(db: peewee.SqliteDatabase, tmp_path: Path) -> None:
     """↓/↑ move as tab does; backspace, ctrl+u and home edit before the characters typed after them."""
     keys = [*"/m.mp4x", "backspace", "down", "down", *"Art", "down", "ctrl+u", *"26-01-02", "home", "2"]

@@ -108,6 +108,7 @@ needs_sha256sum = pytest.mark.skipif(shutil.which("sha256sum") is None, reason="
 
 
 @needs_sha256sum
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_an_intact_archive_holds_and_its_checksums_pass_sha256sum(project: Path) -> None:
     lines = (project / "checksums.sha256").read_text().splitlines()
     names = [line.split("  ", 1)[1] for line in lines]
@@ -317,6 +318,7 @@ def test_a_session_being_processed_is_not_verified_but_said_so(project: Path) ->
 
 
 @needs_sha256sum
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_replace_rewrites_the_checksums(project: Path) -> None:
     master = project.parent.parent / "master.mp4"
     before = (project / "checksums.sha256").read_text()

@@ -160,6 +160,7 @@ def test_replacing_a_paused_session_retires_it(cut_video: Path, tmp_path: Path) 
     assert vat("--resume").stdout.strip() == "nothing to resume"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_lock_files_of_a_killed_session_go_when_it_ends(cut_video: Path, tmp_path: Path, db_path: Path) -> None:
     out = tmp_path / "out"
     kill_after(start_vat("run", cut_video, "--out", out, *ARGS), count("done"))
