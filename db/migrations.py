@@ -189,6 +189,127 @@ def _add_markers(db: peewee.SqliteDatabase) -> None:
         db.execute_sql(statement)
 
 
+def _add_catalogue(db: peewee.SqliteDatabase) -> None:
+    """Issue 14: a collection, not a master.
+
+    session_queue: one machine-wide queue of sessions to process (batches, the watch folder, the TUI,
+    a second `vat run`), in `position` order; state waiting (its turn to come), to_pick (detected, waits
+    for a human's picks), held (paused by the user: skipped until released), running, done, failed
+    (reason), skipped (reason: already archived). A session's row goes with it.
+    tags: namespaced tags (artist:, series:, year:, theme: or free: namespace '') on a project (the
+    session; scene_start_frame NULL) or on one of its scenes (the scene's first frame in the master,
+    which survives re-numbering when detection runs again).
+    external_ids: a project's ids in other systems (scheme 'inventory', value 'INV-2024-001').
+    roots, root_paths: named storage roots and where each machine (host name) mounts them; a stored
+    path under any path a root ever had resolves to where the root is now on this machine. A moved
+    root keeps its earlier paths (replaced_at set), so that paths written before the move resolve.
+    packs: delivery ZIPs made from a project's outputs (with licence, manifest and checksums).
+    watched_masters: what `vat watch` has seen and turned into a session, once per content hash.
+    Settings: how many sessions process at once, and the watch folder the TUI starts detached.
+    """
+    for statement in (
+        """CREATE TABLE session_queue (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL UNIQUE,
+            batch_id TEXT,
+            position INTEGER NOT NULL,
+            state TEXT NOT NULL DEFAULT 'waiting'
+                CHECK (state IN ('waiting', 'to_pick', 'held', 'running', 'done', 'failed', 'skipped')),
+            source TEXT NOT NULL DEFAULT 'run' CHECK (source IN ('run', 'batch', 'watch', 'tui')),
+            reason TEXT,
+            added_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+            started_at TIMESTAMP,
+            finished_at TIMESTAMP,
+            FOREIGN KEY (session_id) REFERENCES processing_state(session_id) ON DELETE CASCADE
+        )""",
+        "CREATE INDEX idx_queue_state ON session_queue(state, position)",
+        "CREATE INDEX idx_queue_batch ON session_queue(batch_id)",
+        """CREATE TABLE tags (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            scene_start_frame INTEGER,
+            namespace TEXT NOT NULL DEFAULT '',
+            value TEXT NOT NULL,
+            created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+            FOREIGN KEY (session_id) REFERENCES processing_state(session_id) ON DELETE CASCADE
+        )""",
+        # one tag once per project or scene (NULL scene: COALESCE, as NULLs never collide in UNIQUE)
+        "CREATE UNIQUE INDEX idx_tags_unique ON tags(session_id, COALESCE(scene_start_frame, -1), namespace, value)",
+        "CREATE INDEX idx_tags_value ON tags(namespace, value)",
+        """CREATE TABLE external_ids (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            scheme TEXT NOT NULL DEFAULT 'inventory',
+            value TEXT NOT NULL,
+            created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+            UNIQUE (session_id, scheme, value),
+            FOREIGN KEY (session_id) REFERENCES processing_state(session_id) ON DELETE CASCADE
+        )""",
+        "CREATE INDEX idx_external_ids_value ON external_ids(value)",
+        """CREATE TABLE roots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+        )""",
+        """CREATE TABLE root_paths (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            root_id INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            path TEXT NOT NULL,
+            added_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+            replaced_at TIMESTAMP,
+            FOREIGN KEY (root_id) REFERENCES roots(id) ON DELETE CASCADE
+        )""",
+        "CREATE UNIQUE INDEX idx_root_paths_current ON root_paths(root_id, host) WHERE replaced_at IS NULL",
+        """CREATE TABLE packs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            pack_path TEXT NOT NULL,
+            file_count INTEGER NOT NULL,
+            size_bytes INTEGER NOT NULL,
+            sha256 TEXT,
+            licence TEXT,
+            units TEXT,
+            kinds TEXT,
+            created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+            verified_at TIMESTAMP,
+            FOREIGN KEY (session_id) REFERENCES processing_state(session_id) ON DELETE CASCADE
+        )""",
+        "CREATE INDEX idx_packs_session ON packs(session_id)",
+        """CREATE TABLE watched_masters (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            watch_dir TEXT NOT NULL,
+            master_path TEXT NOT NULL,
+            master_sha256 TEXT NOT NULL UNIQUE,
+            size_bytes INTEGER,
+            mtime REAL,
+            session_id TEXT,
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'failed', 'archived')),
+            reason TEXT,
+            seen_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+            FOREIGN KEY (session_id) REFERENCES processing_state(session_id) ON DELETE SET NULL
+        )""",
+        "CREATE INDEX idx_watched_path ON watched_masters(master_path)",
+        "INSERT INTO app_settings (key, value, value_type, category, description) VALUES "
+        "('concurrent_sessions', '1', 'integer', 'performance', "
+        "'Sessions the queue processes at once (each with parallel_workers operations)'), "
+        "('watch_enabled', 'false', 'boolean', 'watch', "
+        "'The TUI starts vat watch on watch_folder, detached, when it opens'), "
+        "('watch_folder', '', 'string', 'watch', 'The folder vat watch polls for new masters'), "
+        "('watch_output', '', 'string', 'watch', 'Where the watch folder''s projects go (empty: the last one used)'), "
+        "('watch_preset', '', 'string', 'watch', 'The preset of the watch folder''s sessions (empty: the default)'), "
+        "('watch_scenes', 'all', 'string', 'watch', "
+        "'all: every scene is processed; pick: detected, then waits for a human to pick'), "
+        "('watch_artwork_from', 'name', 'string', 'watch', "
+        "'The artwork is named after the master''s file name (name) or its folder (parent)'), "
+        "('watch_settle_seconds', '10', 'integer', 'watch', "
+        "'Seconds a new master''s size and time must stay unchanged before it is taken'), "
+        "('watch_rd_from', '', 'string', 'watch', "
+        "'sibling: the folder <master name>_rd beside the master is its R&D folder (empty: none)')",
+    ):
+        db.execute_sql(statement)
+
+
 Migration = Callable[[peewee.SqliteDatabase], None]
 
 # Target version -> the function that brings the previous version to it. Append only.
@@ -197,6 +318,7 @@ MIGRATIONS: dict[int, Migration] = {
     2: _add_history_archive,
     3: _archive_keeping,
     4: _add_markers,
+    5: _add_catalogue,
 }
 LATEST_VERSION = max(MIGRATIONS)
 

@@ -266,6 +266,162 @@ class Marker(BaseModel):
         table_name = "markers"
 
 
+# Values of session_queue.state and .source (migration 5).
+QUEUE_WAITING, QUEUE_TO_PICK, QUEUE_HELD, QUEUE_RUNNING = "waiting", "to_pick", "held", "running"
+QUEUE_DONE, QUEUE_FAILED, QUEUE_SKIPPED = "done", "failed", "skipped"
+QUEUE_PENDING = (QUEUE_WAITING, QUEUE_TO_PICK, QUEUE_HELD)  # not yet run: may be reordered
+QUEUE_FINISHED = (QUEUE_DONE, QUEUE_FAILED, QUEUE_SKIPPED)
+
+
+class QueueEntry(BaseModel):
+    """A session in the machine's one queue (migration 5): batches, the watch folder, the TUI."""
+
+    id = AutoField()
+    session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
+    session = ForeignKeyField(
+        ProcessingState,
+        field=ProcessingState.session_id,
+        column_name="session_id",
+        backref="queue_entries",
+        index=False,
+        on_delete="CASCADE",
+        unique=True,
+    )
+    batch_id = TextField(null=True)
+    position = IntegerField()
+    state = TextField(**sql_default(QUEUE_WAITING))
+    source = TextField(**sql_default("run"))  # run, batch, watch, tui
+    reason = TextField(null=True)  # why it failed or was skipped
+    added_at = TimestampField(null=True, **default_now())
+    started_at = TimestampField(null=True)
+    finished_at = TimestampField(null=True)
+
+    class Meta:
+        table_name = "session_queue"
+
+
+class Tag(BaseModel):
+    """A tag on a project (scene_start_frame NULL) or on a scene (migration 5); namespace '' is free."""
+
+    id = AutoField()
+    session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
+    session = ForeignKeyField(
+        ProcessingState,
+        field=ProcessingState.session_id,
+        column_name="session_id",
+        backref="tags",
+        index=False,
+        on_delete="CASCADE",
+    )
+    scene_start_frame = IntegerField(null=True)
+    namespace = TextField(**sql_default(""))
+    value = TextField()
+    created_at = TimestampField(null=True, **default_now())
+
+    class Meta:
+        table_name = "tags"
+
+
+class ExternalId(BaseModel):
+    """A project's id in another system, an inventory number (migration 5)."""
+
+    id = AutoField()
+    session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
+    session = ForeignKeyField(
+        ProcessingState,
+        field=ProcessingState.session_id,
+        column_name="session_id",
+        backref="external_ids",
+        index=False,
+        on_delete="CASCADE",
+    )
+    scheme = TextField(**sql_default("inventory"))
+    value = TextField()
+    created_at = TimestampField(null=True, **default_now())
+
+    class Meta:
+        table_name = "external_ids"
+
+
+class Root(BaseModel):
+    """A named storage root (migration 5): NAS, mounted at a path per machine (RootPath)."""
+
+    id = AutoField()
+    name = TextField(unique=True)
+    created_at = TimestampField(null=True, **default_now())
+
+    class Meta:
+        table_name = "roots"
+
+
+class RootPath(BaseModel):
+    """Where a machine (host name) mounts a root; replaced_at set once the root moved there."""
+
+    id = AutoField()
+    root = ForeignKeyField(Root, backref="paths", on_delete="CASCADE", index=False)
+    host = TextField()
+    path = TextField()
+    added_at = TimestampField(null=True, **default_now())
+    replaced_at = TimestampField(null=True)
+
+    class Meta:
+        table_name = "root_paths"
+
+
+class Pack(BaseModel):
+    """A delivery ZIP made from a project's outputs (migration 5)."""
+
+    id = AutoField()
+    session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
+    session = ForeignKeyField(
+        ProcessingState,
+        field=ProcessingState.session_id,
+        column_name="session_id",
+        backref="packs",
+        index=False,
+        on_delete="CASCADE",
+    )
+    pack_path = TextField()
+    file_count = IntegerField()
+    size_bytes = IntegerField()
+    sha256 = TextField(null=True)
+    licence = TextField(null=True)
+    units = JsonField(null=True)
+    kinds = JsonField(null=True)
+    created_at = TimestampField(null=True, **default_now())
+    verified_at = TimestampField(null=True)
+
+    class Meta:
+        table_name = "packs"
+
+
+class WatchedMaster(BaseModel):
+    """A master `vat watch` took (migration 5), once per content hash: state queued, failed, archived."""
+
+    id = AutoField()
+    watch_dir = TextField()
+    master_path = TextField()
+    master_sha256 = TextField(unique=True)
+    size_bytes = IntegerField(null=True)
+    mtime = FloatField(null=True)
+    session_id: str | None  # the raw key peewee adds beside `session` (its stubs do not declare it)
+    session = ForeignKeyField(
+        ProcessingState,
+        field=ProcessingState.session_id,
+        column_name="session_id",
+        backref="watched_masters",
+        index=False,
+        on_delete="SET NULL",
+        null=True,
+    )
+    state = TextField(**sql_default("queued"))
+    reason = TextField(null=True)
+    seen_at = TimestampField(null=True, **default_now())
+
+    class Meta:
+        table_name = "watched_masters"
+
+
 ALL_MODELS = (
     ProcessingState,
     OperationLog,
@@ -275,6 +431,13 @@ ALL_MODELS = (
     FileRegistry,
     AppSetting,
     Marker,
+    QueueEntry,
+    Tag,
+    ExternalId,
+    Root,
+    RootPath,
+    Pack,
+    WatchedMaster,
 )
 
 __all__ = [
@@ -285,6 +448,22 @@ __all__ = [
     "CHECK_MODIFIED",
     "CHECK_OK",
     "CHECK_UNREADABLE",
+    "ExternalId",
+    "Pack",
+    "QUEUE_DONE",
+    "QUEUE_FAILED",
+    "QUEUE_FINISHED",
+    "QUEUE_HELD",
+    "QUEUE_PENDING",
+    "QUEUE_RUNNING",
+    "QUEUE_SKIPPED",
+    "QUEUE_TO_PICK",
+    "QUEUE_WAITING",
+    "QueueEntry",
+    "Root",
+    "RootPath",
+    "Tag",
+    "WatchedMaster",
     "FAILED_CHECKS",
     "AppSetting",
     "COMPLETED",

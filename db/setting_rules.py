@@ -108,6 +108,11 @@ RULES: dict[str, Rule] = {
     "ui_theme": Rule(choices=TEXTUAL_THEMES),
     "default_preset": Rule(choices=_preset_ids),
     "parallel_workers": Rule(minimum=1, maximum=MAX_WORKERS),
+    "concurrent_sessions": Rule(minimum=1, maximum=MAX_WORKERS),
+    "watch_scenes": Rule(choices=("all", "pick")),
+    "watch_artwork_from": Rule(choices=("name", "parent")),
+    "watch_settle_seconds": Rule(minimum=0),
+    "watch_rd_from": Rule(choices=("", "sibling")),
     "max_resume_age_days": Rule(minimum=1),
     "log_retention_days": Rule(minimum=0),
     "abandoned_session_days": Rule(minimum=0),  # 0 keeps them (core/pipeline/retention.py)

@@ -71,6 +71,12 @@ CHANGED_SETTINGS = {
     "log_retention_days",
     "abandoned_session_days",
     "retention_last_run",
+    # migration 5: the queue's and the watch folder's settings, added
+    "concurrent_sessions",
+    *(
+        f"watch_{name}"
+        for name in ("enabled", "folder", "output", "preset", "scenes", "artwork_from", "settle_seconds", "rd_from")
+    ),
 }
 
 
@@ -278,7 +284,7 @@ def test_migration_4_from_version_3_keeps_every_row_adds_markers_and_backs_up_fi
 
     open_database(db_path)
 
-    assert get_setting("db_version") == LATEST_VERSION == 4
+    assert get_setting("db_version") == LATEST_VERSION >= 4
     conn = database.connection()
     for table, rows in before.items():
         after = table_rows(conn, table)

@@ -57,6 +57,11 @@ SEED_SETTINGS = {
 # migration 3: default_preset moved onto the presets' flag, window_geometry had no meaning over SSH
 REMOVED_SETTINGS = {"default_preset", "window_geometry"}
 ADDED_SETTINGS = {"log_retention_days", "abandoned_session_days", "retention_last_run"}
+# migration 5: the queue's concurrency and the watch folder the TUI starts
+ADDED_SETTINGS |= {"concurrent_sessions"} | {
+    f"watch_{name}"
+    for name in ("enabled", "folder", "output", "preset", "scenes", "artwork_from", "settle_seconds", "rd_from")
+}
 
 
 def names(db: peewee.SqliteDatabase, kind: str) -> set[str]:

@@ -56,5 +56,6 @@ def test_all_settings_are_grouped_by_category(db: peewee.SqliteDatabase) -> None
     assert performance["parallel_workers"].value == 4
     assert performance["parallel_workers"].description == "Number of parallel processing workers"
     # the seed's 20, less window_geometry, plus migration 3's log_retention_days, abandoned_session_days and
-    # retention_last_run
-    assert sum(len(infos) for infos in groups.values()) == 22
+    # retention_last_run, plus migration 5's concurrent_sessions and eight watch_ settings
+    assert sum(len(infos) for infos in groups.values()) == 31
+    assert "watch_enabled" in {info.key for info in groups["watch"]} and performance["concurrent_sessions"].value == 1

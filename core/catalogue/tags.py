@@ -1,0 +1,66 @@
+"""Tags on projects and scenes (the tags table): `artist:Name`, `series:...`, `year:2024`,
+`theme:...` or free (`night`). A tag is namespace + value; the namespace is lower-cased, the value kept
+as typed (searches ignore case). Tags on a scene are keyed by the scene's first frame in the master,
+which survives the scenes being numbered again after another detection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from core.errors import BadInput
+from core.text import terminal_safe
+from db.connection import database
+from db.models import Tag
+
+KNOWN_NAMESPACES = ("artist", "series", "year", "theme")
+MAX_LENGTH = 200
+
+
+def parse_tag(text: str) -> tuple[str, str]:
+    """`artist:Jane Doe` -> ("artist", "Jane Doe"); `night` -> ("", "night"). BadInput for an empty
+    tag, one with control characters, or one longer than MAX_LENGTH."""
+    cleaned = text.strip()
+    namespace, sep, value = cleaned.partition(":")
+    if not sep or " " in namespace or not namespace:
+        namespace, value = "", cleaned
+    namespace, value = namespace.strip().lower(), value.strip()
+    if not value:
+        raise BadInput(f"tag {terminal_safe(text)!r}: empty (expected namespace:value or a word)")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in cleaned) or len(cleaned) > MAX_LENGTH:
+        raise BadInput(f"tag {terminal_safe(text)!r}: control characters or longer than {MAX_LENGTH}")
+    return namespace, value
+
+
+def tag_text(namespace: str, value: str) -> str:
+    return f"{namespace}:{value}" if namespace else value
+
+
+def add_tags(session_id: str, tags: Iterable[str], scene_start_frame: int | None = None) -> int:
+    """Add tags (each as typed, parsed by parse_tag) to a project or one of its scenes; returns how
+    many were new. All are checked before any is written."""
+    parsed = [parse_tag(text) for text in tags]
+    added = 0
+    with database.atomic():
+        for namespace, value in parsed:
+            if not _has(session_id, scene_start_frame, namespace, value):
+                Tag.create(session=session_id, scene_start_frame=scene_start_frame, namespace=namespace, value=value)
+                added += 1
+    return added
+
+
+def _has(session_id: str, scene_start_frame: int | None, namespace: str, value: str) -> bool:
+    scene = Tag.scene_start_frame.is_null() if scene_start_frame is None else Tag.scene_start_frame == scene_start_frame
+    return (
+        Tag.select()
+        .where((Tag.session == session_id) & scene & (Tag.namespace == namespace) & (Tag.value == value))
+        .exists()
+    )
+
+
+def tags_of(session_id: str, scene_start_frame: int | None = None) -> list[str]:
+    """A project's (or one scene's) tags as typed, namespaced first, in order."""
+    scene = Tag.scene_start_frame.is_null() if scene_start_frame is None else Tag.scene_start_frame == scene_start_frame
+    rows = (
+        Tag.select().where((Tag.session == session_id) & scene).order_by(Tag.namespace == "", Tag.namespace, Tag.value)
+    )
+    return [tag_text(row.namespace, row.value) for row in rows]

@@ -1,0 +1,50 @@
+"""The queue's rows: order, reordering among the pending, hold and release, removal, and tags."""
+
+from __future__ import annotations
+
+import peewee
+import pytest
+
+from core.catalogue.tags import add_tags, parse_tag, tags_of
+from core.errors import BadInput
+from core.pipeline import session_queue as queue
+from db.models import ProcessingState
+from tests.test_db_support import make_session
+
+
+def order() -> list[str]:
+    return [entry.session_id for entry in queue.entries()]
+
+
+def test_entries_keep_their_order_and_move_among_the_pending(db: peewee.SqliteDatabase) -> None:
+    for name in ("a", "b", "c", "d"):
+        make_session(name)
+        queue.enqueue(name, source="batch", batch_id="b1")
+    queue.set_state("a", "running")
+    assert [e.session_id for e in queue.ahead_of("c")] == ["a", "b"]
+    assert queue.move("d", -2) and order() == ["a", "d", "b", "c"]
+    assert not queue.move("a", 1)  # a running entry stays where it is
+    assert not queue.move("d", -1)  # already first among the pending
+    assert queue.hold("b") and [e.session_id for e in queue.ahead_of("c")] == ["a", "d"]
+    assert queue.release("b") and queue.entry_of("b").state == "waiting"
+    assert not queue.remove("a") and queue.remove("c")
+    assert order() == ["a", "d", "b"] and ProcessingState.get_or_none(session_id="c") is not None
+
+
+def test_a_session_deleted_leaves_the_queue(db: peewee.SqliteDatabase) -> None:
+    make_session("y")
+    queue.enqueue("y")
+    ProcessingState.delete().where(ProcessingState.session_id == "y").execute()
+    assert queue.entries() == []
+
+
+def test_tags_are_namespaced_once_per_project_or_scene(db: peewee.SqliteDatabase) -> None:
+    make_session("s")
+    assert parse_tag(" Artist: Jane Doe ") == ("artist", "Jane Doe")
+    assert parse_tag("night") == ("", "night") and parse_tag("a b:c") == ("", "a b:c")
+    assert add_tags("s", ["artist:Jane", "night", "artist:Jane"]) == 2
+    assert add_tags("s", ["theme:sea"], scene_start_frame=30) == 1
+    assert tags_of("s") == ["artist:Jane", "night"] and tags_of("s", 30) == ["theme:sea"]
+    with pytest.raises(BadInput, match="empty"):
+        add_tags("s", ["year:2024", "artist:"])
+    assert tags_of("s") == ["artist:Jane", "night"]  # nothing written when one is refused
