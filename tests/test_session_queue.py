@@ -26,7 +26,8 @@ def test_entries_keep_their_order_and_move_among_the_pending(db: peewee.SqliteDa
     assert not queue.move("a", 1)  # a running entry stays where it is
     assert not queue.move("d", -1)  # already first among the pending
     assert queue.hold("b") and [e.session_id for e in queue.ahead_of("c")] == ["a", "d"]
-    assert queue.release("b") and queue.entry_of("b").state == "waiting"
+    released = queue.release("b") and queue.entry_of("b")
+    assert released and released.state == "waiting"
     assert not queue.remove("a") and queue.remove("c")
     assert order() == ["a", "d", "b"] and ProcessingState.get_or_none(session_id="c") is not None
 
