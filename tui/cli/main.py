@@ -31,6 +31,8 @@ COMMANDS = {
         "verify",
         "export",
         "title",
+        "pack",
+        "stats",
     )
 }
 

@@ -22,7 +22,7 @@ from tui.cli.completion import SHELLS
 # The commands that run a session, and so take --json, --workers, --scenes and --group.
 SESSION_COMMANDS = ("run", "resume")
 # The commands that print a listing or a report, and take --json for one JSON document instead.
-JSON_COMMANDS = ("sessions", "history", "presets", "settings", "doctor", "verify")
+JSON_COMMANDS = ("sessions", "history", "presets", "settings", "doctor", "verify", "pack", "stats")
 
 
 def version() -> str:
@@ -417,6 +417,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("-o", "--output", metavar="FILE", help="write this file instead (one format)")
 
+    _pack_command(
+        command(
+            "pack",
+            "make a delivery pack (ZIP) of a project's outputs, or list its packs",
+            as_json,
+            epilog="The ZIP holds the chosen outputs as they are in the project folder, LICENSE.txt, manifest.json "
+            "(artwork, session, date, licence, and each file's path, kind, unit, size and SHA-256) and the contact "
+            "sheet; every output is checked against its registered size and SHA-256 first, the ZIP is read back "
+            "before it is renamed into place, and it is registered with the project (vat pack PROJECT --list; "
+            "vat verify checks it). Exit 0 made, 1 an output missing or changed (no pack made), 2 bad input, "
+            "3 a folder that cannot be written.",
+        )
+    )
+
+    stats = command(
+        "stats",
+        "statistics of every completed project: per month, preset, tag, and output kind",
+        as_json,
+        epilog="From the project history (archived projects too): projects, outputs, bytes and processing "
+        "time per month, per preset and per project tag; outputs by kind (count and size) with the "
+        "compression achieved (the masters' size over the outputs'). Without --by, every table.",
+    )
+    stats.add_argument("--since", metavar="DATE", help="only projects completed on or after DATE (YYYY-MM-DD)")
+    stats.add_argument("--by", choices=["month", "preset", "tag", "kind"], help="one table (default: all four)")
+
     title = command(
         "title",
         "show or set a scene's title and note (as e in the scene picker)",
@@ -461,6 +486,36 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help="one of: " + ", ".join(SHELLS))
 
     return parser
+
+
+def _pack_command(pack: argparse.ArgumentParser) -> None:
+    from core.catalogue.kinds import DEFAULT_PACK_KINDS, KINDS
+
+    pack.add_argument("project", metavar="PROJECT", help="a session's id (see: vat sessions) or its project folder")
+    pack.add_argument(
+        "--units",
+        metavar="LIST",
+        help="scenes and groups as the output names have them: 1,3 or s001,s003, g01 for a group "
+        "(default: every unit; the master copy and R&D outputs belong to none and follow --kinds alone)",
+    )
+    pack.add_argument(
+        "--kinds",
+        metavar="LIST",
+        help=f"output kinds, some of {','.join(KINDS)} (default: {','.join(DEFAULT_PACK_KINDS)})",
+    )
+    pack.add_argument(
+        "--licence",
+        metavar="CC-BY-4.0|all-rights-reserved|FILE",
+        help="LICENSE.txt: the full CC BY 4.0 licence, an all-rights-reserved notice naming the artwork, "
+        "the session's copyright holder and the year, or a text file's content (default: all-rights-reserved)",
+    )
+    pack.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE.zip",
+        help="where the ZIP goes (default: PROJECT/packs/<artwork>_<date>_pack.zip, _pack_2.zip beside an earlier one)",
+    )
+    pack.add_argument("--list", action="store_true", help="list the project's packs instead of making one")
 
 
 def _presets_command(presets: argparse.ArgumentParser, *parents: _Parser) -> None:

@@ -1,0 +1,75 @@
+"""`vat pack PROJECT [--units 1,3,g01] [--kinds still_web,clip] [--licence ...] [-o FILE.zip] [--list]
+[--json]`: make a delivery pack of a project's outputs (core/catalogue/pack.py), or list its packs.
+
+Exit 0 made (or listed), 1 an output missing or changed (no pack made), 2 bad input (an unknown project,
+unit or kind, an -o that exists), 3 a folder that cannot be written."""
+
+from __future__ import annotations
+
+import argparse
+
+from core.catalogue.pack import make_pack, pack_row_dict, packs_of
+from core.catalogue.pack_select import session_of
+from core.errors import EXIT_OK, BadInput
+from core.text import terminal_safe
+from tui.cli.common import cells, console, open_db, print_json
+from tui.display import bytes_text
+
+
+def pack(args: argparse.Namespace) -> int:
+    open_db()
+    if args.list:
+        given = [
+            name for name, value in (("--units", args.units), ("--kinds", args.kinds), ("-o", args.output)) if value
+        ]
+        if given or args.licence is not None:
+            raise BadInput(f"{(given or ['--licence'])[0]} does not go with --list")
+        return list_packs(args)
+    result = make_pack(
+        args.project,
+        units=args.units,
+        kinds=args.kinds,
+        licence=args.licence or "all-rights-reserved",
+        output=args.output,
+    )
+    if args.json:
+        print_json(result.to_dict())
+        return EXIT_OK
+    outputs = sum(m["kind"] not in ("licence", "contact_sheet") for m in result.members)
+    print(terminal_safe(f"pack of session {result.session_id} ({result.artwork}): {result.path}"))
+    print(
+        f"{result.file_count} files ({outputs} outputs, contact sheet, {result.licence} licence, manifest), "
+        f"{bytes_text(result.size_bytes)}, read back and verified"
+    )
+    print(f"sha256 {result.sha256}")
+    return EXIT_OK
+
+
+def list_packs(args: argparse.Namespace) -> int:
+    session = session_of(args.project)
+    rows = packs_of(session.session_id)
+    if args.json:
+        print_json({"session_id": session.session_id, "packs": [pack_row_dict(r) for r in rows]})
+        return EXIT_OK
+    if not rows:
+        print(terminal_safe(f"session {session.session_id} ({session.artwork_name}): no packs"))
+        return EXIT_OK
+    from rich.table import Table
+
+    table = Table(title=terminal_safe(f"Packs of {session.artwork_name} ({session.session_id})"), title_justify="left")
+    for name in ("Made", "Pack", "Files", "Size", "Licence", "Units", "Kinds"):
+        table.add_column(name, justify="right" if name in ("Files", "Size") else "left")
+    for row in rows:
+        table.add_row(
+            *cells(
+                f"{row.created_at:%Y-%m-%d %H:%M}" if row.created_at else "-",
+                row.pack_path,
+                row.file_count,
+                bytes_text(row.size_bytes),
+                row.licence or "-",
+                ",".join(row.units) if row.units else "all",
+                ",".join(row.kinds or []),
+            )
+        )
+    console().print(table)
+    return EXIT_OK
