@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.catalogue.kinds import NOT_DELIVERABLES  # what compression_ratio weighs the master against
 from core.media.probe import MediaInfo
 from core.media.timecode import SourceTimecode
 from core.pipeline.index_page import write_index_page
@@ -209,21 +210,6 @@ def finalizers(session: ProcessingState, root: Path, plan: list[Operation] | Non
         "editorial": lambda op, tmp, ctx: write_editorial(session, op, tmp),
         "index_page": lambda op, tmp, ctx: write_index_page(session, root, op, tmp),
     }
-
-
-# what compression_ratio weighs the master against: every output but the master copy, its chapters
-# sidecar and the records (manifest.json, the process log, the editorial files, the contact sheet and
-# index.html), which describe the deliverables and are not media
-NOT_DELIVERABLES = (
-    "master",
-    "chapters",
-    "manifest",
-    "process_log",
-    "editorial",
-    "contact_sheet",
-    "contact_sheet_pdf",
-    "index_page",
-)
 
 
 def master_size_of(session: ProcessingState) -> int | None:
