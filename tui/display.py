@@ -32,3 +32,8 @@ def number_text(value: float | int | None, suffix: str = "", digits: int = 1) ->
     if isinstance(value, int):
         return f"{value}{suffix}"
     return f"{value:.{digits}f}{suffix}"
+
+
+def ratio_text(ratio: float | None) -> str:
+    """A compression ratio as 3.2:1, '-' when unknown."""
+    return "-" if ratio is None else f"{ratio:.1f}:1"

@@ -10,7 +10,7 @@ from core.catalogue.statistics import Row, Statistics, statistics
 from core.errors import EXIT_OK, BadInput
 from core.text import terminal_safe
 from tui.cli.common import open_db, print_json
-from tui.display import bytes_text, seconds_text
+from tui.display import bytes_text, ratio_text, seconds_text
 
 WIDTH = 80
 TITLES = {"month": "Month", "preset": "Preset", "tag": "Tag", "kind": "Kind"}
@@ -25,10 +25,6 @@ def parse_since(text: str | None) -> date | None:
         raise BadInput(
             f"--since {terminal_safe(text)!r}: expected a date as YYYY-MM-DD, for example 2025-01-31"
         ) from None
-
-
-def ratio_text(ratio: float | None) -> str:
-    return "-" if ratio is None else f"{ratio:.1f}:1"
 
 
 def _cut(text: str, width: int) -> str:

@@ -1,5 +1,6 @@
 """`vat verify [SESSION|PATH ...] [--all] [--deep] [--repair] [--json]`: re-check archived outputs
-(core/pipeline/fixity.py), and with --repair make the bad ones again (core/pipeline/repair.py).
+(core/pipeline/fixity.py) and delivery packs (core/catalogue/pack_check.py), and with --repair make
+the bad outputs again (core/pipeline/repair.py; a pack is not made again: vat pack makes a new one).
 
 Exit 0 when every output checked holds (also after a repair that made them whole), 1 when any is
 missing, modified, corrupt or unreadable, could not be repaired, or an operation of the repair failed,
@@ -110,9 +111,14 @@ def busy_with(target: Target) -> str:
 
 
 def check(target: Target, deep: bool) -> Checked:
+    """The target's outputs, and its delivery packs (core/catalogue/pack_check.py) after them."""
     if target.session is None:
         return fixity.check_folder(target.root, deep)
-    return fixity.check_session(target.session.session_id, target.root, deep)
+    from core.catalogue.pack_check import check_packs
+
+    checked = fixity.check_session(target.session.session_id, target.root, deep)
+    checked.files += check_packs(target.session.session_id, deep)
+    return checked
 
 
 def verify_one(target: Target, args: argparse.Namespace, cancel: threading.Event) -> Outcome:
@@ -162,6 +168,10 @@ def repair_one(outcome: Outcome, args: argparse.Namespace, cancel: threading.Eve
         outcome.unrepaired = {f.path: why for f in outcome.found}
         return
     outcome.unrepaired = not_repairable(session, outcome.found)
+    from core.catalogue.pack_check import NOT_REPAIRABLE, pack_paths
+
+    packs = pack_paths(session.session_id)
+    outcome.unrepaired.update({f.path: NOT_REPAIRABLE for f in outcome.found if f.path in packs})
     wanted = [f for f in outcome.found if f.path not in outcome.unrepaired]
     if not wanted:
         return

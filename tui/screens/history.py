@@ -44,7 +44,7 @@ class HistoryScreen(Screen):
         "beside it keeps recent project dates only. The panel sums up the last 30 days. f keeps only the "
         "projects whose last fixity check (vat verify) found a file missing, modified, corrupt or "
         "unreadable; a shows the archived history (projects moved out by vat db cleanup) instead, and "
-        "back. enter opens a "
+        "back. s opens the statistics of every project (per month, preset, tag and output kind). enter opens a "
         "project: its files and their fixity, the time each operation took, and its errors."
     )
     BINDINGS = [
@@ -53,6 +53,7 @@ class HistoryScreen(Screen):
         Binding("slash", "search", "Search", key_display="/", id="history-search"),
         Binding("f", "failed_only", "Failed checks", id="history-failed"),
         Binding("a", "archived", "Archived", id="history-archived"),
+        Binding("s", "statistics", "Statistics", id="history-statistics"),
         Binding("r", "reload", "Refresh", show=False, id="history-refresh"),
         Binding("escape", "back", "Back", id="history-back"),
     ]
@@ -150,6 +151,11 @@ class HistoryScreen(Screen):
             self.notify("No project to open.", severity="warning")
             return
         self.app.push_screen(HistoryDetailScreen(int(key), archived=self.archived))
+
+    def action_statistics(self) -> None:
+        from tui.screens.statistics import StatisticsScreen
+
+        self.app.push_screen(StatisticsScreen())
 
     def action_search(self) -> None:
         self.query_one("#history-search-input", Input).focus()

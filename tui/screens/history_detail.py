@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from db.models import FileRegistry, OperationLog, ProjectHistory, ProjectHistoryArchive
+from db.models import FileRegistry, OperationLog, Pack, ProjectHistory, ProjectHistoryArchive
 from tui.display import bytes_text, megabytes_text, number_text, seconds_text
 from tui.fixity_view import FAILED_STATES, checked_text, state_text, summary_line
 from tui.safe_text import terminal_safe
@@ -74,13 +74,16 @@ class HistoryDetailScreen(Screen):
     HELP = (
         "One completed project: where its outputs are, what was made, each file registered (f) with its "
         "last fixity check (vat verify: ok, missing, modified, corrupt, unreadable, or not checked), the time each "
-        "operation took (t) and what failed (e). The ratio is the master's size over the deliverables' "
+        "operation took (t), what failed (e), and its delivery packs "
+        "(p: vat pack; each ZIP with its file count, size, licence, and when it was made and last verified). "
+        "The ratio is the master's size over the deliverables' "
         "(stills, clips, thumbnails, R&D outputs; not the master copy, manifest or process log)."
     )
     BINDINGS = [
         Binding("f", "tab('files')", "Files", id="project-files"),
         Binding("t", "tab('timings')", "Timings", id="project-timings"),
         Binding("e", "tab('errors')", "Errors", id="project-errors"),
+        Binding("p", "tab('packs')", "Packs", id="project-packs"),
         Binding("escape", "back", "Back", id="project-back"),
     ]
 
@@ -94,6 +97,7 @@ class HistoryDetailScreen(Screen):
             .where(OperationLog.session == session)
             .order_by(OperationLog.sequence_number, OperationLog.id)
         )
+        self.packs = list(Pack.select().where(Pack.session == session).order_by(Pack.created_at, Pack.id))
 
     def compose(self) -> ComposeResult:
         failed = [op for op in self.operations if op.error_details or op.status == "failed"]
@@ -108,6 +112,8 @@ class HistoryDetailScreen(Screen):
             errors = len(failed) + len(bad_files) + bool(self.project.completion_notes)
             with TabPane(f"Errors ({errors})", id="errors"):
                 yield Static(self._errors_text(failed, bad_files), id="project-errors-text")
+            with TabPane(f"Packs ({len(self.packs)})", id="packs"):
+                yield VimTable(id="project-packs-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -136,6 +142,17 @@ class HistoryDetailScreen(Screen):
                 op.status,
                 number_text(op.duration_seconds, digits=2),
             )
+        packs = self.query_one("#project-packs-table", VimTable)
+        packs.add_columns("Pack", "Files", "Size", "Licence", "Made", "Verified")
+        for pack in self.packs:
+            packs.add_row(
+                terminal_safe(Path(pack.pack_path).name),
+                str(pack.file_count),
+                bytes_text(pack.size_bytes),
+                terminal_safe(pack.licence or "-"),
+                checked_text(pack.created_at),
+                checked_text(pack.verified_at),
+            )
         files.focus()
 
     def _errors_text(self, failed: list[OperationLog], bad_files: list[FileRegistry]) -> Text:
@@ -155,7 +172,11 @@ class HistoryDetailScreen(Screen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        table_id = {"files": "#project-files-table", "timings": "#project-timings-table"}.get(tab)
+        table_id = {
+            "files": "#project-files-table",
+            "timings": "#project-timings-table",
+            "packs": "#project-packs-table",
+        }.get(tab)
         if table_id:
             self.query_one(table_id).focus()
 

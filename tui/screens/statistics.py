@@ -1,0 +1,91 @@
+"""Statistics of every completed project (core/catalogue/statistics.py, as `vat stats` prints them):
+per month, per preset, per project tag, and outputs by kind with the compression achieved."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from core.catalogue.statistics import Row, Statistics, statistics
+from tui.display import bytes_text, ratio_text, seconds_text
+from tui.safe_text import terminal_safe
+from tui.widgets.vim_table import VimTable
+
+TABS = ("month", "preset", "tag", "kind")
+
+
+def summary_text(stats: Statistics) -> str:
+    return (
+        f"{stats.projects} project{'s' * (stats.projects != 1)} ({stats.successful} successful) · "
+        f"{stats.outputs} outputs · {bytes_text(stats.bytes)} · processing {seconds_text(stats.seconds)}\n"
+        f"Compression: masters {bytes_text(stats.master_bytes)} over deliverables "
+        f"{bytes_text(stats.deliverable_bytes)}: {ratio_text(stats.ratio)}"
+    )
+
+
+class StatisticsScreen(Screen):
+    CSS_PATH = "statistics.tcss"
+    TITLE = "Statistics"
+    HELP = (
+        "Every completed project, archived ones included (vat stats prints the same). m: per month, p: per "
+        "preset, t: per project tag (namespace:value), k: outputs by kind with their size and the compression "
+        "achieved (the masters' size over the outputs'; overall, over every deliverable). r reloads."
+    )
+    BINDINGS = [
+        Binding("m", "tab('month')", "Month", id="statistics-month"),
+        Binding("p", "tab('preset')", "Preset", id="statistics-preset"),
+        Binding("t", "tab('tag')", "Tag", id="statistics-tag"),
+        Binding("k", "tab('kind')", "Kind", id="statistics-kind"),
+        Binding("r", "reload", "Refresh", id="statistics-refresh"),
+        Binding("escape", "back", "Back", id="statistics-back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="statistics-summary", markup=False)
+        with TabbedContent(initial="month", id="statistics-tabs"):
+            for name in TABS:
+                with TabPane(name.capitalize(), id=name):
+                    yield VimTable(id=f"statistics-{name}-table")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        for name in ("month", "preset", "tag"):
+            self.table(name).add_columns(name.capitalize(), "Projects", "Outputs", "Size", "Time")
+        self.table("kind").add_columns("Kind", "Outputs", "Size", "Masters", "Compression")
+        self.action_reload()
+        self.table("month").focus()
+
+    def table(self, name: str) -> VimTable:
+        return self.query_one(f"#statistics-{name}-table", VimTable)
+
+    def action_reload(self) -> None:
+        stats = statistics()  # grouped by the database: quick however long the history
+        self.query_one("#statistics-summary", Static).update(summary_text(stats))
+        rows: dict[str, list[Row]] = {"month": stats.by_month, "preset": stats.by_preset, "tag": stats.by_tag}
+        for name, lines in rows.items():
+            table = self.table(name)
+            table.clear()
+            for r in lines:
+                table.add_row(
+                    terminal_safe(r.key), str(r.projects), str(r.outputs), bytes_text(r.bytes), seconds_text(r.seconds)
+                )
+        kinds = self.table("kind")
+        kinds.clear()
+        for k in stats.by_kind:
+            kinds.add_row(
+                k.kind,
+                str(k.count),
+                bytes_text(k.bytes),
+                bytes_text(k.master_bytes) if k.master_bytes else "-",
+                ratio_text(k.ratio),
+            )
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        self.table(tab).focus()
+
+    def action_back(self) -> None:
+        self.dismiss()
