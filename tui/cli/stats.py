@@ -66,8 +66,8 @@ def kind_lines(stats: Statistics) -> list[str]:
 def report_lines(stats: Statistics, by: str | None = None) -> list[str]:
     when = f"since {stats.since}" if stats.since else "all time"
     lines = [
-        f"{stats.projects} project(s) completed ({when}), {stats.successful} successful: {stats.outputs} outputs, "
-        f"{bytes_text(stats.bytes)}, processing {seconds_text(stats.seconds)}"
+        f"{stats.projects} project(s) completed ({when}), {stats.successful} successful",
+        f"{stats.outputs} outputs, {bytes_text(stats.bytes)}, processing {seconds_text(stats.seconds)}",
     ]
     tables = {"month": stats.by_month, "preset": stats.by_preset, "tag": stats.by_tag}
     for name in (by,) if by else ("month", "preset", "tag", "kind"):

@@ -14,6 +14,8 @@ from tui.safe_text import terminal_safe
 from tui.widgets.vim_table import VimTable
 
 TABS = ("month", "preset", "tag", "kind")
+# k is the tables' cursor key (vim): the outputs-by-kind tab goes by o
+TAB_LABELS = {"month": "Month", "preset": "Preset", "tag": "Tag", "kind": "Outputs by kind"}
 
 
 def summary_text(stats: Statistics) -> str:
@@ -30,14 +32,14 @@ class StatisticsScreen(Screen):
     TITLE = "Statistics"
     HELP = (
         "Every completed project, archived ones included (vat stats prints the same). m: per month, p: per "
-        "preset, t: per project tag (namespace:value), k: outputs by kind with their size and the compression "
+        "preset, t: per project tag (namespace:value), o: outputs by kind with their size and the compression "
         "achieved (the masters' size over the outputs'; overall, over every deliverable). r reloads."
     )
     BINDINGS = [
         Binding("m", "tab('month')", "Month", id="statistics-month"),
         Binding("p", "tab('preset')", "Preset", id="statistics-preset"),
         Binding("t", "tab('tag')", "Tag", id="statistics-tag"),
-        Binding("k", "tab('kind')", "Kind", id="statistics-kind"),
+        Binding("o", "tab('kind')", "Outputs", id="statistics-kind"),
         Binding("r", "reload", "Refresh", id="statistics-refresh"),
         Binding("escape", "back", "Back", id="statistics-back"),
     ]
@@ -47,7 +49,7 @@ class StatisticsScreen(Screen):
         yield Static("", id="statistics-summary", markup=False)
         with TabbedContent(initial="month", id="statistics-tabs"):
             for name in TABS:
-                with TabPane(name.capitalize(), id=name):
+                with TabPane(TAB_LABELS[name], id=name):
                     yield VimTable(id=f"statistics-{name}-table")
         yield Footer(compact=True)
 
