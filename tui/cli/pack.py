@@ -36,10 +36,13 @@ def pack(args: argparse.Namespace) -> int:
         print_json(result.to_dict())
         return EXIT_OK
     outputs = sum(m["kind"] not in ("licence", "contact_sheet") for m in result.members)
+    sheet = any(m["kind"] == "contact_sheet" for m in result.members)
     print(terminal_safe(f"pack of session {result.session_id} ({result.artwork}): {result.path}"))
     print(
-        f"{result.file_count} files ({outputs} outputs, contact sheet, {result.licence} licence, manifest), "
-        f"{bytes_text(result.size_bytes)}, read back and verified"
+        terminal_safe(
+            f"{result.file_count} files ({outputs} outputs, {'contact sheet, ' if sheet else ''}"
+            f"{result.licence} licence, manifest), {bytes_text(result.size_bytes)}, read back and verified"
+        )
     )
     print(f"sha256 {result.sha256}")
     return EXIT_OK
