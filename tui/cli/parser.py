@@ -383,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
         as_json,
         epilog="Exit 0 when every output holds (also after a repair that made them whole), 1 when any is "
         "missing, modified, corrupt or unreadable, could not be repaired, or an operation of the repair failed, "
-        "2 for an unknown session or folder.",
+        "2 for an unknown session or folder. A session's delivery packs (vat pack) are checked too: "
+        "their size and SHA-256 (--deep: read back); --repair leaves a damaged pack to a new vat pack.",
     )
     verify.add_argument(
         "sessions",
