@@ -253,9 +253,10 @@ def test_a_project_without_a_contact_sheet_gets_one_made(project: Path, capsys: 
     """A project made before contact sheets were (none registered): the pack draws one of its units."""
     from PIL import Image
 
+    from db.connection import open_database
     from db.models import FileRegistry
 
-    vat_here(capsys, "sessions")  # opens this test's database
+    open_database()
     FileRegistry.delete().where(FileRegistry.file_type == "contact_sheet").execute()
     code, out, _ = vat_here(capsys, "pack", project, "--units", "1,2", "--json")
     assert code == 0

@@ -168,6 +168,8 @@ async def test_the_statistics_screen_from_history_at_80x24(history: list[Project
         await pilot.press("s")
         screen = app.screen
         assert isinstance(screen, StatisticsScreen)
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
         month = screen.query_one("#statistics-month-table", VimTable)
         assert screen.focused is month
         assert [cells(month.get_row_at(i))[0] for i in range(month.row_count)] == ["2025-01", "2025-03", "2025-06"]

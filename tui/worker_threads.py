@@ -23,6 +23,7 @@ READ_ONLY_WORKERS = frozenset(
         "probing the master",
         "loading the detection statistics",  # the picker's graph: reads the statistics cache
         "deriving the scenes",  # computes only; the picker stores the result on the app's thread
+        "summing the statistics",  # the Statistics screen: SELECTs only
     }
 )
 

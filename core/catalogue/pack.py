@@ -259,9 +259,7 @@ def make_pack(
                 os.fsync(fh.fileno())
         except PermissionError as exc:
             raise EnvironmentProblem(f"{terminal_safe(target.parent)}: cannot be written ({exc.strerror})") from None
-        except OSError as exc:
-            if isinstance(exc, VatError):
-                raise
+        except OSError as exc:  # a full disk, a read-only mount
             raise EnvironmentProblem(f"{terminal_safe(target)}: cannot be written ({exc.strerror or exc})") from None
         read_back(tmp)
         verified = utc_now()

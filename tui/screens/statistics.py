@@ -3,8 +3,10 @@ per month, per preset, per project tag, and outputs by kind with the compression
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
@@ -25,6 +27,12 @@ def summary_text(stats: Statistics) -> str:
         f"Compression: masters {bytes_text(stats.master_bytes)} over deliverables "
         f"{bytes_text(stats.deliverable_bytes)}: {ratio_text(stats.ratio)}"
     )
+
+
+class StatisticsLoaded(Message):
+    def __init__(self, stats: Statistics) -> None:
+        super().__init__()
+        self.stats = stats
 
 
 class StatisticsScreen(Screen):
@@ -64,7 +72,17 @@ class StatisticsScreen(Screen):
         return self.query_one(f"#statistics-{name}-table", VimTable)
 
     def action_reload(self) -> None:
-        stats = statistics()  # grouped by the database: quick however long the history
+        self.query_one("#statistics-summary", Static).update("Summing up every project…")
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="summing the statistics")
+    def load(self) -> None:
+        # grouped by the database, quick for a long history; off the event loop all the same (a busy
+        # database waits its busy timeout)
+        self.post_message(StatisticsLoaded(statistics()))
+
+    def on_statistics_loaded(self, message: StatisticsLoaded) -> None:
+        stats = message.stats
         self.query_one("#statistics-summary", Static).update(summary_text(stats))
         rows: dict[str, list[Row]] = {"month": stats.by_month, "preset": stats.by_preset, "tag": stats.by_tag}
         for name, lines in rows.items():
