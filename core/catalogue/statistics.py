@@ -125,24 +125,34 @@ def _grouped(key: str, params: tuple, join: str = "", order: str = "key") -> lis
     return [Row(k if k is not None else "-", n, o, b, round(s, 2)) for k, n, o, b, s in _rows(sql, params)]
 
 
-def by_kind(params: tuple) -> list[KindRow]:
-    """Per kind: its outputs' count and bytes, and the masters of the projects that made it."""
+def by_kind(params: tuple) -> tuple[list[KindRow], int, int]:
+    """Per kind: its outputs' count and bytes, and the masters of the projects that made it; and,
+    overall, (deliverable bytes, master bytes) of the projects with both (as each row's ratio is
+    computed). One statement, file_registry read once (grouped per session and kind, materialized),
+    the overall figures as its last row (kind NULL: file_type never is)."""
+    marks = ",".join("?" * len(NOT_DELIVERABLES))
     sql = f"""
-        SELECT f.file_type, COUNT(*), COALESCE(SUM(f.file_size_bytes), 0)
-        FROM file_registry AS f JOIN ({_PROJECTS}) AS p ON p.session_id = f.session_id
-        GROUP BY f.file_type ORDER BY f.file_type
+        WITH per AS MATERIALIZED (
+                SELECT session_id, file_type, COUNT(*) AS n, COALESCE(SUM(file_size_bytes), 0) AS b
+                FROM file_registry GROUP BY session_id, file_type),
+             p AS MATERIALIZED ({_PROJECTS}),
+             joined AS (SELECT per.*, p.master_size_mb AS m FROM per JOIN p ON p.session_id = per.session_id)
+        SELECT file_type, SUM(n), SUM(b), CAST(ROUND(SUM(m) * 1000000) AS INTEGER)
+        FROM joined GROUP BY file_type
+        UNION ALL
+        SELECT NULL, NULL, COALESCE(SUM(d), 0), CAST(ROUND(COALESCE(SUM(m), 0) * 1000000) AS INTEGER)
+        FROM (SELECT session_id, m, SUM(b) AS d FROM joined WHERE file_type NOT IN ({marks}) GROUP BY session_id)
+        WHERE m > 0 AND d > 0
     """  # noqa: S608
-    masters_sql = f"""
-        SELECT k.file_type, CAST(ROUND(SUM(p.master_size_mb) * 1000000) AS INTEGER)
-        FROM (SELECT DISTINCT session_id, file_type FROM file_registry) AS k
-        JOIN ({_PROJECTS}) AS p ON p.session_id = k.session_id
-        GROUP BY k.file_type
-    """  # noqa: S608
-    masters = dict(_rows(masters_sql, params))
-    return [
-        KindRow(kind, count, size, masters.get(kind) if kind in FROM_MASTER else None)
-        for kind, count, size in _rows(sql, params)
-    ]
+    rows = _rows(sql, (*params, *NOT_DELIVERABLES))
+    kinds = list(
+        KindRow(kind, count, size, masters if kind in FROM_MASTER else None)
+        for kind, count, size, masters in rows
+        if kind is not None
+    )
+    kinds.sort(key=lambda k: k.kind)
+    _, _, deliverable_bytes, master_bytes = next(row for row in rows if row[0] is None)
+    return kinds, deliverable_bytes, master_bytes
 
 
 def statistics(since: date | None = None) -> Statistics:
@@ -155,17 +165,7 @@ def statistics(since: date | None = None) -> Statistics:
         FROM ({_PROJECTS}) AS p
     """  # noqa: S608
     projects, outputs, size, seconds, successful, _ = _rows(totals_sql, params)[0]
-    kinds = by_kind(params)
-    # the compression weighs only projects with a known master and deliverables, as each row's ratio does
-    deliverables_sql = f"""
-        SELECT COALESCE(SUM(d.bytes), 0), CAST(ROUND(COALESCE(SUM(p.master_size_mb), 0) * 1000000) AS INTEGER)
-        FROM ({_PROJECTS}) AS p
-        JOIN (SELECT session_id, SUM(file_size_bytes) AS bytes FROM file_registry
-              WHERE file_type NOT IN ({",".join("?" * len(NOT_DELIVERABLES))}) GROUP BY session_id) AS d
-          ON d.session_id = p.session_id
-        WHERE p.master_size_mb > 0 AND d.bytes > 0
-    """  # noqa: S608
-    deliverable_bytes, master_bytes = _rows(deliverables_sql, (*params, *NOT_DELIVERABLES))[0]
+    kinds, deliverable_bytes, master_bytes = by_kind(params)
     tag = "CASE WHEN t.namespace = '' THEN t.value ELSE t.namespace || ':' || t.value END"
     return Statistics(
         since=since.isoformat() if since else None,
