@@ -85,9 +85,20 @@ class VatApp(App[int]):
         self._log_away_from_the_terminal()
         self._use_theme_setting()
         self.push_screen(SessionsScreen())  # pushed (not the default screen) so its CSS_PATH loads
+        self.call_after_refresh(self._start_watcher)  # after the first screen is drawn: no slower start
         # The ~100k objects alive after start-up (Textual, Rich, PyAV) never die: out of the collector's
         # sight, full collections stop pausing keys for up to 150 ms (bench/picker.py).
         gc.freeze()
+
+    def _start_watcher(self) -> None:
+        """watch_enabled: `vat watch` on watch_folder, detached (it outlives the TUI), unless one runs."""
+        from core.pipeline.watch_service import ensure_started
+
+        try:
+            ensure_started()
+        except (OSError, VatError) as exc:  # the TUI works without it: said, not fatal
+            log.warning("the watch folder's watcher did not start: %s", exc)
+            self.notify(f"vat watch did not start: {markup_safe(terminal_safe(exc))}", severity="warning")
 
     def _use_theme_setting(self) -> None:
         """ui_theme is the TUI's theme; one picked from the command palette ("Change theme") becomes it."""

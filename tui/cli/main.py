@@ -33,6 +33,7 @@ COMMANDS = {
         "title",
         "pack",
         "stats",
+        "watch",
     )
 }
 

@@ -18,11 +18,15 @@ from core.detection.detectors import ALL_DETECTORS, DEFAULT_DETECTOR, LEARNED_DE
 from core.errors import EXIT_BAD_INPUT, BadInput
 from core.text import terminal_safe
 from tui.cli.completion import SHELLS
+from tui.cli.parser_watch import EPILOG as WATCH_EPILOG
+from tui.cli.parser_watch import add_watch_arguments
 
 # The commands that run a session, and so take --json, --workers, --scenes and --group.
 SESSION_COMMANDS = ("run", "resume")
 # The commands that print a listing or a report, and take --json for one JSON document instead.
 JSON_COMMANDS = ("sessions", "history", "presets", "settings", "doctor", "verify", "pack", "stats")
+# The long-running commands that print their events, and take --json for one JSON object per line.
+EVENT_COMMANDS = ("watch",)
 
 
 def version() -> str:
@@ -469,6 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument("key", nargs="?", metavar="KEY", help="the setting, as `vat settings` lists it")
     settings.add_argument("value", nargs="?", metavar="VALUE", help="the new value (set)")
 
+    watch = command(
+        "watch", "turn every new master in a folder into a queued session, until stopped", epilog=WATCH_EPILOG
+    )
+    _json_option(watch, top=False, text="one JSON object per event line on stdout")
+    add_watch_arguments(watch)
+
     dbcmd = command("db", "database maintenance")
     dbcmd.add_argument(
         "action",
@@ -589,7 +599,7 @@ def check_applies(args: argparse.Namespace) -> str | None:
         given.insert(0, "--detect-only")
     if args.command == "run":
         given = [name for name in given if name == "--detect-only"]
-    elif args.command in JSON_COMMANDS:
+    elif args.command in JSON_COMMANDS or args.command in EVENT_COMMANDS:
         given = [name for name in given if name != "--json"]
     if not given:
         return None
