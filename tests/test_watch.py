@@ -20,11 +20,13 @@ import pytest
 
 from core.pipeline.master_hash import sha256_file
 from core.pipeline.watch_scan import Seen, Settler, video_files
-from core.pipeline.watch_service import WatchLock, ensure_started, watcher_pid
+from core.pipeline.watch_service import WatchLock, ensure_started, watch_log_path, watcher_pid
 from db.models import ProcessingState, QueueEntry, WatchedMaster
 from db.settings import set_setting
 from tests.helpers import json_events, start_vat, vat
 from tests.media import make_cut_video
+from tests.tui_flows import until
+from tui.app import VatApp
 
 POLL = "0.1"
 WAIT = 30.0  # seconds an expected event may take on a loaded machine (a failure, not the usual time)
@@ -206,11 +208,51 @@ def test_the_tui_starts_one_watcher_detached_when_enabled(tmp_path: Path, db: pe
         assert os.getsid(pid) == pid  # its own process session: closing the terminal does not stop it
         assert ensure_started() is None  # one watcher per folder
     finally:
-        os.kill(pid, signal.SIGTERM)
+        stop_and_wait(pid, inbox)
+
+
+def stop_and_wait(pid: int, folder: Path) -> None:
+    os.kill(pid, signal.SIGTERM)
     give_up = time.monotonic() + WAIT
-    while watcher_pid(inbox) is not None and time.monotonic() < give_up:
+    while watcher_pid(folder) is not None and time.monotonic() < give_up:
         time.sleep(0.05)
-    assert watcher_pid(inbox) is None
+    assert watcher_pid(folder) is None
+
+
+async def test_the_tui_opening_starts_the_watcher_which_outlives_it(tmp_path: Path, db: peewee.SqliteDatabase) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    set_setting("watch_enabled", True)
+    set_setting("watch_folder", str(inbox))
+    app = VatApp(cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pid = await until(pilot, lambda: watcher_pid(inbox), "vat watch started by the TUI")
+    try:
+        give_up = time.monotonic() + WAIT
+        while f'"dir": "{inbox}"' not in watch_log_path().read_text() and time.monotonic() < give_up:
+            time.sleep(0.05)
+        assert f'{{"event": "watching", "dir": "{inbox}"' in watch_log_path().read_text()  # its events, logged
+        assert watcher_pid(inbox) == pid  # the TUI has closed; the watcher runs on
+    finally:
+        stop_and_wait(pid, inbox)
+
+
+@pytest.mark.slow  # a real vat run first: about 6 s
+def test_a_master_archived_by_vat_run_is_not_queued_again(
+    tmp_path: Path, masters: dict[str, Path], db: peewee.SqliteDatabase
+) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    vat("run", masters["a"], "--artwork", "Earlier", "--out", out, "--preset", "preview_fast", check=True)
+    earlier = ProcessingState.get(ProcessingState.artwork_name == "Earlier")
+    shutil.copyfile(masters["a"], inbox / "Again.mp4")
+    watcher = Watcher(inbox, "--out", out, "--settle", "0")
+    skipped = watcher.wait_for("skipped", "Again.mp4")
+    assert watcher.stop() == 0
+    assert "already archived" in skipped["reason"] and earlier.session_id in skipped["reason"]
+    row = WatchedMaster.get(WatchedMaster.master_path == str(inbox / "Again.mp4"))
+    assert (row.state, row.session_id) == ("archived", earlier.session_id)
+    assert QueueEntry.select().count() == 0 and ProcessingState.select().count() == 1
 
 
 def test_a_file_being_copied_is_never_ready() -> None:

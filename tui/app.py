@@ -96,8 +96,8 @@ class VatApp(App[int]):
 
         try:
             ensure_started()
-        except (OSError, VatError) as exc:  # the TUI works without it: said, not fatal
-            log.warning("the watch folder's watcher did not start: %s", exc)
+        except Exception as exc:  # the TUI works without it: said and logged, never fatal
+            log.warning("the watch folder's watcher did not start: %s", exc, exc_info=not isinstance(exc, VatError))
             self.notify(f"vat watch did not start: {markup_safe(terminal_safe(exc))}", severity="warning")
 
     def _use_theme_setting(self) -> None:
