@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.errors import Cancelled, VatError
+from core.errors import Cancelled, EnvironmentProblem, VatError
 from core.pipeline import archived
 from core.pipeline.watch_scan import RD_SUFFIX, Seen, Settler, video_files
 from db.connection import database
@@ -110,7 +110,9 @@ class Watcher:
         try:
             self.create(path, seen, digest)
         except VatError as exc:
-            self.fail(path, seen, digest, exc.message)
+            # the machine's fault (an output folder it cannot write, no ffmpeg), not the file's: the
+            # next start of the watcher tries it again, not only a change of the file
+            self.fail(path, seen, digest, exc.message, for_good=not isinstance(exc, EnvironmentProblem))
             return 0
         self.settler.handled(path, seen)
         return 1
@@ -186,9 +188,11 @@ class Watcher:
             unattended=o.scenes != "pick",
         )
 
-    def fail(self, path: Path, seen: Seen, key: str, reason: str) -> None:
+    def fail(self, path: Path, seen: Seen, key: str, reason: str, for_good: bool = True) -> None:
+        """Recorded failed with the reason; `for_good`: as this very file (path, size, modification
+        time), so that it is not tried again, even after a restart, until it changes."""
         reason = one_line(reason)
-        _record(key, path, seen, self.folder, FAILED, None, reason)
+        _record(key, path, seen if for_good else None, self.folder, FAILED, None, reason)
         self.settler.handled(path, seen)
         log.warning("watch: %s failed: %s", path, reason)
         self.on_event("failed", {"path": str(path), "reason": reason})
@@ -208,14 +212,14 @@ def _recorded(path: Path, seen: Seen) -> WatchedMaster | None:
 
 
 def _record(
-    key: str, path: Path, seen: Seen, folder: Path, state: str, session_id: str | None, reason: str | None
+    key: str, path: Path, seen: Seen | None, folder: Path, state: str, session_id: str | None, reason: str | None
 ) -> None:
     """One row per content hash (`key`): created, or updated to what happened this time."""
     values = {
         "watch_dir": str(folder),
         "master_path": str(path),
-        "size_bytes": seen.size,
-        "mtime": seen.mtime,
+        "size_bytes": seen.size if seen else None,
+        "mtime": seen.mtime if seen else None,
         "session": session_id,
         "state": state,
         "reason": reason,
