@@ -15,13 +15,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import Cancelled, EnvironmentProblem, VatError
 from core.pipeline import archived
 from core.pipeline.watch_scan import RD_SUFFIX, Seen, Settler, video_files
 from db.connection import database
 from db.models import QUEUE_PENDING, QUEUE_RUNNING, ProcessingState, QueueEntry, WatchedMaster
+
+if TYPE_CHECKING:  # imported when a master is taken: `vat watch --status` and the TUI's check stay quick
+    from core.pipeline.session import SessionOptions
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +175,7 @@ class Watcher:
         )
         return session_id
 
-    def session_options(self, path: Path) -> Any:
+    def session_options(self, path: Path) -> SessionOptions:
         from core.pipeline.session import SessionOptions
 
         o = self.options
