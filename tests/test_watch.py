@@ -136,6 +136,7 @@ def test_a_watch_folder_fed_while_running_and_restarted(
         assert Path(session.output_path).parent == out
         assert session.preset_id == "archive_hq"
         assert session.process_metadata["requested_selection"]["scenes"] is None  # every scene, unattended
+        assert "pick_later" not in session.process_metadata
         row = WatchedMaster.get(WatchedMaster.master_sha256 == session.master_sha256)
         assert (row.state, row.session_id, Path(row.master_path)) == (
             "queued",
@@ -187,6 +188,7 @@ def test_failures_duplicates_and_a_second_watcher(
     assert [s.artwork_name for s in sessions] == ["Series 1", "Series 2"]  # artwork from the folder
     for session in sessions:  # picked later: no selection decided up front
         assert "requested_selection" not in session.process_metadata
+        assert session.process_metadata["pick_later"] is True
     assert QueueEntry.select().count() == 2
 
 

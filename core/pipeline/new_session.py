@@ -1,6 +1,7 @@
-"""Recording a new session the way every headless entry point does (`vat run`, `vat watch`): inside
-its project folder's lock, once the folder is known to be free, in one transaction, so that a kill at
-any moment leaves either nothing or a whole session that `vat --resume` (or the queue) finds."""
+"""Recording a new session as `vat run` records one (and `vat watch` does through this): inside its
+project folder's lock, once the folder is known to be free, in one transaction with whatever goes with
+it (its scenes from a file, its queue entry), so that a kill at any moment leaves either nothing or a
+whole session that `vat --resume` (or the queue) finds."""
 
 from __future__ import annotations
 

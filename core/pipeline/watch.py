@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 QUEUED, FAILED, ARCHIVED = "queued", "failed", "archived"  # watched_masters.state
 POLL_SECONDS = 2.0
+# process_metadata: `--scenes pick`, the scenes are chosen after detection; the queue runner's marker
+# (tui/cli/session_work.PICK_LATER on the queue's branch: the same key)
+PICK_LATER = "pick_later"
 
 
 @dataclass
@@ -156,6 +159,10 @@ class Watcher:
         session_id = sessions.new_session_id(checked)
 
         def record(session: ProcessingState) -> None:
+            if self.options.scenes == "pick":  # the queue detects it, then leaves it "to pick"
+                meta = {**(session.process_metadata or {}), PICK_LATER: True}
+                ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
+                session.process_metadata = meta
             session_queue.enqueue(session.session_id, source="watch")
             _record(digest, path, seen, self.folder, QUEUED, session.session_id, None)
 
@@ -186,8 +193,8 @@ class Watcher:
             rd_folder=rd if rd is not None and rd.is_dir() else None,
             preset_id=o.preset_id or None,
             out=o.out,
-            # all: the selection is decided now (every scene), as `vat run` does; pick: none is, so
-            # the queue detects and leaves it "to pick", as a session the TUI started
+            # all: the selection is decided now (every scene), as `vat run` does; pick: none is (and
+            # PICK_LATER says so), so the queue detects it and leaves it "to pick"
             unattended=o.scenes != "pick",
         )
 

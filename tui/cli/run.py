@@ -84,8 +84,8 @@ def scene_list(args: argparse.Namespace, master: Path) -> Detection | None:
 
 def run(args: argparse.Namespace) -> int:
     from core.pipeline import project_folder
-    from core.pipeline.lock import sweep_stale_locks
-    from core.pipeline.new_session import create_claimed
+    from core.pipeline.lock import SessionLock, sweep_stale_locks
+    from db.connection import database
     from tui.cli.common import detection_settings, detection_steering, open_db
 
     open_db()
@@ -143,13 +143,12 @@ def run(args: argparse.Namespace) -> int:
         # records anything); from then on the session's lock and its row keep the folder its own
         # (process() takes the folder's lock again to write). Once the row exists, a kill at any
         # moment leaves a session that a plain `vat --resume` finds.
-        session = create_claimed(
-            checked,
-            session_id,
-            replace=args.replace,
-            scene_file=(listed, Path(args.scenes_from)) if listed is not None else None,
-            hold=held,
-        )
+        with project_folder.claim(sessions.project_root(checked), session_id, replace=args.replace):
+            with database.atomic("IMMEDIATE"):  # a listed session is never without its scenes
+                session = sessions.create_session(checked, session_id)
+                if listed is not None:
+                    sessions.store_scene_file(session, listed, Path(args.scenes_from))
+            held.enter_context(SessionLock(session_id))
         held.enter_context(sessions.database_faults_of(session_id))
         view.say(
             "session {session}: {master} -> {out}",
