@@ -34,6 +34,7 @@ COMMANDS = {
         "pack",
         "stats",
         "watch",
+        "roots",
     )
 }
 

@@ -18,13 +18,14 @@ from core.detection.detectors import ALL_DETECTORS, DEFAULT_DETECTOR, LEARNED_DE
 from core.errors import EXIT_BAD_INPUT, BadInput
 from core.text import terminal_safe
 from tui.cli.completion import SHELLS
+from tui.cli.parser_roots import roots_command
 from tui.cli.parser_watch import EPILOG as WATCH_EPILOG
 from tui.cli.parser_watch import add_watch_arguments
 
 # The commands that run a session, and so take --json, --workers, --scenes and --group.
 SESSION_COMMANDS = ("run", "resume")
 # The commands that print a listing or a report, and take --json for one JSON document instead.
-JSON_COMMANDS = ("sessions", "history", "presets", "settings", "doctor", "verify", "pack", "stats")
+JSON_COMMANDS = ("sessions", "history", "presets", "settings", "doctor", "verify", "pack", "stats", "roots")
 # The long-running commands that print their events, and take --json for one JSON object per line.
 EVENT_COMMANDS = ("watch",)
 
@@ -478,6 +479,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _json_option(watch, top=False, text="one JSON object per event line on stdout")
     add_watch_arguments(watch)
+
+    roots_command(
+        command(
+            "roots",
+            "named storage roots (a NAS) and their path on each machine, so stored paths survive a move",
+            as_json,
+            epilog="A stored path under any path a root ever had (on any machine) resolves to the same place "
+            "under the root's path on this machine (host name; VAT_HOST overrides it). Without ACTION, the list. "
+            "check: exit 1 when a root is unreachable or unreadable here, or has no path here while sessions "
+            "lie under it. Exit 2 for a bad name or a PATH that is not a folder here.",
+        ),
+        shared,
+        as_json,
+    )
 
     dbcmd = command("db", "database maintenance")
     dbcmd.add_argument(
