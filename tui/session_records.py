@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.catalogue.roots import resolve
 from core.pipeline.background import is_pausing, remove_worker_log, running_pid
 from core.pipeline.fixity import CHECKSUMS_NAME
 from core.pipeline.progress import percent_text, session_fraction
@@ -115,9 +116,8 @@ def session_rows() -> list[SessionRow]:
 
 def output_files(session_id: str) -> list[Path]:
     """Files the session made that are still there (from file_registry)."""
-    paths = [
-        Path(r.file_path) for r in FileRegistry.select(FileRegistry.file_path).where(FileRegistry.session == session_id)
-    ]
+    rows = FileRegistry.select(FileRegistry.file_path).where(FileRegistry.session == session_id)
+    paths = [resolve(r.file_path) for r in rows]  # where they are on this machine (storage roots)
     return [p for p in paths if p.is_file()]
 
 
@@ -129,7 +129,7 @@ def delete_session(session_id: str, remove_outputs: bool = False) -> int:
         return 0
     removed = 0
     if remove_outputs:
-        root = Path(session.output_path).resolve()
+        root = resolve(session.output_path).resolve()
         for path in output_files(session_id):
             if path.resolve().is_relative_to(root):
                 path.unlink(missing_ok=True)

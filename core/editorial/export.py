@@ -39,7 +39,9 @@ def source_of(session: ProcessingState) -> tuple[Source, Size | None]:
     recorded when the session was created (a master moved away since)."""
     meta = session.process_metadata or {}
     media = dict(meta.get("media") or {})
-    master = Path(session.master_path)
+    from core.catalogue.roots import resolve
+
+    master = resolve(session.master_path)  # where it is on this machine (storage roots)
     try:
         from core.media.probe import probe
 

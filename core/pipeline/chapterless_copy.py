@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from core.pipeline.plan import Operation
-from db.models import FileRegistry
+from core.pipeline.records import registered_row
 
 
 def keep_chapterless_copy(session_id: str, plan: list[Operation]) -> list[Operation]:
@@ -19,9 +19,7 @@ def keep_chapterless_copy(session_id: str, plan: list[Operation]) -> list[Operat
     kept = []
     for op in plan:
         if op.kind == "master" and "chapters" in op.params:
-            row = FileRegistry.get_or_none(
-                (FileRegistry.session == session_id) & (FileRegistry.file_path == str(op.output))
-            )
+            row = registered_row(session_id, op)  # also one registered before the archive moved
             without = replace(
                 op,
                 params={k: v for k, v in op.params.items() if k != "chapters"},

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.catalogue.roots import resolve, resolver, this_host
 from core.media.extensions import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from db.connection import database
 from db.fields import utc_now
@@ -148,7 +149,7 @@ def decode_problem(op: Operation, resolution: str | None = None) -> str | None:
     return None
 
 
-def _operation_of(row: Any, params: dict) -> Operation:
+def _operation_of(row: Any, path: Path, params: dict) -> Operation:
     """The checks of write time, from what the registry and the operation log recorded: the decoding,
     frame count, duration and embedded copyright (not the clip's end frames: those need the master)."""
     from core.pipeline.plan import Expected, Operation
@@ -159,7 +160,7 @@ def _operation_of(row: Any, params: dict) -> Operation:
     return Operation(
         settings.get("key") or row.file_path,
         row.file_type,
-        Path(row.file_path),
+        path,
         None,
         params,
         Expected(frames=frames, duration=row.duration_seconds, frames_exact=exact),
@@ -168,7 +169,8 @@ def _operation_of(row: Any, params: dict) -> Operation:
 
 # --- a session ---------------------------------------------------------------------------------
 def check_session(session_id: str, root: Path, deep: bool = False) -> Checked:
-    """Check every registered output of the session and record the states (one transaction)."""
+    """Check every registered output of the session and record the states (one transaction). Each is
+    looked for where it is on this machine (resolved through the storage roots), and named so."""
     # only the columns a check reads, as light rows: whole model instances cost more than hashing small files
     rows = list(
         FileRegistry.select(
@@ -197,11 +199,13 @@ def check_session(session_id: str, root: Path, deep: bool = False) -> Checked:
     result = Checked(root, session_id)
     buffer = bytearray(CHUNK)
     updates: list[tuple[int, str, str, dict | None]] = []
+    snapshot, host = resolver(), this_host()
     for row in rows:
         settings = row.compression_settings or {}
-        state, detail, stat = check_file(Path(row.file_path), row.file_size_bytes, settings.get("sha256"), buffer)
+        path = snapshot.resolve(row.file_path, host)  # where it is on this machine (storage roots)
+        state, detail, stat = check_file(path, row.file_size_bytes, settings.get("sha256"), buffer)
         if state == OK and deep:
-            op = _operation_of(row, params.get(settings.get("key") or "", {}))
+            op = _operation_of(row, path, params.get(settings.get("key") or "", {}))
             problem = decode_problem(op, row.resolution)
             if problem:
                 state, detail = CORRUPT, problem
@@ -211,7 +215,7 @@ def check_session(session_id: str, root: Path, deep: bool = False) -> Checked:
         new_settings = None
         if state == OK and stat is not None and settings.get("mtime_ns") != stat.st_mtime_ns:
             new_settings = {**settings, "mtime_ns": stat.st_mtime_ns}  # same content: resume's stat trusts it again
-        result.files.append(FileCheck(row.file_path, state, detail))
+        result.files.append(FileCheck(str(path), state, detail))
         updates.append((row.id, state, detail, new_settings))
     record_states(updates)
     return result
@@ -245,7 +249,7 @@ def checksum_lines(session_id: str, root: Path) -> list[str]:
         FileRegistry.session == session_id
     ):
         digest = (row.compression_settings or {}).get("sha256")
-        path = Path(row.file_path)
+        path = resolve(row.file_path)  # the root is this machine's: so are the paths (storage roots)
         if digest and path.is_relative_to(root):
             entries.append((path.relative_to(root).as_posix(), digest))
     return [checksum_line(digest, relative) for relative, digest in sorted(entries)]

@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
+from core.catalogue.roots import resolve
 from core.pipeline.contact_sheet import seconds_timecode
 from core.pipeline.plan import Operation
 from core.pipeline.session_scenes import scenes_of
@@ -39,10 +40,11 @@ class Links:
 
     def __init__(self, root: Path, rows: list[FileRegistry]):
         self.root = root
-        self.rows = [r for r in rows if Path(r.file_path).is_file() and Path(r.file_path).is_relative_to(root)]
+        self.paths = {r.id: resolve(r.file_path) for r in rows}  # on this machine, as the root (storage roots)
+        self.rows = [r for r in rows if self.paths[r.id].is_file() and self.paths[r.id].is_relative_to(root)]
 
     def url(self, row: FileRegistry) -> str:
-        return _text(quote(Path(row.file_path).relative_to(self.root).as_posix()))
+        return _text(quote(self.paths[row.id].relative_to(self.root).as_posix()))
 
     def of(self, kind: str, *, scene: int | None = None, group: str | None = None) -> list[FileRegistry]:
         found = [r for r in self.rows if r.file_type == kind]

@@ -47,7 +47,9 @@ def ensure_master_hash(session: ProcessingState, cancel: threading.Event | None 
     """The session's master hash: the recorded one, else hashed now and recorded (never twice)."""
     if session.master_sha256:
         return session.master_sha256
-    digest = sha256_file(Path(session.master_path), cancel=cancel)
+    from core.catalogue.roots import resolve
+
+    digest = sha256_file(resolve(session.master_path), cancel=cancel)  # where it is now (storage roots)
     record_master_hash(session, digest)
     return digest
 

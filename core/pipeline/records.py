@@ -24,6 +24,7 @@ from typing import Any
 import peewee
 from peewee import fn
 
+from core.catalogue.roots import resolve, resolver, this_host
 from core.pipeline.plan import Operation
 from db.connection import database
 from db.fields import utc_now
@@ -134,15 +135,30 @@ def register_output(
         checked_at=None,
         check_detail=None,
     )
-    row = FileRegistry.get_or_none((FileRegistry.session == session_id) & (FileRegistry.file_path == str(op.output)))
+    row = registered_row(session_id, op)
     if row is None:
         FileRegistry.create(session=session_id, file_path=str(op.output), **values)
-    else:
-        FileRegistry.update(**values).where(FileRegistry.id == row.id).execute()
+    else:  # a file made again is registered where it was written (the archive may have moved: roots)
+        FileRegistry.update(file_path=str(op.output), **values).where(FileRegistry.id == row.id).execute()
+
+
+def registered_row(session_id: str, op: Operation) -> FileRegistry | None:
+    """The row of the operation's output: registered at its path, or at a path that resolves to it
+    through the storage roots (written before the archive moved, or on another machine)."""
+    row = FileRegistry.get_or_none((FileRegistry.session == session_id) & (FileRegistry.file_path == str(op.output)))
+    if row is not None:
+        return row
+    rows = FileRegistry.select().where((FileRegistry.session == session_id) & (_registered_key() == op.key))
+    return next((r for r in rows if resolve(r.file_path) == op.output), None)
 
 
 def registered_outputs(session_id: str) -> dict[str, FileRegistry]:
-    return {r.file_path: r for r in FileRegistry.select().where(FileRegistry.session == session_id)}
+    """The session's rows by where their files are on this machine (resolved through the storage roots)."""
+    snapshot, host = resolver(), this_host()
+    return {
+        str(snapshot.resolve(r.file_path, host)): r
+        for r in FileRegistry.select().where(FileRegistry.session == session_id)
+    }
 
 
 def is_done(op: Operation, registry: dict[str, FileRegistry]) -> bool:
@@ -162,8 +178,9 @@ def content_unchanged(row: FileRegistry) -> bool:
     next check is a stat again; a row from before times were recorded is hashed once, likewise.
     """
     settings = row.compression_settings or {}
+    path = resolve(row.file_path)
     try:
-        stat = os.stat(row.file_path)
+        stat = os.stat(path)
     except OSError:
         return False
     if stat.st_size != row.file_size_bytes or not settings.get("sha256"):
@@ -171,7 +188,7 @@ def content_unchanged(row: FileRegistry) -> bool:
     if stat.st_mtime_ns == settings.get("mtime_ns"):
         return True
     try:
-        if sha256_of(Path(row.file_path)) != settings["sha256"]:
+        if sha256_of(path) != settings["sha256"]:
             return False
     except OSError:
         return False
@@ -211,7 +228,8 @@ def _unregister_renamed(session_id: str, op: Operation) -> list[Path]:
         row.delete_instance()
     # a title that only changed case names the same file where names ignore case (macOS, Windows):
     # the row of the old spelling goes all the same, the file (the one just made) stays
-    return [Path(row.file_path) for row in rows if not same_file(Path(row.file_path), op.output)]
+    old = [resolve(row.file_path) for row in rows]  # where they are on this machine (roots)
+    return [path for path in old if not same_file(path, op.output)]
 
 
 def _registered_key() -> peewee.Node:

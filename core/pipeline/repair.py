@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.catalogue.roots import resolve
 from core.errors import VatError
 from core.events import RunEvent
 from core.pipeline.fixity import OK, UNREADABLE, Checked, FileCheck, sha256_file
@@ -76,31 +77,33 @@ def master_holds(session: ProcessingState, master: Path) -> bool:
 
 
 def repair_source(session: ProcessingState, checked: Checked) -> Source:
-    master = Path(session.master_path)
+    master = resolve(session.master_path)  # paths as they are on this machine (storage roots), as checked
     difference = master_difference(session, master)
     if difference is None:
         return Source(master, "the master")
     copy = FileRegistry.get_or_none((FileRegistry.session == session.session_id) & (FileRegistry.file_type == "master"))
     states = {f.path: f.state for f in checked.files}
-    if copy is not None and states.get(copy.file_path) == OK:
-        return Source(Path(copy.file_path), "the master copy")
+    copy_path = resolve(copy.file_path) if copy is not None else None
+    if copy_path is not None and states.get(str(copy_path)) == OK:
+        return Source(copy_path, "the master copy")
     if copy is None:
         return Source(None, f"the master {difference} and no master copy is registered ({master})")
-    return Source(None, f"the master {difference} and its copy is damaged ({master}, {copy.file_path})")
+    return Source(None, f"the master {difference} and its copy is damaged ({master}, {copy_path})")
 
 
 def not_repairable(session: ProcessingState, problems: list[FileCheck]) -> dict[str, str]:
     """path -> why, for the problems no run can mend: a file that cannot be read (it may be whole, and
     is never overwritten), and an R&D output whose input is gone."""
     why = {p.path: UNREADABLE_REASON for p in problems if p.state == UNREADABLE}
+    wanted = {p.path for p in problems if p.path not in why}  # as checked: resolved (storage roots)
     rows = FileRegistry.select(FileRegistry.file_path, FileRegistry.source_file).where(
-        (FileRegistry.session == session.session_id)
-        & FileRegistry.file_type.in_(("rd_image", "rd_video"))
-        & FileRegistry.file_path.in_([p.path for p in problems if p.path not in why])
+        (FileRegistry.session == session.session_id) & FileRegistry.file_type.in_(("rd_image", "rd_video"))
     )
     for row in rows:
-        if row.source_file and not Path(row.source_file).is_file():
-            why[row.file_path] = f"its R&D input is gone ({row.source_file})"
+        path = str(resolve(row.file_path))
+        source = resolve(row.source_file) if row.source_file else None
+        if path in wanted and source is not None and not source.is_file():
+            why[path] = f"its R&D input is gone ({source})"
     return why
 
 
@@ -119,7 +122,7 @@ def repair(
     from core.pipeline.session import process
 
     assert source.path is not None
-    master = Path(session.master_path)
+    master = resolve(session.master_path)
     return process(
         session,
         workers=workers,

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from core.catalogue.kinds import NOT_DELIVERABLES  # what compression_ratio weighs the master against
+from core.catalogue.roots import resolve
 from core.media.probe import MediaInfo
 from core.media.timecode import SourceTimecode
 from core.pipeline.index_page import write_index_page
@@ -26,7 +27,7 @@ def _rd_source(session: ProcessingState, row: FileRegistry) -> dict:
     their extension, and both outputs must say which is which."""
     if row.file_type not in ("rd_image", "rd_video") or not row.source_file or not session.rd_folder_path:
         return {}
-    source, folder = Path(row.source_file), Path(session.rd_folder_path)
+    source, folder = resolve(row.source_file), resolve(session.rd_folder_path)  # either may predate a move
     return {"source": source.relative_to(folder).as_posix() if source.is_relative_to(folder) else source.name}
 
 
@@ -78,7 +79,7 @@ def write_manifest(
     tc = source_of(session)[0].timecode
     entries = []
     for row in _outputs(session.session_id):
-        path = Path(row.file_path)
+        path = resolve(row.file_path)  # on this machine: the root is (storage roots)
         if row.file_type == "manifest" or not path.exists():
             continue
         settings = row.compression_settings or {}
@@ -96,7 +97,7 @@ def write_manifest(
                 "frames": settings.get("frames"),
                 "sha256": settings.get("sha256"),
                 **_rd_source(session, row),
-                **trims.get(row.file_path, {}),
+                **trims.get(str(path), {}),
             }
         )
     manifest = {
@@ -218,7 +219,7 @@ def master_size_of(session: ProcessingState) -> int | None:
     recorded = (session.process_metadata or {}).get("master_size")
     if recorded:
         return int(recorded)
-    master = Path(session.master_path)
+    master = resolve(session.master_path)
     if master.is_file():
         return master.stat().st_size
     earlier = ProjectHistory.get_or_none(ProjectHistory.session == session.session_id)
@@ -247,7 +248,7 @@ def record_history(
 
     `repair` (`vat verify --repair`): the row is updated where it is, live or archived, and only in
     ARCHIVE_FIGURES (and its metadata's count of repairs); completed_at and the processing time stay."""
-    outputs = [r for r in _outputs(session.session_id) if Path(r.file_path).exists()]
+    outputs = [r for r in _outputs(session.session_id) if resolve(r.file_path).exists()]
     total_bytes = sum(r.file_size_bytes or 0 for r in outputs)
     deliverable_bytes = sum(r.file_size_bytes or 0 for r in outputs if r.file_type not in NOT_DELIVERABLES)
     kinds = [r.file_type for r in outputs]

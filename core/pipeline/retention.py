@@ -25,6 +25,7 @@ from pathlib import Path
 
 import peewee
 
+from core.catalogue.roots import resolve
 from core.errors import BadInput
 from core.pipeline.lock import SessionLock
 from db import maintenance
@@ -141,7 +142,7 @@ def _abandoned(cutoff: str, exclude: str | None) -> tuple[list[str], list[KeptSe
         on_disk = [
             row.file_path
             for row in FileRegistry.select(FileRegistry.file_path).where(FileRegistry.session == sid)
-            if Path(row.file_path).exists()
+            if resolve(row.file_path).exists()  # an archive that moved is still one (storage roots)
         ]
         if on_disk:
             kept.append(

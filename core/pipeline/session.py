@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.catalogue.roots import resolve
 from core.detection.detectors import DEFAULT_DETECTOR
 from core.errors import BadInput, Cancelled, EnvironmentProblem, VatError
 from core.events import RunEvent
@@ -253,26 +254,26 @@ def plan_for(
     master is gone: `vat verify --repair`). `repairing`: an R&D folder that is gone (years later, the
     usual case) leaves the R&D operations out instead of refusing the plan, as an R&D file that is
     gone is left out; the repair names the R&D outputs it cannot make (core/pipeline/repair.py)."""
-    master = source or Path(session.master_path)
+    master = source or resolve(session.master_path)
     media = media or probe(master, require_video=True)
     if times is None:  # a resume: one demuxing pass gives both
         times, keyframes = packet_times(master)
     else:  # a fresh run: the frame times come from detection
         keyframes = keyframe_times(master)
     preset = preset_from_dict(session.custom_settings) if session.custom_settings else load_preset(session.preset_id)
-    meta = session.process_metadata or {}
     settings = plan_settings_of(session)
     rd_files: list[rd.RdFile] = []
     skipped: list[rd.Skipped] = []
-    if session.rd_folder_path and not (repairing and not Path(session.rd_folder_path).is_dir()):
-        rd_files, skipped = rd.scan(Path(session.rd_folder_path))
+    rd_folder = resolve(session.rd_folder_path) if session.rd_folder_path else None
+    if rd_folder is not None and not (repairing and not rd_folder.is_dir()):
+        rd_files, skipped = rd.scan(rd_folder)
     slug = naming.artwork_slug(session.artwork_name)
     plan = build_plan(
         PlanInput(
             artwork=session.artwork_name,
             slug=slug,
             project_date=session.project_date,
-            out_root=Path(meta.get("out_root") or Path(session.output_path).parent),
+            out_root=local_out_root(session),
             master=master,
             media=media,
             scenes=scenes_of(session),
@@ -294,6 +295,17 @@ def plan_for(
         )
     )
     return keep_chapterless_copy(session.session_id, plan), media, skipped
+
+
+def local_out_root(session: ProcessingState) -> Path:
+    """The folder the project folder is in, on this machine: where the storage roots put the project
+    folder now (the archive may have moved since the session was written, or be another machine's)."""
+    stored = Path(session.output_path)
+    out_root = Path((session.process_metadata or {}).get("out_root") or stored.parent)
+    here = resolve(stored)
+    if here == stored:
+        return out_root
+    return here.parent if out_root == stored.parent else resolve(out_root)
 
 
 def clear_texts_changed(session: ProcessingState) -> None:
@@ -366,7 +378,7 @@ def process(
     """
     cancel = cancel or threading.Event()
     workers = workers or int(get_setting("parallel_workers") or 1)
-    root = Path(session.output_path)
+    root = resolve(session.output_path)  # where the project folder is on this machine (storage roots)
     apply_daily_retention(session.session_id)
     with SessionLock(session.session_id):
         run_started, t0 = utc_now(), _monotonic()

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from core.catalogue.roots import resolve
 from core.detection.options import steered
 from core.errors import BadInput, VatError
 from core.events import DetectProgress
@@ -38,7 +39,7 @@ def detect(
     started, t0 = utc_now(), time.monotonic()
     steering, options, window = steered(session.process_metadata, detector)
     found = detect_scenes(
-        session.master_path,
+        resolve(session.master_path),  # where it is on this machine (storage roots)
         detector=detector,
         threshold=threshold,
         min_scene_len=min_len,
@@ -73,7 +74,7 @@ def store_detection(
     chapters as stored already (a detection derived again: the master is not read); None: read them."""
     scenes = [scene_record(s) for s in found.scenes]
     if chapters is None:
-        chapters = master_chapters(Path(session.master_path), found)
+        chapters = master_chapters(resolve(session.master_path), found)
     meta = dict(session.process_metadata or {})
     meta.pop("detection_window", None)  # a whole-master detection after a windowed one
     meta.update(detector=detector, **found.summary())

@@ -7,6 +7,7 @@ import argparse
 import threading
 from pathlib import Path
 
+from core.catalogue.roots import resolve
 from core.errors import EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
 from core.pipeline import selection
 from core.pipeline import session as sessions
@@ -59,7 +60,8 @@ def resume(args: argparse.Namespace) -> int:
         elif not changed:
             print(
                 terminal_safe(
-                    f"session {session.session_id} is already completed, its outputs unchanged: {session.output_path}"
+                    f"session {session.session_id} is already completed, its outputs unchanged: "
+                    f"{resolve(session.output_path)}"
                 )
             )
             return EXIT_OK
@@ -112,4 +114,4 @@ def _resume_locked(
     count = workers(args)
     view.say(f"{count} operation(s) at a time")
     summary = sessions.process(session, workers=count, cancel=cancel, on_event=view.run_event)
-    return finish(view, summary, session.session_id, session.output_path)
+    return finish(view, summary, session.session_id, str(resolve(session.output_path)))  # here (storage roots)

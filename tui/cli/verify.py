@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.catalogue.roots import resolve
 from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput
 from core.pipeline import fixity
 from core.pipeline.fixity import CHECKSUMS_NAME, Checked, FileCheck
@@ -52,14 +53,15 @@ def _owner(row: ProcessingState) -> bool:
 def every_project() -> list[Target]:
     with_files = FileRegistry.select(FileRegistry.session).distinct()
     rows = ProcessingState.select().where(ProcessingState.session_id.in_(with_files)).order_by(ProcessingState.id)
-    return [Target(Path(r.output_path), r) for r in rows if _owner(r)]
+    return [Target(resolve(r.output_path), r) for r in rows if _owner(r)]
 
 
 def session_of_folder(folder: Path) -> ProcessingState | None:
-    """The newest session of this database that owns the folder (paths compared resolved)."""
+    """The newest session of this database that owns the folder (paths compared where they are on this
+    machine: through the storage roots, then the file system's links)."""
     resolved = folder.resolve()
     rows = ProcessingState.select().order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc())
-    return next((r for r in rows if _owner(r) and Path(r.output_path).resolve() == resolved), None)
+    return next((r for r in rows if _owner(r) and resolve(r.output_path).resolve() == resolved), None)
 
 
 def target_of(name: str) -> Target:
@@ -67,13 +69,13 @@ def target_of(name: str) -> Target:
 
     row = get_session(name)
     if row is not None:
-        return Target(Path(row.output_path), row)
-    folder = Path(name).expanduser()
+        return Target(resolve(row.output_path), row)
+    folder = resolve(Path(name).expanduser().absolute())  # a folder named as it was before the archive moved too
     if not folder.is_dir():
         raise BadInput(f"{name}: no such session (see: vat sessions) and no such project folder")
     row = session_of_folder(folder)
     if row is not None:
-        return Target(Path(row.output_path), row)
+        return Target(resolve(row.output_path), row)
     if not (folder / CHECKSUMS_NAME).is_file():
         raise BadInput(f"{folder}: no session of this database made this folder, and it holds no {CHECKSUMS_NAME}")
     return Target(folder.absolute())
@@ -204,11 +206,11 @@ def repair_one(outcome: Outcome, args: argparse.Namespace, cancel: threading.Eve
 
 
 def operation_keys(session_id: str) -> dict[str, str]:
-    """path -> the key of the operation that made it (what a run's failures are named by)."""
+    """path (on this machine) -> the key of the operation that made it (what a run's failures are named by)."""
     rows = FileRegistry.select(FileRegistry.file_path, FileRegistry.compression_settings).where(
         FileRegistry.session == session_id
     )
-    return {r.file_path: (r.compression_settings or {}).get("key", "") for r in rows}
+    return {str(resolve(r.file_path)): (r.compression_settings or {}).get("key", "") for r in rows}
 
 
 # --- telling ----------------------------------------------------------------------------------

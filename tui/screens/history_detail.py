@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from core.catalogue.roots import resolve
 from db.models import FileRegistry, OperationLog, Pack, ProjectHistory, ProjectHistoryArchive
 from tui.display import bytes_text, megabytes_text, number_text, seconds_text
 from tui.fixity_view import FAILED_STATES, checked_text, state_text, summary_line
@@ -19,11 +20,13 @@ from tui.widgets.vim_table import VimTable
 
 
 def shown_path(path: str, root: str) -> str:
-    """A file path relative to the project's output folder when it lies inside it."""
+    """A file path relative to the project's output folder when it lies inside it (both as they are on
+    this machine: either may have been stored before the archive moved)."""
+    here = resolve(path)
     try:
-        return str(Path(path).relative_to(root))
+        return str(here.relative_to(resolve(root)))
     except ValueError:
-        return path
+        return str(here)
 
 
 def summary_text(project: ProjectHistory | ProjectHistoryArchive, files: list[FileRegistry] | None = None) -> Text:
@@ -56,7 +59,7 @@ def summary_text(project: ProjectHistory | ProjectHistoryArchive, files: list[Fi
         f"  {project.project_date} · {status}{done}\n", style="green" if project.completed_successfully else "red"
     )
     for label, value in (
-        ("Output", project.output_path),
+        ("Output", str(resolve(project.output_path))),  # where it is on this machine (storage roots)
         ("Master", master),
         ("Preset", f"{project.preset_used or '-'} · encoder {project.encoder_used or '-'}{gpu}"),
         ("Made", counts),

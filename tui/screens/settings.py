@@ -23,11 +23,13 @@ class SettingsScreen(Screen):
     HELP = (
         "vat's settings by category. enter edits the selected value, which must fit its type (a whole "
         "number, a number, true/false or text) and its rule, shown below the table (a pick list offers "
-        "the allowed values); space turns a true/false setting on or off. `vat settings` does the same."
+        "the allowed values); space turns a true/false setting on or off; r opens the storage roots (where "
+        "this machine finds an archive that moved). `vat settings` and `vat roots` do the same."
     )
     BINDINGS = [
         Binding("enter", "edit", "Edit", priority=True, id="settings-edit"),  # over the table's hidden enter
         Binding("space", "toggle_setting", "Toggle", id="settings-toggle"),
+        Binding("r", "roots", "Roots", id="settings-roots"),
         Binding("escape", "back", "Back", id="settings-back"),
     ]
 
@@ -110,6 +112,11 @@ class SettingsScreen(Screen):
             return
         self.reload()
         self.notify(f"{info.key} = {_bool_text(value)}")
+
+    def action_roots(self) -> None:
+        from tui.screens.roots import RootsScreen
+
+        self.app.push_screen(RootsScreen())
 
     def action_back(self) -> None:
         self.dismiss()
