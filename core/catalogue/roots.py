@@ -89,13 +89,12 @@ class _Snapshot:
 
 
 def _read_snapshot() -> _Snapshot:
-    rows = list(
-        RootPath.select(RootPath.id, RootPath.root, RootPath.host, RootPath.path, RootPath.replaced_at).namedtuples()
-    )
-    entries = [_Entry(_norm(r.path), r.root, r.replaced_at is None, r.id) for r in rows]
+    # plain rows: (id, root id, host, path, replaced_at)
+    rows = list(database.execute_sql("SELECT id, root_id, host, path, replaced_at FROM root_paths").fetchall())
+    entries = [_Entry(_norm(path), root_id, replaced is None, row_id) for row_id, root_id, _, path, replaced in rows]
     # longest first; of equal ones a current path before an earlier one, then the newest
     entries.sort(key=lambda e: (-len(e.prefix), not e.current, -e.row_id))
-    current = {(r.root, r.host): _norm(r.path) for r in rows if r.replaced_at is None}
+    current = {(root_id, host): _norm(path) for _, root_id, host, path, replaced in rows if replaced is None}
     names = {r.id: r.name for r in Root.select(Root.id, Root.name).namedtuples()}
     return _Snapshot(entries, current, names)
 
@@ -189,7 +188,7 @@ def add(name: str, path: str | Path, host: str | None = None) -> Added:
             .where((RootPath.host == host) & (RootPath.path == text) & RootPath.replaced_at.is_null())
             .first()
         )
-        if clash is not None and (root is None or clash.root_id != root.id):
+        if clash is not None and (root is None or clash.root.id != root.id):
             raise BadInput(f"{terminal_safe(text)} is already root {clash.root.name}'s path on {terminal_safe(host)}")
         if root is None:
             root = Root.create(name=name)
@@ -242,9 +241,13 @@ class RootInfo:
 def list_roots() -> list[RootInfo]:
     """Every root with every path it has had, by host, current before earlier, newest first."""
     roots = {r.id: RootInfo(r.name) for r in Root.select().order_by(Root.name)}
-    rows = RootPath.select().order_by(RootPath.host, RootPath.replaced_at.is_null(False), RootPath.id.desc())
+    rows = (
+        RootPath.select(RootPath, Root)
+        .join(Root)
+        .order_by(RootPath.host, RootPath.replaced_at.is_null(False), RootPath.id.desc())
+    )
     for row in rows:
-        roots[row.root_id].paths.append(RootPathInfo(row.host, row.path, row.added_at, row.replaced_at))
+        roots[row.root.id].paths.append(RootPathInfo(row.host, row.path, row.added_at, row.replaced_at))
     return list(roots.values())
 
 

@@ -1,0 +1,197 @@
+"""An archive moved to another path and verified through a mapping (issue 14): a real session archived
+under a storage root, its folder moved (shutil.move); `vat verify` finds its files missing until the
+root is given its new path, then all ok; History shows the new folder; a paused session resumes into
+the new place and skips what is there; another machine resolves to its own path; `vat roots check`
+names what is unreachable.
+
+One real `vat run` per module; each test works on its own copy (folder and database, paths moved)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+from pathlib import Path
+
+import peewee
+import pytest
+
+from tests.helpers import json_events, start_vat, vat
+from tests.test_resume import read_until
+
+DATE, ARTWORK = "26-11-30", "Moved"
+ARGS = ["--artwork", ARTWORK, "--date", DATE, "--scenes", "1,2", "--workers", "1"]
+PROJECT = f"{DATE}_{ARTWORK}"
+
+
+@pytest.fixture(scope="module")
+def archived(cut_video: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A base folder: the archive a/archive (the master in it, under the root NAS added before the run,
+    the project folder beside it) and the database state.db."""
+    base = tmp_path_factory.mktemp("roots_base")
+    archive = base / "a" / "archive"
+    archive.mkdir(parents=True)
+    shutil.copy(cut_video, archive / "master.mp4")
+    vat("--db", base / "state.db", "roots", "add", "NAS", archive, check=True)
+    vat("--db", base / "state.db", "run", archive / "master.mp4", "--out", archive, *ARGS, check=True)
+    return base
+
+
+def relocate(db_file: Path, old: str, new: str) -> None:
+    """The copy's database names the copy's files (plain SQL on the real file: paths are text)."""
+    with sqlite3.connect(db_file) as con:
+        for table, column in (
+            ("file_registry", "file_path"),
+            ("file_registry", "source_file"),
+            ("processing_state", "master_path"),
+            ("processing_state", "output_path"),
+            ("processing_state", "process_metadata"),
+            ("project_history", "output_path"),
+            ("operation_log", "input_file"),
+            ("root_paths", "path"),
+        ):
+            con.execute(f"UPDATE {table} SET {column} = replace({column}, ?, ?)", (old, new))  # noqa: S608
+    con.close()
+
+
+@pytest.fixture
+def base(archived: Path, tmp_path: Path, db_path: Path) -> Path:
+    """This test's copy of the base folder, its database being this test's ($VAT_DB)."""
+    copy = tmp_path / "copy"
+    shutil.copytree(archived, copy, ignore=shutil.ignore_patterns("state.db.locks"))
+    relocate(copy / "state.db", str(archived), str(copy))
+    shutil.move(copy / "state.db", db_path)
+    return copy
+
+
+def verified() -> tuple[int, dict, list[str]]:
+    done = vat("verify", "--json")
+    document = json.loads(done.stdout)
+    paths = [f["path"] for p in document["projects"] for f in p["files"]]
+    return done.returncode, document["summary"], paths
+
+
+def files_in(folder: Path) -> dict[str, int]:
+    """relative path -> mtime (ns) of every file (a file made again has another time)."""
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_an_archive_moved_to_another_path_verifies_through_its_root(base: Path, when: str) -> None:
+    old, new = base / "a" / "archive", base / "b" / "archive"
+    if when == "after":  # the root is added to sessions written without one: it covers them at once
+        with sqlite3.connect(os.environ["VAT_DB"]) as con:
+            con.execute("DELETE FROM root_paths")
+            con.execute("DELETE FROM roots")
+        con.close()
+        assert "root NAS on" in vat("roots", "add", "NAS", old, check=True).stdout
+    code, before, _ = verified()
+    assert code == 0 and before["ok"] == before["files"] > 5
+
+    new.parent.mkdir()
+    shutil.move(old, new)
+    code, summary, _ = verified()
+    assert code == 1 and summary["missing"] == before["files"] and summary["ok"] == 0
+
+    moved = vat("roots", "add", "NAS", new, check=True)
+    assert f"{old} -> {new}" in moved.stdout
+    code, summary, paths = verified()
+    assert code == 0 and summary["ok"] == before["files"]
+    assert all(Path(p).is_relative_to(new) for p in paths)
+    assert not old.exists()  # nothing was written where the archive was
+    shown = json.loads(vat("roots", "list", "--json", check=True).stdout)
+    [root] = shown["roots"]
+    assert root["path_here"] == str(new)
+    assert [(p["path"], p["current"]) for p in root["paths"]] == [(str(new), True), (str(old), False)]
+
+
+async def test_history_shows_the_folder_where_it_is_now(base: Path, db: peewee.SqliteDatabase) -> None:
+    from core.catalogue import roots
+    from db.models import ProjectHistory
+    from tests.tui_screen_host import ScreenHost
+    from tui.screens.history_detail import HistoryDetailScreen
+    from tui.widgets.vim_table import VimTable
+
+    old, new = base / "a" / "archive", base / "b" / "archive"
+    new.parent.mkdir()
+    shutil.move(old, new)
+    roots.add("NAS", new)
+    project = ProjectHistory.get()
+    assert project.output_path == str(old / PROJECT)  # what is stored stays as it was
+    app = ScreenHost(lambda: HistoryDetailScreen(project.id))
+    async with app.run_test(size=(160, 24)) as pilot:
+        await pilot.pause()
+        summary = str(app.screen.query_one("#project-summary").render())
+        assert str(new / PROJECT) in summary.replace("\n", "")
+        assert str(old) not in summary
+        table = app.screen.query_one("#project-files-table", VimTable)
+        shown = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert f"clips/{ARTWORK}_s001.mp4" in shown and not [s for s in shown if s.startswith("/")]
+
+
+def test_another_machine_resolves_to_its_own_path(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new, theirs = base / "a" / "archive", base / "b" / "archive", base / "c" / "nas"
+    new.parent.mkdir()
+    shutil.move(old, new)
+    vat("roots", "add", "NAS", new, check=True)
+    shutil.copytree(new, theirs)  # the same archive, as the other machine mounts it
+    monkeypatch.setenv("VAT_HOST", "other")
+    assert "root NAS on other" in vat("roots", "add", "NAS", theirs, check=True).stdout
+    code, summary, paths = verified()
+    assert code == 0 and summary["ok"] == len(paths) > 5
+    assert all(Path(p).is_relative_to(theirs) for p in paths)
+    monkeypatch.delenv("VAT_HOST")
+    code, _, paths = verified()
+    assert code == 0 and all(Path(p).is_relative_to(new) for p in paths)
+
+
+def test_roots_check_names_what_is_unreachable(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = base / "a" / "archive", base / "b" / "archive"
+    assert vat("roots", "check").returncode == 0
+    new.parent.mkdir()
+    shutil.move(old, new)
+    gone = vat("roots", "check")
+    assert gone.returncode == 1 and f"NAS: {old}: not found" in gone.stdout
+    vat("roots", "add", "NAS", new, check=True)
+    assert vat("roots", "check").returncode == 0
+    monkeypatch.setenv("VAT_HOST", "third")  # a machine that does not mount it, with a session under it
+    elsewhere = json.loads(vat("roots", "check", "--json").stdout)
+    [root] = elsewhere["roots"]
+    assert elsewhere["exit_code"] == 1 and root["path"] is None and len(root["sessions"]) == 1
+    assert root["files"] > 5 and "no path on this machine (third)" in root["problem"]
+
+
+@pytest.mark.slow  # a master processed, paused, moved and resumed: about 8 s
+def test_a_paused_session_resumes_into_the_new_place(cut_video: Path, tmp_path: Path) -> None:
+    old, new = tmp_path / "a" / "archive", tmp_path / "b" / "archive"
+    old.mkdir(parents=True)
+    shutil.copy(cut_video, old / "master.mp4")  # the master lives under the root too: it moves with it
+    vat("roots", "add", "NAS", old, check=True)
+    proc = start_vat("run", old / "master.mp4", "--out", old, *ARGS, "--json")
+    events = read_until(proc, lambda ev: any(e["event"] == "start" and e["key"].startswith("clip:") for e in ev))
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 130
+    made = [e["key"] for e in events if e["event"] == "done"]
+    assert made
+    session = json.loads(vat("sessions", "--json", check=True).stdout)[0]
+    assert session["status"] == "paused"
+
+    new.parent.mkdir()
+    shutil.move(old, new)
+    before = files_in(new)
+    vat("roots", "add", "NAS", new, check=True)
+    resumed = vat("resume", session["session_id"], "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    after = json_events(resumed.stdout)
+    assert sorted(e["key"] for e in after if e["event"] == "skipped") == sorted(made)
+    outputs = [Path(e["output"]) for e in after if e["event"] == "done"]
+    assert outputs and all(p.is_relative_to(new / PROJECT) for p in outputs)
+    now = files_in(new)
+    kept = {name: t for name, t in before.items() if name.startswith(PROJECT) and not name.endswith(".txt")}
+    for name in [n for n in kept if "/stills/" in n]:  # made before the pause, and not again
+        assert now[name] == kept[name], f"{name} was made again"
+    assert not old.exists()
+    code, summary, paths = verified()
+    assert code == 0 and summary["ok"] == len(paths) and all(Path(p).is_relative_to(new) for p in paths)
