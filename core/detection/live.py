@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.catalogue.roots import resolve
 from core.detection.cache import Statistics
 from core.detection.detectors import DETECTORS, LEARNED_DETECTORS
 from core.detection.options import DetectorOptions, Window
@@ -122,7 +123,7 @@ def for_session(session: ProcessingState) -> LiveStatistics | NoStatistics:
     meta = session.process_metadata or {}
     detector = str(meta.get("detector") or "adaptive")
     _, options, window = steered(meta, detector)
-    return load(session.master_path, detector, options, window)
+    return load(str(resolve(session.master_path)), detector, options, window)  # here (storage roots)
 
 
 # Steps of the live threshold: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten, on every detector's

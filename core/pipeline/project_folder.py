@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from core.catalogue.roots import resolve
 from core.errors import BadInput
 from core.pipeline.execute import is_temporary
 from core.pipeline.fixity import write_checksums
@@ -20,10 +21,13 @@ log = logging.getLogger(__name__)
 
 
 def earlier_sessions(root: Path, session_id: str) -> list[ProcessingState]:
-    """Sessions of this database that own the folder, newest first (replaced ones no longer do)."""
+    """Sessions of this database that own the folder, newest first (replaced ones no longer do); also
+    those that wrote it before it moved, or on another machine (their paths resolve to it: storage roots)."""
+    named = ProcessingState.select(ProcessingState.session_id, ProcessingState.output_path)
+    owners = [r.session_id for r in named if r.output_path and resolve(r.output_path) == root]
     rows = (
         ProcessingState.select()
-        .where((ProcessingState.output_path == str(root)) & (ProcessingState.session_id != session_id))
+        .where(ProcessingState.session_id.in_(owners) & (ProcessingState.session_id != session_id))
         .order_by(ProcessingState.updated_at.desc(), ProcessingState.id.desc())
     )
     return [r for r in rows if not (r.process_metadata or {}).get("replaced_by")]
@@ -65,7 +69,7 @@ def take_over(root: Path, other: ProcessingState, session_id: str) -> int:
     removed = 0
     resolved = root.resolve()
     for row in FileRegistry.select().where(FileRegistry.session == other.session_id):
-        path = Path(row.file_path)
+        path = resolve(row.file_path)  # where it is on this machine (storage roots)
         if path.resolve().is_relative_to(resolved) and path.is_file():
             path.unlink()
             removed += 1

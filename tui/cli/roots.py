@@ -6,6 +6,7 @@ mounted here while sessions lie under it."""
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 
 from rich.table import Table
 
@@ -66,15 +67,20 @@ def _list(as_json: bool) -> int:
     if not found:
         print("no roots (add one: vat roots add NAME PATH)")
         return EXIT_OK
-    table = Table(title=f"roots (this machine: {terminal_safe(host)})")
+    table = Table(title=f"roots (this machine: {terminal_safe(host)}; times UTC)")
     for column in ("root", "host", "path", "since", "until"):
         table.add_column(column)
     for r in found:
         for index, p in enumerate(r.paths):
-            until = "current" if p.current else str(p.replaced_at)
-            table.add_row(*cells(r.name if index == 0 else "", p.host, p.path, p.added_at, until))
+            until = "current" if p.current else _when(p.replaced_at)
+            table.add_row(*cells(r.name if index == 0 else "", p.host, p.path, _when(p.added_at), until))
     console().print(table)
     return EXIT_OK
+
+
+def _when(value: object) -> str:
+    """A time as the database keeps it (UTC), to the second."""
+    return f"{value:%Y-%m-%d %H:%M:%S}" if isinstance(value, datetime) else str(value or "-")
 
 
 def _check(as_json: bool) -> int:

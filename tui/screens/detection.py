@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker
 
+from core.catalogue.roots import resolve
 from core.errors import BadInput
 from core.media.probe import probe
 from core.pipeline import detached_detection
@@ -138,7 +139,7 @@ class DetectionScreen(WorkerErrors, Screen[bool]):
         """Check the master here (a bad one is told at once, not after a process start), then hand
         the detection to a detached process."""
         try:
-            probe(Path(self.session.master_path), require_video=True)
+            probe(resolve(self.session.master_path), require_video=True)
             state = detached_detection.watch(self.session_id, None)
             if state is not None and state.alive:
                 raise BadInput("this session is already being worked on by another process")

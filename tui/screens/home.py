@@ -125,6 +125,7 @@ class SessionsScreen(WorkerErrors, Screen):
     def _show_details(self) -> None:
         from pathlib import Path
 
+        from core.catalogue.roots import resolve
         from db.models import ProcessingState
 
         row = self.current()
@@ -133,7 +134,7 @@ class SessionsScreen(WorkerErrors, Screen):
         if session is not None:
             text = (
                 terminal_safe(f"{session.session_id} · {Path(session.master_path).name}")
-                + f"\n→ {terminal_safe(session.output_path)}"
+                + f"\n→ {terminal_safe(str(resolve(session.output_path)))}"
             )
         self.query_one("#details", Static).update(text)
 

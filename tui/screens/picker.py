@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
+from core.catalogue.roots import resolve
 from core.errors import VatError
 from core.media.timecode import SourceTimecode
 from core.pipeline.markers import file_chapters
@@ -115,7 +116,7 @@ class PickerScreen(WorkerErrors, Screen):
     def _thumbnail_store(self, meta: dict) -> ThumbnailStore | None:
         rotation = int((meta.get("media") or {}).get("rotation") or 0)
         try:
-            return ThumbnailStore(Path(self.session.master_path), rotation, bool(get_setting("cache_thumbnails")))
+            return ThumbnailStore(resolve(self.session.master_path), rotation, bool(get_setting("cache_thumbnails")))
         except OSError:
             return None  # the master moved away: the picker still works, without pictures
 

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, ProgressBar, RichLog, Static
 
+from core.catalogue.roots import resolve
 from core.pipeline import background
 from core.pipeline.progress import fps_text, percent
 from tui.formatting import eta
@@ -118,7 +119,7 @@ class ProcessingScreen(WorkerErrors, Screen):
             row = ProcessingState.get(ProcessingState.session_id == self.session_id)
             title = terminal_safe(f"{row.artwork_name} · {self.session_id}")
             self.query_one("#processing-title", Static).update(title)
-            self.output_path = row.output_path
+            self.output_path = str(resolve(row.output_path))  # here (storage roots)
         if (snap.status, snap.alive) != self.last_state:
             self.last_state = (snap.status, snap.alive)
             self.refresh_bindings()  # c and r are offered only when they can do something
