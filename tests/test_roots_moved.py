@@ -195,3 +195,25 @@ def test_a_paused_session_resumes_into_the_new_place(cut_video: Path, tmp_path: 
     assert not old.exists()
     code, summary, paths = verified()
     assert code == 0 and summary["ok"] == len(paths) and all(Path(p).is_relative_to(new) for p in paths)
+
+
+def test_a_repair_after_the_move_makes_the_file_where_the_archive_is_now(base: Path) -> None:
+    old, new = base / "a" / "archive", base / "b" / "archive"
+    new.parent.mkdir()
+    shutil.move(old, new)
+    vat("roots", "add", "NAS", new, check=True)
+    still = new / PROJECT / "stills" / "hq" / f"{ARTWORK}_s002_hq.png"
+    still.unlink()
+    code, summary, _ = verified()
+    assert code == 1 and summary["missing"] == 1
+    repaired = vat("verify", "--repair")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert still.is_file() and not old.exists()
+    code, summary, paths = verified()
+    assert code == 0 and summary["ok"] == len(paths)
+    with sqlite3.connect(os.environ["VAT_DB"]) as con:  # one row per file: the one made again moved with it
+        rows = dict(con.execute("SELECT file_path, count(*) FROM file_registry GROUP BY file_path").fetchall())
+    con.close()
+    assert len(rows) == len(paths) and rows.get(str(still)) == 1
+    remade = {str(still), str(new / PROJECT / "manifest.json")}  # the manifest lists the still's SHA-256
+    assert {p for p in rows if not p.startswith(str(old))} == remade  # the others' rows are as stored

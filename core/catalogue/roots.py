@@ -6,7 +6,8 @@ every reader keeps working and the SQL views too. What makes them survive a move
 root_paths tables: a root has a current path per machine (host name, VAT_HOST overrides it) and keeps
 every earlier one (replaced_at set when it moved). A stored path that lies under any path a root ever
 had, on any host, resolves to the same relative path under the root's current path on this machine;
-the longest such path wins (nested roots), a current path before an earlier one of the same length.
+the longest such path wins (nested roots), by whole folders (/mnt/arch does not hold /mnt/archive/x),
+and of two equal paths a current one before an earlier one.
 A root added after sessions were written covers them at once: their paths lie under its path.
 
 resolve() runs per file (vat verify, resume's skip test), so the rows are kept per process and read
@@ -45,13 +46,6 @@ def _norm(path: str | Path) -> str:
     return os.path.normpath(str(path))
 
 
-def _under(path: str, prefix: str) -> bool:
-    """Whether `path` is `prefix` or lies inside it, by whole components (/mnt/arch is not /mnt/archive's)."""
-    if path == prefix:
-        return True
-    return path.startswith(prefix if prefix.endswith(os.sep) else prefix + os.sep)
-
-
 @dataclass(frozen=True)
 class _Entry:
     prefix: str  # normalised
@@ -62,38 +56,52 @@ class _Entry:
 
 @dataclass
 class _Snapshot:
-    """Every path every root ever had, longest first, and each root's current path per host."""
+    """Every path every root ever had, and each root's current path per host."""
 
     entries: list[_Entry]
     current: dict[tuple[int, str], str]  # (root id, host) -> path
     names: dict[int, str]
+    by_prefix: dict[str, _Entry] = field(default_factory=dict)  # of equal paths: current first, newest
+
+    def __post_init__(self) -> None:
+        for entry in sorted(self.entries, key=lambda e: (e.current, e.row_id)):
+            self.by_prefix[entry.prefix] = entry  # the preferred one comes last and stays
+
+    def _match(self, text: str) -> _Entry | None:
+        """The root path that holds `text` (normalised, absolute), the longest: its folders looked up
+        from the deepest, a dictionary look-up each (resolve runs per file)."""
+        probe = text
+        while True:
+            entry = self.by_prefix.get(probe)
+            if entry is not None:
+                return entry
+            cut = probe.rfind(os.sep)
+            if cut <= 0:
+                return self.by_prefix.get(os.sep) if probe != os.sep else None
+            probe = probe[:cut]
 
     def root_of(self, stored: str) -> int | None:
-        for entry in self.entries:
-            if _under(stored, entry.prefix):
-                return entry.root_id
-        return None
+        entry = self._match(_norm(stored)) if self.by_prefix else None
+        return entry.root_id if entry is not None else None
 
     def resolve(self, stored: str | Path, host: str) -> Path:
+        if not self.by_prefix:
+            return Path(stored)
         text = _norm(stored)
         if not os.path.isabs(text):
             return Path(stored)
-        for entry in self.entries:
-            if _under(text, entry.prefix):
-                here = self.current.get((entry.root_id, host))
-                if here is None:
-                    return Path(stored)  # this machine does not mount the root: the path as stored
-                rest = text[len(entry.prefix) :].lstrip(os.sep)
-                return Path(here, rest) if rest else Path(here)
-        return Path(stored)
+        entry = self._match(text)
+        here = self.current.get((entry.root_id, host)) if entry is not None else None
+        if entry is None or here is None:
+            return Path(stored)  # no root holds it, or this machine does not mount the root: as stored
+        rest = text[len(entry.prefix) :].lstrip(os.sep)
+        return Path(here, rest) if rest else Path(here)
 
 
 def _read_snapshot() -> _Snapshot:
     # plain rows: (id, root id, host, path, replaced_at)
     rows = list(database.execute_sql("SELECT id, root_id, host, path, replaced_at FROM root_paths").fetchall())
     entries = [_Entry(_norm(path), root_id, replaced is None, row_id) for row_id, root_id, _, path, replaced in rows]
-    # longest first; of equal ones a current path before an earlier one, then the newest
-    entries.sort(key=lambda e: (-len(e.prefix), not e.current, -e.row_id))
     current = {(root_id, host): _norm(path) for _, root_id, host, path, replaced in rows if replaced is None}
     names = {r.id: r.name for r in Root.select(Root.id, Root.name).namedtuples()}
     return _Snapshot(entries, current, names)
