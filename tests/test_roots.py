@@ -113,6 +113,8 @@ def test_bad_names_and_paths_are_refused_in_one_line(
             roots.add(name, tmp_path)
     with pytest.raises(BadInput, match="no such folder on this machine"):
         roots.add("NAS", tmp_path / "gone")
+    with pytest.raises(BadInput, match="on another machine .render-box. must be absolute"):
+        roots.add("NAS", "nas/archive", host="render-box")
     roots.add("NAS", folder(tmp_path, "a"))
     with pytest.raises(BadInput, match="already root NAS's path"):
         roots.add("OTHER", tmp_path / "a")

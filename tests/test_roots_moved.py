@@ -101,6 +101,8 @@ def test_an_archive_moved_to_another_path_verifies_through_its_root(base: Path, 
     assert code == 0 and summary["ok"] == before["files"]
     assert all(Path(p).is_relative_to(new) for p in paths)
     assert not old.exists()  # nothing was written where the archive was
+    by_old_name = vat("verify", old / PROJECT)  # the folder named as it was: found where it is now
+    assert by_old_name.returncode == 0 and f"session {PROJECT}_" in by_old_name.stdout
     shown = json.loads(vat("roots", "list", "--json", check=True).stdout)
     [root] = shown["roots"]
     assert root["path_here"] == str(new)

@@ -185,7 +185,11 @@ def add(name: str, path: str | Path, host: str | None = None) -> Added:
     host = host or here
     if not host.strip() or any(ord(c) < 32 for c in host):
         raise BadInput(f"host {terminal_safe(host)!r}: expected a host name")
-    text = os.path.abspath(os.path.expanduser(str(path)))  # made absolute from the working folder
+    if host != here and not os.path.isabs(str(path)):  # another machine's working folder is not known here
+        raise BadInput(
+            f"{terminal_safe(str(path))}: a path on another machine ({terminal_safe(host)}) must be absolute"
+        )
+    text = os.path.abspath(os.path.expanduser(str(path)) if host == here else str(path))  # from the working folder
     if host == here and not os.path.isdir(text):
         raise BadInput(f"{terminal_safe(text)}: no such folder on this machine ({here})")
     with database.atomic("IMMEDIATE"):
