@@ -219,3 +219,17 @@ def test_a_repair_after_the_move_makes_the_file_where_the_archive_is_now(base: P
     assert len(rows) == len(paths) and rows.get(str(still)) == 1
     remade = {str(still), str(new / PROJECT / "manifest.json")}  # the manifest lists the still's SHA-256
     assert {p for p in rows if not p.startswith(str(old))} == remade  # the others' rows are as stored
+
+
+def test_a_pack_after_the_move_is_made_from_where_the_archive_is_now(base: Path) -> None:
+    old, new = base / "a" / "archive", base / "b" / "archive"
+    new.parent.mkdir()
+    shutil.move(old, new)
+    assert vat("pack", old / PROJECT).returncode != 0  # unmapped: the folder named is not there
+    vat("roots", "add", "NAS", new, check=True)
+    done = vat("pack", old / PROJECT, "--kinds", "still_web", "--json")  # named as it was: found where it is
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert Path(result["path"]).parent == new / PROJECT / "packs" and not old.exists()
+    code, summary, paths = verified()  # the pack is checked with the rest
+    assert code == 0 and any(p.endswith(".zip") for p in paths)

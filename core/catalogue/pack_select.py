@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.catalogue.kinds import DEFAULT_PACK_KINDS, KINDS
+from core.catalogue.roots import resolve
 from core.errors import BadInput, VatError
 from core.pipeline.fixity import OK, check_file
 from core.text import terminal_safe
@@ -19,9 +20,9 @@ _UNIT = re.compile(r"^(?:(?P<scene>s?\d+)|g(?P<group>\d+))$", re.IGNORECASE)
 
 
 def stored_path(text: str) -> Path:
-    """Where a path the database holds is on this machine now. The one place a pack reads a stored
-    path through: once roots exist (core/catalogue/roots.py), this becomes roots.resolve."""
-    return Path(text)
+    """Where a path the database holds is on this machine now (through the storage roots,
+    core/catalogue/roots.py). The one place a pack reads a stored path through."""
+    return resolve(text)
 
 
 class OutputChanged(VatError):
@@ -57,7 +58,7 @@ def session_of(project: str) -> ProcessingState:
     row = ProcessingState.get_or_none(ProcessingState.session_id == project)
     if row is not None:
         return row
-    folder = Path(project).expanduser()
+    folder = stored_path(str(Path(project).expanduser().absolute()))  # also named as it was before a move
     if not folder.is_dir():
         raise BadInput(f"{terminal_safe(project)}: no such session (see: vat sessions) and no such project folder")
     resolved = folder.resolve()

@@ -20,7 +20,7 @@ def _stills(session_id: str) -> dict[int, str]:
     for row in sorted(rows, key=lambda r: r.file_type == "still_web"):  # the web still wins
         scene = (row.compression_settings or {}).get("scene")
         if scene is not None:
-            found[int(scene)] = row.file_path
+            found[int(scene)] = str(stored_path(row.file_path))  # where it is on this machine (storage roots)
     return found
 
 
