@@ -38,6 +38,7 @@ TEXTUAL_THEMES = (
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 ENCODERS = ("auto", "x264", "nvenc")
+EMPTY_CHOICE = '"" (empty)'  # how an enumeration's empty value is written in its rule and pick list
 MAX_WORKERS = 64  # more operations at once than this only thrash the disk (--workers caps at 4 x cores)
 
 
@@ -61,7 +62,10 @@ class Rule:
             return "set by vat (read-only)"
         options = self.options()
         if options is not None:
-            return "one of " + ", ".join(options) if options else "a stored preset (none yet)"
+            # an empty choice (watch_rd_from: none) is named, not shown as nothing between two commas
+            return (
+                "one of " + ", ".join(o or EMPTY_CHOICE for o in options) if options else "a stored preset (none yet)"
+            )
         if self.above is not None:
             return f"a number above {_num(self.above)}"
         if self.minimum is not None and self.maximum is not None:
@@ -109,6 +113,7 @@ RULES: dict[str, Rule] = {
     "default_preset": Rule(choices=_preset_ids),
     "parallel_workers": Rule(minimum=1, maximum=MAX_WORKERS),
     "concurrent_sessions": Rule(minimum=1, maximum=MAX_WORKERS),
+    "watch_preset": Rule(choices=lambda: ("", *_preset_ids())),  # empty: the default preset
     "watch_scenes": Rule(choices=("all", "pick")),
     "watch_artwork_from": Rule(choices=("name", "parent")),
     "watch_settle_seconds": Rule(minimum=0),

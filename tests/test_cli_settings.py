@@ -18,7 +18,7 @@ def test_list_shows_every_setting_with_its_rule() -> None:
     assert "parallel_workers" in done.stdout and "1 to 64" in done.stdout
     listed = json.loads(vat("settings", "list", "--json", check=True).stdout)
     by_key = {entry["key"]: entry for entry in listed}
-    assert len(by_key) == 22
+    assert len(by_key) == 31
     assert by_key["log_level"] == {
         **by_key["log_level"],
         "value": "INFO",

@@ -184,3 +184,48 @@ def test_setting_pick_list_snapshot(snap_compare: Callable[..., bool], fixed_ver
         await pilot.press("enter")
 
     assert snap_compare(ScreenHost(SettingsScreen), terminal_size=(80, 24), run_before=open_encoder)
+
+
+async def select(pilot: Pilot, key: str) -> None:
+    """The cursor put on a row at once (j through 31 rows, many times over, costs seconds)."""
+    pilot.app.screen.query_one(VimTable).select_key(key)
+    await pilot.pause()
+
+
+async def test_the_queue_and_watch_settings_are_edited_with_their_rules(db: peewee.SqliteDatabase) -> None:
+    """concurrent_sessions is a whole number in its range; watch_* enumerations are pick lists, their
+    empty choice named (not a blank line); watch_preset is picked from the stored presets or left empty."""
+    app = ScreenHost(SettingsScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select(pilot, "concurrent_sessions")
+        await pilot.press("enter", *"0", "enter")
+        assert str(app.screen.query_one("#setting-error", Static).render()) == (
+            "concurrent_sessions: expected 1 to 64, got 0"
+        )
+        await pilot.press("ctrl+a", "ctrl+k", "2", "enter")
+        assert value_cell(app.screen, "concurrent_sessions") == "2"
+        for key, choices, pick in [
+            ("watch_scenes", ["all", "pick"], "pick"),
+            ("watch_artwork_from", ["name", "parent"], "parent"),
+            ("watch_rd_from", ['"" (empty)', "sibling"], "sibling"),
+        ]:
+            await select(pilot, key)
+            assert "allowed: one of " + ", ".join(choices) in str(
+                app.screen.query_one("#setting-help", Static).render()
+            )
+            await pilot.press("enter")
+            picks = app.screen.query_one(OptionList)
+            assert [str(picks.get_option_at_index(i).prompt) for i in range(picks.option_count)] == choices
+            await pilot.press("end", "enter")
+            assert isinstance(app.screen, SettingsScreen)
+            assert value_cell(app.screen, key) == pick
+        await select(pilot, "watch_preset")
+        await pilot.press("enter")
+        picks = app.screen.query_one(OptionList)
+        prompts = [str(picks.get_option_at_index(i).prompt) for i in range(picks.option_count)]
+        assert prompts[0] == '"" (empty)' and "archive_hq" in prompts
+        await pilot.press("home", "down", "enter")
+        assert value_cell(app.screen, "watch_preset") == prompts[1]
+    assert get_setting("concurrent_sessions") == 2
+    assert (get_setting("watch_scenes"), get_setting("watch_artwork_from")) == ("pick", "parent")
+    assert get_setting("watch_rd_from") == "sibling"

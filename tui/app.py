@@ -33,6 +33,7 @@ OTHER_SCREENS = {
     "presets": ("tui.screens.presets", "PresetsScreen", "Presets"),
     "history": ("tui.screens.history", "HistoryScreen", "History"),
     "settings": ("tui.screens.settings", "SettingsScreen", "Settings"),
+    "queue": ("tui.screens.queue", "QueueScreen", "Queue"),
 }
 
 
@@ -196,7 +197,14 @@ class VatApp(App[int]):
         yield SystemCommand("Help", "Keys of this screen", self.action_help)
         seen: set[object] = {
             (screen, action)
-            for action in ("quit", "help", "app.open('presets')", "app.open('history')", "app.open('settings')")
+            for action in (
+                "quit",
+                "help",
+                "app.open('presets')",
+                "app.open('history')",
+                "app.open('settings')",
+                "app.open('queue')",
+            )
         }
         # What the screen's keys do now (Textual's public view), then those of the focused widget and
         # its containers (the picker's range keys live on its scene list), less the cursor moves.

@@ -13,11 +13,15 @@ from db.connection import database
 from db.models import (
     COMPLETED,
     FAILED,
+    QUEUE_HELD,
+    QUEUE_TO_PICK,
+    QUEUE_WAITING,
     FileRegistry,
     OperationLog,
     ProcessingState,
     ProjectHistory,
     ProjectHistoryArchive,
+    QueueEntry,
 )
 from db.queries import active_sessions
 from tui.formatting import local_time
@@ -37,7 +41,13 @@ class SessionRow:
     alive: bool
 
 
-def _label(status: str, alive: bool, has_scenes: bool, pausing: bool = False) -> str:
+# A session in the queue that nothing works on now is shown by its place in line (core/pipeline/session_queue)
+QUEUE_LABELS = {QUEUE_TO_PICK: "to pick", QUEUE_WAITING: "queued", QUEUE_HELD: "held in queue"}
+
+
+def _label(status: str, alive: bool, has_scenes: bool, pausing: bool = False, queued: str | None = None) -> str:
+    if not alive and queued in QUEUE_LABELS:
+        return QUEUE_LABELS[queued]
     if status == "processing":
         return "running" if alive else "interrupted"
     if status == "paused":
@@ -71,6 +81,12 @@ def session_rows() -> list[SessionRow]:
             ProcessingState.operation_details,
         ).where(ProcessingState.session_id.in_([a["session_id"] for a in active]))
     }
+    queued = {
+        e.session_id: e.state
+        for e in QueueEntry.select(QueueEntry.session, QueueEntry.state).where(
+            QueueEntry.session.in_([a["session_id"] for a in active])
+        )
+    }
     for a in active:
         pid = running_pid(a["session_id"])  # "detecting" when an initialized one is alive
         alive = pid is not None
@@ -83,7 +99,13 @@ def session_rows() -> list[SessionRow]:
                 a["session_id"],
                 a["artwork_name"],
                 a["status"],
-                _label(a["status"], alive, a["session_id"] in with_scenes, is_pausing(a["status"], pid, details)),
+                _label(
+                    a["status"],
+                    alive,
+                    a["session_id"] in with_scenes,
+                    is_pausing(a["status"], pid, details),
+                    queued.get(a["session_id"]),
+                ),
                 percent_text(fraction),
                 a["current_operation"] or "",
                 local_time(a["updated_at"]),

@@ -40,7 +40,8 @@ class SessionsScreen(WorkerErrors, Screen):
     HELP = (
         "Every session: new ones, those waiting for a scene selection, running, paused or interrupted\n"
         "ones, and the last finished. enter continues a session where it stands; processing always\n"
-        "runs in the background, so vat can be closed while it works."
+        "runs in the background, so vat can be closed while it works. A session processed while another\n"
+        'one is processing waits in the queue (Q shows it); "to pick" sessions wait for their scenes.'
     )
     BINDINGS = [
         Binding("n", "new_session", "New", id="sessions-new"),
@@ -50,6 +51,8 @@ class SessionsScreen(WorkerErrors, Screen):
         Binding("P", "app.open('presets')", "Presets", id="sessions-presets"),
         Binding("H", "app.open('history')", "History", id="sessions-history"),
         Binding("S", "app.open('settings')", "Settings", id="sessions-settings"),
+        # not in the footer: 80 columns are full (the help, the palette and "queued behind" name it)
+        Binding("Q", "app.open('queue')", "Queue", show=False, id="sessions-queue"),
     ]
 
     def __init__(self) -> None:
@@ -144,8 +147,9 @@ class SessionsScreen(WorkerErrors, Screen):
     # --- enter: the next step of the session ---------------------------------------------------
     def action_open(self) -> None:
         from core.pipeline import detached_detection
-        from core.pipeline.background import running_pid, start_detached
+        from core.pipeline.background import running_pid
         from db.models import ProcessingState
+        from tui.queue_start import process_or_queue
         from tui.screens.processing import ProcessingScreen
 
         row = self.current()
@@ -171,7 +175,13 @@ class SessionsScreen(WorkerErrors, Screen):
                 self._detect(session)
             return
         if session.status in ("paused", "processing") and not alive:
-            start_detached(session.session_id)
+            queued = process_or_queue(session.session_id)  # in line if another is processing
+            if queued is not None:
+                from tui.screens.queue import QueueScreen
+
+                self.notify(markup_safe(queued.message()))
+                self.app.push_screen(QueueScreen(select=session.session_id))
+                return
             self.app.started_here.add(session.session_id)
             self.notify(f"Resuming {markup_safe(session.artwork_name)} in the background.")
             self.app.push_screen(ProcessingScreen(session.session_id, just_started=True))

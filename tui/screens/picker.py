@@ -522,12 +522,19 @@ class PickerScreen(WorkerErrors, Screen):
         )
 
     def _start_processing(self, go: bool | None) -> None:
-        from core.pipeline.background import running_pid, start_detached
+        from core.pipeline.background import started_alive
+        from tui.queue_start import process_or_queue
         from tui.screens.processing import ProcessingScreen
 
         if not go:
             return
-        if running_pid(self.session_id) is None:
-            start_detached(self.session_id)
+        queued = process_or_queue(self.session_id)  # in line if another is processing (source tui)
+        if queued is not None:
+            from tui.screens.queue import QueueScreen
+
+            self.notify(markup_safe(queued.message()))
+            self.app.switch_screen(QueueScreen(select=self.session_id))
+            return
+        if started_alive(self.session_id):  # started now (not one already running)
             self.app.started_here.add(self.session_id)
         self.app.switch_screen(ProcessingScreen(self.session_id, just_started=True))

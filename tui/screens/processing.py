@@ -18,7 +18,7 @@ from core.catalogue.roots import resolve
 from core.pipeline import background
 from core.pipeline.progress import fps_text, percent
 from tui.formatting import eta
-from tui.safe_text import terminal_safe
+from tui.safe_text import markup_safe, terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.worker_log import LogTail, format_line
 
@@ -238,7 +238,12 @@ class ProcessingScreen(WorkerErrors, Screen):
         if snap.status == "completed":
             self.notify("This session is completed.")
             return
-        background.start_detached(self.session_id)
+        from tui.queue_start import process_or_queue
+
+        queued = process_or_queue(self.session_id)  # in line if another is processing
+        if queued is not None:
+            self.notify(markup_safe(queued.message()))
+            return
         self.app.started_here.add(self.session_id)
         self.started_at = time.monotonic()
         self.notify("Resuming in the background.")

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 
 from core.errors import BadInput
-from db.setting_rules import rule_of
+from db.setting_rules import EMPTY_CHOICE, rule_of
 from db.settings import SettingInfo, set_setting, value_text
 from tui.form_guard import GuardsItsForm
 from tui.widgets.form_input import FormInput
@@ -60,7 +60,7 @@ class SettingEditDialog(GuardsItsForm, ModalScreen[bool]):
             yield Label(self.info.description or "", id="setting-description", markup=False)
             yield Label(f"Expected: {expected}", id="setting-type", markup=False)
             if self.choices is not None:
-                picks = ChoiceList(*self.choices, id="setting-choices")
+                picks = ChoiceList(*(choice or EMPTY_CHOICE for choice in self.choices), id="setting-choices")
                 if str(self.info.value) in self.choices:
                     picks.highlighted = self.choices.index(str(self.info.value))
                 yield picks
