@@ -22,6 +22,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, RichLog, Static
 
+from core.pipeline import session_queue as queue
 from core.pipeline.background import request_stop, running_pid, start_detached
 from core.pipeline.fixity import CHECKSUMS_NAME as CHECKSUMS
 from db.connection import open_database
@@ -209,6 +210,8 @@ async def start_from_the_sessions_screen(pilot: Pilot, session_id: str) -> None:
     await pause_until(pilot, lambda: isinstance(app.screen, ProcessingScreen), "the Processing screen")
     await pause_until(pilot, lambda: working(session_id), "the background worker")
     assert isinstance(app, VatApp) and session_id in app.started_here
+    entry = queue.entry_of(session_id)  # nothing ahead: in the machine's queue, and started at once
+    assert entry is not None and (entry.state, entry.source) == ("running", "tui")
 
 
 # --- 1. the whole job from the keyboard -----------------------------------------------------------
