@@ -5,6 +5,9 @@ reorder, hold and release, remove (the session stays), a failure's reason, the w
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -22,6 +25,8 @@ from core.pipeline.background import running_pid, started_alive
 from core.pipeline.lock import SessionLock
 from core.pipeline.queue_view import queue_progress, queue_rows
 from db.models import ProcessingState, QueueEntry
+from tests.helpers import ROOT
+from tests.picker_flows import notices
 from tests.test_db_support import make_session
 from tests.tui_flows import detected_session, screen_is
 from tests.tui_screen_host import ScreenHost, cells
@@ -220,6 +225,39 @@ async def test_c_clears_the_finished_entries(line: None) -> None:
         assert len(shown(app)) == 4
 
 
+LOCK_HOLDER = """
+import sys, time
+from core.pipeline.lock import SessionLock
+SessionLock(sys.argv[1]).acquire()
+print("held", flush=True)
+time.sleep(60)  # a worker at work, until SIGTERM (its default: it ends)
+"""
+
+
+async def test_p_on_a_running_entry_asks_then_pauses_its_worker_and_holds_it(db: peewee.SqliteDatabase) -> None:
+    add("run", "running", status="processing", operation_details={"fraction": 0.1})
+    worker = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, "run"], stdout=subprocess.PIPE, text=True, cwd=ROOT, env=os.environ.copy()
+    )
+    try:
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "held"
+        app = queue_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await screen_is(pilot, QueueScreen)
+            assert shown(app) == [("Work RUN", "running 10%")]
+            await pilot.press("p")
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await pilot.pause()
+            assert worker.wait(timeout=20) == -signal.SIGTERM
+            assert queue.entry_of("run").state == "held"  # type: ignore[union-attr]
+            assert any("Pausing Work RUN" in n for n in app.notices)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+
 def test_the_queue_at_80x24(snap_compare: Callable[..., bool], line: None) -> None:
     async def on_the_failed_one(pilot: Pilot) -> None:
         await cursor_on(pilot, "f")
@@ -246,9 +284,7 @@ async def test_processing_from_the_picker_waits_behind_a_running_session(
             await pilot.press("ctrl+r")
             screen = await screen_is(pilot, QueueScreen)
             assert table(app).selected_key == mine.session_id
-            assert any("Evening Tide is queued behind Slow Work (busy)" in n.message for n in app._notifications), [
-                n.message for n in app._notifications
-            ]
+            assert any("Evening Tide is queued behind Slow Work (busy)" in n for n in notices(app)), notices(app)
             assert [(r.session_id, r.shown) for r in screen.rows] == [("busy", "running"), (mine.session_id, "waiting")]
     finally:
         lock.release()
