@@ -31,6 +31,7 @@ from tests.test_db_support import make_session
 from tests.tui_flows import detected_session, screen_is
 from tests.tui_screen_host import ScreenHost, cells
 from tui.app import VatApp, create_app
+from tui.queue_start import process_or_queue
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.home import SessionsScreen
 from tui.screens.picker import PickerScreen
@@ -292,6 +293,17 @@ async def test_processing_from_the_picker_waits_behind_a_running_session(
     assert entry is not None and (entry.state, entry.source) == ("waiting", "tui")
     assert running_pid(mine.session_id) is None and not started_alive(mine.session_id), "nothing started"
     assert ProcessingState.get(ProcessingState.session_id == mine.session_id).status == "initialized"
+
+
+def test_a_session_waiting_ahead_goes_first_even_with_a_slot_free(db: peewee.SqliteDatabase) -> None:
+    """Nothing processes, but one waits in line (for a runner): the TUI's session queues behind it."""
+    add("first", "waiting", status="paused")
+    add("mine", "done", minutes=1, status="failed")  # processed before: back in line at the end
+    queued = process_or_queue("mine", NOW)
+    assert queued is not None and (queued.first_session, queued.others) == ("first", 0)
+    assert "Work MINE is queued behind Work FIRST (first)" in queued.message()
+    assert stored_order() == ["first", "mine"] and queue.entry_of("mine").state == "waiting"  # type: ignore[union-attr]
+    assert not started_alive("mine") and not started_alive("first")
 
 
 async def test_a_to_pick_session_shows_as_such_and_opens_the_picker(

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from core.pipeline import background
 from core.pipeline import session_queue as queue
-from db.models import QUEUE_FINISHED, QUEUE_RUNNING, QUEUE_WAITING, ProcessingState, QueueEntry
+from db.models import QUEUE_FINISHED, QUEUE_RUNNING, QUEUE_WAITING, ProcessingState
 
 START_GRACE_SECONDS = 20.0  # a worker a runner has just started holds no lock yet: still busy
 
@@ -71,14 +71,21 @@ def process_or_queue(session_id: str, now: datetime | None = None) -> Queued | N
     entry = queue.entry_of(session_id)
     if entry is not None and entry.state in QUEUE_FINISHED:
         queue.remove(session_id)  # processed again: to the end of the line, not to its old place
-    queue.enqueue(session_id, source="tui")  # one already in line keeps its place
+        entry = None
+    # decided before it is written: a runner never sees it waiting when it starts here at once
+    waiting_ahead = [
+        e.session_id
+        for e in queue.entries([QUEUE_WAITING])
+        if e.session_id != session_id and (entry is None or e.position < entry.position)
+    ]
     running = processing_now(session_id, now)
-    waiting_ahead = [e.session_id for e in queue.ahead_of(session_id) if e.state == QUEUE_WAITING]
     if not waiting_ahead and len(running) < slots():
-        queue.set_state(session_id, QUEUE_RUNNING)
+        queue.enqueue(session_id, source="tui", state=QUEUE_RUNNING)
+        queue.set_state(session_id, QUEUE_RUNNING)  # its start time
         if background.running_pid(session_id) is None:
             background.start_detached(session_id)
         return None
+    queue.enqueue(session_id, source="tui")  # one already in line keeps its place
     ahead = running + waiting_ahead
     first = ProcessingState.get_or_none(ProcessingState.session_id == ahead[0])
     mine = ProcessingState.get(ProcessingState.session_id == session_id)
@@ -97,7 +104,3 @@ def move_queue_on() -> int | None:
         return None
     pid: int | None = start_detached_runner()
     return pid
-
-
-def waiting_count() -> int:
-    return int(QueueEntry.select().where(QueueEntry.state == QUEUE_WAITING).count())
