@@ -27,6 +27,7 @@ from tui.screens.picker import PickerScreen
 from tui.screens.preset_edit import PresetEditScreen
 from tui.screens.presets import PresetsScreen
 from tui.screens.processing import ProcessingScreen
+from tui.screens.queue import QueueScreen
 from tui.screens.settings import SettingsScreen
 from tui.widgets.glyph_checkbox import GlyphCheckbox
 from tui.widgets.vim_table import VimTable
@@ -125,6 +126,7 @@ SCREENS: dict[str, Callable[[str], Screen | None]] = {
     "settings": lambda sid: SettingsScreen(),
     "processing": lambda sid: ProcessingScreen(sid),
     "picker": lambda sid: PickerScreen(sid),
+    "queue": lambda sid: QueueScreen(),
 }
 
 
