@@ -53,7 +53,7 @@ class HistoryScreen(Screen):
         Binding("slash", "search", "Search", key_display="/", id="history-search"),
         Binding("f", "failed_only", "Failed checks", id="history-failed"),
         Binding("a", "archived", "Archived", id="history-archived"),
-        Binding("s", "statistics", "Statistics", id="history-statistics"),
+        Binding("s", "statistics", "Stats", id="history-statistics"),
         Binding("r", "reload", "Refresh", show=False, id="history-refresh"),
         Binding("escape", "back", "Back", id="history-back"),
     ]
