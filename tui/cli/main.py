@@ -35,6 +35,7 @@ COMMANDS = {
         "stats",
         "watch",
         "roots",
+        "queue",
     )
 }
 

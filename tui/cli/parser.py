@@ -19,13 +19,14 @@ from core.errors import EXIT_BAD_INPUT, BadInput
 from core.text import terminal_safe
 from tui.cli.completion import SHELLS
 from tui.cli.parser_roots import roots_command
+from tui.cli.parser_run import RUN_EPILOG, queue_arguments, run_arguments
 from tui.cli.parser_watch import EPILOG as WATCH_EPILOG
 from tui.cli.parser_watch import add_watch_arguments
 
 # The commands that run a session, and so take --json, --workers, --scenes and --group.
 SESSION_COMMANDS = ("run", "resume")
 # The commands that print a listing or a report, and take --json for one JSON document instead.
-JSON_COMMANDS = ("sessions", "history", "presets", "settings", "doctor", "verify", "pack", "stats", "roots")
+JSON_COMMANDS = ("sessions", "history", "presets", "settings", "doctor", "verify", "pack", "stats", "roots", "queue")
 # The long-running commands that print their events, and take --json for one JSON object per line.
 EVENT_COMMANDS = ("watch",)
 
@@ -126,8 +127,8 @@ def _session_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         "--scenes",
         metavar="SPEC",
         default=_default(top, None),
-        help="the scenes to export: all, or scene numbers (1-based) like 1,3,5-8 "
-        "(default: all; with resume: the session's own selection)",
+        help="the scenes to export: all, or scene numbers (1-based) like 1,3,5-8; with vat run also pick "
+        "(detect now, choose later) (default: all; with resume: the session's own selection)",
     )
     parser.add_argument(
         "--group",
@@ -318,40 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="table (for reading), csv or json (one object)",
     )
 
-    run = command("run", "archive a master headless: detect, export, verify", session)
-    run.add_argument("master", help="the master video file: the source of every still and clip")
-    run.add_argument("--artwork", required=True, metavar="NAME", help="the artwork's name, in the folder names")
-    run.add_argument("--date", metavar="YY-MM-DD", help="project date (default: today)")
-    run.add_argument("--rd", metavar="DIR", help="R&D folder to process too (default: none)")
-    run.add_argument("--preset", metavar="ID", help="compression preset (default: the default preset)")
-    run.add_argument("--out", metavar="DIR", help="where the project folder goes (default: the last one used)")
-    run.add_argument(
-        "--encoder",
-        choices=["auto", "x264", "nvenc"],
-        help="video encoder: auto takes NVENC where it works here (and gpu_enabled allows it), else x264 "
-        "(default: the encoder_preference setting)",
+    run = command(
+        "run",
+        "archive masters headless: detect, export, verify; several go through the queue in turn",
+        session,
+        epilog=RUN_EPILOG,
     )
-    run.add_argument(
-        "--replace",
-        action="store_true",
-        help="make the project again into an existing project folder: the earlier session's "
-        "outputs are removed and made anew by this session",
-    )
-    run.add_argument(
-        "--copyright",
-        metavar="TEXT",
-        help="the copyright embedded in every output, kept with the session (default: the copyright_text setting)",
-    )
-    run.add_argument(
-        "--credits",
-        metavar="TEXT",
-        help="the credits embedded in every output (stills: EXIF Artist, XMP dc:creator; videos: artist)",
-    )
-    run.add_argument(
-        "--skip-archived",
-        action="store_true",
-        help="a master already archived (same SHA-256) by another session is skipped, not archived again",
-    )
+    run_arguments(run)
     _detection_options(run)
     _scenes_from_option(run)
 
@@ -365,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _resume_options(resume, top=False)
 
+    queue_arguments(
+        command("queue", "list the machine's queue of sessions, run it, or reorder, hold or remove one", as_json)
+    )
     command("doctor", "check ffmpeg, encoders, database and folders", as_json)
     command("sessions", "list sessions", as_json)
     history = command("history", "list completed projects", as_json)

@@ -8,15 +8,16 @@ import threading
 from pathlib import Path
 
 from core.catalogue.roots import resolve
-from core.errors import EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
+from core.errors import EXIT_OK, BadInput
 from core.pipeline import selection
 from core.pipeline import session as sessions
 from core.pipeline.scene_texts import TEXTS_CHANGED
 from core.text import terminal_safe
 from db.models import ProcessingState
 from tui.cli.common import workers
-from tui.cli.run import finish, stop_on_signals
+from tui.cli.run import stop_on_signals
 from tui.cli.run_view import RunView
+from tui.cli.session_work import work_on
 
 
 def resume(args: argparse.Namespace) -> int:
@@ -36,7 +37,13 @@ def resume(args: argparse.Namespace) -> int:
         if session is None:
             raise BadInput(f"no session {args.resume!r} (see: vat sessions)")
     else:
-        candidates = list(resumable_sessions())
+        from core.pipeline.queue_runner import takeable
+
+        if takeable():  # the queue goes first: the session a kill interrupted, then those waiting
+            from tui.cli.queue import run_runner
+
+            return run_runner(args)
+        candidates = [s for s in resumable_sessions() if not left_to_queue(s.session_id)]
         # one that a live process is working on is not left to resume: the next one is
         session = next((s for s in candidates if not SessionLock(s.session_id).is_held_elsewhere()), None)
         if session is None:
@@ -85,6 +92,16 @@ def resume(args: argparse.Namespace) -> int:
             return _resume_locked(args, fresh, new_selection, cancel, view)
 
 
+def left_to_queue(session_id: str) -> bool:
+    """A session whose queue entry waits (for picks, released, its turn in a live `vat run`): a plain
+    resume leaves it where it is."""
+    from core.pipeline.session_queue import entry_of
+    from db.models import QUEUE_PENDING
+
+    entry = entry_of(session_id)
+    return entry is not None and entry.state in QUEUE_PENDING
+
+
 def refuse_if_replaced(session: ProcessingState) -> None:
     replaced_by = (session.process_metadata or {}).get("replaced_by")
     if replaced_by:
@@ -100,18 +117,5 @@ def _resume_locked(
     """The rest of a resume, once the session's lock is held."""
     if new_selection:
         sessions.request_selection(session, args.scenes, args.group)
-    if not session.scenes_data:  # stopped during detection: detect again
-        detector = (session.process_metadata or {}).get("detector", "adaptive")
-        params = sessions.detection_parameters(detector, session.scene_threshold, session.min_scene_length)
-        try:
-            sessions.detect(session, *params, on_progress=view.detection, cancel=cancel)
-        except Cancelled:
-            view.say("stopped during scene detection. Resume with: vat --resume {session}", session=session.session_id)
-            return EXIT_INTERRUPTED
-    if session.selected_scenes is None:
-        sessions.select_requested(session)
     view.say("resuming {session} ({artwork})", session=session.session_id, artwork=session.artwork_name)
-    count = workers(args)
-    view.say(f"{count} operation(s) at a time")
-    summary = sessions.process(session, workers=count, cancel=cancel, on_event=view.run_event)
-    return finish(view, summary, session.session_id, str(resolve(session.output_path)))  # here (storage roots)
+    return work_on(session, view, cancel, workers(args)).code

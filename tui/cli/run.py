@@ -6,17 +6,20 @@ import argparse
 import contextlib
 import signal
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
-from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Cancelled
-from core.pipeline import archived, selection
+from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
+from core.pipeline import archived
 from core.pipeline import session as sessions
 from core.pipeline.runner import RunSummary
 from core.scenes import Detection
-from tui.cli.common import workers
+from db.models import ProcessingState
+from tui.cli.common import open_db, workers
 from tui.cli.run_view import RunView
+from tui.cli.session_work import Fresh, work_on
 
 
 @contextlib.contextmanager
@@ -83,102 +86,145 @@ def scene_list(args: argparse.Namespace, master: Path) -> Detection | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """One master, several, or a batch file's: each checked, hashed and recorded as a session in one
+    batch of the machine's queue, then processed in turn (at once with --now)."""
     from core.pipeline import project_folder
-    from core.pipeline.lock import SessionLock, sweep_stale_locks
-    from db.connection import database
-    from tui.cli.common import detection_settings, detection_steering, open_db
+    from core.pipeline.lock import sweep_stale_locks
+    from core.pipeline.queue_runner import BatchLock
+    from tui.cli.batch_input import rows_of
+    from tui.cli.queue_summary import Skipped
+    from tui.cli.run_create import check_distinct, create, parse_external_id, prepare
 
     open_db()
-    options = sessions.SessionOptions(
-        master=Path(args.master),
-        artwork=args.artwork,
-        project_date=args.date,
-        rd_folder=Path(args.rd) if args.rd else None,
-        preset_id=args.preset,
-        out=Path(args.out) if args.out else None,
-        encoder=args.encoder,
-        detector=args.detector,
-        threshold=args.threshold,
-        scenes=args.scenes,
-        groups=args.group or [],
-        unattended=True,
-        copyright=args.copyright,
-        credits=args.credits,
-    )
-    checked = sessions.check_options(options)
-    selection.check_syntax(args.scenes, args.group)
-    fps = checked.media.fps or 25.0
-    detector, threshold, min_len = detection_settings(args, fps)
-    # kept with the session: a resume detects with the same (min_scene_len in frames, as the setting)
-    options.min_scene_len = min_len if args.min_scene_len is not None else None
-    options.detection_steering = detection_steering(args, fps)
-    listed = scene_list(args, checked.master)  # a bad scene list is refused before anything is written
-    session_id = sessions.new_session_id(checked)
+    rows = rows_of(args)
+    external_ids = [parse_external_id(text) for text in args.external_id or []]
+    prepared = [prepare(args, row) for row in rows]  # every master checked before anything is written
+    check_distinct(prepared)
+    single = len(rows) == 1 and not args.batch
     sweep_stale_locks()
     cancel = threading.Event()
     with stop_on_signals(cancel), RunView(args.json) as view, contextlib.ExitStack() as held:
         if not (args.replace or args.skip_archived):  # a taken folder is refused before a long hash
-            with project_folder.claim(sessions.project_root(checked), session_id):  # names a live writer too
-                pass
-        # hashed before anything is created: an archived master is warned of (or skipped) first
-        try:
-            checked.master_sha256 = hash_master(view, checked.master, cancel)
-        except Cancelled:
-            view.say("stopped while hashing the master: nothing was created")
-            return EXIT_INTERRUPTED
-        earlier = archived.archived_as(checked.master_sha256)
-        if args.replace:  # the session this run takes the folder from is no earlier archive of it
-            earlier = [row for row in earlier if Path(row.output_path) != sessions.project_root(checked)]
-        if earlier and args.skip_archived:
-            view.result(
-                f"skipped: {checked.master.name} is already archived: {archived.describe(earlier[-1])}",
-                status="skipped",
-                path=earlier[-1].output_path,
-                session=earlier[-1].session_id,
-            )
-            return EXIT_OK
-        for row in earlier:
-            view.say("[yellow]warning[/]: this master is already archived: {earlier}", earlier=archived.describe(row))
-        # the folder's lock while the session is recorded (a second writer is refused before it
-        # records anything); from then on the session's lock and its row keep the folder its own
-        # (process() takes the folder's lock again to write). Once the row exists, a kill at any
-        # moment leaves a session that a plain `vat --resume` finds.
-        with project_folder.claim(sessions.project_root(checked), session_id, replace=args.replace):
-            with database.atomic("IMMEDIATE"):  # a listed session is never without its scenes
-                session = sessions.create_session(checked, session_id)
-                if listed is not None:
-                    sessions.store_scene_file(session, listed, Path(args.scenes_from))
-            held.enter_context(SessionLock(session_id))
-        held.enter_context(sessions.database_faults_of(session_id))
-        view.say(
-            "session {session}: {master} -> {out}",
-            session=session.session_id,
-            master=checked.master.name,
-            out=session.output_path,
-        )
-        if listed is not None:
-            found = listed
-            view.say(f"{len(found.scenes)} scenes from {Path(args.scenes_from).name}")
-        else:
+            for item in prepared:
+                with project_folder.claim(item.root, item.session_id):  # names a live writer too
+                    pass
+        batch_id = uuid.uuid4().hex[:12]
+        if not args.now:  # this batch's entries are this process's to run, in their turn
+            held.enter_context(BatchLock(batch_id))
+        created: list[tuple[ProcessingState, Fresh]] = []
+        skipped: list[Skipped] = []
+        for item in prepared:
+            checked = item.checked
+            # hashed before anything is created: an archived master is warned of (or skipped) first
             try:
-                found = sessions.detect(
-                    session, detector, threshold, min_len, on_progress=view.detection, cancel=cancel
-                )
+                checked.master_sha256 = hash_master(view, checked.master, cancel)
             except Cancelled:
+                left = f"; {len(created)} session(s) made wait in the queue (vat --resume)" if created else ""
                 view.say(
-                    "stopped during scene detection. Resume with: vat --resume {session}", session=session.session_id
+                    f"stopped while hashing {{master}}: nothing more was created{left}", master=checked.master.name
                 )
                 return EXIT_INTERRUPTED
-            view.say(f"{len(found.scenes)} scenes detected")
-        sessions.select_requested(session)
-        count = workers(args)
-        view.say(f"{count} operation(s) at a time")
-        summary = sessions.process(
-            session,
-            workers=count,
-            cancel=cancel,
-            on_event=view.run_event,
-            media=checked.media,
-            times=None if found.windowed else found.frame_times,
+            earlier = archived.archived_as(checked.master_sha256)
+            if args.replace:  # the session this run takes the folder from is no earlier archive of it
+                earlier = [row for row in earlier if Path(row.output_path) != item.root]
+            if earlier and args.skip_archived:
+                reason = f"already archived: {archived.describe(earlier[-1])}"
+                skipped.append(Skipped(str(checked.master), reason, earlier[-1].output_path))
+                view.result(
+                    f"skipped: {checked.master.name} is {reason}",
+                    status="skipped",
+                    path=earlier[-1].output_path,
+                    session=earlier[-1].session_id,
+                )
+                continue
+            for row in earlier:
+                view.say(
+                    "[yellow]warning[/]: this master is already archived: {earlier}", earlier=archived.describe(row)
+                )
+            try:
+                session = create(item, args, external_ids, batch_id, "run" if single else "batch", held)
+            except BadInput as exc:
+                if single:
+                    raise
+                view.say("[red]refused[/] {master}: {error}", master=checked.master.name, error=exc.message)
+                skipped.append(Skipped(str(checked.master), exc.message, failed=True))
+                continue
+            created.append((session, item.fresh))
+            view.say(
+                "session {session}: {master} -> {out}",
+                session=session.session_id,
+                master=checked.master.name,
+                out=session.output_path,
+            )
+        if single and not created:  # skipped: already archived
+            return EXIT_OK
+        outcomes = _process(args, view, cancel, created, batch_id, single)
+        if single and outcomes:
+            return outcomes[0]
+        if single:  # processed by another runner, or left queued
+            return _single_left(view, created[0][0].session_id, cancel.is_set())
+        from core.pipeline import session_queue
+        from tui.cli.queue_summary import summarise
+
+        return summarise(view, session_queue.entries(batch_id=batch_id), skipped, cancel.is_set())
+
+
+def _process(
+    args: argparse.Namespace,
+    view: RunView,
+    cancel: threading.Event,
+    created: list[tuple[ProcessingState, Fresh]],
+    batch_id: str,
+    single: bool,
+) -> list[int]:
+    """Process the sessions made: at once (--now), else in the queue's turn. The exit codes of those
+    this process worked on."""
+    from core.pipeline.queue_runner import Claim, run_queue
+    from db.queries import get_session
+    from tui.cli.queue import process_claim
+
+    count = workers(args)
+    fresh = {session.session_id: given for session, given in created}
+    codes: list[int] = []
+    if args.now:
+        for session, given in created:
+            if cancel.is_set():
+                break
+            with sessions.database_faults_of(session.session_id):
+                codes.append(work_on(session, view, cancel, count, given).code)
+        return codes
+
+    def turn(claim: Claim) -> str:
+        if not single:
+            return process_claim(claim, view, cancel, count, fresh.get(claim.session_id))
+        session = get_session(claim.session_id)
+        if session is None:
+            raise BadInput(f"session {claim.session_id} was deleted before its turn")
+        with sessions.database_faults_of(session.session_id):
+            outcome = work_on(session, view, cancel, count, fresh.get(claim.session_id))
+        codes.append(outcome.code)
+        return outcome.state
+
+    def waiting(behind: str | None) -> None:
+        if behind and view.json_lines:
+            view.emit("queued", behind=behind, text=f"queued behind {behind}")
+        elif behind:
+            view.say("queued behind {session}", session=behind)
+
+    run_queue(turn, cancel=cancel, batch_id=batch_id, on_wait=waiting, first_only=True)
+    return codes
+
+
+def _single_left(view: RunView, session_id: str, interrupted: bool) -> int:
+    from core.pipeline import session_queue
+
+    entry = session_queue.entry_of(session_id)
+    state = entry.state if entry is not None else "gone"
+    if interrupted:
+        view.say(
+            "stopped while queued: session {session} stays in the queue (vat --resume continues it)",
+            session=session_id,
         )
-        return finish(view, summary, session.session_id, session.output_path)
+        return EXIT_INTERRUPTED
+    view.say(f"session {{session}} was processed by another process: {state}", session=session_id)
+    return EXIT_FAILED if state == "failed" else EXIT_OK

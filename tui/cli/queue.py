@@ -1,0 +1,146 @@
+"""`vat queue`: the machine's one queue of sessions. `list` (the default) shows it; `run` works it (takes
+the waiting sessions in order, as many at once across processes as the concurrent_sessions setting
+allows, until none is left); hold, release, remove, up and down act on one pending entry; clear forgets
+the finished ones."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+
+from core.errors import EXIT_OK, BadInput, VatError
+from core.pipeline.queue_runner import Claim
+from tui.cli.common import cells, console, open_db, print_json
+from tui.cli.run_view import RunView
+
+
+def queue(args: argparse.Namespace) -> int:
+    from core.pipeline import session_queue
+
+    action = args.action or "list"
+    if action == "run":
+        return run_runner(args)
+    open_db()
+    if action == "list":
+        return _list(args)
+    if action == "clear":
+        print(f"{session_queue.clear_finished()} finished entr(ies) forgotten")
+        return EXIT_OK
+    if not args.session:
+        raise BadInput(f"vat queue {action} needs the session: vat queue {action} SESSION")
+    entry = session_queue.entry_of(args.session)
+    if entry is None:
+        raise BadInput(f"session {args.session!r} is not in the queue (see: vat queue)")
+    changed = {
+        "hold": lambda: session_queue.hold(entry.session_id),
+        "release": lambda: session_queue.release(entry.session_id),
+        "remove": lambda: session_queue.remove(entry.session_id),
+        "up": lambda: session_queue.move(entry.session_id, -1),
+        "down": lambda: session_queue.move(entry.session_id, 1),
+    }[action]()
+    if not changed:
+        why = {
+            "hold": "only a waiting entry can be held",
+            "release": "only a held entry can be released",
+            "remove": "a running entry cannot be removed: pause it first",
+        }.get(action, "it cannot move further that way (only pending entries move)")
+        raise BadInput(f"vat queue {action} {entry.session_id}: {why} (it is {entry.state})")
+    print(f"{action}: {entry.session_id}")
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from core.pipeline import session_queue
+
+    rows = [
+        {
+            "position": entry.position,
+            "session_id": entry.session_id,
+            "artwork_name": entry.session.artwork_name,
+            "state": entry.state,
+            "batch_id": entry.batch_id,
+            "source": entry.source,
+            "reason": entry.reason,
+            "added_at": entry.added_at,
+            "started_at": entry.started_at,
+            "finished_at": entry.finished_at,
+        }
+        for entry in session_queue.entries()
+    ]
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    table = Table(title="queue")
+    for column in ("#", "session", "artwork", "state", "source", "reason"):
+        table.add_column(column)
+    for row in rows:
+        state = str(row["state"]).replace("_", " ")
+        table.add_row(
+            *cells(row["position"], row["session_id"], row["artwork_name"], state, row["source"], row["reason"] or "")
+        )
+    console().print(table)
+    return EXIT_OK
+
+
+def process_claim(claim: Claim, view: RunView, cancel: threading.Event, workers: int, fresh: object = None) -> str:
+    """Work on a session taken from the queue; the state its entry is left in. A session that fails on
+    its own (its master gone, a selection out of range) is recorded and the queue goes on; a database
+    fault stops it (exit 3)."""
+    from core.pipeline import session as sessions
+    from core.pipeline import session_queue
+    from db.models import QUEUE_FAILED
+    from db.queries import get_session
+    from tui.cli.resume import refuse_if_replaced
+    from tui.cli.session_work import Fresh, work_on
+
+    session = get_session(claim.session_id)
+    if session is None:  # deleted meanwhile: its entry went with it
+        return QUEUE_FAILED
+    try:
+        refuse_if_replaced(session)
+    except BadInput as exc:
+        session_queue.set_state(claim.session_id, QUEUE_FAILED, exc.message)
+        view.say("[red]{session}[/]: {error}", session=claim.session_id, error=exc.message)
+        return QUEUE_FAILED
+    view.say("session {session}: {master}", session=session.session_id, master=session.master_path)
+    with sessions.database_faults_of(session.session_id):  # a database fault stops the queue (exit 3)
+        try:
+            return work_on(session, view, cancel, workers, fresh if isinstance(fresh, Fresh) else None).state
+        except VatError as exc:  # work_on has recorded it on the entry
+            view.say("[red]{session}[/]: {error}", session=claim.session_id, error=exc.message)
+            entry = session_queue.entry_of(claim.session_id)
+            return entry.state if entry is not None else QUEUE_FAILED
+
+
+def run_runner(args: argparse.Namespace) -> int:
+    """`vat queue run`, and a plain `vat --resume` when the queue has work: take the waiting sessions
+    (the one a kill interrupted first) until none is left to take."""
+    from core.media import ffmpeg
+    from core.pipeline import session_queue
+    from core.pipeline.lock import sweep_stale_locks
+    from core.pipeline.queue_runner import RunnerLock, concurrency, run_queue
+    from tui.cli.common import workers
+    from tui.cli.queue_summary import summarise
+    from tui.cli.run import stop_on_signals
+
+    open_db()
+    ffmpeg.find_ffmpeg()
+    sweep_stale_locks()
+    cancel = threading.Event()
+    count = workers(args)
+    with stop_on_signals(cancel), RunView(args.json) as view, RunnerLock():
+
+        def waiting(behind: str | None) -> None:
+            if behind:
+                view.say("queued behind {session}", session=behind)
+            else:
+                view.say(f"queued: waiting for a free slot ({concurrency()} session(s) at a time)")
+
+        processed = run_queue(lambda claim: process_claim(claim, view, cancel, count), cancel=cancel, on_wait=waiting)
+        if not processed and not cancel.is_set():
+            view.say("nothing waits in the queue")
+            return EXIT_OK
+        entries = [e for e in (session_queue.entry_of(s) for s in processed) if e is not None]
+        return summarise(view, entries, [], cancel.is_set())
