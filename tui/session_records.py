@@ -61,6 +61,11 @@ def _label(status: str, alive: bool, has_scenes: bool, pausing: bool = False, qu
     return status
 
 
+def queued_to_pick() -> set[str]:
+    """The sessions whose queue entry waits for their scenes to be picked (`vat sessions` marks them)."""
+    return {e.session_id for e in QueueEntry.select(QueueEntry.session).where(QueueEntry.state == QUEUE_TO_PICK)}
+
+
 def session_rows() -> list[SessionRow]:
     """Active sessions (the active_sessions view, newest first), then the last finished ones."""
     rows = []

@@ -15,7 +15,10 @@ def sessions(args: argparse.Namespace) -> int:
     from core.pipeline.progress import percent_text, session_fraction
     from db.models import ProcessingState
 
+    from tui.session_records import queued_to_pick
+
     open_db()
+    to_pick = queued_to_pick()
     rows = []
     shown: list[str] = []  # each row's progress as the TUI shows it (core.pipeline.progress)
     for state in ProcessingState.select().order_by(ProcessingState.updated_at.desc()).limit(50):
@@ -28,6 +31,7 @@ def sessions(args: argparse.Namespace) -> int:
                 "artwork_name": state.artwork_name,
                 "status": state.status or "",
                 "running": holder_pid(state.session_id) is not None,
+                "to_pick": state.session_id in to_pick,  # detected; waits in the queue for its scenes
                 "total_operations": total,
                 "completed_operations": state.completed_operations or 0,
                 "progress_percent": round(100 * fraction, 1) if fraction is not None else None,
@@ -50,7 +54,7 @@ def sessions(args: argparse.Namespace) -> int:
             *cells(
                 row["session_id"],
                 row["artwork_name"],
-                row["status"] + (" (running)" if row["running"] else ""),
+                row["status"] + (" (running)" if row["running"] else " (to pick)" if row["to_pick"] else ""),
                 progress,
                 row["current_operation"] or "",
                 f"{row['updated_at']:%Y-%m-%d %H:%M}" if row["updated_at"] else "",
