@@ -14,7 +14,6 @@ def sessions(args: argparse.Namespace) -> int:
     from core.pipeline.lock import holder_pid
     from core.pipeline.progress import percent_text, session_fraction
     from db.models import ProcessingState
-
     from tui.session_records import queued_to_pick
 
     open_db()
