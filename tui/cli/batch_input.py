@@ -78,6 +78,8 @@ def rows_of(args: argparse.Namespace) -> list[Row]:
         row.groups = row.groups or list(args.group or [])
         row.copyright = row.copyright if row.copyright is not None else args.copyright
         row.tags = [*row.tags, *(args.tag or [])]
+        if row.pick and row.groups:
+            raise BadInput(f"{row.where or 'vat run: '}--scenes pick: the groups are chosen with the scenes, later")
     return rows
 
 
