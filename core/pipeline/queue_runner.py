@@ -137,7 +137,7 @@ class Claim:
     """An entry taken: its slot and its session's lock are held until released."""
 
     entry: QueueEntry
-    slot: SlotLock
+    slot: SlotLock | None  # None: taken outside the limit (a plain `vat --resume`, like --now)
     session_lock: SessionLock
     released: bool = field(default=False)
 
@@ -149,14 +149,16 @@ class Claim:
         if not self.released:
             self.released = True
             self.session_lock.release()
-            self.slot.release()
+            if self.slot is not None:
+                self.slot.release()
 
 
-def take_next(batch_id: str | None = None, first_only: bool = False) -> Claim | None:
+def take_next(batch_id: str | None = None, first_only: bool = False, use_slot: bool = True) -> Claim | None:
     """Take the next entry (of `batch_id` only, when given) and a slot, or None. `first_only`: only the
-    first candidate (a `vat run` takes its own in order, the first being the one at its turn)."""
-    slot = take_slot()
-    if slot is None:
+    first candidate (a `vat run` takes its own in order, the first being the one at its turn).
+    Without `use_slot` the entry is taken outside the concurrency limit (a plain `vat --resume`)."""
+    slot = take_slot() if use_slot else None
+    if use_slot and slot is None:
         return None
     try:
         with database.atomic("IMMEDIATE"):
@@ -175,9 +177,11 @@ def take_next(batch_id: str | None = None, first_only: bool = False) -> Claim | 
                 entry.state = QUEUE_RUNNING
                 return Claim(entry, slot, lock)
     except BaseException:
-        slot.release()
+        if slot is not None:
+            slot.release()
         raise
-    slot.release()
+    if slot is not None:
+        slot.release()
     return None
 
 
@@ -245,6 +249,7 @@ def run_queue(
     batch_id: str | None = None,
     on_wait: Callable[[str | None], None] | None = None,
     first_only: bool = False,
+    use_slot: bool = True,
 ) -> list[str]:
     """Take entries and `process` each (it returns the entry's new state) until none is left to take
     (or, with `batch_id`, until the batch has none waiting or running); wait for a slot meanwhile.
@@ -252,7 +257,7 @@ def run_queue(
     done: list[str] = []
     told: object = ()
     while not cancel.is_set():
-        claim = take_next(batch_id, first_only=first_only)
+        claim = take_next(batch_id, first_only=first_only, use_slot=use_slot)
         if claim is None:
             if batch_id is None and not takeable():
                 return done

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import threading
 
-from core.errors import EXIT_OK, BadInput, VatError
+from core.errors import EXIT_FAILED, EXIT_OK, BadInput, VatError
 from core.pipeline.queue_runner import Claim
 from tui.cli.common import cells, console, open_db, print_json
 from tui.cli.run_view import RunView
@@ -19,7 +19,7 @@ def queue(args: argparse.Namespace) -> int:
 
     action = args.action or "list"
     if action == "run":
-        return run_runner(args)
+        return run_runner(args, use_slot=True)
     open_db()
     if action == "list":
         return _list(args)
@@ -114,9 +114,11 @@ def process_claim(claim: Claim, view: RunView, cancel: threading.Event, workers:
             return entry.state if entry is not None else QUEUE_FAILED
 
 
-def run_runner(args: argparse.Namespace) -> int:
+def run_runner(args: argparse.Namespace, use_slot: bool) -> int:
     """`vat queue run`, and a plain `vat --resume` when the queue has work: take the waiting sessions
-    (the one a kill interrupted first) until none is left to take."""
+    (the one a kill interrupted first) until none is left to take. `use_slot`: keep to the
+    concurrent_sessions limit (`vat queue run`); a resume, asked for now, processes at once, as
+    `vat --resume SESSION` and `vat run --now` do."""
     from core.media import ffmpeg
     from core.pipeline import session_queue
     from core.pipeline.lock import sweep_stale_locks
@@ -138,9 +140,16 @@ def run_runner(args: argparse.Namespace) -> int:
             else:
                 view.say(f"queued: waiting for a free slot ({concurrency()} session(s) at a time)")
 
-        processed = run_queue(lambda claim: process_claim(claim, view, cancel, count), cancel=cancel, on_wait=waiting)
+        processed = run_queue(
+            lambda claim: process_claim(claim, view, cancel, count),
+            cancel=cancel,
+            on_wait=waiting,
+            use_slot=use_slot,
+        )
         if not processed and not cancel.is_set():
             view.say("nothing waits in the queue")
             return EXIT_OK
         entries = [e for e in (session_queue.entry_of(s) for s in processed) if e is not None]
+        if len(entries) == 1 and not cancel.is_set():  # one session: its own end says it all
+            return EXIT_FAILED if entries[0].state == "failed" else EXIT_OK
         return summarise(view, entries, [], cancel.is_set())

@@ -42,7 +42,7 @@ def resume(args: argparse.Namespace) -> int:
         if takeable():  # the queue goes first: the session a kill interrupted, then those waiting
             from tui.cli.queue import run_runner
 
-            return run_runner(args)
+            return run_runner(args, use_slot=False)
         candidates = [s for s in resumable_sessions() if not left_to_queue(s.session_id)]
         # one that a live process is working on is not left to resume: the next one is
         session = next((s for s in candidates if not SessionLock(s.session_id).is_held_elsewhere()), None)
@@ -117,5 +117,4 @@ def _resume_locked(
     """The rest of a resume, once the session's lock is held."""
     if new_selection:
         sessions.request_selection(session, args.scenes, args.group)
-    view.say("resuming {session} ({artwork})", session=session.session_id, artwork=session.artwork_name)
-    return work_on(session, view, cancel, workers(args)).code
+    return work_on(session, view, cancel, workers(args), resuming=True).code

@@ -42,12 +42,18 @@ def waits_for_pick(session: ProcessingState) -> bool:
 
 
 def work_on(
-    session: ProcessingState, view: RunView, cancel: threading.Event, workers: int, fresh: Fresh | None = None
+    session: ProcessingState,
+    view: RunView,
+    cancel: threading.Event,
+    workers: int,
+    fresh: Fresh | None = None,
+    resuming: bool = False,
 ) -> Outcome:
-    """The session's lock is the caller's (taken before). Its entry, if any, is kept up to date."""
+    """The session's lock is the caller's (taken before). Its entry, if any, is kept up to date.
+    `resuming`: say so, once the scenes and the selection are settled (a named `vat --resume`)."""
     queue_runner.mark_started(session.session_id)
     try:
-        outcome = _work(session, view, cancel, workers, fresh)
+        outcome = _work(session, view, cancel, workers, fresh, resuming)
     except BadInput as exc:  # a stored selection out of range: the detection is kept, a new one is awaited
         state = QUEUE_TO_PICK if session.scenes_data else QUEUE_FAILED
         queue_runner.mark_ended(session.session_id, state, exc.message)
@@ -67,7 +73,7 @@ def work_on(
 
 
 def _work(
-    session: ProcessingState, view: RunView, cancel: threading.Event, workers: int, fresh: Fresh | None
+    session: ProcessingState, view: RunView, cancel: threading.Event, workers: int, fresh: Fresh | None, resuming: bool
 ) -> Outcome:
     found = fresh.listed if fresh else None
     if not session.scenes_data:  # not detected yet, or stopped during detection: detect (again)
@@ -94,6 +100,8 @@ def _work(
         return Outcome(EXIT_OK, QUEUE_TO_PICK, "waits for its scenes to be picked")
     if session.selected_scenes is None:
         sessions.select_requested(session)
+    if resuming:
+        view.say("resuming {session} ({artwork})", session=session.session_id, artwork=session.artwork_name)
     view.say(f"{workers} operation(s) at a time")
     summary = sessions.process(
         session,
