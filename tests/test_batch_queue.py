@@ -108,6 +108,12 @@ def test_a_second_run_waits_queued_behind_the_first_unless_now(
     second = start_vat("run", masters[0], "--artwork", "Second", "--out", tmp_path / "b", "--json", *FAST)
     waited = read_until(second, lambda ev: ev[-1]["event"] == "queued")
     assert waited[-1]["behind"] == session
+    third = start_vat("run", masters[2], "--artwork", "Third", "--out", tmp_path / "d", "--json", *FAST)
+    read_until(third, lambda ev: ev[-1]["event"] == "queued")
+    third.send_signal(signal.SIGINT)  # Ctrl-C while waiting: the session stays queued
+    assert third.wait(timeout=60) == 130
+    left = json.loads(vat("queue", "--json").stdout)[-1]
+    assert left["artwork_name"] == "Third" and left["state"] == "waiting"
     now = vat("run", masters[1], "--artwork", "Now", "--out", tmp_path / "c", "--json", "--now", *FAST)
     assert now.returncode == 0, now.stderr
     assert not any(e["event"] == "queued" for e in json_events(now.stdout))
@@ -118,6 +124,8 @@ def test_a_second_run_waits_queued_behind_the_first_unless_now(
     now_started = next(e["time"] for e in json_events(now.stdout) if e["event"] == "start")
     second_started = next(e["time"] for e in json_events(second_out) if e["event"] == "start")
     assert now_started < ended_first < second_started  # --now did not wait; the queued one did
+    resumed = vat("--resume", "--json")  # the one left queued by Ctrl-C
+    assert resumed.returncode == 0 and (tmp_path / "d" / "26-12-01_Third" / "manifest.json").exists()
 
 
 def test_a_bad_batch_row_is_refused_and_nothing_is_made(

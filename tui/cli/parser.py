@@ -278,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         const="",
         metavar="SESSION",
-        help="resume the most recent resumable session (or SESSION) headless; the same as `vat resume [SESSION]`",
+        help="resume the most recent resumable session (or SESSION) headless, or continue the queue when "
+        "sessions wait in it; the same as `vat resume [SESSION]`",
     )
     _session_options(parser, top=True)
     _resume_options(parser, top=True)
@@ -335,7 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         default="",
         metavar="SESSION",
-        help="the session's id, as `vat sessions` lists it (default: the most recent processing or paused session)",
+        help="the session's id, as `vat sessions` lists it (default: the queue's waiting sessions, the one a "
+        "kill interrupted first; else the most recent processing or paused session)",
     )
     _resume_options(resume, top=False)
 
