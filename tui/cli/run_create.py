@@ -14,7 +14,6 @@ from core.errors import BadInput, VatError
 from core.pipeline import selection, session_queue
 from core.pipeline import session as sessions
 from core.text import terminal_safe
-from db.connection import database
 from db.models import QUEUE_RUNNING, QUEUE_WAITING, ExternalId, ProcessingState
 from tui.cli.batch_input import Row
 from tui.cli.session_work import PICK_LATER, Fresh
@@ -108,23 +107,26 @@ def create(
     """Record the session and its entry in one transaction, under the folder's lock (a second writer is
     refused before anything is recorded). With --now the session's lock is taken here and kept (it is
     processed at once, outside the queue's turn); otherwise the queue's taker takes it."""
-    from core.pipeline import project_folder
-    from core.pipeline.lock import SessionLock
+    from core.pipeline.new_session import create_claimed
 
-    with project_folder.claim(item.root, item.session_id, replace=args.replace):
-        with database.atomic("IMMEDIATE"):  # a listed session is never without its scenes, nor its entry
-            session = sessions.create_session(item.checked, item.session_id)
-            if item.fresh.listed is not None:
-                sessions.store_scene_file(session, item.fresh.listed, Path(args.scenes_from))
-            if item.row.pick:
-                meta = {**(session.process_metadata or {}), PICK_LATER: True}
-                ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
-                session.process_metadata = meta
-            add_tags(session.session_id, item.row.tags)
-            for scheme, value in external_ids:
-                ExternalId.create(session=session.session_id, scheme=scheme, value=value)
-            state = QUEUE_RUNNING if args.now else QUEUE_WAITING
-            session_queue.enqueue(session.session_id, source=source, batch_id=batch_id, state=state)
-        if args.now:
-            held.enter_context(SessionLock(session.session_id))
+    def record(session: ProcessingState) -> None:  # in the session's own transaction
+        if item.row.pick:
+            meta = {**(session.process_metadata or {}), PICK_LATER: True}
+            ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
+            session.process_metadata = meta
+        add_tags(session.session_id, item.row.tags)
+        for scheme, value in external_ids:
+            ExternalId.create(session=session.session_id, scheme=scheme, value=value)
+        state = QUEUE_RUNNING if args.now else QUEUE_WAITING
+        session_queue.enqueue(session.session_id, source=source, batch_id=batch_id, state=state)
+
+    listed = item.fresh.listed
+    session = create_claimed(
+        item.checked,
+        item.session_id,
+        replace=args.replace,
+        scene_file=(listed, Path(args.scenes_from)) if listed is not None else None,
+        hold=held if args.now else None,
+        record=record,
+    )
     return session
