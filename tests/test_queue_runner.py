@@ -61,3 +61,12 @@ def test_a_to_pick_entry_waits_again_once_its_scenes_are_chosen(db: peewee.Sqlit
     assert queue_runner.takeable() == [] and queue_runner.start_detached_runner() is None  # nothing waits
     assert queue_runner.selection_given("p")
     assert [e.session_id for e in queue_runner.takeable()] == ["p"]
+
+
+def test_the_sessions_list_marks_a_session_waiting_for_its_picks(db: peewee.SqliteDatabase) -> None:
+    from tui.session_records import session_rows
+
+    queued("p", "w")
+    session_queue.set_state("p", "to_pick")
+    labels = {row.session_id: row.label for row in session_rows()}
+    assert labels["p"] == "to pick" and labels["w"] == "new"

@@ -19,7 +19,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,10 +321,3 @@ def start_detached_runner() -> int | None:
         )
     _children.append(proc)
     return proc.pid
-
-
-def wait_for_runners(timeout: float) -> None:
-    """Tests and tools: wait for the runners this process started."""
-    end = time.monotonic() + timeout
-    for proc in _children:
-        proc.wait(timeout=max(0.0, end - time.monotonic()))
