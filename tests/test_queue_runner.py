@@ -69,4 +69,13 @@ def test_the_sessions_list_marks_a_session_waiting_for_its_picks(db: peewee.Sqli
     queued("p", "w")
     session_queue.set_state("p", "to_pick")
     labels = {row.session_id: row.label for row in session_rows()}
-    assert labels["p"] == "to pick" and labels["w"] == "new"
+    assert labels["p"] == "to pick" and labels["w"] == "queued"
+
+
+def test_a_queued_session_resumed_by_name_holds_a_slot_while_it_runs(db: peewee.SqliteDatabase) -> None:
+    queued("n", "m")
+    with queue_runner.slot_if_queued("n"):
+        assert queue_runner.take_next() is None  # its one slot is taken: the runners wait
+    claim = queue_runner.take_next()
+    assert claim is not None
+    claim.release()

@@ -14,12 +14,13 @@ owns. Processing itself is the caller's (the CLI's: detect if needed, then the w
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,19 @@ def take_slot() -> SlotLock | None:
         if slot.try_acquire():
             return slot
     return None
+
+
+@contextlib.contextmanager
+def slot_if_queued(session_id: str) -> Iterator[None]:
+    """A queued session processed outside a runner (a named `vat --resume`, the TUI's worker) holds a
+    free slot while it runs, so that the runners count it; none free, it runs all the same (it was
+    asked for now)."""
+    slot = take_slot() if session_queue.entry_of(session_id) is not None else None
+    try:
+        yield
+    finally:
+        if slot is not None:
+            slot.release()
 
 
 def slots_in_use() -> int:

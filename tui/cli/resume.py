@@ -117,4 +117,7 @@ def _resume_locked(
     """The rest of a resume, once the session's lock is held."""
     if new_selection:
         sessions.request_selection(session, args.scenes, args.group)
-    return work_on(session, view, cancel, workers(args), resuming=True).code
+    from core.pipeline.queue_runner import slot_if_queued
+
+    with slot_if_queued(session.session_id):  # the queue's runners count it
+        return work_on(session, view, cancel, workers(args), resuming=True).code
