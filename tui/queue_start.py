@@ -96,11 +96,6 @@ def process_or_queue(session_id: str, now: datetime | None = None) -> Queued | N
 def move_queue_on() -> int | None:
     """Start a detached queue runner (`vat queue run`) so that waiting sessions are taken in turn
     without the TUI; None when runners already fill the slots or nothing waits."""
-    try:
-        # TODO(issue 14): core/pipeline/queue_runner.py comes with the queue runner (branch h14-queue);
-        # until it is merged, nothing starts here and waiting sessions wait for a runner.
-        from core.pipeline.queue_runner import start_detached_runner  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    pid: int | None = start_detached_runner()
-    return pid
+    from core.pipeline.queue_runner import start_detached_runner
+
+    return start_detached_runner()

@@ -29,7 +29,7 @@ from core.errors import BadInput
 from core.pipeline import session_queue
 from core.pipeline.lock import FileLock, SessionLock, session_lock_dir
 from db.connection import database
-from db.models import QUEUE_RUNNING, QUEUE_TO_PICK, QUEUE_WAITING, QueueEntry
+from db.models import QUEUE_HELD, QUEUE_RUNNING, QUEUE_TO_PICK, QUEUE_WAITING, QueueEntry
 from db.settings import get_setting
 
 log = logging.getLogger(__name__)
@@ -238,7 +238,11 @@ def mark_started(session_id: str) -> None:
 
 
 def mark_ended(session_id: str, state: str, reason: str | None = None) -> None:
-    if session_queue.entry_of(session_id) is not None:
+    entry = session_queue.entry_of(session_id)
+    if entry is not None:
+        if state == QUEUE_WAITING and entry.state == QUEUE_HELD:
+            return  # paused from the Queue screen: held there until released, not taken again
+
         one_line = " ".join((reason or "").split())[:500] or None
         session_queue.set_state(session_id, state, one_line)
 

@@ -27,6 +27,9 @@ from db.models import (
 )
 
 SOURCES = ("run", "batch", "watch", "tui")
+# process_metadata key of a "detect now, pick later" session (`--scenes pick`, the watch folder's
+# watch_scenes pick): it is detected, then its entry waits as to_pick for a human's selection
+PICK_LATER = "pick_later"
 STATES = (QUEUE_WAITING, QUEUE_TO_PICK, QUEUE_HELD, QUEUE_RUNNING, QUEUE_DONE, QUEUE_FAILED, QUEUE_SKIPPED)
 
 

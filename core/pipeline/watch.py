@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import Cancelled, EnvironmentProblem, VatError
 from core.pipeline import archived
+from core.pipeline.session_queue import PICK_LATER
 from core.pipeline.watch_scan import RD_SUFFIX, Seen, Settler, video_files
 from db.connection import database
 from db.models import QUEUE_PENDING, QUEUE_RUNNING, ProcessingState, QueueEntry, WatchedMaster
@@ -30,9 +31,6 @@ log = logging.getLogger(__name__)
 
 QUEUED, FAILED, ARCHIVED = "queued", "failed", "archived"  # watched_masters.state
 POLL_SECONDS = 2.0
-# process_metadata: `--scenes pick`, the scenes are chosen after detection; the queue runner's marker
-# (tui/cli/session_work.PICK_LATER on the queue's branch: the same key)
-PICK_LATER = "pick_later"
 
 
 @dataclass
@@ -252,14 +250,7 @@ def _in_queue(digest: str) -> str | None:
 
 
 def start_runner() -> int | None:
-    """Have the queue processed: a detached `vat queue run` (issue 14's queue runner) unless runners
-    already hold every slot. Until the queue runner is there, the sessions wait in the queue."""
-    import importlib
+    """Have the queue processed: a detached `vat queue run` unless runners already hold every slot."""
+    from core.pipeline.queue_runner import start_detached_runner
 
-    try:  # looked up by name: the queue runner is a sibling part of issue 14
-        runner = importlib.import_module("core.pipeline.queue_runner")
-    except ImportError:
-        log.info("watch: no queue runner here; the queued sessions wait for one")
-        return None
-    pid: int | None = runner.start_detached_runner()
-    return pid
+    return start_detached_runner()

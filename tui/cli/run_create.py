@@ -13,10 +13,11 @@ from core.catalogue.tags import add_tags, parse_tag
 from core.errors import BadInput, VatError
 from core.pipeline import selection, session_queue
 from core.pipeline import session as sessions
+from core.pipeline.session_queue import PICK_LATER
 from core.text import terminal_safe
 from db.models import QUEUE_RUNNING, QUEUE_WAITING, ExternalId, ProcessingState
 from tui.cli.batch_input import Row
-from tui.cli.session_work import PICK_LATER, Fresh
+from tui.cli.session_work import Fresh
 
 _SCHEME = re.compile(r"[a-z][a-z0-9_.-]{0,39}")
 

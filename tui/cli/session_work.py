@@ -13,11 +13,10 @@ from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancel
 from core.media.probe import MediaInfo
 from core.pipeline import queue_runner
 from core.pipeline import session as sessions
+from core.pipeline.session_queue import PICK_LATER
 from core.scenes import Detection
 from db.models import QUEUE_DONE, QUEUE_FAILED, QUEUE_TO_PICK, QUEUE_WAITING, ProcessingState
 from tui.cli.run_view import RunView
-
-PICK_LATER = "pick_later"  # process_metadata: `--scenes pick`, the scenes are chosen after detection
 
 
 @dataclass
