@@ -45,8 +45,8 @@ def masters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 class Watcher:
     """A running `vat watch --json`: its events as they come, and its stop."""
 
-    def __init__(self, *args: str | Path):
-        self.proc = start_vat("watch", *args, "--json", "--poll", POLL, "--queue-only")
+    def __init__(self, *args: str | Path, queue_only: bool = True):
+        self.proc = start_vat("watch", *args, "--json", "--poll", POLL, *(["--queue-only"] * queue_only))
         self.events: list[dict[str, Any]] = []
         self._lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -300,3 +300,28 @@ def test_the_lock_is_one_per_folder_however_spelt(tmp_path: Path, db: peewee.Sql
     (tmp_path / "in").mkdir()
     assert WatchLock(tmp_path / "in" / ".." / "in").path == WatchLock(tmp_path / "in").path
     assert WatchLock(tmp_path / "in").path != WatchLock(tmp_path).path
+
+
+@pytest.mark.slow  # a watcher, then a detached queue runner processing what it queued: about 10 s
+def test_what_the_watcher_queues_is_archived_by_the_runner_it_starts(
+    tmp_path: Path, masters: dict[str, Path], db: peewee.SqliteDatabase
+) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    watcher = Watcher(inbox, "--out", out, "--settle", "0", queue_only=False)
+    watcher.wait_for("watching")
+    shutil.copyfile(masters["a"], inbox / "Gamma.mp4")
+    watcher.wait_for("queued", "Gamma.mp4")
+
+    def finished() -> QueueEntry | None:
+        entry = QueueEntry.get_or_none()
+        return entry if entry is not None and entry.state in ("done", "failed") else None
+
+    give_up = time.monotonic() + 3 * WAIT
+    while (entry := finished()) is None and time.monotonic() < give_up:
+        time.sleep(0.2)
+    assert watcher.stop() == 0
+    assert entry is not None and entry.state == "done", entry and entry.reason
+    session = ProcessingState.get(ProcessingState.session_id == entry.session_id)
+    assert session.status == "completed" and session.artwork_name == "Gamma"
+    assert vat("verify", session.session_id).returncode == 0  # every output there and intact
