@@ -128,6 +128,7 @@ class PlanInput:
     process_log: bool = True
     titles: dict[int, str] = field(default_factory=dict)  # scene -> its title (session_scenes.scene_titles)
     notes: dict[int, str] = field(default_factory=dict)  # scene -> its note
+    scene_credits: dict[int, str] = field(default_factory=dict)  # scene -> its own credits
     own_chapters: list[Chapter] = field(default_factory=list)  # the master's own, on the frames' timeline
 
 
@@ -285,14 +286,17 @@ def clip_range(p: PlanInput, by_index: dict, a: int, b: int) -> tuple[int, int, 
 
 
 def scene_texts(p: PlanInput, number: int) -> dict[str, str]:
-    """What a scene's stills embed of its title and note (XMP dc:title, dc:description): only where it
-    has them, so that the plans of scenes without stay as they were, and a changed title or note
-    changes the stills' params hash (a resume makes them again)."""
+    """What a scene's stills embed of its title, note and credits (XMP dc:title, dc:description,
+    dc:creator): only where it has them, so that the plans of scenes without stay as they were, and a
+    changed text changes the stills' params hash (a resume makes them again). A scene's credits follow
+    the project's in the one creator entry the stills carry (verify checks it as it is planned)."""
     texts = {}
     if p.titles.get(number):
         texts["scene_title"] = p.titles[number]
     if p.notes.get(number):
         texts["scene_note"] = p.notes[number]
+    if p.scene_credits.get(number):
+        texts["credits"] = "; ".join(c for c in (p.credits, p.scene_credits[number]) if c)
     return texts
 
 

@@ -1,4 +1,5 @@
-"""A scene's title and note (the picker's `e`): the user's override kept beside any detected value.
+"""A scene's title, note and credits (the picker's `e`): the user's override kept beside any detected
+value.
 
 A scene's record (processing_state.scenes_data) may hold "detected_title" (found in the master, e.g.
 its chapters) and "title"/"note", the user's override. The override wins; an emptied override is
@@ -9,6 +10,9 @@ formats (EDL) and metadata, is refused when it holds control characters or line 
 Saving a text of a session whose outputs exist marks it (process_metadata["texts_changed"]): a
 resume of the completed session then runs its plan again, and the outputs that embed the texts
 (their params hash changes: core/pipeline/plan.py) are made again; the others are skipped.
+
+A scene's "credits" (who made that part: `camera: Ann Lee`) are embedded in its stills after the
+project's credits (plan.scene_texts), as its title is after the artwork's.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from db.models import FileRegistry, ProcessingState
 
 MAX_TITLE_LENGTH = 300
 MAX_NOTE_LENGTH = 5000
+MAX_CREDITS_LENGTH = 500  # as the project's (core/pipeline/naming.py MAX_TEXT_LENGTH)
 TEXTS_CHANGED = "texts_changed"
 
 
@@ -44,6 +49,21 @@ def note_problem(note: str) -> str | None:
     return None
 
 
+def credits_problem(text: str) -> str | None:
+    """Why a scene's credits cannot be stored, or None: embedded like the project's (naming.embedded_text)."""
+    found = unsafe_characters(text)
+    if found:
+        return f"credits are one line without control characters (found {', '.join(found)})"
+    if len(text) > MAX_CREDITS_LENGTH:
+        return f"credits have at most {MAX_CREDITS_LENGTH} characters ({len(text)} typed)"
+    return None
+
+
+def credits_of(session: ProcessingState, number: int) -> str:
+    """Scene `number`'s own credits, as stored ("" where none)."""
+    return str(_record(session, number).get("credits") or "")
+
+
 def texts_of(session: ProcessingState, number: int) -> tuple[str, str]:
     """(the user's title, the user's note) of scene `number`, as stored ("" where none)."""
     record = _record(session, number)
@@ -57,11 +77,21 @@ def _record(session: ProcessingState, number: int) -> dict:
     raise BadInput(f"session {session.session_id}: no scene {number}")
 
 
-def set_texts(session: ProcessingState, number: int, title: str, note: str) -> bool:
-    """Store scene `number`'s title and note (empty: the override goes). Refused (BadInput) when the
-    title is not one safe line or would make two output names the same. True when anything changed."""
+def set_texts(session: ProcessingState, number: int, title: str, note: str, scene_credits: str | None = None) -> bool:
+    """Store scene `number`'s title and note, and its credits unless None (empty: the override goes).
+    Refused (BadInput) when the title is not one safe line or would make two output names the same.
+    True when anything changed."""
     title = title if title.strip() else ""  # spaces only: no title of the user's
-    problem = title_problem(title) or note_problem(note) or name_problem(session, number, title)
+    texts = [("title", title), ("note", note)]
+    if scene_credits is not None:
+        scene_credits = scene_credits.strip()
+        texts.append(("credits", scene_credits))
+    problem = (
+        title_problem(title)
+        or note_problem(note)
+        or (credits_problem(scene_credits) if scene_credits else None)
+        or name_problem(session, number, title)
+    )
     if problem:
         raise BadInput(f"scene {number}: {problem}")
     # read and written in one write transaction, the lock taken first: a redetect (or another edit)
@@ -73,7 +103,7 @@ def set_texts(session: ProcessingState, number: int, title: str, note: str) -> b
         for record in records:
             if record.get("index") != number:
                 continue
-            for key, value in (("title", title), ("note", note)):
+            for key, value in texts:
                 if (record.get(key) or "") != value:
                     changed = True
                     if value:
@@ -101,12 +131,13 @@ def name_problem(session: ProcessingState, number: int, title: str) -> str | Non
 
 
 def carry_texts(old: list[dict], new: list[dict]) -> None:
-    """A detection again keeps the titles and notes of the scenes that did not change (same frames)."""
+    """A detection again keeps the titles, notes and credits of the scenes that did not change (same
+    frames). Their tags are keyed by the first frame (tags.py) and need no carrying."""
     kept = {(r.get("start_frame"), r.get("end_frame")): r for r in old}
     for record in new:
         before = kept.get((record.get("start_frame"), record.get("end_frame")))
         if before is None:
             continue
-        for key in ("title", "note", "detected_title"):
+        for key in ("title", "note", "credits", "detected_title"):
             if before.get(key):
                 record[key] = before[key]

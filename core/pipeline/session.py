@@ -40,7 +40,7 @@ from core.pipeline.session_detect import store_scene_file as store_scene_file
 # re-exported: callers keep using session.select, session.scenes_of, ...
 from core.pipeline.session_scenes import request_selection as request_selection
 from core.pipeline.session_scenes import save_selection as save_selection
-from core.pipeline.session_scenes import scene_notes, scene_titles, scenes_of
+from core.pipeline.session_scenes import scene_credits, scene_notes, scene_titles, scenes_of
 from core.pipeline.session_scenes import select as select
 from core.pipeline.session_scenes import select_requested as select_requested
 from db.connection import database, database_problem, is_database_fault
@@ -291,6 +291,7 @@ def plan_for(
             process_log=settings["generate_log"],
             titles=scene_titles(session),  # the contact sheet's, index.html's, names and stills'
             notes=scene_notes(session),
+            scene_credits=scene_credits(session),
             own_chapters=own_chapters(session, media, times, from_master=source is None),
         )
     )

@@ -71,6 +71,11 @@ def scene_notes(session: ProcessingState) -> dict[int, str]:
     return {int(r["index"]): str(r["note"]) for r in session.scenes_data or [] if r.get("note")}
 
 
+def scene_credits(session: ProcessingState) -> dict[int, str]:
+    """Scene number -> its own credits (core/pipeline/scene_texts.py), for the scenes that have some."""
+    return {int(r["index"]): str(r["credits"]) for r in session.scenes_data or [] if r.get("credits")}
+
+
 def select(session: ProcessingState, scenes_spec: str | None, group_specs: list[str] | None) -> None:
     count = len(session.scenes_data or [])
     groups = selection.parse_groups(group_specs, count)

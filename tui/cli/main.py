@@ -36,6 +36,9 @@ COMMANDS = {
         "watch",
         "roots",
         "queue",
+        "find",
+        "tag",
+        "ids",
     )
 }
 

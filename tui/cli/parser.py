@@ -26,7 +26,21 @@ from tui.cli.parser_watch import add_watch_arguments
 # The commands that run a session, and so take --json, --workers, --scenes and --group.
 SESSION_COMMANDS = ("run", "resume")
 # The commands that print a listing or a report, and take --json for one JSON document instead.
-JSON_COMMANDS = ("sessions", "history", "presets", "settings", "doctor", "verify", "pack", "stats", "roots", "queue")
+JSON_COMMANDS = (
+    "queue",
+    "sessions",
+    "history",
+    "presets",
+    "settings",
+    "doctor",
+    "verify",
+    "pack",
+    "stats",
+    "roots",
+    "find",
+    "tag",
+    "ids",
+)
 # The long-running commands that print their events, and take --json for one JSON object per line.
 EVENT_COMMANDS = ("watch",)
 
@@ -438,6 +452,10 @@ def build_parser() -> argparse.ArgumentParser:
     title.add_argument("scene", metavar="SCENE", type=int, help="the scene's number (1-based)")
     title.add_argument("--title", metavar="TEXT", help="the scene's title (empty: none of yours)")
     title.add_argument("--note", metavar="TEXT", help="the scene's note (empty: none)")
+    title.add_argument(
+        "--credits", metavar="TEXT", help="the scene's own credits, embedded after the project's (empty: none)"
+    )
+    _catalogue_commands(command, as_json)
 
     settings = command(
         "settings",
@@ -521,6 +539,50 @@ def _pack_command(pack: argparse.ArgumentParser) -> None:
         help="where the ZIP goes (default: PROJECT/packs/<artwork>_<date>_pack.zip, _pack_2.zip beside an earlier one)",
     )
     pack.add_argument("--list", action="store_true", help="list the project's packs instead of making one")
+
+
+def _catalogue_commands(command: Callable[..., argparse.ArgumentParser], as_json: _Parser) -> None:
+    """vat find, vat tag, vat ids: the catalogue across every project (core/catalogue/)."""
+    find = command(
+        "find",
+        "search every project and output: artwork, titles, notes, credits, tags, ids, file names",
+        as_json,
+        epilog="Every word of TEXT must occur (case ignored). --tag may be repeated (all must match); a tag "
+        "on a scene matches that scene's outputs; a bare value matches it in any namespace. Prints 'no match' "
+        "when nothing matches. Exit 0, 2 for a bad --kind, --since or --tag.",
+    )
+    find.add_argument("text", nargs="*", metavar="TEXT", help="words to find (none: every project)")
+    find.add_argument("--tag", action="append", metavar="TAG", help="namespace:value or a value (repeat: all)")
+    find.add_argument(
+        "--kind",
+        metavar="KIND",
+        help="only outputs of this kind: still_hq, still_web, clip, master, thumbnail, rd_image, rd_video",
+    )
+    find.add_argument("--since", metavar="DATE", help="projects dated on or after DATE (YYYY-MM-DD or YY-MM-DD)")
+
+    tag = command(
+        "tag",
+        "list, add or remove the tags of a project or of one of its scenes",
+        as_json,
+        epilog="A tag is namespace:value (artist:, series:, year:, theme:) or a free word. Exit 0, 2 for an "
+        "unknown session or scene or a bad tag.",
+    )
+    tag.add_argument("session", metavar="SESSION", help="a session's id (see: vat sessions)")
+    tag.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list", help="list (default)")
+    tag.add_argument("tags", nargs="*", metavar="TAG", help="the tags to add or remove")
+    tag.add_argument("--scene", type=int, metavar="N", help="the tags of scene N (1-based), not the project's")
+    tag.add_argument("--list", action="store_const", dest="action", const="list", help="list the tags")
+
+    ids = command(
+        "ids",
+        "list, add or remove a project's external ids (inventory numbers)",
+        as_json,
+        epilog="An id is scheme:value (inventory:INV-2024-001); a bare value is an inventory number. Exit 0, "
+        "2 for an unknown session or a bad id.",
+    )
+    ids.add_argument("session", metavar="SESSION", help="a session's id (see: vat sessions)")
+    ids.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list", help="list (default)")
+    ids.add_argument("ids", nargs="*", metavar="ID", help="the ids to add or remove")
 
 
 def _presets_command(presets: argparse.ArgumentParser, *parents: _Parser) -> None:
