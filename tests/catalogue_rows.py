@@ -33,7 +33,7 @@ def project(
 def outputs(session: ProcessingState, scenes: int = 3) -> None:
     """The stills, thumbnails and clips of each scene and the master copy, registered."""
     folder, slug = session.output_path, session.artwork_name.replace(" ", "_")
-    rows = [(f"{folder}/masters/{slug}.mov", "master", "masters", None)]
+    rows: list[tuple[str, str, str, int | None]] = [(f"{folder}/masters/{slug}.mov", "master", "masters", None)]
     for n in range(1, scenes + 1):
         tag = f"s{n:03d}"
         rows += [

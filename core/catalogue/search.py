@@ -10,10 +10,8 @@ Filters: --tag (each must be on the project, or on the output's scene; a bare va
 value in any namespace), --kind (file_registry.file_type), --since (the project's date, YY-MM-DD;
 its creation day where the date is not one).
 
-It is SQL throughout, for a collection of thousands of projects and 100k outputs (bench/find.py):
-the project and scene texts are gathered once per query (materialised), each word is one LIKE per
-text (SQLite's LIKE ignores ASCII case; a word with other letters is compared case-folded through a
-small registered function), and the outputs are read with their project and scene joined once.
+It is SQL throughout (core/catalogue/search_sql.py), for a collection of thousands of projects and
+100k outputs (bench/find.py).
 """
 
 from __future__ import annotations
@@ -25,15 +23,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from core.catalogue.external_ids import ids_of
-from core.catalogue.tags import parse_tag, tags_of
+from core.catalogue.external_ids import id_text
+from core.catalogue.search_sql import FOLD, outputs_sql, projects_sql
+from core.catalogue.tags import parse_tag, tag_text
 from core.errors import BadInput
 from core.text import terminal_safe
 from db.connection import database
+from db.models import ExternalId, Tag
 
 KINDS = ("still_hq", "still_web", "clip", "master", "thumbnail", "rd_image", "rd_video")
 STILL_KINDS = ("still_web", "still_hq", "thumbnail", "rd_image")  # what the Catalogue screen pictures
-FOLD = "vat_casefold"
 
 
 @dataclass(frozen=True)
@@ -139,18 +138,36 @@ def search(query: Query, limit: int | None = None) -> list[FoundProject]:
     tags = [parse_tag(t) for t in query.tags]
     first = since_day(query.since) if query.since else None
     projects: dict[str, FoundProject] = {}
-    for row in _rows(_outputs_sql(query.words, tags, query.kind, first)):
+    for row in _rows(outputs_sql(query.words, tags, query.kind, first)):
         project = projects.get(row["session_id"]) or projects.setdefault(row["session_id"], _project(row))
         project.outputs.append(FoundOutput(row["file_path"], row["file_type"], row["scene"], row["file_size_bytes"]))
     if query.kind is None:
-        for row in _rows(_projects_sql(query.words, tags, first)):
+        for row in _rows(projects_sql(query.words, tags, first)):
             projects.setdefault(row["session_id"], _project(row))
     found = sorted(projects.values(), key=lambda p: (_date_key(p.project_date), p.session_id), reverse=True)
     if limit is not None:
         found = found[:limit]
-    for project in found:
-        project.tags, project.ids = tags_of(project.session_id), ids_of(project.session_id)
+    _labels(found)
     return found
+
+
+def _labels(found: list[FoundProject]) -> None:
+    """The projects' own tags and ids, read in one query each (not two per project)."""
+    by_id = {p.session_id: p for p in found}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):  # SQLite's limit on the parameters of one statement
+        chunk = ids[start : start + 500]
+        tags = (
+            Tag.select()
+            .where(Tag.session.in_(chunk) & Tag.scene_start_frame.is_null())
+            .order_by(Tag.namespace == "", Tag.namespace, Tag.value)
+        )
+        for tag in tags:
+            by_id[tag.session_id].tags.append(tag_text(tag.namespace, tag.value))
+        for row in (
+            ExternalId.select().where(ExternalId.session.in_(chunk)).order_by(ExternalId.scheme, ExternalId.value)
+        ):
+            by_id[row.session_id].ids.append(id_text(row.scheme, row.value))
 
 
 def _date_key(project_date: str) -> str:
@@ -176,115 +193,3 @@ def _casefold(text: object) -> str | None:
 
 # peewee registers it on every connection it opens (and on one already open)
 database.register_function(_casefold, FOLD, 1, True)
-
-
-# The texts a project and its scenes are known by. Scenes are read only from the projects that have
-# scene texts or scene tags (a cheap LIKE on the stored JSON first: most projects have none).
-_TAG = "CASE WHEN t.namespace = '' THEN t.value ELSE t.namespace || ':' || t.value END"
-_TEXTS = f"""
-WITH sel AS MATERIALIZED (
-    SELECT p.session_id, p.artwork_name, p.project_date, p.output_path, p.status, p.credits, p.scenes_data
-    FROM processing_state p WHERE {{since}}
-),
-ptext AS MATERIALIZED (
-    SELECT s.session_id, s.artwork_name || ' ' || COALESCE(s.credits, '')
-        || ' ' || COALESCE((SELECT group_concat({_TAG}, ' ') FROM tags t
-                            WHERE t.session_id = s.session_id AND t.scene_start_frame IS NULL), '')
-        || ' ' || COALESCE((SELECT group_concat(e.scheme || ':' || e.value, ' ') FROM external_ids e
-                            WHERE e.session_id = s.session_id), '') AS hay
-    FROM sel s
-),
-stext AS MATERIALIZED (
-    SELECT s.session_id, CAST(json_extract(j.value, '$.index') AS INTEGER) AS number,
-        json_extract(j.value, '$.start_frame') AS start_frame,
-        COALESCE(json_extract(j.value, '$.title'), '')
-        || ' ' || COALESCE(json_extract(j.value, '$.detected_title'), '')
-        || ' ' || COALESCE(json_extract(j.value, '$.note'), '')
-        || ' ' || COALESCE(json_extract(j.value, '$.credits'), '')
-        || ' ' || COALESCE((SELECT group_concat({_TAG}, ' ') FROM tags t WHERE t.session_id = s.session_id
-                            AND t.scene_start_frame = json_extract(j.value, '$.start_frame')), '') AS hay
-    FROM sel s, json_each(s.scenes_data) j
-    WHERE s.scenes_data LIKE '%title"%' OR s.scenes_data LIKE '%"note"%' OR s.scenes_data LIKE '%"credits"%'
-        OR EXISTS (SELECT 1 FROM tags t WHERE t.session_id = s.session_id AND t.scene_start_frame IS NOT NULL)
-)
-"""
-# the file name: what follows the last "/" (rtrim strips the name's characters, leaving the folder)
-_NAME = "substr(f.file_path, length(rtrim(f.file_path, replace(f.file_path, '/', ''))) + 1)"
-
-
-def _since(first: date | None, params: list) -> str:
-    if first is None:
-        return "1"
-    params += [first.strftime("%y-%m-%d"), first.isoformat()]
-    return (
-        "CASE WHEN p.project_date GLOB '[0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN p.project_date >= ? "
-        "ELSE substr(p.created_at, 1, 10) >= ? END"
-    )
-
-
-def _like(column: str, word: str, params: list) -> str:
-    """`column` holds `word`, case ignored: LIKE does so for ASCII letters; other letters are folded."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if word.isascii():
-        params.append(f"%{escaped}%")
-        return f"{column} LIKE ? ESCAPE '\\'"
-    params.append(f"%{escaped.casefold()}%")
-    return f"{FOLD}({column}) LIKE ? ESCAPE '\\'"
-
-
-def _tag_match(namespace: str, value: str, params: list) -> str:
-    if namespace:
-        params += [namespace, value]
-        return "t.namespace = ? AND t.value = ? COLLATE NOCASE"
-    params.append(value)
-    return "t.value = ? COLLATE NOCASE"
-
-
-def _outputs_sql(words: list[str], tags: list[tuple[str, str]], kind: str | None, first: date | None) -> tuple:
-    params: list = []
-    sql = _TEXTS.format(since=_since(first, params))
-    where = []
-    if kind:
-        where.append("f.file_type = ?")
-        params.append(kind)
-    for word in words:
-        where.append(
-            f"({_like('pt.hay', word, params)} OR {_like('st.hay', word, params)} OR {_like(_NAME, word, params)})"
-        )
-    for namespace, value in tags:
-        where.append(
-            "EXISTS (SELECT 1 FROM tags t WHERE t.session_id = f.session_id AND (t.scene_start_frame IS NULL "
-            f"OR t.scene_start_frame = st.start_frame) AND {_tag_match(namespace, value, params)})"
-        )
-    sql += f"""
-SELECT s.session_id, s.artwork_name, s.project_date, s.output_path, s.status,
-    f.file_path, f.file_type, f.file_size_bytes, json_extract(f.compression_settings, '$.scene') AS scene
-FROM sel s
-JOIN ptext pt ON pt.session_id = s.session_id
-JOIN file_registry f ON f.session_id = s.session_id
-LEFT JOIN stext st ON st.session_id = f.session_id AND st.number = json_extract(f.compression_settings, '$.scene')
-WHERE {" AND ".join(where) or "1"}
-ORDER BY s.session_id, f.file_path
-"""
-    return sql, params
-
-
-def _projects_sql(words: list[str], tags: list[tuple[str, str]], first: date | None) -> tuple:
-    params: list = []
-    sql = _TEXTS.format(since=_since(first, params))
-    where = []
-    for word in words:
-        in_project = _like("pt.hay", word, params)  # before the scene's: the parameters go in order
-        in_scene = _like("st.hay", word, params)
-        where.append(
-            f"({in_project} OR EXISTS (SELECT 1 FROM stext st WHERE st.session_id = s.session_id AND {in_scene}))"
-        )
-    for namespace, value in tags:
-        match = _tag_match(namespace, value, params)
-        where.append(f"EXISTS (SELECT 1 FROM tags t WHERE t.session_id = s.session_id AND {match})")
-    sql += f"""
-SELECT s.session_id, s.artwork_name, s.project_date, s.output_path, s.status
-FROM sel s JOIN ptext pt ON pt.session_id = s.session_id
-WHERE {" AND ".join(where) or "1"}
-"""
-    return sql, params
