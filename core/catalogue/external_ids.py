@@ -25,7 +25,9 @@ def parse_external_id(text: str) -> tuple[str, str]:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in cleaned) or len(cleaned) > MAX_LENGTH:
         raise BadInput(f"id {terminal_safe(text)!r}: control characters or longer than {MAX_LENGTH}")
     scheme, sep, value = cleaned.partition(":")
-    if not sep or not scheme.strip() or " " in scheme.strip():
+    if sep and not scheme.strip():
+        raise BadInput(f"id {terminal_safe(text)!r}: no scheme before ':' (expected e.g. inventory:INV-2024-001)")
+    if not sep or " " in scheme.strip():
         scheme, value = DEFAULT_SCHEME, cleaned
     scheme, value = scheme.strip().lower(), value.strip()
     if not value:

@@ -1,4 +1,4 @@
-"""`vat ids SESSION [list|add|remove] [ID...]`: a project's external ids (inventory numbers), as
+"""`vat ids SESSION list|add|remove [ID...]`: a project's external ids (inventory numbers), as
 `scheme:value` (inventory:INV-2024-001; a bare value is an inventory number). Exit 0, 2 for an
 unknown session or a bad id."""
 

@@ -564,14 +564,13 @@ def _catalogue_commands(command: Callable[..., argparse.ArgumentParser], as_json
         "tag",
         "list, add or remove the tags of a project or of one of its scenes",
         as_json,
-        epilog="A tag is namespace:value (artist:, series:, year:, theme:) or a free word. Exit 0, 2 for an "
-        "unknown session or scene or a bad tag.",
+        epilog="A tag is namespace:value (artist:, series:, year:, theme:) or a free word; `vat tag SESSION "
+        "list` prints them, one a line. Exit 0, 2 for an unknown session or scene or a bad tag.",
     )
     tag.add_argument("session", metavar="SESSION", help="a session's id (see: vat sessions)")
-    tag.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list", help="list (default)")
+    tag.add_argument("action", choices=["list", "add", "remove"], help="list, add or remove")
     tag.add_argument("tags", nargs="*", metavar="TAG", help="the tags to add or remove")
     tag.add_argument("--scene", type=int, metavar="N", help="the tags of scene N (1-based), not the project's")
-    tag.add_argument("--list", action="store_const", dest="action", const="list", help="list the tags")
 
     ids = command(
         "ids",
@@ -581,7 +580,7 @@ def _catalogue_commands(command: Callable[..., argparse.ArgumentParser], as_json
         "2 for an unknown session or a bad id.",
     )
     ids.add_argument("session", metavar="SESSION", help="a session's id (see: vat sessions)")
-    ids.add_argument("action", nargs="?", choices=["list", "add", "remove"], default="list", help="list (default)")
+    ids.add_argument("action", choices=["list", "add", "remove"], help="list, add or remove")
     ids.add_argument("ids", nargs="*", metavar="ID", help="the ids to add or remove")
 
 

@@ -1,4 +1,4 @@
-"""`vat tag SESSION [--scene N] [list|add|remove] [TAG...]`: a project's tags, or a scene's, after the
+"""`vat tag SESSION [--scene N] list|add|remove [TAG...]`: a project's tags, or a scene's, after the
 fact (as the new-session form and the picker's `e` set them). A tag is `namespace:value` (artist:,
 series:, year:, theme:) or a free word. Exit 0, 2 for an unknown session or scene or a bad tag."""
 
