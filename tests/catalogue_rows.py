@@ -9,7 +9,12 @@ OUT = "/archive"
 
 
 def project(
-    session_id: str, artwork: str, project_date: str, scenes: int = 3, texts: dict[int, dict] | None = None
+    session_id: str,
+    artwork: str,
+    project_date: str,
+    scenes: int = 3,
+    texts: dict[int, dict] | None = None,
+    out: str = OUT,
 ) -> ProcessingState:
     """A session of `scenes` scenes of 25 frames each; `texts`: scene number -> its record's texts."""
     records = [
@@ -22,7 +27,7 @@ def project(
         artwork_name=artwork,
         project_date=project_date,
         master_path=f"/masters/{slug}.mov",
-        output_path=f"{OUT}/{project_date}_{slug}",
+        output_path=f"{out}/{project_date}_{slug}",
         preset_id="web_standard",
         total_operations=0,
         scenes_data=records,

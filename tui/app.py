@@ -34,6 +34,7 @@ OTHER_SCREENS = {
     "history": ("tui.screens.history", "HistoryScreen", "History"),
     "settings": ("tui.screens.settings", "SettingsScreen", "Settings"),
     "queue": ("tui.screens.queue", "QueueScreen", "Queue"),
+    "catalogue": ("tui.screens.catalogue", "CatalogueScreen", "Catalogue"),
 }
 
 
@@ -204,6 +205,7 @@ class VatApp(App[int]):
                 "app.open('history')",
                 "app.open('settings')",
                 "app.open('queue')",
+                "app.open('catalogue')",
             )
         }
         # What the screen's keys do now (Textual's public view), then those of the focused widget and

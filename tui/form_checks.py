@@ -59,6 +59,21 @@ def check_credits(text: str) -> str | None:
     return _message(lambda: embedded_text(text, what="credits"))
 
 
+def check_tags(text: str) -> str | None:
+    """Tags, separated by commas: each namespace:value or a word (core/catalogue/tags.py)."""
+    from core.catalogue.tags import parse_tag, split_tags
+
+    return _message(lambda: [parse_tag(tag) for tag in split_tags(text)])
+
+
+def check_ids(text: str) -> str | None:
+    """External ids, separated by commas: inventory numbers or scheme:value (core/catalogue/external_ids.py)."""
+    from core.catalogue.external_ids import parse_external_id
+    from core.catalogue.tags import split_tags
+
+    return _message(lambda: [parse_external_id(text) for text in split_tags(text)])
+
+
 def check_output(text: str) -> str | None:
     from core.pipeline.session import check_writable
 
@@ -93,6 +108,8 @@ QUICK = {
     "date": check_date,
     "copyright": check_copyright,
     "credits": check_credits,
+    "tags": check_tags,
+    "inventory": check_ids,
     "output": check_output,
 }
 SLOW = {"master": check_master}

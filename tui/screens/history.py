@@ -54,6 +54,8 @@ class HistoryScreen(Screen):
         Binding("f", "failed_only", "Failed checks", id="history-failed"),
         Binding("a", "archived", "Archived", id="history-archived"),
         Binding("s", "statistics", "Stats", id="history-statistics"),
+        # the footer is full at 80 columns: the help screen and the palette list it
+        Binding("C", "app.open('catalogue')", "Catalogue", show=False, id="history-catalogue"),
         Binding("r", "reload", "Refresh", show=False, id="history-refresh"),
         Binding("escape", "back", "Back", id="history-back"),
     ]

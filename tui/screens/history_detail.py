@@ -1,5 +1,5 @@
-"""One completed project (or an archived one): its summary, output files with their fixity (the last
-`vat verify`), operation timings and errors."""
+"""One completed project (or an archived one): its summary (with its tags and ids, edited with l),
+output files with their fixity (the last `vat verify`), operation timings and errors."""
 
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ def shown_path(path: str, root: str) -> str:
         return str(here)
 
 
-def summary_text(project: ProjectHistory | ProjectHistoryArchive, files: list[FileRegistry] | None = None) -> Text:
+def summary_text(
+    project: ProjectHistory | ProjectHistoryArchive, files: list[FileRegistry] | None = None, labels: str = ""
+) -> Text:
+    """`labels`: the project's tags and external ids, one line (labels_of)."""
     status = "completed successfully" if project.completed_successfully else "completed with failures"
     done = f" on {project.completed_at:%Y-%m-%d %H:%M} UTC" if project.completed_at else ""
     master = " · ".join(
@@ -64,11 +67,19 @@ def summary_text(project: ProjectHistory | ProjectHistoryArchive, files: list[Fi
         ("Preset", f"{project.preset_used or '-'} · encoder {project.encoder_used or '-'}{gpu}"),
         ("Made", counts),
         *([("Fixity", summary_line(files))] if files is not None else []),
+        *([("Tags", labels)] if labels else []),
     ):
         text.append(f"{label:<7}", style="bold")
         text.append(f"{terminal_safe(value)}\n")
     text.rstrip()
     return text
+
+
+def labels_of(session_id: str) -> str:
+    from core.catalogue.external_ids import ids_of
+    from core.catalogue.tags import tags_of
+
+    return ", ".join(tags_of(session_id) + ids_of(session_id))
 
 
 class HistoryDetailScreen(Screen):
@@ -80,13 +91,15 @@ class HistoryDetailScreen(Screen):
         "operation took (t), what failed (e), and its delivery packs "
         "(p: vat pack; each ZIP with its file count, size, licence, and when it was made and last verified). "
         "The ratio is the master's size over the deliverables' "
-        "(stills, clips, thumbnails, R&D outputs; not the master copy, manifest or process log)."
+        "(stills, clips, thumbnails, R&D outputs; not the master copy, manifest or process log). l edits the "
+        "project's tags and external ids (inventory numbers), which the Catalogue searches."
     )
     BINDINGS = [
         Binding("f", "tab('files')", "Files", id="project-files"),
         Binding("t", "tab('timings')", "Timings", id="project-timings"),
         Binding("e", "tab('errors')", "Errors", id="project-errors"),
         Binding("p", "tab('packs')", "Packs", id="project-packs"),
+        Binding("l", "labels", "Tags", id="project-labels"),
         Binding("escape", "back", "Back", id="project-back"),
     ]
 
@@ -106,7 +119,7 @@ class HistoryDetailScreen(Screen):
         failed = [op for op in self.operations if op.error_details or op.status == "failed"]
         bad_files = [row for row in self.files if row.check_state in FAILED_STATES]
         yield Header()
-        yield Static(summary_text(self.project, self.files), id="project-summary")
+        yield Static(summary_text(self.project, self.files, labels_of(self.project.session_id)), id="project-summary")
         with TabbedContent(initial="files", id="project-tabs"):
             with TabPane(f"Files ({len(self.files)})", id="files"):
                 yield VimTable(id="project-files-table")
@@ -182,6 +195,16 @@ class HistoryDetailScreen(Screen):
         }.get(tab)
         if table_id:
             self.query_one(table_id).focus()
+
+    def action_labels(self) -> None:
+        from tui.screens.project_labels import ProjectLabelsScreen
+
+        def saved(done: bool | None) -> None:
+            if done:
+                summary = summary_text(self.project, self.files, labels_of(self.project.session_id))
+                self.query_one("#project-summary", Static).update(summary)
+
+        self.app.push_screen(ProjectLabelsScreen(self.project.session_id, self.project.artwork_name), saved)
 
     def action_back(self) -> None:
         self.dismiss()

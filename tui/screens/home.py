@@ -53,6 +53,7 @@ class SessionsScreen(WorkerErrors, Screen):
         Binding("S", "app.open('settings')", "Settings", id="sessions-settings"),
         # not in the footer: 80 columns are full (the help, the palette and "queued behind" name it)
         Binding("Q", "app.open('queue')", "Queue", show=False, id="sessions-queue"),
+        Binding("C", "app.open('catalogue')", "Catalogue", id="sessions-catalogue"),
     ]
 
     def __init__(self) -> None:

@@ -1,5 +1,5 @@
-"""New session: master, R&D folder, artwork, date, copyright, credits, preset, output folder, encoder,
-detector.
+"""New session: master, R&D folder, artwork, date, copyright, credits, tags, inventory number, preset,
+output folder, encoder, detector.
 
 Each field is checked as it is typed (the master is probed in a worker) and its message shown under
 it; ctrl+s or enter checks everything again, creates the session and starts scene detection.
@@ -31,9 +31,23 @@ from tui.safe_text import terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.widgets.form_input import FormInput
 from tui.widgets.path_suggester import VIDEO_SUFFIXES, PathSuggester
+from tui.widgets.tag_suggester import TagSuggester
 
 CHECK_DELAY = 0.3  # seconds after the last key before a field is checked
-FORM_FIELDS = ("master", "rd", "artwork", "date", "copyright", "credits", "preset", "output", "encoder", "detector")
+FORM_FIELDS = (
+    "master",
+    "rd",
+    "artwork",
+    "date",
+    "copyright",
+    "credits",
+    "tags",
+    "inventory",
+    "preset",
+    "output",
+    "encoder",
+    "detector",
+)
 
 
 def today(on: date | None = None) -> str:
@@ -135,6 +149,21 @@ class NewSessionScreen(GuardsItsForm, WorkerErrors, Screen):
             )
             yield from self._field(
                 "credits", "Credits", FormInput(id="credits", placeholder="optional: who made it, embedded too")
+            )
+            yield from self._field(
+                "tags",
+                "Tags",
+                FormInput(
+                    id="tags",
+                    placeholder="optional: artist:Name, series:..., year:2024, a word",
+                    suggester=TagSuggester(),
+                ),
+                hint="separated by commas · → accepts a tag already in use",
+            )
+            yield from self._field(
+                "inventory",
+                "Inventory no.",
+                FormInput(id="inventory", placeholder="optional: INV-2024-001 (or scheme:value)"),
             )
             yield from self._field(
                 "preset",
@@ -264,7 +293,7 @@ class NewSessionScreen(GuardsItsForm, WorkerErrors, Screen):
     def values(self) -> dict[str, str]:
         fields = {
             name: self.query_one(f"#{name}", Input).value
-            for name in ("master", "rd", "artwork", "date", "copyright", "credits", "output")
+            for name in ("master", "rd", "artwork", "date", "copyright", "credits", "tags", "inventory", "output")
         }
         for name in ("preset", "encoder", "detector"):
             fields[name] = str(self.query_one(f"#{name}", Select).value)
@@ -279,6 +308,8 @@ class NewSessionScreen(GuardsItsForm, WorkerErrors, Screen):
 
     @work(thread=True, exclusive=True, group="submit", exit_on_error=False, name="creating the session")
     def create_session(self, values: dict[str, str]) -> None:
+        from core.catalogue.external_ids import set_ids
+        from core.catalogue.tags import set_tags, split_tags
         from core.errors import BadInput
         from core.pipeline import project_folder
         from core.pipeline.session import (
@@ -332,6 +363,8 @@ class NewSessionScreen(GuardsItsForm, WorkerErrors, Screen):
                 self.post_message(FormRejected({"output": why}))
                 return
             session = create_session(checked, session_id)
+            set_tags(session.session_id, split_tags(values["tags"]))  # checked above, with the form
+            set_ids(session.session_id, split_tags(values["inventory"]))
             self.post_message(SessionCreated(session.session_id, detection_parameters(values["detector"], None, None)))
         finally:
             database.close()  # this worker thread's connection

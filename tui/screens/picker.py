@@ -33,6 +33,7 @@ from tui.picks import Picks
 from tui.safe_text import markup_safe, terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.screens.picker_graph import PickerGraph
+from tui.screens.scene_texts import SceneTexts
 from tui.thumbs import ThumbnailStore, Wanted
 from tui.widgets.detection_graph import DetectionGraph
 from tui.widgets.scene_grid import SceneGrid
@@ -385,7 +386,8 @@ class PickerScreen(WorkerErrors, Screen):
         return texts_of(self.session, number)[1]
 
     def action_edit_texts(self) -> None:
-        from core.pipeline.scene_texts import texts_of
+        from core.catalogue.tags import scene_start_frame, tags_of
+        from core.pipeline.scene_texts import credits_of, texts_of
         from tui.screens.scene_texts import SceneTextsScreen
 
         number = self._current_number()
@@ -395,18 +397,21 @@ class PickerScreen(WorkerErrors, Screen):
         detected = next(
             (str(r.get("detected_title") or "") for r in self.session.scenes_data or [] if r.get("index") == number), ""
         )
-        self.app.push_screen(
-            SceneTextsScreen(self.session, number, title, note, detected), lambda texts: self._save_texts(number, texts)
-        )
+        tags = ", ".join(tags_of(self.session.session_id, scene_start_frame(self.session, number)))
+        dialog = SceneTextsScreen(self.session, number, title, note, detected, credits_of(self.session, number), tags)
+        self.app.push_screen(dialog, lambda texts: self._save_texts(number, texts))
 
-    def _save_texts(self, number: int, texts: tuple[str, str] | None) -> None:
-        """Saved at once, as every change in the picker (a dropped connection loses nothing)."""
+    def _save_texts(self, number: int, texts: SceneTexts | None) -> None:
+        """Saved at once, as every change in the picker (a dropped connection loses nothing). A scene's
+        tags are keyed by its first frame (core/catalogue/tags.py): they stay with it over re-detection."""
+        from core.catalogue.tags import scene_start_frame, set_tags, split_tags
         from core.pipeline.scene_texts import set_texts
 
         if texts is None:
             return
         try:
-            set_texts(self.session, number, *texts)
+            set_texts(self.session, number, texts.title, texts.note, texts.credits)
+            set_tags(self.session.session_id, split_tags(texts.tags), scene_start_frame(self.session, number))
         except VatError as exc:  # the dialog checked it; another writer may have changed the names since
             self.notify(markup_safe(exc.message), severity="error")
             return
