@@ -49,17 +49,23 @@ def _print_table(found: list) -> None:
     terminal = Console()
     out = terminal if terminal.is_terminal else Console(width=WIDTH)
     outputs = sum(len(p.outputs) for p in found)
-    table = Table(title=f"{len(found)} projects, {outputs} outputs", expand=True, show_edge=False)
+    table = Table(title=f"{counted(len(found), 'project')}, {counted(outputs, 'output')}", expand=True, show_edge=False)
     table.add_column("project / output", overflow="fold", ratio=1)
     table.add_column("kind", no_wrap=True)
     table.add_column("scene", justify="right", no_wrap=True)
     table.add_column("size", justify="right", no_wrap=True)
     for project in found:
         folder = stored_path(project.output_folder)
-        head = Text(terminal_safe(f"{project.project_date}  {project.artwork}  ({project.session_id})"), style="bold")
-        table.add_row(head, "", "", "", end_section=not project.outputs and not project.tags)
-        labels = ", ".join(project.tags + project.ids)
-        table.add_row(Text(terminal_safe(f"  {folder}" + (f"  [{labels}]" if labels else ""))), "", "", "")
+        lines = [f"  session {project.session_id}", f"  folder {folder}"]
+        if project.tags:
+            lines.append(f"  tags {', '.join(project.tags)}")
+        if project.ids:
+            lines.append(f"  ids {', '.join(project.ids)}")
+        table.add_row(Text(terminal_safe(f"{project.project_date}  {project.artwork}"), style="bold"), "", "", "")
+        for i, line in enumerate(lines):
+            table.add_row(
+                Text(terminal_safe(line)), "", "", "", end_section=not project.outputs and i == len(lines) - 1
+            )
         for i, output in enumerate(project.outputs):
             shown = _within(stored_path(output.path), folder)
             table.add_row(
@@ -70,6 +76,10 @@ def _print_table(found: list) -> None:
                 end_section=i == len(project.outputs) - 1,
             )
     out.print(table)
+
+
+def counted(count: int, what: str) -> str:
+    return f"{count} {what}{'' if count == 1 else 's'}"
 
 
 def _within(path: Path, folder: Path) -> str:

@@ -53,7 +53,8 @@ class SessionsScreen(WorkerErrors, Screen):
         Binding("S", "app.open('settings')", "Settings", id="sessions-settings"),
         # not in the footer: 80 columns are full (the help, the palette and "queued behind" name it)
         Binding("Q", "app.open('queue')", "Queue", show=False, id="sessions-queue"),
-        Binding("C", "app.open('catalogue')", "Catalogue", id="sessions-catalogue"),
+        # the footer is full at 80 columns: the help screen and the palette list it
+        Binding("C", "app.open('catalogue')", "Catalogue", show=False, id="sessions-catalogue"),
     ]
 
     def __init__(self) -> None:
