@@ -114,3 +114,11 @@ def test_vat_find_says_no_match_and_refuses_bad_filters(collection: None) -> Non
         refused = vat("find", *args)
         assert refused.returncode == 2 and refused.stdout == ""
         assert len(refused.stderr.strip().splitlines()) == 1 and word in refused.stderr
+
+
+def test_case_is_ignored_beyond_ascii_and_like_wildcards_are_literal(db: peewee.SqliteDatabase) -> None:
+    project("S1", "Études d'Émile", "26-01-02")
+    project("S2", "100% Cotton_Field", "26-01-03")
+    assert _ids(search(Query("éMILE ÉTUDES"))) == ["S1"]
+    assert _ids(search(Query("100%"))) == ["S2"] and _ids(search(Query("n_f"))) == ["S2"]
+    assert search(Query("1%0")) == [] and search(Query("cotto_")) == []
