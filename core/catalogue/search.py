@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from core.catalogue.external_ids import id_text
+from core.catalogue.kinds import KINDS
 from core.catalogue.search_sql import FOLD, outputs_sql, projects_sql
 from core.catalogue.tags import parse_tag, tag_text
 from core.errors import BadInput
@@ -31,7 +32,6 @@ from core.text import terminal_safe
 from db.connection import database
 from db.models import ExternalId, Tag
 
-KINDS = ("still_hq", "still_web", "clip", "master", "thumbnail", "rd_image", "rd_video")
 STILL_KINDS = ("still_web", "still_hq", "thumbnail", "rd_image")  # what the Catalogue screen pictures
 
 

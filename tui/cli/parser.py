@@ -543,6 +543,8 @@ def _pack_command(pack: argparse.ArgumentParser) -> None:
 
 def _catalogue_commands(command: Callable[..., argparse.ArgumentParser], as_json: _Parser) -> None:
     """vat find, vat tag, vat ids: the catalogue across every project (core/catalogue/)."""
+    from core.catalogue.kinds import KINDS
+
     find = command(
         "find",
         "search every project and output: artwork, titles, notes, credits, tags, ids, file names",
@@ -556,7 +558,7 @@ def _catalogue_commands(command: Callable[..., argparse.ArgumentParser], as_json
     find.add_argument(
         "--kind",
         metavar="KIND",
-        help="only outputs of this kind: still_hq, still_web, clip, master, thumbnail, rd_image, rd_video",
+        help=f"only outputs of this kind: {', '.join(KINDS)}",
     )
     find.add_argument("--since", metavar="DATE", help="projects dated on or after DATE (YYYY-MM-DD or YY-MM-DD)")
 
