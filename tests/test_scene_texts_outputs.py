@@ -172,4 +172,4 @@ def test_vat_title_shows_and_refuses_in_one_line(db: peewee.SqliteDatabase, cut_
     assert vat("title", session.session_id, "9", "--title", "x").returncode == 2  # five scenes
     assert vat("title", session.session_id, "3", "--title", "Dawn").returncode == 0
     shown = vat("title", session.session_id, "3")
-    assert shown.returncode == 0 and shown.stdout.splitlines() == ["title: Dawn", "note: "]
+    assert shown.returncode == 0 and shown.stdout.splitlines() == ["title: Dawn", "note: ", "credits: "]
