@@ -5,6 +5,7 @@ the real database; `vat find` returns the right projects and outputs, filtered b
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import peewee
 import pytest
@@ -122,3 +123,21 @@ def test_case_is_ignored_beyond_ascii_and_like_wildcards_are_literal(db: peewee.
     assert _ids(search(Query("éMILE ÉTUDES"))) == ["S1"]
     assert _ids(search(Query("100%"))) == ["S2"] and _ids(search(Query("n_f"))) == ["S2"]
     assert search(Query("1%0")) == [] and search(Query("cotto_")) == []
+
+
+def test_find_shows_the_paths_where_a_moved_archive_is_now(
+    db: peewee.SqliteDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.catalogue import roots
+
+    monkeypatch.setenv("VAT_HOST", "edit-box")  # this machine, for vat find's process too
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    outputs(project("S1", "Harbour", "26-01-02", out=str(old)))
+    roots.add("NAS", old)
+    roots.add("NAS", new)  # the archive moved: the database still holds the old paths
+    db.close()
+    (found,) = json.loads(vat("find", "harbour", "--kind", "clip", "--json").stdout)["projects"]
+    assert found["output_folder"] == str(new / "26-01-02_Harbour")
+    assert [o["path"] for o in found["outputs"]][0] == str(new / "26-01-02_Harbour/clips/Harbour_s001.mp4")

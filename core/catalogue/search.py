@@ -25,6 +25,7 @@ from typing import Any
 
 from core.catalogue.external_ids import id_text
 from core.catalogue.kinds import KINDS
+from core.catalogue.roots import resolve
 from core.catalogue.search_sql import FOLD, outputs_sql, projects_sql
 from core.catalogue.tags import parse_tag, tag_text
 from core.errors import BadInput
@@ -83,9 +84,10 @@ class FoundProject:
 
 
 def stored_path(stored: str) -> Path:
-    """Where a path stored in the catalogue is on this machine: the one place the search shows or opens
-    a file through, so that storage roots (a moved archive, another machine's mount) apply to it."""
-    return Path(stored)
+    """Where a path stored in the catalogue is on this machine now, through the storage roots (a moved
+    archive, another machine's mount: core/catalogue/roots.py): the one place the search shows or
+    opens a file through."""
+    return resolve(stored)
 
 
 def check_kind(kind: str) -> str:
