@@ -23,6 +23,7 @@ from textual.widgets import Static
 from core.pipeline import session_queue as queue
 from core.pipeline.background import running_pid, started_alive
 from core.pipeline.lock import SessionLock
+from core.pipeline.queue_runner import runners_alive, take_slot
 from core.pipeline.queue_view import queue_progress, queue_rows
 from db.models import ProcessingState, QueueEntry
 from tests.helpers import ROOT
@@ -275,7 +276,9 @@ async def test_processing_from_the_picker_waits_behind_a_running_session(
     busy = make_session("busy", artwork_name="Slow Work", status="processing", total_operations=4)
     queue.enqueue(busy.session_id, source="run", state="running")
     mine = detected_session(cut_video, tmp_path / "out", "Evening Tide")
-    lock = SessionLock(busy.session_id).acquire()  # as its detached worker holds it while it runs
+    lock = SessionLock(busy.session_id).acquire()  # as its detached worker holds it while it runs,
+    slot = take_slot()  # with the queue's one slot (concurrent_sessions 1)
+    assert slot is not None
     try:
         app = create_app(cursor_blink=False)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -287,12 +290,18 @@ async def test_processing_from_the_picker_waits_behind_a_running_session(
             assert table(app).selected_key == mine.session_id
             assert any("Evening Tide is queued behind Slow Work (busy)" in n for n in notices(app)), notices(app)
             assert [(r.session_id, r.shown) for r in screen.rows] == [("busy", "running"), (mine.session_id, "waiting")]
+        entry = queue.entry_of(mine.session_id)
+        assert entry is not None and (entry.state, entry.source) == ("waiting", "tui")
+        assert running_pid(mine.session_id) is None and not started_alive(mine.session_id), "nothing started"
+        assert ProcessingState.get(ProcessingState.session_id == mine.session_id).status == "initialized"
+        give_up = time.monotonic() + 20
+        while runners_alive() == 0 and time.monotonic() < give_up:  # a runner starts in about a second
+            time.sleep(0.1)
+        assert runners_alive() == 1  # a queue runner waits for the slot, to take it once busy is done
     finally:
+        queue.hold(mine.session_id)  # the waiting runner finds nothing to take and ends
+        slot.release()
         lock.release()
-    entry = queue.entry_of(mine.session_id)
-    assert entry is not None and (entry.state, entry.source) == ("waiting", "tui")
-    assert running_pid(mine.session_id) is None and not started_alive(mine.session_id), "nothing started"
-    assert ProcessingState.get(ProcessingState.session_id == mine.session_id).status == "initialized"
 
 
 def test_a_session_waiting_ahead_goes_first_even_with_a_slot_free(db: peewee.SqliteDatabase) -> None:
