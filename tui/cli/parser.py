@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
 from typing import Any, NoReturn
 
-from core.detection import options as detect_options
-from core.detection.detectors import ALL_DETECTORS, DEFAULT_DETECTOR, LEARNED_DETECTORS
-from core.errors import EXIT_BAD_INPUT, BadInput
+from core.errors import EXIT_BAD_INPUT
 from core.text import terminal_safe
 from tui.cli.completion import SHELLS
+from tui.cli.parser_catalogue import catalogue_commands, pack_arguments, stats_arguments
+from tui.cli.parser_detection import detection_options, scenes_from_option
+from tui.cli.parser_presets import presets_command
 from tui.cli.parser_roots import roots_command
 from tui.cli.parser_run import RUN_EPILOG, queue_arguments, run_arguments
 from tui.cli.parser_watch import EPILOG as WATCH_EPILOG
@@ -154,121 +154,6 @@ def _session_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-def _detection_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--detector",
-        choices=ALL_DETECTORS,
-        default=DEFAULT_DETECTOR,
-        help="scene detector: "
-        + ", ".join(ALL_DETECTORS)
-        + f" ({', '.join(LEARNED_DETECTORS)}: learned, needs the optional extra: pip install 'vat[ml]')",
-    )
-    p.add_argument(
-        "--threshold",
-        type=float,
-        help="detector threshold, on the detector's own scale (default: mapped from the "
-        "scene_threshold_default setting)",
-    )
-    p.add_argument(
-        "--min-scene-len",
-        type=_checked(detect_options.parse_scene_length),
-        metavar="LENGTH",
-        help="shortest scene, in frames (15) or seconds (0.6s) (default: the min_scene_length_default setting)",
-    )
-    p.add_argument(
-        "--start",
-        type=_checked(lambda v: detect_options.parse_position(v, "--start")),
-        metavar="TIME",
-        help="detect from this point of the master: timecode HH:MM:SS:FF or HH:MM:SS.mmm, or seconds; "
-        "scenes are numbered from 1 within the window, frame numbers stay the master's (default: its start)",
-    )
-    p.add_argument(
-        "--end",
-        type=_checked(lambda v: detect_options.parse_position(v, "--end")),
-        metavar="TIME",
-        help="detect up to (not including) this point of the master, as --start (default: its end)",
-    )
-    own = p.add_argument_group("the detectors' own options (PySceneDetect's names; default: its defaults)")
-    own.add_argument(
-        "--luma-only",
-        action="store_true",
-        default=None,
-        help="content, adaptive, transitions: only the change in brightness counts",
-    )
-    own.add_argument(
-        "--weights",
-        type=_checked(detect_options.parse_weights),
-        metavar="H,S,L,E",
-        help="content, adaptive, transitions: weights of hue, saturation, luma and edges (PySceneDetect: 1,1,1,0)",
-    )
-    own.add_argument(
-        "--kernel-size",
-        type=_checked(lambda v: _whole(v, "--kernel-size")),
-        metavar="N",
-        help="content, adaptive, transitions: odd size of the edge dilation kernel (default: from the resolution)",
-    )
-    own.add_argument(
-        "--window-width",
-        "--frame-window",
-        dest="window_width",
-        type=_checked(lambda v: _whole(v, "--window-width")),
-        metavar="FRAMES",
-        help="adaptive, transitions: frames either side averaged against each frame (PySceneDetect: 2)",
-    )
-    own.add_argument(
-        "--min-content-val",
-        type=_checked(lambda v: _number(v, "--min-content-val")),
-        metavar="VALUE",
-        help="adaptive, transitions: the content score a cut needs at least (PySceneDetect: 15)",
-    )
-    own.add_argument(
-        "--fade-bias",
-        type=_checked(lambda v: _number(v, "--fade-bias")),
-        metavar="BIAS",
-        help="threshold: where in a fade the cut goes, -1 (its start) to 1 (its end) (PySceneDetect: 0)",
-    )
-
-
-def _checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """An argparse type from a parser raising BadInput: its message, on the usual one line, exit 2."""
-
-    def convert(text: str) -> Any:
-        try:
-            return parse(text)
-        except BadInput as exc:
-            raise argparse.ArgumentTypeError(exc.message) from None
-
-    convert.__name__ = getattr(parse, "__name__", "value")
-    return convert
-
-
-def _whole(text: str, option: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise BadInput(f"{option} {text!r}: a whole number") from None
-
-
-def _number(text: str, option: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise BadInput(f"{option} {text!r}: a number")
-    return value
-
-
-def _scenes_from_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--scenes-from",
-        metavar="FILE",
-        help="take the scenes from FILE instead of detecting them: vat detect --format json (.json), "
-        "PySceneDetect's list-scenes (.csv), an EDL (.edl) or OpenTimelineIO (.otio) file; gaps between "
-        "its scenes become scenes of their own, overlaps and frames beyond the master are refused (exit 2)",
-    )
-
-
 def _resume_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     parser.add_argument(
         "--detect-only",
@@ -325,8 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
         "frames from 1: its Start Frame and End Frame are vat's start_frame and end_frame + 1.",
     )
     detect.add_argument("master", help="the master video file")
-    _detection_options(detect)
-    _scenes_from_option(detect)
+    detection_options(detect)
+    scenes_from_option(detect)
     detect.add_argument(
         "--format",
         choices=["table", "csv", "json"],
@@ -341,8 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=RUN_EPILOG,
     )
     run_arguments(run)
-    _detection_options(run)
-    _scenes_from_option(run)
+    detection_options(run)
+    scenes_from_option(run)
 
     resume = command("resume", "resume a session headless: the most recent resumable one, or SESSION", session)
     resume.add_argument(
@@ -369,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only the projects whose last fixity check found an output missing, modified, corrupt or unreadable",
     )
-    _presets_command(
+    presets_command(
         command("presets", "list presets, or show, export, import, delete one, or make it the default", as_json),
         shared,
         as_json,
@@ -416,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("-o", "--output", metavar="FILE", help="write this file instead (one format)")
 
-    _pack_command(
+    pack_arguments(
         command(
             "pack",
             "make a delivery pack (ZIP) of a project's outputs, or list its packs",
@@ -438,8 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
         "time per month, per preset and per project tag; outputs by kind (count and size) with the "
         "compression achieved (the masters' size over the outputs'). Without --by, every table.",
     )
-    stats.add_argument("--since", metavar="DATE", help="only projects completed on or after DATE (YYYY-MM-DD)")
-    stats.add_argument("--by", choices=["month", "preset", "tag", "kind"], help="one table (default: all four)")
+    stats_arguments(stats)
 
     title = command(
         "title",
@@ -455,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     title.add_argument(
         "--credits", metavar="TEXT", help="the scene's own credits, embedded after the project's (empty: none)"
     )
-    _catalogue_commands(command, as_json)
+    catalogue_commands(command, as_json)
 
     settings = command(
         "settings",
@@ -509,110 +393,6 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help="one of: " + ", ".join(SHELLS))
 
     return parser
-
-
-def _pack_command(pack: argparse.ArgumentParser) -> None:
-    from core.catalogue.kinds import DEFAULT_PACK_KINDS, KINDS
-
-    pack.add_argument("project", metavar="PROJECT", help="a session's id (see: vat sessions) or its project folder")
-    pack.add_argument(
-        "--units",
-        metavar="LIST",
-        help="scenes and groups as the output names have them: 1,3 or s001,s003, g01 for a group "
-        "(default: every unit; the master copy and R&D outputs belong to none and follow --kinds alone)",
-    )
-    pack.add_argument(
-        "--kinds",
-        metavar="LIST",
-        help=f"output kinds, some of {','.join(KINDS)} (default: {','.join(DEFAULT_PACK_KINDS)})",
-    )
-    pack.add_argument(
-        "--licence",
-        metavar="CC-BY-4.0|all-rights-reserved|FILE",
-        help="LICENSE.txt: the full CC BY 4.0 licence, an all-rights-reserved notice naming the artwork, "
-        "the session's copyright holder and the year, or a text file's content (default: all-rights-reserved)",
-    )
-    pack.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE.zip",
-        help="where the ZIP goes (default: PROJECT/packs/<artwork>_<date>_pack.zip, _pack_2.zip beside an earlier one)",
-    )
-    pack.add_argument("--list", action="store_true", help="list the project's packs instead of making one")
-
-
-def _catalogue_commands(command: Callable[..., argparse.ArgumentParser], as_json: _Parser) -> None:
-    """vat find, vat tag, vat ids: the catalogue across every project (core/catalogue/)."""
-    from core.catalogue.kinds import KINDS
-
-    find = command(
-        "find",
-        "search every project and output: artwork, titles, notes, credits, tags, ids, file names",
-        as_json,
-        epilog="Every word of TEXT must occur (case ignored). --tag may be repeated (all must match); a tag "
-        "on a scene matches that scene's outputs; a bare value matches it in any namespace. Prints 'no match' "
-        "when nothing matches. Exit 0, 2 for a bad --kind, --since or --tag.",
-    )
-    find.add_argument("text", nargs="*", metavar="TEXT", help="words to find (none: every project)")
-    find.add_argument("--tag", action="append", metavar="TAG", help="namespace:value or a value (repeat: all)")
-    find.add_argument(
-        "--kind",
-        metavar="KIND",
-        help=f"only outputs of this kind: {', '.join(KINDS)}",
-    )
-    find.add_argument("--since", metavar="DATE", help="projects dated on or after DATE (YYYY-MM-DD or YY-MM-DD)")
-
-    tag = command(
-        "tag",
-        "list, add or remove the tags of a project or of one of its scenes",
-        as_json,
-        epilog="A tag is namespace:value (artist:, series:, year:, theme:) or a free word; `vat tag SESSION "
-        "list` prints them, one a line. Exit 0, 2 for an unknown session or scene or a bad tag.",
-    )
-    tag.add_argument("session", metavar="SESSION", help="a session's id (see: vat sessions)")
-    tag.add_argument("action", choices=["list", "add", "remove"], help="list, add or remove")
-    tag.add_argument("tags", nargs="*", metavar="TAG", help="the tags to add or remove")
-    tag.add_argument("--scene", type=int, metavar="N", help="the tags of scene N (1-based), not the project's")
-
-    ids = command(
-        "ids",
-        "list, add or remove a project's external ids (inventory numbers)",
-        as_json,
-        epilog="An id is scheme:value (inventory:INV-2024-001); a bare value is an inventory number. Exit 0, "
-        "2 for an unknown session or a bad id.",
-    )
-    ids.add_argument("session", metavar="SESSION", help="a session's id (see: vat sessions)")
-    ids.add_argument("action", choices=["list", "add", "remove"], help="list, add or remove")
-    ids.add_argument("ids", nargs="*", metavar="ID", help="the ids to add or remove")
-
-
-def _presets_command(presets: argparse.ArgumentParser, *parents: _Parser) -> None:
-    """`vat presets ACTION`: without one, the list."""
-    actions = presets.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-
-    def action(name: str, summary: str) -> argparse.ArgumentParser:
-        return actions.add_parser(
-            name,
-            help=summary,
-            description=summary[0].upper() + summary[1:] + ".",
-            parents=list(parents),
-            formatter_class=_Help,
-        )
-
-    action("list", "list the presets (the same as `vat presets`)")
-    for name, summary in (
-        ("show", "print a preset's settings"),
-        ("export", "print a preset as a vat preset file (JSON) on stdout"),
-        ("delete", "delete a preset (not a built-in one, not the default)"),
-        ("default", "make a preset the default for new sessions"),
-    ):
-        action(name, summary).add_argument("preset", metavar="ID", help="the preset's id, as `vat presets` lists it")
-    imported = action("import", "add a preset from a vat preset file (as `vat presets export` writes)")
-    imported.add_argument("file", metavar="FILE", help="the preset file (JSON)")
-    imported.add_argument("--id", metavar="ID", help="import it under this id instead of the file's")
-    imported.add_argument(
-        "--replace", action="store_true", help="overwrite a user preset with the same id (never a built-in one)"
-    )
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

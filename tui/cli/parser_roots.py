@@ -1,24 +1,16 @@
-"""`vat roots ACTION`'s arguments (tui/cli/roots.py), apart from parser.py, which holds every other command."""
+"""`vat roots ACTION`'s arguments (tui/cli/roots.py; tui/cli/parser.py builds the command)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from tui.cli.parser_actions import action_adder
+
 
 def roots_command(roots: argparse.ArgumentParser, *parents: Any) -> None:
     """`vat roots [list|add|remove|check]`: without an action, the list."""
-    actions = roots.add_subparsers(dest="action", metavar="ACTION", parser_class=type(roots))
-
-    def action(name: str, summary: str) -> argparse.ArgumentParser:
-        return actions.add_parser(
-            name,
-            help=summary,
-            description=summary[0].upper() + summary[1:] + ".",
-            parents=list(parents),
-            formatter_class=roots.formatter_class,
-        )
-
+    action = action_adder(roots, *parents)
     action("list", "every root with its path on each machine, current and earlier (the same as `vat roots`)")
     added = action(
         "add",
