@@ -35,13 +35,34 @@ def remove_worker_log(session_id: str) -> None:
         pass  # an unwritable log folder: nothing more to do about it here
 
 
+def spawn_detached(command: list[str], log_path: Path) -> subprocess.Popen:
+    """Start COMMAND in its own process session, so that closing the terminal (SIGHUP) or the TUI does
+    not reach it, its stdout and stderr appended to LOG_PATH. The caller keeps the Popen in a list of
+    its children and passes that to reap() before each start, so a finished one is not left a zombie."""
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            close_fds=True,
+            env=os.environ.copy(),
+        )
+
+
+def reap(children: list[subprocess.Popen]) -> None:
+    """Drop the finished ones from CHILDREN, reaping them (polled, not left as zombies)."""
+    children[:] = [proc for proc in children if proc.poll() is None]
+
+
 # Workers started by this process: polled so that finished ones are reaped, not left as zombies
 # (a zombie of ours would otherwise linger until the TUI exits).
 _children: list[subprocess.Popen] = []
 
 
 def _reap() -> None:
-    _children[:] = [proc for proc in _children if proc.poll() is None]
+    reap(_children)
 
 
 def start_detached(session_id: str, workers: int | None = None, detect_only: bool = False) -> int:
@@ -52,16 +73,7 @@ def start_detached(session_id: str, workers: int | None = None, detect_only: boo
         command.append("--detect-only")
     if workers:
         command += ["--workers", str(workers)]
-    with open(worker_log_path(session_id), "ab") as log:
-        proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            close_fds=True,
-            env=os.environ.copy(),
-        )
+    proc = spawn_detached(command, worker_log_path(session_id))
     _reap()
     _children.append(proc)
     return proc.pid

@@ -27,6 +27,7 @@ from pathlib import Path
 from core import dirs
 from core.errors import BadInput
 from core.pipeline import session_queue
+from core.pipeline.background import reap, spawn_detached
 from core.pipeline.lock import FileLock, SessionLock, session_lock_dir
 from db.connection import database
 from db.models import QUEUE_HELD, QUEUE_RUNNING, QUEUE_TO_PICK, QUEUE_WAITING, QueueEntry
@@ -322,20 +323,11 @@ def start_detached_runner() -> int | None:
     """Start `vat queue run --json` in its own process session (it outlives the terminal and the TUI),
     logging to the worker-log folder; its pid. None when nothing waits or enough runners are alive
     to fill the free slots."""
-    _children[:] = [proc for proc in _children if proc.poll() is None]  # reaped, not left as zombies
+    reap(_children)
     waiting = len(takeable())
     alive = max(runners_alive(), len(_children))  # a child just started holds no runner lock yet
     if waiting == 0 or alive >= min(waiting, concurrency()):
         return None
-    with open(runner_log_path(), "ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "queue", "run", "--json"],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-            close_fds=True,
-            env=os.environ.copy(),
-        )
+    proc = spawn_detached([sys.executable, "-m", "tui.cli", "queue", "run", "--json"], runner_log_path())
     _children.append(proc)
     return proc.pid

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from core import dirs
+from core.pipeline.background import reap, spawn_detached
 from core.pipeline.lock import FileLock, session_lock_dir
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def ensure_started() -> int | None:
     already holds that folder; its pid, or None when none was started."""
     from db.settings import get_setting
 
-    _started[:] = [proc for proc in _started if proc.poll() is None]
+    reap(_started)
     if not get_setting("watch_enabled"):
         return None
     settings = {key: get_setting(key) for key in SETTINGS}
@@ -90,16 +91,7 @@ def ensure_started() -> int | None:
         return None
     if watcher_pid(Path(folder)) is not None or any(folder in proc.args for proc in _started):  # type: ignore[operator]
         return None
-    with open(watch_log_path(), "ab") as out:
-        proc = subprocess.Popen(
-            watch_command(settings),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,  # closing the terminal (SIGHUP) does not reach it
-            close_fds=True,
-            env=os.environ.copy(),
-        )
+    proc = spawn_detached(watch_command(settings), watch_log_path())
     _started.append(proc)
     log.info("started vat watch on %s (pid %d)", folder, proc.pid)
     return proc.pid
