@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import TabbedContent
 
+from tests.archive_copy import archive_copy
 from tests.helpers import vat
-from tests.test_verify import relocate
 from tests.tui_screen_host import ScreenHost, cells
 from tui.widgets.vim_table import VimTable
 
@@ -50,11 +50,7 @@ def archived(cut_video: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def project(archived: Path, tmp_path: Path, db_path: Path) -> Path:
     """This test's copy of the archive, known to this test's database ($VAT_DB); returns its root."""
-    copy = tmp_path / "copy"
-    shutil.copytree(archived, copy, ignore=shutil.ignore_patterns("state.db.locks"))
-    relocate(copy / "state.db", str(archived), str(copy))
-    shutil.move(copy / "state.db", db_path)
-    return copy / "out" / PROJECT
+    return archive_copy(archived, tmp_path, db_path) / "out" / PROJECT
 
 
 def vat_here(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:

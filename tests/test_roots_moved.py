@@ -18,6 +18,7 @@ from pathlib import Path
 import peewee
 import pytest
 
+from tests.archive_copy import archive_copy
 from tests.helpers import json_events, start_vat, vat
 from tests.test_resume import read_until
 
@@ -39,31 +40,10 @@ def archived(cut_video: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
-def relocate(db_file: Path, old: str, new: str) -> None:
-    """The copy's database names the copy's files (plain SQL on the real file: paths are text)."""
-    with sqlite3.connect(db_file) as con:
-        for table, column in (
-            ("file_registry", "file_path"),
-            ("file_registry", "source_file"),
-            ("processing_state", "master_path"),
-            ("processing_state", "output_path"),
-            ("processing_state", "process_metadata"),
-            ("project_history", "output_path"),
-            ("operation_log", "input_file"),
-            ("root_paths", "path"),
-        ):
-            con.execute(f"UPDATE {table} SET {column} = replace({column}, ?, ?)", (old, new))  # noqa: S608
-    con.close()
-
-
 @pytest.fixture
 def base(archived: Path, tmp_path: Path, db_path: Path) -> Path:
     """This test's copy of the base folder, its database being this test's ($VAT_DB)."""
-    copy = tmp_path / "copy"
-    shutil.copytree(archived, copy, ignore=shutil.ignore_patterns("state.db.locks"))
-    relocate(copy / "state.db", str(archived), str(copy))
-    shutil.move(copy / "state.db", db_path)
-    return copy
+    return archive_copy(archived, tmp_path, db_path)
 
 
 def verified() -> tuple[int, dict, list[str]]:

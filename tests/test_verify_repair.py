@@ -18,8 +18,9 @@ from PIL import Image
 
 from db.connection import open_database
 from db.models import ProcessingState
+from tests.archive_copy import archive_copy
 from tests.helpers import ROOT, VAT, vat
-from tests.test_verify import DATE, PROJECT, needs_sha256sum, registry, relocate, sha256, sha256sum_check
+from tests.test_verify import DATE, PROJECT, needs_sha256sum, registry, sha256, sha256sum_check
 
 ARTWORK = "Keep"
 ARGS = ["--artwork", ARTWORK, "--date", DATE, "--scenes", "1,2", "--workers", "1"]
@@ -51,16 +52,7 @@ def archived_rd(cut_video: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 @pytest.fixture
 def project(archived_rd: Path, tmp_path: Path, db_path: Path) -> Path:
     """This test's copy of the archive, known to this test's database ($VAT_DB); returns its root."""
-    copy = tmp_path / "copy"
-    shutil.copytree(archived_rd, copy, ignore=shutil.ignore_patterns("state.db.locks"))
-    relocate(copy / "state.db", str(archived_rd), str(copy))
-    with sqlite3.connect(copy / "state.db") as con:
-        con.execute(
-            "UPDATE processing_state SET rd_folder_path = replace(rd_folder_path, ?, ?)", (str(archived_rd), str(copy))
-        )
-    con.close()
-    shutil.move(copy / "state.db", db_path)
-    return copy / "out" / PROJECT
+    return archive_copy(archived_rd, tmp_path, db_path) / "out" / PROJECT
 
 
 def sql(db_path: Path, statement: str, *params: object) -> None:
