@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -58,3 +61,19 @@ def nearest_frame(frame: np.ndarray, candidates: list[np.ndarray]) -> int:
     """Index of the candidate that looks most like `frame` (mean absolute difference)."""
     scores = [np.abs(frame - c).mean() if c.shape == frame.shape else 1e9 for c in candidates]
     return int(np.argmin(scores))
+
+
+@contextlib.contextmanager
+def local_time_zone(zone: str) -> Iterator[None]:
+    """Local times shown in ZONE (TZ), whatever this machine's own; the machine's again after."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = old
+        time.tzset()

@@ -26,7 +26,7 @@ from core.pipeline.lock import SessionLock
 from core.pipeline.queue_runner import runners_alive, take_slot
 from core.pipeline.queue_view import queue_progress, queue_rows
 from db.models import ProcessingState, QueueEntry
-from tests.helpers import ROOT
+from tests.helpers import ROOT, local_time_zone
 from tests.picker_flows import notices
 from tests.test_db_support import make_session
 from tests.tui_flows import detected_session, screen_is
@@ -47,15 +47,8 @@ MINUTE = timedelta(minutes=1)
 @pytest.fixture(autouse=True)
 def utc_local_time() -> Iterator[None]:
     """Added times are shown in local time: UTC here, whatever this machine's zone."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+    with local_time_zone("UTC"):
+        yield
 
 
 def add(

@@ -7,9 +7,7 @@ media made by the tests, paths relative to a folder the test makes, no live work
 from __future__ import annotations
 
 import json
-import os
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -26,6 +24,7 @@ from core.pipeline.lock import SessionLock
 from core.pipeline.session import detect, detection_parameters, save_selection
 from db.models import ProcessingState
 from db.settings import set_setting
+from tests.helpers import local_time_zone
 from tests.transition_media import Footage
 from tests.tui_flows import until
 from tui.app import VatApp, create_app
@@ -53,15 +52,8 @@ NO_NVENC = (False, "[h264_nvenc @ 0x55d1] Cannot load libcuda.so.1")  # as ffmpe
 @pytest.fixture(autouse=True)
 def utc_local_time() -> Iterator[None]:
     """Local times (updated column, log clock) are shown in UTC, whatever this machine's zone."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+    with local_time_zone("UTC"):
+        yield
 
 
 @pytest.fixture
