@@ -225,8 +225,8 @@ async def test_the_whole_job_from_the_keyboard_at_80x24(cut_video: Path, tmp_pat
         await pilot.press("n")
         assert isinstance(app.screen, NewSessionScreen)
         # the master has the focus; tab goes master → R&D → artwork → date → copyright → credits →
-        # preset → output
-        await pilot.press(*str(cut_video), "tab", "tab", *"Flow Work", *["tab"] * 5)
+        # tags → inventory → preset → output
+        await pilot.press(*str(cut_video), "tab", "tab", *"Flow Work", *["tab"] * 7)
         assert app.focused is not None and app.focused.id == "output"
         await pilot.press("ctrl+a", "ctrl+k", *str(tmp_path), "ctrl+s")
 
