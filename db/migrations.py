@@ -204,7 +204,7 @@ def _add_catalogue(db: peewee.SqliteDatabase) -> None:
     path under any path a root ever had resolves to where the root is now on this machine. A moved
     root keeps its earlier paths (replaced_at set), so that paths written before the move resolve.
     packs: delivery ZIPs made from a project's outputs (with licence, manifest and checksums).
-    watched_masters: what `vat watch` has seen and turned into a session, once per content hash.
+    watched_masters: each file `vat watch` has taken (queued, skipped as content seen before, failed).
     Settings: how many sessions process at once, and the watch folder the TUI starts detached.
     """
     for statement in (
@@ -279,17 +279,17 @@ def _add_catalogue(db: peewee.SqliteDatabase) -> None:
         """CREATE TABLE watched_masters (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             watch_dir TEXT NOT NULL,
-            master_path TEXT NOT NULL,
-            master_sha256 TEXT NOT NULL UNIQUE,
+            master_path TEXT NOT NULL UNIQUE,
+            master_sha256 TEXT,
             size_bytes INTEGER,
             mtime REAL,
             session_id TEXT,
-            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'failed', 'archived')),
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'skipped', 'failed')),
             reason TEXT,
             seen_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
             FOREIGN KEY (session_id) REFERENCES processing_state(session_id) ON DELETE SET NULL
         )""",
-        "CREATE INDEX idx_watched_path ON watched_masters(master_path)",
+        "CREATE INDEX idx_watched_sha256 ON watched_masters(master_sha256)",
         "INSERT INTO app_settings (key, value, value_type, category, description) VALUES "
         "('concurrent_sessions', '1', 'integer', 'performance', "
         "'Sessions the queue processes at once (each with parallel_workers operations)'), "

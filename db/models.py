@@ -396,12 +396,13 @@ class Pack(BaseModel):
 
 
 class WatchedMaster(BaseModel):
-    """A master `vat watch` took (migration 5), once per content hash: state queued, failed, archived."""
+    """A file `vat watch` took (migration 5), one row per path: queued (it became the session), skipped
+    (its content has a session already: that one), failed (the reason); its hash NULL when unreadable."""
 
     id = AutoField()
     watch_dir = TextField()
-    master_path = TextField()
-    master_sha256 = TextField(unique=True)
+    master_path = TextField(unique=True)
+    master_sha256 = TextField(null=True)
     size_bytes = IntegerField(null=True)
     mtime = FloatField(null=True)
     session_id: str | None  # the raw key peewee adds beside `session` (its stubs do not declare it)

@@ -1,15 +1,19 @@
-"""`vat watch`: every new master in a folder becomes a queued session, once per content hash.
+"""`vat watch`: every new master in a folder becomes a queued session, once per content.
 
-Each poll lists the folder's video files (watch_scan); a settled one is hashed and looked up in
-watched_masters: content seen before (queued by a watcher, found archived by an earlier `vat run`,
-or already in the queue) is not queued again, and the row says why. A new one becomes a session as
-`vat run` makes one (core.pipeline.new_session), entered in the queue (source "watch") in the same
-transaction as its watched_masters row, so a kill at any moment never queues a master twice. A file
-that fails (not a video, unreadable, its project folder taken) is recorded failed with the reason
-and tried again only once it changes (size, modification time or content)."""
+Each poll lists the folder's video files (watch_scan); a settled one is hashed and looked up: content
+that has a session already (queued by a watcher, archived by an earlier `vat run`, in the queue, or
+failed) is not queued again, and the file is skipped saying what that session is now. A new one becomes
+a session as `vat run` makes one (core.pipeline.new_session), entered in the queue (source "watch") in
+the same transaction as the file's watched_masters row, so a kill at any moment never queues a master
+twice. Every file taken is remembered by path, size and modification time (watch_records), so a
+restart hashes none of them again while unchanged; a file that failed (not a video, unreadable) is
+tried again only once it changes. Its project folder taken by another master (new content under the
+same name on the same day), the artwork is named "NAME (2)" (then 3, ...): both are archived, neither
+overwritten."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -17,19 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import Cancelled, EnvironmentProblem, VatError
-from core.pipeline import archived
+from core.errors import BadInput, Cancelled, EnvironmentProblem, VatError
+from core.pipeline import watch_records as records
 from core.pipeline.session_queue import PICK_LATER
+from core.pipeline.watch_records import QUEUED, SKIPPED
 from core.pipeline.watch_scan import RD_SUFFIX, Seen, Settler, video_files
-from db.connection import database
-from db.models import QUEUE_PENDING, QUEUE_RUNNING, ProcessingState, QueueEntry, WatchedMaster
+from db.models import COMPLETED, FAILED, ProcessingState
 
 if TYPE_CHECKING:  # imported when a master is taken: `vat watch --status` and the TUI's check stay quick
-    from core.pipeline.session import SessionOptions
+    from core.pipeline.session import Checked, SessionOptions
 
 log = logging.getLogger(__name__)
 
-QUEUED, FAILED, ARCHIVED = "queued", "failed", "archived"  # watched_masters.state
 POLL_SECONDS = 2.0
 
 
@@ -46,7 +49,7 @@ class WatchOptions:
     start_runner: bool = True  # False: only queue (a runner started elsewhere processes them)
 
 
-# on_event(event, fields): event is watching, taken, queued, skipped, failed or stopped
+# on_event(event, fields): event is watching, taken, queued, skipped, failed, finished or stopped
 OnEvent = Callable[[str, dict[str, Any]], None]
 
 
@@ -60,13 +63,16 @@ class Watcher:
         self.folder = options.folder.expanduser().absolute()
         self.on_event = on_event
         self.settler = Settler(options.settle)
+        self.unfinished: dict[str, str] = {}  # sessions queued from this folder, not finished: id -> master
 
     # --- the loop ----------------------------------------------------------------------------
     def run(self, cancel: threading.Event) -> None:
         """Poll until `cancel` is set. What was being hashed when stopped is looked at again next time."""
         self.on_event("watching", {"dir": str(self.folder), "settle": self.options.settle})
+        self.unfinished = records.still_queued(self.folder)
         while not cancel.is_set():
             self.poll_once(cancel)
+            self.tell_finished()
             cancel.wait(self.options.poll)
         self.on_event("stopped", {"dir": str(self.folder)})
 
@@ -86,10 +92,21 @@ class Watcher:
             start_runner()
         return queued
 
+    def tell_finished(self) -> None:
+        """Say which of the sessions queued from this folder have completed or failed since last time."""
+        for session in records.finished(list(self.unfinished)):
+            path = self.unfinished.pop(session.session_id)
+            fields = {"path": path, "session": session.session_id, "status": session.status}
+            if session.status == COMPLETED:
+                fields["out"] = records.standing(session).removeprefix("completed in ")
+            else:
+                fields["reason"] = one_line(session.error_message or "see vat history")
+            self.on_event("finished", fields)
+
     # --- one file ----------------------------------------------------------------------------
     def handle(self, path: Path, seen: Seen, cancel: threading.Event) -> int:
         """Take one settled file; 1 when it was queued."""
-        if _recorded(path, seen) is not None:  # done before a restart: not even hashed again
+        if records.recorded(path, seen) is not None:  # done before a restart: not even hashed again
             self.settler.handled(path, seen)
             return 0
         self.on_event("taken", {"path": str(path), "size": seen.size})
@@ -100,7 +117,7 @@ class Watcher:
         except Cancelled:
             return 0
         except VatError as exc:
-            self.fail(path, seen, f"unreadable:{path}", exc.message)
+            self.fail(path, seen, None, exc.message)
             return 0
         try:
             now = path.stat()
@@ -122,27 +139,23 @@ class Watcher:
         return 1
 
     def seen_before(self, path: Path, seen: Seen, digest: str) -> bool:
-        """Content queued, archived or in the queue already: recorded and said (skipped), not queued."""
-        row = WatchedMaster.get_or_none(WatchedMaster.master_sha256 == digest)
-        reason = None
-        if row is not None and row.state != FAILED:
-            if row.master_path == str(path):  # the same file touched: remembered as it is now
-                _record(digest, path, seen, self.folder, row.state, row.session_id, row.reason)
-                reason = f"unchanged content, already {row.state}"
-            else:
-                reason = f"same content as {row.master_path}, already {row.state}"
-            reason += f" (session {row.session_id})" if row.session_id else ""
-        elif earlier := archived.archived_as(digest):
-            reason = f"already archived: {archived.describe(earlier[-1])}"
-            _record(digest, path, seen, self.folder, ARCHIVED, earlier[-1].session_id, reason)
-        elif waiting := _in_queue(digest):
-            reason = f"already in the queue as session {waiting}"
-            _record(digest, path, seen, self.folder, QUEUED, waiting, reason)
-        if reason is None:
+        """Content that has a session already: the file recorded and said skipped, not queued."""
+        other = records.content_session(digest)
+        if other is None:
             return False
+        now = records.standing(other)
+        mine = records.row_of(path)
+        if mine is not None and mine.state == QUEUED and mine.session_id == other.session_id:
+            # this very file, touched (its time changed, not its content): still that session's master
+            records.record(path, seen, self.folder, digest, QUEUED, other.session_id, None)
+            reason = f"unchanged content, session {other.session_id}: {now}"
+        else:
+            same = "unchanged content" if other.master_path == str(path) else f"same content as {other.master_path}"
+            reason = f"{same}, session {other.session_id}: {now}"
+            records.record(path, seen, self.folder, digest, SKIPPED, other.session_id, reason)
         self.settler.handled(path, seen)
         log.info("watch: %s skipped: %s", path, reason)
-        self.on_event("skipped", {"path": str(path), "reason": reason})
+        self.on_event("skipped", {"path": str(path), "reason": reason, "session": other.session_id})
         return True
 
     def create(self, path: Path, seen: Seen, digest: str) -> str:
@@ -154,7 +167,6 @@ class Watcher:
         options = self.session_options(path)
         checked = sessions.check_options(options)
         checked.master_sha256 = digest
-        session_id = sessions.new_session_id(checked)
 
         def record(session: ProcessingState) -> None:
             if self.options.scenes == "pick":  # the queue detects it, then leaves it "to pick"
@@ -162,16 +174,34 @@ class Watcher:
                 ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
                 session.process_metadata = meta
             session_queue.enqueue(session.session_id, source="watch")
-            _record(digest, path, seen, self.folder, QUEUED, session.session_id, None)
+            records.record(path, seen, self.folder, digest, QUEUED, session.session_id, None)
 
-        session = create_claimed(checked, session_id, record=record)
+        taken_by = None  # why the artwork got a number: what holds the folder its own name gives
+        for number in range(1, MAX_NAMES + 1):
+            named = checked if number == 1 else renamed(checked, f"{options.artwork} ({number})")
+            root = sessions.project_root(named)
+            holder = folder_holder(root)
+            if holder is None:
+                session_id = sessions.new_session_id(named)
+                try:
+                    session = create_claimed(named, session_id, record=record)
+                    break
+                except BadInput:
+                    holder = folder_holder(root)
+                    if holder is None:  # not taken: refused for another reason
+                        raise
+            taken_by = taken_by or f"{root.name} holds {holder}"
+        else:
+            raise BadInput(f"{path}: project folders {options.artwork} to ({MAX_NAMES}) are all taken")
         log.info("watch: %s queued as session %s", path, session_id)
+        self.unfinished[session_id] = str(path)
         self.on_event(
             "queued",
             {
                 "path": str(path),
                 "session": session_id,
-                "artwork": options.artwork,
+                "artwork": named.options.artwork,
+                "renamed": taken_by,
                 "out": session.output_path,
                 "rd": session.rd_folder_path,
                 "preset": session.preset_id,
@@ -196,57 +226,40 @@ class Watcher:
             unattended=o.scenes != "pick",
         )
 
-    def fail(self, path: Path, seen: Seen, key: str, reason: str, for_good: bool = True) -> None:
+    def fail(self, path: Path, seen: Seen, digest: str | None, reason: str, for_good: bool = True) -> None:
         """Recorded failed with the reason; `for_good`: as this very file (path, size, modification
         time), so that it is not tried again, even after a restart, until it changes."""
         reason = one_line(reason)
-        _record(key, path, seen if for_good else None, self.folder, FAILED, None, reason)
+        records.record(path, seen if for_good else None, self.folder, digest, FAILED, None, reason)
         self.settler.handled(path, seen)
         log.warning("watch: %s failed: %s", path, reason)
         self.on_event("failed", {"path": str(path), "reason": reason})
 
 
-def _recorded(path: Path, seen: Seen) -> WatchedMaster | None:
-    """The row of this very file as it is now (same path, size and modification time), if any."""
-    return (
-        WatchedMaster.select()
-        .where(
-            (WatchedMaster.master_path == str(path))
-            & (WatchedMaster.size_bytes == seen.size)
-            & (WatchedMaster.mtime == seen.mtime)
-        )
-        .first()
-    )
+MAX_NAMES = 99  # "NAME (2)" to "NAME (99)": past that, something is wrong with the folder, not the names
 
 
-def _record(
-    key: str, path: Path, seen: Seen | None, folder: Path, state: str, session_id: str | None, reason: str | None
-) -> None:
-    """One row per content hash (`key`): created, or updated to what happened this time."""
-    values = {
-        "watch_dir": str(folder),
-        "master_path": str(path),
-        "size_bytes": seen.size if seen else None,
-        "mtime": seen.mtime if seen else None,
-        "session": session_id,
-        "state": state,
-        "reason": reason,
-    }
-    with database.atomic("IMMEDIATE"):
-        updated = WatchedMaster.update(**values).where(WatchedMaster.master_sha256 == key).execute()
-        if not updated:
-            WatchedMaster.create(master_sha256=key, **values)
+def renamed(checked: Checked, artwork: str) -> Checked:
+    from core.pipeline.naming import artwork_slug
+
+    options = dataclasses.replace(checked.options, artwork=artwork)
+    return dataclasses.replace(checked, options=options, slug=artwork_slug(artwork))
 
 
-def _in_queue(digest: str) -> str | None:
-    """A session of this master waiting or running in the queue (put there by a batch, say)."""
-    entry = (
-        QueueEntry.select(QueueEntry.session)
-        .join(ProcessingState, on=(QueueEntry.session == ProcessingState.session_id))
-        .where((ProcessingState.master_sha256 == digest) & (QueueEntry.state.in_([*QUEUE_PENDING, QUEUE_RUNNING])))
-        .first()
-    )
-    return entry.session_id if entry is not None else None
+def folder_holder(root: Path) -> str | None:
+    """What keeps a new session out of this project folder: another session's work (or one being made
+    there now), or files no session of this database made; None when it is free."""
+    from core.pipeline.lock import ProjectLock
+    from core.pipeline.project_folder import earlier_sessions, holds_files
+
+    earlier = earlier_sessions(root, "")
+    if earlier:
+        return f"session {earlier[0].session_id} ({earlier[0].status}) of another master"
+    if ProjectLock(root, "").is_held_elsewhere():
+        return "a session being made now"
+    if holds_files(root):
+        return "files of no session"
+    return None
 
 
 def start_runner() -> int | None:

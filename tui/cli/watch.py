@@ -108,10 +108,15 @@ def describe(event: str, f: dict[str, Any]) -> str:
         return f"taken: {name} ({f['size']} bytes), hashing"
     if event == "queued":
         rd = f", R&D {f['rd']}" if f.get("rd") else ""
+        renamed = f", as {f['renamed']};" if f.get("renamed") else ","
         return (
-            f"queued: {name} as session {f['session']} (artwork {f['artwork']}, preset {f['preset']}, "
+            f"queued: {name} as session {f['session']} (artwork {f['artwork']}{renamed} preset {f['preset']}, "
             f"scenes {f['scenes']}{rd}) -> {f['out']}"
         )
+    if event == "finished":
+        if f["status"] == "completed":
+            return f"done: {name}: session {f['session']} completed -> {f['out']}"
+        return f"failed: {name}: session {f['session']} failed: {f['reason']}"
     if event in ("skipped", "failed"):
         return f"{event}: {name}: {f['reason']}"
     if event == "stopped":
