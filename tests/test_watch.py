@@ -7,13 +7,11 @@ not run here (--queue-only)."""
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import signal
-import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import peewee
 import pytest
@@ -23,13 +21,11 @@ from core.pipeline.watch_scan import Seen, Settler, video_files
 from core.pipeline.watch_service import WatchLock, ensure_started, watch_log_path, watcher_pid
 from db.models import ProcessingState, QueueEntry, WatchedMaster
 from db.settings import set_setting
-from tests.helpers import json_events, start_vat, vat
+from tests.helpers import vat
 from tests.media import make_cut_video
 from tests.tui_flows import until
+from tests.watch_process import WAIT, Watcher, stop_everything_started
 from tui.app import VatApp
-
-POLL = "0.1"
-WAIT = 30.0  # seconds an expected event may take on a loaded machine (a failure, not the usual time)
 
 
 @pytest.fixture(scope="module")
@@ -42,41 +38,11 @@ def masters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-class Watcher:
-    """A running `vat watch --json`: its events as they come, and its stop."""
-
-    def __init__(self, *args: str | Path, queue_only: bool = True):
-        self.proc = start_vat("watch", *args, "--json", "--poll", POLL, *(["--queue-only"] * queue_only))
-        self.events: list[dict[str, Any]] = []
-        self._lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self._lines.put(line)
-
-    def wait_for(self, event: str, name: str | None = None) -> dict[str, Any]:
-        give_up = time.monotonic() + WAIT
-        while time.monotonic() < give_up:
-            for found in self.events:
-                if found["event"] == event and (name is None or Path(found.get("path", "")).name == name):
-                    return found
-            try:
-                self.events += json_events(self._lines.get(timeout=0.2))
-            except queue.Empty:
-                if self.proc.poll() is not None and self._lines.empty():
-                    break
-        self.proc.kill()
-        raise AssertionError(f"no {event} {name or ''} event; got {self.events}\n{self.proc.stderr.read()}")
-
-    def named(self, event: str) -> list[str]:
-        return [Path(e["path"]).name for e in self.events if e["event"] == event]
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=WAIT)
-        self.wait_for("stopped")
-        return code
+@pytest.fixture(autouse=True)
+def nothing_outlives_the_test(db_path: Path) -> Iterator[None]:
+    """No watcher or queue runner a test started runs on after it, whatever happened in it."""
+    yield
+    stop_everything_started()
 
 
 def copy_in_two_steps(source: Path, target: Path, pause: float) -> None:
@@ -104,7 +70,7 @@ def test_a_watch_folder_fed_while_running_and_restarted(
     (inbox / "Alpha_rd" / "making-of.mp4").write_bytes(masters["c"].read_bytes())  # R&D, never a master
     options = ("--out", out, "--preset", "archive_hq", "--rd-from", "sibling", "--scenes", "all")
 
-    first = Watcher(inbox, *options, "--settle", "1.5")
+    first = Watcher(inbox, *options, "--settle", "2")  # well past the pause, even on a loaded machine
     first.wait_for("watching")
     copy_in_two_steps(masters["a"], inbox / "Alpha.mp4", pause=0.7)  # growing: not taken before it settles
     taken = first.wait_for("taken", "Alpha.mp4")
@@ -192,6 +158,39 @@ def test_failures_duplicates_and_a_second_watcher(
     assert QueueEntry.select().count() == 2
 
 
+@pytest.mark.slow  # two watcher processes: about 4 s
+def test_a_copy_is_not_hashed_again_after_a_restart_and_its_session_is_told_as_it_is_now(
+    tmp_path: Path, masters: dict[str, Path], db: peewee.SqliteDatabase
+) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    shutil.copyfile(masters["a"], inbox / "L8.mp4")
+    shutil.copyfile(masters["a"], inbox / "L8 copy.mp4")
+    first = Watcher(inbox, "--out", out, "--settle", "0")
+    queued = first.wait_for("queued", "L8 copy.mp4")  # sorted first
+    skipped = first.wait_for("skipped", "L8.mp4")
+    assert first.stop() == 0
+    session = queued["session"]
+    assert skipped["reason"] == f"same content as {inbox / 'L8 copy.mp4'}, session {session}: queued"
+
+    vat("queue", "hold", session, check=True)  # what the session is now is what a later skip says
+    shutil.copyfile(masters["a"], inbox / "L8 again.mp4")
+    second = Watcher(inbox, "--out", out, "--settle", "0")
+    again = second.wait_for("skipped", "L8 again.mp4")
+    assert second.stop() == 0
+    assert second.named("taken") == ["L8 again.mp4"]  # neither the master nor its first copy hashed again
+    assert again["reason"] == (
+        f"same content as {inbox / 'L8 copy.mp4'}, session {session}: held in the queue: vat queue release {session}"
+    )
+    rows = {Path(r.master_path).name: (r.state, r.session_id) for r in WatchedMaster.select()}
+    assert rows == {
+        "L8 copy.mp4": ("queued", session),
+        "L8.mp4": ("skipped", session),
+        "L8 again.mp4": ("skipped", session),
+    }
+    assert QueueEntry.select().count() == 1 and ProcessingState.select().count() == 1
+
+
 def test_the_tui_starts_one_watcher_detached_when_enabled(tmp_path: Path, db: peewee.SqliteDatabase) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -240,23 +239,41 @@ async def test_the_tui_opening_starts_the_watcher_which_outlives_it(tmp_path: Pa
 
 
 @pytest.mark.slow  # a real vat run first: about 6 s
-def test_a_master_archived_by_vat_run_is_not_queued_again(
+def test_a_master_archived_by_vat_run_is_not_queued_again_nor_its_folder_taken(
     tmp_path: Path, masters: dict[str, Path], db: peewee.SqliteDatabase
 ) -> None:
     inbox, out = tmp_path / "inbox", tmp_path / "archive"
     inbox.mkdir()
     vat("run", masters["a"], "--artwork", "Earlier", "--out", out, "--preset", "preview_fast", check=True)
     earlier = ProcessingState.get(ProcessingState.artwork_name == "Earlier")
+    archive = {p: p.read_bytes() for p in Path(earlier.output_path).rglob("*") if p.is_file()}
     shutil.copyfile(masters["a"], inbox / "Again.mp4")
+    # new content under the archived one's name, the same day: its project folder is taken
+    shutil.copyfile(masters["b"], inbox / "Earlier.mp4")
     watcher = Watcher(inbox, "--out", out, "--settle", "0")
     skipped = watcher.wait_for("skipped", "Again.mp4")
+    queued = watcher.wait_for("queued", "Earlier.mp4")
     assert watcher.stop() == 0
-    assert "already archived" in skipped["reason"] and earlier.session_id in skipped["reason"]
+    assert watcher.named("failed") == []
+    assert skipped["reason"] == (
+        f"same content as {masters['a']}, session {earlier.session_id}: completed in {earlier.output_path}"
+    )
     row = WatchedMaster.get(WatchedMaster.master_path == str(inbox / "Again.mp4"))
-    assert (row.state, row.session_id) == ("archived", earlier.session_id)
-    # the watcher queued nothing (the entry there is vat run's own, done)
-    assert not QueueEntry.select().where(QueueEntry.source == "watch").exists()
-    assert ProcessingState.select().count() == 1
+    assert (row.state, row.session_id) == ("skipped", earlier.session_id)
+
+    # archived beside it under a numbered name: nothing overwritten, both kept
+    renamed = ProcessingState.get(ProcessingState.session_id == queued["session"])
+    assert queued["artwork"] == renamed.artwork_name == "Earlier (2)"
+    assert Path(renamed.output_path) == Path(earlier.output_path).with_name(Path(earlier.output_path).name + "_2")
+    assert (
+        queued["renamed"]
+        == f"{Path(earlier.output_path).name} holds session {earlier.session_id} (completed) of another master"
+    )
+    assert Path(renamed.master_path) == inbox / "Earlier.mp4"
+    assert {p: p.read_bytes() for p in Path(earlier.output_path).rglob("*") if p.is_file()} == archive
+    assert ProcessingState.get(ProcessingState.id == earlier.id).status == "completed"
+    entries = QueueEntry.select().where(QueueEntry.source == "watch")
+    assert [(e.session_id, e.state) for e in entries] == [(renamed.session_id, "waiting")]
 
 
 def test_a_file_being_copied_is_never_ready() -> None:
@@ -320,8 +337,13 @@ def test_what_the_watcher_queues_is_archived_by_the_runner_it_starts(
     give_up = time.monotonic() + 3 * WAIT
     while (entry := finished()) is None and time.monotonic() < give_up:
         time.sleep(0.2)
-    assert watcher.stop() == 0
     assert entry is not None and entry.state == "done", entry and entry.reason
     session = ProcessingState.get(ProcessingState.session_id == entry.session_id)
     assert session.status == "completed" and session.artwork_name == "Gamma"
+    done = watcher.wait_for("finished", "Gamma.mp4")  # the watcher says so
+    assert (done["session"], done["status"], done["out"]) == (session.session_id, "completed", session.output_path)
+    shutil.copyfile(masters["a"], inbox / "Gamma copy.mp4")
+    skipped = watcher.wait_for("skipped", "Gamma copy.mp4")
+    assert skipped["reason"].endswith(f"session {session.session_id}: completed in {session.output_path}")
+    assert watcher.stop() == 0
     assert vat("verify", session.session_id).returncode == 0  # every output there and intact
