@@ -130,6 +130,9 @@ class Watcher:
             return 0
         try:
             self.create(path, seen, digest)
+        except ContentTaken:  # made meanwhile by another process (a second watcher, `vat run`)
+            self.seen_before(path, seen, digest)
+            return 0
         except VatError as exc:
             # the machine's fault (an output folder it cannot write, no ffmpeg), not the file's: the
             # next start of the watcher tries it again, not only a change of the file
@@ -169,6 +172,10 @@ class Watcher:
         checked.master_sha256 = digest
 
         def record(session: ProcessingState) -> None:
+            # looked at again in the session's own write transaction: two processes that hashed the
+            # same content at once make one session, not two
+            if records.content_session(digest, exclude=session.session_id) is not None:
+                raise ContentTaken
             if self.options.scenes == "pick":  # the queue detects it, then leaves it "to pick"
                 meta = {**(session.process_metadata or {}), PICK_LATER: True}
                 ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
@@ -192,7 +199,10 @@ class Watcher:
                         raise
             taken_by = taken_by or f"{root.name} holds {holder}"
         else:
-            raise BadInput(f"{path}: project folders {options.artwork} to ({MAX_NAMES}) are all taken")
+            raise BadInput(
+                f"{path}: the project folders of {options.artwork} and {options.artwork} (2) to ({MAX_NAMES}) "
+                "are all taken; rename the file"
+            )
         log.info("watch: %s queued as session %s", path, session_id)
         self.unfinished[session_id] = str(path)
         self.on_event(
@@ -234,6 +244,10 @@ class Watcher:
         self.settler.handled(path, seen)
         log.warning("watch: %s failed: %s", path, reason)
         self.on_event("failed", {"path": str(path), "reason": reason})
+
+
+class ContentTaken(Exception):
+    """The content got its session from another process between the look-up and the write."""
 
 
 MAX_NAMES = 99  # "NAME (2)" to "NAME (99)": past that, something is wrong with the folder, not the names

@@ -70,10 +70,13 @@ def record(
             WatchedMaster.create(master_path=str(path), **values)
 
 
-def content_session(digest: str) -> ProcessingState | None:
+def content_session(digest: str, exclude: str | None = None) -> ProcessingState | None:
     """The newest session of a master with this content that no later one replaced (`--replace`)."""
     rows = ProcessingState.select().where(ProcessingState.master_sha256 == digest).order_by(ProcessingState.id.desc())
-    return next((row for row in rows if not (row.process_metadata or {}).get("replaced_by")), None)
+    return next(
+        (row for row in rows if row.session_id != exclude and not (row.process_metadata or {}).get("replaced_by")),
+        None,
+    )
 
 
 def standing(session: ProcessingState) -> str:
