@@ -119,11 +119,11 @@ def run(args: argparse.Namespace) -> int:
             try:
                 checked.master_sha256 = hash_master(view, checked.master, cancel)
             except Cancelled:
-                left = f"; {len(created)} session(s) made wait in the queue (vat --resume)" if created else ""
-                view.say(
-                    f"stopped while hashing {{master}}: nothing more was created{left}", master=checked.master.name
-                )
-                return EXIT_INTERRUPTED
+                if single or not created:
+                    view.say("stopped while hashing {master}: nothing was created", master=checked.master.name)
+                    return EXIT_INTERRUPTED
+                view.say("stopped while hashing {master}: nothing more was created", master=checked.master.name)
+                break
             earlier = archived.archived_as(checked.master_sha256)
             if args.replace:  # the session this run takes the folder from is no earlier archive of it
                 earlier = [row for row in earlier if Path(row.output_path) != item.root]
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
             )
         if single and not created:  # skipped: already archived
             return EXIT_OK
-        outcomes = _process(args, view, cancel, created, batch_id, single)
+        outcomes = [] if cancel.is_set() else _process(args, view, cancel, created, batch_id, single)
         if single and outcomes:
             return outcomes[0]
         if single:  # processed by another runner, or left queued

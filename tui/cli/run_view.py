@@ -80,8 +80,22 @@ class RunView:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.end_progress()
+
+    def clear_bars(self) -> None:
+        """A session ended (done, failed, paused, stopped): its bars go, none is left at 100%."""
+        if self.progress is not None:
+            for task in [*self.tasks.values(), *([self.overall] if self.overall is not None else [])]:
+                self._safe(self.progress.remove_task, task)
+        self.tasks.clear()
+        self.overall = None
+
+    def end_progress(self) -> None:
+        """No bar is drawn after this (a batch's summary comes last, under no live display)."""
+        self.clear_bars()
         if self.progress is not None:
             self._safe(self.progress.stop)
+            self.progress = None
 
     def _safe(self, fn: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         if self.dead:
@@ -150,11 +164,13 @@ class RunView:
             fields = {k: v for k, v in vars(event).items() if v is not None and k != "kind"}
             self.emit(event.kind, **fields)
             return
+        if event.kind == "finished":
+            self.clear_bars()
+            return
         if event.kind == "plan":
             self.total, self.finished = event.total or 0, event.done or 0
             if self.progress is not None:
-                if "detect" in self.tasks:
-                    self._safe(self.progress.remove_task, self.tasks.pop("detect"))
+                self.clear_bars()  # detection's bar, an earlier session's left by a stop
                 # in whole percents of the work, as the TUI shows them (core.pipeline.progress)
                 self.overall = self.progress.add_task("[bold]all operations", total=100, completed=0, fps="", eta=None)
             else:
