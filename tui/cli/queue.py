@@ -90,7 +90,7 @@ def process_claim(claim: Claim, view: RunView, cancel: threading.Event, workers:
     fault stops it (exit 3)."""
     from core.pipeline import session as sessions
     from core.pipeline import session_queue
-    from db.models import QUEUE_FAILED
+    from db.models import QUEUE_FAILED, QUEUE_TO_PICK
     from db.queries import get_session
     from tui.cli.resume import refuse_if_replaced
     from tui.cli.session_work import Fresh, work_on
@@ -111,6 +111,11 @@ def process_claim(claim: Claim, view: RunView, cancel: threading.Event, workers:
         except VatError as exc:  # work_on has recorded it on the entry
             view.say("[red]{session}[/]: {error}", session=claim.session_id, error=exc.message)
             entry = session_queue.entry_of(claim.session_id)
+            if entry is not None and entry.state == QUEUE_TO_PICK:
+                # its --scenes/--group do not fit the scenes found: failed, not waiting for a person
+                # (a single `vat run` exits 2 on it instead); the detection is kept for a new choice
+                session_queue.set_state(claim.session_id, QUEUE_FAILED, exc.message)
+                return QUEUE_FAILED
             return entry.state if entry is not None else QUEUE_FAILED
 
 
