@@ -50,35 +50,47 @@ def queue(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    """The queue in order, numbered 1..N as the Queue screen numbers it; each entry's state as it stands
+    now (core/pipeline/queue_view.py): one stored as running whose process died shows "interrupted"."""
+    from datetime import datetime, timezone
+
     from rich.table import Table
 
     from core.pipeline import session_queue
+    from core.pipeline.queue_view import queue_rows
 
-    rows = [
-        {
-            "position": entry.position,
-            "session_id": entry.session_id,
-            "artwork_name": entry.session.artwork_name,
-            "state": entry.state,
-            "batch_id": entry.batch_id,
-            "source": entry.source,
-            "reason": entry.reason,
-            "added_at": entry.added_at,
-            "started_at": entry.started_at,
-            "finished_at": entry.finished_at,
-        }
-        for entry in session_queue.entries()
-    ]
+    stored = {entry.session_id: entry for entry in session_queue.entries()}
+    rows = []
+    for number, row in enumerate(queue_rows(datetime.now(timezone.utc)), start=1):
+        entry = stored.get(row.session_id)
+        resumable = row.shown in ("interrupted", "paused")
+        rows.append(
+            {
+                "position": number,
+                "session_id": row.session_id,
+                "artwork_name": row.artwork,
+                "state": row.shown.replace(" ", "_"),
+                "stored_state": row.stored,
+                "batch_id": entry.batch_id if entry is not None else None,
+                "source": row.source,
+                "reason": row.reason or ("vat --resume continues it" if resumable else None),
+                "added_at": row.added_at,
+                "started_at": row.started_at,
+                "finished_at": entry.finished_at if entry is not None else None,
+            }
+        )
     if args.json:
         print_json(rows)
         return EXIT_OK
     table = Table(title="queue")
     for column in ("#", "session", "artwork", "state", "source", "reason"):
         table.add_column(column)
-    for row in rows:
-        state = str(row["state"]).replace("_", " ")
+    for item in rows:
+        state = str(item["state"]).replace("_", " ")
         table.add_row(
-            *cells(row["position"], row["session_id"], row["artwork_name"], state, row["source"], row["reason"] or "")
+            *cells(
+                item["position"], item["session_id"], item["artwork_name"], state, item["source"], item["reason"] or ""
+            )
         )
     console().print(table)
     return EXIT_OK
