@@ -149,6 +149,30 @@ def test_the_eta_is_unknown_until_a_session_is_measured(db: peewee.SqliteDatabas
     assert queue_progress(queue_rows(NOW), NOW).eta_seconds == 30.0  # b: 60 s of master at half real time
 
 
+def test_the_header_counts_the_queue_s_current_run_not_every_entry_ever_finished(
+    db: peewee.SqliteDatabase,
+) -> None:
+    def finished(session_id: str, state: str, minutes: int) -> None:
+        queue.set_state(session_id, state)
+        at = NOW - timedelta(hours=1) + minutes * MINUTE
+        QueueEntry.update(finished_at=at).where(QueueEntry.session == session_id).execute()
+
+    add("old1", "waiting", status="completed")
+    add("old2", "waiting", minutes=1, status="failed")
+    finished("old1", "done", 5)
+    finished("old2", "failed", 10)  # the queue empty from here
+    add("new1", "waiting", minutes=20, status="completed")
+    finished("new1", "done", 25)
+    add("new2", "waiting", minutes=21, status="initialized")
+    progress = queue_progress(queue_rows(NOW), NOW)
+    assert (progress.done, progress.failed, progress.total) == (1, 0, 2)
+    finished("new2", "done", 30)  # all finished: the last run still
+    assert (queue_progress(queue_rows(NOW), NOW).done, queue_progress(queue_rows(NOW), NOW).total) == (2, 2)
+    add("held", "held", minutes=2, status="initialized")  # an old one never finished: its run goes on
+    progress = queue_progress(queue_rows(NOW), NOW)
+    assert (progress.done, progress.failed, progress.total) == (3, 1, 5)
+
+
 def test_a_running_entry_whose_worker_is_gone_shows_what_became_of_it(db: peewee.SqliteDatabase) -> None:
     add("a", "running", status="completed")
     add("b", "running", minutes=1, status="failed", error_message="2 operations failed")

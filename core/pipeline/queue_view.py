@@ -16,6 +16,7 @@ from db.models import (
     COMPLETED,
     FAILED,
     QUEUE_DONE,
+    QUEUE_FINISHED,
     QUEUE_HELD,
     QUEUE_RUNNING,
     QUEUE_TO_PICK,
@@ -51,6 +52,7 @@ class QueueRow:
     started_at: datetime | None
     master_seconds: float | None  # the master's duration: what the queue's ETA weighs sessions by
     processing_seconds: float | None  # a finished session's processing time, over all its runs
+    finished_at: datetime | None = None  # when its entry finished (done, failed, skipped)
 
     @property
     def pending(self) -> bool:
@@ -128,6 +130,7 @@ def queue_rows(now: datetime) -> list[QueueRow]:
                 processing_seconds=_processing_seconds(session, entry.started_at, entry.finished_at)
                 if entry.state == QUEUE_DONE or shown == "done"
                 else None,
+                finished_at=entry.finished_at,
             )
         )
     return rows
@@ -159,11 +162,33 @@ def seconds_per_master_second(rows: list[QueueRow], now: datetime) -> float | No
     return sum(rates) / len(rates) if rates else None
 
 
+def current_run(rows: list[QueueRow]) -> list[QueueRow]:
+    """The entries of the queue's current run: those added since the queue last had nothing unfinished
+    in it (every entry added before had finished by then); when all are finished, the last run. An
+    entry that waits for a person (to pick, held) keeps its run open until it finishes or is removed."""
+    ordered = sorted(rows, key=lambda r: (r.added_at is None, r.added_at or datetime.min))
+    start = 0
+    all_finished_by: datetime | None = None  # when every entry so far had finished
+    one_unfinished = False
+    for index, row in enumerate(ordered):
+        if index and not one_unfinished and all_finished_by is not None and row.added_at is not None:
+            if row.added_at >= all_finished_by:
+                start = index  # the queue had emptied before this one came: a new run starts
+        end = row.finished_at if row.stored in QUEUE_FINISHED else None
+        if end is None:
+            one_unfinished = True
+        else:
+            all_finished_by = end if all_finished_by is None else max(all_finished_by, end)
+    current = {r.session_id for r in ordered[start:]}
+    return [r for r in rows if r.session_id in current]
+
+
 def queue_progress(rows: list[QueueRow], now: datetime, concurrent: int = 1) -> QueueProgress:
-    """The whole queue: how many sessions are finished, the running ones' fractions, and the time
-    left for the running and waiting ones (held, paused and to-pick entries wait for a person: not
-    counted)."""
+    """The queue's current run (current_run): how many of its sessions are finished, the running ones'
+    fractions, and the time left for the running and waiting ones (held, paused and to-pick entries
+    wait for a person: not counted). The pace is measured over every finished session shown."""
     rate = seconds_per_master_second(rows, now)
+    rows = current_run(rows)
     running = [r for r in rows if r.shown == "running"]
     waiting = [r for r in rows if r.shown in ("waiting", "interrupted")]  # an interrupted one is taken again
     left_each: list[float | None] = []
