@@ -137,7 +137,7 @@ def test_a_bad_batch_row_is_refused_and_nothing_is_made(
     code, _, err = here(capsys, "run", "--batch", batch, "--out", tmp_path / "out", *FAST)
     assert code == 2
     line = err.strip()
-    assert "\n" not in line and str(batch) in line and "row 2" in line and "missing.mov" in line
+    assert "\n" not in line and str(batch) in line and "line 3" in line and "missing.mov" in line
     ProcessingState, QueueEntry = open_rows()
     assert ProcessingState.select().count() == 0 and QueueEntry.select().count() == 0
     assert not (tmp_path / "out").exists()
@@ -145,9 +145,11 @@ def test_a_bad_batch_row_is_refused_and_nothing_is_made(
     as_json = tmp_path / "backlog.json"
     as_json.write_text(json.dumps([{"master": str(masters[0]), "artwork": "A", "colour": "red"}]))
     code, _, err = here(capsys, "run", "--batch", as_json, "--out", tmp_path / "out", *FAST)
-    assert code == 2 and "row 1" in err and "colour" in err
+    assert code == 2 and "item 1" in err and "colour" in err
     code, _, err = here(capsys, "run", *masters[:2], "--artwork", "One Name", "--out", tmp_path / "out", *FAST)
     assert code == 2 and "--artwork-from" in err
+    code, _, err = here(capsys, "run", masters[0], masters[0], "--artwork-from", "name", "--out", tmp_path, *FAST)
+    assert code == 2 and err.strip().endswith(f"vat run: {masters[0]} is given twice")
 
 
 @pytest.mark.slow  # two detections and one whole run

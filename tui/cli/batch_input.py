@@ -5,7 +5,8 @@ preset, scenes, groups, copyright and tags; the command's options fill what a ro
 A CSV file has a header row naming its columns; a JSON file is a list of objects with the same keys.
 Tags and groups hold several values: a JSON list, or one text separated by `;`. A relative master path
 is relative to the batch file's folder. Nothing here writes anything: a row that is wrong is refused
-(BadInput, exit 2) naming the file, the row and what is wrong."""
+(BadInput, exit 2) naming the file, where in it (a CSV file's line, the header being line 1; a JSON
+list's item) and what is wrong."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class Row:
     groups: list[str] = field(default_factory=list)
     copyright: str | None = None
     tags: list[str] = field(default_factory=list)
-    where: str = ""  # "FILE: row N: " for a batch file's row, "" for a master on the command line
+    where: str = ""  # "FILE: line N: " (CSV) or "FILE: item N: " (JSON), "" for a master on the command line
 
     @property
     def pick(self) -> bool:
@@ -98,10 +99,10 @@ def read_batch(path: Path, how: str | None) -> list[Row]:
         raise BadInput(f"{terminal_safe(path)}: a batch file is .csv or .json")
     if not records:
         raise BadInput(f"{terminal_safe(path)}: the batch file has no rows")
-    return [_row(path, number, record, how) for number, record in enumerate(records, start=1)]
+    return [_row(path, where, record, how) for where, record in records]
 
 
-def _json_records(path: Path, text: str) -> list[dict]:
+def _json_records(path: Path, text: str) -> list[tuple[str, dict]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -110,26 +111,28 @@ def _json_records(path: Path, text: str) -> list[dict]:
         raise BadInput(f"{terminal_safe(path)}: expected a list of objects, one per master")
     for number, record in enumerate(data, start=1):
         if not isinstance(record, dict):
-            raise BadInput(f"{terminal_safe(path)}: row {number}: expected an object")
-    return data
+            raise BadInput(f"{terminal_safe(path)}: item {number}: expected an object")
+    return [(f"item {number}", record) for number, record in enumerate(data, start=1)]
 
 
-def _csv_records(path: Path, text: str) -> list[dict]:
+def _csv_records(path: Path, text: str) -> list[tuple[str, dict]]:
+    """Each row with the file's line it ends on (the header is line 1)."""
     reader = csv.DictReader(text.splitlines())
     header = [name.strip().lower() for name in reader.fieldnames or []]
     if "master" not in header:
         raise BadInput(f"{terminal_safe(path)}: the first row names the columns and one is master")
     reader.fieldnames = header
     records = []
-    for number, record in enumerate(reader, start=1):
+    for record in reader:
         if None in record:  # more cells than the header has names
-            raise BadInput(f"{terminal_safe(path)}: row {number}: more cells than columns")
-        records.append({k: (v or "").strip() for k, v in record.items() if (v or "").strip()})
+            raise BadInput(f"{terminal_safe(path)}: line {reader.line_num}: more cells than columns")
+        cells = {k: (v or "").strip() for k, v in record.items() if (v or "").strip()}
+        records.append((f"line {reader.line_num}", cells))
     return records
 
 
-def _row(path: Path, number: int, record: dict, how: str | None) -> Row:
-    where = f"{terminal_safe(path)}: row {number}: "
+def _row(path: Path, place: str, record: dict, how: str | None) -> Row:
+    where = f"{terminal_safe(path)}: {place}: "
     unknown = sorted(set(record) - set(COLUMNS))
     if unknown:
         raise BadInput(

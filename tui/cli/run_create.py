@@ -90,11 +90,20 @@ def check_distinct(prepared: list[Prepared]) -> None:
     for item in prepared:
         other = seen.setdefault(item.root, item.row)
         if other is not item.row:
+            if _same_file(item.row.master, other.master):
+                raise BadInput(f"{item.row.where or 'vat run: '}{terminal_safe(item.row.master)} is given twice")
             where = item.row.where or f"{terminal_safe(item.row.master)}: "
             raise BadInput(
                 f"{where}its project folder {terminal_safe(item.root)} is also "
                 f"{terminal_safe(other.master.name)}'s: give another artwork or date"
             )
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:
+        return one.absolute() == other.absolute()
 
 
 def create(
