@@ -87,6 +87,7 @@ class RunView:
         if self.progress is not None:
             for task in [*self.tasks.values(), *([self.overall] if self.overall is not None else [])]:
                 self._safe(self.progress.remove_task, task)
+            self._safe(self.progress.refresh)  # else the next line printed redraws the last frame's bars
         self.tasks.clear()
         self.overall = None
 
