@@ -233,6 +233,9 @@ def test_in_a_terminal_the_summary_comes_last_and_no_bar_is_drawn_after_it(
     # the first session done, the second one's own line (its turn): SIGHUP, as when SSH drops
     code, out = _in_a_terminal(args, b"done: ", signal.SIGHUP)
     assert code == 130, out[-2000:]
+    first_done = out.index("done: ")  # the first session's bars went with it, before the next one's turn
+    next_turn = out.find("session ", first_done)
+    assert "all operations" not in out[first_done : next_turn if next_turn > 0 else out.index("summary:")]
     after = out[out.index("summary:") :]
     assert after.startswith("summary: 1 done, 0 failed, 0 skipped, 1 waiting"), after
     assert "vat --resume continues it" in after
