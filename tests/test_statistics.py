@@ -35,6 +35,16 @@ class Project:
     files: dict[str, list[int]] = field(default_factory=dict)  # kind -> sizes in bytes
     archived: bool = False
     successful: bool = True
+    master_bytes: int | None = None  # as recorded when the session was created (process_metadata)
+
+    @property
+    def bytes(self) -> int:
+        """Exact: its registered outputs' bytes; the history's megabytes only where none is registered."""
+        return sum(s for sizes in self.files.values() for s in sizes) if self.files else round(self.size_mb * 1e6)
+
+    @property
+    def master(self) -> int:
+        return self.master_bytes if self.master_bytes is not None else round(self.master_mb * 1e6)
 
 
 PROJECTS = [
@@ -44,8 +54,10 @@ PROJECTS = [
             {"clip": [2_000_000], "still_hq": [1_500_000], "manifest": [9_000]}),
     Project("mar1", "2025-03-14 08:00:00", "webflow_standard", 20, 75.0, 140.0, 2000.0, ["series:Tides"],
             {"clip": [30_000_000], "still_web": [200_000, 250_000], "rd_image": [400_000]}, successful=False),
-    Project("jun1", "2025-06-01 00:00:00", "webflow_standard", 5, 3.0, 9.25, 50.0, [],
-            {"thumbnail": [20_000, 30_000], "still_web": [100_000]}),
+    Project("jun1", "2025-06-01 00:00:00", "webflow_standard", 5, 0.15, 9.25, 50.123, [],
+            {"thumbnail": [20_001, 30_003], "still_web": [100_007]}, master_bytes=50_123_457),
+    # an older project: no registered outputs, no master size recorded (the history's megabytes stand in)
+    Project("jun2", "2025-06-20 00:00:00", "archive_hq", 3, 1.234, 4.5, 7.5, [], {}, archived=True),
 ]  # fmt: skip
 
 
@@ -53,9 +65,10 @@ def add(p: Project) -> None:
     ProcessingState.create(
         session_id=p.session_id, artwork_name=p.session_id, project_date="25-01-01", master_path="/m/master.mov",
         output_path=f"/a/{p.session_id}", preset_id=p.preset, total_operations=1, status="completed",
+        process_metadata={"master_size": p.master_bytes} if p.master_bytes else None,
     )  # fmt: skip
     model = ProjectHistoryArchive if p.archived else ProjectHistory
-    extra = {"id": 1000 + len(p.session_id)} if p.archived else {}
+    extra = {"id": 1000 + PROJECTS.index(p)} if p.archived else {}
     model.create(
         session=p.session_id, artwork_name=p.session_id, project_date="25-01-01", output_path=f"/a/{p.session_id}",
         master_filename="m.mov", completed_at=p.completed_at, preset_used=p.preset, total_files_created=p.outputs,
@@ -89,7 +102,7 @@ def sums(projects: list[Project]) -> tuple[int, int, int, float]:
     return (
         len(projects),
         sum(p.outputs for p in projects),
-        round(sum(p.size_mb for p in projects) * 1e6),
+        sum(p.bytes for p in projects),
         round(sum(p.seconds for p in projects), 2),
     )
 
@@ -125,14 +138,15 @@ def test_outputs_by_kind_and_the_compression_achieved(history: list[Project]) ->
         assert (row.count, row.bytes) == (len(sizes), sum(sizes)), row.kind
         makers = [p for p in history if row.kind in p.files]
         if row.kind in ("clip", "still_hq", "still_web", "thumbnail"):
-            assert row.master_bytes == round(sum(p.master_mb for p in makers) * 1e6), row.kind
+            assert row.master_bytes == sum(p.master for p in makers), row.kind
             assert row.ratio == round(row.master_bytes / row.bytes, 4)
         else:  # the master copy, the records and R&D outputs are not made from the master's bytes
             assert row.master_bytes is None and row.ratio is None, row.kind
     records = ("master", "manifest")
     delivered = {p.session_id: sum(s for k, v in p.files.items() if k not in records for s in v) for p in history}
     assert stats.deliverable_bytes == sum(delivered.values())
-    assert stats.master_bytes == round(sum(p.master_mb for p in history) * 1e6)
+    # the projects with a master and deliverables (jun2 has no registered deliverable to weigh)
+    assert stats.master_bytes == sum(p.master for p in history if delivered[p.session_id])
     assert stats.ratio == round(stats.master_bytes / stats.deliverable_bytes, 4)
 
 
@@ -151,6 +165,12 @@ def test_the_command_line_tables_and_json(history: list[Project]) -> None:
     assert set(document["by_month"][0]) == {"key", "projects", "outputs", "bytes", "seconds"}
     assert set(document["by_kind"][0]) == {"kind", "count", "bytes", "master_bytes", "ratio"}
     assert document["compression"]["ratio"] == statistics().ratio
+    # exact bytes, not rounded to the kB (the text tables round): jun1's outputs and recorded master
+    assert document["totals"]["bytes"] == sum(p.bytes for p in history) and document["totals"]["bytes"] % 1000
+    june = next(row for row in document["by_month"] if row["key"] == "2025-06")
+    assert june["bytes"] == 20_001 + 30_003 + 100_007 + 1_234_000
+    assert document["compression"]["master_bytes"] == sum(p.master for p in history if p.files)
+    assert document["compression"]["master_bytes"] % 1000 == 457
 
     only = json.loads(vat("stats", "--json", "--by", "tag", "--since", "2025-03-01", check=True).stdout)
     assert [t["key"] for t in only["by_tag"]] == ["series:Tides"] and "by_month" not in only

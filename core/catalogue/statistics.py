@@ -5,6 +5,10 @@ Projects are the history's rows, the archived ones included (vat db cleanup move
 90 days to project_history_archive: a year's statistics must still count them), each once, filtered
 by when they completed. Every figure is summed by the database (GROUP BY), never row by row here.
 
+Sizes are exact bytes: a project's outputs are its registered files' sizes (file_registry, as the
+outputs by kind are), its master the size recorded when its session was created; the history's
+megabytes (rounded to the kB) stand in only where those rows are gone.
+
 Compression is the masters' size over the outputs' size. Overall, it weighs the masters against the
 deliverables as project_history.compression_ratio does (core/catalogue/kinds.py: NOT_DELIVERABLES),
 summed over the projects, not averaged: a big master counts for its bytes. Per kind, it is given
@@ -23,25 +27,61 @@ from db.connection import database
 BY = ("month", "preset", "tag", "kind")
 FROM_MASTER = ("clip", "still_hq", "still_web", "thumbnail")
 
-# The history, live and archived, each session once (a live row wins), completed since :since.
-_PROJECTS = """
-    SELECT session_id, completed_at, preset_used, total_files_created, total_output_size_mb,
-           total_processing_time_seconds, master_size_mb, completed_successfully
-    FROM project_history WHERE completed_at >= ?
-    UNION ALL
-    SELECT session_id, completed_at, preset_used, total_files_created, total_output_size_mb,
-           total_processing_time_seconds, master_size_mb, completed_successfully
-    FROM project_history_archive
-    WHERE completed_at >= ? AND session_id NOT IN (SELECT session_id FROM project_history)
+TAG = "CASE WHEN t.namespace = '' THEN t.value ELSE t.namespace || ':' || t.value END"
+
+_RECORDS = ", ".join(f":record{n}" for n in range(len(NOT_DELIVERABLES)))  # NOT_DELIVERABLES' marks
+
+# The figures every grouping gives, over a `p` of projects.
+_FIGURES = """
+    COUNT(*), COALESCE(SUM(p.total_files_created), 0), COALESCE(SUM(p.output_bytes), 0),
+    COALESCE(SUM(p.total_processing_time_seconds), 0)
 """
 
-# the figures every grouping gives, over a `p` of _PROJECTS
-_FIGURES = """
-    COUNT(*) AS projects,
-    COALESCE(SUM(p.total_files_created), 0) AS outputs,
-    CAST(ROUND(COALESCE(SUM(p.total_output_size_mb), 0) * 1000000) AS INTEGER) AS bytes,
-    COALESCE(SUM(p.total_processing_time_seconds), 0) AS seconds
-"""
+# Every table in one statement, file_registry read once: `per` its outputs per session and kind,
+# `p` the history, live and archived, each session once (a live row wins), completed since :since,
+# with its exact byte counts (see the module's note). Rows: (table, key, then the table's figures):
+# total (projects, outputs, bytes, seconds, successful), month / preset / tag (the same but
+# successful), kind (count, bytes, the masters' bytes of the projects that made it) and overall
+# (deliverable bytes, master bytes, of the projects with both, as each kind's ratio is computed).
+_STATEMENT = f"""
+    WITH per AS MATERIALIZED (
+            SELECT session_id, file_type, COUNT(*) AS n, COALESCE(SUM(file_size_bytes), 0) AS b
+            FROM file_registry GROUP BY session_id, file_type),
+         h AS (
+            SELECT session_id, completed_at, preset_used, total_files_created, total_output_size_mb,
+                   total_processing_time_seconds, master_size_mb, completed_successfully
+            FROM project_history WHERE completed_at >= :since
+            UNION ALL
+            SELECT session_id, completed_at, preset_used, total_files_created, total_output_size_mb,
+                   total_processing_time_seconds, master_size_mb, completed_successfully
+            FROM project_history_archive
+            WHERE completed_at >= :since AND session_id NOT IN (SELECT session_id FROM project_history)),
+         p AS MATERIALIZED (
+            SELECT h.session_id, h.completed_at, h.preset_used, h.total_files_created,
+                   h.total_processing_time_seconds, h.completed_successfully,
+                   COALESCE(f.bytes, CAST(ROUND(h.total_output_size_mb * 1000000) AS INTEGER)) AS output_bytes,
+                   COALESCE(CAST(json_extract(s.process_metadata, '$.master_size') AS INTEGER),
+                            CAST(ROUND(h.master_size_mb * 1000000) AS INTEGER)) AS master_bytes
+            FROM h
+            LEFT JOIN (SELECT session_id, SUM(b) AS bytes FROM per GROUP BY session_id) AS f
+                   ON f.session_id = h.session_id
+            LEFT JOIN processing_state AS s ON s.session_id = h.session_id),
+         joined AS (SELECT per.*, p.master_bytes AS m FROM per JOIN p ON p.session_id = per.session_id)
+    SELECT 'total', NULL, {_FIGURES}, COALESCE(SUM(p.completed_successfully), 0) FROM p
+    UNION ALL
+    SELECT 'month', substr(p.completed_at, 1, 7), {_FIGURES}, NULL FROM p GROUP BY 2
+    UNION ALL
+    SELECT 'preset', p.preset_used, {_FIGURES}, NULL FROM p GROUP BY 2
+    UNION ALL
+    SELECT 'tag', {TAG}, {_FIGURES}, NULL
+    FROM p JOIN tags AS t ON t.session_id = p.session_id AND t.scene_start_frame IS NULL GROUP BY 2
+    UNION ALL
+    SELECT 'kind', file_type, SUM(n), SUM(b), SUM(m), NULL, NULL FROM joined GROUP BY file_type
+    UNION ALL
+    SELECT 'overall', NULL, COALESCE(SUM(d), 0), COALESCE(SUM(m), 0), NULL, NULL, NULL
+    FROM (SELECT session_id, m, SUM(b) AS d FROM joined WHERE file_type NOT IN ({_RECORDS}) GROUP BY session_id)
+    WHERE m > 0 AND d > 0
+"""  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -116,57 +156,30 @@ class Statistics:
         }
 
 
-def _rows(sql: str, params: tuple) -> list[tuple]:
-    return list(database.execute_sql(sql, params).fetchall())
-
-
-def _grouped(key: str, params: tuple, join: str = "", order: str = "key") -> list[Row]:
-    sql = f"SELECT {key} AS key, {_FIGURES} FROM ({_PROJECTS}) AS p {join} GROUP BY 1 ORDER BY {order}"  # noqa: S608
-    return [Row(k if k is not None else "-", n, o, b, round(s, 2)) for k, n, o, b, s in _rows(sql, params)]
-
-
-def by_kind(params: tuple) -> tuple[list[KindRow], int, int]:
-    """Per kind: its outputs' count and bytes, and the masters of the projects that made it; and,
-    overall, (deliverable bytes, master bytes) of the projects with both (as each row's ratio is
-    computed). One statement, file_registry read once (grouped per session and kind, materialized),
-    the overall figures as its last row (kind NULL: file_type never is)."""
-    marks = ",".join("?" * len(NOT_DELIVERABLES))
-    sql = f"""
-        WITH per AS MATERIALIZED (
-                SELECT session_id, file_type, COUNT(*) AS n, COALESCE(SUM(file_size_bytes), 0) AS b
-                FROM file_registry GROUP BY session_id, file_type),
-             p AS MATERIALIZED ({_PROJECTS}),
-             joined AS (SELECT per.*, p.master_size_mb AS m FROM per JOIN p ON p.session_id = per.session_id)
-        SELECT file_type, SUM(n), SUM(b), CAST(ROUND(SUM(m) * 1000000) AS INTEGER)
-        FROM joined GROUP BY file_type
-        UNION ALL
-        SELECT NULL, NULL, COALESCE(SUM(d), 0), CAST(ROUND(COALESCE(SUM(m), 0) * 1000000) AS INTEGER)
-        FROM (SELECT session_id, m, SUM(b) AS d FROM joined WHERE file_type NOT IN ({marks}) GROUP BY session_id)
-        WHERE m > 0 AND d > 0
-    """  # noqa: S608
-    rows = _rows(sql, (*params, *NOT_DELIVERABLES))
-    kinds = list(
-        KindRow(kind, count, size, masters if kind in FROM_MASTER else None)
-        for kind, count, size, masters in rows
-        if kind is not None
-    )
-    kinds.sort(key=lambda k: k.kind)
-    _, _, deliverable_bytes, master_bytes = next(row for row in rows if row[0] is None)
-    return kinds, deliverable_bytes, master_bytes
-
-
 def statistics(since: date | None = None) -> Statistics:
     """Every table, over the projects completed on or after `since` (every project when None)."""
-    start = since.isoformat() if since else ""
-    params = (start, start)  # _PROJECTS' two halves
-    totals_sql = f"""
-        SELECT {_FIGURES}, COALESCE(SUM(p.completed_successfully), 0),
-               CAST(ROUND(COALESCE(SUM(p.master_size_mb), 0) * 1000000) AS INTEGER)
-        FROM ({_PROJECTS}) AS p
-    """  # noqa: S608
-    projects, outputs, size, seconds, successful, _ = _rows(totals_sql, params)[0]
-    kinds, deliverable_bytes, master_bytes = by_kind(params)
-    tag = "CASE WHEN t.namespace = '' THEN t.value ELSE t.namespace || ':' || t.value END"
+    params = {"since": since.isoformat() if since else "", **{f"record{n}": k for n, k in enumerate(NOT_DELIVERABLES)}}
+    totals: tuple = (0, 0, 0, 0.0, 0)
+    overall: tuple = (0, 0)
+    tables: dict[str, list[Row]] = {"month": [], "preset": [], "tag": []}
+    kinds: list[KindRow] = []
+    for table, key, *figures in database.execute_sql(_STATEMENT, params).fetchall():
+        if table == "total":
+            totals = tuple(figures)
+        elif table == "overall":
+            overall = tuple(figures[:2])
+        elif table == "kind":
+            count, size, masters = figures[:3]
+            kinds.append(KindRow(key, count, size, masters if key in FROM_MASTER else None))
+        else:
+            n, outputs, size, seconds = figures[:4]
+            tables[table].append(Row(key if key is not None else "-", n, outputs, size, round(seconds, 2)))
+    for rows in tables.values():
+        rows.sort(key=lambda r: r.key)
+    tables["tag"].sort(key=lambda r: -r.projects)  # the most projects first (stable: then by key)
+    kinds.sort(key=lambda k: k.kind)
+    projects, outputs, size, seconds, successful = totals
+    deliverable_bytes, master_bytes = overall
     return Statistics(
         since=since.isoformat() if since else None,
         projects=projects,
@@ -176,13 +189,8 @@ def statistics(since: date | None = None) -> Statistics:
         seconds=round(seconds, 2),
         master_bytes=master_bytes,
         deliverable_bytes=deliverable_bytes,
-        by_month=_grouped("substr(p.completed_at, 1, 7)", params),
-        by_preset=_grouped("p.preset_used", params),
-        by_tag=_grouped(
-            tag,
-            params,
-            "JOIN tags AS t ON t.session_id = p.session_id AND t.scene_start_frame IS NULL",
-            "projects DESC, key",
-        ),
+        by_month=tables["month"],
+        by_preset=tables["preset"],
+        by_tag=tables["tag"],
         by_kind=kinds,
     )
