@@ -17,6 +17,7 @@ from core.catalogue.tags import add_tags
 from db.models import FileRegistry, ProcessingState, ProjectHistory, ProjectHistoryArchive
 from tests.helpers import vat
 from tests.tui_screen_host import ScreenHost, cells
+from tui.display import seconds_text
 from tui.screens.history import HistoryScreen
 from tui.screens.statistics import StatisticsScreen
 from tui.widgets.vim_table import VimTable
@@ -205,3 +206,22 @@ async def test_the_statistics_screen_from_history_at_80x24(history: list[Project
         assert table.region.right <= 80 and table.region.bottom <= 24
         await pilot.press("escape")
         assert isinstance(app.screen, HistoryScreen)
+
+
+async def test_the_first_render_lines_the_figures_up_right_aligned_under_their_headers(history: list[Project]) -> None:
+    """At first show (no key pressed): each figure's right edge is its header's, the keys' left edge theirs."""
+    app = ScreenHost(StatisticsScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        lines = [strip.text for strip in screen._compositor.render_strips()]
+        head = next(line for line in lines if "Projects" in line and "Time" in line)
+        row = next(line for line in lines if "2025-03" in line)
+        assert head.index("Month") == row.index("2025-03")
+        march = next(r for r in statistics().by_month if r.key == "2025-03")
+        figures = {"Projects": str(march.projects), "Outputs": str(march.outputs), "Time": seconds_text(march.seconds)}
+        for label, value in figures.items():
+            end = head.index(label) + len(label)
+            assert row[end - len(value) : end] == value, (label, head, row)
+            assert row[end : end + 1] == " ", (label, head, row)

@@ -3,6 +3,8 @@ per month, per preset, per project tag, and outputs by kind with the compression
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +20,26 @@ from tui.widgets.vim_table import VimTable
 TABS = ("month", "preset", "tag", "kind")
 # k is the tables' cursor key (vim): the outputs-by-kind tab goes by o
 TAB_LABELS = {"month": "Month", "preset": "Preset", "tag": "Tag", "kind": "Outputs by kind"}
+COLUMNS = {
+    **{name: (name.capitalize(), "Projects", "Outputs", "Size", "Time") for name in ("month", "preset", "tag")},
+    "kind": ("Kind", "Outputs", "Size", "Masters", "Compression"),
+}
+KEY_WIDTH = 34  # a long preset or tag is cut (as `vat stats` cuts it): the figures stay in 80 columns
+
+
+def fill(table: VimTable, labels: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """The table's columns and rows at once: each column as wide as its widest cell, the figures
+    right-aligned (as `vat stats` prints them). The widths are set, not measured: DataTable measures
+    added rows only when idle, and a frame drawn before that keeps its header at the labels' widths
+    above rows drawn at the measured ones (the first render misaligned)."""
+    table.clear(columns=True)
+    for n, label in enumerate(labels):
+        width = max([cell_len(label), *(cell_len(row[n]) for row in rows)])
+        justify = "left" if n == 0 else "right"
+        table.add_column(Text(label, justify=justify), width=min(width, KEY_WIDTH) if n == 0 else width)
+    for row in rows:
+        key = Text(terminal_safe(row[0]), no_wrap=True, overflow="ellipsis")
+        table.add_row(key, *(Text(cell, justify="right") for cell in row[1:]))
 
 
 def summary_text(stats: Statistics) -> str:
@@ -62,9 +84,8 @@ class StatisticsScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        for name in ("month", "preset", "tag"):
-            self.table(name).add_columns(name.capitalize(), "Projects", "Outputs", "Size", "Time")
-        self.table("kind").add_columns("Kind", "Outputs", "Size", "Masters", "Compression")
+        for name in TABS:
+            fill(self.table(name), COLUMNS[name], [])
         self.action_reload()
         self.table("month").focus()
 
@@ -84,24 +105,23 @@ class StatisticsScreen(Screen):
     def on_statistics_loaded(self, message: StatisticsLoaded) -> None:
         stats = message.stats
         self.query_one("#statistics-summary", Static).update(summary_text(stats))
-        rows: dict[str, list[Row]] = {"month": stats.by_month, "preset": stats.by_preset, "tag": stats.by_tag}
-        for name, lines in rows.items():
-            table = self.table(name)
-            table.clear()
-            for r in lines:
-                table.add_row(
-                    terminal_safe(r.key), str(r.projects), str(r.outputs), bytes_text(r.bytes), seconds_text(r.seconds)
-                )
-        kinds = self.table("kind")
-        kinds.clear()
-        for k in stats.by_kind:
-            kinds.add_row(
+        tables: dict[str, list[Row]] = {"month": stats.by_month, "preset": stats.by_preset, "tag": stats.by_tag}
+        for name, lines in tables.items():
+            rows = [
+                (r.key, str(r.projects), str(r.outputs), bytes_text(r.bytes), seconds_text(r.seconds)) for r in lines
+            ]
+            fill(self.table(name), COLUMNS[name], rows)
+        kinds = [
+            (
                 k.kind,
                 str(k.count),
                 bytes_text(k.bytes),
                 bytes_text(k.master_bytes) if k.master_bytes else "-",
                 ratio_text(k.ratio),
             )
+            for k in stats.by_kind
+        ]
+        fill(self.table("kind"), COLUMNS["kind"], kinds)
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
