@@ -3,6 +3,8 @@ per month, per preset, per project tag, and outputs by kind with the compression
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual import work
@@ -27,7 +29,7 @@ COLUMNS = {
 KEY_WIDTH = 34  # a long preset or tag is cut (as `vat stats` cuts it): the figures stay in 80 columns
 
 
-def fill(table: VimTable, labels: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+def fill(table: VimTable, labels: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     """The table's columns and rows at once: each column as wide as its widest cell, the figures
     right-aligned (as `vat stats` prints them). The widths are set, not measured: DataTable measures
     added rows only when idle, and a frame drawn before that keeps its header at the labels' widths
@@ -35,8 +37,9 @@ def fill(table: VimTable, labels: tuple[str, ...], rows: list[tuple[str, ...]]) 
     table.clear(columns=True)
     for n, label in enumerate(labels):
         width = max([cell_len(label), *(cell_len(row[n]) for row in rows)])
-        justify = "left" if n == 0 else "right"
-        table.add_column(Text(label, justify=justify), width=min(width, KEY_WIDTH) if n == 0 else width)
+        table.add_column(
+            Text(label, justify="left" if n == 0 else "right"), width=min(width, KEY_WIDTH) if n == 0 else width
+        )
     for row in rows:
         key = Text(terminal_safe(row[0]), no_wrap=True, overflow="ellipsis")
         table.add_row(key, *(Text(cell, justify="right") for cell in row[1:]))
