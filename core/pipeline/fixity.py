@@ -80,6 +80,9 @@ class Checked:
     root: Path
     session_id: str | None  # None: a folder checked from its checksums.sha256 alone
     files: list[FileCheck] = field(default_factory=list)
+    # registered files gone that need not be here (delivery packs written outside the project
+    # folder, core/catalogue/pack_check.py): reported, neither checked nor a problem
+    delivered: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[FileCheck]:

@@ -1,8 +1,10 @@
 """`vat pack PROJECT [--units 1,3,g01] [--kinds still_web,clip] [--licence ...] [-o FILE.zip] [--list]
-[--json]`: make a delivery pack of a project's outputs (core/catalogue/pack.py), or list its packs.
+[--forget PACK] [--json]`: make a delivery pack of a project's outputs (core/catalogue/pack.py), list
+its packs, or forget one (core/catalogue/pack_forget.py: unregistered, the file left alone).
 
-Exit 0 made (or listed), 1 an output missing or changed (no pack made), 2 bad input (an unknown project,
-unit or kind, an -o that exists), 3 a folder that cannot be written."""
+Exit 0 made (or listed, or forgotten), 1 an output missing or changed (no pack made), 2 bad input (an
+unknown project, unit, kind or pack, an -o that exists, is a link or is not a .zip), 3 a folder that
+cannot be written."""
 
 from __future__ import annotations
 
@@ -18,13 +20,22 @@ from tui.display import bytes_text
 
 def pack(args: argparse.Namespace) -> int:
     open_db()
-    if args.list:
+    if args.list or args.forget is not None:
+        mode = "--list" if args.list else "--forget"
         given = [
-            name for name, value in (("--units", args.units), ("--kinds", args.kinds), ("-o", args.output)) if value
+            name
+            for name, value in (
+                ("--units", args.units),
+                ("--kinds", args.kinds),
+                ("-o", args.output),
+                ("--licence", args.licence),
+                ("--forget", args.list and args.forget),
+            )
+            if value is not None and value is not False
         ]
-        if given or args.licence is not None:
-            raise BadInput(f"{(given or ['--licence'])[0]} does not go with --list")
-        return list_packs(args)
+        if given:
+            raise BadInput(f"{given[0]} does not go with {mode}")
+        return list_packs(args) if args.list else forget(args)
     result = make_pack(
         args.project,
         units=args.units,
@@ -75,4 +86,24 @@ def list_packs(args: argparse.Namespace) -> int:
             )
         )
     console().print(table)
+    return EXIT_OK
+
+
+def forget(args: argparse.Namespace) -> int:
+    """Unregister one pack; the file is left where it is (or is not)."""
+    from pathlib import Path
+
+    from core.catalogue.pack_forget import forget_pack, pack_named
+    from core.catalogue.pack_select import stored_path
+
+    session = session_of(args.project)
+    number, row = pack_named(session.session_id, args.forget)
+    where = stored_path(row.pack_path)
+    there = Path(where).exists()
+    forget_pack(row)
+    if args.json:
+        print_json({"forgotten": pack_row_dict(row), "number": number, "file_exists": there})
+        return EXIT_OK
+    left = "the file is left as it is" if there else "the file was no longer there"
+    print(terminal_safe(f"forgot pack {number} of session {session.session_id}: {where} ({left})"))
     return EXIT_OK

@@ -304,14 +304,16 @@ def build_parser() -> argparse.ArgumentParser:
     pack_arguments(
         command(
             "pack",
-            "make a delivery pack (ZIP) of a project's outputs, or list its packs",
+            "make a delivery pack (ZIP) of a project's outputs, list its packs, or forget one",
             as_json,
             epilog="The ZIP holds the chosen outputs as they are in the project folder, LICENSE.txt, manifest.json "
             "(artwork, session, date, licence, and each file's path, kind, unit, size and SHA-256) and the contact "
             "sheet; every output is checked against its registered size and SHA-256 first, the ZIP is read back "
-            "before it is renamed into place, and it is registered with the project (vat pack PROJECT --list; "
-            "vat verify checks it). Exit 0 made, 1 an output missing or changed (no pack made), 2 bad input, "
-            "3 a folder that cannot be written.",
+            "before it is renamed into place, and it is registered with the project (vat pack PROJECT --list). "
+            "vat verify checks the packs in the project folder (a missing one fails until --forget unregisters "
+            "it); a pack written with -o outside the folder is a delivery: checked while it is there, reported "
+            "as delivered elsewhere once gone. Exit 0 made (listed, forgotten), 1 an output missing or changed "
+            "(no pack made), 2 bad input, 3 a folder that cannot be written.",
         )
     )
 

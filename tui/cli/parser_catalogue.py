@@ -33,9 +33,17 @@ def pack_arguments(pack: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="FILE.zip",
-        help="where the ZIP goes (default: PROJECT/packs/<artwork>_<date>_pack.zip, _pack_2.zip beside an earlier one)",
+        help="where the ZIP goes: a new .zip file, never a link (default: PROJECT/packs/<artwork>_<date>_pack.zip, "
+        "_pack_2.zip beside an earlier one). vat verify checks the packs in the project folder; one written "
+        "outside it is a delivery: checked while it is there, reported as delivered elsewhere once gone",
     )
     pack.add_argument("--list", action="store_true", help="list the project's packs instead of making one")
+    pack.add_argument(
+        "--forget",
+        metavar="PACK",
+        help="unregister a pack sent away or deleted (its number in --list, 1 = the oldest, its path or file "
+        "name), so that vat verify no longer looks for it; the file is left alone",
+    )
 
 
 def catalogue_commands(command: Callable[..., argparse.ArgumentParser], as_json: argparse.ArgumentParser) -> None:

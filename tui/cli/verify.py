@@ -1,6 +1,8 @@
 """`vat verify [SESSION|PATH ...] [--all] [--deep] [--repair] [--json]`: re-check archived outputs
-(core/pipeline/fixity.py) and delivery packs (core/catalogue/pack_check.py), and with --repair make
-the bad outputs again (core/pipeline/repair.py; a pack is not made again: vat pack makes a new one).
+(core/pipeline/fixity.py) and delivery packs (core/catalogue/pack_check.py: those in the project
+folder; one written outside it only while it is still there, else it is reported as delivered
+elsewhere), and with --repair make the bad outputs again (core/pipeline/repair.py; a pack is not
+made again: vat pack makes a new one).
 
 Exit 0 when every output checked holds (also after a repair that made them whole), 1 when any is
 missing, modified, corrupt or unreadable, could not be repaired, or an operation of the repair failed,
@@ -119,7 +121,8 @@ def check(target: Target, deep: bool) -> Checked:
     from core.catalogue.pack_check import check_packs
 
     checked = fixity.check_session(target.session.session_id, target.root, deep)
-    checked.files += check_packs(target.session.session_id, deep)
+    packs, checked.delivered = check_packs(target.session.session_id, deep)
+    checked.files += packs
     return checked
 
 
@@ -214,6 +217,9 @@ def operation_keys(session_id: str) -> dict[str, str]:
 
 
 # --- telling ----------------------------------------------------------------------------------
+DELIVERED_NOTE = "delivered elsewhere (a pack written outside the project folder, no longer there: not a failure)"
+
+
 def title(target: Target) -> str:
     if target.session is None:
         return f"folder {target.root} (from its {CHECKSUMS_NAME})"
@@ -227,6 +233,8 @@ def print_outcome(outcome: Outcome) -> None:
         return
     assert outcome.checked is not None
     print(terminal_safe(f"{name}: {len(outcome.checked.files)} file(s)"))
+    for path in outcome.checked.delivered:
+        print(terminal_safe(f"{path}: {DELIVERED_NOTE}"))
     if not outcome.found:  # no repair asked, or nothing to repair
         for problem in outcome.checked.problems:
             print(terminal_safe(problem.line))
@@ -253,6 +261,7 @@ def summary(outcomes: list[Outcome]) -> dict:
         "not_repaired": sum(len(o.unrepaired) for o in outcomes),
         "repair_failures": sum(len(o.repair_failed) for o in outcomes),
         "not_verified": sum(bool(o.busy) for o in outcomes),
+        "delivered_elsewhere": sum(len(o.checked.delivered) for o in outcomes if o.checked),
     }
 
 
@@ -269,6 +278,8 @@ def summary_line(total: dict) -> str:
         line += f"; {total['repair_failures']} operation(s) of the repair failed"
     if total["not_verified"]:
         line += f"; {total['not_verified']} project(s) busy, not verified"
+    if total["delivered_elsewhere"]:
+        line += f"; {total['delivered_elsewhere']} pack(s) delivered elsewhere"
     return line
 
 
@@ -294,6 +305,7 @@ def document(outcomes: list[Outcome], total: dict, code: int) -> dict:
                 "verified": not o.busy,
                 "busy": o.busy or None,
                 "files": files,
+                "delivered_elsewhere": o.checked.delivered if o.checked else [],
                 "repair_failed": o.repair_failed or None,
             }
         )
