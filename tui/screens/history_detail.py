@@ -3,6 +3,7 @@ output files with their fixity (the last `vat verify`), operation timings and er
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from rich.text import Text
@@ -11,7 +12,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from core.catalogue.pack_check import CHANGED, DELIVERED, pack_states
 from core.catalogue.roots import resolve
+from core.pipeline.fixity import MISSING, OK, UNREADABLE
 from db.models import FileRegistry, OperationLog, Pack, ProjectHistory, ProjectHistoryArchive
 from tui.display import bytes_text, megabytes_text, number_text, seconds_text
 from tui.fixity_view import FAILED_STATES, checked_text, state_text, summary_line
@@ -30,9 +33,13 @@ def shown_path(path: str, root: str) -> str:
 
 
 def summary_text(
-    project: ProjectHistory | ProjectHistoryArchive, files: list[FileRegistry] | None = None, labels: str = ""
+    project: ProjectHistory | ProjectHistoryArchive,
+    files: list[FileRegistry] | None = None,
+    labels: str = "",
+    packs: list[tuple[Pack, str]] | None = None,
 ) -> Text:
-    """`labels`: the project's tags and external ids, one line (labels_of)."""
+    """`labels`: the project's tags and external ids, one line (labels_of); `packs`: each delivery
+    pack with its state (pack_states), counted on the Fixity line."""
     status = "completed successfully" if project.completed_successfully else "completed with failures"
     done = f" on {project.completed_at:%Y-%m-%d %H:%M} UTC" if project.completed_at else ""
     master = " · ".join(
@@ -66,13 +73,23 @@ def summary_text(
         ("Master", master),
         ("Preset", f"{project.preset_used or '-'} · encoder {project.encoder_used or '-'}{gpu}"),
         ("Made", counts),
-        *([("Fixity", summary_line(files))] if files is not None else []),
+        *([("Fixity", summary_line(files) + packs_line(packs or []))] if files is not None else []),
         *([("Tags", labels)] if labels else []),
     ):
         text.append(f"{label:<7}", style="bold")
         text.append(f"{terminal_safe(value)}\n")
     text.rstrip()
     return text
+
+
+def packs_line(packs: list[tuple[Pack, str]]) -> str:
+    """' · 4 packs: 2 ok, 1 missing, 1 changed' (nothing without packs)."""
+    if not packs:
+        return ""
+    states = Counter(state for _, state in packs)
+    order = [OK, MISSING, CHANGED, UNREADABLE, DELIVERED]
+    parts = ", ".join(f"{states[name]} {name}" for name in order if states[name])
+    return f" · {len(packs)} pack{'s' * (len(packs) != 1)}: {parts}"
 
 
 def labels_of(session_id: str) -> str:
@@ -89,7 +106,9 @@ class HistoryDetailScreen(Screen):
         "One completed project: where its outputs are, what was made, each file registered (f) with its "
         "last fixity check (vat verify: ok, missing, modified, corrupt, unreadable, or not checked), the time each "
         "operation took (t), what failed (e), and its delivery packs "
-        "(p: vat pack; each ZIP with its file count, size, licence, and when it was made and last verified). "
+        "(p: vat pack; each ZIP with its state, file count, size, licence, and when it was made and last verified; "
+        "the state is ok, missing, changed (another size than registered: vat verify compares the SHA-256) or "
+        "delivered elsewhere (written outside the project folder and gone), and the Fixity line counts them). "
         "The ratio is the master's size over the deliverables' "
         "(stills, clips, thumbnails, R&D outputs; not the master copy, manifest or process log). l edits the "
         "project's tags and external ids (inventory numbers), which the Catalogue searches."
@@ -113,13 +132,15 @@ class HistoryDetailScreen(Screen):
             .where(OperationLog.session == session)
             .order_by(OperationLog.sequence_number, OperationLog.id)
         )
-        self.packs = list(Pack.select().where(Pack.session == session).order_by(Pack.created_at, Pack.id))
+        # each pack's state, cheaply (there, its registered size: the SHA-256 is vat verify's)
+        self.packs = pack_states(session, Path(self.project.output_path))
 
     def compose(self) -> ComposeResult:
         failed = [op for op in self.operations if op.error_details or op.status == "failed"]
         bad_files = [row for row in self.files if row.check_state in FAILED_STATES]
         yield Header()
-        yield Static(summary_text(self.project, self.files, labels_of(self.project.session_id)), id="project-summary")
+        summary = summary_text(self.project, self.files, labels_of(self.project.session_id), self.packs)
+        yield Static(summary, id="project-summary")
         with TabbedContent(initial="files", id="project-tabs"):
             with TabPane(f"Files ({len(self.files)})", id="files"):
                 yield VimTable(id="project-files-table")
@@ -159,10 +180,11 @@ class HistoryDetailScreen(Screen):
                 number_text(op.duration_seconds, digits=2),
             )
         packs = self.query_one("#project-packs-table", VimTable)
-        packs.add_columns("Pack", "Files", "Size", "Licence", "Made", "Verified")
-        for pack in self.packs:
+        packs.add_columns("Pack", "State", "Files", "Size", "Licence", "Made", "Verified")
+        for pack, state in self.packs:
             packs.add_row(
                 terminal_safe(Path(pack.pack_path).name),
+                Text(state, style="bold red" if state in (MISSING, CHANGED, UNREADABLE) else ""),
                 str(pack.file_count),
                 bytes_text(pack.size_bytes),
                 terminal_safe(pack.licence or "-"),
@@ -201,7 +223,7 @@ class HistoryDetailScreen(Screen):
 
         def saved(done: bool | None) -> None:
             if done:
-                summary = summary_text(self.project, self.files, labels_of(self.project.session_id))
+                summary = summary_text(self.project, self.files, labels_of(self.project.session_id), self.packs)
                 self.query_one("#project-summary", Static).update(summary)
 
         self.app.push_screen(ProjectLabelsScreen(self.project.session_id, self.project.artwork_name), saved)
