@@ -54,6 +54,8 @@ def licence_of(choice: str, *, artwork: str, holder: str, year: int) -> Licence:
             maker = cc_by if name == CC_BY else all_rights_reserved
             return Licence(name, maker(artwork, holder, year))
     path = Path(choice).expanduser()
+    if path.is_dir():
+        raise BadInput(f"--licence {terminal_safe(choice)}: is a folder, expected a licence text file")
     if not path.is_file():
         raise BadInput(
             f"--licence {terminal_safe(choice)}: not {' or '.join(LICENCES)}, and no such file "

@@ -88,12 +88,18 @@ def _target(session: ProcessingState, output: str | None) -> Path:
             raise EnvironmentProblem(f"{terminal_safe(target.parent)}: cannot be made ({exc.strerror})") from None
         return target
     target = Path(output).expanduser().absolute()
+    if target.is_symlink():  # dangling or not: a link is never replaced by the pack
+        raise BadInput(
+            f"-o {terminal_safe(output)}: is a symbolic link; give a new file's name (a link is never replaced)"
+        )
     if target.is_dir():
         raise BadInput(f"-o {terminal_safe(output)}: is a folder; give the ZIP file's name")
     if target.exists():
         raise BadInput(f"-o {terminal_safe(output)}: already exists; give another name (nothing is overwritten)")
     if not target.parent.is_dir():
         raise BadInput(f"-o {terminal_safe(output)}: no such folder {terminal_safe(target.parent)}")
+    if target.suffix.lower() != ".zip":
+        raise BadInput(f"-o {terminal_safe(output)}: not a .zip name; give FILE.zip")
     return target
 
 
@@ -257,10 +263,9 @@ def make_pack(
             members = write_zip(tmp, session, chosen, sheet, chosen_licence, document)
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
-        except PermissionError as exc:
-            raise EnvironmentProblem(f"{terminal_safe(target.parent)}: cannot be written ({exc.strerror})") from None
-        except OSError as exc:  # a full disk, a read-only mount
-            raise EnvironmentProblem(f"{terminal_safe(target)}: cannot be written ({exc.strerror or exc})") from None
+        except OSError as exc:  # no permission, a full disk, a read-only mount, /proc (no new files: ENOENT)
+            why = "it takes no new files" if isinstance(exc, FileNotFoundError) else exc.strerror or str(exc)
+            raise EnvironmentProblem(f"cannot write in {terminal_safe(target.parent)}: {why}") from None
         read_back(tmp)
         verified = utc_now()
         digest = _sha256_file(tmp)
