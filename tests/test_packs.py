@@ -185,24 +185,34 @@ def test_an_unwritable_output_is_an_environment_error(project: Path, tmp_path: P
         if folder.is_relative_to(tmp_path):
             folder.chmod(0o700)
     assert done.returncode == 3
-    assert len(done.stderr.strip().splitlines()) == 1 and str(folder) in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and f"cannot write in {folder}: " in done.stderr
     assert "Traceback" not in done.stderr
     assert not [p for p in folder.iterdir() if "delivery" in p.name]
     assert packs() == []
 
 
 def test_bad_choices_are_refused_in_one_line(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "dangling.zip").symlink_to(tmp_path / "nowhere.zip")
+    (tmp_path / "kept.zip").write_bytes(b"someone else's")
+    (tmp_path / "link.zip").symlink_to(tmp_path / "kept.zip")
     for args, named in (
         (["--units", "9"], "s009"),
         (["--units", "g02"], "g02"),
         (["--kinds", "still_web,poster"], "--kinds"),
         (["--licence", str(tmp_path / "none.txt")], "none.txt"),
         (["-o", str(project / "clips")], "is a folder"),
+        (["--licence", str(project / "clips")], "is a folder, expected a licence text file"),
+        (["-o", str(tmp_path / "delivery")], "not a .zip name"),
+        (["-o", str(tmp_path / "dangling.zip")], "is a symbolic link"),
+        (["-o", str(tmp_path / "link.zip")], "is a symbolic link"),
     ):
         code, _, err = vat_here(capsys, "pack", project, *args)
         assert code == 2, args
         assert named in err and len(err.strip().splitlines()) == 1, args
     assert packs() == [] and not (project / "packs").exists()
+    # the links are left as they were: never replaced, nothing written through them
+    assert (tmp_path / "dangling.zip").is_symlink() and not (tmp_path / "nowhere.zip").exists()
+    assert (tmp_path / "kept.zip").read_bytes() == b"someone else's"
 
 
 def test_a_licence_file_and_a_damaged_pack_found_by_verify(project: Path, tmp_path: Path) -> None:
@@ -236,13 +246,14 @@ async def test_the_pack_is_listed_in_the_project_detail(project: Path) -> None:
         table = app.screen.query_one("#project-packs-table", VimTable)
         assert app.screen.focused is table
         shown = cells(table.get_row_at(0))
-        assert shown[:4] == [
+        assert shown[:5] == [
             Path(row.pack_path).name,
+            "ok",
             str(row.file_count),
             f"{row.size_bytes / 1000:.1f} kB",
             "CC-BY-4.0",
         ]
-        assert shown[4] == f"{row.created_at:%Y-%m-%d %H:%M}"
+        assert shown[5] == f"{row.created_at:%Y-%m-%d %H:%M}"
 
 
 def test_a_project_without_a_contact_sheet_gets_one_made(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -263,3 +274,70 @@ def test_a_project_without_a_contact_sheet_gets_one_made(project: Path, capsys: 
     assert sha256(data) == sheet["sha256"]
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "PNG" and image.width > 1000  # an A4 page at 150 dpi
+
+
+def test_a_pack_sent_away_is_forgotten_and_one_delivered_elsewhere_does_not_fail_verify(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inside = Path(json.loads(vat_here(capsys, "pack", project, "--json")[1])["path"])
+    away = tmp_path / "press" / "delivery.zip"
+    away.parent.mkdir()
+    vat_here(capsys, "pack", project, "-o", away)
+    session = packs()[0].session_id
+    assert vat("verify", session).returncode == 0
+
+    away.unlink()  # the delivery left the archive: not a failure
+    done = vat("verify", session, "--json")
+    assert done.returncode == 0, done.stdout
+    (checked,) = json.loads(done.stdout)["projects"]
+    assert checked["delivered_elsewhere"] == [str(away)] and str(away) not in {f["path"] for f in checked["files"]}
+    assert json.loads(done.stdout)["summary"]["delivered_elsewhere"] == 1
+    assert "delivered elsewhere" in vat("verify", session).stdout
+
+    inside.unlink()  # the archive's own pack gone: a failure, which names the way out
+    done = vat("verify", session)
+    assert done.returncode == 1 and "--forget 1" in done.stdout, done.stdout
+
+    for bad, why in (("3", "has 2 pack(s)"), ("other.zip", "no pack of session")):
+        code, _, err = vat_here(capsys, "pack", project, "--forget", bad)
+        assert code == 2 and why in err and len(err.strip().splitlines()) == 1, err
+    code, out, _ = vat_here(capsys, "pack", project, "--forget", inside.name)
+    assert code == 0 and f"forgot pack 1 of session {session}: {inside}" in out and "no longer there" in out
+    assert [Path(r.pack_path) for r in packs()] == [away]
+    assert vat("verify", session).returncode == 0
+
+    away.write_bytes(b"back, but not the pack")  # an outside pack still (or again) there is checked
+    assert vat("verify", session).returncode == 1
+    code, out, _ = vat_here(capsys, "pack", project, "--forget", str(away), "--json")
+    assert code == 0 and json.loads(out)["file_exists"] is True and json.loads(out)["number"] == 1
+    assert packs() == [] and away.read_bytes() == b"back, but not the pack"  # the file is left alone
+    code, _, err = vat_here(capsys, "pack", project, "--forget", "1", "--list")
+    assert code == 2 and "does not go with" in err
+
+
+async def test_the_project_detail_shows_each_packs_state_and_counts_them(project: Path, tmp_path: Path) -> None:
+    from db.models import ProjectHistory
+    from tui.screens.history_detail import HistoryDetailScreen
+
+    made = [json.loads(vat("pack", project, "--json", *args, check=True).stdout)["path"] for args in (
+        [], [], ["-o", str(tmp_path / "a.zip")], ["-o", str(tmp_path / "b.zip")]
+    )]  # fmt: skip
+    Path(made[0]).unlink()
+    with open(made[1], "ab") as fh:
+        fh.write(b"more")
+    Path(made[2]).unlink()  # delivered elsewhere; made[3] is still there
+    assert len(packs()) == 4  # (and this test's database open here)
+    history = ProjectHistory.get()
+    app = ScreenHost(lambda: HistoryDetailScreen(history.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        summary = str(app.screen.query_one("#project-summary").render())
+        assert "4 packs: 1 ok, 1 missing, 1 changed, 1 delivered elsewhere" in " ".join(summary.split())
+        await pilot.press("p")
+        table = app.screen.query_one("#project-packs-table", VimTable)
+        rows = [cells(table.get_row_at(i)) for i in range(table.row_count)]
+        assert [(r[0], r[1]) for r in rows] == [
+            (Path(made[0]).name, "missing"),
+            (Path(made[1]).name, "changed"),
+            ("a.zip", "delivered elsewhere"),
+            ("b.zip", "ok"),
+        ]
