@@ -287,6 +287,11 @@ def test_a_pack_sent_away_is_forgotten_and_one_delivered_elsewhere_does_not_fail
     assert vat("verify", session).returncode == 0
 
     away.unlink()  # the delivery left the archive: not a failure
+    listed = json.loads(vat_here(capsys, "pack", project, "--list", "--json")[1])["packs"]
+    assert [(p["number"], p["path"], p["state"]) for p in listed] == [
+        (1, str(inside), "ok"),
+        (2, str(away), "delivered elsewhere"),
+    ]
     done = vat("verify", session, "--json")
     assert done.returncode == 0, done.stdout
     (checked,) = json.loads(done.stdout)["projects"]

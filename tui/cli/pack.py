@@ -9,6 +9,7 @@ cannot be written."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from core.catalogue.pack import make_pack, pack_row_dict, packs_of
 from core.catalogue.pack_select import session_of
@@ -62,8 +63,12 @@ def pack(args: argparse.Namespace) -> int:
 def list_packs(args: argparse.Namespace) -> int:
     session = session_of(args.project)
     rows = packs_of(session.session_id)
-    if args.json:
-        print_json({"session_id": session.session_id, "packs": [pack_row_dict(r) for r in rows]})
+    if args.json:  # each with its number (what --forget takes) and its state, as History shows it
+        from core.catalogue.pack_check import pack_states
+
+        states = pack_states(session.session_id, Path(session.output_path))
+        listed = [{"number": n, **pack_row_dict(r), "state": state} for n, (r, state) in enumerate(states, start=1)]
+        print_json({"session_id": session.session_id, "packs": listed})
         return EXIT_OK
     if not rows:
         print(terminal_safe(f"session {session.session_id} ({session.artwork_name}): no packs"))
@@ -91,8 +96,6 @@ def list_packs(args: argparse.Namespace) -> int:
 
 def forget(args: argparse.Namespace) -> int:
     """Unregister one pack; the file is left where it is (or is not)."""
-    from pathlib import Path
-
     from core.catalogue.pack_forget import forget_pack, pack_named
     from core.catalogue.pack_select import stored_path
 
