@@ -7,6 +7,7 @@ from pathlib import Path
 
 import peewee
 import pytest
+from textual.widgets import Input
 
 from core.catalogue import roots
 from tests.tui_flows import screen_is, type_into, until
@@ -76,3 +77,20 @@ async def test_roots_are_added_moved_checked_and_removed_from_settings(
         assert [r.name for r in roots.list_roots()] == ["FAR", "NAS"]
         await pilot.press("escape")
         await screen_is(pilot, SettingsScreen)
+
+
+async def test_the_add_root_dialog_shows_its_empty_fields_at_80x24(db: peewee.SqliteDatabase) -> None:
+    """An empty field is seen before anything is typed into it: a border around it and what to type."""
+    app = ScreenHost(RootsScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await screen_is(pilot, RootsScreen)
+        await pilot.press("a")
+        dialog = await screen_is(pilot, AddRootDialog)
+        box = dialog.query_one("#root-box").region
+        assert box.bottom <= 24
+        for field_id, example in (("root-name", "NAS"), ("root-path", "/mnt/nas/archive")):
+            field = dialog.query_one(f"#{field_id}", Input)
+            assert field.value == "" and field.region.height == 3 and box.contains_region(field.region)
+            assert all(edge != "" for edge, _ in (field.styles.border_top, field.styles.border_bottom))
+            assert field.styles.border_top[1] != field.styles.background  # the border is not the box's colour
+            assert example in field.render_line(0).text  # the placeholder says what goes there

@@ -113,9 +113,10 @@ class AddRootDialog(ModalScreen[str | None]):
         with Vertical(id="root-box"):
             yield Label("Add a storage root", id="root-title")
             yield Label("Name (letters, digits, _ -); the same name again: the root moved here", classes="hint")
-            yield FormInput(id="root-name")
+            # bordered, not compact: an empty compact field has the box's own colour and cannot be seen
+            yield FormInput(id="root-name", placeholder="NAS", compact=False)
             yield Label("Its path on this machine (an existing folder)", classes="hint")
-            yield FormInput(id="root-path")
+            yield FormInput(id="root-path", placeholder="/mnt/nas/archive", compact=False)
             yield Static("", id="root-error", markup=False)
             yield Label("[b]enter[/b] add   [b]escape[/b] cancel", classes="hint")
 
