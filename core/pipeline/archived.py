@@ -3,6 +3,7 @@ outputs and was not replaced (`vat run --replace`) by a later one (seed 003's ha
 
 from __future__ import annotations
 
+from core.catalogue.roots import resolve
 from db.models import FileRegistry, ProcessingState
 
 
@@ -19,5 +20,16 @@ def archived_as(digest: str, exclude: str | None = None) -> list[ProcessingState
 
 
 def describe(row: ProcessingState) -> str:
-    """The earlier project in one phrase: artwork, date, output folder, session id (and how far it got)."""
-    return f"{row.artwork_name} ({row.project_date}) in {row.output_path}, session {row.session_id} ({row.status})"
+    """The earlier project in one phrase: artwork, date, output folder (where it is on this machine now,
+    through the storage roots), session id (and how far it got)."""
+    return (
+        f"{row.artwork_name} ({row.project_date}) in {resolve(row.output_path)}, "
+        f"session {row.session_id} ({row.status})"
+    )
+
+
+def describe_latest(rows: list[ProcessingState]) -> str:
+    """The latest of the earlier projects (archived_as, oldest first), and how many came before it: one
+    line, however often the master was archived."""
+    earlier = len(rows) - 1
+    return describe(rows[-1]) + (f" (and {earlier} earlier)" if earlier else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.catalogue.roots import resolve
 from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from db.models import QUEUE_DONE, QUEUE_FAILED, QUEUE_HELD, QUEUE_RUNNING, QUEUE_TO_PICK, QUEUE_WAITING, QueueEntry
 from tui.cli.run_view import RunView
@@ -59,7 +60,7 @@ def summarise(view: RunView, entries: list[QueueEntry], skipped: list[Skipped], 
         counts += [f"{len(held)} held"] if held else []
         view.result("summary: " + ", ".join(counts))
         for entry in done:
-            view.result(f"  done     {entry.session_id}  {entry.session.output_path}")
+            view.result(f"  done     {entry.session_id}  {resolve(entry.session.output_path)}")  # where it is now
         for entry in failed:
             view.result(f"  failed   {entry.session_id}: {entry.reason or 'failed'}")
         for item in refused:

@@ -107,7 +107,7 @@ def refuse_if_replaced(session: ProcessingState) -> None:
     if replaced_by:
         raise BadInput(
             f"session {session.session_id} was replaced by session {replaced_by} "
-            f"(vat run --replace): {session.output_path} is that session's now"
+            f"(vat run --replace): {resolve(session.output_path)} is that session's now"
         )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
+from core.catalogue.roots import resolve
 from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
 from core.pipeline import archived
 from core.pipeline import session as sessions
@@ -126,20 +127,22 @@ def run(args: argparse.Namespace) -> int:
                 break
             earlier = archived.archived_as(checked.master_sha256)
             if args.replace:  # the session this run takes the folder from is no earlier archive of it
-                earlier = [row for row in earlier if Path(row.output_path) != item.root]
+                earlier = [row for row in earlier if resolve(row.output_path) != item.root]
             if earlier and args.skip_archived:
-                reason = f"already archived: {archived.describe(earlier[-1])}"
-                skipped.append(Skipped(str(checked.master), reason, earlier[-1].output_path))
+                reason = f"already archived: {archived.describe_latest(earlier)}"
+                where = str(resolve(earlier[-1].output_path))  # where it is now (storage roots)
+                skipped.append(Skipped(str(checked.master), reason, where))
                 view.result(
                     f"skipped: {checked.master.name} is {reason}",
                     status="skipped",
-                    path=earlier[-1].output_path,
+                    path=where,
                     session=earlier[-1].session_id,
                 )
                 continue
-            for row in earlier:
+            if earlier:  # one line, however often it was archived
                 view.say(
-                    "[yellow]warning[/]: this master is already archived: {earlier}", earlier=archived.describe(row)
+                    "[yellow]warning[/]: this master is already archived: {earlier}",
+                    earlier=archived.describe_latest(earlier),
                 )
             try:
                 session = create(item, args, external_ids, batch_id, "run" if single else "batch", held)

@@ -94,7 +94,10 @@ def _work(
             session=session.session_id,
         )
         view.result(
-            f"to pick: {session.session_id}", status="to_pick", session=session.session_id, path=session.output_path
+            f"to pick: {session.session_id}",
+            status="to_pick",
+            session=session.session_id,
+            path=str(resolve(session.output_path)),
         )
         return Outcome(EXIT_OK, QUEUE_TO_PICK, "waits for its scenes to be picked")
     if session.selected_scenes is None:

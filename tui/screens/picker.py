@@ -193,18 +193,19 @@ class PickerScreen(WorkerErrors, Screen):
             self.make_thumbnails()
         else:
             self.notify(
-                f"{markup_safe(self.session.master_path)}: cannot read the master, so no thumbnails", severity="warning"
+                f"{markup_safe(resolve(self.session.master_path))}: cannot read the master, so no thumbnails",
+                severity="warning",
             )
 
     def _warn_if_archived(self) -> None:
         """As `vat run` warns: this master (by its hash, taken beside the detection) is archived already."""
-        from core.pipeline.archived import archived_as, describe
+        from core.pipeline.archived import archived_as, describe_latest
 
         digest = self.session.master_sha256
         earlier = archived_as(digest, exclude=self.session.session_id) if digest else []
         if earlier:
             self.notify(
-                f"This master is already archived: {markup_safe(describe(earlier[-1]))}",
+                f"This master is already archived: {markup_safe(describe_latest(earlier))}",
                 severity="warning",
                 timeout=15,
             )
@@ -428,7 +429,7 @@ class PickerScreen(WorkerErrors, Screen):
             return
         if self.store is None:  # say why enter does nothing
             self.notify(
-                f"{markup_safe(self.session.master_path)}: cannot read the master, so cannot preview",
+                f"{markup_safe(resolve(self.session.master_path))}: cannot read the master, so cannot preview",
                 severity="warning",
             )
             return
