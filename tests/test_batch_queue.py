@@ -190,7 +190,7 @@ def test_artwork_from_parent_names_each_project_and_pick_waits_for_scenes(
     ]
     listed = {r["session_id"]: r for r in json.loads(here(capsys, "sessions", "--json")[1])}
     assert all(listed[r.session_id]["to_pick"] for r in rows)
-    assert "(to pick)" in here(capsys, "sessions")[1]
+    assert "to pick" in here(capsys, "sessions")[1]
 
     code, out, _ = here(capsys, "--resume")
     assert code == 0 and "nothing to resume" in out  # the to-pick ones are left waiting

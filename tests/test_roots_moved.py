@@ -113,6 +113,45 @@ async def test_history_shows_the_folder_where_it_is_now(base: Path, db: peewee.S
         assert f"clips/{ARTWORK}_s001.mp4" in shown and not [s for s in shown if s.startswith("/")]
 
 
+def test_the_listings_and_the_archived_master_name_the_folder_where_it_is_now(base: Path) -> None:
+    old, new = base / "a" / "archive", base / "b" / "archive"
+    new.parent.mkdir()
+    shutil.move(old, new)
+    vat("roots", "add", "NAS", new, check=True)
+    [project] = json.loads(vat("history", "--json", check=True).stdout)
+    [session] = json.loads(vat("sessions", "--json", check=True).stdout)
+    assert project["output_path"] == session["output_path"] == str(new / PROJECT)
+    table = vat("history", check=True).stdout + vat("sessions", check=True).stdout
+    assert str(old) not in table and str(new / PROJECT) in table
+
+    skipped = vat("run", new / "master.mp4", "--out", new, *ARGS, "--skip-archived", "--json")
+    assert skipped.returncode == 0, skipped.stderr
+    [result] = [e for e in json_events(skipped.stdout) if e.get("status") == "skipped"]
+    assert result["path"] == str(new / PROJECT) and f"in {new / PROJECT}, session" in result["text"]
+    assert str(old) not in skipped.stdout
+
+
+def test_a_master_archived_three_times_is_warned_of_once(base: Path, tmp_path: Path) -> None:
+    """One line naming the latest archive and how many came before, not one line per archive."""
+    with sqlite3.connect(os.environ["VAT_DB"]) as con:  # two more archives of the same master
+        for n in (2, 3):
+            for table in ("processing_state", "file_registry"):  # the session, and one output of it
+                columns = [row[1] for row in con.execute(f"PRAGMA table_info({table})")]
+                copied = ", ".join(c for c in columns if c not in ("id", "session_id"))
+                con.execute(
+                    f"INSERT INTO {table} (session_id, {copied}) "  # noqa: S608
+                    f"SELECT session_id || '_{n}', {copied} FROM {table} WHERE id = 1"
+                )
+    con.close()
+    done = vat("run", base / "a" / "archive" / "master.mp4", "--out", tmp_path / "out", *ARGS[:4], "--scenes", "pick")
+    assert done.returncode == 0, done.stderr
+    said = done.stdout + done.stderr
+    warnings = [line for line in said.splitlines() if "already archived" in line]
+    assert len(warnings) == 1, said
+    [session] = [row for row in json.loads(vat("sessions", "--json").stdout) if row["session_id"].endswith("_3")]
+    assert f"session {session['session_id']} (completed) (and 2 earlier)" in warnings[0]
+
+
 def test_another_machine_resolves_to_its_own_path(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     old, new, theirs = base / "a" / "archive", base / "b" / "archive", base / "c" / "nas"
     new.parent.mkdir()

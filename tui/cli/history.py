@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from rich.table import Table
-
+from core.catalogue.roots import resolve
 from core.errors import EXIT_OK
-from tui.cli.common import cells, console, open_db, print_json
+from tui.cli.common import open_db, print_json
+from tui.cli.listing import Column, print_listing
 
 
 def history(args: argparse.Namespace) -> int:
@@ -23,26 +23,31 @@ def history(args: argparse.Namespace) -> int:
         print_json(rows)
         return EXIT_OK
     title = "archived projects" if args.archived else "completed projects"
-    table = Table(title=title + (" whose last check failed" if args.failed else ""))
-    for column in ("date", "artwork", "scenes", "files", "size MB", "time s", "ok", "output"):
-        table.add_column(column)
-    if args.archived:
-        table.add_column("archived (UTC)")
-    for row in rows:
-        table.add_row(
-            *cells(
-                row["project_date"],
-                row["artwork_name"],
-                f"{row['scenes_exported'] or 0}/{row['scenes_detected'] or 0}",
-                row["total_files_created"] or 0,
-                f"{row['total_output_size_mb'] or 0:.1f}",
-                f"{row['total_processing_time_seconds'] or 0:.0f}",
-                "yes" if row["completed_successfully"] else "no",
-                row["output_path"],
-                *([f"{row['archived_at']:%Y-%m-%d %H:%M}" if row["archived_at"] else ""] if args.archived else []),
-            )
+    columns = [
+        Column("date", drop=3),  # in the output folder's name too
+        Column("artwork"),
+        Column("scenes", right=True),
+        Column("files", right=True, drop=2),
+        Column("size MB", right=True),
+        Column("time s", right=True, drop=1),
+        Column("ok"),
+        Column("output", whole=True),
+    ] + ([Column("archived (UTC)")] if args.archived else [])
+    table = [
+        (
+            row["project_date"],
+            row["artwork_name"],
+            f"{row['scenes_exported'] or 0}/{row['scenes_detected'] or 0}",
+            row["total_files_created"] or 0,
+            f"{row['total_output_size_mb'] or 0:.1f}",
+            f"{row['total_processing_time_seconds'] or 0:.0f}",
+            "yes" if row["completed_successfully"] else "no",
+            row["output_path"],
+            *([f"{row['archived_at']:%Y-%m-%d %H:%M}" if row["archived_at"] else ""] if args.archived else []),
         )
-    console().print(table)
+        for row in rows
+    ]
+    print_listing(title + (" whose last check failed" if args.failed else ""), columns, table)
     return EXIT_OK
 
 
@@ -65,4 +70,5 @@ def _row(row: object, archived: bool) -> dict:
     ) + (("archived_at",) if archived else ())
     values = {name: getattr(row, name) for name in names}
     values["completed_successfully"] = bool(values["completed_successfully"])
+    values["output_path"] = str(resolve(values["output_path"]))  # where it is now (storage roots)
     return values

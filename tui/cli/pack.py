@@ -13,9 +13,11 @@ from pathlib import Path
 
 from core.catalogue.pack import make_pack, pack_row_dict, packs_of
 from core.catalogue.pack_select import session_of
+from core.catalogue.roots import resolve
 from core.errors import EXIT_OK, BadInput
 from core.text import terminal_safe
-from tui.cli.common import cells, console, open_db, print_json
+from db.models import Pack
+from tui.cli.common import open_db, print_json
 from tui.display import bytes_text
 
 
@@ -63,34 +65,41 @@ def pack(args: argparse.Namespace) -> int:
 def list_packs(args: argparse.Namespace) -> int:
     session = session_of(args.project)
     rows = packs_of(session.session_id)
-    if args.json:  # each with its number (what --forget takes) and its state, as History shows it
+    if args.json:  # each with its number (what --forget takes), its state, and its path where it is now
         from core.catalogue.pack_check import pack_states
 
         states = pack_states(session.session_id, Path(session.output_path))
-        listed = [{"number": n, **pack_row_dict(r), "state": state} for n, (r, state) in enumerate(states, start=1)]
+        listed = [{"number": n, **_listed(r), "state": state} for n, (r, state) in enumerate(states, start=1)]
         print_json({"session_id": session.session_id, "packs": listed})
         return EXIT_OK
     if not rows:
         print(terminal_safe(f"session {session.session_id} ({session.artwork_name}): no packs"))
         return EXIT_OK
-    from rich.table import Table
+    from tui.cli.listing import Column, print_listing
 
-    table = Table(title=terminal_safe(f"Packs of {session.artwork_name} ({session.session_id})"), title_justify="left")
-    for name in ("Made", "Pack", "Files", "Size", "Licence", "Units", "Kinds"):
-        table.add_column(name, justify="right" if name in ("Files", "Size") else "left")
-    for row in rows:
-        table.add_row(
-            *cells(
-                f"{row.created_at:%Y-%m-%d %H:%M}" if row.created_at else "-",
-                row.pack_path,
-                row.file_count,
-                bytes_text(row.size_bytes),
-                row.licence or "-",
-                ",".join(row.units) if row.units else "all",
-                ",".join(row.kinds or []),
-            )
+    columns = (
+        Column("Made"),
+        Column("Pack", whole=True),
+        Column("Files", right=True),
+        Column("Size", right=True),
+        Column("Licence"),
+        Column("Units", drop=2),
+        Column("Kinds", drop=1),
+    )
+    table = [
+        (
+            f"{row.created_at:%Y-%m-%d %H:%M}" if row.created_at else "-",
+            resolve(row.pack_path),  # where it is now (storage roots)
+            row.file_count,
+            bytes_text(row.size_bytes),
+            row.licence or "-",
+            ",".join(row.units) if row.units else "all",
+            ",".join(row.kinds or []),
         )
-    console().print(table)
+        for row in rows
+    ]
+    title = terminal_safe(f"Packs of {session.artwork_name} ({session.session_id})")
+    print_listing(title, columns, table, title_justify="left")
     return EXIT_OK
 
 
@@ -110,3 +119,9 @@ def forget(args: argparse.Namespace) -> int:
     left = "the file is left as it is" if there else "the file was no longer there"
     print(terminal_safe(f"forgot pack {number} of session {session.session_id}: {where} ({left})"))
     return EXIT_OK
+
+
+def _listed(row: Pack) -> dict:
+    """A pack as --list --json gives it: its path where it is now (storage roots)."""
+    listed = pack_row_dict(row)
+    return {**listed, "path": str(resolve(listed["path"]))}

@@ -10,7 +10,7 @@ import threading
 
 from core.errors import EXIT_FAILED, EXIT_OK, BadInput, VatError
 from core.pipeline.queue_runner import Claim
-from tui.cli.common import cells, console, open_db, print_json
+from tui.cli.common import open_db, print_json
 from tui.cli.run_view import RunView
 
 
@@ -24,7 +24,8 @@ def queue(args: argparse.Namespace) -> int:
     if action == "list":
         return _list(args)
     if action == "clear":
-        print(f"{session_queue.clear_finished()} finished entr(ies) forgotten")
+        forgotten = session_queue.clear_finished()
+        print(f"{forgotten} finished {'entry' if forgotten == 1 else 'entries'} forgotten")
         return EXIT_OK
     if not args.session:
         raise BadInput(f"vat queue {action} needs the session: vat queue {action} SESSION")
@@ -54,10 +55,9 @@ def _list(args: argparse.Namespace) -> int:
     now (core/pipeline/queue_view.py): one stored as running whose process died shows "interrupted"."""
     from datetime import datetime, timezone
 
-    from rich.table import Table
-
     from core.pipeline import session_queue
     from core.pipeline.queue_view import queue_rows
+    from tui.cli.listing import Column, print_listing
 
     stored = {entry.session_id: entry for entry in session_queue.entries()}
     rows = []
@@ -82,17 +82,26 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return EXIT_OK
-    table = Table(title="queue")
-    for column in ("#", "session", "artwork", "state", "source", "reason"):
-        table.add_column(column)
-    for item in rows:
-        state = str(item["state"]).replace("_", " ")
-        table.add_row(
-            *cells(
-                item["position"], item["session_id"], item["artwork_name"], state, item["source"], item["reason"] or ""
-            )
+    columns = (
+        Column("#", right=True),
+        Column("session", whole=True),
+        Column("artwork"),
+        Column("state"),
+        Column("source", drop=1),
+        Column("reason"),
+    )
+    table = [
+        (
+            item["position"],
+            item["session_id"],
+            item["artwork_name"],
+            str(item["state"]).replace("_", " "),
+            item["source"],
+            item["reason"] or "",
         )
-    console().print(table)
+        for item in rows
+    ]
+    print_listing("queue", columns, table)
     return EXIT_OK
 
 
@@ -100,6 +109,7 @@ def process_claim(claim: Claim, view: RunView, cancel: threading.Event, workers:
     """Work on a session taken from the queue; the state its entry is left in. A session that fails on
     its own (its master gone, a selection out of range) is recorded and the queue goes on; a database
     fault stops it (exit 3)."""
+    from core.catalogue.roots import resolve
     from core.pipeline import session as sessions
     from core.pipeline import session_queue
     from db.models import QUEUE_FAILED, QUEUE_TO_PICK
@@ -116,7 +126,7 @@ def process_claim(claim: Claim, view: RunView, cancel: threading.Event, workers:
         session_queue.set_state(claim.session_id, QUEUE_FAILED, exc.message)
         view.say("[red]{session}[/]: {error}", session=claim.session_id, error=exc.message)
         return QUEUE_FAILED
-    view.say("session {session}: {master}", session=session.session_id, master=session.master_path)
+    view.say("session {session}: {master}", session=session.session_id, master=resolve(session.master_path))
     with sessions.database_faults_of(session.session_id):  # a database fault stops the queue (exit 3)
         try:
             return work_on(session, view, cancel, workers, fresh if isinstance(fresh, Fresh) else None).state
@@ -155,7 +165,8 @@ def run_runner(args: argparse.Namespace, use_slot: bool) -> int:
             if behind:
                 view.say("queued behind {session}", session=behind)
             else:
-                view.say(f"queued: waiting for a free slot ({concurrency()} session(s) at a time)")
+                slots = concurrency()
+                view.say(f"queued: waiting for a free slot ({slots} session{'' if slots == 1 else 's'} at a time)")
 
         processed = run_queue(
             lambda claim: process_claim(claim, view, cancel, count),

@@ -8,12 +8,11 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from rich.table import Table
-
 from core.catalogue import roots as storage
 from core.errors import EXIT_FAILED, EXIT_OK
 from core.text import terminal_safe
-from tui.cli.common import cells, console, open_db, print_json
+from tui.cli.common import open_db, print_json
+from tui.cli.listing import Column, print_listing
 
 
 def roots(args: argparse.Namespace) -> int:
@@ -67,14 +66,19 @@ def _list(as_json: bool) -> int:
     if not found:
         print("no roots (add one: vat roots add NAME PATH)")
         return EXIT_OK
-    table = Table(title=f"roots (this machine: {terminal_safe(host)}; times UTC)")
-    for column in ("root", "host", "path", "since", "until"):
-        table.add_column(column)
-    for r in found:
-        for index, p in enumerate(r.paths):
-            until = "current" if p.current else _when(p.replaced_at)
-            table.add_row(*cells(r.name if index == 0 else "", p.host, p.path, _when(p.added_at), until))
-    console().print(table)
+    columns = (Column("root", whole=True), Column("host"), Column("path", whole=True), Column("since"), Column("until"))
+    table = [
+        (
+            r.name if index == 0 else "",
+            p.host,
+            p.path,
+            _when(p.added_at),
+            "current" if p.current else _when(p.replaced_at),
+        )
+        for r in found
+        for index, p in enumerate(r.paths)
+    ]
+    print_listing(f"roots (this machine: {terminal_safe(host)}; times UTC)", columns, table)
     return EXIT_OK
 
 

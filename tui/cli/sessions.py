@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from rich.table import Table
-
+from core.catalogue.roots import resolve
 from core.errors import EXIT_OK
-from tui.cli.common import cells, console, open_db, print_json
+from tui.cli.common import open_db, print_json
+from tui.cli.listing import Column, print_listing
 
 
 def sessions(args: argparse.Namespace) -> int:
@@ -37,7 +37,7 @@ def sessions(args: argparse.Namespace) -> int:
                 "current_operation": state.current_operation,
                 "error_message": state.error_message,
                 "preset_id": state.preset_id,
-                "output_path": state.output_path,
+                "output_path": str(resolve(state.output_path)),  # where it is now (storage roots)
                 "created_at": state.created_at,
                 "updated_at": state.updated_at,
             }
@@ -45,19 +45,32 @@ def sessions(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return EXIT_OK
-    table = Table(title="sessions")
-    for column in ("session", "artwork", "status", "progress", "current operation", "updated (UTC)"):
-        table.add_column(column)
-    for row, progress in zip(rows, shown, strict=True):
-        table.add_row(
-            *cells(
-                row["session_id"],
-                row["artwork_name"],
-                row["status"] + (" (running)" if row["running"] else " (to pick)" if row["to_pick"] else ""),
-                progress,
-                row["current_operation"] or "",
-                f"{row['updated_at']:%Y-%m-%d %H:%M}" if row["updated_at"] else "",
-            )
+    columns = (
+        Column("session", whole=True),
+        Column("artwork"),
+        Column("status"),
+        Column("progress", right=True),
+        Column("current operation", drop=1),
+        Column("updated (UTC)", drop=2),
+    )
+    table = [
+        (
+            row["session_id"],
+            row["artwork_name"],
+            _status(row),
+            progress,
+            row["current_operation"] or "",
+            f"{row['updated_at']:%Y-%m-%d %H:%M}" if row["updated_at"] else "",
         )
-    console().print(table)
+        for row, progress in zip(rows, shown, strict=True)
+    ]
+    print_listing("sessions", columns, table)
     return EXIT_OK
+
+
+def _status(row: dict) -> str:
+    """The stored status, or what the session does now: detected and waiting for its scenes (to pick),
+    or running in a process."""
+    if row["running"]:
+        return "running" if row["status"] == "processing" else f"{row['status']} (running)"
+    return "to pick" if row["to_pick"] else row["status"]
