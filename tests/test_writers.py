@@ -29,7 +29,8 @@ def rows() -> tuple[Any, Any]:
 
 def lock_files(db_path: Path, root: Path) -> list[Path]:
     locks = db_path.with_name(db_path.name + ".locks")
-    found = list(locks.iterdir()) if locks.is_dir() else []
+    # files only: the queue's lock folders (slots/, batches/, runners/) stay, empty, once released
+    found = [p for p in locks.rglob("*") if p.is_file()] if locks.is_dir() else []
     return found + [p for p in root.rglob(".vat.lock")]
 
 

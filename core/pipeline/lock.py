@@ -199,10 +199,12 @@ class _StaleLock(FileLock):
 
 def sweep_stale_locks() -> int:
     """Remove the session lock files that no process holds (left by a process killed after its
-    session ended, when no resume comes to take them over). Returns how many went."""
+    session ended, when no resume comes to take them over), and the queue's (slots/, batches/,
+    runners/: core/pipeline/queue_runner.py) left the same way. Returns how many went."""
     folder = session_lock_dir()
     removed = 0
-    for path in folder.glob("*.lock") if folder.is_dir() else []:
+    found = [*folder.glob("*.lock"), *folder.glob("*/*.lock")] if folder.is_dir() else []
+    for path in found:
         lock = _StaleLock(path)
         if lock.is_held_elsewhere() or os.path.realpath(path) in _held:
             continue

@@ -15,7 +15,16 @@ from core.pipeline.execute import is_temporary
 from core.pipeline.fixity import write_checksums
 from core.pipeline.lock import PROJECT_LOCK_NAME, ProjectLock, SessionLock
 from db.connection import database
-from db.models import COMPLETED, FAILED, FileRegistry, ProcessingState
+from db.models import (
+    COMPLETED,
+    FAILED,
+    QUEUE_FAILED,
+    QUEUE_FINISHED,
+    FileRegistry,
+    ProcessingState,
+    QueueEntry,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +90,10 @@ def take_over(root: Path, other: ProcessingState, session_id: str) -> int:
     with database.atomic("IMMEDIATE"):
         FileRegistry.delete().where(FileRegistry.session == other.session_id).execute()
         ProcessingState.update(**fields).where(ProcessingState.id == other.id).execute()
+        # out of the queue's way too: a runner (or a plain resume) must never take it up again
+        QueueEntry.update(state=QUEUE_FAILED, reason=f"replaced by session {session_id}", finished_at=utc_now()).where(
+            (QueueEntry.session == other.session_id) & (QueueEntry.state.not_in(QUEUE_FINISHED))
+        ).execute()
     write_checksums(session_id, root)  # the earlier session's sums go with its outputs
     log.info("session %s replaces %s in %s: %d outputs removed", session_id, other.session_id, root, removed)
     return removed
