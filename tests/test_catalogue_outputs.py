@@ -54,6 +54,7 @@ def test_scene_credits_and_tags_reach_the_outputs_and_find(
     assert [len(p["outputs"]) for p in by_id["projects"]] == [2]  # the project's id: both scenes' clips
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_vat_tag_and_ids_set_list_and_refuse(db: peewee.SqliteDatabase) -> None:
     from tests.catalogue_rows import project
 

@@ -15,6 +15,11 @@ import pytest
 
 from tests.helpers import vat
 
+# measured among the longest (a real run per module, then each test on it): make test runs them,
+# test-fast stays under 3 minutes
+pytestmark = pytest.mark.slow
+
+
 DATE = "26-11-30"
 LONG = "The_Harbour_At_Dusk_Seen_From_The_Old_Lighthouse"  # an id longer than 80 columns allow
 

@@ -276,6 +276,7 @@ def test_a_project_without_a_contact_sheet_gets_one_made(project: Path, capsys: 
         assert image.format == "PNG" and image.width > 1000  # an A4 page at 150 dpi
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_pack_sent_away_is_forgotten_and_one_delivered_elsewhere_does_not_fail_verify(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -320,6 +321,7 @@ def test_a_pack_sent_away_is_forgotten_and_one_delivered_elsewhere_does_not_fail
     assert code == 2 and "does not go with" in err
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_project_detail_shows_each_packs_state_and_counts_them(project: Path, tmp_path: Path) -> None:
     from db.models import ProjectHistory
     from tui.screens.history_detail import HistoryDetailScreen

@@ -23,6 +23,11 @@ from tests.helpers import json_events, start_vat, vat
 from tests.test_resume import read_until
 
 DATE, ARTWORK = "26-11-30", "Moved"
+# measured among the longest (a real run per module, then each test on it): make test runs them,
+# test-fast stays under 3 minutes
+pytestmark = pytest.mark.slow
+
+
 ARGS = ["--artwork", ARTWORK, "--date", DATE, "--scenes", "1,2", "--workers", "1"]
 PROJECT = f"{DATE}_{ARTWORK}"
 

@@ -183,6 +183,7 @@ def test_the_command_line_tables_and_json(history: list[Project]) -> None:
     assert bad.returncode == 2 and "--since" in bad.stderr
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_statistics_screen_from_history_at_80x24(history: list[Project]) -> None:
     app = ScreenHost(HistoryScreen)
     async with app.run_test(size=(80, 24)) as pilot:

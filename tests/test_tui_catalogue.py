@@ -59,6 +59,7 @@ async def search(pilot: Pilot, screen: CatalogueScreen, line: str) -> None:
     await until(pilot, lambda: str(screen.query_one("#catalogue-status").render()) != "", "the search's count")
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_catalogue_searches_shows_the_stills_and_opens_the_project(collection: None) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -102,6 +103,7 @@ async def test_catalogue_is_reached_from_history_and_the_palette(collection: Non
         assert "Catalogue" in [c.title for c in app.get_system_commands(app.screen)]
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_a_projects_tags_and_ids_are_edited_from_its_detail(collection: None) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:

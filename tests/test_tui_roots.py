@@ -28,6 +28,7 @@ def rows(screen: RootsScreen) -> dict[str, list[str]]:
     return {str(key.value): cells(table.get_row(key)) for key in table.rows}
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_roots_are_added_moved_checked_and_removed_from_settings(
     db: peewee.SqliteDatabase, tmp_path: Path
 ) -> None:

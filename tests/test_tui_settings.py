@@ -192,6 +192,7 @@ async def select(pilot: Pilot, key: str) -> None:
     await pilot.pause()
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_queue_and_watch_settings_are_edited_with_their_rules(db: peewee.SqliteDatabase) -> None:
     """concurrent_sessions is a whole number in its range; watch_* enumerations are pick lists, their
     empty choice named (not a blank line); watch_preset is picked from the stored presets or left empty."""
