@@ -114,6 +114,7 @@ def test_the_hint_of_each_pending_session_is_a_command_that_moves_it_on(
     assert entry_state(held) == "done"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_row_whose_group_does_not_fit_its_master_fails_the_batch(
     reels: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -181,6 +182,7 @@ def test_vat_queue_numbers_entries_in_order_and_shows_a_dead_runner_s_entry_as_i
     assert [n for n in numbers if n.isdigit()] == ["1", "2"]
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_the_summary_is_the_last_event_after_sigterm_during_detection(slow_reels: list[Path], tmp_path: Path) -> None:
     proc = start_vat("run", *slow_reels, "--artwork-from", "name", "--out", tmp_path, "--json", *FAST)
     read_until(proc, lambda ev: ev[-1]["event"] == "detect")

@@ -52,6 +52,7 @@ def test_round_trip_under_another_id_gives_an_identical_preset(tmp_path: Path) -
     assert row["builtin"] is False and row["default"] is False and row["usage_count"] == 0
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_an_existing_id_is_refused_unless_replace_and_a_builtin_never(tmp_path: Path) -> None:
     document = {**exported("preview_fast"), "preset_id": "quick"}
     vat("presets", "import", write(tmp_path / "a.json", document), check=True)

@@ -145,6 +145,7 @@ def test_bad_values_are_one_line_exit_2(cut_video: Path, args: list[str], says: 
     assert done.stderr.strip().count("\n") == 0 and says in done.stderr
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_session_keeps_its_options_and_detects_again_with_them(cut_video: Path, tmp_path: Path) -> None:
     done = vat(
         "run",

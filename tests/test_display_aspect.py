@@ -147,6 +147,7 @@ def rotated_video(media_dir: Path, cut_video: Path) -> Path:
     return remux(cut_video, media_dir / "rotated_listing.mp4", before_input=["-display_rotation", "90"])
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_rotated_master_is_listed_as_shown_like_its_outputs(rotated_video: Path, tmp_path: Path) -> None:
     root = _run(rotated_video, tmp_path / "out")
     sizes = _manifest_sizes(root)

@@ -100,6 +100,7 @@ def test_an_unwritable_log_folder_is_said_once(tmp_path: Path, monkeypatch: pyte
     assert len(said) == 1 and said[0].startswith("vat: cannot write the log in "), done.stderr
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_an_ffmpeg_failure_logs_the_whole_command_and_what_ffmpeg_said(tmp_path: Path) -> None:
     # ten audio channels: more than the AAC encoder takes, so the clip's encode fails in ffmpeg itself
     master = tmp_path / "ten channels.mkv"

@@ -24,6 +24,7 @@ def rows() -> list:
     return list(ProcessingState.select().order_by(ProcessingState.id))
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_the_master_hash_is_recorded_with_the_session_and_in_the_manifest(cut_video: Path, tmp_path: Path) -> None:
     done = vat("run", cut_video, "--out", tmp_path, *ARGS)
     assert done.returncode == 0, done.stderr

@@ -80,6 +80,7 @@ def test_gpu_sampling_averages_nvidia_smi_and_is_none_without_it(
     assert GpuSampler().start().stop() is None
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_real_run_fills_the_resource_and_warning_columns(tmp_path: Path) -> None:
     # a full-range H.264 master: each clip's scaling makes ffmpeg warn
     master = make_cut_video(tmp_path / "full range.mp4", [20, 20], audio=False, extra_args=["-pix_fmt", "yuvj420p"])

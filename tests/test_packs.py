@@ -92,6 +92,7 @@ def packs() -> list:
     return list(Pack.select().order_by(Pack.id))
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_pack_reads_back_with_matching_checksums_and_licence(project: Path) -> None:
     done = vat("pack", project, "--units", "1,g01", "--kinds", "still_web,clip", "--licence", "CC-BY-4.0", "--json")
     assert done.returncode == 0, done.stderr

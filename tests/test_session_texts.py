@@ -59,6 +59,7 @@ def test_a_paused_session_resumes_with_its_own_texts_and_settings(cut_video: Pat
     assert json.loads((root / "manifest.json").read_text())["copyright"] == original
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_run_embeds_the_given_copyright_and_credits(cut_video: Path, tmp_path: Path) -> None:
     done = vat("run", cut_video, "--out", tmp_path, *ARGS, "--copyright", "© Studio Nord", "--credits", CREDITS)
     assert done.returncode == 0, done.stderr

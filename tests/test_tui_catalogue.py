@@ -128,6 +128,7 @@ async def test_a_projects_tags_and_ids_are_edited_from_its_detail(collection: No
     assert ids_of("S1") == ["inventory:INV-2024-001"]
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_e_in_the_picker_edits_a_scenes_credits_and_tags(
     db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path
 ) -> None:

@@ -346,6 +346,7 @@ async def test_a_to_pick_session_shows_as_such_and_opens_the_picker(
         await screen_is(pilot, PickerScreen)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_queue_opens_from_sessions_and_the_palette(db: peewee.SqliteDatabase) -> None:
     app = create_app(cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
