@@ -273,20 +273,25 @@ QUEUE_PENDING = (QUEUE_WAITING, QUEUE_TO_PICK, QUEUE_HELD)  # not yet run: may b
 QUEUE_FINISHED = (QUEUE_DONE, QUEUE_FAILED, QUEUE_SKIPPED)
 
 
+def _session_key(backref: str, unique: bool = False) -> ForeignKeyField:
+    """The session a row of migration 5's tables belongs to, and goes with (ON DELETE CASCADE)."""
+    return ForeignKeyField(
+        ProcessingState,
+        field=ProcessingState.session_id,
+        column_name="session_id",
+        backref=backref,
+        index=False,
+        on_delete="CASCADE",
+        unique=unique,
+    )
+
+
 class QueueEntry(BaseModel):
     """A session in the machine's one queue (migration 5): batches, the watch folder, the TUI."""
 
     id = AutoField()
     session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
-    session = ForeignKeyField(
-        ProcessingState,
-        field=ProcessingState.session_id,
-        column_name="session_id",
-        backref="queue_entries",
-        index=False,
-        on_delete="CASCADE",
-        unique=True,
-    )
+    session = _session_key("queue_entries", unique=True)
     batch_id = TextField(null=True)
     position = IntegerField()
     state = TextField(**sql_default(QUEUE_WAITING))
@@ -305,14 +310,7 @@ class Tag(BaseModel):
 
     id = AutoField()
     session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
-    session = ForeignKeyField(
-        ProcessingState,
-        field=ProcessingState.session_id,
-        column_name="session_id",
-        backref="tags",
-        index=False,
-        on_delete="CASCADE",
-    )
+    session = _session_key("tags")
     scene_start_frame = IntegerField(null=True)
     namespace = TextField(**sql_default(""))
     value = TextField()
@@ -327,14 +325,7 @@ class ExternalId(BaseModel):
 
     id = AutoField()
     session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
-    session = ForeignKeyField(
-        ProcessingState,
-        field=ProcessingState.session_id,
-        column_name="session_id",
-        backref="external_ids",
-        index=False,
-        on_delete="CASCADE",
-    )
+    session = _session_key("external_ids")
     scheme = TextField(**sql_default("inventory"))
     value = TextField()
     created_at = TimestampField(null=True, **default_now())
@@ -373,14 +364,7 @@ class Pack(BaseModel):
 
     id = AutoField()
     session_id: str  # the raw key peewee adds beside `session` (its stubs do not declare it)
-    session = ForeignKeyField(
-        ProcessingState,
-        field=ProcessingState.session_id,
-        column_name="session_id",
-        backref="packs",
-        index=False,
-        on_delete="CASCADE",
-    )
+    session = _session_key("packs")
     pack_path = TextField()
     file_count = IntegerField()
     size_bytes = IntegerField()
