@@ -29,6 +29,7 @@ from core.catalogue.pack_select import (
     stored_path,
 )
 from core.errors import BadInput, EnvironmentProblem, VatError
+from core.pipeline.fixity import sha256_file
 from core.pipeline.naming import artwork_slug
 from core.text import terminal_safe
 from db.connection import database
@@ -214,12 +215,6 @@ def read_back(path: Path) -> dict:
     return manifest
 
 
-def _sha256_file(path: Path) -> str:
-    from core.pipeline.fixity import sha256_file
-
-    return sha256_file(path)
-
-
 def make_pack(
     project: str,
     *,
@@ -268,7 +263,7 @@ def make_pack(
             raise EnvironmentProblem(f"cannot write in {terminal_safe(target.parent)}: {why}") from None
         read_back(tmp)
         verified = utc_now()
-        digest = _sha256_file(tmp)
+        digest = sha256_file(tmp)
         size = tmp.stat().st_size
         with database.atomic("IMMEDIATE"):  # the row and the file together: a failed rename rolls it back
             row = Pack.create(
