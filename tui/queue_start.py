@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from core.pipeline import background
 from core.pipeline import session_queue as queue
+from core.pipeline.queue_runner import concurrency
 from db.models import QUEUE_FINISHED, QUEUE_RUNNING, QUEUE_WAITING, ProcessingState
 
 START_GRACE_SECONDS = 20.0  # a worker a runner has just started holds no lock yet: still busy
@@ -59,12 +60,6 @@ def processing_now(except_session: str, now: datetime) -> list[str]:
     return [s for s in dict.fromkeys(candidates) if s != except_session and _busy(s, now)]
 
 
-def slots() -> int:
-    from db.settings import get_setting
-
-    return max(1, int(get_setting("concurrent_sessions") or 1))
-
-
 def process_or_queue(session_id: str, now: datetime | None = None) -> Queued | None:
     """Put the session in line and start it now if it may (None), else leave it waiting (Queued)."""
     now = now or datetime.now(timezone.utc)
@@ -79,7 +74,7 @@ def process_or_queue(session_id: str, now: datetime | None = None) -> Queued | N
         if e.session_id != session_id and (entry is None or e.position < entry.position)
     ]
     running = processing_now(session_id, now)
-    if not waiting_ahead and len(running) < slots():
+    if not waiting_ahead and len(running) < concurrency():
         queue.enqueue(session_id, source="tui", state=QUEUE_RUNNING)
         queue.set_state(session_id, QUEUE_RUNNING)  # its start time
         if background.running_pid(session_id) is None:
