@@ -69,7 +69,7 @@ async def test_catalogue_searches_shows_the_stills_and_opens_the_project(collect
         await until(pilot, lambda: rows(screen) == ["Sunrise Over Water", "Harbour"], "every project, listed")
         await search(pilot, screen, "tag:birds kind:still_web")
         await until(pilot, lambda: rows(screen) == ["Harbour"], "the project of the tagged scene")
-        assert "1 projects, 1 outputs" in str(screen.query_one("#catalogue-status").render())
+        assert "1 project, 1 output" in str(screen.query_one("#catalogue-status").render())
         await search(pilot, screen, "harbour web")
         assert screen.focused is screen.query_one(VimTable)  # enter in the field goes to the list
         pictures = list(screen.query(Picture))

@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 
+def counted(count: int, what: str) -> str:
+    """ "1 project", "2 projects": a count with its noun."""
+    return f"{count} {what}{'' if count == 1 else 's'}"
+
+
 def timecode(seconds: float, hours: bool = True) -> str:
     """00:01:02.345, or 01:02.345 without the hours"""
     millis = int(round(max(0.0, seconds) * 1000))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.errors import EXIT_OK
 from tui.cli.common import open_db, print_json
+from tui.formatting import counted
 
 WIDTH = 80  # piped: a fixed width that reads in any terminal or mail
 
@@ -76,10 +77,6 @@ def _print_table(found: list) -> None:
                 end_section=i == len(project.outputs) - 1,
             )
     out.print(table)
-
-
-def counted(count: int, what: str) -> str:
-    return f"{count} {what}{'' if count == 1 else 's'}"
 
 
 def _within(path: Path, folder: Path) -> str:

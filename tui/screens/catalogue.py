@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from core.catalogue.search import STILL_KINDS, FoundProject, parse_query, search, stored_path
 from core.errors import VatError
+from tui.formatting import counted
 from tui.safe_text import plain, terminal_safe
 from tui.screens.base import WorkerErrors
 from tui.widgets.form_input import FormInput
@@ -112,7 +113,7 @@ class CatalogueScreen(WorkerErrors, Screen):
             )
         outputs = sum(len(p.outputs) for p in message.found)
         more = f" (the first {SHOWN_PROJECTS})" if len(message.found) == SHOWN_PROJECTS else ""
-        status = message.error or f"{len(message.found)} projects{more}, {outputs} outputs"
+        status = message.error or f"{counted(len(message.found), 'project')}{more}, {counted(outputs, 'output')}"
         if not message.error and not message.found:
             status = "no match"
         self.query_one("#catalogue-status", Static).update(plain(status))
