@@ -62,8 +62,10 @@ from core.detection import cache as detect_cache
 from core.detection import metrics as detect_metrics
 from core.detection import transitions as detect_transitions
 from core.detection.detectors import DEFAULT_DETECTOR, DETECTORS, LEARNED_DETECTORS
+from core.detection.frame_arrays import FrameArray
 from core.detection.options import DetectorOptions, Window
 from core.detection.transition import Transition
+from core.detection.transitions import THUMB_SIZE
 from core.errors import BadInput, Cancelled, MediaError
 from core.events import DetectProgress
 from core.media import framesource
@@ -251,12 +253,14 @@ def detect_scenes(
             if on_progress is not None:
                 on_progress(DetectProgress(total, total, total / max(time.monotonic() - started, 1e-6)))
             return found
-    metric_of = detect_metrics.record(scene_detector, detector)
-    thumbs: list[np.ndarray] | None = [] if detector == "transitions" else None
+    # every frame's values in compact arrays, not Python objects (core.detection.frame_arrays)
+    expected = info.frame_count if span is None else None
+    metric_of = detect_metrics.record(scene_detector, detector, expected)
+    thumbs = FrameArray(expected, (THUMB_SIZE[1], THUMB_SIZE[0], 3), np.uint8) if detector == "transitions" else None
     # Detectors see frame numbers (exact, in decode order), not times: a VFR-proof min_scene_len.
     rate = Fraction(fps).limit_denominator(100000)
 
-    frame_times: list[float] = []
+    times = FrameArray(expected)
     cuts: list[int] = []
     last_duration = None
     size = (0, 0)
@@ -276,7 +280,7 @@ def detect_scenes(
                 first, origin = frame.index, frame.origin
             timecode = FrameTimecode(frame.index - first, rate)
             cuts += [c.frame_num for c in scene_detector.process_frame(timecode, frame.image)]
-            frame_times.append(frame.time)
+            times.append(frame.time)
             if thumbs is not None:
                 thumbs.append(detect_transitions.thumbnail(frame.image))
             last_duration = frame.duration
@@ -288,7 +292,8 @@ def detect_scenes(
                     reported = frame.index + 1 - first
                     speed = reported / max(now - started, 1e-6)
                     on_progress(DetectProgress(reported, info.frame_count, speed))
-    if not frame_times:
+    frame_times = times.array()
+    if not len(frame_times):
         if span is not None:
             raise BadInput(f"{path}: no frame in the window {window}")
         raise MediaError(f"{path}: no video frame could be decoded")
@@ -297,16 +302,16 @@ def detect_scenes(
     cuts += [c.frame_num for c in scene_detector.post_process(timecode)]
     total = len(frame_times)
     metric = metric_of(total)
-    thumb_array = None if thumbs is None else np.stack(thumbs)
+    thumb_array = None if thumbs is None else thumbs.array()
     first = first or 0
-    origin = frame_times[0] if origin is None else origin
+    origin = float(frame_times[0]) if origin is None else origin
     target = cache_file if span is None else window_file
     if target is not None:
         detect_cache.save(
             target,
             detect_cache.Statistics(
                 metric,
-                np.asarray(frame_times, np.float64),
+                frame_times,
                 last_duration,
                 size,
                 thumb_array,
@@ -391,7 +396,7 @@ def from_statistics(
     return _detection(
         info,
         fps,
-        [float(t) for t in stats.frame_times],
+        stats.frame_times,
         stats.last_duration,
         cuts,
         detector,
@@ -436,7 +441,7 @@ def _window_of(
 def _detection(
     info: MediaInfo,
     fps: float,
-    frame_times: list[float],
+    times: np.ndarray,
     last_duration: float | None,
     cuts: list[int],
     detector: str,
@@ -453,6 +458,7 @@ def _detection(
     """The detection's scenes: for `transitions`, from the transitions found on the thumbnails and
     the adaptive detector's `cuts`; for a single detector, a cut at each of its cuts. Each transition
     carries the detector's score at its boundary (`scores`: every frame's, metrics.decision_scores)."""
+    frame_times: list[float] = times.tolist()  # Detection.frame_times: a list, as the plan takes them
     end = _video_end(frame_times, last_duration, info.fps)
     n = len(frame_times)
     if detector == "transitions" and thumbs is not None:

@@ -23,6 +23,7 @@ from fractions import Fraction
 import numpy as np
 from scenedetect import FrameTimecode, SceneDetector
 
+from core.detection.frame_arrays import FrameArray
 from core.detection.transitions import THUMB_SIZE
 
 # Which cached metric each detector decides on (the name is part of the cache file's name, with the
@@ -41,13 +42,13 @@ METRIC_OF = {
 class _MetricSink:
     """Stands in for a StatsManager while decoding: keeps one metric of each frame, by frame number."""
 
-    def __init__(self, key: str):
+    def __init__(self, key: str, values: FrameArray):
         self.key = key
-        self.values: dict[int, float] = {}
+        self.values = values
 
     def set_metrics(self, timecode: FrameTimecode, metrics: dict) -> None:
         if self.key in metrics:
-            self.values[timecode.frame_num] = float(metrics[self.key])
+            self.values.set(timecode.frame_num, float(metrics[self.key]))
 
     def metrics_exist(self, timecode: FrameTimecode, keys: list[str]) -> bool:
         return False  # recording: let the detector compute it
@@ -70,32 +71,26 @@ class _MetricSource:
         pass
 
 
-def record(scene_detector: SceneDetector, detector: str) -> Callable[[int], np.ndarray]:
+def record(scene_detector: SceneDetector, detector: str, expected: int | None = None) -> Callable[[int], np.ndarray]:
     """Make `scene_detector` record its metric as it runs; returns a function giving the metric of
-    the first n frames as an array (NaN where the detector computed none)."""
+    the first n frames as an array (NaN where the detector computed none). `expected`: the frames the
+    master says it has (the record is one float64 array: core.detection.frame_arrays)."""
+    values = FrameArray(expected, fill=np.nan)
     if detector in ("content", "adaptive", "transitions"):
-        scores: dict[int, float] = {}
         compute = scene_detector._calculate_frame_score
 
         def tapped(timecode: FrameTimecode, frame_img: np.ndarray) -> float | None:
             score = compute(timecode, frame_img)
             if score is not None:
-                scores[timecode.frame_num] = float(score)
+                values.set(timecode.frame_num, float(score))
             return score
 
         scene_detector._calculate_frame_score = tapped  # an instance attribute: the class is untouched
-        values = scores
     else:
-        sink = _MetricSink(scene_detector.get_metrics()[0])
-        scene_detector.stats_manager = sink
-        values = sink.values
+        scene_detector.stats_manager = _MetricSink(scene_detector.get_metrics()[0], values)
 
     def metric(n: int) -> np.ndarray:
-        out = np.full(n, np.nan)
-        for i, v in values.items():
-            if i < n:
-                out[i] = v
-        return out
+        return values.array(n)
 
     return metric
 

@@ -63,9 +63,14 @@ def thumbnail(image: np.ndarray) -> np.ndarray:
 
 
 def luma(thumbs: np.ndarray) -> np.ndarray:
-    """Mean luma (BT.601 weights, 0-255) of each BGR thumbnail; thumbs: frames x H x W x 3."""
-    t = thumbs.reshape(len(thumbs), -1, 3).astype(np.float64)
-    return (0.114 * t[:, :, 0] + 0.587 * t[:, :, 1] + 0.299 * t[:, :, 2]).mean(axis=1)
+    """Mean luma (BT.601 weights, 0-255) of each BGR thumbnail; thumbs: frames x H x W x 3. A block
+    of frames at a time: two hours' thumbnails in float64 at once would take 620 MB."""
+    pixels = thumbs.reshape(len(thumbs), -1, 3)
+    out = np.empty(len(thumbs), np.float64)
+    for start in range(0, len(thumbs), 8192):
+        t = pixels[start : start + 8192].astype(np.float64)
+        out[start : start + len(t)] = (0.114 * t[:, :, 0] + 0.587 * t[:, :, 1] + 0.299 * t[:, :, 2]).mean(axis=1)
+    return out
 
 
 class Analysis:
