@@ -1,7 +1,7 @@
 """Long masters: a 2-hour master with 3,000 scenes against a 10-minute one made the same way.
 
     python bench/long.py [--quick] [--detectors transitions,adaptive] [--skip detect,picker,resume]
-                         [--size 80x24] [--fill]
+                         [--compare CHECKOUT] [--size 80x24] [--fill] [--rounds 3]
 
 Makes (once, cached in the user cache folder) 160x90 25 fps H.264 masters: testsrc2 whose hue turns
 by 2.1 rad every 2.4 s (`hue=H='floor(t/2.4)*2.1'`), a hard cut every 60 frames: 3,000 scenes in
@@ -12,7 +12,9 @@ two hours, 250 in ten minutes (--quick: 20 and 2 minutes, 500 and 50 scenes). Th
   nothing cached. Its peak RSS (ru_maxrss from wait4), wall and CPU (user + system) are printed,
   with the size of the per-frame statistics it cached (core.detection.cache: the arrays a detection
   keeps, one row per frame). Goal: peak RSS on the long master at most 50 MB above that on the short
-  one, plus the long master's statistics arrays.
+  one, plus the long master's statistics arrays. --compare CHECKOUT: the same runs with the code of
+  another checkout (main's, say), interleaved. --code CHECKOUT: the whole bench with that checkout's
+  vat (resume before/after; the picker always runs this one's, as bench/picker.py puts it first).
 - picker: bench/picker.py's run_case (the real app, headless, keys timed to the frame that shows
   them) on a session holding the long master's detected scenes, at --size; per key kind the median
   and p95 (goal: under 50 ms a key).
@@ -40,7 +42,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # run as a script from anywhere
+# --code CHECKOUT: this bench run with another checkout's vat (main's, for a before/after)
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve() if "--code" in sys.argv[:-1] else HERE.parent
+sys.path.insert(0, str(CODE))  # run as a script from anywhere
 sys.path.insert(0, str(HERE))  # bench/picker.py
 
 from core import dirs  # noqa: E402  (no db import yet: VAT_DB is set first)
@@ -92,7 +96,7 @@ def fresh_env(root: Path) -> dict[str, str]:
     return env
 
 
-def detect_child(video: Path, detector: str, root: Path, code: Path = HERE.parent) -> dict:
+def detect_child(video: Path, detector: str, root: Path, code: Path = CODE) -> dict:
     """`vat detect` (the code in the checkout `code`: this one by default; not the venv's `vat`
     script, which runs the checkout the venv was installed from) in a child with fresh user folders:
     wall, CPU, peak RSS, scenes, the arrays it cached."""
@@ -138,7 +142,7 @@ def bench_detect(args, short: Path, long: Path, root: Path) -> list[dict]:
         f"  {'detector':<12}{'code':<12}{'master':>7}{'frames':>8}{'scenes':>7}{'wall s':>8}{'CPU s':>7}"
         f"{'peak RSS MB':>12}{'arrays MB':>10}"
     )
-    codes = [("this", HERE.parent)] + ([("compare", Path(args.compare).resolve())] if args.compare else [])
+    codes = [("this", CODE)] + ([("compare", Path(args.compare).resolve())] if args.compare else [])
     scenes: list[dict] = []
     for detector in args.detectors.split(","):
         runs: dict = {}
@@ -198,27 +202,52 @@ def bench_picker(args, video: Path, found: list[dict], frames: int, root: Path) 
     import picker
 
     size = tuple(int(v) for v in args.size.split("x"))
-    n = len(found)
-    print(f"\npicker: {n} scenes of the long master, {size[0]}x{size[1]}, the real app (bench/picker.py run_case)")
-    # run_case makes its session through picker.make_session: ours holds the detected scenes
-    picker.make_session = lambda _video, _scenes, case_root: new_session(video, case_root / "out", found, frames)
-    options = SimpleNamespace(gap=0.05, trace=False, gc_freeze=False)
-    started = time.perf_counter()
-    result = asyncio.run(picker.run_case(video, n, size, root, options, fill=args.fill))
     print(
-        f"  open picker {result['open'] * 1000:.0f} ms; RSS {result['rss_open']:.0f} MB; "
-        f"{time.perf_counter() - started:.0f} s"
+        f"\npicker: {len(found)} scenes of the long master, and its first {args.baseline} as the baseline, "
+        f"{size[0]}x{size[1]}, the real app (bench/picker.py run_case)"
     )
-    print(f"  {'key':<16}{'during: median p95 max (n)':>28}{'after: median p95 max (n)':>28}")
-    every = []
-    for kind in dict.fromkeys([*result["during"], *result["after"]]):
-        during, after = result["during"].get(kind), result["after"].get(kind)
-        every += (during or {"ms": []})["ms"] + (after or {"ms": []})["ms"]
-        print(f"  {kind:<16}{picker.stats(during):>28}{picker.stats(after):>28}")
-    p95 = picker.percentile(every, 0.95)
+    options = SimpleNamespace(gap=0.05, trace=False, gc_freeze=False)
+    medians = {}
+    for scenes in (found, found[: args.baseline]):
+        n = len(scenes)
+        # run_case makes its session through picker.make_session: ours holds the detected scenes
+        picker.make_session = lambda _video, _n, case_root, s=scenes: new_session(video, case_root / "out", s, frames)
+        profiler = None
+        if args.profile and n == len(found):
+            import cProfile
+
+            profiler = cProfile.Profile()
+        started = time.perf_counter()
+        result = asyncio.run(picker.run_case(video, n, size, root, options, fill=args.fill, profiler=profiler))
+        print(
+            f"  {n} scenes: open picker {result['open'] * 1000:.0f} ms; RSS {result['rss_open']:.0f} MB; "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+        print(f"  {'key':<16}{'during: median p95 max (n)':>28}{'after: median p95 max (n)':>28}{'CPU ms':>8}")
+        every, cpu = [], []
+        for kind in dict.fromkeys([*result["during"], *result["after"]]):
+            during, after = result["during"].get(kind), result["after"].get(kind)
+            samples = [x for x in (during, after) if x]
+            every += [ms for x in samples for ms in x["ms"]]
+            cpu += [ms for x in samples for ms in x["cpu"]]
+            kind_cpu = statistics.median([ms for x in samples for ms in x["cpu"]])
+            print(f"  {kind:<16}{picker.stats(during):>28}{picker.stats(after):>28}{kind_cpu:>8.1f}")
+        p95 = picker.percentile(every, 0.95)
+        medians[n] = (statistics.median(every), statistics.median(cpu))
+        print(
+            f"  every key: median {statistics.median(every):.1f} ms, p95 {p95:.1f} ms, max {max(every):.1f} ms "
+            f"({len(every)} keys; UI-thread CPU median {statistics.median(cpu):.1f} ms, p95 "
+            f"{picker.percentile(cpu, 0.95):.1f} ms); goal < {KEY_GOAL_MS:.0f} ms a key (p95): "
+            f"{'met' if p95 < KEY_GOAL_MS else 'NOT met'}; {len(result['gc'])} full GCs; load {os.getloadavg()[0]:.2f}"
+        )
+        if profiler is not None:
+            import pstats
+
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    big, small = medians[len(found)], medians[min(args.baseline, len(found))]
     print(
-        f"  every key: median {statistics.median(every):.1f} ms, p95 {p95:.1f} ms, max {max(every):.1f} ms "
-        f"({len(every)} keys); goal < {KEY_GOAL_MS:.0f} ms a key (p95): {'met' if p95 < KEY_GOAL_MS else 'NOT met'}"
+        f"  {len(found)} against {args.baseline} scenes, same run: median key x{big[0] / small[0]:.2f} wall, "
+        f"x{big[1] / small[1]:.2f} UI-thread CPU"
     )
 
 
@@ -309,7 +338,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--detectors", default="transitions,adaptive")
     parser.add_argument("--skip", default="", help="comma-separated: detect, picker, resume")
     parser.add_argument("--size", default="80x24", help="the picker's terminal size")
+    parser.add_argument("--baseline", type=int, default=20, help="the picker's baseline: this many scenes")
+    parser.add_argument("--profile", action="store_true", help="cProfile the picker's UI thread (long master)")
     parser.add_argument("--fill", action="store_true", help="the picker makes every thumbnail between passes")
+    parser.add_argument("--code", help="run this checkout's vat (detection, resume; not the picker)")
     parser.add_argument("--compare", help="also run detection with the code of this checkout (e.g. main's)")
     parser.add_argument("--rounds", type=int, default=3, help="resume check: best of")
     args = parser.parse_args(argv)
@@ -324,10 +356,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.perf_counter()
     try:
-        if "detect" in skip:  # the long master's scenes all the same: a replay when they are cached
-            found = detect_child(long, "transitions", root / "detect_long")["scenes"]
+        # the long master's detected scenes, kept beside it: with --skip detect, those of an earlier run
+        kept = long.with_suffix(".scenes.json")
+        if "detect" in skip and kept.exists():
+            found = json.loads(kept.read_text())
         else:
-            found = bench_detect(args, short, long, root)
+            if "detect" in skip:
+                found = detect_child(long, "transitions", root / "detect_long")["scenes"]
+            else:
+                found = bench_detect(args, short, long, root)
+            kept.write_text(json.dumps(found))
         frames = args.seconds["long"] * RATE
         if "picker" not in skip:
             os.environ.update(fresh_env(root / "picker_env"))

@@ -23,6 +23,9 @@ class Layout:
         self.digits = max(3, len(str(scene_count)))
         # the names of a unit's outputs: the preset's template (the default gives today's names)
         self.naming = naming or Naming(slug, project_date)
+        # the per-scene outputs' folders, joined once: a plan of 3,000 scenes names 12,000 files
+        self._hq, self._web = self.root / "stills" / "hq", self.root / "stills" / "web"
+        self._clips, self._thumbs = self.root / "clips", self.root / "thumbnails"
 
     def _scene_stem(self, scene: int, kind: str) -> str:
         return self.naming.stem(self.scene_tag(scene), scene, kind, self.naming.group_of(scene))
@@ -38,19 +41,19 @@ class Layout:
         return self.root / "masters" / f"{self.slug}_master{suffix.lower()}"
 
     def still_hq(self, scene: int, fmt: str) -> Path:
-        return self.root / "stills" / "hq" / f"{self._scene_stem(scene, 'hq')}.{fmt}"
+        return self._hq / f"{self._scene_stem(scene, 'hq')}.{fmt}"
 
     def still_web(self, scene: int, fmt: str) -> Path:
-        return self.root / "stills" / "web" / f"{self._scene_stem(scene, 'web')}.{fmt}"
+        return self._web / f"{self._scene_stem(scene, 'web')}.{fmt}"
 
     def clip(self, tag: str, first_scene: int, group: int | None = None) -> Path:
         """A scene's clip (tag s003) or a group's (tag g01, its first scene, its number)."""
         if group is None:
             group = self.naming.group_of(first_scene)
-        return self.root / "clips" / f"{self.naming.stem(tag, first_scene, '', group)}.mp4"
+        return self._clips / f"{self.naming.stem(tag, first_scene, '', group)}.mp4"
 
     def thumbnail(self, scene: int, fmt: str) -> Path:
-        return self.root / "thumbnails" / f"{self._scene_stem(scene, 'thumb')}.{fmt}"
+        return self._thumbs / f"{self._scene_stem(scene, 'thumb')}.{fmt}"
 
     # `name`: the R&D file's safe relative path without its extension (core/rd_names.py)
     def rd_image(self, name: Path, variant: str, fmt: str) -> Path:

@@ -15,6 +15,7 @@ template must name {scene}: it tells every two units apart, whatever their title
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import unicodedata
@@ -66,6 +67,7 @@ def template_problem(template: object) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # the same few values (the preset, no title) for every output of a plan
 def _part(value: str) -> str:
     """A substituted value made safe as naming.safe_component does, but allowed to be empty."""
     normal = unicodedata.normalize("NFKC", value)
