@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core import dirs
 from core.errors import VatError
-from core.media import encoders, ffmpeg
+from core.media import encoders, ffmpeg, nvidia
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ def run_checks() -> list[Check]:
                 )
             )
         works, why = encoders.nvenc_status()
+        if nvidia.NO_ENGINE in why:  # the hardware's answer, not a setup to fix
+            why += "; clips use x264"
         checks.append(Check("nvenc works here", works, why, required=False))
         vmaf = "libvmaf" in encoders.available_filters()
         checks.append(Check("filter libvmaf", vmaf, "available" if vmaf else "missing", required=False))

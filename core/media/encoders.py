@@ -6,7 +6,7 @@ import functools
 import re
 import subprocess
 
-from core.media import ffmpeg
+from core.media import ffmpeg, nvidia
 
 CHECKED_ENCODERS = ["libx264", "libx265", "libsvtav1", "libwebp", "h264_nvenc"]
 
@@ -53,11 +53,12 @@ def _nvenc_test_encode(path: str) -> tuple[bool, str]:
         return False, "test encode timed out"
     if done.returncode == 0:
         return True, "test encode succeeded"
-    reason = _first_reason(done.stderr.decode("utf-8", "replace"))
-    return False, reason or f"test encode failed (exit {done.returncode})"
+    reason = first_reason(done.stderr.decode("utf-8", "replace"))
+    # on a GPU without an encoder ffmpeg says "unsupported device": the GPU's name says why
+    return False, nvidia.explain_failure(nvidia.gpu_names(), reason or f"test encode failed (exit {done.returncode})")
 
 
-def _first_reason(stderr: str) -> str | None:
+def first_reason(stderr: str) -> str | None:
     """The encoder's own first complaint (e.g. "Cannot load libcuda.so.1"), without ffmpeg's
     "[h264_nvenc @ 0x...]" prefix: the last line only says that nothing was written."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]

@@ -210,8 +210,8 @@ def process(
         run_started, t0 = utc_now(), _monotonic()
         with ProjectLock(root, session.session_id):
             session = ProcessingState.get_by_id(session.id)  # fresh: another process may have moved it on
-            if session.encoder_type == "nvenc" and not encoders.nvenc_status()[0]:
-                raise EnvironmentProblem("this session encodes with NVENC, which does not work on this machine")
+            if session.encoder_type == "nvenc" and not (nvenc := encoders.nvenc_status())[0]:
+                raise EnvironmentProblem(f"this session encodes with NVENC, which does not work here ({nvenc[1]})")
             repairing = only is not None
             before = Before(session.status or "initialized", session.completed_at, session.error_message)
             # at once, not after planning (which reads the master): whoever watches sees it is being worked on

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.detection.detectors import DEFAULT_DETECTOR
 from core.errors import BadInput, EnvironmentProblem
-from core.media import encoders, ffmpeg
+from core.media import encoders, ffmpeg, nvidia
 from core.media.probe import MediaInfo, probe
 from core.pipeline import naming
 from core.pipeline.layout import Layout
@@ -73,13 +73,18 @@ def resolve_encoder(choice: str | None) -> str:
         return "x264"
     works, why = encoders.nvenc_status()
     if choice == "nvenc" and not works:
-        fix = (
-            "vat settings set encoder_preference auto, or --encoder x264" if from_setting else "--encoder x264 or auto"
-        )
-        where = " (the encoder_preference setting)" if from_setting else ""
-        raise EnvironmentProblem(f"NVENC{where} does not work here ({why}); use {fix}")
+        raise EnvironmentProblem(nvenc_refusal(why, from_setting))
     use_gpu = works and (choice == "nvenc" or bool(get_setting("gpu_enabled")))
     return "nvenc" if use_gpu else "x264"
+
+
+def nvenc_refusal(why: str, from_setting: bool) -> str:
+    """The one line that refuses NVENC asked for where it does not work (`why`: nvenc_status's)."""
+    fix = "vat settings set encoder_preference auto, or --encoder x264" if from_setting else "--encoder x264 or auto"
+    where = " (the encoder_preference setting)" if from_setting else ""
+    if nvidia.NO_ENGINE in why:  # "NVIDIA H200: no NVENC engine on this GPU (data-centre model)" says it all
+        return f"{why}; NVENC{where} cannot work here: use {fix}"
+    return f"NVENC{where} does not work here ({why}); use {fix}"
 
 
 def check_writable(folder: Path) -> Path:
