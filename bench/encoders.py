@@ -1,5 +1,7 @@
 """Clip encoding speed per encoder: x264 (each preset's x264 setting) against NVENC where it works,
 with exactly the arguments vat's presets produce. Needs only ffmpeg (VAT_FFMPEG, PATH or bundled).
+Where the doctor's NVENC test encode fails, it says why (on a data-centre GPU such as the H200: no
+NVENC engine) and times x264 alone.
 
     python bench/encoders.py [--seconds 20]
 """
@@ -48,7 +50,8 @@ def main() -> int:
         ]
     )
     works, why = nvenc_status()
-    print(f"ffmpeg {ffmpeg.version()} ({ffmpeg.find_ffmpeg().source}); NVENC: {'works' if works else why}")
+    nvenc = "works: timed beside x264" if works else f"not run ({why})"  # the doctor's own test encode and words
+    print(f"ffmpeg {ffmpeg.version()} ({ffmpeg.find_ffmpeg().source}); NVENC: {nvenc}")
     encoders = ["x264"] + (["nvenc"] if works else [])
     frames = args.seconds * 25
     for preset in BUILTIN_PRESETS:
