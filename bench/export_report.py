@@ -127,6 +127,12 @@ def report(
             ratio = vat_wall(vat, n, n, s, cap) / sd_wall
             line += f", PySceneDetect {sd_wall:7.1f}s, ratio {ratio:.2f} (goal <= 0.6 at 16)"
         print(line)
+    if sd is not None:  # how much the answer hangs on the one assumed figure
+        ratios = [
+            f"s={x:g}: {vat_wall(vat, 16, 16, x, cap) / scenedetect_wall(sd, 16, x, cap):.2f}"
+            for x in (0.03, DEFAULT_SERIAL, 0.15)
+        ]
+        print(f"  ratio at 16 cores with another serial fraction: {', '.join(ratios)}")
     print(
         f"  parallel efficiency 1 -> 8 cores with as many workers: {efficiency(vat, 8, s, cap):.0%} (goal >= 80%); "
         f"1 -> 16: {efficiency(vat, 16, s, cap):.0%}"
