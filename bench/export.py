@@ -122,7 +122,9 @@ def measured(command: list[str], env: dict) -> tuple[float, float]:
     """(wall, CPU) of one command: CPU is user + system of it and every child it waited for."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        command, env=env, cwd=HERE.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -207,7 +209,9 @@ def main() -> int:
                 name = f"vat workers={workers}" + (" nvenc" if encoder == "nvenc" else "")
                 folder = work / f"{name.replace(' ', '_').replace('=', '')}_{round_no}"
                 env = fresh_env(base, folder)
-                command = [str(bin_dir / "vat"), "run", str(video), "--artwork", "Bench", "--out", str(folder / "out")]
+                # this checkout's vat (the venv's `vat` script would run the tree it was installed from)
+                command = [sys.executable, "-m", "tui.cli", "run", str(video), "--artwork", "Bench"]
+                command += ["--out", str(folder / "out")]
                 command += ["--preset", BENCH_PRESET["preset_id"], "--workers", str(workers), "--encoder", encoder]
                 wall, cpu = measured(command, env)
                 times.setdefault(name, []).append((wall, cpu))
