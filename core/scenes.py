@@ -211,6 +211,7 @@ def detect_scenes(
     use_cache: bool = True,
     options: DetectorOptions | None = None,
     window: Window | None = None,
+    info: MediaInfo | None = None,
 ) -> Detection:
     """Find the scenes of `path`. `threshold` None: default_threshold(detector). Setting `cancel`
     stops within a frame and raises Cancelled; bad input raises MediaError. The detector's per-frame
@@ -221,7 +222,8 @@ def detect_scenes(
     of the master only: its scenes are numbered from 1, their frame numbers and times stay the
     master's. A window is cut from the whole master's cached metric when there is one (the detector
     starting afresh at the window's first frame, as a decoding run does); else only the window is
-    analysed and its metric cached under its own name."""
+    analysed and its metric cached under its own name. `info`: the master's probe (require_video),
+    when the caller has made it already: the master is not probed twice."""
     if detector in LEARNED_DETECTORS:  # the optional learned detector: its own module (core.detection.transnet)
         from core.detection.transnet import detect_scenes as detect_learned
 
@@ -235,7 +237,8 @@ def detect_scenes(
     if min_scene_len < 0:
         raise BadInput(f"minimum scene length must not be negative (got {min_scene_len})")
     path = Path(path)
-    info = probe(path, require_video=True)
+    if info is None:
+        info = probe(path, require_video=True)
     fps = info.fps or 25.0
     span = window.seconds(fps) if window else None
     scene_detector = make_detector(detector, threshold, int(min_scene_len), options)

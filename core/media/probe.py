@@ -271,13 +271,16 @@ def _irregular(pts: list[int], reordering: bool = True) -> bool:
 
 def _head(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream
-) -> tuple[list[int], av.VideoFrame | None]:
-    """Presentation times of the first packets and the first decoded picture (for its rotation)."""
+) -> tuple[list[int], av.VideoFrame | None, int]:
+    """Presentation times of the first packets, the first decoded picture (for its rotation) and how
+    many packets with data were read (two or more: not a still, core.media.still_master)."""
     pts: list[int] = []
     first: av.VideoFrame | None = None
+    data = 0
     stream.thread_type = "SLICE"  # one picture: frame threading would only add latency
     try:
         for packet in container.demux(stream):
+            data += 1 if packet.size else 0
             if packet.pts is not None and not packet.is_discard:
                 pts.append(packet.pts)
             if first is None:
@@ -291,7 +294,7 @@ def _head(
                 break
     except av.error.FFmpegError:
         pass  # judged by the caller: no picture at all is an error, a short head is not
-    return pts, first
+    return pts, first, data
 
 
 def _rotation(stream: av.video.stream.VideoStream, first_frame: av.VideoFrame | None) -> int:
@@ -350,24 +353,27 @@ def probe(path: Path | str, *, require_video: bool = False) -> MediaInfo:
     size = _check_file(path)
     container = _open(path, size)
     try:
-        info = _probe_open(path, size, container, require_video)
+        info, packets = _probe_open(path, size, container, require_video)
     except av.error.FFmpegError as exc:
         raise _fail(path, f"corrupt or unreadable media ({_short(exc)})") from None
     finally:
         container.close()
     if require_video:
-        _refuse_still(info)
+        _refuse_still(info, packets)
     return info
 
 
-def _refuse_still(info: MediaInfo) -> None:
-    """A still image or a one-frame stream is not a video (see core.media.still_master)."""
-    problem = still_problem(info.path, info.container, info.video_codec)
+def _refuse_still(info: MediaInfo, packets: int) -> None:
+    """A still image or a one-frame stream is not a video (see core.media.still_master); `packets`:
+    the video packets with data that the probe read (two or more spare still_master a second look)."""
+    problem = still_problem(info.path, info.container, info.video_codec, packets)
     if problem:
         raise _fail(info.path, problem)
 
 
-def _probe_open(path: Path, size: int, container: av.container.InputContainer, require_video: bool) -> MediaInfo:
+def _probe_open(
+    path: Path, size: int, container: av.container.InputContainer, require_video: bool
+) -> tuple[MediaInfo, int]:
     fmt = container.format.name
     if fmt in TEXT_FORMATS or not container.streams:
         raise _fail(path, "not a media file")
@@ -401,11 +407,11 @@ def _probe_open(path: Path, size: int, container: av.container.InputContainer, r
         if require_video:
             what = "audio only" if container.streams.audio else "no audio either"
             raise _fail(path, f"no video stream ({what})")
-        return MediaInfo(has_video=False, **common)
+        return MediaInfo(has_video=False, **common), 0
 
     ctx = video.codec_context  # never None for a video stream (data streams have none)
     rate = _rate(video)
-    head_pts, first = _head(container, video)
+    head_pts, first, packets = _head(container, video)
     if first is None:
         raise _fail(path, "corrupt: no video frame can be decoded")
     vfr = _is_vfr(video, head_pts)
@@ -434,7 +440,7 @@ def _probe_open(path: Path, size: int, container: av.container.InputContainer, r
         video_codec=_codec_name(video),
         timecode=start_timecode_of(container, video),
         **common,
-    )
+    ), packets
 
 
 def frame_times(path: Path | str) -> list[float]:

@@ -52,12 +52,14 @@ def _video_frames_up_to(path: Path, limit: int) -> int | None:
         return None  # unreadable: the probe's own checks name that problem
 
 
-def still_problem(path: Path, container_format: str, codec: str | None) -> str | None:
-    """Why this file is a still and not a video (one line, no path), or None for a video."""
+def still_problem(path: Path, container_format: str, codec: str | None, seen: int = 0) -> str | None:
+    """Why this file is a still and not a video (one line, no path), or None for a video. `seen`: the
+    video packets with data a caller has already read from the file (a probe): from two on, the file
+    need not be opened again to count them."""
     kind = IMAGE_NAMES.get(codec or "") or codec or "unknown codec"
     if is_image_demuxer(container_format):
         return f"a still image ({kind}), not a video"
-    frames = _video_frames_up_to(path, 2)
+    frames = seen if seen >= 2 else _video_frames_up_to(path, 2)
     if frames is None or frames >= 2:
         return None
     if container_format in ANIMATED_IMAGE_DEMUXERS:

@@ -44,7 +44,7 @@ def open_db() -> peewee.SqliteDatabase:
 def detection_settings(args: argparse.Namespace, fps: float | None = None) -> tuple[str, float, int]:
     """Detector, threshold and minimum scene length in frames (seconds at the master's frame rate,
     `fps`, probed when not given): the options, else the app settings."""
-    from core.pipeline.session import detection_parameters
+    from core.pipeline.session_detect import detection_parameters  # not .session: the whole pipeline
 
     length = args.min_scene_len
     frames = None

@@ -12,8 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-from rich.table import Table
-
 from core.errors import EXIT_OK
 from tui.cli.common import console, detection_settings, detection_steering, open_db, refuse_steering
 from tui.cli.progress_view import detection_progress
@@ -21,18 +19,24 @@ from tui.formatting import timecode
 
 
 def detect(args: argparse.Namespace) -> int:
+    from core.detection.detectors import LEARNED_DETECTORS
     from core.detection.options import DetectorOptions, Window
+    from core.media.probe import probe
     from core.scenes import detect_scenes
 
     open_db()
-    detector, threshold, min_len = detection_settings(args)
     if getattr(args, "scenes_from", None):  # the file's scenes, checked against the master and shown alike
         from core.detection.scene_file import detection_from_file
 
+        detection_settings(args)
         refuse_steering(args)
         found = detection_from_file(Path(args.scenes_from), Path(args.master))
     else:
-        steering = detection_steering(args)
+        # probed once, for seconds given and for the detection (a learned detector probes on its own)
+        info = None if args.detector in LEARNED_DETECTORS else probe(Path(args.master), require_video=True)
+        fps = (info.fps or 25.0) if info is not None else None
+        detector, threshold, min_len = detection_settings(args, fps)
+        steering = detection_steering(args, fps)
         window = Window(**steering.get("window", {}))
         with detection_progress(json_lines=False) as on_progress:
             found = detect_scenes(
@@ -43,6 +47,7 @@ def detect(args: argparse.Namespace) -> int:
                 on_progress=on_progress,
                 options=DetectorOptions.from_dict(steering.get("options")),
                 window=window or None,
+                info=info,
             )
     if args.format == "json":
         print(json.dumps(found.to_dict()))
@@ -68,6 +73,8 @@ def detect(args: argparse.Namespace) -> int:
                 [s.index, timecode(s.start), timecode(s.end), s.start_frame, s.end_frame, f"{s.duration:.3f}", *span]
             )
     else:
+        from rich.table import Table  # here: --format csv and json start without it
+
         cached = " · from cached statistics" if found.from_cache else ""
         table = Table(
             title=f"{len(found.scenes)} scenes · {found.frames} frames at {found.fps:g} fps{cached}",
