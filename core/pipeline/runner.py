@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from core.errors import Cancelled, VatError
@@ -25,12 +26,14 @@ from core.pipeline.measure import Measure
 from core.pipeline.plan import Operation
 from core.pipeline.progress import eta_seconds, work_of
 from core.pipeline.records import sha256_of
+from core.pipeline.verify_stage import VerifyStage
 from db.connection import is_database_fault
 from db.fields import utc_now
 
 log = logging.getLogger(__name__)
 PROGRESS_WRITE_INTERVAL = 0.5  # seconds between progress writes to processing_state
 VERIFIED_KINDS = ("master", "clip", "rd_video")  # whose verification decodes or demuxes the whole file: "verifying"
+LONG_KINDS = ("clip", "rd_video")  # the encodes: started first with several workers (longest_first)
 
 
 @dataclass
@@ -41,6 +44,25 @@ class RunSummary:
     skipped: int = 0
     failed: dict[str, str] = field(default_factory=dict)
     elapsed: float = 0.0
+
+
+@dataclass
+class Made:
+    """An operation whose output is made at `tmp`, on its way to be checked and registered."""
+
+    sequence: int
+    op: Operation
+    tmp: Path
+    started_wall: str
+    started: float
+    measure: Measure
+
+
+def longest_first(work: list[tuple[int, Operation]]) -> list[tuple[int, Operation]]:
+    """The encodes (clips, R&D videos) by their frames, longest first, then the rest in plan order: with
+    several workers, a run does not end with one long clip encoding alone while the other cores idle,
+    and the short operations (stills) fill the gaps at the end."""
+    return sorted(work, key=lambda item: (0, -work_of(item[1])) if item[1].kind in LONG_KINDS else (1, 0.0))
 
 
 def threads_per_job(workers: int) -> int:
@@ -184,74 +206,79 @@ class Runner:
         self.on_event(RunEvent("verifying", op.key, fraction=1.0, overall=round(overall, 4)))
 
     # one operation --------------------------------------------------------------------------
-    def _guarded(self, sequence: int, op: Operation) -> None:
+    def _guarded(self, step: Callable[[], None], key: str) -> None:
+        """Runs one step of an operation; a database fault stops the whole run (as a cancellation
+        does) and is kept for the caller to report."""
         try:
-            self._run_one(sequence, op)
+            step()
         except Exception as exc:
             if not is_database_fault(exc):
                 raise
-            log.error("database fault during %s: %s", op.key, exc)
+            log.error("database fault during %s: %s", key, exc)
             with self._lock:
                 if self.database_fault is None:
                     self.database_fault = exc
             self.cancel.set()  # stop the other jobs: nothing more can be recorded
 
-    def _run_one(self, sequence: int, op: Operation) -> None:
+    def _run_one(self, sequence: int, op: Operation, stage: VerifyStage | None = None) -> None:
+        """Makes `op`'s output at a temporary path, then checks and registers it: on the verification
+        stage when there is one (the worker goes on at once), else here."""
         if self.cancel.is_set():
             return
-        started_wall, started = utc_now(), time.monotonic()
+        made = Made(sequence, op, temporary_path(op.output), utc_now(), time.monotonic(), Measure.start(op))
         with self._lock:
             self._running[op.key] = {"fraction": 0.0, "fps": None}
             fields = self._progress_fields(op.key)
-        records.start_operation(self.session_id, op, sequence, started_wall)
+        records.start_operation(self.session_id, op, sequence, made.started_wall)
         records.update_session(self.session_id, **fields)
         self.on_event(RunEvent("start", op.key))
-        tmp = temporary_path(op.output)
-        measure = Measure.start(op)
         try:
             op.output.parent.mkdir(parents=True, exist_ok=True)
             maker = self.finalizers.get(op.kind) or execute.MAKERS[op.kind]
-            progress = self._on_ffmpeg(op.key, started)
-            maker(op, tmp, Context(self.cancel, threads_per_job(self.workers), progress, measure.children))
-            if op.kind in VERIFIED_KINDS:
-                self._verifying(op)
+            progress = self._on_ffmpeg(op.key, made.started)
+            maker(op, made.tmp, Context(self.cancel, threads_per_job(self.workers), progress, made.measure.children))
+        except Cancelled:
+            self._drop(made)
+            return
+        except Exception as exc:  # any failure of one operation is recorded; the others go on
+            self._fail(made, exc)
+            return
+        if op.kind in VERIFIED_KINDS:
+            try:
+                self._verifying(op)  # from now on: waiting for the stage or being checked, both "verifying"
+            except Exception as exc:  # a database fault: the temporary goes, the run stops
+                self._fail(made, exc)
+                return
+        if stage is None:
+            self._check(made)
+            return
+        made.measure.leave()
+        if not stage.submit(lambda: self._guarded(lambda: self._staged_check(made), op.key)):
+            self._drop(made)  # cancelled while waiting for a slot
+
+    def _staged_check(self, made: Made) -> None:
+        made.measure.take()
+        if self.cancel.is_set():
+            # not begun when the run was cancelled: dropped (its temporary removed, the operation
+            # pending), so that a pause does not wait for another decode. One already begun finishes:
+            # verify() has no point to stop at, and what it proves is kept.
+            self._drop(made)
+            return
+        self._check(made)
+
+    def _check(self, made: Made) -> None:
+        """Verify, hash, rename, register."""
+        op, tmp = made.op, made.tmp
+        try:
             info = verify(op, tmp)
             digest = sha256_of(tmp)
             os.replace(tmp, op.output)
             stat = op.output.stat()  # after the rename: the time resume will compare against
-        except Cancelled:
-            measure.finish()  # stops the GPU sampling; a cancelled run's figures are not kept
-            _remove(tmp)
-            with self._lock:
-                self._running.pop(op.key, None)
-            records.log_operation(self.session_id, op, sequence, "pending", progress=0.0)
+        except Exception as exc:
+            self._fail(made, exc)
             return
-        except Exception as exc:  # any failure of one operation is recorded; the others go on
-            usage = measure.finish()
-            _remove(tmp)
-            if is_database_fault(exc):
-                raise  # not this operation's failure: the whole run stops (see _guarded)
-            message = exc.message if isinstance(exc, VatError) else f"{type(exc).__name__}: {exc}"
-            if isinstance(exc, FfmpegError):  # the whole command and what ffmpeg said, to reproduce it
-                log.error("operation %s failed: %s\n%s", op.key, message, exc.details())
-            else:
-                log.error("operation %s failed: %s", op.key, message, exc_info=not isinstance(exc, VatError))
-            with self._lock:
-                self._running.pop(op.key, None)
-                self.summary.failed[op.key] = message
-                self._finished(op)
-                fields = self._progress_fields(None)
-                overall, remaining = self._overall, self._eta()
-            records.fail_operation(
-                self.session_id, op, sequence, message, duration_seconds=round(time.monotonic() - started, 3), **usage
-            )
-            records.update_session(self.session_id, **fields)
-            self.on_event(
-                RunEvent("failed", op.key, error=message, overall=round(overall, 4), remaining=_rounded(remaining))
-            )
-            return
-        usage = measure.finish()
-        elapsed = time.monotonic() - started
+        usage = made.measure.finish()
+        elapsed = time.monotonic() - made.started
         with self._lock:
             self._running.pop(op.key, None)
             self.summary.done += 1
@@ -259,10 +286,42 @@ class Runner:
             fields = self._progress_fields(op.key)
             overall, remaining = self._overall, self._eta()
         records.finish_operation(
-            self.session_id, op, sequence, stat, info, digest, started_wall, elapsed, fields, usage
+            self.session_id, op, made.sequence, stat, info, digest, made.started_wall, elapsed, fields, usage
         )
         self.on_event(
             RunEvent("done", op.key, output=str(op.output), overall=round(overall, 4), remaining=_rounded(remaining))
+        )
+
+    def _drop(self, made: Made) -> None:
+        """Cancelled: the temporary removed, the operation left pending for the resume."""
+        made.measure.finish()  # stops the GPU sampling; a cancelled run's figures are not kept
+        _remove(made.tmp)
+        with self._lock:
+            self._running.pop(made.op.key, None)
+        records.log_operation(self.session_id, made.op, made.sequence, "pending", progress=0.0)
+
+    def _fail(self, made: Made, exc: Exception) -> None:
+        op = made.op
+        usage = made.measure.finish()
+        _remove(made.tmp)
+        if is_database_fault(exc):
+            raise exc  # not this operation's failure: the whole run stops (see _guarded)
+        message = exc.message if isinstance(exc, VatError) else f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, FfmpegError):  # the whole command and what ffmpeg said, to reproduce it
+            log.error("operation %s failed: %s\n%s", op.key, message, exc.details())
+        else:
+            log.error("operation %s failed: %s", op.key, message, exc_info=not isinstance(exc, VatError))
+        with self._lock:
+            self._running.pop(op.key, None)
+            self.summary.failed[op.key] = message
+            self._finished(op)
+            fields = self._progress_fields(None)
+            overall, remaining = self._overall, self._eta()
+        duration = round(time.monotonic() - made.started, 3)
+        records.fail_operation(self.session_id, op, made.sequence, message, duration_seconds=duration, **usage)
+        records.update_session(self.session_id, **fields)
+        self.on_event(
+            RunEvent("failed", op.key, error=message, overall=round(overall, 4), remaining=_rounded(remaining))
         )
 
     # the plan -------------------------------------------------------------------------------
@@ -289,6 +348,8 @@ class Runner:
                 self.on_event(RunEvent("skipped", op.key))
             else:
                 (later if op.after_media else work).append((sequence, op))
+        if self.workers > 1:
+            work = longest_first(work)
         overall = round(self._fraction(), 4)  # what a resume found made
         self.on_event(RunEvent("plan", total=self.summary.total, done=self.summary.skipped, overall=overall))
         records.update_session(
@@ -298,16 +359,23 @@ class Runner:
             total_operations=self.summary.total,
             **self._progress_fields(None),
         )
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="vat-op") as pool:
-            futures = [pool.submit(self._guarded, seq, op) for seq, op in work]
-            for future in futures:
-                future.result()
+        # at most `workers` outputs wait for their check or are being checked (verify_stage.py)
+        stage = VerifyStage(self.workers, self.cancel)
+        try:
+            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="vat-op") as pool:
+                futures = [
+                    pool.submit(self._guarded, partial(self._run_one, seq, op, stage), op.key) for seq, op in work
+                ]
+                for future in futures:
+                    future.result()
+        finally:
+            stage.close()  # every output made is checked (or dropped) before anything below
         for sequence, op in later:  # the contact sheet shows the stills: after them, in plan order
-            self._guarded(sequence, op)
+            self._guarded(partial(self._run_one, sequence, op), op.key)
         if not self.cancel.is_set():
             for sequence, op in final:  # the log and the manifest describe everything else
                 if self._final_wanted(op):
-                    self._guarded(sequence, op)
+                    self._guarded(partial(self._run_one, sequence, op), op.key)
                 else:
                     with self._lock:
                         self.summary.skipped += 1
