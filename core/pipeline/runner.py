@@ -123,6 +123,13 @@ class Runner:
         if skipped:
             self._skipped_work += self._work.get(op.key, 1.0)
 
+    def _shown(self) -> tuple[float, float | None]:
+        """The overall fraction and the time left, read just before an event is sent (after its
+        database write, not before: the other threads' events sent meanwhile may have shown more, and
+        what is shown must not go backwards)."""
+        with self._lock:
+            return self._fraction(), self._eta()
+
     def _eta(self) -> float | None:
         """Seconds left: the work left at the speed this run has measured (the work a resume skipped
         took no time here, so it is no part of the speed)."""
@@ -199,11 +206,10 @@ class Runner:
         clip: said at once, so that a bar at 100% is not taken for a stalled one."""
         with self._lock:
             self._running[op.key] = {**(self._running.get(op.key) or {}), "fraction": 1.0, "stage": "verifying"}
-            overall = self._fraction()
             self._last_write = time.monotonic()
             details = self._details()
         records.update_session(self.session_id, operation_details=details)
-        self.on_event(RunEvent("verifying", op.key, fraction=1.0, overall=round(overall, 4)))
+        self.on_event(RunEvent("verifying", op.key, fraction=1.0, overall=round(self._shown()[0], 4)))
 
     # one operation --------------------------------------------------------------------------
     def _guarded(self, step: Callable[[], None], key: str) -> None:
@@ -284,10 +290,10 @@ class Runner:
             self.summary.done += 1
             self._finished(op)
             fields = self._progress_fields(op.key)
-            overall, remaining = self._overall, self._eta()
         records.finish_operation(
             self.session_id, op, made.sequence, stat, info, digest, made.started_wall, elapsed, fields, usage
         )
+        overall, remaining = self._shown()
         self.on_event(
             RunEvent("done", op.key, output=str(op.output), overall=round(overall, 4), remaining=_rounded(remaining))
         )
@@ -316,10 +322,10 @@ class Runner:
             self.summary.failed[op.key] = message
             self._finished(op)
             fields = self._progress_fields(None)
-            overall, remaining = self._overall, self._eta()
         duration = round(time.monotonic() - made.started, 3)
         records.fail_operation(self.session_id, op, made.sequence, message, duration_seconds=duration, **usage)
         records.update_session(self.session_id, **fields)
+        overall, remaining = self._shown()
         self.on_event(
             RunEvent("failed", op.key, error=message, overall=round(overall, 4), remaining=_rounded(remaining))
         )
