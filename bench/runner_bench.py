@@ -28,13 +28,15 @@ def one_run(tree: Path, master: Path, workers: int, extra: list[str]) -> dict:
         command = [sys.executable, "-m", "tui.cli", "run", str(master), "--artwork", "Bench", "--out", f"{tmp}/out"]
         command += ["--workers", str(workers), "--encoder", "x264", "--json", *extra]
         started = time.monotonic()
-        process = subprocess.Popen(command, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
+        with open(f"{tmp}/events.jsonl", "wb") as events:
+            process = subprocess.Popen(command, cwd=tree, env=env, stdout=events, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(process.pid, 0)
         wall = time.monotonic() - started
-        stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            raise SystemExit(f"{tree}: vat run exited {process.returncode}\n{stderr[-2000:]}")
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            said = Path(f"{tmp}/events.jsonl").read_text(errors="replace").splitlines()
+            failed = [line for line in said if '"failed"' in line or '"error"' in line]
+            raise SystemExit(f"{tree}: vat run exited {code}\n" + "\n".join((failed or said)[-10:]))
         with sqlite3.connect(f"{tmp}/vat.db") as db:
             rows = db.execute(
                 "SELECT operation_type, duration_seconds FROM operation_log WHERE status = 'completed'"

@@ -12,7 +12,8 @@ import peewee
 from core.events import RunEvent
 from core.pipeline.execute import is_temporary
 from core.pipeline.plan import Expected, Operation
-from core.pipeline.runner import Runner, longest_first
+from core.pipeline.runner import Runner
+from core.pipeline.schedule import longest_first
 from core.pipeline.session import plan_for, select
 from db.models import FileRegistry, OperationLog
 from tests.tui_flows import detected_session

@@ -26,6 +26,7 @@ from core.pipeline.measure import Measure
 from core.pipeline.plan import Operation
 from core.pipeline.progress import eta_seconds, work_of
 from core.pipeline.records import sha256_of
+from core.pipeline.schedule import longest_first, threads_per_job
 from core.pipeline.verify_stage import VerifyStage
 from db.connection import is_database_fault
 from db.fields import utc_now
@@ -33,7 +34,6 @@ from db.fields import utc_now
 log = logging.getLogger(__name__)
 PROGRESS_WRITE_INTERVAL = 0.5  # seconds between progress writes to processing_state
 VERIFIED_KINDS = ("master", "clip", "rd_video")  # whose verification decodes or demuxes the whole file: "verifying"
-LONG_KINDS = ("clip", "rd_video")  # the encodes: started first with several workers (longest_first)
 
 
 @dataclass
@@ -56,17 +56,6 @@ class Made:
     started_wall: str
     started: float
     measure: Measure
-
-
-def longest_first(work: list[tuple[int, Operation]]) -> list[tuple[int, Operation]]:
-    """The encodes (clips, R&D videos) by their frames, longest first, then the rest in plan order: with
-    several workers, a run does not end with one long clip encoding alone while the other cores idle,
-    and the short operations (stills) fill the gaps at the end."""
-    return sorted(work, key=lambda item: (0, -work_of(item[1])) if item[1].kind in LONG_KINDS else (1, 0.0))
-
-
-def threads_per_job(workers: int) -> int:
-    return max(1, (os.cpu_count() or 2) // max(1, workers))
 
 
 class Runner:
