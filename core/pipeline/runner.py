@@ -1,7 +1,10 @@
 """Runs a plan on a pool of workers: temp file -> verify -> atomic rename -> register, log, progress.
 
-One failing operation does not stop the others; a cancellation (Ctrl-C, SIGTERM, SIGHUP, the TUI's
-cancel) stops the running ffmpeg jobs, removes their temporary files and leaves the session paused.
+A worker makes an output at its temporary path and hands it to the verification stage
+(verify_stage.py: verify, SHA-256, rename, register), then makes the next one at once. One failing
+operation does not stop the others; a cancellation (Ctrl-C, SIGTERM, SIGHUP, the TUI's cancel) stops
+the running ffmpeg jobs, removes their temporary files (also those of outputs still waiting for their
+check) and leaves the session paused.
 """
 
 from __future__ import annotations
