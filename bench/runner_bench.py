@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 
-def one_run(tree: Path, master: Path, workers: int, extra: list[str]) -> dict:
+def one_run(tree: Path, master: Path, workers: int, extra: list[str], keep: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="vat-runner-bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         env.update(XDG_CACHE_HOME=f"{tmp}/cache", XDG_DATA_HOME=f"{tmp}/data", XDG_STATE_HOME=f"{tmp}/state")
@@ -37,6 +37,8 @@ def one_run(tree: Path, master: Path, workers: int, extra: list[str]) -> dict:
             said = Path(f"{tmp}/events.jsonl").read_text(errors="replace").splitlines()
             failed = [line for line in said if '"failed"' in line or '"error"' in line]
             raise SystemExit(f"{tree}: vat run exited {code}\n" + "\n".join((failed or said)[-10:]))
+        if keep is not None:  # the events (--json), for where the time went
+            keep.write_bytes(Path(f"{tmp}/events.jsonl").read_bytes())
         with sqlite3.connect(f"{tmp}/vat.db") as db:
             rows = db.execute(
                 "SELECT operation_type, duration_seconds FROM operation_log WHERE status = 'completed'"
@@ -51,6 +53,7 @@ def main() -> None:
     parser.add_argument("--tree", action="append", required=True, help="NAME=PATH, a vat source tree")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="a folder: each run's events (--json lines) are kept there")
     args, extra = parser.parse_known_args()  # the rest: more `vat run` arguments
     trees = [(name, Path(path).resolve()) for name, path in (t.split("=", 1) for t in args.tree)]
     results: dict[tuple[str, int], list[dict]] = {}
@@ -58,7 +61,8 @@ def main() -> None:
     for round_ in range(args.rounds):
         for workers in args.workers:
             for name, tree in trees:
-                figures = one_run(tree, args.master.resolve(), workers, extra)
+                keep = args.keep / f"{name}-w{workers}-r{round_ + 1}.jsonl" if args.keep else None
+                figures = one_run(tree, args.master.resolve(), workers, extra, keep)
                 results.setdefault((name, workers), []).append(figures)
                 print(
                     f"round {round_ + 1} {name:>8} workers={workers}: wall {figures['wall']:6.1f} s  "
