@@ -219,8 +219,8 @@ class Runner:
             self.cancel.set()  # stop the other jobs: nothing more can be recorded
 
     def _run_one(self, sequence: int, op: Operation, stage: VerifyStage | None = None) -> None:
-        """Makes `op`'s output at a temporary path, then checks and registers it: on the verification
-        stage when there is one (the worker goes on at once), else here."""
+        """Makes `op`'s output at a temporary path, then checks and registers it: a video's on the
+        verification stage when there is one (the worker goes on at once), anything else here."""
         if self.cancel.is_set():
             return
         made = Made(sequence, op, temporary_path(op.output), utc_now(), time.monotonic(), Measure.start(op))
@@ -247,7 +247,9 @@ class Runner:
             except Exception as exc:  # a database fault: the temporary goes, the run stops
                 self._fail(made, exc)
                 return
-        if stage is None:
+        if stage is None or op.kind not in VERIFIED_KINDS:
+            # a picture's or a text's check takes milliseconds: here. On the stage it would hold the
+            # slot it waits for behind a clip's long check, and so hold the worker too.
             self._check(made)
             return
         made.measure.leave()

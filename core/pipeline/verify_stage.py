@@ -1,10 +1,11 @@
-"""The runner's verification stage: made outputs are checked on threads of their own while the workers
-go on to make the next ones, so that the cores do not idle during a verification's single-threaded
-parts (decoding the output, the source frames at its ends, SHA-256) and the next encode does not wait.
+"""The runner's verification stage: made videos (clips, R&D videos, the master copy) are checked on
+threads of their own while the workers go on to make the next outputs, so that the cores do not idle
+during a check's single-threaded parts (decoding the output and the source frames at its ends,
+SHA-256) and the next encode does not wait for it.
 
-Bounded: at most `slots` outputs are in the stage (waiting or being checked); a worker with another
-output waits for a slot. Temporary files do not pile up, and a fast maker (stills) cannot run ahead
-of the checks.
+Bounded: at most `slots` videos are in the stage (waiting or being checked); a worker with another
+video waits for a slot, so that temporary files do not pile up. Pictures are checked by the worker
+itself (milliseconds): behind a clip's long check they would hold the slot and the worker with it.
 """
 
 from __future__ import annotations
