@@ -14,7 +14,7 @@ from core.pipeline.execute import is_temporary
 from core.pipeline.plan import Expected, Operation
 from core.pipeline.runner import Runner
 from core.pipeline.schedule import longest_first
-from core.pipeline.session import plan_for, select
+from core.pipeline.session import plan_for, process, select
 from db.models import FileRegistry, OperationLog
 from tests.tui_flows import detected_session
 
@@ -60,6 +60,28 @@ def test_the_next_clip_is_encoded_while_the_first_is_being_checked(
     registered = {r.file_path: r.verified for r in FileRegistry.select().where(FileRegistry.session == session_id)}
     assert len(registered) == 2 and all(registered.values()), registered
     assert first.output.is_file() and second.output.is_file()
+
+
+def test_the_stills_after_a_clip_are_made_while_it_is_being_checked(
+    db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path
+) -> None:
+    """A whole run, one worker, plan order: the first clip's check is held until the next scene's
+    stills are done. A picture's check is the worker's own (milliseconds): were it queued behind the
+    clip's, the worker would wait for it, and the wait would time out."""
+    session = detected_session(cut_video, tmp_path / "out", "Stills")
+    select(session, "1-2", [])
+    made_while_checking: list[bool] = []
+    stills_done = threading.Event()
+
+    def on_event(event: RunEvent) -> None:
+        if event.kind == "done" and event.key == "still_web:s002":
+            stills_done.set()
+        if event.kind == "done" and event.key == "clip:s001":
+            made_while_checking.append(stills_done.wait(WAIT))
+
+    summary = process(session, workers=1, on_event=on_event)
+    assert made_while_checking == [True], "the stills waited for the clip's check"
+    assert summary.status == "completed" and not summary.failed, summary
 
 
 def test_a_cancel_drops_an_output_still_waiting_for_its_check(
