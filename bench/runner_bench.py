@@ -33,12 +33,12 @@ def one_run(tree: Path, master: Path, workers: int, extra: list[str], keep: Path
             _, status, usage = os.wait4(process.pid, 0)
         wall = time.monotonic() - started
         code = os.waitstatus_to_exitcode(status)
+        if keep is not None:  # the events (--json), for where the time went
+            keep.write_bytes(Path(f"{tmp}/events.jsonl").read_bytes())
         if code != 0:
             said = Path(f"{tmp}/events.jsonl").read_text(errors="replace").splitlines()
             failed = [line for line in said if '"failed"' in line or '"error"' in line]
             raise SystemExit(f"{tree}: vat run exited {code}\n" + "\n".join((failed or said)[-10:]))
-        if keep is not None:  # the events (--json), for where the time went
-            keep.write_bytes(Path(f"{tmp}/events.jsonl").read_bytes())
         with sqlite3.connect(f"{tmp}/vat.db") as db:
             rows = db.execute(
                 "SELECT operation_type, duration_seconds FROM operation_log WHERE status = 'completed'"
