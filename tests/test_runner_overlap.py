@@ -8,8 +8,10 @@ import threading
 from pathlib import Path
 
 import peewee
+import pytest
 
 from core.events import RunEvent
+from core.pipeline import execute
 from core.pipeline.execute import is_temporary
 from core.pipeline.plan import Expected, Operation
 from core.pipeline.runner import Runner
@@ -143,3 +145,26 @@ def test_the_longest_encodes_start_first_then_the_rest_in_plan_order() -> None:
         "still_hq:s002",
         "master",
     ]
+
+
+def test_a_run_s_last_clips_get_the_cores_the_idle_workers_leave(
+    db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sixteen cores, sixteen workers, two clips: each clip is encoded on half the cores, not on one
+    thread (cores // workers) while fourteen workers idle; one worker alone gets them all."""
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    session_id, clips = two_clips(cut_video, tmp_path / "out")
+    given: dict[str, int] = {}
+
+    def recording(op: Operation, tmp: Path, ctx: execute.Context) -> None:  # the real encode, its threads noted
+        given[op.key] = ctx.threads
+        execute.make_clip(op, tmp, ctx)
+
+    summary = Runner(session_id, clips, workers=16, cancel=threading.Event(), finalizers={"clip": recording}).run()
+    assert summary.status == "completed", summary
+    assert sorted(given.values()) == [8, 8] or sorted(given.values()) == [8, 16], given  # the second may start alone
+    given.clear()
+    for op in clips:
+        op.output.unlink()
+    summary = Runner(session_id, clips[:1], workers=1, cancel=threading.Event(), finalizers={"clip": recording}).run()
+    assert summary.status == "completed" and given == {clips[0].key: 16}, given

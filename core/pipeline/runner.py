@@ -21,6 +21,7 @@ from pathlib import Path
 
 from core.errors import Cancelled, VatError
 from core.events import FfmpegProgress, RunEvent
+from core.media import frames
 from core.media.ffmpeg import FfmpegError
 from core.media.verify import verify
 from core.pipeline import execute, records
@@ -85,6 +86,8 @@ class Runner:
         self.summary = RunSummary("processing", len(plan))
         self._lock = threading.Lock()
         self._running: dict[str, dict] = {}
+        self._unstarted = 0  # operations of the pool not started yet (_threads)
+        self._earlier: records.Earlier | None = None  # the session's rows by key when the run started
         self._last_write = 0.0
         self._started = time.monotonic()
         self._overall = 0.0  # the highest overall fraction shown so far
@@ -218,6 +221,13 @@ class Runner:
                     self.database_fault = exc
             self.cancel.set()  # stop the other jobs: nothing more can be recorded
 
+    def _threads(self) -> int:
+        """Threads for the job starting now (under the lock): the cores shared by the jobs that run beside
+        it, the workers or fewer when fewer operations are left, so that a run's last clips (or the only
+        six clips of sixteen workers) get the cores the idle workers leave."""
+        making = sum(1 for r in self._running.values() if r.get("stage") != "verifying")
+        return threads_per_job(min(self.workers, max(1, making + self._unstarted)))
+
     def _run_one(self, sequence: int, op: Operation, stage: VerifyStage | None = None) -> None:
         """Makes `op`'s output at a temporary path, then checks and registers it: a video's on the
         verification stage when there is one (the worker goes on at once), anything else here."""
@@ -226,6 +236,8 @@ class Runner:
         made = Made(sequence, op, temporary_path(op.output), utc_now(), time.monotonic(), Measure.start(op))
         with self._lock:
             self._running[op.key] = {"fraction": 0.0, "fps": None}
+            self._unstarted = max(0, self._unstarted - 1)
+            threads = self._threads()
             fields = self._progress_fields(op.key)
         records.start_operation(self.session_id, op, sequence, made.started_wall)
         records.update_session(self.session_id, **fields)
@@ -234,7 +246,7 @@ class Runner:
             op.output.parent.mkdir(parents=True, exist_ok=True)
             maker = self.finalizers.get(op.kind) or execute.MAKERS[op.kind]
             progress = self._on_ffmpeg(op.key, made.started)
-            maker(op, made.tmp, Context(self.cancel, threads_per_job(self.workers), progress, made.measure.children))
+            maker(op, made.tmp, Context(self.cancel, threads, progress, made.measure.children))
         except Cancelled:
             self._drop(made)
             return
@@ -285,7 +297,17 @@ class Runner:
             self._finished(op)
             fields = self._progress_fields(op.key)
         records.finish_operation(
-            self.session_id, op, made.sequence, stat, info, digest, made.started_wall, elapsed, fields, usage
+            self.session_id,
+            op,
+            made.sequence,
+            stat,
+            info,
+            digest,
+            made.started_wall,
+            elapsed,
+            fields,
+            usage,
+            self._earlier,
         )
         overall, remaining = self._shown()
         self.on_event(
@@ -336,6 +358,7 @@ class Runner:
 
     def run(self) -> RunSummary:
         registry = records.registered_outputs(self.session_id)
+        self._earlier = records.rows_by_key(self.session_id)
         work: list[tuple[int, Operation]] = []
         later: list[tuple[int, Operation]] = []  # the contact sheet: after the stills it shows
         final: list[tuple[int, Operation]] = []
@@ -350,6 +373,7 @@ class Runner:
                 (later if op.after_media else work).append((sequence, op))
         if self.workers > 1:
             work = longest_first(work)
+        self._unstarted = len(work)  # the pool's operations not started yet (_threads)
         overall = round(self._fraction(), 4)  # what a resume found made
         self.on_event(RunEvent("plan", total=self.summary.total, done=self.summary.skipped, overall=overall))
         records.update_session(
@@ -381,6 +405,7 @@ class Runner:
                         self.summary.skipped += 1
                         self._finished(op, skipped=True)
                     self.on_event(RunEvent("skipped", op.key))
+        frames.clear_cache()  # the decoded frames the checks and stills shared (up to ~100 MB) go with the run
         self.summary.elapsed = time.monotonic() - self._started
         if self.cancel.is_set():
             self.summary.status = "paused"
