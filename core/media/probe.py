@@ -24,6 +24,7 @@ from typing import Any
 import av
 
 from core.errors import MediaError
+from core.media import packet_cache
 from core.media.picture import FIELD_ORDERS, INTERLACED_ORDERS, display_dimensions, sample_aspect
 from core.media.still_master import still_problem
 from core.media.timecode import start_timecode_of
@@ -458,6 +459,10 @@ def packet_times(path: Path | str) -> tuple[list[float], list[float]]:
     """
     path = Path(path)
     size = _check_file(path)
+    cached = packet_cache.load(path)
+    if cached is not None:
+        pts_seen, keys_seen, base = cached
+        return _times(pts_seen, base), _times(keys_seen, base)
     container = _open(path, size)
     try:
         stream = video_stream(container)
@@ -469,6 +474,7 @@ def packet_times(path: Path | str) -> tuple[list[float], list[float]]:
         pts: list[int] = []
         keys: list[int] = []
         untimed = False
+        complete = True
         try:
             for packet in container.demux(stream):
                 if packet.size == 0 or packet.is_discard:
@@ -480,10 +486,12 @@ def packet_times(path: Path | str) -> tuple[list[float], list[float]]:
                 if packet.is_keyframe:
                     keys.append(packet.pts)
         except av.error.FFmpegError:
-            pass  # data that stops early: the frames read so far are the frames there are
+            complete = False  # data that stops early: the frames read so far are the frames there are
         keyframes = _times(keys, tb)
         if untimed:
             return _decoded_times(path, size), keyframes
+        if pts and complete:  # a read that failed part way (a network disk) is not kept for later runs
+            packet_cache.save(path, pts, keys, tb)
         return _times(pts, tb), keyframes
     finally:
         container.close()
