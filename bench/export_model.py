@@ -10,9 +10,11 @@ Assumptions (stated here and in bench/README.md):
   (one 10 s clip: 12.5 s wall, 23.5 s CPU on 2 cores, 2026-12-02) where that is not measured.
 - Detection is serial and decode-bound: its CPU seconds over min(N, cap) decoder threads, perfectly
   parallel up to the cap (default 8: frame-threaded H.264 decoding of 1080p).
-- vat gives each job cores // workers threads (core/pipeline/runner.threads_per_job) and its
-  workers take the operations longest first (list scheduling, LPT); the work outside detection
-  and the operations (start, probe, hashing, manifest) stays what it measured with one worker.
+- vat gives an encode (clip, R&D video), when it starts, cores // min(workers, encodes running +
+  encodes not started) threads (core/pipeline/runner.Runner._threads: the last clips of a run, or six
+  clips on sixteen workers, get the cores idle workers leave; stills are not counted) and its
+  workers take the operations longest first (list scheduling, LPT); the work outside detection and
+  the operations (start, probe, hashing, manifest) stays what it measured with one worker.
 - PySceneDetect detects, then encodes one clip at a time, each ffmpeg on all N cores.
 - Memory bandwidth, turbo clocks and disk are ignored: the model is an upper bound on scaling.
 """
@@ -50,6 +52,7 @@ def makespan(walls: list[float], workers: int) -> float:
 class VatWork:
     detection_cpu: float  # seconds of single-thread decoding work
     op_cpus: list[float]  # each operation's CPU seconds (detection not included)
+    encodes: list[bool]  # which of them are encodes (clips, R&D videos): the runner shares cores among those
     other_wall: float  # start, probe, hashing, manifest: measured, held constant
 
 
@@ -63,9 +66,32 @@ def detection_wall(cpu: float, cores: int, cap: int = DECODE_CAP) -> float:
     return cpu / max(1, min(cores, cap))
 
 
+def vat_makespan(cpus: list[float], encodes: list[bool], cores: int, workers: int, serial: float) -> float:
+    """List scheduling, longest first, as the runner does it: each job starts on the first free worker;
+    an encode with cores // min(workers, encodes running + encodes not started) threads, fixed for its
+    run (the runner's other operations take what the cores leave: one thread in the model)."""
+    workers = max(1, workers)
+    free = [0.0] * workers  # when each worker is next free
+    encode_ends: list[float] = []  # when the encodes started so far end
+    jobs = sorted(zip(cpus, encodes, strict=True), key=lambda job: -job[0])
+    unstarted = sum(encodes)
+    end = 0.0
+    for cpu, encode in jobs:
+        start = heapq.heappop(free)
+        threads = 1
+        if encode:
+            running = sum(1 for e in encode_ends if e > start)
+            threads = max(1, cores // max(1, min(workers, running + unstarted)))
+            unstarted -= 1
+        end = start + job_wall(cpu, threads, serial)
+        if encode:
+            encode_ends.append(end)
+        heapq.heappush(free, end)
+    return max(free) if jobs else 0.0
+
+
 def vat_wall(work: VatWork, cores: int, workers: int, serial: float, cap: int = DECODE_CAP) -> float:
-    threads = max(1, cores // max(1, workers))
-    ops = makespan([job_wall(cpu, threads, serial) for cpu in work.op_cpus], workers)
+    ops = vat_makespan(work.op_cpus, work.encodes or [True] * len(work.op_cpus), cores, workers, serial)
     return work.other_wall + detection_wall(work.detection_cpu, cores, cap) + ops
 
 

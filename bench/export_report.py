@@ -68,11 +68,12 @@ def _model_inputs(
     wall1, cpu1 = results["vat workers=1"]
     decode_cpu = results["ffmpeg decode"][1]  # bench/detect: vat's detection CPU is 1.00-1.03x decoding's
     op_cpus = [cpu for kind, _, cpu in one if kind != DETECTION]
+    encodes = [kind in ("clip", "rd_video") for kind, _, _ in one if kind != DETECTION]
     # operation_log's CPU misses PyAV's decoder threads (verification); the run's rusage does not
     scale = max(1.0, (cpu1 - decode_cpu) / sum(op_cpus)) if sum(op_cpus) else 1.0
     detection = sum(w for k, w, _ in one if k == DETECTION)
     other = max(0.0, wall1 - detection - sum(w for k, w, _ in one if k != DETECTION))
-    vat = VatWork(decode_cpu, [cpu * scale for cpu in op_cpus], other)
+    vat = VatWork(decode_cpu, [cpu * scale for cpu in op_cpus], encodes, other)
     sd = None
     note = ""
     if "scenedetect" in results and "scenedetect detect" in results:

@@ -150,18 +150,24 @@ def test_the_longest_encodes_start_first_then_the_rest_in_plan_order() -> None:
 def test_a_run_s_last_clips_get_the_cores_the_idle_workers_leave(
     db: peewee.SqliteDatabase, cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Sixteen cores, sixteen workers, two clips: each clip is encoded on half the cores, not on one
-    thread (cores // workers) while fourteen workers idle; one worker alone gets them all."""
+    """Sixteen cores, sixteen workers, two scenes (two clips, their stills, thumbnails, sheets): each
+    clip is encoded on half the cores, not on one thread (cores // workers) while the other workers
+    idle once the stills are made (the stills, which end in moments, are not counted); one worker
+    alone gets them all."""
     monkeypatch.setattr("os.cpu_count", lambda: 16)
-    session_id, clips = two_clips(cut_video, tmp_path / "out")
+    session = detected_session(cut_video, tmp_path / "out", "Cores")
+    select(session, "1-2", [])
+    plan, _, _ = plan_for(session)
+    plan = [op for op in plan if op.kind in execute.MAKERS]  # the log, manifest, editorial: session.process's
+    session_id, clips = session.session_id, [op for op in plan if op.kind == "clip"]
     given: dict[str, int] = {}
 
     def recording(op: Operation, tmp: Path, ctx: execute.Context) -> None:  # the real encode, its threads noted
         given[op.key] = ctx.threads
         execute.make_clip(op, tmp, ctx)
 
-    summary = Runner(session_id, clips, workers=16, cancel=threading.Event(), finalizers={"clip": recording}).run()
-    assert summary.status == "completed", summary
+    summary = Runner(session_id, plan, workers=16, cancel=threading.Event(), finalizers={"clip": recording}).run()
+    assert summary.status == "completed" and summary.done == len(plan), summary
     assert sorted(given.values()) == [8, 8] or sorted(given.values()) == [8, 16], given  # the second may start alone
     given.clear()
     for op in clips:

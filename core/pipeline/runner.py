@@ -30,7 +30,7 @@ from core.pipeline.measure import Measure
 from core.pipeline.plan import Operation
 from core.pipeline.progress import eta_seconds, work_of
 from core.pipeline.records import sha256_of
-from core.pipeline.schedule import longest_first, threads_per_job
+from core.pipeline.schedule import LONG_KINDS, longest_first, threads_per_job
 from core.pipeline.verify_stage import VerifyStage
 from db.connection import is_database_fault
 from db.fields import utc_now
@@ -86,7 +86,8 @@ class Runner:
         self.summary = RunSummary("processing", len(plan))
         self._lock = threading.Lock()
         self._running: dict[str, dict] = {}
-        self._unstarted = 0  # operations of the pool not started yet (_threads)
+        self._unstarted = 0  # encodes of the pool not started yet (_threads)
+        self._encoding: set[str] = set()  # the encodes started (_threads counts those not yet made)
         self._earlier: records.Earlier | None = None  # the session's rows by key when the run started
         self._last_write = 0.0
         self._started = time.monotonic()
@@ -222,10 +223,13 @@ class Runner:
             self.cancel.set()  # stop the other jobs: nothing more can be recorded
 
     def _threads(self) -> int:
-        """Threads for the job starting now (under the lock): the cores shared by the jobs that run beside
-        it, the workers or fewer when fewer operations are left, so that a run's last clips (or the only
-        six clips of sixteen workers) get the cores the idle workers leave."""
-        making = sum(1 for r in self._running.values() if r.get("stage") != "verifying")
+        """Threads for an encode starting now (under the lock): the cores shared by the encodes that run
+        beside it, the workers or fewer when fewer encodes are left, so that a run's last clips (or the
+        six clips of sixteen workers) get the cores idle workers leave. Stills and the other short
+        operations are not counted: they end in moments and start no ffmpeg encode."""
+        making = sum(
+            1 for key in self._encoding if key in self._running and self._running[key].get("stage") != "verifying"
+        )
         return threads_per_job(min(self.workers, max(1, making + self._unstarted)))
 
     def _run_one(self, sequence: int, op: Operation, stage: VerifyStage | None = None) -> None:
@@ -236,7 +240,9 @@ class Runner:
         made = Made(sequence, op, temporary_path(op.output), utc_now(), time.monotonic(), Measure.start(op))
         with self._lock:
             self._running[op.key] = {"fraction": 0.0, "fps": None}
-            self._unstarted = max(0, self._unstarted - 1)
+            if op.kind in LONG_KINDS:
+                self._unstarted = max(0, self._unstarted - 1)
+                self._encoding.add(op.key)
             threads = self._threads()
             fields = self._progress_fields(op.key)
         records.start_operation(self.session_id, op, sequence, made.started_wall)
@@ -373,7 +379,7 @@ class Runner:
                 (later if op.after_media else work).append((sequence, op))
         if self.workers > 1:
             work = longest_first(work)
-        self._unstarted = len(work)  # the pool's operations not started yet (_threads)
+        self._unstarted = sum(1 for _, op in work if op.kind in LONG_KINDS)  # encodes not started (_threads)
         overall = round(self._fraction(), 4)  # what a resume found made
         self.on_event(RunEvent("plan", total=self.summary.total, done=self.summary.skipped, overall=overall))
         records.update_session(
