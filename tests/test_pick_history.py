@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tui.pick_history import DEPTH, PickHistory, group_losses
 from tui.picks import Picks
 
@@ -51,3 +53,19 @@ def test_group_losses_name_dissolved_and_cut_groups_but_not_grown_ones() -> None
     picks.restore(before)
     picks.toggle(9)
     assert group_losses(before, picks.snapshot()) == ["group 7-9 is now 7-8"]
+
+
+def test_g_groups_the_marked_run_up_to_the_neighbouring_groups() -> None:
+    """g on a marked scene: the run of marked scenes around it, stopping at an unmarked scene or at
+    another group (which stays as it is); g inside a group regroups its run."""
+    picks = Picks(12, set(range(1, 13)) - {10}, [(2, 3), (8, 9)])
+    assert picks.group_around(5) == (4, 7), "between the groups 2-3 and 8-9"
+    assert picks.groups == [(2, 3), (4, 7), (8, 9)]
+    assert picks.group_around(12) == (11, 12), "up to the unmarked scene 10"
+    with pytest.raises(ValueError, match="scene 1: a group needs at least two adjacent marked scenes"):
+        picks.group_around(1)
+    picks.ungroup(4)
+    picks.toggle(3)  # cuts group 2-3: scene 2 alone is no group
+    assert picks.groups == [(8, 9), (11, 12)]
+    assert picks.group_around(8) == (4, 9), "a group's own run reaches back to the unmarked scene 3"
+    assert picks.groups == [(4, 9), (11, 12)]

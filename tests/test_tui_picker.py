@@ -96,6 +96,27 @@ async def test_marking_keys_save_at_once(session: ProcessingState) -> None:
         assert "selection saved" in notices(app)
 
 
+async def test_status_line_follows_every_change_of_the_marks(session: ProcessingState) -> None:
+    """Its marks and groups are made again only when the picks change: a change from the preview,
+    an undo and a redo show there too, and a cursor move leaves them as they are."""
+    app = create_app(cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        picker = await open_picker(pilot)
+        await pilot.press("x", "space", "space", "k", "g")
+        assert text_of(picker, "#picker-status").startswith("2/5 marked (1-2) · groups: g1 1-2")
+        await pilot.press("j", "j", "enter")
+        await screen_is(pilot, PreviewScreen)
+        await pilot.press("space", "escape")  # scene 3 marked in the preview
+        await screen_is(pilot, PickerScreen)
+        assert text_of(picker, "#picker-status").startswith("3/5 marked (1-3) · groups: g1 1-2")
+        await pilot.press("ctrl+z")
+        assert text_of(picker, "#picker-status").startswith("2/5 marked (1-2) · groups: g1 1-2")
+        await pilot.press("ctrl+z")
+        assert text_of(picker, "#picker-status").startswith("2/5 marked (1-2) · no groups")
+        await pilot.press("ctrl+y", "j", "k")
+        assert text_of(picker, "#picker-status").startswith("2/5 marked (1-2) · groups: g1 1-2")
+
+
 async def test_grouping_keys(session: ProcessingState) -> None:
     app = create_app(cursor_blink=False)
     sid = session.session_id

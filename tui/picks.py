@@ -129,14 +129,14 @@ class Picks:
         if number not in self.selected:
             raise ValueError(f"scene {number} is not marked: mark adjacent scenes with space, then press g")
         others = [(a, b) for a, b in self.groups if not a <= number <= b]
-
-        def free(n: int) -> bool:
-            return n in self.selected and not any(a <= n <= b for a, b in others)
-
+        # the run stops at the neighbouring groups: bounds found once, not for each scene of a run
+        # that may be thousands of scenes long
+        low = max((b + 1 for _, b in others if b < number), default=1)
+        high = min((a - 1 for a, _ in others if a > number), default=self.count)
         first = last = number
-        while first > 1 and free(first - 1):
+        while first > low and first - 1 in self.selected:
             first -= 1
-        while last < self.count and free(last + 1):
+        while last < high and last + 1 in self.selected:
             last += 1
         if first == last:
             raise ValueError(f"scene {number}: a group needs at least two adjacent marked scenes")
