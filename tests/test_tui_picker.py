@@ -104,7 +104,7 @@ async def test_status_line_follows_every_change_of_the_marks(session: Processing
         picker = await open_picker(pilot)
         await pilot.press("x", "space", "space", "k", "g")
         assert text_of(picker, "#picker-status").startswith("2/5 marked (1-2) · groups: g1 1-2")
-        await pilot.press("j", "j", "enter")
+        await pilot.press("j", "enter")
         await screen_is(pilot, PreviewScreen)
         await pilot.press("space", "escape")  # scene 3 marked in the preview
         await screen_is(pilot, PickerScreen)
