@@ -146,6 +146,7 @@ def test_scene_numbers_beyond_the_detected_ones_keep_the_detection_for_a_new_sel
     assert clips == ["X_g01.mp4", "X_s002.mp4"]
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_reversed_group_and_scene_zero_are_refused_before_anything(cut_video: Path, tmp_path: Path) -> None:
     for option, words in ((["--group", "2-1"], "the range is reversed"), (["--scenes", "0"], "numbered from 1")):
         done = vat("run", cut_video, "--artwork", "X", "--out", tmp_path / "out", *option)

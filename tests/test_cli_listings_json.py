@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import peewee
+import pytest
 
 from db import maintenance
 from db.models import FileRegistry
@@ -38,6 +39,7 @@ def test_sessions_json_is_the_table_typed(db: peewee.SqliteDatabase) -> None:
     assert "25%" in table and "s-old" in table and "s-new" in table
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_history_json_archived_and_failed(db: peewee.SqliteDatabase) -> None:
     for sid in ("kept", "checked-bad", "old"):
         make_session(sid, status="completed")

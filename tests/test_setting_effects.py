@@ -193,6 +193,7 @@ def test_app_version_follows_the_package(db: peewee.SqliteDatabase, db_path: Pat
     assert get_setting("app_version") == version("vat")
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_encoder_preference_applies_to_vat_run_without_encoder(cut_video: Path, tmp_path: Path) -> None:
     settings(("encoder_preference", "nvenc"), ("gpu_enabled", "false"))  # auto would take x264 now
     out = tmp_path / "out"

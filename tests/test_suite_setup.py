@@ -31,6 +31,7 @@ def collected(marker: str) -> set[str]:
     return {line.split("[")[0] for line in done.stdout.splitlines() if "::" in line}
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_make_test_fast_leaves_out_the_kill_loops_and_the_long_jobs() -> None:
     makefile = (ROOT / "Makefile").read_text()
     fast = re.search(r"^test-fast:.*\n\t(.*)$", makefile, re.M)

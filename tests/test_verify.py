@@ -129,6 +129,7 @@ def test_damaged_truncated_and_deleted_outputs_are_each_named(project: Path) -> 
     assert document["summary"]["missing"] == 1 and document["exit_code"] == 1
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 @needs_sha256sum
 def test_repair_makes_the_damaged_outputs_again_and_nothing_else(project: Path) -> None:
     bad = damage(project)
@@ -234,6 +235,7 @@ def test_deep_decodes_and_finds_a_corrupt_file_whose_record_was_rewritten(projec
     assert registry()[str(clip)]["state"] == "corrupt"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 @needs_sha256sum
 def test_a_copied_project_folder_is_checked_from_its_checksums(project: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "usb" / PROJECT
