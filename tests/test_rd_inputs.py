@@ -99,6 +99,7 @@ def test_a_fifo_is_skipped_and_never_opened(cut_video: Path, tmp_path: Path) -> 
     assert (root / "rd" / "images" / "real_hq.png").exists()
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_link_out_of_the_folder_is_skipped_one_inside_is_followed(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"
     rd.mkdir()

@@ -39,6 +39,7 @@ async def panel_picture_lines(size: tuple[int, int]) -> int:
         return sum(HALF_BLOCK in panel.render_line(y).text for y in range(panel.size.height))
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_panel_picture_grows_with_the_terminal(session: ProcessingState) -> None:
     lines = [await panel_picture_lines(size) for size in ((80, 24), (120, 30), (120, 40), (160, 50))]
     assert lines[0] == 7  # 24 cells wide (6 on main, which took every picture for 16:9)

@@ -54,6 +54,7 @@ async def test_new_session_focuses_its_first_field_directly(db: peewee.SqliteDat
         assert isinstance(app.focused, Input) and screen.query_one("#master") is app.focused
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 async def test_the_read_only_editor_gives_no_focus_and_scrolls_with_the_keys(db: peewee.SqliteDatabase) -> None:
     app = FocusRecorder()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -206,6 +206,7 @@ def _hammer(lock_path: str, inside: str, rounds: int, errors: Any, entered: Any)
             lock.release()
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_lock_files_are_removed_without_letting_two_holders_in(tmp_path: Path) -> None:
     """Holders unlink the file on release while others are taking it: never two holders at once."""
     errors, entered = multiprocessing.Value("i", 0), multiprocessing.Value("i", 0)
