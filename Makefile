@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml constraints.txt
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -c constraints.txt -e '.[test,dev]'
+	$(VENV)/bin/pip install -c constraints.txt -e '.[test,dev,farm]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -45,7 +45,7 @@ $(STAMP_ML): pyproject.toml constraints.txt
 	rm -rf $(VENV_ML)
 	$(PYTHON) -m venv $(VENV_ML)
 	$(VENV_ML)/bin/pip install -q --upgrade pip
-	$(VENV_ML)/bin/pip install -c constraints.txt -e '.[test,dev,ml]'
+	$(VENV_ML)/bin/pip install -c constraints.txt -e '.[test,dev,farm,ml]'
 	touch $(STAMP_ML)
 
 test-ml: $(STAMP_ML)

@@ -1,8 +1,9 @@
-"""The one SQLite database vat uses: where it lives, how it is opened, its pragmas.
+"""The one database vat uses: where it lives, how it is opened, its pragmas.
 
-`database` is created uninitialised so the models can bind to it at import time; open_database()
-points it at a file. Peewee keeps one connection per thread, so the runner's worker threads each
-get their own (with the same pragmas) just by querying.
+`database` is a proxy the models bind to at import time; open_database() points it at the SQLite file
+(the default) or, for a URL `postgresql://...`, at the shared PostgreSQL catalogue (db/backend.py).
+Peewee keeps one connection per thread, so the runner's worker threads each get their own (with the
+same pragmas) just by querying.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import logging
 import os
 import sqlite3
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import peewee
 import platformdirs
 
+from db import backend
 from db.errors import EnvironmentProblem
 from db.migrations import migrate
 
@@ -31,31 +35,74 @@ PRAGMAS = {
     "synchronous": "normal",  # safe with WAL; a power cut may lose the last commit, never corrupt
 }
 
-database = peewee.SqliteDatabase(None)
+sqlite_database = peewee.SqliteDatabase(None)
+postgres_database = peewee.PostgresqlDatabase(None)
+database = peewee.DatabaseProxy()
+database.initialize(sqlite_database)  # unopened (deferred) until open_database()
+
+
+def db_location() -> str:
+    """$VAT_DB as given (a file or a postgresql:// URL), else state.db in the user data folder."""
+    override = os.environ.get("VAT_DB")
+    if override:
+        return override if backend.is_url(override) else str(Path(override).expanduser())
+    # the same folder as core.dirs.data_dir(), read here so db/ needs nothing from core/
+    return str(Path(platformdirs.user_data_dir("vat", appauthor=False)) / "state.db")
 
 
 def db_file() -> Path:
-    """The database file: $VAT_DB if set, else state.db in the user data folder."""
-    override = os.environ.get("VAT_DB")
-    if override:
-        return Path(override).expanduser()
-    # the same folder as core.dirs.data_dir(), read here so db/ needs nothing from core/
-    return Path(platformdirs.user_data_dir("vat", appauthor=False)) / "state.db"
+    """The SQLite database file (db_location()); for a PostgreSQL URL, the place of the files vat keeps
+    beside a database (backups/, the locks of the queue's slots): a folder in the user data folder
+    named after the server and database."""
+    location = db_location()
+    if backend.is_url(location):
+        return Path(platformdirs.user_data_dir("vat", appauthor=False)) / "catalogues" / _catalogue_name(location)
+    return Path(location)
+
+
+def _catalogue_name(url: str) -> str:
+    """A file name for a catalogue URL: host, port and database, nothing secret."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    host = parts.hostname or (query.get("host") or ["local"])[0]
+    dbname = parts.path.lstrip("/") or (query.get("dbname") or ["postgres"])[0]
+    raw = f"{host}_{parts.port or 5432}_{dbname}"
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in raw).strip("._") + ".pg"
+
+
+def is_postgres() -> bool:
+    """Whether the open database is the shared PostgreSQL catalogue."""
+    return database.obj is postgres_database and not postgres_database.deferred
+
+
+def shown_location() -> str:
+    """The database as it may be shown (doctor, errors, logs): a URL without its password."""
+    location = db_location() if database.deferred else str(database.database)
+    return backend.without_password(location) if backend.is_url(location) else location
 
 
 def database_path() -> Path | None:
-    """The file `database` is opened on, or None before open_database()."""
-    return None if database.deferred else Path(database.database)
+    """The file `database` is opened on (for PostgreSQL: db_file()'s folder stand-in), or None before
+    open_database()."""
+    if database.deferred:
+        return None
+    return db_file() if is_postgres() else Path(database.database)
 
 
-def open_database(path: Path | str | None = None) -> peewee.SqliteDatabase:
+def open_database(path: Path | str | None = None) -> peewee.Database:
     """Open (creating if needed) the database and migrate it to the latest schema.
 
     Safe to call again with another path: this thread's connection is closed first (connections
     that other threads still hold keep pointing at the old file until those threads end).
     """
-    path = Path(path) if path is not None else db_file()
+    location = str(path) if path is not None else db_location()
     close_database()
+    if backend.is_url(location):
+        return _open_postgres(location)
+    path = Path(location)
+    database.initialize(sqlite_database)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -63,18 +110,50 @@ def open_database(path: Path | str | None = None) -> peewee.SqliteDatabase:
 
     busy_ms = busy_timeout_ms()
     # sqlite3 takes the timeout in seconds as a float; peewee's stubs say int
-    database.init(str(path), pragmas={**PRAGMAS, "busy_timeout": busy_ms}, timeout=busy_ms / 1000)  # type: ignore[arg-type]
+    sqlite_database.init(str(path), pragmas={**PRAGMAS, "busy_timeout": busy_ms}, timeout=busy_ms / 1000)  # type: ignore[arg-type]
     try:
         database.connect(reuse_if_open=True)
-        migrate(database, path)
-        record_app_version(database)
+        migrate(sqlite_database, path)
+        record_app_version(sqlite_database)
     except (peewee.DatabaseError, sqlite3.Error, OSError) as exc:
         close_database()
         raise EnvironmentProblem(f"cannot use the database {path}: {exc}") from exc
-    return database
+    return sqlite_database
 
 
-def record_app_version(db: peewee.SqliteDatabase) -> None:
+def _open_postgres(url: str) -> peewee.Database:
+    """The shared catalogue: UTC timestamps (as SQLite's CURRENT_TIMESTAMP), each connection named
+    after its machine and process (pg_stat_activity shows who holds a lock)."""
+    import socket
+
+    try:
+        import psycopg  # noqa: F401  (the postgres extra)
+    except ImportError:
+        raise EnvironmentProblem(
+            f"VAT_DB names a PostgreSQL database ({backend.without_password(url)}) but psycopg is not "
+            "installed: pip install 'vat[postgres]'"
+        ) from None
+    busy_s = max(1, busy_timeout_ms() // 1000)
+    postgres_database.init(
+        url,
+        options="-c timezone=UTC",
+        application_name=f"vat {socket.gethostname()} {os.getpid()}"[:63],
+        connect_timeout=busy_s,
+    )
+    database.initialize(postgres_database)
+    try:
+        database.connect(reuse_if_open=True)
+        migrate(postgres_database, db_file())
+        record_app_version(postgres_database)
+    except (peewee.DatabaseError, OSError) as exc:
+        close_database()
+        raise EnvironmentProblem(
+            f"cannot use the database {backend.without_password(url)}: {backend.redact(str(exc))}"
+        ) from exc
+    return postgres_database
+
+
+def record_app_version(db: peewee.Database) -> None:
     """app_version follows the package: the vat that last opened this database (read-only to users).
     Written only when it differs; a read-only database is still read (the listings work), said in the log."""
     current = package_version()
@@ -84,8 +163,10 @@ def record_app_version(db: peewee.SqliteDatabase) -> None:
     if row is None or row[0] == current:
         return
     try:
-        db.execute_sql(
-            "UPDATE app_settings SET value = ?, modified_at = CURRENT_TIMESTAMP WHERE key = 'app_version'", (current,)
+        backend.execute(
+            db,
+            "UPDATE app_settings SET value = ?, modified_at = CURRENT_TIMESTAMP WHERE key = 'app_version'",
+            (current,),
         )
     except (peewee.OperationalError, sqlite3.OperationalError) as exc:
         log.warning("cannot record app_version %s in %s: %s", current, db.database, exc)
@@ -117,13 +198,12 @@ def busy_timeout_ms() -> int:
 def is_database_fault(exc: BaseException) -> bool:
     """The database file cannot be used (read-only, locked by another process, disk full, I/O error):
     the machine's problem, not a bug (an IntegrityError, say, is a bug and stays a traceback)."""
-    return isinstance(exc, (peewee.OperationalError, sqlite3.OperationalError))
+    return isinstance(exc, (peewee.OperationalError, peewee.InterfaceError, sqlite3.OperationalError))
 
 
 def database_problem(exc: BaseException, session_id: str | None = None) -> EnvironmentProblem:
     """One line for a database fault (exit 3), naming the file and, mid-session, how to go on."""
-    where = database_path() or db_file()
-    text = f"the database {where} cannot be written: {exc}"
+    text = f"the database {shown_location()} cannot be written: {backend.redact(str(exc))}"
     if session_id:
         text += f"; nothing is lost, the session is left resumable: vat --resume {session_id}"
     return EnvironmentProblem(text)
@@ -133,3 +213,13 @@ def close_database() -> None:
     """Close this thread's connection, if any."""
     if not database.deferred and not database.is_closed():
         database.close()
+
+
+def write_transaction() -> AbstractContextManager[None]:
+    """A transaction that writes, one writer at a time (db/backend.py): BEGIN IMMEDIATE on SQLite."""
+    return backend.write_transaction(database)
+
+
+def execute(statement: str, params: Any = None) -> Any:
+    """Run a statement written for SQLite (`?`, `:name`) on the open database, whichever engine it is."""
+    return backend.execute(database, statement, params)

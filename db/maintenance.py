@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from db.backup import KEEP_BACKUPS, MANUAL, backup_database
-from db.connection import database, database_path
+from db.connection import database, database_path, write_transaction
 from db.errors import BadInput, EnvironmentProblem
 from db.fields import utc_days_ago, utc_now
 from db.models import (
@@ -59,7 +59,7 @@ def cleanup_sessions(days: float = 30) -> CleanupResult:
     A session with a project_history row (or an archived one) is kept: the history refers to it.
     """
     cutoff = _cutoff(days)
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         stale = ProcessingState.select(ProcessingState.session_id).where(
             (ProcessingState.status != COMPLETED)
             & (ProcessingState.updated_at < cutoff)
@@ -88,7 +88,7 @@ def archive_history(days: float = 90) -> int:
     cutoff = _cutoff(days)
     columns = [field.column_name for field in ProjectHistory._meta.sorted_fields]
     column_list = ", ".join(columns)
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         moved = database.execute_sql(
             f"INSERT INTO project_history_archive ({column_list}, archived_at) "
             f"SELECT {column_list}, ? FROM project_history WHERE completed_at < ?",

@@ -34,13 +34,13 @@ def split_statements(script: str) -> list[str]:
     return statements  # what is left is comments only: complete_statement() is False without ';'
 
 
-def _create_v1_schema(db: peewee.SqliteDatabase) -> None:
+def _create_v1_schema(db: peewee.Database) -> None:
     """The seed's schema: six tables, their indexes, default settings, two views, three triggers."""
     for statement in split_statements(SCHEMA_V1.read_text(encoding="utf-8")):
         db.execute_sql(statement)
 
 
-def _add_history_archive(db: peewee.SqliteDatabase) -> None:
+def _add_history_archive(db: peewee.Database) -> None:
     """project_history_archive for seed §6.1: project_history's columns plus archived_at.
 
     id keeps the project_history id (no AUTOINCREMENT); session_id is not UNIQUE here so that a
@@ -85,7 +85,7 @@ def _add_history_archive(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX idx_history_archive_date ON project_history_archive(completed_at)")
 
 
-def _archive_keeping(db: peewee.SqliteDatabase) -> None:
+def _archive_keeping(db: peewee.Database) -> None:
     """Issue 10: fixity states, the session's own copyright and master hash, retry history, and the
     settings made honest (one removed for having no meaning over SSH, one moved to the presets' flag,
     two retention settings added).
@@ -145,7 +145,7 @@ def _archive_keeping(db: peewee.SqliteDatabase) -> None:
         db.execute_sql(statement)
 
 
-def _add_markers(db: peewee.SqliteDatabase) -> None:
+def _add_markers(db: peewee.Database) -> None:
     """Issue 12: markers, the points in time a session knows of its master: the master's own chapters
     (kind chapter, source file), the detected scenes (kind scene, source detected; confidence: the
     detector's score at the cut that starts it, where it was kept) and, later, the user's cues. A scene
@@ -189,7 +189,7 @@ def _add_markers(db: peewee.SqliteDatabase) -> None:
         db.execute_sql(statement)
 
 
-def _add_catalogue(db: peewee.SqliteDatabase) -> None:
+def _add_catalogue(db: peewee.Database) -> None:
     """Issue 14: a collection, not a master.
 
     session_queue: one machine-wide queue of sessions to process (batches, the watch folder, the TUI,
@@ -310,7 +310,13 @@ def _add_catalogue(db: peewee.SqliteDatabase) -> None:
         db.execute_sql(statement)
 
 
-Migration = Callable[[peewee.SqliteDatabase], None]
+def _add_farm_nodes(db: peewee.Database) -> None:
+    """Issue 16: operation_log.node, the machine (render node or coordinator, `host:pid`) that made or is
+    making the operation, shown beside it in the TUI and `vat sessions`. Plain SQL both engines take."""
+    db.execute_sql("ALTER TABLE operation_log ADD COLUMN node TEXT")
+
+
+Migration = Callable[[peewee.Database], None]
 
 # Target version -> the function that brings the previous version to it. Append only.
 MIGRATIONS: dict[int, Migration] = {
@@ -319,6 +325,7 @@ MIGRATIONS: dict[int, Migration] = {
     3: _archive_keeping,
     4: _add_markers,
     5: _add_catalogue,
+    6: _add_farm_nodes,
 }
 LATEST_VERSION = max(MIGRATIONS)
 
@@ -330,13 +337,13 @@ class MigrationResult:
     backup: Path | None  # None for a fresh database or when nothing had to change
 
 
-def current_version(db: peewee.SqliteDatabase | None = None) -> int:
+def current_version(db: peewee.Database | peewee.DatabaseProxy | None = None) -> int:
     """The schema version of `db` (default: the open database); 0 for an empty file, 1 for a
     seed-era database that has no db_version row."""
     if db is None:
         from db.connection import database  # late: db.connection imports this module
 
-        db = database
+        db = database.obj
     if not db.table_exists("app_settings"):
         return 0
     row = db.execute_sql("SELECT value FROM app_settings WHERE key = 'db_version'").fetchone()
@@ -345,7 +352,7 @@ def current_version(db: peewee.SqliteDatabase | None = None) -> int:
     return int(float(row[0]))  # the seed's own example writes '1.0'
 
 
-def _set_version(db: peewee.SqliteDatabase, version: int) -> None:
+def _set_version(db: peewee.Database, version: int) -> None:
     db.execute_sql(
         "INSERT INTO app_settings (key, value, value_type, category, description) "
         "VALUES ('db_version', ?, 'integer', 'system', 'Database schema version (set by migrations)') "
@@ -355,9 +362,10 @@ def _set_version(db: peewee.SqliteDatabase, version: int) -> None:
 
 
 def migrate(
-    db: peewee.SqliteDatabase, db_path: Path, migrations: dict[int, Migration] | None = None
+    target: peewee.Database | peewee.DatabaseProxy, db_path: Path, migrations: dict[int, Migration] | None = None
 ) -> MigrationResult:
     """Bring the open database at `db_path` to the latest version of `migrations`."""
+    db: peewee.Database = target.obj if isinstance(target, peewee.DatabaseProxy) else target
     migrations = MIGRATIONS if migrations is None else migrations
     latest = max(migrations)
     start = current_version(db)
@@ -370,11 +378,11 @@ def migrate(
 
     # its own kind of backup: retention's daily backups never rotate the way back from an upgrade away
     backup = backup_database(db.connection(), db_path, kind=MIGRATION) if start > 0 else None
-    for target in sorted(v for v in migrations if v > start):
+    for version in sorted(v for v in migrations if v > start):
         # IMMEDIATE: a second vat opening the same file waits here, then sees the work done.
         with db.atomic("IMMEDIATE"):
-            if current_version(db) >= target:
+            if current_version(db) >= version:
                 continue
-            migrations[target](db)
-            _set_version(db, target)
+            migrations[version](db)
+            _set_version(db, version)
     return MigrationResult(start, latest, backup)

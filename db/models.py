@@ -97,6 +97,7 @@ class OperationLog(BaseModel):
     # migration 3: a retry counts its attempts and keeps the earlier failures' details
     attempts = IntegerField(null=True, **sql_default(1))
     error_history = JsonField(null=True)  # [{"at": ..., "error": ...}, ...], oldest first
+    node = TextField(null=True)  # migration 6: the machine (host:pid) that made it, on a farm a render node
 
     class Meta:
         table_name = "operation_log"

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import imageio_ffmpeg
-import peewee
 import pytest
 
 from db.connection import close_database, open_database
 from tests.media import make_anamorphic_video, make_cut_video, make_interlaced_video
+from tests.servers import Postgres, Unavailable
 from tests.transition_media import TRIM_PLAN, Footage, make_transition_video
 
 # Scene lengths (frames at 25 fps) of the standard test video: cuts at 0, 30, 55, 95, 120.
@@ -32,11 +32,52 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `backends` runs twice: on SQLite and on PostgreSQL (a real server, postgres_server)."""
+    if metafunc.definition.get_closest_marker("backends"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database engine of this test's VAT_DB: sqlite unless the test is marked `backends`."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    """One PostgreSQL server per test process. Where none can be had the PostgreSQL tests say why and
+    skip, except under CI (CI=true), which must run them."""
+    try:
+        server = Postgres(tmp_path_factory.mktemp("postgres"))
+    except Unavailable as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh database file for every test (VAT_DB), so tests never share state."""
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, request: pytest.FixtureRequest) -> Path:
+    """A fresh database for every test (VAT_DB), so tests never share state: a file, or for the
+    PostgreSQL run of a test marked `backends` a new database on postgres_server (dropped after it)."""
     path = tmp_path / "state.db"
-    monkeypatch.setenv("VAT_DB", str(path))
+    if backend == "postgresql":
+        server: Postgres = request.getfixturevalue("postgres_server")
+        url = server.create_database()
+        monkeypatch.setenv("VAT_DB", url)
+
+        def drop() -> None:
+            close_database()
+            server.drop_database(url)
+
+        request.addfinalizer(drop)
+    else:
+        monkeypatch.setenv("VAT_DB", str(path))
     return path
 
 
@@ -50,7 +91,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[peewee.SqliteDatabase]:
+def db(db_path: Path) -> Iterator[Any]:  # SqliteDatabase or PostgresqlDatabase (the backend)
     """The per-test database (db_path, $VAT_DB) opened and migrated."""
     database = open_database()
     yield database

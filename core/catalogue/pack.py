@@ -32,7 +32,7 @@ from core.errors import BadInput, EnvironmentProblem, VatError
 from core.pipeline.fixity import sha256_file
 from core.pipeline.naming import artwork_slug
 from core.text import terminal_safe
-from db.connection import database
+from db.connection import write_transaction
 from db.fields import utc_now
 from db.models import FileRegistry, Pack, ProcessingState
 
@@ -265,7 +265,7 @@ def make_pack(
         verified = utc_now()
         digest = sha256_file(tmp)
         size = tmp.stat().st_size
-        with database.atomic("IMMEDIATE"):  # the row and the file together: a failed rename rolls it back
+        with write_transaction():  # the row and the file together: a failed rename rolls it back
             row = Pack.create(
                 session=session.session_id,
                 pack_path=str(target),

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from core.errors import BadInput
 from core.text import terminal_safe
-from db.connection import database
+from db.connection import database, write_transaction
 from db.fields import utc_now
 from db.models import FileRegistry, ProcessingState, Root, RootPath
 
@@ -192,7 +192,7 @@ def add(name: str, path: str | Path, host: str | None = None) -> Added:
     text = os.path.abspath(os.path.expanduser(str(path)) if host == here else str(path))  # from the working folder
     if host == here and not os.path.isdir(text):
         raise BadInput(f"{terminal_safe(text)}: no such folder on this machine ({here})")
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         root = Root.get_or_none(Root.name == name)
         clash = (
             RootPath.select(RootPath, Root)
@@ -221,7 +221,7 @@ def remove(name: str) -> int:
     root = Root.get_or_none(Root.name == name)
     if root is None:
         raise BadInput(f"no root {terminal_safe(name)!r} (see: vat roots list)")
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         count = RootPath.delete().where(RootPath.root == root).execute()
         Root.delete().where(Root.id == root.id).execute()
     _cache.forget()

@@ -30,7 +30,7 @@ from core.catalogue.search_sql import FOLD, outputs_sql, projects_sql
 from core.catalogue.tags import parse_tag, tag_text
 from core.errors import BadInput
 from core.text import terminal_safe
-from db.connection import database
+from db.connection import database, sqlite_database
 from db.models import ExternalId, Tag
 
 STILL_KINDS = ("still_web", "still_hq", "thumbnail", "rd_image")  # what the Catalogue screen pictures
@@ -194,4 +194,4 @@ def _casefold(text: object) -> str | None:
 
 
 # peewee registers it on every connection it opens (and on one already open)
-database.register_function(_casefold, FOLD, 1, True)
+sqlite_database.register_function(_casefold, FOLD, 1, True)

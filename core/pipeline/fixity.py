@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.catalogue.roots import resolve, resolver, this_host
 from core.media.extensions import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-from db.connection import database
+from db.connection import database, write_transaction
 from db.fields import utc_now
 from db.models import (
     CHECK_CORRUPT,
@@ -238,7 +238,7 @@ def record_states(updates: Iterable[tuple[int, str, str, dict | None]]) -> None:
             plain.append((*values, row_id))
         else:
             touched.append((*values, FileRegistry.compression_settings.db_value(new_settings), row_id))
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         cursor = database.cursor()
         cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = ?", plain)  # noqa: S608
         cursor.executemany(f"UPDATE {table} SET {columns}, compression_settings = ? WHERE id = ?", touched)  # noqa: S608

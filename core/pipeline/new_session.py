@@ -13,7 +13,7 @@ from core.pipeline import project_folder
 from core.pipeline import session as sessions
 from core.pipeline.lock import SessionLock
 from core.scenes import Detection
-from db.connection import database
+from db.connection import write_transaction
 from db.models import ProcessingState
 
 
@@ -31,7 +31,7 @@ def create_claimed(
     them); `record`: more rows written in the same transaction (the queue entry of a watched master);
     `hold`: the session's lock taken into it before the folder's is let go (no moment without either)."""
     with project_folder.claim(sessions.project_root(checked), session_id, replace=replace):
-        with database.atomic("IMMEDIATE"):
+        with write_transaction():
             session = sessions.create_session(checked, session_id)
             if scene_file is not None:
                 sessions.store_scene_file(session, *scene_file)

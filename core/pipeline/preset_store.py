@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.errors import BadInput
 from core.pipeline.presets import BUILTIN_PRESETS, DEFAULT_PRESET_ID, Preset, check
-from db.connection import database
+from db.connection import write_transaction
 from db.fields import utc_now
 from db.models import UserPreset
 
@@ -32,7 +32,7 @@ def ensure_builtin_presets() -> None:
     """
     if not _builtin_changes():
         return
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         for preset, row, fields in _builtin_changes():
             if row is None:
                 UserPreset.create(

@@ -14,7 +14,7 @@ from core.errors import BadInput
 from core.pipeline.execute import is_temporary
 from core.pipeline.fixity import write_checksums
 from core.pipeline.lock import PROJECT_LOCK_NAME, ProjectLock, SessionLock
-from db.connection import database
+from db.connection import write_transaction
 from db.models import (
     COMPLETED,
     FAILED,
@@ -87,7 +87,7 @@ def take_over(root: Path, other: ProcessingState, session_id: str) -> int:
     fields: dict[str, Any] = {"process_metadata": meta}
     if other.status != COMPLETED:
         fields.update(status=FAILED, error_message=f"replaced by session {session_id}")
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         FileRegistry.delete().where(FileRegistry.session == other.session_id).execute()
         ProcessingState.update(**fields).where(ProcessingState.id == other.id).execute()
         # out of the queue's way too: a runner (or a plain resume) must never take it up again

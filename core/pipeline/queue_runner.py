@@ -29,7 +29,7 @@ from core.errors import BadInput
 from core.pipeline import session_queue
 from core.pipeline.background import reap, spawn_detached
 from core.pipeline.lock import FileLock, SessionLock, session_lock_dir
-from db.connection import database
+from db.connection import write_transaction
 from db.models import QUEUE_HELD, QUEUE_RUNNING, QUEUE_TO_PICK, QUEUE_WAITING, QueueEntry
 from db.settings import get_setting
 
@@ -175,7 +175,7 @@ def take_next(batch_id: str | None = None, first_only: bool = False, use_slot: b
     if use_slot and slot is None:
         return None
     try:
-        with database.atomic("IMMEDIATE"):
+        with write_transaction():
             candidates = _candidates(batch_id)
             if first_only:  # a `vat run`: its next entry, once no one's ahead of it waits to go first
                 candidates = [e for e in candidates[:1] if not waiting_ahead(e.session_id)]

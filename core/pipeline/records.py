@@ -26,7 +26,7 @@ from peewee import fn
 
 from core.catalogue.roots import resolve, resolver, this_host
 from core.pipeline.plan import Operation
-from db.connection import database
+from db.connection import write_transaction
 from db.fields import utc_now
 from db.models import FileRegistry, OperationLog, ProcessingState
 
@@ -66,7 +66,7 @@ def start_operation(session_id: str, op: Operation, sequence: int, started: str)
         memory_usage=None,
         warning_messages=None,
     )
-    with database.atomic("IMMEDIATE"):  # read then write: take the write lock first
+    with write_transaction():  # read then write: take the write lock first
         row = OperationLog.get_or_none((OperationLog.session == session_id) & (OperationLog.operation_name == op.key))
         if row is None:
             OperationLog.create(session=session_id, operation_name=op.key, attempts=1, **values)
@@ -80,7 +80,7 @@ def start_operation(session_id: str, op: Operation, sequence: int, started: str)
 def fail_operation(session_id: str, op: Operation, sequence: int, message: str, **fields: Any) -> None:
     """The run failed: error_details says why, and error_history keeps it after a later success."""
     now = utc_now()
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         row = OperationLog.get_or_none((OperationLog.session == session_id) & (OperationLog.operation_name == op.key))
         history = list(row.error_history or []) if row is not None else []
         history.append({"at": now, "error": message})
@@ -320,7 +320,7 @@ def finish_operation(
 
     `usage` holds the resource columns (core/pipeline/measure.py); `earlier`, the run's rows_by_key."""
     size = stat.st_size
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         register_output(session_id, op, stat, info, sha256, int(elapsed * 1000), earlier)
         log_operation(
             session_id,

@@ -13,7 +13,7 @@ from core.pipeline.index_page import write_index_page
 from core.pipeline.plan import Operation
 from core.pipeline.runner import RunSummary
 from core.pipeline.scene_texts import effective_title
-from db.connection import database
+from db.connection import write_transaction
 from db.fields import utc_now
 from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory, ProjectHistoryArchive
 
@@ -295,7 +295,7 @@ def record_history(
         metadata={"skipped": summary.skipped, "done": summary.done, "runs": len(runs)},
     )
     repairs = len((session.process_metadata or {}).get("repairs") or [])
-    with database.atomic("IMMEDIATE"):  # read then write: take the write lock first (see preset_store)
+    with write_transaction():  # read then write: take the write lock first (see preset_store)
         for model in (ProjectHistory, ProjectHistoryArchive) if repair else (ProjectHistory,):
             row = model.get_or_none(model.session == session.session_id)
             if row is None:

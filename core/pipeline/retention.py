@@ -30,7 +30,7 @@ from core.errors import BadInput
 from core.pipeline.lock import SessionLock
 from db import maintenance
 from db.backup import RETENTION
-from db.connection import database
+from db.connection import write_transaction
 from db.fields import TIMESTAMP_FORMAT, utc_days_ago, utc_now
 from db.models import (
     COMPLETED,
@@ -211,7 +211,7 @@ def apply_retention(*, force: bool = False, exclude: str | None = None) -> Reten
     history_cutoff = utc_days_ago(HISTORY_ARCHIVE_DAYS)
     old_history = ProjectHistory.select().where(ProjectHistory.completed_at < history_cutoff).count()
     if not (old_logs or remove or old_history):
-        with database.atomic("IMMEDIATE"):
+        with write_transaction():
             if not _claim_run(force):
                 return RetentionReport(ran=False)
         return RetentionReport(True, log_days, abandoned_days, kept=tuple(kept))
@@ -224,7 +224,7 @@ def apply_retention(*, force: bool = False, exclude: str | None = None) -> Reten
         locks, busy = _lock_sessions(chunk)
         kept += busy
         try:
-            with database.atomic("IMMEDIATE"):
+            with write_transaction():
                 if number == 0:
                     if not _claim_run(force):
                         return RetentionReport(ran=False)  # another run did it meanwhile

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from core.errors import BadInput
 from core.text import terminal_safe, unsafe_characters
-from db.connection import database
+from db.connection import write_transaction
 from db.models import FileRegistry, ProcessingState
 
 MAX_TITLE_LENGTH = 300
@@ -96,7 +96,7 @@ def set_texts(session: ProcessingState, number: int, title: str, note: str, scen
         raise BadInput(f"scene {number}: {problem}")
     # read and written in one write transaction, the lock taken first: a redetect (or another edit)
     # that commits meanwhile is read, never overwritten with the records read before it
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         fresh = ProcessingState.get_by_id(session.id)
         records = [dict(r) for r in fresh.scenes_data or []]
         changed = False

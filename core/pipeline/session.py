@@ -51,7 +51,7 @@ from core.pipeline.session_scenes import save_selection as save_selection
 from core.pipeline.session_scenes import scene_credits, scene_notes, scene_titles, scenes_of
 from core.pipeline.session_scenes import select as select
 from core.pipeline.session_scenes import select_requested as select_requested
-from db.connection import database, database_problem, is_database_fault
+from db.connection import database_problem, is_database_fault, write_transaction
 from db.fields import utc_now
 from db.models import OperationLog, ProcessingState
 from db.settings import get_setting
@@ -137,7 +137,7 @@ def local_out_root(session: ProcessingState) -> Path:
 def clear_texts_changed(session: ProcessingState) -> None:
     """The titles and notes changed since outputs were made (scene_texts.set_texts): a plan built now
     carries them, so a completed session needs no further run for them."""
-    with database.atomic("IMMEDIATE"):  # read then write: an edit saved meanwhile is not overwritten
+    with write_transaction():  # read then write: an edit saved meanwhile is not overwritten
         fresh = ProcessingState.get_by_id(session.id)
         meta = dict(fresh.process_metadata or {})
         if meta.pop(TEXTS_CHANGED, None) is not None:
@@ -311,7 +311,7 @@ def log_skipped_rd(session_id: str, skipped: list[rd.Skipped], first_sequence: i
     the process log and History show them. The rows are those of this run's scan: a file skipped
     before and usable now loses its row (its outputs have rows of their own)."""
     now = utc_now()
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         OperationLog.delete().where(
             (OperationLog.session == session_id) & (OperationLog.operation_type == RD_SKIPPED)
         ).execute()
@@ -337,7 +337,7 @@ def record_run(session_id: str, started: str, seconds: float, status: str, repai
     manifest included): kept, but not processing time."""
     entry: dict = {"started": started, "ended": utc_now(), "seconds": seconds, "status": status, **(repair or {})}
     key = "repairs" if repair is not None else "runs"
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         row = ProcessingState.get(ProcessingState.session_id == session_id)
         meta = dict(row.process_metadata or {})
         meta[key] = [*meta.get(key, []), entry]
@@ -357,7 +357,7 @@ def restore_status(session_id: str, before: Before) -> None:
     """The status (and completion time) the session had before this run set it processing. Two
     statements: the schema's trigger sets completed_at whenever status is set to completed."""
     try:
-        with database.atomic("IMMEDIATE"):
+        with write_transaction():
             ProcessingState.update(
                 status=before.status, error_message=before.error_message, current_operation=None
             ).where(ProcessingState.session_id == session_id).execute()

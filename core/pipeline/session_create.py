@@ -16,7 +16,7 @@ from core.pipeline import naming
 from core.pipeline.layout import Layout
 from core.pipeline.preset_store import load_preset, preset_to_dict
 from core.pipeline.presets import Preset
-from db.connection import database
+from db.connection import write_transaction
 from db.models import ProcessingState
 from db.settings import get_setting, set_setting
 
@@ -157,7 +157,7 @@ def create_session(checked: Checked, session_id: str | None = None) -> Processin
     meta.update({"detection_options": dict(o.detection_steering)} if o.detection_steering else {})
     if o.unattended:
         meta["requested_selection"] = {"scenes": o.scenes, "groups": list(o.groups or [])}
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         row = ProcessingState.create(
             session_id=session_id,
             artwork_name=o.artwork,

@@ -19,7 +19,7 @@ from core.pipeline.lock import SessionLock
 from core.pipeline.scene_texts import TEXTS_CHANGED, carry_texts
 from core.pipeline.session_scenes import save_selection, scene_record
 from core.scenes import Detection, detect_scenes
-from db.connection import database
+from db.connection import write_transaction
 from db.fields import utc_now
 from db.models import OperationLog, ProcessingState
 from db.settings import get_setting
@@ -79,7 +79,7 @@ def store_detection(
     meta.pop("detection_window", None)  # a whole-master detection after a windowed one
     meta.update(detector=detector, **found.summary())
     meta["master_chapters"] = len(chapters)  # read, and kept as markers: known even once the master is gone
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         # titles and notes of the scenes that did not change, as stored now: one saved while detecting stays
         fresh = ProcessingState.get_by_id(session.id)
         carry_texts(fresh.scenes_data or [], scenes)
@@ -124,7 +124,7 @@ def store_derived(
         status = ProcessingState.get_by_id(session.id).status
         if status != "initialized":
             raise BadInput(f"session {session.session_id} is {status}: its scenes can no longer change")
-        with database.atomic("IMMEDIATE"):
+        with write_transaction():
             store_detection(
                 session,
                 found,

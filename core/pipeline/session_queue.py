@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import peewee
 
-from db.connection import database
+from db.connection import write_transaction
 from db.models import (
     QUEUE_DONE,
     QUEUE_FAILED,
@@ -44,7 +44,7 @@ def enqueue(
     """Put a session at the end of the line (or, already in it, back to `state` where it stands)."""
     if source not in SOURCES or state not in STATES:
         raise ValueError(f"queue: unknown source {source!r} or state {state!r}")
-    with database.atomic("IMMEDIATE"):  # two writers never take the same position
+    with write_transaction():  # two writers never take the same position
         entry = QueueEntry.get_or_none(QueueEntry.session == session_id)
         if entry is not None:
             entry.state, entry.reason, entry.finished_at = state, None, None
@@ -100,7 +100,7 @@ def set_state(session_id: str, state: str, reason: str | None = None) -> None:
 
 def move(session_id: str, steps: int) -> bool:
     """Move a pending entry `steps` places among the pending ones (negative: earlier); False if it cannot."""
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         pending = entries(QUEUE_PENDING)
         index = next((i for i, e in enumerate(pending) if e.session_id == session_id), None)
         if index is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core.catalogue.roots import resolve
 from core.pipeline.watch_scan import Seen
-from db.connection import database
+from db.connection import write_transaction
 from db.models import (
     COMPLETED,
     FAILED,
@@ -65,7 +65,7 @@ def record(
         "state": state,
         "reason": reason,
     }
-    with database.atomic("IMMEDIATE"):
+    with write_transaction():
         if not WatchedMaster.update(**values).where(WatchedMaster.master_path == str(path)).execute():
             WatchedMaster.create(master_path=str(path), **values)
 

@@ -32,7 +32,7 @@ def cells(*values: object) -> list[Text]:
     return [Text(terminal_safe(value)) for value in values]
 
 
-def open_db() -> peewee.SqliteDatabase:
+def open_db() -> peewee.Database:
     from core.logs import use_level_setting
     from db.connection import open_database
 

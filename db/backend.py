@@ -1,0 +1,116 @@
+"""Which database engine holds vat's state, and the few places where SQLite and PostgreSQL differ.
+
+SQLite (a file) is the default: one box, nothing to run. `VAT_DB=postgresql://user@host/dbname` puts the
+same tables, views and triggers on a shared PostgreSQL server (the studio's catalogue). Peewee writes
+the SQL of the models for either; what vat writes by hand goes through `sql()`, which turns SQLite's
+placeholders (`?`, `:name`) into psycopg's (`%s`, `%(name)s`), and `write_transaction()`, which gives
+both engines SQLite's one-writer-at-a-time transactions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import peewee
+
+SQLITE = "sqlite"
+POSTGRES = "postgresql"
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+# pg_advisory_xact_lock's key for write_transaction(): the ASCII of "vatwrite" (any fixed bigint would
+# do; vat's other advisory locks hash their names into another range, core/pipeline/db_locks.py)
+WRITE_LOCK_KEY = 0x7661747772697465
+
+
+def is_url(location: str) -> bool:
+    return location.startswith(URL_SCHEMES)
+
+
+def backend_of(database: peewee.Database) -> str:
+    return POSTGRES if isinstance(database, peewee.PostgresqlDatabase) else SQLITE
+
+
+def redact(text: str) -> str:
+    """`text` with the password of every URL in it replaced by ***: VAT_DB and VAT_BROKER may carry
+    one, and it must never reach a log, `vat doctor` or an error message."""
+    return _URL_PASSWORD.sub(lambda m: f"{m[1]}***@", text)
+
+
+# scheme://user:password@ -> scheme://user:***@ (a password may hold any character but "@" and "/")
+_URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]*@")
+
+
+def without_password(url: str) -> str:
+    """The URL to show: its password (if any) left out."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def sql(statement: str, backend: str) -> str:
+    """A statement written for SQLite (`?` and `:name` placeholders) in the form `backend` takes.
+
+    On PostgreSQL (psycopg): `?` becomes `%s`, `:name` becomes `%(name)s` and every literal `%` is
+    doubled; text inside single quotes keeps its `?` and `:`; `::` casts are left alone.
+    """
+    if backend != POSTGRES:
+        return statement
+    out: list[str] = []
+    i, n, quoted = 0, len(statement), False
+    while i < n:
+        c = statement[i]
+        if c == "'":
+            quoted = not quoted  # '' inside a literal toggles twice: the same as staying inside
+            out.append(c)
+        elif c == "%":
+            out.append("%%")
+        elif quoted:
+            out.append(c)
+        elif c == "?":
+            out.append("%s")
+        elif c == ":" and i + 1 < n and statement[i + 1] == ":":
+            out.append("::")
+            i += 1
+        elif c == ":" and (i == 0 or statement[i - 1] != ":") and _NAME.match(statement, i + 1):
+            name = _NAME.match(statement, i + 1)
+            assert name is not None
+            out.append(f"%({name[0]})s")
+            i = name.end() - 1
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def execute(database: Any, statement: str, params: Any = None) -> Any:
+    """database.execute_sql() of a statement written for SQLite, on whichever engine `database` is."""
+    return database.execute_sql(sql(statement, backend_of(_concrete(database))), params)
+
+
+def _concrete(database: Any) -> peewee.Database:
+    return database.obj if isinstance(database, peewee.DatabaseProxy) else database
+
+
+@contextmanager
+def write_transaction(database: Any) -> Iterator[None]:
+    """A transaction that writes, one at a time across every process: SQLite's BEGIN IMMEDIATE (a second
+    writer waits for the first to commit, then reads what it wrote); on PostgreSQL the same through a
+    transaction-scoped advisory lock that every such transaction takes first. Nested: a savepoint."""
+    concrete = _concrete(database)
+    if backend_of(concrete) == POSTGRES:
+        with concrete.atomic():
+            concrete.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+            yield
+    else:
+        with concrete.atomic("IMMEDIATE"):
+            yield
