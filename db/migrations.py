@@ -14,10 +14,13 @@ from typing import Callable
 
 import peewee
 
+from db import backend
 from db.backup import MIGRATION, backup_database
 from db.errors import EnvironmentProblem
 
 SCHEMA_V1 = Path(__file__).with_name("schema_v1.sql")
+SCHEMA_PG = Path(__file__).with_name("schema_pg.sql")  # PostgreSQL: versions 1-5 in one script
+PG_BASELINE = 5
 
 
 def split_statements(script: str) -> list[str]:
@@ -316,6 +319,13 @@ def _add_farm_nodes(db: peewee.Database) -> None:
     db.execute_sql("ALTER TABLE operation_log ADD COLUMN node TEXT")
 
 
+def _create_pg_baseline(db: peewee.Database) -> None:
+    """PostgreSQL starts at version 5 in one script (db/schema_pg.sql): SQLite's migrations 1-5 were
+    written before PostgreSQL was a choice, and there is no PostgreSQL catalogue at an earlier version
+    to upgrade. From 6 on, both engines run the same migrations."""
+    db.connection().execute(SCHEMA_PG.read_text(encoding="utf-8"))  # one script: functions hold ";"
+
+
 Migration = Callable[[peewee.Database], None]
 
 # Target version -> the function that brings the previous version to it. Append only.
@@ -328,6 +338,11 @@ MIGRATIONS: dict[int, Migration] = {
     6: _add_farm_nodes,
 }
 LATEST_VERSION = max(MIGRATIONS)
+# The same from version 6 on; PostgreSQL's first step is the baseline that stands for 1-5.
+PG_MIGRATIONS: dict[int, Migration] = {
+    PG_BASELINE: _create_pg_baseline,
+    **{v: step for v, step in MIGRATIONS.items() if v > PG_BASELINE},
+}
 
 
 @dataclass(frozen=True)
@@ -353,7 +368,8 @@ def current_version(db: peewee.Database | peewee.DatabaseProxy | None = None) ->
 
 
 def _set_version(db: peewee.Database, version: int) -> None:
-    db.execute_sql(
+    backend.execute(
+        db,
         "INSERT INTO app_settings (key, value, value_type, category, description) "
         "VALUES ('db_version', ?, 'integer', 'system', 'Database schema version (set by migrations)') "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value, modified_at = CURRENT_TIMESTAMP",
@@ -364,9 +380,13 @@ def _set_version(db: peewee.Database, version: int) -> None:
 def migrate(
     target: peewee.Database | peewee.DatabaseProxy, db_path: Path, migrations: dict[int, Migration] | None = None
 ) -> MigrationResult:
-    """Bring the open database at `db_path` to the latest version of `migrations`."""
+    """Bring the open database at `db_path` to the latest version of `migrations` (default: the engine's:
+    MIGRATIONS on SQLite, PG_MIGRATIONS on PostgreSQL, where db_path is db.connection.db_file()'s stand-in,
+    the folder of its backups)."""
     db: peewee.Database = target.obj if isinstance(target, peewee.DatabaseProxy) else target
-    migrations = MIGRATIONS if migrations is None else migrations
+    postgres = backend.backend_of(db) == backend.POSTGRES
+    if migrations is None:
+        migrations = PG_MIGRATIONS if postgres else MIGRATIONS
     latest = max(migrations)
     start = current_version(db)
     if start > latest:
@@ -377,12 +397,22 @@ def migrate(
         return MigrationResult(start, start, None)
 
     # its own kind of backup: retention's daily backups never rotate the way back from an upgrade away
-    backup = backup_database(db.connection(), db_path, kind=MIGRATION) if start > 0 else None
+    backup = _backup_before(db, db_path) if start > 0 else None
     for version in sorted(v for v in migrations if v > start):
-        # IMMEDIATE: a second vat opening the same file waits here, then sees the work done.
-        with db.atomic("IMMEDIATE"):
+        # one writer: a second vat opening the same database waits here, then sees the work done
+        with backend.write_transaction(db):
             if current_version(db) >= version:
                 continue
             migrations[version](db)
             _set_version(db, version)
     return MigrationResult(start, latest, backup)
+
+
+def _backup_before(db: peewee.Database, db_path: Path) -> Path:
+    """The way back from an upgrade: SQLite's online backup, PostgreSQL's dump (db/pg_backup.py)."""
+    if backend.backend_of(db) == backend.POSTGRES:
+        import importlib
+
+        dump: Callable[..., Path] = importlib.import_module("db.pg_backup").dump_catalogue
+        return dump(db_path, MIGRATION)
+    return backup_database(db.connection(), db_path, kind=MIGRATION)
