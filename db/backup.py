@@ -6,7 +6,9 @@ from it) and `<stem>_retention_*` (taken before retention deletes: its undo wind
 would otherwise push the pre-migration copy out of a shared last ten within ten days.
 
 SQLite's online backup API is used rather than a file copy: it takes a consistent snapshot that
-includes what is still in the WAL file, even while other connections write.
+includes what is still in the WAL file, even while other connections write. A PostgreSQL catalogue's
+backups (db/pg_backup.py) share the names, the counting and the pruning; only their extension differs:
+`.sql` (pg_dump) or `.json` (vat's logical export).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ MIGRATION = "migration"
 RETENTION = "retention"
 KINDS = (MANUAL, MIGRATION, RETENTION)
 
+SQLITE_EXT = "db"
+EXTENSIONS = (SQLITE_EXT, "sql", "json")  # a SQLite copy, a pg_dump script, a logical export
+
 
 def backups_dir(db_path: Path) -> Path:
     return Path(db_path).parent / "backups"
@@ -32,7 +37,9 @@ def backups_dir(db_path: Path) -> Path:
 
 def _name_pattern(db_path: Path, kind: str | None) -> re.Pattern:
     kinds = "|".join(KINDS) if kind is None else re.escape(kind)
-    return re.compile(rf"^{re.escape(Path(db_path).stem)}_(?:{kinds})_(\d{{8}}_\d{{6}})(?:_(\d+))?\.db$")
+    extensions = "|".join(EXTENSIONS)
+    stem = re.escape(Path(db_path).stem)
+    return re.compile(rf"^{stem}_(?:{kinds})_(\d{{8}}_\d{{6}})(?:_(\d+))?\.(?:{extensions})$")
 
 
 def list_backups(db_path: Path, kind: str | None = None) -> list[Path]:
@@ -50,8 +57,9 @@ def list_backups(db_path: Path, kind: str | None = None) -> list[Path]:
     return [entry for _, entry in sorted(found)]
 
 
-def _reserve_name(db_path: Path, kind: str) -> Path:
-    """Create an empty, not yet used `<stem>_<kind>_YYYYmmdd_HHMMSS[_n].db` (UTC, so names sort in time)."""
+def reserve_name(db_path: Path, kind: str, ext: str = SQLITE_EXT) -> Path:
+    """Create an empty, not yet used `<stem>_<kind>_YYYYmmdd_HHMMSS[_n].<ext>` (UTC, so names sort in
+    time); the counter runs over every extension, so no two backups share a stamp and number."""
     folder = backups_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = f"{datetime.now(timezone.utc):%Y%m%d_%H%M%S}"
@@ -62,7 +70,7 @@ def _reserve_name(db_path: Path, kind: str) -> Path:
     used = [int(m[2] or 1) for m in map(pattern.match, (p.name for p in folder.iterdir())) if m and m[1] == stamp]
     n = max(used, default=0) + 1
     while True:
-        candidate = folder / (f"{stem}.db" if n == 1 else f"{stem}_{n}.db")
+        candidate = folder / (f"{stem}.{ext}" if n == 1 else f"{stem}_{n}.{ext}")
         try:
             candidate.open("x").close()  # exclusive create: two backups in one second never collide
             return candidate
@@ -72,16 +80,8 @@ def _reserve_name(db_path: Path, kind: str) -> Path:
 
 def backup_database(source: sqlite3.Connection, db_path: Path, keep: int = KEEP_BACKUPS, kind: str = MANUAL) -> Path:
     """Copy the database open on `source` into backups/, then delete all but the newest `keep` of `kind`."""
-    if keep < 1:
-        raise ValueError("keep must be at least 1")
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-    try:
-        target = _reserve_name(db_path, kind)
-    except OSError as exc:
-        raise EnvironmentProblem(
-            f"cannot write a backup of {db_path} in {backups_dir(db_path)}: {exc.strerror}"
-        ) from exc
+    check_request(keep, kind)
+    target = reserve_or_fail(db_path, kind)
     try:
         copy = sqlite3.connect(target)
         try:
@@ -93,6 +93,24 @@ def backup_database(source: sqlite3.Connection, db_path: Path, keep: int = KEEP_
         raise
     prune_backups(db_path, keep, kind)
     return target
+
+
+def check_request(keep: int, kind: str) -> None:
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+
+
+def reserve_or_fail(db_path: Path, kind: str, ext: str = SQLITE_EXT, shown: str | None = None) -> Path:
+    """reserve_name(), an unwritable backups/ said in one line (EnvironmentProblem) naming `shown`
+    (the database as it may be shown; default db_path)."""
+    try:
+        return reserve_name(db_path, kind, ext)
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"cannot write a backup of {shown or db_path} in {backups_dir(db_path)}: {exc.strerror}"
+        ) from exc
 
 
 def prune_backups(db_path: Path, keep: int = KEEP_BACKUPS, kind: str = MANUAL) -> list[Path]:
