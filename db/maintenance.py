@@ -2,7 +2,8 @@
 
 Each function returns what it did (counts, sizes, a path) for `vat db ...` to print.
 Age cut-offs are computed once, in Python, so that every statement of one operation uses the same
-instant (datetime('now') could move on between two statements).
+instant (datetime('now') could move on between two statements). On a PostgreSQL catalogue the same
+commands: backups through db/pg_backup.py, and optimise is the server's VACUUM ANALYZE.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from db.backup import KEEP_BACKUPS, MANUAL, backup_database
-from db.connection import database, database_path, write_transaction
+from db.connection import database, database_path, execute, is_postgres, write_transaction
 from db.errors import BadInput, EnvironmentProblem
 from db.fields import utc_days_ago, utc_now
 from db.models import (
@@ -36,8 +37,9 @@ class CleanupResult:
 
 @dataclass(frozen=True)
 class OptimizeResult:
-    bytes_before: int
+    bytes_before: int  # the file's size, or the PostgreSQL database's (pg_database_size)
     bytes_after: int
+    done: str = "vacuumed, analysed and reindexed"
 
 
 def _cutoff(days: float) -> str:
@@ -89,7 +91,7 @@ def archive_history(days: float = 90) -> int:
     columns = [field.column_name for field in ProjectHistory._meta.sorted_fields]
     column_list = ", ".join(columns)
     with write_transaction():
-        moved = database.execute_sql(
+        moved = execute(
             f"INSERT INTO project_history_archive ({column_list}, archived_at) "
             f"SELECT {column_list}, ? FROM project_history WHERE completed_at < ?",
             (utc_now(), cutoff),
@@ -103,17 +105,33 @@ def _size_on_disk(path: Path) -> int:
 
 
 def optimize() -> OptimizeResult:
-    """VACUUM, ANALYZE and REINDEX (seed §6.2); returns the file size before and after."""
+    """VACUUM, ANALYZE and REINDEX (seed §6.2); returns the file size before and after. On PostgreSQL:
+    VACUUM ANALYZE (the server keeps its indexes; REINDEX would lock every table) and the database's size."""
     path = _open_path()
+    if is_postgres():
+        return _optimize_postgres()
     before = _size_on_disk(path)
     for statement in ("VACUUM", "ANALYZE", "REINDEX", "PRAGMA wal_checkpoint(TRUNCATE)"):
         database.execute_sql(statement)
     return OptimizeResult(before, _size_on_disk(path))
 
 
+def _optimize_postgres() -> OptimizeResult:
+    """VACUUM cannot run in a transaction block: peewee keeps psycopg's connection in autocommit mode
+    outside atomic(), so it runs as is (never call this inside a transaction)."""
+    size = "SELECT pg_database_size(current_database())"
+    before = int(database.execute_sql(size).fetchone()[0])
+    database.execute_sql("VACUUM ANALYZE")
+    return OptimizeResult(before, int(database.execute_sql(size).fetchone()[0]), "vacuumed and analysed")
+
+
 def backup(keep: int = KEEP_BACKUPS, kind: str = MANUAL) -> Path:
     """Copy the open database into backups/ beside it; keeps the newest `keep` of its kind
-    (db.backup: manual, migration, retention). Returns the copy."""
+    (db.backup: manual, migration, retention). Returns the copy: on PostgreSQL a dump (db/pg_backup.py)."""
+    if is_postgres():
+        from db.pg_backup import dump_catalogue  # not on SQLite: it is not needed there
+
+        return dump_catalogue(_open_path(), kind, keep)
     return backup_database(database.connection(), _open_path(), keep, kind)
 
 

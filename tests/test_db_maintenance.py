@@ -1,4 +1,7 @@
-"""Housekeeping removes only what is old and unfinished, archives only old history, backs up safely."""
+"""Housekeeping removes only what is old and unfinished, archives only old history, backs up safely.
+
+The tests marked `backends` run on PostgreSQL too; the SQLite file's own (its copy, its size) stay on
+SQLite: tests/test_db_postgres_maintenance.py has PostgreSQL's backups and VACUUM."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from contextlib import closing
 from pathlib import Path
 
 import peewee
+import pytest
 
 from db import maintenance
 from db.backup import list_backups
@@ -32,6 +36,7 @@ def session_ids() -> set[str]:
     return {s.session_id for s in ProcessingState.select()}
 
 
+@pytest.mark.backends
 def test_cleanup_removes_only_old_unfinished_sessions_with_their_rows(db: peewee.SqliteDatabase) -> None:
     make_session("old-paused", days_ago=40, status="paused")
     make_session("old-done", days_ago=40, status="completed")
@@ -50,6 +55,7 @@ def test_cleanup_removes_only_old_unfinished_sessions_with_their_rows(db: peewee
     assert maintenance.cleanup_sessions() == maintenance.CleanupResult(0, 0, 0)
 
 
+@pytest.mark.backends
 def test_archive_moves_only_old_history_rows(db: peewee.SqliteDatabase) -> None:
     for sid in ("old", "recent"):
         make_session(sid, status="completed")
@@ -67,6 +73,7 @@ def test_archive_moves_only_old_history_rows(db: peewee.SqliteDatabase) -> None:
     assert maintenance.archive_history() == 0
 
 
+@pytest.mark.backends
 def test_archived_sessions_are_not_cleaned_up(db: peewee.SqliteDatabase) -> None:
     make_session("s1", days_ago=200, status="failed")
     make_history("s1", days_ago=200)
@@ -106,6 +113,7 @@ def test_optimize_keeps_the_data(db: peewee.SqliteDatabase, db_path: Path) -> No
     assert sqlite_file_ok(db_path)
 
 
+@pytest.mark.backends
 def test_reset_statistics_zeroes_preset_usage(db: peewee.SqliteDatabase) -> None:
     UserPreset.create(
         preset_id="mine", preset_name="Mine", stills_hq_settings={}, stills_web_settings={}, video_settings={}
@@ -115,6 +123,7 @@ def test_reset_statistics_zeroes_preset_usage(db: peewee.SqliteDatabase) -> None
     assert raw(db, "SELECT usage_count, last_used_at FROM user_presets") == [(0, None)]
 
 
+@pytest.mark.backends
 def test_clear_old_logs_keeps_recent_ones(db: peewee.SqliteDatabase) -> None:
     make_session("s1")
     OperationLog.create(

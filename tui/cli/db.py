@@ -17,7 +17,7 @@ def db(args: argparse.Namespace) -> int:
         print(terminal_safe(f"backup written: {maintenance.backup()}"))
     elif args.action == "vacuum":
         result = maintenance.optimize()
-        print(f"database vacuumed, analysed and reindexed: {result.bytes_before:,} -> {result.bytes_after:,} bytes")
+        print(f"database {result.done}: {result.bytes_before:,} -> {result.bytes_after:,} bytes")
     else:
         cleanup()
     return EXIT_OK
