@@ -1,7 +1,11 @@
-"""`vat doctor`: can vat work here? ffmpeg, encoders, database, folders."""
+"""`vat doctor`: can vat work here? ffmpeg, encoders, database, broker, folders.
+
+The database and the broker are shown without their passwords (db.backend): doctor's output is what
+users paste into a bug report."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +59,9 @@ def run_checks() -> list[Check]:
         vmaf = "libvmaf" in encoders.available_filters()
         checks.append(Check("filter libvmaf", vmaf, "available" if vmaf else "missing", required=False))
     checks.append(_database_check())
+    broker = _broker_check()
+    if broker is not None:
+        checks.append(broker)
     for label, folder in (
         ("data folder", dirs.data_dir()),
         ("cache folder", dirs.cache_dir()),
@@ -66,15 +73,60 @@ def run_checks() -> list[Check]:
 
 
 def _database_check() -> Check:
+    """The database VAT_DB names (the SQLite file, or the shared PostgreSQL catalogue): its engine and,
+    for PostgreSQL, the server's version; opened and migrated as any command would (reachable)."""
+    import sqlite3
+
     from db import connection, migrations
 
+    shown = connection.shown_location()
     try:
-        path = connection.db_file()
-        connection.open_database(path)
+        connection.open_database()
         version = migrations.current_version()
-    except VatError as exc:
+        if connection.is_postgres():
+            server = connection.database.execute_sql("SHOW server_version").fetchone()[0]
+            engine = f"PostgreSQL {server}, reachable"
+        else:
+            engine = f"SQLite {sqlite3.sqlite_version}"
+    except VatError as exc:  # EnvironmentProblem: its message names the database without a password
         return Check("database", False, str(exc))
-    return Check("database", True, f"{path} (schema version {version})")
+    except Exception as exc:  # the server went away between the open and the query
+        from db.backend import redact
+
+        if not connection.is_database_fault(exc):
+            raise
+        return Check("database", False, f"{shown}: {redact(str(exc))}")
+    return Check("database", True, f"{shown} ({engine}, schema version {version})")
+
+
+BROKER_ENV = "VAT_BROKER"
+PING_TIMEOUT_S = 3
+
+
+def _broker_check() -> Check | None:
+    """The render farm's broker (VAT_BROKER), when one is named: does it answer a PING? Not required:
+    vat works on one box without it. The redis client (the farm extra) is imported only here."""
+    url = os.environ.get(BROKER_ENV)
+    if not url:
+        return None
+    from db.backend import redact, without_password
+
+    shown = without_password(url)
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return Check("broker", False, f"{shown}: vat checks Redis brokers only (redis://host:port/N)", required=False)
+    try:
+        import redis
+    except ImportError:
+        return Check("broker", False, f"{shown}: the redis client is missing: pip install 'vat[farm]'", required=False)
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=PING_TIMEOUT_S, socket_timeout=PING_TIMEOUT_S)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except (redis.RedisError, OSError, ValueError) as exc:
+        return Check("broker", False, f"{shown}: does not answer: {redact(str(exc))}", required=False)
+    return Check("broker", True, f"{shown}: answers PING", required=False)
 
 
 def can_work(checks: list[Check]) -> bool:

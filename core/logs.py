@@ -38,6 +38,29 @@ class _SafeFormatter(logging.Formatter):
         return "\n".join(terminal_safe(line) for line in super().formatMessage(record).split("\n"))
 
 
+class RedactPasswords(logging.Filter):
+    """The password of every URL in a record (VAT_DB, VAT_BROKER, whatever logged them: vat, peewee,
+    celery) replaced by *** before any handler writes it: its message, its traceback, its stack."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from db.backend import redact  # here: peewee is not imported by the commands that log nothing
+
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: the handler's own error handling says so
+            return True
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
 class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A RotatingFileHandler that several processes may share: an exclusive flock on a lock file
     beside the log serialises writes and rotation between processes (the handler's own lock already
@@ -116,6 +139,7 @@ def setup_logging(verbosity: int = 0) -> None:
         handlers.append(TerminalHandler(sys.stderr))
     for handler in handlers:
         handler.setFormatter(fmt)
+        handler.addFilter(RedactPasswords())  # on the handlers: a logger's filter misses its children's records
         root.addHandler(handler)
         _installed.append(handler)
 

@@ -169,7 +169,7 @@ def record_app_version(db: peewee.Database) -> None:
             (current,),
         )
     except (peewee.OperationalError, sqlite3.OperationalError) as exc:
-        log.warning("cannot record app_version %s in %s: %s", current, db.database, exc)
+        log.warning("cannot record app_version %s in %s: %s", current, shown_location(), backend.redact(str(exc)))
 
 
 def package_version() -> str | None:

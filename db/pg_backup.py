@@ -46,7 +46,7 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from db import backend
 from db.backup import KEEP_BACKUPS, check_request, prune_backups, reserve_or_fail
@@ -146,7 +146,8 @@ def dump_major_version(tool: Path) -> int | None:
 
 
 def split_password(url: str) -> tuple[str, str | None]:
-    """The URL without its password (in the user part or a `password=` parameter), and the password."""
+    """The URL without its password (in the user part or a `password=` parameter), and the password.
+    A URL without one comes back as written."""
     parts = urlsplit(url)
     password = unquote(parts.password) if parts.password is not None else None
     netloc = parts.netloc
@@ -159,7 +160,11 @@ def split_password(url: str) -> tuple[str, str | None]:
     if any(key == "password" for key, _ in query):  # rebuilt only then: the rest stays as written
         password = [value for key, value in query if key == "password"][-1]
         kept = urlencode([(k, v) for k, v in query if k != "password"])
-    return urlunsplit(parts._replace(netloc=netloc, query=kept)), password or None
+    if netloc == parts.netloc and kept == parts.query:
+        return url, password or None
+    # by hand, not urlunsplit(): that drops the "//" of an empty host (postgresql:///db?host=/socket)
+    rebuilt = f"{parts.scheme}://{netloc}{parts.path}" + (f"?{kept}" if kept else "")
+    return rebuilt + (f"#{parts.fragment}" if parts.fragment else ""), password or None
 
 
 def run_pg_dump(tool: Path, url: str, target: Path) -> None:
