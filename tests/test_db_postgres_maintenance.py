@@ -18,7 +18,7 @@ import peewee
 import pytest
 
 from db import maintenance, pg_backup
-from db.backup import MANUAL, RETENTION, backups_dir, list_backups
+from db.backup import MANUAL, MIGRATION, RETENTION, backups_dir, list_backups
 from db.connection import close_database, db_file, open_database
 from db.models import OperationLog, UserPreset
 from tests.helpers import vat
@@ -165,6 +165,26 @@ def test_backups_are_pruned_per_kind_whatever_their_format(
 
 
 @ON_POSTGRES
+def test_an_upgrade_of_the_catalogue_is_backed_up_first(db: peewee.Database) -> None:
+    db.execute_sql("ALTER TABLE operation_log DROP COLUMN node")  # the catalogue as version 5 left it
+    db.execute_sql("UPDATE app_settings SET value = '5' WHERE key = 'db_version'")
+    close_database()
+
+    open_database()
+
+    (backup,) = list_backups(db_file(), MIGRATION)
+    text = backup.read_text(encoding="utf-8")
+    if backup.suffix == ".sql":  # pg_dump's COPY rows: tab-separated
+        assert re.search(r"^db_version\t5\t", text, re.MULTILINE)
+    else:
+        (settings,) = [t for t in json.loads(text)["tables"] if t["name"] == "app_settings"]
+        assert {"key": "db_version", "value": "5"}.items() <= next(
+            r for r in settings["rows"] if r["key"] == "db_version"
+        ).items()
+    assert "node" in [c.name for c in db.get_columns("operation_log")]
+
+
+@ON_POSTGRES
 def test_vacuum_reports_the_database_size(db: peewee.Database) -> None:
     make_session("s1")
     result = maintenance.optimize()
@@ -284,6 +304,15 @@ def test_a_wrong_password_is_one_line_without_it(
     assert doctor.returncode == 3 and re.search(r"FAIL\s+database: .*:\*\*\*@", doctor.stdout)
     for text in (listed.stderr, doctor.stdout, doctor.stderr, written_logs(tmp_path / "state")):
         assert "wr0ng-PASS" not in text
+
+
+def test_db_option_takes_a_url_and_never_shows_its_password(tmp_path: Path) -> None:
+    done = vat("--db", f"postgresql://vat:{PASSWORD}@127.0.0.1:1/catalogue", "sessions")  # nothing listens on 1
+
+    assert done.returncode == 3 and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("vat: error: cannot use the database postgresql://vat:***@127.0.0.1:1/catalogue: ")
+    assert PASSWORD not in line
 
 
 @pytest.fixture

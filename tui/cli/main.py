@@ -45,8 +45,9 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    if args.db:
-        os.environ["VAT_DB"] = os.path.abspath(args.db)  # children (detached workers) see it too
+    if args.db:  # children (detached workers) see it too
+        url = args.db.startswith(("postgresql://", "postgres://"))  # db.backend.is_url, without importing peewee
+        os.environ["VAT_DB"] = args.db if url else os.path.abspath(args.db)
     from core.logs import setup_logging
 
     setup_logging(args.verbose)
