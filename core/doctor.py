@@ -105,26 +105,26 @@ PING_TIMEOUT_S = 3
 
 def _broker_check() -> Check | None:
     """The render farm's broker (VAT_BROKER), when one is named: does it answer a PING? Not required:
-    vat works on one box without it. The redis client (the farm extra) is imported only here."""
+    vat works on one box without it. Asked through kombu (Celery's messaging, the farm extra), imported
+    only here, as the farm itself connects."""
     url = os.environ.get(BROKER_ENV)
     if not url:
         return None
     from db.backend import redact, without_password
 
     shown = without_password(url)
-    if not url.startswith(("redis://", "rediss://", "unix://")):
+    if not url.startswith(("redis://", "rediss://")):
         return Check("broker", False, f"{shown}: vat checks Redis brokers only (redis://host:port/N)", required=False)
     try:
-        import redis
+        from kombu import Connection
     except ImportError:
-        return Check("broker", False, f"{shown}: the redis client is missing: pip install 'vat[farm]'", required=False)
+        return Check("broker", False, f"{shown}: the farm is not installed: pip install 'vat[farm]'", required=False)
+    timeouts = {"socket_timeout": PING_TIMEOUT_S, "socket_connect_timeout": PING_TIMEOUT_S}
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=PING_TIMEOUT_S, socket_timeout=PING_TIMEOUT_S)
-        try:
-            client.ping()
-        finally:
-            client.close()
-    except (redis.RedisError, OSError, ValueError) as exc:
+        with Connection(url, connect_timeout=PING_TIMEOUT_S, transport_options=timeouts) as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
+            connection.default_channel.client.ping()  # the redis transport's client: a real PING
+    except Exception as exc:  # kombu's OperationalError, redis' errors, a malformed URL: said, not raised
         return Check("broker", False, f"{shown}: does not answer: {redact(str(exc))}", required=False)
     return Check("broker", True, f"{shown}: answers PING", required=False)
 
