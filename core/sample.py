@@ -117,13 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sample video: {path}", flush=True)
     if not args.run:
         return 0
-    from db.connection import db_file
+    from db.connection import shown_location  # a PostgreSQL URL without its password
 
     vat = Path(sys.executable).with_name("vat")
     out = dirs.cache_dir() / "demo-archive"
     print(
         f"the demo writes to your own vat folders: the archive into {out} (the cache folder), its\n"
-        f"session and history into the database {db_file()} (VAT_DB=FILE uses another one)",
+        f"session and history into the database {shown_location()} (VAT_DB=FILE uses another one)",
         flush=True,
     )
     print("the scenes, then every operation:", flush=True)
