@@ -23,6 +23,11 @@ EXIT_STATUS = [
 ENVIRONMENT = [
     ("VAT_DB", "the database file (as --db)"),
     ("VAT_FFMPEG", "the ffmpeg to use (else ffmpeg on PATH, else the one bundled with imageio-ffmpeg)"),
+    (
+        "VAT_PG_DUMP",
+        "the pg_dump that backs up a PostgreSQL catalogue (else pg_dump on PATH, else the pgserver wheel's; "
+        "where none can dump the server, a logical export of the rows as JSON)",
+    ),
     ("XDG_DATA_HOME, XDG_CACHE_HOME, XDG_STATE_HOME", "where the database, the cache and the logs go"),
 ]
 
