@@ -48,6 +48,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+import peewee
+
 from db import backend
 from db.backup import KEEP_BACKUPS, check_request, prune_backups, reserve_or_fail
 from db.errors import EnvironmentProblem
@@ -79,7 +81,7 @@ def dump_catalogue(db_path: Path, kind: str, keep: int = KEEP_BACKUPS) -> Path:
     shown = backend.without_password(url)
     try:
         server_version = int(postgres_database.connection().info.server_version)
-    except Exception as exc:  # psycopg's OperationalError and kin: psycopg is imported only where it is used
+    except peewee.PeeweeException as exc:  # the server gone: peewee's wrap of psycopg's OperationalError
         raise EnvironmentProblem(f"cannot back up the database {shown}: {backend.redact(str(exc))}") from exc
     tool = find_pg_dump(server_version)
     if tool is not None:
@@ -94,13 +96,17 @@ def dump_catalogue(db_path: Path, kind: str, keep: int = KEEP_BACKUPS) -> Path:
             target.unlink(missing_ok=True)
             raise
     if tool is None:
+        import psycopg  # installed: the catalogue is open through it
+
         target = reserve_or_fail(db_path, kind, JSON_EXT, shown)
         try:
             export_rows(url, dict(postgres_database.connect_params), target)
-        except BaseException as exc:
+        except (psycopg.Error, OSError) as exc:
             target.unlink(missing_ok=True)  # never leave an empty file that looks like a backup
-            if type(exc).__module__.startswith("psycopg"):
-                raise EnvironmentProblem(f"cannot back up the database {shown}: {backend.redact(str(exc))}") from exc
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else backend.redact(str(exc))
+            raise EnvironmentProblem(f"cannot back up the database {shown} into {target.parent}: {why}") from exc
+        except BaseException:
+            target.unlink(missing_ok=True)
             raise
     log.info("backup of %s written: %s", shown, target)
     prune_backups(db_path, keep, kind)
@@ -176,6 +182,7 @@ def run_pg_dump(tool: Path, url: str, target: Path) -> None:
     partial = target.with_name(f".{target.name}.partial")
     command = [
         str(tool),
+        "--no-password",  # never a prompt on the terminal: PGPASSWORD, ~/.pgpass or nothing
         "--format=plain",
         "--no-owner",
         "--no-privileges",
@@ -183,12 +190,22 @@ def run_pg_dump(tool: Path, url: str, target: Path) -> None:
         f"--dbname={conninfo}",
     ]
     try:
-        done = subprocess.run(
-            command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
-        )
+        try:
+            done = subprocess.run(
+                command,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                check=False,
+            )
+        except OSError as exc:  # not executable after all
+            raise DumpFailed(exc.strerror or str(exc)) from exc
         if done.returncode != 0:
             lines = done.stderr.decode(errors="replace").strip().splitlines()
-            raise DumpFailed(backend.redact(lines[-1] if lines else f"exit status {done.returncode}"))
+            errors = [line for line in lines if "error:" in line]  # not its "Command was: ..." after it
+            said = (errors or lines or [f"exit status {done.returncode}"])[0]
+            raise DumpFailed(backend.redact(said.strip()))
         if not _ends_with(partial, DUMP_COMPLETE):
             raise DumpFailed("its script ends early")
         os.replace(partial, target)
@@ -256,13 +273,15 @@ def export_rows(url: str, connect_params: dict[str, Any], target: Path) -> None:
 
 
 def ordered_tables(conn: Any) -> list[str]:
-    """The tables of the current schema, each after the tables its foreign keys refer to (the order to
-    insert them back in); by name where no reference orders them."""
+    """The tables of the current schema that vat's role may read (a table of another application, in the
+    same database, that is not: left out, rather than failing as pg_dump does), each after the tables
+    its foreign keys refer to (the order to insert them back in); by name where no reference orders them."""
     names = [
         row[0]
         for row in conn.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname"
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+            "AND has_table_privilege(c.oid, 'SELECT') ORDER BY c.relname"
         )
     ]
     graph: dict[str, set[str]] = {name: set() for name in names}

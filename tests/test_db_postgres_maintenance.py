@@ -267,6 +267,34 @@ def written_logs(folder: Path) -> str:
     return "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file() and p.suffix != ".lock")
 
 
+def test_pg_dump_logs_in_with_the_password_and_where_it_fails_the_export_takes_over(
+    password_catalogue: str,
+    postgres_server: Postgres,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("VAT_DB", password_catalogue)
+    database = open_database()
+    try:
+        if pg_backup.find_pg_dump(int(database.connection().info.server_version)) is None:
+            pytest.skip("no pg_dump fit for this server")
+        make_session("s1")
+        assert maintenance.backup().suffix == ".sql"  # PGPASSWORD reached pg_dump
+        # another application's table in the same database, which vat's role may not read: pg_dump stops
+        with psycopg.connect(postgres_server.url(urlsplit(password_catalogue).path.lstrip("/"))) as admin:
+            admin.execute("CREATE TABLE other_application (x INTEGER)")
+
+        export = maintenance.backup()
+    finally:
+        close_database()
+
+    assert export.suffix == ".json"
+    tables = [table["name"] for table in json.loads(export.read_text(encoding="utf-8"))["tables"]]
+    assert "processing_state" in tables and "other_application" not in tables
+    assert "permission denied" in caplog.text and "logical export" in caplog.text
+    assert PASSWORD not in caplog.text
+
+
 def test_doctor_shows_the_catalogue_without_its_password(
     password_catalogue: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
