@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import peewee
 import pytest
 
+from core.pipeline import background
 from db import maintenance, pg_backup
 from db.backup import MANUAL, MIGRATION, RETENTION, backups_dir, list_backups
 from db.connection import close_database, db_file, open_database
@@ -322,15 +323,20 @@ def test_a_wrong_password_is_one_line_without_it(
     monkeypatch.setenv("VAT_DB", wrong)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
+    worker = background.start_detached("26-12-02_Show_0000abcd")  # as the TUI starts one: its own log
+    (process,) = [p for p in background._children if p.pid == worker]
     listed = vat("sessions")
     doctor = vat("doctor")
+    assert process.wait(60) == 3
+    worker_log = background.worker_log_path("26-12-02_Show_0000abcd").read_text()
 
     assert listed.returncode == 3 and listed.stdout == ""
     (line,) = listed.stderr.splitlines()
     assert line.startswith("vat: error: cannot use the database postgresql://") and ":***@" in line
     assert "password authentication failed" in line
     assert doctor.returncode == 3 and re.search(r"FAIL\s+database: .*:\*\*\*@", doctor.stdout)
-    for text in (listed.stderr, doctor.stdout, doctor.stderr, written_logs(tmp_path / "state")):
+    assert "vat: error: cannot use the database postgresql://" in worker_log and ":***@" in worker_log
+    for text in (listed.stderr, doctor.stdout, doctor.stderr, worker_log, written_logs(tmp_path / "state")):
         assert "wr0ng-PASS" not in text
 
 
