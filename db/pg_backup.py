@@ -176,7 +176,7 @@ def split_password(url: str) -> tuple[str, str | None]:
 def run_pg_dump(tool: Path, url: str, target: Path) -> None:
     """pg_dump's plain SQL script of the whole database into `target`, through a temporary name."""
     conninfo, password = split_password(url)
-    env = {**os.environ, "PGAPPNAME": "vat backup"}
+    env = {"PGCONNECT_TIMEOUT": "10", **os.environ, "PGAPPNAME": "vat backup"}  # a server gone: no endless wait
     if password is not None:
         env["PGPASSWORD"] = password
     partial = target.with_name(f".{target.name}.partial")
