@@ -391,7 +391,8 @@ def migrate(
     start = current_version(db)
     if start > latest:
         raise EnvironmentProblem(
-            f"the database {db_path} is at version {start}, newer than this vat knows ({latest}): update vat"
+            f"the database {_shown(db, db_path)} is at version {start}, newer than this vat knows ({latest}): "
+            "update vat"
         )
     if start == latest:
         return MigrationResult(start, start, None)
@@ -411,8 +412,12 @@ def migrate(
 def _backup_before(db: peewee.Database, db_path: Path) -> Path:
     """The way back from an upgrade: SQLite's online backup, PostgreSQL's dump (db/pg_backup.py)."""
     if backend.backend_of(db) == backend.POSTGRES:
-        import importlib
+        from db.pg_backup import dump_catalogue  # late: pg_dump's search is PostgreSQL's alone
 
-        dump: Callable[..., Path] = importlib.import_module("db.pg_backup").dump_catalogue
-        return dump(db_path, MIGRATION)
+        return dump_catalogue(db_path, MIGRATION)
     return backup_database(db.connection(), db_path, kind=MIGRATION)
+
+
+def _shown(db: peewee.Database, db_path: Path) -> str:
+    """The database as a message names it: the file, or the catalogue's URL without its password."""
+    return backend.without_password(str(db.database)) if backend.backend_of(db) == backend.POSTGRES else str(db_path)
