@@ -1,0 +1,193 @@
+"""Locks that hold across machines: PostgreSQL session advisory locks, for the shared catalogue.
+
+The same interface as core/pipeline/lock.py's FileLock. Each held lock has a connection of its own
+(autocommit, never peewee's per-thread connection, which vat closes and reopens): the lock lives as long
+as that connection, so when its process dies, even by SIGKILL, the kernel closes the socket and the
+server drops the lock at once, as a flock's kernel drops it. A machine that vanishes (power cut,
+network gone) is noticed by the server's TCP keepalives, which each lock connection asks to be short.
+
+A lock is known by two int4 keys made from its name (pg_try_advisory_lock(int, int)): pg_locks shows
+them as classid/objid with objsubid 2, apart from db/backend.WRITE_LOCK_KEY's single bigint key (objsubid 1).
+The holder is the application_name of the holding connection: "vat <host> <pid> <owner>".
+
+Session advisory locks need a real session: a pooler in transaction mode (pgbouncer) in front of the
+catalogue would lose them between statements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+from core.errors import BadInput, EnvironmentProblem
+
+# as FileLock's: a taker meeting a holder that is just letting go (a resume taking over) waits this long
+BUSY_GRACE_SECONDS = 0.5
+
+# the server notices a vanished machine after idle + interval * count seconds (its TCP keepalives)
+KEEPALIVE_OPTIONS = "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3"
+# a catalogue-wide idle_session_timeout would end an idle lock connection, and so its lock
+NO_IDLE_TIMEOUT = "-c idle_session_timeout=0 -c idle_in_transaction_session_timeout=0"
+
+APPLICATION_NAME_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1: longer names are cut by the server
+
+# Locks this process holds, by name: taking one again only counts (as FileLock's _held).
+_held: dict[str, list[Any]] = {}  # name -> [connection, count]
+_held_guard = threading.Lock()
+
+_HOLDER_SQL = """
+SELECT a.application_name, l.pid FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+  AND l.classid = %s::oid AND l.objid = %s::oid
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
+
+
+def lock_keys(name: str) -> tuple[int, int]:
+    """Two keys in 0..2**31-1 (as int4 and as pg_locks' oid columns alike) from the name's SHA-256."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return (
+        int.from_bytes(digest[0:4], "big") & 0x7FFFFFFF,
+        int.from_bytes(digest[4:8], "big") & 0x7FFFFFFF,
+    )
+
+
+def application_name(owner: str = "") -> str:
+    """'vat <host> <pid> <owner>' within PostgreSQL's 63 bytes: the host is shortened, never the pid
+    or the owner (a session id) that a second taker is told about."""
+    tail = f" {os.getpid()} {owner}".rstrip()
+    room = max(0, APPLICATION_NAME_BYTES - len("vat ") - len(tail.encode()))
+    host = socket.gethostname().encode()[:room].decode(errors="ignore")
+    return f"vat {host}{tail}"[:APPLICATION_NAME_BYTES]
+
+
+def catalogue_url() -> str:
+    """The PostgreSQL catalogue: the one open in this process, else $VAT_DB."""
+    from db import connection
+
+    if connection.is_postgres():
+        return str(connection.postgres_database.database)
+    return connection.db_location()
+
+
+def connect(owner: str = "") -> Any:
+    """A connection of the lock's own (psycopg is imported only here: a SQLite vat never loads it)."""
+    import psycopg
+
+    from db.backend import redact, without_password
+
+    url = catalogue_url()
+    try:
+        return psycopg.connect(
+            url,
+            autocommit=True,
+            application_name=application_name(owner),
+            options=f"{KEEPALIVE_OPTIONS} {NO_IDLE_TIMEOUT}",
+            connect_timeout=10,
+        )
+    except psycopg.Error as exc:
+        raise EnvironmentProblem(
+            f"cannot lock in the database {without_password(url)}: {redact(str(exc)).strip()}"
+        ) from None
+
+
+class AdvisoryLock:
+    def __init__(self, name: str, owner: str = ""):
+        self.name = name
+        self.owner = owner  # put in the connection's application_name, for the message a second taker gets
+        self.keys = lock_keys(name)
+        self._taken = False
+
+    # --- what a second taker is told ---------------------------------------------------------
+    def _holders(self) -> list[tuple[str, int]]:
+        """(application_name, backend pid) of each connection holding the lock (at most one)."""
+        from db import connection
+
+        if connection.is_postgres():  # the open catalogue's connection: no new one per listing row
+            rows = connection.database.execute_sql(_HOLDER_SQL, self.keys).fetchall()
+        else:
+            with connect() as conn:
+                rows = conn.execute(_HOLDER_SQL.encode(), self.keys).fetchall()
+        return [(row[0] or "", int(row[1])) for row in rows]
+
+    def holder(self) -> str:
+        """'<host> <pid> <owner>' of the holder (its application_name less 'vat '), '' if none."""
+        names = [name for name, _ in self._holders()]
+        return names[0].removeprefix("vat ") if names else ""
+
+    def holder_host(self) -> str:
+        return self.holder().split(" ", 1)[0]
+
+    def holder_pid(self) -> int | None:
+        """The holding vat's process id on its own machine (holder_host())."""
+        parts = self.holder().split(" ")
+        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+    def holder_owner(self) -> str:
+        parts = self.holder().split(" ", 2)
+        return parts[2] if len(parts) > 2 else ""
+
+    def busy_message(self) -> str:
+        return f"{self.name} is held by {self.holder() or 'another process'}"
+
+    # --- taking and giving back --------------------------------------------------------------
+    def acquire(self) -> "AdvisoryLock":
+        with _held_guard:
+            if self.name in _held:
+                _held[self.name][1] += 1
+                self._taken = True
+                return self
+        conn = connect(self.owner)
+        give_up = time.monotonic() + BUSY_GRACE_SECONDS
+        try:
+            while not conn.execute(b"SELECT pg_try_advisory_lock(%s, %s)", self.keys).fetchone()[0]:
+                if time.monotonic() >= give_up:
+                    raise BadInput(self.busy_message())
+                time.sleep(0.05)
+        except BaseException:
+            conn.close()
+            raise
+        with _held_guard:
+            _held[self.name] = [conn, 1]
+        self._taken = True
+        return self
+
+    def release(self) -> None:
+        if not self._taken:
+            return
+        self._taken = False
+        with _held_guard:
+            entry = _held.get(self.name)
+            if entry is None:
+                return
+            entry[1] -= 1
+            if entry[1] > 0:
+                return
+            del _held[self.name]
+        try:
+            entry[0].close()  # the session ends: the server drops its advisory locks
+        except Exception:  # the connection was already gone, and the lock with it
+            pass
+        self.after_release()
+
+    def after_release(self) -> None:
+        pass
+
+    def is_held_elsewhere(self) -> bool:
+        """True while a live connection holds the lock (this process's own included, as a flock's)."""
+        return bool(self._holders())
+
+    def __enter__(self) -> "AdvisoryLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def is_held_here(name: str) -> bool:
+    with _held_guard:
+        return name in _held
