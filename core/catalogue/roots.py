@@ -84,6 +84,17 @@ class _Snapshot:
         entry = self._match(_norm(stored)) if self.by_prefix else None
         return entry.root_id if entry is not None else None
 
+    def portable(self, stored: str | Path) -> str | None:
+        """'<root name>/<relative path>' of an absolute path under a root (any path it ever had, on any
+        host): the same text on every machine that mounts the root; None when no root holds it."""
+        text = _norm(stored)
+        entry = self._match(text) if self.by_prefix and os.path.isabs(text) else None
+        if entry is None:
+            return None
+        rest = text[len(entry.prefix) :].lstrip(os.sep)
+        name = self.names.get(entry.root_id, str(entry.root_id))
+        return f"{name}/{rest}" if rest else name
+
     def resolve(self, stored: str | Path, host: str) -> Path:
         if not self.by_prefix:
             return Path(stored)

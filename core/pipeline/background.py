@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import dirs
-from core.pipeline.lock import holder_pid
+from core.pipeline.lock import holder_pid, local_holder_pid
 from core.pipeline.progress import session_fraction
 
 
@@ -94,7 +94,8 @@ def started_alive(session_id: str) -> bool:
 
 def request_stop(session_id: str) -> bool:
     """Ask the process working on the session to pause it. False when none is running."""
-    pid = running_pid(session_id)
+    _reap()
+    pid = local_holder_pid(session_id)  # a process on another machine (PostgreSQL) is not ours to signal
     if pid is None:
         return False
     try:

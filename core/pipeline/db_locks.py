@@ -119,17 +119,17 @@ class AdvisoryLock:
         names = [name for name, _ in self._holders()]
         return names[0].removeprefix("vat ") if names else ""
 
+    def holder_parts(self) -> tuple[str, int | None, str]:
+        """(host, pid on that host, owner) of the holder; ('', None, '') if none."""
+        host, pid, owner = (self.holder().split(" ", 2) + ["", ""])[:3]
+        return host, int(pid) if pid.isdigit() else None, owner
+
     def holder_host(self) -> str:
-        return self.holder().split(" ", 1)[0]
+        return self.holder_parts()[0]
 
     def holder_pid(self) -> int | None:
         """The holding vat's process id on its own machine (holder_host())."""
-        parts = self.holder().split(" ")
-        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-
-    def holder_owner(self) -> str:
-        parts = self.holder().split(" ", 2)
-        return parts[2] if len(parts) > 2 else ""
+        return self.holder_parts()[1]
 
     def busy_message(self) -> str:
         return f"{self.name} is held by {self.holder() or 'another process'}"
@@ -188,6 +188,39 @@ class AdvisoryLock:
         self.release()
 
 
-def is_held_here(name: str) -> bool:
+def held_here(name: str) -> int:
+    """How many holds this process has on the lock (0: none)."""
     with _held_guard:
-        return name in _held
+        entry = _held.get(name)
+        return int(entry[1]) if entry else 0
+
+
+def project_lock_name(root: str | os.PathLike[str]) -> str:
+    """A project folder's lock name, the same on every machine although each mounts the storage
+    elsewhere: '<storage root>/<path under it>' (core/catalogue/roots.py), else the folder's real path.
+
+    Its real path is tried first (a symlinked spelling of a root's folder), then the path as given (a
+    root whose path on this machine is itself a symlink), then the real paths of this machine's roots."""
+    from core.catalogue import roots
+
+    given = os.path.abspath(root)
+    real = os.path.realpath(root)
+    snapshot = roots.resolver()
+    found = snapshot.portable(real) or snapshot.portable(given) or _under_real_root(snapshot, real)
+    return f"project {found or real}"
+
+
+def _under_real_root(snapshot: Any, real: str) -> str | None:
+    from core.catalogue.roots import this_host
+
+    host = this_host()
+    best: tuple[int, str] | None = None
+    for (root_id, on), path in snapshot.current.items():
+        base = os.path.realpath(path) if on == host else None
+        if base is None or not (real == base or real.startswith(base.rstrip(os.sep) + os.sep)):
+            continue
+        rest = real[len(base) :].lstrip(os.sep)
+        name = snapshot.names.get(root_id, str(root_id))
+        if best is None or len(base) > best[0]:
+            best = (len(base), f"{name}/{rest}" if rest else name)
+    return best[1] if best else None

@@ -6,15 +6,23 @@ A lock file is removed when its holder releases it. Removing a file that another
 about to lock is the classic race (it would lock the removed file while a third creates a new one),
 so a taker checks after flock that the path still names the file it locked, and tries again if not;
 the holder unlinks only while it still holds the lock.
+
+With the shared PostgreSQL catalogue the session and project locks are the database's advisory locks
+(core/pipeline/db_locks.py): they hold across machines, and the server drops them when their process
+dies as the kernel drops a flock. The queue's and the watch's locks stay flocks on every backend: they
+guard this machine's processes.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from core.errors import BadInput, EnvironmentProblem
 
@@ -146,44 +154,110 @@ def _same_file(fd: int, path: Path) -> bool:
 
 def session_lock_dir() -> Path:
     """`<database>.locks/` beside the database file: every process using that database, whatever its
-    user data folder, sees the same locks."""
+    user data folder, sees the same locks. For a PostgreSQL catalogue a folder of this machine's (beside
+    db_file()'s stand-in): only the queue's and the watch's locks live there."""
     from db.connection import database_path, db_file
 
     db = database_path() or db_file()
     return db.absolute().with_name(db.name + ".locks")
 
 
-class SessionLock(FileLock):
+class CatalogueLock(FileLock):
+    """A flock on SQLite; on PostgreSQL the catalogue's advisory lock `name` (self.shared)."""
+
+    def __init__(self, path: Path, owner: str, name: Callable[[], str]):
+        super().__init__(path, owner)
+        self.shared = _advisory(name, owner)
+
+    def holder(self) -> str:
+        if self.shared is None:
+            return super().holder()
+        _, pid, owner = self.shared.holder_parts()
+        return f"{pid or ''} {owner}".strip()  # as a lock file reads: "<pid> <owner>"
+
+    def holder_host(self) -> str:
+        """The machine the holder runs on: '' for a lock file (this machine's)."""
+        return self.shared.holder_host() if self.shared is not None else ""
+
+    def holder_process(self) -> str:
+        """'<pid>', on PostgreSQL '<pid> on <host>' (a pid means little without its machine); '' if none."""
+        if self.shared is None:
+            return str(self.holder_pid() or "")
+        host, pid, _ = self.shared.holder_parts()
+        return f"{pid} on {host}" if pid else ""
+
+    def acquire(self) -> "FileLock":
+        if self.shared is None:
+            return super().acquire()
+        try:
+            self.shared.acquire()
+        except BadInput:
+            raise BadInput(self.busy_message()) from None  # the wording of the lock files' message
+        self._taken = True
+        return self
+
+    def release(self) -> None:
+        if self.shared is None:
+            return super().release()
+        if not self._taken:
+            return
+        self._taken = False
+        from core.pipeline.db_locks import held_here
+
+        if held_here(self.shared.name) == 1:
+            self.after_release()  # while still held: no other machine's writer can be starting in it
+        self.shared.release()
+
+    def is_held_elsewhere(self) -> bool:
+        if self.shared is None:
+            return super().is_held_elsewhere()
+        return self.shared.is_held_elsewhere()
+
+
+def _advisory(name: Callable[[], str], owner: str) -> Any:
+    """The AdvisoryLock for `name()` when the open catalogue is PostgreSQL, else None (psycopg unloaded)."""
+    from db.connection import is_postgres
+
+    if not is_postgres():
+        return None
+    from core.pipeline.db_locks import AdvisoryLock
+
+    return AdvisoryLock(name(), owner)
+
+
+def _project_lock_name(root: Path) -> str:
+    from core.pipeline.db_locks import project_lock_name
+
+    return project_lock_name(root)
+
+
+class SessionLock(CatalogueLock):
     """One process per session."""
 
     def __init__(self, session_id: str):
-        super().__init__(session_lock_dir() / f"{session_id}.lock", session_id)
+        super().__init__(session_lock_dir() / f"{session_id}.lock", session_id, lambda: f"session {session_id}")
         self.session_id = session_id
 
     def busy_message(self) -> str:
-        pid = self.holder_pid()
-        return (
-            f"session {self.session_id} is being processed by process {pid or 'another process'}; "
-            "wait for it or stop it first"
-        )
+        by = self.holder_process() or "another process"
+        return f"session {self.session_id} is being processed by process {by}; wait for it or stop it first"
 
 
 PROJECT_LOCK_NAME = ".vat.lock"
 
 
-class ProjectLock(FileLock):
+class ProjectLock(CatalogueLock):
     """One writer per project folder: two sessions writing one folder would overwrite each other's files."""
 
     def __init__(self, root: Path, session_id: str):
-        super().__init__(Path(root) / PROJECT_LOCK_NAME, session_id)
+        super().__init__(Path(root) / PROJECT_LOCK_NAME, session_id, lambda: _project_lock_name(root))
         self.root = Path(root)
 
     def busy_message(self) -> str:
         pid, _, session = self.holder().partition(" ")
         by = f"session {session}" if session else "another session"
-        return (
-            f"{self.root}: project folder is being written by {by} (process {pid or '?'}); wait for it or stop it first"
-        )
+        process = (self.holder_process() if self.shared is not None else pid) or "?"
+        return f"{self.root}: project folder is being written by {by} (process {process}); wait for it or stop it first"
 
     def after_release(self) -> None:
         try:
@@ -217,7 +291,19 @@ def sweep_stale_locks() -> int:
 
 
 def holder_pid(session_id: str) -> int | None:
+    """The pid of the process working on the session (on PostgreSQL: on whichever machine), or None."""
     lock = SessionLock(session_id)
     if not lock.is_held_elsewhere():
+        return None
+    return lock.holder_pid()
+
+
+def local_holder_pid(session_id: str) -> int | None:
+    """holder_pid(), only when that process runs on this machine: the one a signal can reach."""
+    lock = SessionLock(session_id)
+    if not lock.is_held_elsewhere():
+        return None
+    host = lock.holder_host()
+    if host and host != socket.gethostname():
         return None
     return lock.holder_pid()

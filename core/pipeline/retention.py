@@ -30,7 +30,7 @@ from core.errors import BadInput
 from core.pipeline.lock import SessionLock
 from db import maintenance
 from db.backup import RETENTION
-from db.connection import write_transaction
+from db.connection import is_postgres, write_transaction
 from db.fields import TIMESTAMP_FORMAT, utc_days_ago, utc_now
 from db.models import (
     COMPLETED,
@@ -52,6 +52,9 @@ ABANDONED_STATUSES = (FAILED, INITIALIZED)
 LAST_RUN_KEY = "retention_last_run"  # a system setting: written here only, directly
 RUN_EVERY = timedelta(days=1)
 LOCK_CHUNK = 200  # sessions locked (an open file each) and removed per transaction
+# on PostgreSQL each held lock is a connection of its own (core/pipeline/db_locks.py): well under the
+# server's max_connections (100 by default), which the catalogue's other users share
+PG_LOCK_CHUNK = 20
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ def _lock_sessions(session_ids: list[str]) -> tuple[list[SessionLock], list[Kept
         try:
             lock.acquire()
         except BadInput:
-            busy.append(KeptSession(sid, f"it is being processed now (process {lock.holder_pid() or '?'})"))
+            busy.append(KeptSession(sid, f"it is being processed now (process {lock.holder_process() or '?'})"))
             continue
         locks.append(lock)
     return locks, busy
@@ -219,7 +222,8 @@ def apply_retention(*, force: bool = False, exclude: str | None = None) -> Reten
     backup = maintenance.backup(kind=RETENTION)
     log_rows = archived = sessions = session_log_rows = session_files = 0
     removed_ids: list[str] = []
-    chunks = [remove[i : i + LOCK_CHUNK] for i in range(0, len(remove), LOCK_CHUNK)] or [[]]
+    size = PG_LOCK_CHUNK if is_postgres() else LOCK_CHUNK
+    chunks = [remove[i : i + size] for i in range(0, len(remove), size)] or [[]]
     for number, chunk in enumerate(chunks):
         locks, busy = _lock_sessions(chunk)
         kept += busy

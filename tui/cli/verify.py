@@ -103,14 +103,14 @@ def targets(args: argparse.Namespace) -> list[Target]:
 # --- checking and repairing --------------------------------------------------------------------
 def busy_with(target: Target) -> str:
     """Why the target is not checked now: a live process holds its session's lock or its folder's."""
-    from core.pipeline.lock import FileLock, ProjectLock, SessionLock
+    from core.pipeline.lock import CatalogueLock, ProjectLock, SessionLock
 
-    held: list[FileLock] = [ProjectLock(target.root, "")]
+    held: list[CatalogueLock] = [ProjectLock(target.root, "")]
     if target.session is not None:
         held.insert(0, SessionLock(target.session.session_id))
     for lock in held:
         if lock.is_held_elsewhere():
-            return f"being processed by process {lock.holder_pid() or '?'} now"
+            return f"being processed by process {lock.holder_process() or '?'} now"
     return ""
 
 
