@@ -5,6 +5,7 @@ database connection. On SQLite they stay the lock files (and the advisory locks'
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -284,3 +285,29 @@ assert "core.pipeline.db_locks" not in sys.modules, "a SQLite vat loaded the adv
 """
     done = python(script, tmp_path / "project")
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.backends
+def test_the_command_line_names_the_holder_of_a_session_and_forgets_it_once_killed(
+    db: object, holders: list, tmp_path: Path, backend: str
+) -> None:
+    from db.models import ProcessingState
+    from tests.catalogue_rows import project
+    from tests.helpers import vat
+
+    project("26-11-23_Film_0001", "Film", "26-11-23", out=str(tmp_path))
+    ProcessingState.update(status="paused").execute()
+    holder = hold(holders, "session", "26-11-23_Film_0001", "")
+    where = f" on {socket.gethostname()}" if backend == "postgresql" else ""
+    resumed = vat("--resume", "26-11-23_Film_0001")
+    assert resumed.returncode == 2
+    assert resumed.stderr.strip().splitlines()[-1] == (
+        f"vat: error: session 26-11-23_Film_0001 is being processed by process {holder.pid}{where}; "
+        "wait for it or stop it first"
+    )
+    verified = vat("verify", "26-11-23_Film_0001")
+    assert f"being processed by process {holder.pid}{where} now: not verified" in verified.stdout
+    assert json.loads(vat("sessions", "--json", check=True).stdout)[0]["running"] is True
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert json.loads(vat("sessions", "--json", check=True).stdout)[0]["running"] is False
