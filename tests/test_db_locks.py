@@ -198,6 +198,26 @@ def test_a_project_folder_is_one_lock_under_every_mount_of_its_root(
 
 
 @ON_POSTGRES
+def test_a_long_session_id_is_named_in_full_though_the_server_keeps_63_bytes(
+    db: object, tmp_path: Path, holders: list
+) -> None:
+    """The holder's session is shown by its connection's application_name, which PostgreSQL cuts at 63
+    bytes: a long artwork name is shortened there and found again in the catalogue."""
+    from core.pipeline.lock import ProjectLock
+    from tests.catalogue_rows import project
+
+    long_id = "26-11-23_The_Very_Long_Title_Of_A_Film_In_Its_Director_s_Cut_c9b3405c"
+    project(long_id, "The Very Long Title", "26-11-23", out=str(tmp_path))
+    project(long_id[:-1] + "d", "The Very Long Title", "26-11-23", out=str(tmp_path / "b"))  # a near twin
+    project("26-11-23_Café_12345678", "Café", "26-11-23", out=str(tmp_path / "c"))
+    for owner, folder in ((long_id, "one"), ("26-11-23_Café_12345678", "two")):
+        hold(holders, "project", tmp_path / folder, owner)
+        with pytest.raises(BadInput) as refused:
+            ProjectLock(tmp_path / folder, "s-second").acquire()
+        assert f"being written by session {owner} (process " in str(refused.value)
+
+
+@ON_POSTGRES
 def test_a_project_folder_reached_through_a_symlink_is_the_same_lock(
     two_mounts: tuple[Path, Path], tmp_path: Path, holders: list, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -30,10 +30,12 @@ BUSY_GRACE_SECONDS = 0.5
 
 # the server notices a vanished machine after idle + interval * count seconds (its TCP keepalives)
 KEEPALIVE_OPTIONS = "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3"
-# a catalogue-wide idle_session_timeout would end an idle lock connection, and so its lock
-NO_IDLE_TIMEOUT = "-c idle_session_timeout=0 -c idle_in_transaction_session_timeout=0"
+# a catalogue-wide idle timeout would end an idle lock connection, and so its lock (idle_session_timeout
+# is PostgreSQL 14's: set once connected, where the server knows it)
+NO_IDLE_TIMEOUT = "-c idle_in_transaction_session_timeout=0"
 
 APPLICATION_NAME_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1: longer names are cut by the server
+HOST_BYTES = 32  # of those, at most this for the host name: the owner needs room too
 
 # Locks this process holds, by name: taking one again only counts (as FileLock's _held).
 _held: dict[str, list[Any]] = {}  # name -> [connection, count]
@@ -56,13 +58,37 @@ def lock_keys(name: str) -> tuple[int, int]:
     )
 
 
+def this_machine() -> str:
+    """The host name as a lock's application_name gives it (cut to HOST_BYTES)."""
+    return socket.gethostname().encode()[:HOST_BYTES].decode(errors="ignore")
+
+
 def application_name(owner: str = "") -> str:
-    """'vat <host> <pid> <owner>' within PostgreSQL's 63 bytes: the host is shortened, never the pid
-    or the owner (a session id) that a second taker is told about."""
-    tail = f" {os.getpid()} {owner}".rstrip()
-    room = max(0, APPLICATION_NAME_BYTES - len("vat ") - len(tail.encode()))
-    host = socket.gethostname().encode()[:room].decode(errors="ignore")
-    return f"vat {host}{tail}"[:APPLICATION_NAME_BYTES]
+    """'vat <host> <pid> <owner>' within PostgreSQL's 63 bytes. An owner too long (a session id with
+    a long artwork name) keeps its start and its end, joined by '~': full_owner() finds it again."""
+    head = f"vat {this_machine()} {os.getpid()}"
+    room = APPLICATION_NAME_BYTES - len(head.encode()) - 1
+    text = owner.encode("ascii", errors="replace").decode()  # the server shows printable ASCII only
+    if not text:
+        return head
+    if len(text) > room:
+        cut = max(room - 1, 0)
+        text = text[: cut - cut // 2] + "~" + text[len(text) - cut // 2 :] if cut else ""
+    return f"{head} {text}".rstrip()
+
+
+def full_owner(shown: str, candidates: list[str]) -> str:
+    """The one owner among `candidates` that application_name() gave as `shown` (shortened, or its
+    other characters made '?'); `shown` itself when none or several could be."""
+    if "~" not in shown and "?" not in shown:
+        return shown
+    start, cut, end = shown.rpartition("~")
+    found = []
+    for candidate in candidates:
+        text = candidate.encode("ascii", errors="replace").decode()
+        if text == shown or (cut and len(text) >= len(shown) and text.startswith(start) and text.endswith(end)):
+            found.append(candidate)
+    return found[0] if len(found) == 1 else shown
 
 
 def catalogue_url() -> str:
@@ -82,13 +108,16 @@ def connect(owner: str = "") -> Any:
 
     url = catalogue_url()
     try:
-        return psycopg.connect(
+        conn = psycopg.connect(
             url,
             autocommit=True,
             application_name=application_name(owner),
             options=f"{KEEPALIVE_OPTIONS} {NO_IDLE_TIMEOUT}",
             connect_timeout=10,
         )
+        if conn.info.server_version >= 140000:
+            conn.execute(b"SET idle_session_timeout = 0")
+        return conn
     except psycopg.Error as exc:
         raise EnvironmentProblem(
             f"cannot lock in the database {without_password(url)}: {redact(str(exc)).strip()}"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -231,6 +230,18 @@ def _project_lock_name(root: Path) -> str:
     return project_lock_name(root)
 
 
+def _session_shown_as(shown: str) -> str:
+    """The session id that a lock's application_name shortened to `shown` (core/pipeline/db_locks.py)."""
+    from core.pipeline.db_locks import full_owner
+    from db.models import ProcessingState
+
+    if "~" not in shown and "?" not in shown:
+        return shown
+    tail = shown.rpartition("~")[2].rpartition("?")[2]
+    rows = ProcessingState.select(ProcessingState.session_id).where(ProcessingState.session_id.endswith(tail))
+    return full_owner(shown, [row.session_id for row in rows])
+
+
 class SessionLock(CatalogueLock):
     """One process per session."""
 
@@ -255,6 +266,8 @@ class ProjectLock(CatalogueLock):
 
     def busy_message(self) -> str:
         pid, _, session = self.holder().partition(" ")
+        if session and self.shared is not None:
+            session = _session_shown_as(session)
         by = f"session {session}" if session else "another session"
         process = (self.holder_process() if self.shared is not None else pid) or "?"
         return f"{self.root}: project folder is being written by {by} (process {process}); wait for it or stop it first"
@@ -298,12 +311,18 @@ def holder_pid(session_id: str) -> int | None:
     return lock.holder_pid()
 
 
+def _this_machine() -> str:
+    from core.pipeline.db_locks import this_machine
+
+    return this_machine()
+
+
 def local_holder_pid(session_id: str) -> int | None:
     """holder_pid(), only when that process runs on this machine: the one a signal can reach."""
     lock = SessionLock(session_id)
     if not lock.is_held_elsewhere():
         return None
     host = lock.holder_host()
-    if host and host != socket.gethostname():
+    if lock.shared is not None and host != _this_machine():
         return None
     return lock.holder_pid()
