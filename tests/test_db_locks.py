@@ -146,6 +146,18 @@ def test_the_lock_outlives_vat_closing_and_reopening_its_connection(db: object) 
 
 
 @ON_POSTGRES
+def test_a_released_lock_is_free_the_moment_release_returns(db: object) -> None:
+    """The queue looks at once after a claim is given back: the lock must not linger in the server."""
+    from core.pipeline.lock import SessionLock
+
+    lock = SessionLock("s-quick")
+    for _ in range(40):
+        with lock:
+            assert lock.is_held_elsewhere()
+        assert not lock.is_held_elsewhere()
+
+
+@ON_POSTGRES
 def test_taking_a_lock_again_in_one_process_only_counts(db: object, tmp_path: Path) -> None:
     from core.pipeline.lock import ProjectLock, SessionLock
 

@@ -197,10 +197,15 @@ class AdvisoryLock:
             if entry[1] > 0:
                 return
             del _held[self.name]
+        conn = entry[0]
         try:
-            entry[0].close()  # the session ends: the server drops its advisory locks
+            # given back before this returns: a closed connection's backend lets go only once it has
+            # ended, a moment later, and whoever looks at once would still see the lock held
+            conn.execute(b"SELECT pg_advisory_unlock(%s, %s)", self.keys)
         except Exception:  # the connection was already gone, and the lock with it
             pass
+        finally:
+            conn.close()
         self.after_release()
 
     def after_release(self) -> None:
