@@ -19,6 +19,7 @@ from core.pipeline.name_template import Naming, check_unique, template_of
 from core.pipeline.presets import Preset, fit_width
 from core.pipeline.rd import RdFile
 from core.pipeline.rd_names import output_names
+from core.pipeline.toolchain import toolchain
 from core.pipeline.transition_trim import UNTRIMMED_NOTE, clean_range, still_frame
 
 if TYPE_CHECKING:  # markers reads the database, which plans never do
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # markers reads the database, which plans never do
 FINAL_KINDS = ("process_log", "manifest", "editorial", "index_page")
 # made after every other operation (they show the stills), in plan order; skipped like any output on resume
 AFTER_MEDIA_KINDS = ("contact_sheet", "contact_sheet_pdf")
+TOOLCHAIN_KEY = "toolchain"  # hashed beside the parameters (no operation has a parameter so named)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ class Operation:
 
     @property
     def params_hash(self) -> str:
-        text = json.dumps(self.params, sort_keys=True, default=str)
+        """The parameters and the toolchain (vat's and ffmpeg's versions) that make the output: one
+        made by another vat or ffmpeg (an upgrade, a render node's) is not taken as made on resume."""
+        text = json.dumps({**self.params, TOOLCHAIN_KEY: toolchain()}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     @property

@@ -26,7 +26,7 @@ from peewee import fn
 
 from core.catalogue.roots import resolve, resolver, this_host
 from core.pipeline.plan import Operation
-from db.connection import write_transaction
+from db.connection import is_postgres, write_transaction
 from db.fields import utc_now
 from db.models import FileRegistry, OperationLog, ProcessingState
 
@@ -48,8 +48,9 @@ def log_operation(session_id: str, op: Operation, sequence: int, status: str, **
         OperationLog.update(timestamp=utc_now(), **values).where(OperationLog.id == row.id).execute()
 
 
-def start_operation(session_id: str, op: Operation, sequence: int, started: str) -> None:
-    """The row as a run of `op` begins: one more attempt, and nothing left from the last run's end."""
+def start_operation(session_id: str, op: Operation, sequence: int, started: str, node: str | None = None) -> None:
+    """The row as a run of `op` begins: one more attempt, and nothing left from the last run's end.
+    `node`: the render node making it ("host:pid"), none for the local pool."""
     values = dict(
         operation_type=op.kind,
         sequence_number=sequence,
@@ -65,6 +66,7 @@ def start_operation(session_id: str, op: Operation, sequence: int, started: str)
         gpu_usage=None,
         memory_usage=None,
         warning_messages=None,
+        node=node,
     )
     with write_transaction():  # read then write: take the write lock first
         row = OperationLog.get_or_none((OperationLog.session == session_id) & (OperationLog.operation_name == op.key))
@@ -117,6 +119,8 @@ def rows_by_key(session_id: str) -> Earlier:
 
 def _same_key_rows(session_id: str, op: Operation, earlier: Earlier | None) -> list[FileRegistry]:
     """The rows registered under the operation's key, from the run's snapshot when there is one."""
+    if earlier is None and is_postgres():  # _registered_key's JSON functions are SQLite's: read in Python
+        earlier = rows_by_key(session_id)
     if earlier is None:
         return list(FileRegistry.select().where((FileRegistry.session == session_id) & (_registered_key() == op.key)))
     ids = [row_id for row_id, _ in earlier.get(op.key, [])]
@@ -337,7 +341,8 @@ def finish_operation(
             error_details=None,
             **(usage or {}),
         )
-        update_session(session_id, **progress)
+        if progress:  # a render node's: the coordinator follows the session's progress (core/farm)
+            update_session(session_id, **progress)
         renamed = _unregister_renamed(session_id, op, earlier)
     for old in renamed:  # after the commit: a crash between leaves a stray file, never a row without one
         _remove_file(old)

@@ -63,6 +63,10 @@ class Made:
 
 
 class Runner:
+    # who makes the operations, written to operation_log.node: a render node's "host:pid" (core/farm),
+    # none for the local pool
+    node: str | None = None
+
     def __init__(
         self,
         session_id: str,
@@ -191,7 +195,7 @@ class Runner:
             )
             if write:
                 try:
-                    records.update_session(self.session_id, operation_details=details)
+                    self._write_progress(key, {"operation_details": details})
                 except Exception:  # a busy database must not fail an encode; the next write catches up
                     log.debug("progress write skipped", exc_info=True)
 
@@ -204,8 +208,17 @@ class Runner:
             self._running[op.key] = {**(self._running.get(op.key) or {}), "fraction": 1.0, "stage": "verifying"}
             self._last_write = time.monotonic()
             details = self._details()
-        records.update_session(self.session_id, operation_details=details)
+        self._write_progress(op.key, {"operation_details": details})
         self.on_event(RunEvent("verifying", op.key, fraction=1.0, overall=round(self._shown()[0], 4)))
+
+    def _write_progress(self, key: str | None, fields: dict) -> None:
+        """Where the run's progress goes (the session's row: processing_state); `key` is the operation
+        it is about, if any. A render node writes its one operation's row instead (core/farm)."""
+        records.update_session(self.session_id, **fields)
+
+    def _finished_fields(self, key: str) -> dict:
+        """The session's progress written with a finished operation's records, in their transaction."""
+        return self._progress_fields(key)
 
     # one operation --------------------------------------------------------------------------
     def _guarded(self, step: Callable[[], None], key: str) -> None:
@@ -245,8 +258,8 @@ class Runner:
                 self._encoding.add(op.key)
             threads = self._threads()
             fields = self._progress_fields(op.key)
-        records.start_operation(self.session_id, op, sequence, made.started_wall)
-        records.update_session(self.session_id, **fields)
+        records.start_operation(self.session_id, op, sequence, made.started_wall, node=self.node)
+        self._write_progress(op.key, fields)
         self.on_event(RunEvent("start", op.key))
         try:
             op.output.parent.mkdir(parents=True, exist_ok=True)
@@ -301,7 +314,7 @@ class Runner:
             self._running.pop(op.key, None)
             self.summary.done += 1
             self._finished(op)
-            fields = self._progress_fields(op.key)
+            fields = self._finished_fields(op.key)
         records.finish_operation(
             self.session_id,
             op,
@@ -346,7 +359,7 @@ class Runner:
             fields = self._progress_fields(None)
         duration = round(time.monotonic() - made.started, 3)
         records.fail_operation(self.session_id, op, made.sequence, message, duration_seconds=duration, **usage)
-        records.update_session(self.session_id, **fields)
+        self._write_progress(op.key, fields)
         overall, remaining = self._shown()
         self.on_event(
             RunEvent("failed", op.key, error=message, overall=round(overall, 4), remaining=_rounded(remaining))

@@ -39,6 +39,7 @@ COMMANDS = {
         "find",
         "tag",
         "ids",
+        "farm",
     )
 }
 

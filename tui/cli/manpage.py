@@ -29,6 +29,11 @@ ENVIRONMENT = [
         "where none can dump the server, a logical export of the rows as JSON)",
     ),
     ("XDG_DATA_HOME, XDG_CACHE_HOME, XDG_STATE_HOME", "where the database, the cache and the logs go"),
+    ("VAT_BROKER", "the render farm's Redis broker, redis://HOST:PORT/N (as --broker)"),
+    (
+        "VAT_FARM_VISIBILITY_TIMEOUT",
+        "seconds before a render node's unacknowledged task goes to another node (3600: more than the longest encode)",
+    ),
 ]
 
 

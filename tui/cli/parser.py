@@ -17,6 +17,7 @@ from core.text import terminal_safe
 from tui.cli.completion import SHELLS
 from tui.cli.parser_catalogue import catalogue_commands, pack_arguments, stats_arguments
 from tui.cli.parser_detection import detection_options, scenes_from_option
+from tui.cli.parser_farm import farm_command
 from tui.cli.parser_presets import presets_command
 from tui.cli.parser_roots import roots_command
 from tui.cli.parser_run import RUN_EPILOG, queue_arguments, run_arguments
@@ -376,6 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
         shared,
         as_json,
     )
+
+    farm_command(command("farm", "the render farm: run a render node here (vat farm worker)"), shared)
 
     dbcmd = command("db", "database maintenance")
     dbcmd.add_argument(

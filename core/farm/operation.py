@@ -1,0 +1,217 @@
+"""One operation of a session, made on a render node exactly as the local pool makes it.
+
+The node rebuilds the session's plan as a resume does (core/pipeline/session.plan_for: the master and
+the project folder found through the storage roots, so a node that mounts the shared storage elsewhere
+finds them), takes the operation's lock in the catalogue (held elsewhere: another live node makes it),
+skips an output already made (a task delivered twice yields one output and one registry row), removes
+what a node killed while making this output left, then makes it with the local pool's Runner:
+temporary name, verification, SHA-256, atomic rename, and its registry and log rows in one transaction.
+The progress of the operation goes to its own operation_log row (with the node's name); the session's
+row is the coordinator's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from core.catalogue.roots import resolve
+from core.errors import BadInput, Cancelled
+from core.pipeline import execute, records
+from core.pipeline.db_locks import AdvisoryLock
+from core.pipeline.execute import Context
+from core.pipeline.plan import Operation
+from core.pipeline.report import finalizers
+from core.pipeline.runner import Runner
+from core.pipeline.schedule import threads_per_job
+from core.pipeline.session import local_out_root, plan_for
+from db import connection
+from db.models import OperationLog, ProcessingState
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = ("done", "skipped", "busy", "failed", "gone")
+
+# the operations this process is making: the catalogue's lock counts a second taking by the same
+# process (as a flock does), and two threads of one node must not make the same output
+_making: set[str] = set()
+_making_guard = threading.Lock()
+
+
+class TransientFault(Exception):
+    """The catalogue or the shared storage cannot be reached now: the task is tried again later
+    (core/farm/app.py), unlike an operation that fails on its own (recorded as failed)."""
+
+
+def node_name() -> str:
+    """This render node as operation_log.node records it: host:pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def lock_name(session_id: str, key: str) -> str:
+    return f"op:{session_id}:{key}"
+
+
+def run_operation(
+    session_id: str,
+    key: str,
+    sequence: int,
+    node: str,
+    *,
+    cancel: threading.Event | None = None,
+    slots: int = 1,
+) -> str:
+    """Make one operation of the session: "done", "skipped" (made already), "busy" (another node is
+    making it), "failed" (recorded as the local pool records it) or "gone" (no such session or
+    operation now). `slots`: the operations this node makes at once (the cores an encode gets).
+    Raises Cancelled when `cancel` is set first (the operation is left pending: the task goes back),
+    TransientFault when the catalogue or the storage cannot be reached."""
+    cancel = cancel or threading.Event()
+    name = lock_name(session_id, key)
+    with _making_guard:
+        if name in _making:
+            return "busy"
+        _making.add(name)
+    try:
+        return _guarded(lambda: _run(session_id, key, sequence, node, cancel, slots))
+    finally:
+        with _making_guard:
+            _making.discard(name)
+
+
+def _guarded(step: Callable[[], str]) -> str:
+    """A database fault is the catalogue out of reach (a network, a restart): this thread's connection
+    is dropped (the next task connects afresh) and the task is tried again."""
+    try:
+        return step()
+    except Exception as exc:
+        if not connection.is_database_fault(exc):
+            raise
+        try:
+            connection.close_database()
+        except Exception:  # already broken: nothing to close cleanly
+            pass
+        raise TransientFault(f"the catalogue cannot be reached: {_shown(exc)}") from exc
+
+
+def _shown(exc: BaseException) -> str:
+    from db.backend import redact
+
+    return redact(str(exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _run(session_id: str, key: str, sequence: int, node: str, cancel: threading.Event, slots: int) -> str:
+    session = ProcessingState.get_or_none(ProcessingState.session_id == session_id)
+    if session is None:
+        log.warning("%s: no such session in the catalogue", session_id)
+        return "gone"
+    _check_storage(session)
+    plan, _, _ = plan_for(session)
+    op = next((op for op in plan if op.key == key), None)
+    if op is None:
+        log.warning("%s: no operation %s in its plan now", session_id, key)
+        return "gone"
+    lock = AdvisoryLock(lock_name(session_id, key), owner=session_id)
+    try:
+        lock.acquire()
+    except BadInput:
+        log.info("%s %s: being made by %s", session_id, key, lock.holder() or "another node")
+        return "busy"
+    try:
+        if records.is_done(op, records.registered_outputs(session_id)):
+            return "skipped"
+        for path in leftover_temporaries(op.output):  # a node killed while making it; ours now (the lock)
+            path.unlink(missing_ok=True)
+        root = resolve(session.output_path)
+        runner = NodeRunner(session_id, op, node, cancel, slots, finalizers(session, root, plan))
+        return runner.make(sequence)
+    finally:
+        lock.release()
+
+
+def _check_storage(session: ProcessingState) -> None:
+    """The master and the folder the project folder is in, as this node mounts them: briefly gone
+    (a share remounting) is tried again, not recorded as the operation's failure."""
+    master = resolve(session.master_path)
+    out_root = local_out_root(session)
+    for what, path, ok in (("master", master, master.is_file()), ("output folder", out_root, out_root.is_dir())):
+        if not ok:
+            raise TransientFault(f"the {what} {path} cannot be reached from this node")
+
+
+def leftover_temporaries(output: Path) -> list[Path]:
+    """The temporary files of this output (execute.temporary_path, and a master copy's chapters file
+    beside its temporary) that a killed process left; no other output's."""
+    prefix = f".{output.stem}.vat-part-"
+    try:
+        names = os.listdir(output.parent)
+    except OSError:
+        return []
+    return [
+        output.parent / name
+        for name in names
+        if name.startswith(prefix)
+        and name.endswith((output.suffix, output.suffix + ".ffmeta"))
+        and execute.is_temporary(output.parent / name)
+    ]
+
+
+class NodeRunner(Runner):
+    """The local pool's Runner for one operation: the same making, checking and recording; the
+    progress written to the operation's own row, never the session's (the coordinator's)."""
+
+    def __init__(
+        self,
+        session_id: str,
+        op: Operation,
+        node: str,
+        cancel: threading.Event,
+        slots: int,
+        final: dict[str, Callable[[Operation, Path, Context], None]],
+    ):
+        super().__init__(session_id, [op], workers=1, cancel=cancel, finalizers=final)
+        self.op = op
+        self.node = node
+        self.slots = max(1, slots)
+        self._earlier = records.rows_by_key(session_id)  # as run() reads it: the rows this one may replace
+
+    def _guarded(self, step: Callable[[], None], key: str) -> None:
+        """A database fault is kept for make() to raise; unlike the local pool's, it does not set the
+        cancel event, which is the node's: its other operations go on."""
+        try:
+            step()
+        except Exception as exc:
+            if not connection.is_database_fault(exc):
+                raise
+            self.database_fault = exc
+
+    def _threads(self) -> int:
+        return threads_per_job(self.slots)  # the node's other slots encode beside this one
+
+    def _write_progress(self, key: str | None, fields: dict) -> None:
+        fraction = (self._running.get(key) or {}).get("fraction") if key else None
+        if key is None or fraction is None:
+            return
+        OperationLog.update(progress=round(float(fraction), 4)).where(
+            (OperationLog.session == self.session_id)
+            & (OperationLog.operation_name == key)
+            & (OperationLog.status == "processing")
+        ).execute()
+
+    def _finished_fields(self, key: str) -> dict:
+        return {}
+
+    def make(self, sequence: int) -> str:
+        self._guarded(partial(self._run_one, sequence, self.op), self.op.key)
+        if self.database_fault is not None:
+            raise self.database_fault  # the catalogue went away mid-operation: tried again (_guarded above)
+        if self.summary.done:
+            return "done"
+        if self.summary.failed:
+            return "failed"
+        raise Cancelled("cancelled")  # the node is stopping: the operation is left pending
