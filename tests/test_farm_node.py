@@ -324,10 +324,10 @@ def test_asking_for_nvenc_where_there_is_none_is_one_line_exit_3(catalogue: str,
 
 @pytest.mark.slow
 def test_no_password_is_ever_shown(catalogue: str, redis_server: Redis, tmp_path: Path) -> None:
-    import redis
-
     secret = "s3cret-pw"
-    redis.Redis.from_url(redis_server.url(0)).config_set("requirepass", secret)
+    with socket.create_connection(("127.0.0.1", redis_server.port), timeout=5) as conn:  # the broker asks for it
+        conn.sendall(f"CONFIG SET requirepass {secret}\r\n".encode())
+        assert conn.recv(16).startswith(b"+OK")
     broker = f"redis://:{secret}@127.0.0.1:{redis_server.port}/0"
     # the catalogue's URL with a password too (the test server trusts its socket, so any is accepted)
     db_url = catalogue.replace("postgresql://postgres:@", f"postgresql://postgres:{secret}@")
@@ -343,3 +343,69 @@ def test_no_password_is_ever_shown(catalogue: str, redis_server: Redis, tmp_path
     assert code == 130
     written = "".join(p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file())
     assert written and secret not in written and secret not in line and secret not in err
+
+
+def slow_ffmpeg(folder: Path) -> Path:
+    """The real ffmpeg, its encodes reading their input at a tenth of real time (one's temporary file
+    stays on disk for seconds): the same version, so the same toolchain."""
+    real = ffmpeg.find_ffmpeg().path
+    script = folder / "slow-ffmpeg"
+    script.write_text(
+        f'#!/bin/sh\ncase " $* " in *" -progress "*) exec "{real}" -readrate 0.1 "$@";; esac\nexec "{real}" "$@"\n'
+    )
+    script.chmod(0o755)
+    return script
+
+
+def temporaries_of(op: Operation) -> list[Path]:
+    return [p for p in op.output.parent.glob("*") if ".vat-part" in p.name] if op.output.parent.is_dir() else []
+
+
+@pytest.mark.slow
+def test_a_stopped_node_gives_its_task_back_and_a_killed_one_leaves_it_to_another(
+    catalogue: str, redis_server: Redis, cut_video: Path, tmp_path: Path
+) -> None:
+    session = new_session(cut_video, tmp_path / "out")
+    here = routing.fingerprint(routing.toolchain())
+    broker = redis_server.url(0)
+    env = {**os.environ, "VAT_DB": catalogue, "VAT_BROKER": broker, "VAT_FARM_VISIBILITY_TIMEOUT": "2"}
+    slow = {**env, "VAT_FFMPEG": str(slow_ffmpeg(tmp_path))}
+    sequence, op = the_op(session)
+    send(broker, session.session_id, sequence, op.key, here, routing.queue_for(op, here))
+
+    def encoding() -> bool:
+        row = log_row(session.session_id, op.key)
+        return row is not None and row.status == "processing" and bool(temporaries_of(op))
+
+    # SIGTERM mid-encode: the encode stops, nothing is left, the row is pending, the exit is 130
+    first = start_worker("--concurrency", "1", env=slow)
+    ready_line(first)
+    assert wait_for(encoding, 30)
+    code, err = stop(first)
+    assert code == 130, err
+    assert getattr(log_row(session.session_id, op.key), "status", None) == "pending" and not temporaries_of(op)
+
+    # the task went back to the queue: the next node takes it, and is SIGKILLed mid-encode
+    second = start_worker("--concurrency", "1", env=slow)
+    try:
+        ready_line(second)
+        assert wait_for(encoding, 30)
+        os.kill(second.pid, signal.SIGKILL)
+        second.wait(10)
+        assert temporaries_of(op)  # what a killed node leaves
+    finally:
+        if second.poll() is None:
+            second.kill()
+        second.communicate()
+
+    # unacknowledged, it goes to another node once the visibility timeout has passed
+    third = start_worker("--concurrency", "1", env=env)
+    try:
+        ready_line(third)
+        made = wait_for(lambda: getattr(log_row(session.session_id, op.key), "status", None) == "completed", 60)
+    finally:
+        stop(third)
+    assert made
+    row = log_row(session.session_id, op.key)
+    assert row is not None and row.node == f"{socket.gethostname()}:{third.pid}"
+    assert len(rows_of(session.session_id, op.key)) == 1 and op.output.is_file() and not temporaries_of(op)
