@@ -218,14 +218,14 @@ def ready_line(worker: subprocess.Popen[str]) -> str:
 
 
 def stop(worker: subprocess.Popen[str]) -> tuple[int, str]:
-    """SIGTERM, then what it said on stderr and its exit status."""
+    """SIGTERM, then its exit status and what it said after its ready line (stdout and stderr)."""
     worker.send_signal(signal.SIGTERM)
     try:
-        _, err = worker.communicate(timeout=30)
+        out, err = worker.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         worker.kill()
-        _, err = worker.communicate()
-    return worker.returncode, err
+        out, err = worker.communicate()
+    return worker.returncode, out + err
 
 
 def send(broker: str, session_id: str, sequence: int, key: str, fingerprint: str, queue: str) -> None:
@@ -283,9 +283,9 @@ def test_a_worker_makes_its_queues_tasks_and_no_other_toolchains_or_encoders(
         for _, op in x264:
             assert len(rows_of(session.session_id, op.key)) == 1 and op.output.is_file()
     finally:
-        code, err = stop(worker)
+        code, said = stop(worker)
         stop(stranger)
-    assert code == 130, err
+    assert (code, said) == (130, "")  # one line, when ready: nothing more unless something is wrong
 
 
 def test_the_worker_refuses_a_sqlite_catalogue_and_a_missing_broker(tmp_path: Path) -> None:
@@ -339,10 +339,10 @@ def test_no_password_is_ever_shown(catalogue: str, redis_server: Redis, tmp_path
         line = ready_line(worker)
         assert f"redis://:***@127.0.0.1:{redis_server.port}/0" in line
     finally:
-        code, err = stop(worker)
+        code, said = stop(worker)
     assert code == 130
     written = "".join(p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file())
-    assert written and secret not in written and secret not in line and secret not in err
+    assert written and secret not in written and secret not in line and secret not in said
 
 
 def slow_ffmpeg(folder: Path) -> Path:
@@ -381,8 +381,8 @@ def test_a_stopped_node_gives_its_task_back_and_a_killed_one_leaves_it_to_anothe
     first = start_worker("--concurrency", "1", env=slow)
     ready_line(first)
     assert wait_for(encoding, 30)
-    code, err = stop(first)
-    assert code == 130, err
+    code, said = stop(first)
+    assert code == 130, said
     assert getattr(log_row(session.session_id, op.key), "status", None) == "pending" and not temporaries_of(op)
 
     # the task went back to the queue: the next node takes it, and is SIGKILLed mid-encode

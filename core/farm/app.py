@@ -56,6 +56,18 @@ def visibility_timeout() -> int:
     return seconds
 
 
+def transport_options(visibility: int) -> dict[str, int]:
+    """The Redis transport's: a task unacknowledged for `visibility` seconds goes back to its queue at
+    the next sweep of any live node. Kombu sweeps every 10 s but scans on every 10th sweep only (and on
+    the first), so a dead node's task could wait 100 s more, or all of that when a node's first sweep
+    came too early: here every sweep scans, a quarter of the timeout apart (at most a minute)."""
+    return {
+        "visibility_timeout": visibility,
+        "unacked_restore_interval": min(60, max(1, visibility // 4)),
+        "unacked_restore_throttle": 1,
+    }
+
+
 def make_app(broker_url: str) -> Any:  # celery.Celery (the farm extra, imported on call)
     celery = require_celery()
     app = celery.Celery("vat", broker=broker_url, set_as_current=False)
@@ -63,7 +75,7 @@ def make_app(broker_url: str) -> Any:  # celery.Celery (the farm extra, imported
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": visibility_timeout()},
+        broker_transport_options=transport_options(visibility_timeout()),
         broker_connection_retry_on_startup=True,
         task_ignore_result=True,
         result_backend=None,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from core.catalogue.roots import resolve
 from core.errors import BadInput, Cancelled
+from core.media.probe import MediaInfo, probe
 from core.pipeline import execute, records
 from core.pipeline.db_locks import AdvisoryLock
 from core.pipeline.execute import Context
@@ -110,8 +111,8 @@ def _run(session_id: str, key: str, sequence: int, node: str, cancel: threading.
     if session is None:
         log.warning("%s: no such session in the catalogue", session_id)
         return "gone"
-    _check_storage(session)
-    plan, _, _ = plan_for(session)
+    master = _check_storage(session)
+    plan, _, _ = plan_for(session, media=_probed(master))
     op = next((op for op in plan if op.key == key), None)
     if op is None:
         log.warning("%s: no operation %s in its plan now", session_id, key)
@@ -134,7 +135,7 @@ def _run(session_id: str, key: str, sequence: int, node: str, cancel: threading.
         lock.release()
 
 
-def _check_storage(session: ProcessingState) -> None:
+def _check_storage(session: ProcessingState) -> Path:
     """The master and the folder the project folder is in, as this node mounts them: briefly gone
     (a share remounting) is tried again, not recorded as the operation's failure."""
     master = resolve(session.master_path)
@@ -142,6 +143,27 @@ def _check_storage(session: ProcessingState) -> None:
     for what, path, ok in (("master", master, master.is_file()), ("output folder", out_root, out_root.is_dir())):
         if not ok:
             raise TransientFault(f"the {what} {path} cannot be reached from this node")
+    return master
+
+
+# the masters probed by this node, by the file as it is (path, device, inode, size, time): every task
+# of a session rebuilds its plan from the same master (its packets' times are cached on disk already)
+_probes: dict[tuple, MediaInfo] = {}
+_PROBES_KEPT = 16
+
+
+def _probed(master: Path) -> MediaInfo:
+    st = os.stat(master)
+    key = (str(master), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    with _making_guard:
+        found = _probes.get(key)
+    if found is None:
+        found = probe(master, require_video=True)
+        with _making_guard:
+            if len(_probes) >= _PROBES_KEPT:
+                _probes.clear()
+            _probes[key] = found
+    return found
 
 
 def leftover_temporaries(output: Path) -> list[Path]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -69,17 +70,18 @@ def run_worker(broker: str, concurrency: int, encoders: list[str], on_ready: Cal
     NODE.cancel.clear()
 
     from celery import signals
+    from celery.exceptions import SecurityWarning
+
+    # Celery warns a worker run as root that a pickled message could run code as root: this app
+    # accepts JSON only (core/farm/app.py), which carries no code. Nodes in containers often run as root.
+    warnings.filterwarnings("ignore", category=SecurityWarning)
 
     def ready(**_: Any) -> None:
         on_ready(
             f"node {node_name()} ready: {concurrency} at once, queues {', '.join(names)}, broker {shown_broker(broker)}"
         )
 
-    def stopping(**_: Any) -> None:
-        NODE.cancel.set()  # the operations being made stop now, not after their encodes
-
     signals.worker_ready.connect(ready, weak=False)
-    signals.worker_shutting_down.connect(stopping, weak=False)
     try:
         worker = _node_worker(app)(
             hostname=f"vat-{os.getpid()}@{socket.gethostname()}",
@@ -96,18 +98,24 @@ def run_worker(broker: str, concurrency: int, encoders: list[str], on_ready: Cal
         worker.start()
     finally:
         signals.worker_ready.disconnect(ready)
-        signals.worker_shutting_down.disconnect(stopping)
     return NODE.cancel.is_set()
 
 
 def _node_worker(app: Any) -> Any:
-    """Celery's worker, but a hang-up (a closed SSH session) stops the node as SIGTERM does: Celery's own
-    SIGHUP handler restarts the process in place, which is not what a user closing a terminal means."""
+    """Celery's worker, stopped by SIGTERM, Ctrl-C or a hang-up (a closed SSH session) alike: the running
+    operations cancelled at once. Celery's own SIGHUP handler restarts the process in place, which is not
+    what a user closing a terminal means."""
     from celery import platforms
+    from celery.worker import state
+
+    def stop(*_: object) -> None:
+        NODE.cancel.set()  # the operations being made stop now (their tasks go back), not after their encodes
+        state.should_stop = 0  # what Celery's own warm shutdown sets: consume no more, end when the pool is done
 
     class NodeWorker(app.Worker):
         def install_platform_tweaks(self, worker: Any) -> None:
             super().install_platform_tweaks(worker)
-            platforms.signals["SIGHUP"] = platforms.signals["SIGTERM"]
+            for sig in ("SIGTERM", "SIGINT", "SIGHUP"):  # silent: Celery's print to stdout, the ready line's
+                platforms.signals[sig] = stop
 
     return NodeWorker
