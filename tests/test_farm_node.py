@@ -148,6 +148,31 @@ def test_what_a_killed_node_left_of_this_output_is_removed_and_nothing_else(
     assert not left.exists() and others.exists() and op.output.is_file()
 
 
+def test_a_node_that_mounts_the_shared_storage_elsewhere_finds_the_master_and_the_project_folder(
+    catalogue: str, cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.catalogue import roots
+
+    edit_box, node = tmp_path / "edit" / "nas", tmp_path / "node" / "mnt" / "share"
+    (edit_box / "masters").mkdir(parents=True)
+    master = edit_box / "masters" / "cuts.mp4"
+    master.write_bytes(cut_video.read_bytes())
+    monkeypatch.setenv("VAT_HOST", "edit-box")
+    roots.add("NAS", edit_box)
+    session = new_session(master, edit_box / "archive")
+    sequence, op = the_op(session)
+    roots.add("NAS", node, host="render-1")
+    node.parent.mkdir(parents=True)
+    edit_box.rename(node)  # the node sees the share at its own mount point only
+    monkeypatch.setenv("VAT_HOST", "render-1")
+    assert run_operation(session.session_id, KEY, sequence, node_name()) == "done"
+    made = node / op.output.relative_to(edit_box)
+    assert made.is_file() and not op.output.exists()
+    (row,) = rows_of(session.session_id, KEY)
+    assert roots.resolve(row.file_path) == made
+    assert run_operation(session.session_id, KEY, sequence, node_name()) == "skipped"  # found made, there
+
+
 def fake_ffmpeg(
     folder: Path, version: str = "ffmpeg version 0.0-elsewhere Copyright (c) the FFmpeg developers"
 ) -> Path:
@@ -193,6 +218,19 @@ def test_queues_by_toolchain_and_encoder(cut_video: Path, tmp_path: Path, db: ob
     # x264 nodes take the rest: x264 clips, stills, the master copy, thumbnails
     assert {routing.queue_for(op, here) for op in plan} == {f"vat.{here}.x264"}
     assert routing.queues(["x264", "nvenc"], here) == [f"vat.{here}.x264", f"vat.{here}.nvenc"]
+    assert routing.queues(["nvenc"], here) == [f"vat.{here}.nvenc"]  # an NVENC-only node: no x264 work
+
+
+def test_a_task_for_another_toolchain_is_refused_not_run(catalogue: str, cut_video: Path, tmp_path: Path) -> None:
+    from core.farm.app import operation_task
+
+    session = new_session(cut_video, tmp_path / "out")
+    sequence, op = the_op(session)
+    elsewhere = routing.fingerprint({**routing.toolchain(), "vat": "0.0.1"})
+    assert operation_task(None, session.session_id, KEY, sequence, elsewhere) == "refused"
+    assert log_row(session.session_id, KEY) is None and not op.output.exists()
+    here = routing.fingerprint(routing.toolchain())
+    assert operation_task(None, session.session_id, KEY, sequence, here) == "done"
 
 
 # --- vat farm worker, a real process ---------------------------------------------------------------
