@@ -447,3 +447,16 @@ def test_a_stopped_node_gives_its_task_back_and_a_killed_one_leaves_it_to_anothe
     row = log_row(session.session_id, op.key)
     assert row is not None and row.node == f"{socket.gethostname()}:{third.pid}"
     assert len(rows_of(session.session_id, op.key)) == 1 and op.output.is_file() and not temporaries_of(op)
+
+
+def test_celery_is_loaded_only_by_the_node_and_the_app() -> None:
+    """The farm extra stays optional: parsing `vat farm worker`, routing and making an operation load no Celery."""
+    code = (
+        "import sys\n"
+        "from tui.cli.parser import parse\n"
+        "parse(['farm', 'worker', '--concurrency', '2'])\n"
+        "import core.farm.config, core.farm.routing, core.farm.operation, tui.cli.farm\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('celery', 'kombu')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
