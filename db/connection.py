@@ -21,6 +21,7 @@ import platformdirs
 
 from db import backend
 from db.errors import EnvironmentProblem
+from db.lazy_driver import hand_psycopg_to_peewee
 from db.migrations import migrate
 
 log = logging.getLogger("vat.db")
@@ -127,7 +128,7 @@ def _open_postgres(url: str) -> peewee.Database:
     import socket
 
     try:
-        import psycopg  # noqa: F401  (the postgres extra)
+        hand_psycopg_to_peewee()  # the postgres extra
     except ImportError:
         raise EnvironmentProblem(
             f"VAT_DB names a PostgreSQL database ({backend.without_password(url)}) but psycopg is not "

@@ -52,3 +52,20 @@ def test_db_default_path_is_in_the_data_folder() -> None:
     finally:
         if saved is not None:
             os.environ["VAT_DB"] = saved
+
+
+def test_a_sqlite_vat_never_imports_the_postgresql_driver() -> None:
+    """psycopg (the postgres extra, installed here) costs 0.1-0.2 s of every start: peewee would import it
+    at its own import; vat hands it over only when a PostgreSQL catalogue is opened (db/lazy_driver.py)."""
+    code = (
+        "import sys, tempfile, os\n"
+        "import tui.cli.main\n"
+        "from db.connection import open_database\n"
+        "from db.models import ProcessingState\n"
+        "open_database(os.path.join(tempfile.mkdtemp(), 'state.db'))\n"
+        "ProcessingState.select().count()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'psycopg_binary')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]"
+    import psycopg  # noqa: F401  the check above means something only where the driver is installed
