@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,8 +54,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
     """One PostgreSQL server per test process. Where none can be had the PostgreSQL tests say why and
     skip, except under CI (CI=true), which must run them."""
+    # One start at a time across the xdist workers (their base folders share a parent): run as root,
+    # pgserver creates a system user and opens up folders' permissions, and two at once collide.
+    guard = tmp_path_factory.getbasetemp().parent / "postgres-start.lock"
     try:
-        server = Postgres(tmp_path_factory.mktemp("postgres"))
+        with guard.open("a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            try:
+                server = Postgres(tmp_path_factory.mktemp("postgres"))
+            except Unavailable:  # once more in a new folder: a first start can trip on a half-made one
+                server = Postgres(tmp_path_factory.mktemp("postgres"))
     except Unavailable as exc:
         if os.environ.get("CI"):
             raise
