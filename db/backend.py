@@ -97,8 +97,56 @@ def execute(database: Any, statement: str, params: Any = None) -> Any:
     return database.execute_sql(sql(statement, backend_of(_concrete(database))), params)
 
 
+def executemany(database: Any, statement: str, rows: list) -> None:
+    """One statement written for SQLite, run for each of `rows` through one cursor (no peewee query
+    per row), on whichever engine `database` is."""
+    if rows:
+        database.cursor().executemany(sql(statement, backend_of(_concrete(database))), rows)
+
+
 def _concrete(database: Any) -> peewee.Database:
     return database.obj if isinstance(database, peewee.DatabaseProxy) else database
+
+
+def is_postgres(database: Any) -> bool:
+    return backend_of(_concrete(database)) == POSTGRES
+
+
+def bytewise(database: Any, column: Any) -> Any:
+    """A text column to sort by as SQLite sorts text (by its bytes: code points in UTF-8): on
+    PostgreSQL under the "C" collation, whatever the database's own (en_US.UTF-8 orders "a_b" after
+    "ab" and "B" among the b's), so that listings and the files vat writes from them (the process
+    log, the manifest, the index page) come in one order on either engine."""
+    return column.collate('"C"') if is_postgres(database) else column
+
+
+# What json_value() casts PostgreSQL's text to, so that a comparison sees the type SQLite's
+# json_extract() returns (an integer, a real, a boolean as 0/1); text needs none.
+JSON_CASTS = {str: None, int: "BIGINT", float: "DOUBLE PRECISION", bool: "BOOLEAN"}
+
+
+def json_value(database: Any, column: Any, *path: str, kind: type = str) -> peewee.ColumnBase:
+    """The value at `path` (keys) in a JSON text column: SQLite's json_extract(column, '$.a.b');
+    on PostgreSQL (column::jsonb #>> '{a,b}') cast to `kind`'s type, as json_extract returns
+    typed values (a JSON null, or a key not there, is NULL on both)."""
+    if not is_postgres(database):
+        return peewee.fn.json_extract(column, "$." + ".".join(path))
+    if not all(_NAME.fullmatch(key) for key in path):
+        raise ValueError(f"not a JSON key vat uses: {path!r}")  # written into the SQL: names only
+    text = peewee.NodeList((column.cast("jsonb"), peewee.SQL(f"#>> '{{{','.join(path)}}}'")), parens=True)
+    cast = JSON_CASTS[kind]
+    return peewee.Cast(text, cast) if cast else text
+
+
+def json_valid(database: Any, column: Any) -> peewee.ColumnBase:
+    """Whether a text column holds JSON (SQLite's json_valid): on PostgreSQL `IS JSON` (16 and later);
+    an older server has no such test and takes the column as JSON (vat writes only JSON there)."""
+    if not is_postgres(database):
+        return peewee.fn.json_valid(column)
+    concrete = _concrete(database)
+    if (concrete.server_version or 0) >= 160000:
+        return peewee.NodeList((column, peewee.SQL("IS JSON")), parens=True)
+    return peewee.SQL("TRUE")
 
 
 @contextmanager

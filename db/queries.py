@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from peewee import Expression, fn
+from peewee import Expression
 
+from db.backend import bytewise, json_value
 from db.connection import database
 from db.fields import utc_days_ago
 from db.models import INITIALIZED, RESUMABLE_STATUSES, ProcessingState, UserPreset
@@ -51,8 +52,8 @@ def unattended_not_started() -> Expression:
     meta = ProcessingState.process_metadata
     return (
         (ProcessingState.status == INITIALIZED)
-        & fn.json_extract(meta, "$.requested_selection").is_null(False)
-        & fn.json_extract(meta, "$.selection_problem").is_null()
+        & json_value(database, meta, "requested_selection").is_null(False)
+        & json_value(database, meta, "selection_problem").is_null()
     )
 
 
@@ -60,7 +61,7 @@ def get_user_presets() -> list[UserPreset]:
     """User presets, default first, then the most used (seed §5.3; full rows, for the editor too)."""
     return list(
         UserPreset.select().order_by(
-            UserPreset.is_default.desc(), UserPreset.usage_count.desc(), UserPreset.preset_name
+            UserPreset.is_default.desc(), UserPreset.usage_count.desc(), bytewise(database, UserPreset.preset_name)
         )
     )
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from db.backend import bytewise
+from db.connection import database, write_transaction
 from db.errors import BadInput
 from db.fields import utc_now
 from db.models import AppSetting, UserPreset
@@ -106,12 +108,11 @@ def default_preset() -> str:
 
 
 def set_default_preset(preset_id: str) -> str:
-    from db.connection import database
-
-    with database.atomic():
+    with write_transaction():  # read then write: two at once leave one default (PostgreSQL: not a deadlock)
         if UserPreset.get_or_none(UserPreset.preset_id == preset_id) is None:
             known = ", ".join(
-                r.preset_id for r in UserPreset.select(UserPreset.preset_id).order_by(UserPreset.preset_id)
+                r.preset_id
+                for r in UserPreset.select(UserPreset.preset_id).order_by(bytewise(database, UserPreset.preset_id))
             )
             raise BadInput(f"default_preset: no preset {preset_id!r} (known: {known})")
         UserPreset.update(is_default=False).where(UserPreset.preset_id != preset_id).execute()
@@ -154,7 +155,9 @@ def _store(key: str, value: Any) -> Any:
 def all_settings() -> dict[str, list[SettingInfo]]:
     """Every setting, grouped by category (categories and keys in alphabetical order)."""
     grouped: dict[str, list[SettingInfo]] = {}
-    for row in AppSetting.select().order_by(AppSetting.category, AppSetting.key):
+    for row in AppSetting.select().order_by(
+        bytewise(database, AppSetting.category), bytewise(database, AppSetting.key)
+    ):
         value_type = row.value_type or "string"
         category = row.category or "general"
         grouped.setdefault(category, []).append(

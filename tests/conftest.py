@@ -37,9 +37,15 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test marked `backends` runs twice: on SQLite and on PostgreSQL (a real server, postgres_server)."""
-    if metafunc.definition.get_closest_marker("backends"):
-        metafunc.parametrize("backend", BACKENDS, indirect=True)
+    """A test marked `backends` runs twice: on SQLite and on PostgreSQL (a real server, postgres_server).
+    `@pytest.mark.backends(slow=True)`: the PostgreSQL run is marked slow (make test runs it, test-fast
+    leaves it): a long test whose engine-neutral part the SQLite run already covers quickly."""
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker:
+        postgres: Any = (
+            pytest.param("postgresql", marks=pytest.mark.slow) if marker.kwargs.get("slow") else "postgresql"
+        )
+        metafunc.parametrize("backend", [BACKENDS[0], postgres], indirect=True)
 
 
 @pytest.fixture

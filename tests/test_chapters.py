@@ -25,6 +25,7 @@ from core.pipeline.session_scenes import scenes_of
 from db.models import FileRegistry, Marker, OperationLog, ProcessingState
 from tests.conftest import SCENES
 from tests.media import cut_starts, make_chaptered
+from tests.test_db_support import refuse_updates
 
 FPS = 25
 # the master's own chapters: two, neither at a cut
@@ -187,7 +188,7 @@ def test_a_redetect_that_fails_to_store_leaves_scenes_and_markers_as_they_were(
     row = _session(cut_video, tmp_path / "out")
     before = [(m.kind, m.start_frame) for m in Marker.select().order_by(Marker.id)]
     # the detection's log row cannot be written: the whole store is rolled back
-    db.execute_sql("CREATE TRIGGER refuse BEFORE UPDATE ON operation_log BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    refuse_updates(db, "operation_log")
     with pytest.raises(Exception, match="refused"):
         sessions.detect(row, "adaptive", 255.0, 15)
     assert [(m.kind, m.start_frame) for m in Marker.select().order_by(Marker.id)] == before

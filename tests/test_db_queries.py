@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import peewee
+import pytest
 
 from db.models import ProcessingState, UserPreset
 from db.queries import get_resumable_session, get_session, get_user_presets
 from db.settings import set_setting
 from tests.test_db_support import make_session
+
+# the database's behaviour: on SQLite and on PostgreSQL
+pytestmark = pytest.mark.backends
 
 
 def test_resume_picks_the_most_recent_processing_or_paused_session(db: peewee.SqliteDatabase) -> None:

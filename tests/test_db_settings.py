@@ -9,6 +9,9 @@ from core.errors import BadInput
 from db.settings import all_settings, get_setting, set_setting
 from tests.test_db_support import assert_recent, raw
 
+# the database's behaviour: on SQLite and on PostgreSQL
+pytestmark = pytest.mark.backends
+
 
 def test_values_come_back_typed(db: peewee.SqliteDatabase) -> None:
     assert get_setting("parallel_workers") == 4

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import peewee
 
+from db import backend
 from db.fields import TIMESTAMP_FORMAT, utc_days_ago
 from db.models import ProcessingState, ProjectHistory
 
@@ -46,8 +48,41 @@ def make_history(session_id: str, *, days_ago: float, **fields: Any) -> ProjectH
     return ProjectHistory.create(**values)
 
 
-def raw(db: peewee.SqliteDatabase, sql: str, params: tuple = ()) -> list[tuple]:
-    return db.execute_sql(sql, params).fetchall()
+def raw(db: peewee.Database, sql: str, params: tuple = ()) -> list[tuple]:
+    """A statement written for SQLite (`?` placeholders) on either engine; its rows ([] for a write)."""
+    cursor = backend.execute(db, sql, params)
+    return cursor.fetchall() if cursor.description is not None else []
+
+
+@contextmanager
+def without_trigger(db: peewee.Database, table: str, trigger: str) -> Iterator[None]:
+    """`trigger` off while the block runs (to write what the trigger would overwrite), then on again:
+    SQLite drops and recreates it, PostgreSQL disables and enables it."""
+    if backend.backend_of(db) == backend.POSTGRES:
+        db.execute_sql(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        try:
+            yield
+        finally:
+            db.execute_sql(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+        return
+    (statement,) = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = ?", (trigger,)).fetchone()
+    db.execute_sql(f"DROP TRIGGER {trigger}")
+    try:
+        yield
+    finally:
+        db.execute_sql(statement)
+
+
+def refuse_updates(db: peewee.Database, table: str, message: str = "refused") -> None:
+    """Every UPDATE of `table` fails with `message` from now on (a fault to inject), on either engine."""
+    if backend.backend_of(db) == backend.POSTGRES:
+        db.execute_sql(
+            f"CREATE FUNCTION refuse_{table}() RETURNS TRIGGER LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+        )
+        db.execute_sql(f"CREATE TRIGGER refuse BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_{table}()")
+    else:
+        db.execute_sql(f"CREATE TRIGGER refuse BEFORE UPDATE ON {table} BEGIN SELECT RAISE(ABORT, '{message}'); END")
 
 
 def table_rows(conn: sqlite3.Connection, table: str) -> list[tuple]:

@@ -4,11 +4,15 @@ entry a dead process left running taken first, a live `vat run`'s batch left to 
 from __future__ import annotations
 
 import peewee
+import pytest
 
 from core.pipeline import queue_runner, session_queue
 from core.pipeline.lock import SessionLock
 from db.settings import set_setting
 from tests.test_db_support import make_session
+
+# the database's behaviour: on SQLite and on PostgreSQL
+pytestmark = pytest.mark.backends
 
 
 def queued(*names: str, batch_id: str | None = None) -> None:

@@ -1,6 +1,6 @@
 """An output renamed by a title edit (core/pipeline/records.py _unregister_renamed): the old name's row
 goes and its file is removed, unless the old name is the new file (a title changed only in case, where
-names ignore case), and only the rows of that operation are read. Real SQLite, real files."""
+names ignore case), and only the rows of that operation are read. Real databases (SQLite and PostgreSQL), real files."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from core.pipeline.plan import Operation
 from db.connection import write_transaction
 from db.fields import JsonField
 from db.models import FileRegistry
-from tests.test_db_support import make_session
+from tests.test_db_support import make_session, raw
 
 SESSION = "26-12-02_work_00000001"
 
@@ -37,6 +37,7 @@ def _unregister(op: Operation) -> list[Path]:
         return records._unregister_renamed(SESSION, op)
 
 
+@pytest.mark.backends
 def test_an_old_name_that_is_the_new_file_is_unregistered_but_not_removed(
     db: peewee.SqliteDatabase, tmp_path: Path
 ) -> None:
@@ -51,6 +52,7 @@ def test_an_old_name_that_is_the_new_file_is_unregistered_but_not_removed(
     assert [r.file_path for r in FileRegistry.select()] == [str(new.output)]
 
 
+@pytest.mark.backends
 def test_an_old_name_of_another_file_is_unregistered_and_given_to_remove(
     db: peewee.SqliteDatabase, tmp_path: Path
 ) -> None:
@@ -75,6 +77,7 @@ def test_names_equal_but_for_case_are_one_file_unless_the_folder_lists_both(tmp_
     assert not records.same_file(tmp_path / "a_bar.png", new)
 
 
+@pytest.mark.backends
 def test_only_the_operations_own_rows_are_read(
     db: peewee.SqliteDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -83,9 +86,12 @@ def test_only_the_operations_own_rows_are_read(
         _register(_op(tmp_path / f"s{n:03d}_hq.png", key=f"still_hq:s{n:03d}"))
     old = _op(tmp_path / "s001_Foo_hq.png")
     _register(old)
-    FileRegistry.update(compression_settings="not json").where(
-        FileRegistry.file_path == str(tmp_path / "s002_hq.png")
-    ).execute()  # a row another tool wrote: no key, no failure
+    # a row another tool wrote, its settings not JSON (the field would quote them): no key, no failure
+    raw(
+        db,
+        "UPDATE file_registry SET compression_settings = 'not json' WHERE file_path = ?",
+        (str(tmp_path / "s002_hq.png"),),
+    )
     decoded: list[object] = []
     real = JsonField.python_value
 

@@ -18,11 +18,12 @@ from core.pipeline.background import worker_log_path
 from db import maintenance
 from db.backup import KEEP_BACKUPS, list_backups
 from db.connection import close_database, open_database
+from db.fields import utc_days_ago
 from db.models import AppSetting, FileRegistry, OperationLog, ProcessingState, ProjectHistory, ProjectHistoryArchive
 from db.settings import set_setting
 from tests.helpers import ROOT, start_vat, vat
 from tests.test_db_migrations import build_v1_database
-from tests.test_db_support import make_history, make_session
+from tests.test_db_support import make_history, make_session, raw, without_trigger
 
 
 def add_log(session_id: str, name: str = "clip:s001") -> OperationLog:
@@ -31,22 +32,15 @@ def add_log(session_id: str, name: str = "clip:s001") -> OperationLog:
     )
 
 
-def age(db: peewee.SqliteDatabase, table: str, column: str, days: float, where: str, *params: object) -> None:
-    """Make rows look `days` old, as time would (a direct UPDATE; the session trigger is dropped meanwhile)."""
-    stamp = f"-{days} days"
-    db.execute_sql(f"UPDATE {table} SET {column} = datetime('now', ?) WHERE {where}", (stamp, *params))
+def age(db: peewee.Database, table: str, column: str, days: float, where: str, *params: object) -> None:
+    """Make rows look `days` old, as time would (a direct UPDATE; the session trigger is off meanwhile)."""
+    raw(db, f"UPDATE {table} SET {column} = ? WHERE {where}", (utc_days_ago(days), *params))
 
 
-def age_session(db: peewee.SqliteDatabase, session_id: str, days: float) -> None:
+def age_session(db: peewee.Database, session_id: str, days: float) -> None:
     # the update trigger would set updated_at back to now: age it without the trigger
-    (trigger,) = db.execute_sql(
-        "SELECT sql FROM sqlite_master WHERE name = 'update_processing_state_timestamp'"
-    ).fetchone()
-    db.execute_sql("DROP TRIGGER update_processing_state_timestamp")
-    try:
+    with without_trigger(db, "processing_state", "update_processing_state_timestamp"):
         age(db, "processing_state", "updated_at", days, "session_id = ?", session_id)
-    finally:
-        db.execute_sql(trigger)
 
 
 def session_ids() -> set[str]:

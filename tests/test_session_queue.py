@@ -11,6 +11,9 @@ from core.pipeline import session_queue as queue
 from db.models import ProcessingState
 from tests.test_db_support import make_session
 
+# the database's behaviour: on SQLite and on PostgreSQL
+pytestmark = pytest.mark.backends
+
 
 def order() -> list[str]:
     return [entry.session_id for entry in queue.entries()]

@@ -26,9 +26,10 @@ WRITE_INTERVAL_S = 0.25  # progress rows written at most 4 times a second (the s
 
 
 def _update_meta(session_id: str, change: Callable[[dict], None]) -> None:
-    from db.connection import database
+    from db.connection import write_transaction
 
-    with database.atomic():
+    # read then write: the worker's progress and the screen's cancel never overwrite each other
+    with write_transaction():
         row = ProcessingState.get(ProcessingState.session_id == session_id)
         meta = dict(row.process_metadata or {})
         change(meta)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.catalogue.roots import resolve, resolver, this_host
 from core.media.extensions import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from db.backend import bytewise, executemany
 from db.connection import database, write_transaction
 from db.fields import utc_now
 from db.models import (
@@ -188,7 +189,7 @@ def check_session(session_id: str, root: Path, deep: bool = False) -> Checked:
             FileRegistry.check_detail,
         )
         .where(FileRegistry.session == session_id)
-        .order_by(FileRegistry.file_path)
+        .order_by(bytewise(database, FileRegistry.file_path))
         .namedtuples()
     )
     params: dict[str, dict] = {}
@@ -239,9 +240,8 @@ def record_states(updates: Iterable[tuple[int, str, str, dict | None]]) -> None:
         else:
             touched.append((*values, FileRegistry.compression_settings.db_value(new_settings), row_id))
     with write_transaction():
-        cursor = database.cursor()
-        cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = ?", plain)  # noqa: S608
-        cursor.executemany(f"UPDATE {table} SET {columns}, compression_settings = ? WHERE id = ?", touched)  # noqa: S608
+        executemany(database, f"UPDATE {table} SET {columns} WHERE id = ?", plain)  # noqa: S608
+        executemany(database, f"UPDATE {table} SET {columns}, compression_settings = ? WHERE id = ?", touched)  # noqa: S608
 
 
 # --- checksums.sha256 --------------------------------------------------------------------------

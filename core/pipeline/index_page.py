@@ -16,6 +16,8 @@ from core.catalogue.roots import resolve
 from core.pipeline.contact_sheet import seconds_timecode
 from core.pipeline.plan import Operation
 from core.pipeline.session_scenes import scenes_of
+from db.backend import bytewise
+from db.connection import database
 from db.fields import utc_now
 from db.models import FileRegistry, ProcessingState
 
@@ -145,7 +147,9 @@ def write_index_page(
 ) -> None:
     """`timecode`: how a time (seconds from the master's first frame) is shown."""
     rows = list(
-        FileRegistry.select().where(FileRegistry.session == session.session_id).order_by(FileRegistry.file_path)
+        FileRegistry.select()
+        .where(FileRegistry.session == session.session_id)
+        .order_by(bytewise(database, FileRegistry.file_path))
     )
     links = Links(root, rows)
     scenes = {s.index: s for s in scenes_of(session)}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from core.errors import BadInput
 from core.pipeline.presets import BUILTIN_PRESETS, DEFAULT_PRESET_ID, Preset, check
-from db.connection import write_transaction
+from db.backend import bytewise
+from db.connection import database, write_transaction
 from db.fields import utc_now
 from db.models import UserPreset
 
@@ -70,7 +71,10 @@ def load_preset(preset_id: str | None) -> Preset:
     preset_id = preset_id or default_preset_id()
     row = UserPreset.get_or_none(UserPreset.preset_id == preset_id)
     if row is None:
-        known = ", ".join(r.preset_id for r in UserPreset.select(UserPreset.preset_id).order_by(UserPreset.preset_id))
+        known = ", ".join(
+            r.preset_id
+            for r in UserPreset.select(UserPreset.preset_id).order_by(bytewise(database, UserPreset.preset_id))
+        )
         raise BadInput(f"preset {preset_id!r} does not exist (known: {known})")
     return check(row_to_preset(row))
 
@@ -109,6 +113,11 @@ def preset_from_dict(data: dict) -> Preset:
 def save_preset(preset: Preset) -> None:
     """Create or update a user preset (never a built-in)."""
     check(preset)
+    with write_transaction():  # read then write: two saves of one new id make one row, not an error
+        _save(preset)
+
+
+def _save(preset: Preset) -> None:
     existing = UserPreset.get_or_none(UserPreset.preset_id == preset.preset_id)
     if existing is not None and (existing.advanced_settings or {}).get("builtin"):
         raise BadInput(f"preset {preset.preset_id}: built-in presets cannot be changed; make a copy")
@@ -130,14 +139,15 @@ def save_preset(preset: Preset) -> None:
 
 
 def delete_preset(preset_id: str) -> None:
-    row = UserPreset.get_or_none(UserPreset.preset_id == preset_id)
-    if row is None:
-        raise BadInput(f"preset {preset_id!r} does not exist")
-    if (row.advanced_settings or {}).get("builtin"):
-        raise BadInput(f"preset {preset_id}: built-in presets cannot be deleted")
-    if preset_id == default_preset_id():
-        raise BadInput(f"preset {preset_id} is the default: make another preset the default first")
-    row.delete_instance()
+    with write_transaction():  # read then write: never the preset another process just made the default
+        row = UserPreset.get_or_none(UserPreset.preset_id == preset_id)
+        if row is None:
+            raise BadInput(f"preset {preset_id!r} does not exist")
+        if (row.advanced_settings or {}).get("builtin"):
+            raise BadInput(f"preset {preset_id}: built-in presets cannot be deleted")
+        if preset_id == default_preset_id():
+            raise BadInput(f"preset {preset_id} is the default: make another preset the default first")
+        row.delete_instance()
 
 
 def set_default(preset_id: str) -> None:
@@ -168,6 +178,9 @@ def get_preset_row(preset_id: str) -> UserPreset:
     ensure_builtin_presets()
     row = UserPreset.get_or_none(UserPreset.preset_id == preset_id)
     if row is None:
-        known = ", ".join(r.preset_id for r in UserPreset.select(UserPreset.preset_id).order_by(UserPreset.preset_id))
+        known = ", ".join(
+            r.preset_id
+            for r in UserPreset.select(UserPreset.preset_id).order_by(bytewise(database, UserPreset.preset_id))
+        )
         raise BadInput(f"preset {preset_id!r} does not exist (known: {known})")
     return row

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import peewee
-from peewee import fn
 
 from core.catalogue.roots import resolve, resolver, this_host
 from core.pipeline.plan import Operation
-from db.connection import is_postgres, write_transaction
+from db.backend import json_valid, json_value
+from db.connection import database, write_transaction
 from db.fields import utc_now
 from db.models import FileRegistry, OperationLog, ProcessingState
 
@@ -119,8 +119,6 @@ def rows_by_key(session_id: str) -> Earlier:
 
 def _same_key_rows(session_id: str, op: Operation, earlier: Earlier | None) -> list[FileRegistry]:
     """The rows registered under the operation's key, from the run's snapshot when there is one."""
-    if earlier is None and is_postgres():  # _registered_key's JSON functions are SQLite's: read in Python
-        earlier = rows_by_key(session_id)
     if earlier is None:
         return list(FileRegistry.select().where((FileRegistry.session == session_id) & (_registered_key() == op.key)))
     ids = [row_id for row_id, _ in earlier.get(op.key, [])]
@@ -278,7 +276,7 @@ def _registered_key() -> peewee.Node:
     """A registry row's operation key, read in SQL (a row whose settings are not JSON, written by
     another tool, has none rather than failing the query)."""
     settings = FileRegistry.compression_settings
-    return peewee.Case(None, [(fn.json_valid(settings), fn.json_extract(settings, "$.key"))], None)
+    return peewee.Case(None, [(json_valid(database, settings), json_value(database, settings, "key"))], None)
 
 
 def same_file(old: Path, new: Path) -> bool:

@@ -13,13 +13,18 @@ from core.pipeline.index_page import write_index_page
 from core.pipeline.plan import Operation
 from core.pipeline.runner import RunSummary
 from core.pipeline.scene_texts import effective_title
-from db.connection import write_transaction
+from db.backend import bytewise
+from db.connection import database, write_transaction
 from db.fields import utc_now
 from db.models import FileRegistry, OperationLog, ProcessingState, ProjectHistory, ProjectHistoryArchive
 
 
 def _outputs(session_id: str) -> list[FileRegistry]:
-    return list(FileRegistry.select().where(FileRegistry.session == session_id).order_by(FileRegistry.file_path))
+    return list(
+        FileRegistry.select()
+        .where(FileRegistry.session == session_id)
+        .order_by(bytewise(database, FileRegistry.file_path))
+    )
 
 
 def _rd_source(session: ProcessingState, row: FileRegistry) -> dict:
