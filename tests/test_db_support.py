@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -83,6 +84,32 @@ def refuse_updates(db: peewee.Database, table: str, message: str = "refused") ->
         db.execute_sql(f"CREATE TRIGGER refuse BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_{table}()")
     else:
         db.execute_sql(f"CREATE TRIGGER refuse BEFORE UPDATE ON {table} BEGIN SELECT RAISE(ABORT, '{message}'); END")
+
+
+class WriteLockHolder:
+    """A second connection inside a write transaction (as another vat in one): it holds the database's
+    write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock of db.backend.write_transaction)
+    until commit(); execute() takes statements written for SQLite."""
+
+    def __init__(self, engine: str, db_path: Path):
+        self.engine = engine
+        if engine == backend.POSTGRES:
+            import psycopg
+
+            self.conn: Any = psycopg.connect(os.environ["VAT_DB"])  # not autocommit: a transaction opens
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (backend.WRITE_LOCK_KEY,))
+        else:
+            self.conn = sqlite3.connect(db_path, isolation_level=None, timeout=60)
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def execute(self, statement: str, params: tuple = ()) -> None:
+        self.conn.execute(backend.sql(statement, self.engine), params)
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT") if self.engine == backend.SQLITE else self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def table_rows(conn: sqlite3.Connection, table: str) -> list[tuple]:

@@ -80,6 +80,7 @@ def test_gpu_sampling_averages_nvidia_smi_and_is_none_without_it(
     assert GpuSampler().start().stop() is None
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_real_run_fills_the_resource_and_warning_columns(tmp_path: Path) -> None:
     # a full-range H.264 master: each clip's scaling makes ffmpeg warn
@@ -100,6 +101,7 @@ def test_a_real_run_fills_the_resource_and_warning_columns(tmp_path: Path) -> No
     assert (master_copy.memory_usage or 0) > 0  # an ffmpeg stream copy
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # a whole run or many: make test-fast stays under 3 minutes
 def test_skipped_rd_files_get_rows_with_the_reason(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"
@@ -128,6 +130,7 @@ def test_skipped_rd_files_get_rows_with_the_reason(cut_video: Path, tmp_path: Pa
     assert names == {"rd_skipped:notes.txt"}
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_failure_then_a_success_keeps_the_first_error(cut_video: Path, tmp_path: Path) -> None:
     root = tmp_path / "out" / f"{DATE}_Retry"
@@ -165,6 +168,7 @@ def test_a_failure_then_a_success_keeps_the_first_error(cut_video: Path, tmp_pat
     assert untouched.attempts == 1 and untouched.error_history is None  # made once, skipped on resume
 
 
+@pytest.mark.backends
 @pytest.mark.slow
 def test_history_figures_after_a_pause_and_resume(cut_video: Path, tmp_path: Path) -> None:
     rd = tmp_path / "R&D"

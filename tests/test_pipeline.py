@@ -155,6 +155,7 @@ def test_clip_metadata_and_manifest(archived: tuple[Path, subprocess.CompletedPr
     assert g01["sha256"] == hashlib.sha256((root / g01["path"]).read_bytes()).hexdigest()
 
 
+@pytest.mark.backends(slow=True)  # the PostgreSQL run: make test
 @pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_database_records_the_session(archived: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     from db.connection import open_database
@@ -181,6 +182,7 @@ def test_database_records_the_session(archived: tuple[Path, subprocess.Completed
     assert history.completed_successfully and history.preset_used == "webflow_standard"
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_failing_operation_is_recorded_and_the_others_go_on(cut_video: Path, tmp_path: Path) -> None:
     from db.connection import open_database

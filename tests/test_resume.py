@@ -56,6 +56,7 @@ def session_rows() -> tuple[type[ProcessingState], type[OperationLog], type[File
     return ProcessingState, OperationLog, FileRegistry
 
 
+@pytest.mark.backends
 @pytest.mark.slow
 def test_sigkill_at_several_points_then_resume_completes(cut_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -103,6 +104,7 @@ def test_sigkill_at_several_points_then_resume_completes(cut_video: Path, tmp_pa
     assert again.returncode == 0 and "already completed" in again.stdout
 
 
+@pytest.mark.backends(slow=True)  # the PostgreSQL run: make test
 def test_sigterm_pauses_cleanly_and_exits_130(cut_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = start_vat("run", cut_video, "--out", out, *ARGS)
@@ -115,6 +117,7 @@ def test_sigterm_pauses_cleanly_and_exits_130(cut_video: Path, tmp_path: Path) -
     assert not [r for r in OperationLog.select() if r.status == "processing"]
 
 
+@pytest.mark.backends(slow=True)  # the PostgreSQL run: make test
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT])
 def test_hangup_and_ctrl_c_pause_too(cut_video: Path, tmp_path: Path, sig: signal.Signals) -> None:
     proc = start_vat("run", cut_video, "--out", tmp_path, *ARGS)
@@ -125,6 +128,7 @@ def test_hangup_and_ctrl_c_pause_too(cut_video: Path, tmp_path: Path, sig: signa
     assert ProcessingState.get().status == "paused"
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_session_being_processed_is_refused(cut_video: Path, tmp_path: Path) -> None:
     proc = start_vat("run", cut_video, "--out", tmp_path, *ARGS)
@@ -141,6 +145,7 @@ def test_a_session_being_processed_is_refused(cut_video: Path, tmp_path: Path) -
         proc.wait()
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_plain_resume_passes_over_a_session_being_processed(cut_video: Path, tmp_path: Path) -> None:
     paused = start_vat("run", cut_video, "--out", tmp_path / "a", *ARGS)
@@ -162,6 +167,7 @@ def test_a_plain_resume_passes_over_a_session_being_processed(cut_video: Path, t
         busy.wait()
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_resume_uses_the_preset_as_it_was_when_the_session_started(cut_video: Path, tmp_path: Path) -> None:
     """Editing the preset between the stop and the resume changes nothing already made."""

@@ -1,5 +1,8 @@
 """Retention (log_retention_days, abandoned_session_days): applied at the start of a run at most daily and by
-`vat db cleanup` at once; a backup first, history archived never deleted, and never against the archive."""
+`vat db cleanup` at once; a backup first, history archived never deleted, and never against the archive.
+
+On both engines (marked backends) but the pre-migration backup's (a SQLite file of version 1); what a
+backup holds is read here on SQLite (a PostgreSQL dump's content: tests/test_db_postgres_maintenance.py)."""
 
 from __future__ import annotations
 
@@ -16,14 +19,14 @@ import pytest
 
 from core.pipeline.background import worker_log_path
 from db import maintenance
-from db.backup import KEEP_BACKUPS, list_backups
-from db.connection import close_database, open_database
+from db.backup import KEEP_BACKUPS, backups_dir, list_backups
+from db.connection import close_database, db_file, open_database
 from db.fields import utc_days_ago
 from db.models import AppSetting, FileRegistry, OperationLog, ProcessingState, ProjectHistory, ProjectHistoryArchive
 from db.settings import set_setting
 from tests.helpers import ROOT, start_vat, vat
 from tests.test_db_migrations import build_v1_database
-from tests.test_db_support import make_history, make_session, raw, without_trigger
+from tests.test_db_support import WriteLockHolder, make_history, make_session, raw, without_trigger
 
 
 def add_log(session_id: str, name: str = "clip:s001") -> OperationLog:
@@ -52,9 +55,13 @@ def backup_rows(backup: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def test_cleanup_removes_old_logs_of_completed_sessions_after_a_backup(
-    db: peewee.SqliteDatabase, db_path: Path
-) -> None:
+def backups() -> list[Path]:
+    """The database's backups (beside the SQLite file; for PostgreSQL, beside db_file()'s stand-in)."""
+    return list_backups(db_file())
+
+
+@pytest.mark.backends
+def test_cleanup_removes_old_logs_of_completed_sessions_after_a_backup(db: peewee.Database, backend: str) -> None:
     set_setting("log_retention_days", 30)
     make_session("ret-done", status="completed")
     make_session("ret-paused", status="paused")
@@ -70,9 +77,12 @@ def test_cleanup_removes_old_logs_of_completed_sessions_after_a_backup(
         ("ret-done", "clip:new"),
         ("ret-paused", "clip:old"),  # not a completed session: its log says where a resume goes on
     }
-    (backup,) = list_backups(db_path)
+    (backup,) = backups()
     assert f"backup written first: {backup}" in out
-    assert backup_rows(backup, f"SELECT operation_name FROM operation_log WHERE id = {old_done.id}") == [("clip:old",)]
+    if backend == "sqlite":
+        assert backup_rows(backup, f"SELECT operation_name FROM operation_log WHERE id = {old_done.id}") == [
+            ("clip:old",)
+        ]
     # 0 keeps them forever
     set_setting("log_retention_days", 0)
     add_log("ret-done", "clip:older")
@@ -80,11 +90,12 @@ def test_cleanup_removes_old_logs_of_completed_sessions_after_a_backup(
     out = vat("db", "cleanup", check=True).stdout
     assert "kept forever (log_retention_days is 0)" in out and "nothing to remove" in out
     assert OperationLog.select().where(OperationLog.operation_name == "clip:older").count() == 1
-    assert len(list_backups(db_path)) == 1  # nothing deleted: no backup either
+    assert len(backups()) == 1  # nothing deleted: no backup either
 
 
+@pytest.mark.backends
 def test_cleanup_removes_abandoned_sessions_but_never_the_archive(
-    db: peewee.SqliteDatabase, db_path: Path, tmp_path: Path
+    db: peewee.Database, backend: str, tmp_path: Path
 ) -> None:
     output = tmp_path / "clip.mp4"
     output.write_bytes(b"an output the archive still holds")
@@ -127,12 +138,13 @@ def test_cleanup_removes_abandoned_sessions_but_never_the_archive(
     assert [h.session_id for h in ProjectHistory.select()] == ["ab-done"]
     assert [h.session_id for h in ProjectHistoryArchive.select()] == ["ab-history"]
     assert "Artwork ab-history" in vat("history", "--archived", check=True).stdout
-    (backup,) = list_backups(db_path)
-    assert backup_rows(backup, "SELECT count(*) FROM processing_state")[0][0] == len(sessions)
-    assert backup_rows(backup, "SELECT session_id FROM project_history ORDER BY session_id") == [
-        ("ab-done",),
-        ("ab-history",),
-    ]
+    (backup,) = backups()
+    if backend == "sqlite":
+        assert backup_rows(backup, "SELECT count(*) FROM processing_state")[0][0] == len(sessions)
+        assert backup_rows(backup, "SELECT session_id FROM project_history ORDER BY session_id") == [
+            ("ab-done",),
+            ("ab-history",),
+        ]
     # abandoned_session_days is a setting: 200 days spares what 100-day-old sessions are left
     make_session("ab-failed-2", status="failed")
     age_session(db, "ab-failed-2", 100)
@@ -141,16 +153,18 @@ def test_cleanup_removes_abandoned_sessions_but_never_the_archive(
     assert "ab-failed-2" in session_ids()
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_a_run_applies_retention_at_most_daily(
-    db: peewee.SqliteDatabase, db_path: Path, cut_video: Path, tmp_path: Path
+    db: peewee.Database, backend: str, cut_video: Path, tmp_path: Path
 ) -> None:
     make_session("daily-1", status="failed")
     age_session(db, "daily-1", 100)
     vat("run", cut_video, "--artwork", "Daily", "--out", tmp_path / "o1", "--scenes", "1", check=True)
     assert "daily-1" not in session_ids()  # removed at the start of the run, after a backup
-    (backup,) = list_backups(db_path)
-    assert ("daily-1",) in backup_rows(backup, "SELECT session_id FROM processing_state")
+    (backup,) = backups()
+    if backend == "sqlite":
+        assert ("daily-1",) in backup_rows(backup, "SELECT session_id FROM processing_state")
     last_run = AppSetting.get(AppSetting.key == "retention_last_run").value
     assert last_run
 
@@ -159,14 +173,14 @@ def test_a_run_applies_retention_at_most_daily(
     vat("run", cut_video, "--artwork", "Daily2", "--out", tmp_path / "o2", "--scenes", "1", check=True)
     assert "daily-2" in session_ids()  # the same day: nothing more deleted
     assert AppSetting.get(AppSetting.key == "retention_last_run").value == last_run
-    assert len(list_backups(db_path)) == 1
+    assert len(backups()) == 1
 
     # a day later it is due again
     age(db, "app_settings", "value", 1.01, "key = 'retention_last_run'")
     completed = ProcessingState.get(ProcessingState.artwork_name == "Daily2")
     ProcessingState.update(status="paused").where(ProcessingState.id == completed.id).execute()
     vat("resume", completed.session_id, check=True)
-    assert "daily-2" not in session_ids() and len(list_backups(db_path)) == 2
+    assert "daily-2" not in session_ids() and len(backups()) == 2
 
 
 LOCK_HOLDER = """
@@ -178,7 +192,8 @@ sys.stdin.read()  # until the test closes it
 """
 
 
-def test_cleanup_skips_a_session_another_process_is_running_and_says_so(db: peewee.SqliteDatabase) -> None:
+@pytest.mark.backends
+def test_cleanup_skips_a_session_another_process_is_running_and_says_so(db: peewee.Database) -> None:
     make_session("run-now", status="failed", days_ago=100)
     holder = subprocess.Popen(
         [sys.executable, "-c", LOCK_HOLDER, "run-now"],
@@ -202,25 +217,25 @@ def test_cleanup_skips_a_session_another_process_is_running_and_says_so(db: peew
     assert "run-now" not in session_ids()
 
 
+@pytest.mark.backends
 def test_a_session_that_moves_on_while_cleanup_waits_to_delete_is_kept(
-    db: peewee.SqliteDatabase, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: peewee.Database, backend: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The choice is made, and the backup written, before the deleting transaction can start: the
     session is chosen again inside it. Here the test holds the database's write lock meanwhile and
     starts the session (as a run would) before letting the cleanup in."""
     make_session("moves-on", status="failed", days_ago=100)
     monkeypatch.setenv("VAT_DB_BUSY_TIMEOUT_MS", "60000")
-    writer = sqlite3.connect(db_path, isolation_level=None, timeout=60)
+    writer = WriteLockHolder(backend, db_path)
     try:
-        writer.execute("BEGIN IMMEDIATE")
         cleanup = start_vat("db", "cleanup")
         give_up = time.monotonic() + 60
-        while not any(p.stat().st_size > 0 for p in list_backups(db_path)):  # chosen, and backed up
+        while not any(p.stat().st_size > 0 for p in backups()):  # chosen, and backed up
             assert cleanup.poll() is None and time.monotonic() < give_up, cleanup.communicate()
             time.sleep(0.05)
         time.sleep(0.5)  # it now waits for the write lock
         writer.execute("UPDATE processing_state SET status = 'processing' WHERE session_id = 'moves-on'")
-        writer.execute("COMMIT")
+        writer.commit()
         out, err = cleanup.communicate(timeout=120)
     finally:
         writer.close()
@@ -230,12 +245,12 @@ def test_a_session_that_moves_on_while_cleanup_waits_to_delete_is_kept(
     assert ProcessingState.get(ProcessingState.session_id == "moves-on").status == "processing"
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # end to end: make test-fast leaves it to make test
-def test_a_run_whose_backup_fails_leaves_retention_due(
-    db: peewee.SqliteDatabase, db_path: Path, cut_video: Path, tmp_path: Path
-) -> None:
+def test_a_run_whose_backup_fails_leaves_retention_due(db: peewee.Database, cut_video: Path, tmp_path: Path) -> None:
     make_session("due-1", status="failed", days_ago=100)
-    blocker = db_path.parent / "backups"
+    blocker = backups_dir(db_file())
+    blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("a file where the backups folder goes: no backup can be written (as on a full disk)")
     vat("run", cut_video, "--artwork", "Due", "--out", tmp_path / "o1", "--scenes", "1", check=True)  # goes on
     assert "due-1" in session_ids()  # nothing deleted without a backup ...
