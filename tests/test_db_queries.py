@@ -5,10 +5,11 @@ from __future__ import annotations
 import peewee
 import pytest
 
+from db.backend import json_valid, json_value
 from db.models import ProcessingState, UserPreset
 from db.queries import get_resumable_session, get_session, get_user_presets
 from db.settings import set_setting
-from tests.test_db_support import make_session
+from tests.test_db_support import make_session, raw
 
 # the database's behaviour: on SQLite and on PostgreSQL
 pytestmark = pytest.mark.backends
@@ -58,3 +59,24 @@ def test_json_columns_round_trip(db: peewee.SqliteDatabase) -> None:
     make_session("s1", scenes_data=scenes, selected_scenes=[1, 2], grouped_scenes={"g01": [1, 2]})
     session = ProcessingState.get(ProcessingState.session_id == "s1")
     assert (session.scenes_data, session.selected_scenes, session.grouped_scenes) == (scenes, [1, 2], {"g01": [1, 2]})
+
+
+def test_json_values_are_read_in_sql_typed_as_sqlite_reads_them(db: peewee.Database) -> None:
+    meta = ProcessingState.process_metadata
+    make_session("j1", process_metadata={"requested_selection": {"scenes": [1]}, "n": 3, "ratio": 0.5, "done": True})
+    make_session("j2", process_metadata={"selection_problem": None, "n": 12, "ratio": 2.0, "done": False})
+
+    def ids(condition: peewee.ColumnBase) -> list[str]:
+        return [r.session_id for r in ProcessingState.select().where(condition).order_by(ProcessingState.id)]
+
+    assert ids(json_value(db, meta, "n", kind=int) > 5) == ["j2"]  # a number, not the text "12" < "5"
+    assert ids(json_value(db, meta, "ratio", kind=float) == 0.5) == ["j1"]
+    assert ids(json_value(db, meta, "done", kind=bool) == True) == ["j1"]  # noqa: E712 (SQL comparison)
+    assert ids(json_value(db, meta, "requested_selection", "scenes").is_null(False)) == ["j1"]
+    assert ids(json_value(db, meta, "selection_problem").is_null()) == ["j1", "j2"]  # absent, or JSON null
+    # guarded by json_valid, a row whose column is not JSON has no value rather than failing the query
+    make_session("j3")
+    raw(db, "UPDATE processing_state SET process_metadata = 'not json' WHERE session_id = 'j3'")  # another tool's
+    guarded = peewee.Case(None, [(json_valid(db, meta), json_value(db, meta, "n", kind=int))], None)
+    rows = ProcessingState.select(ProcessingState.session_id, guarded.alias("n")).order_by(ProcessingState.id)
+    assert [(r.session_id, r.n) for r in rows] == [("j1", 3), ("j2", 12), ("j3", None)]

@@ -247,7 +247,11 @@ def test_a_session_that_moves_on_while_cleanup_waits_to_delete_is_kept(
 
 @pytest.mark.backends
 @pytest.mark.slow  # end to end: make test-fast leaves it to make test
-def test_a_run_whose_backup_fails_leaves_retention_due(db: peewee.Database, cut_video: Path, tmp_path: Path) -> None:
+def test_a_run_whose_backup_fails_leaves_retention_due(
+    db: peewee.Database, cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL's backups go to the user data folder, shared by the session's tests: this test's own
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     make_session("due-1", status="failed", days_ago=100)
     blocker = backups_dir(db_file())
     blocker.parent.mkdir(parents=True, exist_ok=True)

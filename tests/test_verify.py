@@ -105,6 +105,30 @@ def test_an_intact_archive_holds_and_its_checksums_pass_sha256sum(project: Path)
     assert all(r["checked_at"] is not None and r["verified"] and r["exists"] for r in rows.values())
 
 
+@needs_sha256sum
+@pytest.mark.slow  # a run of its own: the tests around it work on a SQLite copy of one module-wide run
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_verify_and_repair_on_the_shared_catalogue(cut_video: Path, tmp_path: Path, backend: str) -> None:
+    """The checks, their records and a repair with the catalogue on PostgreSQL."""
+    shutil.copy(cut_video, tmp_path / "master.mp4")
+    vat("run", tmp_path / "master.mp4", "--out", tmp_path / "out", *ARGS, check=True)
+    root = tmp_path / "out" / PROJECT
+    lines = (root / "checksums.sha256").read_text().splitlines()
+    assert [line.split("  ", 1)[1] for line in lines] == sorted(line.split("  ", 1)[1] for line in lines)
+    assert len(lines) == len(registry()) and sha256sum_check(root).returncode == 0
+    bad = damage(root)
+    done = vat("verify")
+    assert done.returncode == 1 and done.stdout.splitlines()[-1].endswith("1 missing, 2 modified, 0 corrupt")
+    rows = registry()
+    assert [rows[str(bad[k])]["state"] for k in ("modified", "truncated", "missing")] == ["modified"] * 2 + ["missing"]
+    assert rows[str(bad["missing"])]["exists"] is False and not rows[str(bad["modified"])]["verified"]
+    assert sum(r["state"] == "ok" and r["checked_at"] is not None for r in rows.values()) == len(rows) - 3
+    repaired = vat("verify", "--repair")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert {r["state"] for r in registry().values()} == {"ok"} and sha256sum_check(root).returncode == 0
+    assert vat("verify", "--deep").returncode == 0
+
+
 def test_damaged_truncated_and_deleted_outputs_are_each_named(project: Path) -> None:
     bad = damage(project)
     done = vat("verify")
@@ -170,6 +194,7 @@ def test_repair_uses_the_master_copy_when_the_master_was_moved_away(project: Pat
     assert history.master_size_mb == round(size / 1e6, 3) and history.compression_ratio
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # end to end: make test-fast leaves it to make test
 def test_repair_from_a_remuxed_master_copy_makes_only_the_damaged_file(cut_video: Path, tmp_path: Path) -> None:
     """An MPEG-TS master is archived as Matroska, whose rounded times give another plan: the repair

@@ -32,7 +32,7 @@ from core.pipeline.progress import eta_seconds, work_of
 from core.pipeline.records import sha256_of
 from core.pipeline.schedule import LONG_KINDS, longest_first, threads_per_job
 from core.pipeline.verify_stage import VerifyStage
-from db.connection import is_database_fault
+from db.connection import is_database_fault, write_transaction
 from db.fields import utc_now
 
 log = logging.getLogger(__name__)
@@ -339,7 +339,8 @@ class Runner:
         _remove(made.tmp)
         with self._lock:
             self._running.pop(made.op.key, None)
-        records.log_operation(self.session_id, made.op, made.sequence, "pending", progress=0.0)
+        with write_transaction():  # read then write: one row per operation, whoever else runs it
+            records.log_operation(self.session_id, made.op, made.sequence, "pending", progress=0.0)
 
     def _fail(self, made: Made, exc: Exception) -> None:
         op = made.op
