@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import peewee
 import pytest
 
 from core.catalogue.tags import add_tags, parse_tag, tags_of
 from core.errors import BadInput
 from core.pipeline import session_queue as queue
+from db.connection import close_database
 from db.models import ProcessingState
 from tests.test_db_support import make_session
 
@@ -33,6 +36,29 @@ def test_entries_keep_their_order_and_move_among_the_pending(db: peewee.SqliteDa
     assert released and released.state == "waiting"
     assert not queue.remove("a") and queue.remove("c")
     assert order() == ["a", "d", "b"] and ProcessingState.get_or_none(session_id="c") is not None
+
+
+def test_writers_at_once_each_get_a_place_of_their_own(db: peewee.Database) -> None:
+    """Positions are read then written: several writers at once (threads: a connection each, as
+    processes would have) never take the same place, on PostgreSQL's READ COMMITTED too."""
+    names = [f"w{t}-{n}" for t in range(4) for n in range(12)]
+    for name in names:
+        make_session(name)
+    start = threading.Barrier(4)
+
+    def writer(t: int) -> None:
+        start.wait()
+        for n in range(12):
+            queue.enqueue(f"w{t}-{n}")
+        close_database()  # this thread's connection
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    positions = [entry.position for entry in queue.entries()]
+    assert sorted(positions) == list(range(1, len(names) + 1))
 
 
 def test_a_session_deleted_leaves_the_queue(db: peewee.SqliteDatabase) -> None:
