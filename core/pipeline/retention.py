@@ -128,8 +128,11 @@ def _abandoned_by_age(cutoff: str) -> peewee.Expression:
 def _abandoned(cutoff: str, exclude: str | None) -> tuple[list[str], list[KeptSession]]:
     """The abandoned sessions to remove, and those abandoned by status and age but kept (and why).
     Whether one is running now is decided later, by taking its lock (_lock_sessions)."""
-    candidates = ProcessingState.select(ProcessingState.session_id, ProcessingState.status).where(
-        _abandoned_by_age(cutoff)
+    # in the order they were made: the report reads the same on either engine (PostgreSQL has no rowid order)
+    candidates = (
+        ProcessingState.select(ProcessingState.session_id, ProcessingState.status)
+        .where(_abandoned_by_age(cutoff))
+        .order_by(ProcessingState.id)
     )
     with_history = {row.session_id for row in ProjectHistory.select(ProjectHistory.session)} | {
         row.session_id for row in ProjectHistoryArchive.select(ProjectHistoryArchive.session)
@@ -144,7 +147,9 @@ def _abandoned(cutoff: str, exclude: str | None) -> tuple[list[str], list[KeptSe
             continue
         on_disk = [
             row.file_path
-            for row in FileRegistry.select(FileRegistry.file_path).where(FileRegistry.session == sid)
+            for row in FileRegistry.select(FileRegistry.file_path)
+            .where(FileRegistry.session == sid)
+            .order_by(FileRegistry.id)
             if resolve(row.file_path).exists()  # an archive that moved is still one (storage roots)
         ]
         if on_disk:
