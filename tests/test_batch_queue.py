@@ -67,6 +67,7 @@ def summary_of(stdout: str) -> dict:
     return next(e for e in json_events(stdout) if e["event"] == "summary")
 
 
+@pytest.mark.backends
 @pytest.mark.slow
 def test_batch_killed_in_the_middle_is_finished_by_a_plain_resume(masters: list[Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -216,6 +217,7 @@ def test_skip_archived_in_a_batch_counts_as_skipped(masters: list[Path], tmp_pat
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["26-12-01_reel2"]
 
 
+@pytest.mark.backends
 @pytest.mark.slow
 def test_the_concurrency_limit_holds_across_runners(masters: list[Path], tmp_path: Path) -> None:
     """Three queued sessions, three `vat queue run` at once, concurrent_sessions 2: never more than two
@@ -243,6 +245,7 @@ def test_the_concurrency_limit_holds_across_runners(masters: list[Path], tmp_pat
     assert {e.state for e in QueueEntry.select()} == {"done"}
 
 
+@pytest.mark.backends(slow=True)  # the PostgreSQL run: make test
 def test_queue_command_reorders_holds_and_removes(
     masters: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -138,6 +138,7 @@ def test_a_file_that_is_not_a_preset_object_is_refused(
         read_preset_file(tmp_path / "none.json")
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_default_sets_the_flag_and_delete_refuses_builtins_and_the_default(tmp_path: Path) -> None:
     vat("presets", "import", write(tmp_path / "a.json", exported("archive_hq")), "--id", "mine", check=True)

@@ -29,6 +29,7 @@ def test_list_shows_every_setting_with_its_rule() -> None:
     assert by_key["db_version"]["read_only"] and by_key["default_preset"]["value"] == "webflow_standard"
 
 
+@pytest.mark.backends(slow=True)  # the PostgreSQL run: make test
 def test_set_then_get() -> None:
     done = vat("settings", "set", "max_resume_age_days", "14", check=True)
     assert done.stdout == "max_resume_age_days = 14\n"

@@ -113,6 +113,7 @@ def test_a_watch_folder_fed_while_running_and_restarted(
     assert found["Beta"].rd_folder_path is None and found["Gamma"].rd_folder_path is None
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # a watcher process, a second one refused, several masters: about 7 s
 def test_failures_duplicates_and_a_second_watcher(
     tmp_path: Path, masters: dict[str, Path], db: peewee.SqliteDatabase
@@ -319,6 +320,7 @@ def test_the_lock_is_one_per_folder_however_spelt(tmp_path: Path, db: peewee.Sql
     assert WatchLock(tmp_path / "in").path != WatchLock(tmp_path).path
 
 
+@pytest.mark.backends
 @pytest.mark.slow  # a watcher, then a detached queue runner processing what it queued: about 10 s
 def test_what_the_watcher_queues_is_archived_by_the_runner_it_starts(
     tmp_path: Path, masters: dict[str, Path], db: peewee.SqliteDatabase
