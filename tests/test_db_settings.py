@@ -27,6 +27,7 @@ def test_a_bad_integer_is_refused_and_nothing_changes(db: peewee.SqliteDatabase)
     assert get_setting("parallel_workers") == 4
 
 
+@pytest.mark.backends(slow=True)  # the rules are Python's: the PostgreSQL runs add little, make test has them
 @pytest.mark.parametrize(
     "key, value",
     [

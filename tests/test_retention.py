@@ -60,7 +60,7 @@ def backups() -> list[Path]:
     return list_backups(db_file())
 
 
-@pytest.mark.backends
+@pytest.mark.backends(slow=True)  # the PostgreSQL run (a dump, vat subprocesses): make test
 def test_cleanup_removes_old_logs_of_completed_sessions_after_a_backup(db: peewee.Database, backend: str) -> None:
     set_setting("log_retention_days", 30)
     make_session("ret-done", status="completed")
@@ -93,7 +93,7 @@ def test_cleanup_removes_old_logs_of_completed_sessions_after_a_backup(db: peewe
     assert len(backups()) == 1  # nothing deleted: no backup either
 
 
-@pytest.mark.backends
+@pytest.mark.backends(slow=True)  # the PostgreSQL run (a dump, vat subprocesses): make test
 def test_cleanup_removes_abandoned_sessions_but_never_the_archive(
     db: peewee.Database, backend: str, tmp_path: Path
 ) -> None:
@@ -194,7 +194,7 @@ sys.stdin.read()  # until the test closes it
 """
 
 
-@pytest.mark.backends
+@pytest.mark.backends(slow=True)  # the PostgreSQL run (a dump, vat subprocesses): make test
 def test_cleanup_skips_a_session_another_process_is_running_and_says_so(db: peewee.Database) -> None:
     make_session("run-now", status="failed", days_ago=100)
     holder = subprocess.Popen(
@@ -220,7 +220,7 @@ def test_cleanup_skips_a_session_another_process_is_running_and_says_so(db: peew
     assert "run-now" not in session_ids()
 
 
-@pytest.mark.backends
+@pytest.mark.backends(slow=True)  # the PostgreSQL run (a dump, vat subprocesses): make test
 def test_a_session_that_moves_on_while_cleanup_waits_to_delete_is_kept(
     db: peewee.Database, backend: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
