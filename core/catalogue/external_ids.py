@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from peewee import fn
-
+from core.catalogue.collation import ascii_lower, binary
 from core.errors import BadInput
 from core.text import terminal_safe
 from db.connection import database
@@ -67,7 +66,7 @@ def remove_ids(session_id: str, ids: Iterable[str]) -> int:
                 .where(
                     (ExternalId.session == session_id)
                     & (ExternalId.scheme == scheme)
-                    & (fn.lower(ExternalId.value) == value.lower())
+                    & (ascii_lower(ExternalId.value) == value.lower())
                 )
                 .execute()
             )
@@ -89,5 +88,9 @@ def set_ids(session_id: str, ids: Iterable[str]) -> bool:
 
 
 def ids_of(session_id: str) -> list[str]:
-    rows = ExternalId.select().where(ExternalId.session == session_id).order_by(ExternalId.scheme, ExternalId.value)
+    rows = (
+        ExternalId.select()
+        .where(ExternalId.session == session_id)
+        .order_by(binary(ExternalId.scheme), binary(ExternalId.value))
+    )
     return [id_text(row.scheme, row.value) for row in rows]

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.catalogue.collation import binary
 from core.catalogue.kinds import DEFAULT_PACK_KINDS, KINDS
 from core.catalogue.roots import resolve
 from core.errors import BadInput, VatError
@@ -135,7 +136,7 @@ def choose(session: ProcessingState, units: list[Unit] | None, kinds: list[str])
             FileRegistry.compression_settings,
         )
         .where((FileRegistry.session == session.session_id) & FileRegistry.file_type.in_(kinds))
-        .order_by(FileRegistry.file_type, FileRegistry.file_path)
+        .order_by(binary(FileRegistry.file_type), binary(FileRegistry.file_path))
         .namedtuples()
     )
     chosen, found = [], set()

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.catalogue.collation import binary
 from core.errors import BadInput
 from core.text import terminal_safe
 from db.connection import database, write_transaction
@@ -263,11 +264,11 @@ class RootInfo:
 
 def list_roots() -> list[RootInfo]:
     """Every root with every path it has had, by host, current before earlier, newest first."""
-    roots = {r.id: RootInfo(r.name) for r in Root.select().order_by(Root.name)}
+    roots = {r.id: RootInfo(r.name) for r in Root.select().order_by(binary(Root.name))}
     rows = (
         RootPath.select(RootPath, Root)
         .join(Root)
-        .order_by(RootPath.host, RootPath.replaced_at.is_null(False), RootPath.id.desc())
+        .order_by(binary(RootPath.host), RootPath.replaced_at.is_null(False), RootPath.id.desc())
     )
     for row in rows:
         roots[row.root.id].paths.append(RootPathInfo(row.host, row.path, row.added_at, row.replaced_at))

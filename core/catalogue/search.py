@@ -23,14 +23,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core.catalogue import casefold_pg
+from core.catalogue.collation import binary
 from core.catalogue.external_ids import id_text
 from core.catalogue.kinds import KINDS
 from core.catalogue.roots import resolve
-from core.catalogue.search_sql import FOLD, outputs_sql, projects_sql
+from core.catalogue.search_sql import FOLD, dialect, outputs_sql, projects_sql
 from core.catalogue.tags import parse_tag, tag_text
 from core.errors import BadInput
 from core.text import terminal_safe
-from db.connection import database, sqlite_database
+from db.backend import POSTGRES, SQLITE
+from db.connection import database, execute, is_postgres, sqlite_database
 from db.models import ExternalId, Tag
 
 STILL_KINDS = ("still_web", "still_hq", "thumbnail", "rd_image")  # what the Catalogue screen pictures
@@ -139,12 +142,15 @@ def search(query: Query, limit: int | None = None) -> list[FoundProject]:
         check_kind(query.kind)
     tags = [parse_tag(t) for t in query.tags]
     first = since_day(query.since) if query.since else None
+    sql = dialect(POSTGRES if is_postgres() else SQLITE)
+    if is_postgres() and not all(word.isascii() for word in query.words):
+        casefold_pg.ensure(database)
     projects: dict[str, FoundProject] = {}
-    for row in _rows(outputs_sql(query.words, tags, query.kind, first)):
+    for row in _rows(outputs_sql(query.words, tags, query.kind, first, sql)):
         project = projects.get(row["session_id"]) or projects.setdefault(row["session_id"], _project(row))
         project.outputs.append(FoundOutput(row["file_path"], row["file_type"], row["scene"], row["file_size_bytes"]))
     if query.kind is None:
-        for row in _rows(projects_sql(query.words, tags, first)):
+        for row in _rows(projects_sql(query.words, tags, first, sql)):
             projects.setdefault(row["session_id"], _project(row))
     found = sorted(projects.values(), key=lambda p: (_date_key(p.project_date), p.session_id), reverse=True)
     if limit is not None:
@@ -162,12 +168,14 @@ def _labels(found: list[FoundProject]) -> None:
         tags = (
             Tag.select()
             .where(Tag.session.in_(chunk) & Tag.scene_start_frame.is_null())
-            .order_by(Tag.namespace == "", Tag.namespace, Tag.value)
+            .order_by(Tag.namespace == "", binary(Tag.namespace), binary(Tag.value))
         )
         for tag in tags:
             by_id[tag.session_id].tags.append(tag_text(tag.namespace, tag.value))
         for row in (
-            ExternalId.select().where(ExternalId.session.in_(chunk)).order_by(ExternalId.scheme, ExternalId.value)
+            ExternalId.select()
+            .where(ExternalId.session.in_(chunk))
+            .order_by(binary(ExternalId.scheme), binary(ExternalId.value))
         ):
             by_id[row.session_id].ids.append(id_text(row.scheme, row.value))
 
@@ -184,7 +192,7 @@ def _project(row: dict) -> FoundProject:
 
 def _rows(sql_params: tuple[str, list]) -> list[dict]:
     sql, params = sql_params
-    cursor = database.execute_sql(sql, params)
+    cursor = execute(sql, params)
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 

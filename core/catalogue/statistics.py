@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from core.catalogue.kinds import NOT_DELIVERABLES
-from db.connection import database
+from db.connection import execute, is_postgres
 
 BY = ("month", "preset", "tag", "kind")
 FROM_MASTER = ("clip", "still_hq", "still_web", "thumbnail")
@@ -31,21 +31,36 @@ TAG = "CASE WHEN t.namespace = '' THEN t.value ELSE t.namespace || ':' || t.valu
 
 _RECORDS = ", ".join(f":record{n}" for n in range(len(NOT_DELIVERABLES)))  # NOT_DELIVERABLES' marks
 
-# The figures every grouping gives, over a `p` of projects.
-_FIGURES = """
-    COUNT(*), COALESCE(SUM(p.total_files_created), 0), COALESCE(SUM(p.output_bytes), 0),
+
+def _statement(postgres: bool) -> str:
+    """Every table in one statement, file_registry read once: `per` its outputs per session and kind,
+    `p` the history, live and archived, each session once (a live row wins), completed since :since,
+    with its exact byte counts (see the module's note). Rows: (table, key, then the table's figures):
+    total (projects, outputs, bytes, seconds, successful), month / preset / tag (the same but
+    successful), kind (count, bytes, the masters' bytes of the projects that made it) and overall
+    (deliverable bytes, master bytes, of the projects with both, as each kind's ratio is computed).
+
+    PostgreSQL's fragments: SUM of a BIGINT is NUMERIC there (cast back: the figures are integers, and
+    a UNION's columns must agree), INTEGER is 32 bits (bytes pass 2^31: BIGINT), a boolean is summed
+    through CASE, and the JSON is read through jsonb."""
+
+    def whole(expr: str) -> str:
+        return f"CAST({expr} AS BIGINT)" if postgres else expr
+
+    integer = "BIGINT" if postgres else "INTEGER"
+    master_size = (
+        "CAST(s.process_metadata::jsonb ->> 'master_size' AS NUMERIC)"
+        if postgres
+        else "json_extract(s.process_metadata, '$.master_size')"
+    )
+    successful = "CASE WHEN p.completed_successfully THEN 1 ELSE 0 END" if postgres else "p.completed_successfully"
+    figures = f"""
+    COUNT(*), {whole("COALESCE(SUM(p.total_files_created), 0)")}, {whole("COALESCE(SUM(p.output_bytes), 0)")},
     COALESCE(SUM(p.total_processing_time_seconds), 0)
 """
-
-# Every table in one statement, file_registry read once: `per` its outputs per session and kind,
-# `p` the history, live and archived, each session once (a live row wins), completed since :since,
-# with its exact byte counts (see the module's note). Rows: (table, key, then the table's figures):
-# total (projects, outputs, bytes, seconds, successful), month / preset / tag (the same but
-# successful), kind (count, bytes, the masters' bytes of the projects that made it) and overall
-# (deliverable bytes, master bytes, of the projects with both, as each kind's ratio is computed).
-_STATEMENT = f"""
+    return f"""
     WITH per AS MATERIALIZED (
-            SELECT session_id, file_type, COUNT(*) AS n, COALESCE(SUM(file_size_bytes), 0) AS b
+            SELECT session_id, file_type, COUNT(*) AS n, {whole("COALESCE(SUM(file_size_bytes), 0)")} AS b
             FROM file_registry GROUP BY session_id, file_type),
          h AS (
             SELECT session_id, completed_at, preset_used, total_files_created, total_output_size_mb,
@@ -59,29 +74,33 @@ _STATEMENT = f"""
          p AS MATERIALIZED (
             SELECT h.session_id, h.completed_at, h.preset_used, h.total_files_created,
                    h.total_processing_time_seconds, h.completed_successfully,
-                   COALESCE(f.bytes, CAST(ROUND(h.total_output_size_mb * 1000000) AS INTEGER)) AS output_bytes,
-                   COALESCE(CAST(json_extract(s.process_metadata, '$.master_size') AS INTEGER),
-                            CAST(ROUND(h.master_size_mb * 1000000) AS INTEGER)) AS master_bytes
+                   COALESCE(f.bytes, CAST(ROUND(h.total_output_size_mb * 1000000) AS {integer})) AS output_bytes,
+                   COALESCE(CAST({master_size} AS {integer}),
+                            CAST(ROUND(h.master_size_mb * 1000000) AS {integer})) AS master_bytes
             FROM h
-            LEFT JOIN (SELECT session_id, SUM(b) AS bytes FROM per GROUP BY session_id) AS f
+            LEFT JOIN (SELECT session_id, {whole("SUM(b)")} AS bytes FROM per GROUP BY session_id) AS f
                    ON f.session_id = h.session_id
             LEFT JOIN processing_state AS s ON s.session_id = h.session_id),
          joined AS (SELECT per.*, p.master_bytes AS m FROM per JOIN p ON p.session_id = per.session_id)
-    SELECT 'total', NULL, {_FIGURES}, COALESCE(SUM(p.completed_successfully), 0) FROM p
+    SELECT 'total', NULL, {figures}, {whole(f"COALESCE(SUM({successful}), 0)")} FROM p
     UNION ALL
-    SELECT 'month', substr(p.completed_at, 1, 7), {_FIGURES}, NULL FROM p GROUP BY 2
+    SELECT 'month', substr(p.completed_at, 1, 7), {figures}, NULL FROM p GROUP BY 2
     UNION ALL
-    SELECT 'preset', p.preset_used, {_FIGURES}, NULL FROM p GROUP BY 2
+    SELECT 'preset', p.preset_used, {figures}, NULL FROM p GROUP BY 2
     UNION ALL
-    SELECT 'tag', {TAG}, {_FIGURES}, NULL
+    SELECT 'tag', {TAG}, {figures}, NULL
     FROM p JOIN tags AS t ON t.session_id = p.session_id AND t.scene_start_frame IS NULL GROUP BY 2
     UNION ALL
-    SELECT 'kind', file_type, SUM(n), SUM(b), SUM(m), NULL, NULL FROM joined GROUP BY file_type
+    SELECT 'kind', file_type, {whole("SUM(n)")}, {whole("SUM(b)")}, {whole("SUM(m)")}, NULL, NULL
+    FROM joined GROUP BY file_type
     UNION ALL
-    SELECT 'overall', NULL, COALESCE(SUM(d), 0), COALESCE(SUM(m), 0), NULL, NULL, NULL
-    FROM (SELECT session_id, m, SUM(b) AS d FROM joined WHERE file_type NOT IN ({_RECORDS}) GROUP BY session_id)
+    SELECT 'overall', NULL, {whole("COALESCE(SUM(d), 0)")}, {whole("COALESCE(SUM(m), 0)")}, NULL, NULL, NULL
+    FROM (SELECT session_id, m, SUM(b) AS d FROM joined WHERE file_type NOT IN ({_RECORDS}) GROUP BY session_id, m) AS o
     WHERE m > 0 AND d > 0
 """  # noqa: S608
+
+
+_STATEMENTS = {False: _statement(False), True: _statement(True)}
 
 
 @dataclass(frozen=True)
@@ -163,7 +182,7 @@ def statistics(since: date | None = None) -> Statistics:
     overall: tuple = (0, 0)
     tables: dict[str, list[Row]] = {"month": [], "preset": [], "tag": []}
     kinds: list[KindRow] = []
-    for table, key, *figures in database.execute_sql(_STATEMENT, params).fetchall():
+    for table, key, *figures in execute(_STATEMENTS[is_postgres()], params).fetchall():
         if table == "total":
             totals = tuple(figures)
         elif table == "overall":

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from peewee import Expression, fn
+from peewee import Case, Expression, fn
 
+from core.catalogue.collation import ascii_lower, binary
 from core.errors import BadInput
 from core.text import terminal_safe
 from db.connection import database
@@ -63,7 +64,9 @@ def tags_of(session_id: str, scene_start_frame: int | None = None) -> list[str]:
     """A project's (or one scene's) tags as typed, namespaced first, in order."""
     scene = Tag.scene_start_frame.is_null() if scene_start_frame is None else Tag.scene_start_frame == scene_start_frame
     rows = (
-        Tag.select().where((Tag.session == session_id) & scene).order_by(Tag.namespace == "", Tag.namespace, Tag.value)
+        Tag.select()
+        .where((Tag.session == session_id) & scene)
+        .order_by(Tag.namespace == "", binary(Tag.namespace), binary(Tag.value))
     )
     return [tag_text(row.namespace, row.value) for row in rows]
 
@@ -81,7 +84,7 @@ def remove_tags(session_id: str, tags: Iterable[str], scene_start_frame: int | N
                     (Tag.session == session_id)
                     & _scene(scene_start_frame)
                     & (Tag.namespace == namespace)
-                    & (fn.lower(Tag.value) == value.lower())
+                    & (ascii_lower(Tag.value) == value.lower())
                 )
                 .execute()
             )
@@ -111,12 +114,12 @@ def split_tags(text: str) -> list[str]:
 def tags_in_use(prefix: str = "") -> list[tuple[str, int]]:
     """Every tag in the catalogue with how many projects carry it (on the project or a scene), the most
     used first: completion and pick lists. `prefix` narrows them (case ignored)."""
-    text = fn.iif(Tag.namespace == "", Tag.value, Tag.namespace.concat(":").concat(Tag.value))
+    text = Case(None, [(Tag.namespace == "", Tag.value)], Tag.namespace.concat(":").concat(Tag.value))
     count = fn.count(Tag.session.distinct())
     query = Tag.select(text.alias("tag"), count.alias("projects")).group_by(Tag.namespace, Tag.value)
     if prefix:
-        query = query.having(fn.lower(text).startswith(prefix.lower()))
-    rows: Iterable[tuple[str, int]] = query.order_by(count.desc(), text).tuples()  # type: ignore[assignment]
+        query = query.having(binary(ascii_lower(text)).startswith(prefix.lower()))
+    rows: Iterable[tuple[str, int]] = query.order_by(count.desc(), binary(text)).tuples()  # type: ignore[assignment]
     return [(str(tag), int(projects)) for tag, projects in rows]
 
 
