@@ -17,6 +17,8 @@ from core.errors import BadInput
 from tests.catalogue_rows import outputs, project
 from tests.helpers import vat
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def collection(db: peewee.SqliteDatabase) -> None:
@@ -85,6 +87,7 @@ def test_the_search_fields_tokens_become_filters(collection: None) -> None:
         parse_query("kind:poster")
 
 
+@pytest.mark.backends(slow=True)  # vat's own processes or the TUI: PostgreSQL's run is among the slow
 def test_vat_find_prints_a_table_at_80_columns_or_one_json_document(collection: None) -> None:
     table = vat("find", "harbour", "--kind", "still_web")
     assert table.returncode == 0, table.stderr
@@ -104,6 +107,7 @@ def test_vat_find_prints_a_table_at_80_columns_or_one_json_document(collection: 
     assert document["query"]["tags"] == ["artist:Jane Doe"]
 
 
+@pytest.mark.backends(slow=True)  # vat's own processes or the TUI: PostgreSQL's run is among the slow
 def test_vat_find_says_no_match_and_refuses_bad_filters(collection: None) -> None:
     nothing = vat("find", "nothing-like-this")
     assert (nothing.returncode, nothing.stdout.strip()) == (0, "no match")
@@ -125,6 +129,18 @@ def test_case_is_ignored_beyond_ascii_and_like_wildcards_are_literal(db: peewee.
     assert search(Query("1%0")) == [] and search(Query("cotto_")) == []
 
 
+def test_words_fold_as_pythons_casefold_and_ascii_words_ignore_ascii_case_only(db: peewee.Database) -> None:
+    """The same on both engines, whatever PostgreSQL's locale: a word with other letters is compared
+    case-folded (ß is ss, final ς is σ, the Kelvin sign is k); an ASCII word ignores ASCII case only."""
+    project("S1", "STRASSE IM LICHT", "26-01-02")
+    project("S2", "Ofen 300\u212a", "26-01-03")  # KELVIN SIGN
+    project("S3", "ΟΔΥΣΣΕΥΣ", "26-01-04")
+    assert _ids(search(Query("Straße"))) == ["S1"] and _ids(search(Query("strasse"))) == ["S1"]
+    assert _ids(search(Query("300\u212a"))) == ["S2"] and _ids(search(Query("300K ofen"))) == []
+    assert _ids(search(Query("οδυσσευς"))) == ["S3"] and search(Query("odysseus")) == []
+
+
+@pytest.mark.backends(slow=True)  # vat's own processes or the TUI: PostgreSQL's run is among the slow
 def test_find_shows_the_paths_where_a_moved_archive_is_now(
     db: peewee.SqliteDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

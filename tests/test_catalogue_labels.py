@@ -14,6 +14,8 @@ from core.pipeline.scene_texts import carry_texts, credits_of, set_texts
 from db.models import ProcessingState
 from tests.catalogue_rows import project
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 
 def test_tags_are_removed_set_and_counted(db: peewee.SqliteDatabase) -> None:
     project("S1", "Harbour", "26-01-02")

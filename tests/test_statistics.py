@@ -22,6 +22,8 @@ from tui.screens.history import HistoryScreen
 from tui.screens.statistics import StatisticsScreen
 from tui.widgets.vim_table import VimTable
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 
 @dataclass
 class Project:
@@ -158,6 +160,7 @@ def test_since_keeps_the_later_projects(history: list[Project]) -> None:
     assert [r.key for r in stats.by_month] == ["2025-01", "2025-03", "2025-06"]
 
 
+@pytest.mark.backends(slow=True)  # vat's own processes or the TUI: PostgreSQL's run is among the slow
 def test_the_command_line_tables_and_json(history: list[Project]) -> None:
     done = vat("stats", "--json", check=True)
     document = json.loads(done.stdout)
@@ -209,6 +212,7 @@ async def test_the_statistics_screen_from_history_at_80x24(history: list[Project
         assert isinstance(app.screen, HistoryScreen)
 
 
+@pytest.mark.backends(slow=True)  # vat's own processes or the TUI: PostgreSQL's run is among the slow
 async def test_the_first_render_lines_the_figures_up_right_aligned_under_their_headers(history: list[Project]) -> None:
     """At first show (no key pressed): each figure's right edge is its header's, the keys' left edge theirs."""
     app = ScreenHost(StatisticsScreen)
