@@ -2,68 +2,69 @@
 
 On SQLite the search folds a word with other than ASCII letters through a registered Python function
 (FOLD); PostgreSQL cannot call Python, and its lower() follows the server's locale (C.UTF-8 lowers É,
-C does not; neither turns ß into ss as casefold does). So the same folding is written in SQL: a
-translate() of every character whose casefold is one character, then a replace() for each whose
-casefold is several (ß -> ss, ﬁ -> fi), the table read from this Python's Unicode database, the one
-FOLD uses. Text of ASCII only (most paths and names) takes a 26-letter translate instead.
-
-The function lives in the connection's temporary schema (pg_temp, called by that name): nothing is
-added to the shared catalogue's schema, and each connection defines it once, the first time a search
-needs it.
+C does not; neither turns ß into ss as casefold does). So the folding is written in SQL, per word: a
+text's casefold holds the folded word exactly when the text, with every character whose casefold
+shares a character with the word folded (a translate() for those that fold to one character, a
+replace() for those that fold to several: ß -> ss), holds it. Any other character cannot be part of
+a match, folded or not. The table is this Python's Unicode database, the one FOLD uses; a word's
+part of it is a few characters, so the translate() stays cheap on 100,000 paths.
 """
 
 from __future__ import annotations
 
-import string
-import weakref
 from functools import cache
-from typing import Any
-
-NAME = "pg_temp.vat_casefold"
 
 # Unicode has no case beyond the Supplementary Multilingual Plane (its last fold, Adlam, is U+1E921);
 # scanning to there costs some 35 ms, once per process, and only on PostgreSQL with such a word
 _LAST = 0x20000
 
-_defined: weakref.WeakSet[Any] = weakref.WeakSet()  # the connections that have the function
-
 
 @cache
-def definition() -> str:
-    """CREATE FUNCTION pg_temp.vat_casefold(text): casefold() of its text (NULL for NULL)."""
-    single_from, single_to, multi = [], [], []
+def _table() -> tuple[tuple[str, str], ...]:
+    """Every (character, its casefold) where the two differ."""
+    pairs = []
     for code in range(_LAST):
         if 0xD800 <= code < 0xE000:  # surrogates: not text
             continue
         char = chr(code)
         folded = char.casefold()
-        if folded == char:
+        if folded != char:
+            pairs.append((char, folded))
+    return tuple(pairs)
+
+
+@cache
+def folding(folded_word: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """What folds a text for `folded_word` (a casefold()ed word): translate()'s from and to (the
+    characters that fold to one character of the word's), and replace()'s (character, fold) pairs
+    (those that fold to several, one of them the word's)."""
+    wanted = set(folded_word)
+    source, target, several = [], [], []
+    for char, folded in _table():
+        if wanted.isdisjoint(folded):
             continue
         if len(folded) == 1:
-            single_from.append(char)
-            single_to.append(folded)
+            source.append(char)
+            target.append(folded)
         else:
-            multi.append((char, folded))
-    folded_sql = f"translate(t, {_literal(''.join(single_from))}, {_literal(''.join(single_to))})"
-    for char, folded in multi:
-        folded_sql = f"replace({folded_sql}, {_literal(char)}, {_literal(folded)})"
-    ascii_sql = f"translate(t, {_literal(string.ascii_uppercase)}, {_literal(string.ascii_lowercase)})"
-    return (
-        f"CREATE OR REPLACE FUNCTION {NAME}(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fold$ "
-        f"SELECT CASE WHEN octet_length(t) = char_length(t) THEN {ascii_sql} ELSE {folded_sql} END $fold$"
-    )
+            several.append((char, folded))
+    return "".join(source), "".join(target), tuple(several)
 
 
-def _literal(text: str) -> str:
-    assert "%" not in text  # the statement is sent without parameters, but keep it placeholder-safe
-    return "'" + text.replace("'", "''") + "'"
-
-
-def ensure(database: Any) -> None:
-    """Define the function on `database`'s connection (the thread's own) unless it already has it."""
-    connection = database.connection()
-    if connection in _defined:
-        return
-    database.execute_sql(definition())
-    if not database.in_transaction():  # a rollback would take it away again
-        _defined.add(connection)
+def holds(column: str, folded_word: str, pattern: str, params: list) -> str:
+    """SQL: `column`, folded for `folded_word`, is LIKE `pattern` (the parameters appended to `params`).
+    A word that folds to a character beyond ASCII is only in a text that has one (ASCII folds to
+    ASCII): the text's length in bytes and in characters tell that first, cheaply."""
+    source, target, several = folding(folded_word)
+    sql = f"({column})"
+    if source:
+        sql = f"translate({sql}, ?, ?)"
+        params += [source, target]
+    for char, folded in several:
+        sql = f"replace({sql}, ?, ?)"
+        params += [char, folded]
+    params.append(pattern)
+    match = f"{sql} LIKE ? ESCAPE '\\'"
+    if folded_word.isascii():
+        return match
+    return f"(octet_length({column}) <> char_length({column}) AND {match})"

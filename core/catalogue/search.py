@@ -23,7 +23,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from core.catalogue import casefold_pg
 from core.catalogue.collation import binary
 from core.catalogue.external_ids import id_text
 from core.catalogue.kinds import KINDS
@@ -33,7 +32,7 @@ from core.catalogue.tags import parse_tag, tag_text
 from core.errors import BadInput
 from core.text import terminal_safe
 from db.backend import POSTGRES, SQLITE
-from db.connection import database, execute, is_postgres, sqlite_database
+from db.connection import execute, is_postgres, sqlite_database
 from db.models import ExternalId, Tag
 
 STILL_KINDS = ("still_web", "still_hq", "thumbnail", "rd_image")  # what the Catalogue screen pictures
@@ -143,8 +142,6 @@ def search(query: Query, limit: int | None = None) -> list[FoundProject]:
     tags = [parse_tag(t) for t in query.tags]
     first = since_day(query.since) if query.since else None
     sql = dialect(POSTGRES if is_postgres() else SQLITE)
-    if is_postgres() and not all(word.isascii() for word in query.words):
-        casefold_pg.ensure(database)
     projects: dict[str, FoundProject] = {}
     for row in _rows(outputs_sql(query.words, tags, query.kind, first, sql)):
         project = projects.get(row["session_id"]) or projects.setdefault(row["session_id"], _project(row))

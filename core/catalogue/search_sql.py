@@ -12,13 +12,15 @@ SQLite's LIKE ignores ASCII case; a word with other letters is compared case-fol
 The engines differ in a few fragments, each given per engine by a Dialect (SQLITE_SQL, POSTGRES_SQL):
 PostgreSQL reads the JSON texts through jsonb; it ignores ASCII case as SQLite's LIKE does with
 ILIKE under the "C" collation (its locale's ILIKE would fold other letters too); it folds other
-words through pg_temp.vat_casefold (core/catalogue/casefold_pg.py: Python's casefold, as FOLD);
+words with translate() and replace() of the characters that fold to the word's (core/catalogue/casefold_pg.py:
+Python's casefold, as FOLD);
 SQLite's NOCASE is the ASCII lower() of the "C" collation; GLOB is a regular expression; texts are
 compared and sorted byte by byte, as SQLite's BINARY does, whatever the server's locale.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,11 +44,17 @@ class Dialect:
     records: str  # the rows of processing_state p's scene records, as j(value)
     same_frame: str  # record j is the scene that tag t is on
     like: str  # c holds the ? pattern, ASCII case ignored
-    folded: str  # c, case-folded (Python's casefold), holds the ? pattern
+    # (c, a casefolded word, its LIKE pattern, params): c, case-folded (Python's casefold), holds the pattern
+    folded: Callable[[str, str, str, list], str]
     nocase: str  # c equals ?, ASCII case ignored (? is lower-cased ASCII on PostgreSQL)
     dated: str  # c is a YY-MM-DD date
     binary: str  # c as compared and sorted byte by byte
     true: str
+
+
+def _sqlite_folded(column: str, pattern: str, params: list) -> str:
+    params.append(pattern)
+    return f"{FOLD}({column}) LIKE ? ESCAPE '\\'"
 
 
 SQLITE_SQL = Dialect(
@@ -56,7 +64,7 @@ SQLITE_SQL = Dialect(
     records="json_each(p.scenes_data) j",
     same_frame="json_extract(j.value, '$.start_frame') = t.scene_start_frame",
     like="{c} LIKE ? ESCAPE '\\'",
-    folded=FOLD + "({c}) LIKE ? ESCAPE '\\'",
+    folded=lambda column, word, pattern, params: _sqlite_folded(column, pattern, params),
     nocase="{c} = ? COLLATE NOCASE",
     dated="{c} GLOB '[0-9][0-9]-[0-9][0-9]-[0-9][0-9]'",
     binary="{c}",
@@ -70,7 +78,7 @@ POSTGRES_SQL = Dialect(
     records="jsonb_array_elements(p.scenes_data::jsonb) AS j(value)",
     same_frame="j.value -> 'start_frame' = to_jsonb(t.scene_start_frame)",
     like="({c}) COLLATE \"C\" ILIKE ? ESCAPE '\\'",
-    folded=casefold_pg.NAME + "({c}) LIKE ? ESCAPE '\\'",
+    folded=casefold_pg.holds,
     nocase='lower(({c}) COLLATE "C") = ?',
     dated="{c} ~ '^[0-9][0-9]-[0-9][0-9]-[0-9][0-9]$'",
     binary='({c}) COLLATE "C"',
@@ -110,8 +118,7 @@ def _like(d: Dialect, column: str, word: str, params: list) -> str:
     if word.isascii():
         params.append(f"%{escaped}%")
         return d.like.format(c=column)
-    params.append(f"%{escaped.casefold()}%")
-    return d.folded.format(c=column)
+    return d.folded(column, word.casefold(), f"%{escaped.casefold()}%", params)
 
 
 def _tag_match(d: Dialect, namespace: str, value: str, params: list) -> str:
