@@ -9,8 +9,8 @@ fifth project with a title and a note on scene 3, every tenth with a tag on scen
 project tags, every third an inventory number, and its outputs spread over the kinds as a run
 registers them. Times, best of `--rounds`, interleaved: the count; core.catalogue.search.search for
 a text found in a few projects (a scene title), a word found everywhere with --kind (every still of
-one kind), a tag, a tag + text + --since, an external id, and a word with a non-ASCII letter (every
-text case-folded, found nowhere: the folding's worst case).
+one kind), a tag, a tag + text + --since, an external id, and two words with a non-ASCII letter (every
+text case-folded, found nowhere: the folding's worst case), one of them folding to ASCII (ß: ss).
 
 --postgres: the same on PostgreSQL, a server started in the temporary folder (tests/servers.Postgres,
 the pgserver wheel of the test extra), the collection written in a fresh database there.
@@ -161,6 +161,7 @@ def run(args: argparse.Namespace) -> None:
         "find forest --tag night --since 24-01-01": Query("forest", tags=("night",), since="24-01-01"),
         "find inv-000300 (an external id)": Query("inv-000300"),
         "find héron (folded, found nowhere)": Query("héron"),
+        "find straße (folded to ASCII, nowhere)": Query("straße"),
     }
     timings: dict[str, list[float]] = {name: [] for name in cases}
     found: dict[str, tuple[int, int]] = {}

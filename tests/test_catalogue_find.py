@@ -135,7 +135,9 @@ def test_words_fold_as_pythons_casefold_and_ascii_words_ignore_ascii_case_only(d
     project("S1", "STRASSE IM LICHT", "26-01-02")
     project("S2", "Ofen 300\u212a", "26-01-03")  # KELVIN SIGN
     project("S3", "ΟΔΥΣΣΕΥΣ", "26-01-04")
-    assert _ids(search(Query("Straße"))) == ["S1"] and _ids(search(Query("strasse"))) == ["S1"]
+    project("S4", "Große STRAẞE", "26-01-05")  # LATIN CAPITAL LETTER SHARP S
+    assert _ids(search(Query("Straße"))) == ["S4", "S1"] and _ids(search(Query("strasse"))) == ["S1"]
+    assert _ids(search(Query("große"))) == ["S4"]
     assert _ids(search(Query("300\u212a"))) == ["S2"] and _ids(search(Query("300K ofen"))) == []
     assert _ids(search(Query("οδυσσευς"))) == ["S3"] and search(Query("odysseus")) == []
 
