@@ -22,6 +22,9 @@ from tests.helpers import vat
 from tests.tui_screen_host import ScreenHost, cells
 from tui.widgets.vim_table import VimTable
 
+# each test on SQLite and on PostgreSQL (the module's run copied into it), PostgreSQL's among the slow
+pytestmark = pytest.mark.backends(slow=True)
+
 DATE, ARTWORK, COPYRIGHT = "26-11-23", "Pack Work", "© Lumen Studio"
 PROJECT = f"{DATE}_Pack_Work"
 

@@ -4,10 +4,7 @@ paths map, and a change made by another process is seen."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
 from pathlib import Path
-from typing import Any
 
 import peewee
 import pytest
@@ -16,6 +13,7 @@ from core.catalogue import roots
 from core.errors import BadInput
 from db.backend import sql
 from db.fields import utc_now
+from tests.archive_copy import raw_connection
 
 pytestmark = pytest.mark.backends
 
@@ -95,22 +93,13 @@ def test_each_machine_resolves_to_its_own_path(
     assert roots.resolve(stored) == Path("/srv/nas/p/x.jpg")
 
 
-def other_connection(backend: str) -> Any:
-    """A connection of the engine's own driver, not Peewee's: another process's, as far as vat knows."""
-    if backend == "postgresql":
-        import psycopg
-
-        return psycopg.connect(os.environ["VAT_DB"])
-    return sqlite3.connect(os.environ["VAT_DB"])
-
-
 def test_a_change_made_by_another_process_is_seen(
     db: peewee.Database, backend: str, here: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(roots, "RECHECK_SECONDS", 0.0)  # not a second later: now
     roots.add("NAS", folder(tmp_path, "a"))
     assert roots.resolve(tmp_path / "a" / "x") == tmp_path / "a" / "x"
-    with other_connection(backend) as other:  # another process's write, not through this module
+    with raw_connection() as other:  # another process's write, not through this module
         other.execute(sql("UPDATE root_paths SET replaced_at = ?", backend), (utc_now(),))
         other.execute(
             sql("INSERT INTO root_paths (root_id, host, path) VALUES ((SELECT id FROM roots), ?, ?)", backend),
