@@ -9,23 +9,21 @@ One real `vat run` per module; each test works on its own copy (folder and datab
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import sqlite3
 from pathlib import Path
 
 import peewee
 import pytest
 
-from tests.archive_copy import archive_copy
+from tests.archive_copy import archive_copy, raw_connection
 from tests.helpers import json_events, start_vat, vat
 from tests.test_resume import read_until
 
 DATE, ARTWORK = "26-11-30", "Moved"
 # measured among the longest (a real run per module, then each test on it): make test runs them,
 # test-fast stays under 3 minutes
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.backends]  # each test on SQLite and on PostgreSQL
 
 
 ARGS = ["--artwork", ARTWORK, "--date", DATE, "--scenes", "1,2", "--workers", "1"]
@@ -67,7 +65,7 @@ def files_in(folder: Path) -> dict[str, int]:
 def test_an_archive_moved_to_another_path_verifies_through_its_root(base: Path, when: str) -> None:
     old, new = base / "a" / "archive", base / "b" / "archive"
     if when == "after":  # the root is added to sessions written without one: it covers them at once
-        with sqlite3.connect(os.environ["VAT_DB"]) as con:
+        with raw_connection() as con:
             con.execute("DELETE FROM root_paths")
             con.execute("DELETE FROM roots")
         con.close()
@@ -138,14 +136,14 @@ def test_the_listings_and_the_archived_master_name_the_folder_where_it_is_now(ba
 
 def test_a_master_archived_three_times_is_warned_of_once(base: Path, tmp_path: Path) -> None:
     """One line naming the latest archive and how many came before, not one line per archive."""
-    with sqlite3.connect(os.environ["VAT_DB"]) as con:  # two more archives of the same master
+    with raw_connection() as con:  # two more archives of the same master
         for n in (2, 3):
             for table in ("processing_state", "file_registry"):  # the session, and one output of it
-                columns = [row[1] for row in con.execute(f"PRAGMA table_info({table})")]
+                columns = [c[0] for c in con.execute(f"SELECT * FROM {table} WHERE 1 = 0").description]  # noqa: S608
                 copied = ", ".join(c for c in columns if c not in ("id", "session_id"))
                 con.execute(
                     f"INSERT INTO {table} (session_id, {copied}) "  # noqa: S608
-                    f"SELECT session_id || '_{n}', {copied} FROM {table} WHERE id = 1"
+                    f"SELECT session_id || '_{n}', {copied} FROM {table} WHERE id = (SELECT min(id) FROM {table})"
                 )
     con.close()
     done = vat("run", base / "a" / "archive" / "master.mp4", "--out", tmp_path / "out", *ARGS[:4], "--scenes", "pick")
@@ -237,7 +235,7 @@ def test_a_repair_after_the_move_makes_the_file_where_the_archive_is_now(base: P
     assert still.is_file() and not old.exists()
     code, summary, paths = verified()
     assert code == 0 and summary["ok"] == len(paths)
-    with sqlite3.connect(os.environ["VAT_DB"]) as con:  # one row per file: the one made again moved with it
+    with raw_connection() as con:  # one row per file: the one made again moved with it
         rows = dict(con.execute("SELECT file_path, count(*) FROM file_registry GROUP BY file_path").fetchall())
     con.close()
     assert len(rows) == len(paths) and rows.get(str(still)) == 1
