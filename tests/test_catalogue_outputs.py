@@ -14,6 +14,8 @@ from core.media.image_meta import credits_fields
 from db.models import FileRegistry, ProcessingState
 from tests.helpers import vat
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL (both slow already)
+
 
 @pytest.mark.slow  # two runs of a tiny master (a run, then the resume the new credits ask for)
 def test_scene_credits_and_tags_reach_the_outputs_and_find(

@@ -29,6 +29,8 @@ from tui.screens.scene_texts import SceneTextsScreen
 from tui.widgets.picture import Picture
 from tui.widgets.vim_table import VimTable
 
+pytestmark = pytest.mark.backends(slow=True)  # each test on SQLite and on PostgreSQL, its PostgreSQL run slow
+
 
 @pytest.fixture
 def collection(db: peewee.SqliteDatabase, tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ from tui.screens.roots import AddRootDialog, RootsScreen
 from tui.screens.settings import SettingsScreen
 from tui.widgets.vim_table import VimTable
 
+pytestmark = pytest.mark.backends(slow=True)  # each test on SQLite and on PostgreSQL, its PostgreSQL run slow
+
 
 @pytest.fixture(autouse=True)
 def here(monkeypatch: pytest.MonkeyPatch) -> None:
