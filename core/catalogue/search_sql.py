@@ -12,10 +12,10 @@ SQLite's LIKE ignores ASCII case; a word with other letters is compared case-fol
 The engines differ in a few fragments, each given per engine by a Dialect (SQLITE_SQL, POSTGRES_SQL):
 PostgreSQL reads the JSON texts through jsonb; it ignores ASCII case as SQLite's LIKE does with
 ILIKE under the "C" collation (its locale's ILIKE would fold other letters too); it folds other
-words with translate() and replace() of the characters that fold to the word's (core/catalogue/casefold_pg.py:
-Python's casefold, as FOLD);
-SQLite's NOCASE is the ASCII lower() of the "C" collation; GLOB is a regular expression; texts are
-compared and sorted byte by byte, as SQLite's BINARY does, whatever the server's locale.
+words with translate() and replace() of the characters that fold to the word's characters
+(core/catalogue/casefold_pg.py: Python's casefold, as FOLD); SQLite's NOCASE is the ASCII lower()
+of the "C" collation; GLOB is a regular expression; texts are compared and sorted byte by byte, as
+SQLite's BINARY does, whatever the server's locale.
 """
 
 from __future__ import annotations
@@ -46,10 +46,16 @@ class Dialect:
     like: str  # c holds the ? pattern, ASCII case ignored
     # (c, a casefolded word, its LIKE pattern, params): c, case-folded (Python's casefold), holds the pattern
     folded: Callable[[str, str, str, list], str]
-    nocase: str  # c equals ?, ASCII case ignored (? is lower-cased ASCII on PostgreSQL)
+    nocase: str  # c equals ?, ASCII case ignored
+    nocase_value: Callable[[str], str]  # the value given for nocase's ?
     dated: str  # c is a YY-MM-DD date
     binary: str  # c as compared and sorted byte by byte
     true: str
+
+
+def _ascii_lower(text: str) -> str:
+    """What SQLite's NOCASE and the "C" collation's lower() make of a text: ASCII letters lowered only."""
+    return "".join(c.lower() if c.isascii() else c for c in text)
 
 
 def _sqlite_folded(column: str, pattern: str, params: list) -> str:
@@ -66,6 +72,7 @@ SQLITE_SQL = Dialect(
     like="{c} LIKE ? ESCAPE '\\'",
     folded=lambda column, word, pattern, params: _sqlite_folded(column, pattern, params),
     nocase="{c} = ? COLLATE NOCASE",
+    nocase_value=str,
     dated="{c} GLOB '[0-9][0-9]-[0-9][0-9]-[0-9][0-9]'",
     binary="{c}",
     true="1",
@@ -80,6 +87,7 @@ POSTGRES_SQL = Dialect(
     like="({c}) COLLATE \"C\" ILIKE ? ESCAPE '\\'",
     folded=casefold_pg.holds,
     nocase='lower(({c}) COLLATE "C") = ?',
+    nocase_value=lambda value: _ascii_lower(value),
     dated="{c} ~ '^[0-9][0-9]-[0-9][0-9]-[0-9][0-9]$'",
     binary='({c}) COLLATE "C"',
     true="TRUE",
@@ -88,11 +96,6 @@ POSTGRES_SQL = Dialect(
 
 def dialect(backend: str) -> Dialect:
     return POSTGRES_SQL if backend == POSTGRES else SQLITE_SQL
-
-
-def _ascii_lower(text: str) -> str:
-    """What SQLite's NOCASE and the "C" collation's lower() make of a text: ASCII letters lowered only."""
-    return "".join(c.lower() if c.isascii() else c for c in text)
 
 
 def _scene_key(d: Dialect) -> str:
@@ -125,7 +128,7 @@ def _tag_match(d: Dialect, namespace: str, value: str, params: list) -> str:
     """A tag row `t` is this one; a bare value matches it in any namespace."""
     if namespace:
         params.append(namespace)
-    params.append(_ascii_lower(value) if d is POSTGRES_SQL else value)
+    params.append(d.nocase_value(value))
     match = d.nocase.format(c="t.value")
     return f"t.namespace = ? AND {match}" if namespace else match
 
