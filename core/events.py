@@ -35,10 +35,12 @@ class RunEvent:
     """Something happened to the plan or to one operation of it.
 
     kind: plan (total, skipped), start, progress (fraction, fps), verifying (the output is made and
-    being checked), done, skipped, failed (error), finished (status). `key` names the operation (None
-    for plan-wide events). `fraction` is the operation's, `overall` the whole plan's, weighed by work
-    (progress, verifying, done, failed); neither ever decreases. `eta` is the operation's seconds
-    left, `remaining` the whole run's (core.pipeline.progress).
+    being checked), done, skipped, failed (error), finished (status); on a render farm also requeued
+    (the operation's node is gone: sent again) and stalled (no node takes a queue's work: error says
+    so). `key` names the operation (None for plan-wide events); `node`, the render node making it.
+    `fraction` is the operation's, `overall` the whole plan's, weighed by work (progress, verifying,
+    done, failed); neither ever decreases. `eta` is the operation's seconds left, `remaining` the
+    whole run's (core.pipeline.progress).
     """
 
     kind: str
@@ -54,3 +56,4 @@ class RunEvent:
     status: str | None = None
     overall: float | None = None
     remaining: float | None = None
+    node: str | None = None  # the render node (host:pid) making the operation, on a farm

@@ -403,17 +403,7 @@ class Runner:
             total_operations=self.summary.total,
             **self._progress_fields(None),
         )
-        # at most `workers` outputs wait for their check or are being checked (verify_stage.py)
-        stage = VerifyStage(self.workers, self.cancel)
-        try:
-            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="vat-op") as pool:
-                futures = [
-                    pool.submit(self._guarded, partial(self._run_one, seq, op, stage), op.key) for seq, op in work
-                ]
-                for future in futures:
-                    future.result()
-        finally:
-            stage.close()  # every output made is checked (or dropped) before anything below
+        self._make(work)
         for sequence, op in later:  # the contact sheet shows the stills: after them, in plan order
             self._guarded(partial(self._run_one, sequence, op), op.key)
         if not self.cancel.is_set():
@@ -432,6 +422,22 @@ class Runner:
         else:
             self.summary.status = "failed" if self.summary.failed else "completed"
         return self.summary
+
+    def _make(self, work: list[tuple[int, Operation]]) -> None:
+        """The operations of the pool (all but the contact sheet and the final ones), made here; returns
+        once each is made, failed or dropped. The render farm's coordinator sends them to the farm
+        instead (core/farm/coordinator.py)."""
+        # at most `workers` outputs wait for their check or are being checked (verify_stage.py)
+        stage = VerifyStage(self.workers, self.cancel)
+        try:
+            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="vat-op") as pool:
+                futures = [
+                    pool.submit(self._guarded, partial(self._run_one, seq, op, stage), op.key) for seq, op in work
+                ]
+                for future in futures:
+                    future.result()
+        finally:
+            stage.close()  # every output made is checked (or dropped) before anything below
 
 
 def _rounded(seconds: float | None) -> float | None:

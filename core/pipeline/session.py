@@ -189,8 +189,11 @@ def process(
     times: list[float] | None = None,
     source: Path | None = None,
     only: set[str] | None = None,
+    farm: str | None = None,
 ) -> RunSummary:
     """Run (or resume) the session's plan under its lock and its folder's; record how it ended.
+
+    `farm`: a broker's URL: the pool's operations go to the render farm (core/farm/coordinator.py).
 
     `only`: the outputs to make (a repair); the others are left as they are, and the session's records
     stay those of its processing: its status, completed_at and the R&D files skipped are kept, and the
@@ -210,7 +213,11 @@ def process(
         run_started, t0 = utc_now(), _monotonic()
         with ProjectLock(root, session.session_id):
             session = ProcessingState.get_by_id(session.id)  # fresh: another process may have moved it on
-            if session.encoder_type == "nvenc" and not (nvenc := encoders.nvenc_status())[0]:
+            if farm is None:  # render nodes making some of its operations now must be done first
+                from core.farm.follow import refuse_while_farmed
+
+                refuse_while_farmed(session.session_id)
+            if farm is None and session.encoder_type == "nvenc" and not (nvenc := encoders.nvenc_status())[0]:
                 raise EnvironmentProblem(f"this session encodes with NVENC, which does not work here ({nvenc[1]})")
             repairing = only is not None
             before = Before(session.status or "initialized", session.completed_at, session.error_message)
@@ -228,7 +235,8 @@ def process(
                 else:  # nothing was made: the session is as it was (a repair never leaves it paused)
                     restore_status(session.session_id, before)
                 raise
-            remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
+            if farm is None:  # (on a farm, nodes write there: each removes its own operation's)
+                remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
             root.mkdir(parents=True, exist_ok=True)
             if not repairing:  # this plan embeds the texts as they are now
                 clear_texts_changed(session)
@@ -236,15 +244,30 @@ def process(
                 for item in skipped:
                     log.info("R&D skipped: %s: %s", item.relative, item.reason)
                 log_skipped_rd(session.session_id, skipped, first_sequence=len(plan) + 1)
-            runner = Runner(
-                session.session_id,
-                plan,
-                workers=workers,
-                cancel=cancel,
-                on_event=on_event,
-                finalizers=finalizers(session, root, plan),
-                only=only,
-            )
+            made_here = finalizers(session, root, plan)
+            if farm is None:
+                runner = Runner(
+                    session.session_id,
+                    plan,
+                    workers=workers,
+                    cancel=cancel,
+                    on_event=on_event,
+                    finalizers=made_here,
+                    only=only,
+                )
+            else:
+                from core.farm.coordinator import FarmRunner
+
+                runner = FarmRunner(
+                    session.session_id,
+                    plan,
+                    broker=farm,
+                    workers=workers,
+                    cancel=cancel,
+                    on_event=on_event,
+                    finalizers=made_here,
+                    only=only,
+                )
             try:
                 summary = runner.run()
             except Exception as exc:
@@ -252,7 +275,8 @@ def process(
                     raise
                 runner.database_fault = runner.database_fault or exc
             finally:
-                remove_stray_temporaries(root)
+                if farm is None or runner.summary.status in ("completed", "failed"):  # no node writes now
+                    remove_stray_temporaries(root)
             if runner.database_fault is None:  # else the registry cannot be read: the next run writes it
                 try:
                     write_checksums(session.session_id, root)

@@ -20,7 +20,7 @@ from tui.cli.parser_detection import detection_options, scenes_from_option
 from tui.cli.parser_farm import farm_command
 from tui.cli.parser_presets import presets_command
 from tui.cli.parser_roots import roots_command
-from tui.cli.parser_run import RUN_EPILOG, queue_arguments, run_arguments
+from tui.cli.parser_run import RUN_EPILOG, farm_options, queue_arguments, run_arguments
 from tui.cli.parser_watch import EPILOG as WATCH_EPILOG
 from tui.cli.parser_watch import add_watch_arguments
 
@@ -129,7 +129,8 @@ def _json_option(parser: argparse.ArgumentParser, *, top: bool, text: str) -> No
 
 
 def _session_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
-    """--json, --workers, --scenes and --group: `vat run`, `vat resume` and `vat --resume` take them."""
+    """--json, --workers, --scenes, --group, --farm and --broker: `vat run`, `vat resume` and `vat --resume`
+    take them."""
     _json_option(parser, top=top, text="one JSON object per event line on stdout, instead of progress bars")
     parser.add_argument(
         "--workers",
@@ -153,6 +154,7 @@ def _session_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         default=_default(top, None),
         help="adjacent scenes A to B exported as one clip; repeat it for more groups",
     )
+    farm_options(parser, top=top)
 
 
 def _resume_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -423,9 +425,13 @@ def check_applies(args: argparse.Namespace) -> str | None:
     not know itself; what is left is an option given before a command that does not take it."""
     if args.command is not None and args.resume is not None and args.command != "resume":
         return f"--resume is a command of its own (vat resume), not an option of vat {args.command}"
+    if args.broker and not args.farm and (args.command in SESSION_COMMANDS or args.resume is not None):
+        return "--broker goes with --farm (the render farm's broker)"
     if args.command == "resume" or args.resume is not None:
         if args.detect_only and not args.resume:
             return "--detect-only needs the session: vat resume SESSION --detect-only"
+        if args.detect_only and args.farm:
+            return "--farm does not apply to --detect-only (detection runs here)"
         return None
     given = [
         name
@@ -434,6 +440,8 @@ def check_applies(args: argparse.Namespace) -> str | None:
             ("--workers", args.workers),
             ("--scenes", args.scenes),
             ("--group", args.group),
+            ("--farm", args.farm),
+            ("--broker", args.broker),
         )
         if value
     ]
@@ -441,6 +449,8 @@ def check_applies(args: argparse.Namespace) -> str | None:
         given.insert(0, "--detect-only")
     if args.command == "run":
         given = [name for name in given if name == "--detect-only"]
+    elif args.command == "farm":  # a render node's own --broker (vat farm worker)
+        given = [name for name in given if name != "--broker"]
     elif args.command in JSON_COMMANDS or args.command in EVENT_COMMANDS:
         given = [name for name in given if name != "--json"]
     if not given:

@@ -83,6 +83,24 @@ def run_arguments(run: argparse.ArgumentParser) -> None:
     )
 
 
+def farm_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--farm and --broker: `vat run`, `vat resume` and `vat --resume` (tui/cli/parser.py's session options)."""
+    parser.add_argument(
+        "--farm",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="send the operations to the render farm (the nodes run vat farm worker) instead of this "
+        "machine's workers, and follow them; needs the shared catalogue (VAT_DB=postgresql://...). "
+        "Stopping leaves the farm working: vat --resume --farm SESSION follows again",
+    )
+    parser.add_argument(
+        "--broker",
+        metavar="URL",
+        default=None if top else argparse.SUPPRESS,
+        help="the farm's broker, redis://HOST:PORT/N, with --farm (default: the environment variable VAT_BROKER)",
+    )
+
+
 def queue_arguments(queue: argparse.ArgumentParser) -> None:
     queue.add_argument(
         "action",

@@ -105,10 +105,17 @@ def _list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def process_claim(claim: Claim, view: RunView, cancel: threading.Event, workers: int, fresh: object = None) -> str:
+def process_claim(
+    claim: Claim,
+    view: RunView,
+    cancel: threading.Event,
+    workers: int,
+    fresh: object = None,
+    farm: str | None = None,
+) -> str:
     """Work on a session taken from the queue; the state its entry is left in. A session that fails on
     its own (its master gone, a selection out of range) is recorded and the queue goes on; a database
-    fault stops it (exit 3)."""
+    fault stops it (exit 3). `farm`: the broker's URL, the operations made on the render farm."""
     from core.catalogue.roots import resolve
     from core.pipeline import session as sessions
     from core.pipeline import session_queue
@@ -129,7 +136,8 @@ def process_claim(claim: Claim, view: RunView, cancel: threading.Event, workers:
     view.say("session {session}: {master}", session=session.session_id, master=resolve(session.master_path))
     with sessions.database_faults_of(session.session_id):  # a database fault stops the queue (exit 3)
         try:
-            return work_on(session, view, cancel, workers, fresh if isinstance(fresh, Fresh) else None).state
+            given = fresh if isinstance(fresh, Fresh) else None
+            return work_on(session, view, cancel, workers, given, farm=farm).state
         except VatError as exc:  # work_on has recorded it on the entry
             view.say("[red]{session}[/]: {error}", session=claim.session_id, error=exc.message)
             entry = session_queue.entry_of(claim.session_id)
@@ -153,7 +161,9 @@ def run_runner(args: argparse.Namespace, use_slot: bool) -> int:
     from tui.cli.common import workers
     from tui.cli.queue_summary import summarise
     from tui.cli.run import stop_on_signals
+    from tui.cli.session_work import farm_broker
 
+    farm = farm_broker(args)  # `vat --resume --farm` with sessions waiting in the queue
     open_db()
     ffmpeg.find_ffmpeg()
     sweep_stale_locks()
@@ -169,7 +179,7 @@ def run_runner(args: argparse.Namespace, use_slot: bool) -> int:
                 view.say(f"queued: waiting for a free slot ({slots} session{'' if slots == 1 else 's'} at a time)")
 
         processed = run_queue(
-            lambda claim: process_claim(claim, view, cancel, count),
+            lambda claim: process_claim(claim, view, cancel, count, farm=farm),
             cancel=cancel,
             on_wait=waiting,
             use_slot=use_slot,

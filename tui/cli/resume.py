@@ -25,7 +25,9 @@ def resume(args: argparse.Namespace) -> int:
     from core.pipeline.lock import SessionLock, sweep_stale_locks
     from db.queries import get_session, resumable_sessions
     from tui.cli.common import open_db
+    from tui.cli.session_work import farm_broker
 
+    farm = farm_broker(args)  # refused (SQLite, no broker) before anything is opened
     open_db()
     new_selection = getattr(args, "scenes", None) is not None or bool(getattr(args, "group", None))
     if new_selection and not args.resume:
@@ -42,7 +44,7 @@ def resume(args: argparse.Namespace) -> int:
         if takeable():  # the queue goes first: the session a kill interrupted, then those waiting
             from tui.cli.queue import run_runner
 
-            return run_runner(args, use_slot=False)
+            return run_runner(args, use_slot=False)  # (checks --farm's broker again: a moment)
         candidates = [s for s in resumable_sessions() if not left_to_queue(s.session_id)]
         # one that a live process is working on is not left to resume: the next one is
         session = next((s for s in candidates if not SessionLock(s.session_id).is_held_elsewhere()), None)
@@ -89,7 +91,7 @@ def resume(args: argparse.Namespace) -> int:
             if fresh is None:  # deleted (from the TUI) between the look-up and the lock
                 raise BadInput(f"no session {session.session_id!r} (see: vat sessions)")
             refuse_if_replaced(fresh)  # `vat run --replace` may have taken the folder meanwhile
-            return _resume_locked(args, fresh, new_selection, cancel, view)
+            return _resume_locked(args, fresh, new_selection, cancel, view, farm)
 
 
 def left_to_queue(session_id: str) -> bool:
@@ -112,7 +114,12 @@ def refuse_if_replaced(session: ProcessingState) -> None:
 
 
 def _resume_locked(
-    args: argparse.Namespace, session: ProcessingState, new_selection: bool, cancel: threading.Event, view: RunView
+    args: argparse.Namespace,
+    session: ProcessingState,
+    new_selection: bool,
+    cancel: threading.Event,
+    view: RunView,
+    farm: str | None = None,
 ) -> int:
     """The rest of a resume, once the session's lock is held."""
     if new_selection:
@@ -120,4 +127,4 @@ def _resume_locked(
     from core.pipeline.queue_runner import slot_if_queued
 
     with slot_if_queued(session.session_id):  # the queue's runners count it
-        return work_on(session, view, cancel, workers(args), resuming=True).code
+        return work_on(session, view, cancel, workers(args), resuming=True, farm=farm).code

@@ -20,7 +20,7 @@ from core.scenes import Detection
 from db.models import ProcessingState
 from tui.cli.common import open_db, workers
 from tui.cli.run_view import RunView
-from tui.cli.session_work import Fresh, work_on
+from tui.cli.session_work import Fresh, farm_broker, work_on
 
 
 @contextlib.contextmanager
@@ -51,6 +51,14 @@ def finish(view: RunView, summary: RunSummary, session_id: str, root: str) -> in
 
 
 def _summarise(view: RunView, summary: RunSummary, session_id: str, root: str) -> int:
+    left = int(getattr(summary, "left", 0) or 0)  # a render farm's operations still under way (core/farm)
+    if summary.status == "paused" and left:
+        view.say(
+            f"stopped following: the render farm goes on with {left} operation(s) (session paused). "
+            "Follow it again with: vat --resume --farm {session}",
+            session=session_id,
+        )
+        return EXIT_INTERRUPTED
     if summary.status == "paused":
         view.say(
             f"paused: {summary.done + summary.skipped}/{summary.total} done. Resume with: vat --resume {{session}}",
@@ -96,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from tui.cli.queue_summary import Skipped
     from tui.cli.run_create import check_distinct, create, parse_external_id, prepare
 
+    farm = farm_broker(args)  # refused (SQLite, no broker) before anything is opened or written
     open_db()
     rows = rows_of(args)
     external_ids = [parse_external_id(text) for text in args.external_id or []]
@@ -161,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
             )
         if single and not created:  # skipped: already archived
             return EXIT_OK
-        outcomes = [] if cancel.is_set() else _process(args, view, cancel, created, batch_id, single)
+        outcomes = [] if cancel.is_set() else _process(args, view, cancel, created, batch_id, single, farm)
         if single and outcomes:
             return outcomes[0]
         if single:  # processed by another runner, or left queued
@@ -179,6 +188,7 @@ def _process(
     created: list[tuple[ProcessingState, Fresh]],
     batch_id: str,
     single: bool,
+    farm: str | None = None,
 ) -> list[int]:
     """Process the sessions made: at once (--now), else in the queue's turn. The exit codes of those
     this process worked on."""
@@ -194,17 +204,17 @@ def _process(
             if cancel.is_set():
                 break
             with sessions.database_faults_of(session.session_id):
-                codes.append(work_on(session, view, cancel, count, given).code)
+                codes.append(work_on(session, view, cancel, count, given, farm=farm).code)
         return codes
 
     def turn(claim: Claim) -> str:
         if not single:
-            return process_claim(claim, view, cancel, count, fresh.get(claim.session_id))
+            return process_claim(claim, view, cancel, count, fresh.get(claim.session_id), farm=farm)
         session = get_session(claim.session_id)
         if session is None:
             raise BadInput(f"session {claim.session_id} was deleted before its turn")
         with sessions.database_faults_of(session.session_id):
-            outcome = work_on(session, view, cancel, count, fresh.get(claim.session_id))
+            outcome = work_on(session, view, cancel, count, fresh.get(claim.session_id), farm=farm)
         codes.append(outcome.code)
         return outcome.state
 

@@ -177,16 +177,27 @@ class RunView:
             else:
                 self.say(f"{self.total} operations, {self.finished} already done")  # numbers only
             return
+        if event.kind == "requeued":  # a render node died making it (core/farm/coordinator.py)
+            self.say("{key}: its render node {node} is gone; sent to the farm again", key=event.key, node=event.node)
+            if self.progress is not None and event.key in self.tasks:
+                self._safe(self.progress.remove_task, self.tasks.pop(event.key))
+            return
+        if event.kind == "stalled":
+            self.say("[yellow]waiting[/]: {text}", text=event.error)
+            return
         if event.kind in ("done", "skipped", "failed"):
             self.finished += 1
             if event.kind == "failed":
                 self.say("[red]failed[/] {key}: {error}", key=event.key, error=event.error)
             elif event.kind == "done" and self.progress is None:
-                self.say("done {key}", key=event.key)
+                self.say("done {key}" + (" on {node}" if event.node else ""), key=event.key, node=event.node)
         if self.progress is None:
             return
         if event.kind == "start" and event.key is not None:
-            self.tasks[event.key] = self.progress.add_task(shown(event.key), total=1.0, fps="", eta=None)
+            name = f"{event.key} on {event.node}" if event.node else event.key  # on a render farm, its node
+            if event.key in self.tasks:  # taken again (on a farm, by another node): one bar
+                self._safe(self.progress.remove_task, self.tasks.pop(event.key))
+            self.tasks[event.key] = self.progress.add_task(shown(name), total=1.0, fps="", eta=None)
         elif event.kind == "progress" and event.key in self.tasks:
             fields = {"fps": fps_text(event.fps), "eta": event.eta}
             self._safe(self.progress.update, self.tasks[event.key], completed=event.fraction or 0, **fields)

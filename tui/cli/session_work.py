@@ -5,6 +5,7 @@ or waiting again at its place when paused)."""
 
 from __future__ import annotations
 
+import argparse
 import threading
 from dataclasses import dataclass
 
@@ -40,6 +41,21 @@ def waits_for_pick(session: ProcessingState) -> bool:
     return bool(meta.get(PICK_LATER)) and session.selected_scenes is None and "requested_selection" not in meta
 
 
+def farm_broker(args: argparse.Namespace) -> str | None:
+    """--farm: the broker's URL (--broker, else VAT_BROKER), once the catalogue is known to be the shared
+    one and the broker answers: refused in one line before anything is written (exit 2 on SQLite or
+    without a broker, 3 when it cannot be reached). None without --farm."""
+    if not getattr(args, "farm", False):
+        return None
+    from core.farm.config import broker_url, require_shared_catalogue
+    from core.farm.coordinator import reach_broker
+
+    require_shared_catalogue()
+    url = broker_url(getattr(args, "broker", None))
+    reach_broker(url)
+    return url
+
+
 def work_on(
     session: ProcessingState,
     view: RunView,
@@ -47,12 +63,14 @@ def work_on(
     workers: int,
     fresh: Fresh | None = None,
     resuming: bool = False,
+    farm: str | None = None,
 ) -> Outcome:
     """The session's lock is the caller's (taken before). Its entry, if any, is kept up to date.
-    `resuming`: say so, once the scenes and the selection are settled (a named `vat --resume`)."""
+    `resuming`: say so, once the scenes and the selection are settled (a named `vat --resume`).
+    `farm`: the broker's URL: the operations go to the render farm (farm_broker)."""
     queue_runner.mark_started(session.session_id)
     try:
-        outcome = _work(session, view, cancel, workers, fresh, resuming)
+        outcome = _work(session, view, cancel, workers, fresh, resuming, farm)
     except BadInput as exc:  # a stored selection out of range: the detection is kept, a new one is awaited
         state = QUEUE_TO_PICK if session.scenes_data else QUEUE_FAILED
         queue_runner.mark_ended(session.session_id, state, exc.message)
@@ -72,7 +90,13 @@ def work_on(
 
 
 def _work(
-    session: ProcessingState, view: RunView, cancel: threading.Event, workers: int, fresh: Fresh | None, resuming: bool
+    session: ProcessingState,
+    view: RunView,
+    cancel: threading.Event,
+    workers: int,
+    fresh: Fresh | None,
+    resuming: bool,
+    farm: str | None,
 ) -> Outcome:
     found = fresh.listed if fresh else None
     if not session.scenes_data:  # not detected yet, or stopped during detection: detect (again)
@@ -104,7 +128,12 @@ def _work(
         sessions.select_requested(session)
     if resuming:
         view.say("resuming {session} ({artwork})", session=session.session_id, artwork=session.artwork_name)
-    view.say(f"{workers} operation(s) at a time")
+    if farm is None:
+        view.say(f"{workers} operation(s) at a time")
+    else:
+        from db.backend import without_password
+
+        view.say("operations sent to the render farm (broker {broker})", broker=without_password(farm))
     summary = sessions.process(
         session,
         workers=workers,
@@ -112,6 +141,7 @@ def _work(
         on_event=view.run_event,
         media=fresh.media if fresh else None,
         times=None if found is None or found.windowed else found.frame_times,
+        farm=farm,
     )
     from tui.cli.run import finish
 

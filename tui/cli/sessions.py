@@ -35,6 +35,7 @@ def sessions(args: argparse.Namespace) -> int:
                 "completed_operations": state.completed_operations or 0,
                 "progress_percent": round(100 * fraction, 1) if fraction is not None else None,
                 "current_operation": state.current_operation,
+                "nodes": nodes_of(state.operation_details),  # on a render farm: who makes what now
                 "error_message": state.error_message,
                 "preset_id": state.preset_id,
                 "output_path": str(resolve(state.output_path)),  # where it is now (storage roots)
@@ -59,13 +60,25 @@ def sessions(args: argparse.Namespace) -> int:
             row["artwork_name"],
             _status(row),
             progress,
-            row["current_operation"] or "",
+            current_text(row["current_operation"], row["nodes"]),
             f"{row['updated_at']:%Y-%m-%d %H:%M}" if row["updated_at"] else "",
         )
         for row, progress in zip(rows, shown, strict=True)
     ]
     print_listing("sessions", columns, table)
     return EXIT_OK
+
+
+def nodes_of(details: dict | None) -> dict[str, str]:
+    """The running operations' render nodes (host:pid), by key, as the farm's coordinator records them."""
+    running = (details or {}).get("running") or {}
+    return {key: str(info["node"]) for key, info in running.items() if isinstance(info, dict) and info.get("node")}
+
+
+def current_text(current: str | None, nodes: dict[str, str]) -> str:
+    if not current:
+        return ""
+    return f"{current} on {nodes[current]}" if current in nodes else current
 
 
 def _status(row: dict) -> str:

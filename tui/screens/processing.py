@@ -28,33 +28,57 @@ MAX_RUNNING_ROWS = 8
 
 
 class RunningRow(Horizontal):
-    """One operation in progress: its key, its bar, its speed."""
+    """One operation in progress: its key, its bar, its speed; on a render farm, the node making it."""
 
     DEFAULT_CSS = """
     RunningRow { height: 1; }
     RunningRow .op-key { width: 22; }
+    RunningRow .op-node { width: 17; display: none; }
+    RunningRow.-farmed .op-node { display: block; }
     RunningRow ProgressBar { width: 1fr; }
     RunningRow ProgressBar Bar { width: 1fr; }
     RunningRow .op-fps { width: 10; text-align: right; }
     """
 
-    def __init__(self, key: str, fraction: float | None = None, fps: float | None = None, stage: str | None = None):
+    def __init__(
+        self,
+        key: str,
+        fraction: float | None = None,
+        fps: float | None = None,
+        stage: str | None = None,
+        node: str | None = None,
+    ):
         super().__init__()
         self.key = key
-        self.initial = (fraction, fps, stage)
+        self.initial = (fraction, fps, stage, node)
 
     def on_mount(self) -> None:  # children are mounted, the bar not laid out yet: the same first frame every time
         self.show(*self.initial)
 
     def compose(self) -> ComposeResult:
         yield Label(terminal_safe(self.key)[:21], classes="op-key", markup=False)
+        yield Label("", classes="op-node", markup=False)
         yield ProgressBar(total=1.0, show_eta=False)
         yield Label("", classes="op-fps")
 
-    def show(self, fraction: float | None, fps: float | None, stage: str | None = None) -> None:
+    def show(
+        self, fraction: float | None, fps: float | None, stage: str | None = None, node: str | None = None
+    ) -> None:
         self.query_one(ProgressBar).update(progress=fraction or 0.0)
+        # the render node (host:pid) making it; its host alone when both do not fit
+        self.set_class(bool(node), "-farmed")
+        self.query_one(".op-node", Label).update(node_text(node or ""))
         # made, and being decoded to check it: a bar at 100% that is not stuck
         self.query_one(".op-fps", Label).update("verifying" if stage == "verifying" else fps_text(fps))
+
+
+def node_text(node: str, width: int = 16) -> str:
+    """A node's name in `width` columns: host:pid, else the host shortened (its pid goes first)."""
+    text = terminal_safe(node)
+    if len(text) <= width:
+        return text
+    host = text.rsplit(":", 1)[0]
+    return host[: width - 1] + "…" if len(host) > width else host
 
 
 class ProcessingScreen(WorkerErrors, Screen):
@@ -164,10 +188,12 @@ class ProcessingScreen(WorkerErrors, Screen):
             self.rows.pop(key).remove()
         for key, info in running.items():
             if key not in self.rows:
-                self.rows[key] = RunningRow(key, info.get("fraction"), info.get("fps"), info.get("stage"))
+                self.rows[key] = RunningRow(
+                    key, info.get("fraction"), info.get("fps"), info.get("stage"), info.get("node")
+                )
                 box.mount(self.rows[key])
             elif self.rows[key].is_mounted:
-                self.rows[key].show(info.get("fraction"), info.get("fps"), info.get("stage"))
+                self.rows[key].show(info.get("fraction"), info.get("fps"), info.get("stage"), info.get("node"))
 
     def _show_state(self, snap: background.Snapshot) -> None:
         starting = self.started_at is not None and time.monotonic() - self.started_at < START_GRACE_SECONDS
