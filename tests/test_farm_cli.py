@@ -1,0 +1,64 @@
+"""`vat run --farm` and `vat --resume --farm` refused in one line where the farm cannot work: on the
+SQLite default (the farm needs the shared catalogue), --broker without --farm, a broker that does not
+answer (exit 3) — and the broker's password never printed, even with -v."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import vat
+from tests.servers import Postgres, free_port
+
+SHARED = "vat: error: the farm needs the shared catalogue"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "MASTER", "--artwork", "Farmed", "--farm"],
+        ["--resume", "--farm"],
+        ["resume", "some-session", "--farm", "--broker", "redis://127.0.0.1:1/0"],
+    ],
+)
+def test_the_farm_is_refused_on_sqlite_before_anything_is_written(
+    command: list[str], cut_video: Path, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VAT_BROKER", "redis://127.0.0.1:1/0")
+    args = [str(cut_video) if word == "MASTER" else word for word in command]
+    done = vat(*args, "--out", tmp_path / "out") if command[0] == "run" else vat(*args)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(SHARED) and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "postgresql://" in done.stderr  # says what to set
+    assert not db_path.exists() and not (tmp_path / "out").exists()  # no database made, no folder
+
+
+def test_broker_goes_with_farm(cut_video: Path) -> None:
+    done = vat("run", cut_video, "--artwork", "A", "--broker", "redis://127.0.0.1:1/0")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "vat: error: --broker goes with --farm (the render farm's broker)"
+    assert vat("sessions", "--farm").returncode == 2  # not a listing's option
+
+
+def test_an_unreachable_broker_is_named_without_its_password(
+    postgres_server: Postgres, cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = postgres_server.create_database()
+    try:
+        monkeypatch.setenv("VAT_DB", url)
+        port = free_port()  # nothing listens there
+        secret = "s3cr3t-broker-pw"
+        monkeypatch.setenv("VAT_BROKER", f"redis://farm:{secret}@127.0.0.1:{port}/3")
+        for args in (
+            ["run", cut_video, "--artwork", "Farmed", "--out", tmp_path / "out", "--farm", "-v"],
+            ["--resume", "--farm", "-v"],
+        ):
+            done = vat(*args, timeout=60)
+            assert done.returncode == 3, done.stderr
+            assert secret not in done.stdout + done.stderr
+            last = done.stderr.strip().splitlines()[-1]
+            assert last.startswith(f"vat: error: cannot reach the broker redis://farm:***@127.0.0.1:{port}/3"), last
+        assert not (tmp_path / "out").exists()  # refused before the session was created
+    finally:
+        postgres_server.drop_database(url)
