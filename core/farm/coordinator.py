@@ -110,7 +110,7 @@ class FarmRunner(Runner):
             else:
                 to_send.append((sequence, op))
         self._send(app, to_send)
-        self._follow(app, rows)
+        self._follow(app)
 
     def _queue_of(self, op: Operation) -> str:
         from core.farm.routing import queue_for
@@ -154,11 +154,11 @@ class FarmRunner(Runner):
                 raise _broker_problem(self.broker, exc) from None
             raise
 
-    def _follow(self, app: Any, rows: dict[str, follow.Row]) -> None:
+    def _follow(self, app: Any) -> None:
         """Until every operation sent is made or failed, or the coordinator is asked to go."""
         locks_checked = 0.0
         while True:
-            self._apply(rows)
+            self._apply(follow.open_rows(self.session_id))  # read after the rows were written pending
             now = time.monotonic()
             if now - locks_checked >= LOCK_CHECK_SECONDS:
                 locks_checked = now
@@ -167,7 +167,6 @@ class FarmRunner(Runner):
             self._write_state()
             if not self._open() or self.cancel.wait(POLL_SECONDS):
                 break
-            rows = follow.open_rows(self.session_id)
         self.summary.left = len(self._open())
         if not self.cancel.is_set():
             self._confirm()
