@@ -62,3 +62,34 @@ def test_an_unreachable_broker_is_named_without_its_password(
         assert not (tmp_path / "out").exists()  # refused before the session was created
     finally:
         postgres_server.drop_database(url)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_local_resume_waits_for_the_operations_a_render_node_makes(
+    db: object, cut_video: Path, tmp_path: Path
+) -> None:
+    """While a render node holds an operation's lock (here this test, as a node would), a local run of
+    the session would remove its temporary and make it twice: refused in one line, nothing changed."""
+    from core.farm.operation import lock_name
+    from core.pipeline.db_locks import AdvisoryLock
+    from db.models import OperationLog, ProcessingState
+    from tests.tui_flows import detected_session
+
+    session = detected_session(cut_video, tmp_path / "out", "Farmed")
+    OperationLog.create(
+        session=session.session_id,
+        operation_name="clip:s002",
+        operation_type="clip",
+        sequence_number=3,
+        status="processing",
+        node="render-7:4242",
+    )
+    status = ProcessingState.get_by_id(session.id).status
+    with AdvisoryLock(lock_name(session.session_id, "clip:s002")):
+        done = vat("--resume", session.session_id)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"vat: error: session {session.session_id}: 1 operation(s) are being made on the render farm (first "
+        f"clip:s002 on render-7:4242): follow them with vat --resume --farm {session.session_id}, or wait for them"
+    )
+    assert ProcessingState.get_by_id(session.id).status == status

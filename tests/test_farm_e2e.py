@@ -149,3 +149,46 @@ def test_a_node_killed_mid_encode_hands_its_operation_to_the_other(farm: Farm, t
     close_database()
     checked = vat("verify", session_id)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_coordinator_goes_and_comes_back_while_the_farm_works(farm: Farm, tmp_path: Path) -> None:
+    """SIGHUP (a dropped SSH connection) stops the coordinator only: exit 130 and one line saying the farm
+    goes on; `vat --resume --farm` follows again at once, the operation being made meanwhile is followed,
+    not made a second time, and the session completes."""
+    master = make_cut_video(tmp_path / "master.mp4", SCENE_FRAMES, size=(480, 270))
+    out = tmp_path / "out"
+    node = farm.start_node("node")
+    command = [*VAT, "run", str(master), "--artwork", "Farmed", "--out", str(out), "--now", "--farm", "--json"]
+    first = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, text=True)
+    try:
+        open_database()
+        key = wait_for_encode(node, out, first)
+        first.send_signal(signal.SIGHUP)
+        stdout, _ = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert first.returncode == 130, stdout
+    events = json_events(stdout)
+    said = next(e["text"] for e in events if e["event"] == "message" and e["text"].startswith("session "))
+    session_id = said.split(" ", 2)[1].rstrip(":")
+    stopped = [e["text"] for e in events if e["event"] == "message" and "render farm goes on" in e["text"]]
+    assert len(stopped) == 1 and stopped[0].endswith(f"vat --resume --farm {session_id}"), stopped
+    assert node.poll() is None  # the node goes on
+    close_database()
+
+    again = vat("--resume", session_id, "--farm", "--json", timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr + farm.log_of("node")
+    resumed = json_events(again.stdout)
+    assert resumed[-1]["event"] == "result" and resumed[-1]["status"] == "completed"
+    open_database()
+    rows = list(FileRegistry.select().where(FileRegistry.session == session_id))
+    paths = [row.file_path for row in rows]
+    assert rows and len(paths) == len(set(paths)) and all(row.verified for row in rows)
+    # made once: the one in flight when the coordinator went, and every other operation of the farm
+    logs = {r.operation_name: r for r in OperationLog.select().where(OperationLog.session == session_id)}
+    assert logs[key].status == "completed" and logs[key].attempts == 1
+    farmed = [r for r in logs.values() if r.node]
+    assert farmed and all(r.attempts == 1 for r in farmed), {r.operation_name: r.attempts for r in farmed}
+    assert temporaries(out) == []

@@ -39,7 +39,8 @@ from core.pipeline.plan import Operation
 from core.pipeline.runner import Runner, RunSummary, _rounded
 from core.pipeline.schedule import longest_first
 from db.connection import write_transaction
-from db.models import ProcessingState
+from db.fields import utc_now
+from db.models import OperationLog, ProcessingState
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class FarmRunner(Runner):
         self._wait: dict[str, float] = {}  # queue -> how long its operations may wait for a node now
         self._current: str | None = None
         self._written: object = None  # the progress last written to processing_state
+        self._before: dict[str, tuple] = {}  # the session's operation_log rows as this run began
 
     # the farm's part ---------------------------------------------------------------------------
     def _make(self, work: list[tuple[int, Operation]]) -> None:
@@ -125,16 +127,22 @@ class FarmRunner(Runner):
             meta["farm"] = {"toolchain": tools, "fingerprint": self.fingerprint}
             ProcessingState.update(process_metadata=meta).where(ProcessingState.id == row.id).execute()
 
-    def _send(self, app: Any, items: list[tuple[int, Operation]]) -> None:
-        """Each operation's row reset to pending (an earlier run's `completed` or `failed` must not be
-        read as this run's), then one task each, longest encodes first."""
+    def run(self) -> RunSummary:
+        self._before = follow.row_marks(self.session_id)  # before the run reads the registry
+        return super().run()
+
+    def _send(self, app: Any, items: list[tuple[int, Operation]], reset: str = "unchanged") -> None:
+        """One task per operation, in the order given. First their rows are set pending (`reset`):
+        "unchanged": those no node has touched since this run began (an earlier run's `completed` or
+        `failed` must not be read as this run's; a row that moved meanwhile is a node's work on an
+        earlier coordinator's task, followed as it is); "all": every one (their nodes are gone);
+        "none": none (they are pending already)."""
         from core.farm.app import OPERATION_TASK
 
         if not items:
             return
-        with write_transaction():
-            for sequence, op in items:
-                records.log_operation(self.session_id, op, sequence, "pending", progress=0.0, node=None)
+        if reset != "none":
+            self._mark_pending(items, None if reset == "all" else self._before)
         now = time.monotonic()
         try:
             with app.producer_or_acquire() as producer:
@@ -153,6 +161,28 @@ class FarmRunner(Runner):
             if _is_broker_fault(exc):
                 raise _broker_problem(self.broker, exc) from None
             raise
+
+    def _mark_pending(self, items: list[tuple[int, Operation]], unchanged_since: dict | None) -> None:
+        """A new row is made with no attempt yet (a node's run of it is its first)."""
+        with write_transaction():  # read and written with no node writing between
+            rows = follow.row_marks(self.session_id)
+            for sequence, op in items:
+                mark = rows.get(op.key)
+                if mark is None:
+                    OperationLog.create(
+                        session=self.session_id,
+                        operation_name=op.key,
+                        operation_type=op.kind,
+                        sequence_number=sequence,
+                        status="pending",
+                        progress=0.0,
+                        input_file=str(op.source) if op.source else None,
+                        attempts=0,
+                    )
+                elif unchanged_since is None or unchanged_since.get(op.key) == mark:
+                    OperationLog.update(
+                        status="pending", progress=0.0, node=None, sequence_number=sequence, timestamp=utc_now()
+                    ).where(OperationLog.id == mark[0]).execute()
 
     def _follow(self, app: Any) -> None:
         """Until every operation sent is made or failed, or the coordinator is asked to go."""
@@ -270,7 +300,7 @@ class FarmRunner(Runner):
                 node = (self._running.pop(key, None) or {}).get("node")
             log.warning("%s: its render node %s is gone; sent to the farm again", key, node or "?")
             self.on_event(RunEvent("requeued", key, node=node))
-        self._send(app, [self._ops[key] for key in lost])
+        self._send(app, [self._ops[key] for key in lost], reset="all")
 
     def _send_unclaimed(self, app: Any, now: float) -> None:
         """A queue whose operations wait while none of its operations runs and no node has taken one for
@@ -285,14 +315,30 @@ class FarmRunner(Runner):
             if now - self._taken.get(queue, now) < wait:
                 continue
             self._wait[queue] = min(UNCLAIMED_MOST_SECONDS, wait * 2)
+            waiting = self._made_meanwhile(waiting)
+            if not waiting:
+                continue
             message = (
                 f"no render node has taken an operation of queue {queue} for {wait:.0f} s: is a "
                 "`vat farm worker` of this vat and ffmpeg running for it? Sent again."
             )
             log.warning("%s", message)
             self.on_event(RunEvent("stalled", error=message))
-            self._send(app, [self._ops[key] for key in waiting])
+            self._send(app, [self._ops[key] for key in waiting], reset="none")
             self._taken[queue] = now
+
+    def _made_meanwhile(self, keys: list[str]) -> list[str]:
+        """Of the operations still pending, those not made after all: a node that took an earlier copy of
+        the task (from an earlier coordinator) after this one set its row pending made it, and skipped
+        the copy sent now, leaving the row pending. Read from the registry, as a resume reads it."""
+        registry = records.registered_outputs(self.session_id)
+        left = []
+        for key in keys:
+            if records.is_done(self._ops[key][1], registry):
+                self._ended(key, None)
+            else:
+                left.append(key)
+        return left
 
     def _details(self) -> dict:
         details = super()._details()

@@ -31,11 +31,6 @@ class Row:
     error: str | None
 
 
-def lock_name(session_id: str, key: str) -> str:
-    """The per-operation lock a render node holds while it makes `key` (core/farm/operation.py)."""
-    return f"op:{session_id}:{key}"
-
-
 def open_rows(session_id: str) -> dict[str, Row]:
     """The session's rows that are not done (pending, processing, failed), by operation key. What a
     coordinator follows and finds here no more has been made (completed, or skipped as made already):
@@ -53,8 +48,17 @@ def open_rows(session_id: str) -> dict[str, Row]:
     }
 
 
+def row_marks(session_id: str) -> dict[str, tuple]:
+    """Every row of the session by key: (id, status, timestamp), what tells whether a node touched it."""
+    query = OperationLog.select(
+        OperationLog.id, OperationLog.operation_name, OperationLog.status, OperationLog.timestamp
+    )
+    return {r.operation_name: (r.id, r.status, r.timestamp) for r in query.where(OperationLog.session == session_id)}
+
+
 def held(session_id: str, keys: Iterable[str]) -> set[str]:
     """The keys among `keys` whose per-operation lock a live connection holds (one look at pg_locks)."""
+    from core.farm.operation import lock_name  # the node's own name for it
     from core.pipeline.db_locks import lock_keys
     from db.connection import database
 

@@ -73,7 +73,8 @@ def start_operation(session_id: str, op: Operation, sequence: int, started: str,
         if row is None:
             OperationLog.create(session=session_id, operation_name=op.key, attempts=1, **values)
         else:
-            attempts = (row.attempts or 1) + 1
+            # NULL: a row from before attempts were counted (one run); 0: sent to the farm, not run yet
+            attempts = (1 if row.attempts is None else row.attempts) + 1
             OperationLog.update(timestamp=utc_now(), attempts=attempts, **values).where(
                 OperationLog.id == row.id
             ).execute()
