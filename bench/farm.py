@@ -13,8 +13,8 @@ Every run uses the PostgreSQL catalogue, so the farm's figures differ from the p
 alone. The nodes are started (and ready) before the run, as a farm's are; each run gets nodes of its
 own. Wall: the whole `vat run`; operations: from its plan event to its last event (detection, the
 same for all, left out). CPU: user + system of the coordinator and what it started (os.wait4), plus
-the nodes' and their ffmpegs' over the run (/proc/PID/stat). Without MASTER, one is made: four 5 s
-scenes at 640x360 (tests/media.py).
+the nodes' and their ffmpegs' over the run (/proc/PID/stat). Without MASTER, one is made
+(tests/media.py): four 8 s scenes at 1280x720 (--size, --scenes, --frames).
 """
 
 from __future__ import annotations
@@ -105,10 +105,11 @@ def one_run(way: str, master: Path, postgres: Postgres, broker: str) -> dict:
     return {"wall": wall, "ops_phase": events_[-1]["time"] - plan, "cpu": own + nodes_cpu, "coord": own, "ops": ops}
 
 
-def make_master(folder: Path) -> Path:
+def make_master(folder: Path, size: str, scenes: int, frames: int) -> Path:
     from tests.media import make_cut_video
 
-    return make_cut_video(folder / "farm_bench.mp4", [125, 125, 125, 125], size=(640, 360))
+    width, height = (int(n) for n in size.split("x"))
+    return make_cut_video(folder / "farm_bench.mp4", [frames] * scenes, size=(width, height))
 
 
 def main() -> None:
@@ -116,12 +117,15 @@ def main() -> None:
     parser.add_argument("master", type=Path, nargs="?")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--only", default=",".join(WAYS), help="the ways to run, comma-separated")
+    parser.add_argument("--size", default="1280x720", help="the master made without MASTER: its size")
+    parser.add_argument("--scenes", type=int, default=4, help="... its scenes")
+    parser.add_argument("--frames", type=int, default=200, help="... each scene's frames (25 fps)")
     args = parser.parse_args()
     ways = [way for way in args.only.split(",") if way in WAYS]
     with tempfile.TemporaryDirectory(prefix="vat-farm-servers-") as tmp:
         postgres, redis = Postgres(Path(tmp) / "pg"), Redis(Path(tmp) / "redis")
         try:
-            master = args.master or make_master(Path(tmp))
+            master = args.master or make_master(Path(tmp), args.size, args.scenes, args.frames)
             print(f"master: {master}; load average before: {os.getloadavg()[0]:.2f}", flush=True)
             results: dict[str, list[dict]] = {way: [] for way in ways}
             for round_ in range(args.rounds):
