@@ -392,7 +392,7 @@ def _check_broker(app: Any, broker: str) -> None:
     """The broker reached before anything is sent or recorded (exit 3 when it cannot be)."""
     try:
         with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1)
+            connection.ensure_connection(max_retries=1, interval_start=0.2)  # one quick second try
     except Exception as exc:
         if _is_broker_fault(exc):
             raise _broker_problem(broker, exc) from None
