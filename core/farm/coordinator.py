@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.errors import EnvironmentProblem
 from core.events import RunEvent
 from core.farm import follow
+from core.farm.broker import broker_problem, check_broker, is_broker_fault
 from core.pipeline import records
 from core.pipeline.execute import Context
 from core.pipeline.plan import Operation
@@ -95,7 +95,7 @@ class FarmRunner(Runner):
         from core.farm.routing import fingerprint, toolchain
 
         app = make_app(self.broker)
-        _check_broker(app, self.broker)
+        check_broker(app, self.broker)
         tools = toolchain()
         self.fingerprint = fingerprint(tools)
         self._record(tools)
@@ -158,8 +158,8 @@ class FarmRunner(Runner):
                     self._state[op.key] = "queued"
                     self._taken.setdefault(queue, now)
         except Exception as exc:
-            if _is_broker_fault(exc):
-                raise _broker_problem(self.broker, exc) from None
+            if is_broker_fault(exc):
+                raise broker_problem(self.broker, exc) from None
             raise
 
     def _mark_pending(self, items: list[tuple[int, Operation]], unchanged_since: dict | None) -> None:
@@ -379,33 +379,3 @@ class FarmRunner(Runner):
 
 
 _NO_ROW = follow.Row("", 0.0, None, None)
-
-
-def reach_broker(broker: str) -> None:
-    """The broker answers (EnvironmentProblem, exit 3, naming it without its password, when not)."""
-    from core.farm.app import make_app
-
-    _check_broker(make_app(broker), broker)
-
-
-def _check_broker(app: Any, broker: str) -> None:
-    """The broker reached before anything is sent or recorded (exit 3 when it cannot be)."""
-    try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0.2)  # one quick second try
-    except Exception as exc:
-        if _is_broker_fault(exc):
-            raise _broker_problem(broker, exc) from None
-        raise
-
-
-def _is_broker_fault(exc: BaseException) -> bool:
-    from kombu.exceptions import OperationalError
-
-    return isinstance(exc, (OperationalError, OSError))
-
-
-def _broker_problem(broker: str, exc: BaseException) -> EnvironmentProblem:
-    from db.backend import redact, without_password
-
-    return EnvironmentProblem(f"cannot reach the broker {without_password(broker)}: {redact(str(exc))}")

@@ -47,8 +47,8 @@ def farm_broker(args: argparse.Namespace) -> str | None:
     without a broker, 3 when it cannot be reached). None without --farm."""
     if not getattr(args, "farm", False):
         return None
+    from core.farm.broker import reach_broker
     from core.farm.config import broker_url, require_shared_catalogue
-    from core.farm.coordinator import reach_broker
 
     require_shared_catalogue()
     url = broker_url(getattr(args, "broker", None))
