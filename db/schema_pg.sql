@@ -6,7 +6,8 @@
 --     are 64-bit: sizes in bytes pass 2^31); REAL -> DOUBLE PRECISION (SQLite's REAL is 8 bytes);
 --   * BOOLEAN stays BOOLEAN (SQLite stores 0/1; Peewee's BooleanField writes either);
 --   * timestamps stay UTC text 'YYYY-MM-DD HH:MM:SS', as SQLite stores them (db/fields.py): every
---     comparison, sort and reader sees the same values on both engines; vat_now() is CURRENT_TIMESTAMP's text;
+--     comparison, sort and reader sees the same values on both engines; vat_now() is CURRENT_TIMESTAMP's text
+--     (the statement's time, as SQLite's, not now()'s start of the transaction);
 --   * JSON stays TEXT (the code reads and writes it; queries that look inside cast to jsonb);
 --   * the triggers are PL/pgSQL functions; the two that stamp processing_state run BEFORE UPDATE and set
 --     NEW's column (an AFTER trigger that updates its own table would fire itself again on PostgreSQL);
@@ -14,7 +15,7 @@
 --     division by zero) instead of an error, and sums and averages as SQLite types them (integer, real).
 
 CREATE FUNCTION vat_now() RETURNS TEXT LANGUAGE SQL STABLE AS
-$$ SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') $$;
+$$ SELECT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') $$;
 
 CREATE TABLE processing_state (
     id BIGSERIAL PRIMARY KEY,
