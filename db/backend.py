@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import peewee
 
@@ -36,22 +36,68 @@ def backend_of(database: peewee.Database) -> str:
 
 def redact(text: str) -> str:
     """`text` with the password of every URL in it replaced by ***: VAT_DB and VAT_BROKER may carry
-    one, and it must never reach a log, `vat doctor` or an error message."""
-    return _URL_PASSWORD.sub(lambda m: f"{m[1]}***@", text)
-
-
-# scheme://user:password@ -> scheme://user:***@ (a password may hold any character but "@" and "/")
-_URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]*@")
+    one (in the user part or a `password=` parameter), and it must never reach a log, `vat doctor` or
+    an error message."""
+    return _URL.sub(lambda m: _shown_url(m[0]), text)
 
 
 def without_password(url: str) -> str:
-    """The URL to show: its password (if any) left out."""
+    """The URL to show: its password (if any) replaced by ***."""
+    return _shown_url(url) if "://" in url else url
+
+
+# a URL in running text: up to a blank or a quote
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#\s]*")
+
+
+def _authority_end(rest: str) -> int:
+    """Where the URL's authority (user:password@host:port) ends in what follows `scheme://`: at the
+    first "/", "?" or "#" after its last "@" (a password may hold "/", "?" or "@" unescaped; an "@" in
+    the path or query makes more of the URL hidden, never less)."""
+    at = rest.rfind("@")
+    return _first_of(rest, "/?#", at + 1)
+
+
+def _first_of(text: str, characters: str, start: int = 0) -> int:
+    found = [i for i in (text.find(c, start) for c in characters) if i >= 0]
+    return min(found, default=len(text))
+
+
+def _shown_url(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    end = _authority_end(rest)
+    authority, tail = rest[:end], rest[end:]
+    if "@" in authority:
+        userinfo, _, host = authority.rpartition("@")
+        user, colon, password = userinfo.partition(":")
+        if colon and password:
+            authority = f"{user}:***@{host}"
+    tail = _QUERY_PASSWORD.sub(r"\1***", tail)
+    return f"{scheme}://{authority}{tail}"
+
+
+def split_password(url: str) -> tuple[str, str | None]:
+    """The URL without its password (in the user part or a `password=` parameter), and the password:
+    for a tool that takes the password apart (pg_dump's PGPASSWORD). A URL without one comes back as
+    written."""
     parts = urlsplit(url)
-    if not parts.password:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    password = unquote(parts.password) if parts.password is not None else None
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}@{hostport}" if user else hostport
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = parts.query
+    if any(key == "password" for key, _ in query):  # rebuilt only then: the rest stays as written
+        password = [value for key, value in query if key == "password"][-1]
+        kept = urlencode([(k, v) for k, v in query if k != "password"])
+    if netloc == parts.netloc and kept == parts.query:
+        return url, password or None
+    # by hand, not urlunsplit(): that drops the "//" of an empty host (postgresql:///db?host=/socket)
+    rebuilt = f"{parts.scheme}://{netloc}{parts.path}" + (f"?{kept}" if kept else "")
+    return rebuilt + (f"#{parts.fragment}" if parts.fragment else ""), password or None
 
 
 def sql(statement: str, backend: str) -> str:

@@ -46,11 +46,11 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import peewee
 
 from db import backend
+from db.backend import split_password
 from db.backup import KEEP_BACKUPS, check_request, prune_backups, reserve_or_fail
 from db.errors import EnvironmentProblem
 
@@ -149,28 +149,6 @@ def dump_major_version(tool: Path) -> int | None:
         return None
     match = re.search(r"\(PostgreSQL\)\s+(\d+)", done.stdout)
     return int(match[1]) if done.returncode == 0 and match else None
-
-
-def split_password(url: str) -> tuple[str, str | None]:
-    """The URL without its password (in the user part or a `password=` parameter), and the password.
-    A URL without one comes back as written."""
-    parts = urlsplit(url)
-    password = unquote(parts.password) if parts.password is not None else None
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}@{hostport}" if user else hostport
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    kept = parts.query
-    if any(key == "password" for key, _ in query):  # rebuilt only then: the rest stays as written
-        password = [value for key, value in query if key == "password"][-1]
-        kept = urlencode([(k, v) for k, v in query if k != "password"])
-    if netloc == parts.netloc and kept == parts.query:
-        return url, password or None
-    # by hand, not urlunsplit(): that drops the "//" of an empty host (postgresql:///db?host=/socket)
-    rebuilt = f"{parts.scheme}://{netloc}{parts.path}" + (f"?{kept}" if kept else "")
-    return rebuilt + (f"#{parts.fragment}" if parts.fragment else ""), password or None
 
 
 def run_pg_dump(tool: Path, url: str, target: Path) -> None:

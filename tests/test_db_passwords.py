@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from core.pipeline import background
-from db import maintenance, pg_backup
+from db import backend, maintenance, pg_backup
 from db.connection import close_database, open_database
 from tests.helpers import vat
 from tests.servers import Postgres, Redis, Unavailable
@@ -199,3 +199,18 @@ def test_log_records_never_carry_a_password(tmp_path: Path, monkeypatch: pytest.
     text = written.read_text()
     assert "postgresql://u:***@db.example/cat" in text and "redis://:***@farm:6379/0 is gone" in text
     assert PASSWORD not in text and BROKER_PASSWORD not in text
+
+
+def test_every_spelling_of_a_password_in_a_url_is_hidden() -> None:
+    """In the user part (with "@", "/" or "?" in it, unescaped), or as a password= parameter."""
+    cases = {
+        "postgresql://u:p@ss@h/db": "postgresql://u:***@h/db",
+        "redis://:s3c/ret@127.0.0.1:6390/0": "redis://:***@127.0.0.1:6390/0",
+        "postgresql://u:p?w@h/db": "postgresql://u:***@h/db",
+        "postgresql://u@h/db?sslmode=require&password=SEKRIT&x=1": "postgresql://u@h/db?sslmode=require&password=***&x=1",
+        "postgresql://u:pw@[::1]:5432/db?host=/tmp": "postgresql://u:***@[::1]:5432/db?host=/tmp",
+    }
+    for url, shown in cases.items():
+        assert backend.without_password(url) == shown
+        assert backend.redact(f"cannot use {url}: refused") == f"cannot use {shown}: refused"
+    assert backend.without_password("postgresql:///cat?host=/tmp") == "postgresql:///cat?host=/tmp"
