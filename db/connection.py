@@ -21,6 +21,7 @@ import platformdirs
 
 from db import backend
 from db.errors import EnvironmentProblem
+from db.fields import utc_now
 from db.lazy_driver import hand_psycopg_to_peewee
 from db.migrations import migrate
 
@@ -166,8 +167,8 @@ def record_app_version(db: peewee.Database) -> None:
     try:
         backend.execute(
             db,
-            "UPDATE app_settings SET value = ?, modified_at = CURRENT_TIMESTAMP WHERE key = 'app_version'",
-            (current,),
+            "UPDATE app_settings SET value = ?, modified_at = ? WHERE key = 'app_version'",
+            (current, utc_now()),  # bound: PostgreSQL's CURRENT_TIMESTAMP has another text format
         )
     except (peewee.OperationalError, sqlite3.OperationalError) as exc:
         log.warning("cannot record app_version %s in %s: %s", current, shown_location(), backend.redact(str(exc)))

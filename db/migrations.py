@@ -17,6 +17,7 @@ import peewee
 from db import backend
 from db.backup import MIGRATION, backup_database
 from db.errors import EnvironmentProblem
+from db.fields import utc_now
 
 SCHEMA_V1 = Path(__file__).with_name("schema_v1.sql")
 SCHEMA_PG = Path(__file__).with_name("schema_pg.sql")  # PostgreSQL: versions 1-5 in one script
@@ -370,10 +371,11 @@ def current_version(db: peewee.Database | peewee.DatabaseProxy | None = None) ->
 def _set_version(db: peewee.Database, version: int) -> None:
     backend.execute(
         db,
-        "INSERT INTO app_settings (key, value, value_type, category, description) "
-        "VALUES ('db_version', ?, 'integer', 'system', 'Database schema version (set by migrations)') "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value, modified_at = CURRENT_TIMESTAMP",
-        (str(version),),
+        "INSERT INTO app_settings (key, value, value_type, category, description, modified_at) "
+        "VALUES ('db_version', ?, 'integer', 'system', 'Database schema version (set by migrations)', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value, modified_at = excluded.modified_at",
+        # the time bound, not CURRENT_TIMESTAMP: PostgreSQL's would be written in another format
+        (str(version), utc_now()),
     )
 
 

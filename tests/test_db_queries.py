@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import peewee
 import pytest
 
@@ -80,3 +83,12 @@ def test_json_values_are_read_in_sql_typed_as_sqlite_reads_them(db: peewee.Datab
     guarded = peewee.Case(None, [(json_valid(db, meta), json_value(db, meta, "n", kind=int))], None)
     rows = ProcessingState.select(ProcessingState.session_id, guarded).order_by(ProcessingState.id).tuples()
     assert list(rows) == [("j1", 3), ("j2", 12), ("j3", None)]
+
+
+def test_every_timestamp_vat_writes_has_one_format_on_either_engine(db: Any) -> None:
+    """UTC 'YYYY-MM-DD HH:MM:SS' text, as SQLite's CURRENT_TIMESTAMP: the views and age limits compare
+    it as text (PostgreSQL's own CURRENT_TIMESTAMP would write fractions and a zone)."""
+    from db.connection import execute
+
+    stamps = [row[0] for row in execute("SELECT modified_at FROM app_settings").fetchall()]
+    assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", str(s)) for s in stamps), stamps
