@@ -136,9 +136,16 @@ def _open_postgres(url: str) -> peewee.Database:
             "installed: pip install 'vat[postgres]'"
         ) from None
     busy_s = max(1, busy_timeout_ms() // 1000)
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:  # the URL's own options (a search_path, say) are kept: UTC is added to them
+        given = str(conninfo_to_dict(url).get("options") or "")
+    except Exception as exc:  # psycopg.ProgrammingError: a URL it cannot read
+        raise EnvironmentProblem(f"VAT_DB: {backend.without_password(url)} is not a PostgreSQL URL: {exc}") from None
     postgres_database.init(
         url,
-        options="-c timezone=UTC",
+        prefer_psycopg3=True,  # psycopg 2 may be installed beside it: vat speaks psycopg 3
+        options=f"{given} -c timezone=UTC".strip(),
         application_name=f"vat {socket.gethostname()} {os.getpid()}"[:63],
         connect_timeout=busy_s,
     )

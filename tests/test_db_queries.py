@@ -92,3 +92,18 @@ def test_every_timestamp_vat_writes_has_one_format_on_either_engine(db: Any) -> 
 
     stamps = [row[0] for row in execute("SELECT modified_at FROM app_settings").fetchall()]
     assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", str(s)) for s in stamps), stamps
+
+
+def test_the_catalogue_url_keeps_its_own_options(backend: str, db_path: Any) -> None:
+    """A studio's VAT_DB may set options (a search_path, say): vat adds UTC to them, never drops them."""
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL URL's options")
+    import os
+
+    from db.connection import close_database, execute, open_database
+
+    close_database()
+    url = os.environ["VAT_DB"]
+    open_database(url + ("&" if "?" in url else "?") + "options=-c%20search_path%3Dpublic,studio")
+    assert execute("SHOW TimeZone").fetchone()[0] == "UTC"
+    assert execute("SHOW search_path").fetchone()[0].replace(" ", "") == "public,studio"
