@@ -13,6 +13,7 @@ backups (db/pg_backup.py) share the names, the counting and the pruning; only th
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from datetime import datetime, timezone
@@ -52,9 +53,18 @@ def list_backups(db_path: Path, kind: str | None = None) -> list[Path]:
     found = []
     for entry in folder.iterdir():
         match = pattern.match(entry.name)
-        if match:
+        if match and _filled(entry):
             found.append(((match[1], int(match[2] or 1)), entry))
     return [entry for _, entry in sorted(found)]
+
+
+def _filled(path: Path) -> bool:
+    """Not a name reserved by a backup that was killed before its copy was renamed onto it (empty):
+    such a file is no backup, and counting it would let pruning delete a real one."""
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def reserve_name(db_path: Path, kind: str, ext: str = SQLITE_EXT) -> Path:
@@ -82,14 +92,20 @@ def backup_database(source: sqlite3.Connection, db_path: Path, keep: int = KEEP_
     """Copy the database open on `source` into backups/, then delete all but the newest `keep` of `kind`."""
     check_request(keep, kind)
     target = reserve_or_fail(db_path, kind)
+    # copied under a hidden name, then renamed onto the reserved one: a kill never leaves a half copy
+    # named like a backup (an empty reservation is no backup: list_backups skips it)
+    partial = target.with_name(f".{target.name}.partial")
     try:
-        copy = sqlite3.connect(target)
+        partial.touch(mode=0o600)  # the whole catalogue: readable by its owner only
+        copy = sqlite3.connect(partial)
         try:
             source.backup(copy)
         finally:
             copy.close()
+        os.replace(partial, target)
     except BaseException:
-        target.unlink(missing_ok=True)  # never leave a half-written file that looks like a backup
+        partial.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
         raise
     prune_backups(db_path, keep, kind)
     return target

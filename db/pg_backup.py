@@ -168,6 +168,7 @@ def run_pg_dump(tool: Path, url: str, target: Path) -> None:
         f"--dbname={conninfo}",
     ]
     try:
+        partial.touch(mode=0o600)  # the whole catalogue: readable by its owner only (pg_dump keeps the mode)
         try:
             done = subprocess.run(
                 command,
@@ -208,6 +209,7 @@ def export_rows(url: str, connect_params: dict[str, Any], target: Path) -> None:
 
     partial = target.with_name(f".{target.name}.partial")
     try:
+        partial.touch(mode=0o600)  # the whole catalogue: readable by its owner only
         with psycopg.connect(url, **connect_params) as conn, partial.open("w", encoding="utf-8") as out:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # one snapshot for every table
             conn.read_only = True

@@ -9,6 +9,7 @@ import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import peewee
 import pytest
@@ -137,3 +138,16 @@ def test_clear_old_logs_keeps_recent_ones(db: peewee.SqliteDatabase) -> None:
     OperationLog.create(session="s1", operation_type="t", operation_name="new", sequence_number=2, status="completed")
     assert maintenance.clear_old_logs() == 1
     assert [log.operation_name for log in OperationLog.select()] == ["new"]
+
+
+@pytest.mark.backends
+def test_a_backup_killed_before_its_copy_was_renamed_is_no_backup(db: Any) -> None:
+    """A kill leaves at most the empty name it reserved: it is not listed, so pruning never counts it
+    against (and deletes) a real backup; each backup is its owner's alone to read."""
+    from db.backup import reserve_name
+    from db.connection import db_file
+
+    real = maintenance.backup(keep=2)
+    reserve_name(db_file(), "backup", real.suffix.lstrip("."))  # what a SIGKILL mid-copy leaves
+    assert list_backups(db_file(), "backup") == [real]
+    assert real.stat().st_mode & 0o077 == 0

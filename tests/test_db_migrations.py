@@ -211,7 +211,7 @@ def test_upgrades_keep_only_the_last_ten_backups(db_path: Path) -> None:
     old += [folder / "state_migration_20200109_120000_2.db"]
     others = [folder / "state_backup_20190101_120000.db", folder / "state_retention_20190101_120000.db"]
     for path in old + others:
-        path.write_bytes(b"")
+        path.write_bytes(b"an earlier backup")
     (folder / "notes.txt").write_text("not a backup: left alone")
 
     open_database(db_path)
