@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from core.catalogue.collation import ascii_lower, binary
 from core.errors import BadInput
 from core.text import terminal_safe
-from db.connection import database
+from db.connection import write_transaction
 from db.models import ExternalId
 
 DEFAULT_SCHEME = "inventory"
@@ -42,7 +42,7 @@ def add_ids(session_id: str, ids: Iterable[str]) -> int:
     """Add ids (as typed) to a project; returns how many were new. All are checked before any is written."""
     parsed = [parse_external_id(text) for text in ids]
     added = 0
-    with database.atomic():
+    with write_transaction():  # read, then write: one writer at a time (PostgreSQL too)
         for scheme, value in parsed:
             exists = (
                 ExternalId.select()
@@ -59,7 +59,7 @@ def remove_ids(session_id: str, ids: Iterable[str]) -> int:
     """Remove ids (the value compared without regard to case); returns how many went."""
     parsed = [parse_external_id(text) for text in ids]
     removed = 0
-    with database.atomic():
+    with write_transaction():  # read, then write: one writer at a time (PostgreSQL too)
         for scheme, value in parsed:
             removed += (
                 ExternalId.delete()
@@ -76,7 +76,7 @@ def remove_ids(session_id: str, ids: Iterable[str]) -> int:
 def set_ids(session_id: str, ids: Iterable[str]) -> bool:
     """Make a project's ids exactly these (the new-session form); True when anything changed."""
     wanted = {parse_external_id(text) for text in ids if text.strip()}
-    with database.atomic():
+    with write_transaction():  # read, then write: one writer at a time (PostgreSQL too)
         rows = list(ExternalId.select().where(ExternalId.session == session_id))
         have = {(row.scheme, row.value) for row in rows}
         gone = [row.id for row in rows if (row.scheme, row.value) not in wanted]

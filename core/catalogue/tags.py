@@ -12,7 +12,7 @@ from peewee import Case, Expression, fn
 from core.catalogue.collation import ascii_lower, binary
 from core.errors import BadInput
 from core.text import terminal_safe
-from db.connection import database
+from db.connection import write_transaction
 from db.models import ProcessingState, Tag
 
 KNOWN_NAMESPACES = ("artist", "series", "year", "theme")
@@ -43,7 +43,7 @@ def add_tags(session_id: str, tags: Iterable[str], scene_start_frame: int | None
     many were new. All are checked before any is written."""
     parsed = [parse_tag(text) for text in tags]
     added = 0
-    with database.atomic():
+    with write_transaction():  # read, then write: one writer at a time (PostgreSQL too)
         for namespace, value in parsed:
             if not _has(session_id, scene_start_frame, namespace, value):
                 Tag.create(session=session_id, scene_start_frame=scene_start_frame, namespace=namespace, value=value)
@@ -76,7 +76,7 @@ def remove_tags(session_id: str, tags: Iterable[str], scene_start_frame: int | N
     scenes; returns how many went. All are parsed before any is removed."""
     parsed = [parse_tag(text) for text in tags]
     removed = 0
-    with database.atomic():
+    with write_transaction():  # read, then write: one writer at a time (PostgreSQL too)
         for namespace, value in parsed:
             removed += (
                 Tag.delete()
@@ -95,7 +95,7 @@ def set_tags(session_id: str, tags: Iterable[str], scene_start_frame: int | None
     """Make a project's (or a scene's) tags exactly these (the form fields, the scene dialog); True
     when anything changed. All are parsed before anything is written."""
     wanted = {parse_tag(text) for text in tags if text.strip()}
-    with database.atomic():
+    with write_transaction():  # read, then write: one writer at a time (PostgreSQL too)
         rows = list(Tag.select().where((Tag.session == session_id) & _scene(scene_start_frame)))
         have = {(row.namespace, row.value) for row in rows}
         gone = [row.id for row in rows if (row.namespace, row.value) not in wanted]

@@ -161,7 +161,9 @@ def write_process_log(session: ProcessingState, op: Operation, tmp: Path, plan: 
     lines += ["", *_scene_lines(session), ""]
     lines.append(f"{'#':>4}  {'operation':<44} {'status':<10} {'seconds':>8}  detail")
     rows = (
-        OperationLog.select().where(OperationLog.session == session.session_id).order_by(OperationLog.sequence_number)
+        OperationLog.select()
+        .where(OperationLog.session == session.session_id)
+        .order_by(OperationLog.sequence_number, OperationLog.id)
     )
     skipped = []
     for row in rows:

@@ -15,7 +15,8 @@ def history(args: argparse.Namespace) -> int:
 
     open_db()
     model = ProjectHistoryArchive if args.archived else ProjectHistory
-    query = model.select().order_by(model.completed_at.desc())
+    # NULLs last on both engines (SQLite's order; PostgreSQL puts them first in DESC)
+    query = model.select().order_by(model.completed_at.desc(nulls="LAST"), model.id.desc())
     if args.failed:  # the projects whose last check found a registered output missing, modified, corrupt or unreadable
         query = query.where(model.session.in_(sessions_with_failed_checks()))
     rows = [_row(row, archived=args.archived) for row in query.limit(100)]

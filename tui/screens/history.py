@@ -91,7 +91,7 @@ class HistoryScreen(Screen):
 
     def action_reload(self) -> None:
         model = ProjectHistoryArchive if self.archived else ProjectHistory
-        self._projects = list(model.select().order_by(model.completed_at.desc(), model.id.desc()))
+        self._projects = list(model.select().order_by(model.completed_at.desc(nulls="LAST"), model.id.desc()))
         self._failed = failed_sessions()
         self.query_one("#history-stats", Static).update(statistics_text(project_statistics()))
         self._fill()
