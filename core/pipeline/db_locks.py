@@ -115,8 +115,12 @@ def connect(owner: str = "") -> Any:
             options=f"{KEEPALIVE_OPTIONS} {NO_IDLE_TIMEOUT}",
             connect_timeout=10,
         )
-        if conn.info.server_version >= 140000:
-            conn.execute(b"SET idle_session_timeout = 0")
+        try:
+            if conn.info.server_version >= 140000:
+                conn.execute(b"SET idle_session_timeout = 0")
+        except psycopg.Error:
+            conn.close()  # not left open behind the error
+            raise
         return conn
     except psycopg.Error as exc:
         raise EnvironmentProblem(
