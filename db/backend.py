@@ -163,7 +163,7 @@ def bytewise(database: Any, column: Any) -> Any:
     PostgreSQL under the "C" collation, whatever the database's own (en_US.UTF-8 orders "a_b" after
     "ab" and "B" among the b's), so that listings and the files vat writes from them (the process
     log, the manifest, the index page) come in one order on either engine."""
-    return column.collate('"C"') if is_postgres(database) else column
+    return peewee.NodeList((column, peewee.SQL('COLLATE "C"'))) if is_postgres(database) else column
 
 
 # What json_value() casts PostgreSQL's text to, so that a comparison sees the type SQLite's

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from peewee import SQL, NodeList, fn
+from peewee import fn
 
-from db.connection import is_postgres
+from db.backend import bytewise
+from db.connection import database
 
 
 def binary(node: Any) -> Any:
     """`node` sorted and compared byte by byte (an ORDER BY term, one side of a comparison)."""
-    return NodeList((node, SQL('COLLATE "C"'))) if is_postgres() else node
+    return bytewise(database, node)
 
 
 def ascii_lower(node: Any) -> Any:
