@@ -112,6 +112,19 @@ def test_options_that_add_up_count_on_both_sides_of_the_command() -> None:
     assert parse(["--resume"]).resume == "" and parse(["sessions"]).group is None
 
 
+def test_the_session_may_follow_resume_s_options() -> None:
+    """`vat --resume --farm SESSION` (what vat itself prints after a farm run is stopped) reads as
+    `vat --resume SESSION --farm`: the session is not taken for a command."""
+    for argv in (
+        ["--resume", "--farm", "S1"],
+        ["--resume", "--broker", "redis://127.0.0.1:6379/0", "--farm", "S1"],
+        ["--resume", "--json", "--workers", "2", "S1", "--farm"],
+    ):
+        args = parse(argv)
+        assert (args.resume, args.farm, args.command) == ("S1", True, None), argv
+    assert parse(["--resume", "--farm"]).resume == ""  # the most recent session, as before
+
+
 @pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_detect_numbers_frames_from_0_in_the_table_csv_and_json(cut_video: Path) -> None:
     found = json.loads(vat("detect", cut_video, "--format", "json", check=True).stdout)["scenes"]

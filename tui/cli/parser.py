@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import Any, NoReturn
 
 from core.errors import EXIT_BAD_INPUT
@@ -405,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     """The arguments, every option checked against the command it was given with."""
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(_session_beside_resume(parser, sys.argv[1:] if argv is None else argv))
     if extra:  # one the top level knows, given after a command that does not take it, is named as such
         known = [word.split("=")[0] for word in extra if word.split("=")[0] in parser._option_string_actions]
         where = f"vat {args.command}" if args.command else "vat"
@@ -418,6 +419,24 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     if problem:
         parser.error(problem)
     return args
+
+
+def _session_beside_resume(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`vat --resume --farm SESSION`: --resume's value is optional, so argparse stops at the option after
+    it and would read SESSION as the command. The first word after --resume's options that is not a
+    command is moved back beside it (`vat --resume SESSION --farm`, which argparse reads)."""
+    if "--resume" not in argv:
+        return argv
+    start = argv.index("--resume") + 1
+    commands = {name for action in parser._actions for name in (action.choices or ())}  # and options' choices
+    i = start
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        action = parser._option_string_actions.get(argv[i].split("=")[0])
+        takes_value = action is not None and action.nargs != 0 and "=" not in argv[i]
+        i += 2 if takes_value else 1
+    if i == start or i >= len(argv) or argv[i] in commands or argv[i].startswith("-"):
+        return argv
+    return [*argv[:start], argv[i], *argv[start:i], *argv[i + 1 :]]
 
 
 def check_applies(args: argparse.Namespace) -> str | None:
