@@ -30,6 +30,10 @@ class BadInput(VatError):
     exit_code = EXIT_BAD_INPUT
 
 
+class Busy(BadInput):
+    """The session is being worked on elsewhere (the render farm): refused, and nothing of it changes."""
+
+
 class MediaError(BadInput):
     """A file is not media, is empty or is truncated."""
 

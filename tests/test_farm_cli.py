@@ -72,6 +72,7 @@ def test_a_local_resume_waits_for_the_operations_a_render_node_makes(
     the session would remove its temporary and make it twice: refused in one line, nothing changed."""
     from core.farm.operation import lock_name
     from core.pipeline.db_locks import AdvisoryLock
+    from core.pipeline.session_queue import enqueue, entry_of
     from db.models import OperationLog, ProcessingState
     from tests.tui_flows import detected_session
 
@@ -85,6 +86,7 @@ def test_a_local_resume_waits_for_the_operations_a_render_node_makes(
         node="render-7:4242",
     )
     status = ProcessingState.get_by_id(session.id).status
+    enqueue(session.session_id, source="run")  # waiting in the queue, as a stopped farm run leaves it
     with AdvisoryLock(lock_name(session.session_id, "clip:s002")):
         done = vat("--resume", session.session_id)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -93,3 +95,5 @@ def test_a_local_resume_waits_for_the_operations_a_render_node_makes(
         f"clip:s002 on render-7:4242): follow them with vat --resume --farm {session.session_id}, or wait for them"
     )
     assert ProcessingState.get_by_id(session.id).status == status
+    entry = entry_of(session.session_id)  # not turned into "to pick" (a refused selection) nor failed
+    assert entry is not None and (entry.state, entry.reason) == ("waiting", None)

@@ -80,7 +80,7 @@ def in_flight(session_id: str) -> dict[str, str]:
 def refuse_while_farmed(session_id: str) -> None:
     """A local run of a session whose operations render nodes are making now would remove their
     temporaries and make them twice: refused (exit 2). Only the shared catalogue has a farm."""
-    from core.errors import BadInput
+    from core.errors import Busy
     from db.connection import is_postgres
 
     if not is_postgres():
@@ -88,7 +88,7 @@ def refuse_while_farmed(session_id: str) -> None:
     farmed = in_flight(session_id)
     if farmed:
         key, node = next(iter(farmed.items()))
-        raise BadInput(
+        raise Busy(
             f"session {session_id}: {len(farmed)} operation(s) are being made on the render farm (first "
             f"{key} on {node}): follow them with vat --resume --farm {session_id}, or wait for them"
         )

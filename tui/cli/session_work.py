@@ -10,9 +10,9 @@ import threading
 from dataclasses import dataclass
 
 from core.catalogue.roots import resolve
-from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, Cancelled
+from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, Busy, Cancelled
 from core.media.probe import MediaInfo
-from core.pipeline import queue_runner
+from core.pipeline import queue_runner, session_queue
 from core.pipeline import session as sessions
 from core.pipeline.session_queue import PICK_LATER
 from core.scenes import Detection
@@ -68,9 +68,14 @@ def work_on(
     """The session's lock is the caller's (taken before). Its entry, if any, is kept up to date.
     `resuming`: say so, once the scenes and the selection are settled (a named `vat --resume`).
     `farm`: the broker's URL: the operations go to the render farm (farm_broker)."""
+    entry = session_queue.entry_of(session.session_id)
     queue_runner.mark_started(session.session_id)
     try:
         outcome = _work(session, view, cancel, workers, fresh, resuming, farm)
+    except Busy:  # being made on the render farm: its entry goes back to what it was
+        if entry is not None:
+            session_queue.set_state(session.session_id, entry.state, entry.reason)
+        raise
     except BadInput as exc:  # a stored selection out of range: the detection is kept, a new one is awaited
         state = QUEUE_TO_PICK if session.scenes_data else QUEUE_FAILED
         queue_runner.mark_ended(session.session_id, state, exc.message)
