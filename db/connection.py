@@ -102,7 +102,8 @@ def open_database(path: Path | str | None = None) -> peewee.Database:
     location = str(path) if path is not None else db_location()
     close_database()
     if backend.is_url(location):
-        return _open_postgres(location)
+        # postgres:// is libpq's other spelling; peewee takes a URL only as postgresql://
+        return _open_postgres("postgresql://" + location.split("://", 1)[1])
     path = Path(location)
     database.initialize(sqlite_database)
     try:

@@ -107,3 +107,18 @@ def test_the_catalogue_url_keeps_its_own_options(backend: str, db_path: Any) -> 
     open_database(url + ("&" if "?" in url else "?") + "options=-c%20search_path%3Dpublic,studio")
     assert execute("SHOW TimeZone").fetchone()[0] == "UTC"
     assert execute("SHOW search_path").fetchone()[0].replace(" ", "") == "public,studio"
+
+
+def test_postgres_is_the_urls_other_spelling(backend: str, db_path: Any) -> None:
+    """libpq takes postgres:// as postgresql://: so does VAT_DB (peewee alone would fall back to a socket)."""
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL URL")
+    import os
+
+    from db.connection import close_database, execute, open_database
+
+    close_database()
+    open_database("postgres://" + os.environ["VAT_DB"].split("://", 1)[1])
+    from urllib.parse import urlsplit
+
+    assert execute("SELECT current_database()").fetchone()[0] == urlsplit(os.environ["VAT_DB"]).path.lstrip("/")
