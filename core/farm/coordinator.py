@@ -38,6 +38,7 @@ from core.pipeline.execute import Context
 from core.pipeline.plan import Operation
 from core.pipeline.runner import Runner, RunSummary, _rounded
 from core.pipeline.schedule import longest_first
+from db.backend import without_password
 from db.connection import write_transaction
 from db.fields import utc_now
 from db.models import OperationLog, ProcessingState
@@ -45,6 +46,10 @@ from db.models import OperationLog, ProcessingState
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5  # how often the catalogue is read
+# ... and when an end is near (an operation at 90% or being checked, or the run's last ones running, none
+# waiting): the run's end, and the contact sheet and final files after it, are not a poll late
+FAST_POLL_SECONDS = 0.1
+NEAR_END = 0.9
 LOCK_CHECK_SECONDS = 2.0  # how often the running operations' locks are looked at (their nodes alive)
 UNCLAIMED_SECONDS = 120.0  # a queue whose operations no node has taken for this long is sent again
 UNCLAIMED_MOST_SECONDS = 1800.0  # ... and again after twice as long each time, up to this
@@ -125,6 +130,8 @@ class FarmRunner(Runner):
             row = ProcessingState.get(ProcessingState.session_id == self.session_id)
             meta = dict(row.process_metadata or {})
             meta["farm"] = {"toolchain": tools, "fingerprint": self.fingerprint}
+            if without_password(self.broker) == self.broker:  # one with a password is never stored
+                meta["farm"]["broker"] = self.broker
             ProcessingState.update(process_metadata=meta).where(ProcessingState.id == row.id).execute()
 
     def run(self) -> RunSummary:
@@ -195,11 +202,17 @@ class FarmRunner(Runner):
                 self._send_lost(app)
                 self._send_unclaimed(app, now)
             self._write_state()
-            if not self._open() or self.cancel.wait(POLL_SECONDS):
+            if not self._open() or self.cancel.wait(self._poll_seconds()):
                 break
         self.summary.left = len(self._open())
         if not self.cancel.is_set():
             self._confirm()
+
+    def _poll_seconds(self) -> float:
+        with self._lock:
+            near = any((r.get("fraction") or 0.0) >= NEAR_END for r in self._running.values())
+        last = self._state and not any(state == "queued" for state in self._state.values())
+        return FAST_POLL_SECONDS if near or last else POLL_SECONDS
 
     def _open(self) -> list[str]:
         return [key for key, state in self._state.items() if state in ("queued", "running")]

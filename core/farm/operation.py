@@ -2,10 +2,14 @@
 
 The node rebuilds the session's plan as a resume does (core/pipeline/session.plan_for: the master and
 the project folder found through the storage roots, so a node that mounts the shared storage elsewhere
-finds them), takes the operation's lock in the catalogue (held elsewhere: another live node makes it),
+finds them; kept between the session's tasks while its row, its master and its R&D folder are
+unchanged: node_plans.py), takes the operation's lock in the catalogue (held elsewhere: another live node makes it),
 skips an output already made (a task delivered twice yields one output and one registry row), removes
 what a node killed while making this output left, then makes it with the local pool's Runner:
 temporary name, verification, SHA-256, atomic rename, and its registry and log rows in one transaction.
+Its encode holds one of the node's `slots` (encode_slots.py); its check does not, so the node's next
+task encodes while this one is checked, as the local pool's verification stage overlaps them, and the
+task (its lock, its Celery acknowledgement) still ends only once its output is registered.
 The progress of the operation goes to its own operation_log row (with the node's name); the session's
 row is the coordinator's.
 """
@@ -22,7 +26,7 @@ from pathlib import Path
 
 from core.catalogue.roots import resolve
 from core.errors import BadInput, Cancelled
-from core.media.probe import MediaInfo, probe
+from core.farm import encode_slots, node_plans
 from core.pipeline import execute, records
 from core.pipeline.db_locks import AdvisoryLock
 from core.pipeline.execute import Context
@@ -30,7 +34,7 @@ from core.pipeline.plan import Operation
 from core.pipeline.report import finalizers
 from core.pipeline.runner import Runner
 from core.pipeline.schedule import threads_per_job
-from core.pipeline.session import local_out_root, plan_for
+from core.pipeline.session import local_out_root
 from db import connection
 from db.models import OperationLog, ProcessingState
 
@@ -112,7 +116,7 @@ def _run(session_id: str, key: str, sequence: int, node: str, cancel: threading.
         log.warning("%s: no such session in the catalogue", session_id)
         return "gone"
     master = _check_storage(session)
-    plan, _, _ = plan_for(session, media=_probed(master))
+    plan = node_plans.plan_of(session, master)
     op = next((op for op in plan if op.key == key), None)
     if op is None:
         log.warning("%s: no operation %s in its plan now", session_id, key)
@@ -125,6 +129,7 @@ def _run(session_id: str, key: str, sequence: int, node: str, cancel: threading.
         return "busy"
     try:
         if records.is_done(op, records.registered_outputs(session_id)):
+            _mark_made(session_id, key)
             return "skipped"
         for path in leftover_temporaries(op.output):  # a node killed while making it; ours now (the lock)
             path.unlink(missing_ok=True)
@@ -146,24 +151,13 @@ def _check_storage(session: ProcessingState) -> Path:
     return master
 
 
-# the masters probed by this node, by the file as it is (path, device, inode, size, time): every task
-# of a session rebuilds its plan from the same master (its packets' times are cached on disk already)
-_probes: dict[tuple, MediaInfo] = {}
-_PROBES_KEPT = 16
-
-
-def _probed(master: Path) -> MediaInfo:
-    st = os.stat(master)
-    key = (str(master), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    with _making_guard:
-        found = _probes.get(key)
-    if found is None:
-        found = probe(master, require_video=True)
-        with _making_guard:
-            if len(_probes) >= _PROBES_KEPT:
-                _probes.clear()
-            _probes[key] = found
-    return found
+def _mark_made(session_id: str, key: str) -> None:
+    """An operation found made already: its row, if a coordinator set it pending after the output was
+    registered (a resume racing an earlier task), says completed, so that the coordinator sees it made
+    at once rather than at its stall check minutes later. Any other state is a node's or a run's own."""
+    OperationLog.update(status="completed", progress=1.0).where(
+        (OperationLog.session == session_id) & (OperationLog.operation_name == key) & (OperationLog.status == "pending")
+    ).execute()
 
 
 def leftover_temporaries(output: Path) -> list[Path]:
@@ -201,6 +195,7 @@ class NodeRunner(Runner):
         self.node = node
         self.slots = max(1, slots)
         self._earlier = records.rows_by_key(session_id)  # as run() reads it: the rows this one may replace
+        self.slot: encode_slots.Slot | None = None  # the node's encode slot, taken by make()
 
     def _guarded(self, step: Callable[[], None], key: str) -> None:
         """A database fault is kept for make() to raise; unlike the local pool's, it does not set the
@@ -228,8 +223,16 @@ class NodeRunner(Runner):
     def _finished_fields(self, key: str) -> dict:
         return {}
 
+    def _verifying(self, op: Operation) -> None:
+        """The encode is made: its slot goes to the node's next task while this output is checked."""
+        if self.slot is not None:
+            self.slot.release()
+        super()._verifying(op)
+
     def make(self, sequence: int) -> str:
-        self._guarded(partial(self._run_one, sequence, self.op), self.op.key)
+        with encode_slots.taken(self.slots, self.cancel) as slot:
+            self.slot = slot
+            self._guarded(partial(self._run_one, sequence, self.op), self.op.key)
         if self.database_fault is not None:
             raise self.database_fault  # the catalogue went away mid-operation: tried again (_guarded above)
         if self.summary.done:

@@ -1,6 +1,8 @@
 """A render node: a Celery worker in this process, consuming its toolchain's queues for its encoders.
 
-The pool is threads, not processes: the node is one process, so a SIGKILL ends all of it (its ffmpeg
+The pool is threads, not processes, two per slot of --concurrency: a task encodes on one of the node's
+slots and is checked on its own thread while the next task encodes (core/farm/encode_slots.py).
+Threads: the node is one process, so a SIGKILL ends all of it (its ffmpeg
 children die with it, core/media/parent_death.py) and its unacknowledged tasks go to another node
 after the visibility timeout. SIGTERM or Ctrl-C stops it cleanly: the operations being made are
 cancelled (their temporaries removed, their rows left pending) and their tasks go back to the queue.
@@ -86,7 +88,7 @@ def run_worker(broker: str, concurrency: int, encoders: list[str], on_ready: Cal
         worker = _node_worker(app)(
             hostname=f"vat-{os.getpid()}@{socket.gethostname()}",
             pool="threads",
-            concurrency=concurrency,
+            concurrency=2 * concurrency,  # a slot's encode and the check of its previous output
             queues=names,
             quiet=True,
             redirect_stdouts=False,

@@ -35,7 +35,7 @@ def remove_worker_log(session_id: str) -> None:
         pass  # an unwritable log folder: nothing more to do about it here
 
 
-def spawn_detached(command: list[str], log_path: Path) -> subprocess.Popen:
+def spawn_detached(command: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start COMMAND in its own process session, so that closing the terminal (SIGHUP) or the TUI does
     not reach it, its stdout and stderr appended to LOG_PATH. The caller keeps the Popen in a list of
     its children and passes that to reap() before each start, so a finished one is not left a zombie."""
@@ -47,7 +47,7 @@ def spawn_detached(command: list[str], log_path: Path) -> subprocess.Popen:
             stderr=log,
             start_new_session=True,
             close_fds=True,
-            env=os.environ.copy(),
+            env={**os.environ, **(env or {})},
         )
 
 
@@ -65,15 +65,20 @@ def _reap() -> None:
     reap(_children)
 
 
-def start_detached(session_id: str, workers: int | None = None, detect_only: bool = False) -> int:
+def start_detached(
+    session_id: str, workers: int | None = None, detect_only: bool = False, broker: str | None = None
+) -> int:
     """Start the headless resume of a session in the background (with `detect_only`, only its scene
-    detection: core.pipeline.detached_detection); returns its pid."""
+    detection: core.pipeline.detached_detection; with `broker`, on the render farm); returns its pid."""
     command = [sys.executable, "-m", "tui.cli", "--resume", session_id, "--json"]
     if detect_only:
         command.append("--detect-only")
     if workers:
         command += ["--workers", str(workers)]
-    proc = spawn_detached(command, worker_log_path(session_id))
+    if broker:
+        command.append("--farm")  # the broker by the environment: a password never on a command line
+    env = {"VAT_BROKER": broker} if broker else None
+    proc = spawn_detached(command, worker_log_path(session_id), env)
     _reap()
     _children.append(proc)
     return proc.pid

@@ -264,6 +264,17 @@ class ProcessingScreen(WorkerErrors, Screen):
         if snap.status == "completed":
             self.notify("This session is completed.")
             return
+        from tui.farm_resume import farm_resume
+
+        farmed = farm_resume(self.session_id)
+        if farmed is not None:  # sent to the farm: resumed there, never by the local pool
+            self.notify(markup_safe(farmed.notice), severity="information" if farmed.broker else "warning")
+            if farmed.broker:
+                background.start_detached(self.session_id, broker=farmed.broker)
+                self.app.started_here.add(self.session_id)
+                self.started_at = time.monotonic()
+                self.poll()
+            return
         from tui.queue_start import process_or_queue
 
         queued = process_or_queue(self.session_id)  # in line if another is processing
