@@ -23,6 +23,7 @@ class ScreenHost(App):
         super().__init__()
         self.make_screen = make_screen
         self.notices: list[str] = []
+        self.started_here: set[str] = set()  # as VatApp's: the sessions a screen started processing
 
     def on_mount(self) -> None:
         self.push_screen(self.make_screen())
