@@ -92,7 +92,8 @@ def paused_on_farm(tmp_path: Path, cut_video: Path, db: peewee.Database, monkeyp
 
 def started_for(session_id: str) -> list[list[str]]:
     background._reap()
-    return [list(proc.args) for proc in background._children if session_id in proc.args]
+    commands = [[str(part) for part in proc.args] for proc in background._children if isinstance(proc.args, list)]
+    return [command for command in commands if session_id in command]
 
 
 async def test_r_on_a_farm_session_without_a_broker_refuses_naming_the_farm_resume(paused_on_farm: str) -> None:
