@@ -19,7 +19,7 @@ import pytest
 
 from core.pipeline.execute import is_temporary
 from db.connection import close_database, open_database
-from db.models import FileRegistry, OperationLog
+from db.models import FileRegistry, OperationLog, ProcessingState
 from tests.helpers import ROOT, VAT, json_events, vat
 from tests.media import make_cut_video
 from tests.servers import Postgres, Redis, Unavailable
@@ -146,6 +146,9 @@ def test_a_node_killed_mid_encode_hands_its_operation_to_the_other(farm: Farm, t
     log = OperationLog.get((OperationLog.session == session_id) & (OperationLog.operation_name == key))
     assert log.status == "completed" and str(log.node).endswith(f":{survivor.pid}")
     assert temporaries(out) == [], temporaries(out)
+    # the broker it was sent with, for the TUI's resume (this one has no password to keep out)
+    farmed = ProcessingState.get(ProcessingState.session_id == session_id).process_metadata["farm"]
+    assert farmed["broker"] == os.environ["VAT_BROKER"] and farmed["fingerprint"]
     close_database()
     checked = vat("verify", session_id)
     assert checked.returncode == 0, checked.stdout + checked.stderr

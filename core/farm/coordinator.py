@@ -4,9 +4,10 @@ FarmRunner is the local Runner (core/pipeline/runner.py) but for the pool's oper
 session's toolchain and its fingerprint (process_metadata["farm"]: a node of other versions does not
 take them), sends one Celery task per operation still to make (core/farm/app.py, routed by encoder and
 fingerprint: core/farm/routing.py), then follows the render nodes through the catalogue alone, twice a
-second: their operation_log rows (status, progress, node), aggregated into processing_state as the
-local runner writes it (each running operation's fraction and node: the TUI and `vat sessions` show
-them). The contact sheet and the final operations (process log, manifest) are made here afterwards, as
+second (ten times near the end: an operation being checked, or the run's last ones running): their
+operation_log rows (status, progress, node), aggregated into processing_state as the local runner
+writes it (each running operation's fraction and node: the TUI and `vat sessions` show them). The
+contact sheet and the final operations (process log, manifest) are made here afterwards, as
 the local runner makes them.
 
 An operation whose row says processing while nobody holds its lock any more lost its node (killed,
@@ -125,7 +126,8 @@ class FarmRunner(Runner):
         return str(queue_for(op, self.fingerprint))
 
     def _record(self, tools: Any) -> None:
-        """The session's toolchain and fingerprint, for the nodes and for whoever reads the session."""
+        """The session's toolchain and fingerprint, for the nodes and for whoever reads the session; its
+        broker too when the URL has no password (the TUI's resume of the session: tui/farm_resume.py)."""
         with write_transaction():
             row = ProcessingState.get(ProcessingState.session_id == self.session_id)
             meta = dict(row.process_metadata or {})
