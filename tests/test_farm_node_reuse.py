@@ -1,6 +1,6 @@
 """What a render node keeps between its tasks and how it shares its slots (issue 16's farm overhead): the
-session's plan kept while the session is unchanged and rebuilt when it changes, an encode slot given
-back once the encode is made (its check beside the next encode), and a task that finds its output made
+session's plan kept while the session is unchanged and rebuilt when it changes, a made clip handed to
+the node's checks with its lock (the slot free for the next encode), and a task that finds its output made
 telling the catalogue so when a coordinator set its row pending meanwhile."""
 
 from __future__ import annotations
@@ -9,21 +9,25 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from core.catalogue.roots import resolve
-from core.errors import Cancelled
-from core.farm import encode_slots, node_plans
+from core.farm import follow, node_plans
 from core.farm.operation import node_name, run_operation
 from core.pipeline import session as sessions
+from core.pipeline.verify_stage import VerifyStage
 from db.models import OperationLog, ProcessingState
 from tests.test_farm_node import KEY, catalogue, new_session, the_op
 
 __all__ = ["catalogue"]  # the fixture, used by name
 
 
-def log_row(session_id: str, key: str = KEY) -> OperationLog:
-    return OperationLog.get((OperationLog.session == session_id) & (OperationLog.operation_name == key))
+def log_row(session_id: str, key: str = KEY, must: bool = True) -> OperationLog | None:
+    where = (OperationLog.session == session_id) & (OperationLog.operation_name == key)
+    return OperationLog.get(where) if must else OperationLog.get_or_none(where)
+
+
+def status_of(session_id: str) -> tuple[str, float]:
+    row = OperationLog.get((OperationLog.session == session_id) & (OperationLog.operation_name == KEY))
+    return row.status, float(row.progress or 0.0)
 
 
 def test_the_plan_is_kept_while_the_session_is_unchanged_and_rebuilt_when_it_changes(
@@ -49,37 +53,37 @@ def test_the_plan_is_kept_while_the_session_is_unchanged_and_rebuilt_when_it_cha
     assert changed == sessions.plan_for(ProcessingState.get_by_id(session.id))[0]
 
 
-def test_an_encode_waits_for_a_slot_and_a_stopping_node_gives_the_task_back_untouched(
+def test_a_made_clip_is_handed_to_the_nodes_checks_with_its_lock_until_it_is_registered(
     catalogue: str, cut_video: Path, tmp_path: Path
 ) -> None:
     session = new_session(cut_video, tmp_path / "out")
     sequence, op = the_op(session)
-    gate = encode_slots.gate(1)
-    assert gate.acquire(timeout=5)  # the node's one slot, busy with another encode
+    checks = VerifyStage(1, threading.Event())
+    busy = threading.Event()
+    checks.submit(lambda: None if busy.wait(60) else None)  # the node's one check slot, taken by an earlier output
     outcome: list[str] = []
-    maker = threading.Thread(target=lambda: outcome.append(run_operation(session.session_id, KEY, sequence, "n:1")))
+    task = threading.Thread(
+        target=lambda: outcome.append(run_operation(session.session_id, KEY, sequence, "n:1", checks=checks))
+    )
     try:
-        maker.start()
-        time.sleep(1.0)
-        assert maker.is_alive() and not op.output.exists()  # no second encode beside the first
-        assert OperationLog.get_or_none(OperationLog.operation_name == KEY) is None  # not begun
+        task.start()
+        deadline = time.monotonic() + 120
+        while log_row(session.session_id, must=False) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        while status_of(session.session_id)[1] != 1.0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # encoded, waiting for a check slot: not registered, still this node's (its lock held)
+        assert status_of(session.session_id)[0] == "processing" and task.is_alive()
+        assert not op.output.exists()
+        assert follow.held(session.session_id, [KEY]) == {KEY}
     finally:
-        gate.release()
-    maker.join(120)
-    assert outcome == ["done"] and op.output.is_file()
-    assert gate.acquire(timeout=1)  # given back after the task (once: a bounded semaphore)
-    gate.release()
-    # a node stopping while a task waits for a slot: the task goes back (Cancelled), its row untouched
-    _, other = the_op(session, "clip:s001")
-    stop = threading.Event()
-    stop.set()
-    assert gate.acquire(timeout=5)
-    try:
-        with pytest.raises(Cancelled):
-            run_operation(session.session_id, "clip:s001", 1, "n:1", cancel=stop, slots=1)
-    finally:
-        gate.release()
-    assert not other.output.exists() and OperationLog.get_or_none(OperationLog.operation_name == "clip:s001") is None
+        busy.set()
+    task.join(60)
+    assert outcome == ["checking"]  # the task ends once handed over: the node's slot takes the next one
+    checks.close()
+    assert op.output.is_file() and status_of(session.session_id)[0] == "completed"
+    assert follow.held(session.session_id, [KEY]) == set()  # given back once registered
+    assert run_operation(session.session_id, KEY, sequence, "n:2") == "skipped"  # one output, one row
 
 
 def test_a_task_that_finds_its_output_made_marks_a_row_left_pending_completed(
@@ -92,8 +96,8 @@ def test_a_task_that_finds_its_output_made_marks_a_row_left_pending_completed(
     # a resuming coordinator set the row pending just after the output was registered
     OperationLog.update(status="pending", progress=0.0, node=None).where(OperationLog.operation_name == KEY).execute()
     assert run_operation(session.session_id, KEY, sequence, "elsewhere:1") == "skipped"
-    assert (log_row(session.session_id).status, log_row(session.session_id).progress) == ("completed", 1.0)
+    assert status_of(session.session_id) == ("completed", 1.0)
     # a row a node is making (or that failed) is left as it says
     OperationLog.update(status="failed").where(OperationLog.operation_name == KEY).execute()
     assert run_operation(session.session_id, KEY, sequence, "elsewhere:1") == "skipped"
-    assert log_row(session.session_id).status == "failed"
+    assert status_of(session.session_id)[0] == "failed"

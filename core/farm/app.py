@@ -18,7 +18,7 @@ import threading
 from typing import Any
 
 from core.errors import BadInput, Cancelled
-from core.farm import routing
+from core.farm import node_checks, routing
 from core.farm.config import require_celery, shown_broker
 from core.farm.operation import TransientFault, node_name, run_operation
 
@@ -110,7 +110,15 @@ def operation_task(task: Any, session_id: str, key: str, sequence: int, fingerpr
         log.warning("%s %s: refused, made for toolchain %s and this node is %s", session_id, key, fingerprint, here)
         return "refused"
     try:
-        outcome = run_operation(session_id, key, sequence, node_name(), cancel=NODE.cancel, slots=NODE.slots)
+        outcome = run_operation(
+            session_id,
+            key,
+            sequence,
+            node_name(),
+            cancel=NODE.cancel,
+            slots=NODE.slots,
+            checks=node_checks.stage(NODE.slots),
+        )
     except Cancelled:
         from celery.exceptions import Reject
 

@@ -7,9 +7,9 @@ unchanged: node_plans.py), takes the operation's lock in the catalogue (held els
 skips an output already made (a task delivered twice yields one output and one registry row), removes
 what a node killed while making this output left, then makes it with the local pool's Runner:
 temporary name, verification, SHA-256, atomic rename, and its registry and log rows in one transaction.
-Its encode holds one of the node's `slots` (encode_slots.py); its check does not, so the node's next
-task encodes while this one is checked, as the local pool's verification stage overlaps them, and the
-task (its lock, its Celery acknowledgement) still ends only once its output is registered.
+On a running node a made video is handed to the node's checks (node_checks.py) with its lock, and the
+task ends: the node's slot takes its next task while this output is checked, as the local pool's
+verification stage overlaps them; the lock is given back once the output is registered.
 The progress of the operation goes to its own operation_log row (with the node's name); the session's
 row is the coordinator's.
 """
@@ -26,21 +26,22 @@ from pathlib import Path
 
 from core.catalogue.roots import resolve
 from core.errors import BadInput, Cancelled
-from core.farm import encode_slots, node_plans
+from core.farm import node_plans
 from core.pipeline import execute, records
 from core.pipeline.db_locks import AdvisoryLock
 from core.pipeline.execute import Context
 from core.pipeline.plan import Operation
 from core.pipeline.report import finalizers
-from core.pipeline.runner import Runner
+from core.pipeline.runner import Made, Runner
 from core.pipeline.schedule import threads_per_job
 from core.pipeline.session import local_out_root
+from core.pipeline.verify_stage import VerifyStage
 from db import connection
 from db.models import OperationLog, ProcessingState
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("done", "skipped", "busy", "failed", "gone")
+OUTCOMES = ("done", "checking", "skipped", "busy", "failed", "gone")
 
 # the operations this process is making: the catalogue's lock counts a second taking by the same
 # process (as a flock does), and two threads of one node must not make the same output
@@ -70,10 +71,13 @@ def run_operation(
     *,
     cancel: threading.Event | None = None,
     slots: int = 1,
+    checks: VerifyStage | None = None,
 ) -> str:
     """Make one operation of the session: "done", "skipped" (made already), "busy" (another node is
     making it), "failed" (recorded as the local pool records it) or "gone" (no such session or
     operation now). `slots`: the operations this node makes at once (the cores an encode gets).
+    `checks`: the node's check stage (node_checks.py): a made video is checked there, its lock held
+    until it is registered, and "checking" said at once; without, it is checked here.
     Raises Cancelled when `cancel` is set first (the operation is left pending: the task goes back),
     TransientFault when the catalogue or the storage cannot be reached."""
     cancel = cancel or threading.Event()
@@ -82,11 +86,34 @@ def run_operation(
         if name in _making:
             return "busy"
         _making.add(name)
+    held = Held()
+    held.undo.append(partial(_done_making, name))
     try:
-        return _guarded(lambda: _run(session_id, key, sequence, node, cancel, slots))
+        return _guarded(lambda: _run(session_id, key, sequence, node, cancel, slots, checks, held))
     finally:
-        with _making_guard:
-            _making.discard(name)
+        if not held.handed:
+            held.release()
+
+
+def _done_making(name: str) -> None:
+    with _making_guard:
+        _making.discard(name)
+
+
+class Held:
+    """What a task holds (the operation's lock, its name among those being made): given back when it
+    ends, or, once its output is `handed` to the node's checks, when the check has registered it."""
+
+    def __init__(self) -> None:
+        self.undo: list[Callable[[], None]] = []
+        self.handed = False
+        self._guard = threading.Lock()
+
+    def release(self) -> None:
+        with self._guard:
+            undo, self.undo = self.undo, []
+        for step in reversed(undo):
+            step()
 
 
 def _guarded(step: Callable[[], str]) -> str:
@@ -110,7 +137,16 @@ def _shown(exc: BaseException) -> str:
     return redact(str(exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _run(session_id: str, key: str, sequence: int, node: str, cancel: threading.Event, slots: int) -> str:
+def _run(
+    session_id: str,
+    key: str,
+    sequence: int,
+    node: str,
+    cancel: threading.Event,
+    slots: int,
+    checks: VerifyStage | None,
+    held: Held,
+) -> str:
     session = ProcessingState.get_or_none(ProcessingState.session_id == session_id)
     if session is None:
         log.warning("%s: no such session in the catalogue", session_id)
@@ -127,17 +163,15 @@ def _run(session_id: str, key: str, sequence: int, node: str, cancel: threading.
     except BadInput:
         log.info("%s %s: being made by %s", session_id, key, lock.holder() or "another node")
         return "busy"
-    try:
-        if records.is_done(op, records.registered_outputs(session_id)):
-            _mark_made(session_id, key)
-            return "skipped"
-        for path in leftover_temporaries(op.output):  # a node killed while making it; ours now (the lock)
-            path.unlink(missing_ok=True)
-        root = resolve(session.output_path)
-        runner = NodeRunner(session_id, op, node, cancel, slots, finalizers(session, root, plan))
-        return runner.make(sequence)
-    finally:
-        lock.release()
+    held.undo.append(lock.release)  # given back by run_operation, or by the check it hands over
+    if records.is_done(op, records.registered_outputs(session_id)):
+        _mark_made(session_id, key)
+        return "skipped"
+    for path in leftover_temporaries(op.output):  # a node killed while making it; ours now (the lock)
+        path.unlink(missing_ok=True)
+    root = resolve(session.output_path)
+    runner = NodeRunner(session_id, op, node, cancel, slots, finalizers(session, root, plan))
+    return runner.make(sequence, checks, held)
 
 
 def _check_storage(session: ProcessingState) -> Path:
@@ -195,7 +229,7 @@ class NodeRunner(Runner):
         self.node = node
         self.slots = max(1, slots)
         self._earlier = records.rows_by_key(session_id)  # as run() reads it: the rows this one may replace
-        self.slot: encode_slots.Slot | None = None  # the node's encode slot, taken by make()
+        self.held: Held | None = None  # with the node's checks: what the check gives back (make())
 
     def _guarded(self, step: Callable[[], None], key: str) -> None:
         """A database fault is kept for make() to raise; unlike the local pool's, it does not set the
@@ -224,15 +258,25 @@ class NodeRunner(Runner):
         return {}
 
     def _verifying(self, op: Operation) -> None:
-        """The encode is made: its slot goes to the node's next task while this output is checked."""
-        if self.slot is not None:
-            self.slot.release()
         super()._verifying(op)
+        if self.held is not None:  # handed to the node's checks next: from now on they give the lock back
+            self.held.handed = True
 
-    def make(self, sequence: int) -> str:
-        with encode_slots.taken(self.slots, self.cancel) as slot:
-            self.slot = slot
-            self._guarded(partial(self._run_one, sequence, self.op), self.op.key)
+    def _staged_check(self, made: Made) -> None:
+        """On the node's checks: never dropped (its task is acknowledged already), and the lock given
+        back once the output is registered (or its failure recorded)."""
+        try:
+            made.measure.take()
+            self._check(made)
+        finally:
+            if self.held is not None:
+                self.held.release()
+
+    def make(self, sequence: int, checks: VerifyStage | None = None, held: Held | None = None) -> str:
+        self.held = held if checks is not None else None
+        self._guarded(partial(self._run_one, sequence, self.op, checks), self.op.key)
+        if self.held is not None and self.held.handed:
+            return "checking"
         if self.database_fault is not None:
             raise self.database_fault  # the catalogue went away mid-operation: tried again (_guarded above)
         if self.summary.done:

@@ -1,11 +1,11 @@
 """A render node: a Celery worker in this process, consuming its toolchain's queues for its encoders.
 
-The pool is threads, not processes, two per slot of --concurrency: a task encodes on one of the node's
-slots and is checked on its own thread while the next task encodes (core/farm/encode_slots.py).
-Threads: the node is one process, so a SIGKILL ends all of it (its ffmpeg
+The pool is threads, not processes: the node is one process, so a SIGKILL ends all of it (its ffmpeg
 children die with it, core/media/parent_death.py) and its unacknowledged tasks go to another node
-after the visibility timeout. SIGTERM or Ctrl-C stops it cleanly: the operations being made are
-cancelled (their temporaries removed, their rows left pending) and their tasks go back to the queue.
+after the visibility timeout (its outputs being checked, whose tasks are acknowledged: sent again by
+the coordinator, core/farm/node_checks.py). SIGTERM or Ctrl-C stops it cleanly: the operations being
+made are cancelled (their temporaries removed, their rows left pending) and their tasks go back to the
+queue; the outputs being checked are checked and registered first.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.errors import BadInput, EnvironmentProblem
-from core.farm import routing
+from core.farm import node_checks, routing
 from core.farm.app import NODE, make_app
 from core.farm.config import shown_broker
 from core.farm.operation import node_name
@@ -88,7 +88,7 @@ def run_worker(broker: str, concurrency: int, encoders: list[str], on_ready: Cal
         worker = _node_worker(app)(
             hostname=f"vat-{os.getpid()}@{socket.gethostname()}",
             pool="threads",
-            concurrency=2 * concurrency,  # a slot's encode and the check of its previous output
+            concurrency=concurrency,
             queues=names,
             quiet=True,
             redirect_stdouts=False,
@@ -100,6 +100,7 @@ def run_worker(broker: str, concurrency: int, encoders: list[str], on_ready: Cal
         worker.start()
     finally:
         signals.worker_ready.disconnect(ready)
+        node_checks.close()  # the checks handed over end (registered) before the node does
     return NODE.cancel.is_set()
 
 
