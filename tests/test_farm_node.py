@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from core.farm import routing
+from core.farm import node_checks, routing
 from core.farm.operation import leftover_temporaries, lock_name, node_name, run_operation
 from core.media import ffmpeg
 from core.pipeline import session as sessions
@@ -230,7 +230,9 @@ def test_a_task_for_another_toolchain_is_refused_not_run(catalogue: str, cut_vid
     assert operation_task(None, session.session_id, KEY, sequence, elsewhere) == "refused"
     assert log_row(session.session_id, KEY) is None and not op.output.exists()
     here = routing.fingerprint(routing.toolchain())
-    assert operation_task(None, session.session_id, KEY, sequence, here) == "done"
+    assert operation_task(None, session.session_id, KEY, sequence, here) == "checking"  # on the node's checks
+    node_checks.close()  # as a stopping node: every output handed over is checked and registered
+    assert op.output.is_file() and len(rows_of(session.session_id, KEY)) == 1
 
 
 # --- vat farm worker, a real process ---------------------------------------------------------------
