@@ -4,9 +4,11 @@ Tasks are acknowledged late and rejected when their worker is lost, one at a tim
 (no prefetching: an encode takes minutes), so a node that dies mid-encode leaves its task unacknowledged
 and the broker hands it to another node once the visibility timeout has passed. That timeout must be
 longer than the longest encode (else a live node's task is handed out twice; the operation's lock and
-the registry make the second delivery harmless, but it waits). There is no result backend: the
-coordinator follows the catalogue. A transient fault (the catalogue or the shared storage out of reach)
-is tried again with a growing delay; an operation that fails on its own (ffmpeg's error) is recorded as
+the registry make the second delivery harmless, but it waits). A made video's task ends once its
+output is handed to the node's checks (core/farm/node_checks.py: its lock held until it is registered;
+a node lost during a check is seen by the coordinator, which sends it again). There is no result
+backend: the coordinator follows the catalogue. A transient fault (the catalogue or the shared storage
+out of reach) is tried again with a growing delay; an operation that fails on its own (ffmpeg's error) is recorded as
 failed, as the local pool records it, and not tried again.
 """
 
