@@ -8,8 +8,8 @@ the registry make the second delivery harmless, but it waits). A made video's ta
 output is handed to the node's checks (core/farm/node_checks.py: its lock held until it is registered;
 a node lost during a check is seen by the coordinator, which sends it again). There is no result
 backend: the coordinator follows the catalogue. A transient fault (the catalogue or the shared storage
-out of reach) is tried again with a growing delay; an operation that fails on its own (ffmpeg's error) is recorded as
-failed, as the local pool records it, and not tried again.
+out of reach) is tried again with a growing delay; an operation that fails on its own (ffmpeg's error)
+is recorded as failed, as the local pool records it, and not tried again.
 """
 
 from __future__ import annotations
