@@ -135,6 +135,9 @@ def test_a_node_killed_mid_encode_hands_its_operation_to_the_other(farm: Farm, t
     ]
     done = {e["key"]: e for e in events if e["event"] == "done"}
     assert done[key]["node"].endswith(f":{survivor.pid}")
+    # each output a node made is told with its node, also one made between two of the coordinator's polls
+    farmed_keys = [k for k in done if k.startswith(("clip:", "still_hq:", "still_web:"))]
+    assert farmed_keys and all(done[k].get("node") for k in farmed_keys), [done[k] for k in farmed_keys]
     assert events[-1]["event"] == "result" and events[-1]["status"] == "completed"
 
     # every output registered once, verified, and the registry's files are those on disk

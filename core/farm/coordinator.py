@@ -221,11 +221,14 @@ class FarmRunner(Runner):
 
     def _apply(self, rows: dict[str, follow.Row]) -> None:
         """Each followed operation's row as it is now, told as the local runner tells it."""
-        for key in self._open() + [k for k, s in self._state.items() if s == "failed"]:
+        followed = self._open() + [k for k, s in self._state.items() if s == "failed"]
+        # made between two polls (never seen running): its node read from its row, for the done event
+        made_by = follow.nodes_of(self.session_id, [key for key in followed if key not in rows])
+        for key in followed:
             row = rows.get(key)
             state = self._state[key]
             if row is None:  # no longer among the open rows: made (or found made) by a node
-                self._ended(key, None)
+                self._ended(key, None, made_by.get(key))
             elif row.status == "failed":
                 if state != "failed":
                     self._ended(key, row.error or "failed on a render node")
@@ -274,11 +277,11 @@ class FarmRunner(Runner):
             )
         )
 
-    def _ended(self, key: str, error: str | None) -> None:
+    def _ended(self, key: str, error: str | None, node: str | None = None) -> None:
         _, op = self._ops[key]
         with self._lock:
             self._unfail(key)
-            node = (self._running.pop(key, None) or {}).get("node")
+            node = (self._running.pop(key, None) or {}).get("node") or node
             self._state[key] = "done" if error is None else "failed"
             self._taken[self._queue[key]] = time.monotonic()
             if error is None:

@@ -48,6 +48,16 @@ def open_rows(session_id: str) -> dict[str, Row]:
     }
 
 
+def nodes_of(session_id: str, keys: list[str]) -> dict[str, str]:
+    """The node named in each of these operations' rows (those that have one)."""
+    if not keys:
+        return {}
+    query = OperationLog.select(OperationLog.operation_name, OperationLog.node).where(
+        (OperationLog.session == session_id) & OperationLog.operation_name.in_(keys) & OperationLog.node.is_null(False)
+    )
+    return {r.operation_name: str(r.node) for r in query.namedtuples()}
+
+
 def row_marks(session_id: str) -> dict[str, tuple]:
     """Every row of the session by key: (id, status, timestamp), what tells whether a node touched it."""
     query = OperationLog.select(
