@@ -28,7 +28,7 @@ from core.catalogue.roots import resolve
 from core.errors import BadInput, Cancelled
 from core.farm import node_plans
 from core.pipeline import execute, records
-from core.pipeline.db_locks import AdvisoryLock
+from core.pipeline.db_locks import AdvisoryLock, operation_lock_name
 from core.pipeline.execute import Context
 from core.pipeline.plan import Operation
 from core.pipeline.report import finalizers
@@ -60,7 +60,7 @@ def node_name() -> str:
 
 
 def lock_name(session_id: str, key: str) -> str:
-    return f"op:{session_id}:{key}"
+    return operation_lock_name(session_id, key)  # the local pool's too
 
 
 def run_operation(

@@ -49,6 +49,11 @@ WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
 """
 
 
+def operation_lock_name(session_id: str, key: str) -> str:
+    """The lock of one operation of a session, taken by whoever makes it (a render node, the local pool)."""
+    return f"op:{session_id}:{key}"
+
+
 def lock_keys(name: str) -> tuple[int, int]:
     """Two keys in 0..2**31-1 (as int4 and as pg_locks' oid columns alike) from the name's SHA-256."""
     digest = hashlib.sha256(name.encode()).digest()

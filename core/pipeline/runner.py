@@ -27,6 +27,7 @@ from core.media.verify import verify
 from core.pipeline import execute, records
 from core.pipeline.execute import Context, temporary_path
 from core.pipeline.measure import Measure
+from core.pipeline.op_locks import OperationLocks
 from core.pipeline.plan import Operation
 from core.pipeline.progress import eta_seconds, work_of
 from core.pipeline.records import sha256_of
@@ -105,6 +106,11 @@ class Runner:
         # the first database fault (read-only, locked, disk full): the run stops as if cancelled and
         # the caller reports it; every output not yet recorded is simply made again on resume
         self.database_fault: BaseException | None = None
+        # the operations' locks on the shared catalogue (op_locks.py), and those handed to the
+        # verification stage with their lock, given back once checked
+        self.op_locks = OperationLocks(session_id)
+        self._staged: set[str] = set()
+        self.not_made_here: dict[str, str] = {}  # left to another maker: key -> why
 
     # progress -------------------------------------------------------------------------------
     def _fraction(self) -> float:
@@ -246,6 +252,21 @@ class Runner:
         return threads_per_job(min(self.workers, max(1, making + self._unstarted)))
 
     def _run_one(self, sequence: int, op: Operation, stage: VerifyStage | None = None) -> None:
+        """`op` made under its lock (op_locks.py) until it is registered or dropped; held elsewhere (a
+        render node makes it): left to its holder, not made here."""
+        if self.cancel.is_set():
+            return
+        holder = self.op_locks.take(op.key)
+        if holder is not None:
+            self._not_made(op, f"being made by {holder}: left to it (vat --resume again once it is made)")
+            return
+        try:
+            self._make_one(sequence, op, stage)
+        finally:
+            if op.key not in self._staged:  # else given back once checked (_on_stage)
+                self.op_locks.give_back(op.key)
+
+    def _make_one(self, sequence: int, op: Operation, stage: VerifyStage | None = None) -> None:
         """Makes `op`'s output at a temporary path, then checks and registers it: a video's on the
         verification stage when there is one (the worker goes on at once), anything else here."""
         if self.cancel.is_set():
@@ -284,8 +305,18 @@ class Runner:
             self._check(made)
             return
         made.measure.leave()
-        if not stage.submit(lambda: self._guarded(lambda: self._staged_check(made), op.key)):
+        self._staged.add(op.key)
+        if not stage.submit(lambda: self._guarded(lambda: self._on_stage(made), op.key)):
+            self._staged.discard(op.key)
             self._drop(made)  # cancelled while waiting for a slot
+
+    def _on_stage(self, made: Made) -> None:
+        """The check, then the operation's lock given back (held since it was made)."""
+        try:
+            self._staged_check(made)
+        finally:
+            self._staged.discard(made.op.key)
+            self.op_locks.give_back(made.op.key)
 
     def _staged_check(self, made: Made) -> None:
         made.measure.take()
@@ -341,6 +372,17 @@ class Runner:
             self._running.pop(made.op.key, None)
         with write_transaction():  # read then write: one row per operation, whoever else runs it
             records.log_operation(self.session_id, made.op, made.sequence, "pending", progress=0.0)
+
+    def _not_made(self, op: Operation, why: str) -> None:
+        """Left to another maker: a failure of this run (the session stays resumable), not of the operation
+        (its row is its maker's)."""
+        log.warning("operation %s: %s", op.key, why)
+        with self._lock:
+            self.not_made_here[op.key] = why
+            self.summary.failed[op.key] = why
+            self._finished(op)
+        overall, remaining = self._shown()
+        self.on_event(RunEvent("failed", op.key, error=why, overall=round(overall, 4), remaining=_rounded(remaining)))
 
     def _fail(self, made: Made, exc: Exception) -> None:
         op = made.op

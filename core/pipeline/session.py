@@ -24,10 +24,11 @@ from core.pipeline.chapterless_copy import keep_chapterless_copy
 from core.pipeline.fixity import write_checksums
 from core.pipeline.lock import ProjectLock, SessionLock
 from core.pipeline.master_hash import ensure_master_hash
+from core.pipeline.op_locks import remove_strays
 from core.pipeline.plan import Operation, PlanInput, build_plan
 from core.pipeline.preset_store import load_preset, preset_from_dict
 from core.pipeline.report import finalizers, record_history
-from core.pipeline.runner import Runner, RunSummary, remove_stray_temporaries
+from core.pipeline.runner import Runner, RunSummary
 from core.pipeline.scene_texts import TEXTS_CHANGED
 
 # re-exported: callers keep using session.check_options, session.select, session.scenes_of, ...
@@ -236,7 +237,7 @@ def process(
                     restore_status(session.session_id, before)
                 raise
             if farm is None:  # (on a farm, nodes write there: each removes its own operation's)
-                remove_stray_temporaries(root)  # under the folder's lock: no other writer's can be there
+                remove_strays(session.session_id, root, plan)  # under the folder's lock (and the operations')
             root.mkdir(parents=True, exist_ok=True)
             if not repairing:  # this plan embeds the texts as they are now
                 clear_texts_changed(session)
@@ -276,7 +277,7 @@ def process(
                 runner.database_fault = runner.database_fault or exc
             finally:
                 if farm is None or runner.summary.status in ("completed", "failed"):  # no node writes now
-                    remove_stray_temporaries(root)
+                    remove_strays(session.session_id, root, plan)  # a node's live one is kept (its lock)
             if runner.database_fault is None:  # else the registry cannot be read: the next run writes it
                 try:
                     write_checksums(session.session_id, root)
