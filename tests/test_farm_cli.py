@@ -97,3 +97,22 @@ def test_a_local_resume_waits_for_the_operations_a_render_node_makes(
     assert ProcessingState.get_by_id(session.id).status == status
     entry = entry_of(session.session_id)  # not turned into "to pick" (a refused selection) nor failed
     assert entry is not None and (entry.state, entry.reason) == ("waiting", None)
+
+
+def test_a_worker_whose_broker_does_not_answer_says_so_in_one_line(
+    postgres_server: Postgres, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a silent hang (Celery retries a broker for ever): one line naming it without its password, exit 3."""
+    url = postgres_server.create_database()
+    try:
+        monkeypatch.setenv("VAT_DB", url)
+        port = free_port()  # nothing listens there
+        secret = "s3cr3t-node-pw"
+        monkeypatch.setenv("VAT_BROKER", f"redis://node:{secret}@127.0.0.1:{port}/2")
+        done = vat("farm", "worker", "--concurrency", "1", timeout=30)
+        assert done.returncode == 3, done.stdout + done.stderr
+        assert secret not in done.stdout + done.stderr and done.stdout == ""
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith(f"vat: error: cannot reach the broker redis://node:***@127.0.0.1:{port}/2"), line
+    finally:
+        postgres_server.drop_database(url)

@@ -23,8 +23,10 @@ def _worker(args: argparse.Namespace) -> int:
     broker = config.broker_url(args.broker)
     config.require_celery()
     from core.farm import worker
+    from core.farm.broker import reach_broker
 
     asked = worker.parse_encoders(args.encoders)
+    reach_broker(broker)  # else Celery retries it for ever, silently (exit 3, named without its password)
     open_db()
     encoders = worker.node_encoders(asked)
     concurrency = args.concurrency or worker.default_concurrency()

@@ -16,7 +16,7 @@ EPILOG = (
     "paths resolve through the storage roots (vat roots). A node killed mid-encode leaves its task to another "
     "after VAT_FARM_VISIBILITY_TIMEOUT seconds (3600). Exit 130 when stopped by SIGTERM or Ctrl-C (the "
     "operations being made go back to the queue), 2 for bad input (no broker, no shared catalogue), 3 for "
-    "the environment (Celery not installed, an encoder that does not work here)."
+    "the environment (Celery not installed, a broker that does not answer, an encoder that does not work here)."
 )
 
 
