@@ -126,5 +126,10 @@ def operation_task(task: Any, session_id: str, key: str, sequence: int, fingerpr
 
         log.info("%s %s: the node is stopping, the task goes back to the queue", session_id, key)
         raise Reject("the node is stopping", requeue=True) from None
+    if outcome == "lost":  # its lock went mid-operation: whoever holds it now makes it, else another node
+        from celery.exceptions import Reject
+
+        log.warning("%s %s: its lock in the catalogue was lost; the task goes back to the queue", session_id, key)
+        raise Reject("its lock was lost", requeue=True)
     log.info("%s %s: %s", session_id, key, outcome)
     return outcome

@@ -313,6 +313,8 @@ class FarmRunner(Runner):
             return
         rows = follow.open_rows(self.session_id)  # read again: a node that ended meanwhile let go too
         lost = [key for key in gone if (rows.get(key) or _NO_ROW).status == "processing"]
+        taken = follow.held(self.session_id, lost)  # and a node that took it meanwhile holds it: not lost
+        lost = [key for key in lost if key not in taken]
         for key in lost:
             with self._lock:
                 node = (self._running.pop(key, None) or {}).get("node")

@@ -41,7 +41,7 @@ from db.models import OperationLog, ProcessingState
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("done", "checking", "skipped", "busy", "failed", "gone")
+OUTCOMES = ("done", "checking", "skipped", "busy", "failed", "gone", "lost")
 
 # the operations this process is making: the catalogue's lock counts a second taking by the same
 # process (as a flock does), and two threads of one node must not make the same output
@@ -74,8 +74,9 @@ def run_operation(
     checks: VerifyStage | None = None,
 ) -> str:
     """Make one operation of the session: "done", "skipped" (made already), "busy" (another node is
-    making it), "failed" (recorded as the local pool records it) or "gone" (no such session or
-    operation now). `slots`: the operations this node makes at once (the cores an encode gets).
+    making it), "failed" (recorded as the local pool records it), "gone" (no such session or
+    operation now) or "lost" (its lock went while it was made: not registered, its row pending).
+    `slots`: the operations this node makes at once (the cores an encode gets).
     `checks`: the node's check stage (node_checks.py): a made video is checked there, its lock held
     until it is registered, and "checking" said at once; without, it is checked here.
     Raises Cancelled when `cancel` is set first (the operation is left pending: the task goes back),
@@ -281,6 +282,8 @@ class NodeRunner(Runner):
             raise self.database_fault  # the catalogue went away mid-operation: tried again (_guarded above)
         if self.summary.done:
             return "done"
+        if self.op.key in self.not_made_here:
+            return "lost"  # its lock went while it was made (core/pipeline/runner.py): not registered
         if self.summary.failed:
             return "failed"
         raise Cancelled("cancelled")  # the node is stopping: the operation is left pending

@@ -54,6 +54,12 @@ def operation_lock_name(session_id: str, key: str) -> str:
     return f"op:{session_id}:{key}"
 
 
+_MINE_SQL = """
+SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+  AND classid = %s::oid AND objid = %s::oid AND pid = pg_backend_pid())
+"""
+
+
 def lock_keys(name: str) -> tuple[int, int]:
     """Two keys in 0..2**31-1 (as int4 and as pg_locks' oid columns alike) from the name's SHA-256."""
     digest = hashlib.sha256(name.encode()).digest()
@@ -219,6 +225,18 @@ class AdvisoryLock:
 
     def after_release(self) -> None:
         pass
+
+    def still_held(self) -> bool:
+        """This process still holds the lock: asked on the lock's own connection (a dropped connection
+        took the lock with it, and another process may hold it now)."""
+        with _held_guard:
+            entry = _held.get(self.name) if self._taken else None
+        if entry is None:
+            return False
+        try:
+            return bool(entry[0].execute(_MINE_SQL.encode(), self.keys).fetchone()[0])
+        except Exception:  # the connection is gone, and the lock with it
+            return False
 
     def is_held_elsewhere(self) -> bool:
         """True while a live connection holds the lock (this process's own included, as a flock's)."""

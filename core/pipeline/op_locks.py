@@ -40,6 +40,12 @@ class OperationLocks:
             self._held[key] = lock
         return None
 
+    def still_ours(self, key: str) -> bool:
+        """The lock taken for `key` is still held (its connection did not drop); True without locks."""
+        with self._guard:
+            lock = self._held.get(key)
+        return lock is None or lock.still_held()
+
     def give_back(self, key: str) -> None:
         """Released, once (a second call does nothing)."""
         with self._guard:

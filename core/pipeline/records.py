@@ -92,6 +92,18 @@ def fail_operation(session_id: str, op: Operation, sequence: int, message: str, 
         )
 
 
+def give_back_operation(session_id: str, key: str, node: str | None) -> None:
+    """The operation's row pending again, where it is still this maker's (processing, by `node`): a row
+    another maker has taken since is left to it."""
+    maker = OperationLog.node.is_null() if node is None else OperationLog.node == node
+    OperationLog.update(status="pending", progress=0.0, timestamp=utc_now()).where(
+        (OperationLog.session == session_id)
+        & (OperationLog.operation_name == key)
+        & (OperationLog.status == "processing")
+        & maker
+    ).execute()
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -334,6 +334,13 @@ class Runner:
         try:
             info = verify(op, tmp)
             digest = sha256_of(tmp)
+        except Exception as exc:
+            self._fail(made, exc)
+            return
+        if not self.op_locks.still_ours(op.key):  # its lock went with its connection: another may make it
+            self._lost(made)
+            return
+        try:
             os.replace(tmp, op.output)
             stat = op.output.stat()  # after the rename: the time resume will compare against
         except Exception as exc:
@@ -372,6 +379,17 @@ class Runner:
             self._running.pop(made.op.key, None)
         with write_transaction():  # read then write: one row per operation, whoever else runs it
             records.log_operation(self.session_id, made.op, made.sequence, "pending", progress=0.0)
+
+    def _lost(self, made: Made) -> None:
+        """The operation's lock went while it was made (its connection dropped): another maker may have
+        it now, so the output is not put in place. Its temporary goes, its row is pending again where it
+        is still this run's, and it is not made here."""
+        made.measure.finish()
+        _remove(made.tmp)
+        with self._lock:
+            self._running.pop(made.op.key, None)
+        records.give_back_operation(self.session_id, made.op.key, self.node)
+        self._not_made(made.op, "its lock in the catalogue was lost while it was made: not registered")
 
     def _not_made(self, op: Operation, why: str) -> None:
         """Left to another maker: a failure of this run (the session stays resumable), not of the operation
