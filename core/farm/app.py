@@ -19,7 +19,7 @@ import os
 import threading
 from typing import Any
 
-from core.errors import BadInput, Cancelled
+from core.errors import BadInput, Cancelled, EnvironmentProblem
 from core.farm import node_checks, routing
 from core.farm.config import require_celery, shown_broker
 from core.farm.operation import TransientFault, node_name, run_operation
@@ -104,6 +104,28 @@ def make_app(broker_url: str) -> Any:  # celery.Celery (the farm extra, imported
     return app
 
 
+def record_unmade(session_id: str, key: str, message: str) -> None:
+    """An operation a node could not make other than by a database fault: its row says failed and why
+    (else it stays pending and its coordinator waits for ever), unless another node is making it."""
+    from core.farm.operation import lock_name
+    from core.pipeline import records
+    from core.pipeline.db_locks import AdvisoryLock, held_here
+    from db.backend import redact
+
+    lock = AdvisoryLock(lock_name(session_id, key), owner=session_id)
+    shown = redact(f"{message} (render node {node_name()})")
+    try:
+        if held_here(lock.name):  # another task of this node has taken it since: its outcome is that one's
+            return
+        with lock:
+            if records.fail_unmade(session_id, key, shown, node_name()):
+                log.error("%s %s: failed: %s", session_id, key, shown)
+    except BadInput:  # being made by another node
+        return
+    except Exception as exc:  # the catalogue out of reach too: the coordinator's re-sends are left
+        log.warning("%s %s: not recorded as failed (%s): %s", session_id, key, redact(str(exc)), shown)
+
+
 def operation_task(task: Any, session_id: str, key: str, sequence: int, fingerprint: str) -> str:
     """Make one operation (core/farm/operation.py). A task for another toolchain (routed here by
     mistake: each node listens only on its own toolchain's queues) is refused, not run."""
@@ -126,6 +148,18 @@ def operation_task(task: Any, session_id: str, key: str, sequence: int, fingerpr
 
         log.info("%s %s: the node is stopping, the task goes back to the queue", session_id, key)
         raise Reject("the node is stopping", requeue=True) from None
+    except (BadInput, EnvironmentProblem) as exc:  # its plan or its master: it cannot be made (here)
+        record_unmade(session_id, key, exc.message)
+        return "failed"
+    except TransientFault as exc:  # tried again later, unless this was the last try
+        if task is not None and task.request.retries >= task.max_retries:
+            record_unmade(session_id, key, f"{exc} (tried {task.max_retries + 1} times)")
+        raise
+    except Exception as exc:  # a bug: said in its row too, and raised for the node's log
+        record_unmade(session_id, key, f"{type(exc).__name__}: {exc}")
+        raise
+    if outcome == "gone":
+        record_unmade(session_id, key, f"{key} is not in the session's plan as this node builds it")
     if outcome == "lost":  # its lock went mid-operation: whoever holds it now makes it, else another node
         from celery.exceptions import Reject
 

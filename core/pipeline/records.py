@@ -104,6 +104,22 @@ def give_back_operation(session_id: str, key: str, node: str | None) -> None:
     ).execute()
 
 
+def fail_unmade(session_id: str, key: str, message: str, node: str | None) -> bool:
+    """An operation a render node could not even begin (its plan, its master, the storage out of reach for
+    good): its row, if not made meanwhile, says failed and why, so that its coordinator ends naming it
+    rather than waiting for it. True when a row was marked."""
+    now = utc_now()
+    with write_transaction():
+        row = OperationLog.get_or_none((OperationLog.session == session_id) & (OperationLog.operation_name == key))
+        if row is None or row.status not in ("pending", "processing"):
+            return False
+        history = [*(row.error_history or []), {"at": now, "error": message}]
+        OperationLog.update(
+            status="failed", end_time=now, error_details=message, error_history=history, node=node, timestamp=now
+        ).where(OperationLog.id == row.id).execute()
+    return True
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
