@@ -24,6 +24,24 @@ def broker_url(given: str | None) -> str:
     return url
 
 
+def farm_intent(url: str) -> dict[str, str | None]:
+    """What a session sent to the farm records at once (process_metadata["farm"]), so that whichever
+    queue runner's turn it is sends it to the farm too: its broker, only where the URL has no password (one
+    is never stored: that runner needs VAT_BROKER then)."""
+    return {"broker": None if backend.split_password(url)[1] else url}
+
+
+def broker_of(session_id: str, intent: dict) -> str:
+    """The broker a session sent to the farm goes to in its turn: $VAT_BROKER, else the one it recorded."""
+    url = os.environ.get(BROKER_ENV) or intent.get("broker") or ""
+    if not url:
+        raise BadInput(
+            f"session {session_id} goes to the render farm, whose broker has a password and was not recorded: "
+            f"set {BROKER_ENV}, or run vat --resume --farm {session_id}"
+        )
+    return broker_url(url)
+
+
 def shown_broker(url: str) -> str:
     """The broker as it may be shown (logs, the ready line): without its password."""
     return backend.without_password(url)

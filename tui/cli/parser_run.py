@@ -91,7 +91,9 @@ def farm_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         default=False if top else argparse.SUPPRESS,
         help="send the operations to the render farm (the nodes run vat farm worker) instead of this "
         "machine's workers, and follow them; needs the shared catalogue (VAT_DB=postgresql://...). "
-        "Stopping leaves the farm working: vat --resume --farm SESSION follows again",
+        "Stopping leaves the farm working: vat --resume --farm SESSION follows again. A session queued with "
+        "--farm goes to the farm in its turn, whoever runs the queue (VAT_BROKER, else the broker it was sent "
+        "with, recorded only without a password)",
     )
     parser.add_argument(
         "--broker",

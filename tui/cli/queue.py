@@ -122,14 +122,15 @@ def process_claim(
     from db.models import QUEUE_FAILED, QUEUE_TO_PICK
     from db.queries import get_session
     from tui.cli.resume import refuse_if_replaced
-    from tui.cli.session_work import Fresh, work_on
+    from tui.cli.session_work import Fresh, queued_farm, work_on
 
     session = get_session(claim.session_id)
     if session is None:  # deleted meanwhile: its entry went with it
         return QUEUE_FAILED
     try:
         refuse_if_replaced(session)
-    except BadInput as exc:
+        farm = farm or queued_farm(session)  # sent to the farm (vat run --farm): there, not in the local pool
+    except VatError as exc:
         session_queue.set_state(claim.session_id, QUEUE_FAILED, exc.message)
         view.say("[red]{session}[/]: {error}", session=claim.session_id, error=exc.message)
         return QUEUE_FAILED

@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
                     earlier=archived.describe_latest(earlier),
                 )
             try:
-                session = create(item, args, external_ids, batch_id, "run" if single else "batch", held)
+                session = create(item, args, external_ids, batch_id, "run" if single else "batch", held, farm)
             except BadInput as exc:
                 if single:
                     raise

@@ -113,15 +113,21 @@ def create(
     batch_id: str,
     source: str,
     held: contextlib.ExitStack,
+    farm: str | None = None,
 ) -> ProcessingState:
     """Record the session and its entry in one transaction, under the folder's lock (a second writer is
     refused before anything is recorded). With --now the session's lock is taken here and kept (it is
-    processed at once, outside the queue's turn); otherwise the queue's taker takes it."""
+    processed at once, outside the queue's turn); otherwise the queue's taker takes it. `farm`: the broker
+    of `--farm`, recorded with the session: whoever takes it from the queue sends it to the farm too."""
     from core.pipeline.new_session import create_claimed
 
     def record(session: ProcessingState) -> None:  # in the session's own transaction
-        if item.row.pick:
-            meta = {**(session.process_metadata or {}), PICK_LATER: True}
+        if item.row.pick or farm:
+            meta = {**(session.process_metadata or {}), **({PICK_LATER: True} if item.row.pick else {})}
+            if farm:
+                from core.farm.config import farm_intent
+
+                meta["farm"] = farm_intent(farm)
             ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
             session.process_metadata = meta
         add_tags(session.session_id, item.row.tags)

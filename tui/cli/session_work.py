@@ -56,6 +56,22 @@ def farm_broker(args: argparse.Namespace) -> str | None:
     return url
 
 
+def queued_farm(session: ProcessingState) -> str | None:
+    """The broker, reached, of a session sent to the render farm (`vat run --farm`, however long it waited
+    in the queue, or run there before); None for one never sent there. Whichever runner's turn it is runs it
+    there: the local pool would race the farm's tasks still in the broker."""
+    intent = (session.process_metadata or {}).get("farm")
+    if not isinstance(intent, dict):
+        return None
+    from core.farm.broker import reach_broker
+    from core.farm.config import broker_of, require_shared_catalogue
+
+    require_shared_catalogue()
+    url = broker_of(session.session_id, intent)
+    reach_broker(url)
+    return url
+
+
 def work_on(
     session: ProcessingState,
     view: RunView,
