@@ -116,3 +116,17 @@ def test_a_worker_whose_broker_does_not_answer_says_so_in_one_line(
         assert line.startswith(f"vat: error: cannot reach the broker redis://node:***@127.0.0.1:{port}/2"), line
     finally:
         postgres_server.drop_database(url)
+
+
+def test_a_workers_concurrency_is_bounded_as_workers_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1 to four times the cores, as --workers (more only thrashes): said before anything else is checked."""
+    import os
+
+    monkeypatch.setenv("VAT_DB", str(tmp_path / "state.db"))
+    most = 4 * (os.cpu_count() or 1)
+    for given in (str(most + 1), "0", "two"):
+        done = vat("farm", "worker", "--concurrency", given)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.strip().splitlines()[-1:]
+        assert "argument --concurrency" in line and given in line, line
+    assert "expected 1 to" in vat("farm", "worker", "--concurrency", str(most + 1)).stderr

@@ -9,7 +9,6 @@ apply is refused by `check_applies`, in one line."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any, NoReturn
 
@@ -21,7 +20,7 @@ from tui.cli.parser_detection import detection_options, scenes_from_option
 from tui.cli.parser_farm import farm_command
 from tui.cli.parser_presets import presets_command
 from tui.cli.parser_roots import roots_command
-from tui.cli.parser_run import RUN_EPILOG, farm_options, queue_arguments, run_arguments
+from tui.cli.parser_run import RUN_EPILOG, farm_options, queue_arguments, run_arguments, worker_count
 from tui.cli.parser_watch import EPILOG as WATCH_EPILOG
 from tui.cli.parser_watch import add_watch_arguments
 
@@ -55,18 +54,6 @@ def version() -> str:
         return installed("vat")
     except PackageNotFoundError:
         return "unknown"
-
-
-def worker_count(text: str) -> int:
-    """--workers: 1 to four times the cores (more only thrashes; 0 or less means nothing runs)."""
-    most = 4 * (os.cpu_count() or 1)
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= number <= most:
-        raise argparse.ArgumentTypeError(f"{number}: expected 1 to {most} (four times the {most // 4} cores)")
-    return number
 
 
 class _Version(argparse.Action):

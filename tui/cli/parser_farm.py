@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from tui.cli.parser_actions import action_adder
+from tui.cli.parser_run import worker_count
 
 EPILOG = (
     "A render node takes a session's operations (stills, clips, R&D, the master copy) from the broker "
@@ -20,16 +21,6 @@ EPILOG = (
 )
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number, 1 or more")
-    return value
-
-
 def farm_command(farm: argparse.ArgumentParser, *parents: Any) -> None:
     """`vat farm worker [--concurrency N] [--encoders x264,nvenc] [--broker URL]`."""
     action = action_adder(farm, *parents)
@@ -37,7 +28,7 @@ def farm_command(farm: argparse.ArgumentParser, *parents: Any) -> None:
     worker.epilog = EPILOG
     worker.add_argument(
         "--concurrency",
-        type=_count,
+        type=worker_count,  # as --workers: 1 to four times the cores
         metavar="N",
         help="operations made at once (default: half this machine's cores)",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 RUN_EPILOG = (
     "Every session goes through the machine's one queue: while another session processes (or others "
@@ -113,3 +114,15 @@ def queue_arguments(queue: argparse.ArgumentParser) -> None:
         "remove, up, down: one pending entry; clear: forget the finished entries",
     )
     queue.add_argument("session", nargs="?", metavar="SESSION", help="the session (hold, release, remove, up, down)")
+
+
+def worker_count(text: str) -> int:
+    """--workers: 1 to four times the cores (more only thrashes; 0 or less means nothing runs)."""
+    most = 4 * (os.cpu_count() or 1)
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= number <= most:
+        raise argparse.ArgumentTypeError(f"{number}: expected 1 to {most} (four times the {most // 4} cores)")
+    return number
