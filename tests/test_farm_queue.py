@@ -78,3 +78,22 @@ def test_a_queued_farm_session_goes_to_the_farm_whoever_runs_the_queue(
     assert runner.returncode == 130  # stopped following: the farm goes on
     entry = session_queue.entry_of(session.session_id)
     assert entry is not None and entry.state == "waiting"
+
+
+def test_a_nodes_planning_keeps_what_others_wrote_in_the_sessions_metadata(
+    catalogue: str, cut_video: Path, tmp_path: Path
+) -> None:
+    """A session from before its plan settings were kept gets today's when planned (a node plans it too):
+    written into the row as it is now, not over it from the node's older copy (the farm's record kept)."""
+    from tests.test_farm_node import new_session
+
+    session = new_session(cut_video, tmp_path / "out")
+    meta = dict(session.process_metadata or {})
+    meta.pop("plan_settings", None)
+    ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
+    stale = ProcessingState.get_by_id(session.id)  # as a node read it
+    farmed = {**meta, "farm": {"broker": "redis://farm.lan:6379/0"}}  # the coordinator writes meanwhile
+    ProcessingState.update(process_metadata=farmed).where(ProcessingState.id == session.id).execute()
+    settings = sessions.plan_settings_of(stale)
+    kept = ProcessingState.get_by_id(session.id).process_metadata or {}
+    assert kept["farm"] == {"broker": "redis://farm.lan:6379/0"} and kept["plan_settings"] == settings

@@ -170,12 +170,14 @@ def copyright_of(session: ProcessingState) -> str:
 def plan_settings_of(session: ProcessingState) -> dict[str, bool]:
     """The plan-shaping settings the session was created with. A session created before they were
     taken in gets today's, stored now: from then on they stay its own too."""
-    meta = dict(session.process_metadata or {})
-    stored = meta.get("plan_settings") or {}
+    stored = (session.process_metadata or {}).get("plan_settings") or {}
     if all(key in stored for key in PLAN_SETTINGS):
         return {key: bool(stored[key]) for key in PLAN_SETTINGS}
-    meta["plan_settings"] = {**plan_settings_now(), **stored}
-    ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
+    now = plan_settings_now()
+    with write_transaction():  # read again and written: another writer's keys (the farm's) are kept
+        meta = dict(ProcessingState.get_by_id(session.id).process_metadata or {})
+        meta["plan_settings"] = {**now, **(meta.get("plan_settings") or {})}
+        ProcessingState.update(process_metadata=meta).where(ProcessingState.id == session.id).execute()
     session.process_metadata = meta
     return meta["plan_settings"]
 
