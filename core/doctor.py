@@ -99,7 +99,6 @@ def _database_check() -> Check:
     return Check("database", True, f"{shown} ({engine}, schema version {version})")
 
 
-BROKER_ENV = "VAT_BROKER"
 PING_TIMEOUT_S = 3
 
 
@@ -107,13 +106,15 @@ def _broker_check() -> Check | None:
     """The render farm's broker (VAT_BROKER), when one is named: does it answer a PING? Not required:
     vat works on one box without it. Asked through kombu (Celery's messaging, the farm extra), imported
     only here, as the farm itself connects."""
+    from core.farm.config import BROKER_ENV, BROKER_SCHEMES  # the farm's own names for them
+    from db.backend import redact, without_password
+
     url = os.environ.get(BROKER_ENV)
     if not url:
         return None
-    from db.backend import redact, without_password
 
     shown = without_password(url)
-    if not url.startswith(("redis://", "rediss://")):
+    if not url.startswith(BROKER_SCHEMES):
         return Check("broker", False, f"{shown}: vat checks Redis brokers only (redis://host:port/N)", required=False)
     try:
         from kombu import Connection
