@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,8 +16,9 @@ from core.farm.operation import lock_name, node_name, run_operation
 from core.pipeline.db_locks import AdvisoryLock
 from core.pipeline.op_locks import remove_strays
 from db.models import OperationLog, ProcessingState
+from tests.farm_support import hold_elsewhere, let_go, slowed_ffmpeg
 from tests.helpers import ROOT, VAT, json_events, vat
-from tests.test_farm_node import KEY, catalogue, new_session, plan_of, rows_of, slow_ffmpeg, the_op, wait_for
+from tests.test_farm_node import KEY, catalogue, new_session, plan_of, rows_of, the_op, wait_for
 
 __all__ = ["catalogue"]  # the fixture, used by name
 
@@ -28,42 +27,13 @@ def temporary_of(output: Path, pid: int = 999999) -> Path:
     return output.with_name(f".{output.stem}.vat-part-{pid}-0badc0de{output.suffix}")
 
 
-def hold_elsewhere(name: str) -> subprocess.Popen[str]:
-    """Another process holding the lock `name` (this process's own hold would only count: a flock's rule)."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-                import sys
-                from core.pipeline.db_locks import AdvisoryLock
-                AdvisoryLock({name!r}, owner="render-9").acquire()
-                print("held", flush=True)
-                sys.stdin.read()
-            """),
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-    return proc
-
-
-def let_go(proc: subprocess.Popen[str]) -> None:
-    proc.kill()
-    proc.wait()
-
-
 def test_a_node_leaves_an_operation_a_local_run_is_making(catalogue: str, cut_video: Path, tmp_path: Path) -> None:
     """A task still queued in the broker, taken by a node while a plain `vat --resume` makes the same
     output: the node finds the operation's lock held and leaves it (it used to take the free lock and
     remove the run's live temporary as a killed node's)."""
     session = new_session(cut_video, tmp_path / "out")
     made = [(seq, op) for seq, op in enumerate(plan_of(session), start=1) if not op.final]
-    env = {**os.environ, "VAT_FFMPEG": str(slow_ffmpeg(tmp_path))}  # its encodes' temporaries stay for seconds
+    env = {**os.environ, "VAT_FFMPEG": str(slowed_ffmpeg(tmp_path, 0.1))}  # its encodes' temporaries stay for seconds
     local = subprocess.Popen(
         [*VAT, "--resume", session.session_id, "--workers", "1", "--json"],
         cwd=ROOT,

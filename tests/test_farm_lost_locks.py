@@ -16,23 +16,11 @@ from core.farm.operation import lock_name, node_name, run_operation
 from core.media import ffmpeg
 from core.pipeline.db_locks import lock_keys
 from db.models import OperationLog
+from tests.farm_support import hold_elsewhere, let_go, slowed_ffmpeg
 from tests.servers import Redis
-from tests.test_farm_local_locks import hold_elsewhere, let_go
 from tests.test_farm_node import KEY, catalogue, log_row, new_session, redis_server, rows_of, the_op, wait_for
 
 __all__ = ["catalogue", "redis_server"]  # the fixtures, used by name
-
-
-def unhurried_ffmpeg(folder: Path) -> Path:
-    """The real ffmpeg, its encodes reading their input at a third of real time (a clip of 1.2 s takes
-    some 4 s): the same version, so the same toolchain."""
-    real = ffmpeg.find_ffmpeg().path
-    script = folder / "unhurried-ffmpeg"
-    script.write_text(
-        f'#!/bin/sh\ncase " $* " in *" -progress "*) exec "{real}" -readrate 0.3 "$@";; esac\nexec "{real}" "$@"\n'
-    )
-    script.chmod(0o755)
-    return script
 
 
 def queued(server: Redis, queue: str) -> int:
@@ -60,7 +48,7 @@ def test_a_node_that_loses_its_lock_mid_encode_does_not_register_the_output(
 ) -> None:
     session = new_session(cut_video, tmp_path / "out")
     sequence, op = the_op(session)
-    monkeypatch.setenv("VAT_FFMPEG", str(unhurried_ffmpeg(tmp_path)))
+    monkeypatch.setenv("VAT_FFMPEG", str(slowed_ffmpeg(tmp_path, 0.3)))
     ffmpeg.find_ffmpeg(refresh=True)
     outcome: list[str] = []
     node = node_name()

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from core.pipeline import session as sessions
 from core.pipeline.plan import Operation
 from db.connection import close_database, open_database
 from db.models import FileRegistry, OperationLog, ProcessingState
+from tests.farm_support import hold_elsewhere, slowed_ffmpeg
 from tests.helpers import ROOT, VAT
 from tests.servers import Postgres, Redis, Unavailable
 
@@ -103,26 +103,8 @@ def test_an_operation_made_twice_gives_one_output_and_one_registry_row(
 def test_an_operation_another_process_makes_is_left_to_it(catalogue: str, cut_video: Path, tmp_path: Path) -> None:
     session = new_session(cut_video, tmp_path / "out")
     sequence, op = the_op(session)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-                import sys
-                from core.pipeline.db_locks import AdvisoryLock
-                AdvisoryLock({lock_name(session.session_id, KEY)!r}).acquire()
-                print("held", flush=True)
-                sys.stdin.read()
-            """),
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = hold_elsewhere(lock_name(session.session_id, KEY))
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         assert run_operation(session.session_id, KEY, sequence, node_name()) == "busy"
         assert not op.output.exists() and rows_of(session.session_id, KEY) == []
     finally:
@@ -385,18 +367,6 @@ def test_no_password_is_ever_shown(catalogue: str, redis_server: Redis, tmp_path
     assert written and secret not in written and secret not in line and secret not in said
 
 
-def slow_ffmpeg(folder: Path) -> Path:
-    """The real ffmpeg, its encodes reading their input at a tenth of real time (one's temporary file
-    stays on disk for seconds): the same version, so the same toolchain."""
-    real = ffmpeg.find_ffmpeg().path
-    script = folder / "slow-ffmpeg"
-    script.write_text(
-        f'#!/bin/sh\ncase " $* " in *" -progress "*) exec "{real}" -readrate 0.1 "$@";; esac\nexec "{real}" "$@"\n'
-    )
-    script.chmod(0o755)
-    return script
-
-
 def temporaries_of(op: Operation) -> list[Path]:
     return [p for p in op.output.parent.glob("*") if ".vat-part" in p.name] if op.output.parent.is_dir() else []
 
@@ -409,7 +379,7 @@ def test_a_stopped_node_gives_its_task_back_and_a_killed_one_leaves_it_to_anothe
     here = routing.fingerprint(routing.toolchain())
     broker = redis_server.url(0)
     env = {**os.environ, "VAT_DB": catalogue, "VAT_BROKER": broker, "VAT_FARM_VISIBILITY_TIMEOUT": "2"}
-    slow = {**env, "VAT_FFMPEG": str(slow_ffmpeg(tmp_path))}
+    slow = {**env, "VAT_FFMPEG": str(slowed_ffmpeg(tmp_path, 0.1))}
     sequence, op = the_op(session)
     send(broker, session.session_id, sequence, op.key, here, routing.queue_for(op, here))
 
