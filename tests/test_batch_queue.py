@@ -6,6 +6,7 @@ for its scenes, and the concurrency limit holds across runners."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.farm_support import slowed_ffmpeg
 from tests.helpers import json_events, start_vat, vat
 from tests.media import make_cut_video
 from tests.test_resume import read_until
@@ -101,9 +103,14 @@ def test_batch_killed_in_the_middle_is_finished_by_a_plain_resume(masters: list[
 
 @pytest.mark.slow
 def test_a_second_run_waits_queued_behind_the_first_unless_now(
-    long_master: Path, masters: list[Path], tmp_path: Path
+    long_master: Path, masters: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the first run's encodes read at twice real time at most (some 12 s in all): still running, however
+    # loaded the machine, when the three other vats have started (it ended first once under CI's load)
+    real = os.environ["VAT_FFMPEG"]
+    monkeypatch.setenv("VAT_FFMPEG", str(slowed_ffmpeg(tmp_path, 2)))
     first = start_vat("run", long_master, "--artwork", "Long One", "--out", tmp_path / "a", "--json", *FAST)
+    monkeypatch.setenv("VAT_FFMPEG", real)
     started = read_until(first, lambda ev: ev[-1]["event"] == "start")
     session = created(started)[0]
     second = start_vat("run", masters[0], "--artwork", "Second", "--out", tmp_path / "b", "--json", *FAST)

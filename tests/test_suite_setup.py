@@ -18,7 +18,8 @@ def test_a_hanging_test_times_out(request: pytest.FixtureRequest) -> None:
     assert int(request.config.getini("timeout")) == 300
 
 
-def collected(marker: str) -> set[str]:
+def collected(marker: str, params: bool = False) -> set[str]:
+    """The tests `-m marker` selects (with their parameters in brackets when `params`)."""
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-m", marker, "tests"],
         capture_output=True,
@@ -28,7 +29,7 @@ def collected(marker: str) -> set[str]:
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    return {line.split("[")[0] for line in done.stdout.splitlines() if "::" in line}
+    return {line if params else line.split("[")[0] for line in done.stdout.splitlines() if "::" in line}
 
 
 @pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
@@ -40,7 +41,9 @@ def test_make_test_fast_leaves_out_the_kill_loops_and_the_long_jobs() -> None:
     assert "tests/test_resume.py::test_sigkill_at_several_points_then_resume_completes" in slow
     assert "tests/test_tui_processing_flow.py::test_c_pauses_cleanly_and_r_resumes" in slow
     assert "tests/test_tui_processing_flow.py::test_the_whole_job_from_the_keyboard_at_80x24" in slow
-    assert "tests/test_resume.py::test_sigterm_pauses_cleanly_and_exits_130" not in slow  # one signal: quick
+    # one signal: quick (its run on SQLite; the PostgreSQL one, backends(slow=True), is make test's)
+    quick = "tests/test_resume.py::test_sigterm_pauses_cleanly_and_exits_130[sqlite]"
+    assert quick not in collected("slow", params=True) and quick in collected("not slow", params=True)
 
 
 def test_make_test_runs_one_worker_per_core_and_test_fast_two(request: pytest.FixtureRequest) -> None:
@@ -63,7 +66,7 @@ def test_make_test_ml_installs_the_extra_in_a_venv_of_its_own_and_runs_the_ml_te
     stamp_rule = re.search(r"^\$\(STAMP_ML\):(.*)$", makefile, re.M)
     assert stamp_rule and {"pyproject.toml", "constraints.txt"} <= set(stamp_rule.group(1).split())
     assert re.search(r"^VENV_ML := \.venv-ml$", makefile, re.M)
-    assert re.search(r"\$\(VENV_ML\)/bin/pip install -c constraints\.txt -e '\.\[test,dev,ml\]'", makefile)
+    assert re.search(r"\$\(VENV_ML\)/bin/pip install -c constraints\.txt -e '\.\[test,dev,farm,ml\]'", makefile)
     command = re.search(r"^test-ml:.*\n\t(.*)$", makefile, re.M)
     assert command and "$(VENV_ML)/bin/python -m pytest" in command.group(1) and "-m ml" in command.group(1)
     assert ".venv-ml/" in (ROOT / ".gitignore").read_text().splitlines()
