@@ -113,6 +113,7 @@ def test_a_session_held_by_another_process_is_refused_naming_it(db: object, hold
     assert not list(Path(lock.path).parent.glob("*.lock")), "no lock file is left on PostgreSQL"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 @ON_POSTGRES
 def test_a_killed_holder_frees_the_session_at_once(db: object, holders: list) -> None:
     from core.pipeline.lock import SessionLock
@@ -187,6 +188,7 @@ def two_mounts(tmp_path: Path, db: object) -> tuple[Path, Path]:
     return a, b
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 @ON_POSTGRES
 def test_a_project_folder_is_one_lock_under_every_mount_of_its_root(
     two_mounts: tuple[Path, Path], holders: list, monkeypatch: pytest.MonkeyPatch
@@ -209,6 +211,7 @@ def test_a_project_folder_is_one_lock_under_every_mount_of_its_root(
     assert refused_too.returncode == 2 and "session s-first" in refused_too.stdout
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 @ON_POSTGRES
 def test_a_long_session_id_is_named_in_full_though_the_server_keeps_63_bytes(
     db: object, tmp_path: Path, holders: list
@@ -319,6 +322,7 @@ assert "core.pipeline.db_locks" not in sys.modules, "a SQLite vat loaded the adv
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 @pytest.mark.backends
 def test_the_command_line_names_the_holder_of_a_session_and_forgets_it_once_killed(
     db: object, holders: list, tmp_path: Path, backend: str

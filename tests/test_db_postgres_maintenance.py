@@ -190,6 +190,7 @@ def test_vacuum_reports_the_database_size(db: peewee.Database) -> None:
     assert [row[0] for row in db.execute_sql("SELECT session_id FROM processing_state")] == ["s1"]
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 @ON_POSTGRES
 def test_vat_db_commands_work_on_the_catalogue(db: peewee.Database) -> None:
     make_session("old", days_ago=200, status="failed")  # abandoned: retention backs up, then removes it

@@ -41,6 +41,7 @@ def test_broker_goes_with_farm(cut_video: Path) -> None:
     assert vat("sessions", "--farm").returncode == 2  # not a listing's option
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_an_unreachable_broker_is_named_without_its_password(
     postgres_server: Postgres, cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,6 +65,7 @@ def test_an_unreachable_broker_is_named_without_its_password(
         postgres_server.drop_database(url)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_local_resume_waits_for_the_operations_a_render_node_makes(
     db: object, cut_video: Path, tmp_path: Path

@@ -27,6 +27,7 @@ def temporary_of(output: Path, pid: int = 999999) -> Path:
     return output.with_name(f".{output.stem}.vat-part-{pid}-0badc0de{output.suffix}")
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_node_leaves_an_operation_a_local_run_is_making(catalogue: str, cut_video: Path, tmp_path: Path) -> None:
     """A task still queued in the broker, taken by a node while a plain `vat --resume` makes the same
     output: the node finds the operation's lock held and leaves it (it used to take the free lock and

@@ -43,6 +43,7 @@ def drop_lock_connection(url: str, name: str) -> int:
     return len(rows)
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_node_that_loses_its_lock_mid_encode_does_not_register_the_output(
     catalogue: str, cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

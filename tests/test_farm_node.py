@@ -100,6 +100,7 @@ def test_an_operation_made_twice_gives_one_output_and_one_registry_row(
     assert ProcessingState.get_by_id(session.id).completed_operations == 0
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_an_operation_another_process_makes_is_left_to_it(catalogue: str, cut_video: Path, tmp_path: Path) -> None:
     session = new_session(cut_video, tmp_path / "out")
     sequence, op = the_op(session)
@@ -330,6 +331,7 @@ def test_the_worker_without_a_broker_names_both_ways_to_give_one(catalogue: str)
     assert "--broker" in line and "VAT_BROKER" in line
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_asking_for_nvenc_where_there_is_none_is_one_line_exit_3(catalogue: str, redis_server: Redis) -> None:
     from core.media.encoders import nvenc_status
 

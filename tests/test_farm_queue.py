@@ -35,6 +35,7 @@ def test_the_intent_keeps_a_broker_without_a_password_only(monkeypatch: pytest.M
     assert broker_of("s1", {"broker": None}) == "redis://:s3cret@farm.lan:6379/0"
 
 
+@pytest.mark.slow  # measured among the longest: make test runs it, test-fast stays under 3 minutes
 def test_a_queued_farm_session_goes_to_the_farm_whoever_runs_the_queue(
     catalogue: str, redis_server: Redis, cut_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
